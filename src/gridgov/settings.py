@@ -9,7 +9,6 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -44,7 +43,11 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("GRIDGOV_DEBUG", True)
-ALLOWED_HOSTS = [h.strip() for h in env("GRIDGOV_ALLOWED_HOSTS", "*").split(",") if h.strip()]
+# The demo answers on any host name; production lists its own.
+_default_hosts = "*" if DEBUG else "localhost,127.0.0.1"
+ALLOWED_HOSTS = [
+    h.strip() for h in env("GRIDGOV_ALLOWED_HOSTS", _default_hosts).split(",") if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in env("GRIDGOV_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]

@@ -1,0 +1,56 @@
+import pytest
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+def test_unknown_api_url_answers_bilingual_json_404(client, settings, debug):
+    settings.DEBUG = debug
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "not_found"
+    assert error["message"] == "未找到该资源"
+    assert error["message_en"] == "Not found"
+
+
+@pytest.mark.django_db
+def test_bad_token_credentials_answer_bilingual_json(client):
+    response = client.post("/api/v1/auth/token/", {"username": "nobody", "password": "x"})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "请求参数有误"
+
+
+@pytest.mark.django_db
+def test_token_auth_round_trip(client, django_user_model):
+    django_user_model.objects.create_user("alice", password="s3cret-pass!")
+    response = client.post("/api/v1/auth/token/", {"username": "alice", "password": "s3cret-pass!"})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert len(token) == 40
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"]["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_valid_openapi_3(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    from openapi_spec_validator import validate
+
+    validate(schema)
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_without_internet(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn." not in html and "unpkg" not in html

@@ -1,1 +1,274 @@
-urlpatterns = []
+"""The people API under /api/v1/: thin viewsets over scoped querysets.
+
+Every queryset comes from visibility.py, so an object outside the caller's
+scope is a 404 (its existence does not leak); an object in scope that the
+action's rules permission refuses is a 403; writes are checked on the object
+as it would be saved (permissions.RulesWriteMixin).
+"""
+
+from django.db.models import Prefetch
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
+
+from gridgov.api.errors import ApiError
+from gridgov.places.models import Place
+
+from . import filters, serializers, visibility
+from .models import (
+    AccessLog,
+    CheckIn,
+    Department,
+    Household,
+    PartyMember,
+    PartyOrganization,
+    Person,
+    RoleAssignment,
+)
+from .permissions import RulesPermission, RulesWriteMixin, refused
+from .personal_data import PersonalDataDenied, reveal
+from .scope import PERSONAL_DATA_ROLES, scope_for
+
+
+class ScopedViewSet(RulesWriteMixin, viewsets.GenericViewSet):
+    permission_classes = [RulesPermission]
+    # function(user) -> the queryset the user may see
+    visible = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset.none()
+        return type(self).visible(self.request.user)
+
+
+class PersonViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """People in the caller's scope; names, phones and ID numbers masked."""
+
+    queryset = Person.objects.all()
+    visible = staticmethod(visibility.visible_people)
+    serializer_class = serializers.PersonSerializer
+    filterset_class = filters.PersonFilter
+    # Seeing the person is checked by the permission class; the right to the
+    # unmasked data is checked (and logged) by `reveal`.
+    rules_permissions = {"personal_data": "people.view_person"}
+
+    @extend_schema(
+        summary="Unmasked personal data (logged)",
+        description=(
+            "Returns the person's full name, phone and ID number. Needs "
+            "`people.view_personal_data`; every call writes an access log row."
+        ),
+        parameters=[
+            OpenApiParameter("purpose", OpenApiTypes.STR, description="Why the data is needed")
+        ],
+        responses=serializers.PersonalDataSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="personal-data", filterset_class=None)
+    def personal_data(self, request, pk=None):
+        person = self.get_object()
+        try:
+            values = reveal(
+                request.user,
+                person,
+                channel="api",
+                request=request,
+                purpose=request.query_params.get("purpose", ""),
+            )
+        except PersonalDataDenied:
+            raise refused(
+                "无权查看完整个人信息（仅限有权角色且在辖区内）",
+                "Not allowed to view full personal data (only entitled roles, within their area)",
+            ) from None
+        response = Response({"id": person.pk, **values})
+        # Unmasked data must not linger in shared caches.
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class HouseholdViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Households in the caller's scope, with the members the caller may see."""
+
+    queryset = Household.objects.all()
+    serializer_class = serializers.HouseholdSerializer
+    filterset_class = filters.HouseholdFilter
+
+    @staticmethod
+    def visible(user):
+        members = visibility.visible_people(user).order_by("id")
+        return visibility.visible_households(user).prefetch_related(
+            Prefetch("members", queryset=members, to_attr="visible_members")
+        )
+
+
+class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Departments serving the caller's area; handlers see their own."""
+
+    queryset = Department.objects.all()
+    visible = staticmethod(visibility.visible_departments)
+    serializer_class = serializers.DepartmentSerializer
+    filterset_class = filters.DepartmentFilter
+
+
+class PartyOrganizationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Party organisations in and above the caller's area."""
+
+    queryset = PartyOrganization.objects.all()
+    visible = staticmethod(visibility.visible_party_organizations)
+    serializer_class = serializers.PartyOrganizationSerializer
+    filterset_class = filters.PartyOrganizationFilter
+    rules_model_name = "party_organization"
+
+
+class PartyMemberViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Party members whose branch, home or home community is in the caller's scope."""
+
+    queryset = PartyMember.objects.all()
+    visible = staticmethod(visibility.visible_party_members)
+    serializer_class = serializers.PartyMemberSerializer
+    filterset_class = filters.PartyMemberFilter
+    rules_model_name = "party_member"
+
+
+class CheckInViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    ScopedViewSet,
+):
+    """报到: check-ins with a community in, or of people living in, the caller's scope."""
+
+    queryset = CheckIn.objects.all()
+    visible = staticmethod(visibility.visible_check_ins)
+    serializer_class = serializers.CheckInSerializer
+    filterset_class = filters.CheckInFilter
+    rules_model_name = "check_in"
+
+
+class RoleAssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
+):
+    """Role assignments the caller administers, and the caller's own."""
+
+    queryset = RoleAssignment.objects.all()
+    visible = staticmethod(visibility.visible_role_assignments)
+    serializer_class = serializers.RoleAssignmentSerializer
+    filterset_class = filters.RoleAssignmentFilter
+    rules_model_name = "role_assignment"
+
+    def write_refused(self):
+        return ApiError(
+            403,
+            "grant_refused",
+            "无权授予该角色：只能为他人授予本人辖区下级地点的、不超过本人权限的角色",
+            "Not allowed to grant this role: only to others, below your own place, "
+            "and no more than you hold yourself",
+        )
+
+
+class AccessLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Who viewed whose personal data, for street and district staff of the area."""
+
+    queryset = AccessLog.objects.all()
+    visible = staticmethod(visibility.visible_access_logs)
+    serializer_class = serializers.AccessLogSerializer
+    filterset_class = filters.AccessLogFilter
+    rules_model_name = "access_log"
+
+
+class MeView(APIView):
+    """The caller's roles, scope and rights, for clients to shape their menus."""
+
+    @extend_schema(responses=serializers.MeSerializer)
+    def get(self, request):
+        user = request.user
+        scope = scope_for(user)
+        assignments = (
+            RoleAssignment.objects.filter(user=user, active=True)
+            .select_related("place", "department")
+            .order_by("role", "id")
+        )
+        person = Person.objects.filter(user=user).values_list("pk", flat=True).first()
+        data = {
+            "id": user.pk,
+            "username": user.get_username(),
+            "is_superuser": user.is_superuser,
+            "person": person,
+            "roles": [
+                {
+                    "role": a.role,
+                    "label": str(a.get_role_display()),
+                    "place": a.place.code if a.place_id else None,
+                    "place_name": a.place.name if a.place_id else None,
+                    "department": a.department.code if a.department_id else None,
+                }
+                for a in assignments
+            ],
+            "scope": _scope_codes(scope),
+            "departments": sorted(
+                Department.objects.filter(pk__in=scope.department_ids).values_list(
+                    "code", flat=True
+                )
+            ),
+            "may_view_personal_data": user.has_perm("people.view_personal_data"),
+            "personal_data_scope": _codes(scope.paths(PERSONAL_DATA_ROLES)),
+            "may_view_access_logs": user.has_perm("people.view_access_log"),
+        }
+        return Response(serializers.MeSerializer(data).data)
+
+
+def _codes(paths):
+    # A path ends with its place's own code: /D01/S01/C01/ -> C01.
+    return [p.strip("/").split("/")[-1] for p in paths]
+
+
+def _scope_codes(scope):
+    if scope.everything:
+        return list(Place.objects.filter(parent=None).values_list("code", flat=True))
+    return _codes(scope.paths())
+
+
+router = SimpleRouter()
+router.register("people", PersonViewSet, basename="person")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("party-organizations", PartyOrganizationViewSet, basename="party-organization")
+router.register("party-members", PartyMemberViewSet, basename="party-member")
+router.register("check-ins", CheckInViewSet, basename="check-in")
+router.register("role-assignments", RoleAssignmentViewSet, basename="role-assignment")
+router.register("access-logs", AccessLogViewSet, basename="access-log")
+
+urlpatterns = [path("me/", MeView.as_view(), name="me"), *router.urls]

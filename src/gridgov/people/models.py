@@ -8,6 +8,7 @@ masking.py); every full view is written to AccessLog.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.places.models import Level, Place
@@ -30,17 +31,24 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
+        ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["building", "unit", "room"], name="household_unique_room")
+            models.UniqueConstraint(
+                fields=["building", "unit", "room"], name="household_unique_room"
+            )
         ]
 
     def __str__(self):
         parts = [self.building.name]
         if self.unit:
-            parts.append(f"{self.unit}单元")
+            parts.append(gettext("unit %(unit)s") % {"unit": self.unit})
         if self.room:
-            parts.append(f"{self.room}室")
-        return "".join(parts)
+            parts.append(gettext("room %(room)s") % {"room": self.room})
+        return " ".join(parts)
+
+    def clean(self):
+        if self.building_id and self.building.level != Level.BUILDING:
+            raise ValidationError({"building": _("A household must be in a building.")})
 
 
 class Person(models.Model):
@@ -84,6 +92,10 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What `personal_data.reveal` may unmask, and the permission it needs.
+    PERSONAL_DATA_FIELDS = ("name", "phone", "id_number")
+    PERSONAL_DATA_PERM = "people.view_personal_data"
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
@@ -93,6 +105,14 @@ class Person(models.Model):
         from .masking import mask_name
 
         return mask_name(self.name)
+
+    def clean(self):
+        # Household members live in its building, so seeing the household and
+        # seeing its members are decided by the same scope.
+        if self.household_id and self.place_id != self.household.building_id:
+            raise ValidationError(
+                {"place": _("A household member must be placed in the household's building.")}
+            )
 
 
 class Department(models.Model):
@@ -113,6 +133,10 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.place_id and self.place.level not in {Level.DISTRICT, Level.STREET}:
+            raise ValidationError({"place": _("A department serves a district or a street.")})
 
 
 class PartyOrganization(models.Model):
@@ -168,9 +192,23 @@ class PartyOrganization(models.Model):
         allowed = self.ALLOWED_LEVELS.get(self.kind, set())
         if self.place_id and self.place.level not in allowed:
             raise ValidationError(
-                _("A %(kind)s cannot be bound to a %(level)s."),
-                params={"kind": self.get_kind_display(), "level": self.place.get_level_display()},
+                {
+                    "place": ValidationError(
+                        _("A %(kind)s cannot be bound to a %(level)s."),
+                        params={
+                            "kind": self.get_kind_display(),
+                            "level": self.place.get_level_display(),
+                        },
+                    )
+                }
             )
+        if self.parent_id:
+            if self.pk and self.parent_id == self.pk:
+                raise ValidationError({"parent": _("An organisation cannot be its own parent.")})
+            if self.place_id and not self.place.path.startswith(self.parent.place.path):
+                raise ValidationError(
+                    {"parent": _("The parent organisation must sit at or above this place.")}
+                )
 
 
 class PartyMember(models.Model):
@@ -205,15 +243,18 @@ class PartyMember(models.Model):
     class Meta:
         verbose_name = _("Party member")
         verbose_name_plural = _("Party members")
+        ordering = ["id"]
 
     def __str__(self):
         return str(self.person)
 
     def clean(self):
         if self.status == self.Status.IN_SERVICE and not self.home_community_id:
-            raise ValidationError(_("An in-service member must have a home community."))
+            raise ValidationError(
+                {"home_community": _("An in-service member must have a home community.")}
+            )
         if self.home_community_id and self.home_community.level != Level.COMMUNITY:
-            raise ValidationError(_("The home community must be a community."))
+            raise ValidationError({"home_community": _("The home community must be a community.")})
 
 
 class CheckIn(models.Model):
@@ -240,6 +281,25 @@ class CheckIn(models.Model):
     class Meta:
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
+        ordering = ["-checked_in_at", "-id"]
+
+    def __str__(self):
+        return f"{self.person} → {self.community.name}"
+
+    def clean(self):
+        if self.community_id and self.community.level != Level.COMMUNITY:
+            raise ValidationError({"community": _("Check-ins are made with a community.")})
+        if not self.person_id:
+            return
+        if (
+            self.kind == self.Kind.PARTY_MEMBER
+            and not PartyMember.objects.filter(person_id=self.person_id).exists()
+        ):
+            raise ValidationError({"kind": _("Only a Party member can check in as one.")})
+        if self.kind == self.Kind.NEW_EMPLOYMENT and not self.person.new_employment:
+            raise ValidationError(
+                {"kind": _("The person is not registered as a new-employment worker.")}
+            )
 
 
 class Role(models.TextChoices):
@@ -307,10 +367,20 @@ class RoleAssignment(models.Model):
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
         ordering = ["user_id", "role"]
+        # Two partial constraints, because NULLs never collide in a plain one.
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "place", "department"], name="role_assignment_unique"
-            )
+                fields=["user", "role", "place"],
+                condition=models.Q(department__isnull=True),
+                name="role_assignment_unique_place",
+                violation_error_message=_("This login already holds this role here."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=models.Q(place__isnull=True),
+                name="role_assignment_unique_department",
+                violation_error_message=_("This login already holds this role here."),
+            ),
         ]
 
     def __str__(self):
@@ -318,22 +388,40 @@ class RoleAssignment(models.Model):
         return f"{self.user} · {self.get_role_display()} · {where}"
 
     def clean(self):
+        # Handlers are bound to a department, every other role to a place.
         if self.role == Role.DEPARTMENT_HANDLER:
             if not self.department_id:
-                raise ValidationError(_("A department handler needs a department."))
+                raise ValidationError({"department": _("A department handler needs a department.")})
+            if self.place_id:
+                raise ValidationError(
+                    {"place": _("A department handler is bound to a department, not a place.")}
+                )
             return
+        if self.department_id:
+            raise ValidationError({"department": _("Only a department handler has a department.")})
         if not self.place_id:
-            raise ValidationError(_("This role needs a place."))
+            raise ValidationError({"place": _("This role needs a place.")})
         allowed = ROLE_LEVELS.get(self.role, set())
         if self.place.level not in allowed:
             raise ValidationError(
-                _("A %(role)s cannot be assigned at a %(level)s."),
-                params={"role": self.get_role_display(), "level": self.place.get_level_display()},
+                {
+                    "place": ValidationError(
+                        _("A %(role)s cannot be assigned at a %(level)s."),
+                        params={
+                            "role": self.get_role_display(),
+                            "level": self.place.get_level_display(),
+                        },
+                    )
+                }
             )
 
 
 class AccessLog(models.Model):
     """Every full (unmasked) view of personal data, for PIPL accountability."""
+
+    class Channel(models.TextChoices):
+        API = "api", _("API")
+        WEB = "web", _("Web")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -346,11 +434,26 @@ class AccessLog(models.Model):
     subject_id = models.CharField(_("subject id"), max_length=64)
     fields = models.JSONField(_("fields"), default=list)
     purpose = models.CharField(_("purpose"), max_length=200, blank=True)
-    channel = models.CharField(_("channel"), max_length=16, default="api")
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.API
+    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The subject's place when viewed, so auditors see the logs of their area.
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
-        ordering = ["-at"]
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="accesslog_subject")]
+
+    def __str__(self):
+        return f"{self.user} · {self.subject_type}:{self.subject_id} · {self.at:%Y-%m-%d %H:%M}"

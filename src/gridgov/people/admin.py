@@ -1,0 +1,178 @@
+"""Admin for the people app.
+
+People's data is personal: the admin is for superusers only (area staff work
+through the scoped API and pages), lists show it masked, and opening a
+person's form, which shows it in full, is written to the access log.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .masking import mask_id_number, mask_name, mask_phone
+from .models import (
+    AccessLog,
+    CheckIn,
+    Department,
+    Household,
+    PartyMember,
+    PartyOrganization,
+    Person,
+    RoleAssignment,
+)
+from .personal_data import log_access
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+class PersonInline(admin.TabularInline):
+    model = Person
+    fields = ["masked_name", "relation"]
+    readonly_fields = ["masked_name"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("name"))
+    def masked_name(self, obj):
+        return mask_name(obj.name)
+
+
+@admin.register(Household)
+class HouseholdAdmin(SuperuserOnlyAdmin):
+    list_display = ["id", "building", "unit", "room", "created_at"]
+    list_filter = ["building__level"]
+    search_fields = ["building__code", "building__name", "unit", "room"]
+    # Raw ids for places: the place admin belongs to the places app.
+    raw_id_fields = ["building"]
+    inlines = [PersonInline]
+
+
+@admin.register(Person)
+class PersonAdmin(SuperuserOnlyAdmin):
+    list_display = [
+        "id",
+        "masked_name",
+        "masked_phone",
+        "masked_id_number",
+        "place",
+        "household",
+        "lives_alone_elderly",
+        "new_employment",
+    ]
+    list_filter = ["lives_alone_elderly", "new_employment", "relation", "place__level"]
+    # Exact matches only, so search does not page through everyone's numbers.
+    search_fields = ["name", "=phone", "=id_number", "place__code"]
+    raw_id_fields = ["household", "user", "place"]
+    list_select_related = ["place", "household", "household__building"]
+
+    @admin.display(description=_("name"))
+    def masked_name(self, obj):
+        return mask_name(obj.name)
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, obj):
+        return mask_id_number(obj.id_number)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # The form shows the data in full, so opening it is a logged full view.
+        if request.method == "GET" and response.status_code == 200:
+            person = self.get_object(request, object_id)
+            if person is not None:
+                log_access(
+                    request.user,
+                    person,
+                    Person.PERSONAL_DATA_FIELDS,
+                    AccessLog.Channel.WEB,
+                    request,
+                    purpose="admin",
+                )
+        return response
+
+
+@admin.register(Department)
+class DepartmentAdmin(SuperuserOnlyAdmin):
+    list_display = ["code", "name", "place", "phone"]
+    list_filter = ["place__level"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["place"]
+
+
+@admin.register(PartyOrganization)
+class PartyOrganizationAdmin(SuperuserOnlyAdmin):
+    list_display = ["name", "kind", "place", "parent"]
+    list_filter = ["kind", "place__level"]
+    search_fields = ["name", "place__code", "place__name"]
+    autocomplete_fields = ["parent"]
+    raw_id_fields = ["place", "secretary"]
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(SuperuserOnlyAdmin):
+    list_display = ["id", "__str__", "organization", "status", "home_community", "joined_on"]
+    list_filter = ["status", "organization__kind"]
+    search_fields = ["person__name", "organization__name", "employer"]
+    raw_id_fields = ["person", "home_community"]
+    autocomplete_fields = ["organization"]
+    list_select_related = ["person", "organization", "home_community"]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(SuperuserOnlyAdmin):
+    list_display = ["id", "__str__", "kind", "community", "checked_in_at"]
+    list_filter = ["kind", "checked_in_at"]
+    search_fields = ["person__name", "community__code", "community__name", "note"]
+    raw_id_fields = ["person", "community"]
+    date_hierarchy = "checked_in_at"
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(SuperuserOnlyAdmin):
+    list_display = ["user", "role", "place", "department", "active", "since"]
+    list_filter = ["role", "active", "place__level"]
+    search_fields = ["user__username", "place__code", "place__name", "department__code"]
+    raw_id_fields = ["user", "place"]
+    autocomplete_fields = ["department"]
+    list_select_related = ["user", "place", "department"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(SuperuserOnlyAdmin):
+    """Read-only: the log is evidence and is never edited by hand."""
+
+    list_display = ["at", "user", "subject_type", "subject_id", "fields", "channel", "ip", "place"]
+    list_filter = ["channel", "subject_type", "at"]
+    search_fields = ["user__username", "subject_id", "ip", "purpose"]
+    date_hierarchy = "at"
+    list_select_related = ["user", "place"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,73 @@
+"""Full views of personal data: check, log, then reveal (DESIGN §8, PIPL).
+
+Everything unmasked goes through `reveal`, so no full view escapes the log.
+Other apps (tickets) declare on their model which fields are personal and
+which permission unmasks them:
+
+    class Ticket(models.Model):
+        PERSONAL_DATA_FIELDS = ("requester_name", "requester_phone")
+        PERSONAL_DATA_PERM = "tickets.view_requester"
+
+and call `reveal(request.user, ticket, ["requester_phone"], "web", request)`.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from gridgov.places.models import Place
+
+from .models import AccessLog
+
+
+class PersonalDataDenied(PermissionDenied):
+    """The user may see this object, but not its personal data unmasked."""
+
+
+def client_ip(request):
+    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted
+    # proxy rewrites it, and the proxy (gunicorn --forwarded-allow-ips) then
+    # sets REMOTE_ADDR itself.
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def log_access(user, obj, fields, channel, request=None, purpose="", place=None):
+    """Write the AccessLog row for one full view of `fields` of `obj`."""
+    if channel not in AccessLog.Channel.values:
+        raise ValueError(f"Unknown access channel {channel!r}")
+    if place is None:
+        candidate = getattr(obj, "place", None)
+        place = candidate if isinstance(candidate, Place) else None
+    return AccessLog.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        subject_type=obj._meta.label_lower,
+        subject_id=str(obj.pk),
+        fields=list(fields),
+        purpose=(purpose or "")[:200],
+        channel=channel,
+        ip=client_ip(request),
+        place=place,
+    )
+
+
+def reveal(user, obj, fields=None, channel=AccessLog.Channel.API, request=None, *, purpose=""):
+    """Return `{field: value}` unmasked, after checking the permission and logging the view.
+
+    Raises PersonalDataDenied (a PermissionDenied) when the user lacks the
+    object's PERSONAL_DATA_PERM; nothing is logged then.
+    """
+    allowed = tuple(getattr(obj, "PERSONAL_DATA_FIELDS", ()))
+    perm = getattr(obj, "PERSONAL_DATA_PERM", None)
+    if not allowed or not perm:
+        raise ValueError(f"{obj._meta.label} declares no personal data")
+    fields = tuple(fields) if fields else allowed
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValueError(f"Not personal data of {obj._meta.label}: {sorted(unknown)}")
+    if not user.has_perm(perm, obj):
+        raise PersonalDataDenied
+    # The log row is written before anything is returned: no log, no data.
+    with transaction.atomic():
+        log_access(user, obj, fields, channel, request, purpose)
+    return {name: getattr(obj, name) for name in fields}

@@ -1,6 +1,122 @@
+from functools import cache
+from types import SimpleNamespace
+
 import pytest
+
+PASSWORD = "test-pass-123"
+
+
+@cache
+def _password_hash():
+    """Hash the shared test password once: PBKDF2 per user would dominate test time."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(PASSWORD)
 
 
 @pytest.fixture(autouse=True)
 def _media_and_data_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _square(lng, lat, size=0.004):
+    ring = [
+        [lng, lat],
+        [lng + size, lat],
+        [lng + size, lat + size],
+        [lng, lat + size],
+        [lng, lat],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def make_city():
+    """A small place tree with people and logins, built straight from the models.
+
+    示范区 D1 › 和平街道 S1 › 幸福社区 C1 (grids G1, G2) and 团结社区 C2 (grid G3);
+    one building per grid, one resident per building; a grid worker of G1, a
+    second grid worker of G2, community staff of C1, a volunteer of C1.
+    """
+    from django.contrib.auth import get_user_model
+
+    from gridgov.people.models import (
+        Household,
+        PartyOrganization,
+        Person,
+        Role,
+        RoleAssignment,
+    )
+    from gridgov.places.models import Level, Place
+
+    def place(code, name, level, parent=None, **extra):
+        return Place.objects.create(code=code, name=name, level=level, parent=parent, **extra)
+
+    district = place("D1", "示范区", Level.DISTRICT)
+    street = place("S1", "和平街道", Level.STREET, district)
+    c1 = place("C1", "幸福社区", Level.COMMUNITY, street, address="和平路1号")
+    c2 = place("C2", "团结社区", Level.COMMUNITY, street)
+    g1 = place(
+        "G1", "幸福一网格", Level.GRID, c1, boundary=_square(112.960, 28.180), aliases=["一网格"]
+    )
+    g2 = place("G2", "幸福二网格", Level.GRID, c1, boundary=_square(112.964, 28.180))
+    g3 = place("G3", "团结一网格", Level.GRID, c2, boundary=_square(112.960, 28.184))
+    b1 = place(
+        "B1", "幸福里1栋", Level.BUILDING, g1, lat=28.1811, lng=112.9612, address="幸福路1号"
+    )
+    b2 = place("B2", "幸福里9栋", Level.BUILDING, g2, lat=28.1813, lng=112.9667)
+    b3 = place("B3", "团结苑3栋", Level.BUILDING, g3, lat=28.1852, lng=112.9611)
+
+    household = Household.objects.create(building=b1, unit="1", room="101")
+    zhang = Person.objects.create(
+        name="张三丰",
+        phone="13812341234",
+        id_number="110101199001011234",
+        place=b1,
+        household=household,
+        relation=Person.Relation.HEAD,
+        lives_alone_elderly=True,
+    )
+    li = Person.objects.create(name="李四海", phone="13987654321", place=b2)
+    wang = Person.objects.create(name="王五岳", phone="13700001111", place=b3)
+    PartyOrganization.objects.create(
+        name="幸福社区党委", kind=PartyOrganization.Kind.COMMITTEE, place=c1
+    )
+    PartyOrganization.objects.create(
+        name="幸福一网格党支部", kind=PartyOrganization.Kind.BRANCH, place=g1
+    )
+
+    User = get_user_model()
+
+    def login(username, role=None, where=None, **extra):
+        user = User.objects.create(username=username, password=_password_hash(), **extra)
+        if role:
+            RoleAssignment.objects.create(user=user, role=role, place=where)
+        return user
+
+    return SimpleNamespace(
+        district=district,
+        street=street,
+        c1=c1,
+        c2=c2,
+        g1=g1,
+        g2=g2,
+        g3=g3,
+        b1=b1,
+        b2=b2,
+        b3=b3,
+        zhang=zhang,
+        li=li,
+        wang=wang,
+        grid_worker=login("gridworker", Role.GRID_WORKER, g1, first_name="网格员小刘"),
+        grid_worker2=login("gridworker2", Role.GRID_WORKER, g2),
+        community_staff=login("community", Role.COMMUNITY_STAFF, c1),
+        volunteer=login("volunteer", Role.VOLUNTEER, c1),
+        cadre=login("cadre", Role.CADRE, g1),
+        admin=login("admin", is_staff=True, is_superuser=True),
+        password=PASSWORD,
+    )
+
+
+@pytest.fixture
+def city(db):
+    return make_city()

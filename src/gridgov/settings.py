@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gridgov.web",
     "gridgov.places",
     "gridgov.people",
+    "gridgov.tickets",
     "gridgov.demo",
 ]
 
@@ -117,6 +118,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too: an in-memory database cannot show real write locking.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_gridgov.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -1,0 +1,137 @@
+"""The category tree: the official three-level taxonomy plus grid event types.
+
+The taxonomy (15/103/390 labels) is the one published with the 2020 Teddy Cup
+message-board data (`data/taxonomy.csv`, shipped with the package). Grid event
+types are what grid workers meet on patrol; they are handled in the grid.
+"""
+
+import csv
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import Category, HomeLevel, Urgency
+
+TAXONOMY_CSV = Path(__file__).parent / "data" / "taxonomy.csv"
+
+# Where a first-level category is handled unless a routing rule says otherwise.
+HOME_LEVELS = {
+    "城乡建设": HomeLevel.COMMUNITY,
+    "环境保护": HomeLevel.STREET,
+    "民政": HomeLevel.COMMUNITY,
+    "政法": HomeLevel.STREET,
+}
+# Second-level categories that are public-space matters (shown on public maps).
+PUBLIC_SPACE = {"城市建设和市政管理", "交通管理", "环境污染", "交通运输"}
+
+# Words residents use for each first-level category, for the keyword baseline classifier.
+KEYWORDS = {
+    "城乡建设": [
+        "小区",
+        "物业",
+        "房屋",
+        "施工",
+        "道路",
+        "拆迁",
+        "违建",
+        "路灯",
+        "供水",
+        "停水",
+        "燃气",
+        "电梯",
+        "业主",
+    ],
+    "环境保护": ["污染", "噪音", "噪声", "排放", "臭味", "废气", "污水", "粉尘", "油烟", "扰民"],
+    "交通运输": ["公交", "出租车", "客运", "线路", "站台", "地铁", "网约车", "车站", "货车"],
+    "教育文体": ["学校", "上学", "老师", "教师", "学生", "幼儿园", "学位", "招生", "补课", "课外"],
+    "劳动和社会保障": [
+        "社保",
+        "工资",
+        "养老",
+        "医保",
+        "退休",
+        "拖欠",
+        "劳动合同",
+        "失业",
+        "公积金",
+    ],
+    "卫生计生": ["医院", "医生", "疫苗", "生育", "诊所", "卫生院", "医疗", "计生", "药店"],
+    "商贸旅游": ["商家", "消费者", "旅游", "价格", "超市", "传销", "景区", "退款", "商铺"],
+    "民政": ["低保", "养老院", "残疾", "救助", "社区", "殡葬", "婚姻登记"],
+    "政法": ["派出所", "警察", "户口", "诈骗", "治安", "盗窃", "身份证"],
+}
+
+GRID_EVENTS_CODE = "GE"
+GRID_EVENTS = [
+    # (name, urgency, keywords)
+    ("楼道堆物", Urgency.GENERAL, ["楼道", "堆物", "杂物", "堆放", "过道"]),
+    ("线路破损", Urgency.UTILITY, ["电线", "线路", "破损", "飞线", "漏电", "裸露"]),
+    ("电动车乱停乱放", Urgency.GENERAL, ["电动车", "乱停", "乱放", "充电", "停放"]),
+    ("消防通道堵塞", Urgency.EMERGENCY, ["消防通道", "消防车道", "堵塞", "占用消防"]),
+    ("占道经营", Urgency.GENERAL, ["占道", "摆摊", "流动摊贩", "经营"]),
+    ("垃圾暴露", Urgency.GENERAL, ["垃圾", "暴露", "清运", "垃圾桶", "恶臭"]),
+    ("违章搭建", Urgency.GENERAL, ["违章", "违建", "搭建", "加建"]),
+    ("噪声扰民", Urgency.GENERAL, ["噪音", "噪声", "扰民", "施工声"]),
+    ("井盖缺失", Urgency.EMERGENCY, ["井盖", "窨井", "缺失", "下水道"]),
+    ("路灯损坏", Urgency.GENERAL, ["路灯", "不亮", "照明"]),
+    ("高空抛物", Urgency.EMERGENCY, ["高空", "抛物", "坠物"]),
+    ("漏水停水", Urgency.UTILITY, ["漏水", "停水", "水管", "爆管"]),
+]
+
+
+def _code(*indexes):
+    return "C" + ".".join(f"{i:02d}" for i in indexes)
+
+
+@transaction.atomic
+def load_taxonomy(path=TAXONOMY_CSV, Category=Category):  # noqa: N803 (a model class)
+    """Create the category tree if absent; existing codes are left alone. Returns count created.
+
+    `Category` may be a migration's historical model.
+    """
+    existing = set(Category.objects.values_list("code", flat=True))
+    created = 0
+    index1, index2, index3 = {}, {}, {}
+    nodes = {}
+
+    def get(code, name, parent, depth, **extra):
+        nonlocal created
+        if code in nodes:
+            return nodes[code]
+        if code in existing:
+            node = Category.objects.get(code=code)
+        else:
+            node = Category.objects.create(
+                code=code, name=name, parent=parent, depth=depth, **extra
+            )
+            created += 1
+        nodes[code] = node
+        return node
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            l1, l2, l3 = row["level1"].strip(), row["level2"].strip(), row["level3"].strip()
+            i1 = index1.setdefault(l1, len(index1) + 1)
+            i2 = index2.setdefault((l1, l2), sum(1 for k in index2 if k[0] == l1) + 1)
+            i3 = index3.setdefault((l1, l2, l3), sum(1 for k in index3 if k[:2] == (l1, l2)) + 1)
+            home = HOME_LEVELS.get(l1, HomeLevel.DEPARTMENT)
+            top = get(
+                _code(i1), l1, None, 1, home_level=home, public=True, keywords=KEYWORDS.get(l1, [])
+            )
+            mid = get(_code(i1, i2), l2, top, 2, home_level=home, public_space=l2 in PUBLIC_SPACE)
+            get(_code(i1, i2, i3), l3, mid, 3, home_level=home, public_space=l2 in PUBLIC_SPACE)
+    events = get(GRID_EVENTS_CODE, "网格事件", None, 1, home_level=HomeLevel.GRID, public=True)
+    for i, (name, urgency, keywords) in enumerate(GRID_EVENTS, start=1):
+        get(
+            f"{GRID_EVENTS_CODE}.{i:02d}",
+            name,
+            events,
+            2,
+            home_level=HomeLevel.GRID,
+            grid_event=True,
+            public=True,
+            public_space=True,
+            default_urgency=urgency,
+            keywords=keywords,
+        )
+    return created

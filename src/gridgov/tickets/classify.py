@@ -1,0 +1,72 @@
+"""`suggest_category(text) -> [(category, score)]`: the one interface intake uses.
+
+Until a trained model is configured (the insights app), a keyword baseline
+built from the taxonomy serves: each category's own name and its children's
+names, plus curated keywords, are matched against the text.
+"""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from .models import Category
+
+MIN_KEYWORD = 2
+
+
+@lru_cache(maxsize=1)
+def _keyword_index(version):
+    """keyword -> list of category ids it votes for (leaf and its ancestors)."""
+    categories = {c.pk: c for c in Category.objects.filter(active=True)}
+    index = {}
+    for category in categories.values():
+        words = {category.name, *category.keywords}
+        # "城市建设和市政管理" → also "城市建设", "市政管理"
+        for part in category.name.replace("与", "和").replace("及", "和").split("和"):
+            words.add(part)
+        for word in words:
+            word = word.strip()
+            if len(word) >= MIN_KEYWORD and word not in {"其他"}:
+                index.setdefault(word, set()).add(category.pk)
+    return {word: sorted(ids) for word, ids in index.items()}, categories
+
+
+def _version():
+    from django.db.models import Count, Max
+
+    stats = Category.objects.aggregate(n=Count("id"), m=Max("id"))
+    return (stats["n"], stats["m"])
+
+
+def keyword_baseline(text, top=3):
+    index, categories = _keyword_index(_version())
+    scores = {}
+    for word, ids in index.items():
+        if word in text:
+            for pk in ids:
+                scores[pk] = scores.get(pk, 0.0) + len(word)
+    if not scores:
+        return []
+    # A vote for a child also counts for its parents; prefer the most specific.
+    totals = {}
+    for pk, score in scores.items():
+        node = categories[pk]
+        depth_bonus = 1 + 0.1 * node.depth
+        while node is not None:
+            totals[node.pk] = totals.get(node.pk, 0.0) + score * depth_bonus
+            node = categories.get(node.parent_id)
+    best = max(totals.values())
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], -categories[kv[0]].depth))
+    return [(categories[pk], round(score / best, 3)) for pk, score in ranked[:top]]
+
+
+def suggest_category(text, top=3):
+    """Top categories for a demand's text, best first, scores in [0, 1]."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    backend = getattr(settings, "GRIDGOV_CLASSIFIER", None)
+    if backend:
+        return import_string(backend)(text, top=top)
+    return keyword_baseline(text, top=top)

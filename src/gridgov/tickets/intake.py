@@ -1,0 +1,256 @@
+"""一网受理: one intake for every channel.
+
+`create_ticket` validates a demand, resolves its location on the place tree,
+classifies it, computes deadlines, routes it and dispatches it — or leaves it
+at the street's dispatch desk — in one transaction. A retried submission with
+the same Idempotency-Key returns the ticket created the first time.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.places import addresses, geo
+from gridgov.places.models import Level, Place
+
+from . import lifecycle, routing, sla
+from .classify import suggest_category
+from .models import Category, Channel, Nature, Ticket, TicketCounter, TicketPhoto, Urgency
+from .photos import PhotoError, clean_photo
+
+# Natures whose requester must be reachable, so the callback can happen.
+NEEDS_CONTACT = {Nature.HELP, Nature.COMPLAINT}
+# Channels where staff found the matter themselves: no requester to call back.
+STAFF_CHANNELS = {Channel.PATROL}
+MAX_PHOTOS = 9
+
+
+class IntakeError(Exception):
+    """Bad input: `errors` maps field names to messages."""
+
+    status_code = 400
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class Location:
+    place: Place | None = None
+    grid: Place | None = None
+    building: Place | None = None
+    how: str = "none"
+    candidates: list = field(default_factory=list)
+
+
+@dataclass
+class IntakeResult:
+    ticket: Ticket
+    created: bool
+    suggestions: list = field(default_factory=list)
+    location: Location | None = None
+
+
+def resolve_location(address="", lat=None, lng=None, place_code=None):
+    """Building → grid → community → street, from whichever of the inputs is given."""
+    errors = {}
+    location = Location()
+    if place_code:
+        place = Place.objects.filter(code=place_code).first()
+        if place is None:
+            errors["place"] = _("Unknown place code %(c)s.") % {"c": place_code}
+        else:
+            location = Location(place=place, how="code")
+    if address and location.place is None:
+        result = addresses.resolve_address(address)
+        if result.building is not None:
+            building = result.building
+            location = Location(place=building, building=building, how="address")
+        else:
+            location.candidates = [(b.code, score) for b, score in result.candidates[:5]]
+    if (lat is not None or lng is not None) and location.building is None:
+        try:
+            found = geo.lookup_point(lat, lng)
+        except geo.InvalidCoordinates as exc:
+            errors["location"] = str(exc)
+        else:
+            if not found.found:
+                errors["location"] = _("The location is outside our area.")
+            elif location.place is None or location.place.level != Level.BUILDING:
+                location = Location(place=found.grid, grid=found.grid, how=f"point:{found.match}")
+    if errors:
+        raise IntakeError(errors)
+    if location.place is not None:
+        location.grid = location.grid or location.place.ancestor_at(Level.GRID)
+        if location.place.level == Level.BUILDING:
+            location.building = location.place
+    return location
+
+
+def next_codes(day, count=1):
+    """Reserve `count` consecutive daily sequence numbers: GD20261127-000123."""
+    TicketCounter.objects.get_or_create(day=day)
+    with transaction.atomic():
+        counter = TicketCounter.objects.select_for_update().get(day=day)
+        TicketCounter.objects.filter(day=day).update(last=F("last") + count)
+        first = counter.last + 1
+    stamp = day.strftime("%Y%m%d")
+    return [f"GD{stamp}-{n:06d}" for n in range(first, first + count)]
+
+
+def _clean_choice(value, choices, name, errors):
+    if value not in choices.values:
+        errors[name] = _("Unknown %(name)s %(value)s; one of: %(allowed)s") % {
+            "name": name,
+            "value": value,
+            "allowed": ", ".join(choices.values),
+        }
+    return value
+
+
+def validate(data, errors):
+    channel = _clean_choice(data.get("channel"), Channel, "channel", errors)
+    nature = _clean_choice(data.get("nature"), Nature, "nature", errors)
+    if data.get("urgency"):
+        _clean_choice(data["urgency"], Urgency, "urgency", errors)
+    title = (data.get("title") or "").strip()
+    description = (data.get("description") or "").strip()
+    if not title and not description:
+        errors["title"] = _("Say what the matter is: a title or a description.")
+    if len(title) > 200:
+        errors["title"] = _("The title may have at most 200 characters.")
+    if len(description) > 4000:
+        errors["description"] = _("The description may have at most 4,000 characters.")
+    anonymous = bool(data.get("anonymous"))
+    phone = (data.get("requester_phone") or "").strip()
+    if (
+        nature in NEEDS_CONTACT
+        and channel not in STAFF_CHANNELS
+        and not phone
+        and not data.get("requester")
+    ):
+        errors["requester_phone"] = _(
+            "A phone number is needed for a request for help or a complaint, so we can call back."
+        )
+    if phone and not phone.replace("-", "").replace(" ", "").lstrip("+").isdigit():
+        errors["requester_phone"] = _("The phone number may only contain digits.")
+    if anonymous and (data.get("requester_name") or data.get("requester")):
+        errors["anonymous"] = _("An anonymous demand cannot name its requester.")
+    category = data.get("category")
+    if category and not isinstance(category, Category):
+        found = Category.objects.filter(code=category, active=True).first()
+        if found is None:
+            errors["category"] = _("Unknown category %(c)s.") % {"c": category}
+        category = found
+    return title or description[:60], description or title, category
+
+
+def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
+    """Create (and route) a ticket from a dict of intake fields; see module docstring."""
+    now = now or timezone.now()
+    key = f"{getattr(actor, 'pk', None) or 'anon'}:{idempotency_key}" if idempotency_key else None
+    if key:
+        existing = Ticket.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return IntakeResult(ticket=existing, created=False)
+    errors = {}
+    title, description, category = validate(data, errors)
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = _("At most %(n)s photos.") % {"n": MAX_PHOTOS}
+    location = None
+    try:
+        location = resolve_location(
+            address=(data.get("address") or "").strip(),
+            lat=data.get("lat"),
+            lng=data.get("lng"),
+            place_code=data.get("place"),
+        )
+    except IntakeError as exc:
+        errors.update(exc.errors)
+    cleaned_photos = []
+    for upload in photos:
+        try:
+            cleaned_photos.append(clean_photo(upload))
+        except PhotoError as exc:
+            errors["photos"] = str(exc)
+    if errors:
+        raise IntakeError(errors)
+
+    suggestions = []
+    if category is None:
+        suggestions = suggest_category(f"{title} {description}")
+        if suggestions:
+            category = suggestions[0][0]
+    urgency = data.get("urgency") or (category.default_urgency if category else Urgency.GENERAL)
+    deadlines = sla.compute_deadlines(urgency, category, now)
+    route = routing.route(category, location.place)
+    # Reserved in its own short transaction, so the counter row is not held locked.
+    code = next_codes(timezone.localtime(now).date())[0]
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                code=code,
+                channel=data["channel"],
+                nature=data["nature"],
+                title=title,
+                description=description,
+                category=category,
+                urgency=urgency,
+                address=(data.get("address") or "").strip(),
+                lat=data.get("lat"),
+                lng=data.get("lng"),
+                building=location.building,
+                grid=location.grid,
+                place=location.place,
+                requester=data.get("requester"),
+                requester_name=(data.get("requester_name") or "").strip(),
+                requester_phone=(data.get("requester_phone") or "").strip(),
+                anonymous=bool(data.get("anonymous")),
+                owner_place=route.place,
+                owner_department=route.department,
+                accept_by=deadlines.accept_by,
+                respond_by=deadlines.respond_by,
+                resolve_by=deadlines.resolve_by,
+                idempotency_key=key,
+                external_id=data.get("external_id") or "",
+                created_by=actor if getattr(actor, "pk", None) else None,
+                created_at=now,
+            )
+            lifecycle.record_creation(
+                ticket,
+                actor if getattr(actor, "pk", None) else None,
+                now,
+                data={
+                    "location": location.how,
+                    "address_candidates": location.candidates,
+                    "suggestions": [(c.code, s) for c, s in suggestions],
+                    "route": "dispatch_desk" if route.dispatch_desk else "rule",
+                },
+            )
+            for content, width, height in cleaned_photos:
+                TicketPhoto.objects.create(ticket=ticket, image=content, width=width, height=height)
+            _after_intake(ticket, data, actor, route, now)
+    except IntegrityError:
+        # Lost a race with the same Idempotency-Key: the other request's ticket stands.
+        if key and (existing := Ticket.objects.filter(idempotency_key=key).first()):
+            return IntakeResult(ticket=existing, created=False)
+        raise
+    return IntakeResult(ticket=ticket, created=True, suggestions=suggestions, location=location)
+
+
+def _after_intake(ticket, data, actor, route, now):
+    """Answer a consultation on the spot, or dispatch along the route."""
+    answer = (data.get("answer") or "").strip()
+    knowledge_answer = data.get("knowledge_answer")
+    if ticket.nature == Nature.CONSULT and (answer or knowledge_answer):
+        lifecycle.perform(
+            ticket, "answer", actor, now=now, answer=answer, knowledge_answer=knowledge_answer
+        )
+        lifecycle.perform(ticket, "close", None, now=now, reason=_("Answered on intake."))
+        return
+    if not route.dispatch_desk:
+        lifecycle.perform(ticket, "dispatch", None, now=now, reason=_("Routed automatically."))

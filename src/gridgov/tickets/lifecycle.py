@@ -1,0 +1,604 @@
+"""The one place where a ticket changes state (DESIGN §4).
+
+`perform(ticket, action, actor, **params)` checks the transition table and the
+actor's permission (rules.py), applies the change under a row lock with a
+version check (two concurrent transitions cannot both win), writes exactly one
+`TicketEvent`, and updates deadlines. No other code assigns `Ticket.status`.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.people.models import Department
+from gridgov.places.models import Level, Place
+
+from . import routing, sla
+from .models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    Callback,
+    Extension,
+    Satisfaction,
+    Status,
+    Summons,
+    Ticket,
+    TicketEvent,
+    Whistle,
+)
+from .workdays import WorkCalendar
+
+S = Status
+MAX_RETURNS = 3
+RETURN_REASONS = {
+    "wrong_place": _("Not in our area (属地不符)"),
+    "unclear_ownership": _("Ownership unclear (权属不清)"),
+    "overlapping_duties": _("Overlapping duties (职能交叉)"),
+    "other": _("Other"),
+}
+HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+
+# action -> (statuses it may start from, status it leads to; None keeps the status)
+TRANSITIONS = {
+    "dispatch": ((S.RECEIVED, S.RETURNED), S.DISPATCHED),
+    "accept": ((S.DISPATCHED, S.ESCALATED), S.ACCEPTED),
+    "return": ((S.DISPATCHED, S.ESCALATED), S.RETURNED),
+    "designate": ((S.RETURNED,), S.DISPATCHED),
+    "contact": ((*HANDLING, S.ESCALATED), None),
+    "extend": ((*HANDLING, S.ESCALATED), None),
+    "approve-extension": ((*HANDLING, S.ESCALATED), None),
+    "supervise": (OPEN_STATUSES, None),
+    "escalate": ((S.DISPATCHED, *HANDLING), S.ESCALATED),
+    "whistle": ((S.DISPATCHED, S.RETURNED, *HANDLING, S.ESCALATED), None),
+    "whistle-report": ((*OPEN_STATUSES, S.RESOLVED, S.CLOSED), None),
+    "whistle-rate": ((*OPEN_STATUSES, S.RESOLVED, S.CLOSED), None),
+    "resolve": (HANDLING, S.RESOLVED),
+    "callback": ((S.RESOLVED,), None),  # leads to closed or reopened, by the answer
+    "reopen": ((S.RESOLVED, S.CLOSED), S.REOPENED),
+    "close": ((S.RESOLVED, S.ANSWERED), S.CLOSED),
+    "merge": (
+        (S.RECEIVED, S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.IN_PROGRESS, S.ESCALATED),
+        S.MERGED,
+    ),
+    "answer": ((S.RECEIVED,), S.ANSWERED),
+}
+ACTIONS = tuple(TRANSITIONS)
+# The rules permission each action needs (rules.py), e.g. "tickets.accept_ticket".
+PERMISSIONS = {action: f"tickets.{action.replace('-', '_')}_ticket" for action in ACTIONS}
+# Acts the system itself performs (the deadline sweep).
+SYSTEM_ACTIONS = {"dispatch", "supervise", "escalate", "close"}
+
+
+class LifecycleError(Exception):
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message, **detail):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class InvalidTransition(LifecycleError):
+    status_code = 409
+    code = "conflict"
+
+
+class NotAllowed(LifecycleError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class BadParameters(LifecycleError):
+    status_code = 400
+    code = "invalid"
+
+
+def allowed_actions(ticket, user=None):
+    """Actions valid in the ticket's state (and, with a user, permitted to them)."""
+    actions = [a for a, (sources, _to) in TRANSITIONS.items() if ticket.status in sources]
+    actions = [a for a in actions if _guard(ticket, a) is None]
+    if user is not None:
+        actions = [a for a in actions if user.has_perm(PERMISSIONS[a], ticket)]
+    return actions
+
+
+def _guard(ticket, action):
+    """State conditions beyond the table; returns why the action is refused, or None."""
+    if action == "dispatch" and ticket.return_count >= MAX_RETURNS:
+        return _("Returned %(n)s times: the unit above must designate an owner.") % {
+            "n": ticket.return_count
+        }
+    if action == "designate" and ticket.return_count < MAX_RETURNS:
+        return _("Designation comes after %(n)s returns; dispatch it instead.") % {"n": MAX_RETURNS}
+    if action == "return" and ticket.designated:
+        return _("This ticket was designated; it can no longer be returned.")
+    if (
+        action == "approve-extension"
+        and not ticket.extensions.filter(state=Extension.State.PENDING).exists()
+    ):
+        return _("There is no pending extension request.")
+    if action == "whistle-rate" or action == "whistle-report":
+        if not ticket.whistles.exists():
+            return _("No whistle was blown on this ticket.")
+    if action == "escalate" and routing.next_level_up(ticket) is None:
+        return _("Nothing above the street: blow the whistle instead.")
+    return None
+
+
+@dataclass
+class Change:
+    """What a handler wants done: field updates, an event payload, follow-up work."""
+
+    fields: dict
+    to_status: str | None = None
+    reason: str = ""
+    data: dict | None = None
+    after: object = None  # callable(ticket, event) run inside the transaction
+
+
+def perform(ticket, action, actor=None, now=None, expected_version=None, **params):
+    """Apply `action` to `ticket`; returns the written TicketEvent."""
+    if action not in TRANSITIONS:
+        raise BadParameters(_("Unknown action %(a)s.") % {"a": action}, allowed=list(ACTIONS))
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock only the ticket row (of=self): related rows stay readable by others.
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("category", "place", "owner_place", "owner_department")
+            .get(pk=ticket.pk)
+        )
+        if expected_version is not None and locked.version != expected_version:
+            raise InvalidTransition(
+                _("The ticket was changed by someone else; reload it."),
+                allowed=allowed_actions(locked),
+            )
+        from_status = locked.status
+        sources, to_status = TRANSITIONS[action]
+        refusal = None
+        if from_status not in sources:
+            refusal = _("%(action)s is not possible while the ticket is %(status)s.") % {
+                "action": action,
+                "status": locked.get_status_display(),
+            }
+        refusal = refusal or _guard(locked, action)
+        if refusal:
+            raise InvalidTransition(refusal, status=from_status, allowed=allowed_actions(locked))
+        if actor is None:
+            if action not in SYSTEM_ACTIONS:
+                raise NotAllowed(_("Only a person may do this."))
+        elif not actor.has_perm(PERMISSIONS[action], locked):
+            raise NotAllowed(
+                _("You may not %(action)s this ticket, or it is outside your area.")
+                % {"action": action}
+            )
+        change = HANDLERS[action](locked, actor, now, **params)
+        to_status = change.to_status or to_status or from_status
+        fields = {**change.fields, "status": to_status, "updated_at": now}
+        updated = Ticket.objects.filter(pk=locked.pk, version=locked.version).update(
+            version=F("version") + 1, **fields
+        )
+        if updated != 1:  # lost a race the row lock could not prevent
+            raise InvalidTransition(_("The ticket was changed by someone else; reload it."))
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        event = TicketEvent.objects.create(
+            ticket=locked,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            owner_place_id=locked.owner_place_id,
+            owner_department_id=locked.owner_department_id,
+            reason=change.reason,
+            data=change.data or {},
+            at=now,
+        )
+        if change.after:
+            change.after(locked, event)
+    # The caller's object sees the new state.
+    for name in ("version", *fields):
+        setattr(ticket, name, getattr(locked, name))
+    return event
+
+
+def record_creation(ticket, actor, now, data=None):
+    """The first event of every ticket, written by intake."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action="create",
+        from_status="",
+        to_status=ticket.status,
+        actor=actor,
+        owner_place_id=ticket.owner_place_id,
+        owner_department_id=ticket.owner_department_id,
+        data=data or {},
+        at=now,
+    )
+
+
+# --- handlers: validate parameters, return the Change -------------------------------------
+
+
+def _require(value, message):
+    if value in (None, "", []):
+        raise BadParameters(message)
+    return value
+
+
+def _resolve_unit(unit=None, department=None):
+    """A place code or a department code (or id) named by the actor."""
+    if department not in (None, ""):
+        lookup = {"pk": department} if str(department).isdigit() else {"code": department}
+        found = Department.objects.filter(**lookup).first()
+        if found is None:
+            raise BadParameters(_("Unknown department %(d)s.") % {"d": department})
+        return routing.Route(place=None, department=found)
+    if unit not in (None, ""):
+        found = Place.objects.filter(code=unit).first()
+        if found is None or found.level == Level.BUILDING:
+            raise BadParameters(_("Unknown unit %(u)s.") % {"u": unit})
+        return routing.Route(place=found, department=None)
+    return None
+
+
+def _owner_fields(route):
+    return {"owner_place": route.place, "owner_department": route.department}
+
+
+def _unit_data(route):
+    if route.department is not None:
+        return {"department": route.department.code, "unit": route.department.name}
+    return {"place": route.place.code, "unit": route.place.name}
+
+
+def _accept_by(ticket, now):
+    calendar = WorkCalendar.load(timezone.localtime(now).date())
+    (value, unit), _respond, _resolve = sla.limits_for(ticket.urgency, ticket.category)
+    return sla.add_limit(now, value, unit, calendar)
+
+
+def _dispatch(t, actor, now, unit=None, department=None, reason=""):
+    route = _resolve_unit(unit, department) or routing.route(t.category, t.place)
+    if route.place is None and route.department is None:
+        raise BadParameters(_("No unit to dispatch to."))
+    if route.dispatch_desk and not (unit or department):
+        raise BadParameters(_("No routing rule covers this ticket: name a unit or department."))
+    fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
+    return Change(fields, reason=reason, data=_unit_data(route))
+
+
+def _accept(t, actor, now, note=""):
+    return Change({"accepted_at": now}, reason=note)
+
+
+def _return(t, actor, now, reason_code=None, reason=""):
+    _require(reason_code, _("A return needs a reason."))
+    if reason_code not in RETURN_REASONS:
+        raise BadParameters(
+            _("Unknown return reason %(r)s.") % {"r": reason_code}, allowed=list(RETURN_REASONS)
+        )
+    if reason_code == "other":
+        _require(reason.strip(), _("Describe the reason for the return."))
+    since = t.dispatched_at or t.created_at
+    limit = WorkCalendar.load(timezone.localtime(since).date()).add_workdays(since, 1)
+    if now > limit:
+        raise InvalidTransition(_("Returns are only possible within 1 working day of dispatch."))
+    desk = routing.dispatch_desk(t.place)
+    fields = {"owner_place": desk, "owner_department": None, "return_count": t.return_count + 1}
+    data = {"reason_code": reason_code, "returned_by": _unit_name(t), "returns": t.return_count + 1}
+    return Change(fields, reason=reason or str(RETURN_REASONS[reason_code]), data=data)
+
+
+def _unit_name(t):
+    owner = t.owner_department or t.owner_place
+    return owner.name if owner else ""
+
+
+def _designate(t, actor, now, unit=None, department=None, reason=""):
+    route = _require(_resolve_unit(unit, department), _("Name the unit that must take the ticket."))
+    fields = {
+        **_owner_fields(route),
+        "designated": True,
+        "dispatched_at": now,
+        "accept_by": _accept_by(t, now),
+    }
+    return Change(fields, reason=reason, data=_unit_data(route))
+
+
+def _contact(t, actor, now, note="", method="phone"):
+    to = S.IN_PROGRESS if t.status in (S.ACCEPTED, S.REOPENED) else None
+    fields = {} if t.contacted_at else {"contacted_at": now}
+    on_time = bool(t.respond_by and now <= t.respond_by)
+    return Change(fields, to_status=to, reason=note, data={"method": method, "on_time": on_time})
+
+
+def _parse_dt(value, name):
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        from django.utils.dateparse import parse_datetime
+
+        parsed = parse_datetime(str(value or ""))
+    if parsed is None:
+        raise BadParameters(_("%(name)s must be a date and time (ISO 8601).") % {"name": name})
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _extend(t, actor, now, until=None, reason=""):
+    until = _parse_dt(until, "until")
+    _require(reason.strip(), _("An extension request needs a reason."))
+    if t.resolve_by and now > t.resolve_by:
+        raise InvalidTransition(_("An extension must be requested before the deadline passes."))
+    if t.resolve_by and until <= t.resolve_by:
+        raise BadParameters(_("The new deadline must be later than the current one."))
+    if t.extensions.filter(state=Extension.State.PENDING).exists():
+        raise InvalidTransition(_("An extension request is already pending."))
+
+    def after(ticket, event):
+        Extension.objects.create(
+            ticket=ticket,
+            requested_until=until,
+            reason=reason,
+            requested_by=actor,
+            requested_at=now,
+        )
+
+    return Change({}, reason=reason, data={"until": until.isoformat()}, after=after)
+
+
+def _approve_extension(t, actor, now, approve=True, reason=""):
+    pending = t.extensions.filter(state=Extension.State.PENDING).get()
+    approve = approve not in (False, "false", "False", "0", 0, "no")
+    state = Extension.State.APPROVED if approve else Extension.State.REJECTED
+
+    def after(ticket, event):
+        Extension.objects.filter(pk=pending.pk).update(
+            state=state, decided_by=actor, decided_at=now
+        )
+
+    fields = {"resolve_by": pending.requested_until} if approve else {}
+    data = {"approved": approve, "until": pending.requested_until.isoformat()}
+    if t.resolve_by:
+        data["previous"] = t.resolve_by.isoformat()
+    return Change(fields, reason=reason, data=data, after=after)
+
+
+def _supervise(t, actor, now, reason="", stage=""):
+    return Change({}, reason=reason, data={"stage": stage or sla.overdue_stage(t, now) or ""})
+
+
+def _escalate(t, actor, now, reason=""):
+    target = routing.next_level_up(t)
+    route = routing.Route(place=target, department=None)
+    fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
+    data = {"from": _unit_name(t), **_unit_data(route), "by_sweep": actor is None}
+    return Change(fields, reason=reason, data=data)
+
+
+def _street_of(t):
+    if t.place is not None:
+        street = t.place.ancestor_at(Level.STREET)
+        if street:
+            return street
+    if t.owner_place is not None:
+        return t.owner_place.ancestor_at(Level.STREET)
+    return None
+
+
+def _whistle(t, actor, now, departments=None, report_within_hours=24, reason=""):
+    codes = departments or []
+    if isinstance(codes, str):
+        codes = [c.strip() for c in codes.split(",") if c.strip()]
+    _require(codes, _("Name at least one department to summon."))
+    _require(reason.strip(), _("Say why the departments are summoned."))
+    found = [_resolve_unit(department=c).department for c in codes]
+    try:
+        hours = float(report_within_hours)
+    except (TypeError, ValueError):
+        raise BadParameters(_("report_within_hours must be a number.")) from None
+    if not 0 < hours <= 24 * 30:
+        raise BadParameters(_("report_within_hours must be between 0 and 720."))
+    street = _street_of(t)
+    if street is None:
+        raise BadParameters(_("Only a ticket inside a street can be whistled."))
+    report_by = now + dt.timedelta(hours=hours)
+
+    def after(ticket, event):
+        whistle = Whistle.objects.create(
+            ticket=ticket, street=street, reason=reason, blown_by=actor, blown_at=now
+        )
+        Summons.objects.bulk_create(
+            [Summons(whistle=whistle, department=d, report_by=report_by) for d in found]
+        )
+        event.data["whistle"] = whistle.pk
+        TicketEvent.objects.filter(pk=event.pk).update(data=event.data)
+
+    data = {"departments": [d.code for d in found], "report_by": report_by.isoformat()}
+    return Change({}, reason=reason, data=data, after=after)
+
+
+def _open_summons(t, department):
+    summons = (
+        Summons.objects.filter(whistle__ticket=t, department__code=department)
+        .select_related("whistle", "department")
+        .order_by("-whistle__blown_at")
+        .first()
+    )
+    if summons is None:
+        raise BadParameters(_("Department %(d)s was not summoned.") % {"d": department})
+    return summons
+
+
+def _whistle_report(t, actor, now, department=None, note=""):
+    summons = _open_summons(t, _require(department, _("Which department reports?")))
+    if actor is not None and not actor.has_perm(
+        "tickets.report_for_department", summons.department
+    ):
+        raise NotAllowed(_("Only the summoned department reports for itself."))
+    _require(note.strip(), _("Say what the department did."))
+    if summons.reported_at:
+        raise InvalidTransition(_("This department has already reported."))
+    late = now > summons.report_by
+
+    def after(ticket, event):
+        Summons.objects.filter(pk=summons.pk).update(reported_at=now, action=note)
+        whistle = summons.whistle
+        if not whistle.summonses.filter(reported_at__isnull=True).exists():
+            Whistle.objects.filter(pk=whistle.pk).update(closed_at=now)
+
+    data = {"department": summons.department.code, "late": late}
+    return Change({}, reason=note, data=data, after=after)
+
+
+def _whistle_rate(t, actor, now, department=None, rating=None, note=""):
+    summons = _open_summons(t, _require(department, _("Which department is rated?")))
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if rating not in Summons.Rating.values:
+        raise BadParameters(_("Rating must be 1 (poor) to 4 (excellent)."))
+
+    def after(ticket, event):
+        Summons.objects.filter(pk=summons.pk).update(rating=rating, rated_at=now)
+
+    return Change(
+        {}, reason=note, data={"department": summons.department.code, "rating": rating}, after=after
+    )
+
+
+def _resolve(t, actor, now, reply=""):
+    _require(reply.strip(), _("Resolving needs a reply to the requester."))
+    fields = {"resolution": reply, "resolved_at": now}
+    if not t.contacted_at:
+        fields["contacted_at"] = now
+    on_time = bool(t.resolve_by and now <= t.resolve_by)
+    return Change(fields, reason=reply, data={"on_time": on_time})
+
+
+def _callback(t, actor, now, resolved=None, satisfaction=None, note=""):
+    if resolved is None or satisfaction is None:
+        raise BadParameters(_("A callback records both 'resolved' and 'satisfaction'."))
+    resolved = resolved not in (False, "false", "False", "0", 0, "no")
+    if satisfaction not in Satisfaction.values:
+        raise BadParameters(
+            _("Unknown satisfaction %(s)s.") % {"s": satisfaction},
+            allowed=list(Satisfaction.values),
+        )
+    happy = resolved and satisfaction != Satisfaction.DISSATISFIED
+    fields = {"closed_at": now} if happy else _reopen_fields(t, now)
+
+    def after(ticket, event):
+        Callback.objects.create(
+            ticket=ticket,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            note=note,
+            owner_place_id=t.owner_place_id,
+            owner_department_id=t.owner_department_id,
+            by=actor,
+            at=now,
+        )
+
+    data = {"resolved": resolved, "satisfaction": satisfaction}
+    return Change(
+        fields, to_status=S.CLOSED if happy else S.REOPENED, reason=note, data=data, after=after
+    )
+
+
+def _reopen_fields(t, now):
+    deadlines = sla.compute_deadlines(t.urgency, t.category, now)
+    return {
+        "reopen_count": t.reopen_count + 1,
+        "resolved_at": None,
+        "closed_at": None,
+        "accepted_at": now,
+        "respond_by": deadlines.respond_by,
+        "resolve_by": deadlines.resolve_by,
+        "contacted_at": None,
+    }
+
+
+def _reopen(t, actor, now, reason=""):
+    _require(reason.strip(), _("Reopening needs a reason."))
+    return Change(_reopen_fields(t, now), reason=reason)
+
+
+def _close(t, actor, now, reason=""):
+    if t.status == S.RESOLVED:
+        _require(reason.strip(), _("Closing without a callback needs a reason."))
+    return Change({"closed_at": now}, reason=reason)
+
+
+def _merge(t, actor, now, into=None, reason=""):
+    _require(into, _("Merge into which ticket?"))
+    lookup = {"pk": into} if str(into).isdigit() else {"code": into}
+    survivor = Ticket.objects.filter(**lookup).first()
+    if survivor is None:
+        raise BadParameters(_("Unknown ticket %(t)s.") % {"t": into})
+    if survivor.pk == t.pk:
+        raise BadParameters(_("A ticket cannot be merged into itself."))
+    if survivor.status in FINAL_STATUSES:
+        raise InvalidTransition(_("The surviving ticket must still be open."))
+    if actor is not None and not actor.has_perm("tickets.view_ticket", survivor):
+        raise NotAllowed(_("The surviving ticket is outside your area."))
+    return Change(
+        {"merged_into": survivor, "closed_at": now},
+        reason=reason,
+        data={"into": survivor.pk, "into_code": survivor.code},
+    )
+
+
+def _answer(t, actor, now, answer="", knowledge_answer=None):
+    from .models import KnowledgeAnswer
+
+    used = None
+    if knowledge_answer:
+        used = KnowledgeAnswer.objects.filter(pk=knowledge_answer, active=True).first()
+        if used is None:
+            raise BadParameters(_("Unknown standard answer."))
+        answer = answer or used.answer
+    _require((answer or "").strip(), _("An answer is needed."))
+
+    def after(ticket, event):
+        if used is not None:
+            KnowledgeAnswer.objects.filter(pk=used.pk).update(used_count=F("used_count") + 1)
+
+    data = {"knowledge_answer": used.pk if used else None}
+    return Change(
+        {"resolution": answer, "resolved_at": now, "contacted_at": now},
+        reason=answer,
+        data=data,
+        after=after,
+    )
+
+
+HANDLERS = {
+    "dispatch": _dispatch,
+    "accept": _accept,
+    "return": _return,
+    "designate": _designate,
+    "contact": _contact,
+    "extend": _extend,
+    "approve-extension": _approve_extension,
+    "supervise": _supervise,
+    "escalate": _escalate,
+    "whistle": _whistle,
+    "whistle-report": _whistle_report,
+    "whistle-rate": _whistle_rate,
+    "resolve": _resolve,
+    "callback": _callback,
+    "reopen": _reopen,
+    "close": _close,
+    "merge": _merge,
+    "answer": _answer,
+}

@@ -1,0 +1,511 @@
+"""诉求工单 and everything that hangs off one (see docs/glossary.md).
+
+`Ticket.status` is assigned only by `lifecycle.py`; every change there writes a
+`TicketEvent`. Overdue is derived from the stored deadlines and the clock.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.people.models import Department, Household, Person
+from gridgov.places.models import Level, Place
+
+
+class Channel(models.TextChoices):
+    HOTLINE = "hotline", _("12345 hotline")
+    WECHAT = "wechat", _("WeChat / mini-program")
+    PHOTO = "photo", _("Photo report")
+    WINDOW = "window", _("Walk-in window")
+    BOX = "box", _("Suggestion box")
+    PATROL = "patrol", _("Grid patrol")
+    VISIT = "visit", _("Door-to-door visit")
+    EVENT = "event", _("Event collection")
+    API = "api", _("API")
+
+
+class Nature(models.TextChoices):
+    CONSULT = "consult", _("Consultation")
+    HELP = "help", _("Request for help")
+    COMPLAINT = "complaint", _("Complaint")
+    REPORT = "report", _("Report")
+    SUGGEST = "suggest", _("Suggestion")
+    PRAISE = "praise", _("Praise")
+
+
+class Urgency(models.TextChoices):
+    EMERGENCY = "emergency", _("Emergency (life and property)")
+    UTILITY = "utility", _("Utilities (water, power, gas, heating)")
+    GENERAL = "general", _("General")
+    COMPLEX = "complex", _("Complex")
+
+
+class HomeLevel(models.TextChoices):
+    GRID = "grid", _("Grid")
+    COMMUNITY = "community", _("Community")
+    STREET = "street", _("Street")
+    DEPARTMENT = "department", _("Department")
+
+
+class Category(models.Model):
+    """Three-level category tree (taxonomy.csv) plus grid event types."""
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    depth = models.PositiveSmallIntegerField(_("level"), default=1)
+    home_level = models.CharField(
+        _("home level"), max_length=16, choices=HomeLevel.choices, default=HomeLevel.COMMUNITY
+    )
+    default_urgency = models.CharField(
+        _("default urgency"), max_length=16, choices=Urgency.choices, default=Urgency.GENERAL
+    )
+    grid_event = models.BooleanField(_("grid event type"), default=False)
+    # Open311 lists public categories as services.
+    public = models.BooleanField(_("public (Open311)"), default=False)
+    # Matters in public space may be shown at building precision on public pages.
+    public_space = models.BooleanField(_("about public space"), default=False)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        names, node = [], self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " / ".join(reversed(names))
+
+    def top(self):
+        node = self
+        while node.parent_id:
+            node = node.parent
+        return node
+
+
+class RoutingRule(models.Model):
+    """Category × place → department. The most specific matching rule wins."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="routing_rules")
+    # The rule applies to tickets located anywhere under this place (null: everywhere).
+    place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "place"], name="routing_rule_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.category.name} @ {self.place or '*'} → {self.department}"
+
+
+class TimeLimit(models.Model):
+    """Deadlines by urgency (and optionally category): clock hours or working days."""
+
+    class Unit(models.TextChoices):
+        MINUTES = "minutes", _("clock minutes")
+        HOURS = "hours", _("clock hours")
+        WORKDAYS = "workdays", _("working days")
+
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="time_limits"
+    )
+    accept_value = models.PositiveIntegerField(_("accept within"))
+    accept_unit = models.CharField(max_length=16, choices=Unit.choices)
+    respond_value = models.PositiveIntegerField(_("respond within"))
+    respond_unit = models.CharField(max_length=16, choices=Unit.choices)
+    resolve_value = models.PositiveIntegerField(_("resolve within"))
+    resolve_unit = models.CharField(max_length=16, choices=Unit.choices)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        constraints = [
+            models.UniqueConstraint(fields=["urgency", "category"], name="time_limit_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.get_urgency_display()} · {self.category or '*'}"
+
+
+class CalendarDay(models.Model):
+    """Staff override of the working-day calendar (holidays, make-up workdays)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'班' if self.is_workday else '休'}"
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    DISPATCHED = "dispatched", _("Dispatched")
+    RETURNED = "returned", _("Returned")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ESCALATED = "escalated", _("Escalated")
+    RESOLVED = "resolved", _("Resolved")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    ANSWERED = "answered", _("Answered on intake")
+    MERGED = "merged", _("Merged")
+
+
+OPEN_STATUSES = (
+    Status.RECEIVED,
+    Status.DISPATCHED,
+    Status.RETURNED,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.ESCALATED,
+    Status.REOPENED,
+)
+FINAL_STATUSES = (Status.CLOSED, Status.ANSWERED, Status.MERGED)
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASIC = "basic", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class Ticket(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    nature = models.CharField(_("nature"), max_length=16, choices=Nature.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=4000)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.GENERAL
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+
+    # Location: as given, and as resolved on the place tree.
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    building = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Level.BUILDING},
+    )
+    grid = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Level.GRID},
+    )
+    # The most specific place known (building, grid, community or street): drives scope.
+    place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+
+    # Requester: a registered person, or only what they told us; personal data.
+    requester = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    requester_name = models.CharField(_("requester name"), max_length=100, blank=True)
+    requester_phone = models.CharField(_("requester phone"), max_length=32, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+
+    # Owner (责任主体): a place's office or a department.
+    owner_place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_tickets"
+    )
+    owner_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_tickets"
+    )
+
+    accept_by = models.DateTimeField(_("accept by"), null=True, blank=True, db_index=True)
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    return_count = models.PositiveSmallIntegerField(default=0)
+    designated = models.BooleanField(_("designated"), default=False)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    resolution = models.TextField(_("reply"), blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    public = models.BooleanField(_("may be published"), default=True)
+
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("received at"), db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic lock: lifecycle bumps it, so two concurrent transitions cannot both win.
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner_place", "status"]),
+            models.Index(fields=["owner_department", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def owner(self):
+        return self.owner_department or self.owner_place
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+
+class TicketEvent(models.Model):
+    """One row per state change or recorded act on a ticket; never updated."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Owner after the event, so the timeline shows who held the ticket when.
+    owner_place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TicketPhoto(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="photos")
+    event = models.ForeignKey(
+        TicketEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
+    image = models.ImageField(upload_to="tickets/%Y/%m/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.image.name
+
+
+class Extension(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="extensions")
+    requested_until = models.DateTimeField(_("requested deadline"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.ticket_id} → {self.requested_until:%Y-%m-%d} ({self.state})"
+
+
+class Callback(models.Model):
+    """回访: asking the requester whether it was resolved and if they are satisfied."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="callbacks")
+    resolved = models.BooleanField(_("resolved"))
+    satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices)
+    note = models.TextField(_("note"), blank=True)
+    # The unit being judged, kept so KPIs survive later re-routing.
+    owner_place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    owner_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.satisfaction}"
+
+
+class Whistle(models.Model):
+    """吹哨报到: a street summons departments to a ticket, each with a report-by deadline."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="whistles")
+    street = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="whistles")
+    reason = models.TextField(_("reason"))
+    blown_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    blown_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.ticket_id} @ {self.street}"
+
+
+class Summons(models.Model):
+    class Rating(models.IntegerChoices):
+        POOR = 1, _("Poor")
+        FAIR = 2, _("Fair")
+        GOOD = 3, _("Good")
+        EXCELLENT = 4, _("Excellent")
+
+    whistle = models.ForeignKey(Whistle, on_delete=models.PROTECT, related_name="summonses")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="summonses")
+    report_by = models.DateTimeField(_("report by"))
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    action = models.TextField(_("action taken"), blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), choices=Rating.choices, null=True, blank=True
+    )
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["whistle", "department"], name="summons_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.whistle_id} · {self.department}"
+
+
+class KnowledgeAnswer(models.Model):
+    """知识库: a standard answer to a common consultation."""
+
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"))
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    used_count = models.PositiveIntegerField(_("times used"), default=0)
+    reviewed_at = models.DateTimeField(_("last reviewed"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("standard answer")
+        verbose_name_plural = _("knowledge base")
+
+    def __str__(self):
+        return self.question
+
+
+class PatrolTask(models.Model):
+    """网格巡查: a checklist a grid worker walks through on a schedule."""
+
+    grid = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="patrol_tasks")
+    title = models.CharField(_("title"), max_length=200)
+    checklist = models.JSONField(_("checklist"), default=list)
+    every_days = models.PositiveSmallIntegerField(_("every N days"), default=1)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+
+    def __str__(self):
+        return self.title
+
+
+class PatrolRecord(models.Model):
+    task = models.ForeignKey(PatrolTask, on_delete=models.PROTECT, related_name="records")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    results = models.JSONField(default=dict)
+    note = models.TextField(blank=True)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="patrol_records"
+    )
+
+    def __str__(self):
+        return f"{self.task} {self.at:%Y-%m-%d}"
+
+
+class Visit(models.Model):
+    """入户走访: a logged door-to-door visit to a household."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="visits")
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(db_index=True)
+    heard = models.TextField(_("what was heard"), blank=True)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
+    )
+
+    def __str__(self):
+        return f"{self.household} {self.at:%Y-%m-%d}"
+
+
+class TicketCounter(models.Model):
+    """Per-day sequence for human-readable codes (GD20261127-000123)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day} #{self.last}"

@@ -1,0 +1,50 @@
+"""Photos attached to tickets: JPEG/PNG up to 10 MB, re-encoded without metadata.
+
+Re-encoding drops EXIF entirely (GPS position, device serials): a photo of a
+broken lamp must not publish where the reporter lives.
+"""
+
+import io
+
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_SIDE = 4096
+FORMATS = {"JPEG": "jpg", "PNG": "png"}
+
+
+class PhotoError(ValueError):
+    pass
+
+
+def clean_photo(upload):
+    """Validate and re-encode an uploaded file; returns (ContentFile, width, height)."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise PhotoError(_("A photo may be at most 10 MB."))
+    data = upload.read()
+    if len(data) > MAX_BYTES:
+        raise PhotoError(_("A photo may be at most 10 MB."))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        fmt = image.format
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise PhotoError(_("The file is not a JPEG or PNG image.")) from None
+    if fmt not in FORMATS:
+        raise PhotoError(_("Only JPEG and PNG photos are accepted."))
+    # Apply the EXIF orientation before the EXIF block is dropped.
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    image.info = {}  # no EXIF, XMP or text chunks are carried into the saved file
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    else:
+        image.save(out, "PNG", optimize=True)
+    name = f"photo.{FORMATS[fmt]}"
+    return ContentFile(out.getvalue(), name=name), image.width, image.height

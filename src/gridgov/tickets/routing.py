@@ -1,0 +1,82 @@
+"""分类交办: who owns a ticket, from its category and location.
+
+The owner is the department named by the most specific routing rule for the
+category (or a parent category) covering the ticket's place; otherwise the
+office of the place at the category's home level above the location. What no
+rule covers goes to the street's dispatch desk (the street office), so nothing
+is lost.
+"""
+
+from dataclasses import dataclass
+
+from gridgov.places.models import Level, Place
+
+from .models import HomeLevel, RoutingRule
+
+
+@dataclass(frozen=True)
+class Route:
+    place: Place | None
+    department: object | None
+    # True when nothing matched and the ticket waits at a dispatch desk.
+    dispatch_desk: bool = False
+
+    @property
+    def unit(self):
+        return self.department or self.place
+
+
+def _category_chain(category):
+    chain = []
+    while category is not None:
+        chain.append(category)
+        category = category.parent
+    return chain
+
+
+def _rule_for(category, place):
+    chain = _category_chain(category)
+    if not chain:
+        return None
+    rules = RoutingRule.objects.filter(category__in=chain).select_related("department", "place")
+    best, best_key = None, None
+    depth = {c.pk: i for i, c in enumerate(chain)}
+    for rule in rules:
+        if rule.place is not None and (place is None or not place.path.startswith(rule.place.path)):
+            continue
+        # More specific place first, then the more specific category.
+        key = (len(rule.place.path) if rule.place else 0, -depth[rule.category_id])
+        if best_key is None or key > best_key:
+            best, best_key = rule, key
+    return best
+
+
+def dispatch_desk(place):
+    """The street above a place, or the district when the street is unknown."""
+    if place is None:
+        return Place.objects.filter(level=Level.DISTRICT).order_by("path").first()
+    return place.ancestor_at(Level.STREET) or place.ancestor_at(Level.DISTRICT)
+
+
+def route(category, place):
+    if category is not None:
+        rule = _rule_for(category, place)
+        if rule is not None:
+            return Route(place=None, department=rule.department)
+        home = category.home_level
+        if home != HomeLevel.DEPARTMENT and place is not None:
+            owner = place.ancestor_at(home)
+            if owner is not None:
+                return Route(place=owner, department=None)
+    return Route(place=dispatch_desk(place), department=None, dispatch_desk=True)
+
+
+def next_level_up(ticket):
+    """The escalation ladder 网格 → 社区 → 街道; None above the street (whistle instead)."""
+    if ticket.owner_department_id:
+        # A department escalates to the street where the matter lies.
+        return dispatch_desk(ticket.place)
+    owner = ticket.owner_place
+    if owner is None or owner.level in (Level.STREET, Level.DISTRICT):
+        return None
+    return owner.parent

@@ -1,0 +1,128 @@
+"""Who may do what to a ticket: one predicate per idea, one line per permission."""
+
+import rules
+
+from gridgov.people.models import Role
+from gridgov.people.scope import scope_for
+from gridgov.places.models import Level
+
+# The office role of each place level: who handles a ticket owned by that place.
+OFFICE_ROLE = {
+    Level.GRID: Role.GRID_WORKER,
+    Level.COMMUNITY: Role.COMMUNITY_STAFF,
+    Level.STREET: Role.STREET_STAFF,
+    Level.DISTRICT: Role.DISTRICT_STAFF,
+}
+SUPERVISOR_ROLES = {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_STAFF}
+DISPATCH_ROLES = {Role.HOTLINE_OPERATOR, Role.STREET_STAFF, Role.DISTRICT_STAFF}
+INTAKE_ROLES = {
+    Role.HOTLINE_OPERATOR,
+    Role.GRID_WORKER,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_STAFF,
+    Role.DISTRICT_STAFF,
+}
+VIEW_ROLES = {
+    Role.GRID_WORKER,
+    Role.MICRO_GRID_WORKER,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_STAFF,
+    Role.DISTRICT_STAFF,
+    Role.HOTLINE_OPERATOR,
+    Role.COMMUNITY_POLICE,
+    Role.CADRE,
+}
+
+
+def _where(ticket):
+    """The place that decides scope: the location, else the owning office (a desk)."""
+    return ticket.place or ticket.owner_place
+
+
+@rules.predicate
+def is_owner_handler(user, ticket):
+    scope = scope_for(user)
+    if ticket.owner_department_id:
+        return ticket.owner_department_id in scope.department_ids
+    owner = ticket.owner_place
+    if owner is None:
+        return False
+    role = OFFICE_ROLE.get(owner.level)
+    return owner.path in scope.paths_by_role.get(role, ())
+
+
+@rules.predicate
+def is_above_owner(user, ticket):
+    scope = scope_for(user)
+    if ticket.owner_department_id:
+        return scope.covers(_where(ticket), {Role.STREET_STAFF, Role.DISTRICT_STAFF})
+    owner = ticket.owner_place
+    if owner is None:
+        return False
+    return any(
+        owner.path.startswith(path) and owner.path != path for path in scope.paths(SUPERVISOR_ROLES)
+    )
+
+
+@rules.predicate
+def is_dispatcher(user, ticket):
+    return scope_for(user).covers(_where(ticket), DISPATCH_ROLES)
+
+
+@rules.predicate
+def is_intake_staff(user, ticket):
+    return scope_for(user).covers(_where(ticket), INTAKE_ROLES)
+
+
+@rules.predicate
+def is_street_staff(user, ticket):
+    return scope_for(user).covers(_where(ticket), {Role.STREET_STAFF, Role.DISTRICT_STAFF})
+
+
+@rules.predicate
+def sees_ticket(user, ticket):
+    scope = scope_for(user)
+    if ticket.owner_department_id and ticket.owner_department_id in scope.department_ids:
+        return True
+    if ticket.whistles.filter(summonses__department_id__in=scope.department_ids).exists():
+        return True
+    return scope.covers(ticket.place, VIEW_ROLES) or scope.covers(ticket.owner_place, VIEW_ROLES)
+
+
+@rules.predicate
+def handles_department(user, department):
+    return department.pk in scope_for(user).department_ids
+
+
+@rules.predicate
+def has_any_role(user):
+    scope = scope_for(user)
+    return bool(scope.paths_by_role or scope.department_ids)
+
+
+is_superuser = rules.is_superuser
+
+rules.add_perm("tickets.add_ticket", rules.is_authenticated)
+rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
+rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher)
+rules.add_perm("tickets.dispatch_ticket", is_superuser | is_dispatcher)
+rules.add_perm("tickets.accept_ticket", is_superuser | is_owner_handler)
+rules.add_perm("tickets.return_ticket", is_superuser | is_owner_handler)
+rules.add_perm("tickets.designate_ticket", is_superuser | is_street_staff)
+rules.add_perm("tickets.contact_ticket", is_superuser | is_owner_handler)
+rules.add_perm("tickets.extend_ticket", is_superuser | is_owner_handler)
+rules.add_perm("tickets.approve_extension_ticket", is_superuser | is_above_owner)
+rules.add_perm("tickets.supervise_ticket", is_superuser | is_above_owner | is_dispatcher)
+rules.add_perm("tickets.escalate_ticket", is_superuser | is_owner_handler)
+rules.add_perm("tickets.whistle_ticket", is_superuser | is_street_staff)
+rules.add_perm("tickets.whistle_report_ticket", is_superuser | sees_ticket)
+rules.add_perm("tickets.report_for_department", is_superuser | handles_department)
+rules.add_perm("tickets.whistle_rate_ticket", is_superuser | is_street_staff)
+rules.add_perm("tickets.resolve_ticket", is_superuser | is_owner_handler)
+rules.add_perm("tickets.callback_ticket", is_superuser | is_dispatcher)
+rules.add_perm("tickets.reopen_ticket", is_superuser | is_dispatcher)
+rules.add_perm("tickets.close_ticket", is_superuser | is_dispatcher)
+rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)
+rules.add_perm("tickets.answer_ticket", is_superuser | is_intake_staff)
+rules.add_perm("tickets.view_kpis", is_superuser | has_any_role)
+rules.add_perm("tickets.manage_settings", is_superuser | is_street_staff)

@@ -1,0 +1,102 @@
+"""Deadlines (时限): accept_by, respond_by, resolve_by from the time-limit table.
+
+Emergency and utility limits run in clock time, the others in working days
+(DESIGN §4). Overdue is derived here from stored deadlines and the clock;
+nothing stores an "overdue" flag.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import OPEN_STATUSES, Status, TimeLimit, Urgency
+from .workdays import WorkCalendar
+
+Unit = TimeLimit.Unit
+
+# Used when staff have entered no row: Tianjin's sign-for limits, Beijing's answer limits.
+DEFAULT_LIMITS = {
+    Urgency.EMERGENCY: ((15, Unit.MINUTES), (1, Unit.HOURS), (2, Unit.HOURS)),
+    Urgency.UTILITY: ((30, Unit.MINUTES), (4, Unit.HOURS), (24, Unit.HOURS)),
+    Urgency.GENERAL: ((1, Unit.WORKDAYS), (2, Unit.WORKDAYS), (7, Unit.WORKDAYS)),
+    Urgency.COMPLEX: ((1, Unit.WORKDAYS), (3, Unit.WORKDAYS), (15, Unit.WORKDAYS)),
+}
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    accept_by: dt.datetime
+    respond_by: dt.datetime
+    resolve_by: dt.datetime
+
+
+def limits_for(urgency, category):
+    """The most specific time limit: category, then its parents, then urgency alone."""
+    chain = []
+    node = category
+    while node is not None:
+        chain.append(node.pk)
+        node = node.parent
+    rows = {
+        row.category_id: row
+        for row in TimeLimit.objects.filter(urgency=urgency).filter(
+            Q(category_id__in=chain) | Q(category__isnull=True)
+        )
+    }
+    for key in [*chain, None]:
+        if key in rows:
+            row = rows[key]
+            return (
+                (row.accept_value, row.accept_unit),
+                (row.respond_value, row.respond_unit),
+                (row.resolve_value, row.resolve_unit),
+            )
+    return DEFAULT_LIMITS[urgency]
+
+
+def add_limit(start, value, unit, calendar):
+    if unit == Unit.MINUTES:
+        return start + dt.timedelta(minutes=value)
+    if unit == Unit.HOURS:
+        return start + dt.timedelta(hours=value)
+    return calendar.add_workdays(start, value)
+
+
+def compute_deadlines(urgency, category, start, calendar=None):
+    calendar = calendar or WorkCalendar.load(timezone.localtime(start).date())
+    accept, respond, resolve = limits_for(urgency, category)
+    return Deadlines(
+        accept_by=add_limit(start, *accept, calendar),
+        respond_by=add_limit(start, *respond, calendar),
+        resolve_by=add_limit(start, *resolve, calendar),
+    )
+
+
+def overdue_stage(ticket, now=None):
+    """Which deadline an open ticket has missed: 'accept', 'respond', 'resolve' or None."""
+    if ticket.status not in OPEN_STATUSES:
+        return None
+    now = now or timezone.now()
+    if (
+        ticket.status in (Status.DISPATCHED, Status.ESCALATED)
+        and ticket.accept_by
+        and now > ticket.accept_by
+    ):
+        return "accept"
+    if ticket.contacted_at is None and ticket.respond_by and now > ticket.respond_by:
+        return "respond"
+    if ticket.resolve_by and now > ticket.resolve_by:
+        return "resolve"
+    return None
+
+
+def overdue_q(now=None):
+    """Queryset filter for open tickets past any of their deadlines."""
+    now = now or timezone.now()
+    return Q(status__in=OPEN_STATUSES) & (
+        Q(status__in=(Status.DISPATCHED, Status.ESCALATED), accept_by__lt=now)
+        | Q(contacted_at__isnull=True, respond_by__lt=now)
+        | Q(resolve_by__lt=now)
+    )

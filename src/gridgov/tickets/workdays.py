@@ -1,0 +1,83 @@
+"""The Chinese working-day calendar: weekends, public holidays and make-up workdays.
+
+Holidays come from the maintained `chinese-calendar` package; staff overrides
+(`CalendarDay`) win, and cover years the package does not know yet (it is
+released once the State Council publishes the next year's schedule). For a
+year nobody has entered, weekdays count as working days.
+"""
+
+import datetime as dt
+from functools import lru_cache
+
+import chinese_calendar
+from django.utils import timezone
+
+from .models import CalendarDay
+
+MAX_SCAN_DAYS = 400
+
+
+def _library_is_workday(day):
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+@lru_cache(maxsize=4096)
+def _library_cached(day):
+    return _library_is_workday(day)
+
+
+class WorkCalendar:
+    """A calendar with the staff overrides of a date range loaded once."""
+
+    def __init__(self, overrides=None):
+        self.overrides = overrides if overrides is not None else {}
+
+    @classmethod
+    def load(cls, start, days=MAX_SCAN_DAYS):
+        rows = CalendarDay.objects.filter(
+            date__gte=start, date__lte=start + dt.timedelta(days=days)
+        )
+        return cls({row.date: row.is_workday for row in rows})
+
+    def is_workday(self, day):
+        if day in self.overrides:
+            return self.overrides[day]
+        return _library_cached(day)
+
+    def add_workdays(self, start, count):
+        """End of the `count`-th working day after `start`'s date (start's date not counted).
+
+        A ticket received on Friday with one working day to go is due at the end of
+        Monday, or of the first working day after a holiday.
+        """
+        local = timezone.localtime(start)
+        day = local.date()
+        remaining = count
+        for _ in range(MAX_SCAN_DAYS * 2):
+            if remaining <= 0:
+                break
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                remaining -= 1
+        end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=local.tzinfo)
+        return end
+
+    def workdays_between(self, start, end):
+        """Working days strictly after start's date up to and including end's date."""
+        day, last, count = timezone.localtime(start).date(), timezone.localtime(end).date(), 0
+        while day < last:
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                count += 1
+        return count
+
+
+def add_workdays(start, count):
+    return WorkCalendar.load(timezone.localtime(start).date()).add_workdays(start, count)
+
+
+def is_workday(day):
+    return WorkCalendar.load(day, days=0).is_workday(day)

@@ -1,0 +1,296 @@
+"""HTML pages: landing page and dashboard, place browser, people registry.
+
+Views stay thin: scope comes from `gridgov.people.scope`, permissions from
+`rules` perms (see access.py), masking from `gridgov.people.masking`.
+"""
+
+from collections import Counter
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from gridgov.people.models import PartyMember, PartyOrganization, RoleAssignment
+from gridgov.people.scope import REGISTRY_ROLES, filter_by_scope, scope_for
+from gridgov.places.models import LEVELS, Level, Place
+
+from . import access
+from .places import build_nodes, expanded_codes_for, feature_collection, map_area
+
+PEOPLE_PER_PAGE = 25
+CHART_GRIDS = 20
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        counts = Place.objects.aggregate(
+            communities=Count("id", filter=Q(level=Level.COMMUNITY)),
+            grids=Count("id", filter=Q(level=Level.GRID)),
+        )
+        return render(request, "web/landing.html", {"counts": counts})
+    return dashboard(request)
+
+
+def dashboard(request):
+    user = request.user
+    scope = scope_for(user)
+    assignments = (
+        RoleAssignment.objects.filter(user=user, active=True)
+        .select_related("place", "department")
+        .order_by("role", "place__path")
+    )
+    places = filter_by_scope(Place.objects.all(), user, place_field="")
+    counts = places.aggregate(
+        communities=Count("id", filter=Q(level=Level.COMMUNITY)),
+        grids=Count("id", filter=Q(level=Level.GRID)),
+        buildings=Count("id", filter=Q(level=Level.BUILDING)),
+    )
+    people_count = None
+    chart = None
+    if access.may_use_registry(user):
+        people = access.people_in_scope(user)
+        people_count = people.count()
+        chart = _people_by_grid(people, places)
+    scope_places = list(Place.objects.filter(path__in=scope.paths()).order_by("path"))
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "assignments": assignments,
+            "everything": scope.everything,
+            "counts": counts,
+            "people_count": people_count,
+            "scope_places": scope_places,
+            "chart": chart,
+        },
+    )
+
+
+def _people_by_grid(people, places):
+    """People per grid in scope (largest first), for the dashboard chart."""
+    grid_depth = LEVELS.index(Level.GRID)
+    per_grid = Counter()
+    for path, n in people.values_list("place__path").annotate(n=Count("id")):
+        codes = path.strip("/").split("/")
+        if len(codes) > grid_depth:
+            per_grid[codes[grid_depth]] += n
+    if len(per_grid) < 2:
+        return None  # one bar says nothing the people count does not
+    top = per_grid.most_common(CHART_GRIDS)
+    names = dict(
+        places.filter(code__in=[code for code, _n in top], level=Level.GRID).values_list(
+            "code", "name"
+        )
+    )
+    return {
+        "labels": [names.get(code, code) for code, _n in top],
+        "values": [n for _code, n in top],
+        "title": _("People per grid"),
+        "height": 48 + 30 * len(top),
+    }
+
+
+# -- places ------------------------------------------------------------------
+
+
+def _place_or_404(code):
+    return get_object_or_404(Place.objects.select_related("parent"), code=code)
+
+
+def _map_context(request, focus):
+    """What the map draws: grids around the focus place, and buildings when zoomed in."""
+    user = request.user
+    area = map_area(focus) if focus else None
+    grids_url = reverse("web-place-geojson") + "?level=grid"
+    buildings_url = None
+    if area:
+        grids_url += f"&under={area.code}"
+        if area.level in (Level.COMMUNITY, Level.GRID):
+            buildings_url = reverse("web-place-geojson") + f"?level=building&under={area.code}"
+    scope_grids = []
+    if user.is_authenticated:
+        grids = Place.objects.filter(level=Level.GRID)
+        if area:
+            grids = grids.under(area)
+        scope_grids = list(
+            filter_by_scope(grids, user, place_field="").values_list("code", flat=True)
+        )
+    return {
+        "grids_url": grids_url,
+        "buildings_url": buildings_url,
+        "scope_grids": scope_grids,
+        "focus_code": focus.code if focus else "",
+        "panel_url": reverse("web-place-panel", args=["__CODE__"]),
+    }
+
+
+def _detail_context(place):
+    return {
+        "place": place,
+        "ancestors": place.ancestors(),
+        "children": list(place.children.order_by("code")),
+        "party_organizations": list(
+            PartyOrganization.objects.filter(place=place).select_related("parent")
+        ),
+    }
+
+
+@require_GET
+def places_index(request):
+    scope_paths = scope_for(request.user).paths() if request.user.is_authenticated else []
+    focus = None
+    if request.GET.get("focus"):
+        focus = _place_or_404(request.GET["focus"])
+    elif scope_paths:
+        focus = Place.objects.filter(path=scope_paths[0]).first()
+    if focus is None:
+        focus = Place.objects.filter(parent__isnull=True).order_by("code").first()
+    # Open the tree down to the user's places, and the focus place itself.
+    expanded = expanded_codes_for(list(scope_paths) + ([focus.path] if focus else []))
+    if focus:
+        expanded.add(focus.code)
+    nodes = build_nodes(
+        Place.objects.filter(parent__isnull=True),
+        scope_paths,
+        expanded,
+        focus.code if focus else None,
+    )
+    context = {
+        "nodes": nodes,
+        "focus": focus,
+        "map": _map_context(request, focus),
+        "detail": _detail_context(focus) if focus else None,
+    }
+    return render(request, "web/places/index.html", context)
+
+
+@require_GET
+def place_children(request, code):
+    place = _place_or_404(code)
+    scope_paths = scope_for(request.user).paths() if request.user.is_authenticated else []
+    nodes = build_nodes(Place.objects.filter(parent=place), scope_paths)
+    return render(request, "web/places/_nodes.html", {"nodes": nodes})
+
+
+@require_GET
+def place_panel(request, code):
+    place = _place_or_404(code)
+    return render(request, "web/places/_detail.html", _detail_context(place))
+
+
+@require_GET
+def place_detail(request, code):
+    place = _place_or_404(code)
+    context = _detail_context(place)
+    context["map"] = _map_context(request, place)
+    return render(request, "web/places/detail.html", context)
+
+
+@require_GET
+def place_geojson(request):
+    """Grid polygons or building points as a GeoJSON FeatureCollection (public geography)."""
+    level = request.GET.get("level", Level.GRID)
+    if level not in LEVELS:
+        return JsonResponse({"error": _("Unknown level.")}, status=400)
+    places = Place.objects.filter(level=level).select_related("parent").order_by("path")
+    if request.GET.get("under"):
+        places = places.under(_place_or_404(request.GET["under"]))
+    return JsonResponse(feature_collection(places))
+
+
+# -- people ------------------------------------------------------------------
+
+
+def _registry_user(request):
+    if not access.may_use_registry(request.user):
+        raise PermissionDenied(_("Your roles do not include access to the people registry."))
+
+
+@login_required
+@require_GET
+def people_list(request):
+    _registry_user(request)
+    people = access.people_in_scope(request.user).select_related("place", "household")
+    place = None
+    if request.GET.get("place"):
+        place = Place.objects.filter(code=request.GET["place"]).first()
+        people = people.filter(place__path__startswith=place.path) if place else people.none()
+    query = request.GET.get("q", "").strip()
+    if query:
+        # Name and place only: searching by phone or ID number would let masked
+        # viewers confirm personal data they are not allowed to see.
+        people = people.filter(
+            Q(name__icontains=query) | Q(place__name__icontains=query) | Q(place__code=query)
+        )
+    page = Paginator(people.order_by("place__path", "id"), PEOPLE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    filter_places = filter_by_scope(
+        Place.objects.filter(level__in=[Level.COMMUNITY, Level.GRID]),
+        request.user,
+        place_field="",
+        roles=REGISTRY_ROLES,
+    ).order_by("path")
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "web/people/list.html",
+        {
+            "page": page,
+            "query": query,
+            "place": place,
+            "filter_places": filter_places,
+            "params": params.urlencode(),
+        },
+    )
+
+
+def _person_or_404(request, pk):
+    people = access.people_in_scope(request.user).select_related("place", "household")
+    person = people.filter(pk=pk).first()
+    # Outside the user's scope the person does not exist for them.
+    if person is None or not access.can_view_person(request.user, person):
+        raise Http404
+    return person
+
+
+def _person_context(request, person, revealed=None):
+    party_member = PartyMember.objects.filter(person=person).select_related("organization").first()
+    return {
+        "person": person,
+        "ancestors": person.place.ancestors() + [person.place],
+        "party_member": party_member,
+        "can_reveal": access.can_view_personal_data(request.user, person),
+        "revealed": revealed,
+    }
+
+
+@login_required
+@require_GET
+def person_detail(request, pk):
+    _registry_user(request)
+    person = _person_or_404(request, pk)
+    return render(request, "web/people/detail.html", _person_context(request, person))
+
+
+@login_required
+@require_POST
+def person_reveal(request, pk):
+    _registry_user(request)
+    person = _person_or_404(request, pk)
+    if not access.can_view_personal_data(request.user, person):
+        raise PermissionDenied(_("You may not view this person's full personal data."))
+    revealed = access.reveal_person(request, person, request.POST.get("purpose", ""))
+    context = _person_context(request, person, revealed)
+    context["lang_next"] = reverse("web-person-detail", args=[person.pk])
+    response = render(request, "web/people/detail.html", context)
+    add_never_cache_headers(response)
+    return response

@@ -1,0 +1,197 @@
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from gridgov.tickets import lifecycle
+from gridgov.tickets.lifecycle import InvalidTransition, NotAllowed, perform
+from gridgov.tickets.models import Callback, Status, Ticket, TicketEvent
+
+from .factories import make_ticket, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def test_closed_loop_from_hotline_to_callback(world):
+    ticket = make_ticket(world)
+    assert ticket.building.code == "B1a3"
+    assert ticket.grid == world.grid_a
+    assert ticket.owner_place == world.grid_a
+    assert ticket.status == Status.DISPATCHED
+    for action, actor, params in [
+        ("accept", world.gridworker_a, {}),
+        ("contact", world.gridworker_a, {"note": "已电话联系"}),
+        ("resolve", world.gridworker_a, {"reply": "已清理楼道杂物"}),
+        ("callback", world.hotline, {"resolved": True, "satisfaction": "satisfied"}),
+    ]:
+        perform(ticket, action, actor, **params)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    events = list(
+        ticket.events.values_list("action", "from_status", "to_status", "actor__username")
+    )
+    assert events == [
+        ("create", "", "received", "hotline"),
+        ("dispatch", "received", "dispatched", None),
+        ("accept", "dispatched", "accepted", "gw_a"),
+        ("contact", "accepted", "in_progress", "gw_a"),
+        ("resolve", "in_progress", "resolved", "gw_a"),
+        ("callback", "resolved", "closed", "hotline"),
+    ]
+    assert Callback.objects.get(ticket=ticket).satisfaction == "satisfied"
+
+
+def test_other_grid_worker_may_not_accept(world):
+    ticket = make_ticket(world)
+    with pytest.raises(NotAllowed):
+        perform(ticket, "accept", world.gridworker_b)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.DISPATCHED
+    assert not TicketEvent.objects.filter(ticket=ticket, action="accept").exists()
+
+
+def test_invalid_transition_lists_allowed_actions_and_changes_nothing(world):
+    ticket = make_ticket(world)
+    with pytest.raises(InvalidTransition) as raised:
+        perform(ticket, "callback", world.hotline, resolved=True, satisfaction="satisfied")
+    assert "accept" in raised.value.detail["allowed"]
+    assert Ticket.objects.get(pk=ticket.pk).version == ticket.version
+
+
+def test_three_returns_lead_to_designation(world):
+    ticket = make_ticket(world)
+    for _ in range(3):
+        perform(ticket, "return", world.gridworker_a, reason_code="wrong_place")
+        assert ticket.status == Status.RETURNED
+        assert ticket.owner_place == world.street
+        if ticket.return_count < 3:
+            perform(ticket, "dispatch", world.street_staff, unit=world.grid_a.code)
+    with pytest.raises(InvalidTransition):
+        perform(ticket, "dispatch", world.street_staff, unit=world.grid_a.code)
+    perform(ticket, "designate", world.street_staff, unit=world.grid_a.code, reason="属地网格负责")
+    assert ticket.designated and ticket.status == Status.DISPATCHED
+    with pytest.raises(InvalidTransition):
+        perform(ticket, "return", world.gridworker_a, reason_code="other", reason="不是我们的")
+
+
+def test_return_needs_a_reason_and_the_one_day_window(world):
+    ticket = make_ticket(world)
+    with pytest.raises(lifecycle.BadParameters):
+        perform(ticket, "return", world.gridworker_a)
+    later = ticket.dispatched_at + dt.timedelta(days=10)
+    with pytest.raises(InvalidTransition):
+        perform(ticket, "return", world.gridworker_a, now=later, reason_code="wrong_place")
+
+
+def test_extension_request_and_approval(world):
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    until = ticket.resolve_by + dt.timedelta(days=5)
+    perform(ticket, "extend", world.gridworker_a, until=until.isoformat(), reason="需协调物业")
+    with pytest.raises(NotAllowed):  # the grid cannot approve its own request
+        perform(ticket, "approve-extension", world.gridworker_a)
+    perform(ticket, "approve-extension", world.community_staff)
+    ticket.refresh_from_db()
+    assert ticket.resolve_by == until
+
+
+def test_dissatisfied_callback_reopens_against_same_unit(world):
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    perform(ticket, "resolve", world.gridworker_a, reply="已处理")
+    perform(ticket, "callback", world.hotline, resolved=True, satisfaction="dissatisfied")
+    assert ticket.status == Status.REOPENED
+    assert ticket.owner_place == world.grid_a
+    assert ticket.reopen_count == 1
+    perform(ticket, "contact", world.gridworker_a)
+    assert ticket.status == Status.IN_PROGRESS
+
+
+def test_merge_keeps_the_duplicate_pointing_at_the_survivor(world):
+    first = make_ticket(world)
+    second = make_ticket(world, requester_phone="13900001111")
+    perform(second, "merge", world.hotline, into=first.pk)
+    second.refresh_from_db()
+    assert second.status == Status.MERGED and second.merged_into == first
+    assert second.requester_phone == "13900001111"
+
+
+def test_department_routing_and_whistle_with_late_department(world):
+    ticket = make_ticket(world, category=world.unlicensed.code, title="无证摊贩")
+    assert ticket.owner_department == world.city_mgmt
+    now = timezone.now()
+    perform(ticket, "accept", world.city_handler, now=now)
+    perform(
+        ticket,
+        "whistle",
+        world.street_staff,
+        now=now,
+        departments=["CG", "ZJ"],
+        report_within_hours=2,
+        reason="多部门联合整治",
+    )
+    whistle = ticket.whistles.get()
+    perform(
+        ticket,
+        "whistle-report",
+        world.city_handler,
+        now=now + dt.timedelta(hours=1),
+        department="CG",
+        note="已到场",
+    )
+    with pytest.raises(NotAllowed):  # 城管 cannot report for 住建
+        perform(ticket, "whistle-report", world.city_handler, department="ZJ", note="到场")
+    perform(
+        ticket,
+        "whistle-report",
+        world.housing_handler,
+        now=now + dt.timedelta(hours=3),
+        department="ZJ",
+        note="已到场",
+    )
+    whistle.refresh_from_db()
+    assert whistle.closed_at is not None
+    late = {s.department.code: s.reported_at > s.report_by for s in whistle.summonses.all()}
+    assert late == {"CG": False, "ZJ": True}
+    perform(ticket, "whistle-rate", world.street_staff, department="ZJ", rating=2)
+    assert whistle.summonses.get(department__code="ZJ").rating == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_accepts_exactly_one_wins():
+    world = make_world()
+    ticket = make_ticket(world)
+    second = user_with_same_grid(world)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def accept(user):
+        try:
+            barrier.wait(timeout=5)
+            perform(Ticket.objects.get(pk=ticket.pk), "accept", user)
+            outcomes.append("ok")
+        except InvalidTransition:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in (world.gridworker_a, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert TicketEvent.objects.filter(ticket=ticket, action="accept").count() == 1
+
+
+def user_with_same_grid(world):
+    from gridgov.people.models import Role
+    from tests.people.factories import user_with_role
+
+    return user_with_role(Role.GRID_WORKER, world.grid_a, username="gw_a2")

@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include("gridgov.places.api")),
     path("api/v1/", include("gridgov.people.api")),
+    path("api/v1/", include("gridgov.tickets.api")),
+    path("api/v1/", include("gridgov.tickets.api_ops")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("gridgov.web.urls")),

@@ -120,3 +120,9 @@ def make_city():
 @pytest.fixture
 def city(db):
     return make_city()
+
+
+@pytest.fixture
+def live_city(transactional_db):
+    """`city` committed to the database, for live_server and browser tests."""
+    return make_city()

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_city
-
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # refuses to run beside one unless told it is safe (it is: one thread, sync).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -85,11 +83,6 @@ def page(browser_context, live_server):
     yield page
     assert not errors, f"JavaScript errors: {errors}"
     assert not outside, f"Requests outside the server: {outside}"
-
-
-@pytest.fixture
-def live_city(transactional_db):
-    return make_city()
 
 
 @pytest.fixture

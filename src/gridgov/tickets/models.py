@@ -491,6 +491,8 @@ class Visit(models.Model):
     visitor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # In which capacity: grid_worker, party_member, cadre, staff (see patrols.py).
+    role = models.CharField(_("visited as"), max_length=32, blank=True)
     at = models.DateTimeField(db_index=True)
     heard = models.TextField(_("what was heard"), blank=True)
     ticket = models.ForeignKey(
@@ -499,6 +501,26 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.household} {self.at:%Y-%m-%d}"
+
+
+class Notice(models.Model):
+    """A notification sent about a ticket (notify.py): unique per (ticket, kind, key),
+    so a dispatch or a deadline reminder goes out once however often the sweep runs."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=32)  # dispatch, accept_due, resolve_due
+    key = models.CharField(max_length=64)  # the event id or the deadline it is about
+    recipients = models.JSONField(default=list, blank=True)
+    webhook_status = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "kind", "key"], name="notice_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.key}"
 
 
 class TicketCounter(models.Model):

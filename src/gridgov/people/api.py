@@ -32,13 +32,23 @@ from .models import (
 )
 from .permissions import RulesPermission, RulesWriteMixin, refused
 from .personal_data import PersonalDataDenied, reveal
-from .scope import PERSONAL_DATA_ROLES, scope_for
+from .scope import PERSONAL_DATA_ROLES, STAFF_ROLES, scope_for
 
 
 class ScopedViewSet(RulesWriteMixin, viewsets.GenericViewSet):
+    """Base of every people viewset; list it first, so its write checks come
+    before the plain `perform_create`/`perform_update` of DRF's mixins."""
+
     permission_classes = [RulesPermission]
     # function(user) -> the queryset the user may see
     visible = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A write that skips the check would save outside scope: fail at import.
+        for name in ("perform_create", "perform_update"):
+            if getattr(cls, name) is not getattr(RulesWriteMixin, name):
+                raise TypeError(f"{cls.__name__}.{name} bypasses the rules check")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -47,11 +57,11 @@ class ScopedViewSet(RulesWriteMixin, viewsets.GenericViewSet):
 
 
 class PersonViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     """People in the caller's scope; names, phones and ID numbers masked."""
 
@@ -97,11 +107,11 @@ class PersonViewSet(
 
 
 class HouseholdViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     """Households in the caller's scope, with the members the caller may see."""
 
@@ -117,7 +127,11 @@ class HouseholdViewSet(
         )
 
 
-class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class DepartmentViewSet(
+    ScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+):
     """Departments serving the caller's area; handlers see their own."""
 
     queryset = Department.objects.all()
@@ -127,11 +141,11 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
 
 class PartyOrganizationViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     """Party organisations in and above the caller's area."""
 
@@ -143,11 +157,11 @@ class PartyOrganizationViewSet(
 
 
 class PartyMemberViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     """Party members whose branch, home or home community is in the caller's scope."""
 
@@ -159,10 +173,10 @@ class PartyMemberViewSet(
 
 
 class CheckInViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    ScopedViewSet,
 ):
     """报到: check-ins with a community in, or of people living in, the caller's scope."""
 
@@ -174,12 +188,12 @@ class CheckInViewSet(
 
 
 class RoleAssignmentViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    ScopedViewSet,
 ):
     """Role assignments the caller administers, and the caller's own."""
 
@@ -199,7 +213,11 @@ class RoleAssignmentViewSet(
         )
 
 
-class AccessLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class AccessLogViewSet(
+    ScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+):
     """Who viewed whose personal data, for street and district staff of the area."""
 
     queryset = AccessLog.objects.all()
@@ -258,7 +276,8 @@ def _codes(paths):
 def _scope_codes(scope):
     if scope.everything:
         return list(Place.objects.filter(parent=None).values_list("code", flat=True))
-    return _codes(scope.paths())
+    # A resident's or volunteer's place says where they are, not what they may browse.
+    return _codes(scope.paths(STAFF_ROLES))
 
 
 router = SimpleRouter()

@@ -5,8 +5,9 @@ role assignments, plus their departments. Every API view and page narrows its
 queryset with `filter_by_scope` (or `scope_q`), so scope is decided in one place.
 
 Residents and volunteers hold place-bound roles too, but those places say where
-they live or serve, not what they may browse: they are left out unless a caller
-asks for them by name in `roles`.
+they live or serve, not what they may browse. Without `roles`, scope counts
+every role (fine for public things such as places); queries over personal
+records must pass `roles` (REGISTRY_ROLES, PERSONAL_DATA_ROLES, STAFF_ROLES …).
 """
 
 from dataclasses import dataclass, field
@@ -68,9 +69,8 @@ class Scope:
     department_ids: frozenset = frozenset()
 
     def paths(self, roles=None):
-        """Subtree roots for the given roles (None: every role but the self-only ones)."""
-        roles = STAFF_ROLES if roles is None else roles
-        selected = [p for r, p in self.paths_by_role.items() if r in roles]
+        """Subtree roots for the given roles (all roles when None)."""
+        selected = [p for r, p in self.paths_by_role.items() if roles is None or r in roles]
         return sorted({path for paths in selected for path in paths})
 
     def covers(self, place, roles=None):

@@ -8,8 +8,7 @@ the same Idempotency-Key returns the ticket created the first time.
 
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,14 +91,27 @@ def resolve_location(address="", lat=None, lng=None, place_code=None):
 
 
 def next_codes(day, count=1):
-    """Reserve `count` consecutive daily sequence numbers: GD20261127-000123."""
-    TicketCounter.objects.get_or_create(day=day)
-    with transaction.atomic():
-        counter = TicketCounter.objects.select_for_update().get(day=day)
-        TicketCounter.objects.filter(day=day).update(last=F("last") + count)
-        first = counter.last + 1
+    """Reserve `count` consecutive daily sequence numbers: GD20261127-000123.
+
+    One atomic UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL), so concurrent
+    intakes never share a number and nobody holds the counter row for long.
+    """
+    table = TicketCounter._meta.db_table
+    sql = f'UPDATE {table} SET "last" = "last" + %s WHERE "day" = %s RETURNING "last"'
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [count, day])
+            row = cursor.fetchone()
+        if row is not None:
+            break
+        try:
+            with transaction.atomic():
+                TicketCounter.objects.create(day=day, last=0)
+        except IntegrityError:
+            pass  # another intake created today's counter first
+    last = row[0]
     stamp = day.strftime("%Y%m%d")
-    return [f"GD{stamp}-{n:06d}" for n in range(first, first + count)]
+    return [f"GD{stamp}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 def _clean_choice(value, choices, name, errors):
@@ -192,7 +204,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     code = next_codes(timezone.localtime(now).date())[0]
     try:
         with transaction.atomic():
-            ticket = Ticket.objects.create(
+            ticket = Ticket(
                 code=code,
                 channel=data["channel"],
                 nature=data["nature"],
@@ -220,10 +232,14 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 created_by=actor if getattr(actor, "pk", None) else None,
                 created_at=now,
             )
-            lifecycle.record_creation(
+            consult_answered = data.get("nature") == Nature.CONSULT and (
+                (data.get("answer") or "").strip() or data.get("knowledge_answer")
+            )
+            lifecycle.open_ticket(
                 ticket,
                 actor if getattr(actor, "pk", None) else None,
                 now,
+                dispatch=not route.dispatch_desk and not consult_answered,
                 data={
                     "location": location.how,
                     "address_candidates": location.candidates,
@@ -243,7 +259,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
 
 
 def _after_intake(ticket, data, actor, route, now):
-    """Answer a consultation on the spot, or dispatch along the route."""
+    """Answer a consultation on the spot (routing already happened in open_ticket)."""
     answer = (data.get("answer") or "").strip()
     knowledge_answer = data.get("knowledge_answer")
     if ticket.nature == Nature.CONSULT and (answer or knowledge_answer):
@@ -251,6 +267,3 @@ def _after_intake(ticket, data, actor, route, now):
             ticket, "answer", actor, now=now, answer=answer, knowledge_answer=knowledge_answer
         )
         lifecycle.perform(ticket, "close", None, now=now, reason=_("Answered on intake."))
-        return
-    if not route.dispatch_desk:
-        lifecycle.perform(ticket, "dispatch", None, now=now, reason=_("Routed automatically."))

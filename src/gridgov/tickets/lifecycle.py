@@ -208,19 +208,44 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
     return event
 
 
-def record_creation(ticket, actor, now, data=None):
-    """The first event of every ticket, written by intake."""
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        action="create",
-        from_status="",
-        to_status=ticket.status,
-        actor=actor,
-        owner_place_id=ticket.owner_place_id,
-        owner_department_id=ticket.owner_department_id,
-        data=data or {},
-        at=now,
-    )
+def open_ticket(ticket, actor, now, dispatch, data=None):
+    """Save a new ticket with its first status and events.
+
+    A ticket a rule routed is dispatched at once (events `create` and
+    `dispatch`); one that no rule covers stays `received` at the dispatch desk.
+    """
+    ticket.status = S.DISPATCHED if dispatch else S.RECEIVED
+    if dispatch:
+        ticket.dispatched_at = now
+    ticket.save(force_insert=True)
+    common = {
+        "ticket": ticket,
+        "actor": actor,
+        "owner_place_id": ticket.owner_place_id,
+        "owner_department_id": ticket.owner_department_id,
+        "at": now,
+    }
+    events = [
+        TicketEvent(
+            action="create", from_status="", to_status=S.RECEIVED, data=data or {}, **common
+        )
+    ]
+    if dispatch:
+        events.append(
+            TicketEvent(
+                action="dispatch",
+                from_status=S.RECEIVED,
+                to_status=S.DISPATCHED,
+                reason=_("Routed automatically."),
+                data={
+                    "auto": True,
+                    **_unit_data(routing.Route(ticket.owner_place, ticket.owner_department)),
+                },
+                **{**common, "actor": None},
+            )
+        )
+    TicketEvent.objects.bulk_create(events)
+    return events
 
 
 # --- handlers: validate parameters, return the Change -------------------------------------

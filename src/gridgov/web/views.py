@@ -92,7 +92,9 @@ def _people_by_grid(people, places):
     return {
         "labels": [names.get(code, code) for code, _n in top],
         "values": [n for _code, n in top],
-        "title": _("People per grid"),
+        "title": _("People per grid")
+        if len(per_grid) <= CHART_GRIDS
+        else _("People per grid (top %(n)s)") % {"n": CHART_GRIDS},
         "height": 48 + 30 * len(top),
     }
 
@@ -217,7 +219,9 @@ def _registry_user(request):
 @require_GET
 def people_list(request):
     _registry_user(request)
-    people = access.people_in_scope(request.user).select_related("place", "household")
+    people = access.people_in_scope(request.user).select_related(
+        "place", "place__parent", "household"
+    )
     place = None
     if request.GET.get("place"):
         place = Place.objects.filter(code=request.GET["place"]).first()
@@ -286,9 +290,10 @@ def person_detail(request, pk):
 def person_reveal(request, pk):
     _registry_user(request)
     person = _person_or_404(request, pk)
-    if not access.can_view_personal_data(request.user, person):
-        raise PermissionDenied(_("You may not view this person's full personal data."))
-    revealed = access.reveal_person(request, person, request.POST.get("purpose", ""))
+    try:
+        revealed = access.reveal_person(request, person, request.POST.get("purpose", ""))
+    except PermissionDenied:
+        raise PermissionDenied(_("You may not view this person's full personal data.")) from None
     context = _person_context(request, person, revealed)
     context["lang_next"] = reverse("web-person-detail", args=[person.pk])
     response = render(request, "web/people/detail.html", context)

@@ -113,7 +113,11 @@ class PersonFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"张{n}")
     phone = factory.Sequence(lambda n: f"138{n:08d}")
     id_number = factory.Sequence(lambda n: f"110101199001{n:06d}")
-    place = factory.SubFactory(PlaceFactory, level=Level.GRID)
+    household = None
+    # Household members live in its building; others get a grid of their own.
+    place = factory.LazyAttribute(
+        lambda o: o.household.building if o.household else PlaceFactory(level=Level.GRID)
+    )
 
 
 class HouseholdFactory(DjangoModelFactory):

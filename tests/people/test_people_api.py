@@ -228,3 +228,14 @@ def test_household_create_and_bad_building(api, tree, grid_worker):
 def test_no_delete_of_people(api, tree, people, district_staff):
     response = api(district_staff).delete(f"/api/v1/people/{people.g1.pk}/")
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["people", "households", "party-members", "check-ins", "role-assignments"]
+)
+def test_browsable_api_renders_without_listing_outside_scope(api, tree, people, endpoint):
+    staff = user_with_role(Role.COMMUNITY_STAFF, tree.c1)
+    response = api(staff).get(f"/api/v1/{endpoint}/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "王五" not in content and "13700002222" not in content

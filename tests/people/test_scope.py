@@ -76,10 +76,19 @@ def test_roles_narrow_the_scope(tree):
 def test_scope_is_cached_until_forgotten(tree):
     user = user_with_role(Role.GRID_WORKER, tree.g1)
     assert not scope_for(user).covers(tree.g2)
-    RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, place=tree.g2)
+    RoleAssignment.objects.create(user_id=user.pk, role=Role.GRID_WORKER, place=tree.g2)
     assert not scope_for(user).covers(tree.g2)
     forget_scope(user)
     assert scope_for(user).covers(tree.g2)
+
+
+def test_saving_an_assignment_forgets_the_scope_of_its_user_object(tree):
+    user = user_with_role(Role.GRID_WORKER, tree.g1)
+    assert not scope_for(user).covers(tree.g2)
+    assignment = RoleAssignment.objects.create(user=user, role=Role.GRID_WORKER, place=tree.g2)
+    assert scope_for(user).covers(tree.g2)
+    assignment.delete()
+    assert not scope_for(user).covers(tree.g2)
 
 
 def test_departments_join_the_scope(tree):

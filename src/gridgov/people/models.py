@@ -387,6 +387,21 @@ class RoleAssignment(models.Model):
         where = self.department or self.place
         return f"{self.user} · {self.get_role_display()} · {where}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._forget_user_scope()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._forget_user_scope()
+        return result
+
+    def _forget_user_scope(self):
+        # The login object held here may carry a cached scope (scope.scope_for).
+        user = self._state.fields_cache.get("user")
+        if user is not None:
+            user.__dict__.pop("_gridgov_scope", None)
+
     def clean(self):
         # Handlers are bound to a department, every other role to a place.
         if self.role == Role.DEPARTMENT_HANDLER:

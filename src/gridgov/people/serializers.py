@@ -51,6 +51,8 @@ class PlaceField(serializers.SlugRelatedField):
         queryset = Place.objects.all()
         if levels:
             queryset = queryset.filter(level__in=levels)
+        # A text input in the browsable API: a select would list every place.
+        kwargs.setdefault("style", {"base_template": "input.html"})
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault(
             "does_not_exist", _("No place with code {value} at a suitable level.")
@@ -78,8 +80,8 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
 def scoped_field(visible, model, **kwargs):
     # The class-level queryset only tells drf-spectacular the model; lookups use `visible`.
-    field = ScopedPrimaryKeyField(visible, queryset=model.objects.all(), **kwargs)
-    return field
+    kwargs.setdefault("style", {"base_template": "input.html"})
+    return ScopedPrimaryKeyField(visible, queryset=model.objects.all(), **kwargs)
 
 
 class PersonBriefSerializer(serializers.ModelSerializer):
@@ -257,7 +259,10 @@ class CheckInSerializer(CleanModelSerializer):
 
 
 class RoleAssignmentSerializer(CleanModelSerializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=visibility.assignable_users())
+    # A text input in the browsable API, which would otherwise list every login.
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=visibility.assignable_users(), style={"base_template": "input.html"}
+    )
     username = serializers.CharField(source="user.get_username", read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     place = PlaceField(required=False, allow_null=True)

@@ -9,6 +9,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -86,6 +88,19 @@ class Place(models.Model):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def save(self, *args, **kwargs):
+        old_path = None
+        if self.pk:
+            old_path = Place.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+        self.path = self.path_for(self.parent, self.code)
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Moving or renaming a subtree rewrites its descendants' paths, in
+            # one UPDATE however large the subtree.
+            Place.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(Value(self.path), Substr("path", len(old_path) + 1))
+            )
+
     @staticmethod
     def path_for(parent, code):
         return f"{parent.path if parent else '/'}{code}/"
@@ -115,19 +130,10 @@ class Place(models.Model):
         elif level_rank(self.level) != level_rank(self.parent.level) + 1:
             raise ValidationError(
                 _("A %(child)s cannot sit directly under a %(parent)s."),
-                params={"child": self.get_level_display(), "parent": self.parent.get_level_display()},
+                params={
+                    "child": self.get_level_display(),
+                    "parent": self.parent.get_level_display(),
+                },
             )
         if self.parent_id and self.pk and f"/{self.code}/" in self.parent.path:
             raise ValidationError(_("A place cannot be moved under itself."))
-
-    def save(self, *args, **kwargs):
-        old_path = None
-        if self.pk:
-            old_path = Place.objects.filter(pk=self.pk).values_list("path", flat=True).first()
-        self.path = self.path_for(self.parent, self.code)
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            # Moving or renaming a subtree rewrites its descendants' paths.
-            for child in Place.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = self.path + child.path[len(old_path) :]
-                Place.objects.filter(pk=child.pk).update(path=child.path)

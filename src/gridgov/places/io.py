@@ -1,0 +1,806 @@
+"""Import and export of the place tree as GeoJSON or CSV.
+
+An import is checked completely before anything is written: every problem is
+reported with its row (CSV: line in the file, header = line 1; GeoJSON: feature
+number from 1), and if there is any, nothing is written. Existing codes are
+updated in place and unchanged rows are left alone, so importing an export
+again changes nothing. All writes happen in one transaction, parents first.
+"""
+
+import csv
+import io
+import json
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import shapely
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from .models import AREA_LEVELS, CODE_RE, LEVELS, Level, Place, level_rank
+
+GEOJSON = "geojson"
+CSV = "csv"
+FORMATS = (GEOJSON, CSV)
+CSV_COLUMNS = [
+    "code",
+    "name",
+    "level",
+    "parent_code",
+    "lat",
+    "lng",
+    "address",
+    "aliases",
+    "boundary",
+]
+CSV_REQUIRED = {"code", "name", "level", "parent_code"}
+ALIAS_SEPARATOR = ";"
+AREA_TYPES = {"Polygon", "MultiPolygon"}
+# Fields an import may set; anything else (path, timestamps) follows from them.
+DATA_FIELDS = ("name", "level", "boundary", "lat", "lng", "address", "aliases")
+
+
+class ImportFormatError(ValueError):
+    """The file is neither a GeoJSON FeatureCollection nor a place CSV."""
+
+
+class ImportConflict(RuntimeError):
+    """The database changed between the check and the write (a concurrent
+    import created the same code); nothing was written, try again."""
+
+
+@dataclass
+class RowError:
+    row: int | None
+    code: str
+    field: str
+    kind: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    format: str
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+    # Rows the importing user may not change (checked only with `can_change`).
+    forbidden: list = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self):
+        return not self.errors and not self.forbidden
+
+    def counts(self):
+        return {
+            "total": self.total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+    def problems(self):
+        return [asdict(e) for e in [*self.errors, *self.forbidden]]
+
+
+@dataclass
+class Record:
+    row: int
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    lat: float | None
+    lng: float | None
+    address: str
+    aliases: list
+    boundary: dict | None
+
+    def values(self):
+        return {f: getattr(self, f) for f in DATA_FIELDS}
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def _read_bytes(source):
+    """(bytes, file name or "") from a path, bytes, or a text/binary file object."""
+    if isinstance(source, bytes | bytearray):
+        return bytes(source), ""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        return path.read_bytes(), path.name
+    name = getattr(source, "name", "") or ""
+    data = source.read()
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return data, str(name)
+
+
+def _decode(data):
+    if b"\x00" in data[:4096]:
+        raise ImportFormatError(_("The file is binary, not GeoJSON or CSV."))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Spreadsheets saved on Chinese Windows write GBK/GB18030.
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(_("The file is not UTF-8 or GB18030 text.")) from exc
+
+
+def detect_format(text, name=""):
+    suffix = Path(name).suffix.lower()
+    if suffix in (".geojson", ".json"):
+        return GEOJSON
+    if suffix == ".csv":
+        return CSV
+    return GEOJSON if text.lstrip().startswith("{") else CSV
+
+
+def _level_label(level):
+    """The level's display name (网格 in Chinese), or the raw text if unknown."""
+    return str(Level(level).label) if level in LEVELS else str(level)
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+def _float(value, label, problems):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        problems.append((label, "bad_value", _("%(field)s must be a number.") % {"field": label}))
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        problems.append((label, "bad_value", _("%(field)s must be a number.") % {"field": label}))
+        return None
+    return number
+
+
+def _aliases(value, problems):
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.split(ALIAS_SEPARATOR)
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        problems.append(("aliases", "bad_value", _("Aliases must be a list of strings.")))
+        return []
+    aliases = [a.strip() for a in value if a.strip()]
+    if any(ALIAS_SEPARATOR in a for a in aliases):
+        problems.append(
+            (
+                "aliases",
+                "bad_value",
+                _("An alias may not contain ';' (it separates aliases in CSV)."),
+            )
+        )
+    return aliases
+
+
+def _parse_geojson(text):
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(
+            _("The file is not valid JSON: %(error)s") % {"error": exc}
+        ) from exc
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise ImportFormatError(_("A GeoJSON import must be a FeatureCollection."))
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise ImportFormatError(_("The FeatureCollection has no list of features."))
+    for number, feature in enumerate(features, start=1):
+        problems = []
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(("", "bad_value", _("Not a GeoJSON Feature.")))
+            feature = {}
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            problems.append(("properties", "bad_value", _("Properties must be an object.")))
+            props = {}
+        geometry = feature.get("geometry")
+        level = _text(props.get("level"))
+        lat = _float(props.get("lat"), "lat", problems)
+        lng = _float(props.get("lng"), "lng", problems)
+        boundary = geometry
+        if level == Level.BUILDING:
+            # A building's geometry is its location.
+            boundary = None
+            if geometry is not None:
+                lat = lng = None
+                if isinstance(geometry, dict) and geometry.get("type") == "Point":
+                    coords = geometry.get("coordinates")
+                    if isinstance(coords, list) and len(coords) in (2, 3):
+                        lng = _float(coords[0], "lng", problems)
+                        lat = _float(coords[1], "lat", problems)
+                    else:
+                        problems.append(
+                            ("geometry", "bad_geometry", _("A Point needs [lng, lat] coordinates."))
+                        )
+                else:
+                    problems.append(
+                        (
+                            "geometry",
+                            "bad_geometry",
+                            _("A building's geometry must be a Point, not %(type)s.")
+                            % {"type": _geometry_type(geometry)},
+                        )
+                    )
+        yield number, props, level, lat, lng, boundary, problems
+
+
+def _geometry_type(geometry):
+    if isinstance(geometry, dict):
+        return str(geometry.get("type"))
+    return type(geometry).__name__
+
+
+def _parse_csv(text):
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in reader.fieldnames or []]
+    if not CSV_REQUIRED <= set(header):
+        raise ImportFormatError(
+            _("A place CSV needs the columns %(columns)s.") % {"columns": ",".join(CSV_COLUMNS)}
+        )
+    reader.fieldnames = header
+    for raw in reader:
+        problems = []
+        if None in raw:  # more cells than header columns
+            problems.append(("", "bad_value", _("The row has more cells than the header.")))
+        level = _text(raw.get("level"))
+        lat = _float(raw.get("lat"), "lat", problems)
+        lng = _float(raw.get("lng"), "lng", problems)
+        boundary = None
+        cell = _text(raw.get("boundary"))
+        if cell:
+            try:
+                boundary = json.loads(cell)
+            except json.JSONDecodeError:
+                problems.append(("boundary", "bad_geometry", _("The boundary is not valid JSON.")))
+            else:
+                if level == Level.BUILDING:
+                    problems.append(
+                        (
+                            "boundary",
+                            "bad_geometry",
+                            _("A building is a point: give lat and lng, not a boundary."),
+                        )
+                    )
+                    boundary = None
+        yield reader.line_num, raw, level, lat, lng, boundary, problems
+
+
+def _position_problem(position):
+    if not isinstance(position, list) or len(position) not in (2, 3):
+        return _("Each position must be [lng, lat].")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position):
+        return _("Coordinates must be numbers.")
+    lng, lat = position[0], position[1]
+    if not (math.isfinite(lng) and math.isfinite(lat) and -180 <= lng <= 180 and -90 <= lat <= 90):
+        return _("Coordinate [%(lng)s, %(lat)s] is outside the WGS84 range.") % {
+            "lng": lng,
+            "lat": lat,
+        }
+    return None
+
+
+def _ring_problem(ring):
+    if not isinstance(ring, list) or len(ring) < 4:
+        return _("A polygon ring needs at least four positions.")
+    for position in ring:
+        problem = _position_problem(position)
+        if problem:
+            return problem
+    if ring[0][:2] != ring[-1][:2]:
+        return _("A polygon ring must end where it starts.")
+    return None
+
+
+def geometry_problem(level, geometry):
+    """Why a GeoJSON area geometry is unacceptable for `level`, or None."""
+    if not isinstance(geometry, dict) or "coordinates" not in geometry:
+        return _("The geometry is not a GeoJSON geometry object.")
+    kind = geometry.get("type")
+    if level in AREA_LEVELS and kind not in AREA_TYPES:
+        return _("A %(level)s boundary must be a Polygon or MultiPolygon, not %(type)s.") % {
+            "level": _level_label(level),
+            "type": kind,
+        }
+    coords = geometry["coordinates"]
+    polygons = [coords] if kind == "Polygon" else coords
+    if not isinstance(polygons, list) or not polygons:
+        return _("The geometry has no coordinates.")
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return _("A polygon needs at least one ring.")
+        for ring in polygon:
+            problem = _ring_problem(ring)
+            if problem:
+                return problem
+    try:
+        geom = shape(geometry)
+    except Exception as exc:  # shapely's errors vary by input
+        return _("The geometry cannot be read: %(error)s") % {"error": exc}
+    if geom.is_empty:
+        return _("The geometry is empty.")
+    if not shapely.is_valid(geom):
+        return _("The geometry is invalid: %(reason)s") % {"reason": explain_validity(geom)}
+    return None
+
+
+def _clean_geometry(geometry):
+    """Keep only what GeoJSON defines, so stored boundaries export as given."""
+    return {"type": geometry["type"], "coordinates": geometry["coordinates"]}
+
+
+def read_records(source, fmt=None):
+    """(format, [Record], [RowError]) from a file; raises ImportFormatError."""
+    data, name = _read_bytes(source)
+    text = _decode(data)
+    fmt = fmt or detect_format(text, name)
+    if fmt not in FORMATS:
+        raise ImportFormatError(_("Unknown format %(format)s.") % {"format": fmt})
+    rows = _parse_geojson(text) if fmt == GEOJSON else _parse_csv(text)
+    records, errors = [], []
+    for row, props, level, lat, lng, boundary, problems in rows:
+        code = _text(props.get("code"))
+        name = _text(props.get("name"))
+        parent_code = _text(props.get("parent_code")) or None
+        address = _text(props.get("address"))
+        aliases = _aliases(props.get("aliases"), problems)
+        if not code:
+            problems.append(("code", "missing", _("The code is missing.")))
+        elif not CODE_RE.match(code):
+            problems.append(
+                (
+                    "code",
+                    "bad_code",
+                    _("Place code %(code)s may only use letters, digits, '_', '.' and '-'.")
+                    % {"code": code},
+                )
+            )
+        if parent_code and not CODE_RE.match(parent_code):
+            problems.append(
+                (
+                    "parent_code",
+                    "bad_code",
+                    _("Place code %(code)s may only use letters, digits, '_', '.' and '-'.")
+                    % {"code": parent_code},
+                )
+            )
+        if not name:
+            problems.append(("name", "missing", _("The name is missing.")))
+        elif len(name) > 200:
+            problems.append(("name", "bad_value", _("The name is longer than 200 characters.")))
+        if len(address) > 300:
+            problems.append(
+                ("address", "bad_value", _("The address is longer than 300 characters."))
+            )
+        if level not in LEVELS:
+            problems.append(
+                (
+                    "level",
+                    "bad_value",
+                    _("Unknown level %(level)s; use one of %(levels)s.")
+                    % {"level": level, "levels": ", ".join(LEVELS)},
+                )
+            )
+        if (lat is None) != (lng is None):
+            problems.append(("lat", "bad_value", _("Give both lat and lng, or neither.")))
+        elif lat is not None and not (
+            math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180
+        ):
+            problems.append(
+                ("lat", "bad_value", _("lat must lie in [-90, 90] and lng in [-180, 180].")),
+            )
+        if boundary is not None and level in AREA_LEVELS:
+            problem = geometry_problem(level, boundary)
+            if problem:
+                problems.append(("boundary", "bad_geometry", problem))
+            else:
+                boundary = _clean_geometry(boundary)
+        errors.extend(RowError(row, code, f, kind, msg) for f, kind, msg in problems)
+        records.append(
+            Record(row, code, name, level, parent_code, lat, lng, address, aliases, boundary)
+        )
+    return fmt, records, errors
+
+
+# --- checking the tree ----------------------------------------------------------------
+
+
+class _Tree:
+    """The tree as it would be after the import: file rows over the database."""
+
+    def __init__(self, records):
+        self.records = {}
+        self.duplicates = []
+        for rec in records:
+            if rec.code in self.records:
+                self.duplicates.append(rec)
+            elif rec.code:
+                self.records[rec.code] = rec
+        wanted = set(self.records) | {r.parent_code for r in records if r.parent_code}
+        self.db = {p.code: p for p in Place.objects.filter(code__in=wanted)}
+        # The database parent of every ancestor we can see through a path.
+        self.db_parent = {}
+        for place in self.db.values():
+            codes = place.path.strip("/").split("/")
+            for i, code in enumerate(codes):
+                self.db_parent.setdefault(code, codes[i - 1] if i else None)
+
+    def parent_of(self, code):
+        if code in self.records:
+            return self.records[code].parent_code
+        return self.db_parent.get(code)
+
+    def level_of(self, code):
+        if code in self.records:
+            return self.records[code].level
+        place = self.db.get(code)
+        return place.level if place else None
+
+    def exists(self, code):
+        return code in self.records or code in self.db
+
+    def cycle_from(self, code):
+        """The loop of codes reached going up from `code`, or None."""
+        seen = []
+        current = code
+        while current is not None:
+            if current in seen:
+                return seen[seen.index(current) :] + [current]
+            seen.append(current)
+            current = self.parent_of(current)
+        return None
+
+
+def check_tree(records, errors):
+    """Add parent, level, duplicate and cycle problems to `errors`."""
+    tree = _Tree(records)
+    first_row = {}
+    for rec in records:
+        first_row.setdefault(rec.code, rec.row)
+    for rec in tree.duplicates:
+        errors.append(
+            RowError(
+                rec.row,
+                rec.code,
+                "code",
+                "duplicate_code",
+                _("Code %(code)s appears again (first at row %(row)s).")
+                % {"code": rec.code, "row": first_row[rec.code]},
+            )
+        )
+    for rec in tree.records.values():
+        if rec.level not in LEVELS:
+            continue
+        if rec.parent_code is None:
+            if rec.level != Level.DISTRICT:
+                errors.append(
+                    RowError(
+                        rec.row,
+                        rec.code,
+                        "parent_code",
+                        "missing",
+                        _("A %(level)s needs a parent_code.") % {"level": _level_label(rec.level)},
+                    )
+                )
+            continue
+        if not tree.exists(rec.parent_code):
+            errors.append(
+                RowError(
+                    rec.row,
+                    rec.code,
+                    "parent_code",
+                    "unknown_parent",
+                    _("Parent %(parent)s is neither in the file nor in the database.")
+                    % {"parent": rec.parent_code},
+                )
+            )
+            continue
+        cycle = tree.cycle_from(rec.code)
+        if cycle and rec.code in cycle:
+            errors.append(
+                RowError(
+                    rec.row,
+                    rec.code,
+                    "parent_code",
+                    "cycle",
+                    _("%(code)s would become its own ancestor: %(cycle)s.")
+                    % {"code": rec.code, "cycle": " → ".join(cycle)},
+                )
+            )
+            continue
+        parent_level = tree.level_of(rec.parent_code)
+        if parent_level in LEVELS and level_rank(rec.level) != level_rank(parent_level) + 1:
+            errors.append(
+                RowError(
+                    rec.row,
+                    rec.code,
+                    "level",
+                    "wrong_level",
+                    _("A %(child)s cannot sit directly under a %(parent)s (%(code)s).")
+                    % {
+                        "child": _level_label(rec.level),
+                        "parent": _level_label(parent_level),
+                        "code": rec.parent_code,
+                    },
+                )
+            )
+    _check_level_changes(tree, errors)
+    return tree
+
+
+def _check_level_changes(tree, errors):
+    """An existing place changing level must not strand its children."""
+    changed = {
+        code: rec
+        for code, rec in tree.records.items()
+        if code in tree.db and rec.level in LEVELS and tree.db[code].level != rec.level
+    }
+    if not changed:
+        return
+    children = Place.objects.filter(parent__code__in=changed).values_list(
+        "code", "level", "parent__code"
+    )
+    for code, level, parent_code in children:
+        if code in tree.records and tree.records[code].parent_code != parent_code:
+            continue  # re-parented by the file; checked as its own row
+        rec = changed[parent_code]
+        if code in tree.records:
+            level = tree.records[code].level
+        if level in LEVELS and level_rank(level) != level_rank(rec.level) + 1:
+            errors.append(
+                RowError(
+                    rec.row,
+                    rec.code,
+                    "level",
+                    "wrong_level",
+                    _(
+                        "Changing the level to %(level)s would leave %(child)s (a %(child_level)s) under it."
+                    )
+                    % {
+                        "level": _level_label(rec.level),
+                        "child": code,
+                        "child_level": _level_label(level),
+                    },
+                )
+            )
+
+
+def check_permission(tree, can_change):
+    """Rows the user may not write: an existing place must be changeable where
+    it is now, and a place placed under a database parent (new, or moved there)
+    needs that parent to be changeable; `can_change(None)` stands for creating
+    a new root."""
+    forbidden = []
+    cache = {}
+
+    def allowed(place):
+        key = place.pk if place is not None else None
+        if key not in cache:
+            cache[key] = bool(can_change(place))
+        return cache[key]
+
+    for rec in tree.records.values():
+        existing = tree.db.get(rec.code)
+        if existing is not None and not allowed(existing):
+            forbidden.append(rec)
+            continue
+        moved = existing is None or existing.parent_id != getattr(
+            tree.db.get(rec.parent_code), "pk", None
+        )
+        if not moved or rec.parent_code in tree.records:
+            continue  # the parent row is checked on its own
+        if not allowed(tree.db.get(rec.parent_code) if rec.parent_code else None):
+            forbidden.append(rec)
+    return [
+        RowError(
+            rec.row,
+            rec.code,
+            "code",
+            "forbidden",
+            _("You may not change places at %(code)s.") % {"code": rec.code},
+        )
+        for rec in forbidden
+    ]
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _write(tree, report, progress):
+    registry = dict(tree.db)
+    ordered = sorted(tree.records.values(), key=lambda r: (level_rank(r.level), r.row))
+
+    def tick():
+        if progress:
+            progress(report.created + report.updated + report.unchanged, report.total)
+
+    def move_registry(old_path, new_path):
+        # Place.save() rewrote the subtree in the database; mirror it here so
+        # rows saved later compute their paths from current parents.
+        for place in registry.values():
+            if place.path.startswith(old_path):
+                place.path = new_path + place.path[len(old_path) :]
+
+    for _rank, group in _group_by_rank(ordered):
+        to_create = []
+        for rec in group:
+            parent = registry[rec.parent_code] if rec.parent_code else None
+            place = registry.get(rec.code)
+            if place is None:
+                place = Place(code=rec.code, parent=parent, **rec.values())
+                place.path = Place.path_for(parent, rec.code)
+                to_create.append(place)
+                registry[rec.code] = place
+                continue
+            values = rec.values()
+            if place.parent_id == (parent.pk if parent else None) and all(
+                getattr(place, f) == v for f, v in values.items()
+            ):
+                report.unchanged += 1
+            else:
+                old_path = place.path
+                for f, v in values.items():
+                    setattr(place, f, v)
+                place.parent = parent
+                place.save()
+                if place.path != old_path:
+                    move_registry(old_path, place.path)
+                report.updated += 1
+            if (report.updated + report.unchanged) % 500 == 0:
+                tick()
+        for start in range(0, len(to_create), 500):
+            batch = to_create[start : start + 500]
+            Place.objects.bulk_create(batch)
+            report.created += len(batch)
+            tick()
+        if any(p.pk is None for p in to_create):
+            # Backends that cannot return ids from a bulk insert.
+            ids = dict(
+                Place.objects.filter(code__in=[p.code for p in to_create]).values_list("code", "id")
+            )
+            for p in to_create:
+                p.pk = ids[p.code]
+    tick()
+
+
+def _group_by_rank(ordered):
+    groups = {}
+    for rec in ordered:
+        groups.setdefault(level_rank(rec.level), []).append(rec)
+    return sorted(groups.items())
+
+
+def import_places(
+    source,
+    fmt=None,
+    *,
+    can_change: Callable | None = None,
+    dry_run=False,
+    progress: Callable | None = None,
+):
+    """Check and, if all is well, write places from a GeoJSON or CSV file.
+
+    `source`: path, bytes or file object; `fmt`: "geojson", "csv" or None to
+    detect. `can_change(place_or_None)` decides what the caller may touch
+    (see check_permission); `progress(done, total)` is called while writing.
+    Raises ImportFormatError for files that are not a place file at all, and
+    ImportConflict if a concurrent write got in the way (nothing is written).
+    """
+    fmt, records, errors = read_records(source, fmt)
+    report = ImportReport(format=fmt, total=len(records))
+    tree = check_tree(records, errors)
+    report.errors = sorted(errors, key=lambda e: (e.row or 0, e.field))
+    if can_change is not None:
+        report.forbidden = check_permission(tree, can_change)
+    if not report.ok or dry_run:
+        return report
+    try:
+        with transaction.atomic():
+            _write(tree, report, progress)
+    except IntegrityError as exc:
+        raise ImportConflict(str(exc)) from exc
+    report.written = True
+    return report
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def _parent_code(place):
+    codes = place.ancestor_codes
+    return codes[-1] if codes else None
+
+
+def export_queryset(root=None):
+    """Places to export, parents before children; `root` is a code."""
+    qs = Place.objects.all()
+    if root:
+        qs = qs.under(Place.objects.get(code=root))
+    # Sorted here, not by the database, so the order is the same on any backend.
+    return sorted(qs, key=lambda p: p.path)
+
+
+def feature(place):
+    props = {
+        "code": place.code,
+        "name": place.name,
+        "level": place.level,
+        "parent_code": _parent_code(place),
+        "address": place.address,
+        "aliases": list(place.aliases or []),
+    }
+    if place.level == Level.BUILDING:
+        geometry = None
+        if place.lat is not None and place.lng is not None:
+            geometry = {"type": "Point", "coordinates": [place.lng, place.lat]}
+    else:
+        geometry = place.boundary or None
+        if place.lat is not None and place.lng is not None:
+            # An area's label point rides along in the properties.
+            props["lat"], props["lng"] = place.lat, place.lng
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+def feature_collection(places):
+    return {"type": "FeatureCollection", "features": [feature(p) for p in places]}
+
+
+def write_geojson(places, out):
+    out.write('{"type": "FeatureCollection", "features": [\n')
+    for i, place in enumerate(places):
+        out.write(",\n" if i else "")
+        out.write(json.dumps(feature(place), ensure_ascii=False))
+    out.write("\n]}\n")
+
+
+def _cell(value):
+    return "" if value is None else repr(value) if isinstance(value, float) else str(value)
+
+
+def write_csv(places, out):
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for p in places:
+        boundary = ""
+        if p.boundary and p.level != Level.BUILDING:
+            boundary = json.dumps(p.boundary, ensure_ascii=False, separators=(",", ":"))
+        writer.writerow(
+            [
+                p.code,
+                p.name,
+                p.level,
+                _parent_code(p) or "",
+                _cell(p.lat),
+                _cell(p.lng),
+                p.address,
+                ALIAS_SEPARATOR.join(p.aliases or []),
+                boundary,
+            ]
+        )
+
+
+def export_places(fmt=GEOJSON, root=None, out=None):
+    """Write the tree (or the subtree at code `root`) to `out`, or return it as text."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    places = export_queryset(root)
+    target = out if out is not None else io.StringIO()
+    (write_geojson if fmt == GEOJSON else write_csv)(places, target)
+    return None if out is not None else target.getvalue()

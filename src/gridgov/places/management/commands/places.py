@@ -1,0 +1,82 @@
+"""gridgov places import FILE | gridgov places export: the place tree as GeoJSON or CSV."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from gridgov.places import io
+from gridgov.places.models import Place
+
+
+class Command(BaseCommand):
+    help = "Import or export the place tree (GeoJSON or CSV)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        imp = sub.add_parser("import", help="Check a file and, if it has no errors, write it.")
+        imp.add_argument("file")
+        imp.add_argument("--format", choices=io.FORMATS, help="Detected when left out.")
+        imp.add_argument("--dry-run", action="store_true", help="Check only, write nothing.")
+        exp = sub.add_parser("export", help="Write the tree or a subtree.")
+        exp.add_argument("--format", choices=io.FORMATS, default=io.GEOJSON)
+        exp.add_argument("--root", help="Code of the subtree's root.")
+        exp.add_argument("-o", "--output", help="File to write (default: standard output).")
+
+    def handle(self, *args, **options):
+        if options["action"] == "import":
+            self.do_import(options)
+        else:
+            self.do_export(options)
+
+    def do_import(self, options):
+        try:
+            report = io.import_places(
+                options["file"],
+                options["format"],
+                dry_run=options["dry_run"],
+                progress=self.progress,
+            )
+        except (OSError, io.ImportFormatError, io.ImportConflict) as exc:
+            raise CommandError(str(exc)) from exc
+        if report.errors:
+            self.print_table(report.errors)
+            raise CommandError(f"{len(report.errors)} problem(s) found; nothing was written.")
+        counts = report.counts()
+        verb = "checked" if options["dry_run"] else "imported"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} {counts['total']} place(s): {counts['created']} created, "
+                f"{counts['updated']} updated, {counts['unchanged']} unchanged"
+            )
+        )
+
+    def progress(self, done, total):
+        # Only worth showing for big files, and only on a terminal.
+        if total >= 2000 and sys.stderr.isatty():
+            end = "\n" if done >= total else ""
+            self.stderr.write(f"\r{done}/{total} places written", ending=end)
+
+    def print_table(self, errors):
+        rows = [("row", "code", "field", "problem")]
+        rows += [(str(e.row or ""), e.code, e.field, e.message) for e in errors]
+        widths = [max(_width(r[i]) for r in rows) for i in range(3)]
+        for i, row in enumerate(rows):
+            cells = [row[c] + " " * (widths[c] - _width(row[c])) for c in range(3)]
+            self.stderr.write("  ".join([*cells, row[3]]))
+            if i == 0:
+                self.stderr.write("  ".join("-" * w for w in [*widths, 7]))
+
+    def do_export(self, options):
+        root = options["root"]
+        if root and not Place.objects.filter(code=root).exists():
+            raise CommandError(f"No place has the code {root}.")
+        if options["output"]:
+            with open(options["output"], "w", encoding="utf-8", newline="") as out:
+                io.export_places(options["format"], root, out)
+        else:
+            self.stdout.write(io.export_places(options["format"], root), ending="")
+
+
+def _width(text):
+    # CJK characters take two columns in a terminal.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

@@ -33,6 +33,8 @@ class ApiError(exceptions.APIException):
         self.message_zh = message_zh
         self.message_en = message_en
         super().__init__(detail=detail or message_en, code=code)
+        # DRF turns every value in `detail` into a string; clients want row 3 as 3.
+        self.raw_detail = detail
 
 
 def error_body(code, message_zh, message_en, detail=None):
@@ -51,7 +53,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, ApiError):
-        body = error_body(exc.code, exc.message_zh, exc.message_en, exc.detail)
+        body = error_body(exc.code, exc.message_zh, exc.message_en, exc.raw_detail)
         return Response(body, status=exc.status_code, headers=response.headers)
     code = getattr(exc, "default_code", "invalid")
     if isinstance(exc, exceptions.ValidationError):

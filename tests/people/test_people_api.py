@@ -239,3 +239,14 @@ def test_browsable_api_renders_without_listing_outside_scope(api, tree, people, 
     assert response.status_code == 200
     content = response.content.decode()
     assert "王五" not in content and "13700002222" not in content
+
+
+def test_a_viewset_that_would_skip_the_write_check_fails_at_import():
+    from rest_framework import mixins
+
+    from gridgov.people.api import ScopedViewSet
+
+    with pytest.raises(TypeError, match="bypasses the rules check"):
+
+        class Unchecked(mixins.CreateModelMixin, ScopedViewSet):
+            pass

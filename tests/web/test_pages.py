@@ -107,7 +107,16 @@ def test_dashboard_of_volunteer_has_no_people_count(client, city):
     response = client.get("/")
     assert response.status_code == 200
     assert response.context["people_count"] is None
-    assert 'href="/admin/"' not in response.content.decode()
+    # A volunteer serves in the community but does not govern it: no area counts.
+    assert response.context["counts"] is None
+    html = response.content.decode()
+    assert 'href="/admin/"' not in html
+    assert 'href="/people/"' not in html
+    # The map still opens at their community, with nothing marked as theirs.
+    response = client.get("/places/")
+    assert response.context["focus"] == city.c1
+    assert response.context["map"]["scope_grids"] == []
+    assert "is-scope" not in response.content.decode()
 
 
 def test_staff_see_admin_link(client, city):

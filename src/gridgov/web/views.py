@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.people.models import PartyMember, PartyOrganization, RoleAssignment
-from gridgov.people.scope import REGISTRY_ROLES, filter_by_scope, scope_for
+from gridgov.people.scope import REGISTRY_ROLES, STAFF_ROLES, filter_by_scope, scope_for
 from gridgov.places.models import LEVELS, Level, Place
 
 from . import access
@@ -26,6 +26,14 @@ from .places import build_nodes, expanded_codes_for, feature_collection, map_are
 
 PEOPLE_PER_PAGE = 25
 CHART_GRIDS = 20
+
+
+def _work_paths(user):
+    """Roots of the subtrees the user works in: shown as "mine" on maps and counted on the
+    dashboard. Residents and volunteers are bound to places too, but do not govern them."""
+    if not user.is_authenticated:
+        return []
+    return scope_for(user).paths(STAFF_ROLES)
 
 
 def home(request):
@@ -46,12 +54,14 @@ def dashboard(request):
         .select_related("place", "department")
         .order_by("role", "place__path")
     )
-    places = filter_by_scope(Place.objects.all(), user, place_field="")
-    counts = places.aggregate(
-        communities=Count("id", filter=Q(level=Level.COMMUNITY)),
-        grids=Count("id", filter=Q(level=Level.GRID)),
-        buildings=Count("id", filter=Q(level=Level.BUILDING)),
-    )
+    places = filter_by_scope(Place.objects.all(), user, place_field="", roles=STAFF_ROLES)
+    counts = None
+    if scope.everything or _work_paths(user):
+        counts = places.aggregate(
+            communities=Count("id", filter=Q(level=Level.COMMUNITY)),
+            grids=Count("id", filter=Q(level=Level.GRID)),
+            buildings=Count("id", filter=Q(level=Level.BUILDING)),
+        )
     people_count = None
     chart = None
     if access.may_use_registry(user):
@@ -117,13 +127,12 @@ def _map_context(request, focus):
         if area.level in (Level.COMMUNITY, Level.GRID):
             buildings_url = reverse("web-place-geojson") + f"?level=building&under={area.code}"
     scope_grids = []
-    if user.is_authenticated:
-        grids = Place.objects.filter(level=Level.GRID)
+    work_paths = _work_paths(user)
+    if work_paths:
+        grids = Place.objects.filter(level=Level.GRID).under_any(work_paths)
         if area:
             grids = grids.under(area)
-        scope_grids = list(
-            filter_by_scope(grids, user, place_field="").values_list("code", flat=True)
-        )
+        scope_grids = list(grids.values_list("code", flat=True))
     return {
         "grids_url": grids_url,
         "buildings_url": buildings_url,
@@ -146,12 +155,14 @@ def _detail_context(place):
 
 @require_GET
 def places_index(request):
-    scope_paths = scope_for(request.user).paths() if request.user.is_authenticated else []
+    scope_paths = _work_paths(request.user)
+    # Without ?focus, the map opens where the user works (or lives, or serves).
+    own_paths = scope_paths or scope_for(request.user).paths()
     focus = None
     if request.GET.get("focus"):
         focus = _place_or_404(request.GET["focus"])
-    elif scope_paths:
-        focus = Place.objects.filter(path=scope_paths[0]).first()
+    elif own_paths:
+        focus = Place.objects.filter(path=own_paths[0]).first()
     if focus is None:
         focus = Place.objects.filter(parent__isnull=True).order_by("code").first()
     # Open the tree down to the user's places, and the focus place itself.
@@ -176,8 +187,7 @@ def places_index(request):
 @require_GET
 def place_children(request, code):
     place = _place_or_404(code)
-    scope_paths = scope_for(request.user).paths() if request.user.is_authenticated else []
-    nodes = build_nodes(Place.objects.filter(parent=place), scope_paths)
+    nodes = build_nodes(Place.objects.filter(parent=place), _work_paths(request.user))
     return render(request, "web/places/_nodes.html", {"nodes": nodes})
 
 

@@ -17,7 +17,8 @@
     grid: { color: "#5b6b7f", weight: 1.5, fillColor: "#8fa3b8", fillOpacity: 0.18 },
     scope: { color: "#b4232a", weight: 2.5, fillColor: "#e0474f", fillOpacity: 0.22 },
     selected: { weight: 4, fillOpacity: 0.35 },
-    building: { radius: 5, color: "#ffffff", weight: 1.5, fillColor: "#1f5fa8", fillOpacity: 0.95 }
+    building: { radius: 5, color: "#ffffff", weight: 1.5, fillColor: "#1f5fa8", fillOpacity: 0.95 },
+    selectedBuilding: { radius: 9, color: "#ffffff", weight: 2.5, fillColor: "#b4232a", fillOpacity: 1 }
   };
 
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 20 });
@@ -49,22 +50,32 @@
     note.textContent = text;
   }
 
-  function select(code, zoom) {
-    if (selected && selected.feature && gridLayer && gridLayer.hasLayer(selected)) {
-      gridLayer.resetStyle(selected);
-    }
+  function isPoint(layer) {
+    return layer.feature.geometry.type === "Point";
+  }
+
+  function unselect() {
+    if (!selected) return;
+    if (isPoint(selected)) selected.setStyle(STYLE.building);
+    else if (gridLayer && gridLayer.hasLayer(selected)) gridLayer.resetStyle(selected);
     selected = null;
+  }
+
+  function select(code, zoom) {
+    unselect();
     var layer = layersByCode[code];
     if (!layer) return false;
-    if (layer.setStyle && layer.feature.geometry.type !== "Point") {
+    selected = layer;
+    if (isPoint(layer)) {
+      layer.setStyle(STYLE.selectedBuilding);
+      layer.bringToFront();
+      if (zoom) map.setView(layer.getLatLng(), Math.max(map.getZoom(), 17));
+      layer.openTooltip();
+    } else {
       layer.setStyle(STYLE.selected);
       layer.bringToFront();
-      selected = layer;
       if (zoom) map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 18 });
-    } else if (layer.getLatLng && zoom) {
-      map.setView(layer.getLatLng(), Math.max(map.getZoom(), 17));
     }
-    if (layer.openTooltip && layer.feature.geometry.type === "Point") layer.openTooltip();
     return true;
   }
 
@@ -82,7 +93,8 @@
     var code = codeOf(feature);
     layersByCode[code] = layer;
     var name = (feature.properties && feature.properties.name) || code;
-    layer.bindTooltip(name, { sticky: feature.geometry.type !== "Point" });
+    var point = feature.geometry.type === "Point";
+    layer.bindTooltip(name, point ? { direction: "top", offset: [0, -6] } : { sticky: true });
     layer.on("click", function () {
       select(code, false);
       showPanel(code);

@@ -1,7 +1,5 @@
 """Pages render, in Chinese by default and in English when chosen."""
 
-import json
-
 import pytest
 from django.urls import reverse
 
@@ -199,17 +197,18 @@ def test_unknown_place_is_a_chinese_404(client, city):
     assert "页面不存在" in response.content.decode()
 
 
-def test_place_geojson(client, city):
-    response = client.get("/places/geojson/?level=grid&under=C1")
-    assert response.status_code == 200
-    data = json.loads(response.content)
-    assert data["type"] == "FeatureCollection"
-    assert sorted(f["properties"]["code"] for f in data["features"]) == ["G1", "G2"]
-    assert data["features"][0]["geometry"]["type"] == "Polygon"
-    buildings = client.get("/places/geojson/?level=building&under=C1").json()
+def test_map_reads_grids_and_buildings_from_the_places_api(client, city):
+    context = client.get("/places/?focus=G1").context["map"]
+    assert context["grids_url"] == "/api/v1/places/geojson?level=grid&under=C1"
+    grids = client.get(context["grids_url"], HTTP_ACCEPT="application/json").json()
+    assert grids["type"] == "FeatureCollection"
+    assert sorted(f["properties"]["code"] for f in grids["features"]) == ["G1", "G2"]
+    buildings = client.get(context["buildings_url"], HTTP_ACCEPT="application/json").json()
     points = {f["properties"]["code"]: f["geometry"] for f in buildings["features"]}
     assert points["B1"] == {"type": "Point", "coordinates": [112.9612, 28.1811]}
-    assert client.get("/places/geojson/?level=planet").status_code == 400
+    # At district level the map draws grids only.
+    context = client.get("/places/?focus=D1").context["map"]
+    assert context["buildings_url"] is None
 
 
 def test_static_files_are_served(client, city):

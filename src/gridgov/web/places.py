@@ -1,9 +1,8 @@
-"""Helpers for the place browser: the collapsible tree and GeoJSON for the map."""
+"""Helpers for the place browser: the collapsible tree and the map's area."""
 
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.urls import reverse
 
 from gridgov.places.models import Level, Place
 
@@ -60,38 +59,3 @@ def map_area(place):
     if place.level in (Level.GRID, Level.BUILDING):
         return place.ancestor_at(Level.COMMUNITY) or place
     return place
-
-
-def _geometry(place):
-    if place.level != Level.BUILDING and place.boundary:
-        geometry = place.boundary
-        if geometry.get("type") == "Feature":
-            geometry = geometry.get("geometry")
-        return geometry
-    if place.lat is not None and place.lng is not None:
-        return {"type": "Point", "coordinates": [place.lng, place.lat]}
-    return None
-
-
-def feature_collection(places):
-    features = []
-    for place in places:
-        geometry = _geometry(place)
-        if geometry is None:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "id": place.code,
-                "geometry": geometry,
-                "properties": {
-                    "code": place.code,
-                    "name": place.name,
-                    "level": place.level,
-                    "parent": place.parent.code if place.parent_id else None,
-                    "address": place.address,
-                    "url": reverse("web-place-detail", args=[place.code]),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}

@@ -20,7 +20,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("places/", views.places_index, name="web-places"),
-    path("places/geojson/", views.place_geojson, name="web-place-geojson"),
     path("places/<str:code>/", views.place_detail, name="web-place-detail"),
     path("places/<str:code>/children/", views.place_children, name="web-place-children"),
     path("places/<str:code>/panel/", views.place_panel, name="web-place-panel"),

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -22,7 +22,7 @@ from gridgov.people.scope import REGISTRY_ROLES, STAFF_ROLES, filter_by_scope, s
 from gridgov.places.models import LEVELS, Level, Place
 
 from . import access
-from .places import build_nodes, expanded_codes_for, feature_collection, map_area
+from .places import build_nodes, expanded_codes_for, map_area
 
 PEOPLE_PER_PAGE = 25
 CHART_GRIDS = 20
@@ -120,12 +120,14 @@ def _map_context(request, focus):
     """What the map draws: grids around the focus place, and buildings when zoomed in."""
     user = request.user
     area = map_area(focus) if focus else None
-    grids_url = reverse("web-place-geojson") + "?level=grid"
+    # GeoJSON from the places API (public, like a map).
+    geojson = reverse("place-geojson")
+    grids_url = f"{geojson}?level=grid"
     buildings_url = None
     if area:
         grids_url += f"&under={area.code}"
         if area.level in (Level.COMMUNITY, Level.GRID):
-            buildings_url = reverse("web-place-geojson") + f"?level=building&under={area.code}"
+            buildings_url = f"{geojson}?level=building&under={area.code}"
     scope_grids = []
     work_paths = _work_paths(user)
     if work_paths:
@@ -203,18 +205,6 @@ def place_detail(request, code):
     context = _detail_context(place)
     context["map"] = _map_context(request, place)
     return render(request, "web/places/detail.html", context)
-
-
-@require_GET
-def place_geojson(request):
-    """Grid polygons or building points as a GeoJSON FeatureCollection (public geography)."""
-    level = request.GET.get("level", Level.GRID)
-    if level not in LEVELS:
-        return JsonResponse({"error": _("Unknown level.")}, status=400)
-    places = Place.objects.filter(level=level).select_related("parent").order_by("path")
-    if request.GET.get("under"):
-        places = places.under(_place_or_404(request.GET["under"]))
-    return JsonResponse(feature_collection(places))
 
 
 # -- people ------------------------------------------------------------------

@@ -84,3 +84,25 @@ def test_demo_command_builds_without_serving(capsys):
     assert seed.DEMO_PASSWORD in out
     assert "gridworker" in out
     assert Place.objects.filter(level=Level.GRID).count() >= 40
+
+
+def test_demo_tickets_cover_every_state_with_full_timelines(demo):
+    from gridgov.tickets import sla
+    from gridgov.tickets.models import Callback, Status, Ticket, Whistle
+
+    statuses = set(Ticket.objects.values_list("status", flat=True))
+    assert {Status.CLOSED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS} <= statuses
+    assert {Status.RESOLVED, Status.REOPENED} <= statuses
+    assert Ticket.objects.filter(sla.overdue_q()).exists()
+    assert Whistle.objects.filter(closed_at__isnull=True).exists()  # one department still due
+    closed = Ticket.objects.filter(status=Status.CLOSED).first()
+    actions = list(closed.events.values_list("action", flat=True))
+    assert actions[0] == "create" and actions[-1] == "callback"
+    assert {"accept", "resolve"} <= set(actions)
+    assert closed.resolution  # the official reply
+    assert Callback.objects.filter(satisfaction="dissatisfied").exists()
+    # Every ticket lies in the demo tree and has an owner.
+    assert not Ticket.objects.filter(place__isnull=True).exists()
+    assert not Ticket.objects.filter(
+        owner_place__isnull=True, owner_department__isnull=True
+    ).exists()

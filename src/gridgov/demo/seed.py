@@ -333,9 +333,21 @@ def seed_logins():
     departments = {d.code: d for d in Department.objects.all()}
     city_management = departments[f"{names.DISTRICT[0]}-CG"]
     wanted = demo_logins()
+    # Every office has someone to act for it: grid workers, community and street staff,
+    # department handlers.
+    offices = [
+        ("gw", Role.GRID_WORKER, Level.GRID, "网格员"),
+        ("cs", Role.COMMUNITY_STAFF, Level.COMMUNITY, "社区工作者"),
+        ("ss", Role.STREET_STAFF, Level.STREET, "街道工作人员"),
+    ]
+    for prefix, role, level, title in offices:
+        wanted += [
+            DemoLogin(f"{prefix}-{place.code.lower()}", role, place.code, f"{place.name}{title}")
+            for place in Place.objects.filter(level=level).order_by("code")
+        ]
     wanted += [
-        DemoLogin(f"gw-{grid.code.lower()}", Role.GRID_WORKER, grid.code, f"{grid.name}网格员")
-        for grid in Place.objects.filter(level=Level.GRID).order_by("code")[2:]
+        DemoLogin(f"dh-{d.code.lower()}", Role.DEPARTMENT_HANDLER, None, f"{d.name}承办人")
+        for d in Department.objects.order_by("code")
     ]
     for login in wanted:
         user, created = User.objects.get_or_create(
@@ -356,11 +368,12 @@ def seed_logins():
         if login.username == "volunteer":
             person.new_employment = True
             person.save(update_fields=["new_employment"])
+        department = None
+        if login.role == Role.DEPARTMENT_HANDLER:
+            code = login.username[3:].upper() if login.username.startswith("dh-") else None
+            department = departments.get(code, city_management)
         RoleAssignment.objects.create(
-            user=user,
-            role=login.role,
-            place=place,
-            department=city_management if login.role == Role.DEPARTMENT_HANDLER else None,
+            user=user, role=login.role, place=place, department=department
         )
         if login.role == Role.COMMUNITY_POLICE:
             # 警网融合: the community officer is also paired with each grid they patrol.
@@ -368,7 +381,14 @@ def seed_logins():
                 RoleAssignment.objects.create(user=user, role=login.role, place=grid)
 
 
-SEEDERS = [seed_places, seed_people, seed_logins]
+def seed_tickets():
+    """Tickets from real citizen messages: closed history and recent ones in every state."""
+    from .tickets import seed_tickets as seed
+
+    seed()
+
+
+SEEDERS = [seed_places, seed_people, seed_logins, seed_tickets]
 
 
 @transaction.atomic

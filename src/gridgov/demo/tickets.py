@@ -1,0 +1,309 @@
+"""Demo tickets from real citizen messages (see data/README.md).
+
+Historical messages with an official reply become closed tickets, the reply
+being the resolution; messages with likes become recent tickets left in every
+state — waiting, overdue, in progress, whistled, reopened. Every step goes
+through the real intake and lifecycle, so the timelines are what the
+platform itself would have written.
+"""
+
+import csv
+import datetime as dt
+import random
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from gridgov.people.models import Department, Role, RoleAssignment
+from gridgov.places.models import Level, Place
+from gridgov.tickets import intake, lifecycle
+from gridgov.tickets.models import Category, RoutingRule, Status, Ticket
+
+DATA = Path(__file__).parent / "data"
+SEED = 311
+EXTERNAL_PREFIX = "teddy-"
+# First-level (or deeper) category name → demo department code suffix.
+DEPARTMENT_RULES = {
+    "交通运输": "JT",
+    "教育文体": "JY",
+    "劳动和社会保障": "RS",
+    "卫生计生": "WJ",
+    "商贸旅游": "SJ",
+    "城管执法": "CG",
+    "住房保障与房地产": "ZJ",
+    "自来水供应": "SW",
+    "电力供应": "GD",
+    "环境污染": "HB",
+    "政法": "GA",
+}
+
+
+def parse_time(text):
+    text = text.strip().replace("/", "-")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def read(name):
+    with open(DATA / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+class Actors:
+    """The login that acts for each unit, cached so scopes are computed once."""
+
+    def __init__(self):
+        self.by_place, self.by_department, self.by_role = {}, {}, {}
+        office = {
+            Role.GRID_WORKER,
+            Role.COMMUNITY_STAFF,
+            Role.STREET_STAFF,
+            Role.HOTLINE_OPERATOR,
+            Role.DEPARTMENT_HANDLER,
+        }
+        assignments = (
+            RoleAssignment.objects.filter(role__in=office, active=True)
+            .select_related("user", "place")
+            .order_by("user__username")
+        )
+        for a in assignments:
+            self.by_role.setdefault(a.role, a.user)
+            if a.department_id:
+                self.by_department.setdefault(a.department_id, a.user)
+            elif a.role != Role.HOTLINE_OPERATOR:
+                self.by_place.setdefault(a.place_id, a.user)
+        self.hotline = get_user_model().objects.get(username="hotline")
+
+    def owner(self, ticket):
+        if ticket.owner_department_id:
+            return self.by_department[ticket.owner_department_id]
+        return self.by_place[ticket.owner_place_id]
+
+    def street_of(self, ticket):
+        street = (ticket.place or ticket.owner_place).ancestor_at(Level.STREET)
+        return self.by_place[street.pk]
+
+
+def seed_routing_rules():
+    district = Place.objects.filter(level=Level.DISTRICT).order_by("path").first()
+    departments = {d.code.rsplit("-", 1)[-1]: d for d in Department.objects.filter(place=district)}
+    for name, suffix in DEPARTMENT_RULES.items():
+        for category in Category.objects.filter(name=name):
+            RoutingRule.objects.get_or_create(
+                category=category, place=None, defaults={"department": departments[suffix]}
+            )
+
+
+def _shift(times, end):
+    """Move a run of old timestamps so the latest lands on `end`, keeping their spacing."""
+    latest = max(t for t in times if t)
+    return lambda t: timezone.make_aware(t) + (end - timezone.make_aware(latest))
+
+
+def _data(row, building, rng, channel):
+    return {
+        "channel": channel,
+        "nature": rng.choice(["complaint", "complaint", "help", "suggest", "report"]),
+        "title": row["title"][:200],
+        "description": row["body"][:4000],
+        "place": building.code,
+        "requester_name": rng.choice("王李张刘陈杨黄赵吴周") + rng.choice("先生女士"),
+        "requester_phone": f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
+        "external_id": f"{EXTERNAL_PREFIX}{row['message_id']}",
+    }
+
+
+def _dispatch_if_waiting(ticket, actors, at):
+    if ticket.status == Status.RECEIVED:
+        community = ticket.place.ancestor_at(Level.COMMUNITY)
+        lifecycle.perform(
+            ticket,
+            "dispatch",
+            actors.street_of(ticket),
+            now=at,
+            unit=community.code,
+            reason="街道派单至属地社区",
+        )
+
+
+def _handle(ticket, actors, start, reply, resolved_at):
+    owner = actors.owner(ticket)
+    lifecycle.perform(ticket, "accept", owner, now=start + dt.timedelta(minutes=40))
+    lifecycle.perform(
+        ticket, "contact", owner, now=start + dt.timedelta(hours=3), note="已电话联系诉求人"
+    )
+    lifecycle.perform(ticket, "resolve", owner, now=resolved_at, reply=reply)
+
+
+def seed_history(rows, buildings, actors, rng, end):
+    shift = _shift([parse_time(r["time"]) for r in rows], end)
+    for row in rows:
+        received, replied = parse_time(row["time"]), parse_time(row["reply_time"])
+        if received is None or replied is None:
+            continue
+        start = shift(received)
+        resolved_at = max(shift(replied), start + dt.timedelta(hours=5))
+        ticket = intake.create_ticket(
+            _data(row, rng.choice(buildings), rng, rng.choice(["hotline", "wechat", "api"])),
+            actor=actors.hotline,
+            now=start,
+        ).ticket
+        _dispatch_if_waiting(ticket, actors, start + dt.timedelta(minutes=20))
+        _handle(ticket, actors, start, row["reply"][:4000], resolved_at)
+        callback_at = resolved_at + dt.timedelta(days=1)
+        if rng.random() < 0.08:
+            lifecycle.perform(
+                ticket,
+                "callback",
+                actors.hotline,
+                now=callback_at,
+                resolved=False,
+                satisfaction="dissatisfied",
+                note="诉求人表示问题仍未解决",
+            )
+            lifecycle.perform(
+                ticket, "contact", actors.owner(ticket), now=callback_at + dt.timedelta(hours=2)
+            )
+            lifecycle.perform(
+                ticket,
+                "resolve",
+                actors.owner(ticket),
+                now=callback_at + dt.timedelta(days=2),
+                reply="再次上门核实并处理完毕。",
+            )
+            callback_at += dt.timedelta(days=3)
+        satisfaction = rng.choice(["satisfied"] * 6 + ["basic"] * 3 + ["dissatisfied"])
+        lifecycle.perform(
+            ticket,
+            "callback",
+            actors.hotline,
+            now=callback_at,
+            resolved=satisfaction != "dissatisfied" or rng.random() < 0.5,
+            satisfaction="basic" if satisfaction == "dissatisfied" else satisfaction,
+        )
+
+
+def seed_recent(rows, buildings, actors, rng, now):
+    """Recent tickets over the last three weeks, left in every state."""
+    for i, row in enumerate(rows):
+        start = now - dt.timedelta(hours=rng.uniform(1, 21 * 24))
+        ticket = intake.create_ticket(
+            _data(
+                row,
+                rng.choice(buildings),
+                rng,
+                rng.choice(["hotline", "wechat", "photo", "patrol"]),
+            ),
+            actor=actors.hotline,
+            now=start,
+        ).ticket
+        fate = i % 10
+        if fate == 0:
+            continue  # waiting to be accepted (overdue when old enough)
+        _dispatch_if_waiting(ticket, actors, start + dt.timedelta(minutes=15))
+        owner = actors.owner(ticket)
+        lifecycle.perform(ticket, "accept", owner, now=start + dt.timedelta(minutes=30))
+        if fate in (1, 2):
+            continue  # accepted, nobody called the requester yet
+        lifecycle.perform(
+            ticket, "contact", owner, now=start + dt.timedelta(hours=2), note="已联系"
+        )
+        if fate == 3:
+            street = actors.street_of(ticket)
+            departments = list(Department.objects.order_by("code").values_list("code", flat=True))
+            summoned = rng.sample(departments, 2)
+            blown = start + dt.timedelta(hours=3)
+            lifecycle.perform(
+                ticket,
+                "whistle",
+                street,
+                now=blown,
+                departments=summoned,
+                report_within_hours=24,
+                reason="涉及多个部门职责，街道吹哨召集联合处置",
+            )
+            first = Department.objects.get(code=summoned[0])
+            lifecycle.perform(
+                ticket,
+                "whistle-report",
+                actors.by_department[first.pk],
+                now=blown + dt.timedelta(hours=6),
+                department=first.code,
+                note="已到场，联合执法",
+            )
+            continue  # the second department has not reported: late once 24 h pass
+        if fate in (4, 5):
+            continue  # in progress
+        resolved_at = min(start + dt.timedelta(days=rng.uniform(0.3, 4)), now)
+        lifecycle.perform(
+            ticket, "resolve", owner, now=resolved_at, reply="已现场处置，问题已解决。"
+        )
+        if fate == 6:
+            continue  # waiting for the callback
+        callback_at = min(resolved_at + dt.timedelta(hours=20), now)
+        if fate == 7:
+            lifecycle.perform(
+                ticket,
+                "callback",
+                actors.hotline,
+                now=callback_at,
+                resolved=False,
+                satisfaction="dissatisfied",
+                note="诉求人不满意，要求重新处理",
+            )
+            continue  # reopened
+        lifecycle.perform(
+            ticket,
+            "callback",
+            actors.hotline,
+            now=callback_at,
+            resolved=True,
+            satisfaction=rng.choice(["satisfied", "basic"]),
+        )
+
+
+def seed_tickets(now=None, limit=None):
+    """Demo tickets: historical closed ones and recent ones in every state.
+
+    `limit` (default: setting GRIDGOV_DEMO_TICKET_LIMIT, else all) caps the rows
+    taken from each sample, for quick test runs.
+    """
+    if Ticket.objects.filter(external_id__startswith=EXTERNAL_PREFIX).exists():
+        return
+    limit = limit or getattr(settings, "GRIDGOV_DEMO_TICKET_LIMIT", None)
+    seed_routing_rules()
+    now = now or timezone.now().replace(minute=0, second=0, microsecond=0)
+    rng = random.Random(SEED)
+    buildings = list(Place.objects.filter(level=Level.BUILDING).order_by("code"))
+    actors = Actors()
+    history, recent = read("replies_sample.csv")[:limit], read("hot_messages_sample.csv")[:limit]
+    seed_history(history, buildings, actors, rng, now - dt.timedelta(days=25))
+    seed_recent(recent, buildings, actors, rng, now)
+
+
+def resample(source_dir):
+    """Rebuild the packaged samples from the full data set (see data/README.md)."""
+    for name, out, step in (
+        ("replies.csv", "replies_sample.csv", 9),
+        ("hot_messages.csv", "hot_messages_sample.csv", 12),
+    ):
+        with open(Path(source_dir) / name, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        with open(DATA / out, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows[::step])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--resample":
+        resample(sys.argv[2])
+    else:
+        sys.exit("usage: python -m gridgov.demo.tickets --resample DIR")

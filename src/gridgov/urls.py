@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("gridgov.tickets.api_ops")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("tickets/", include("gridgov.tickets.urls")),
     path("", include("gridgov.web.urls")),
 ]
 

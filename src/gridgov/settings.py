@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "gridgov.web.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -119,7 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     # Tests use a file too: an in-memory database cannot show real write locking.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_gridgov.sqlite3")}
+    # One file per test run, so two runs in one checkout do not share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(DATA_DIR / f"test_gridgov_{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -188,6 +188,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several fields, or whose field names other apps use too.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketChannelEnum": "gridgov.tickets.models.Channel",
+        "TicketStatusEnum": "gridgov.tickets.models.Status",
+        "UrgencyEnum": "gridgov.tickets.models.Urgency",
+        "TimeLimitUnitEnum": "gridgov.tickets.models.TimeLimit.Unit",
+        "OverdueStageEnum": "gridgov.tickets.serializers.OVERDUE_STAGES",
+    },
 }
 
 # Celery: without a broker, tasks run eagerly in the calling process.

@@ -1,1 +1,627 @@
-urlpatterns = []
+"""The tickets API under /api/v1/: thin views over intake.py and lifecycle.py.
+
+- Tickets are read through `filters.visible_tickets`, so a ticket outside the
+  caller's scope is a 404; an action the caller may not take is a 403, an
+  action the ticket's state does not allow a 409 with the allowed actions, bad
+  parameters a 400 — and nothing is written in any of those cases.
+- Requester name and phone are masked in lists, in action answers and for
+  callers without `tickets.view_requester`; the detail view and
+  `/tickets/{id}/requester/` show them in full to entitled callers and write an
+  AccessLog row each time (gridgov.people.personal_data.reveal).
+- Reference data: categories (tree), routing rules, time limits, calendar
+  overrides and the knowledge base, writable by street and district staff.
+"""
+
+import copy
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.urls import path
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
+
+from gridgov.api.errors import MESSAGES, ApiError
+from gridgov.people.models import AccessLog
+from gridgov.people.personal_data import PersonalDataDenied, reveal
+
+from . import exports, filters, intake, lifecycle
+from . import serializers as s
+from .models import (
+    CalendarDay,
+    Callback,
+    Category,
+    Extension,
+    KnowledgeAnswer,
+    RoutingRule,
+    Summons,
+    Ticket,
+    TicketPhoto,
+    TimeLimit,
+    Whistle,
+)
+from .photos import PhotoError, clean_photo
+
+# --- errors ---------------------------------------------------------------------------------
+
+NO_REQUESTER_RIGHT = gettext_noop(
+    "Not allowed to see this requester's name and phone in full "
+    "(only the owning unit's handlers and dispatchers)"
+)
+TOO_MANY_ROWS = gettext_noop("More than %(limit)s tickets; narrow the filters")
+BAD_IDEMPOTENCY_KEY = gettext_noop("An Idempotency-Key may have at most 100 characters.")
+NOT_ALLOWED_HERE = gettext_noop("Not allowed to change this setting for this place")
+
+
+def bilingual(status_code, code, message, detail=None, **params):
+    """ApiError with `message` (an English msgid) in Chinese and English."""
+    with translation.override("zh-hans"):
+        zh = translation.gettext(message) % params
+    with translation.override("en"):
+        en = translation.gettext(message) % params
+    return ApiError(status_code, code, zh, en, detail)
+
+
+def coded(status_code, code, detail=None):
+    """ApiError with the project's standard message for `code`."""
+    zh, en = MESSAGES[code]
+    return ApiError(status_code, code, zh, en, detail)
+
+
+def invalid(errors):
+    """400 with field errors {field: [messages]} in `error.detail`, like every 400 here."""
+    return coded(400, "invalid", {k: [str(m) for m in v] for k, v in errors.items()})
+
+
+def _as_lists(errors):
+    return {k: v if isinstance(v, list | tuple) else [v] for k, v in errors.items()}
+
+
+ERRORS = {
+    400: OpenApiResponse(
+        s.TicketErrorSerializer, description="Bad parameters: field errors in detail"
+    ),
+    401: OpenApiResponse(s.TicketErrorSerializer, description="Not signed in"),
+    403: OpenApiResponse(s.TicketErrorSerializer, description="Not allowed"),
+    404: OpenApiResponse(s.TicketErrorSerializer, description="Not found, or outside your area"),
+    409: OpenApiResponse(
+        s.TicketErrorSerializer,
+        description="Not possible in the ticket's state (or it changed): detail.allowed lists "
+        "the actions valid now, detail.allowed_for_you those you may take",
+    ),
+}
+
+
+def errors(*codes):
+    return {code: ERRORS[code] for code in codes}
+
+
+class XlsxRenderer(renderers.BaseRenderer):
+    """Lets clients ask for the sheet by Accept header; errors still come as JSON."""
+
+    media_type = exports.CONTENT_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return renderers.JSONRenderer().render(data)
+
+
+# --- tickets ----------------------------------------------------------------------------------
+
+ACTION_SUMMARIES = {
+    "dispatch": "派单: give the ticket to a unit (default: its route)",
+    "accept": "签收: the owning unit signs for the ticket",
+    "return": "退单: the owning unit sends it back with a reason, within 1 working day",
+    "designate": "指定: after 3 returns, the street names the owner; no more returns",
+    "contact": "响应: first contact with the requester",
+    "extend": "延期申请: ask for a later resolve_by, before it passes",
+    "approve-extension": "延期审批: the unit above approves (or rejects) the request",
+    "supervise": "督办: record pressure from above on an overdue ticket",
+    "escalate": "上报: hand the ticket up one level (网格 → 社区 → 街道)",
+    "whistle": "吹哨: the street summons departments, each with a report-by deadline",
+    "whistle-report": "报到: a summoned department reports arrival and action",
+    "whistle-rate": "评价: the street rates a summoned department's response (1-4)",
+    "resolve": "办结: reply to the requester (JSON, or multipart with photos)",
+    "callback": "回访: resolved? satisfied / basic / dissatisfied; closes or reopens",
+    "reopen": "重启: reopen a resolved or closed ticket against the same unit",
+    "close": "关闭: close a resolved (with a reason) or answered ticket",
+    "merge": "合并: merge a duplicate into a surviving open ticket",
+    "answer": "答复: answer a consultation from the knowledge base",
+}
+assert set(ACTION_SUMMARIES) == set(lifecycle.ACTIONS)
+
+LIST_RELATED = ("category__parent__parent", "place", "grid", "owner_place", "owner_department")
+
+
+def detail_queryset(queryset):
+    return queryset.select_related(
+        *LIST_RELATED, "building", "merged_into", "created_by"
+    ).prefetch_related(
+        Prefetch("photos", queryset=TicketPhoto.objects.order_by("id")),
+        Prefetch(
+            "callbacks",
+            queryset=Callback.objects.select_related(
+                "by", "owner_place", "owner_department"
+            ).order_by("at", "id"),
+        ),
+        Prefetch("extensions", queryset=Extension.objects.select_related("requested_by")),
+        Prefetch(
+            "whistles",
+            queryset=Whistle.objects.select_related("street", "blown_by")
+            .prefetch_related(
+                Prefetch(
+                    "summonses",
+                    queryset=Summons.objects.select_related("department").order_by("id"),
+                )
+            )
+            .order_by("blown_at", "id"),
+        ),
+    )
+
+
+def clean_photos(uploads):
+    if len(uploads) > intake.MAX_PHOTOS:
+        raise invalid({"photos": [f"≤ {intake.MAX_PHOTOS}"]})
+    cleaned = []
+    for upload in uploads:
+        try:
+            cleaned.append(clean_photo(upload))
+        except PhotoError as exc:
+            raise invalid({"photos": [str(exc)]}) from None
+    return cleaned
+
+
+class TicketViewSet(viewsets.GenericViewSet):
+    """诉求工单: intake, list, detail, timeline, requester, export and one endpoint per action."""
+
+    queryset = Ticket.objects.all()
+    serializer_class = s.TicketListSerializer
+    filterset_class = filters.TicketFilter
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        queryset = filters.visible_tickets(self.request.user)
+        if self.action in ("list", "export"):
+            queryset = filters.with_next_deadline(queryset.select_related(*LIST_RELATED))
+            return queryset.order_by("-created_at", "-id")
+        if self.action == "retrieve":
+            return detail_queryset(queryset)
+        return queryset.select_related("place", "owner_place", "owner_department")
+
+    def context(self, **extra):
+        return {"request": self.request, "now": timezone.now(), **extra}
+
+    def detail_data(self, ticket_id, serializer_class=s.TicketDetailSerializer, **context):
+        # Read afresh without scope: the caller has just acted on (or created) it.
+        ticket = detail_queryset(Ticket.objects.all()).get(pk=ticket_id)
+        return serializer_class(ticket, context=self.context(**context)).data
+
+    @extend_schema(
+        summary="List tickets in your area",
+        description="Requester data is always masked in lists. Filters combine with AND.",
+        responses={200: s.TicketListSerializer(many=True), **errors(400, 401)},
+    )
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        data = s.TicketListSerializer(page, many=True, context=self.context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Take in a demand (一网受理)",
+        description=(
+            "Locates (address, lat+lng or place code), classifies (category inferred from the "
+            "text when left out: see `suggestions`), computes deadlines, routes and dispatches "
+            "the ticket — or leaves it at the street's dispatch desk. A consultation with "
+            "`answer` or `knowledge_answer` is answered and closed at once. With an "
+            "`Idempotency-Key`, a retry returns the ticket created first, with 200."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Any unique string (≤ 100 characters) per submission",
+            )
+        ],
+        request={
+            "application/json": s.TicketCreateSerializer,
+            "multipart/form-data": s.TicketCreateMultipartSerializer,
+        },
+        responses={
+            201: s.TicketCreatedSerializer,
+            200: OpenApiResponse(
+                s.TicketCreatedSerializer, description="Retry with a known Idempotency-Key"
+            ),
+            **errors(400, 401, 403),
+        },
+    )
+    def create(self, request):
+        serializer = s.TicketCreateSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise invalid(_as_lists(serializer.errors))
+        data = {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
+        key = (request.headers.get("Idempotency-Key") or "").strip() or None
+        if key and len(key) > 100:
+            raise bilingual(400, "invalid", BAD_IDEMPOTENCY_KEY)
+        try:
+            result = intake.create_ticket(
+                data,
+                actor=request.user,
+                idempotency_key=key,
+                photos=request.FILES.getlist("photos"),
+            )
+        except intake.IntakeError as exc:
+            raise invalid(_as_lists(exc.errors)) from None
+        except lifecycle.LifecycleError as exc:  # answering on intake was refused
+            raise self.refusal(exc) from None
+        suggestions = result.suggestions if result.created else _stored_suggestions(result.ticket)
+        data = self.detail_data(
+            result.ticket.pk, s.TicketCreatedSerializer, suggestions=suggestions
+        )
+        response = Response(data, status=status.HTTP_201_CREATED if result.created else 200)
+        response["Location"] = request.build_absolute_uri(f"{result.ticket.pk}/")
+        if not result.created:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    @extend_schema(
+        summary="One ticket with photos, callbacks, extensions, whistles and your actions",
+        description=(
+            "Requester name and phone are shown in full to the owning unit's handlers and "
+            "dispatchers, and every such view is written to the access log; others see "
+            "them masked (`requester_masked`)."
+        ),
+        responses={200: s.TicketDetailSerializer, **errors(401, 404)},
+    )
+    def retrieve(self, request, pk=None):
+        ticket = self.get_object()
+        revealed = {}
+        if (ticket.requester_name or ticket.requester_phone) and request.user.has_perm(
+            Ticket.PERSONAL_DATA_PERM, ticket
+        ):
+            revealed[ticket.pk] = reveal(
+                request.user,
+                ticket,
+                channel=AccessLog.Channel.API,
+                request=request,
+                purpose="ticket detail",
+            )
+        data = s.TicketDetailSerializer(ticket, context=self.context(revealed=revealed)).data
+        response = Response(data)
+        if revealed:
+            response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        summary="Timeline: every event with actor, owner and time",
+        responses={200: s.EventSerializer(many=True), **errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def events(self, request, pk=None):
+        ticket = self.get_object()
+        events = ticket.events.select_related("actor", "owner_place", "owner_department").order_by(
+            "at", "id"
+        )
+        return Response(s.EventSerializer(events, many=True).data)
+
+    @extend_schema(
+        summary="Requester name and phone in full (logged)",
+        description=(
+            "Needs `tickets.view_requester` for the ticket (owning unit's handlers, "
+            "dispatchers); every call writes an access log row."
+        ),
+        parameters=[
+            OpenApiParameter("purpose", OpenApiTypes.STR, description="Why the data is needed")
+        ],
+        responses={200: s.RequesterSerializer, **errors(401, 403, 404)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def requester(self, request, pk=None):
+        ticket = self.get_object()
+        try:
+            values = reveal(
+                request.user,
+                ticket,
+                channel=AccessLog.Channel.API,
+                request=request,
+                purpose=request.query_params.get("purpose", "") or "requester",
+            )
+        except PersonalDataDenied:
+            raise bilingual(403, "permission_denied", NO_REQUESTER_RIGHT) from None
+        response = Response({"id": ticket.pk, "anonymous": ticket.anonymous, **values})
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(
+        summary="Excel export of the filtered list",
+        operation_id="v1_tickets_export_xlsx",
+        description=(
+            f"Same filters as the list; at most {exports.MAX_ROWS} rows. Requester data is "
+            "masked on rows you may not see in full; an export with any unmasked row is "
+            "written to the access log with the ids of those tickets."
+        ),
+        filters=True,
+        responses={
+            (200, exports.CONTENT_TYPE): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The .xlsx workbook"
+            ),
+            **errors(400, 401),
+        },
+    )
+    def export(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        now = timezone.now()
+        try:
+            content = exports.export_tickets(queryset, request.user, request, now=now)
+        except exports.TooManyRows as exc:
+            raise bilingual(400, "too_many_rows", TOO_MANY_ROWS, limit=exc.count) from None
+        response = HttpResponse(content, content_type=exports.CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename(now)}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def run_action(self, request, name):
+        ticket = self.get_object()
+        serializer = s.ACTION_SERIALIZERS[name](data=request.data)
+        if not serializer.is_valid():
+            raise invalid(_as_lists(serializer.errors))
+        params = dict(serializer.validated_data)
+        version = params.pop("version", None)
+        params.pop("photos", None)
+        photos = clean_photos(request.FILES.getlist("photos")) if name == "resolve" else []
+        try:
+            with transaction.atomic():
+                event = lifecycle.perform(
+                    ticket, name, request.user, expected_version=version, **params
+                )
+                for content, width, height in photos:
+                    TicketPhoto.objects.create(
+                        ticket_id=ticket.pk, event=event, image=content, width=width, height=height
+                    )
+        except lifecycle.LifecycleError as exc:
+            raise self.refusal(exc, ticket) from None
+        event = (
+            type(event)
+            .objects.select_related("actor", "owner_place", "owner_department")
+            .get(pk=event.pk)
+        )
+        return Response(
+            {"event": s.EventSerializer(event).data, "ticket": self.detail_data(ticket.pk)}
+        )
+
+    def refusal(self, exc, ticket=None):
+        """The ApiError for a lifecycle refusal: 409 with allowed actions, 403, or 400."""
+        detail = {"reason": str(exc.message), **exc.detail}
+        if isinstance(exc, lifecycle.InvalidTransition) and ticket is not None:
+            fresh = Ticket.objects.select_related(
+                "category", "place", "owner_place", "owner_department"
+            ).get(pk=ticket.pk)
+            detail.setdefault("allowed", lifecycle.allowed_actions(fresh))
+            detail["allowed_for_you"] = lifecycle.allowed_actions(fresh, self.request.user)
+            detail["status"] = fresh.status
+            detail["version"] = fresh.version
+        return coded(exc.status_code, exc.code, detail)
+
+
+def _stored_suggestions(ticket):
+    """The suggestions made when the ticket was created (for an idempotent replay)."""
+    created = ticket.events.filter(action="create").first()
+    pairs = (created.data or {}).get("suggestions") or [] if created else []
+    by_code = Category.objects.select_related("parent__parent").in_bulk(
+        [code for code, _score in pairs], field_name="code"
+    )
+    return [(by_code[code], score) for code, score in pairs if code in by_code]
+
+
+def _action_method(name):
+    request = s.ACTION_SERIALIZERS[name]
+    if name == "resolve":
+        request = {
+            "application/json": s.ResolveSerializer,
+            "multipart/form-data": s.ResolveMultipartSerializer,
+        }
+
+    def handler(self, request, pk=None):
+        return self.run_action(request, name)
+
+    handler.__name__ = handler.__qualname__ = "act_" + name.replace("-", "_")
+    handler.__doc__ = ACTION_SUMMARIES[name]
+    handler = action(
+        detail=True,
+        methods=["post"],
+        url_path=name,
+        url_name=name,
+        pagination_class=None,
+        filterset_class=None,
+    )(handler)
+    return extend_schema(
+        summary=ACTION_SUMMARIES[name],
+        description=(
+            f"Applies `{name}` through the ticket lifecycle. Optional `version`: the ticket "
+            "version you saw (409 if it changed). Answers the event written and the ticket."
+        ),
+        request=request,
+        responses={200: s.ActionResultSerializer, **errors(400, 401, 403, 404, 409)},
+    )(handler)
+
+
+for _name in lifecycle.ACTIONS:
+    setattr(TicketViewSet, "act_" + _name.replace("-", "_"), _action_method(_name))
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+class SettingsPermission(permissions.IsAuthenticated):
+    """Reads need `tickets.view_settings`, writes the view's `manage_perm`."""
+
+    def perm(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return "tickets.view_settings"
+        return view.manage_perm
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        return request.user.has_perm(self.perm(request, view))
+
+    def has_object_permission(self, request, view, obj):
+        return request.user.has_perm(self.perm(request, view), obj)
+
+
+class SettingsViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [SettingsPermission]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    manage_perm = "tickets.manage_settings"
+
+    def check_candidate(self, serializer):
+        """Check the manage permission on the object as it would be saved."""
+        candidate = copy.copy(serializer.instance) if serializer.instance else None
+        if candidate is None:
+            candidate = serializer.Meta.model()
+        for name, value in serializer.validated_data.items():
+            setattr(candidate, name, value)
+        if not self.request.user.has_perm(self.manage_perm, candidate):
+            raise bilingual(403, "permission_denied", NOT_ALLOWED_HERE)
+
+    def perform_create(self, serializer):
+        self.check_candidate(serializer)
+        serializer.save()
+
+    def perform_update(self, serializer):
+        self.check_candidate(serializer)
+        serializer.save()
+
+
+SETTINGS_ERRORS = errors(400, 401, 403)
+
+
+@extend_schema(tags=["categories"])
+class CategoryTreeView(APIView):
+    """The category tree (taxonomy plus grid event types) with home levels."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Category tree",
+        parameters=[
+            OpenApiParameter(
+                "active", OpenApiTypes.BOOL, description="Only active categories (default: all)"
+            )
+        ],
+        responses={200: s.CategoryNodeSerializer(many=True), **errors(401)},
+    )
+    def get(self, request):
+        categories = Category.objects.order_by("depth", "code")
+        if request.query_params.get("active") in ("true", "1"):
+            categories = categories.filter(active=True)
+        tree = s.category_tree(list(categories))
+        return Response(s.CategoryNodeSerializer(tree, many=True).data)
+
+
+@extend_schema(tags=["routing-rules"])
+class RoutingRuleViewSet(SettingsViewSet):
+    """分类交办表: category × place → department. Street staff write rules for places of
+    their street, district staff also rules for everywhere."""
+
+    queryset = RoutingRule.objects.select_related(
+        "category__parent__parent", "place", "department"
+    ).order_by("category__code", "id")
+    serializer_class = s.RoutingRuleSerializer
+    filterset_class = filters.RoutingRuleFilter
+    manage_perm = "tickets.manage_routing"
+
+
+@extend_schema(tags=["time-limits"])
+class TimeLimitViewSet(SettingsViewSet):
+    """时限表: deadlines by urgency and (optionally) category."""
+
+    queryset = TimeLimit.objects.select_related("category").order_by("urgency", "id")
+    serializer_class = s.TimeLimitSerializer
+    filterset_class = filters.TimeLimitFilter
+    manage_perm = "tickets.manage_time_limits"
+
+
+@extend_schema(tags=["calendar-days"])
+class CalendarDayViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Staff overrides of the working-day calendar (holidays, make-up workdays)."""
+
+    queryset = CalendarDay.objects.order_by("date")
+    serializer_class = s.CalendarDaySerializer
+    filterset_class = filters.CalendarDayFilter
+    permission_classes = [SettingsPermission]
+    manage_perm = "tickets.manage_calendar"
+
+    @extend_schema(
+        summary="Set the override of a date (replaces an existing one)",
+        responses={
+            201: s.CalendarDaySerializer,
+            200: OpenApiResponse(s.CalendarDaySerializer, description="Replaced"),
+            **SETTINGS_ERRORS,
+        },
+    )
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        day, created = CalendarDay.objects.update_or_create(
+            date=data["date"],
+            defaults={"is_workday": data["is_workday"], "note": data.get("note", "")},
+        )
+        return Response(
+            self.get_serializer(day).data, status=status.HTTP_201_CREATED if created else 200
+        )
+
+
+@extend_schema(tags=["knowledge"])
+class KnowledgeViewSet(SettingsViewSet):
+    """知识库: standard answers; `?q=` searches while typing, best match first."""
+
+    queryset = KnowledgeAnswer.objects.select_related("category").order_by("-used_count", "id")
+    serializer_class = s.KnowledgeAnswerSerializer
+    filterset_class = filters.KnowledgeFilter
+    manage_perm = "tickets.manage_knowledge"
+
+
+router = SimpleRouter()
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
+router.register("time-limits", TimeLimitViewSet, basename="time-limit")
+router.register("calendar-days", CalendarDayViewSet, basename="calendar-day")
+router.register("knowledge", KnowledgeViewSet, basename="knowledge")
+
+urlpatterns = [
+    path(
+        "tickets/export.xlsx",
+        TicketViewSet.as_view(
+            {"get": "export"},
+            renderer_classes=[renderers.JSONRenderer, XlsxRenderer],
+            detail=False,
+            basename="ticket",
+        ),
+        name="ticket-export",
+    ),
+    path("categories/", CategoryTreeView.as_view(), name="category-tree"),
+    *router.urls,
+]

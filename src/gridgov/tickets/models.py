@@ -194,6 +194,10 @@ class Satisfaction(models.TextChoices):
 
 
 class Ticket(models.Model):
+    # Personal data, unmasked only through gridgov.people.personal_data.reveal (logged).
+    PERSONAL_DATA_FIELDS = ("requester_name", "requester_phone")
+    PERSONAL_DATA_PERM = "tickets.view_requester"
+
     code = models.CharField(_("code"), max_length=32, unique=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     nature = models.CharField(_("nature"), max_length=16, choices=Nature.choices)

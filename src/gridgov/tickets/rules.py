@@ -100,6 +100,27 @@ def has_any_role(user):
     return bool(scope.paths_by_role or scope.department_ids)
 
 
+SETTINGS_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
+
+
+@rules.predicate
+def is_street_or_district_staff(user):
+    """No object: street or district staff anywhere (calendar, time limits, knowledge base)."""
+    return scope_for(user).has_role(SETTINGS_ROLES)
+
+
+@rules.predicate
+def covers_rule_place(user, rule):
+    """A routing rule for a place in the user's street or district; one for everywhere
+    (no place) needs district staff; without a rule, whether the user may write any."""
+    scope = scope_for(user)
+    if rule is None:
+        return scope.has_role(SETTINGS_ROLES)
+    if rule.place_id is None:
+        return scope.has_role({Role.DISTRICT_STAFF})
+    return scope.covers(rule.place, SETTINGS_ROLES)
+
+
 is_superuser = rules.is_superuser
 
 rules.add_perm("tickets.add_ticket", rules.is_authenticated)
@@ -126,3 +147,8 @@ rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.answer_ticket", is_superuser | is_intake_staff)
 rules.add_perm("tickets.view_kpis", is_superuser | has_any_role)
 rules.add_perm("tickets.manage_settings", is_superuser | is_street_staff)
+rules.add_perm("tickets.view_settings", is_superuser | has_any_role)
+rules.add_perm("tickets.manage_calendar", is_superuser | is_street_or_district_staff)
+rules.add_perm("tickets.manage_time_limits", is_superuser | is_street_or_district_staff)
+rules.add_perm("tickets.manage_knowledge", is_superuser | is_street_or_district_staff)
+rules.add_perm("tickets.manage_routing", is_superuser | covers_rule_place)

@@ -1,0 +1,263 @@
+"""Which tickets a user may see, and the filters of the ticket list and export.
+
+`visible_tickets(user)` is `rules.sees_ticket` as a queryset: tickets whose
+location or owning office lies in the user's scope (viewing roles), tickets
+owned by the user's departments, and tickets on which a whistle summoned one
+of them. Superusers see everything. Every ticket view starts from it, so an
+out-of-scope ticket is a 404 and never leaks.
+"""
+
+import django_filters
+from django.db.models import Case, Exists, F, OuterRef, Q, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.people.scope import scope_for, scope_q
+from gridgov.places.models import Place
+
+from . import sla
+from .models import (
+    CalendarDay,
+    Category,
+    Channel,
+    KnowledgeAnswer,
+    Nature,
+    RoutingRule,
+    Status,
+    Summons,
+    Ticket,
+    TimeLimit,
+    Urgency,
+)
+from .rules import VIEW_ROLES
+
+
+def visible_tickets(user, queryset=None):
+    """The tickets `user` may see (mirror of rules.sees_ticket)."""
+    queryset = Ticket.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    scope = scope_for(user)
+    if scope.everything:
+        return queryset
+    query = scope_q(
+        user,
+        ("place", "owner_place"),
+        roles=VIEW_ROLES,
+        department_field="owner_department",
+    )
+    if scope.department_ids:
+        summoned = Summons.objects.filter(
+            whistle__ticket=OuterRef("pk"), department_id__in=sorted(scope.department_ids)
+        )
+        query = query | Exists(summoned)
+    return queryset.filter(query)
+
+
+def with_next_deadline(queryset):
+    """Annotate `next_deadline`: the deadline the ticket is racing now.
+
+    Waiting for acceptance: accept_by; not yet contacted: respond_by; else resolve_by.
+    """
+    return queryset.annotate(
+        next_deadline=Case(
+            When(status__in=(Status.DISPATCHED, Status.ESCALATED), then=F("accept_by")),
+            When(contacted_at__isnull=True, respond_by__isnull=False, then=F("respond_by")),
+            default=F("resolve_by"),
+        )
+    )
+
+
+def category_subtree_ids(code):
+    """Ids of the category with this code and of all categories below it."""
+    rows = list(Category.objects.values_list("id", "parent_id", "code"))
+    root = next((pk for pk, _parent, c in rows if c == code), None)
+    if root is None:
+        return []
+    children = {}
+    for pk, parent, _code in rows:
+        children.setdefault(parent, []).append(pk)
+    found, todo = [], [root]
+    while todo:
+        pk = todo.pop()
+        found.append(pk)
+        todo.extend(children.get(pk, ()))
+    return found
+
+
+class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """A comma-separated list of choices: status=dispatched,accepted."""
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with empty deadlines last in either direction, and a stable tie-break."""
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        terms = []
+        for param in value:
+            descending = param.startswith("-")
+            field = self.param_map.get(param.lstrip("-"), param.lstrip("-"))
+            expr = F(field)
+            terms.append(expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True))
+        return qs.order_by(*terms, "id")
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = ChoiceInFilter(
+        choices=Status.choices, label=_("Status (comma-separated list)"), lookup_expr="in"
+    )
+    channel = ChoiceInFilter(
+        choices=Channel.choices, label=_("Channel (comma-separated list)"), lookup_expr="in"
+    )
+    nature = ChoiceInFilter(
+        choices=Nature.choices, label=_("Nature (comma-separated list)"), lookup_expr="in"
+    )
+    urgency = ChoiceInFilter(
+        choices=Urgency.choices, label=_("Urgency (comma-separated list)"), lookup_expr="in"
+    )
+    category = django_filters.CharFilter(
+        method="filter_category", label=_("Category code (sub-categories included)")
+    )
+    unit = django_filters.CharFilter(
+        method="filter_unit", label=_("Owner: a place code or a department code")
+    )
+    place = django_filters.CharFilter(
+        method="filter_place", label=_("Location inside the place with this code")
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("Open and past a deadline (true) or not (false)")
+    )
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label=_("Received at or after (ISO 8601)")
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label=_("Received before (ISO 8601)")
+    )
+    q = django_filters.CharFilter(method="filter_q", label=_("Search code, title and description"))
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("next_deadline", "deadline"),
+            ("created_at", "created_at"),
+            ("accept_by", "accept_by"),
+            ("respond_by", "respond_by"),
+            ("resolve_by", "resolve_by"),
+            ("code", "code"),
+        ),
+        label=_(
+            "Order by: deadline (the next one due), created_at, accept_by, respond_by, "
+            "resolve_by, code; prefix - for descending"
+        ),
+    )
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category_id__in=category_subtree_ids(value))
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(Q(owner_place__code=value) | Q(owner_department__code=value))
+
+    def filter_place(self, queryset, name, value):
+        path = Place.objects.filter(code=value).values_list("path", flat=True).first()
+        if path is None:
+            return queryset.none()
+        return queryset.filter(place__path__startswith=path)
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = sla.overdue_q(timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(code__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value)
+        )
+
+
+class RoutingRuleFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(field_name="category__code", label=_("Category code"))
+    place = django_filters.CharFilter(field_name="place__code", label=_("Place code"))
+    department = django_filters.CharFilter(
+        field_name="department__code", label=_("Department code")
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = []
+
+
+class TimeLimitFilter(django_filters.FilterSet):
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
+    category = django_filters.CharFilter(field_name="category__code", label=_("Category code"))
+
+    class Meta:
+        model = TimeLimit
+        fields = []
+
+
+class CalendarDayFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(field_name="date__year", label=_("Year"))
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("To"))
+
+    class Meta:
+        model = CalendarDay
+        fields = []
+
+
+def search_knowledge(queryset, text):
+    """Standard answers matching what an operator is typing, best first.
+
+    A hit in the question counts most, then a keyword (either contained in the
+    text, so a whole sentence finds it, or containing it), then the answer.
+    The knowledge base is small, so matching runs in Python; keywords live in a
+    JSON list, which the databases do not search alike.
+    """
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    words = [w for w in text.split() if w]
+    scores = {}
+    for pk, question, answer, keywords in queryset.values_list(
+        "pk", "question", "answer", "keywords"
+    ):
+        score = 0
+        if any(w in question for w in words):
+            score += 4
+        keywords = [k for k in keywords or [] if isinstance(k, str) and k]
+        if any(k in text for k in keywords) or any(w in k for w in words for k in keywords):
+            score += 2
+        if any(w in answer for w in words):
+            score += 1
+        if score:
+            scores[pk] = score
+    if not scores:
+        return queryset.none()
+    rank = Case(*[When(pk=pk, then=score) for pk, score in scores.items()], default=0)
+    return queryset.filter(pk__in=list(scores)).annotate(rank=rank).order_by("-rank", "-used_count")
+
+
+class KnowledgeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search question, keywords and answer (best first)")
+    )
+    category = django_filters.CharFilter(
+        method="filter_category", label=_("Category code (sub-categories included)")
+    )
+    active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = KnowledgeAnswer
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return search_knowledge(queryset, value)
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(category_id__in=category_subtree_ids(value))

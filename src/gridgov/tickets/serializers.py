@@ -1,0 +1,796 @@
+"""Serializers for the tickets API: shapes only; rules live in intake.py and lifecycle.py.
+
+Requester name and phone are masked unless the view put the unmasked values,
+obtained through `gridgov.people.personal_data.reveal` (which logs the view),
+into the context under `revealed` ({ticket id: {field: value}}).
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from gridgov.people.masking import mask_name, mask_phone
+from gridgov.people.models import Department
+from gridgov.places.models import Level, Place
+
+from . import lifecycle, sla
+from .models import (
+    CalendarDay,
+    Category,
+    Channel,
+    HomeLevel,
+    KnowledgeAnswer,
+    Nature,
+    RoutingRule,
+    Satisfaction,
+    Summons,
+    Ticket,
+    TicketEvent,
+    TimeLimit,
+    Urgency,
+)
+from .workdays import _library_is_workday
+
+# A standard answer not reviewed for this long is flagged stale.
+STALE_AFTER = dt.timedelta(days=180)
+OVERDUE_STAGES = ("accept", "respond", "resolve")
+
+
+# --- errors (the shape of gridgov.api.errors.error_body) ----------------------------------
+
+
+class TicketErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField(help_text="中文")
+    message_en = serializers.CharField(help_text="English")
+    detail = serializers.JSONField(
+        required=False,
+        help_text="Field errors ({field: [messages]}), or for a refused action "
+        "{reason, allowed, allowed_for_you, status, version}",
+    )
+
+
+class TicketErrorSerializer(serializers.Serializer):
+    error = TicketErrorBodySerializer()
+
+
+# --- small references -----------------------------------------------------------------------
+
+
+class PlaceRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.ChoiceField(choices=Level.choices)
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    full_name = serializers.CharField()
+
+
+class OwnerSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["place", "department"])
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField(
+        allow_null=True, help_text="Place level of an office; null for a department"
+    )
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(help_text="Display name (full name, else username)")
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+def place_ref(place):
+    if place is None:
+        return None
+    return {"code": place.code, "name": place.name, "level": place.level}
+
+
+def category_ref(category):
+    if category is None:
+        return None
+    return {"code": category.code, "name": category.name, "full_name": category.full_name}
+
+
+def owner_ref(place, department):
+    if department is not None:
+        return {
+            "type": "department",
+            "code": department.code,
+            "name": department.name,
+            "level": None,
+        }
+    if place is not None:
+        return {"type": "place", "code": place.code, "name": place.name, "level": place.level}
+    return None
+
+
+def user_ref(user):
+    if user is None:
+        return None
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),
+    }
+
+
+# --- tickets ----------------------------------------------------------------------------------
+
+
+class PhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    event = serializers.IntegerField(source="event_id", allow_null=True)
+
+    def get_url(self, photo) -> str:
+        url = photo.image.url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class CallbackSerializer(serializers.Serializer):
+    resolved = serializers.BooleanField()
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    note = serializers.CharField()
+    owner = serializers.SerializerMethodField()
+    by = serializers.SerializerMethodField()
+    at = serializers.DateTimeField()
+
+    @extend_schema_field(OwnerSerializer(allow_null=True))
+    def get_owner(self, callback):
+        return owner_ref(callback.owner_place, callback.owner_department)
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_by(self, callback):
+        return user_ref(callback.by)
+
+
+class ExtensionSerializer(serializers.Serializer):
+    requested_until = serializers.DateTimeField()
+    reason = serializers.CharField()
+    state = serializers.CharField()
+    requested_by = serializers.SerializerMethodField()
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_requested_by(self, extension):
+        return user_ref(extension.requested_by)
+
+
+class SummonsSerializer(serializers.Serializer):
+    department = DepartmentRefSerializer()
+    report_by = serializers.DateTimeField()
+    reported_at = serializers.DateTimeField(allow_null=True)
+    late = serializers.SerializerMethodField(
+        help_text="Reported after report_by, or not reported and report_by has passed"
+    )
+    action = serializers.CharField(help_text="What the department reported doing")
+    rating = serializers.IntegerField(allow_null=True, help_text="1 poor … 4 excellent")
+
+    def get_late(self, summons) -> bool:
+        return (summons.reported_at or _now(self.context)) > summons.report_by
+
+
+class WhistleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    street = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    blown_by = serializers.SerializerMethodField()
+    blown_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    summonses = SummonsSerializer(many=True)
+
+    @extend_schema_field(PlaceRefSerializer)
+    def get_street(self, whistle):
+        return place_ref(whistle.street)
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_blown_by(self, whistle):
+        return user_ref(whistle.blown_by)
+
+
+def _now(context):
+    now = context.get("now")
+    if now is None:
+        now = context["now"] = timezone.now()
+    return now
+
+
+class TicketListSerializer(serializers.ModelSerializer):
+    category = serializers.SerializerMethodField()
+    place = serializers.SerializerMethodField(help_text="The most specific place known")
+    grid = serializers.SerializerMethodField()
+    owner = serializers.SerializerMethodField(
+        help_text="责任主体: a place's office or a department"
+    )
+    requester_name = serializers.SerializerMethodField(help_text="Masked unless revealed")
+    requester_phone = serializers.SerializerMethodField(help_text="Masked unless revealed")
+    overdue = serializers.SerializerMethodField(
+        help_text="The deadline an open ticket has missed: accept, respond, resolve; null if none"
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "code",
+            "channel",
+            "nature",
+            "title",
+            "category",
+            "urgency",
+            "status",
+            "place",
+            "grid",
+            "owner",
+            "requester_name",
+            "requester_phone",
+            "anonymous",
+            "accept_by",
+            "respond_by",
+            "resolve_by",
+            "overdue",
+            "created_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CategoryRefSerializer(allow_null=True))
+    def get_category(self, ticket):
+        return category_ref(ticket.category)
+
+    @extend_schema_field(PlaceRefSerializer(allow_null=True))
+    def get_place(self, ticket):
+        return place_ref(ticket.place)
+
+    @extend_schema_field(PlaceRefSerializer(allow_null=True))
+    def get_grid(self, ticket):
+        return place_ref(ticket.grid)
+
+    @extend_schema_field(OwnerSerializer(allow_null=True))
+    def get_owner(self, ticket):
+        return owner_ref(ticket.owner_place, ticket.owner_department)
+
+    def _revealed(self, ticket):
+        return (self.context.get("revealed") or {}).get(ticket.pk)
+
+    def get_requester_name(self, ticket) -> str:
+        revealed = self._revealed(ticket)
+        return revealed["requester_name"] if revealed else mask_name(ticket.requester_name)
+
+    def get_requester_phone(self, ticket) -> str:
+        revealed = self._revealed(ticket)
+        return revealed["requester_phone"] if revealed else mask_phone(ticket.requester_phone)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=OVERDUE_STAGES, allow_null=True, read_only=True)
+    )
+    def get_overdue(self, ticket):
+        return sla.overdue_stage(ticket, _now(self.context))
+
+
+class TicketDetailSerializer(TicketListSerializer):
+    building = serializers.SerializerMethodField()
+    requester_masked = serializers.SerializerMethodField(
+        help_text="True when requester_name/phone are masked (use the requester endpoint)"
+    )
+    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    created_by = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+    callbacks = CallbackSerializer(many=True, read_only=True)
+    extensions = ExtensionSerializer(many=True, read_only=True)
+    whistles = WhistleSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="Actions the caller may take now (POST /tickets/{id}/{action}/)"
+    )
+
+    class Meta(TicketListSerializer.Meta):
+        fields = [
+            *TicketListSerializer.Meta.fields,
+            "description",
+            "address",
+            "lat",
+            "lng",
+            "building",
+            "requester_masked",
+            "dispatched_at",
+            "accepted_at",
+            "contacted_at",
+            "resolved_at",
+            "closed_at",
+            "return_count",
+            "designated",
+            "reopen_count",
+            "resolution",
+            "merged_into",
+            "created_by",
+            "updated_at",
+            "photos",
+            "callbacks",
+            "extensions",
+            "whistles",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PlaceRefSerializer(allow_null=True))
+    def get_building(self, ticket):
+        return place_ref(ticket.building)
+
+    def get_requester_masked(self, ticket) -> bool:
+        return self._revealed(ticket) is None
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_created_by(self, ticket):
+        return user_ref(ticket.created_by)
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=lifecycle.ACTIONS))
+    )
+    def get_allowed_actions(self, ticket):
+        request = self.context.get("request")
+        return lifecycle.allowed_actions(ticket, request.user if request else None)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    category = CategoryRefSerializer()
+    score = serializers.FloatField(help_text="0 … 1, best first")
+
+
+class TicketCreatedSerializer(TicketDetailSerializer):
+    suggestions = serializers.SerializerMethodField(
+        help_text="Category suggestions when the category was inferred from the text"
+    )
+
+    class Meta(TicketDetailSerializer.Meta):
+        fields = [*TicketDetailSerializer.Meta.fields, "suggestions"]
+        read_only_fields = fields
+
+    @extend_schema_field(SuggestionSerializer(many=True))
+    def get_suggestions(self, ticket):
+        return [
+            {"category": category_ref(category), "score": score}
+            for category, score in self.context.get("suggestions") or []
+        ]
+
+
+class OptionalBooleanField(serializers.BooleanField):
+    """A boolean that, when left out of a form, is absent rather than False."""
+
+    default_empty_html = empty
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """The intake fields; intake.create_ticket validates their meaning."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    nature = serializers.ChoiceField(choices=Nature.choices)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    place = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, help_text="Place code, instead of address"
+    )
+    requester_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    requester_phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    anonymous = OptionalBooleanField(required=False)
+    category = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Category code; inferred from the text when left out",
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    answer = serializers.CharField(
+        required=False, allow_blank=True, help_text="Consultation answered on intake"
+    )
+    knowledge_answer = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of the standard answer used (知识库)"
+    )
+
+    def validate(self, attrs):
+        if (attrs.get("answer") or attrs.get("knowledge_answer")) and attrs[
+            "nature"
+        ] != Nature.CONSULT:
+            raise serializers.ValidationError(
+                {"answer": [_("Only a consultation can be answered on intake.")]}
+            )
+        return attrs
+
+
+class TicketCreateMultipartSerializer(TicketCreateSerializer):
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="JPEG or PNG, ≤ 10 MB each, ≤ 9"
+    )
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField(help_text="Null for acts of the system")
+    owner = serializers.SerializerMethodField(help_text="Owner after the event")
+
+    class Meta:
+        model = TicketEvent
+        fields = [
+            "id",
+            "action",
+            "from_status",
+            "to_status",
+            "actor",
+            "owner",
+            "reason",
+            "data",
+            "at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(UserRefSerializer(allow_null=True))
+    def get_actor(self, event):
+        return user_ref(event.actor)
+
+    @extend_schema_field(OwnerSerializer(allow_null=True))
+    def get_owner(self, event):
+        return owner_ref(event.owner_place, event.owner_department)
+
+
+class ActionResultSerializer(serializers.Serializer):
+    event = EventSerializer()
+    ticket = TicketDetailSerializer()
+
+
+class RequesterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    requester_name = serializers.CharField()
+    requester_phone = serializers.CharField()
+    anonymous = serializers.BooleanField()
+
+
+# --- one request serializer per lifecycle action ------------------------------------------
+
+
+class ActionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The ticket version you saw; a different current version answers 409",
+    )
+
+
+class DispatchSerializer(ActionSerializer):
+    unit = serializers.CharField(
+        required=False, help_text="Place code of the office to dispatch to"
+    )
+    department = serializers.CharField(required=False, help_text="Department code")
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class AcceptSerializer(ActionSerializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ReturnSerializer(ActionSerializer):
+    reason_code = serializers.ChoiceField(
+        choices=[(k, str(v)) for k, v in lifecycle.RETURN_REASONS.items()]
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Required when reason_code is other"
+    )
+
+
+class DesignateSerializer(DispatchSerializer):
+    pass
+
+
+class ContactSerializer(ActionSerializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+    method = serializers.CharField(
+        required=False, max_length=16, help_text="phone (default), sms, visit …"
+    )
+
+
+class ExtendSerializer(ActionSerializer):
+    until = serializers.DateTimeField(help_text="The requested new resolve_by")
+    reason = serializers.CharField()
+
+
+class ApproveExtensionSerializer(ActionSerializer):
+    approve = OptionalBooleanField(required=False, help_text="false rejects; default true")
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class SuperviseSerializer(ActionSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+    stage = serializers.ChoiceField(choices=OVERDUE_STAGES, required=False)
+
+
+class EscalateSerializer(ActionSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class WhistleActionSerializer(ActionSerializer):
+    departments = serializers.ListField(
+        child=serializers.CharField(), allow_empty=False, help_text="Department codes to summon"
+    )
+    report_within_hours = serializers.FloatField(required=False, help_text="Default 24")
+    reason = serializers.CharField()
+
+
+class WhistleReportSerializer(ActionSerializer):
+    department = serializers.CharField(help_text="Code of the reporting department")
+    note = serializers.CharField(help_text="What the department did")
+
+
+class WhistleRateSerializer(ActionSerializer):
+    department = serializers.CharField()
+    rating = serializers.ChoiceField(choices=Summons.Rating.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ResolveSerializer(ActionSerializer):
+    reply = serializers.CharField(help_text="The reply to the requester")
+
+
+class ResolveMultipartSerializer(ResolveSerializer):
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="JPEG or PNG, ≤ 10 MB each, ≤ 9"
+    )
+
+
+class CallbackActionSerializer(ActionSerializer):
+    resolved = OptionalBooleanField()
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ReopenSerializer(ActionSerializer):
+    reason = serializers.CharField()
+
+
+class CloseSerializer(ActionSerializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Needed to close a resolved ticket"
+    )
+
+
+class MergeSerializer(ActionSerializer):
+    into = serializers.CharField(help_text="Id or code of the surviving ticket")
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class AnswerSerializer(ActionSerializer):
+    answer = serializers.CharField(required=False, allow_blank=True)
+    knowledge_answer = serializers.IntegerField(required=False, help_text="Standard answer id")
+
+
+ACTION_SERIALIZERS = {
+    "dispatch": DispatchSerializer,
+    "accept": AcceptSerializer,
+    "return": ReturnSerializer,
+    "designate": DesignateSerializer,
+    "contact": ContactSerializer,
+    "extend": ExtendSerializer,
+    "approve-extension": ApproveExtensionSerializer,
+    "supervise": SuperviseSerializer,
+    "escalate": EscalateSerializer,
+    "whistle": WhistleActionSerializer,
+    "whistle-report": WhistleReportSerializer,
+    "whistle-rate": WhistleRateSerializer,
+    "resolve": ResolveSerializer,
+    "callback": CallbackActionSerializer,
+    "reopen": ReopenSerializer,
+    "close": CloseSerializer,
+    "merge": MergeSerializer,
+    "answer": AnswerSerializer,
+}
+assert set(ACTION_SERIALIZERS) == set(lifecycle.ACTIONS), "one request serializer per action"
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+class CategoryNodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    full_name = serializers.CharField()
+    depth = serializers.IntegerField()
+    home_level = serializers.ChoiceField(choices=HomeLevel.choices)
+    default_urgency = serializers.ChoiceField(choices=Urgency.choices)
+    grid_event = serializers.BooleanField()
+    public = serializers.BooleanField(help_text="Listed as an Open311 service")
+    public_space = serializers.BooleanField()
+    active = serializers.BooleanField()
+    children = serializers.SerializerMethodField()
+
+    def get_children(self, node):
+        return CategoryNodeSerializer(node["children"], many=True, context=self.context).data
+
+
+CategoryNodeSerializer.get_children = extend_schema_field(CategoryNodeSerializer(many=True))(
+    CategoryNodeSerializer.get_children
+)
+
+
+def category_tree(categories):
+    """Nested dicts for CategoryNodeSerializer from a flat list of categories."""
+    by_id = {c.pk: c for c in categories}
+    nodes, roots = {}, []
+    for category in categories:
+        names, node = [], category
+        while node is not None:
+            names.append(node.name)
+            node = by_id.get(node.parent_id)
+        nodes[category.pk] = {
+            "code": category.code,
+            "name": category.name,
+            "full_name": " / ".join(reversed(names)),
+            "depth": category.depth,
+            "home_level": category.home_level,
+            "default_urgency": category.default_urgency,
+            "grid_event": category.grid_event,
+            "public": category.public,
+            "public_space": category.public_space,
+            "active": category.active,
+            "children": [],
+        }
+    for category in categories:
+        parent = nodes.get(category.parent_id)
+        (parent["children"] if parent else roots).append(nodes[category.pk])
+    return roots
+
+
+class CodeField(serializers.SlugRelatedField):
+    def __init__(self, queryset, **kwargs):
+        super().__init__(slug_field="code", queryset=queryset, **kwargs)
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    category = CodeField(Category.objects.all())
+    place = CodeField(
+        Place.objects.exclude(level=Level.BUILDING),
+        allow_null=True,
+        required=False,
+        help_text="Tickets located under this place (null: everywhere)",
+    )
+    department = CodeField(Department.objects.all())
+    category_name = serializers.CharField(source="category.full_name", read_only=True)
+    place_name = serializers.CharField(source="place.name", read_only=True, allow_null=True)
+    department_name = serializers.CharField(source="department.name", read_only=True)
+
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "id",
+            "category",
+            "category_name",
+            "place",
+            "place_name",
+            "department",
+            "department_name",
+            "note",
+        ]
+        validators = []  # uniqueness checked in validate(), also for rules without a place
+
+    def validate(self, attrs):
+        category = attrs.get("category", getattr(self.instance, "category", None))
+        place = attrs.get("place", getattr(self.instance, "place", None))
+        clash = RoutingRule.objects.filter(category=category, place=place)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(
+                {"category": [_("A rule for this category and place exists already.")]}
+            )
+        return attrs
+
+
+class TimeLimitSerializer(serializers.ModelSerializer):
+    category = CodeField(
+        Category.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Category code (null: every category of this urgency)",
+    )
+
+    class Meta:
+        model = TimeLimit
+        fields = [
+            "id",
+            "urgency",
+            "category",
+            "accept_value",
+            "accept_unit",
+            "respond_value",
+            "respond_unit",
+            "resolve_value",
+            "resolve_unit",
+        ]
+        extra_kwargs = {
+            name: {"min_value": 1} for name in ("accept_value", "respond_value", "resolve_value")
+        }
+        validators = []  # uniqueness checked in validate(), also without a category
+
+    def validate(self, attrs):
+        urgency = attrs.get("urgency", getattr(self.instance, "urgency", None))
+        category = attrs.get("category", getattr(self.instance, "category", None))
+        clash = TimeLimit.objects.filter(urgency=urgency, category=category)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError(
+                {"urgency": [_("A time limit for this urgency and category exists already.")]}
+            )
+        return attrs
+
+
+class CalendarDaySerializer(serializers.ModelSerializer):
+    library_is_workday = serializers.SerializerMethodField(
+        help_text="What the chinese-calendar library says (weekdays when it has no data)"
+    )
+
+    class Meta:
+        model = CalendarDay
+        fields = ["id", "date", "is_workday", "note", "library_is_workday"]
+        # POST replaces the override of an existing date.
+        extra_kwargs = {"date": {"validators": []}}
+
+    def get_library_is_workday(self, day) -> bool:
+        return _library_is_workday(day.date)
+
+
+class KnowledgeAnswerSerializer(serializers.ModelSerializer):
+    keywords = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=50
+    )
+    category = CodeField(Category.objects.all(), allow_null=True, required=False)
+    reviewed_at = serializers.DateTimeField(
+        required=False, help_text="Set to now when the question or answer changes"
+    )
+    stale = serializers.SerializerMethodField(
+        help_text=f"Not reviewed for more than {STALE_AFTER.days} days"
+    )
+
+    class Meta:
+        model = KnowledgeAnswer
+        fields = [
+            "id",
+            "question",
+            "answer",
+            "keywords",
+            "category",
+            "used_count",
+            "reviewed_at",
+            "stale",
+            "active",
+        ]
+        read_only_fields = ["used_count"]
+
+    def get_stale(self, answer) -> bool:
+        return timezone.now() - answer.reviewed_at > STALE_AFTER
+
+    def create(self, validated_data):
+        validated_data.setdefault("reviewed_at", timezone.now())
+        return super().create(validated_data)
+
+    def update(self, instance, validated_data):
+        edited = {"question", "answer", "keywords", "category"} & set(validated_data)
+        if edited and "reviewed_at" not in validated_data:
+            validated_data["reviewed_at"] = timezone.now()
+        return super().update(instance, validated_data)

@@ -1,0 +1,226 @@
+"""Intake through the API: idempotency, bad input (400, nothing written), photos
+without EXIF, inferred categories, consultations answered on intake."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import ExifTags, Image
+
+from gridgov.tickets.models import KnowledgeAnswer, Ticket, TicketEvent, TicketPhoto
+
+from .factories import make_ticket, make_world, ticket_data
+from .test_api import TICKETS, act, client_for, snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def jpeg_with_gps(name="lamp.jpg"):
+    image = Image.new("RGB", (64, 48), "red")
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update(
+        {
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: (39.0, 54.0, 30.0),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: (116.0, 18.0, 5.0),
+        }
+    )
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    data = out.getvalue()
+    # The test is only meaningful if the upload really carries a GPS block.
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def assert_no_exif(photo):
+    with photo.image.open("rb") as stored:
+        image = Image.open(io.BytesIO(stored.read()))
+    assert image.format == "JPEG"
+    assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert len(image.getexif()) == 0
+    assert "exif" not in image.info
+
+
+def test_idempotency_key_retry_returns_the_same_ticket(world):
+    client = client_for(world.hotline)
+    data = ticket_data(category=world.corridor.code)
+    first = client.post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="call-20261127-0001")
+    assert first.status_code == 201
+    again = client.post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="call-20261127-0001")
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["code"] == first.json()["code"]
+    assert Ticket.objects.count() == 1
+    assert TicketEvent.objects.filter(action="create").count() == 1
+    # Another key is another submission.
+    other = client.post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="call-20261127-0002")
+    assert other.status_code == 201
+    assert Ticket.objects.count() == 2
+
+
+def test_idempotency_key_is_per_caller(world):
+    data = ticket_data(category=world.corridor.code)
+    a = client_for(world.hotline).post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    b = client_for(world.street_staff).post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert (a.status_code, b.status_code) == (201, 201)
+    assert a.json()["id"] != b.json()["id"]
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"category": "NO-SUCH-CATEGORY"}, "category"),
+        ({"address": "", "place": "NO-SUCH-PLACE"}, "place"),
+        ({"address": "", "lat": 31.23, "lng": 121.47}, "location"),  # Shanghai: not ours
+        ({"requester_phone": ""}, "requester_phone"),  # a complaint needs a phone
+        ({"channel": "fax"}, "channel"),
+        ({"title": "", "description": ""}, "title"),
+        ({"nature": "help", "answer": "请拨打12345"}, "answer"),
+    ],
+)
+def test_bad_input_is_400_with_the_field_and_writes_nothing(world, overrides, field):
+    before = snapshot()
+    response = client_for(world.hotline).post(TICKETS, ticket_data(**overrides), format="json")
+    assert response.status_code == 400, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["message"] == "请求参数有误" and error["message_en"]
+    assert field in error["detail"], error
+    assert isinstance(error["detail"][field], list) and error["detail"][field][0]
+    assert snapshot() == before
+
+
+def test_a_photo_that_is_not_an_image_is_400_and_writes_nothing(world):
+    before = snapshot()
+    fake = SimpleUploadedFile("lamp.jpg", b"%PDF-1.4 not a photo", content_type="image/jpeg")
+    response = client_for(world.hotline).post(
+        TICKETS, {**ticket_data(), "photos": [fake]}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "photos" in response.json()["error"]["detail"]
+    assert snapshot() == before
+    assert TicketPhoto.objects.count() == 0
+
+
+def test_photos_are_stored_reencoded_without_exif_gps(world):
+    response = client_for(world.hotline).post(
+        TICKETS,
+        {**ticket_data(channel="photo"), "photos": [jpeg_with_gps()]},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert len(body["photos"]) == 1
+    assert body["photos"][0]["url"].startswith("http://testserver/")
+    assert_no_exif(TicketPhoto.objects.get())
+
+    # Resolving with photos (multipart) attaches them to the resolve event.
+    ticket_id = body["id"]
+    assert act(world.gridworker_a, ticket_id, "accept").status_code == 200
+    response = client_for(world.gridworker_a).post(
+        f"{TICKETS}{ticket_id}/resolve/",
+        {"reply": "已清理", "photos": [jpeg_with_gps("after.jpg")]},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.json()
+    resolved = TicketPhoto.objects.get(event__action="resolve")
+    assert response.json()["ticket"]["photos"][1]["event"] == resolved.event_id
+    assert_no_exif(resolved)
+
+
+def test_resolve_with_a_bad_photo_writes_nothing(world):
+    ticket = make_ticket(world)
+    act(world.gridworker_a, ticket.pk, "accept")
+    before = snapshot()
+    fake = SimpleUploadedFile("x.png", b"not a png", content_type="image/png")
+    response = client_for(world.gridworker_a).post(
+        f"{TICKETS}{ticket.pk}/resolve/", {"reply": "已处理", "photos": [fake]}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+def test_category_inferred_from_text_comes_with_suggestions(world):
+    data = ticket_data(title="消防通道被堵", description="小区消防通道被私家车堵住了")
+    response = client_for(world.hotline).post(
+        TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="inferred-1"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["category"]["code"] == world.fire_lane.code
+    assert body["suggestions"][0]["category"]["code"] == world.fire_lane.code
+    assert 0 < body["suggestions"][0]["score"] <= 1
+    replay = client_for(world.hotline).post(
+        TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="inferred-1"
+    )
+    assert replay.json()["suggestions"] == body["suggestions"]
+    given = client_for(world.hotline).post(
+        TICKETS, {**data, "category": world.fire_lane.code}, format="json"
+    )
+    assert given.json()["suggestions"] == []
+
+
+def test_location_by_point_or_place_code(world):
+    client = client_for(world.hotline)
+    by_point = client.post(
+        TICKETS, ticket_data(address="", lat=39.905, lng=116.315), format="json"
+    ).json()
+    assert by_point["grid"]["code"] == world.grid_b.code
+    by_code = client.post(
+        TICKETS, ticket_data(address="", place=world.buildings[0].code), format="json"
+    ).json()
+    assert by_code["place"]["code"] == world.buildings[0].code
+    assert by_code["grid"]["code"] == world.grid_a.code
+
+
+def test_consultation_answered_on_intake_from_the_knowledge_base(world):
+    answer = KnowledgeAnswer.objects.create(
+        question="居住证怎么办理？",
+        answer="携带身份证和租房合同到社区服务站办理。",
+        keywords=["居住证"],
+        reviewed_at=timezone.now(),
+    )
+    response = client_for(world.hotline).post(
+        TICKETS,
+        ticket_data(
+            nature="consult",
+            title="咨询居住证办理",
+            description="想问一下居住证怎么办理",
+            requester_phone="",
+            knowledge_answer=answer.pk,
+        ),
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "closed"
+    assert body["resolution"] == answer.answer
+    answer.refresh_from_db()
+    assert answer.used_count == 1
+    actions = list(
+        TicketEvent.objects.filter(ticket_id=body["id"]).values_list("action", flat=True)
+    )
+    assert actions == ["create", "answer", "close"]
+
+
+def test_anonymous_demand_and_multipart_booleans(world):
+    response = client_for(world.hotline).post(
+        TICKETS,
+        {
+            **ticket_data(nature="report", requester_name="", requester_phone=""),
+            "anonymous": "true",
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["anonymous"] is True

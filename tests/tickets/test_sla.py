@@ -1,0 +1,143 @@
+"""Working-day deadlines on the Chinese calendar, and staff overrides of it.
+
+Uses the real chinese-calendar data: National Day 2026 is 1–7 October, with
+Saturday 10 October a make-up working day. The library has no data for 2027,
+so staff overrides (CalendarDay, through the API) decide that year.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from gridgov.tickets import intake, sla
+from gridgov.tickets.models import CalendarDay, TimeLimit, Urgency
+from gridgov.tickets.workdays import WorkCalendar
+
+from .factories import make_world, ticket_data
+from .test_api import client_for
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args):
+    return dt.datetime(*args, tzinfo=SHANGHAI)
+
+
+def end_of(year, month, day):
+    return at(year, month, day, 23, 59, 59)
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def workday_limit(category, accept=1, respond=2, resolve=3):
+    unit = TimeLimit.Unit.WORKDAYS
+    return TimeLimit.objects.create(
+        urgency=Urgency.GENERAL,
+        category=category,
+        accept_value=accept,
+        accept_unit=unit,
+        respond_value=respond,
+        respond_unit=unit,
+        resolve_value=resolve,
+        resolve_unit=unit,
+    )
+
+
+def test_the_library_knows_national_day_2026():
+    calendar = WorkCalendar.load(dt.date(2026, 9, 30))
+    assert calendar.is_workday(dt.date(2026, 9, 30))
+    assert not any(calendar.is_workday(dt.date(2026, 10, d)) for d in range(1, 8))
+    assert calendar.is_workday(dt.date(2026, 10, 10))  # Saturday, make-up working day
+    assert not calendar.is_workday(dt.date(2026, 10, 11))
+
+
+def test_deadlines_skip_the_holiday_and_count_the_make_up_saturday(world):
+    workday_limit(world.corridor, accept=1, respond=2, resolve=3)
+    created = at(2026, 9, 30, 10, 0)
+    deadlines = sla.compute_deadlines(Urgency.GENERAL, world.corridor, created)
+    assert deadlines.accept_by == end_of(2026, 10, 8)
+    assert deadlines.respond_by == end_of(2026, 10, 9)
+    assert deadlines.resolve_by == end_of(2026, 10, 10)  # a Saturday, but a working day
+    four = WorkCalendar.load(created.date()).add_workdays(created, 4)
+    assert four == end_of(2026, 10, 12)  # Sunday 11 October is a day off
+
+
+def test_ticket_taken_in_before_national_day_gets_working_day_deadlines(world):
+    workday_limit(world.corridor, resolve=3)
+    ticket = intake.create_ticket(
+        ticket_data(category=world.corridor.code),
+        actor=world.hotline,
+        now=at(2026, 9, 30, 10, 0),
+    ).ticket
+    assert timezone.localtime(ticket.resolve_by) == end_of(2026, 10, 10)
+    assert timezone.localtime(ticket.accept_by) == end_of(2026, 10, 8)
+    # Overdue is derived from the stored deadline and the clock.
+    assert sla.overdue_stage(ticket, at(2026, 10, 7, 12, 0)) is None
+    assert sla.overdue_stage(ticket, at(2026, 10, 9, 9, 0)) == "accept"
+
+
+def test_clock_hour_limits_ignore_the_calendar(world):
+    created = at(2026, 10, 1, 10, 0)  # a public holiday
+    deadlines = sla.compute_deadlines(Urgency.EMERGENCY, None, created)
+    assert deadlines.accept_by == created + dt.timedelta(minutes=15)
+    assert deadlines.resolve_by == created + dt.timedelta(hours=2)
+
+
+def test_staff_overrides_decide_2027_where_the_library_has_no_data(world):
+    friday = at(2027, 2, 5, 10, 0)
+    # No data for 2027: weekdays count, so one working day after Friday is Monday.
+    assert WorkCalendar.load(friday.date()).add_workdays(friday, 1) == end_of(2027, 2, 8)
+
+    street = client_for(world.street_staff)
+    for day, workday, note in [
+        ("2027-02-06", True, "春节调休上班"),
+        ("2027-02-08", False, "春节"),
+        ("2027-02-09", False, "春节"),
+    ]:
+        response = street.post(
+            "/api/v1/calendar-days/",
+            {"date": day, "is_workday": workday, "note": note},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+        assert response.json()["library_is_workday"] is (day != "2027-02-06")
+
+    calendar = WorkCalendar.load(friday.date())
+    assert calendar.add_workdays(friday, 1) == end_of(2027, 2, 6)  # the make-up Saturday
+    assert calendar.add_workdays(friday, 2) == end_of(2027, 2, 10)  # 7 Sun, 8–9 off
+
+    workday_limit(world.corridor, resolve=2)
+    ticket = intake.create_ticket(
+        ticket_data(category=world.corridor.code), actor=world.hotline, now=friday
+    ).ticket
+    assert timezone.localtime(ticket.resolve_by) == end_of(2027, 2, 10)
+
+    # Posting a date again replaces its override.
+    response = street.post(
+        "/api/v1/calendar-days/", {"date": "2027-02-09", "is_workday": True}, format="json"
+    )
+    assert response.status_code == 200
+    assert CalendarDay.objects.get(date=dt.date(2027, 2, 9)).is_workday is True
+    assert WorkCalendar.load(friday.date()).add_workdays(friday, 2) == end_of(2027, 2, 9)
+
+
+def test_calendar_is_written_by_street_and_district_staff_only(world):
+    payload = {"date": "2027-10-01", "is_workday": False, "note": "国庆节"}
+    for user in (world.gridworker_a, world.community_staff, world.hotline, world.city_handler):
+        response = client_for(user).post("/api/v1/calendar-days/", payload, format="json")
+        assert response.status_code == 403, user.username
+    assert not CalendarDay.objects.exists()
+    assert client_for().post("/api/v1/calendar-days/", payload, format="json").status_code == 401
+    response = client_for(world.district_staff).post(
+        "/api/v1/calendar-days/", payload, format="json"
+    )
+    assert response.status_code == 201
+    listed = client_for(world.gridworker_a).get("/api/v1/calendar-days/", {"year": 2027}).json()
+    assert [d["date"] for d in listed["results"]] == ["2027-10-01"]

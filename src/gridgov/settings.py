@@ -121,9 +121,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file too: an in-memory database cannot show real write locking.
     # One file per test run, so two runs in one checkout do not share it.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(DATA_DIR / f"test_gridgov_{os.getpid()}.sqlite3")
-    }
+    _test_db = DATA_DIR / f"test_gridgov_{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

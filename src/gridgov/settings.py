@@ -4,6 +4,7 @@ With nothing set, gridgov runs on a SQLite file under ./var and Celery runs
 tasks in-process, so `gridgov demo` needs no server.
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -121,8 +122,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file too: an in-memory database cannot show real write locking.
     # One file per test run, so two runs in one checkout do not share it.
-    _test_db = DATA_DIR / f"test_gridgov_{os.getpid()}.sqlite3"
-    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(DATA_DIR / f"test_gridgov_{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -187,14 +189,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Choice sets shared by several fields, or whose field names other apps use too.
-    "ENUM_NAME_OVERRIDES": {
-        "TicketChannelEnum": "gridgov.tickets.models.Channel",
-        "TicketStatusEnum": "gridgov.tickets.models.Status",
-        "UrgencyEnum": "gridgov.tickets.models.Urgency",
-        "TimeLimitUnitEnum": "gridgov.tickets.models.TimeLimit.Unit",
-        "OverdueStageEnum": "gridgov.tickets.serializers.OVERDUE_STAGES",
-    },
 }
 
 # Celery: without a broker, tasks run eagerly in the calling process.
@@ -203,7 +197,29 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("GRIDGOV_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+# The deadline sweep (tickets/sweep.py): supervision, escalation, reminders, callbacks due.
+GRIDGOV_SWEEP_MINUTES = float(env("GRIDGOV_SWEEP_MINUTES", "10"))
+CELERY_BEAT_SCHEDULE = {
+    "tickets-sweep": {"task": "gridgov.tickets.sweep", "schedule": GRIDGOV_SWEEP_MINUTES * 60},
+}
+
+# Tickets: escalation grace, reminders, notifications, KPI weights, visits (docs/kpis.md).
+GRIDGOV_ESCALATION_GRACE_HOURS = float(env("GRIDGOV_ESCALATION_GRACE_HOURS", "24"))
+GRIDGOV_REMINDER_HOURS = float(env("GRIDGOV_REMINDER_HOURS", "2"))
+GRIDGOV_WEBHOOK_URL = env("GRIDGOV_WEBHOOK_URL", "")
+GRIDGOV_WEBHOOK_SECRET = env("GRIDGOV_WEBHOOK_SECRET", "")
+GRIDGOV_KPI_WEIGHTS = json.loads(env("GRIDGOV_KPI_WEIGHTS", "{}") or "{}")
+GRIDGOV_VISIT_PERIOD_DAYS = int(env("GRIDGOV_VISIT_PERIOD_DAYS", "90"))
+_default_email = "console" if DEBUG else "smtp"
+EMAIL_BACKEND = env(
+    "GRIDGOV_EMAIL_BACKEND", f"django.core.mail.backends.{_default_email}.EmailBackend"
+)
+EMAIL_HOST = env("GRIDGOV_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("GRIDGOV_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("GRIDGOV_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env("GRIDGOV_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("GRIDGOV_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env("GRIDGOV_FROM_EMAIL", "gridgov@localhost")
 
 LOGGING = {
     "version": 1,

@@ -5,30 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0002_load_taxonomy'),
+        ("tickets", "0002_load_taxonomy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='visit',
-            name='role',
-            field=models.CharField(blank=True, max_length=32, verbose_name='visited as'),
+            model_name="visit",
+            name="role",
+            field=models.CharField(blank=True, max_length=32, verbose_name="visited as"),
         ),
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('key', models.CharField(max_length=64)),
-                ('recipients', models.JSONField(blank=True, default=list)),
-                ('webhook_status', models.CharField(blank=True, max_length=64)),
-                ('at', models.DateTimeField()),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=32)),
+                ("key", models.CharField(max_length=64)),
+                ("recipients", models.JSONField(blank=True, default=list)),
+                ("webhook_status", models.CharField(blank=True, max_length=64)),
+                ("at", models.DateTimeField()),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('ticket', 'kind', 'key'), name='notice_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("ticket", "kind", "key"), name="notice_unique")
+                ],
             },
         ),
     ]

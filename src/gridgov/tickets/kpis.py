@@ -1,0 +1,484 @@
+"""考核指标: one module computes every KPI of a unit over a period (DESIGN §5, docs/kpis.md).
+
+A unit (责任主体) is a place office (grid, community, street, district) or a
+department. For a set of units and a period [start, end] (local dates, both
+included) `compute` answers, per unit:
+
+- 响应率 response = tickets whose requester was contacted by `respond_by` ÷ tickets
+  dispatched to the unit in the period (a dispatch, designate or escalate event
+  naming the unit as owner). A contact counts for the unit when the unit made it,
+  or when it had been made (in time) before the ticket reached the unit.
+- 解决率 resolution = callbacks answering "resolved" ÷ callbacks made (the callback
+  row keeps the unit judged).
+- 满意率 satisfaction = callbacks satisfied or basically satisfied ÷ callbacks made.
+- 按时办结率 on_time = tickets resolved by `resolve_by` ÷ tickets due in the period
+  (`resolve_by` inside the period and already past), each charged to the unit
+  holding the ticket when it was resolved, or when the deadline passed.
+- whistle (departments only) = mean of the on-time report rate and the rating
+  score ((rating − 1) ÷ 3) of the department's summonses due in the period.
+- score = weighted mean × 100 of the rates that exist (settings.GRIDGOV_KPI_WEIGHTS,
+  default response 30, resolution 35, satisfaction 35, on_time 0, whistle 10).
+
+A rate whose denominator is zero is None, never 0 or 1; a score with no rate is
+None and is ranked after every scored unit. "Who held the ticket when" comes
+from `TicketEvent` rows, which carry the owner after each event.
+"""
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from gridgov.people.models import Department
+from gridgov.places.models import Level, Place
+
+from .models import OPEN_STATUSES, Callback, Satisfaction, Status, Summons, Ticket, TicketEvent
+from .sla import overdue_q
+
+DEFAULT_WEIGHTS = {
+    "response": 30,
+    "resolution": 35,
+    "satisfaction": 35,
+    "on_time": 0,
+    "whistle": 10,
+}
+RATES = tuple(DEFAULT_WEIGHTS)
+# Events that hand a ticket to a unit (the unit is the event's owner).
+HOLD_ACTIONS = ("dispatch", "designate", "escalate")
+# Events that stand for the first contact with the requester.
+CONTACT_ACTIONS = ("contact", "resolve", "answer")
+DEPARTMENT = "department"
+PLACE_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID)
+LEVELS = (*PLACE_LEVELS, DEPARTMENT)
+COUNTS = (
+    "dispatched",
+    "accepted",
+    "responded",
+    "resolved",
+    "due",
+    "resolved_on_time",
+    "callbacks",
+    "callbacks_resolved",
+    "callbacks_satisfied",
+    "supervised",
+    "open_now",
+    "overdue_now",
+)
+
+
+def weights():
+    configured = getattr(settings, "GRIDGOV_KPI_WEIGHTS", None) or {}
+    unknown = set(configured) - set(DEFAULT_WEIGHTS)
+    if unknown:
+        raise ValueError(f"GRIDGOV_KPI_WEIGHTS: unknown keys {sorted(unknown)}")
+    return {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in configured.items()}}
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: str  # "place" or "department"
+    id: int
+    code: str
+    name: str
+    level: str  # a place level, or "department"
+
+    @property
+    def key(self):
+        return (self.kind, self.id)
+
+    @classmethod
+    def of(cls, obj):
+        if isinstance(obj, Department):
+            return cls(DEPARTMENT, obj.pk, obj.code, obj.name, DEPARTMENT)
+        return cls("place", obj.pk, obj.code, obj.name, obj.level)
+
+    def as_dict(self):
+        return {"kind": self.kind, "code": self.code, "name": self.name, "level": self.level}
+
+
+def _key(place_id, department_id):
+    if department_id:
+        return (DEPARTMENT, department_id)
+    if place_id:
+        return ("place", place_id)
+    return None
+
+
+def _ratio(numerator, denominator):
+    return None if not denominator else numerator / denominator
+
+
+def _hours(delta):
+    return delta.total_seconds() / 3600
+
+
+def _median(values):
+    return round(statistics.median(values), 2) if values else None
+
+
+@dataclass
+class UnitKpi:
+    unit: Unit
+    start: dt.date
+    end: dt.date
+    counts: dict = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    rates: dict = field(default_factory=lambda: dict.fromkeys(RATES))
+    durations: dict = field(default_factory=lambda: {"accept": [], "contact": [], "resolve": []})
+    whistle: dict | None = None
+    score: float | None = None
+    rank: int | None = None
+    of: int | None = None
+
+    @property
+    def medians(self):
+        """Median hours from receiving the ticket to accepting, first contact, resolving."""
+        return {name: _median(values) for name, values in self.durations.items()}
+
+    def as_dict(self):
+        data = {
+            "unit": self.unit.as_dict(),
+            "period": {"start": self.start.isoformat(), "end": self.end.isoformat()},
+            "counts": dict(self.counts),
+            "rates": {k: None if v is None else round(v, 4) for k, v in self.rates.items()},
+            "median_hours": self.medians,
+            "score": self.score,
+            "rank": self.rank,
+            "of": self.of,
+        }
+        if self.whistle is not None:
+            data["whistle"] = dict(self.whistle)
+        return data
+
+
+def period_bounds(start, end):
+    """Local dates [start, end] → aware datetimes [from, to)."""
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return since, until
+
+
+def _owner_q(units, place_field="owner_place_id", department_field="owner_department_id"):
+    place_ids = sorted(u.id for u in units if u.kind == "place")
+    department_ids = sorted(u.id for u in units if u.kind == DEPARTMENT)
+    query = Q(pk__in=[])
+    if place_ids:
+        query |= Q(**{f"{place_field}__in": place_ids})
+    if department_ids:
+        query |= Q(**{f"{department_field}__in": department_ids})
+    return query
+
+
+@dataclass
+class _Event:
+    action: str
+    unit: tuple | None
+    at: dt.datetime
+    data: dict
+
+
+def compute(units, start, end, now=None, weights_=None):
+    """KPIs for each unit (Place, Department or Unit) over [start, end]: a list of UnitKpi.
+
+    Ranks are set among the given units (`rank`), so pass siblings to rank them.
+    """
+    now = now or timezone.now()
+    units = [u if isinstance(u, Unit) else Unit.of(u) for u in units]
+    by_key = {u.key: UnitKpi(unit=u, start=start, end=end) for u in units}
+    if not units:
+        return []
+    since, until = period_bounds(start, end)
+    due_until = min(until, now)
+    owner_q = _owner_q(units)
+
+    dispatched = TicketEvent.objects.filter(
+        owner_q, action__in=HOLD_ACTIONS, at__gte=since, at__lt=until
+    ).values("ticket_id")
+    held = TicketEvent.objects.filter(owner_q, action__in=HOLD_ACTIONS).values("ticket_id")
+    due = (
+        Ticket.objects.filter(resolve_by__gte=since, resolve_by__lt=due_until, id__in=held)
+        .exclude(status__in=(Status.MERGED, Status.ANSWERED))
+        .values("id")
+    )
+    tickets = {
+        row["id"]: row
+        for row in Ticket.objects.filter(Q(id__in=dispatched) | Q(id__in=due)).values(
+            "id", "status", "respond_by", "resolve_by", "resolved_at"
+        )
+    }
+    events = defaultdict(list)
+    rows = (
+        TicketEvent.objects.filter(
+            ticket_id__in=Ticket.objects.filter(Q(id__in=dispatched) | Q(id__in=due)).values("id")
+        )
+        .order_by("ticket_id", "at", "id")
+        .values_list("ticket_id", "action", "owner_place_id", "owner_department_id", "at", "data")
+    )
+    for ticket_id, action, place_id, department_id, at, data in rows.iterator(chunk_size=5000):
+        events[ticket_id].append(_Event(action, _key(place_id, department_id), at, data or {}))
+
+    for ticket_id, ticket in tickets.items():
+        evs = events.get(ticket_id, [])
+        _count_handling(ticket, evs, by_key, since, until)
+        _count_due(ticket, evs, by_key, since, due_until)
+
+    _count_callbacks(units, by_key, since, until)
+    _count_now(units, by_key, since, until, now)
+    _count_whistles(units, by_key, since, until, now)
+
+    w = weights_ or weights()
+    for kpi in by_key.values():
+        c = kpi.counts
+        kpi.rates["response"] = _ratio(c["responded"], c["dispatched"])
+        kpi.rates["resolution"] = _ratio(c["callbacks_resolved"], c["callbacks"])
+        kpi.rates["satisfaction"] = _ratio(c["callbacks_satisfied"], c["callbacks"])
+        kpi.rates["on_time"] = _ratio(c["resolved_on_time"], c["due"])
+        kpi.score = composite(kpi.rates, w)
+    result = [by_key[u.key] for u in units]
+    rank(result)
+    return result
+
+
+def composite(rates, w):
+    """Weighted mean × 100 of the rates that exist (weights renormalised over them)."""
+    parts = [(w.get(name, 0), value) for name, value in rates.items() if value is not None]
+    total = sum(weight for weight, _value in parts if weight > 0)
+    if not total:
+        return None
+    return round(100 * sum(weight * value for weight, value in parts if weight > 0) / total, 2)
+
+
+def rank(kpis):
+    """Competition ranking by score (1, 2, 2, 4); unscored units get no rank."""
+    scored = sorted((k for k in kpis if k.score is not None), key=lambda k: -k.score)
+    previous, position = None, 0
+    for index, kpi in enumerate(scored, start=1):
+        if kpi.score != previous:
+            position, previous = index, kpi.score
+        kpi.rank = position
+    for kpi in kpis:
+        kpi.of = len(kpis)
+        if kpi.score is None:
+            kpi.rank = None
+    return kpis
+
+
+def ordered(kpis):
+    """Best first; unscored units last, by code."""
+    return sorted(kpis, key=lambda k: (k.rank is None, k.rank or 0, k.unit.code))
+
+
+def _first_contact(evs):
+    return next((e for e in evs if e.action in CONTACT_ACTIONS), None)
+
+
+def _contact_on_time(event, ticket):
+    if event.action == "contact" and "on_time" in event.data:
+        return bool(event.data["on_time"])  # judged against respond_by at the time
+    return bool(ticket["respond_by"] and event.at <= ticket["respond_by"])
+
+
+def _count_handling(ticket, evs, by_key, since, until):
+    """Dispatched, accepted, responded, resolved and the times to each, per unit."""
+    received = {}
+    for index, event in enumerate(evs):
+        if (
+            event.action in HOLD_ACTIONS
+            and event.unit in by_key
+            and since <= event.at < until
+            and event.unit not in received
+        ):
+            received[event.unit] = index
+    if not received:
+        return
+    first_contact = _first_contact(evs)
+    for unit, index in received.items():
+        kpi = by_key[unit]
+        c = kpi.counts
+        c["dispatched"] += 1
+        got = evs[index].at
+        if (
+            first_contact is not None
+            and _contact_on_time(first_contact, ticket)
+            and (first_contact.at < got or first_contact.unit == unit)
+        ):
+            c["responded"] += 1
+        hold_start = got
+        seen = set()
+        for event in evs[index + 1 :]:
+            if event.unit != unit:
+                continue
+            if event.action in HOLD_ACTIONS:
+                hold_start = event.at  # handed back to the unit after a return
+                continue
+            if event.action == "accept":
+                name = "accept"
+            elif event.action in ("contact", "resolve"):
+                name = "contact"
+            else:
+                continue
+            for stage in (name, "resolve") if event.action == "resolve" else (name,):
+                if stage not in seen:
+                    seen.add(stage)
+                    kpi.durations[stage].append(_hours(event.at - hold_start))
+        c["accepted"] += "accept" in seen
+        c["resolved"] += "resolve" in seen
+
+
+def _holder_at(evs, moment):
+    """The unit holding the ticket at `moment`: owner of the last event by then,
+    provided the ticket had been handed to a unit at all."""
+    holder, handed = None, False
+    for event in evs:
+        if event.at > moment:
+            break
+        holder = event.unit
+        handed = handed or event.action in HOLD_ACTIONS
+    return holder if handed else None
+
+
+def _count_due(ticket, evs, by_key, since, due_until):
+    resolve_by = ticket["resolve_by"]
+    if resolve_by is None or not since <= resolve_by < due_until:
+        return
+    resolved_at = ticket["resolved_at"]
+    on_time = resolved_at is not None and resolved_at <= resolve_by
+    holder = _holder_at(evs, resolved_at if on_time else resolve_by)
+    if holder in by_key:
+        by_key[holder].counts["due"] += 1
+        by_key[holder].counts["resolved_on_time"] += on_time
+
+
+def _count_callbacks(units, by_key, since, until):
+    happy = (Satisfaction.SATISFIED, Satisfaction.BASIC)
+    rows = (
+        Callback.objects.filter(_owner_q(units), at__gte=since, at__lt=until)
+        .values("owner_place_id", "owner_department_id")
+        .annotate(
+            n=Count("id"),
+            resolved=Count("id", filter=Q(resolved=True)),
+            satisfied=Count("id", filter=Q(satisfaction__in=happy)),
+        )
+        .order_by()
+    )
+    for row in rows:
+        kpi = by_key.get(_key(row["owner_place_id"], row["owner_department_id"]))
+        if kpi is not None:
+            kpi.counts["callbacks"] += row["n"]
+            kpi.counts["callbacks_resolved"] += row["resolved"]
+            kpi.counts["callbacks_satisfied"] += row["satisfied"]
+
+
+def _count_now(units, by_key, since, until, now):
+    supervised = (
+        TicketEvent.objects.filter(_owner_q(units), action="supervise", at__gte=since, at__lt=until)
+        .values("owner_place_id", "owner_department_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in supervised:
+        kpi = by_key.get(_key(row["owner_place_id"], row["owner_department_id"]))
+        if kpi is not None:
+            kpi.counts["supervised"] += row["n"]
+    current = (
+        Ticket.objects.filter(_owner_q(units), status__in=OPEN_STATUSES)
+        .values("owner_place_id", "owner_department_id")
+        .annotate(n=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+        .order_by()
+    )
+    for row in current:
+        kpi = by_key.get(_key(row["owner_place_id"], row["owner_department_id"]))
+        if kpi is not None:
+            kpi.counts["open_now"] += row["n"]
+            kpi.counts["overdue_now"] += row["overdue"]
+
+
+def _count_whistles(units, by_key, since, until, now):
+    """Summonses due in the period: reported by report_by? rated how? (departments only)."""
+    department_ids = [u.id for u in units if u.kind == DEPARTMENT]
+    if not department_ids:
+        return
+    for unit_id in department_ids:
+        by_key[(DEPARTMENT, unit_id)].whistle = {
+            "summoned": 0,
+            "reported_on_time": 0,
+            "late": 0,
+            "rated": 0,
+            "mean_rating": None,
+        }
+    ratings = defaultdict(list)
+    summonses = Summons.objects.filter(
+        department_id__in=department_ids, report_by__gte=since, report_by__lt=until
+    ).values("department_id", "report_by", "reported_at", "rating")
+    for row in summonses:
+        reported = row["reported_at"]
+        if reported is None and row["report_by"] >= now:
+            continue  # not due yet
+        w = by_key[(DEPARTMENT, row["department_id"])].whistle
+        w["summoned"] += 1
+        if reported is not None and reported <= row["report_by"]:
+            w["reported_on_time"] += 1
+        else:
+            w["late"] += 1
+        if row["rating"]:
+            w["rated"] += 1
+            ratings[row["department_id"]].append(row["rating"])
+    for unit_id in department_ids:
+        kpi = by_key[(DEPARTMENT, unit_id)]
+        w = kpi.whistle
+        values = ratings.get(unit_id, [])
+        w["mean_rating"] = round(statistics.fmean(values), 2) if values else None
+        parts = [
+            _ratio(w["reported_on_time"], w["summoned"]),
+            (statistics.fmean(values) - 1) / 3 if values else None,
+        ]
+        parts = [p for p in parts if p is not None]
+        kpi.rates["whistle"] = statistics.fmean(parts) if parts else None
+
+
+# --- units and rankings -------------------------------------------------------------------
+
+
+def units_at(level, parent=None):
+    """Places at `level` under `parent` (a Place), or departments serving under it."""
+    if level == DEPARTMENT:
+        departments = Department.objects.select_related("place").order_by("code")
+        if parent is not None:
+            departments = departments.filter(place__path__startswith=parent.path)
+        return list(departments)
+    if level not in PLACE_LEVELS:
+        raise ValueError(f"unknown level {level}")
+    places = Place.objects.filter(level=level).order_by("path")
+    if parent is not None:
+        places = places.filter(path__startswith=parent.path).exclude(pk=parent.pk)
+    return list(places)
+
+
+def siblings(unit_obj):
+    """The units a unit is ranked among: same level, same parent (departments: all of
+    the same jurisdiction)."""
+    if isinstance(unit_obj, Department):
+        return list(
+            Department.objects.filter(place_id=unit_obj.place_id)
+            .select_related("place")
+            .order_by("code")
+        )
+    if unit_obj.parent_id is None:
+        return list(Place.objects.filter(level=unit_obj.level, parent=None).order_by("path"))
+    return list(Place.objects.filter(parent_id=unit_obj.parent_id).order_by("path"))
+
+
+def ranking(level, parent, start, end, now=None):
+    """KPIs of all units at `level` under `parent`, ranked, best first."""
+    return ordered(compute(units_at(level, parent), start, end, now=now))
+
+
+def unit_kpis(unit_obj, start, end, now=None):
+    """One unit's KPIs, ranked among its siblings."""
+    kpis = compute(siblings(unit_obj), start, end, now=now)
+    key = Unit.of(unit_obj).key
+    return next(k for k in kpis if k.unit.key == key)

@@ -1,0 +1,225 @@
+"""The deadline sweep (督办、升级、提醒、待回访): a Celery beat task and `gridgov sweep`.
+
+Correctness never depends on the timer: "overdue" is derived from the stored
+deadlines and the clock (sla.overdue_q), so a sweep that runs late, twice or
+not at all changes no answer about a ticket. What the sweep does:
+
+1. For each open ticket past a deadline, record a `supervise` event (督办) through
+   lifecycle.perform, once per stage (accept, respond, resolve) per holder, for
+   deadlines that passed while that holder had the ticket: a run that finds the
+   event already written does nothing.
+2. Escalate (上报) a ticket overdue for more than GRIDGOV_ESCALATION_GRACE_HOURS
+   (default 24) — counted from the missed deadline, and never sooner than the
+   grace period after the current holder received it — one level up the ladder
+   网格 → 社区 → 街道 (a department's ticket goes to the street where it lies),
+   through lifecycle.perform(ticket, "escalate", None): a system act. Nothing
+   goes above the street; there the street whistles.
+3. Remind the owner's handlers of accept_by and resolve_by deadlines coming within
+   GRIDGOV_REMINDER_HOURS (default 2), once per deadline (notify.py).
+4. List the callbacks due (回访): resolved tickets resolved before the last working day.
+"""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import lifecycle, routing
+from .models import OPEN_STATUSES, Notice, Status, Ticket, TicketEvent
+from .sla import overdue_q
+from .workdays import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+STAGE_FIELDS = {"accept": "accept_by", "respond": "respond_by", "resolve": "resolve_by"}
+ESCALATABLE = lifecycle.TRANSITIONS["escalate"][0]
+# Tickets a unit holds (not waiting at a dispatch desk): their deadlines are the unit's.
+HELD = tuple(s for s in OPEN_STATUSES if s not in (Status.RECEIVED, Status.RETURNED))
+REPORT_LIMIT = 200  # codes listed per section of the report; the counts are complete
+
+
+def grace():
+    return dt.timedelta(hours=float(getattr(settings, "GRIDGOV_ESCALATION_GRACE_HOURS", 24)))
+
+
+def reminder_lead():
+    return dt.timedelta(hours=float(getattr(settings, "GRIDGOV_REMINDER_HOURS", 2)))
+
+
+@dataclass
+class SweepReport:
+    now: dt.datetime
+    overdue: int = 0
+    supervised: list = field(default_factory=list)  # (code, stage)
+    escalated: list = field(default_factory=list)  # (code, from unit, to unit)
+    reminded: list = field(default_factory=list)  # (code, kind)
+    callbacks_due: list = field(default_factory=list)
+    callbacks_due_count: int = 0
+    errors: list = field(default_factory=list)
+
+    def summary(self):
+        return {
+            "now": self.now.isoformat(),
+            "overdue": self.overdue,
+            "supervised": len(self.supervised),
+            "escalated": len(self.escalated),
+            "reminded": len(self.reminded),
+            "callbacks_due": self.callbacks_due_count,
+            "errors": len(self.errors),
+            "escalations": [list(e) for e in self.escalated[:REPORT_LIMIT]],
+            "callbacks": self.callbacks_due[:REPORT_LIMIT],
+        }
+
+
+def run(now=None, remind=True):
+    """One sweep; see the module docstring. Returns a SweepReport."""
+    now = now or timezone.now()
+    report = SweepReport(now=now)
+    overdue = (
+        Ticket.objects.filter(overdue_q(now))
+        .select_related("owner_place", "owner_department", "place", "category")
+        .order_by("id")
+    )
+    for ticket in overdue.iterator(chunk_size=500):
+        report.overdue += 1
+        try:
+            _handle_overdue(ticket, now, report)
+        except lifecycle.LifecycleError as exc:  # e.g. a person acted on it meanwhile
+            report.errors.append((ticket.code, exc.message))
+            log.info("sweep skipped %s: %s", ticket.code, exc.message)
+    if remind:
+        _remind(now, report)
+    due = callbacks_due(now)
+    report.callbacks_due = list(due.values_list("code", flat=True)[:REPORT_LIMIT])
+    report.callbacks_due_count = due.count()
+    return report
+
+
+def missed_stages(ticket, now):
+    """[(stage, deadline)] of every deadline an open ticket has missed, earliest stage first
+    (sla.overdue_stage names only the first)."""
+    if ticket.status not in OPEN_STATUSES:
+        return []
+    missed = []
+    if ticket.status in (Status.DISPATCHED, Status.ESCALATED) and ticket.accept_by:
+        if now > ticket.accept_by:
+            missed.append(("accept", ticket.accept_by))
+    if ticket.contacted_at is None and ticket.respond_by and now > ticket.respond_by:
+        missed.append(("respond", ticket.respond_by))
+    if ticket.resolve_by and now > ticket.resolve_by:
+        missed.append(("resolve", ticket.resolve_by))
+    return missed
+
+
+def _supervised(ticket_id, stage, owner, deadline):
+    """Has this stage of this deadline been supervised while this unit held the ticket?"""
+    rows = TicketEvent.objects.filter(
+        ticket_id=ticket_id, action="supervise", at__gt=deadline
+    ).values_list("owner_place_id", "owner_department_id", "data")
+    return any((p, d) == owner and (data or {}).get("stage") == stage for p, d, data in rows)
+
+
+def _handle_overdue(ticket, now, report):
+    with transaction.atomic():
+        # Lock the row first, so two sweeps running at once cannot both supervise.
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("owner_place", "owner_department", "place", "category")
+            .get(pk=ticket.pk)
+        )
+        missed = missed_stages(ticket, now)
+        if not missed:
+            return
+        owner = (ticket.owner_place_id, ticket.owner_department_id)
+        # When the holder got the ticket; a deadline already missed then is not theirs.
+        received = ticket.dispatched_at or ticket.created_at
+        for stage, deadline in missed:
+            if deadline < received or _supervised(ticket.pk, stage, owner, deadline):
+                continue
+            lifecycle.perform(
+                ticket,
+                "supervise",
+                None,
+                now=now,
+                stage=stage,
+                reason=_("Overdue: the %(stage)s deadline %(deadline)s has passed.")
+                % {
+                    "stage": stage,
+                    "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+                },
+            )
+            report.supervised.append((ticket.code, stage))
+        earliest = min(deadline for _stage, deadline in missed)
+        if (
+            ticket.status in ESCALATABLE
+            and now >= max(earliest, received) + grace()
+            and routing.next_level_up(ticket) is not None
+        ):
+            before = ticket.owner
+            lifecycle.perform(
+                ticket,
+                "escalate",
+                None,
+                now=now,
+                reason=_("Overdue past the grace period: escalated by the sweep."),
+            )
+            ticket.refresh_from_db(fields=["owner_place", "owner_department"])
+            report.escalated.append((ticket.code, before.code, ticket.owner.code))
+
+
+def _remind(now, report):
+    from .tasks import notify_deadline
+
+    soon = now + reminder_lead()
+    due = {
+        "accept_due": Ticket.objects.filter(
+            status__in=(Status.DISPATCHED, Status.ESCALATED), accept_by__gt=now, accept_by__lte=soon
+        ).values_list("id", "code", "accept_by"),
+        "resolve_due": Ticket.objects.filter(
+            status__in=HELD, resolve_by__gt=now, resolve_by__lte=soon
+        ).values_list("id", "code", "resolve_by"),
+    }
+    for kind, rows in due.items():
+        rows = list(rows)
+        sent = defaultdict(set)
+        for ticket_id, key in Notice.objects.filter(
+            kind=kind, ticket_id__in=[r[0] for r in rows]
+        ).values_list("ticket_id", "key"):
+            sent[ticket_id].add(key)
+        for ticket_id, code, deadline in rows:
+            key = deadline.isoformat()
+            if key in sent[ticket_id]:
+                continue
+            try:
+                notify_deadline.delay(ticket_id, kind, key)
+            except Exception:  # a broker outage: the next sweep tries again
+                log.exception("could not queue the %s reminder of %s", kind, code)
+                continue
+            report.reminded.append((code, kind))
+
+
+def last_workday(today, calendar=None):
+    """The last working day on or before `today`."""
+    calendar = calendar or WorkCalendar.load(today - dt.timedelta(days=40), days=41)
+    day = today
+    for _step in range(40):
+        if calendar.is_workday(day):
+            return day
+        day -= dt.timedelta(days=1)
+    return today
+
+
+def callbacks_due(now=None):
+    """Resolved tickets waiting for their callback: resolved before the last working day
+    (a callback is due the working day after resolution)."""
+    now = now or timezone.now()
+    day = last_workday(timezone.localtime(now).date())
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    return Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=start).order_by(
+        "resolved_at", "id"
+    )

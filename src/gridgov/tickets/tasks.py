@@ -1,0 +1,53 @@
+"""Celery tasks of the tickets app: the deadline sweep, notifications, imports.
+
+Without a broker (GRIDGOV_BROKER_URL unset) they run in the calling process.
+The sweep is scheduled by `settings.CELERY_BEAT_SCHEDULE` and is also
+`gridgov sweep`.
+"""
+
+from celery import shared_task
+
+
+@shared_task(name="gridgov.tickets.sweep")
+def sweep_task(remind=True):
+    """督办/升级/提醒 over every open ticket; returns the report summary."""
+    from . import sweep
+
+    return sweep.run(remind=remind).summary()
+
+
+@shared_task(name="gridgov.tickets.notify_dispatch", ignore_result=True)
+def notify_dispatch(ticket_id, event_id=None):
+    from . import notify
+
+    notice = notify.send_dispatch(ticket_id, event_id)
+    return notice.pk if notice else None
+
+
+@shared_task(name="gridgov.tickets.notify_deadline", ignore_result=True)
+def notify_deadline(ticket_id, kind, key):
+    from . import notify
+
+    notice = notify.send(ticket_id, kind, key)
+    return notice.pk if notice else None
+
+
+@shared_task(name="gridgov.tickets.import")
+def import_task(path, mapping=None, channel="hotline", user_id=None, delete_after=False):
+    """Import an uploaded 12345 file (imports.py); returns the report as a dict."""
+    import os
+
+    from django.contrib.auth import get_user_model
+
+    from . import imports
+
+    actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    try:
+        report = imports.import_file(path, mapping=mapping, channel=channel, actor=actor)
+    finally:
+        if delete_after:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+    return report.as_dict()

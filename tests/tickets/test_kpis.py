@@ -1,0 +1,327 @@
+"""KPIs against a fixture computed by hand (DESIGN §5, docs/kpis.md).
+
+March 2026 (no public holiday). Every ticket is a general one: accept within 1
+working day, respond within 2, resolve within 7 (end of that day, 23:59:59).
+Received Mon 03-02 09:00 → respond_by Wed 03-04 23:59:59, resolve_by Wed 03-11 23:59:59.
+
+Grid A (G1a), all received 03-02 09:00:
+  A1 accept +1h, contact +2h (on time), resolve +24h, callback resolved/satisfied
+  A2 accept +3h, contact 03-06 10:00 (late, +97h), resolve 03-06 12:00 (+99h),
+     callback resolved/basic
+  A3 accept +5h, never contacted nor resolved (still open, overdue); supervised once
+  A4 accept +1h, contact +1.5h (on time), resolve 03-20 09:00 (+432h, late),
+     callback unresolved/dissatisfied → reopened, new resolve_by 03-31 23:59:59
+  A5 never accepted by the grid; escalated by the system 03-05 09:00 to the community,
+     which accepts 10:00 (+1h), contacts 11:00 (+2h, late), resolves 03-06 09:00 (+24h),
+     callback resolved/satisfied
+  A0 is January's: outside the period, counts nowhere.
+
+  dispatched 5; responded A1, A4 = 2 → response 2/5 = 0.4
+  callbacks A1, A2, A4 = 3; resolved 2 → 2/3; satisfied or basic 2 → 2/3
+  due (resolve_by in March, past): A1, A2, A3, A4 (A4 by its reopened deadline
+  03-31) = 4; on time A1, A2 = 2 → 0.5. A5 is charged to the community, which held
+  it when it was resolved.
+  score = 30·0.4 + 35·2/3 + 35·2/3 = 12 + 23.333 + 23.333 = 58.67
+  median hours: accept [1, 3, 5, 1] → 2.0; contact [2, 97, 1.5] → 2.0;
+  resolve [24, 99, 432] → 99.0
+
+Grid B (G1b): B1, B2 received 03-02 09:00, accepted and contacted +1h, resolved +2h,
+  callbacks resolved/satisfied → every rate 1.0, score 100.
+
+Grid C (G1c): nothing → every rate None, score None, no rank.
+
+Community C1: dispatched 1 (A5, by escalation), responded 0 → 0.0; callbacks 1, resolved
+  1, satisfied 1 → 1.0, 1.0; due 1, on time 1 → 1.0;
+  score = (30·0 + 35·1 + 35·1) / 100 = 70.0
+
+Departments (the district's):
+  CG (城管) owns D1 (无证摊贩) received Mon 03-09 09:00, accepts 09:30, contacts 10:00,
+     resolves 03-10 09:00, callback resolved/basic → response, resolution,
+     satisfaction 1.0. Whistle 03-09 10:00 summons CG and ZJ, report within 2 h
+     (12:00): CG reports 11:00 (on time), rated 4 → whistle = mean(1, (4−1)/3) = 1.0
+     → score (30 + 35 + 35 + 10) / 110 = 100.0
+  ZJ (住建) owns nothing; reports 13:00 (late), rated 3 → whistle = mean(0, 2/3) = 1/3
+     → score 100·(10·1/3)/10 = 33.33
+"""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from gridgov.places.models import Level, Place
+from gridgov.tickets import intake, kpis
+from gridgov.tickets.lifecycle import perform
+from gridgov.tickets.models import Status
+
+from .factories import make_world, ticket_data
+
+pytestmark = pytest.mark.django_db
+TZ = timezone.get_fixed_timezone(8 * 60)
+MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+NOW = dt.datetime(2026, 4, 10, 12, 0, tzinfo=TZ)
+
+
+def at(month, day, hour, minute=0):
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=TZ)
+
+
+def H(hours):  # noqa: N802
+    return dt.timedelta(hours=hours)
+
+
+@pytest.fixture
+def world():
+    w = make_world()
+    w.grid_c = Place.objects.create(code="G1c", name="空网格", level=Level.GRID, parent=w.community)
+    return w
+
+
+def make_ticket(world, now, **overrides):
+    data = ticket_data(**overrides)
+    data.setdefault("category", world.corridor.code)
+    return intake.create_ticket(data, actor=world.hotline, now=now).ticket
+
+
+def handle(world, ticket, steps):
+    """steps: (action, actor, when, params)"""
+    for action, actor, when, params in steps:
+        perform(ticket, action, actor, now=when, **params)
+
+
+def satisfied_callback(world, ticket, when, satisfaction="satisfied", resolved=True):
+    perform(
+        ticket,
+        "callback",
+        world.hotline,
+        now=when,
+        resolved=resolved,
+        satisfaction=satisfaction,
+    )
+
+
+@pytest.fixture
+def fixture(world):
+    gw, cs = world.gridworker_a, world.community_staff
+    t0 = at(3, 2, 9)
+
+    # January: outside the period.
+    a0 = make_ticket(world, now=at(1, 12, 9))
+    handle(
+        world,
+        a0,
+        [
+            ("accept", gw, at(1, 12, 10), {}),
+            ("contact", gw, at(1, 12, 11), {}),
+            ("resolve", gw, at(1, 13, 9), {"reply": "ok"}),
+        ],
+    )
+    satisfied_callback(world, a0, at(1, 14, 9))
+
+    a1 = make_ticket(world, now=t0)
+    handle(
+        world,
+        a1,
+        [
+            ("accept", gw, t0 + H(1), {}),
+            ("contact", gw, t0 + H(2), {}),
+            ("resolve", gw, t0 + H(24), {"reply": "已清理"}),
+        ],
+    )
+    satisfied_callback(world, a1, at(3, 4, 10))
+
+    a2 = make_ticket(world, now=t0)
+    handle(
+        world,
+        a2,
+        [
+            ("accept", gw, t0 + H(3), {}),
+            ("contact", gw, at(3, 6, 10), {}),
+            ("resolve", gw, at(3, 6, 12), {"reply": "已清理"}),
+        ],
+    )
+    satisfied_callback(world, a2, at(3, 9, 10), satisfaction="basic")
+
+    a3 = make_ticket(world, now=t0)
+    perform(a3, "accept", gw, now=t0 + H(5))
+    perform(a3, "supervise", cs, now=at(3, 12, 9), reason="督办")
+
+    a4 = make_ticket(world, now=t0)
+    handle(
+        world,
+        a4,
+        [
+            ("accept", gw, t0 + H(1), {}),
+            ("contact", gw, t0 + H(1.5), {}),
+            ("resolve", gw, at(3, 20, 9), {"reply": "已清理"}),
+        ],
+    )
+    satisfied_callback(world, a4, at(3, 21, 10), satisfaction="dissatisfied", resolved=False)
+    a4.refresh_from_db()
+    assert a4.status == Status.REOPENED
+    assert a4.resolve_by == at(3, 31, 23) + dt.timedelta(minutes=59, seconds=59)
+
+    a5 = make_ticket(world, now=t0)
+    perform(a5, "escalate", None, now=at(3, 5, 9), reason="逾期未签收")
+    handle(
+        world,
+        a5,
+        [
+            ("accept", cs, at(3, 5, 10), {}),
+            ("contact", cs, at(3, 5, 11), {}),
+            ("resolve", cs, at(3, 6, 9), {"reply": "社区已协调"}),
+        ],
+    )
+    satisfied_callback(world, a5, at(3, 7, 10))
+
+    for _ in range(2):
+        b = make_ticket(world, now=t0, address="幸福里小区3号楼")
+        assert b.owner_place == world.grid_b
+        handle(
+            world,
+            b,
+            [
+                ("accept", world.gridworker_b, t0 + H(1), {}),
+                ("contact", world.gridworker_b, t0 + H(1), {}),
+                ("resolve", world.gridworker_b, t0 + H(2), {"reply": "已处理"}),
+            ],
+        )
+        satisfied_callback(world, b, at(3, 3, 10))
+
+    d0 = at(3, 9, 9)
+    d1 = make_ticket(world, now=d0, category=world.unlicensed.code, title="无证摊贩")
+    assert d1.owner_department == world.city_mgmt
+    handle(
+        world,
+        d1,
+        [
+            ("accept", world.city_handler, d0 + H(0.5), {}),
+            ("contact", world.city_handler, d0 + H(1), {}),
+            (
+                "whistle",
+                world.street_staff,
+                d0 + H(1),
+                {"departments": ["CG", "ZJ"], "report_within_hours": 2, "reason": "联合整治"},
+            ),
+            ("whistle-report", world.city_handler, d0 + H(2), {"department": "CG", "note": "到场"}),
+            (
+                "whistle-report",
+                world.housing_handler,
+                d0 + H(4),
+                {"department": "ZJ", "note": "到场"},
+            ),
+            ("whistle-rate", world.street_staff, d0 + H(5), {"department": "CG", "rating": 4}),
+            ("whistle-rate", world.street_staff, d0 + H(5), {"department": "ZJ", "rating": 3}),
+            ("resolve", world.city_handler, at(3, 10, 9), {"reply": "已取缔"}),
+        ],
+    )
+    satisfied_callback(world, d1, at(3, 11, 10), satisfaction="basic")
+    return world
+
+
+def by_code(rows):
+    return {k.unit.code: k for k in rows}
+
+
+def test_grid_kpis_match_the_hand_computed_fixture(fixture):
+    w = fixture
+    rows = kpis.ranking(Level.GRID, w.community, *MARCH, now=NOW)
+    # Ranking: B (100) before A (58.67); C has no score, so no rank, and comes last.
+    assert [(k.unit.code, k.rank, k.score) for k in rows] == [
+        ("G1b", 1, 100.0),
+        ("G1a", 2, 58.67),
+        ("G1c", None, None),
+    ]
+    a = by_code(rows)["G1a"]
+    assert a.counts == {
+        "dispatched": 5,
+        "accepted": 4,
+        "responded": 2,
+        "resolved": 3,
+        "due": 4,
+        "resolved_on_time": 2,
+        "callbacks": 3,
+        "callbacks_resolved": 2,
+        "callbacks_satisfied": 2,
+        "supervised": 1,
+        "open_now": 2,
+        "overdue_now": 2,
+    }
+    assert a.rates["response"] == pytest.approx(0.4)
+    assert a.rates["resolution"] == pytest.approx(2 / 3)
+    assert a.rates["satisfaction"] == pytest.approx(2 / 3)
+    assert a.rates["on_time"] == pytest.approx(0.5)
+    assert a.rates["whistle"] is None
+    assert a.medians == {"accept": 2.0, "contact": 2.0, "resolve": 99.0}
+    assert a.of == 3
+
+    b = by_code(rows)["G1b"]
+    assert b.rates == {
+        "response": 1.0,
+        "resolution": 1.0,
+        "satisfaction": 1.0,
+        "on_time": 1.0,
+        "whistle": None,
+    }
+    assert b.medians == {"accept": 1.0, "contact": 1.0, "resolve": 2.0}
+
+    c = by_code(rows)["G1c"]
+    # Zero denominators are None, never 0 or 1.
+    assert set(c.rates.values()) == {None}
+    assert c.medians == {"accept": None, "contact": None, "resolve": None}
+
+
+def test_community_is_charged_for_what_it_held(fixture):
+    kpi = kpis.unit_kpis(fixture.community, *MARCH, now=NOW)
+    assert kpi.counts["dispatched"] == 1
+    assert kpi.counts["responded"] == 0
+    assert kpi.rates["response"] == 0.0
+    assert kpi.rates["resolution"] == 1.0 and kpi.rates["satisfaction"] == 1.0
+    assert (kpi.counts["due"], kpi.counts["resolved_on_time"]) == (1, 1)
+    assert kpi.medians == {"accept": 1.0, "contact": 2.0, "resolve": 24.0}
+    assert kpi.score == 70.0
+    assert (kpi.rank, kpi.of) == (1, 1)
+
+
+def test_departments_count_whistle_reports_and_ratings(fixture):
+    rows = kpis.ranking(kpis.DEPARTMENT, fixture.district, *MARCH, now=NOW)
+    assert [(k.unit.code, k.rank, k.score) for k in rows] == [("CG", 1, 100.0), ("ZJ", 2, 33.33)]
+    cg, zj = rows
+    assert cg.whistle == {
+        "summoned": 1,
+        "reported_on_time": 1,
+        "late": 0,
+        "rated": 1,
+        "mean_rating": 4.0,
+    }
+    assert cg.rates["whistle"] == 1.0
+    assert zj.whistle["late"] == 1 and zj.whistle["mean_rating"] == 3.0
+    assert zj.rates["whistle"] == pytest.approx(1 / 3)
+    assert zj.rates["response"] is None and zj.rates["resolution"] is None
+
+
+def test_another_period_sees_only_its_own_tickets(fixture):
+    january = kpis.unit_kpis(fixture.grid_a, dt.date(2026, 1, 1), dt.date(2026, 1, 31), now=NOW)
+    assert january.counts["dispatched"] == 1
+    assert january.counts["callbacks"] == 1
+    assert january.score == 100.0
+    february = kpis.unit_kpis(fixture.grid_a, dt.date(2026, 2, 1), dt.date(2026, 2, 28), now=NOW)
+    assert february.counts["dispatched"] == 0 and february.score is None
+
+
+def test_weights_are_configurable(fixture, settings):
+    settings.GRIDGOV_KPI_WEIGHTS = {"response": 0, "resolution": 50, "satisfaction": 50}
+    a = kpis.unit_kpis(fixture.grid_a, *MARCH, now=NOW)
+    assert a.score == 66.67  # (50·2/3 + 50·2/3) / 100
+    settings.GRIDGOV_KPI_WEIGHTS = {"on_time": 100, "response": 0, "resolution": 0}
+    settings.GRIDGOV_KPI_WEIGHTS["satisfaction"] = 0
+    assert kpis.unit_kpis(fixture.grid_a, *MARCH, now=NOW).score == 50.0
+
+
+def test_ties_share_a_rank():
+    def kpi(code, score):
+        unit = kpis.Unit("place", hash(code), code, code, "grid")
+        return kpis.UnitKpi(unit=unit, start=MARCH[0], end=MARCH[1], score=score)
+
+    rows = kpis.ordered(kpis.rank([kpi("a", 80.0), kpi("b", 90.0), kpi("c", 80.0), kpi("d", 70)]))
+    assert [(k.unit.code, k.rank) for k in rows] == [("b", 1), ("a", 2), ("c", 2), ("d", 4)]

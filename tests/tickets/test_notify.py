@@ -1,0 +1,170 @@
+"""Notifications: email (locmem backend) and webhook (a tiny local HTTP server) on
+dispatch and before deadlines; failures are logged, never raised; each sent once."""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from gridgov.tickets import intake, notify, sweep
+from gridgov.tickets.lifecycle import perform
+from gridgov.tickets.models import Notice
+
+from .factories import make_world, ticket_data
+
+pytestmark = pytest.mark.django_db
+TZ = timezone.get_fixed_timezone(8 * 60)
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def world(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.GRIDGOV_WEBHOOK_URL = ""
+    w = make_world()
+    for user, address in [
+        (w.gridworker_a, "gw_a@example.org"),
+        (w.gridworker_b, "gw_b@example.org"),
+        (w.community_staff, "community@example.org"),
+    ]:
+        user.email = address
+        user.save(update_fields=["email"])
+    return w
+
+
+def make_ticket(world, now=T0, **overrides):
+    data = ticket_data(**overrides)
+    data.setdefault("category", world.corridor.code)
+    return intake.create_ticket(data, actor=world.hotline, now=now).ticket
+
+
+class Hook:
+    """A local HTTP server recording the JSON posted to it."""
+
+    def __init__(self, status=200):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((dict(self.headers), json.loads(body), body))
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_dispatch_emails_the_owners_handlers_after_commit(
+    world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(world)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["gw_a@example.org"]  # grid A's worker, not grid B's
+    assert ticket.code in message.subject
+    assert "13812341234" not in message.body  # no personal data in notifications
+    notice = Notice.objects.get(ticket=ticket)
+    assert notice.kind == "dispatch" and notice.recipients == ["gw_a@example.org"]
+
+
+def test_nothing_is_sent_for_a_rolled_back_intake(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            make_ticket(world)
+            raise RuntimeError
+    assert mail.outbox == [] and not Notice.objects.exists()
+
+
+def test_webhook_gets_json_with_a_signature(world, settings, django_capture_on_commit_callbacks):
+    settings.GRIDGOV_WEBHOOK_SECRET = "s3cret"
+    with Hook() as hook:
+        settings.GRIDGOV_WEBHOOK_URL = hook.url
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = make_ticket(world)
+    (headers, data, body) = hook.received[0]
+    assert data["event"] == "dispatch"
+    assert data["ticket"]["code"] == ticket.code
+    assert data["owner"] == {"kind": "place", "code": "G1a", "name": world.grid_a.name}
+    assert data["recipients"] == ["gw_a"]
+    assert "13812341234" not in body.decode() and "张三" not in body.decode()
+    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["X-Gridgov-Signature"] == f"sha256={expected}"
+    assert Notice.objects.get(ticket=ticket).webhook_status == "200"
+
+
+def test_webhook_failures_are_logged_not_raised(world, settings, caplog):
+    with Hook(status=500) as hook:
+        settings.GRIDGOV_WEBHOOK_URL = hook.url
+        ticket = make_ticket(world)
+        notice = notify.send_dispatch(ticket.pk)
+    assert notice.webhook_status == "error: HTTP 500"
+    # Nobody listening at all.
+    settings.GRIDGOV_WEBHOOK_URL = "http://127.0.0.1:9/nothing"
+    other = make_ticket(world)
+    notice = notify.send_dispatch(other.pk)
+    assert notice.webhook_status.startswith("error")
+    assert "webhook" in caplog.text
+    assert len(mail.outbox) == 2  # the emails still went out
+
+
+def test_escalation_tells_the_new_owner(world, django_capture_on_commit_callbacks):
+    ticket = make_ticket(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        perform(ticket, "escalate", world.gridworker_a, now=T0 + dt.timedelta(hours=1))
+    assert [m.to for m in mail.outbox] == [["community@example.org"]]
+
+
+def test_each_dispatch_is_notified_once(world):
+    ticket = make_ticket(world)
+    assert notify.send_dispatch(ticket.pk) is not None
+    assert notify.send_dispatch(ticket.pk) is None  # a retried task sends nothing twice
+    assert len(mail.outbox) == 1
+
+
+def test_sweep_reminds_before_deadlines_once(world, settings):
+    settings.GRIDGOV_REMINDER_HOURS = 2
+    ticket = make_ticket(world)
+    too_early = ticket.accept_by - dt.timedelta(hours=3)
+    assert sweep.run(now=too_early).reminded == []
+    soon = ticket.accept_by - dt.timedelta(hours=1)
+    assert sweep.run(now=soon).reminded == [(ticket.code, "accept_due")]
+    assert sweep.run(now=soon + dt.timedelta(minutes=30)).reminded == []
+    assert len(mail.outbox) == 1
+    assert "Sign for" in mail.outbox[0].subject or ticket.code in mail.outbox[0].subject
+
+    perform(ticket, "accept", world.gridworker_a, now=soon)
+    before_resolve = ticket.resolve_by - dt.timedelta(minutes=90)
+    assert sweep.run(now=before_resolve).reminded == [(ticket.code, "resolve_due")]
+    assert sorted(Notice.objects.filter(ticket=ticket).values_list("kind", flat=True)) == [
+        "accept_due",
+        "resolve_due",
+    ]
+
+
+def test_no_recipient_and_no_webhook_sends_nothing(world):
+    world.gridworker_a.email = ""
+    world.gridworker_a.save(update_fields=["email"])
+    ticket = make_ticket(world)
+    assert notify.send_dispatch(ticket.pk) is None
+    assert not Notice.objects.exists()

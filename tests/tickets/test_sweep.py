@@ -1,0 +1,222 @@
+"""The deadline sweep: supervision once per stage, escalation along 网格 → 社区 → 街道
+after the grace period, nothing above the street, callbacks due, a real Celery worker."""
+
+import contextlib
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from gridgov.places.models import Level
+from gridgov.tickets import intake, sweep
+from gridgov.tickets.categories import load_taxonomy
+from gridgov.tickets.lifecycle import perform
+from gridgov.tickets.models import Category, HomeLevel, Status, Ticket, TicketEvent
+
+from .factories import make_world, ticket_data
+
+TZ = timezone.get_fixed_timezone(8 * 60)
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday
+H = dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
+
+
+def make_ticket(world, now=T0, category=None, **overrides):
+    data = ticket_data(**overrides)
+    data["category"] = (category or world.corridor).code
+    return intake.create_ticket(data, actor=world.hotline, now=now).ticket
+
+
+def events(ticket, action=None):
+    rows = TicketEvent.objects.filter(ticket=ticket).order_by("at", "id")
+    if action:
+        rows = rows.filter(action=action)
+    return list(rows)
+
+
+def test_grid_ticket_is_supervised_then_escalated_to_the_community(world):
+    ticket = make_ticket(world)
+    assert ticket.owner_place == world.grid_a
+    accept_by = ticket.accept_by  # end of Tuesday
+
+    report = sweep.run(now=accept_by + H)
+    assert report.supervised == [(ticket.code, "accept")]
+    assert report.escalated == []  # within the grace period
+    (supervise,) = events(ticket, "supervise")
+    assert supervise.actor is None and supervise.data["stage"] == "accept"
+    assert supervise.owner_place == world.grid_a
+
+    report = sweep.run(now=accept_by + 25 * H)
+    # The accept stage was supervised already; the respond deadline passed since.
+    assert [e.data["stage"] for e in events(ticket, "supervise")] == ["accept", "respond"]
+    assert report.escalated == [(ticket.code, world.grid_a.code, world.community.code)]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ESCALATED
+    assert ticket.owner_place == world.community
+    escalate = events(ticket, "escalate")[-1]
+    assert escalate.actor is None and escalate.data["by_sweep"] is True
+    assert escalate.owner_place == world.community
+
+
+def test_grace_period_is_a_setting(world, settings):
+    settings.GRIDGOV_ESCALATION_GRACE_HOURS = 2
+    ticket = make_ticket(world)
+    report = sweep.run(now=ticket.accept_by + 3 * H)
+    assert [code for code, *_ in report.escalated] == [ticket.code]
+
+
+def test_community_ticket_goes_to_the_street_and_no_higher(world):
+    ticket = make_ticket(world, category=world.community_matter, title="小区道路破损")
+    assert ticket.owner_place == world.community
+    perform(ticket, "accept", world.community_staff, now=T0 + H)
+    late = ticket.respond_by + 25 * H  # never contacted
+
+    report = sweep.run(now=late)
+    assert report.supervised == [(ticket.code, "respond")]
+    assert report.escalated == [(ticket.code, world.community.code, world.street.code)]
+    ticket.refresh_from_db()
+    assert ticket.owner_place == world.street and ticket.status == Status.ESCALATED
+
+    # The street signs for it and then sits on it far past every deadline.
+    perform(ticket, "accept", world.street_staff, now=late + H)
+    much_later = ticket.resolve_by + dt.timedelta(days=30)
+    report = sweep.run(now=much_later)
+    assert report.escalated == []  # nothing above the street: it whistles instead
+    ticket.refresh_from_db()
+    assert ticket.owner_place == world.street and ticket.status == Status.ACCEPTED
+    # The respond deadline had passed before the street got the ticket; the resolve
+    # deadline passed on its watch, and is supervised once.
+    assert [e.data["stage"] for e in events(ticket, "supervise")] == ["respond", "resolve"]
+    assert events(ticket, "supervise")[-1].owner_place == world.street
+    assert sweep.run(now=much_later + H).supervised == []
+
+
+def test_street_home_ticket_is_supervised_but_never_escalated(world):
+    street_matter = Category.objects.get(depth=1, home_level=HomeLevel.STREET, name="环境保护")
+    ticket = make_ticket(world, category=street_matter, title="工地噪声扰民")
+    assert ticket.owner_place == world.street
+    report = sweep.run(now=ticket.resolve_by + dt.timedelta(days=3))
+    assert report.supervised == [(ticket.code, s) for s in ("accept", "respond", "resolve")]
+    assert report.escalated == []
+    stages = [e.data["stage"] for e in events(ticket, "supervise")]
+    assert stages == ["accept", "respond", "resolve"]
+
+
+def test_sweep_is_idempotent(world):
+    tickets = [make_ticket(world) for _ in range(3)]
+    perform(tickets[1], "accept", world.gridworker_a, now=T0 + H)
+    perform(tickets[2], "accept", world.gridworker_a, now=T0 + H)
+    perform(tickets[2], "contact", world.gridworker_a, now=T0 + 2 * H)
+    community_one = make_ticket(world, category=world.community_matter, title="小区道路破损")
+    for now in (T0 + dt.timedelta(days=2), T0 + dt.timedelta(days=4), T0 + dt.timedelta(days=12)):
+        first = sweep.run(now=now)
+        count = TicketEvent.objects.count()
+        states = list(Ticket.objects.order_by("id").values_list("status", "owner_place_id"))
+        second = sweep.run(now=now)
+        assert second.supervised == [] and second.escalated == [], now
+        assert TicketEvent.objects.count() == count
+        assert list(Ticket.objects.order_by("id").values_list("status", "owner_place_id")) == states
+        assert first.overdue >= 1
+    # Every supervision names a stage, and no (ticket, holder, stage) repeats.
+    keys = [
+        (e.ticket_id, e.owner_place_id, e.owner_department_id, e.data["stage"])
+        for e in TicketEvent.objects.filter(action="supervise")
+    ]
+    assert len(keys) == len(set(keys))
+    assert community_one.pk in {k[0] for k in keys}
+
+
+def test_department_ticket_escalates_to_its_street(world):
+    ticket = make_ticket(world, category=world.unlicensed, title="无证摊贩")
+    assert ticket.owner_department == world.city_mgmt
+    report = sweep.run(now=ticket.accept_by + 25 * H)
+    assert report.escalated == [(ticket.code, "CG", world.street.code)]
+
+
+def test_callbacks_are_due_the_working_day_after_resolution(world):
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
+    friday = dt.datetime(2026, 3, 6, 15, 0, tzinfo=TZ)
+    perform(ticket, "resolve", world.gridworker_a, now=friday, reply="已清理")
+    saturday = friday + dt.timedelta(hours=19)
+    monday = dt.datetime(2026, 3, 9, 8, 0, tzinfo=TZ)
+    assert list(sweep.callbacks_due(friday + 2 * H)) == []
+    assert list(sweep.callbacks_due(saturday)) == []
+    assert list(sweep.callbacks_due(monday)) == [ticket]
+    assert sweep.run(now=monday).callbacks_due == [ticket.code]
+    assert sweep.last_workday(dt.date(2026, 3, 8)) == dt.date(2026, 3, 6)
+
+
+def test_sweep_command_prints_a_summary(world):
+    ticket = make_ticket(world)
+    out = io.StringIO()
+    call_command("sweep", "--json", f"--now={(ticket.accept_by + 25 * H).isoformat()}", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary["supervised"] == 2 and summary["escalated"] == 1  # accept, respond
+    assert summary["escalations"] == [[ticket.code, "G1a", "C1"]]
+    out = io.StringIO()
+    call_command("sweep", stdout=out)
+    assert "escalated" in out.getvalue()
+
+
+def test_beat_schedules_the_sweep(settings):
+    from gridgov.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["tickets-sweep"]
+    assert entry["task"] == "gridgov.tickets.sweep"
+    app.loader.import_default_modules()
+    assert "gridgov.tickets.sweep" in app.tasks
+
+
+@contextlib.contextmanager
+def real_broker(app, broker):
+    """Point the Celery app at a real broker, dropping the connections and result
+    backend it cached while running tasks eagerly; restore everything afterwards."""
+
+    def reset():
+        app.close()
+        app._pool = None
+        app.amqp._producer_pool = None  # made with the old broker URL by eager calls
+        app._local.__dict__.pop("backend", None)
+
+    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    reset()
+    app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        reset()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_celery_worker_runs_the_sweep():
+    """The beat task through a real Redis broker to a real worker thread."""
+    redis = pytest.importorskip("redis")
+    broker = "redis://127.0.0.1:6379/14"
+    redis.Redis.from_url(broker).ping()
+    from celery.contrib.testing.worker import start_worker
+
+    from gridgov.celery import app
+    from gridgov.tickets.tasks import sweep_task
+
+    load_taxonomy()  # an earlier transactional test may have flushed the migration's rows
+    world = make_world()
+    long_ago = timezone.now() - dt.timedelta(days=20)
+    ticket = make_ticket(world, now=long_ago)
+    assert ticket.owner_place.level == Level.GRID
+
+    with real_broker(app, broker):
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            summary = sweep_task.delay(remind=False).get(timeout=60)
+    assert summary["escalated"] == 1
+    assert summary["escalations"] == [[ticket.code, "G1a", "C1"]]
+    ticket.refresh_from_db()
+    assert ticket.owner_place == world.community and ticket.status == Status.ESCALATED

@@ -122,9 +122,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file too: an in-memory database cannot show real write locking.
     # One file per test run, so two runs in one checkout do not share it.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(DATA_DIR / f"test_gridgov_{os.getpid()}.sqlite3")
-    }
+    _test_db = DATA_DIR / f"test_gridgov_{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -189,6 +188,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several fields, or whose field names other apps use too.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketChannelEnum": "gridgov.tickets.models.Channel",
+        "TicketStatusEnum": "gridgov.tickets.models.Status",
+        "UrgencyEnum": "gridgov.tickets.models.Urgency",
+        "TimeLimitUnitEnum": "gridgov.tickets.models.TimeLimit.Unit",
+        "OverdueStageEnum": "gridgov.tickets.serializers.OVERDUE_STAGES",
+    },
 }
 
 # Celery: without a broker, tasks run eagerly in the calling process.

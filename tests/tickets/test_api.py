@@ -395,3 +395,25 @@ def test_list_filters(world):
     response = client_for(staff).get(TICKETS, {"status": "nonsense"})
     assert response.status_code == 400
     assert "status" in response.json()["error"]["detail"]
+
+
+def test_list_and_detail_queries_do_not_grow_with_the_data(world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.district_staff)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    make_ticket(world)
+    few = count(TICKETS)
+    for _ in range(6):
+        make_ticket(world, category=world.unlicensed.code)
+    assert count(TICKETS) <= few
+    ticket = make_ticket(world)
+    perform(ticket, "whistle", world.street_staff, departments=["CG", "ZJ"], reason="联合处置")
+    with django_assert_max_num_queries(25):
+        client.get(f"{TICKETS}{ticket.pk}/")

@@ -121,8 +121,17 @@ def test_photos_are_stored_reencoded_without_exif_gps(world):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert len(body["photos"]) == 1
-    assert body["photos"][0]["url"].startswith("http://testserver/")
     assert_no_exif(TicketPhoto.objects.get())
+    # Photos are served through the ticket's scope, not as public media.
+    url = body["photos"][0]["url"]
+    assert url.startswith(f"http://testserver{TICKETS}{body['id']}/photos/")
+    served = client_for(world.gridworker_a).get(url)
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/jpeg"
+    image = Image.open(io.BytesIO(b"".join(served.streaming_content)))
+    assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert client_for(world.gridworker_b).get(url).status_code == 404
+    assert client_for().get(url).status_code == 401
 
     # Resolving with photos (multipart) attaches them to the resolve event.
     ticket_id = body["id"]

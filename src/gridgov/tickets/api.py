@@ -16,7 +16,8 @@ import copy
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -102,6 +103,18 @@ ERRORS = {
 
 def errors(*codes):
     return {code: ERRORS[code] for code in codes}
+
+
+class ImageRenderer(renderers.BaseRenderer):
+    """Lets clients ask for a photo by Accept header; errors still come as JSON."""
+
+    media_type = "image/*"
+    format = "image"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return renderers.JSONRenderer().render(data)
 
 
 class XlsxRenderer(renderers.BaseRenderer):
@@ -318,6 +331,32 @@ class TicketViewSet(viewsets.GenericViewSet):
             "at", "id"
         )
         return Response(s.EventSerializer(events, many=True).data)
+
+    @extend_schema(
+        summary="A photo of the ticket",
+        description="Photos are served through the ticket's scope, not as public media.",
+        parameters=[OpenApiParameter("photo_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+            **errors(401, 404),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"photos/(?P<photo_id>[0-9]+)",
+        pagination_class=None,
+        filterset_class=None,
+        renderer_classes=[renderers.JSONRenderer, ImageRenderer],
+    )
+    def photo(self, request, pk=None, photo_id=None):
+        ticket = self.get_object()
+        photo = get_object_or_404(TicketPhoto, pk=photo_id, ticket=ticket)
+        content_type = "image/png" if photo.image.name.endswith(".png") else "image/jpeg"
+        response = FileResponse(photo.image.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
     @extend_schema(
         summary="Requester name and phone in full (logged)",

@@ -7,6 +7,7 @@ into the context under `revealed` ({ticket id: {field: value}}).
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -139,7 +140,8 @@ class PhotoSerializer(serializers.Serializer):
     event = serializers.IntegerField(source="event_id", allow_null=True)
 
     def get_url(self, photo) -> str:
-        url = photo.image.url
+        # Served through the ticket's scope (TicketViewSet.photo), not as public media.
+        url = reverse("ticket-photo", kwargs={"pk": photo.ticket_id, "photo_id": photo.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 

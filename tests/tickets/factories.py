@@ -9,12 +9,15 @@ from types import SimpleNamespace
 
 from gridgov.people.models import Department, Role
 from gridgov.tickets import intake
+from gridgov.tickets.categories import load_taxonomy
 from gridgov.tickets.models import Category, HomeLevel, RoutingRule
 from tests.people.factories import user_with_role
 from tests.places.factories import make_tree
 
 
 def make_world():
+    # Transactional tests flush the data migration's categories; bring them back.
+    load_taxonomy()
     tree = make_tree()
     district = tree.district
     city_mgmt = Department.objects.create(code="CG", name="城管执法局", place=district)

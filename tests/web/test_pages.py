@@ -37,7 +37,10 @@ def test_landing_page_in_english_when_chosen(client, city):
     assert "网格治理" not in html
 
 
-def test_accept_language_english_is_honoured(client, city):
+def test_english_comes_from_the_switcher_not_the_browser(client, city):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Map and grids" not in html
+    client.cookies["django_language"] = "en"
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Map and grids" in html
 

@@ -233,3 +233,16 @@ def test_anonymous_demand_and_multipart_booleans(world):
     )
     assert response.status_code == 201, response.json()
     assert response.json()["anonymous"] is True
+
+
+def test_at_most_nine_photos_on_resolve(world):
+    ticket = make_ticket(world)
+    act(world.gridworker_a, ticket.pk, "accept")
+    before = snapshot()
+    photos = [jpeg_with_gps(f"p{i}.jpg") for i in range(10)]
+    response = client_for(world.gridworker_a).post(
+        f"{TICKETS}{ticket.pk}/resolve/", {"reply": "已处理", "photos": photos}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "9" in response.json()["error"]["detail"]["photos"][0]
+    assert snapshot() == before

@@ -20,7 +20,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone, translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, renderers, status, viewsets
@@ -186,7 +186,7 @@ def detail_queryset(queryset):
 
 def clean_photos(uploads):
     if len(uploads) > intake.MAX_PHOTOS:
-        raise invalid({"photos": [f"≤ {intake.MAX_PHOTOS}"]})
+        raise invalid({"photos": [gettext("At most %(n)s photos.") % {"n": intake.MAX_PHOTOS}]})
     cleaned = []
     for upload in uploads:
         try:

@@ -1,2 +1,25 @@
+"""The ticket workbench (HTML), included at /tickets/ under the namespace "tickets"."""
+
+from django.urls import path
+
+from . import views
+from .models import Channel
+
 app_name = "tickets"
-urlpatterns = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("all/", views.ticket_list, name="list"),
+    path("new/hotline/", views.new_ticket, {"channel": Channel.HOTLINE}, name="new-hotline"),
+    path("new/window/", views.new_ticket, {"channel": Channel.WINDOW}, name="new-window"),
+    path("new/suggest/", views.intake_suggest, name="suggest"),
+    path("new/address/", views.address_check, name="address-check"),
+    path("report/", views.report, name="report"),
+    path("map/", views.ticket_map, name="map"),
+    path("map/data/", views.map_data, name="map-data"),
+    path("map/grid/<str:code>/", views.map_grid, name="map-grid"),
+    path("kpis/", views.kpi_ranking, name="kpis"),
+    path("<str:code>/", views.ticket_detail, name="detail"),
+    path("<str:code>/act/<str:action>/", views.ticket_action, name="act"),
+    path("<str:code>/requester/", views.reveal_requester, name="reveal"),
+    path("<str:code>/photos/<int:pk>/", views.ticket_photo, name="photo"),
+]

@@ -1,0 +1,678 @@
+"""Forms of the workbench: intake, the 随手拍 report page, list filters, one form per action.
+
+The forms only shape input: whether a demand may be filed is decided by
+`intake.create_ticket`, whether an action may be taken by `lifecycle.perform`.
+Each action form turns its fields into the keyword parameters of the
+lifecycle handler (`params()`); business rules (a return needs a reason, a
+callback only after resolution …) stay in lifecycle, so the page and the API
+refuse the same things with the same words.
+"""
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from gridgov.people.models import Department
+from gridgov.places.models import Level, Place
+
+from . import lifecycle
+from .models import (
+    Category,
+    Channel,
+    Extension,
+    Nature,
+    Satisfaction,
+    Status,
+    Summons,
+    TicketPhoto,
+    Urgency,
+)
+from .photos import PhotoError, clean_photo
+
+MAX_PHOTOS = 9
+INDENT = "\u3000"  # full-width space: indents category names in selects
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to MAX_PHOTOS images; each is checked and re-encoded by photos.clean_photo."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Photos"))
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("accept", "image/jpeg,image/png")
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+def new_idempotency_key():
+    return uuid.uuid4().hex
+
+
+def category_choices(include_blank=True, max_depth=3):
+    """The category tree as grouped choices: one group per top category, children indented."""
+    rows = list(
+        Category.objects.filter(active=True)
+        .order_by("code")
+        .values_list("code", "name", "parent_id", "depth", "id")
+    )
+    children = {}
+    for code, name, parent_id, depth, pk in rows:
+        children.setdefault(parent_id, []).append((code, name, depth, pk))
+    groups = []
+    for code, name, _depth, pk in children.get(None, []):
+        options = [(code, name)]
+        todo = list(reversed(children.get(pk, [])))
+        while todo:
+            c_code, c_name, c_depth, c_pk = todo.pop()
+            if c_depth > max_depth:
+                continue
+            options.append((c_code, INDENT * (c_depth - 1) + c_name))
+            todo.extend(reversed(children.get(c_pk, [])))
+        groups.append((name, options))
+    blank = [("", _("Choose automatically from the text"))] if include_blank else []
+    return blank + groups
+
+
+def _styled(field, **attrs):
+    field.widget.attrs.update(attrs)
+    return field
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+class IntakeForm(forms.Form):
+    """What the 12345 operator or the walk-in window clerk types in."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    nature = forms.ChoiceField(label=_("Nature"), choices=Nature.choices, initial=Nature.HELP)
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=[("", _("From the category"))] + list(Urgency.choices),
+        required=False,
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    requester_name = forms.CharField(label=_("Requester name"), max_length=100, required=False)
+    requester_phone = forms.CharField(label=_("Requester phone"), max_length=32, required=False)
+    anonymous = forms.BooleanField(label=_("Anonymous"), required=False)
+    photos = PhotosField()
+    answer = forms.CharField(
+        label=_("Answer on the spot"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    knowledge_answer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, channel=Channel.HOTLINE, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_idempotency_key())
+        super().__init__(*args, **kwargs)
+        self.channel = channel
+        self.fields["category"].choices = category_choices()
+        _styled(self.fields["title"], placeholder=_("A short summary, e.g. 楼道堆物堵塞"))
+        _styled(
+            self.fields["description"],
+            placeholder=_("What happened, where, since when, what the requester wants"),
+        )
+        _styled(self.fields["address"], placeholder=_("e.g. 魏家坡小区3号楼2单元"))
+        _styled(self.fields["requester_phone"], inputmode="tel", autocomplete="off")
+        _styled(self.fields["requester_name"], autocomplete="off")
+
+    def intake_data(self):
+        """The dict `intake.create_ticket` takes."""
+        d = self.cleaned_data
+        data = {
+            "channel": self.channel,
+            "nature": d["nature"],
+            "title": d["title"],
+            "description": d["description"],
+            "urgency": d["urgency"] or None,
+            "category": d["category"] or None,
+            "address": d["address"],
+            "requester_name": "" if d["anonymous"] else d["requester_name"],
+            "requester_phone": d["requester_phone"],
+            "anonymous": d["anonymous"],
+        }
+        if d["nature"] == Nature.CONSULT and (d["answer"].strip() or d["knowledge_answer"]):
+            data["answer"] = d["answer"].strip()
+            data["knowledge_answer"] = d["knowledge_answer"]
+        return data
+
+    def add_intake_errors(self, errors):
+        """Put `IntakeError.errors` on the fields they are about."""
+        where = {"place": "address", "location": "address", "channel": None}
+        for key, message in errors.items():
+            field = where.get(key, key)
+            self.add_error(field if field in self.fields else None, message)
+
+
+class ReportForm(forms.Form):
+    """随手拍: a photo, a few words and where it is (the phone's position or an address)."""
+
+    description = forms.CharField(
+        label=_("What is wrong?"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    photos = PhotosField()
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(label=_("Or type the address"), max_length=300, required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
+    patrol = forms.BooleanField(label=_("Found on patrol"), required=False)
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, may_patrol=False, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_idempotency_key())
+        super().__init__(*args, **kwargs)
+        self.may_patrol = may_patrol
+        if not may_patrol:
+            del self.fields["patrol"]
+        self.fields["category"].choices = category_choices()
+        _styled(self.fields["description"], placeholder=_("e.g. 3栋楼道堆满纸箱，挡住了通道"))
+        self.fields["photos"].widget.attrs["capture"] = "environment"
+
+    def clean(self):
+        d = super().clean()
+        has_point = d.get("lat") is not None and d.get("lng") is not None
+        if not has_point and not (d.get("address") or "").strip():
+            self.add_error(
+                "address", _("Share your location, or type the address where the problem is.")
+            )
+        return d
+
+    def intake_data(self, person=None):
+        d = self.cleaned_data
+        patrol = bool(d.get("patrol"))
+        data = {
+            "channel": Channel.PATROL if patrol else Channel.PHOTO,
+            "nature": Nature.REPORT,
+            "title": "",
+            "description": d["description"],
+            "category": d["category"] or None,
+            "address": d["address"],
+            "lat": d["lat"],
+            "lng": d["lng"],
+        }
+        if person is not None and not patrol:
+            data["requester"] = person
+        return data
+
+    def add_intake_errors(self, errors):
+        where = {"place": "address", "location": "address", "title": "description"}
+        for key, message in errors.items():
+            field = where.get(key, key)
+            self.add_error(field if field in self.fields else None, message)
+
+
+# --- list filters ---------------------------------------------------------------------------
+
+
+class TicketFilterForm(forms.Form):
+    """Filters of the "all tickets in my area" list (GET)."""
+
+    q = forms.CharField(label=pgettext_lazy("ticket list", "Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), ("open", _("All open")), ("overdue", _("Overdue"))]
+        + list(Status.choices),
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=())
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any channel"))] + list(Channel.choices)
+    )
+    place = forms.ChoiceField(label=_("Place"), required=False, choices=())
+    date_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = category_choices(include_blank=False, max_depth=2)
+        self.fields["category"].choices = [("", _("Any category"))] + categories
+        place_choices = [("", _("All of my area"))]
+        for place in places:
+            indent = INDENT if place.level == Level.GRID else ""
+            place_choices.append(
+                (place.code, f"{indent}{place.name}（{place.get_level_display()}）")
+            )
+        self.fields["place"].choices = place_choices
+        _styled(self.fields["q"], placeholder=_("Code, title or description"), type="search")
+
+    @property
+    def active(self):
+        return self.is_bound and any(self.data.get(name) for name in self.fields)
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def _unit_choices(ticket):
+    """Where a ticket may be sent: offices of the street it lies in, and the departments
+    serving that area. Values are "place:CODE" or "department:CODE"."""
+    anchor = ticket.place or ticket.owner_place
+    street = None
+    if anchor is not None:
+        street = anchor.ancestor_at(Level.STREET) or anchor.ancestor_at(Level.DISTRICT)
+    places = Place.objects.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
+    departments = Department.objects.select_related("place").order_by("code")
+    if street is not None:
+        places = places.filter(path__startswith=street.path)
+        above = [*street.ancestor_codes, street.code]
+        departments = departments.filter(place__code__in=above)
+    place_options = []
+    for place in places.order_by("path")[:500]:
+        depth = {Level.STREET: 0, Level.COMMUNITY: 1, Level.GRID: 2}[place.level]
+        label = f"{INDENT * depth}{place.name}（{place.get_level_display()}）"
+        place_options.append((f"place:{place.code}", label))
+    department_options = [(f"department:{d.code}", d.name) for d in departments]
+    choices = []
+    if place_options:
+        choices.append((_("Offices"), place_options))
+    if department_options:
+        choices.append((_("Departments"), department_options))
+    return choices
+
+
+def _split_unit(value):
+    kind, _sep, code = (value or "").partition(":")
+    if kind == "department":
+        return {"department": code}
+    if kind == "place":
+        return {"unit": code}
+    return {}
+
+
+class ActionForm(forms.Form):
+    """One action on one ticket. Subclasses declare fields and map them in `params()`."""
+
+    action = None
+    label = None
+    # Fields passed to the lifecycle handler under the same name.
+    passthrough = ()
+    multipart = False
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, ticket, user, **kwargs):
+        kwargs.setdefault("prefix", self.action)
+        kwargs.setdefault("initial", {}).setdefault("version", ticket.version)
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.user = user
+        self.refusal = None  # a lifecycle error message, shown above the fields
+
+    def params(self):
+        return {name: self.cleaned_data[name] for name in self.passthrough}
+
+    def after(self, event):
+        """Work done in the same transaction after lifecycle.perform succeeded."""
+
+    @property
+    def dom_id(self):
+        return f"action-{self.action}"
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    passthrough = ("note",)
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    passthrough = ("reason",)
+
+
+class UnitForm(ReasonForm):
+    target = forms.ChoiceField(label=_("Unit"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", _("Choose a unit"))] + _unit_choices(self.ticket)
+        self.order_fields(["target", "reason"])
+
+    def params(self):
+        return {**super().params(), **_split_unit(self.cleaned_data["target"])}
+
+
+class DispatchForm(UnitForm):
+    action = "dispatch"
+    label = pgettext_lazy("ticket action", "Dispatch")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["target"]
+        field.required = False
+        field.choices = [("", _("By the routing rules"))] + field.choices[1:]
+
+
+class DesignateForm(UnitForm):
+    action = "designate"
+    label = pgettext_lazy("ticket action", "Designate")
+
+
+class AcceptForm(NoteForm):
+    action = "accept"
+    label = pgettext_lazy("ticket action", "Accept")
+
+
+# The same words as lifecycle.RETURN_REASONS, translated per request.
+RETURN_REASON_LABELS = {
+    "wrong_place": _("Not in our area (属地不符)"),
+    "unclear_ownership": _("Ownership unclear (权属不清)"),
+    "overlapping_duties": _("Overlapping duties (职能交叉)"),
+    "other": _("Other"),
+}
+
+
+class ReturnForm(ActionForm):
+    action = "return"
+    label = pgettext_lazy("ticket action", "Return")
+    reason_code = forms.ChoiceField(
+        label=_("Reason for the return"),
+        choices=[("", _("Choose a reason"))]
+        + [(code, RETURN_REASON_LABELS[code]) for code in lifecycle.RETURN_REASONS],
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Explanation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    passthrough = ("reason_code", "reason")
+
+    def params(self):
+        return {**super().params(), "reason_code": self.cleaned_data["reason_code"] or None}
+
+
+CONTACT_METHODS = [
+    ("phone", _("Phone call")),
+    ("visit", _("Visit on site")),
+    ("sms", _("Text message")),
+    ("wechat", _("WeChat")),
+]
+
+
+class ContactForm(NoteForm):
+    action = "contact"
+    label = pgettext_lazy("ticket action", "Contact requester")
+    method = forms.ChoiceField(label=_("How"), choices=CONTACT_METHODS, initial="phone")
+    passthrough = ("method", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["method", "note"])
+
+
+class ExtendForm(ActionForm):
+    action = "extend"
+    label = pgettext_lazy("ticket action", "Request extension")
+    until = forms.DateTimeField(
+        label=_("New deadline"),
+        input_formats=DATETIME_INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    passthrough = ("until", "reason")
+
+
+class ApproveExtensionForm(ActionForm):
+    action = "approve-extension"
+    label = pgettext_lazy("ticket action", "Decide extension")
+    approve = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Approve")), ("no", _("Reject"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    passthrough = ("approve", "reason")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = self.ticket.extensions.filter(state=Extension.State.PENDING).first()
+
+
+class SuperviseForm(ReasonForm):
+    action = "supervise"
+    label = pgettext_lazy("ticket action", "Supervise")
+
+
+class EscalateForm(ReasonForm):
+    action = "escalate"
+    label = pgettext_lazy("ticket action", "Escalate")
+
+
+class WhistleForm(ActionForm):
+    action = "whistle"
+    label = pgettext_lazy("ticket action", "Blow the whistle")
+    departments = forms.MultipleChoiceField(
+        label=_("Departments to summon"), choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    report_within_hours = forms.IntegerField(
+        label=_("Report within (hours)"), min_value=1, max_value=720, initial=24
+    )
+    reason = forms.CharField(
+        label=_("Why they are summoned"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    passthrough = ("departments", "report_within_hours", "reason")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].choices = [
+            (code.split(":", 1)[1], name)
+            for group, options in _unit_choices(self.ticket)
+            for code, name in options
+            if code.startswith("department:")
+        ]
+
+
+def _summoned(ticket, unreported=False):
+    summonses = Summons.objects.filter(whistle__ticket=ticket).select_related("department")
+    if unreported:
+        summonses = summonses.filter(reported_at__isnull=True)
+    seen, choices = set(), []
+    for summons in summonses.order_by("department__code"):
+        if summons.department.code not in seen:
+            seen.add(summons.department.code)
+            choices.append((summons.department.code, summons.department.name))
+    return choices
+
+
+class WhistleReportForm(ActionForm):
+    action = "whistle-report"
+    label = pgettext_lazy("ticket action", "Department reports")
+    department = forms.ChoiceField(label=_("Department"), choices=())
+    note = forms.CharField(
+        label=_("What the department did"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    passthrough = ("department", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = _summoned(self.ticket, unreported=True)
+        if not self.user.is_superuser:
+            mine = set(
+                Department.objects.filter(role_assignments__user=self.user).values_list(
+                    "code", flat=True
+                )
+            )
+            choices = [c for c in choices if c[0] in mine] or choices
+        self.fields["department"].choices = choices
+
+
+class WhistleRateForm(ActionForm):
+    action = "whistle-rate"
+    label = pgettext_lazy("ticket action", "Rate departments")
+    department = forms.ChoiceField(label=_("Department"), choices=())
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        choices=list(reversed(Summons.Rating.choices)),
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    passthrough = ("department", "rating", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = _summoned(self.ticket)
+
+
+class ResolveForm(ActionForm):
+    action = "resolve"
+    label = pgettext_lazy("ticket action", "Resolve")
+    multipart = True
+    reply = forms.CharField(
+        label=_("Reply to the requester"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    photos = PhotosField(label=_("Photos of the result"))
+    passthrough = ("reply",)
+
+    def clean_photos(self):
+        cleaned = []
+        for upload in self.cleaned_data.get("photos") or []:
+            try:
+                cleaned.append(clean_photo(upload))
+            except PhotoError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return cleaned
+
+    def after(self, event):
+        for content, width, height in self.cleaned_data.get("photos") or []:
+            TicketPhoto.objects.create(
+                ticket=self.ticket, event=event, image=content, width=width, height=height
+            )
+
+
+class CallbackForm(ActionForm):
+    action = "callback"
+    label = pgettext_lazy("ticket action", "Call back")
+    resolved = forms.TypedChoiceField(
+        label=_("Was it resolved?"),
+        choices=[("yes", _("Yes, resolved")), ("no", _("No, not resolved"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("Is the requester satisfied?"),
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    passthrough = ("resolved", "satisfaction", "note")
+
+
+class ReopenForm(ReasonForm):
+    action = "reopen"
+    label = pgettext_lazy("ticket action", "Reopen")
+
+
+class CloseForm(ReasonForm):
+    action = "close"
+    label = pgettext_lazy("ticket action", "Close")
+
+
+class MergeForm(ActionForm):
+    action = "merge"
+    label = pgettext_lazy("ticket action", "Merge as duplicate")
+    into = forms.CharField(label=_("Code of the ticket to keep"), max_length=32)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    passthrough = ("into", "reason")
+
+    def clean_into(self):
+        return self.cleaned_data["into"].strip().upper()
+
+
+class AnswerForm(ActionForm):
+    action = "answer"
+    label = pgettext_lazy("ticket action", "Answer")
+    answer = forms.CharField(
+        label=_("Answer"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    passthrough = ("answer",)
+
+
+ACTION_FORMS = {
+    form.action: form
+    for form in (
+        DispatchForm,
+        AcceptForm,
+        ReturnForm,
+        DesignateForm,
+        ContactForm,
+        ExtendForm,
+        ApproveExtensionForm,
+        SuperviseForm,
+        EscalateForm,
+        WhistleForm,
+        WhistleReportForm,
+        WhistleRateForm,
+        ResolveForm,
+        CallbackForm,
+        ReopenForm,
+        CloseForm,
+        MergeForm,
+        AnswerForm,
+    )
+}
+assert set(ACTION_FORMS) == set(lifecycle.ACTIONS), "one form per lifecycle action"
+
+# --- labels the workbench shows -------------------------------------------------------------
+
+ACTION_LABELS = {
+    "create": pgettext_lazy("ticket action", "Filed"),
+    **{action: form.label for action, form in ACTION_FORMS.items()},
+}
+# Which deadline an open ticket has missed (sla.overdue_stage).
+OVERDUE_LABELS = {
+    "accept": _("Acceptance overdue"),
+    "respond": _("Response overdue"),
+    "resolve": _("Resolution overdue"),
+}
+DEADLINE_LABELS = {
+    "accept": _("Accept by"),
+    "respond": _("Respond by"),
+    "resolve": _("Resolve by"),
+}

@@ -1,0 +1,146 @@
+/* Ticket workbench helpers: pick suggested categories, standard answers and
+ * address candidates; show the on-the-spot answer only for consultations; the
+ * phone's position on the photo-report page; no double submits.
+ */
+(function () {
+  "use strict";
+
+  function byId(id) { return document.getElementById(id); }
+
+  function setValue(el, value) {
+    if (!el) return;
+    el.value = value;
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  // --- consultation answer panel ------------------------------------------------------
+  var nature = byId("id_nature");
+  var consult = byId("consult-answer");
+  function toggleConsult() {
+    if (!nature || !consult) return;
+    consult.hidden = nature.value !== "consult";
+  }
+  if (nature) nature.addEventListener("change", toggleConsult);
+  toggleConsult();
+
+  // --- clicks on suggestions ------------------------------------------------------------
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("[data-pick-category],[data-pick-answer],[data-pick-address]");
+    if (!target) return;
+    event.preventDefault();
+    if (target.dataset.pickCategory) {
+      setValue(byId("id_category"), target.dataset.pickCategory);
+      document.querySelectorAll("[data-pick-category]").forEach(function (b) {
+        b.classList.toggle("is-picked", b === target);
+      });
+    }
+    if (target.dataset.pickAnswer) {
+      setValue(nature, "consult");
+      var answer = byId("id_answer");
+      if (answer) answer.value = target.dataset.answerText || "";
+      var hidden = byId("id_knowledge_answer");
+      if (hidden) hidden.value = target.dataset.pickAnswer;
+      var note = byId("picked-answer");
+      if (note) note.textContent = "✓ " + (target.dataset.answerQuestion || "");
+      toggleConsult();
+      if (consult) consult.scrollIntoView({ block: "nearest" });
+    }
+    if (target.dataset.pickAddress) {
+      var address = byId("id_address");
+      if (address) {
+        address.value = target.dataset.pickAddress;
+        if (window.htmx) window.htmx.trigger(address, "change");
+      }
+    }
+  });
+
+  // An answer typed by hand is not the standard answer any more.
+  var answerBox = byId("id_answer");
+  if (answerBox) {
+    answerBox.addEventListener("input", function () {
+      var hidden = byId("id_knowledge_answer");
+      if (hidden && hidden.value) {
+        hidden.value = "";
+        var note = byId("picked-answer");
+        if (note) note.textContent = "";
+      }
+    });
+  }
+
+  // --- selects that submit their form -------------------------------------------------------
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // Typing a date on the KPI page means a custom period.
+  ["kpi-start", "kpi-end"].forEach(function (id) {
+    var input = byId(id);
+    var period = byId("kpi-period");
+    if (input && period) input.addEventListener("change", function () { period.value = "custom"; });
+  });
+
+  // --- one submit per form ----------------------------------------------------------------
+  ["intake-form", "report-form"].forEach(function (id) {
+    var form = byId(id);
+    if (!form) return;
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]");
+      if (button) setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+
+  // --- chosen photos (the browser's own file button speaks the browser's language) ----------
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file]")) return;
+    var names = input.parentNode.querySelector(".file-names");
+    if (!names) return;
+    var n = (input.files || []).length;
+    names.textContent = n ? names.dataset.some.replace("__N__", n) : names.dataset.none;
+  });
+
+  // --- photo preview ----------------------------------------------------------------------
+  var photos = document.querySelector("#report-form input[type=file]");
+  var preview = byId("photo-preview");
+  if (photos && preview) {
+    photos.addEventListener("change", function () {
+      preview.textContent = "";
+      Array.prototype.slice.call(photos.files || [], 0, 9).forEach(function (file) {
+        var img = document.createElement("img");
+        img.alt = file.name;
+        img.src = URL.createObjectURL(file);
+        preview.appendChild(img);
+      });
+    });
+  }
+
+  // --- the phone's position ---------------------------------------------------------------
+  var locate = byId("locate");
+  if (locate) {
+    var status = byId("locate-status");
+    var say = function (text) { if (status) status.textContent = text; };
+    locate.addEventListener("click", function () {
+      if (!navigator.geolocation) {
+        say(locate.dataset.failed);
+        return;
+      }
+      say(locate.dataset.locating);
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          var lat = position.coords.latitude.toFixed(6);
+          var lng = position.coords.longitude.toFixed(6);
+          byId("id_lat").value = lat;
+          byId("id_lng").value = lng;
+          say(locate.dataset.located + " (" + lat + ", " + lng + ")");
+          locate.classList.add("is-located");
+        },
+        function () {
+          say(locate.dataset.failed);
+          var address = byId("id_address");
+          if (address) address.focus();
+        },
+        { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+      );
+    });
+  }
+})();

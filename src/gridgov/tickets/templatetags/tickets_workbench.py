@@ -1,0 +1,120 @@
+"""Template helpers of the ticket workbench: deadlines, status badges, labels."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
+
+from ..forms import ACTION_LABELS, OVERDUE_LABELS
+from ..models import Status
+
+register = template.Library()
+
+STATUS_TONES = {
+    Status.RECEIVED: "new",
+    Status.DISPATCHED: "new",
+    Status.RETURNED: "warn",
+    Status.ESCALATED: "warn",
+    Status.ACCEPTED: "work",
+    Status.IN_PROGRESS: "work",
+    Status.REOPENED: "warn",
+    Status.RESOLVED: "done",
+    Status.CLOSED: "closed",
+    Status.ANSWERED: "closed",
+    Status.MERGED: "closed",
+}
+
+
+@register.simple_tag
+def countdown(deadline, now=None, done=None):
+    """ "3 小时后到期" / "已超时 2 天" for a deadline; "按时"/"超时" once `done` is set."""
+    if deadline is None:
+        return ""
+    now = now or timezone.now()
+    stamp = timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+    if done is not None:
+        if done <= deadline:
+            return format_html('<span class="due due--met" title="{}">{}</span>', stamp, _("met"))
+        return format_html(
+            '<span class="due due--late" title="{}">{}</span>',
+            stamp,
+            _("late by %(t)s") % {"t": timesince(deadline, done, depth=1)},
+        )
+    if now > deadline:
+        return format_html(
+            '<span class="due due--over" title="{}">{}</span>',
+            stamp,
+            _("overdue by %(t)s") % {"t": timesince(deadline, now, depth=1)},
+        )
+    soon = (deadline - now).total_seconds() < 4 * 3600
+    return format_html(
+        '<span class="due{}" title="{}">{}</span>',
+        " due--soon" if soon else "",
+        stamp,
+        _("%(t)s left") % {"t": timeuntil(deadline, now, depth=1)},
+    )
+
+
+@register.simple_tag
+def status_badge(ticket_or_status, label=None):
+    status = getattr(ticket_or_status, "status", ticket_or_status)
+    if label is None:
+        label = Status(status).label if status in Status.values else status
+    return format_html(
+        '<span class="status status--{}" data-status="{}">{}</span>',
+        STATUS_TONES.get(status, "new"),
+        status,
+        label,
+    )
+
+
+@register.filter
+def status_label(value):
+    return Status(value).label if value in Status.values else value
+
+
+@register.filter
+def action_label(action):
+    return ACTION_LABELS.get(action, action)
+
+
+@register.filter
+def overdue_label(stage):
+    return OVERDUE_LABELS.get(stage, "")
+
+
+@register.filter
+def display_name(user):
+    if user is None:
+        return _("System")
+    return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def local_time(value):
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def percent(value):
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters changed (None drops one)."""
+    params = context["request"].GET.copy()
+    for name, value in changes.items():
+        if value in (None, ""):
+            params.pop(name, None)
+        else:
+            params[name] = value
+    if "page" not in changes:
+        params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

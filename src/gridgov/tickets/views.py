@@ -1,0 +1,993 @@
+"""The ticket workbench (工作台): HTML pages, Chinese by default, htmx for the small parts.
+
+Thin by design. Filing goes through `intake.create_ticket`, every state change
+through `lifecycle.perform`; which tickets a user sees comes from
+`filters.visible_tickets` (the queryset mirror of `rules.sees_ticket`), which
+actions they may take from `lifecycle.allowed_actions`, and a full view of the
+requester's name and phone from `personal_data.reveal` (logged). A ticket
+outside the user's scope is a 404.
+"""
+
+import datetime as dt
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, When
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gridgov.people import personal_data
+from gridgov.people.models import AccessLog, Department, Role
+from gridgov.people.scope import NOTHING, filter_by_scope, scope_for
+from gridgov.places import addresses
+from gridgov.places.models import Level, Place
+
+from . import intake, kpis, lifecycle, sla
+from .classify import suggest_category
+from .filters import category_subtree_ids, visible_tickets
+from .forms import (
+    ACTION_FORMS,
+    ACTION_LABELS,
+    CONTACT_METHODS,
+    DEADLINE_LABELS,
+    OVERDUE_LABELS,
+    RETURN_REASON_LABELS,
+    IntakeForm,
+    ReportForm,
+    TicketFilterForm,
+)
+from .models import (
+    OPEN_STATUSES,
+    Callback,
+    Channel,
+    Extension,
+    KnowledgeAnswer,
+    Satisfaction,
+    Status,
+    Summons,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+    Whistle,
+)
+from .rules import DISPATCH_ROLES, INTAKE_ROLES, OFFICE_ROLE, SUPERVISOR_ROLES, VIEW_ROLES
+
+S = Status
+QUEUE_PER_PAGE = 50
+LIST_PER_PAGE = 25
+# Statuses in which the owning unit has something to do.
+OWNER_STATUSES = (S.DISPATCHED, S.ESCALATED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+# Statuses in which the dispatch desk has something to do: route it, or call back.
+DESK_STATUSES = (S.RECEIVED, S.RETURNED, S.RESOLVED)
+HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+# Actions shown first and open, in this order; the rest are folded below.
+PRIMARY_ACTIONS = ("accept", "contact", "resolve", "callback", "dispatch", "designate", "answer")
+
+
+def _is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def _ticket_queryset():
+    return Ticket.objects.select_related(
+        "category",
+        "category__parent",
+        "place",
+        "grid",
+        "building",
+        "owner_place",
+        "owner_department",
+        "created_by",
+    )
+
+
+def _with_due(queryset):
+    """Annotate `due`: the deadline the ticket races now (a resolved one: when it was
+    resolved, since its callback is due next)."""
+    return queryset.annotate(
+        due=Case(
+            When(
+                status__in=(S.RECEIVED, S.RETURNED, S.DISPATCHED, S.ESCALATED), then=F("accept_by")
+            ),
+            When(status=S.RESOLVED, then=F("resolved_at")),
+            When(contacted_at__isnull=True, respond_by__isnull=False, then=F("respond_by")),
+            default=F("resolve_by"),
+        )
+    )
+
+
+def _next_due(ticket, stage):
+    """The deadline a row shows: the one missed, else the one the ticket races now."""
+    if stage is not None:
+        return getattr(ticket, f"{stage}_by")
+    if ticket.status in (S.RECEIVED, S.RETURNED, S.DISPATCHED, S.ESCALATED):
+        return ticket.accept_by
+    if ticket.contacted_at is None and ticket.respond_by:
+        return ticket.respond_by
+    return ticket.resolve_by
+
+
+def _mark(tickets, now):
+    """Attach `overdue` (which deadline is missed) and `next_due` to each ticket."""
+    for ticket in tickets:
+        ticket.overdue = sla.overdue_stage(ticket, now)
+        ticket.overdue_label = OVERDUE_LABELS.get(ticket.overdue, "")
+        ticket.next_due = _next_due(ticket, ticket.overdue)
+    return tickets
+
+
+# --- my queue ---------------------------------------------------------------------------
+
+
+def queue_q(user):
+    """Tickets the user must act on: owned by one of their units, waiting at a dispatch desk
+    they serve (to route or to call back), or with an extension request for them to decide."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Q(status__in=(*OWNER_STATUSES, *DESK_STATUSES))
+    query = NOTHING
+    # Owned by the user's unit (rules.is_owner_handler).
+    if scope.department_ids:
+        query |= Q(owner_department_id__in=sorted(scope.department_ids), status__in=OWNER_STATUSES)
+    for level, role in OFFICE_ROLE.items():
+        paths = scope.paths_by_role.get(role)
+        if paths:
+            query |= Q(
+                owner_department__isnull=True,
+                owner_place__level=level,
+                owner_place__path__in=sorted(paths),
+                status__in=OWNER_STATUSES,
+            )
+    # The dispatch desk (rules.is_dispatcher): route it, or call the requester back.
+    desk = Q()
+    for path in scope.paths(DISPATCH_ROLES):
+        desk |= Q(place__path__startswith=path) | Q(
+            place__isnull=True, owner_place__path__startswith=path
+        )
+    if desk:
+        query |= desk & Q(status__in=DESK_STATUSES)
+    # Extension requests for the unit above the owner (rules.is_above_owner).
+    above = Q()
+    for path in scope.paths(SUPERVISOR_ROLES):
+        above |= Q(owner_department__isnull=True, owner_place__path__startswith=path) & ~Q(
+            owner_place__path=path
+        )
+    for path in scope.paths({Role.STREET_STAFF, Role.DISTRICT_STAFF}):
+        above |= Q(owner_department__isnull=False, place__path__startswith=path)
+    if above:
+        pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
+        query |= above & Q(Exists(pending), status__in=OPEN_STATUSES)
+    return query
+
+
+QUEUE_TABS = (
+    ("accept", Q(status__in=(S.DISPATCHED, S.ESCALATED))),
+    ("dispatch", Q(status__in=(S.RECEIVED, S.RETURNED))),
+    ("handling", Q(status__in=HANDLING)),
+    ("callback", Q(status=S.RESOLVED)),
+    ("overdue", None),  # sla.overdue_q, at request time
+    ("all", Q()),
+)
+
+
+def _tab_labels():
+    return {
+        "accept": _("To accept"),
+        "dispatch": _("To dispatch"),
+        "handling": _("In hand"),
+        "callback": _("To call back"),
+        "overdue": _("Overdue"),
+        "all": _("All"),
+    }
+
+
+def _search(queryset, text):
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    return queryset.filter(
+        Q(code__iexact=text) | Q(title__icontains=text) | Q(description__icontains=text)
+    )
+
+
+@login_required
+@require_GET
+def queue(request):
+    now = timezone.now()
+    mine = Ticket.objects.filter(queue_q(request.user))
+    query = (request.GET.get("q") or "").strip()
+    mine = _search(mine, query)
+    tab_filters = {name: (q if q is not None else sla.overdue_q(now)) for name, q in QUEUE_TABS}
+    counts = mine.aggregate(**{name: Count("id", filter=q) for name, q in tab_filters.items()})
+    tab = request.GET.get("tab") or ("accept" if counts["accept"] else "all")
+    if tab not in tab_filters:
+        tab = "all"
+    rows = _with_due(_ticket_queryset().filter(pk__in=mine.filter(tab_filters[tab]).values("pk")))
+    rows = rows.annotate(
+        pending_extension=Exists(
+            Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
+        )
+    ).order_by(F("due").asc(nulls_last=True), "created_at", "id")
+    page = Paginator(rows, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    _mark(page.object_list, now)
+    labels = _tab_labels()
+    scope = scope_for(request.user)
+    tabs = [
+        {"name": name, "label": labels[name], "count": counts[name]}
+        for name, _q in QUEUE_TABS
+        if name != "dispatch" or counts[name] or scope.has_role(DISPATCH_ROLES)
+    ]
+    return render(
+        request,
+        "tickets/queue.html",
+        {
+            "page": page,
+            "tabs": tabs,
+            "tab": tab,
+            "query": query,
+            "now": now,
+            "section": "queue",
+        },
+    )
+
+
+# --- all tickets in my area -------------------------------------------------------------
+
+
+def _filter_places(user):
+    places = Place.objects.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
+    return filter_by_scope(places, user, place_field="", roles=VIEW_ROLES).order_by("path")[:300]
+
+
+@login_required
+@require_GET
+def ticket_list(request):
+    now = timezone.now()
+    places = list(_filter_places(request.user))
+    form = TicketFilterForm(request.GET or None, places=places)
+    tickets = visible_tickets(request.user, _ticket_queryset())
+    if form.is_valid():
+        d = form.cleaned_data
+        tickets = _search(tickets, d["q"])
+        if d["status"] == "open":
+            tickets = tickets.filter(status__in=OPEN_STATUSES)
+        elif d["status"] == "overdue":
+            tickets = tickets.filter(sla.overdue_q(now))
+        elif d["status"]:
+            tickets = tickets.filter(status=d["status"])
+        if d["category"]:
+            tickets = tickets.filter(category_id__in=category_subtree_ids(d["category"]))
+        if d["channel"]:
+            tickets = tickets.filter(channel=d["channel"])
+        if d["place"]:
+            path = Place.objects.filter(code=d["place"]).values_list("path", flat=True).first()
+            tickets = tickets.filter(place__path__startswith=path) if path else tickets.none()
+        tz = timezone.get_current_timezone()
+        if d["date_from"]:
+            since = dt.datetime.combine(d["date_from"], dt.time.min, tzinfo=tz)
+            tickets = tickets.filter(created_at__gte=since)
+        if d["date_to"]:
+            until = dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+            tickets = tickets.filter(created_at__lt=until)
+    page = Paginator(tickets.order_by("-created_at", "-id"), LIST_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    _mark(page.object_list, now)
+    return render(
+        request,
+        "tickets/list.html",
+        {"form": form, "page": page, "now": now, "section": "list"},
+    )
+
+
+# --- ticket detail ----------------------------------------------------------------------
+
+
+def _ticket_or_404(request, code):
+    ticket = visible_tickets(request.user, _ticket_queryset()).filter(code=code).first()
+    # Outside the user's scope the ticket does not exist for them.
+    if ticket is None or not request.user.has_perm("tickets.view_ticket", ticket):
+        raise Http404
+    return ticket
+
+
+def _deadlines(ticket, now):
+    stage = sla.overdue_stage(ticket, now)
+    rows = []
+    for key, value, done in (
+        ("accept", ticket.accept_by, ticket.accepted_at),
+        ("respond", ticket.respond_by, ticket.contacted_at),
+        ("resolve", ticket.resolve_by, ticket.resolved_at),
+    ):
+        rows.append(
+            {
+                "key": key,
+                "label": DEADLINE_LABELS[key],
+                "value": value,
+                "done": done,
+                "overdue": stage == key,
+            }
+        )
+    return rows
+
+
+def _department_names(events):
+    codes = set()
+    for event in events:
+        data = event.data or {}
+        codes.update(data.get("departments") or [])
+        if data.get("department"):
+            codes.add(data["department"])
+    if not codes:
+        return {}
+    return dict(Department.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def _describe(event, departments):
+    """Readable lines for an event's data (what the timeline shows under the action)."""
+    data = event.data or {}
+    lines = []
+    unit = data.get("unit")
+    action = event.action
+    if action == "create":
+        if data.get("route") == "dispatch_desk":
+            lines.append(_("No routing rule matched: waiting at the dispatch desk."))
+        how = data.get("location") or ""
+        if how == "address":
+            lines.append(_("Located by the address."))
+        elif how.startswith("point"):
+            lines.append(_("Located by the map position."))
+        elif how == "none":
+            lines.append(_("Location not found."))
+    elif action in ("dispatch", "designate") and unit:
+        text = _("To: %(unit)s") % {"unit": unit}
+        if data.get("auto"):
+            text += _(" (by the routing rules)")
+        lines.append(text)
+    elif action == "escalate":
+        lines.append(
+            _("From %(from)s to %(to)s") % {"from": data.get("from", ""), "to": unit or ""}
+        )
+        if data.get("by_sweep"):
+            lines.append(_("Escalated automatically: overdue past the grace period."))
+    elif action == "return":
+        code = data.get("reason_code")
+        if code in RETURN_REASON_LABELS:
+            lines.append(_("Reason: %(r)s") % {"r": RETURN_REASON_LABELS[code]})
+        if data.get("returned_by"):
+            lines.append(
+                _("Returned by %(unit)s (return no. %(n)s)")
+                % {"unit": data["returned_by"], "n": data.get("returns", "")}
+            )
+    elif action == "contact":
+        methods = dict(CONTACT_METHODS)
+        if data.get("method") in methods:
+            lines.append(_("How: %(m)s") % {"m": methods[data["method"]]})
+        if "on_time" in data:
+            lines.append(_("On time") if data["on_time"] else _("Later than the response deadline"))
+    elif action == "resolve":
+        if "on_time" in data:
+            lines.append(
+                _("Resolved on time") if data["on_time"] else _("Resolved after the deadline")
+            )
+    elif action == "extend" and data.get("until"):
+        lines.append(_("Asked for a new deadline: %(d)s") % {"d": _fmt_iso(data["until"])})
+    elif action == "approve-extension":
+        if data.get("approved"):
+            lines.append(_("Approved: new deadline %(d)s") % {"d": _fmt_iso(data.get("until"))})
+        else:
+            lines.append(_("Rejected"))
+    elif action == "supervise" and data.get("stage") in OVERDUE_LABELS:
+        lines.append(OVERDUE_LABELS[data["stage"]])
+    elif action == "whistle":
+        names = [departments.get(c, c) for c in data.get("departments") or []]
+        lines.append(_("Summoned: %(d)s") % {"d": "、".join(names)})
+        if data.get("report_by"):
+            lines.append(_("Report by %(d)s") % {"d": _fmt_iso(data["report_by"])})
+    elif action == "whistle-report":
+        name = departments.get(data.get("department"), data.get("department", ""))
+        late = _("late") if data.get("late") else _("on time")
+        lines.append(_("%(d)s reported (%(late)s)") % {"d": name, "late": late})
+    elif action == "whistle-rate":
+        name = departments.get(data.get("department"), data.get("department", ""))
+        rating = data.get("rating")
+        label = Summons.Rating(rating).label if rating in Summons.Rating.values else rating
+        lines.append(_("%(d)s rated: %(r)s") % {"d": name, "r": label})
+    elif action == "callback":
+        lines.append(_("Resolved: yes") if data.get("resolved") else _("Resolved: no"))
+        satisfaction = data.get("satisfaction")
+        if satisfaction in Satisfaction.values:
+            lines.append(_("Satisfaction: %(s)s") % {"s": Satisfaction(satisfaction).label})
+    elif action == "merge" and data.get("into_code"):
+        lines.append(_("Merged into %(code)s") % {"code": data["into_code"]})
+    elif action == "answer" and data.get("knowledge_answer"):
+        lines.append(_("Answered from the knowledge base."))
+    return lines
+
+
+def _fmt_iso(value):
+    from django.utils.dateparse import parse_datetime
+
+    parsed = parse_datetime(value or "") if isinstance(value, str) else value
+    if parsed is None:
+        return value or ""
+    return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
+
+
+def _timeline(ticket):
+    events = list(
+        TicketEvent.objects.filter(ticket=ticket)
+        .select_related("actor", "owner_place", "owner_department")
+        .prefetch_related("photos")
+        .order_by("at", "id")
+    )
+    departments = _department_names(events)
+    for event in events:
+        event.label = ACTION_LABELS.get(event.action, event.action)
+        event.lines = _describe(event, departments)
+        event.changed = event.from_status != event.to_status
+    return events
+
+
+def _action_forms(request, ticket, bound=None):
+    """One form per action the user may take now; `bound` replaces the one that failed."""
+    allowed = lifecycle.allowed_actions(ticket, request.user)
+    ordered = [a for a in PRIMARY_ACTIONS if a in allowed] + [
+        a for a in allowed if a not in PRIMARY_ACTIONS
+    ]
+    forms = []
+    for action in ordered:
+        if bound is not None and bound.action == action:
+            forms.append(bound)
+        else:
+            forms.append(ACTION_FORMS[action](ticket=ticket, user=request.user))
+    if bound is not None and bound.action not in allowed:
+        forms.insert(0, bound)  # keep the refusal visible although the action is gone
+    return forms
+
+
+def _detail_context(request, ticket, bound=None, revealed=None, done=None):
+    now = timezone.now()
+    place_chain = []
+    if ticket.place is not None:
+        place_chain = [*ticket.place.ancestors(), ticket.place]
+    whistles = list(
+        Whistle.objects.filter(ticket=ticket)
+        .select_related("street", "blown_by")
+        .prefetch_related(
+            Prefetch(
+                "summonses",
+                queryset=Summons.objects.select_related("department").order_by("department__code"),
+            )
+        )
+        .order_by("blown_at")
+    )
+    for whistle in whistles:
+        for summons in whistle.summonses.all():
+            summons.late = (summons.reported_at or now) > summons.report_by
+    photos = list(TicketPhoto.objects.filter(ticket=ticket).order_by("uploaded_at", "id"))
+    forms = _action_forms(request, ticket, bound)
+    return {
+        "ticket": ticket,
+        "now": now,
+        "overdue": sla.overdue_stage(ticket, now),
+        "overdue_label": OVERDUE_LABELS.get(sla.overdue_stage(ticket, now), ""),
+        "deadlines": _deadlines(ticket, now),
+        "place_chain": place_chain,
+        "events": _timeline(ticket),
+        "intake_photos": [p for p in photos if p.event_id is None],
+        "callbacks": list(
+            Callback.objects.filter(ticket=ticket).select_related("by").order_by("at")
+        ),
+        "extensions": list(
+            Extension.objects.filter(ticket=ticket)
+            .select_related("requested_by", "decided_by")
+            .order_by("requested_at")
+        ),
+        "whistles": whistles,
+        "primary_forms": [f for f in forms if f.action in PRIMARY_ACTIONS],
+        "other_forms": [f for f in forms if f.action not in PRIMARY_ACTIONS],
+        "open_action": bound.action if bound is not None else None,
+        "can_reveal": request.user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket),
+        "revealed": revealed,
+        "done": done,
+        "duplicates": list(ticket.duplicates.only("code", "title")),
+        "section": "detail",
+        # The language switch returns to the page, not to the action's POST-only URL.
+        "lang_next": reverse("tickets:detail", args=[ticket.code]),
+    }
+
+
+@login_required
+@require_GET
+def ticket_detail(request, code):
+    ticket = _ticket_or_404(request, code)
+    return render(request, "tickets/detail.html", _detail_context(request, ticket))
+
+
+def _refusal_message(exc, action, ticket):
+    """A lifecycle refusal in the user's words (the action named by its label)."""
+    label = ACTION_LABELS.get(action, action)
+    if isinstance(exc, lifecycle.NotAllowed):
+        return _("You may not “%(action)s” this ticket, or it is outside your area.") % {
+            "action": label
+        }
+    if isinstance(exc, lifecycle.InvalidTransition):
+        sources = lifecycle.TRANSITIONS[action][0]
+        current = Ticket.objects.filter(pk=ticket.pk).values_list("status", flat=True).first()
+        if current not in sources:
+            return _(
+                "“%(action)s” is not possible while the ticket is %(status)s. "
+                "Someone may have handled it meanwhile: reload the page."
+            ) % {"action": label, "status": S(current).label if current else ""}
+    return exc.message
+
+
+@login_required
+@require_POST
+def ticket_action(request, code, action):
+    ticket = _ticket_or_404(request, code)
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST, request.FILES, ticket=ticket, user=request.user)
+    status = 200
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                event = lifecycle.perform(
+                    ticket,
+                    action,
+                    request.user,
+                    expected_version=form.cleaned_data.get("version"),
+                    **form.params(),
+                )
+                form.after(event)
+        except lifecycle.LifecycleError as exc:
+            form.refusal = _refusal_message(exc, action, ticket)
+            status = exc.status_code
+        else:
+            done = _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
+            if not _is_htmx(request):
+                messages.success(request, done)
+                return redirect("tickets:detail", code=ticket.code)
+            ticket = _ticket_or_404(request, code)
+            context = _detail_context(request, ticket, done=done)
+            return render(request, "tickets/_ticket.html", context)
+    else:
+        status = 400
+    ticket = _ticket_or_404(request, code)
+    form.ticket = ticket
+    context = _detail_context(request, ticket, bound=form)
+    if _is_htmx(request):
+        # htmx swaps only 2xx answers; the refusal is in the re-rendered form.
+        return render(request, "tickets/_ticket.html", context)
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reveal_requester(request, code):
+    ticket = _ticket_or_404(request, code)
+    try:
+        revealed = personal_data.reveal(
+            request.user,
+            ticket,
+            None,
+            AccessLog.Channel.WEB,
+            request,
+            purpose=request.POST.get("purpose", "") or _("handling the ticket"),
+        )
+    except personal_data.PersonalDataDenied:
+        raise PermissionDenied(_("You may not see this requester's contact details.")) from None
+    context = {"ticket": ticket, "revealed": revealed, "can_reveal": True}
+    if _is_htmx(request):
+        response = render(request, "tickets/_requester.html", context)
+    else:
+        response = render(
+            request, "tickets/detail.html", _detail_context(request, ticket, revealed=revealed)
+        )
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_GET
+def ticket_photo(request, code, pk):
+    ticket = _ticket_or_404(request, code)
+    photo = TicketPhoto.objects.filter(ticket=ticket, pk=pk).first()
+    if photo is None or not photo.image:
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle)
+    patch_cache_control(response, private=True, max_age=3600)
+    return response
+
+
+# --- intake -----------------------------------------------------------------------------
+
+
+def _require_intake_role(user):
+    if not scope_for(user).has_role(INTAKE_ROLES):
+        raise PermissionDenied(_("Only intake staff may file demands here."))
+
+
+def _after_filing(request, ticket, created):
+    if created:
+        messages.success(request, _("Ticket %(code)s filed.") % {"code": ticket.code})
+    else:
+        messages.info(
+            request, _("This form was already sent: ticket %(code)s.") % {"code": ticket.code}
+        )
+    if request.user.has_perm("tickets.view_ticket", ticket):
+        return redirect("tickets:detail", code=ticket.code)
+    return redirect("tickets:queue")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_ticket(request, channel):
+    _require_intake_role(request.user)
+    titles = {
+        Channel.HOTLINE: _("New ticket: 12345 hotline"),
+        Channel.WINDOW: _("New ticket: walk-in window"),
+    }
+    status = 200
+    if request.method == "POST":
+        form = IntakeForm(request.POST, request.FILES, channel=channel)
+        if form.is_valid():
+            try:
+                result = intake.create_ticket(
+                    form.intake_data(),
+                    actor=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    photos=form.cleaned_data["photos"],
+                )
+            except intake.IntakeError as exc:
+                form.add_intake_errors(exc.errors)
+                status = 400
+            else:
+                return _after_filing(request, result.ticket, result.created)
+        else:
+            status = 400
+    else:
+        form = IntakeForm(channel=channel)
+    return render(
+        request,
+        "tickets/intake.html",
+        {"form": form, "channel": channel, "title": titles[channel], "section": f"new-{channel}"},
+        status=status,
+    )
+
+
+def _knowledge_matches(text, limit=5):
+    """Standard answers whose question, keywords or answer share words with `text`.
+
+    Chinese is written without spaces, so the text is compared by two-character
+    pieces: an answer scores for each keyword the text contains, and for each
+    piece of the text found in its question (and, less, in its answer).
+    """
+    text = (text or "").strip()
+    if len(text) < 2:
+        return []
+    words = {w for w in text.split() if len(w) >= 2}
+    compact = "".join(text.split())
+    pieces = {compact[i : i + 2] for i in range(len(compact) - 1)}
+    scored = []
+    for answer in KnowledgeAnswer.objects.filter(active=True).select_related("category"):
+        keywords = [k for k in answer.keywords or [] if isinstance(k, str) and len(k) >= 2]
+        score = 4 * sum(1 for k in keywords if k in compact)
+        score += 4 * sum(1 for w in words if w in answer.question)
+        score += sum(1 for p in pieces if p in answer.question)
+        score += 0.25 * sum(1 for p in pieces if p in answer.answer)
+        if score >= 2:
+            scored.append((score, answer.used_count, answer))
+    scored.sort(key=lambda row: (-row[0], -row[1], row[2].pk))
+    return [answer for _score, _used, answer in scored[:limit]]
+
+
+@login_required
+@require_GET
+def intake_suggest(request):
+    """htmx: category suggestions and standard answers for what the operator is typing."""
+    text = " ".join(
+        part for part in (request.GET.get("title", ""), request.GET.get("description", "")) if part
+    )
+    suggestions = suggest_category(text) if text.strip() else []
+    # A parent beside its own child says nothing more: keep the most specific.
+    parents = {category.parent_id for category, _score in suggestions}
+    suggestions = [(c, score) for c, score in suggestions if c.pk not in parents]
+    # The 随手拍 page asks for categories only, and shows nothing until there is one.
+    compact = request.GET.get("answers", "1") != "1"
+    answers = [] if compact else _knowledge_matches(text)
+    return render(
+        request,
+        "tickets/_suggest.html",
+        {"suggestions": suggestions, "answers": answers, "text": text.strip(), "compact": compact},
+    )
+
+
+@login_required
+@require_GET
+def address_check(request):
+    """htmx: what the typed address resolves to (building → grid → community → street)."""
+    text = (request.GET.get("address") or "").strip()
+    building, candidates = None, []
+    chain = []
+    if text:
+        result = addresses.resolve_address(text)
+        building = result.building
+        if building is not None:
+            chain = [p for p in building.ancestors() if p.level != Level.DISTRICT] + [building]
+        else:
+            candidates = [place for place, _score in result.candidates[:5]]
+    return render(
+        request,
+        "tickets/_address.html",
+        {"text": text, "building": building, "chain": chain, "candidates": candidates},
+    )
+
+
+# --- 随手拍 --------------------------------------------------------------------------------
+
+
+def _may_patrol(user):
+    return scope_for(user).has_role({Role.GRID_WORKER, Role.MICRO_GRID_WORKER})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request):
+    may_patrol = _may_patrol(request.user)
+    status = 200
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, may_patrol=may_patrol)
+        if form.is_valid():
+            person = getattr(request.user, "person", None)
+            try:
+                result = intake.create_ticket(
+                    form.intake_data(person=person),
+                    actor=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    photos=form.cleaned_data["photos"],
+                )
+            except intake.IntakeError as exc:
+                form.add_intake_errors(exc.errors)
+                status = 400
+            else:
+                ticket = result.ticket
+                return render(
+                    request,
+                    "tickets/report_done.html",
+                    {
+                        "ticket": ticket,
+                        "may_view": request.user.has_perm("tickets.view_ticket", ticket),
+                        "section": "report",
+                    },
+                )
+        else:
+            status = 400
+    else:
+        form = ReportForm(may_patrol=may_patrol)
+    return render(
+        request, "tickets/report.html", {"form": form, "section": "report"}, status=status
+    )
+
+
+# --- map of open tickets by grid ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def ticket_map(request):
+    return render(request, "tickets/map.html", {"section": "map"})
+
+
+@login_required
+@require_GET
+def map_data(request):
+    """GeoJSON of the grids in the user's scope with open and overdue ticket counts."""
+    now = timezone.now()
+    open_tickets = visible_tickets(request.user).filter(status__in=OPEN_STATUSES)
+    per_grid = {
+        row["grid_id"]: row
+        for row in open_tickets.values("grid_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=sla.overdue_q(now)))
+        .order_by()
+    }
+    unplaced = per_grid.pop(None, {"open": 0, "overdue": 0})
+    grids = filter_by_scope(
+        Place.objects.filter(level=Level.GRID), request.user, place_field="", roles=VIEW_ROLES
+    )
+    grids = Place.objects.filter(Q(pk__in=grids.values("pk")) | Q(pk__in=list(per_grid)))
+    parents = dict(Place.objects.filter(pk__in=grids.values("parent_id")).values_list("pk", "name"))
+    features = []
+    for grid in grids.order_by("path"):
+        counts = per_grid.get(grid.pk, {})
+        features.append(
+            {
+                "type": "Feature",
+                "id": grid.code,
+                "geometry": grid.boundary,
+                "properties": {
+                    "code": grid.code,
+                    "name": grid.name,
+                    "community": parents.get(grid.parent_id, ""),
+                    "open": counts.get("open", 0),
+                    "overdue": counts.get("overdue", 0),
+                    "lat": grid.lat,
+                    "lng": grid.lng,
+                },
+            }
+        )
+    response = JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "unplaced": {"open": unplaced["open"], "overdue": unplaced["overdue"]},
+        }
+    )
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+@login_required
+@require_GET
+def map_grid(request, code):
+    """htmx: the open tickets of one grid (those the user may see), nearest deadline first."""
+    grid = Place.objects.filter(code=code, level=Level.GRID).first()
+    if grid is None:
+        raise Http404
+    now = timezone.now()
+    tickets = _with_due(
+        visible_tickets(request.user, _ticket_queryset()).filter(
+            grid=grid, status__in=OPEN_STATUSES
+        )
+    ).order_by(F("due").asc(nulls_last=True), "id")
+    tickets = _mark(list(tickets[:100]), now)
+    counts = Counter("overdue" if t.overdue else "open" for t in tickets)
+    return render(
+        request,
+        "tickets/_grid_tickets.html",
+        {"grid": grid, "tickets": tickets, "now": now, "counts": counts},
+    )
+
+
+# --- KPI ranking ----------------------------------------------------------------------------
+
+KPI_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID, kpis.DEPARTMENT)
+PARENT_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+
+
+def _kpi_level_labels():
+    return {
+        Level.STREET: _("Streets"),
+        Level.COMMUNITY: _("Communities"),
+        Level.GRID: _("Grids"),
+        kpis.DEPARTMENT: _("Departments"),
+    }
+
+
+def _kpi_parents(user):
+    """Areas whose units the user may compare: the places of their roles and the areas
+    above them (a grid worker sees their grid among the community's grids)."""
+    scope = scope_for(user)
+    places = Place.objects.filter(level__in=PARENT_LEVELS)
+    if scope.everything:
+        return list(places.order_by("path")[:200])
+    paths = scope.paths(VIEW_ROLES | {Role.DEPARTMENT_HANDLER})
+    query = Q()
+    for path in paths:
+        query |= Q(path__startswith=path)
+        codes = path.strip("/").split("/")
+        query |= Q(code__in=codes)
+    departments = Department.objects.filter(pk__in=sorted(scope.department_ids))
+    for department in departments.select_related("place"):
+        query |= Q(pk=department.place_id)
+    if not query:
+        return []
+    return list(places.filter(query).order_by("path")[:200])
+
+
+def _period(request):
+    """The chosen period: this month (default), last month, this quarter, this year, or custom."""
+    today = timezone.localdate()
+    choice = request.GET.get("period") or "month"
+    start = end = None
+    if choice == "custom":
+        from django.utils.dateparse import parse_date
+
+        try:
+            start = parse_date(request.GET.get("start") or "")
+            end = parse_date(request.GET.get("end") or "")
+        except ValueError:
+            start = end = None
+        if start is None or end is None or start > end:
+            choice = "month"
+    if choice == "last_month":
+        end = today.replace(day=1) - dt.timedelta(days=1)
+        start = end.replace(day=1)
+    elif choice == "quarter":
+        start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+        end = today
+    elif choice == "year":
+        start = today.replace(month=1, day=1)
+        end = today
+    elif choice == "month":
+        start = today.replace(day=1)
+        end = today
+    return choice, start, end
+
+
+@login_required
+@require_GET
+def kpi_ranking(request):
+    if not request.user.has_perm("tickets.view_kpis"):
+        raise PermissionDenied(_("Your roles do not include the KPI ranking."))
+    parents = _kpi_parents(request.user)
+    parent = next((p for p in parents if p.code == request.GET.get("parent")), None)
+    if parent is None and parents:
+        # Default: the user's own area, else the nearest area above it (a grid's community).
+        scope_paths = scope_for(request.user).paths(VIEW_ROLES)
+        own = [p for p in parents if p.path in scope_paths]
+        parent = own[0] if own else max(parents, key=lambda p: len(p.path))
+    level_labels = _kpi_level_labels()
+    levels = []
+    if parent is not None:
+        below = {
+            Level.DISTRICT: (Level.STREET, Level.COMMUNITY, Level.GRID),
+            Level.STREET: (Level.COMMUNITY, Level.GRID),
+            Level.COMMUNITY: (Level.GRID,),
+        }[parent.level]
+        levels = [(lvl, level_labels[lvl]) for lvl in (*below, kpis.DEPARTMENT)]
+    level = request.GET.get("level")
+    if level not in dict(levels):
+        level = levels[0][0] if levels else None
+    choice, start, end = _period(request)
+    rows = []
+    if parent is not None and level is not None:
+        rows = kpis.ranking(level, parent, start, end)
+    mine = set(scope_for(request.user).paths(VIEW_ROLES))
+    mine_departments = scope_for(request.user).department_ids
+    for row in rows:
+        unit = row.unit
+        row.is_mine = (unit.kind == kpis.DEPARTMENT and unit.id in mine_departments) or any(
+            path.rstrip("/").endswith("/" + unit.code) for path in mine
+        )
+    periods = [
+        ("month", _("This month")),
+        ("last_month", _("Last month")),
+        ("quarter", _("This quarter")),
+        ("year", _("This year")),
+        ("custom", _("Custom")),
+    ]
+    return render(
+        request,
+        "tickets/kpis.html",
+        {
+            "parents": parents,
+            "parent": parent,
+            "levels": levels,
+            "level": level,
+            "level_label": level_labels.get(level, ""),
+            "periods": periods,
+            "period": choice,
+            "start": start,
+            "end": end,
+            "rows": rows,
+            "weights": kpis.weights(),
+            "section": "kpis",
+        },
+    )

@@ -1,0 +1,202 @@
+"""The ticket workbench in a real browser: a hotline call filed through the form, handled
+by the grid worker through the buttons, called back by the operator; a 随手拍 from a phone
+with its position; the map of open tickets by grid."""
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from gridgov.people.models import AccessLog, Role, RoleAssignment
+from gridgov.tickets.categories import load_taxonomy
+from gridgov.tickets.models import Callback, Status, Ticket
+from tests.conftest import _password_hash
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def hotline(live_city):
+    # The flush between transactional tests drops the taxonomy the migration loaded.
+    load_taxonomy()
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create(
+        username="hotline", password=_password_hash(), first_name="12345坐席小王"
+    )
+    RoleAssignment.objects.create(user=user, role=Role.HOTLINE_OPERATOR, place=live_city.district)
+    return user
+
+
+def switch_user(page, login, username):
+    page.context.clear_cookies()
+    login(page, username)
+
+
+def submit_action(page, action):
+    """Press the action's button; htmx swaps the ticket in place."""
+    page.locator(f"#action-{action} button[type=submit]").click()
+
+
+def test_hotline_call_handled_and_called_back(page, login, live_city, hotline, artifacts):
+    # 1. The 12345 operator files the call through the hotline form.
+    login(page, "hotline")
+    page.click("nav.site-nav >> text=受理")
+    page.wait_for_url("**/tickets/new/hotline/")
+    expect(page.locator("h1")).to_have_text("12345热线受理")
+    page.fill("#id_title", "楼道堆满杂物")
+    page.fill("#id_description", "幸福里1栋楼道里堆满了纸箱和杂物，挡住了通道，希望尽快清理。")
+    chip = page.locator("[data-pick-category]", has_text="楼道堆物")
+    expect(chip).to_be_visible()
+    chip.click()
+    code = chip.get_attribute("data-pick-category")
+    expect(page.locator("#id_category")).to_have_value(code)
+    page.select_option("#id_nature", "complaint")
+    page.fill("#id_address", "幸福路1号")
+    expect(page.locator(".address-ok")).to_contain_text("幸福里1栋")
+    expect(page.locator(".address-ok")).to_contain_text("幸福一网格")
+    page.fill("#id_requester_name", "张三丰")
+    page.fill("#id_requester_phone", "13812341234")
+    page.screenshot(path=artifacts / "tickets-intake-zh.png", full_page=True)
+    page.click("#submit-intake")
+    page.wait_for_url(re.compile(r".*/tickets/GD\d{8}-\d{6}/$"))
+    ticket = Ticket.objects.get()
+    assert ticket.channel == "hotline" and ticket.owner_place == live_city.g1
+    expect(page.locator(".ticket-code")).to_have_text(ticket.code)
+    expect(page.locator(".messages")).to_contain_text(f"工单 {ticket.code} 已受理")
+    expect(page.locator("#ticket")).to_have_attribute("data-status", "dispatched")
+    # The operator may not accept; nothing to do but supervise, merge, whistle.
+    expect(page.locator("#action-accept")).to_have_count(0)
+    page.screenshot(path=artifacts / "tickets-filed-zh.png", full_page=True)
+
+    # 2. The grid worker sees it in the queue, accepts, contacts and resolves.
+    switch_user(page, login, "gridworker")
+    page.click("nav.site-nav >> text=工单")
+    page.wait_for_url("**/tickets/")
+    row = page.locator(f"tr[data-code='{ticket.code}']")
+    expect(row).to_be_visible()
+    expect(row).to_contain_text("张*")
+    expect(row).to_contain_text("138****1234")
+    expect(page.locator("[data-tab=accept] .wb-tab__count")).to_have_text("1")
+    page.screenshot(path=artifacts / "tickets-queue-zh.png", full_page=True)
+    row.locator("a", has_text=ticket.code).click()
+    page.wait_for_url(f"**/tickets/{ticket.code}/")
+    expect(page.locator("#requester [data-field=requester_phone]")).to_have_text("138****1234")
+    submit_action(page, "accept")
+    expect(page.locator("#ticket")).to_have_attribute("data-status", "accepted")
+    expect(page.locator(".wb-done")).to_have_text("已完成：签收。")
+    # Calling the requester needs the number: the full view is logged.
+    page.click("#requester button[name=reveal]")
+    expect(page.locator("#requester [data-field=requester_phone]")).to_have_text("13812341234")
+    assert AccessLog.objects.filter(user=live_city.grid_worker).count() == 1
+    page.select_option("#id_contact-method", "phone")
+    page.fill("#id_contact-note", "已电话联系张先生，约定今天下午清理")
+    submit_action(page, "contact")
+    expect(page.locator("#ticket")).to_have_attribute("data-status", "in_progress")
+    # A resolve without a reply is refused, in Chinese, and nothing changes.
+    submit_action(page, "resolve")
+    expect(page.locator("#action-resolve .action-refusal")).to_contain_text("办结须填写")
+    expect(page.locator("#ticket")).to_have_attribute("data-status", "in_progress")
+    page.fill("#id_resolve-reply", "已联系物业清理楼道杂物，通道已恢复畅通。")
+    submit_action(page, "resolve")
+    expect(page.locator("#ticket")).to_have_attribute("data-status", "resolved")
+    expect(page.locator(".ticket-reply")).to_contain_text("通道已恢复畅通")
+    page.screenshot(path=artifacts / "tickets-resolved-zh.png", full_page=True)
+
+    # 3. The operator calls back: resolved and satisfied closes the ticket.
+    switch_user(page, login, "hotline")
+    page.goto(page.base_url + "/tickets/?tab=callback")
+    page.click(f"tr[data-code='{ticket.code}'] a >> nth=0")
+    page.wait_for_url(f"**/tickets/{ticket.code}/")
+    page.check("#action-callback input[name='callback-resolved'][value=yes]")
+    page.check("#action-callback input[name='callback-satisfaction'][value=satisfied]")
+    page.fill("#id_callback-note", "诉求人表示满意")
+    submit_action(page, "callback")
+    expect(page.locator("#ticket")).to_have_attribute("data-status", "closed")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert Callback.objects.get(ticket=ticket).satisfaction == "satisfied"
+
+    # The timeline lists every event with its actor.
+    items = page.locator("#timeline .timeline__item")
+    expect(items).to_have_count(6)
+    actions = items.evaluate_all("els => els.map(e => e.dataset.action)")
+    assert actions == ["create", "dispatch", "accept", "contact", "resolve", "callback"]
+    timeline = page.inner_text("#timeline")
+    for text in ("受理登记", "派单", "签收", "联系诉求人", "办结", "回访", "满意"):
+        assert text in timeline, text
+    assert timeline.count("网格员小刘") == 3
+    assert timeline.count("12345坐席小王") == 2
+    assert "系统" in timeline
+    expect(page.locator("#action-callback")).to_have_count(0)
+    page.screenshot(path=artifacts / "tickets-closed-zh.png", full_page=True)
+
+
+def png_bytes():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (180, 120, 60)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_photo_report_from_a_phone_and_the_map(chromium, live_server, live_city, artifacts):
+    load_taxonomy()
+    building = live_city.b1
+    context = chromium.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": building.lat, "longitude": building.lng},
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    base = live_server.url
+    page.goto(base + "/login/")
+    page.fill("input[name=username]", "gridworker")
+    page.fill("input[name=password]", live_city.password)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(base + "/")
+
+    page.goto(base + "/tickets/report/")
+    expect(page.locator("h1")).to_have_text("随手拍")
+    # Nothing wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_input_files(
+        "#id_photos", files=[{"name": "hazard.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
+    expect(page.locator("#photo-preview img")).to_have_count(1)
+    page.fill("#id_description", "楼道里电动车充电，电线裸露")
+    expect(page.locator("[data-pick-category]").first).to_be_visible()
+    page.locator("[data-pick-category]").first.click()
+    page.click("#locate")
+    expect(page.locator("#locate-status")).to_contain_text("已获取位置")
+    page.check("#id_patrol")
+    page.screenshot(path=artifacts / "tickets-report-phone-zh.png", full_page=True)
+    page.click("#submit-report")
+    expect(page.locator("#new-code")).to_be_visible()
+    ticket = Ticket.objects.get()
+    assert page.inner_text("#new-code") == ticket.code
+    assert ticket.channel == "patrol" and ticket.grid == live_city.g1
+    assert ticket.photos.count() == 1
+    page.screenshot(path=artifacts / "tickets-report-done-zh.png", full_page=True)
+
+    # The map of open tickets by grid, on a desktop.
+    page.set_viewport_size({"width": 1366, "height": 860})
+    page.goto(base + "/tickets/map/")
+    expect(page.locator("#ticket-map")).to_have_attribute("data-state", "ready")
+    assert page.locator("#ticket-map").get_attribute("data-grids") == "1"
+    expect(page.locator(".grid-count span")).to_have_text("1")
+    assert page.locator(".leaflet-tile").count() == 0
+    page.locator("#ticket-map .leaflet-overlay-pane svg path").first.click(force=True)
+    expect(page.locator(f"#grid-tickets [data-code='{ticket.code}']")).to_be_visible()
+    page.screenshot(path=artifacts / "tickets-map-zh.png", full_page=True)
+    assert not errors, errors
+    context.close()

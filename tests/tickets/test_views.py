@@ -1,0 +1,652 @@
+"""The ticket workbench pages (Django test client): queue, detail and actions, intake,
+随手拍, map data and KPI ranking, in Chinese by default."""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from gridgov.people.models import AccessLog
+from gridgov.tickets import intake, lifecycle
+from gridgov.tickets.models import (
+    Callback,
+    Category,
+    Channel,
+    KnowledgeAnswer,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+)
+
+from .factories import make_ticket, make_world, ticket_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+def html_of(response):
+    return response.content.decode()
+
+
+def row_codes(html):
+    """Ticket codes in the order of the rows of a ticket table."""
+    return re.findall(r'<tr class="wb-row[^"]*" data-code="([^"]+)"', html)
+
+
+def png_upload(name="photo.png", color=(200, 30, 30)):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), color).save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def act(client, ticket, action, **fields):
+    """POST one action form the way the page sends it (fields prefixed by the action)."""
+    ticket.refresh_from_db()
+    data = {f"{action}-version": ticket.version}
+    data.update({f"{action}-{name}": value for name, value in fields.items()})
+    url = reverse("tickets:act", args=[ticket.code, action])
+    return client.post(url, data, HTTP_HX_REQUEST="true")
+
+
+def desk_ticket(world):
+    """A ticket no rule covers and nothing locates: it waits at the dispatch desk."""
+    return intake.create_ticket(
+        ticket_data(
+            title="咨询一件事情",
+            description="想了解一下情况",
+            address="",
+            nature="suggest",
+            category=None,
+        ),
+        actor=world.hotline,
+    ).ticket
+
+
+# --- queue ------------------------------------------------------------------------------------
+
+
+def test_queue_shows_the_grid_workers_tickets_nearest_deadline_first(client, world):
+    general = make_ticket(world, title="楼道堆物")
+    urgent = make_ticket(world, title="消防通道被堵", category=world.fire_lane.code)
+    other_grid = make_ticket(world, address="幸福里小区3栋", title="别的网格")
+    assert urgent.accept_by < general.accept_by
+    html = html_of(client_for(client, world.gridworker_a).get(reverse("tickets:queue")))
+    assert "我的待办" in html and "待签收" in html
+    assert row_codes(html) == [urgent.code, general.code]
+    assert other_grid.code not in html
+    # Requester masked in the list.
+    assert "张*" in html and "138****1234" in html
+    assert "13812341234" not in html
+
+
+def test_queue_of_other_roles(client, world):
+    mine = make_ticket(world)
+    desk = desk_ticket(world)
+    assert desk.status == Status.RECEIVED
+    # The hotline operator (a dispatcher) sees the desk ticket, not the dispatched one.
+    html = html_of(client_for(client, world.hotline).get(reverse("tickets:queue") + "?tab=all"))
+    assert desk.code in html and mine.code not in html
+    assert 'data-tab="dispatch"' in html
+    # The other grid's worker has nothing.
+    client.logout()
+    html = html_of(client_for(client, world.gridworker_b).get(reverse("tickets:queue")))
+    assert row_codes(html) == []
+    # After the grid worker resolves it, the operator has it to call back.
+    for action, params in (("accept", {}), ("resolve", {"reply": "已清理"})):
+        lifecycle.perform(mine, action, world.gridworker_a, **params)
+    client.logout()
+    html = html_of(
+        client_for(client, world.hotline).get(reverse("tickets:queue") + "?tab=callback")
+    )
+    assert row_codes(html) == [mine.code]
+
+
+def test_pending_extension_is_in_the_queue_of_the_unit_above(client, world):
+    ticket = make_ticket(world)
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    until = ticket.resolve_by + dt.timedelta(days=3)
+    lifecycle.perform(ticket, "extend", world.gridworker_a, until=until, reason="需要协调物业")
+    html = html_of(client_for(client, world.community_staff).get(reverse("tickets:queue")))
+    assert ticket.code in html
+    assert "延期待审批" in html
+    detail = html_of(client.get(reverse("tickets:detail", args=[ticket.code])))
+    assert 'id="action-approve-extension"' in detail
+
+
+def test_overdue_tickets_are_highlighted_with_the_missed_deadline(client, world):
+    late = intake.create_ticket(
+        {**ticket_data(), "category": world.corridor.code},
+        actor=world.hotline,
+        now=timezone.now() - dt.timedelta(days=10),
+    ).ticket
+    fresh = make_ticket(world)
+    html = html_of(client_for(client, world.gridworker_a).get(reverse("tickets:queue")))
+    assert f'<tr class="wb-row is-overdue" data-code="{late.code}">' in html
+    assert f'<tr class="wb-row" data-code="{fresh.code}">' in html
+    assert "签收超时" in html
+    # The overdue tab holds only the late one; the detail page says which deadline.
+    html = html_of(client.get(reverse("tickets:queue") + "?tab=overdue"))
+    assert row_codes(html) == [late.code]
+    detail = html_of(client.get(reverse("tickets:detail", args=[late.code])))
+    assert 'class="deadline is-overdue" data-deadline="accept"' in detail
+    assert "签收超时" in detail
+
+
+def test_queue_search(client, world):
+    a = make_ticket(world, title="楼道堆满纸箱")
+    b = make_ticket(world, title="电动车乱停")
+    html = html_of(
+        client_for(client, world.gridworker_a).get(reverse("tickets:queue") + "?q=电动车")
+    )
+    assert row_codes(html) == [b.code]
+    html = html_of(client.get(reverse("tickets:queue") + f"?q={a.code}"))
+    assert row_codes(html) == [a.code]
+
+
+def test_area_list_filters_and_scope(client, world):
+    a = make_ticket(world, title="楼道堆物甲")
+    b = make_ticket(world, address="幸福里小区3栋", title="楼道堆物乙", channel="window")
+    url = reverse("tickets:list")
+    client_for(client, world.community_staff)
+    assert set(row_codes(html_of(client.get(url)))) == {a.code, b.code}
+    assert row_codes(html_of(client.get(url + "?channel=window"))) == [b.code]
+    assert row_codes(html_of(client.get(url + f"?place={world.grid_a.code}"))) == [a.code]
+    assert row_codes(html_of(client.get(url + "?status=closed"))) == []
+    today = timezone.localdate().isoformat()
+    assert len(row_codes(html_of(client.get(url + f"?date_from={today}&date_to={today}")))) == 2
+    assert row_codes(html_of(client.get(url + "?date_to=2000-01-01"))) == []
+    corridor_top = world.corridor.parent.code
+    assert len(row_codes(html_of(client.get(url + f"?category={corridor_top}")))) == 2
+    client.logout()
+    html = html_of(client_for(client, world.gridworker_b).get(url))
+    assert row_codes(html) == [b.code]
+
+
+# --- detail and actions --------------------------------------------------------------------
+
+
+def forms_on(html):
+    return set(re.findall(r'<form id="action-([a-z-]+)"', html))
+
+
+def test_detail_shows_only_the_actions_the_user_may_take(client, world):
+    ticket = make_ticket(world)
+    url = reverse("tickets:detail", args=[ticket.code])
+    html = html_of(client_for(client, world.gridworker_a).get(url))
+    assert forms_on(html) == set(lifecycle.allowed_actions(ticket, world.gridworker_a))
+    assert "accept" in forms_on(html) and "callback" not in forms_on(html)
+    assert "签收" in html and "退单" in html
+    # Header: code, status, category, owner, the three deadlines, location breadcrumb.
+    assert ticket.code in html and "已派单" in html
+    assert "楼道堆物" in html and "魏家坡小区" in html and "学院路街道" in html
+    assert html.count("data-deadline=") == 3
+    client.logout()
+    html = html_of(client_for(client, world.hotline).get(url))
+    assert forms_on(html) == set(lifecycle.allowed_actions(ticket, world.hotline))
+    assert "accept" not in forms_on(html)
+    assert "supervise" in forms_on(html)
+
+
+def test_out_of_scope_ticket_is_a_404(client, world):
+    ticket = make_ticket(world)
+    client_for(client, world.gridworker_b)
+    assert client.get(reverse("tickets:detail", args=[ticket.code])).status_code == 404
+    assert client.post(reverse("tickets:act", args=[ticket.code, "accept"])).status_code == 404
+    assert client.post(reverse("tickets:reveal", args=[ticket.code])).status_code == 404
+    assert client.get(reverse("tickets:detail", args=["GD20000101-000001"])).status_code == 404
+    client.logout()
+    response = client.get(reverse("tickets:detail", args=[ticket.code]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_accept_contact_resolve_callback_through_the_forms(client, world):
+    ticket = make_ticket(world)
+    client_for(client, world.gridworker_a)
+    response = act(client, ticket, "accept", note="收到")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "已完成：签收" in html and 'data-status="accepted"' in html
+    assert "contact" in forms_on(html) and "resolve" in forms_on(html)
+    act(client, ticket, "contact", method="phone", note="已电话联系诉求人")
+    photo = png_upload()
+    url = reverse("tickets:act", args=[ticket.code, "resolve"])
+    ticket.refresh_from_db()
+    response = client.post(
+        url,
+        {
+            "resolve-version": ticket.version,
+            "resolve-reply": "已清理楼道杂物",
+            "resolve-photos": photo,
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    html = html_of(response)
+    assert 'data-status="resolved"' in html
+    resolve_event = TicketEvent.objects.get(ticket=ticket, action="resolve")
+    assert TicketPhoto.objects.filter(ticket=ticket, event=resolve_event).count() == 1
+    client.logout()
+    client_for(client, world.hotline)
+    response = act(client, ticket, "callback", resolved="yes", satisfaction="satisfied", note="")
+    html = html_of(response)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert Callback.objects.get(ticket=ticket).satisfaction == "satisfied"
+    assert list(ticket.events.values_list("action", flat=True)) == [
+        "create",
+        "dispatch",
+        "accept",
+        "contact",
+        "resolve",
+        "callback",
+    ]
+    # The timeline shows every event with its actor and the status change, in Chinese.
+    for text in ("受理登记", "派单", "签收", "联系诉求人", "办结", "回访", "已结案", "满意"):
+        assert text in html, text
+    assert html.count('class="timeline__item"') == 6
+    assert "已清理楼道杂物" in html
+
+
+def test_a_plain_post_without_htmx_redirects_back(client, world):
+    ticket = make_ticket(world)
+    client_for(client, world.gridworker_a)
+    url = reverse("tickets:act", args=[ticket.code, "accept"])
+    response = client.post(url, {"accept-version": ticket.version})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tickets:detail", args=[ticket.code])
+    html = html_of(client.get(response["Location"]))
+    assert "已完成：签收" in html
+
+
+def test_refusals_are_shown_in_chinese_and_change_nothing(client, world):
+    ticket = make_ticket(world)
+    client_for(client, world.gridworker_a)
+    events = TicketEvent.objects.filter(ticket=ticket).count()
+    # A return without a reason.
+    html = html_of(act(client, ticket, "return", reason_code="", reason=""))
+    assert "退单必须说明原因" in html
+    assert 'id="action-return"' in html
+    # "Other" needs an explanation.
+    html = html_of(act(client, ticket, "return", reason_code="other", reason=""))
+    assert "请说明退单原因" in html
+    # Resolving before accepting is not possible in this state.
+    response = client.post(
+        reverse("tickets:act", args=[ticket.code, "resolve"]),
+        {"resolve-version": ticket.version, "resolve-reply": "已处理"},
+    )
+    assert response.status_code == 409
+    assert "不能" in html_of(response)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.DISPATCHED
+    assert TicketEvent.objects.filter(ticket=ticket).count() == events
+    # A callback by someone who may not call back.
+    response = client.post(
+        reverse("tickets:act", args=[ticket.code, "callback"]),
+        {"callback-resolved": "yes", "callback-satisfaction": "satisfied"},
+    )
+    assert response.status_code in (403, 409)
+    # A stale form (someone else acted meanwhile).
+    stale = ticket.version
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    response = client.post(
+        reverse("tickets:act", args=[ticket.code, "contact"]),
+        {"contact-version": stale, "contact-method": "phone"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "工单已被他人修改" in html_of(response)
+    ticket.refresh_from_db()
+    assert ticket.contacted_at is None
+
+
+def test_invalid_form_input_is_a_field_error(client, world):
+    ticket = make_ticket(world)
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    client_for(client, world.gridworker_a)
+    html = html_of(act(client, ticket, "extend", until="not a date", reason="等待材料"))
+    assert 'id="action-extend"' in html and "field-errors" in html
+    assert not ticket.extensions.exists()
+
+
+def test_return_with_reason_goes_to_the_desk(client, world):
+    ticket = make_ticket(world)
+    client_for(client, world.gridworker_a)
+    html = html_of(act(client, ticket, "return", reason_code="wrong_place", reason=""))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RETURNED and ticket.owner_place == world.street
+    assert "属地不符" in html
+    # The grid worker may not see actions on it any more; the dispatcher may dispatch it.
+    client.logout()
+    client_for(client, world.hotline)
+    html = html_of(client.get(reverse("tickets:detail", args=[ticket.code])))
+    assert "dispatch" in forms_on(html)
+    assert f'value="place:{world.grid_b.code}"' in html
+    html = html_of(act(client, ticket, "dispatch", target=f"place:{world.grid_b.code}", reason=""))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.DISPATCHED and ticket.owner_place == world.grid_b
+    assert "派至：幸福里小区" in html
+
+
+def test_whistle_with_departments(client, world):
+    ticket = make_ticket(world)
+    client_for(client, world.street_staff)
+    html = html_of(
+        act(
+            client,
+            ticket,
+            "whistle",
+            departments=[world.city_mgmt.code, world.housing.code],
+            report_within_hours=4,
+            reason="需要多部门联合处置",
+        )
+    )
+    assert ticket.whistles.count() == 1
+    assert "城管执法局" in html and "住建局" in html and "吹哨" in html
+    client.logout()
+    client_for(client, world.city_handler)
+    html = html_of(act(client, ticket, "whistle-report", department="CG", note="已到场"))
+    assert 'data-department="CG"' in html
+    assert ticket.whistles.get().summonses.get(department=world.city_mgmt).reported_at
+
+
+def test_merge_into_another_ticket(client, world):
+    first = make_ticket(world)
+    second = make_ticket(world)
+    client_for(client, world.hotline)
+    html = html_of(act(client, second, "merge", into=first.code.lower(), reason="重复"))
+    second.refresh_from_db()
+    assert second.status == Status.MERGED and second.merged_into == first
+    assert first.code in html
+
+
+# --- personal data ----------------------------------------------------------------------
+
+
+def test_requester_is_masked_and_the_reveal_is_logged(client, world):
+    ticket = make_ticket(world)
+    url = reverse("tickets:detail", args=[ticket.code])
+    html = html_of(client_for(client, world.gridworker_a).get(url))
+    assert "张*" in html and "138****1234" in html
+    assert "13812341234" not in html
+    assert "查看联系方式" in html
+    assert not AccessLog.objects.exists()
+    response = client.post(reverse("tickets:reveal", args=[ticket.code]), HTTP_HX_REQUEST="true")
+    html = html_of(response)
+    assert "13812341234" in html and "张三" in html
+    assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+    log = AccessLog.objects.get()
+    assert log.user == world.gridworker_a and log.channel == "web"
+    assert log.subject_type == "tickets.ticket" and log.subject_id == str(ticket.pk)
+    assert sorted(log.fields) == ["requester_name", "requester_phone"]
+
+
+def test_reveal_refused_without_the_permission(client, world):
+    ticket = make_ticket(world)
+    client_for(client, world.community_staff)
+    html = html_of(client.get(reverse("tickets:detail", args=[ticket.code])))
+    assert "138****1234" in html and "查看联系方式" not in html
+    response = client.post(reverse("tickets:reveal", args=[ticket.code]))
+    assert response.status_code == 403
+    assert "13812341234" not in html_of(response)
+    assert not AccessLog.objects.exists()
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+def intake_post(**overrides):
+    data = {
+        "title": "楼道堆满杂物",
+        "description": "3号楼2单元楼道里堆满了纸箱和旧家具，挡住了通道。",
+        "nature": "complaint",
+        "urgency": "",
+        "category": "",
+        "address": "魏家坡小区3号楼2单元",
+        "requester_name": "张三",
+        "requester_phone": "13812341234",
+        "answer": "",
+        "knowledge_answer": "",
+        "idempotency_key": "5b2c0f8e4a0f4e1c9d7b8a6f5e4d3c2b",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_hotline_form_files_one_ticket_even_when_sent_twice(client, world):
+    client_for(client, world.hotline)
+    page = html_of(client.get(reverse("tickets:new-hotline")))
+    assert "12345" in page and "提交工单" in page
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)
+    data = intake_post(idempotency_key=key, category=world.corridor.code)
+    first = client.post(reverse("tickets:new-hotline"), data)
+    assert first.status_code == 302
+    ticket = Ticket.objects.get()
+    assert first["Location"] == reverse("tickets:detail", args=[ticket.code])
+    assert ticket.channel == Channel.HOTLINE and ticket.owner_place == world.grid_a
+    assert ticket.created_by == world.hotline
+    second = client.post(reverse("tickets:new-hotline"), data)
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert Ticket.objects.count() == 1
+    # A new render carries a new key.
+    again = html_of(client.get(reverse("tickets:new-hotline")))
+    assert key not in again
+
+
+def test_window_form_and_photos(client, world):
+    client_for(client, world.community_staff)
+    data = intake_post(nature="suggest", requester_phone="", photos=[png_upload(), png_upload()])
+    response = client.post(reverse("tickets:new-window"), data)
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.channel == Channel.WINDOW
+    assert ticket.photos.count() == 2
+    html = html_of(client.get(response["Location"]))
+    photo = ticket.photos.first()
+    photo_url = reverse("tickets:photo", args=[ticket.code, photo.pk])
+    assert photo_url in html
+    assert client.get(photo_url).status_code == 200
+    client.logout()
+    client_for(client, world.gridworker_b)
+    assert client.get(photo_url).status_code == 404
+
+
+def test_intake_errors_are_shown_on_the_fields_and_nothing_is_written(client, world):
+    client_for(client, world.hotline)
+    response = client.post(
+        reverse("tickets:new-hotline"), intake_post(requester_phone="", category="")
+    )
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "需要联系电话" in html
+    assert "工单未提交" in html
+    response = client.post(
+        reverse("tickets:new-hotline"),
+        intake_post(idempotency_key="k2", photos=[png_upload("x.png")], requester_phone="abc"),
+    )
+    assert "电话号码只能包含数字" in html_of(response)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    response = client.post(reverse("tickets:new-hotline"), intake_post(photos=[fake]))
+    assert response.status_code == 400
+    assert Ticket.objects.count() == 0
+    assert TicketEvent.objects.count() == 0
+
+
+def test_consultation_answered_on_intake_from_the_knowledge_base(client, world):
+    answer = KnowledgeAnswer.objects.create(
+        question="如何办理居住证？",
+        answer="携带身份证和租房合同到社区服务中心办理。",
+        keywords=["居住证"],
+        reviewed_at=timezone.now(),
+    )
+    client_for(client, world.hotline)
+    html = html_of(client.get(reverse("tickets:suggest"), {"description": "请问在哪里办理居住证"}))
+    assert "如何办理居住证" in html and f'data-pick-answer="{answer.pk}"' in html
+    response = client.post(
+        reverse("tickets:new-hotline"),
+        intake_post(
+            nature="consult",
+            title="居住证咨询",
+            description="请问在哪里办理居住证",
+            requester_phone="",
+            answer=answer.answer,
+            knowledge_answer=answer.pk,
+        ),
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.status == Status.CLOSED
+    answer.refresh_from_db()
+    assert answer.used_count == 1
+
+
+def test_category_suggestions_and_address_check(client, world):
+    client_for(client, world.hotline)
+    html = html_of(client.get(reverse("tickets:suggest"), {"description": "楼道里堆满了杂物"}))
+    assert f'data-pick-category="{world.corridor.code}"' in html
+    html = html_of(client.get(reverse("tickets:address-check"), {"address": "魏家坡小区3号楼"}))
+    assert 'data-building="B1a3"' in html and "魏家坡小区" in html and "魏家坡社区" in html
+    html = html_of(client.get(reverse("tickets:address-check"), {"address": "火星基地1号楼"}))
+    assert "派单" in html or "您要找的是" in html
+
+
+def test_intake_needs_an_intake_role(client, world):
+    client_for(client, world.resident)
+    assert client.get(reverse("tickets:new-hotline")).status_code == 403
+    assert client.post(reverse("tickets:new-hotline"), intake_post()).status_code == 403
+    assert Ticket.objects.count() == 0
+
+
+# --- 随手拍 ----------------------------------------------------------------------------------
+
+
+def test_report_page_creates_a_photo_ticket(client, world):
+    client_for(client, world.resident)
+    page = html_of(client.get(reverse("tickets:report")))
+    assert "随手拍" in page and 'name="patrol"' not in page
+    assert 'capture="environment"' in page
+    building = world.buildings[0]
+    response = client.post(
+        reverse("tickets:report"),
+        {
+            "description": "楼道里堆满了纸箱",
+            "photos": [png_upload()],
+            "lat": building.lat,
+            "lng": building.lng,
+            "address": "",
+            "category": "",
+            "idempotency_key": "r1",
+        },
+    )
+    assert response.status_code == 200
+    ticket = Ticket.objects.get()
+    assert ticket.channel == Channel.PHOTO and ticket.nature == "report"
+    assert ticket.grid == world.grid_a and ticket.photos.count() == 1
+    assert ticket.code in html_of(response)
+    assert ticket.category == world.corridor
+
+
+def test_grid_worker_reports_a_patrol_finding(client, world):
+    client_for(client, world.gridworker_a)
+    assert 'name="patrol"' in html_of(client.get(reverse("tickets:report")))
+    response = client.post(
+        reverse("tickets:report"),
+        {
+            "description": "电动车在楼道充电",
+            "address": "魏家坡小区5栋",
+            "patrol": "on",
+            "idempotency_key": "r2",
+        },
+    )
+    assert response.status_code == 200
+    ticket = Ticket.objects.get()
+    assert ticket.channel == Channel.PATROL and ticket.building.code == "B1a5"
+
+
+def test_report_needs_a_location(client, world):
+    client_for(client, world.resident)
+    response = client.post(
+        reverse("tickets:report"), {"description": "路灯不亮", "idempotency_key": "r3"}
+    )
+    assert response.status_code == 400
+    assert "请共享位置" in html_of(response)
+    response = client.post(
+        reverse("tickets:report"),
+        {"description": "路灯不亮", "lat": 10.0, "lng": 10.0, "idempotency_key": "r4"},
+    )
+    assert response.status_code == 400
+    assert Ticket.objects.count() == 0
+
+
+# --- map and KPIs ---------------------------------------------------------------------------
+
+
+def test_map_data_is_scoped(client, world):
+    make_ticket(world)
+    intake.create_ticket(
+        {**ticket_data(), "category": world.corridor.code},
+        actor=world.hotline,
+        now=timezone.now() - dt.timedelta(days=10),
+    )
+    make_ticket(world, address="幸福里小区3栋")
+    data = client_for(client, world.gridworker_a).get(reverse("tickets:map-data")).json()
+    by_code = {f["properties"]["code"]: f["properties"] for f in data["features"]}
+    assert set(by_code) == {world.grid_a.code}
+    assert by_code[world.grid_a.code]["open"] == 2
+    assert by_code[world.grid_a.code]["overdue"] == 1
+    assert data["features"][0]["geometry"]["type"] == "Polygon"
+    client.logout()
+    data = client_for(client, world.street_staff).get(reverse("tickets:map-data")).json()
+    by_code = {f["properties"]["code"]: f["properties"] for f in data["features"]}
+    assert by_code[world.grid_b.code]["open"] == 1
+    html = html_of(client.get(reverse("tickets:map-grid", args=[world.grid_a.code])))
+    assert html.count("data-code=") == 2
+    assert "签收超时" in html
+    assert "地图" in html_of(client.get(reverse("tickets:map")))
+
+
+def test_kpi_ranking_page(client, world):
+    ticket = make_ticket(world)
+    for action, actor, params in (
+        ("accept", world.gridworker_a, {}),
+        ("contact", world.gridworker_a, {}),
+        ("resolve", world.gridworker_a, {"reply": "已处理"}),
+        ("callback", world.hotline, {"resolved": True, "satisfaction": "satisfied"}),
+    ):
+        lifecycle.perform(ticket, action, actor, **params)
+    client_for(client, world.street_staff)
+    html = html_of(client.get(reverse("tickets:kpis") + "?level=grid"))
+    assert "考核排名" in html and "满意率" in html
+    units = re.findall(r'data-unit="([^"]+)"', html)
+    assert units[0] == world.grid_a.code and world.grid_b.code in units
+    assert "100.0%" in html
+    # A grid worker sees their grid ranked among the community's grids.
+    client.logout()
+    html = html_of(client_for(client, world.gridworker_a).get(reverse("tickets:kpis")))
+    assert f'data-unit="{world.grid_a.code}"' in html and "is-mine" in html
+
+
+def test_pages_are_chinese_by_default(client, world):
+    client_for(client, world.hotline)
+    for name in ("tickets:queue", "tickets:list", "tickets:new-window", "tickets:report"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        html = html_of(response)
+        assert '<html lang="zh-hans">' in html
+        assert "Ticket" not in re.sub(r"<[^>]+>", "", html), name
+    assert Category.objects.exists()

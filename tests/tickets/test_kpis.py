@@ -325,3 +325,62 @@ def test_ties_share_a_rank():
 
     rows = kpis.ordered(kpis.rank([kpi("a", 80.0), kpi("b", 90.0), kpi("c", 80.0), kpi("d", 70)]))
     assert [(k.unit.code, k.rank) for k in rows] == [("b", 1), ("a", 2), ("c", 2), ("d", 4)]
+
+
+def api(user=None):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+MARCH_QUERY = "start=2026-03-01&end=2026-03-31"
+
+
+def test_kpi_endpoint_ranks_siblings_and_lists_only_units_in_scope(fixture):
+    w = fixture
+    url = f"/api/v1/kpis/?level=grid&parent=C1&{MARCH_QUERY}"
+    body = api(w.community_staff).get(url).json()
+    assert [(r["unit"]["code"], r["rank"], r["score"]) for r in body["results"]] == [
+        ("G1b", 1, 100.0),
+        ("G1a", 2, 58.67),
+        ("G1c", None, None),
+    ]
+    assert body["weights"]["response"] == 30 and body["period"]["end"] == "2026-03-31"
+    row = body["results"][1]
+    assert row["rates"] == {
+        "response": 0.4,
+        "resolution": 0.6667,
+        "satisfaction": 0.6667,
+        "on_time": 0.5,
+        "whistle": None,
+    }
+    assert row["median_hours"] == {"accept": 2.0, "contact": 2.0, "resolve": 99.0}
+    # A grid worker sees only their own grid, still ranked among all three.
+    mine = api(w.gridworker_a).get(url).json()["results"]
+    assert [(r["unit"]["code"], r["rank"], r["of"]) for r in mine] == [("G1a", 2, 3)]
+    assert api(w.resident).get(url).json()["results"] == []
+    assert api().get(url).status_code == 401
+
+    departments = api(w.district_staff).get(f"/api/v1/kpis/?level=department&{MARCH_QUERY}")
+    assert [r["unit"]["code"] for r in departments.json()["results"]] == ["CG", "ZJ"]
+    own = api(w.city_handler).get(f"/api/v1/kpis/?level=department&{MARCH_QUERY}").json()
+    assert [r["unit"]["code"] for r in own["results"]] == ["CG"]
+
+
+def test_kpi_unit_endpoint_and_bad_parameters(fixture):
+    w = fixture
+    response = api(w.gridworker_a).get(f"/api/v1/kpis/units/G1a/?{MARCH_QUERY}")
+    assert response.status_code == 200
+    assert (response.json()["score"], response.json()["rank"]) == (58.67, 2)
+    assert api(w.gridworker_a).get(f"/api/v1/kpis/units/G1b/?{MARCH_QUERY}").status_code == 404
+    cg = api(w.city_handler).get(f"/api/v1/kpis/units/CG/?{MARCH_QUERY}").json()
+    assert cg["whistle"]["mean_rating"] == 4.0 and cg["rank"] == 1
+    staff = api(w.street_staff)
+    assert staff.get("/api/v1/kpis/?level=grid&start=2026-04-01&end=2026-03-01").status_code == 400
+    assert staff.get("/api/v1/kpis/?level=building").status_code == 400
+    assert staff.get("/api/v1/kpis/?level=grid&parent=NOPE").status_code == 400
+    assert staff.get("/api/v1/kpis/?start=2025-01-01&end=2026-03-01").status_code == 400
+    assert staff.get("/api/v1/kpis/units/NOPE/").status_code == 404

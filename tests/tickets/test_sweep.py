@@ -220,3 +220,19 @@ def test_real_celery_worker_runs_the_sweep():
     assert summary["escalations"] == [[ticket.code, "G1a", "C1"]]
     ticket.refresh_from_db()
     assert ticket.owner_place == world.community and ticket.status == Status.ESCALATED
+
+
+def test_callbacks_due_endpoint_is_scoped_to_dispatchers(world):
+    from rest_framework.test import APIClient
+
+    ticket = make_ticket(world, now=timezone.now() - dt.timedelta(days=10))
+    perform(ticket, "accept", world.gridworker_a)
+    perform(
+        ticket, "resolve", world.gridworker_a, now=timezone.now() - dt.timedelta(days=5), reply="好"
+    )
+    client = APIClient()
+    client.force_authenticate(world.hotline)
+    body = client.get("/api/v1/callbacks/due/").json()
+    assert [r["code"] for r in body["results"]] == [ticket.code] and body["count"] == 1
+    client.force_authenticate(world.gridworker_a)
+    assert client.get("/api/v1/callbacks/due/").json()["count"] == 0

@@ -1,1 +1,746 @@
-urlpatterns = []
+"""Operations API under /api/v1/: KPIs, patrols, visits, callbacks due, imports.
+
+Thin views over kpis.py, patrols.py, sweep.py and imports.py. Scope is decided
+there and by `gridgov.people.scope`: a unit, grid, household or ticket outside
+the caller's area is refused (403) or not found (404), and nothing is written.
+
+- GET  kpis/?level=grid&parent=CODE&start=&end=   ranking of sibling units
+- GET  kpis/units/{code}/?start=&end=              one unit, ranked among its siblings
+- GET  patrols/tasks/?grid=CODE, POST patrols/tasks/
+- GET  patrols/due/                                 the caller's patrols due today
+- GET, POST patrols/tasks/{id}/records/             walks; a hazard becomes a ticket
+- GET  visits/?household=ID&grid=CODE, POST visits/ a heard demand becomes a ticket
+- GET  visits/unvisited/?grid=CODE&days=90
+- GET  callbacks/due/                               resolved tickets waiting for 回访
+- POST imports/tickets/ (multipart: file, mapping, channel, dry_run); GET imports/tickets/{task}/
+"""
+
+import json
+import uuid
+from pathlib import Path
+
+import rules
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_noop
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gridgov.api.errors import MESSAGES, ApiError
+from gridgov.api.permissions import RulesPermission
+from gridgov.people.models import Department, Household, Role
+from gridgov.people.scope import REGISTRY_ROLES, STAFF_ROLES, scope_for, scope_q
+from gridgov.places.models import Level, Place
+
+from . import kpis, patrols, sweep
+from .models import Channel, PatrolRecord
+from .rules import DISPATCH_ROLES
+
+IMPORT_ROLES = {Role.HOTLINE_OPERATOR, Role.STREET_STAFF, Role.DISTRICT_STAFF}
+MAX_PERIOD_DAYS = 366
+LIST_LIMIT = 500
+
+
+@rules.predicate
+def _may_import(user):
+    return scope_for(user).has_role(IMPORT_ROLES)
+
+
+if not rules.perm_exists("tickets.import_tickets"):
+    rules.add_perm("tickets.import_tickets", rules.is_superuser | _may_import)
+
+# --- errors ---------------------------------------------------------------------------------
+
+BAD_PERIOD = gettext_noop("start and end must be dates (YYYY-MM-DD), start ≤ end, ≤ 366 days")
+UNKNOWN_LEVEL = gettext_noop("level must be one of: district, street, community, grid, department")
+UNKNOWN_PLACE = gettext_noop("Unknown place %(place)s")
+
+
+def bilingual(status_code, code, message, detail=None, **params):
+    with translation.override("zh-hans"):
+        zh = translation.gettext(message) % params
+    with translation.override("en"):
+        en = translation.gettext(message) % params
+    return ApiError(status_code, code, zh, en, detail)
+
+
+def coded(status_code, code, detail=None):
+    zh, en = MESSAGES[code]
+    return ApiError(status_code, code, zh, en, detail)
+
+
+def from_patrol_error(exc):
+    detail = {k: [str(v)] for k, v in exc.errors.items()}
+    if exc.status_code == 403:
+        return coded(403, "permission_denied", detail)
+    return coded(400, "invalid", detail)
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+def period(request):
+    today = timezone.localdate()
+    start = request.query_params.get("start") or today.replace(day=1).isoformat()
+    end = request.query_params.get("end") or today.isoformat()
+    start, end = parse_date(start), parse_date(end)
+    if start is None or end is None or start > end or (end - start).days >= MAX_PERIOD_DAYS:
+        raise bilingual(400, "invalid", BAD_PERIOD)
+    return start, end
+
+
+def unit_in_scope(user, unit):
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    if isinstance(unit, Department):
+        return unit.pk in scope.department_ids or scope.covers(unit.place, STAFF_ROLES)
+    return scope.covers(unit, STAFF_ROLES)
+
+
+KPI_PARAMS = [
+    OpenApiParameter("start", OpenApiTypes.DATE, description="First day (default: 1st of month)"),
+    OpenApiParameter("end", OpenApiTypes.DATE, description="Last day, included (default: today)"),
+]
+
+
+class KpiRowSerializer(serializers.Serializer):
+    """One unit's KPIs (kpis.UnitKpi.as_dict)."""
+
+    unit = serializers.DictField()
+    period = serializers.DictField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rates = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    median_hours = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    whistle = serializers.DictField(required=False)
+    score = serializers.FloatField(allow_null=True)
+    rank = serializers.IntegerField(allow_null=True)
+    of = serializers.IntegerField()
+
+
+class TicketRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    status = serializers.CharField()
+    owner = serializers.CharField(allow_null=True)
+    grid = serializers.CharField(allow_null=True)
+
+
+class PatrolTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    grid = serializers.CharField()
+    grid_name = serializers.CharField()
+    title = serializers.CharField()
+    checklist = serializers.ListField(child=serializers.CharField())
+    every_days = serializers.IntegerField()
+    assignee = serializers.CharField(allow_null=True)
+    active = serializers.BooleanField()
+    last_walked = serializers.DateTimeField(allow_null=True, required=False)
+    due_on = serializers.DateField(required=False)
+
+
+class PatrolRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField()
+    by = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    results = serializers.DictField(child=serializers.CharField())
+    note = serializers.CharField()
+    ticket = TicketRefSerializer(allow_null=True)
+
+
+class VisitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    household = serializers.IntegerField()
+    building = serializers.CharField()
+    visitor = serializers.CharField(allow_null=True)
+    role = serializers.ChoiceField(choices=patrols.VISIT_CAPACITIES)
+    at = serializers.DateTimeField()
+    heard = serializers.CharField()
+    ticket = TicketRefSerializer(allow_null=True)
+
+
+class UnvisitedSerializer(serializers.Serializer):
+    household = serializers.IntegerField()
+    building = serializers.CharField()
+    address = serializers.CharField()
+    last_visit = serializers.DateTimeField(allow_null=True)
+
+
+class CallbackDueSerializer(TicketRefSerializer):
+    title = serializers.CharField()
+    resolved_at = serializers.DateTimeField()
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    ok = serializers.BooleanField()
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    dispatched = serializers.IntegerField()
+    at_desk = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    seconds = serializers.FloatField()
+    phases = serializers.DictField(child=serializers.FloatField())
+    mapping = serializers.DictField(child=serializers.CharField())
+    error_count = serializers.IntegerField()
+    errors = RowErrorSerializer(many=True)
+
+
+def listing(name, item, **extra):
+    return inline_serializer(name, {**extra, "results": item(many=True)})
+
+
+class KpiRankingView(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "tickets.view_kpis"}
+
+    @extend_schema(
+        summary="KPIs of sibling units, ranked (考核排名)",
+        description=(
+            "响应率, 解决率, 满意率, 按时办结率, composite score and rank of every unit at "
+            "`level` under `parent` (all grids of a community, all communities of a street, "
+            "departments of a district …), best first. Ranks are among all those units; the "
+            "rows listed are the ones inside your area. Rates with a zero denominator are "
+            "null. Definitions: docs/kpis.md."
+        ),
+        parameters=[
+            OpenApiParameter("level", OpenApiTypes.STR, enum=list(kpis.LEVELS)),
+            OpenApiParameter("parent", OpenApiTypes.STR, description="Place code above them"),
+            *KPI_PARAMS,
+        ],
+        responses={
+            200: inline_serializer(
+                "KpiRanking",
+                {
+                    "level": serializers.CharField(),
+                    "parent": serializers.CharField(allow_null=True),
+                    "period": serializers.DictField(),
+                    "weights": serializers.DictField(child=serializers.FloatField()),
+                    "count": serializers.IntegerField(),
+                    "results": KpiRowSerializer(many=True),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        level = request.query_params.get("level") or Level.GRID
+        if level not in kpis.LEVELS:
+            raise bilingual(400, "invalid", UNKNOWN_LEVEL)
+        parent = None
+        code = request.query_params.get("parent")
+        if code:
+            parent = Place.objects.filter(code=code).first()
+            if parent is None:
+                raise bilingual(400, "invalid", UNKNOWN_PLACE, place=code)
+        start, end = period(request)
+        units = kpis.units_at(level, parent)
+        visible = {(kpis.Unit.of(u).key) for u in units if unit_in_scope(request.user, u)}
+        rows = kpis.ordered(kpis.compute(units, start, end)) if visible else []
+        results = [r.as_dict() for r in rows if r.unit.key in visible]
+        return Response(
+            {
+                "level": level,
+                "parent": parent.code if parent else None,
+                "period": {"start": start.isoformat(), "end": end.isoformat()},
+                "weights": kpis.weights(),
+                "count": len(results),
+                "results": results,
+            }
+        )
+
+
+class KpiUnitView(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "tickets.view_kpis"}
+
+    @extend_schema(
+        summary="One unit's KPIs, ranked among its siblings",
+        description="`code` is a place code (district to grid) or a department code.",
+        parameters=KPI_PARAMS,
+        responses={200: KpiRowSerializer},
+    )
+    def get(self, request, code):
+        unit = Place.objects.filter(code=code).exclude(level=Level.BUILDING).first()
+        if unit is None:
+            unit = Department.objects.filter(code=code).select_related("place").first()
+        if unit is None or not unit_in_scope(request.user, unit):
+            raise coded(404, "not_found")
+        start, end = period(request)
+        return Response(kpis.unit_kpis(unit, start, end).as_dict())
+
+
+# --- patrols ----------------------------------------------------------------------------------
+
+
+def task_data(task, last_at=None, due_on=None):
+    data = {
+        "id": task.pk,
+        "grid": task.grid.code,
+        "grid_name": task.grid.name,
+        "title": task.title,
+        "checklist": task.checklist,
+        "every_days": task.every_days,
+        "assignee": task.assignee.username if task.assignee_id else None,
+        "active": task.active,
+    }
+    if due_on is not None:
+        data["last_walked"] = timezone.localtime(last_at).isoformat() if last_at else None
+        data["due_on"] = due_on.isoformat()
+    return data
+
+
+def record_data(record):
+    return {
+        "id": record.pk,
+        "task": record.task_id,
+        "by": record.by.username if record.by_id else None,
+        "at": timezone.localtime(record.at).isoformat(),
+        "results": record.results,
+        "note": record.note,
+        "ticket": _ticket_ref(record.ticket),
+    }
+
+
+def _ticket_ref(ticket):
+    if ticket is None:
+        return None
+    return {
+        "id": ticket.pk,
+        "code": ticket.code,
+        "status": ticket.status,
+        "owner": ticket.owner.code if ticket.owner else None,
+        "grid": ticket.grid.code if ticket.grid_id else None,
+    }
+
+
+HAZARD = inline_serializer(
+    "Demand",
+    {
+        "title": serializers.CharField(required=False),
+        "description": serializers.CharField(required=False),
+        "category": serializers.CharField(required=False, help_text="Category code"),
+        "nature": serializers.CharField(required=False),
+        "urgency": serializers.CharField(required=False),
+        "address": serializers.CharField(required=False),
+        "lat": serializers.FloatField(required=False),
+        "lng": serializers.FloatField(required=False),
+        "place": serializers.CharField(required=False, help_text="Place code"),
+    },
+)
+
+
+class PatrolTaskView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Patrol tasks in your area (网格巡查任务)",
+        parameters=[OpenApiParameter("grid", OpenApiTypes.STR, description="Grid code")],
+        responses={200: listing("PatrolTaskList", PatrolTaskSerializer)},
+    )
+    def get(self, request):
+        tasks = patrols.visible_tasks(request.user).order_by("grid__path", "id")
+        if request.query_params.get("grid"):
+            tasks = tasks.filter(grid__code=request.query_params["grid"])
+        return Response({"results": [task_data(t) for t in tasks[:LIST_LIMIT]]})
+
+    @extend_schema(
+        summary="Plan a patrol task: a checklist for a grid, every N days",
+        request=inline_serializer(
+            "PatrolTaskIn",
+            {
+                "grid": serializers.CharField(),
+                "title": serializers.CharField(),
+                "checklist": serializers.ListField(child=serializers.CharField()),
+                "every_days": serializers.IntegerField(default=1),
+                "assignee": serializers.CharField(required=False, help_text="Username"),
+            },
+        ),
+        responses={201: PatrolTaskSerializer},
+    )
+    def post(self, request):
+        data = request.data
+        assignee = None
+        if data.get("assignee"):
+            from django.contrib.auth import get_user_model
+
+            assignee = get_user_model().objects.filter(username=data["assignee"]).first()
+            if assignee is None:
+                raise coded(400, "invalid", {"assignee": ["unknown user"]})
+        try:
+            task = patrols.create_task(
+                request.user,
+                data.get("grid"),
+                data.get("title"),
+                data.get("checklist"),
+                data.get("every_days", 1),
+                assignee,
+            )
+        except patrols.PatrolError as exc:
+            raise from_patrol_error(exc) from None
+        return Response(task_data(task), status=status.HTTP_201_CREATED)
+
+
+class PatrolDueView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Your patrols due today, most overdue first",
+        responses={200: listing("PatrolDueList", PatrolTaskSerializer)},
+    )
+    def get(self, request):
+        due = patrols.due_tasks(request.user)
+        return Response({"results": [task_data(t, last, on) for t, last, on in due]})
+
+
+class PatrolRecordView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
+
+    def task(self, request, pk):
+        return get_object_or_404(patrols.visible_tasks(request.user), pk=pk)
+
+    @extend_schema(
+        summary="Walks of a patrol task, latest first",
+        responses={200: listing("PatrolRecordList", PatrolRecordSerializer)},
+    )
+    def get(self, request, pk):
+        task = self.task(request, pk)
+        records = PatrolRecord.objects.filter(task=task).select_related("by", "ticket__grid")
+        records = records.select_related("ticket__owner_place", "ticket__owner_department")
+        return Response({"results": [record_data(r) for r in records.order_by("-at")[:100]]})
+
+    @extend_schema(
+        summary="Record a walk; a hazard found becomes a `patrol` ticket in the same step",
+        request=inline_serializer(
+            "PatrolRecordIn",
+            {
+                "results": serializers.DictField(
+                    child=serializers.ChoiceField(choices=patrols.RESULTS), required=False
+                ),
+                "note": serializers.CharField(required=False),
+                "hazard": HAZARD,
+            },
+        ),
+        responses={201: PatrolRecordSerializer},
+    )
+    def post(self, request, pk):
+        task = self.task(request, pk)
+        try:
+            record = patrols.record_patrol(
+                request.user,
+                task,
+                results=request.data.get("results"),
+                note=request.data.get("note") or "",
+                hazard=request.data.get("hazard"),
+            )
+        except patrols.PatrolError as exc:
+            raise from_patrol_error(exc) from None
+        return Response(record_data(record), status=status.HTTP_201_CREATED)
+
+
+# --- visits -----------------------------------------------------------------------------------
+
+
+def visit_data(visit):
+    return {
+        "id": visit.pk,
+        "household": visit.household_id,
+        "building": visit.household.building.code,
+        "visitor": visit.visitor.username if visit.visitor_id else None,
+        "role": visit.role,
+        "at": timezone.localtime(visit.at).isoformat(),
+        "heard": visit.heard,
+        "ticket": _ticket_ref(visit.ticket),
+    }
+
+
+class VisitView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Door-to-door visits in your area (入户走访)",
+        parameters=[
+            OpenApiParameter("household", OpenApiTypes.INT),
+            OpenApiParameter("grid", OpenApiTypes.STR, description="Grid code"),
+        ],
+        responses={200: listing("VisitList", VisitSerializer)},
+    )
+    def get(self, request):
+        visits = patrols.visible_visits(request.user).select_related(
+            "ticket__owner_place", "ticket__owner_department", "ticket__grid"
+        )
+        if request.query_params.get("household"):
+            visits = visits.filter(household_id=request.query_params["household"])
+        if request.query_params.get("grid"):
+            grid = Place.objects.filter(code=request.query_params["grid"]).first()
+            if grid is None:
+                raise coded(400, "invalid", {"grid": ["unknown grid"]})
+            visits = visits.filter(household__building__path__startswith=grid.path)
+        visits = visits.order_by("-at", "-id")[:LIST_LIMIT]
+        return Response({"results": [visit_data(v) for v in visits]})
+
+    @extend_schema(
+        summary="Log a visit; a demand heard becomes a `visit` ticket in the same step",
+        request=inline_serializer(
+            "VisitIn",
+            {
+                "household": serializers.IntegerField(),
+                "heard": serializers.CharField(required=False),
+                "at": serializers.DateTimeField(required=False),
+                "demand": HAZARD,
+            },
+        ),
+        responses={201: VisitSerializer},
+    )
+    def post(self, request):
+        household = Household.objects.select_related("building").filter(
+            pk=request.data.get("household") or 0
+        )
+        household = household.first()
+        if household is None:
+            raise coded(400, "invalid", {"household": ["unknown household"]})
+        at = request.data.get("at")
+        if at:
+            at = parse_datetime(str(at))
+            if at is None:
+                raise coded(400, "invalid", {"at": ["ISO 8601 date and time"]})
+            if timezone.is_naive(at):
+                at = timezone.make_aware(at)
+        try:
+            visit = patrols.log_visit(
+                request.user,
+                household,
+                heard=request.data.get("heard") or "",
+                at=at or None,
+                demand=request.data.get("demand"),
+            )
+        except patrols.PatrolError as exc:
+            raise from_patrol_error(exc) from None
+        return Response(visit_data(visit), status=status.HTTP_201_CREATED)
+
+
+class UnvisitedView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Households of a grid not visited for N days (default GRIDGOV_VISIT_PERIOD_DAYS)",
+        parameters=[
+            OpenApiParameter("grid", OpenApiTypes.STR, required=True),
+            OpenApiParameter("days", OpenApiTypes.INT),
+        ],
+        responses={
+            200: listing(
+                "UnvisitedList",
+                UnvisitedSerializer,
+                grid=serializers.CharField(),
+                days=serializers.IntegerField(),
+                count=serializers.IntegerField(),
+            )
+        },
+    )
+    def get(self, request):
+        grid = Place.objects.filter(code=request.query_params.get("grid") or "").first()
+        if grid is None or grid.level != Level.GRID:
+            raise coded(400, "invalid", {"grid": ["a grid code"]})
+        if not scope_for(request.user).covers(grid, REGISTRY_ROLES):
+            raise coded(403, "permission_denied")
+        try:
+            days = int(request.query_params.get("days") or patrols.visit_period_days())
+        except ValueError:
+            days = -1
+        if not 1 <= days <= 3650:
+            raise coded(400, "invalid", {"days": ["1 to 3650"]})
+        rows = patrols.unvisited_households(grid, days)
+        return Response(
+            {
+                "grid": grid.code,
+                "days": days,
+                "count": rows.count(),
+                "results": [
+                    {
+                        "household": h.pk,
+                        "building": h.building.code,
+                        "address": str(h),
+                        "last_visit": timezone.localtime(h.last_visit).isoformat()
+                        if h.last_visit
+                        else None,
+                    }
+                    for h in rows[:LIST_LIMIT]
+                ],
+            }
+        )
+
+
+# --- callbacks due ----------------------------------------------------------------------------
+
+
+class CallbacksDueView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Resolved tickets waiting for their callback (回访), oldest first",
+        description="Resolved before the last working day; for dispatchers of their area.",
+        responses={
+            200: listing("CallbackDueList", CallbackDueSerializer, count=serializers.IntegerField())
+        },
+    )
+    def get(self, request):
+        query = scope_q(request.user, ("place", "owner_place"), roles=DISPATCH_ROLES)
+        tickets = (
+            sweep.callbacks_due()
+            .filter(query)
+            .select_related("owner_place", "owner_department", "grid")
+        )
+        return Response(
+            {
+                "count": tickets.count(),
+                "results": [
+                    {
+                        **_ticket_ref(t),
+                        "title": t.title,
+                        "resolved_at": timezone.localtime(t.resolved_at).isoformat(),
+                    }
+                    for t in tickets[:LIST_LIMIT]
+                ],
+            }
+        )
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+class ImportView(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"POST": "tickets.import_tickets"}
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Import a 12345 export (CSV or Excel), all or nothing",
+        description=(
+            "Runs the import as a Celery task. Without a broker it runs at once and answers "
+            "201 with the report (200 for a dry run), or 400 with every bad row "
+            "(row, column, message) and nothing written. With a broker it answers 202 with "
+            "the task id: poll GET imports/tickets/{task}/."
+        ),
+        request={
+            "multipart/form-data": inline_serializer(
+                "ImportIn",
+                {
+                    "file": serializers.FileField(),
+                    "mapping": serializers.CharField(
+                        required=False, help_text='JSON {"field": "header"}'
+                    ),
+                    "channel": serializers.ChoiceField(choices=Channel.choices, required=False),
+                    "dry_run": serializers.BooleanField(required=False),
+                },
+            )
+        },
+        responses={
+            201: ImportReportSerializer,
+            200: ImportReportSerializer,
+            202: inline_serializer(
+                "ImportQueued", {"task": serializers.CharField(), "state": serializers.CharField()}
+            ),
+        },
+    )
+    def post(self, request):
+        from .tasks import import_task
+
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise coded(400, "invalid", {"file": ["a CSV or Excel file"]})
+        if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
+            raise coded(413, "payload_too_large")
+        mapping = request.data.get("mapping") or None
+        if mapping:
+            try:
+                mapping = json.loads(mapping)
+            except json.JSONDecodeError:
+                mapping = None
+            if not isinstance(mapping, dict):
+                raise coded(400, "invalid", {"mapping": ['JSON {"field": "header"}']})
+        channel = request.data.get("channel") or Channel.HOTLINE
+        if channel not in Channel.values:
+            raise coded(400, "invalid", {"channel": list(Channel.values)})
+        dry_run = str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes")
+        folder = Path(settings.DATA_DIR) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = Path(upload.name or "").suffix.lower()
+        suffix = suffix if suffix in (".csv", ".txt", ".xlsx", ".xlsm") else ".csv"
+        saved = folder / f"{uuid.uuid4().hex}{suffix}"
+        with open(saved, "wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        result = import_task.delay(str(saved), mapping, channel, request.user.pk, True, dry_run)
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            return Response({"task": result.id, "state": "PENDING"}, status=202)
+        return _import_response(result.get())
+
+
+def _import_response(report):
+    if "format_error" in report:
+        return Response(
+            {"error": {**_error_head("invalid"), "detail": {"file": [report["format_error"]]}}},
+            status=400,
+        )
+    if not report["ok"]:
+        return Response({"error": {**_error_head("invalid"), "detail": report}}, status=400)
+    return Response(report, status=200 if report["dry_run"] else 201)
+
+
+def _error_head(code):
+    zh, en = MESSAGES[code]
+    return {"code": code, "message": zh, "message_en": en}
+
+
+class ImportStatusView(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "tickets.import_tickets"}
+
+    @extend_schema(
+        summary="State of an import task; its report when done",
+        responses={200: ImportReportSerializer, 201: ImportReportSerializer},
+    )
+    def get(self, request, task):
+        from celery.result import AsyncResult
+
+        try:
+            uuid.UUID(task)
+        except ValueError:
+            raise coded(404, "not_found") from None
+        result = AsyncResult(task)
+        if not result.ready():
+            return Response({"task": task, "state": result.state}, status=202)
+        if result.failed():
+            return Response({"task": task, "state": "FAILURE"}, status=500)
+        return _import_response(result.result)
+
+
+urlpatterns = [
+    path("kpis/", KpiRankingView.as_view(), name="kpi-ranking"),
+    path("kpis/units/<str:code>/", KpiUnitView.as_view(), name="kpi-unit"),
+    path("patrols/tasks/", PatrolTaskView.as_view(), name="patrol-tasks"),
+    path("patrols/due/", PatrolDueView.as_view(), name="patrols-due"),
+    path("patrols/tasks/<int:pk>/records/", PatrolRecordView.as_view(), name="patrol-records"),
+    path("visits/", VisitView.as_view(), name="visits"),
+    path("visits/unvisited/", UnvisitedView.as_view(), name="visits-unvisited"),
+    path("callbacks/due/", CallbacksDueView.as_view(), name="callbacks-due"),
+    path("imports/tickets/", ImportView.as_view(), name="ticket-import"),
+    path("imports/tickets/<str:task>/", ImportStatusView.as_view(), name="ticket-import-status"),
+]

@@ -33,8 +33,11 @@ def notify_deadline(ticket_id, kind, key):
 
 
 @shared_task(name="gridgov.tickets.import")
-def import_task(path, mapping=None, channel="hotline", user_id=None, delete_after=False):
-    """Import an uploaded 12345 file (imports.py); returns the report as a dict."""
+def import_task(
+    path, mapping=None, channel="hotline", user_id=None, delete_after=False, dry_run=False
+):
+    """Import an uploaded 12345 file (imports.py); returns the report as a dict
+    (`format_error` instead when the file cannot be read or lacks a column)."""
     import os
 
     from django.contrib.auth import get_user_model
@@ -43,7 +46,11 @@ def import_task(path, mapping=None, channel="hotline", user_id=None, delete_afte
 
     actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
-        report = imports.import_file(path, mapping=mapping, channel=channel, actor=actor)
+        report = imports.import_file(
+            path, mapping=mapping, channel=channel, actor=actor, dry_run=dry_run
+        )
+    except (OSError, imports.ImportFormatError) as exc:
+        return {"ok": False, "format_error": str(exc)}
     finally:
         if delete_after:
             try:

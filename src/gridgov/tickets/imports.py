@@ -1,0 +1,906 @@
+"""Import tickets from a 12345 platform export: CSV or Excel, all or nothing.
+
+`gridgov tickets import FILE [--mapping JSON] [--channel hotline]`, the
+`tickets.import` Celery task (uploads) and `POST /api/v1/imports/tickets/` all
+call `import_file`.
+
+1. Read the table (CSV in UTF-8 or GB18030, or the first sheet of an .xlsx) and
+   map its headers to ticket fields: DEFAULT_MAPPING knows the usual 12345
+   headers (工单编号, 受理时间, 诉求标题, 诉求内容, 诉求地址, 来电人, 联系电话,
+   诉求类型/分类, 诉求性质 …); `mapping` ({field: header or [headers]}) overrides it.
+2. Validate every row before writing anything: date and time, nature, category
+   (code, full path 一级/二级/三级 or unambiguous name), urgency, location (a
+   place code, coordinates inside the area, or an address — resolved to a
+   building when possible, else kept as text and left at the dispatch desk),
+   phone format, lengths, duplicate 工单编号 in the file or already imported.
+   Every problem is reported as (row, column, message); if there is any, nothing
+   is written.
+3. Otherwise insert in one transaction: routes and deadlines computed once per
+   (category, place) and (urgency, category, day), codes reserved one block per
+   day (intake.next_codes), tickets and their `create` + `dispatch` events with
+   bulk_create in batches. Imported tickets send no per-ticket notification; the
+   sweep's reminders cover their deadlines.
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.places import addresses, geo
+from gridgov.places.models import Level, Place
+
+from . import intake, routing, sla
+from .models import (
+    Category,
+    Channel,
+    Nature,
+    RoutingRule,
+    Status,
+    Ticket,
+    TicketEvent,
+    TimeLimit,
+    Urgency,
+)
+from .workdays import WorkCalendar
+
+BATCH = 2000
+DEFAULT_MAPPING = {
+    "external_id": ["工单编号", "工单号", "编号", "受理编号"],
+    "created_at": ["受理时间", "来电时间", "登记时间", "创建时间", "诉求时间"],
+    "title": ["诉求标题", "标题", "工单标题", "主题"],
+    "description": ["诉求内容", "内容", "问题描述", "来电内容", "诉求描述"],
+    "address": ["诉求地址", "地址", "事发地址", "发生地址", "事发地点"],
+    "requester_name": ["来电人", "来电人姓名", "诉求人", "姓名", "联系人"],
+    "requester_phone": ["联系电话", "来电号码", "电话", "联系方式"],
+    "category": ["诉求类型", "分类", "诉求分类", "问题分类", "业务类别"],
+    "nature": ["诉求性质", "性质", "来电类型", "诉求类别"],
+    "urgency": ["紧急程度", "缓急程度"],
+    "lat": ["纬度"],
+    "lng": ["经度"],
+    "place": ["地点编码", "网格编码"],
+}
+FIELDS = tuple(DEFAULT_MAPPING)
+REQUIRED = ("created_at", "nature", "category")
+
+NATURES = {
+    "咨询": Nature.CONSULT,
+    "求助": Nature.HELP,
+    "投诉": Nature.COMPLAINT,
+    "举报": Nature.REPORT,
+    "建议": Nature.SUGGEST,
+    "表扬": Nature.PRAISE,
+    "意见建议": Nature.SUGGEST,
+    "感谢": Nature.PRAISE,
+    **{value: value for value in Nature.values},
+}
+URGENCIES = {
+    "紧急": Urgency.EMERGENCY,
+    "特急": Urgency.EMERGENCY,
+    "水电气热": Urgency.UTILITY,
+    "一般": Urgency.GENERAL,
+    "普通": Urgency.GENERAL,
+    "复杂": Urgency.COMPLEX,
+    "疑难": Urgency.COMPLEX,
+    **{value: value for value in Urgency.values},
+}
+_DATE_RE = re.compile(
+    r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[ T]+(\d{1,2})[:时](\d{1,2})分?(?::?(\d{1,2})秒?)?(?:\.\d+)?)?\s*$"
+)
+_PHONE_RE = re.compile(r"^\+?\d{7,15}$")
+_PATH_SPLIT = re.compile(r"\s*(?:/|／|>|＞|→|-|—|\\|·)\s*")
+
+
+class ImportFormatError(Exception):
+    """The file cannot be read, or lacks a required column: nothing is validated."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the row number as the spreadsheet shows it (the header is row 1)
+    column: str
+    message: str
+
+    def as_dict(self):
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    source: str = ""
+    rows: int = 0
+    created: int = 0
+    dispatched: int = 0
+    at_desk: int = 0
+    errors: list = field(default_factory=list)
+    seconds: float = 0.0
+    phases: dict = field(default_factory=dict)  # seconds spent checking and writing
+    dry_run: bool = False
+    mapping: dict = field(default_factory=dict)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def as_dict(self, max_errors=1000):
+        return {
+            "source": self.source,
+            "ok": self.ok,
+            "rows": self.rows,
+            "created": self.created,
+            "dispatched": self.dispatched,
+            "at_desk": self.at_desk,
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
+            "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "mapping": self.mapping,
+            "error_count": len(self.errors),
+            "errors": [e.as_dict() for e in self.errors[:max_errors]],
+        }
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _decode(raw):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFormatError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # phone numbers and ids stored as numbers
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    return str(value).strip()
+
+
+def read_table(source, filename=None):
+    """(headers, [(row number, [cells])]) from a path or a binary file object."""
+    name = filename or getattr(source, "name", None) or str(source)
+    raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+    if raw[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(raw)
+    text = _decode(raw)
+    sample = text[:4096]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = iter(enumerate(reader, start=1))
+    try:
+        _n, headers = next(rows)
+    except StopIteration:
+        raise ImportFormatError(_("The file is empty.")) from None
+    body = [(n, [c.strip() for c in cells]) for n, cells in rows if any(c.strip() for c in cells)]
+    return [h.strip() for h in headers], body
+
+
+def _read_xlsx(raw):
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        headers = next(rows, None)
+        if headers is None:
+            raise ImportFormatError(_("The file is empty."))
+        body = []
+        for number, cells in enumerate(rows, start=2):
+            values = [_cell(c) for c in cells]
+            if any(v != "" for v in values):
+                body.append((number, values))
+        return [str(h or "").strip() for h in headers], body
+    finally:
+        book.close()
+
+
+def resolve_mapping(headers, mapping=None):
+    """{field: column index} for the given headers; raises ImportFormatError when a
+    required column (or both title and description) is missing."""
+    wanted = {f: list(names) for f, names in DEFAULT_MAPPING.items()}
+    for name, value in (mapping or {}).items():
+        if name not in wanted:
+            raise ImportFormatError(_("Unknown field %(f)s in the mapping.") % {"f": name})
+        wanted[name] = [value] if isinstance(value, str) else list(value)
+    index = {h: i for i, h in reversed(list(enumerate(headers))) if h}
+    columns = {}
+    for name, candidates in wanted.items():
+        found = next((index[c] for c in candidates if c in index), None)
+        if found is not None:
+            columns[name] = found
+    missing = [f for f in REQUIRED if f not in columns]
+    if "title" not in columns and "description" not in columns:
+        missing.append("title/description")
+    if not any(f in columns for f in ("address", "place", "lat")):
+        missing.append("address")
+    if missing:
+        raise ImportFormatError(
+            _("Missing column(s) for %(f)s; headers found: %(h)s")
+            % {"f": ", ".join(missing), "h": ", ".join(h for h in headers if h)}
+        )
+    return columns
+
+
+# --- validating ---------------------------------------------------------------------------
+
+
+def parse_datetime(value):
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime.combine(value, dt.time(0, 0))
+    else:
+        match = _DATE_RE.match(value or "")
+        if not match:
+            return None
+        y, mo, d, h, mi, s = (int(g) if g else 0 for g in match.groups())
+        try:
+            parsed = dt.datetime(y, mo, d, h, mi, s)
+        except ValueError:
+            return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=timezone.get_current_timezone())
+    return parsed
+
+
+def _norm(text):
+    return re.sub(r"\s+", "", text or "")
+
+
+class CategoryIndex:
+    """Category by code, or by its path 一级/二级/三级 — whole, or its last levels when
+    they name one category only (二级/三级, or just 三级)."""
+
+    def __init__(self):
+        rows = list(Category.objects.filter(active=True))
+        by_id = {c.pk: c for c in rows}
+        for c in rows:  # link parents in memory: full_name and routing walk them
+            if c.parent_id in by_id:
+                c.parent = by_id[c.parent_id]
+        self.by_code = {c.code: c for c in rows}
+        self.by_suffix = defaultdict(list)
+        self.levels = {}
+        for c in rows:
+            names, node = [], c
+            while node is not None:
+                names.append(_norm(node.name))
+                node = node.parent if node.parent_id in by_id else None
+            names.reverse()
+            self.levels[c.pk] = len(names)
+            for k in range(1, len(names) + 1):
+                self.by_suffix["/".join(names[-k:])].append(c)
+
+    def find(self, text):
+        """(category, None) or (None, message)."""
+        text = (text or "").strip()
+        if not text:
+            return None, _("A category is needed.")
+        if text in self.by_code:
+            return self.by_code[text], None
+        parts = [p for p in _PATH_SPLIT.split(_norm(text)) if p]
+        found = self.by_suffix.get("/".join(parts), [])
+        if len(found) > 1:
+            # A whole path names one category even when it is also another's suffix.
+            whole = [c for c in found if self.levels[c.pk] == len(parts)]
+            found = whole if len(whole) == 1 else found
+        if len(found) == 1:
+            return found[0], None
+        if len(found) > 1:
+            return None, _("Category %(c)s is ambiguous; give its path, one of: %(p)s") % {
+                "c": text,
+                "p": "; ".join(c.full_name for c in found[:5]),
+            }
+        return None, _("Unknown category %(c)s.") % {"c": text}
+
+
+@dataclass
+class Parsed:
+    row: int
+    created_at: dt.datetime
+    nature: str
+    category: Category
+    urgency: str
+    title: str
+    description: str
+    address: str
+    lat: float | None
+    lng: float | None
+    place_id: int | None
+    building_id: int | None
+    requester_name: str
+    requester_phone: str
+    external_id: str
+    how: str = "none"
+    day: dt.date | None = None  # local date received: the code's day, the deadlines' start
+
+
+class Importer:
+    def __init__(self, channel=Channel.HOTLINE, actor=None, now=None, source=""):
+        if channel not in Channel.values:
+            raise ImportFormatError(
+                _("Unknown channel %(c)s; one of: %(a)s")
+                % {"c": channel, "a": ", ".join(Channel.values)}
+            )
+        self.channel = channel
+        self.actor = actor if getattr(actor, "pk", None) else None
+        self.now = now or timezone.now()
+        self.source = source
+        self.categories = CategoryIndex()
+        self.places_by_code = {}
+        self._address_cache = {}
+        self._address_index = None
+
+    # validation ---------------------------------------------------------------
+
+    def validate(self, headers, rows, columns, progress=False):
+        """[Parsed] and [RowError] for all rows."""
+        errors, parsed = [], []
+        header_of = {f: headers[i] for f, i in columns.items()}
+        place_codes = set()
+        if "place" in columns:
+            place_codes = sorted({str(_get(r, columns["place"])).strip() for _n, r in rows} - {""})
+            for start in range(0, len(place_codes), BATCH):
+                chunk = place_codes[start : start + BATCH]
+                self.places_by_code.update(
+                    {p.code: p for p in Place.objects.filter(code__in=chunk)}
+                )
+        seen_ids = {}
+        for number, cells in _progress(rows, progress, _("checking")):
+            row_errors = []
+
+            def bad(name, message, number=number, row_errors=row_errors):
+                row_errors.append(RowError(number, header_of.get(name, name), message))
+
+            item = self._parse_row(number, cells, columns, bad)
+            if item is not None and item.external_id:
+                first = seen_ids.setdefault(item.external_id, number)
+                if first != number:
+                    bad("external_id", _("Duplicate of row %(r)s.") % {"r": first})
+            if row_errors:
+                errors.extend(row_errors)
+            else:
+                parsed.append(item)
+        self._locate_points(parsed, errors, header_of)
+        self._check_already_imported(parsed, errors, header_of)
+        errors.sort(key=lambda e: (e.row, e.column))
+        return parsed, errors
+
+    def _parse_row(self, number, cells, columns, bad):
+        def get(name):
+            return _get(cells, columns.get(name))
+
+        created_at = parse_datetime(get("created_at"))
+        if created_at is None:
+            bad("created_at", _("Not a date and time: %(v)s") % {"v": get("created_at")})
+        elif created_at > self.now + dt.timedelta(days=1):
+            bad("created_at", _("In the future."))
+        nature = NATURES.get(str(get("nature")).strip())
+        if nature is None:
+            bad(
+                "nature",
+                _("Unknown nature %(v)s; one of: %(a)s")
+                % {"v": get("nature"), "a": "咨询 求助 投诉 举报 建议 表扬"},
+            )
+        category, problem = self.categories.find(str(get("category")))
+        if problem:
+            bad("category", problem)
+        urgency_text = str(get("urgency")).strip()
+        urgency = URGENCIES.get(urgency_text) if urgency_text else None
+        if urgency_text and urgency is None:
+            bad("urgency", _("Unknown urgency %(v)s.") % {"v": urgency_text})
+        if urgency is None and category is not None:
+            urgency = category.default_urgency
+        title, description = str(get("title")).strip(), str(get("description")).strip()
+        if not title and not description:
+            bad("title", _("Say what the matter is: a title or a description."))
+        title = title or description[:60]
+        description = description or title
+        if len(title) > 200:
+            bad("title", _("At most 200 characters."))
+        if len(description) > 4000:
+            bad("description", _("At most 4,000 characters."))
+        name = str(get("requester_name")).strip()
+        if len(name) > 100:
+            bad("requester_name", _("At most 100 characters."))
+        phone = str(get("requester_phone")).strip()
+        compact = re.sub(r"[\s\-()（）]", "", phone)
+        if phone and not _PHONE_RE.match(compact):
+            bad("requester_phone", _("Not a phone number: %(v)s") % {"v": phone})
+        if (
+            nature in intake.NEEDS_CONTACT
+            and self.channel not in intake.STAFF_CHANNELS
+            and not phone
+        ):
+            bad("requester_phone", _("A phone number is needed for help and complaints."))
+        external_id = str(get("external_id")).strip()
+        if len(external_id) > 64:
+            bad("external_id", _("At most 64 characters."))
+
+        address = str(get("address")).strip()
+        if len(address) > 300:
+            bad("address", _("At most 300 characters."))
+        lat, lng = get("lat"), get("lng")
+        lat, lng = _float(lat), _float(lng)
+        if (get("lat") != "" and lat is None) or (get("lng") != "" and lng is None):
+            bad("lat", _("Coordinates must be numbers."))
+            lat = lng = None
+        elif (lat is None) != (lng is None):
+            bad("lat", _("Give both latitude and longitude."))
+            lat = lng = None
+        elif lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            bad("lat", _("Coordinates out of range."))
+            lat = lng = None
+        place_id = building_id = None
+        how = "none"
+        code = str(get("place")).strip()
+        if code:
+            place = self.places_by_code.get(code)
+            if place is None:
+                bad("place", _("Unknown place code %(c)s.") % {"c": code})
+            else:
+                place_id, how = place.pk, "code"
+                if place.level == Level.BUILDING:
+                    building_id = place.pk
+        if place_id is None and address:
+            building_id = self._resolve_address(address)
+            if building_id is not None:
+                place_id, how = building_id, "address"
+            else:
+                how = "text"
+        if not address and place_id is None and lat is None:
+            bad("address", _("Give an address, coordinates or a place code."))
+        return Parsed(
+            row=number,
+            created_at=created_at,
+            nature=nature,
+            category=category,
+            urgency=urgency or Urgency.GENERAL,
+            title=title,
+            description=description,
+            address=address,
+            lat=lat,
+            lng=lng,
+            place_id=place_id,
+            building_id=building_id,
+            requester_name=name,
+            requester_phone=phone,
+            external_id=external_id,
+            how=how,
+            day=timezone.localtime(created_at).date() if created_at else None,
+        )
+
+    def _resolve_address(self, text):
+        if text not in self._address_cache:
+            if self._address_index is None:  # checks the places' fingerprint: once
+                self._address_index = addresses.get_index()
+            self._address_cache[text] = self._address_index.resolve(text).building
+        return self._address_cache[text]
+
+    def _locate_points(self, parsed, errors, header_of):
+        """Coordinates → grid, in one bulk lookup, for rows no building was found for."""
+        todo = [p for p in parsed if p.lat is not None and p.building_id is None]
+        if not todo:
+            return
+        try:
+            grid_ids = geo.lookup_points([p.lat for p in todo], [p.lng for p in todo], nearest=True)
+        except geo.InvalidCoordinates as exc:
+            grid_ids = None
+            message = str(exc)
+        for index, item in enumerate(todo):
+            grid_id = int(grid_ids[index]) if grid_ids is not None else -1
+            if grid_id < 0:
+                errors.append(
+                    RowError(
+                        item.row,
+                        header_of.get("lat", "lat"),
+                        message if grid_ids is None else _("The location is outside our area."),
+                    )
+                )
+                parsed.remove(item)
+            elif item.place_id is None:
+                item.place_id, item.how = grid_id, "point"
+
+    def _check_already_imported(self, parsed, errors, header_of):
+        ids = [p.external_id for p in parsed if p.external_id]
+        known = set()
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            known |= set(
+                Ticket.objects.filter(external_id__in=chunk, channel=self.channel).values_list(
+                    "external_id", flat=True
+                )
+            )
+        if not known:
+            return
+        for item in [p for p in parsed if p.external_id in known]:
+            errors.append(
+                RowError(
+                    item.row, header_of.get("external_id", "external_id"), _("Already imported.")
+                )
+            )
+            parsed.remove(item)
+
+    # insertion ----------------------------------------------------------------
+
+    def insert(self, parsed, progress=False):
+        """Write the tickets and their events; returns (created, dispatched, at desk)."""
+        if not parsed:
+            return 0, 0, 0
+        places = self._places([p.place_id for p in parsed])
+        routes = self._router(places)
+        deadlines = self._deadlines(parsed)
+        days = Counter(p.day for p in parsed)
+        codes = {day: iter(intake.next_codes(day, n)) for day, n in sorted(days.items())}
+        now = timezone.now()
+        actor_id = self.actor.pk if self.actor else None
+        tickets, dispatched = [], 0
+        for p in parsed:
+            place = places.get(p.place_id)
+            route = routes(p.category, place)
+            accept_by, respond_by, resolve_by = deadlines(
+                p.urgency, p.category, p.created_at, p.day
+            )
+            dispatch = not route.dispatch_desk
+            dispatched += dispatch
+            grid = _grid_of(place, places)
+            tickets.append(
+                {
+                    "code": next(codes[p.day]),
+                    "channel": self.channel,
+                    "nature": p.nature,
+                    "title": p.title,
+                    "description": p.description,
+                    "category_id": p.category.pk,
+                    "urgency": p.urgency,
+                    "status": Status.DISPATCHED if dispatch else Status.RECEIVED,
+                    "address": p.address,
+                    "lat": p.lat,
+                    "lng": p.lng,
+                    "building_id": p.building_id,
+                    "grid_id": grid.pk if grid else None,
+                    "place_id": p.place_id,
+                    "requester_name": p.requester_name,
+                    "requester_phone": p.requester_phone,
+                    "owner_place_id": route.place.pk if route.place else None,
+                    "owner_department_id": route.department.pk if route.department else None,
+                    "accept_by": accept_by,
+                    "respond_by": respond_by,
+                    "resolve_by": resolve_by,
+                    "dispatched_at": p.created_at if dispatch else None,
+                    "external_id": p.external_id,
+                    "created_by_id": actor_id,
+                    "created_at": p.created_at,
+                    "updated_at": now,
+                }
+            )
+        bar = _bar(len(tickets) + len(tickets) + dispatched, progress, _("writing"))
+        write = _copy_rows if connection.vendor == "postgresql" else _bulk_create
+        ids = write(Ticket, tickets, bar, with_ids=True)
+        events = []
+        routed = _("Routed automatically.")
+        for p, ticket, ticket_id in zip(parsed, tickets, ids, strict=True):
+            common = {
+                "ticket_id": ticket_id,
+                "owner_place_id": ticket["owner_place_id"],
+                "owner_department_id": ticket["owner_department_id"],
+                "at": ticket["created_at"],
+            }
+            events.append(
+                {
+                    "action": "create",
+                    "from_status": "",
+                    "to_status": Status.RECEIVED,
+                    "actor_id": actor_id,
+                    "data": {"import": self.source, "row": p.row, "location": p.how},
+                    **common,
+                }
+            )
+            if ticket["status"] == Status.DISPATCHED:
+                events.append(
+                    {
+                        "action": "dispatch",
+                        "from_status": Status.RECEIVED,
+                        "to_status": Status.DISPATCHED,
+                        "actor_id": None,
+                        "reason": routed,
+                        "data": {"auto": True, **_unit_data(ticket, places, routes.departments)},
+                        **common,
+                    }
+                )
+        write(TicketEvent, events, bar)
+        bar.close()
+        return len(tickets), dispatched, len(tickets) - dispatched
+
+    def _places(self, place_ids):
+        """The places named by the rows, with every ancestor, by id (one or two queries)."""
+        ids = sorted({i for i in place_ids if i})
+        found = {}
+        for start in range(0, len(ids), BATCH):
+            for p in Place.objects.filter(pk__in=ids[start : start + BATCH]):
+                found[p.pk] = p
+        codes = {c for p in found.values() for c in p.ancestor_codes}
+        known = {p.code for p in found.values()}
+        todo = sorted(codes - known)
+        for start in range(0, len(todo), BATCH):
+            for p in Place.objects.filter(code__in=todo[start : start + BATCH]):
+                found[p.pk] = p
+        by_code = {p.code: p for p in found.values()}
+        for p in found.values():  # ancestor_at() without a query per place
+            chain = [by_code[c] for c in p.ancestor_codes if c in by_code]
+            p.ancestors = lambda chain=chain: chain
+        return found
+
+    def _router(self, places):
+        """routing.route(category, place), computed once per distinct answer:
+
+        - routing rules name places at grid level or above, so a building routes as
+          its grid does (unless some rule names a building: then per building);
+        - a category with no routing rule on itself or its parents routes by its home
+          level alone, so those share one cache entry per (home level, grid).
+        """
+        per_building = RoutingRule.objects.filter(place__level=Level.BUILDING).exists()
+        with_rules = set(RoutingRule.objects.values_list("category_id", flat=True))
+        cache = {}
+        departments = {}
+
+        def has_rules(category):
+            node = category
+            while node is not None:
+                if node.pk in with_rules:
+                    return True
+                node = node.parent
+            return False
+
+        ruled = {}
+
+        def route(category, place):
+            anchor = place
+            if place is not None and place.level == Level.BUILDING and not per_building:
+                anchor = _grid_of(place, places) or place
+            if category.pk not in ruled:
+                ruled[category.pk] = has_rules(category)
+            what = category.pk if ruled[category.pk] else ("home", category.home_level)
+            key = (what, anchor.pk if anchor else None)
+            if key not in cache:
+                found = routing.route(category, anchor)
+                cache[key] = found
+                if found.department is not None:
+                    departments[found.department.pk] = found.department
+            return cache[key]
+
+        route.departments = departments
+        return route
+
+    def _deadlines(self, parsed):
+        """(accept_by, respond_by, resolve_by) per row, with the time-limit rows read
+        once per (urgency, category) and working-day deadlines once per local date."""
+        first = min(p.day for p in parsed)
+        last = max(p.day for p in parsed)
+        calendar = WorkCalendar.load(first, days=(last - first).days + 400)
+        rows = list(TimeLimit.objects.all())
+        limits = {}
+        workdays = {}
+
+        def limits_for(urgency, category):
+            key = (urgency, category.pk if category else None)
+            if key not in limits:
+                limits[key] = _limits(rows, urgency, category)
+            return limits[key]
+
+        def add(start, day, value, unit):
+            if unit != TimeLimit.Unit.WORKDAYS:
+                return sla.add_limit(start, value, unit, calendar)
+            key = (day, value)
+            if key not in workdays:
+                workdays[key] = calendar.add_workdays(start, value)
+            return workdays[key]
+
+        def deadlines(urgency, category, start, day):
+            accept, respond, resolve = limits_for(urgency, category)
+            return add(start, day, *accept), add(start, day, *respond), add(start, day, *resolve)
+
+        return deadlines
+
+
+def _limits(rows, urgency, category):
+    """sla.limits_for over rows already read."""
+    chain, node = [], category
+    while node is not None:
+        chain.append(node.pk)
+        node = node.parent
+    by_key = {r.category_id: r for r in rows if r.urgency == urgency}
+    for key in [*chain, None]:
+        if key in by_key and (key is None or key in chain):
+            r = by_key[key]
+            return (
+                (r.accept_value, r.accept_unit),
+                (r.respond_value, r.respond_unit),
+                (r.resolve_value, r.resolve_unit),
+            )
+    return sla.DEFAULT_LIMITS[urgency]
+
+
+def _grid_of(place, places):
+    if place is None:
+        return None
+    if place.level == Level.GRID:
+        return place
+    if place.level == Level.BUILDING:
+        return places.get(place.parent_id)
+    return None
+
+
+def _unit_data(ticket, places, departments):
+    if ticket["owner_department_id"]:
+        d = departments[ticket["owner_department_id"]]
+        return {"department": d.code, "unit": d.name}
+    p = places.get(ticket["owner_place_id"])
+    if p is None:
+        p = places[ticket["owner_place_id"]] = Place.objects.get(pk=ticket["owner_place_id"])
+    return {"place": p.code, "unit": p.name}
+
+
+def _defaults(model, given):
+    """{attname: default} for the concrete fields a row dict leaves out (not the id)."""
+    return {
+        f.attname: f.get_default()
+        for f in model._meta.concrete_fields
+        if f.attname not in given and not f.primary_key
+    }
+
+
+def _bulk_create(model, rows, bar, with_ids=False):
+    """bulk_create in batches (SQLite, and any database but PostgreSQL); → ids."""
+    objects = [model(**row) for row in rows]
+    for start in range(0, len(objects), BATCH):
+        model.objects.bulk_create(objects[start : start + BATCH])
+        bar.update(min(BATCH, len(objects) - start))
+    return [o.pk for o in objects]
+
+
+def _copy_rows(model, rows, bar, with_ids=False):
+    """PostgreSQL COPY of row dicts (attname → value) in the current transaction.
+
+    With `with_ids`, ids are reserved first from the table's sequence (one query)
+    and written with the rows, so the caller can point events at them; → ids.
+    """
+    table = model._meta.db_table
+    ids = []
+    if with_ids:
+        pk = model._meta.pk.column
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, len(rows)],
+            )
+            ids = [r[0] for r in cursor.fetchall()]
+    fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
+    defaults = _defaults(model, {})
+    names = [f.attname for f in fields]
+    json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN"
+        ) as copy:
+            for index, row in enumerate(rows):
+                if with_ids:
+                    row = {**row, model._meta.pk.attname: ids[index]}
+                values = [row[n] if n in row else defaults[n] for n in names]
+                for i in json_at:
+                    if values[i] is not None:
+                        values[i] = json.dumps(values[i], ensure_ascii=False)
+                copy.write_row(values)
+                if index % BATCH == BATCH - 1:
+                    bar.update(BATCH)
+    bar.update(len(rows) % BATCH)
+    return ids
+
+
+def _get(cells, index):
+    if index is None or index >= len(cells):
+        return ""
+    value = cells[index]
+    return "" if value is None else value
+
+
+def _float(value):
+    if value in ("", None):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def _bar(total, progress, desc):
+    if not progress:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=str(desc), unit="row", leave=True, mininterval=0.2)
+
+
+def _progress(items, progress, desc):
+    if not progress:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=str(desc), unit="row", leave=True, mininterval=0.2)
+
+
+# --- entry points -------------------------------------------------------------------------
+
+
+def import_rows(
+    headers,
+    rows,
+    mapping=None,
+    channel=Channel.HOTLINE,
+    actor=None,
+    dry_run=False,
+    progress=False,
+    source="",
+    now=None,
+):
+    """Validate all rows, then (unless dry_run or any error) write them all; see module."""
+    started = time.perf_counter()
+    report = ImportReport(source=source, rows=len(rows), dry_run=dry_run)
+    columns = resolve_mapping(headers, mapping)
+    report.mapping = {f: headers[i] for f, i in columns.items()}
+    importer = Importer(channel=channel, actor=actor, now=now, source=source)
+    parsed, report.errors = importer.validate(headers, rows, columns, progress=progress)
+    report.phases["check"] = time.perf_counter() - started
+    if report.errors or dry_run:
+        report.seconds = time.perf_counter() - started
+        return report
+    writing = time.perf_counter()
+    with transaction.atomic():
+        report.created, report.dispatched, report.at_desk = importer.insert(parsed, progress)
+    report.phases["write"] = time.perf_counter() - writing
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def import_file(
+    path, mapping=None, channel=Channel.HOTLINE, actor=None, dry_run=False, progress=False
+):
+    """Read, validate and (all or nothing) import a CSV or Excel file; an ImportReport."""
+    headers, rows = read_table(path)
+    return import_rows(
+        headers,
+        rows,
+        mapping=mapping,
+        channel=channel,
+        actor=actor,
+        dry_run=dry_run,
+        progress=progress,
+        source=Path(str(path)).name,
+    )

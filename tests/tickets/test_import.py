@@ -1,0 +1,276 @@
+"""Importing a 12345 export: every bad row reported, nothing written on any error;
+the corrected file imports fast, with a create and a dispatch event per ticket."""
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from gridgov.tickets import imports
+from gridgov.tickets.models import Status, Ticket, TicketCounter, TicketEvent
+from gridgov.tickets.tasks import import_task
+
+from .factories import make_world
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = [
+    "工单编号",
+    "受理时间",
+    "诉求标题",
+    "诉求内容",
+    "诉求地址",
+    "来电人",
+    "联系电话",
+    "诉求类型",
+    "诉求性质",
+]
+ADDRESSES = ["魏家坡小区3号楼2单元", "魏家坡小区5栋", "幸福里小区3号楼", "海淀区学院路某处"]
+CATEGORIES = ["网格事件/楼道堆物", "城乡建设/城市建设和市政管理/城管执法", "GE", "城乡建设"]
+NATURES = ["投诉", "求助", "咨询", "建议", "举报"]
+# Row index (0-based data row) → (column, bad value, good value)
+BAD = {
+    17: ("受理时间", "2026-13-45 10:00", "2026-03-05 10:00"),
+    2345: ("诉求性质", "抱怨", "投诉"),
+    5000: ("诉求类型", "不存在的分类", "网格事件/楼道堆物"),
+    7777: ("联系电话", "12ab34", "13900007777"),
+    9998: ("诉求地址", "", "魏家坡小区5栋"),
+}
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def rows(n=10_000, bad=True):
+    start = dt.datetime(2026, 3, 2, 8, 0)
+    for i in range(n):
+        row = {
+            "工单编号": f"12345-{i:06d}",
+            "受理时间": (start + dt.timedelta(minutes=7 * i)).strftime("%Y/%m/%d %H:%M:%S"),
+            "诉求标题": f"诉求{i}",
+            "诉求内容": f"第{i}号诉求：楼道里堆了杂物，请处理。",
+            "诉求地址": ADDRESSES[i % len(ADDRESSES)],
+            "来电人": f"市民{i}",
+            "联系电话": f"138{i:08d}",
+            "诉求类型": CATEGORIES[i % len(CATEGORIES)],
+            "诉求性质": NATURES[i % len(NATURES)],
+        }
+        if i in BAD:
+            column, bad_value, good_value = BAD[i]
+            row[column] = bad_value if bad else good_value
+        yield row
+
+
+def write_csv(path, data, headers=HEADERS, encoding="utf-8-sig"):
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        writer = csv.DictWriter(handle, fieldnames=headers)
+        writer.writeheader()
+        writer.writerows(data)
+    return path
+
+
+def test_ten_thousand_rows_with_five_bad_ones_write_nothing_then_import(world, tmp_path):
+    bad_file = write_csv(tmp_path / "12345_bad.csv", rows(bad=True))
+    counter_before = list(TicketCounter.objects.values_list("day", "last"))
+
+    report = imports.import_file(bad_file)
+    # Exactly the five bad rows, by spreadsheet row number (header = row 1).
+    assert [(e.row, e.column) for e in report.errors] == [
+        (17 + 2, "受理时间"),
+        (2345 + 2, "诉求性质"),
+        (5000 + 2, "诉求类型"),
+        (7777 + 2, "联系电话"),
+        (9998 + 2, "诉求地址"),
+    ]
+    assert report.rows == 10_000 and report.created == 0
+    assert Ticket.objects.count() == 0 and TicketEvent.objects.count() == 0
+    assert list(TicketCounter.objects.values_list("day", "last")) == counter_before
+
+    good_file = write_csv(tmp_path / "12345_good.csv", rows(bad=False))
+    report = imports.import_file(good_file)
+    assert report.ok, report.errors[:5]
+    assert report.created == 10_000 == Ticket.objects.count()
+    # The fourth address is only text: those tickets wait at the dispatch desk.
+    assert report.at_desk == 2_500 and report.dispatched == 7_500
+    assert TicketEvent.objects.filter(action="create").count() == 10_000
+    assert TicketEvent.objects.filter(action="dispatch").count() == 7_500
+    assert Ticket.objects.filter(status=Status.DISPATCHED).count() == 7_500
+    assert Ticket.objects.values("code").distinct().count() == 10_000
+    assert not Ticket.objects.filter(accept_by__isnull=True).exists()
+
+    first = Ticket.objects.get(external_id="12345-000000")
+    local = timezone.localtime(first.created_at)
+    assert (local.date(), local.hour) == (dt.date(2026, 3, 2), 8)
+    assert first.code == "GD20260302-000001"
+    assert first.channel == "hotline" and first.nature == "complaint"
+    assert first.building.code == "B1a3" and first.owner_place == world.grid_a
+    assert first.requester_phone == "13800000000"
+    assert first.dispatched_at == first.created_at
+    events = list(first.events.values_list("action", "to_status", "owner_place__code"))
+    assert events == [("create", "received", "G1a"), ("dispatch", "dispatched", "G1a")]
+    # Deadlines as intake computes them: one working day to accept.
+    assert timezone.localtime(first.accept_by).date() == dt.date(2026, 3, 3)
+    city = Ticket.objects.get(external_id="12345-000001")
+    assert city.owner_department == world.city_mgmt
+    desk = Ticket.objects.get(external_id="12345-000003")
+    assert desk.status == Status.RECEIVED and desk.place is None
+    assert desk.events.count() == 1
+
+    # Importing the same file again: every row is already there; nothing written.
+    again = imports.import_file(good_file)
+    assert len(again.errors) == 10_000 and again.errors[0].message
+    assert Ticket.objects.count() == 10_000
+
+
+def test_command_reports_errors_and_exits_non_zero(world, tmp_path):
+    bad_file = write_csv(tmp_path / "bad.csv", rows(n=30, bad=True))
+    out = io.StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command("tickets", "import", str(bad_file), "--no-progress", stdout=out)
+    assert raised.value.returncode == 1
+    assert "1 problem(s) in 30 row(s); nothing was written" in str(raised.value)
+    assert "19" in out.getvalue() and "受理时间" in out.getvalue()
+    assert Ticket.objects.count() == 0
+
+    good = write_csv(tmp_path / "good.csv", rows(n=30, bad=False))
+    out = io.StringIO()
+    call_command("tickets", "import", str(good), "--json", "--no-progress", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["ok"] and report["created"] == 30
+    assert report["mapping"]["created_at"] == "受理时间"
+
+
+def test_custom_mapping_gb18030_and_row_checks(world, tmp_path):
+    headers = ["单号", "时间", "内容", "位置", "电话", "类别", "类型"]
+    data = [
+        {
+            "单号": "A1",
+            "时间": "2026年3月2日 9时30分",
+            "内容": "路灯不亮",
+            "位置": "幸福里小区3号楼",
+            "电话": "010-62345678",
+            "类别": "路灯损坏",
+            "类型": "求助",
+        },
+        {
+            "单号": "A1",  # duplicate in the file
+            "时间": "2026-03-02",
+            "内容": "x",
+            "位置": "幸福里小区3号楼",
+            "电话": "",  # help needs a phone
+            "类别": "其他",  # ambiguous name
+            "类型": "举报",
+        },
+    ]
+    path = write_csv(tmp_path / "gbk.csv", data, headers=headers, encoding="gb18030")
+    mapping = {
+        "external_id": "单号",
+        "created_at": "时间",
+        "description": "内容",
+        "address": "位置",
+        "requester_phone": "电话",
+        "category": "类别",
+        "nature": "类型",
+    }
+    report = imports.import_file(path, mapping=mapping)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "单号"), (3, "类别")]
+    assert "ambiguous" in report.errors[1].message
+    data[1].update({"单号": "A2", "类别": "城乡建设/城市建设和市政管理/其他"})
+    path = write_csv(tmp_path / "gbk.csv", data, headers=headers, encoding="gb18030")
+    report = imports.import_file(path, mapping=mapping)
+    assert report.ok, report.errors
+    lamp = Ticket.objects.get(external_id="A1")
+    assert lamp.title == "路灯不亮" and lamp.grid == world.grid_b
+    assert lamp.requester_phone == "010-62345678"
+
+
+def test_missing_required_column_is_a_format_error(world, tmp_path):
+    path = write_csv(tmp_path / "x.csv", [{"诉求标题": "a"}], headers=["诉求标题"])
+    with pytest.raises(imports.ImportFormatError, match="受理时间|created_at"):
+        imports.import_file(path)
+
+
+def test_excel_file_with_date_and_number_cells(world, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    sheet.append(
+        [
+            "X-1",
+            dt.datetime(2026, 3, 4, 14, 5),
+            "电动车乱停",
+            "楼下电动车堵门",
+            "魏家坡小区5栋",
+            "李四",
+            13912345678,
+            "电动车乱停乱放",
+            "投诉",
+        ]
+    )
+    sheet.append([None] * len(HEADERS))  # blank rows are skipped
+    path = tmp_path / "12345.xlsx"
+    book.save(path)
+    report = imports.import_file(path)
+    assert report.ok, report.errors
+    ticket = Ticket.objects.get(external_id="X-1")
+    assert ticket.requester_phone == "13912345678"
+    assert timezone.localtime(ticket.created_at).hour == 14
+    assert ticket.building.code == "B1a5"
+
+
+def test_celery_task_imports_an_upload(world, tmp_path):
+    path = write_csv(tmp_path / "upload.csv", rows(n=5, bad=False))
+    result = import_task.delay(str(path), None, "hotline", world.hotline.pk, True)
+    report = result.get()
+    assert report["ok"] and report["created"] == 5
+    assert not path.exists()  # the uploaded copy is removed
+    assert Ticket.objects.filter(created_by=world.hotline).count() == 5
+
+
+def test_upload_endpoint_imports_or_reports_every_bad_row(world, tmp_path, settings):
+    from rest_framework.test import APIClient
+
+    settings.DATA_DIR = tmp_path
+    client = APIClient()
+    client.force_authenticate(world.hotline)
+    bad = write_csv(tmp_path / "bad.csv", rows(n=20, bad=True))
+    with open(bad, "rb") as handle:
+        response = client.post("/api/v1/imports/tickets/", {"file": handle}, format="multipart")
+    assert response.status_code == 400
+    detail = response.json()["error"]["detail"]
+    assert [(e["row"], e["column"]) for e in detail["errors"]] == [(19, "受理时间")]
+    assert Ticket.objects.count() == 0
+
+    good = write_csv(tmp_path / "good.csv", rows(n=20, bad=False))
+    with open(good, "rb") as handle:
+        response = client.post(
+            "/api/v1/imports/tickets/", {"file": handle, "dry_run": "true"}, format="multipart"
+        )
+    assert response.status_code == 200 and response.json()["dry_run"]
+    assert Ticket.objects.count() == 0
+    with open(good, "rb") as handle:
+        response = client.post("/api/v1/imports/tickets/", {"file": handle}, format="multipart")
+    assert response.status_code == 201, response.json()
+    assert response.json()["created"] == 20 == Ticket.objects.count()
+    assert not list((tmp_path / "imports").iterdir())  # uploads are removed after import
+
+    junk = tmp_path / "junk.csv"
+    junk.write_text("a,b\n1,2\n", encoding="utf-8")
+    with open(junk, "rb") as handle:
+        response = client.post("/api/v1/imports/tickets/", {"file": handle}, format="multipart")
+    assert response.status_code == 400 and "file" in response.json()["error"]["detail"]
+
+    outsider = APIClient()
+    outsider.force_authenticate(world.gridworker_a)
+    with open(good, "rb") as handle:
+        response = outsider.post("/api/v1/imports/tickets/", {"file": handle}, format="multipart")
+    assert response.status_code == 403

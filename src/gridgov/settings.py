@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "gridgov.places",
     "gridgov.people",
     "gridgov.tickets",
+    "gridgov.open311",
+    "gridgov.insights",
     "gridgov.demo",
 ]
 

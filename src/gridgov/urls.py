@@ -14,9 +14,12 @@ urlpatterns = [
     path("api/v1/", include("gridgov.people.api")),
     path("api/v1/", include("gridgov.tickets.api")),
     path("api/v1/", include("gridgov.tickets.api_ops")),
+    path("api/v1/", include("gridgov.insights.api")),
+    path("open311/v2/", include("gridgov.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("tickets/", include("gridgov.tickets.urls")),
+    path("insights/", include("gridgov.insights.urls")),
     path("", include("gridgov.web.urls")),
 ]
 

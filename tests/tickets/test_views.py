@@ -356,11 +356,27 @@ def test_whistle_with_departments(client, world):
     )
     assert ticket.whistles.count() == 1
     assert "城管执法局" in html and "住建局" in html and "吹哨" in html
+    # The street rates the departments; only they report for themselves.
+    assert "whistle-rate" in forms_on(html) and "whistle-report" not in forms_on(html)
     client.logout()
     client_for(client, world.city_handler)
+    # The summoned department has it in its queue until it reports.
+    html = html_of(client.get(reverse("tickets:queue")))
+    assert row_codes(html) == [ticket.code] and "吹哨待报到" in html
+    html = html_of(client.get(reverse("tickets:detail", args=[ticket.code])))
+    assert 'value="CG"' in html and 'value="ZJ"' not in html
     html = html_of(act(client, ticket, "whistle-report", department="CG", note="已到场"))
     assert 'data-department="CG"' in html
     assert ticket.whistles.get().summonses.get(department=world.city_mgmt).reported_at
+    assert row_codes(html_of(client.get(reverse("tickets:queue")))) == []
+    # The street rates the department's response.
+    client.logout()
+    client_for(client, world.street_staff)
+    act(client, ticket, "whistle-rate", department="CG", rating=4, note="响应迅速")
+    summons = ticket.whistles.get().summonses.get(department=world.city_mgmt)
+    assert summons.rating == 4
+    html = html_of(client.get(reverse("tickets:detail", args=[ticket.code])))
+    assert "优秀" in html
 
 
 def test_merge_into_another_ticket(client, world):

@@ -325,6 +325,11 @@ class ActionForm(forms.Form):
     def params(self):
         return {name: self.cleaned_data[name] for name in self.passthrough}
 
+    @property
+    def usable(self):
+        """False when the form offers nothing to choose (the action cannot succeed)."""
+        return True
+
     def after(self, event):
         """Work done in the same transaction after lifecycle.perform succeeded."""
 
@@ -528,13 +533,18 @@ class WhistleReportForm(ActionForm):
         super().__init__(*args, **kwargs)
         choices = _summoned(self.ticket, unreported=True)
         if not self.user.is_superuser:
+            # Only the summoned department reports for itself (lifecycle checks it too).
             mine = set(
-                Department.objects.filter(role_assignments__user=self.user).values_list(
-                    "code", flat=True
-                )
+                Department.objects.filter(
+                    role_assignments__user=self.user, role_assignments__active=True
+                ).values_list("code", flat=True)
             )
-            choices = [c for c in choices if c[0] in mine] or choices
+            choices = [c for c in choices if c[0] in mine]
         self.fields["department"].choices = choices
+
+    @property
+    def usable(self):
+        return bool(self.fields["department"].choices) or self.is_bound
 
 
 class WhistleRateForm(ActionForm):

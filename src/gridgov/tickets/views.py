@@ -147,6 +147,14 @@ def queue_q(user):
                 owner_place__path__in=sorted(paths),
                 status__in=OWNER_STATUSES,
             )
+    # A whistle summoned one of the user's departments, which has not reported yet.
+    if scope.department_ids:
+        summoned = Summons.objects.filter(
+            whistle__ticket=OuterRef("pk"),
+            department_id__in=sorted(scope.department_ids),
+            reported_at__isnull=True,
+        )
+        query |= Q(Exists(summoned))
     # The dispatch desk (rules.is_dispatcher): route it, or call the requester back.
     desk = Q()
     for path in scope.paths(DISPATCH_ROLES):
@@ -208,6 +216,7 @@ def queue(request):
     mine = _search(mine, query)
     tab_filters = {name: (q if q is not None else sla.overdue_q(now)) for name, q in QUEUE_TABS}
     counts = mine.aggregate(**{name: Count("id", filter=q) for name, q in tab_filters.items()})
+    scope = scope_for(request.user)
     tab = request.GET.get("tab") or ("accept" if counts["accept"] else "all")
     if tab not in tab_filters:
         tab = "all"
@@ -217,10 +226,19 @@ def queue(request):
             Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
         )
     ).order_by(F("due").asc(nulls_last=True), "created_at", "id")
+    if scope.department_ids:
+        rows = rows.annotate(
+            to_report=Exists(
+                Summons.objects.filter(
+                    whistle__ticket=OuterRef("pk"),
+                    department_id__in=sorted(scope.department_ids),
+                    reported_at__isnull=True,
+                )
+            )
+        )
     page = Paginator(rows, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
     _mark(page.object_list, now)
     labels = _tab_labels()
-    scope = scope_for(request.user)
     tabs = [
         {"name": name, "label": labels[name], "count": counts[name]}
         for name, _q in QUEUE_TABS
@@ -447,9 +465,12 @@ def _action_forms(request, ticket, bound=None):
     forms = []
     for action in ordered:
         if bound is not None and bound.action == action:
-            forms.append(bound)
+            form = bound
         else:
-            forms.append(ACTION_FORMS[action](ticket=ticket, user=request.user))
+            form = ACTION_FORMS[action](ticket=ticket, user=request.user)
+        if not form.usable:
+            continue  # e.g. a department report by someone who reports for none
+        forms.append(form)
     if bound is not None and bound.action not in allowed:
         forms.insert(0, bound)  # keep the refusal visible although the action is gone
     return forms
@@ -958,14 +979,19 @@ def kpi_ranking(request):
     choice, start, end = _period(request)
     rows = []
     if parent is not None and level is not None:
-        rows = kpis.ranking(level, parent, start, end)
+        # Departments serve a whole district: rank those of the district the area lies in.
+        area = parent
+        if level == kpis.DEPARTMENT:
+            area = parent.ancestor_at(Level.DISTRICT) or parent
+        rows = kpis.ranking(level, area, start, end)
     mine = set(scope_for(request.user).paths(VIEW_ROLES))
     mine_departments = scope_for(request.user).department_ids
     for row in rows:
         unit = row.unit
-        row.is_mine = (unit.kind == kpis.DEPARTMENT and unit.id in mine_departments) or any(
-            path.rstrip("/").endswith("/" + unit.code) for path in mine
-        )
+        if unit.kind == kpis.DEPARTMENT:
+            row.is_mine = unit.id in mine_departments
+        else:
+            row.is_mine = any(path.rstrip("/").endswith("/" + unit.code) for path in mine)
     periods = [
         ("month", _("This month")),
         ("last_month", _("Last month")),

@@ -344,6 +344,8 @@ def test_return_with_reason_goes_to_the_desk(client, world):
 def test_whistle_with_departments(client, world):
     ticket = make_ticket(world)
     client_for(client, world.street_staff)
+    html = html_of(act(client, ticket, "whistle", report_within_hours=4, reason="联合处置"))
+    assert "请至少选择一个召集的部门" in html and not ticket.whistles.exists()
     html = html_of(
         act(
             client,

@@ -482,7 +482,10 @@ class WhistleForm(ActionForm):
     action = "whistle"
     label = pgettext_lazy("ticket action", "Blow the whistle")
     departments = forms.MultipleChoiceField(
-        label=_("Departments to summon"), choices=(), widget=forms.CheckboxSelectMultiple
+        label=_("Departments to summon"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     report_within_hours = forms.IntegerField(
         label=_("Report within (hours)"), min_value=1, max_value=720, initial=24

@@ -99,9 +99,17 @@ def test_hotline_call_handled_and_called_back(page, login, live_city, hotline, a
     expect(page.locator("#action-resolve .action-refusal")).to_contain_text("办结须填写")
     expect(page.locator("#ticket")).to_have_attribute("data-status", "in_progress")
     page.fill("#id_resolve-reply", "已联系物业清理楼道杂物，通道已恢复畅通。")
+    page.set_input_files(
+        "#id_resolve-photos",
+        files=[{"name": "after.png", "mimeType": "image/png", "buffer": png_bytes()}],
+    )
+    expect(page.locator("#action-resolve .file-names")).to_have_text("已选择 1 张照片")
     submit_action(page, "resolve")
     expect(page.locator("#ticket")).to_have_attribute("data-status", "resolved")
     expect(page.locator(".ticket-reply")).to_contain_text("通道已恢复畅通")
+    # The photo of the result came through htmx's multipart request and shows in the timeline.
+    expect(page.locator("#timeline [data-action=resolve] .photos img")).to_have_count(1)
+    assert ticket.photos.filter(event__action="resolve").count() == 1
     page.screenshot(path=artifacts / "tickets-resolved-zh.png", full_page=True)
 
     # 3. The operator calls back: resolved and satisfied closes the ticket.

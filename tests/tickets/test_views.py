@@ -668,3 +668,39 @@ def test_pages_are_chinese_by_default(client, world):
         assert '<html lang="zh-hans">' in html
         assert "Ticket" not in re.sub(r"<[^>]+>", "", html), name
     assert Category.objects.exists()
+
+
+def test_extension_requested_and_approved_through_the_forms(client, world):
+    ticket = make_ticket(world)
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    ticket.refresh_from_db()
+    until = timezone.localtime(ticket.resolve_by + dt.timedelta(days=5)).replace(second=0)
+    client_for(client, world.gridworker_a)
+    html = html_of(
+        act(client, ticket, "extend", until=until.strftime("%Y-%m-%dT%H:%M"), reason="需协调物业")
+    )
+    assert "申请延期" in html and "待审批" in html
+    assert ticket.extensions.get().state == "pending"
+    client.logout()
+    client_for(client, world.community_staff)
+    html = html_of(act(client, ticket, "approve-extension", approve="yes", reason="同意"))
+    ticket.refresh_from_db()
+    assert ticket.resolve_by == until
+    assert "已批准" in html and "批准，办结时限延至" in html
+
+
+def test_dissatisfied_callback_reopens_the_ticket(client, world):
+    ticket = make_ticket(world)
+    for action, params in (("accept", {}), ("resolve", {"reply": "已处理"})):
+        lifecycle.perform(ticket, action, world.gridworker_a, **params)
+    client_for(client, world.hotline)
+    html = html_of(act(client, ticket, "callback", resolved="no", satisfaction="dissatisfied"))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.REOPENED
+    assert "重新办理" in html and "问题未解决" in html and "不满意" in html
+    # Back in the grid worker's queue, in hand.
+    client.logout()
+    html = html_of(
+        client_for(client, world.gridworker_a).get(reverse("tickets:queue") + "?tab=handling")
+    )
+    assert row_codes(html) == [ticket.code]

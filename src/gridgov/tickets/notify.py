@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 
@@ -26,12 +27,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gridgov.people.models import Role
+from gridgov.people.models import Role, RoleAssignment
+from gridgov.places.models import Place
 
 from .models import Notice, Status, Ticket, TicketEvent
 from .rules import OFFICE_ROLE
@@ -46,14 +48,19 @@ WEBHOOK_TIMEOUT_S = 5
 # --- hooks --------------------------------------------------------------------------------
 
 
-def _queue_dispatch(ticket_id, event_id=None):
+def _queue_dispatch(ticket_id, owner_place_id, owner_department_id, dispatched_at):
     from .tasks import notify_dispatch
+
+    args = (ticket_id, owner_place_id, owner_department_id, dispatched_at.isoformat())
 
     def send():
         try:
-            notify_dispatch.delay(ticket_id, event_id)
-        except Exception:  # a broker outage must not break the request that dispatched
-            log.exception("could not queue the dispatch notification of ticket %s", ticket_id)
+            if notify_dispatch.app.conf.task_always_eager:
+                notify_dispatch.run(*args)  # no broker: in-process, without the task machinery
+            else:
+                notify_dispatch.delay(*args)
+        except Exception:  # neither a broker outage nor a mail error may break the dispatch
+            log.exception("the dispatch notification of ticket %s failed", ticket_id)
 
     transaction.on_commit(send)
 
@@ -61,38 +68,63 @@ def _queue_dispatch(ticket_id, event_id=None):
 @receiver(post_save, sender=TicketEvent, dispatch_uid="gridgov.tickets.notify.event")
 def _on_event(sender, instance, created, raw=False, **kwargs):
     if created and not raw and instance.action in HOLD_ACTIONS:
-        _queue_dispatch(instance.ticket_id, instance.pk)
+        _queue_dispatch(
+            instance.ticket_id, instance.owner_place_id, instance.owner_department_id, instance.at
+        )
 
 
 @receiver(post_save, sender=Ticket, dispatch_uid="gridgov.tickets.notify.ticket")
 def _on_ticket(sender, instance, created, raw=False, **kwargs):
     # Intake may save a new ticket already dispatched, writing its events in bulk.
-    if created and not raw and instance.status == Status.DISPATCHED:
-        _queue_dispatch(instance.pk)
+    if created and not raw and instance.status == Status.DISPATCHED and instance.dispatched_at:
+        _queue_dispatch(
+            instance.pk,
+            instance.owner_place_id,
+            instance.owner_department_id,
+            instance.dispatched_at,
+        )
 
 
-# --- who, what ----------------------------------------------------------------------------
+# --- who ----------------------------------------------------------------------------------
+
+# owner (place id, department id) → (expires at, [(username, email)]); dropped whenever a
+# login or a role assignment is saved in this process, else kept HANDLERS_TTL_S seconds.
+_handlers_cache = {}
+HANDLERS_TTL_S = 60
 
 
-def handlers(ticket):
-    """Active users handling tickets for the ticket's owner (office role, or department)."""
+@receiver(post_save, sender=RoleAssignment, dispatch_uid="gridgov.tickets.notify.roles")
+@receiver(post_delete, sender=RoleAssignment, dispatch_uid="gridgov.tickets.notify.roles-del")
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="gridgov.tickets.notify.user")
+def _forget_handlers(**kwargs):
+    _handlers_cache.clear()
+
+
+def handlers(owner_place_id, owner_department_id):
+    """[(username, email)] of the active users handling tickets for this owner: the
+    office role of the place's level, or the department's handlers."""
+    key = (owner_place_id, owner_department_id)
+    cached = _handlers_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     User = get_user_model()
     users = User.objects.filter(is_active=True, role_assignments__active=True)
-    if ticket.owner_department_id:
+    if owner_department_id:
         users = users.filter(
             role_assignments__role=Role.DEPARTMENT_HANDLER,
-            role_assignments__department_id=ticket.owner_department_id,
+            role_assignments__department_id=owner_department_id,
         )
-    elif ticket.owner_place_id:
-        role = OFFICE_ROLE.get(ticket.owner_place.level)
+    elif owner_place_id:
+        level = Place.objects.filter(pk=owner_place_id).values_list("level", flat=True).first()
+        role = OFFICE_ROLE.get(level)
+        users = users.filter(role_assignments__role=role, role_assignments__place_id=owner_place_id)
         if role is None:
-            return []
-        users = users.filter(
-            role_assignments__role=role, role_assignments__place_id=ticket.owner_place_id
-        )
+            users = users.none()
     else:
-        return []
-    return list(users.distinct().order_by("id"))
+        users = users.none()
+    found = list(users.distinct().order_by("id").values_list("username", "email"))
+    _handlers_cache[key] = (time.monotonic() + HANDLERS_TTL_S, found)
+    return found
 
 
 def _iso(value):
@@ -123,7 +155,7 @@ def payload(ticket, kind, recipients=()):
         }
         if owner
         else None,
-        "recipients": [u.username for u in recipients],
+        "recipients": [username for username, _email in recipients],
         "sent_at": _iso(timezone.now()),
     }
 
@@ -186,11 +218,17 @@ def post_webhook(url, data):
         return f"error: {type(exc).__name__}"[:64]
 
 
-def send(ticket, kind, key, now=None):
+def send(ticket, kind, key, now=None, owner=None):
     """Claim and send one notification; returns the Notice, or None when already sent
-    (or when there is nobody to tell and no webhook)."""
+    (or when there is nobody to tell and no webhook). `owner` (place id, department id)
+    defaults to the ticket's current owner."""
     if kind not in KINDS:
         raise ValueError(kind)
+    url = getattr(settings, "GRIDGOV_WEBHOOK_URL", "") or ""
+    if owner is not None:
+        recipients = handlers(*owner)
+        if not url and not any(email for _name, email in recipients):
+            return None  # nothing to do: not even the ticket is read
     ticket = (
         Ticket.objects.select_related("owner_place", "owner_department", "category", "grid")
         .filter(pk=getattr(ticket, "pk", ticket))
@@ -198,9 +236,9 @@ def send(ticket, kind, key, now=None):
     )
     if ticket is None:
         return None
-    recipients = handlers(ticket)
-    addresses = [u.email for u in recipients if u.email]
-    url = getattr(settings, "GRIDGOV_WEBHOOK_URL", "") or ""
+    if owner is None:
+        recipients = handlers(ticket.owner_place_id, ticket.owner_department_id)
+    addresses = [email for _name, email in recipients if email]
     if not addresses and not url:
         return None
     notice = claim(ticket, kind, key, now)
@@ -219,19 +257,19 @@ def send(ticket, kind, key, now=None):
     return notice
 
 
-def send_dispatch(ticket_id, event_id=None):
-    """The dispatch notification for a HOLD event (default: the ticket's latest)."""
-    events = TicketEvent.objects.filter(ticket_id=ticket_id, action__in=HOLD_ACTIONS)
-    event = (
-        events.filter(pk=event_id).first() if event_id else events.order_by("-at", "-id").first()
-    )
-    if event is None:
-        return None
-    owner = (
-        Ticket.objects.filter(pk=ticket_id)
-        .values_list("owner_place_id", "owner_department_id")
-        .first()
-    )
-    if owner != (event.owner_place_id, event.owner_department_id):
-        return None  # handed on since: the later event tells the new owner
-    return send(ticket_id, "dispatch", f"event:{event.pk}", now=event.at)
+def send_dispatch(ticket_id, owner_place_id=None, owner_department_id=None, dispatched_at=None):
+    """The dispatch notification to the unit the ticket was given to at `dispatched_at`
+    (default: its current owner and dispatch time); once per dispatch."""
+    if dispatched_at is None:
+        row = (
+            Ticket.objects.filter(pk=ticket_id)
+            .values_list("owner_place_id", "owner_department_id", "dispatched_at")
+            .first()
+        )
+        if row is None or row[2] is None:
+            return None
+        owner_place_id, owner_department_id, dispatched_at = row
+    if not isinstance(dispatched_at, str):
+        dispatched_at = dispatched_at.isoformat()
+    owner = (owner_place_id, owner_department_id)
+    return send(ticket_id, "dispatch", f"dispatch:{dispatched_at}", owner=owner)

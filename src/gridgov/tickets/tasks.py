@@ -17,10 +17,10 @@ def sweep_task(remind=True):
 
 
 @shared_task(name="gridgov.tickets.notify_dispatch", ignore_result=True)
-def notify_dispatch(ticket_id, event_id=None):
+def notify_dispatch(ticket_id, owner_place_id=None, owner_department_id=None, dispatched_at=None):
     from . import notify
 
-    notice = notify.send_dispatch(ticket_id, event_id)
+    notice = notify.send_dispatch(ticket_id, owner_place_id, owner_department_id, dispatched_at)
     return notice.pk if notice else None
 
 

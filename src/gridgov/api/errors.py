@@ -37,6 +37,23 @@ class ApiError(exceptions.APIException):
         self.raw_detail = detail
 
 
+def bilingual_error(status_code, code, message, detail=None, **params):
+    """ApiError with `message` (an English msgid) in Chinese and in English."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        zh = translation.gettext(message) % params
+    with translation.override("en"):
+        en = translation.gettext(message) % params
+    return ApiError(status_code, code, zh, en, detail)
+
+
+def coded_error(status_code, code, detail=None):
+    """ApiError with the project's standard message for `code` (see MESSAGES)."""
+    zh, en = MESSAGES[code]
+    return ApiError(status_code, code, zh, en, detail)
+
+
 def error_body(code, message_zh, message_en, detail=None):
     body = {"error": {"code": code, "message": message_zh, "message_en": message_en}}
     if detail is not None:

@@ -1,7 +1,6 @@
 """Places API at /api/v1/places/: public reads and lookups, staff imports."""
 
 from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext_noop
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -15,7 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from gridgov.api.errors import ApiError
+from gridgov.api.errors import bilingual_error
 from gridgov.api.permissions import RulesAutoSchema, RulesPermission
 
 from . import addresses, geo, io
@@ -40,19 +39,6 @@ from .serializers import (
 GEOJSON_MAX_FEATURES = 5000
 # Multipart framing around the file; the file itself is checked exactly.
 MULTIPART_SLACK_BYTES = 64 * 1024
-
-
-def bilingual_error(status, code, message, detail=None, **params):
-    """ApiError with `message` (an English msgid) in Chinese and in English."""
-    with translation.override("zh-hans"):
-        zh = translation.gettext(message) % params
-    with translation.override("en"):
-        en = translation.gettext(message) % params
-    error = ApiError(status, code, zh, en, detail)
-    if detail is not None:
-        # APIException turns every leaf into a string; keep numbers as numbers.
-        error.detail = detail
-    return error
 
 
 OUTSIDE_AREA = gettext_noop("Outside our area")

@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -30,7 +30,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from gridgov.api.errors import MESSAGES, ApiError
+from gridgov.api.errors import bilingual_error, coded_error
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
 
@@ -62,24 +62,9 @@ BAD_IDEMPOTENCY_KEY = gettext_noop("An Idempotency-Key may have at most 100 char
 NOT_ALLOWED_HERE = gettext_noop("Not allowed to change this setting for this place")
 
 
-def bilingual(status_code, code, message, detail=None, **params):
-    """ApiError with `message` (an English msgid) in Chinese and English."""
-    with translation.override("zh-hans"):
-        zh = translation.gettext(message) % params
-    with translation.override("en"):
-        en = translation.gettext(message) % params
-    return ApiError(status_code, code, zh, en, detail)
-
-
-def coded(status_code, code, detail=None):
-    """ApiError with the project's standard message for `code`."""
-    zh, en = MESSAGES[code]
-    return ApiError(status_code, code, zh, en, detail)
-
-
 def invalid(errors):
     """400 with field errors {field: [messages]} in `error.detail`, like every 400 here."""
-    return coded(400, "invalid", {k: [str(m) for m in v] for k, v in errors.items()})
+    return coded_error(400, "invalid", {k: [str(m) for m in v] for k, v in errors.items()})
 
 
 def _as_lists(errors):
@@ -270,7 +255,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         data = {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
         key = (request.headers.get("Idempotency-Key") or "").strip() or None
         if key and len(key) > 100:
-            raise bilingual(400, "invalid", BAD_IDEMPOTENCY_KEY)
+            raise bilingual_error(400, "invalid", BAD_IDEMPOTENCY_KEY)
         try:
             result = intake.create_ticket(
                 data,
@@ -381,7 +366,7 @@ class TicketViewSet(viewsets.GenericViewSet):
                 purpose=request.query_params.get("purpose", "") or "requester",
             )
         except PersonalDataDenied:
-            raise bilingual(403, "permission_denied", NO_REQUESTER_RIGHT) from None
+            raise bilingual_error(403, "permission_denied", NO_REQUESTER_RIGHT) from None
         response = Response({"id": ticket.pk, "anonymous": ticket.anonymous, **values})
         response["Cache-Control"] = "no-store"
         return response
@@ -408,7 +393,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         try:
             content = exports.export_tickets(queryset, request.user, request, now=now)
         except exports.TooManyRows as exc:
-            raise bilingual(400, "too_many_rows", TOO_MANY_ROWS, limit=exc.count) from None
+            raise bilingual_error(400, "too_many_rows", TOO_MANY_ROWS, limit=exc.count) from None
         response = HttpResponse(content, content_type=exports.CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(now)}"'
         response["Cache-Control"] = "no-store"
@@ -454,7 +439,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             detail["allowed_for_you"] = lifecycle.allowed_actions(fresh, self.request.user)
             detail["status"] = fresh.status
             detail["version"] = fresh.version
-        return coded(exc.status_code, exc.code, detail)
+        return coded_error(exc.status_code, exc.code, detail)
 
 
 def _stored_suggestions(ticket):
@@ -542,7 +527,7 @@ class SettingsViewSet(
         for name, value in serializer.validated_data.items():
             setattr(candidate, name, value)
         if not self.request.user.has_perm(self.manage_perm, candidate):
-            raise bilingual(403, "permission_denied", NOT_ALLOWED_HERE)
+            raise bilingual_error(403, "permission_denied", NOT_ALLOWED_HERE)
 
     def perform_create(self, serializer):
         self.check_candidate(serializer)

@@ -517,7 +517,7 @@ class SettingsViewSet(
 ):
     permission_classes = [SettingsPermission]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    manage_perm = "tickets.manage_settings"
+    manage_perm = None  # each settings view names its own write permission
 
     def check_candidate(self, serializer):
         """Check the manage permission on the object as it would be saved."""

@@ -385,14 +385,6 @@ class AcceptForm(NoteForm):
     label = pgettext_lazy("ticket action", "Accept")
 
 
-# The same words as lifecycle.RETURN_REASONS, translated per request.
-RETURN_REASON_LABELS = {
-    "wrong_place": _("Not in our area (属地不符)"),
-    "unclear_ownership": _("Ownership unclear (权属不清)"),
-    "overlapping_duties": _("Overlapping duties (职能交叉)"),
-    "other": _("Other"),
-}
-
 
 class ReturnForm(ActionForm):
     action = "return"
@@ -400,7 +392,7 @@ class ReturnForm(ActionForm):
     reason_code = forms.ChoiceField(
         label=_("Reason for the return"),
         choices=[("", _("Choose a reason"))]
-        + [(code, RETURN_REASON_LABELS[code]) for code in lifecycle.RETURN_REASONS],
+        + list(lifecycle.RETURN_REASONS.items()),
         required=False,
     )
     reason = forms.CharField(

@@ -266,4 +266,4 @@ def _after_intake(ticket, data, actor, route, now):
         lifecycle.perform(
             ticket, "answer", actor, now=now, answer=answer, knowledge_answer=knowledge_answer
         )
-        lifecycle.perform(ticket, "close", None, now=now, reason=_("Answered on intake."))
+        lifecycle.perform(ticket, "close", None, now=now, reason=lifecycle.ANSWERED_REASON)

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
@@ -34,12 +35,16 @@ from .workdays import WorkCalendar
 
 S = Status
 MAX_RETURNS = 3
+# Lazy: translated when shown, in the reader's language.
 RETURN_REASONS = {
-    "wrong_place": _("Not in our area (属地不符)"),
-    "unclear_ownership": _("Ownership unclear (权属不清)"),
-    "overlapping_duties": _("Overlapping duties (职能交叉)"),
-    "other": _("Other"),
+    "wrong_place": gettext_lazy("Not in our area (属地不符)"),
+    "unclear_ownership": gettext_lazy("Ownership unclear (权属不清)"),
+    "overlapping_duties": gettext_lazy("Overlapping duties (职能交叉)"),
+    "other": gettext_lazy("Other"),
 }
+# Reasons the system writes are stored as message ids and translated when shown.
+AUTO_DISPATCH_REASON = gettext_noop("Routed automatically.")
+ANSWERED_REASON = gettext_noop("Answered on intake.")
 HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 
 # action -> (statuses it may start from, status it leads to; None keeps the status)
@@ -236,7 +241,7 @@ def open_ticket(ticket, actor, now, dispatch, data=None):
                 action="dispatch",
                 from_status=S.RECEIVED,
                 to_status=S.DISPATCHED,
-                reason=_("Routed automatically."),
+                reason=AUTO_DISPATCH_REASON,
                 data={
                     "auto": True,
                     **_unit_data(routing.Route(ticket.owner_place, ticket.owner_department)),

@@ -90,6 +90,15 @@ def sees_ticket(user, ticket):
 
 
 @rules.predicate
+def is_summoned_handler(user, ticket):
+    """A handler of a department a whistle on this ticket summoned."""
+    departments = scope_for(user).department_ids
+    return bool(departments) and ticket.whistles.filter(
+        summonses__department_id__in=departments
+    ).exists()
+
+
+@rules.predicate
 def handles_department(user, department):
     return department.pk in scope_for(user).department_ids
 
@@ -136,7 +145,7 @@ rules.add_perm("tickets.approve_extension_ticket", is_superuser | is_above_owner
 rules.add_perm("tickets.supervise_ticket", is_superuser | is_above_owner | is_dispatcher)
 rules.add_perm("tickets.escalate_ticket", is_superuser | is_owner_handler)
 rules.add_perm("tickets.whistle_ticket", is_superuser | is_street_staff)
-rules.add_perm("tickets.whistle_report_ticket", is_superuser | sees_ticket)
+rules.add_perm("tickets.whistle_report_ticket", is_superuser | is_summoned_handler)
 rules.add_perm("tickets.report_for_department", is_superuser | handles_department)
 rules.add_perm("tickets.whistle_rate_ticket", is_superuser | is_street_staff)
 rules.add_perm("tickets.resolve_ticket", is_superuser | is_owner_handler)
@@ -146,7 +155,6 @@ rules.add_perm("tickets.close_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.answer_ticket", is_superuser | is_intake_staff)
 rules.add_perm("tickets.view_kpis", is_superuser | has_any_role)
-rules.add_perm("tickets.manage_settings", is_superuser | is_street_staff)
 rules.add_perm("tickets.view_settings", is_superuser | has_any_role)
 rules.add_perm("tickets.manage_calendar", is_superuser | is_street_or_district_staff)
 rules.add_perm("tickets.manage_time_limits", is_superuser | is_street_or_district_staff)

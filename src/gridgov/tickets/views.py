@@ -40,7 +40,6 @@ from .forms import (
     CONTACT_METHODS,
     DEADLINE_LABELS,
     OVERDUE_LABELS,
-    RETURN_REASON_LABELS,
     IntakeForm,
     ReportForm,
     TicketFilterForm,
@@ -379,8 +378,8 @@ def _describe(event, departments):
             lines.append(_("Escalated automatically: overdue past the grace period."))
     elif action == "return":
         code = data.get("reason_code")
-        if code in RETURN_REASON_LABELS:
-            lines.append(_("Reason: %(r)s") % {"r": RETURN_REASON_LABELS[code]})
+        if code in lifecycle.RETURN_REASONS:
+            lines.append(_("Reason: %(r)s") % {"r": lifecycle.RETURN_REASONS[code]})
         if data.get("returned_by"):
             lines.append(
                 _("Returned by %(unit)s (return no. %(n)s)")

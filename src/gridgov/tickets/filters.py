@@ -8,14 +8,14 @@ out-of-scope ticket is a 404 and never leaks.
 """
 
 import django_filters
-from django.db.models import Case, Exists, F, OuterRef, Q, When
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.scope import scope_for, scope_q
 from gridgov.places.models import Place
 
-from . import sla
+from . import knowledge, sla
 from .models import (
     CalendarDay,
     Category,
@@ -212,35 +212,15 @@ class CalendarDayFilter(django_filters.FilterSet):
 
 
 def search_knowledge(queryset, text):
-    """Standard answers matching what an operator is typing, best first.
-
-    A hit in the question counts most, then a keyword (either contained in the
-    text, so a whole sentence finds it, or containing it), then the answer.
-    The knowledge base is small, so matching runs in Python; keywords live in a
-    JSON list, which the databases do not search alike.
-    """
-    text = (text or "").strip()
-    if not text:
+    """Standard answers matching what an operator is typing, best first (knowledge.scores)."""
+    if not (text or "").strip():
         return queryset
-    words = [w for w in text.split() if w]
-    scores = {}
-    for pk, question, answer, keywords in queryset.values_list(
-        "pk", "question", "answer", "keywords"
-    ):
-        score = 0
-        if any(w in question for w in words):
-            score += 4
-        keywords = [k for k in keywords or [] if isinstance(k, str) and k]
-        if any(k in text for k in keywords) or any(w in k for w in words for k in keywords):
-            score += 2
-        if any(w in answer for w in words):
-            score += 1
-        if score:
-            scores[pk] = score
-    if not scores:
+    found = knowledge.scores(text, queryset)
+    if not found:
         return queryset.none()
-    rank = Case(*[When(pk=pk, then=score) for pk, score in scores.items()], default=0)
-    return queryset.filter(pk__in=list(scores)).annotate(rank=rank).order_by("-rank", "-used_count")
+    whens = [When(pk=pk, then=Value(float(score))) for pk, score in found.items()]
+    rank = Case(*whens, default=Value(0.0), output_field=FloatField())
+    return queryset.filter(pk__in=list(found)).annotate(rank=rank).order_by("-rank", "-used_count")
 
 
 class KnowledgeFilter(django_filters.FilterSet):

@@ -31,7 +31,7 @@ from gridgov.people.scope import NOTHING, filter_by_scope, scope_for
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 
-from . import intake, kpis, lifecycle, sla
+from . import intake, knowledge, kpis, lifecycle, sla
 from .classify import suggest_category
 from .filters import category_subtree_ids, visible_tickets
 from .forms import (
@@ -49,7 +49,6 @@ from .models import (
     Callback,
     Channel,
     Extension,
-    KnowledgeAnswer,
     Satisfaction,
     Status,
     Summons,
@@ -692,32 +691,6 @@ def new_ticket(request, channel):
     )
 
 
-def _knowledge_matches(text, limit=5):
-    """Standard answers whose question, keywords or answer share words with `text`.
-
-    Chinese is written without spaces, so the text is compared by two-character
-    pieces: an answer scores for each keyword the text contains, and for each
-    piece of the text found in its question (and, less, in its answer).
-    """
-    text = (text or "").strip()
-    if len(text) < 2:
-        return []
-    words = {w for w in text.split() if len(w) >= 2}
-    compact = "".join(text.split())
-    pieces = {compact[i : i + 2] for i in range(len(compact) - 1)}
-    scored = []
-    for answer in KnowledgeAnswer.objects.filter(active=True).select_related("category"):
-        keywords = [k for k in answer.keywords or [] if isinstance(k, str) and len(k) >= 2]
-        score = 4 * sum(1 for k in keywords if k in compact)
-        score += 4 * sum(1 for w in words if w in answer.question)
-        score += sum(1 for p in pieces if p in answer.question)
-        score += 0.25 * sum(1 for p in pieces if p in answer.answer)
-        if score >= 2:
-            scored.append((score, answer.used_count, answer))
-    scored.sort(key=lambda row: (-row[0], -row[1], row[2].pk))
-    return [answer for _score, _used, answer in scored[:limit]]
-
-
 @login_required
 @require_GET
 def intake_suggest(request):
@@ -731,7 +704,7 @@ def intake_suggest(request):
     suggestions = [(c, score) for c, score in suggestions if c.pk not in parents]
     # The 随手拍 page asks for categories only, and shows nothing until there is one.
     compact = request.GET.get("answers", "1") != "1"
-    answers = [] if compact else _knowledge_matches(text)
+    answers = [] if compact else knowledge.matches(text)
     return render(
         request,
         "tickets/_suggest.html",

@@ -236,3 +236,14 @@ def test_callbacks_due_endpoint_is_scoped_to_dispatchers(world):
     assert [r["code"] for r in body["results"]] == [ticket.code] and body["count"] == 1
     client.force_authenticate(world.gridworker_a)
     assert client.get("/api/v1/callbacks/due/").json()["count"] == 0
+
+
+def test_a_steady_state_sweep_costs_a_few_queries_not_some_per_ticket(
+    world, django_assert_max_num_queries
+):
+    tickets = [make_ticket(world) for _ in range(12)]
+    now = tickets[0].accept_by + H  # all overdue at the accept stage, within the grace period
+    assert len(sweep.run(now=now, remind=False).supervised) == 12
+    with django_assert_max_num_queries(8):
+        report = sweep.run(now=now + H, remind=False)
+    assert report.overdue == 12 and report.supervised == [] and report.escalated == []

@@ -29,6 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.places.models import Level
+
 from . import lifecycle, routing
 from .models import OPEN_STATUSES, Notice, Status, Ticket, TicketEvent
 from .sla import overdue_q
@@ -36,11 +38,13 @@ from .workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 
-STAGE_FIELDS = {"accept": "accept_by", "respond": "respond_by", "resolve": "resolve_by"}
 ESCALATABLE = lifecycle.TRANSITIONS["escalate"][0]
 # Tickets a unit holds (not waiting at a dispatch desk): their deadlines are the unit's.
 HELD = tuple(s for s in OPEN_STATUSES if s not in (Status.RECEIVED, Status.RETURNED))
 REPORT_LIMIT = 200  # codes listed per section of the report; the counts are complete
+CHUNK = 500
+# Owners with nothing above them on the ladder (routing.next_level_up gives None).
+TOP_LEVELS = (Level.STREET, Level.DISTRICT)
 
 
 def grace():
@@ -85,13 +89,14 @@ def run(now=None, remind=True):
         .select_related("owner_place", "owner_department", "place", "category")
         .order_by("id")
     )
-    for ticket in overdue.iterator(chunk_size=500):
+    chunk = []
+    for ticket in overdue.iterator(chunk_size=CHUNK):
         report.overdue += 1
-        try:
-            _handle_overdue(ticket, now, report)
-        except lifecycle.LifecycleError as exc:  # e.g. a person acted on it meanwhile
-            report.errors.append((ticket.code, exc.message))
-            log.info("sweep skipped %s: %s", ticket.code, exc.message)
+        chunk.append(ticket)
+        if len(chunk) == CHUNK:
+            _sweep_chunk(chunk, now, report)
+            chunk = []
+    _sweep_chunk(chunk, now, report)
     if remind:
         _remind(now, report)
     due = callbacks_due(now)
@@ -122,6 +127,48 @@ def _supervised(ticket_id, stage, owner, deadline):
         ticket_id=ticket_id, action="supervise", at__gt=deadline
     ).values_list("owner_place_id", "owner_department_id", "data")
     return any((p, d) == owner and (data or {}).get("stage") == stage for p, d, data in rows)
+
+
+def _sweep_chunk(tickets, now, report):
+    """Screen a chunk in memory (one query for its supervisions); lock and act only on
+    the tickets that need a supervision or an escalation, so a steady-state run over many
+    overdue tickets costs a few queries per chunk."""
+    if not tickets:
+        return
+    done = defaultdict(set)
+    rows = TicketEvent.objects.filter(
+        ticket_id__in=[t.pk for t in tickets], action="supervise"
+    ).values_list("ticket_id", "owner_place_id", "owner_department_id", "data", "at")
+    for ticket_id, place_id, department_id, data, at in rows:
+        done[ticket_id].add(((place_id, department_id), (data or {}).get("stage"), at))
+    for ticket in tickets:
+        if not _needs_action(ticket, now, done[ticket.pk]):
+            continue
+        try:
+            _handle_overdue(ticket, now, report)
+        except lifecycle.LifecycleError as exc:  # e.g. a person acted on it meanwhile
+            report.errors.append((ticket.code, exc.message))
+            log.info("sweep skipped %s: %s", ticket.code, exc.message)
+
+
+def _needs_action(ticket, now, supervisions):
+    missed = missed_stages(ticket, now)
+    if not missed:
+        return False
+    owner = (ticket.owner_place_id, ticket.owner_department_id)
+    received = ticket.dispatched_at or ticket.created_at
+    for stage, deadline in missed:
+        if deadline >= received and not any(
+            o == owner and st == stage and at > deadline for o, st, at in supervisions
+        ):
+            return True
+    earliest = min(deadline for _stage, deadline in missed)
+    top = ticket.owner_place is not None and ticket.owner_place.level in TOP_LEVELS
+    return (
+        ticket.status in ESCALATABLE
+        and now >= max(earliest, received) + grace()
+        and (ticket.owner_department_id is not None or not top)
+    )
 
 
 def _handle_overdue(ticket, now, report):

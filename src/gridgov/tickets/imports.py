@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
-from . import intake, routing, sla
+from . import intake, lifecycle, routing, sla
 from .models import (
     Category,
     Channel,
@@ -596,7 +596,7 @@ class Importer:
         write = _copy_rows if connection.vendor == "postgresql" else _bulk_create
         ids = write(Ticket, tickets, bar, with_ids=True)
         events = []
-        routed = _("Routed automatically.")
+        routed = lifecycle.AUTO_DISPATCH_REASON  # a message id, translated when shown
         for p, ticket, ticket_id in zip(parsed, tickets, ids, strict=True):
             common = {
                 "ticket_id": ticket_id,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.places.models import Level
 
@@ -43,6 +43,9 @@ ESCALATABLE = lifecycle.TRANSITIONS["escalate"][0]
 HELD = tuple(s for s in OPEN_STATUSES if s not in (Status.RECEIVED, Status.RETURNED))
 REPORT_LIMIT = 200  # codes listed per section of the report; the counts are complete
 CHUNK = 500
+# Stored as message ids, translated when shown (like lifecycle's system reasons).
+SUPERVISE_REASON = gettext_noop("Overdue: supervised by the deadline sweep.")
+ESCALATE_REASON = gettext_noop("Overdue past the grace period: escalated by the deadline sweep.")
 # Owners with nothing above them on the ladder (routing.next_level_up gives None).
 TOP_LEVELS = (Level.STREET, Level.DISTRICT)
 
@@ -194,11 +197,7 @@ def _handle_overdue(ticket, now, report):
                 None,
                 now=now,
                 stage=stage,
-                reason=_("Overdue: the %(stage)s deadline %(deadline)s has passed.")
-                % {
-                    "stage": stage,
-                    "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
-                },
+                reason=SUPERVISE_REASON,
             )
             report.supervised.append((ticket.code, stage))
         earliest = min(deadline for _stage, deadline in missed)
@@ -213,7 +212,7 @@ def _handle_overdue(ticket, now, report):
                 "escalate",
                 None,
                 now=now,
-                reason=_("Overdue past the grace period: escalated by the sweep."),
+                reason=ESCALATE_REASON,
             )
             ticket.refresh_from_db(fields=["owner_place", "owner_department"])
             report.escalated.append((ticket.code, before.code, ticket.owner.code))

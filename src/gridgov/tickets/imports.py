@@ -243,7 +243,8 @@ def resolve_mapping(headers, mapping=None):
 # --- validating ---------------------------------------------------------------------------
 
 
-def parse_datetime(value):
+def parse_datetime(value, tz=None):
+    """An aware datetime from text or an Excel cell (naive: local time), or None."""
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, dt.date):
@@ -257,8 +258,8 @@ def parse_datetime(value):
             parsed = dt.datetime(y, mo, d, h, mi, s)
         except ValueError:
             return None
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=timezone.get_current_timezone())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz or timezone.get_current_timezone())
     return parsed
 
 
@@ -344,6 +345,7 @@ class Importer:
         self.actor = actor if getattr(actor, "pk", None) else None
         self.now = now or timezone.now()
         self.source = source
+        self.tz = timezone.get_current_timezone()  # looked up once, not per row
         self.categories = CategoryIndex()
         self.places_by_code = {}
         self._address_cache = {}
@@ -388,7 +390,7 @@ class Importer:
         def get(name):
             return _get(cells, columns.get(name))
 
-        created_at = parse_datetime(get("created_at"))
+        created_at = parse_datetime(get("created_at"), self.tz)
         if created_at is None:
             bad("created_at", _("Not a date and time: %(v)s") % {"v": get("created_at")})
         elif created_at > self.now + dt.timedelta(days=1):
@@ -485,7 +487,7 @@ class Importer:
             requester_phone=phone,
             external_id=external_id,
             how=how,
-            day=timezone.localtime(created_at).date() if created_at else None,
+            day=created_at.astimezone(self.tz).date() if created_at else None,
         )
 
     def _resolve_address(self, text):
@@ -597,6 +599,7 @@ class Importer:
         ids = write(Ticket, tickets, bar, with_ids=True)
         events = []
         routed = lifecycle.AUTO_DISPATCH_REASON  # a message id, translated when shown
+        shared = {}
         for p, ticket, ticket_id in zip(parsed, tickets, ids, strict=True):
             common = {
                 "ticket_id": ticket_id,
@@ -622,7 +625,7 @@ class Importer:
                         "to_status": Status.DISPATCHED,
                         "actor_id": None,
                         "reason": routed,
-                        "data": {"auto": True, **_unit_data(ticket, places, routes.departments)},
+                        "data": _dispatch_data(ticket, places, routes.departments, shared),
                         **common,
                     }
                 )
@@ -749,14 +752,20 @@ def _grid_of(place, places):
     return None
 
 
-def _unit_data(ticket, places, departments):
-    if ticket["owner_department_id"]:
-        d = departments[ticket["owner_department_id"]]
-        return {"department": d.code, "unit": d.name}
-    p = places.get(ticket["owner_place_id"])
-    if p is None:
-        p = places[ticket["owner_place_id"]] = Place.objects.get(pk=ticket["owner_place_id"])
-    return {"place": p.code, "unit": p.name}
+def _dispatch_data(ticket, places, departments, cache):
+    """The dispatch event's data, one shared dict per owner (serialised once by COPY)."""
+    key = (ticket["owner_place_id"], ticket["owner_department_id"])
+    if key not in cache:
+        if ticket["owner_department_id"]:
+            d = departments[ticket["owner_department_id"]]
+            unit = {"department": d.code, "unit": d.name}
+        else:
+            p = places.get(ticket["owner_place_id"])
+            if p is None:
+                p = Place.objects.get(pk=ticket["owner_place_id"])
+            unit = {"place": p.code, "unit": p.name}
+        cache[key] = {"auto": True, **unit}
+    return cache[key]
 
 
 def _defaults(model, given):
@@ -795,6 +804,7 @@ def _copy_rows(model, rows, bar, with_ids=False):
             ids = [r[0] for r in cursor.fetchall()]
     fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
     defaults = _defaults(model, {})
+    dumped = {}  # id(dict) → (dict kept alive, its JSON)
     names = [f.attname for f in fields]
     json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -807,8 +817,14 @@ def _copy_rows(model, rows, bar, with_ids=False):
                     row = {**row, model._meta.pk.attname: ids[index]}
                 values = [row[n] if n in row else defaults[n] for n in names]
                 for i in json_at:
-                    if values[i] is not None:
-                        values[i] = json.dumps(values[i], ensure_ascii=False)
+                    value = values[i]
+                    if value is not None:
+                        key = id(value)  # shared dicts are serialised once
+                        if key not in dumped:
+                            dumped[key] = (value, json.dumps(value, ensure_ascii=False))
+                        values[i] = dumped[key][1]
+                        if len(dumped) > 1000:
+                            dumped.clear()
                 copy.write_row(values)
                 if index % BATCH == BATCH - 1:
                     bar.update(BATCH)

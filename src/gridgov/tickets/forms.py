@@ -385,14 +385,12 @@ class AcceptForm(NoteForm):
     label = pgettext_lazy("ticket action", "Accept")
 
 
-
 class ReturnForm(ActionForm):
     action = "return"
     label = pgettext_lazy("ticket action", "Return")
     reason_code = forms.ChoiceField(
         label=_("Reason for the return"),
-        choices=[("", _("Choose a reason"))]
-        + list(lifecycle.RETURN_REASONS.items()),
+        choices=[("", _("Choose a reason"))] + list(lifecycle.RETURN_REASONS.items()),
         required=False,
     )
     reason = forms.CharField(

@@ -93,9 +93,10 @@ def sees_ticket(user, ticket):
 def is_summoned_handler(user, ticket):
     """A handler of a department a whistle on this ticket summoned."""
     departments = scope_for(user).department_ids
-    return bool(departments) and ticket.whistles.filter(
-        summonses__department_id__in=departments
-    ).exists()
+    return (
+        bool(departments)
+        and ticket.whistles.filter(summonses__department_id__in=departments).exists()
+    )
 
 
 @rules.predicate

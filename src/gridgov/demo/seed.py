@@ -388,7 +388,14 @@ def seed_tickets():
     seed()
 
 
-SEEDERS = [seed_places, seed_people, seed_logins, seed_tickets]
+def seed_open311():
+    """An Open311 API key for the demo; returns the key."""
+    from gridgov.open311.demo import seed_open311 as seed
+
+    return seed()
+
+
+SEEDERS = [seed_places, seed_people, seed_logins, seed_tickets, seed_open311]
 
 
 @transaction.atomic

@@ -24,6 +24,11 @@ class Command(BaseCommand):
         self.stdout.write(_("Building the demo sub-district (skipped where it exists)…"))
         seed.build_demo(stdout=self.stdout)
         self._print_logins()
+        self.stdout.write(
+            _("Open311 GeoReport v2 at /open311/v2/ (discovery.xml), demo api_key: %(key)s")
+            % {"key": seed.seed_open311()}
+        )
+        self.stdout.write("")
         if no_serve:
             return
         from waitress import serve

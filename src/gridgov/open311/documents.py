@@ -1,0 +1,316 @@
+"""What Open311 shows of a category (a service) and of a ticket (a service request).
+
+Privacy (DESIGN §8): no requester name, phone, e-mail, device or account
+appears in any document; phone and ID numbers, the requester's own name and
+room numbers are blanked out of the published texts. A matter in private
+space is placed at its grid only: the grid's representative point and the
+grid's name stand in for the coordinates and the address. Only categories
+marked `public_space` show the point as reported and the building.
+"""
+
+import re
+from functools import cached_property
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from shapely.geometry import shape
+
+from gridgov.places.models import Level
+from gridgov.tickets.models import FINAL_STATUSES, Nature, Status, Urgency
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this endpoint's documents last changed shape (discovery's changeset).
+CHANGESET = "2026-11-27T00:00:00+08:00"
+DEFAULT_NATURE = Nature.REPORT
+
+CLOSED, OPEN = "closed", "open"
+
+
+def iso(value):
+    """ISO 8601 in China time with its offset (2026-11-27T09:30:00+08:00), or None."""
+    if value is None:
+        return None
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def open311_status(ticket_status):
+    return CLOSED if ticket_status in FINAL_STATUSES else OPEN
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+def service(category, children=()):
+    names = [c.name for c in children]
+    description = f"{category.name}：{'、'.join(names)}" if names else category.full_name
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": description,
+        "metadata": True,
+        "type": "realtime",
+        "keywords": ", ".join(category.keywords or []),
+        "group": category.top().name,
+    }
+
+
+def _values(choices):
+    return [{"key": value, "name": str(label)} for value, label in choices]
+
+
+def service_definition(category):
+    urgency_default = category.default_urgency or Urgency.GENERAL
+    return {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": "urgency",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": _("One key from the list; default: %(d)s.")
+                % {"d": urgency_default},
+                "order": 1,
+                "description": _("How urgent is it?"),
+                "values": _values(Urgency.choices),
+            },
+            {
+                "variable": True,
+                "code": "nature",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": _(
+                    "One key from the list; default: %(d)s. A request for help or a "
+                    "complaint needs a phone number, so the office can call back."
+                )
+                % {"d": DEFAULT_NATURE},
+                "order": 2,
+                "description": _("What kind of request is it?"),
+                "values": _values(Nature.choices),
+            },
+        ],
+    }
+
+
+# --- scrubbing --------------------------------------------------------------------------
+
+# Mobile and landline numbers, ID card numbers, room numbers.
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_ROOM = re.compile(r"(?:\d{1,2}\s*(?:单元|号楼|栋|-)\s*)?\d{3,4}\s*(?:号房|室|房)")
+REDACTED = "***"
+
+
+def scrub(text, names=()):
+    """The text with phone, ID and room numbers and the given names blanked out."""
+    text = text or ""
+    for name in names:
+        name = (name or "").strip()
+        if len(name) >= 2:
+            text = text.replace(name, name[0] + "*" * (len(name) - 1))
+    for pattern in (_ID_NUMBER, _PHONE, _LANDLINE, _ROOM):
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+# --- service requests -------------------------------------------------------------------
+
+STATUS_NOTES = {
+    Status.RECEIVED: gettext_lazy("Received; waiting to be dispatched."),
+    Status.DISPATCHED: gettext_lazy("Dispatched to %(unit)s."),
+    Status.RETURNED: gettext_lazy("Being re-dispatched."),
+    Status.ACCEPTED: gettext_lazy("Accepted by %(unit)s."),
+    Status.IN_PROGRESS: gettext_lazy("%(unit)s is working on it."),
+    Status.ESCALATED: gettext_lazy("Escalated to %(unit)s."),
+    Status.RESOLVED: gettext_lazy("Resolved by %(unit)s; waiting for the callback."),
+    Status.REOPENED: gettext_lazy("Reopened; %(unit)s is working on it again."),
+    Status.CLOSED: gettext_lazy("Closed."),
+    Status.ANSWERED: gettext_lazy("Answered."),
+    Status.MERGED: gettext_lazy("Duplicate of %(into)s."),
+}
+
+NOTE_TEXTS = {
+    "create": gettext_lazy("Request received."),
+    "dispatch": gettext_lazy("Dispatched to %(unit)s."),
+    "accept": gettext_lazy("%(unit)s accepted the request."),
+    "return": gettext_lazy("Returned by the unit for re-dispatch."),
+    "designate": gettext_lazy("Assigned to %(unit)s."),
+    "contact": gettext_lazy("The unit contacted the requester."),
+    "extend": gettext_lazy("The unit asked for more time."),
+    "approve-extension": gettext_lazy("The deadline was reviewed."),
+    "supervise": gettext_lazy("Supervised by a higher office."),
+    "escalate": gettext_lazy("Escalated to %(unit)s."),
+    "whistle": gettext_lazy("The street summoned departments to the site."),
+    "whistle-report": gettext_lazy("A summoned department reported back."),
+    "whistle-rate": gettext_lazy("The street rated a department's response."),
+    "resolve": gettext_lazy("Resolved: %(text)s"),
+    "callback": gettext_lazy("The requester was asked whether it was resolved."),
+    "reopen": gettext_lazy("Reopened."),
+    "close": gettext_lazy("Closed."),
+    "merge": gettext_lazy("Merged into %(into)s as a duplicate."),
+    "answer": gettext_lazy("Answered: %(text)s"),
+}
+# Notes whose text is the unit's reply to the public.
+REPLY_ACTIONS = {"resolve", "answer"}
+
+
+def unit_name(place, department):
+    """The owning unit's name; a grid's office is "<grid>网格" (grids are named for compounds)."""
+    if department is not None:
+        return department.name
+    if place is None:
+        return ""
+    if place.level == Level.GRID and not place.name.endswith("网格"):
+        return f"{place.name}网格"
+    return place.name
+
+
+class Presenter:
+    """Builds request documents; caches grid points across the tickets of one answer."""
+
+    def __init__(self, services):
+        # category id -> the public category it is listed under (itself or an ancestor)
+        self.services = services
+        self._grid_points = {}
+
+    def service_for(self, ticket):
+        return self.services.get(ticket.category_id)
+
+    def grid_point(self, grid):
+        if grid.pk not in self._grid_points:
+            point = (grid.lat, grid.lng) if grid.lat is not None and grid.lng is not None else None
+            if point is None and grid.boundary:
+                try:
+                    inner = shape(grid.boundary).representative_point()
+                    point = (round(inner.y, 6), round(inner.x, 6))
+                except (ValueError, TypeError, AttributeError):
+                    point = None
+            self._grid_points[grid.pk] = point
+        return self._grid_points[grid.pk]
+
+    def location(self, ticket):
+        """(address, address_id, lat, long) as may be published."""
+        category = ticket.category
+        public_space = bool(category and category.public_space)
+        building, grid = ticket.building, ticket.grid
+        if public_space:
+            lat, lng = ticket.lat, ticket.lng
+            if (lat is None or lng is None) and building is not None:
+                lat, lng = building.lat, building.lng
+            if building is not None:
+                return building.address or building.name, building.code, lat, lng
+            if lat is None and grid is not None:
+                lat, lng = self.grid_point(grid) or (None, None)
+            where = grid or ticket.place
+            return (where.name if where else None), None, lat, lng
+        if grid is not None:
+            lat, lng = self.grid_point(grid) or (None, None)
+            return grid.name, None, lat, lng
+        place = ticket.place
+        if place is not None and place.level != Level.BUILDING:
+            return place.name, None, place.lat, place.lng
+        return None, None, None, None
+
+    def request(self, ticket, notes=False):
+        service = self.service_for(ticket)
+        unit = unit_name(ticket.owner_place, ticket.owner_department)
+        address, address_id, lat, lng = self.location(ticket)
+        names = (ticket.requester_name,)
+        submission = getattr(ticket, "open311_submission", None)
+        doc = {
+            "service_request_id": ticket.code,
+            "status": open311_status(ticket.status),
+            "status_notes": self.status_notes(ticket, unit),
+            "service_name": service.name if service else None,
+            "service_code": service.code if service else None,
+            "description": scrub(ticket.description, names),
+            "agency_responsible": unit or None,
+            "service_notice": service_notice(ticket),
+            "requested_datetime": iso(ticket.created_at),
+            "updated_datetime": iso(ticket.updated_at),
+            "expected_datetime": iso(ticket.resolve_by),
+            "address": address,
+            "address_id": address_id,
+            "zipcode": None,
+            "lat": lat,
+            "long": lng,
+            "media_url": (submission.media_url or None) if submission else None,
+        }
+        if notes:
+            doc["notes"] = self.notes(ticket)
+        return doc
+
+    def status_notes(self, ticket, unit):
+        template = STATUS_NOTES.get(ticket.status)
+        if template is None:
+            return None
+        into = ticket.merged_into.code if ticket.merged_into_id else ""
+        text = str(template) % {"unit": unit or _("the office"), "into": into}
+        if ticket.status in (Status.CLOSED, Status.ANSWERED) and ticket.resolution:
+            separator = "" if text.endswith("。") else " "
+            text = f"{text}{separator}{scrub(ticket.resolution, (ticket.requester_name,))}"
+        return text
+
+    def notes(self, ticket):
+        names = (ticket.requester_name,)
+        notes = []
+        for event in ticket.events.all():
+            template = NOTE_TEXTS.get(event.action)
+            if template is None:
+                continue
+            data = event.data or {}
+            unit = unit_name(event.owner_place, event.owner_department)
+            text = event.reason if event.action in REPLY_ACTIONS else ""
+            description = str(template) % {
+                "unit": unit or _("the office"),
+                "into": data.get("into_code", ""),
+                "text": scrub(text, names),
+            }
+            notes.append(
+                {"datetime": iso(event.at), "description": description, "type": event.action}
+            )
+        return notes
+
+
+def service_notice(ticket):
+    if ticket.status in FINAL_STATUSES:
+        return None
+    if ticket.resolve_by is None:
+        return _("Received; the office will reply.")
+    return _("Received; to be resolved by %(when)s.") % {
+        "when": timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d %H:%M")
+    }
+
+
+class ServiceIndex:
+    """The public categories, and for every category the public one it is listed under."""
+
+    def __init__(self, categories):
+        self.by_id = {c.pk: c for c in categories}
+        self.public = [c for c in categories if c.public and c.active]
+
+    @cached_property
+    def listed_under(self):
+        mapping = {}
+        for category in self.by_id.values():
+            node = category
+            while node is not None and not (node.public and node.active):
+                node = self.by_id.get(node.parent_id)
+            if node is not None:
+                mapping[category.pk] = node
+        return mapping
+
+    def get(self, category_id):
+        return self.listed_under.get(category_id)
+
+    def children(self, category):
+        return sorted(
+            (c for c in self.by_id.values() if c.parent_id == category.pk and c.active),
+            key=lambda c: c.code,
+        )
+
+    def ids_listed_under(self, services):
+        wanted = {s.pk for s in services}
+        return [cid for cid, s in self.listed_under.items() if s.pk in wanted]

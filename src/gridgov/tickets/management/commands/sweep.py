@@ -9,6 +9,8 @@ from django.utils.dateparse import parse_datetime
 
 from gridgov.tickets import sweep
 
+SHOWN = 50  # escalations listed one per line; --json has up to sweep.REPORT_LIMIT
+
 
 class Command(BaseCommand):
     help = "Run the deadline sweep once (supervision, escalation, reminders, callbacks due)."
@@ -36,8 +38,10 @@ class Command(BaseCommand):
             f"{summary['escalated']} escalated; {summary['reminded']} reminder(s); "
             f"{summary['callbacks_due']} callback(s) due"
         )
-        for code, before, after in report.escalated:
+        for code, before, after in report.escalated[:SHOWN]:
             self.stdout.write(f"  escalated {code}: {before} → {after}")
+        if len(report.escalated) > SHOWN:
+            self.stdout.write(f"  … and {len(report.escalated) - SHOWN} more")
         for code, message in report.errors:
             self.stderr.write(f"  skipped {code}: {message}")
         if report.callbacks_due:

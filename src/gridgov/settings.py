@@ -197,6 +197,8 @@ SPECTACULAR_SETTINGS = {
         "UrgencyEnum": "gridgov.tickets.models.Urgency",
         "TimeLimitUnitEnum": "gridgov.tickets.models.TimeLimit.Unit",
         "OverdueStageEnum": "gridgov.tickets.serializers.OVERDUE_STAGES",
+        "RoleEnum": "gridgov.people.models.Role",
+        "VisitCapacityEnum": "gridgov.tickets.patrols.VISIT_CAPACITIES",
     },
 }
 

@@ -212,6 +212,13 @@ CELERY_TIMEZONE = TIME_ZONE
 GRIDGOV_SWEEP_MINUTES = float(env("GRIDGOV_SWEEP_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE = {
     "tickets-sweep": {"task": "gridgov.tickets.sweep", "schedule": GRIDGOV_SWEEP_MINUTES * 60},
+    # Insights (docs/insights.md): hot issues hourly, classifier retrained nightly.
+    "insights-hot-issues": {"task": "gridgov.insights.refresh_hot_issues", "schedule": 3600},
+    "insights-retrain": {
+        "task": "gridgov.insights.retrain",
+        "schedule": 24 * 3600,
+        "kwargs": {"force": False},
+    },
 }
 
 # Tickets: escalation grace, reminders, notifications, KPI weights, visits (docs/kpis.md).
@@ -221,6 +228,11 @@ GRIDGOV_WEBHOOK_URL = env("GRIDGOV_WEBHOOK_URL", "")
 GRIDGOV_WEBHOOK_SECRET = env("GRIDGOV_WEBHOOK_SECRET", "")
 GRIDGOV_KPI_WEIGHTS = json.loads(env("GRIDGOV_KPI_WEIGHTS", "{}") or "{}")
 GRIDGOV_VISIT_PERIOD_DAYS = int(env("GRIDGOV_VISIT_PERIOD_DAYS", "90"))
+# Insights: the trained classifier (keyword fallback), place/duplicate advice at intake.
+GRIDGOV_CLASSIFIER = "gridgov.insights.predictor.suggest"
+GRIDGOV_INTAKE_ADVISOR = "gridgov.insights.intake.advise"
+GRIDGOV_DUPLICATE_WINDOW_DAYS = float(env("GRIDGOV_DUPLICATE_WINDOW_DAYS", "30"))
+GRIDGOV_HOT_ISSUE_WINDOW_DAYS = float(env("GRIDGOV_HOT_ISSUE_WINDOW_DAYS", "30"))
 _default_email = "console" if DEBUG else "smtp"
 EMAIL_BACKEND = env(
     "GRIDGOV_EMAIL_BACKEND", f"django.core.mail.backends.{_default_email}.EmailBackend"

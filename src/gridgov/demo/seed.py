@@ -395,7 +395,32 @@ def seed_open311():
     return seed()
 
 
-SEEDERS = [seed_places, seed_people, seed_logins, seed_tickets, seed_open311]
+def seed_classifier():
+    """The demand classifier, trained once from the labelled messages shipped with insights."""
+    from django.conf import settings
+
+    from gridgov.insights.training import ensure_model
+
+    # A small demo (tests) trains on a sample of the corpus: same path, a second instead of ten.
+    ensure_model(limit=200 if getattr(settings, "GRIDGOV_DEMO_TICKET_LIMIT", None) else None)
+
+
+def seed_hot_issues():
+    """Hot issues (未诉先办) mined from the demo tickets."""
+    from gridgov.insights.tasks import refresh_hot_issues
+
+    refresh_hot_issues()
+
+
+SEEDERS = [
+    seed_places,
+    seed_people,
+    seed_logins,
+    seed_classifier,
+    seed_tickets,
+    seed_open311,
+    seed_hot_issues,
+]
 
 
 @transaction.atomic

@@ -1,1 +1,278 @@
-urlpatterns = []
+"""Insights API under /api/v1/insights/: hot issues, monthly topic, classifier, duplicates.
+
+- GET  insights/hot-issues/?state=new           hot issues in the caller's area, hottest first
+- GET  insights/hot-issues/{id}/                one, with its tickets and trend
+- POST insights/hot-issues/{id}/decision/       {"action": confirm|dismiss|reopen, "note": ""}
+- GET  insights/monthly-topic/?months=3&level=community   每月一题
+- GET  insights/classifier/                     version in use, metrics, confusion matrix
+- POST insights/classifier/retrain/             retrain now (Celery task)
+- POST insights/classify/                       {"text": …} → top-3 categories with scores
+- GET  insights/duplicates/{code}/              tickets that look like the same matter
+"""
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gridgov.api.errors import bilingual_error
+from gridgov.api.permissions import RulesPermission
+from gridgov.tickets.classify import suggest_category
+from gridgov.tickets.models import Ticket
+
+from . import dedupe, hotissues, services, textprep
+from .models import HotIssue, ModelVersion
+
+
+class HotIssueSerializer(serializers.ModelSerializer):
+    place = serializers.SerializerMethodField()
+    category = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HotIssue
+        fields = [
+            "id", "title", "place", "place_label", "category", "first_at", "last_at",
+            "ticket_count", "requester_count", "reactions", "heat", "trend", "state",
+            "decided_at", "note", "refreshed_at",
+        ]  # fmt: skip
+
+    def get_place(self, obj):
+        p = obj.place
+        if p is None:
+            return None
+        return {"code": p.code, "name": p.name, "level": p.level, "lat": p.lat, "lng": p.lng}
+
+    def get_category(self, obj):
+        c = obj.category
+        return {"code": c.code, "name": c.name} if c else None
+
+
+class HotIssueDetailSerializer(HotIssueSerializer):
+    tickets = serializers.SerializerMethodField()
+
+    class Meta(HotIssueSerializer.Meta):
+        fields = [*HotIssueSerializer.Meta.fields, "tickets"]
+
+    def get_tickets(self, obj):
+        return [
+            {
+                "id": t.pk,
+                "code": t.code,
+                "title": t.title,
+                "status": t.status,
+                "created_at": t.created_at,
+            }
+            for t in obj.tickets.order_by("created_at")
+        ]
+
+
+class HotIssueList(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "insights.view_hotissue"}
+
+    @extend_schema(responses=HotIssueSerializer(many=True), summary="Hot issues in my area")
+    def get(self, request):
+        state = request.query_params.get("state") or None
+        if state and state not in HotIssue.State.values:
+            raise bilingual_error(400, "invalid", "Unknown state %(s)s.", s=state)
+        issues = services.visible_hot_issues(request.user, state).order_by("-heat")[:200]
+        return Response(HotIssueSerializer(issues, many=True).data)
+
+
+class HotIssueDetail(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "insights.view_hotissue"}
+
+    def get_object(self):
+        issue = get_object_or_404(
+            HotIssue.objects.select_related("place", "category"), pk=self.kwargs["pk"]
+        )
+        self.check_object_permissions(self.request, issue)
+        return issue
+
+    @extend_schema(responses=HotIssueDetailSerializer, summary="One hot issue with its tickets")
+    def get(self, request, pk):
+        return Response(HotIssueDetailSerializer(self.get_object()).data)
+
+
+class HotIssueDecision(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"POST": "insights.decide_hotissue"}
+
+    @extend_schema(
+        request=inline_serializer(
+            "HotIssueDecision",
+            {"action": serializers.CharField(), "note": serializers.CharField(required=False)},
+        ),
+        responses=HotIssueSerializer,
+        summary="Confirm, dismiss or reopen a hot issue",
+    )
+    def post(self, request, pk):
+        issue = get_object_or_404(HotIssue.objects.select_related("place", "category"), pk=pk)
+        if not request.user.has_perm("insights.view_hotissue", issue):
+            raise bilingual_error(404, "not_found", "No such hot issue.")
+        self.check_object_permissions(request, issue)
+        try:
+            services.decide(
+                issue, request.data.get("action"), request.user, request.data.get("note", "")
+            )
+        except services.DecisionError as exc:
+            raise bilingual_error(400, "invalid", str(exc)) from exc
+        return Response(HotIssueSerializer(issue).data)
+
+
+class MonthlyTopic(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "insights.view_hotissue"}
+
+    @extend_schema(summary="每月一题: the recurring category × area with the most tickets")
+    def get(self, request):
+        try:
+            months = min(max(int(request.query_params.get("months", 3)), 1), 12)
+        except ValueError:
+            raise bilingual_error(400, "invalid", "months must be a whole number.") from None
+        level = request.query_params.get("level", "community")
+        if level not in ("street", "community", "grid"):
+            raise bilingual_error(400, "invalid", "level must be street, community or grid.")
+        topic = hotissues.monthly_topic(months=months, level=level)
+        if topic is None:
+            return Response({"topic": None})
+        place = topic["place"]
+        return Response(
+            {
+                "topic": {
+                    "category": {"code": topic["category"].code, "name": topic["category"].name},
+                    "place": {"code": place.code, "name": place.name} if place else None,
+                    "total": topic["total"],
+                    "per_month": topic["per_month"],
+                }
+            }
+        )
+
+
+def _version_data(v):
+    if v is None:
+        return None
+    return {
+        "version": v.version,
+        "fingerprint": v.fingerprint,
+        "examples": v.examples,
+        "overrides": v.overrides,
+        "train_seconds": v.train_seconds,
+        "created_at": v.created_at,
+        "active": v.active,
+        "note": v.note,
+    }
+
+
+class ClassifierStatus(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "insights.view_classifier"}
+
+    @extend_schema(summary="Classifier in use, its metrics and confusion matrix")
+    def get(self, request):
+        status = services.classifier_status()
+        return Response(
+            {
+                "backend": status["backend"],
+                "active": _version_data(status["active"]),
+                "metrics": status["metrics"],
+                "versions": [_version_data(v) for v in status["versions"]],
+            }
+        )
+
+
+class ClassifierRetrain(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"POST": "insights.retrain_classifier"}
+
+    @extend_schema(request=None, summary="Retrain the classifier now")
+    def post(self, request):
+        from .tasks import retrain
+
+        result = retrain.delay(note=f"by {request.user.get_username()}")
+        if result.ready():
+            return Response({"done": True, **result.get()}, status=201)
+        return Response({"done": False, "task": result.id}, status=202)
+
+
+class ClassifyText(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"POST": "insights.classify_text"}
+
+    @extend_schema(
+        request=inline_serializer("ClassifyText", {"text": serializers.CharField()}),
+        summary="Top-3 categories for a demand's text",
+    )
+    def post(self, request):
+        text = (request.data.get("text") or "").strip()
+        if not text:
+            raise bilingual_error(400, "invalid", "Give the text to classify.")
+        if not textprep.has_chinese(text):
+            raise bilingual_error(400, "invalid", "The text has no Chinese to classify.")
+        suggestions = suggest_category(text, top=3)
+        version = ModelVersion.objects.filter(active=True).first()
+        return Response(
+            {
+                "backend": "model" if version else "keywords",
+                "version": version.version if version else None,
+                "suggestions": [
+                    {"code": c.code, "name": c.name, "full_name": c.full_name, "score": s}
+                    for c, s in suggestions
+                ],
+            }
+        )
+
+
+class Duplicates(APIView):
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "insights.classify_text"}
+
+    @extend_schema(summary="Open tickets that look like the same matter as this one")
+    def get(self, request, code):
+        ticket = get_object_or_404(Ticket.objects.select_related("place"), code=code)
+        if not request.user.has_perm("tickets.view_ticket", ticket):
+            raise bilingual_error(404, "not_found", "No such ticket.")
+        found = dedupe.find_duplicates(
+            dedupe.ticket_text(ticket),
+            place=ticket.place,
+            requester=ticket.requester_id,
+            phone=ticket.requester_phone,
+            now=max(ticket.created_at, ticket.updated_at),
+            exclude=ticket.pk,
+        )
+        visible = {
+            t.pk: t
+            for t in Ticket.objects.filter(pk__in=[d.ticket_id for d in found])
+            if request.user.has_perm("tickets.view_ticket", t)
+        }
+        return Response(
+            [
+                {
+                    "code": d.code,
+                    "title": visible[d.ticket_id].title,
+                    "score": d.score,
+                    "reasons": d.reasons,
+                }
+                for d in found
+                if d.ticket_id in visible
+            ]
+        )
+
+
+urlpatterns = [
+    path("insights/hot-issues/", HotIssueList.as_view(), name="insights-hot-issues"),
+    path("insights/hot-issues/<int:pk>/", HotIssueDetail.as_view(), name="insights-hot-issue"),
+    path(
+        "insights/hot-issues/<int:pk>/decision/",
+        HotIssueDecision.as_view(),
+        name="insights-hot-issue-decision",
+    ),
+    path("insights/monthly-topic/", MonthlyTopic.as_view(), name="insights-monthly-topic"),
+    path("insights/classifier/", ClassifierStatus.as_view(), name="insights-classifier"),
+    path("insights/classifier/retrain/", ClassifierRetrain.as_view(), name="insights-retrain"),
+    path("insights/classify/", ClassifyText.as_view(), name="insights-classify"),
+    path("insights/duplicates/<str:code>/", Duplicates.as_view(), name="insights-duplicates"),
+]

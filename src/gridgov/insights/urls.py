@@ -1,2 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "insights"
-urlpatterns = []
+urlpatterns = [
+    path("hot/", views.hot_issues, name="hot-issues"),
+    path("hot/<int:pk>/", views.hot_issue, name="hot-issue"),
+    path("hot/<int:pk>/decide/", views.decide, name="decide"),
+    path("classifier/", views.classifier, name="classifier"),
+    path("classifier/retrain/", views.retrain, name="retrain"),
+]

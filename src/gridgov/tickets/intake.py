@@ -8,8 +8,10 @@ the same Idempotency-Key returns the ticket created the first time.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gridgov.places import addresses, geo
@@ -192,6 +194,13 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     if errors:
         raise IntakeError(errors)
 
+    # Optional text intelligence (settings.GRIDGOV_INTAKE_ADVISOR): a place named in the
+    # text when none was given, and data for the create event (duplicates, model top).
+    advisor = getattr(settings, "GRIDGOV_INTAKE_ADVISOR", None)
+    advice = import_string(advisor)(title, description, data, location, now) if advisor else {}
+    if location.place is None and advice.get("place") is not None:
+        location = resolve_location(place_code=advice["place"].code)
+        location.how = "text"
     suggestions = []
     if category is None:
         suggestions = suggest_category(f"{title} {description}")
@@ -245,6 +254,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                     "address_candidates": location.candidates,
                     "suggestions": [(c.code, s) for c, s in suggestions],
                     "route": "dispatch_desk" if route.dispatch_desk else "rule",
+                    **advice.get("event_data", {}),
                 },
             )
             for content, width, height in cleaned_photos:

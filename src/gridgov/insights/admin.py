@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from .models import HotIssue, ModelVersion, TrainingExample
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = [
+        "version",
+        "active",
+        "examples",
+        "overrides",
+        "train_seconds",
+        "created_at",
+        "note",
+    ]
+    list_filter = ["active"]
+    readonly_fields = [
+        "version",
+        "path",
+        "fingerprint",
+        "examples",
+        "overrides",
+        "metrics",
+        "train_seconds",
+        "created_at",
+    ]
+
+
+@admin.register(TrainingExample)
+class TrainingExampleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "category", "suggested", "source", "created_at"]
+    list_filter = ["source", "category"]
+    search_fields = ["text"]
+    raw_id_fields = ["ticket"]
+
+
+@admin.register(HotIssue)
+class HotIssueAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "place_label",
+        "heat",
+        "ticket_count",
+        "requester_count",
+        "state",
+        "last_at",
+    ]
+    list_filter = ["state"]
+    search_fields = ["title", "place_label"]
+    raw_id_fields = ["tickets", "place"]
+    readonly_fields = ["key", "refreshed_at"]

@@ -1,0 +1,503 @@
+"""Demand text → first-level category: train, save, load, predict, evaluate.
+
+The model (chosen by measurement, docs/insights.md): TF-IDF of character 1–2
+grams (textprep.py) and a linear SVM (scikit-learn's LinearSVC, balanced class
+weights), trained on every labelled text given — titles, bodies and whole
+messages (title + body) together, so one model serves any of them. Scores are
+calibrated by temperature scaling: a softmax of the decision values divided by
+a temperature fitted on out-of-fold decision values, so "0.9" means about nine
+in ten right.
+
+A model is a folder: `model.json` (format and version, labels, parameters,
+metrics, the SHA-256 fingerprint of the training data) and `arrays.npz`
+(vocabulary keys, idf, weights). Training writes into a temporary folder
+beside the target and renames it into place at the end, so a failed or
+interrupted training leaves the previous model (or nothing) — never half a
+model.
+"""
+
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import textprep
+
+FORMAT = "gridgov-text-classifier"
+FORMAT_VERSION = 1
+TEXT_COLUMNS = ("title", "body")
+DEFAULT_PARAMS = {"ngram": [1, 2], "min_df": 2, "C": 1.0, "calibration_folds": 3}
+
+
+class ClassifierError(Exception):
+    """Bad input or an unusable model: the message says what to do."""
+
+
+@dataclass
+class Example:
+    text: str
+    label: str
+    kind: str  # title, body or whole
+    source: str = ""
+    title: str = ""  # the title part, to keep one message out of both sides of a CV split
+
+
+@dataclass
+class Dataset:
+    examples: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # (source, reason)
+    files: list = field(default_factory=list)
+
+    @property
+    def labels(self):
+        return sorted({e.label for e in self.examples})
+
+    def fingerprint(self):
+        digest = hashlib.sha256()
+        for e in sorted(self.examples, key=lambda e: (e.label, e.kind, e.text)):
+            digest.update(f"{e.label}\t{e.kind}\t{e.text}\n".encode())
+        return digest.hexdigest()
+
+
+def row_text(row):
+    """(text, kind) of a CSV row: title and body joined when both are present."""
+    title = (row.get("title") or "").strip()
+    body = (row.get("body") or "").strip()
+    if title and body:
+        return f"{title} {body}", "whole"
+    if title:
+        return title, "title"
+    return body, "body"
+
+
+def _open_csv(path):
+    try:
+        if str(path).endswith(".gz"):
+            handle = gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+        else:
+            handle = open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise ClassifierError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    reader = csv.DictReader(handle)
+    try:
+        columns = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
+        handle.close()
+        raise ClassifierError(f"{path}: not a UTF-8 CSV file ({exc}).") from exc
+    return handle, reader, [c.strip() for c in columns]
+
+
+def csv_files(paths):
+    """Expand folders into the CSV files inside them (sorted); keep files as given."""
+    files = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.name.lower().endswith((".csv", ".csv.gz"))
+            )
+            if not found:
+                raise ClassifierError(f"{path}: no CSV file in this folder.")
+            files.extend((p, True) for p in found)
+        elif path.exists():
+            files.append((path, False))
+        else:
+            raise ClassifierError(f"{path}: no such file or folder.")
+    return files
+
+
+def read_labelled(paths, limit=None):
+    """Labelled examples from CSV files or folders of them.
+
+    A file named on its own must have a `label` column and a `title` and/or
+    `body` column; in a folder, CSVs without them are skipped (and reported).
+    """
+    dataset = Dataset()
+    for path, in_folder in csv_files(paths):
+        handle, reader, columns = _open_csv(path)
+        with handle:
+            has_text = any(c in columns for c in TEXT_COLUMNS)
+            if "label" not in columns or not has_text:
+                reason = "needs a 'label' column and a 'title' and/or 'body' column"
+                if in_folder:
+                    dataset.skipped.append((str(path), reason))
+                    continue
+                raise ClassifierError(f"{path}: {reason}; it has: {', '.join(columns) or 'none'}.")
+            count = 0
+            try:
+                for row in reader:
+                    text, kind = row_text(row)
+                    label = (row.get("label") or "").strip()
+                    if not label or not textprep.has_chinese(text):
+                        dataset.skipped.append((f"{path}:{reader.line_num}", "empty or no Chinese"))
+                        continue
+                    title = (row.get("title") or "").strip()
+                    dataset.examples.append(Example(text, label, kind, path.name, title))
+                    count += 1
+                    if limit and count >= limit:
+                        break
+            except (UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
+                raise ClassifierError(f"{path}: not a readable UTF-8 CSV file ({exc}).") from exc
+            dataset.files.append({"file": path.name, "rows": count})
+    if not dataset.examples:
+        raise ClassifierError("No labelled text to train on: every row was empty or skipped.")
+    return dataset
+
+
+# --- the model ---------------------------------------------------------------------------
+
+
+def _softmax(scores, temperature):
+    z = scores / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(scores, truth):
+    """The temperature minimising the log loss of softmax(scores / T) (golden-section search)."""
+    rows = np.arange(len(truth))
+
+    def loss(log_t):
+        p = _softmax(scores, np.exp(log_t))
+        return -np.mean(np.log(np.clip(p[rows, truth], 1e-12, None)))
+
+    lo, hi = np.log(0.01), np.log(10.0)
+    ratio = (np.sqrt(5) - 1) / 2
+    for _ in range(60):
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        if loss(a) < loss(b):
+            hi = b
+        else:
+            lo = a
+    return float(np.exp((lo + hi) / 2))
+
+
+class TextClassifier:
+    def __init__(self, labels, vectorizer, coef, intercept, temperature=1.0, meta=None):
+        self.labels = list(labels)
+        self.vectorizer = vectorizer
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+        self.temperature = float(temperature)
+        self.meta = meta or {}
+
+    # -- training --
+    @classmethod
+    def fit(cls, texts, labels, params=None, calibrate=True):
+        from sklearn.svm import LinearSVC
+
+        params = {**DEFAULT_PARAMS, **(params or {})}
+        classes = sorted(set(labels))
+        if len(classes) < 2:
+            raise ClassifierError("Training needs at least two different labels.")
+        y = np.array([classes.index(label) for label in labels])
+        vectorizer = textprep.CharTfidf(params["ngram"], params["min_df"])
+        features = vectorizer.fit_transform(texts)
+        svm = LinearSVC(C=params["C"], class_weight="balanced").fit(features, y)
+        coef, intercept = svm.coef_, svm.intercept_
+        if len(classes) == 2:  # binary LinearSVC keeps one row: make it symmetric
+            coef = np.vstack([-coef[0], coef[0]]) / 2
+            intercept = np.array([-intercept[0], intercept[0]]) / 2
+        temperature, oof = 1.0, None
+        folds = params["calibration_folds"]
+        if calibrate and folds and min(np.bincount(y)) >= folds:
+            temperature, oof = cls._calibrate(texts, y, len(classes), params)
+        model = cls(classes, vectorizer, coef, intercept, temperature, {"params": params})
+        # Out-of-fold predictions of the calibration folds: an honest score for free.
+        model.oof_predicted = [classes[i] for i in oof.argmax(axis=1)] if oof is not None else None
+        return model
+
+    @classmethod
+    def _calibrate(cls, texts, y, n_classes, params):
+        from sklearn.model_selection import StratifiedKFold
+
+        scores = np.zeros((len(y), n_classes))
+        texts = np.array(texts, dtype=object)
+        split = StratifiedKFold(params["calibration_folds"], shuffle=True, random_state=0)
+        for train, test in split.split(texts, y):
+            labels = [str(v) for v in y[train]]
+            if len(set(labels)) < n_classes:
+                return 1.0, None
+            model = cls.fit(list(texts[train]), labels, params, calibrate=False)
+            order = [model.labels.index(str(i)) for i in range(n_classes)]
+            scores[test] = model.decision_function(list(texts[test]))[:, order]
+        return fit_temperature(scores, y), scores
+
+    # -- prediction --
+    def decision_function(self, texts):
+        features = self.vectorizer.transform(texts)
+        return np.asarray(features @ self.coef.T) + self.intercept
+
+    def predict_proba(self, texts):
+        return _softmax(self.decision_function(texts), self.temperature)
+
+    def predict(self, texts):
+        """(label, score) for each text; ("", 0.0) for a text without Chinese."""
+        texts = list(texts)
+        out = [("", 0.0)] * len(texts)
+        usable = [i for i, t in enumerate(texts) if textprep.has_chinese(t)]
+        if usable:
+            proba = self.predict_proba([texts[i] for i in usable])
+            best = proba.argmax(axis=1)
+            for i, b, p in zip(usable, best, proba, strict=True):
+                out[i] = (self.labels[b], float(p[b]))
+        return out
+
+    def top(self, text, n=3):
+        """The n best (label, score) for one text, best first."""
+        if not textprep.has_chinese(text):
+            raise textprep.TextError("The text has no Chinese to classify.")
+        proba = self.predict_proba([text])[0]
+        order = np.argsort(-proba)[:n]
+        return [(self.labels[i], float(proba[i])) for i in order]
+
+    # -- storage --
+    def save(self, out, metrics=None, fingerprint="", extra=None):
+        """Write the model folder atomically; returns its path."""
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        try:
+            meta = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "labels": self.labels,
+                "temperature": self.temperature,
+                "params": self.meta.get("params", DEFAULT_PARAMS),
+                "features": int(len(self.vectorizer.vocab)),
+                "fingerprint": fingerprint,
+                "metrics": metrics or {},
+                "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                **(extra or {}),
+            }
+            with open(tmp / "arrays.npz", "wb") as handle:
+                np.savez_compressed(
+                    handle,
+                    vocab=self.vectorizer.vocab,
+                    idf=self.vectorizer.idf.astype(np.float32),
+                    coef=self.coef.astype(np.float32),
+                    intercept=self.intercept.astype(np.float32),
+                )
+            (tmp / "model.json").write_text(
+                json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+            os.chmod(tmp, 0o755)
+            old = None
+            if out.exists():
+                old = out.with_name(f".{out.name}.old-{os.getpid()}-{time.time_ns()}")
+                out.rename(old)
+            tmp.rename(out)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.meta = meta
+        return out
+
+    @classmethod
+    def load(cls, folder):
+        folder = Path(folder)
+        meta_file = folder / "model.json"
+        if not meta_file.exists():
+            raise ClassifierError(f"{folder}: not a model folder (no model.json).")
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as exc:
+            raise ClassifierError(f"{folder}: model.json is unreadable ({exc}).") from exc
+        if meta.get("format") != FORMAT:
+            raise ClassifierError(f"{folder}: not a gridgov text classifier.")
+        version = meta.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ClassifierError(
+                f"{folder}: model format version {version}, but this gridgov reads version "
+                f"{FORMAT_VERSION}. Retrain it: gridgov classify train --input … --out {folder}"
+            )
+        try:
+            with np.load(folder / "arrays.npz") as arrays:
+                vectorizer = textprep.CharTfidf(meta["params"]["ngram"], meta["params"]["min_df"])
+                vectorizer.vocab = arrays["vocab"]
+                vectorizer.idf = arrays["idf"]
+                coef, intercept = arrays["coef"], arrays["intercept"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise ClassifierError(f"{folder}: the model arrays are missing or damaged.") from exc
+        if coef.shape != (len(meta["labels"]), len(vectorizer.vocab)):
+            raise ClassifierError(f"{folder}: the model arrays do not match model.json.")
+        return cls(meta["labels"], vectorizer, coef, intercept, meta["temperature"], meta)
+
+
+# --- training and evaluation recipes -------------------------------------------------------
+
+
+def train(paths, out, params=None, extra_examples=(), limit=None, metrics=None):
+    """Read labelled CSVs (plus extra Examples), train, save to `out`. Returns (model, dataset)."""
+    dataset = read_labelled(paths, limit=limit) if paths else Dataset()
+    dataset.examples.extend(extra_examples)
+    if not dataset.examples:
+        raise ClassifierError("No labelled text to train on.")
+    started = time.perf_counter()
+    model = TextClassifier.fit(
+        [e.text for e in dataset.examples], [e.label for e in dataset.examples], params
+    )
+    seconds = time.perf_counter() - started
+    kinds = {}
+    for e in dataset.examples:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    if metrics is None and model.oof_predicted is not None:
+        metrics = out_of_fold_metrics(model, dataset)
+    model.save(
+        out,
+        metrics=metrics or {},
+        fingerprint=dataset.fingerprint(),
+        extra={
+            "examples": len(dataset.examples),
+            "examples_by_kind": kinds,
+            "files": dataset.files,
+            "skipped": len(dataset.skipped),
+            "train_seconds": round(seconds, 2),
+        },
+    )
+    return model, dataset
+
+
+def scores(truth, predicted, labels=None):
+    """Accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix."""
+    labels = labels or sorted(set(truth) | {p for p in predicted if p})
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)), dtype=int)
+    for t, p in zip(truth, predicted, strict=True):
+        if t in index and p in index:
+            matrix[index[t], index[p]] += 1
+    per_class = {}
+    f1s = []
+    for label, i in index.items():
+        tp = matrix[i, i]
+        support = sum(1 for t in truth if t == label)
+        predicted_n = matrix[:, i].sum()
+        precision = tp / predicted_n if predicted_n else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[label] = {
+            "precision": round(float(precision), 4),
+            "recall": round(float(recall), 4),
+            "f1": round(float(f1), 4),
+            "support": int(support),
+        }
+        if support:
+            f1s.append(f1)
+    correct = sum(1 for t, p in zip(truth, predicted, strict=True) if t == p)
+    return {
+        "n": len(truth),
+        "accuracy": round(correct / len(truth), 4) if truth else 0.0,
+        "macro_f1": round(float(np.mean(f1s)), 4) if f1s else 0.0,
+        "per_class": per_class,
+        "labels": labels,
+        "confusion": matrix.tolist(),
+    }
+
+
+def out_of_fold_metrics(model, dataset):
+    """Scores of the calibration folds' out-of-fold predictions (k-fold CV, pooled)."""
+    truth = [e.label for e in dataset.examples]
+    result = scores(truth, model.oof_predicted, model.labels)
+    result["method"] = f"{model.meta['params']['calibration_folds']}-fold cross-validation"
+    result["by_kind"] = _by_kind(dataset, truth, model.oof_predicted, model.labels)
+    return result
+
+
+def _by_kind(dataset, truth, predicted, labels):
+    out = {}
+    for kind in ("title", "body", "whole"):
+        rows = [i for i, e in enumerate(dataset.examples) if e.kind == kind]
+        if rows:
+            part = scores([truth[i] for i in rows], [predicted[i] for i in rows], labels)
+            out[kind] = {k: part[k] for k in ("n", "accuracy", "macro_f1")}
+    return out
+
+
+def evaluate(model, dataset):
+    """Scores of a trained model on labelled examples (overall and by input kind)."""
+    unseen = sorted({e.label for e in dataset.examples} - set(model.labels))
+    if unseen:
+        raise ClassifierError(
+            "Labels the model never saw in training: "
+            + ", ".join(unseen)
+            + ". Retrain with examples of them, or leave those rows out."
+        )
+    predicted = [label for label, _score in model.predict([e.text for e in dataset.examples])]
+    truth = [e.label for e in dataset.examples]
+    result = scores(truth, predicted, model.labels)
+    result["by_kind"] = _by_kind(dataset, truth, predicted, model.labels)
+    return result
+
+
+def cross_validate(dataset, folds=5, params=None, pooled=True, progress=None):
+    """K-fold cross-validation per source file.
+
+    Each file's rows are split into folds; a fold is predicted by a model
+    trained on the other folds — plus, when `pooled`, every row of the other
+    files (as the deployed model is trained). Returns {file: scores}.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    by_file = {}
+    for e in dataset.examples:
+        by_file.setdefault(e.source, []).append(e)
+    results = {}
+    for source, rows in by_file.items():
+        others = [e for e in dataset.examples if e.source != source] if pooled else []
+        y = np.array([e.label for e in rows])
+        counts = {label: int((y == label).sum()) for label in set(y)}
+        if min(counts.values()) < folds:
+            continue
+        predicted = np.empty(len(rows), dtype=object)
+        split = StratifiedKFold(folds, shuffle=True, random_state=0)
+        for k, (train_idx, test_idx) in enumerate(split.split(np.zeros(len(y)), y), start=1):
+            if progress:
+                progress(source, k, folds)
+            held = {rows[i].title for i in test_idx if rows[i].title}
+            train_rows = [rows[i] for i in train_idx] + [
+                e for e in others if not (e.title and e.title in held)
+            ]
+            model = TextClassifier.fit(
+                [e.text for e in train_rows],
+                [e.label for e in train_rows],
+                params,
+                calibrate=False,
+            )
+            for i, (label, _s) in zip(
+                test_idx, model.predict([rows[i].text for i in test_idx]), strict=True
+            ):
+                predicted[i] = label
+        result = scores(list(y), list(predicted))
+        result["kind"] = max({e.kind for e in rows}, key=lambda k: sum(e.kind == k for e in rows))
+        results[source] = result
+    return results
+
+
+def format_report(result, out=None):
+    """accuracy, macro-F1 and the per-class table as text."""
+    out = out or io.StringIO()
+    out.write(f"rows: {result['n']}\n")
+    out.write(f"accuracy: {result['accuracy']:.4f}\n")
+    out.write(f"macro-F1: {result['macro_f1']:.4f}\n")
+    width = max([len(label) for label in result["per_class"]] + [5]) * 2
+    out.write(f"{'class':<{width}} precision  recall     f1  support\n")
+    for label, row in result["per_class"].items():
+        pad = width - len(label)  # Chinese characters take two columns
+        out.write(
+            f"{label}{' ' * max(pad - len(label), 1)} {row['precision']:9.4f} {row['recall']:7.4f}"
+            f" {row['f1']:6.4f} {row['support']:8d}\n"
+        )
+    return out.getvalue() if isinstance(out, io.StringIO) else None

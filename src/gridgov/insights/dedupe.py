@@ -1,0 +1,268 @@
+"""Near-duplicate tickets: same matter, same place or requester, within a window.
+
+Each ticket's text gets a MinHash signature (datasketch; 64 permutations of
+its character bigrams), stored with 16 LSH band keys of 4 rows each. A new
+demand finds its candidates with three indexed queries — tickets sharing a
+band key (near-identical text anywhere), tickets at the same building or in
+the same grid, and tickets of the same requester — all within the window
+(settings.GRIDGOV_DUPLICATE_WINDOW_DAYS, default 30), never all pairs. Each
+candidate is scored:
+
+    score = text similarity (estimated Jaccard of bigrams)
+          + 0.25 same building, or 0.15 same grid
+          + 0.10 same requester
+
+and suggested when the score reaches settings.GRIDGOV_DUPLICATE_MIN_SCORE
+(default 0.45): near-identical text alone (≥ 0.45), a similar text at the same
+building (≥ 0.2), or the same requester saying something fairly similar (≥ 0.35: measured on
+the shared data, docs/insights.md — below that one prolific writer's different
+requests start to match).
+"""
+
+import datetime as dt
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Q
+
+from . import textprep
+
+NUM_PERM = 64
+BANDS = 16
+ROWS = NUM_PERM // BANDS
+SEED = 20200311
+SCHEME = "affine32"  # datasketch ≥ 2.0: 32-bit values, stored as 4 bytes each
+BUILDING_BONUS = 0.25
+GRID_BONUS = 0.15
+REQUESTER_BONUS = 0.10
+MAX_SUGGESTIONS = 5
+
+
+def window_days():
+    return float(getattr(settings, "GRIDGOV_DUPLICATE_WINDOW_DAYS", 30))
+
+
+def min_score():
+    return float(getattr(settings, "GRIDGOV_DUPLICATE_MIN_SCORE", 0.45))
+
+
+@lru_cache(maxsize=1)
+def _permutations():
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+def shingles(text):
+    """32-bit hashes of the character bigrams of the normalised text (punctuation kept out)."""
+    _docs, keys = textprep.ngram_keys([_strip(text)], 2, 2)
+    return np.unique((textprep._mix(keys) & np.uint64(0xFFFFFFFF)).astype(np.uint64))
+
+
+_PUNCT = set(" ,.!?;:，。！？；：、\"'“”‘’()（）[]【】<>《》-—_~…·")
+
+
+def _strip(text):
+    return "".join(ch for ch in (text or "") if ch not in _PUNCT)
+
+
+def signature(text):
+    """The MinHash values (uint32 array of NUM_PERM) of a text; None when it has no bigram."""
+    from datasketch import MinHash
+
+    values = shingles(text)
+    if len(values) == 0:
+        return None
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME, hashfunc=int)
+    minhash.update_batch(values.tolist())
+    return minhash.hashvalues.astype(np.uint32)
+
+
+def band_keys(values):
+    """One signed 64-bit key per LSH band (fits a PostgreSQL bigint)."""
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS : (band + 1) * ROWS].astype("<u4").tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        keys.append(struct.unpack("<q", digest)[0])
+    return keys
+
+
+def similarity(a, b):
+    """Estimated Jaccard similarity of two signatures."""
+    if a is None or b is None:
+        return 0.0
+    return float(np.mean(a == b))
+
+
+def pack(values):
+    return values.astype("<u4").tobytes()
+
+
+def unpack(blob):
+    return np.frombuffer(bytes(blob), dtype="<u4")
+
+
+def requester_key(person_id=None, phone=""):
+    """Who asked, without storing the phone: a person id or a salted hash of the digits."""
+    if person_id:
+        return f"p:{person_id}"
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if len(digits) < 5:
+        return ""
+    salt = settings.SECRET_KEY.encode()
+    return "t:" + hashlib.blake2b(digits.encode(), key=salt[:64], digest_size=12).hexdigest()
+
+
+def ticket_text(ticket):
+    return f"{ticket.title} {ticket.description}".strip()
+
+
+# --- the database index -------------------------------------------------------------------
+
+
+def index_ticket(ticket):
+    """Store (or replace) the signature and band keys of a ticket."""
+    from .models import SignatureBand, TextSignature
+
+    values = signature(ticket_text(ticket))
+    if values is None:
+        return None
+    place = ticket.place
+    sig, _created = TextSignature.objects.update_or_create(
+        ticket=ticket,
+        defaults={
+            "minhash": pack(values),
+            "requester_key": requester_key(ticket.requester_id, ticket.requester_phone),
+            "place_path": place.path if place is not None else "",
+            "created_at": ticket.created_at,
+        },
+    )
+    sig.bands.all().delete()
+    SignatureBand.objects.bulk_create(
+        [
+            SignatureBand(signature=sig, key=k, created_at=ticket.created_at)
+            for k in band_keys(values)
+        ]
+    )
+    return sig
+
+
+def index_missing(limit=5000):
+    """Signatures for tickets that have none (bulk imports skip the signal). Returns how many."""
+    from gridgov.tickets.models import Ticket
+
+    done = 0
+    missing = Ticket.objects.filter(signature__isnull=True).select_related("place")
+    for ticket in missing.order_by("-created_at")[:limit]:
+        if index_ticket(ticket) is not None:
+            done += 1
+    return done
+
+
+@dataclass
+class Candidate:
+    ticket_id: int
+    code: str = ""
+    score: float = 0.0
+    text: float = 0.0
+    reasons: list = field(default_factory=list)
+
+
+def find_duplicates(text, place=None, requester=None, phone="", now=None, exclude=None):
+    """Open tickets that look like the same matter, best first: [Candidate]."""
+    from django.utils import timezone
+
+    from gridgov.places.models import Level
+    from gridgov.tickets.models import FINAL_STATUSES
+
+    from .models import SignatureBand, TextSignature
+
+    values = signature(text)
+    if values is None:
+        return []
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=window_days())
+    who = requester_key(getattr(requester, "pk", requester), phone)
+    building = place if place is not None and place.level == Level.BUILDING else None
+    grid = place.ancestor_at(Level.GRID) if place is not None else None
+
+    by_band = SignatureBand.objects.filter(
+        key__in=band_keys(values), created_at__gte=since, created_at__lte=now
+    ).values_list("signature_id", flat=True)
+    near = Q(pk__in=list(by_band))
+    if who:
+        near |= Q(requester_key=who)
+    if grid is not None:
+        near |= Q(place_path__startswith=grid.path)
+    elif building is not None:
+        near |= Q(place_path=building.path)
+    candidates = (
+        TextSignature.objects.filter(near, created_at__gte=since, created_at__lte=now)
+        .exclude(ticket__status__in=FINAL_STATUSES)
+        .select_related("ticket")
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(ticket_id=exclude)
+    found = []
+    for sig in candidates[:500]:
+        text_sim = similarity(values, unpack(sig.minhash))
+        score, reasons = text_sim, ["text"] if text_sim >= 0.5 else []
+        if building is not None and sig.place_path == building.path:
+            score += BUILDING_BONUS
+            reasons.append("building")
+        elif grid is not None and sig.place_path.startswith(grid.path):
+            score += GRID_BONUS
+            reasons.append("grid")
+        if who and sig.requester_key == who:
+            score += REQUESTER_BONUS
+            reasons.append("requester")
+        if score >= min_score():
+            found.append(
+                Candidate(
+                    sig.ticket_id,
+                    sig.ticket.code,
+                    round(min(score, 1.0), 3),
+                    round(text_sim, 3),
+                    reasons,
+                )
+            )
+    found.sort(key=lambda c: (-c.score, -c.ticket_id))
+    return found[:MAX_SUGGESTIONS]
+
+
+# --- plain records (CSV measurement, hot issues) ---------------------------------------------
+
+
+def same_requester_pairs(records, days=30.0, min_similarity=0.3):
+    """Pairs (i, j, similarity) of records by the same `user` within `days` whose texts look alike.
+
+    `records`: dicts with user, time (datetime) and text. Grouped by user, so
+    the work is the sum of each user's pairs, not all pairs.
+    """
+    by_user = {}
+    for i, record in enumerate(records):
+        if record.get("user"):
+            by_user.setdefault(record["user"], []).append(i)
+    pairs = []
+    window = dt.timedelta(days=days)
+    signatures = {}
+    for indexes in by_user.values():
+        if len(indexes) < 2:
+            continue
+        for i in indexes:
+            if i not in signatures:
+                signatures[i] = signature(records[i]["text"])
+        indexes = sorted(indexes, key=lambda i: records[i]["time"])
+        for a, i in enumerate(indexes):
+            for j in indexes[a + 1 :]:
+                if records[j]["time"] - records[i]["time"] > window:
+                    break
+                sim = similarity(signatures[i], signatures[j])
+                if sim >= min_similarity:
+                    pairs.append((i, j, sim))
+    return pairs

@@ -1,0 +1,362 @@
+"""热点问题 (未诉先办): cluster demands by matter and place, rank the clusters by heat.
+
+Clustering (`cluster`): each demand is the TF-IDF of character 2–3 grams of
+its title and the start of its body. Two demands are linked when they are
+within the time window of each other and either their texts are very similar
+(cosine ≥ 0.45) and no different places are named, or they are fairly
+similar (≥ 0.25) and name the same place
+(the same compound, road, community … found by locations.place_label, or
+located at the same place of the tree). Clusters are the connected groups.
+
+Heat (`heat`, docs/insights.md):
+
+    heat = 10 × ( 3·ln(1 + U) + 1·ln(1 + N) + 1.5·ln(1 + r) + 1·ln(1 + R) ) / 6.5
+
+where N is the number of demands, U the number of distinct requesters, r the
+demands per week over the cluster's active period (at least a week), and R
+the public reactions (likes + dislikes). Distinct requesters weigh most: ten
+people saying it once is hotter than one person saying it ten times. Every
+term is a logarithm, so no single signal — a message with thousands of likes,
+a burst from one user — can swamp the others.
+"""
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+
+from . import locations, textprep
+
+HIGH_SIMILARITY = 0.45
+COMMUNITY_DEPTH = 3  # district / street / community
+PLACE_SIMILARITY = 0.25
+WEIGHTS = {"requesters": 3.0, "count": 1.0, "rate": 1.5, "reactions": 1.0}
+
+
+@dataclass
+class Record:
+    id: object
+    title: str
+    body: str = ""
+    time: dt.datetime | None = None
+    user: str = ""
+    likes: int = 0
+    dislikes: int = 0
+    place_key: str = ""  # a place of the tree (path) when known
+    place_label: str = ""  # a place named in the text
+    label_in_title: bool = True
+
+
+@dataclass
+class Issue:
+    records: list
+    title: str
+    place_label: str
+    first: dt.datetime
+    last: dt.datetime
+    count: int
+    requesters: int
+    reactions: int
+    rate_per_week: float
+    heat: float
+    trend: list = field(default_factory=list)
+    place_key: str = ""
+
+    @property
+    def ids(self):
+        return [r.id for r in self.records]
+
+
+def heat(count, requesters, reactions, first, last, weights=None):
+    w = {**WEIGHTS, **(weights or {})}
+    days = max((last - first).total_seconds() / 86400, 7.0)
+    rate = count / days * 7
+    total = (
+        w["requesters"] * math.log1p(requesters)
+        + w["count"] * math.log1p(count)
+        + w["rate"] * math.log1p(rate)
+        + w["reactions"] * math.log1p(reactions)
+    )
+    return round(10 * total / sum(w.values()), 2), rate
+
+
+def _text(record):
+    return f"{record.title} {record.title} {record.body[:200]}"
+
+
+def _same_place(a, b, text_b):
+    """True: the same place; False: two different places; None: cannot tell.
+
+    Places of the tree count as the same down to the community (a matter such
+    as a noisy building site concerns the buildings around it too).
+    """
+    if a.place_key and b.place_key:
+        common = _common_prefix(a.place_key, b.place_key)
+        return common.count("/") - 1 >= COMMUNITY_DEPTH
+    if a.place_label and b.place_label:
+        return a.place_label == b.place_label or a.place_label in text_b
+    return None
+
+
+def _common_prefix(a, b):
+    parts_a, parts_b = a.strip("/").split("/"), b.strip("/").split("/")
+    common = []
+    for x, y in zip(parts_a, parts_b, strict=False):
+        if x != y:
+            break
+        common.append(x)
+    return "/" + "".join(f"{c}/" for c in common) if common else "/"
+
+
+def cluster(records, window_days=30.0):
+    """Connected groups of similar records (lists of indexes), biggest first."""
+    n = len(records)
+    if n == 0:
+        return [], None
+    for r in records:
+        if not r.place_label:
+            r.place_label = locations.place_label(r.title)
+            r.label_in_title = bool(r.place_label)
+            r.place_label = r.place_label or locations.place_label(r.body[:300])
+    texts = [_text(r) for r in records]
+    vectorizer = textprep.CharTfidf((2, 3), min_df=2)
+    features = vectorizer.fit_transform(texts)
+    similar = (features @ features.T).tocoo()
+    keep = (similar.row < similar.col) & (similar.data >= PLACE_SIMILARITY)
+    rows, cols, sims = similar.row[keep], similar.col[keep], similar.data[keep]
+    edges = []
+    window = dt.timedelta(days=window_days)
+    full = [f"{r.title} {r.body}" for r in records]
+    for i, j, s in zip(rows, cols, sims, strict=True):
+        a, b = records[i], records[j]
+        if a.time and b.time and abs(a.time - b.time) > window:
+            continue
+        same = _same_place(a, b, full[j]) or _same_place(b, a, full[i])
+        if same or (s >= HIGH_SIMILARITY and same is None):
+            edges.append((i, j))
+    from scipy.sparse import coo_matrix
+
+    graph = coo_matrix(
+        (np.ones(len(edges)), ([e[0] for e in edges], [e[1] for e in edges])), shape=(n, n)
+    )
+    _count, labels = connected_components(graph, directed=False)
+    groups = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, []).append(i)
+    return sorted(groups.values(), key=len, reverse=True), features
+
+
+def _representative(indexes, features, records):
+    """The member most similar to the rest (ties: the most liked)."""
+    if len(indexes) == 1:
+        return indexes[0]
+    sub = features[indexes]
+    centrality = np.asarray((sub @ sub.T).sum(axis=1)).ravel()
+    likes = np.array([records[i].likes for i in indexes])
+    return indexes[int(np.lexsort((likes, centrality))[-1])]
+
+
+def mine(records, window_days=30.0, min_size=2, weights=None):
+    """Hot issues among `records`, hottest first."""
+    if not records:
+        return []
+    groups, features = cluster(records, window_days)
+    issues = []
+    for indexes in groups:
+        if len(indexes) < min_size:
+            continue
+        members = [records[i] for i in indexes]
+        times = [r.time for r in members if r.time]
+        first, last = (min(times), max(times)) if times else (None, None)
+        users = {r.user or f"#{r.id}" for r in members}
+        reactions = sum(r.likes + r.dislikes for r in members)
+        score, rate = (
+            heat(len(members), len(users), reactions, first, last, weights) if times else (0, 0)
+        )
+        labels = Counter(r.place_label for r in members if r.place_label and r.label_in_title)
+        labels = labels or Counter(r.place_label for r in members if r.place_label)
+        keys = Counter(r.place_key for r in members if r.place_key)
+        trend = Counter(t.date().isoformat() for t in times)
+        rep = records[_representative(indexes, features, records)]
+        issues.append(
+            Issue(
+                records=sorted(members, key=lambda r: (r.time or dt.datetime.min, str(r.id))),
+                title=rep.title,
+                place_label=labels.most_common(1)[0][0] if labels else "",
+                place_key=keys.most_common(1)[0][0] if keys else "",
+                first=first,
+                last=last,
+                count=len(members),
+                requesters=len(users),
+                reactions=reactions,
+                rate_per_week=round(rate, 2),
+                heat=score,
+                trend=sorted(trend.items()),
+            )
+        )
+    issues.sort(key=lambda i: (-i.heat, -i.count))
+    return issues
+
+
+# --- tickets in the database -----------------------------------------------------------------
+
+
+def ticket_records(since, until, base=None):
+    """Records for the tickets received in [since, until] (optionally under a place)."""
+    from gridgov.tickets.models import Status, Ticket
+
+    from . import dedupe
+
+    tickets = (
+        Ticket.objects.filter(created_at__gte=since, created_at__lte=until)
+        .exclude(status=Status.MERGED)
+        .select_related("place", "category")
+    )
+    if base is not None:
+        tickets = tickets.filter(place__path__startswith=base.path)
+    records = []
+    for t in tickets.iterator(chunk_size=2000):
+        place = t.place
+        records.append(
+            Record(
+                id=t.pk,
+                title=t.title,
+                body=t.description,
+                time=t.created_at,
+                user=dedupe.requester_key(t.requester_id, t.requester_phone) or f"#{t.pk}",
+                place_key=place.path if place is not None else "",
+            )
+        )
+    return records
+
+
+def _street_of(path):
+    parts = path.strip("/").split("/")
+    return "/" + "/".join(parts[:2]) + "/" if len(parts) >= 2 else path
+
+
+def refresh(now=None, days=None, min_size=2):
+    """Recompute the hot issues of the last `days` days; decisions on known ones are kept.
+
+    Clustering runs per street (the unit that acts on a hot issue), so the work
+    grows with the busiest street, not with the city.
+    """
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from gridgov.places.models import Place
+    from gridgov.tickets.models import Ticket
+
+    from .models import HotIssue
+
+    now = now or timezone.now()
+    days = days or float(getattr(settings, "GRIDGOV_HOT_ISSUE_WINDOW_DAYS", 30))
+    since = now - dt.timedelta(days=days)
+    records = ticket_records(since, now)
+    by_street = {}
+    for r in records:
+        by_street.setdefault(_street_of(r.place_key) if r.place_key else "", []).append(r)
+    issues = []
+    for group in by_street.values():
+        issues.extend(mine(group, window_days=days, min_size=min_size))
+    places = {p.path: p for p in Place.objects.filter(path__in={i.place_key for i in issues})}
+    seen = []
+    with transaction.atomic():
+        for issue in issues:
+            ids = issue.ids
+            key = f"t{min(ids)}"
+            place = _common_place(issue, places)
+            tickets = list(Ticket.objects.filter(pk__in=ids).select_related("category"))
+            categories = Counter(t.category.top().pk for t in tickets if t.category_id)
+            hot, _created = HotIssue.objects.update_or_create(
+                key=key,
+                defaults={
+                    "title": issue.title[:200],
+                    "place": place,
+                    "place_label": (place.name if place else issue.place_label)[:200],
+                    "category_id": categories.most_common(1)[0][0] if categories else None,
+                    "first_at": issue.first,
+                    "last_at": issue.last,
+                    "ticket_count": issue.count,
+                    "requester_count": issue.requesters,
+                    "reactions": issue.reactions,
+                    "heat": issue.heat,
+                    "trend": issue.trend,
+                    "refreshed_at": now,
+                },
+            )
+            hot.tickets.set(ids)
+            seen.append(hot.pk)
+        # Undecided issues that no longer hold together are dropped; decided ones stay.
+        HotIssue.objects.filter(state=HotIssue.State.NEW, last_at__gte=since).exclude(
+            pk__in=seen
+        ).delete()
+    return len(seen)
+
+
+def _common_place(issue, places):
+    """The deepest place all of the issue's located tickets share."""
+    paths = [r.place_key for r in issue.records if r.place_key]
+    if not paths:
+        return None
+    prefix = paths[0]
+    for path in paths[1:]:
+        while not path.startswith(prefix):
+            prefix = prefix[: prefix.rstrip("/").rfind("/") + 1]
+    if prefix in places:
+        return places[prefix]
+    from gridgov.places.models import Place
+
+    return Place.objects.filter(path=prefix).first()
+
+
+def monthly_topic(now=None, months=3, level="community"):
+    """每月一题: the category × area with the most tickets, recurring in each of the last months.
+
+    Returns a dict (category, place, total, per_month) or None. Only pairs with
+    tickets in every one of the months count as recurring.
+    """
+    from django.utils import timezone
+
+    from gridgov.places.models import Place
+    from gridgov.tickets.models import Category, Ticket
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    starts = []
+    year, month = local.year, local.month
+    for _i in range(months):
+        starts.append(
+            local.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+        )
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    starts.reverse()
+    tickets = Ticket.objects.filter(
+        created_at__gte=starts[0], category__isnull=False
+    ).select_related("category__parent__parent", "place")
+    counts = {}
+    depth = {"district": 1, "street": 2, "community": 3, "grid": 4}[level]
+    for t in tickets.iterator(chunk_size=2000):
+        if t.place is None or t.category.grid_event:
+            continue
+        parts = t.place.path.strip("/").split("/")
+        if len(parts) < depth:
+            continue
+        area = "/" + "/".join(parts[:depth]) + "/"
+        month_index = max(i for i, s in enumerate(starts) if t.created_at >= s)
+        key = (t.category.top().pk, area)
+        counts.setdefault(key, [0] * months)[month_index] += 1
+    recurring = [(sum(c), key, c) for key, c in counts.items() if all(c)]
+    if not recurring:
+        return None
+    total, (category_id, area), per_month = max(recurring, key=lambda x: (x[0], x[2][-1]))
+    return {
+        "category": Category.objects.get(pk=category_id),
+        "place": Place.objects.filter(path=area).first(),
+        "total": total,
+        "per_month": [[s.strftime("%Y-%m"), n] for s, n in zip(starts, per_month, strict=True)],
+    }

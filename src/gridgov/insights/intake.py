@@ -1,0 +1,63 @@
+"""What insights adds to intake (settings.GRIDGOV_INTAKE_ADVISOR → `advise`).
+
+For a new demand: the place named in its text when the form gave none
+(locations.py), the open tickets that look like the same matter (dedupe.py)
+and the classifier's own top label, kept in the create event so a staff
+correction can be learnt later (training.harvest_overrides). A new ticket's
+text signature is stored by the post_save signal below.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from gridgov.tickets.models import Category, Ticket
+
+from . import dedupe, locations, predictor
+
+log = logging.getLogger(__name__)
+
+
+def advise(title, description, data, location, now=None):
+    """{"place": Place or None, "event_data": {...}} for tickets.intake.create_ticket."""
+    text = f"{title} {description}".strip()
+    advice = {"place": None, "event_data": {}}
+    place = location.place
+    if place is None:
+        found = locations.locate(text)
+        if found.place is not None:
+            advice["place"] = place = found.place
+    version, _model = predictor.load_active()
+    ranked = predictor.model_top(text, top=3)
+    if ranked:
+        top = next((c for c in Category.objects.filter(depth=1, name=ranked[0][0])), None)
+        advice["event_data"]["classifier"] = {
+            "version": version.version if version else None,
+            "top": top.code if top else None,
+            "scores": [[label, round(score, 3)] for label, score in ranked],
+        }
+    duplicates = dedupe.find_duplicates(
+        text,
+        place=place,
+        requester=data.get("requester"),
+        phone=data.get("requester_phone") or "",
+        now=now,
+    )
+    if duplicates:
+        advice["event_data"]["duplicates"] = [
+            {"ticket": d.ticket_id, "code": d.code, "score": d.score, "reasons": d.reasons}
+            for d in duplicates
+        ]
+    return advice
+
+
+@receiver(post_save, sender=Ticket, dispatch_uid="insights-index-ticket")
+def index_new_ticket(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        try:
+            with transaction.atomic():  # a savepoint: a failure here leaves the intake intact
+                dedupe.index_ticket(instance)
+        except Exception:  # never let the index stop an intake
+            log.exception("could not index ticket %s for duplicates", instance.pk)

@@ -1,0 +1,175 @@
+"""Place mentions in free text → the place tree.
+
+Two steps. `mentions(text)` finds what looks like a place in Chinese text by
+its suffix — 区/县, 街道/镇/乡, 社区/村, 小区 and other compound words
+(花园, 苑, 公寓 …), 路/街/大道/巷, and a building number (3栋, 5号楼) — without
+any place tree (hot-issue mining over a CSV uses it). `locate(text)` matches
+the names and aliases of the real place tree in the text (longest first), then
+tries the address resolver (places/addresses.py) on the text after each
+compound it found, so "魏家坡小区3栋楼道堆满杂物" lands on that building. Of
+the places found, the most specific one that agrees with the others wins.
+"""
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+from gridgov.places import addresses
+
+LEVEL_ORDER = {"district": 0, "street": 1, "community": 2, "compound": 3, "road": 3, "building": 4}
+
+# Characters that end a place name's prefix: function words and verbs around a mention.
+_STOP = (
+    "的在是我了和与及对把被从到向于为你他她们这那个有没不也都就将请问关于反映位住近旁边里内外前后"
+)
+_NAME = rf"[^\s\d{_STOP}，。、！？：；,.!?:;（）()“”\"'《》【】\[\]]"
+_PATTERNS = [
+    (
+        "district",
+        re.compile(rf"(?:[A-Z]\d{{0,2}}|{_NAME}{{2,4}})(?<![小社园校景])(?:区|县)(?![域间别分])"),
+    ),
+    ("street", re.compile(rf"{_NAME}{{2,6}}(?:街道|镇|乡)(?![长政府])")),
+    ("community", re.compile(rf"{_NAME}{{2,6}}(?:社区|村)(?![民委])")),
+    (
+        "compound",
+        re.compile(
+            rf"{_NAME}{{2,10}}(?:小区|花园|家园|新村|新城|公寓|山庄|苑|华庭|广场|大厦|国际|名城|城)(?![市管])"
+        ),
+    ),
+    ("road", re.compile(rf"{_NAME}{{2,6}}(?:大道|路|街|巷)(?![口段灯面况线过上道])")),
+    ("building", re.compile(r"\d{1,3}(?:栋|号楼|幢)")),
+]
+# A masked city/district prefix in the Teddy data: A市, A3区, K9县 …
+_ADMIN_PREFIX = re.compile(r"^(?:[A-Z]\d{0,2}(?:市|区|县))+")
+_ADMIN_WORD = re.compile(r"街道|[区县市省镇乡](?!$)")
+_GENERIC = {
+    "小区",
+    "社区",
+    "本小区",
+    "我们小区",
+    "该小区",
+    "这个小区",
+    "街道",
+    "城区",
+    "市区",
+    "辖区",
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    text: str
+    level: str
+    start: int
+
+
+def mentions(text):
+    """Place-like phrases in `text`, in order of appearance."""
+    text = text or ""
+    found = []
+    for level, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            value = match.group(0)
+            if level != "district":
+                value = _ADMIN_PREFIX.sub("", value)
+                # 暮云街道丽发新城 → 丽发新城: keep what follows the last admin word.
+                tail = _ADMIN_WORD.split(value)[-1]
+                if level in ("compound", "road") and len(tail) >= 2:
+                    value = tail
+                value = value.lstrip("区市县省镇乡")
+            if len(value) < 2 or value in _GENERIC:
+                continue
+            found.append(Mention(value, level, match.start()))
+    found.sort(key=lambda m: (m.start, -len(m.text)))
+    return found
+
+
+def place_label(text):
+    """The most telling place in a text for grouping: a compound or road, else a community, street, district."""
+    best = None
+    for m in mentions(text):
+        if m.level == "building":
+            continue
+        rank = {"compound": 0, "road": 1, "community": 2, "street": 3, "district": 4}[m.level]
+        if best is None or rank < best[0]:
+            best = (rank, m.text)
+    return best[1] if best else ""
+
+
+# --- matching against the place tree -------------------------------------------------------
+
+
+@dataclass
+class Located:
+    place: object = None
+    how: str = ""
+    found: list = field(default_factory=list)  # [(name, Place)]
+
+
+_lock = threading.Lock()
+_gazetteer = {"stamp": None, "names": None}
+
+
+def _names():
+    """[(normalised name, place id, path, level)] longest first, cached under the place stamp."""
+    from gridgov.places.models import Level, Place
+
+    stamp = addresses.places_stamp()
+    if _gazetteer["stamp"] == stamp:
+        return _gazetteer["names"]
+    with _lock:
+        names = []
+        rows = Place.objects.exclude(level=Level.BUILDING).values_list(
+            "id", "name", "aliases", "path", "level"
+        )
+        for pk, name, aliases, path, level in rows:
+            for value in {name, *[a for a in aliases or [] if isinstance(a, str)]}:
+                value = addresses.normalise(value)
+                if len(value) >= 2:
+                    names.append((value, pk, path, level))
+                    core = value.removesuffix("小区")
+                    if core != value and len(core) >= 2:
+                        names.append((core, pk, path, level))
+        names.sort(key=lambda n: -len(n[0]))
+        _gazetteer.update(stamp=stamp, names=names)
+        return names
+
+
+def locate(text):
+    """The most specific place of the tree named in the text (a Located)."""
+    from gridgov.places.models import Place, level_rank
+
+    normalised = addresses.normalise(text or "")
+    if not normalised:
+        return Located()
+    hits = []  # (place id, path, level, position)
+    taken = []
+    for name, pk, path, level in _names():
+        start = normalised.find(name)
+        while start != -1:
+            end = start + len(name)
+            # A name inside a longer one already found (魏家坡 in 魏家坡小区) adds nothing.
+            if not any(s <= start and end <= e for s, e in taken):
+                hits.append((pk, path, level, start))
+                taken.append((start, end))
+            start = normalised.find(name, end)
+    result = Located(found=[])
+    # Buildings: resolve the text from each compound found onwards.
+    for _pk, path, level, start in sorted(hits, key=lambda h: h[3]):
+        if level == "grid":
+            building = addresses.resolve_address(normalised[start : start + 24]).building
+            if building is not None and building.path.startswith(path):
+                hits.append((building.pk, building.path, "building", start))
+    if not hits:
+        return result
+
+    # The deepest place that every other hit agrees with (lies on its branch).
+    def agreement(hit):
+        return sum(1 for h in hits if hit[1].startswith(h[1]) or h[1].startswith(hit[1]))
+
+    best = max(hits, key=lambda h: (agreement(h), level_rank(h[2]), -h[3]))
+    place = Place.objects.get(pk=best[0])
+    result.place = place
+    result.how = "text"
+    result.found = [(h[1], h[2]) for h in hits]
+    return result

@@ -1,0 +1,132 @@
+"""Text intelligence: classifier versions, training examples, duplicate signatures, hot issues."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.places.models import Place
+from gridgov.tickets.models import Category, Ticket
+
+
+class ModelVersion(models.Model):
+    """A trained classifier folder in the data dir, with what it was trained on and how it scored."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    path = models.CharField(_("folder"), max_length=500)
+    fingerprint = models.CharField(_("training-data fingerprint"), max_length=64)
+    examples = models.PositiveIntegerField(_("training texts"), default=0)
+    overrides = models.PositiveIntegerField(_("staff corrections used"), default=0)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    train_seconds = models.FloatField(_("training time (s)"), default=0)
+    active = models.BooleanField(_("in use"), default=False, db_index=True)
+    created_at = models.DateTimeField(_("trained at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("classifier version")
+        verbose_name_plural = _("classifier versions")
+        ordering = ["-version"]
+
+    def __str__(self):
+        return f"v{self.version}"
+
+
+class TrainingExample(models.Model):
+    """A labelled text learnt from the platform itself: a staff correction of a suggestion."""
+
+    class Source(models.TextChoices):
+        OVERRIDE = "override", _("Staff correction")
+        MANUAL = "manual", _("Added by staff")
+
+    ticket = models.OneToOneField(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="training_example"
+    )
+    text = models.TextField(_("text"))
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    suggested = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.OVERRIDE)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("training example")
+        verbose_name_plural = _("training examples")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.category.name}: {self.text[:30]}"
+
+
+class TextSignature(models.Model):
+    """MinHash signature of a ticket's text, for near-duplicate search (dedupe.py)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="signature")
+    minhash = models.BinaryField()
+    # Who asked (a person id or a hashed phone), where, and when: the other duplicate signals.
+    requester_key = models.CharField(max_length=64, blank=True, db_index=True)
+    place_path = models.CharField(max_length=1024, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"signature of {self.ticket_id}"
+
+
+class SignatureBand(models.Model):
+    """One LSH band of a signature: tickets sharing a band key are candidate duplicates."""
+
+    signature = models.ForeignKey(TextSignature, on_delete=models.CASCADE, related_name="bands")
+    key = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "created_at"])]
+
+    def __str__(self):
+        return f"{self.signature_id}:{self.key}"
+
+
+class HotIssue(models.Model):
+    """热点问题: a cluster of similar tickets in one area and time window (hotissues.py)."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+        TOPIC = "topic", _("Turned into a topic")
+
+    # Stable across refreshes: the cluster's earliest ticket, so a decision sticks.
+    key = models.CharField(max_length=64, unique=True)
+    title = models.CharField(_("representative title"), max_length=200)
+    place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    place_label = models.CharField(_("place"), max_length=200, blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_at = models.DateTimeField(_("first"))
+    last_at = models.DateTimeField(_("last"))
+    ticket_count = models.PositiveIntegerField(_("tickets"))
+    requester_count = models.PositiveIntegerField(_("requesters"))
+    reactions = models.PositiveIntegerField(_("public reactions"), default=0)
+    heat = models.FloatField(_("heat"), db_index=True)
+    trend = models.JSONField(_("trend"), default=list, blank=True)  # [[date, count], …]
+    tickets = models.ManyToManyField(Ticket, related_name="hot_issues", blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("hot issue")
+        verbose_name_plural = _("hot issues")
+        ordering = ["-heat"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,81 @@
+"""The classifier behind `tickets.classify.suggest_category` (settings.GRIDGOV_CLASSIFIER).
+
+`suggest(text, top=3)` answers from the active trained model (ModelVersion,
+data dir), mapping its labels to first-level categories by name, and refines
+the best one to a more specific category when the keyword baseline finds one
+inside it (城乡建设 → 城管执法 when the text says so), so routing rules on
+deeper categories still apply. With no trained model (a fresh install) or a
+model that cannot be loaded, it falls back to the keyword baseline.
+"""
+
+import logging
+import threading
+
+from gridgov.tickets.classify import keyword_baseline
+from gridgov.tickets.models import Category
+
+from . import textprep
+from .classifier import ClassifierError, TextClassifier
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache = {"key": None, "model": None}
+
+
+def active_version():
+    from .models import ModelVersion
+
+    return ModelVersion.objects.filter(active=True).order_by("-version").first()
+
+
+def load_active():
+    """(ModelVersion, TextClassifier) of the model in use, or (None, None)."""
+    version = active_version()
+    if version is None:
+        return None, None
+    key = (version.pk, version.path)
+    if _cache["key"] == key:
+        return version, _cache["model"]
+    with _lock:
+        if _cache["key"] != key:
+            try:
+                model = TextClassifier.load(version.path)
+            except ClassifierError as exc:
+                log.warning("classifier v%s unusable, using keywords: %s", version.version, exc)
+                model = None
+            _cache.update(key=key, model=model)
+    return version, _cache["model"]
+
+
+def forget():
+    _cache.update(key=None, model=None)
+
+
+def first_level_categories():
+    return {c.name: c for c in Category.objects.filter(depth=1, active=True)}
+
+
+def model_top(text, top=3):
+    """[(label, score)] from the active model, or None without a usable one."""
+    _version, model = load_active()
+    if model is None or not textprep.has_chinese(text):
+        return None
+    return model.top(text, n=top)
+
+
+def suggest(text, top=3):
+    ranked = model_top(text, top=max(top, 3))
+    if ranked is None:
+        return keyword_baseline(text, top=top)
+    categories = first_level_categories()
+    suggestions = [
+        (categories[label], round(score, 3)) for label, score in ranked if label in categories
+    ]
+    if not suggestions:
+        return keyword_baseline(text, top=top)
+    best, score = suggestions[0]
+    for candidate, _kw in keyword_baseline(text, top=5):
+        if candidate.depth > 1 and candidate.top().pk == best.pk:
+            suggestions[0] = (candidate, score)
+            break
+    return suggestions[:top]

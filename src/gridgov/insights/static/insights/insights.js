@@ -1,0 +1,87 @@
+/* Insights pages: hot issues on a map (no tiles, offline), daily trend lines and the
+ * classifier's confusion matrix (ECharts, vendored). Data come from json_script tags.
+ */
+(function () {
+  "use strict";
+
+  function data(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+
+  // --- map of hot issues: circles sized and coloured by heat ---
+  var mapEl = document.getElementById("hot-map");
+  var points = data("hot-points");
+  if (mapEl && window.L && points) {
+    var map = L.map(mapEl, { attributionControl: false, zoomSnap: 0.25 });
+    var maxHeat = Math.max.apply(null, points.map(function (p) { return p.heat; }).concat([1]));
+    var layer = L.featureGroup();
+    points.forEach(function (p) {
+      var share = p.heat / maxHeat;
+      L.circleMarker([p.lat, p.lng], {
+        radius: 6 + 14 * share, color: "#ffffff", weight: 1.5,
+        fillColor: share > 0.66 ? "#b4232a" : share > 0.33 ? "#e4643f" : "#f6a785", fillOpacity: 0.85
+      }).bindTooltip(p.place + " · " + p.title + " (" + p.heat.toFixed(1) + ")")
+        .on("click", function () { window.location.href = p.id + "/"; })
+        .addTo(layer);
+    });
+    layer.addTo(map);
+    if (points.length) {
+      map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 16 });
+    } else {
+      map.setView([28.2, 112.97], 12);
+      var note = document.createElement("div");
+      note.className = "map-note";
+      note.textContent = mapEl.dataset.emptyText;
+      mapEl.appendChild(note);
+    }
+  }
+
+  // --- trend: one line per hot issue (list page) or one issue (detail page) ---
+  var trendEl = document.getElementById("hot-trend");
+  if (trendEl && window.echarts) {
+    var series = [];
+    var many = data("hot-trends");
+    var one = data("hot-trend-data");
+    if (many) {
+      Object.keys(many).forEach(function (id) {
+        series.push({ name: "#" + id, type: "line", smooth: true, data: many[id] });
+      });
+    } else if (one) {
+      series.push({ name: trendEl.dataset.title, type: "bar", data: one });
+    }
+    var chart = echarts.init(trendEl);
+    chart.setOption({
+      title: { text: trendEl.dataset.title, textStyle: { fontSize: 13 } },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "time" },
+      yAxis: { type: "value", minInterval: 1 },
+      grid: { left: 36, right: 12, top: 36, bottom: 28 },
+      series: series
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  // --- confusion matrix heatmap ---
+  var cmEl = document.getElementById("confusion");
+  var cm = data("confusion-data");
+  if (cmEl && window.echarts && cm && cm.labels.length) {
+    var cells = [], max = 1;
+    cm.confusion.forEach(function (row, i) {
+      row.forEach(function (n, j) { cells.push([j, i, n]); if (n > max) max = n; });
+    });
+    var heat = echarts.init(cmEl);
+    heat.setOption({
+      tooltip: { formatter: function (p) {
+        return cmEl.dataset.true + ": " + cm.labels[p.value[1]] + "<br>" + cmEl.dataset.predicted + ": " + cm.labels[p.value[0]] + "<br>" + p.value[2];
+      } },
+      grid: { left: 110, right: 20, top: 10, bottom: 90 },
+      xAxis: { type: "category", data: cm.labels, name: cmEl.dataset.predicted, axisLabel: { rotate: 40 } },
+      yAxis: { type: "category", data: cm.labels, name: cmEl.dataset.true, inverse: true },
+      visualMap: { min: 0, max: max, show: false, inRange: { color: ["#f4f6f9", "#b4232a"] } },
+      series: [{ type: "heatmap", data: cells, label: { show: true } }]
+    });
+    window.addEventListener("resize", function () { heat.resize(); });
+  }
+})();

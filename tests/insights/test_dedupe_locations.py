@@ -1,0 +1,72 @@
+"""Signatures and the same-requester rule on plain records; place mentions and lookup."""
+
+import datetime as dt
+
+import pytest
+
+from gridgov.insights import dedupe, locations
+from tests.places.factories import make_tree
+
+
+def test_signatures_estimate_similarity():
+    a = dedupe.signature("魏家坡小区3栋楼道堆满杂物，挡住了消防通道")
+    b = dedupe.signature("魏家坡小区3栋楼道堆满杂物，挡住消防通道了")
+    c = dedupe.signature("孩子上学难，学位分配不公平")
+    assert dedupe.similarity(a, a) == 1.0
+    assert dedupe.similarity(a, b) > 0.5
+    assert dedupe.similarity(a, c) < 0.2
+    assert dedupe.signature("") is None and dedupe.signature("!!") is None
+    assert len(dedupe.band_keys(a)) == dedupe.BANDS
+    assert dedupe.band_keys(a) == dedupe.band_keys(dedupe.unpack(dedupe.pack(a)))
+
+
+def test_requester_keys_hide_the_phone():
+    key = dedupe.requester_key(None, "138-1234-1234")
+    assert key.startswith("t:") and "1234" not in key
+    assert key == dedupe.requester_key(None, "13812341234")
+    assert dedupe.requester_key(7, "13812341234") == "p:7"
+    assert dedupe.requester_key(None, "") == ""
+
+
+def test_same_requester_pairs_need_the_same_user_a_similar_text_and_the_window():
+    t0 = dt.datetime(2019, 5, 1)
+    records = [
+        {"user": "u1", "time": t0, "text": "小区门口路灯坏了一个月，晚上很黑"},
+        {
+            "user": "u1",
+            "time": t0 + dt.timedelta(days=3),
+            "text": "小区门口路灯坏了一个多月，晚上很黑",
+        },
+        {"user": "u1", "time": t0 + dt.timedelta(days=5), "text": "孩子学校食堂饭菜太差"},
+        {"user": "u2", "time": t0, "text": "小区门口路灯坏了一个月，晚上很黑"},
+        {
+            "user": "u1",
+            "time": t0 + dt.timedelta(days=90),
+            "text": "小区门口路灯坏了一个月，晚上很黑",
+        },
+    ]
+    pairs = dedupe.same_requester_pairs(records, days=30, min_similarity=0.35)
+    assert [(i, j) for i, j, _s in pairs] == [(0, 1)]
+
+
+def test_mentions_find_places_by_their_suffix():
+    found = locations.mentions("我是A市A3区魏家坡巷的业主，暮云街道丽发新城小区3栋旁边的搅拌站")
+    texts = {(m.level, m.text) for m in found}
+    assert ("district", "A3区") in texts
+    assert ("compound", "丽发新城小区") in texts
+    assert ("building", "3栋") in texts
+    assert locations.place_label("A市伊景园滨河苑捆绑销售车位") == "伊景园滨河苑"
+    assert locations.place_label("关于A6区月亮岛路沿线架设高压电线杆的投诉") == "月亮岛路"
+    assert locations.place_label("孩子上学难") == ""
+
+
+@pytest.mark.django_db
+def test_locate_matches_the_place_tree():
+    tree = make_tree()
+    found = locations.locate("魏家坡小区5栋门口的路灯坏了")
+    assert found.place == tree.buildings[1]
+    assert locations.locate("幸福里小区的垃圾没人清运").place == tree.grids[1]
+    assert locations.locate("魏家坡社区活动室没开门").place == tree.community
+    assert locations.locate("学院路街道有人占道经营").place == tree.street
+    assert locations.locate("没有地名的一段话").place is None
+    assert locations.locate("").place is None

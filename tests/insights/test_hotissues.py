@@ -1,0 +1,250 @@
+"""Hot-issue mining: clustering and heat, the CSV command, tickets, pages, API, permissions."""
+
+import csv
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from gridgov.insights import hotissues
+from gridgov.insights.models import HotIssue
+from gridgov.people.models import Role
+from gridgov.tickets import intake
+from tests.people.factories import user_with_role
+from tests.tickets.factories import make_world, ticket_data
+
+T0 = dt.datetime(2019, 7, 1, 9)
+
+
+def rec(i, title, body="", days=0, user=None, likes=0):
+    return hotissues.Record(
+        id=i,
+        title=title,
+        body=body,
+        time=T0 + dt.timedelta(days=days),
+        user=user or f"u{i}",
+        likes=likes,
+    )
+
+
+def parking(i, days, user=None, likes=0):
+    return rec(
+        i,
+        "伊景园滨河苑捆绑销售车位",
+        "开发商强制捆绑销售车位，不买车位不给交房。",
+        days,
+        user,
+        likes,
+    )
+
+
+def noise(i, days, user=None):
+    return rec(
+        i,
+        "丽发新城小区附近搅拌站噪音扰民",
+        "丽发新城旁边搅拌站日夜施工，噪音粉尘严重。",
+        days,
+        user,
+    )
+
+
+def test_similar_messages_about_one_place_cluster_and_others_do_not():
+    records = [parking(i, i) for i in range(5)] + [noise(10 + i, i) for i in range(3)]
+    records.append(rec(20, "孩子学校食堂饭菜太差", "学校食堂饭菜质量差，价格高。"))
+    records.append(rec(21, "医院挂号排队太久", "市一医院挂号要排两个小时。"))
+    issues = hotissues.mine(records)
+    assert [sorted(i.ids) for i in issues] == [[0, 1, 2, 3, 4], [10, 11, 12]]
+    top = issues[0]
+    assert top.place_label == "伊景园滨河苑"
+    assert top.count == 5 and top.requesters == 5
+    assert top.first == T0 and top.last == T0 + dt.timedelta(days=4)
+    assert top.trend[0] == ("2019-07-01", 1)
+
+
+def test_the_same_text_about_two_places_is_two_issues():
+    a = [rec(i, "伊景园滨河苑小区临街门面油烟扰民", "油烟直排", i) for i in range(3)]
+    b = [rec(10 + i, "魅力之城小区临街门面油烟扰民", "油烟直排", i) for i in range(3)]
+    issues = hotissues.mine(a + b)
+    assert sorted(sorted(i.ids) for i in issues) == [[0, 1, 2], [10, 11, 12]]
+
+
+def test_the_window_splits_what_is_months_apart():
+    issues = hotissues.mine(
+        [parking(1, 0), parking(2, 1), parking(3, 120), parking(4, 121)], window_days=30
+    )
+    assert sorted(sorted(i.ids) for i in issues) == [[1, 2], [3, 4]]
+
+
+def test_heat_favours_many_people_over_one_person_repeating():
+    many = hotissues.heat(6, 6, 0, T0, T0 + dt.timedelta(days=10))[0]
+    one = hotissues.heat(6, 1, 0, T0, T0 + dt.timedelta(days=10))[0]
+    liked = hotissues.heat(6, 1, 500, T0, T0 + dt.timedelta(days=10))[0]
+    slow = hotissues.heat(6, 6, 0, T0, T0 + dt.timedelta(days=300))[0]
+    assert many > one and liked > one and many > slow
+    assert hotissues.heat(2, 2, 0, T0, T0)[1] == 2  # at least a week: two on one day is 2/week
+
+
+def write(path, rows, fields):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_cli_prints_the_top_issues_and_writes_a_file(tmp_path, capsys):
+    rows = [
+        {
+            "message_id": r.id,
+            "title": r.title,
+            "body": r.body,
+            "time": r.time.strftime("%Y/%m/%d %H:%M:%S"),
+            "likes": r.likes,
+            "dislikes": 0,
+        }  # fmt: skip
+        for r in [parking(i, i, likes=3) for i in range(4)] + [noise(10 + i, i) for i in range(3)]
+    ]
+    rows.append(
+        {
+            "message_id": 99,
+            "title": "x",
+            "body": "",
+            "time": "not a time",
+            "likes": "",
+            "dislikes": "",
+        }
+    )
+    source = write(
+        tmp_path / "m.csv", rows, ["message_id", "title", "body", "time", "likes", "dislikes"]
+    )
+    out = tmp_path / "top.json"
+    call_command("hotissues", "--input", str(source), "--top", "1", "--output", str(out))
+    printed = capsys.readouterr()
+    assert "伊景园滨河苑" in printed.out and " 4 messages" in printed.out
+    assert "1 rows without a readable time" in printed.err
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data) == 1 and data[0]["messages"] == 4 and data[0]["reactions"] == 12
+    assert data[0]["message_ids"] == "0 1 2 3"
+
+
+def test_cli_refuses_a_csv_without_the_needed_columns(tmp_path):
+    source = write(tmp_path / "m.csv", [{"title": "伊景园", "time": "2019/1/1"}], ["title", "time"])
+    with pytest.raises(CommandError, match="missing column\\(s\\) message_id, body"):
+        call_command("hotissues", "--input", str(source))
+    with pytest.raises(CommandError, match="Give --input CSV"):
+        call_command("hotissues")
+
+
+# --- tickets ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
+
+
+def _tickets(world, n, now, first_phone=0, **fields):
+    made = []
+    for i in range(n):
+        data = ticket_data(
+            title="魏家坡小区搅拌站噪音扰民",
+            description="小区旁边搅拌站日夜施工，噪音粉尘严重，影响休息。",
+            requester_phone=f"1390000{first_phone + i:04d}",
+            **fields,
+        )
+        made.append(
+            intake.create_ticket(
+                data, actor=world.hotline, now=now - dt.timedelta(hours=5 * i)
+            ).ticket
+        )
+    return made
+
+
+@pytest.mark.django_db
+def test_refresh_builds_hot_issues_from_tickets_and_keeps_decisions(world):
+    now = timezone.now()
+    tickets = _tickets(world, 4, now, address="魏家坡小区3栋")
+    _tickets(
+        world, 1, now, first_phone=50, address="魏家坡小区5栋"
+    )  # another building, same community: same issue
+    assert hotissues.refresh(now=now) == 1
+    issue = HotIssue.objects.get()
+    assert issue.ticket_count == 5 and issue.requester_count == 5
+    assert issue.place == world.grid_a  # 3栋 and 5栋 share the grid
+    assert set(tickets) <= set(issue.tickets.all())
+    issue.state = HotIssue.State.DISMISSED
+    issue.save()
+    hotissues.refresh(now=now)
+    assert HotIssue.objects.get().state == HotIssue.State.DISMISSED
+
+
+@pytest.mark.django_db
+def test_monthly_topic_is_the_recurring_category_and_area_with_most_tickets(world):
+    from gridgov.tickets.models import Category
+
+    now = timezone.now()
+    environment = Category.objects.get(depth=1, name="环境保护")
+    education = Category.objects.get(depth=1, name="教育文体")
+    for month in range(3):
+        for i in range(2):
+            intake.create_ticket(
+                ticket_data(
+                    category=environment.code, requester_phone=f"139{month}{i}0000000"[:11]
+                ),
+                actor=world.hotline,
+                now=now - dt.timedelta(days=31 * month + i),
+            )
+    for _i in range(5):  # more, but only this month: not recurring
+        intake.create_ticket(ticket_data(category=education.code), actor=world.hotline, now=now)
+    topic = hotissues.monthly_topic(now=now, months=3)
+    assert topic["category"] == environment
+    assert topic["place"] == world.community
+    assert topic["total"] == 6
+
+
+@pytest.mark.django_db
+def test_hot_issue_pages_and_api_are_scoped(world, client):
+    from tests.places.factories import make_tree
+
+    now = timezone.now()
+    _tickets(world, 3, now, address="魏家坡小区3栋")
+    hotissues.refresh(now=now)
+    issue = HotIssue.objects.get()
+    other = make_tree(key="2", district=world.district, origin=(116.5, 39.9))
+    outsider = user_with_role(Role.COMMUNITY_STAFF, other.community, username="outsider")
+    resident = world.resident
+
+    client.force_login(world.community_staff)
+    page = client.get("/insights/hot/")
+    assert page.status_code == 200 and issue.title in page.content.decode()
+    assert client.get(f"/insights/hot/{issue.pk}/").status_code == 200
+    api = client.get("/api/v1/insights/hot-issues/").json()
+    assert [i["id"] for i in api] == [issue.pk]
+    response = client.post(
+        f"/api/v1/insights/hot-issues/{issue.pk}/decision/", {"action": "dismiss"}
+    )
+    assert response.status_code == 400  # a dismissal needs a reason
+    response = client.post(
+        f"/api/v1/insights/hot-issues/{issue.pk}/decision/",
+        {"action": "confirm", "note": "街道牵头处理"},
+    )
+    assert response.status_code == 200 and response.json()["state"] == "confirmed"
+
+    client.force_login(outsider)
+    assert client.get("/api/v1/insights/hot-issues/").json() == []
+    assert client.get(f"/insights/hot/{issue.pk}/").status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/insights/hot-issues/{issue.pk}/decision/", {"action": "reopen"}
+        ).status_code
+        == 404
+    )
+
+    client.force_login(resident)
+    assert client.get("/insights/hot/").status_code == 403
+    assert client.get("/api/v1/insights/hot-issues/").status_code == 403
+
+    client.force_login(world.street_staff)
+    assert client.get("/api/v1/insights/monthly-topic/").status_code == 200

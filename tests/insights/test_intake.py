@@ -1,0 +1,215 @@
+"""Intake with insights: category and route from text alone, place from text, duplicates,
+staff corrections learnt as training examples."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from gridgov.insights import predictor, training
+from gridgov.insights.models import ModelVersion, TextSignature, TrainingExample
+from gridgov.people.models import Department
+from gridgov.tickets import intake
+from gridgov.tickets.models import Category, RoutingRule
+from tests.tickets.factories import make_world, ticket_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def create(world, **fields):
+    return intake.create_ticket(ticket_data(**fields), actor=world.hotline)
+
+
+def test_a_ticket_from_text_alone_gets_category_and_route_from_the_classifier(world, active_model):
+    education = Category.objects.get(depth=1, name="教育文体")
+    bureau = Department.objects.create(code="JY", name="教育局", place=world.district)
+    RoutingRule.objects.create(category=education, department=bureau)
+    result = create(
+        world,
+        title="",
+        description="孩子上幼儿园收费太高，学校还乱收费，请教育部门管一管。",
+        address="",
+    )
+    ticket = result.ticket
+    assert ticket.category.top() == education
+    assert ticket.owner_department == bureau  # routed by the rule, no operator involved
+    assert ticket.status == "dispatched"
+    best, score = result.suggestions[0]
+    # The model picks the first level; the keywords refine it inside that branch (乱收费).
+    assert best.top() == education and best.name == "乱收费" and 0.5 < score <= 1
+    assert [c.depth for c, _s in result.suggestions[1:]] == [1, 1]
+    event = ticket.events.get(action="create")
+    assert event.data["classifier"]["version"] == active_model.version
+    assert event.data["classifier"]["top"] == education.code
+
+
+def test_environment_complaint_goes_to_the_street(world, active_model):
+    ticket = create(
+        world,
+        title="工厂排放废气",
+        description="魏家坡小区3栋旁边的工厂每天晚上排放废气，气味刺鼻，污染严重。",
+        address="",
+    ).ticket
+    assert ticket.category.name == "环境保护"
+    # Located from the text, then routed to the category's home level (the street).
+    assert ticket.building == world.buildings[0]
+    assert ticket.owner_place == world.street
+    assert ticket.events.get(action="create").data["location"] == "text"
+
+
+def test_the_classifier_refines_to_a_deeper_category_the_keywords_name(world, active_model):
+    ticket = create(
+        world,
+        title="占道经营",
+        description="小区门口流动摊贩占道经营，请城管执法部门处理。",
+        address="",
+    ).ticket
+    assert ticket.category == world.unlicensed  # 城管执法 under 城乡建设
+    assert ticket.owner_department == world.city_mgmt
+
+
+def test_without_a_trained_model_the_keyword_baseline_answers(world):
+    assert not ModelVersion.objects.exists()
+    ticket = create(world, category=None).ticket  # 楼道堆满杂物: a grid event by keywords
+    assert ticket.category == world.corridor
+    assert "classifier" not in ticket.events.get(action="create").data
+
+
+def test_an_unloadable_model_falls_back_to_keywords(world, tmp_path):
+    predictor.forget()
+    ModelVersion.objects.create(
+        version=3, path=str(tmp_path / "gone"), fingerprint="x", active=True
+    )
+    ticket = create(world).ticket
+    assert ticket.category == world.corridor
+
+
+def test_text_that_names_a_place_routes_a_hotline_ticket_without_address(world):
+    ticket = create(
+        world, address="", description="幸福里小区3栋楼道里堆满了纸箱和旧家具，挡住了通道。"
+    ).ticket
+    assert ticket.building == world.buildings[2]
+    assert ticket.grid == world.grid_b
+    assert ticket.owner_place == world.grid_b  # a grid event, handled in the grid
+
+
+# --- duplicates -------------------------------------------------------------------------------
+
+
+def test_every_new_ticket_gets_a_signature(world):
+    ticket = create(world).ticket
+    sig = TextSignature.objects.get(ticket=ticket)
+    assert sig.bands.count() == 16
+    assert sig.place_path == ticket.place.path
+    assert sig.requester_key.startswith("t:") and "1234" not in sig.requester_key
+
+
+def test_the_same_matter_at_the_same_building_is_suggested_for_merge(world):
+    first = create(world, requester_phone="13900000001").ticket
+    second = create(
+        world,
+        title="楼道里堆了很多杂物",
+        description="3号楼2单元楼道堆满纸箱和旧家具，通道被挡住了，存在消防隐患。",
+        requester_phone="13900000002",
+    )
+    dupes = second.ticket.events.get(action="create").data["duplicates"]
+    assert dupes[0]["code"] == first.code
+    assert "building" in dupes[0]["reasons"]
+    assert 0.45 <= dupes[0]["score"] <= 1
+
+
+def test_the_same_requester_repeating_is_caught(world):
+    first = create(
+        world,
+        address="",
+        description="我家门口的路灯坏了一个多月了，晚上很黑。",
+        title="门口路灯坏了",
+    ).ticket
+    second = create(
+        world,
+        address="",
+        description="我家门口的路灯坏了一个多月，晚上很黑，请尽快修。",
+        title="路灯又坏了",
+    ).ticket
+    dupes = second.events.get(action="create").data["duplicates"]
+    assert dupes[0]["code"] == first.code
+    assert "requester" in dupes[0]["reasons"]
+
+
+def test_near_identical_text_anywhere_is_caught_by_lsh(world):
+    text = "工地夜间施工噪音扰民，晚上十二点还在打桩，严重影响休息，请有关部门处理。"
+    first = create(
+        world, address="", title="夜间施工", description=text, requester_phone="13900000011"
+    ).ticket
+    second = create(
+        world, address="", title="夜间施工扰民", description=text, requester_phone="13900000012"
+    ).ticket
+    dupes = second.events.get(action="create").data["duplicates"]
+    assert dupes[0]["code"] == first.code and dupes[0]["reasons"] == ["text"]
+
+
+def test_different_matters_or_old_tickets_are_not_suggested(world):
+    now = timezone.now()
+    create(world, requester_phone="13900000021", now=None) if False else None
+    old = intake.create_ticket(
+        ticket_data(requester_phone="13900000021"),
+        actor=world.hotline,
+        now=now - dt.timedelta(days=45),
+    ).ticket
+    other = create(
+        world,
+        title="小区健身器材损坏",
+        description="小区广场的健身器材坏了好几件，老人锻炼不方便。",
+        address="幸福里小区3栋",
+        requester_phone="13900000022",
+    ).ticket
+    third = create(world, requester_phone="13900000023").ticket
+    data = third.events.get(action="create").data
+    codes = [d["code"] for d in data.get("duplicates", [])]
+    assert old.code not in codes  # outside the 30-day window
+    assert other.code not in codes
+
+
+def test_merged_or_closed_tickets_are_not_suggested(world):
+    from gridgov.tickets import lifecycle
+
+    first = create(world, requester_phone="13900000031").ticket
+    survivor = create(world, requester_phone="13900000032").ticket
+    lifecycle.perform(first, "merge", world.hotline, into=survivor.code)
+    third = create(world, requester_phone="13900000033").ticket
+    codes = [d["code"] for d in third.events.get(action="create").data["duplicates"]]
+    assert survivor.code in codes and first.code not in codes
+
+
+# --- staff corrections ------------------------------------------------------------------------
+
+
+def test_a_staff_correction_becomes_a_training_example_and_feeds_the_next_version(
+    world, active_model, settings, tmp_path, small_corpus
+):
+    settings.DATA_DIR = tmp_path
+    commerce = Category.objects.get(depth=1, name="商贸旅游")
+    # The classifier says education; the operator files it as a pricing matter.
+    ticket = create(
+        world,
+        title="幼儿园收费高",
+        description="孩子上幼儿园收费太高，学校还乱收费。",
+        category=commerce.code,
+    ).ticket
+    assert ticket.category == commerce
+    agreed = create(world, title="医院看病难", description="医院看病难，挂号排队太久。").ticket
+    assert training.harvest_overrides() == 1
+    example = TrainingExample.objects.get()
+    assert example.ticket == ticket and example.category == commerce
+    assert example.suggested.name == "教育文体"
+    assert not TrainingExample.objects.filter(ticket=agreed).exists()
+    assert training.harvest_overrides() == 0  # once only
+    record = training.retrain(paths=[small_corpus])
+    assert record.active and record.version == 2 and record.overrides == 1
+    assert (tmp_path / "models" / "classifier" / "v0002" / "model.json").exists()
+    assert not ModelVersion.objects.get(pk=active_model.pk).active

@@ -19,11 +19,10 @@ import json
 import uuid
 from pathlib import Path
 
-import rules
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
@@ -33,9 +32,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gridgov.api.errors import MESSAGES, ApiError
+from gridgov.api.errors import MESSAGES, bilingual_error, coded_error
 from gridgov.api.permissions import RulesPermission
-from gridgov.people.models import Department, Household, Role
+from gridgov.people.models import Department, Household
 from gridgov.people.scope import REGISTRY_ROLES, STAFF_ROLES, scope_for, scope_q
 from gridgov.places.models import Level, Place
 
@@ -43,18 +42,9 @@ from . import kpis, patrols, sweep
 from .models import Channel, PatrolRecord
 from .rules import DISPATCH_ROLES
 
-IMPORT_ROLES = {Role.HOTLINE_OPERATOR, Role.STREET_STAFF, Role.DISTRICT_STAFF}
 MAX_PERIOD_DAYS = 366
 LIST_LIMIT = 500
 
-
-@rules.predicate
-def _may_import(user):
-    return scope_for(user).has_role(IMPORT_ROLES)
-
-
-if not rules.perm_exists("tickets.import_tickets"):
-    rules.add_perm("tickets.import_tickets", rules.is_superuser | _may_import)
 
 # --- errors ---------------------------------------------------------------------------------
 
@@ -63,24 +53,11 @@ UNKNOWN_LEVEL = gettext_noop("level must be one of: district, street, community,
 UNKNOWN_PLACE = gettext_noop("Unknown place %(place)s")
 
 
-def bilingual(status_code, code, message, detail=None, **params):
-    with translation.override("zh-hans"):
-        zh = translation.gettext(message) % params
-    with translation.override("en"):
-        en = translation.gettext(message) % params
-    return ApiError(status_code, code, zh, en, detail)
-
-
-def coded(status_code, code, detail=None):
-    zh, en = MESSAGES[code]
-    return ApiError(status_code, code, zh, en, detail)
-
-
 def from_patrol_error(exc):
     detail = {k: [str(v)] for k, v in exc.errors.items()}
     if exc.status_code == 403:
-        return coded(403, "permission_denied", detail)
-    return coded(400, "invalid", detail)
+        return coded_error(403, "permission_denied", detail)
+    return coded_error(400, "invalid", detail)
 
 
 # --- KPIs -----------------------------------------------------------------------------------
@@ -92,7 +69,7 @@ def period(request):
     end = request.query_params.get("end") or today.isoformat()
     start, end = parse_date(start), parse_date(end)
     if start is None or end is None or start > end or (end - start).days >= MAX_PERIOD_DAYS:
-        raise bilingual(400, "invalid", BAD_PERIOD)
+        raise bilingual_error(400, "invalid", BAD_PERIOD)
     return start, end
 
 
@@ -239,13 +216,13 @@ class KpiRankingView(APIView):
     def get(self, request):
         level = request.query_params.get("level") or Level.GRID
         if level not in kpis.LEVELS:
-            raise bilingual(400, "invalid", UNKNOWN_LEVEL)
+            raise bilingual_error(400, "invalid", UNKNOWN_LEVEL)
         parent = None
         code = request.query_params.get("parent")
         if code:
             parent = Place.objects.filter(code=code).first()
             if parent is None:
-                raise bilingual(400, "invalid", UNKNOWN_PLACE, place=code)
+                raise bilingual_error(400, "invalid", UNKNOWN_PLACE, place=code)
         start, end = period(request)
         units = kpis.units_at(level, parent)
         visible = {(kpis.Unit.of(u).key) for u in units if unit_in_scope(request.user, u)}
@@ -278,7 +255,7 @@ class KpiUnitView(APIView):
         if unit is None:
             unit = Department.objects.filter(code=code).select_related("place").first()
         if unit is None or not unit_in_scope(request.user, unit):
-            raise coded(404, "not_found")
+            raise coded_error(404, "not_found")
         start, end = period(request)
         return Response(kpis.unit_kpis(unit, start, end).as_dict())
 
@@ -380,7 +357,7 @@ class PatrolTaskView(APIView):
 
             assignee = get_user_model().objects.filter(username=data["assignee"]).first()
             if assignee is None:
-                raise coded(400, "invalid", {"assignee": ["unknown user"]})
+                raise coded_error(400, "invalid", {"assignee": ["unknown user"]})
         try:
             task = patrols.create_task(
                 request.user,
@@ -490,7 +467,7 @@ class VisitView(APIView):
         if request.query_params.get("grid"):
             grid = Place.objects.filter(code=request.query_params["grid"]).first()
             if grid is None:
-                raise coded(400, "invalid", {"grid": ["unknown grid"]})
+                raise coded_error(400, "invalid", {"grid": ["unknown grid"]})
             visits = visits.filter(household__building__path__startswith=grid.path)
         visits = visits.order_by("-at", "-id")[:LIST_LIMIT]
         return Response({"results": [visit_data(v) for v in visits]})
@@ -514,12 +491,12 @@ class VisitView(APIView):
         )
         household = household.first()
         if household is None:
-            raise coded(400, "invalid", {"household": ["unknown household"]})
+            raise coded_error(400, "invalid", {"household": ["unknown household"]})
         at = request.data.get("at")
         if at:
             at = parse_datetime(str(at))
             if at is None:
-                raise coded(400, "invalid", {"at": ["ISO 8601 date and time"]})
+                raise coded_error(400, "invalid", {"at": ["ISO 8601 date and time"]})
             if timezone.is_naive(at):
                 at = timezone.make_aware(at)
         try:
@@ -557,15 +534,15 @@ class UnvisitedView(APIView):
     def get(self, request):
         grid = Place.objects.filter(code=request.query_params.get("grid") or "").first()
         if grid is None or grid.level != Level.GRID:
-            raise coded(400, "invalid", {"grid": ["a grid code"]})
+            raise coded_error(400, "invalid", {"grid": ["a grid code"]})
         if not scope_for(request.user).covers(grid, REGISTRY_ROLES):
-            raise coded(403, "permission_denied")
+            raise coded_error(403, "permission_denied")
         try:
             days = int(request.query_params.get("days") or patrols.visit_period_days())
         except ValueError:
             days = -1
         if not 1 <= days <= 3650:
-            raise coded(400, "invalid", {"days": ["1 to 3650"]})
+            raise coded_error(400, "invalid", {"days": ["1 to 3650"]})
         rows = patrols.unvisited_households(grid, days)
         return Response(
             {
@@ -664,9 +641,9 @@ class ImportView(APIView):
 
         upload = request.FILES.get("file")
         if upload is None:
-            raise coded(400, "invalid", {"file": ["a CSV or Excel file"]})
+            raise coded_error(400, "invalid", {"file": ["a CSV or Excel file"]})
         if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
-            raise coded(413, "payload_too_large")
+            raise coded_error(413, "payload_too_large")
         mapping = request.data.get("mapping") or None
         if mapping:
             try:
@@ -674,10 +651,10 @@ class ImportView(APIView):
             except json.JSONDecodeError:
                 mapping = None
             if not isinstance(mapping, dict):
-                raise coded(400, "invalid", {"mapping": ['JSON {"field": "header"}']})
+                raise coded_error(400, "invalid", {"mapping": ['JSON {"field": "header"}']})
         channel = request.data.get("channel") or Channel.HOTLINE
         if channel not in Channel.values:
-            raise coded(400, "invalid", {"channel": list(Channel.values)})
+            raise coded_error(400, "invalid", {"channel": list(Channel.values)})
         dry_run = str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes")
         folder = Path(settings.DATA_DIR) / "imports"
         folder.mkdir(parents=True, exist_ok=True)
@@ -723,7 +700,7 @@ class ImportStatusView(APIView):
         try:
             uuid.UUID(task)
         except ValueError:
-            raise coded(404, "not_found") from None
+            raise coded_error(404, "not_found") from None
         result = AsyncResult(task)
         if not result.ready():
             return Response({"task": task, "state": result.state}, status=202)

@@ -57,7 +57,8 @@ TRANSITIONS = {
     "extend": ((*HANDLING, S.ESCALATED), None),
     "approve-extension": ((*HANDLING, S.ESCALATED), None),
     "supervise": (OPEN_STATUSES, None),
-    "escalate": ((S.DISPATCHED, *HANDLING), S.ESCALATED),
+    # From escalated too: a unit that never signs for an escalated ticket is passed over.
+    "escalate": ((S.DISPATCHED, *HANDLING, S.ESCALATED), S.ESCALATED),
     "whistle": ((S.DISPATCHED, S.RETURNED, *HANDLING, S.ESCALATED), None),
     "whistle-report": ((*OPEN_STATUSES, S.RESOLVED, S.CLOSED), None),
     "whistle-rate": ((*OPEN_STATUSES, S.RESOLVED, S.CLOSED), None),

@@ -22,6 +22,7 @@ INTAKE_ROLES = {
     Role.STREET_STAFF,
     Role.DISTRICT_STAFF,
 }
+IMPORT_ROLES = {Role.HOTLINE_OPERATOR, Role.STREET_STAFF, Role.DISTRICT_STAFF}
 VIEW_ROLES = {
     Role.GRID_WORKER,
     Role.MICRO_GRID_WORKER,
@@ -105,6 +106,11 @@ def handles_department(user, department):
 
 
 @rules.predicate
+def may_import(user):
+    return scope_for(user).has_role(IMPORT_ROLES)
+
+
+@rules.predicate
 def has_any_role(user):
     scope = scope_for(user)
     return bool(scope.paths_by_role or scope.department_ids)
@@ -156,6 +162,7 @@ rules.add_perm("tickets.close_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.answer_ticket", is_superuser | is_intake_staff)
 rules.add_perm("tickets.view_kpis", is_superuser | has_any_role)
+rules.add_perm("tickets.import_tickets", is_superuser | may_import)
 rules.add_perm("tickets.view_settings", is_superuser | has_any_role)
 rules.add_perm("tickets.manage_calendar", is_superuser | is_street_or_district_staff)
 rules.add_perm("tickets.manage_time_limits", is_superuser | is_street_or_district_staff)

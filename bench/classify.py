@@ -50,16 +50,16 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline
     from sklearn.svm import LinearSVC
 
     from gridgov.insights import classifier as clf
-    from gridgov.insights.training import BASE_DATA
+
+    base_data = Path(clf.__file__).parent / "data"  # the corpus shipped in the package
 
     data = Path(args.data)
-    source = data if (data / "bodies.csv").exists() else BASE_DATA
+    source = data if (data / "bodies.csv").exists() else base_data
     log(f"data: {source}")
     dataset = clf.read_labelled([source])
     texts = [e.text for e in dataset.examples]

@@ -12,7 +12,9 @@
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext_noop as _noop
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,12 +40,14 @@ class HotIssueSerializer(serializers.ModelSerializer):
             "decided_at", "note", "refreshed_at",
         ]  # fmt: skip
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_place(self, obj):
         p = obj.place
         if p is None:
             return None
         return {"code": p.code, "name": p.name, "level": p.level, "lat": p.lat, "lng": p.lng}
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_category(self, obj):
         c = obj.category
         return {"code": c.code, "name": c.name} if c else None
@@ -55,6 +59,7 @@ class HotIssueDetailSerializer(HotIssueSerializer):
     class Meta(HotIssueSerializer.Meta):
         fields = [*HotIssueSerializer.Meta.fields, "tickets"]
 
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_tickets(self, obj):
         return [
             {
@@ -76,7 +81,7 @@ class HotIssueList(APIView):
     def get(self, request):
         state = request.query_params.get("state") or None
         if state and state not in HotIssue.State.values:
-            raise bilingual_error(400, "invalid", "Unknown state %(s)s.", s=state)
+            raise bilingual_error(400, "invalid", _noop("Unknown state %(s)s."), s=state)
         issues = services.visible_hot_issues(request.user, state).order_by("-heat")[:200]
         return Response(HotIssueSerializer(issues, many=True).data)
 
@@ -112,7 +117,7 @@ class HotIssueDecision(APIView):
     def post(self, request, pk):
         issue = get_object_or_404(HotIssue.objects.select_related("place", "category"), pk=pk)
         if not request.user.has_perm("insights.view_hotissue", issue):
-            raise bilingual_error(404, "not_found", "No such hot issue.")
+            raise bilingual_error(404, "not_found", _noop("No such hot issue."))
         self.check_object_permissions(request, issue)
         try:
             services.decide(
@@ -127,15 +132,18 @@ class MonthlyTopic(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "insights.view_hotissue"}
 
-    @extend_schema(summary="每月一题: the recurring category × area with the most tickets")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="每月一题: the recurring category × area with the most tickets",
+    )
     def get(self, request):
         try:
             months = min(max(int(request.query_params.get("months", 3)), 1), 12)
         except ValueError:
-            raise bilingual_error(400, "invalid", "months must be a whole number.") from None
+            raise bilingual_error(400, "invalid", _noop("months must be a whole number.")) from None
         level = request.query_params.get("level", "community")
         if level not in ("street", "community", "grid"):
-            raise bilingual_error(400, "invalid", "level must be street, community or grid.")
+            raise bilingual_error(400, "invalid", _noop("level must be street, community or grid."))
         topic = hotissues.monthly_topic(months=months, level=level)
         if topic is None:
             return Response({"topic": None})
@@ -171,7 +179,9 @@ class ClassifierStatus(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "insights.view_classifier"}
 
-    @extend_schema(summary="Classifier in use, its metrics and confusion matrix")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, summary="Classifier in use, its metrics and confusion matrix"
+    )
     def get(self, request):
         status = services.classifier_status()
         return Response(
@@ -188,7 +198,9 @@ class ClassifierRetrain(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"POST": "insights.retrain_classifier"}
 
-    @extend_schema(request=None, summary="Retrain the classifier now")
+    @extend_schema(
+        request=None, responses=OpenApiTypes.OBJECT, summary="Retrain the classifier now"
+    )
     def post(self, request):
         from .tasks import retrain
 
@@ -204,14 +216,15 @@ class ClassifyText(APIView):
 
     @extend_schema(
         request=inline_serializer("ClassifyText", {"text": serializers.CharField()}),
+        responses=OpenApiTypes.OBJECT,
         summary="Top-3 categories for a demand's text",
     )
     def post(self, request):
         text = (request.data.get("text") or "").strip()
         if not text:
-            raise bilingual_error(400, "invalid", "Give the text to classify.")
+            raise bilingual_error(400, "invalid", _noop("Give the text to classify."))
         if not textprep.has_chinese(text):
-            raise bilingual_error(400, "invalid", "The text has no Chinese to classify.")
+            raise bilingual_error(400, "invalid", _noop("The text has no Chinese to classify."))
         suggestions = suggest_category(text, top=3)
         version = ModelVersion.objects.filter(active=True).first()
         return Response(
@@ -230,11 +243,14 @@ class Duplicates(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "insights.classify_text"}
 
-    @extend_schema(summary="Open tickets that look like the same matter as this one")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Open tickets that look like the same matter as this one",
+    )
     def get(self, request, code):
         ticket = get_object_or_404(Ticket.objects.select_related("place"), code=code)
         if not request.user.has_perm("tickets.view_ticket", ticket):
-            raise bilingual_error(404, "not_found", "No such ticket.")
+            raise bilingual_error(404, "not_found", _noop("No such ticket."))
         found = dedupe.find_duplicates(
             dedupe.ticket_text(ticket),
             place=ticket.place,

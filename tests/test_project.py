@@ -80,22 +80,9 @@ def test_celery_task_round_trip_through_real_redis_worker():
     from celery.contrib.testing.worker import start_worker
 
     from gridgov.celery import app, healthcheck
+    from tests.celery_broker import real_broker
 
-    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
-    _forget_connections(app)
-    try:
+    with real_broker(app, broker):
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             result = healthcheck.delay()
             assert result.get(timeout=30) == {"worker": "ok", "database": True}
-    finally:
-        app.conf.update(saved)
-        _forget_connections(app)
-
-
-def _forget_connections(app):
-    """Celery caches its result backend and producer pool; drop them after a config change."""
-    app._local.__dict__.pop("backend", None)
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None

@@ -1,7 +1,6 @@
 """The deadline sweep: supervision once per stage, escalation along 网格 → 社区 → 街道
 after the grace period, nothing above the street, callbacks due, a real Celery worker."""
 
-import contextlib
 import datetime as dt
 import io
 import json
@@ -175,27 +174,6 @@ def test_beat_schedules_the_sweep(settings):
     assert "gridgov.tickets.sweep" in app.tasks
 
 
-@contextlib.contextmanager
-def real_broker(app, broker):
-    """Point the Celery app at a real broker, dropping the connections and result
-    backend it cached while running tasks eagerly; restore everything afterwards."""
-
-    def reset():
-        app.close()
-        app._pool = None
-        app.amqp._producer_pool = None  # made with the old broker URL by eager calls
-        app._local.__dict__.pop("backend", None)
-
-    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
-    reset()
-    app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
-    try:
-        yield
-    finally:
-        app.conf.update(saved)
-        reset()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_real_celery_worker_runs_the_sweep():
     """The beat task through a real Redis broker to a real worker thread."""
@@ -207,6 +185,7 @@ def test_real_celery_worker_runs_the_sweep():
 
     from gridgov.celery import app
     from gridgov.tickets.tasks import sweep_task
+    from tests.celery_broker import real_broker
 
     load_taxonomy()  # an earlier transactional test may have flushed the migration's rows
     world = make_world()

@@ -184,7 +184,7 @@ def test_refresh_builds_hot_issues_from_tickets_and_keeps_decisions(world):
 def test_monthly_topic_is_the_recurring_category_and_area_with_most_tickets(world):
     from gridgov.tickets.models import Category
 
-    now = timezone.now()
+    now = timezone.make_aware(dt.datetime(2026, 11, 20, 12))  # fixed: months of known length
     environment = Category.objects.get(depth=1, name="环境保护")
     education = Category.objects.get(depth=1, name="教育文体")
     for month in range(3):

@@ -320,6 +320,7 @@ def monthly_topic(now=None, months=3, level="community"):
     Returns a dict (category, place, total, per_month) or None. Only pairs with
     tickets in every one of the months count as recurring.
     """
+    from django.db.models import Count
     from django.utils import timezone
 
     from gridgov.places.models import Place
@@ -335,21 +336,30 @@ def monthly_topic(now=None, months=3, level="community"):
         )
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     starts.reverse()
-    tickets = Ticket.objects.filter(
-        created_at__gte=starts[0], category__isnull=False
-    ).select_related("category__parent__parent", "place")
-    counts = {}
+    # One aggregate query per month (category × place), then the tree in memory: the work
+    # grows with the number of distinct groups, not with the tickets.
+    categories = {c.pk: c for c in Category.objects.all()}
     depth = {"district": 1, "street": 2, "community": 3, "grid": 4}[level]
-    for t in tickets.iterator(chunk_size=2000):
-        if t.place is None or t.category.grid_event:
-            continue
-        parts = t.place.path.strip("/").split("/")
-        if len(parts) < depth:
-            continue
-        area = "/" + "/".join(parts[:depth]) + "/"
-        month_index = max(i for i, s in enumerate(starts) if t.created_at >= s)
-        key = (t.category.top().pk, area)
-        counts.setdefault(key, [0] * months)[month_index] += 1
+    bounds = [*starts[1:], None]
+    counts, paths = {}, {}
+    for index, (start, end) in enumerate(zip(starts, bounds, strict=True)):
+        rows = Ticket.objects.filter(
+            created_at__gte=start, category__isnull=False, place__isnull=False
+        )
+        if end is not None:
+            rows = rows.filter(created_at__lt=end)
+        rows = list(rows.values("category_id", "place_id").annotate(n=Count("id")))
+        missing = {r["place_id"] for r in rows} - set(paths)
+        paths.update(Place.objects.filter(pk__in=missing).values_list("pk", "path"))
+        for row in rows:
+            category = categories[row["category_id"]]
+            parts = paths[row["place_id"]].strip("/").split("/")
+            if category.grid_event or len(parts) < depth:
+                continue
+            while category.parent_id:
+                category = categories[category.parent_id]
+            key = (category.pk, "/" + "/".join(parts[:depth]) + "/")
+            counts.setdefault(key, [0] * months)[index] += row["n"]
     recurring = [(sum(c), key, c) for key, c in counts.items() if all(c)]
     if not recurring:
         return None

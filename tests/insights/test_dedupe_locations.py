@@ -58,6 +58,10 @@ def test_mentions_find_places_by_their_suffix():
     assert locations.place_label("A市伊景园滨河苑捆绑销售车位") == "伊景园滨河苑"
     assert locations.place_label("关于A6区月亮岛路沿线架设高压电线杆的投诉") == "月亮岛路"
     assert locations.place_label("孩子上学难") == ""
+    # Names with 外/里/前 in them, phases, and descriptions that are not names.
+    assert locations.place_label("A4区绿地海外滩小区距高铁太近") == "绿地海外滩小区"
+    assert locations.place_label("咨询A市绿地海外滩二期与高铁问题") == "绿地海外滩二期"
+    assert locations.place_label("垃圾站臭气引起周边小区居民不满") == ""
 
 
 @pytest.mark.django_db

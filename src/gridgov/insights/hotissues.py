@@ -32,6 +32,7 @@ from . import locations, textprep
 
 HIGH_SIMILARITY = 0.45
 COMMUNITY_DEPTH = 3  # district / street / community
+SAME_NAME_PREFIX = 4  # place names sharing their first 4 characters name one place
 PLACE_SIMILARITY = 0.25
 WEIGHTS = {"requesters": 3.0, "count": 1.0, "rate": 1.5, "reactions": 1.0}
 
@@ -97,8 +98,28 @@ def _same_place(a, b, text_b):
         common = _common_prefix(a.place_key, b.place_key)
         return common.count("/") - 1 >= COMMUNITY_DEPTH
     if a.place_label and b.place_label:
-        return a.place_label == b.place_label or a.place_label in text_b
+        return (
+            a.place_label == b.place_label
+            or _core(a.place_label) in text_b
+            # 绿地海外滩二期 and 绿地海外滩小区: one compound written two ways.
+            or len(_common_start(a.place_label, b.place_label)) >= SAME_NAME_PREFIX
+        )
     return None
+
+
+def _core(label):
+    """绿地海外滩小区 → 绿地海外滩: the name without a generic compound suffix."""
+    for suffix in ("小区", "花园", "家园", "新村", "公寓", "山庄"):
+        if label.endswith(suffix) and len(label) - len(suffix) >= 3:
+            return label[: -len(suffix)]
+    return label
+
+
+def _common_start(a, b):
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
 
 
 def _common_prefix(a, b):

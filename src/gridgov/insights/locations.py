@@ -19,9 +19,7 @@ from gridgov.places import addresses
 LEVEL_ORDER = {"district": 0, "street": 1, "community": 2, "compound": 3, "road": 3, "building": 4}
 
 # Characters that end a place name's prefix: function words and verbs around a mention.
-_STOP = (
-    "的在是我了和与及对把被从到向于为你他她们这那个有没不也都就将请问关于反映位住近旁边里内外前后"
-)
+_STOP = "的在是我了和与及对把被从到向于为你他她们这那个有没不也都就将请问关于反映"
 _NAME = rf"[^\s\d{_STOP}，。、！？：；,.!?:;（）()“”\"'《》【】\[\]]"
 _PATTERNS = [
     (
@@ -33,7 +31,7 @@ _PATTERNS = [
     (
         "compound",
         re.compile(
-            rf"{_NAME}{{2,10}}(?:小区|花园|家园|新村|新城|公寓|山庄|苑|华庭|广场|大厦|国际|名城|城)(?![市管])"
+            rf"{_NAME}{{2,10}}(?:小区|花园|家园|新村|新城|公寓|山庄|苑|华庭|广场|大厦|国际|名城|城|[一二三四五六七八九]期)(?![市管])"
         ),
     ),
     ("road", re.compile(rf"{_NAME}{{2,6}}(?:大道|路|街|巷)(?![口段灯面况线过上道])")),
@@ -41,6 +39,21 @@ _PATTERNS = [
 ]
 # A masked city/district prefix in the Teddy data: A市, A3区, K9县 …
 _ADMIN_PREFIX = re.compile(r"^(?:[A-Z]\d{0,2}(?:市|区|县))+")
+# Words that make a "compound" a description, not a name: 周边小区, 我们小区.
+_VAGUE = (
+    "周边",
+    "附近",
+    "周围",
+    "所在",
+    "整个",
+    "各个",
+    "多个",
+    "一个",
+    "我们",
+    "你们",
+    "他们",
+    "业主",
+)
 _ADMIN_WORD = re.compile(r"街道|[区县市省镇乡](?!$)")
 _GENERIC = {
     "小区",
@@ -77,7 +90,7 @@ def mentions(text):
                 if level in ("compound", "road") and len(tail) >= 2:
                     value = tail
                 value = value.lstrip("区市县省镇乡")
-            if len(value) < 2 or value in _GENERIC:
+            if len(value) < 2 or value in _GENERIC or any(w in value for w in _VAGUE):
                 continue
             found.append(Mention(value, level, match.start()))
     found.sort(key=lambda m: (m.start, -len(m.text)))

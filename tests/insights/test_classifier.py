@@ -210,3 +210,13 @@ def test_retraining_replaces_the_folder_whole(small_corpus, tmp_path):
     clf.train([small_corpus], out)
     assert json.loads((out / "model.json").read_text())["fingerprint"] != first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_training_never_replaces_a_folder_that_is_not_a_model(small_corpus, tmp_path):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "gridgov.sqlite3").write_text("precious")
+    with pytest.raises(CommandError, match="exists and is not a model folder"):
+        call_command("classify", "train", "--input", str(small_corpus), "--out", str(data_dir))
+    assert (data_dir / "gridgov.sqlite3").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["var"]

@@ -183,6 +183,18 @@ def fit_temperature(scores, truth):
     return float(np.exp((lo + hi) / 2))
 
 
+def check_target(out):
+    """Refuse to replace anything but a model folder (or an empty folder) with a model."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ClassifierError(f"{out} is a file; give a folder for the model.")
+    if out.is_dir() and not (out / "model.json").exists() and any(out.iterdir()):
+        raise ClassifierError(
+            f"{out} exists and is not a model folder; give a new or empty folder "
+            "(a model folder is replaced as a whole)."
+        )
+
+
 class TextClassifier:
     def __init__(self, labels, vectorizer, coef, intercept, temperature=1.0, meta=None):
         self.labels = list(labels)
@@ -266,6 +278,7 @@ class TextClassifier:
     def save(self, out, metrics=None, fingerprint="", extra=None):
         """Write the model folder atomically; returns its path."""
         out = Path(out)
+        check_target(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
         try:
@@ -342,6 +355,7 @@ class TextClassifier:
 
 def train(paths, out, params=None, extra_examples=(), limit=None, metrics=None):
     """Read labelled CSVs (plus extra Examples), train, save to `out`. Returns (model, dataset)."""
+    check_target(out)  # before the work, not after it
     dataset = read_labelled(paths, limit=limit) if paths else Dataset()
     dataset.examples.extend(extra_examples)
     if not dataset.examples:

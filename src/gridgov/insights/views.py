@@ -1,7 +1,5 @@
 """Pages: hot issues (list, map, trend) and the classifier status, for staff."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -128,7 +126,3 @@ def retrain(request):
     else:
         messages.success(request, _("Retraining started; reload this page in a minute."))
     return redirect("insights:classifier")
-
-
-def json_script_data(value):
-    return json.dumps(value, ensure_ascii=False, default=str)

@@ -226,13 +226,35 @@ def percentile(values, p):
     return ordered[index]
 
 
+def corpus_texts():
+    """(title, body) pairs of real citizen messages (the shipped teddy2020 corpus), so the
+    duplicate index sees a real city's mix rather than one template repeated."""
+    import csv
+    import gzip
+
+    import gridgov.insights
+
+    data = Path(gridgov.insights.__file__).parent / "data"
+    with gzip.open(data / "titles.csv.gz", "rt", encoding="utf-8") as f:
+        titles = [row["title"] for row in csv.DictReader(f)]
+    with gzip.open(data / "bodies.csv.gz", "rt", encoding="utf-8") as f:
+        bodies = [row["body"][:600] for row in csv.DictReader(f)]
+    return list(zip(titles, bodies, strict=False))
+
+
+_TEXTS = []
+
+
 def ticket_bodies(count, buildings, cats, rng):
+    if not _TEXTS:
+        _TEXTS.extend(corpus_texts())
+    texts = rng.sample(_TEXTS, count) if count <= len(_TEXTS) else rng.choices(_TEXTS, k=count)
     return [
         {
             "channel": "hotline",
             "nature": rng.choice(["complaint", "help", "report", "suggest"]),
-            "title": f"楼道堆物 {i}",
-            "description": f"第{i}号来电：单元楼道里堆满杂物，影响通行，请尽快处理。",
+            "title": texts[i][0][:200],
+            "description": texts[i][1],
             "address": rng.choice(buildings),
             "requester_name": "张三",
             "requester_phone": f"138{rng.randrange(10**8):08d}",

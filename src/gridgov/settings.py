@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rules.apps.AutodiscoverRulesConfig",
+    "gridgov.core",
     "gridgov.web",
     "gridgov.places",
     "gridgov.people",

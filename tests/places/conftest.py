@@ -3,16 +3,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from gridgov.people.models import Role, RoleAssignment
-from gridgov.places import addresses, geo
 
 from .factories import make_tree
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    # Test transactions roll back ids, so start each test without an index.
-    for cache in (geo._cached, addresses._cached):
-        cache.update(stamp=None, index=None)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from gridgov.tickets.models import Category, Ticket
+from gridgov.tickets.models import Ticket
 
 from . import dedupe, locations, predictor
 
@@ -32,7 +32,7 @@ def advise(title, description, data, location, now=None):
     version, _model = predictor.load_active()
     ranked = predictor.model_top(text, top=3)
     if ranked:
-        top = next((c for c in Category.objects.filter(depth=1, name=ranked[0][0])), None)
+        top = predictor.first_level_categories().get(ranked[0][0])
         advice["event_data"]["classifier"] = {
             "version": version.version if version else None,
             "top": top.code if top else None,
@@ -58,6 +58,6 @@ def index_new_ticket(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
         try:
             with transaction.atomic():  # a savepoint: a failure here leaves the intake intact
-                dedupe.index_ticket(instance)
+                dedupe.index_ticket(instance, new=True)
         except Exception:  # never let the index stop an intake
             log.exception("could not index ticket %s for duplicates", instance.pk)

@@ -11,9 +11,9 @@ the places found, the most specific one that agrees with the others wins.
 """
 
 import re
-import threading
 from dataclasses import dataclass, field
 
+from gridgov.core import versions
 from gridgov.places import addresses
 
 LEVEL_ORDER = {"district": 0, "street": 1, "community": 2, "compound": 3, "road": 3, "building": 4}
@@ -119,33 +119,28 @@ class Located:
     found: list = field(default_factory=list)  # [(name, Place)]
 
 
-_lock = threading.Lock()
-_gazetteer = {"stamp": None, "names": None}
-
-
 def _names():
-    """[(normalised name, place id, path, level)] longest first, cached under the place stamp."""
+    """[(normalised name, place id, path, level)] longest first, cached per place version."""
+    return versions.cached("places", "gazetteer", _load_names)
+
+
+def _load_names():
     from gridgov.places.models import Level, Place
 
-    stamp = addresses.places_stamp()
-    if _gazetteer["stamp"] == stamp:
-        return _gazetteer["names"]
-    with _lock:
-        names = []
-        rows = Place.objects.exclude(level=Level.BUILDING).values_list(
-            "id", "name", "aliases", "path", "level"
-        )
-        for pk, name, aliases, path, level in rows:
-            for value in {name, *[a for a in aliases or [] if isinstance(a, str)]}:
-                value = addresses.normalise(value)
-                if len(value) >= 2:
-                    names.append((value, pk, path, level))
-                    core = value.removesuffix("小区")
-                    if core != value and len(core) >= 2:
-                        names.append((core, pk, path, level))
-        names.sort(key=lambda n: -len(n[0]))
-        _gazetteer.update(stamp=stamp, names=names)
-        return names
+    names = []
+    rows = Place.objects.exclude(level=Level.BUILDING).values_list(
+        "id", "name", "aliases", "path", "level"
+    )
+    for pk, name, aliases, path, level in rows:
+        for value in {name, *[a for a in aliases or [] if isinstance(a, str)]}:
+            value = addresses.normalise(value)
+            if len(value) >= 2:
+                names.append((value, pk, path, level))
+                core = value.removesuffix("小区")
+                if core != value and len(core) >= 2:
+                    names.append((core, pk, path, level))
+    names.sort(key=lambda n: -len(n[0]))
+    return names
 
 
 def locate(text):

@@ -11,8 +11,9 @@ model that cannot be loaded, it falls back to the keyword baseline.
 import logging
 import threading
 
+from gridgov.core import versions
+from gridgov.tickets import reference
 from gridgov.tickets.classify import keyword_baseline
-from gridgov.tickets.models import Category
 
 from . import textprep
 from .classifier import ClassifierError, TextClassifier
@@ -23,9 +24,14 @@ _cache = {"key": None, "model": None}
 
 
 def active_version():
+    """The ModelVersion in use (cached per process until a model is trained or switched)."""
     from .models import ModelVersion
 
-    return ModelVersion.objects.filter(active=True).order_by("-version").first()
+    return versions.cached(
+        "classifier",
+        "active",
+        lambda: ModelVersion.objects.filter(active=True).order_by("-version").first(),
+    )
 
 
 def load_active():
@@ -52,7 +58,7 @@ def forget():
 
 
 def first_level_categories():
-    return {c.name: c for c in Category.objects.filter(depth=1, active=True)}
+    return reference.categories().first_level
 
 
 def model_top(text, top=3):

@@ -17,12 +17,13 @@ geo.py, so edits made by any process are picked up on the next call.
 """
 
 import re
-import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+
+from gridgov.core import versions
 
 # --- Chinese numerals ---------------------------------------------------------
 
@@ -314,29 +315,10 @@ _REGION_PREFIX = re.compile(
 
 # --- cached index for the database -----------------------------------------------
 
-_lock = threading.Lock()
-_cached = {"stamp": None, "index": None}
-
-
-def places_stamp():
-    """Fingerprint of the whole place table (one aggregate query)."""
-    from django.db.models import Count, Max, Sum
-
-    from .models import Place
-
-    row = Place.objects.aggregate(n=Count("id"), ids=Sum("id"), latest=Max("updated_at"))
-    return (row["n"], row["ids"], row["latest"])
-
 
 def get_index():
-    stamp = places_stamp()
-    if _cached["index"] is not None and _cached["stamp"] == stamp:
-        return _cached["index"]
-    with _lock:
-        if _cached["index"] is None or _cached["stamp"] != stamp:
-            _cached["index"] = AddressIndex.from_db()
-            _cached["stamp"] = stamp
-        return _cached["index"]
+    """The address index of the current place table (cached per process, core.versions)."""
+    return versions.cached("places", "address-index", AddressIndex.from_db)
 
 
 def resolve_address(text):

@@ -12,12 +12,13 @@ This module imports no Django model at load time: `GridIndex` works on plain
 
 import logging
 import math
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from shapely.geometry import shape
+
+from gridgov.core import versions
 
 log = logging.getLogger(__name__)
 
@@ -216,33 +217,10 @@ class GridIndex:
 
 # --- the database-backed index, cached per process -------------------------
 
-_lock = threading.Lock()
-_cached = {"stamp": None, "index": None}
-
-
-def grid_stamp():
-    """A cheap fingerprint of all grids: count, id sum, latest update (one query)."""
-    from django.db.models import Count, Max, Sum
-
-    from .models import Level, Place
-
-    row = Place.objects.filter(level=Level.GRID).aggregate(
-        n=Count("id"), ids=Sum("id"), latest=Max("updated_at")
-    )
-    return (row["n"], row["ids"], row["latest"])
-
 
 def get_index():
-    """The grid index for the current database contents."""
-    stamp = grid_stamp()
-    index = _cached["index"]
-    if index is not None and _cached["stamp"] == stamp:
-        return index
-    with _lock:
-        if _cached["index"] is None or _cached["stamp"] != stamp:
-            _cached["index"] = GridIndex.from_db()
-            _cached["stamp"] = stamp
-        return _cached["index"]
+    """The grid index for the current database contents (cached per process, core.versions)."""
+    return versions.cached("places", "grid-index", GridIndex.from_db)
 
 
 def _nearest_m(nearest_m):

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from gridgov.core import versions
+
 from .models import AREA_LEVELS, CODE_RE, LEVELS, Level, Place, level_rank
 
 GEOJSON = "geojson"
@@ -677,6 +679,8 @@ def _write(tree, report, progress):
             )
             for p in to_create:
                 p.pk = ids[p.code]
+    if to_create:
+        versions.bump("places")  # bulk_create sends no post_save
     tick()
 
 

@@ -5,6 +5,7 @@ ancestors come from the path itself and descendants are one indexed
 `startswith` query, on SQLite and PostgreSQL alike.
 """
 
+import copy
 import re
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,8 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
+
+from gridgov.core import versions
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -110,9 +113,15 @@ class Place(models.Model):
         return self.path.strip("/").split("/")[:-1]
 
     def ancestors(self):
-        """Ancestors from the root down, in one query."""
-        by_code = {p.code: p for p in Place.objects.filter(code__in=self.ancestor_codes)}
-        return [by_code[c] for c in self.ancestor_codes if c in by_code]
+        """Ancestors from the root down (copies from the per-process cache of the areas)."""
+        codes = self.ancestor_codes
+        if not codes:
+            return []
+        areas = versions.cached("places", "areas", _load_areas)
+        if any(c not in areas for c in codes):  # written in this very transaction, say
+            by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
+            return [by_code[c] for c in codes if c in by_code]
+        return [copy.copy(areas[c]) for c in codes]
 
     def descendants(self, include_self=False):
         return Place.objects.under(self, include_self=include_self)
@@ -137,3 +146,8 @@ class Place(models.Model):
             )
         if self.parent_id and self.pk and f"/{self.code}/" in self.parent.path:
             raise ValidationError(_("A place cannot be moved under itself."))
+
+
+def _load_areas():
+    """{code: Place} of every area (district … grid): the ancestors of any place."""
+    return {p.code: p for p in Place.objects.filter(level__in=AREA_LEVELS)}

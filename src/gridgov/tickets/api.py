@@ -208,6 +208,22 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket = detail_queryset(Ticket.objects.all()).get(pk=ticket_id)
         return serializer_class(ticket, context=self.context(**context)).data
 
+    def created_data(self, ticket, suggestions):
+        """The answer to an intake, from the objects in hand: nothing to read back.
+
+        A new ticket has no callbacks, extensions or whistles yet, and its photos
+        are the ones just stored.
+        """
+        photos = list(ticket.photos.order_by("id")) if self.request.FILES else []
+        known = {"photos": photos, "callbacks": [], "extensions": [], "whistles": []}
+        ticket._prefetched_objects_cache = {}
+        for name, rows in known.items():
+            # As prefetch_related leaves them: querysets whose results are already there.
+            queryset = getattr(ticket, name).all()
+            queryset._result_cache, queryset._prefetch_done = rows, True
+            ticket._prefetched_objects_cache[name] = queryset
+        return s.TicketCreatedSerializer(ticket, context=self.context(suggestions=suggestions)).data
+
     @extend_schema(
         summary="List tickets in your area",
         description="Requester data is always masked in lists. Filters combine with AND.",
@@ -267,10 +283,14 @@ class TicketViewSet(viewsets.GenericViewSet):
             raise invalid(_as_lists(exc.errors)) from None
         except lifecycle.LifecycleError as exc:  # answering on intake was refused
             raise self.refusal(exc) from None
-        suggestions = result.suggestions if result.created else _stored_suggestions(result.ticket)
-        data = self.detail_data(
-            result.ticket.pk, s.TicketCreatedSerializer, suggestions=suggestions
-        )
+        if result.created:
+            data = self.created_data(result.ticket, result.suggestions)
+        else:
+            data = self.detail_data(
+                result.ticket.pk,
+                s.TicketCreatedSerializer,
+                suggestions=_stored_suggestions(result.ticket),
+            )
         response = Response(data, status=status.HTTP_201_CREATED if result.created else 200)
         response["Location"] = request.build_absolute_uri(f"{result.ticket.pk}/")
         if not result.created:

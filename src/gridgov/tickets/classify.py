@@ -5,20 +5,23 @@ built from the taxonomy serves: each category's own name and its children's
 names, plus curated keywords, are matched against the text.
 """
 
-from functools import lru_cache
-
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .models import Category
+from gridgov.core import versions
+
+from . import reference
 
 MIN_KEYWORD = 2
 
 
-@lru_cache(maxsize=1)
-def _keyword_index(version):
+def _keyword_index():
+    return versions.cached("categories", "keywords", _load_keyword_index)
+
+
+def _load_keyword_index():
     """keyword -> list of category ids it votes for (leaf and its ancestors)."""
-    categories = {c.pk: c for c in Category.objects.filter(active=True)}
+    categories = {pk: c for pk, c in reference.categories().by_id.items() if c.active}
     index = {}
     for category in categories.values():
         words = {category.name, *category.keywords}
@@ -32,15 +35,8 @@ def _keyword_index(version):
     return {word: sorted(ids) for word, ids in index.items()}, categories
 
 
-def _version():
-    from django.db.models import Count, Max
-
-    stats = Category.objects.aggregate(n=Count("id"), m=Max("id"))
-    return (stats["n"], stats["m"])
-
-
 def keyword_baseline(text, top=3):
-    index, categories = _keyword_index(_version())
+    index, categories = _keyword_index()
     scores = {}
     for word, ids in index.items():
         if word in text:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
-from . import lifecycle, routing, sla
+from . import lifecycle, reference, routing, sla
 from .classify import suggest_category
 from .models import Category, Channel, Nature, Ticket, TicketCounter, TicketPhoto, Urgency
 from .photos import PhotoError, clean_photo
@@ -156,7 +156,7 @@ def validate(data, errors):
         errors["anonymous"] = _("An anonymous demand cannot name its requester.")
     category = data.get("category")
     if category and not isinstance(category, Category):
-        found = Category.objects.filter(code=category, active=True).first()
+        found = reference.active_category(category)
         if found is None:
             errors["category"] = _("Unknown category %(c)s.") % {"c": category}
         category = found

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from gridgov.places.models import Level, Place
 
-from .models import HomeLevel, RoutingRule
+from . import reference
+from .models import HomeLevel
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def _rule_for(category, place):
     chain = _category_chain(category)
     if not chain:
         return None
-    rules = RoutingRule.objects.filter(category__in=chain).select_related("department", "place")
+    rules = reference.routing_rules([c.pk for c in chain])
     best, best_key = None, None
     depth = {c.pk: i for i, c in enumerate(chain)}
     for rule in rules:
@@ -79,4 +80,5 @@ def next_level_up(ticket):
     owner = ticket.owner_place
     if owner is None or owner.level in (Level.STREET, Level.DISTRICT):
         return None
-    return owner.parent
+    ancestors = owner.ancestors()  # cached: no query
+    return ancestors[-1] if ancestors else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from . import reference
 from .models import OPEN_STATUSES, Status, TimeLimit, Urgency
 from .workdays import WorkCalendar
 
@@ -39,15 +40,10 @@ def limits_for(urgency, category):
     while node is not None:
         chain.append(node.pk)
         node = node.parent
-    rows = {
-        row.category_id: row
-        for row in TimeLimit.objects.filter(urgency=urgency).filter(
-            Q(category_id__in=chain) | Q(category__isnull=True)
-        )
-    }
+    rows = reference.time_limits()
     for key in [*chain, None]:
-        if key in rows:
-            row = rows[key]
+        row = rows.get((urgency, key))
+        if row is not None:
             return (
                 (row.accept_value, row.accept_unit),
                 (row.respond_value, row.respond_unit),

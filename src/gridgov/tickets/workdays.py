@@ -12,7 +12,7 @@ from functools import lru_cache
 import chinese_calendar
 from django.utils import timezone
 
-from .models import CalendarDay
+from . import reference
 
 MAX_SCAN_DAYS = 400
 
@@ -36,11 +36,10 @@ class WorkCalendar:
         self.overrides = overrides if overrides is not None else {}
 
     @classmethod
-    def load(cls, start, days=MAX_SCAN_DAYS):
-        rows = CalendarDay.objects.filter(
-            date__gte=start, date__lte=start + dt.timedelta(days=days)
-        )
-        return cls({row.date: row.is_workday for row in rows})
+    def load(cls, start=None, days=MAX_SCAN_DAYS):
+        """The calendar with every staff override (cached per process; `start`, `days`: unused,
+        kept for callers that name the range they need)."""
+        return cls(reference.calendar_overrides())
 
     def is_workday(self, day):
         if day in self.overrides:

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "gridgov.core"
+    label = "core"
+    verbose_name = _("Shared plumbing")
+
+    def ready(self):
+        from . import versions
+
+        versions.connect_signals()

@@ -1,0 +1,126 @@
+"""Per-process caches of reference data, kept honest across processes.
+
+Reference data (the place tree, categories, routing rules, time limits, the
+calendar, the active classifier) is read on every intake but written rarely.
+Each kind has a row in `DataVersion` holding a random token. A write bumps the
+token in the same transaction as the data (model signals, or `bump()` after a
+bulk write), so whoever reads the new token also sees the new data. Readers
+take all tokens in one query per request or task (`current()`), and a cached
+value is used only while its token is unchanged. Tokens are random rather than
+counters, so a rolled-back write (tests) can never resurrect an old cache entry.
+
+    cached("places", "address-index", AddressIndex.from_db)
+"""
+
+import random
+import threading
+
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+
+# Models whose writes change a kind of reference data: "app_label.Model" → kind.
+WATCHED = {
+    "places.Place": "places",
+    "people.Department": "departments",
+    "tickets.Category": "categories",
+    "tickets.RoutingRule": "routing",
+    "tickets.TimeLimit": "timelimits",
+    "tickets.CalendarDay": "calendar",
+    "insights.ModelVersion": "classifier",
+}
+
+_local = threading.local()
+_lock = threading.Lock()
+_store = {}  # (kind, key) → (token, value)
+
+
+def _table():
+    from .models import DataVersion
+
+    return DataVersion._meta.db_table
+
+
+def current():
+    """{kind: token}, read once per request or task (see `scope`), else on every call."""
+    tokens = getattr(_local, "tokens", None)
+    if tokens is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT name, token FROM {_table()}")
+            tokens = dict(cursor.fetchall())
+        if getattr(_local, "scoped", 0):
+            _local.tokens = tokens
+    return tokens
+
+
+def begin_scope(**_kwargs):
+    """Start of a request or task: read the tokens afresh, then keep them until its end."""
+    _local.scoped = getattr(_local, "scoped", 0) + 1
+    _local.tokens = None
+
+
+def end_scope(**_kwargs):
+    _local.scoped = max(0, getattr(_local, "scoped", 0) - 1)
+    _local.tokens = None
+
+
+def bump(*kinds):
+    """Mark kinds of reference data as changed, inside the caller's transaction."""
+    table = _table()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for kind in kinds:
+            token = random.getrandbits(62)
+            cursor.execute(f"UPDATE {table} SET token = %s WHERE name = %s", [token, kind])
+            if cursor.rowcount == 0:
+                cursor.execute(f"INSERT INTO {table} (name, token) VALUES (%s, %s)", [kind, token])
+    _local.tokens = None
+    with _lock:
+        for entry in [e for e in _store if set(e[0]) & set(kinds)]:
+            _store.pop(entry, None)
+
+
+def cached(kinds, key, loader):
+    """`loader()`, computed once per process while the tokens of `kinds` stay the same.
+
+    `kinds` is one kind or a tuple of the kinds the value is derived from.
+    """
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    tokens = current()
+    token = tuple(tokens.get(kind, 0) for kind in kinds)
+    hit = _store.get((kinds, key))
+    if hit is not None and hit[0] == token:
+        return hit[1]
+    with _lock:
+        hit = _store.get((kinds, key))
+        if hit is not None and hit[0] == token:
+            return hit[1]
+        value = loader()
+        _store[(kinds, key)] = (token, value)
+        return value
+
+
+def forget():
+    """Drop every cached value of this process (tests that rewrite tables by hand)."""
+    with _lock:
+        _store.clear()
+    _local.tokens = None
+
+
+def _on_write(sender, **_kwargs):
+    bump(WATCHED[sender._meta.label])
+
+
+def connect_signals():
+    from celery.signals import task_postrun, task_prerun
+    from django.apps import apps
+    from django.core.signals import request_finished, request_started
+
+    # Connected to the registered classes only: migrations' historical models don't bump.
+    for label in WATCHED:
+        if apps.is_installed(f"gridgov.{label.split('.')[0]}"):
+            model = apps.get_model(label)
+            post_save.connect(_on_write, sender=model, dispatch_uid=f"core-versions-s-{label}")
+            post_delete.connect(_on_write, sender=model, dispatch_uid=f"core-versions-d-{label}")
+    request_started.connect(begin_scope, dispatch_uid="core-versions-begin")
+    request_finished.connect(end_scope, dispatch_uid="core-versions-end")
+    task_prerun.connect(begin_scope, dispatch_uid="core-versions-task-begin", weak=False)
+    task_postrun.connect(end_scope, dispatch_uid="core-versions-task-end", weak=False)

@@ -1,0 +1,96 @@
+"""Per-process caches of reference data (gridgov.core.versions)."""
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import F
+
+from gridgov.core import versions
+from gridgov.core.models import DataVersion
+from gridgov.tickets import reference
+from gridgov.tickets.models import CalendarDay
+
+
+@pytest.fixture
+def loads():
+    calls = []
+
+    def loader():
+        calls.append(1)
+        return len(calls)
+
+    return calls, loader
+
+
+@pytest.mark.django_db
+def test_a_value_is_loaded_once_per_token(loads):
+    calls, loader = loads
+    assert versions.cached("calendar", "t1", loader) == 1
+    assert versions.cached("calendar", "t1", loader) == 1
+    versions.bump("calendar")
+    assert versions.cached("calendar", "t1", loader) == 2
+    assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_another_process_writing_is_noticed(loads):
+    """Another process only changes the token in the database: no signal reaches us."""
+    _calls, loader = loads
+    versions.bump("calendar")
+    assert versions.cached("calendar", "t2", loader) == 1
+    DataVersion.objects.filter(name="calendar").update(token=F("token") + 1)
+    assert versions.cached("calendar", "t2", loader) == 2
+
+
+@pytest.mark.django_db
+def test_a_model_write_bumps_its_kind_only():
+    import datetime as dt
+
+    before = dict(versions.current())
+    CalendarDay.objects.create(date=dt.date(2031, 1, 2), is_workday=False)
+    after = versions.current()
+    assert after["calendar"] != before.get("calendar")
+    assert after.get("places") == before.get("places")
+    assert reference.calendar_overrides()[dt.date(2031, 1, 2)] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_write_cannot_resurrect_a_cache_entry(loads):
+    """Tokens are random: rolling back and writing again never reuses a cached token."""
+    _calls, loader = loads
+    seen = set()
+    for _ in range(3):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            versions.bump("calendar")
+            seen.add(versions.current()["calendar"])
+            versions.cached("calendar", "t3", loader)
+            raise RuntimeError("roll back")
+        versions.bump("calendar")
+        seen.add(versions.current()["calendar"])
+    assert len(seen) == 6
+
+
+@pytest.mark.django_db
+def test_within_a_request_the_tokens_are_read_once(django_assert_num_queries):
+    versions.begin_scope()
+    try:
+        versions.current()
+        with django_assert_num_queries(0):
+            versions.current()
+            versions.current()
+    finally:
+        versions.end_scope()
+    with django_assert_num_queries(1):
+        versions.current()
+
+
+@pytest.mark.django_db
+def test_a_write_in_the_request_is_seen_by_the_same_request(loads):
+    _calls, loader = loads
+    versions.begin_scope()
+    try:
+        first = versions.cached("calendar", "t4", loader)
+        with connection.cursor():
+            versions.bump("calendar")
+        assert versions.cached("calendar", "t4", loader) == first + 1
+    finally:
+        versions.end_scope()

@@ -51,7 +51,7 @@ def workday_limit(category, accept=1, respond=2, resolve=3):
 
 
 def test_the_library_knows_national_day_2026():
-    calendar = WorkCalendar.load(dt.date(2026, 9, 30))
+    calendar = WorkCalendar.load()
     assert calendar.is_workday(dt.date(2026, 9, 30))
     assert not any(calendar.is_workday(dt.date(2026, 10, d)) for d in range(1, 8))
     assert calendar.is_workday(dt.date(2026, 10, 10))  # Saturday, make-up working day
@@ -65,7 +65,7 @@ def test_deadlines_skip_the_holiday_and_count_the_make_up_saturday(world):
     assert deadlines.accept_by == end_of(2026, 10, 8)
     assert deadlines.respond_by == end_of(2026, 10, 9)
     assert deadlines.resolve_by == end_of(2026, 10, 10)  # a Saturday, but a working day
-    four = WorkCalendar.load(created.date()).add_workdays(created, 4)
+    four = WorkCalendar.load().add_workdays(created, 4)
     assert four == end_of(2026, 10, 12)  # Sunday 11 October is a day off
 
 
@@ -93,7 +93,7 @@ def test_clock_hour_limits_ignore_the_calendar(world):
 def test_staff_overrides_decide_2027_where_the_library_has_no_data(world):
     friday = at(2027, 2, 5, 10, 0)
     # No data for 2027: weekdays count, so one working day after Friday is Monday.
-    assert WorkCalendar.load(friday.date()).add_workdays(friday, 1) == end_of(2027, 2, 8)
+    assert WorkCalendar.load().add_workdays(friday, 1) == end_of(2027, 2, 8)
 
     street = client_for(world.street_staff)
     for day, workday, note in [
@@ -109,7 +109,7 @@ def test_staff_overrides_decide_2027_where_the_library_has_no_data(world):
         assert response.status_code == 201, response.json()
         assert response.json()["library_is_workday"] is (day != "2027-02-06")
 
-    calendar = WorkCalendar.load(friday.date())
+    calendar = WorkCalendar.load()
     assert calendar.add_workdays(friday, 1) == end_of(2027, 2, 6)  # the make-up Saturday
     assert calendar.add_workdays(friday, 2) == end_of(2027, 2, 10)  # 7 Sun, 8–9 off
 
@@ -125,7 +125,7 @@ def test_staff_overrides_decide_2027_where_the_library_has_no_data(world):
     )
     assert response.status_code == 200
     assert CalendarDay.objects.get(date=dt.date(2027, 2, 9)).is_workday is True
-    assert WorkCalendar.load(friday.date()).add_workdays(friday, 2) == end_of(2027, 2, 9)
+    assert WorkCalendar.load().add_workdays(friday, 2) == end_of(2027, 2, 9)
 
 
 def test_calendar_is_written_by_street_and_district_staff_only(world):

@@ -694,19 +694,16 @@ class Importer:
         return route
 
     def _deadlines(self, parsed):
-        """(accept_by, respond_by, resolve_by) per row, with the time-limit rows read
-        once per (urgency, category) and working-day deadlines once per local date."""
-        first = min(p.day for p in parsed)
-        last = max(p.day for p in parsed)
-        calendar = WorkCalendar.load(first, days=(last - first).days + 400)
-        rows = list(TimeLimit.objects.all())
+        """(accept_by, respond_by, resolve_by) per row, with the limits looked up once per
+        (urgency, category) and working-day deadlines computed once per local date."""
+        calendar = WorkCalendar.load()
         limits = {}
         workdays = {}
 
         def limits_for(urgency, category):
             key = (urgency, category.pk if category else None)
             if key not in limits:
-                limits[key] = _limits(rows, urgency, category)
+                limits[key] = sla.limits_for(urgency, category)
             return limits[key]
 
         def add(start, day, value, unit):
@@ -722,24 +719,6 @@ class Importer:
             return add(start, day, *accept), add(start, day, *respond), add(start, day, *resolve)
 
         return deadlines
-
-
-def _limits(rows, urgency, category):
-    """sla.limits_for over rows already read."""
-    chain, node = [], category
-    while node is not None:
-        chain.append(node.pk)
-        node = node.parent
-    by_key = {r.category_id: r for r in rows if r.urgency == urgency}
-    for key in [*chain, None]:
-        if key in by_key and (key is None or key in chain):
-            r = by_key[key]
-            return (
-                (r.accept_value, r.accept_unit),
-                (r.respond_value, r.respond_unit),
-                (r.resolve_value, r.resolve_unit),
-            )
-    return sla.DEFAULT_LIMITS[urgency]
 
 
 def _grid_of(place, places):

@@ -289,7 +289,7 @@ def _unit_data(route):
 
 
 def _accept_by(ticket, now):
-    calendar = WorkCalendar.load(timezone.localtime(now).date())
+    calendar = WorkCalendar.load()
     (value, unit), _respond, _resolve = sla.limits_for(ticket.urgency, ticket.category)
     return sla.add_limit(now, value, unit, calendar)
 
@@ -317,7 +317,7 @@ def _return(t, actor, now, reason_code=None, reason=""):
     if reason_code == "other":
         _require(reason.strip(), _("Describe the reason for the return."))
     since = t.dispatched_at or t.created_at
-    limit = WorkCalendar.load(timezone.localtime(since).date()).add_workdays(since, 1)
+    limit = WorkCalendar.load().add_workdays(since, 1)
     if now > limit:
         raise InvalidTransition(_("Returns are only possible within 1 working day of dispatch."))
     desk = routing.dispatch_desk(t.place)

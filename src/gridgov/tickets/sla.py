@@ -61,7 +61,7 @@ def add_limit(start, value, unit, calendar):
 
 
 def compute_deadlines(urgency, category, start, calendar=None):
-    calendar = calendar or WorkCalendar.load(timezone.localtime(start).date())
+    calendar = calendar or WorkCalendar.load()
     accept, respond, resolve = limits_for(urgency, category)
     return Deadlines(
         accept_by=add_limit(start, *accept, calendar),

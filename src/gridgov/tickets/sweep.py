@@ -251,7 +251,7 @@ def _remind(now, report):
 
 def last_workday(today, calendar=None):
     """The last working day on or before `today`."""
-    calendar = calendar or WorkCalendar.load(today - dt.timedelta(days=40), days=41)
+    calendar = calendar or WorkCalendar.load()
     day = today
     for _step in range(40):
         if calendar.is_workday(day):

@@ -36,9 +36,8 @@ class WorkCalendar:
         self.overrides = overrides if overrides is not None else {}
 
     @classmethod
-    def load(cls, start=None, days=MAX_SCAN_DAYS):
-        """The calendar with every staff override (cached per process; `start`, `days`: unused,
-        kept for callers that name the range they need)."""
+    def load(cls):
+        """The calendar with every staff override (a few rows a year, cached per process)."""
         return cls(reference.calendar_overrides())
 
     def is_workday(self, day):
@@ -75,8 +74,8 @@ class WorkCalendar:
 
 
 def add_workdays(start, count):
-    return WorkCalendar.load(timezone.localtime(start).date()).add_workdays(start, count)
+    return WorkCalendar.load().add_workdays(start, count)
 
 
 def is_workday(day):
-    return WorkCalendar.load(day, days=0).is_workday(day)
+    return WorkCalendar.load().is_workday(day)

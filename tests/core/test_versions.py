@@ -1,5 +1,7 @@
 """Per-process caches of reference data (gridgov.core.versions)."""
 
+import threading
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import F
@@ -67,6 +69,29 @@ def test_a_rolled_back_write_cannot_resurrect_a_cache_entry(loads):
         versions.bump("calendar")
         seen.add(versions.current()["calendar"])
     assert len(seen) == 6
+
+
+@pytest.mark.django_db
+def test_a_loader_may_read_another_stale_cached_value(loads):
+    """The keyword index is built from the categories: both may be stale at once."""
+    _calls, inner = loads
+    versions.bump("calendar", "categories")
+    outcome = []
+
+    def outer():
+        return versions.cached("calendar", "t5-inner", inner) + 10
+
+    def run():
+        try:
+            outcome.append(versions.cached("categories", "t5-outer", outer))
+        finally:
+            connection.close()  # this thread's own connection
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "nested loads deadlocked"
+    assert outcome == [11]
 
 
 @pytest.mark.django_db

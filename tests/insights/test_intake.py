@@ -153,6 +153,27 @@ def test_near_identical_text_anywhere_is_caught_by_lsh(world):
     assert dupes[0]["code"] == first.code and dupes[0]["reasons"] == ["text"]
 
 
+def test_a_near_identical_text_outranks_a_busy_grids_recent_backlog(world, monkeypatch):
+    """The search reads a bounded number of candidates; shared-band ones come first."""
+    from gridgov.insights import dedupe
+
+    monkeypatch.setattr(dedupe, "MAX_CANDIDATES", 3)
+    text = "工地夜间施工噪音扰民，晚上十二点还在打桩，严重影响休息，请有关部门处理。"
+    first = create(world, title="夜间施工", description=text, requester_phone="13900000041")
+    backlog = [
+        ("路灯不亮", "小区门口的路灯坏了一个多月，晚上出行很不方便。"),
+        ("垃圾清运", "垃圾桶满了好几天没人清运，气味很大。"),
+        ("电动车充电", "楼道里有人私拉电线给电动车充电，存在火灾隐患。"),
+        ("噪音", "楼上住户装修每天早上七点就开始电钻，能否规定施工时间。"),
+    ]
+    for i, (title, description) in enumerate(backlog):
+        create(world, title=title, description=description, requester_phone=f"1390000005{i}")
+    second = create(world, title="夜间施工扰民", description=text, requester_phone="13900000042")
+    dupes = second.ticket.events.get(action="create").data["duplicates"]
+    assert dupes[0]["code"] == first.ticket.code
+    assert "text" in dupes[0]["reasons"]
+
+
 def test_different_matters_or_old_tickets_are_not_suggested(world):
     now = timezone.now()
     create(world, requester_phone="13900000021", now=None) if False else None

@@ -30,7 +30,7 @@ WATCHED = {
 }
 
 _local = threading.local()
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a loader may read another cached value
 _store = {}  # (kind, key) → (token, value)
 
 

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
 from . import textprep
 
@@ -213,11 +213,15 @@ def find_duplicates(text, place=None, requester=None, phone="", now=None, exclud
     candidates = candidates.exclude(ticket__status__in=FINAL_STATUSES)
     if exclude is not None:
         candidates = candidates.exclude(ticket_id=exclude)
-    # The most recent ones: a busy grid's backlog must not make intake slower and slower.
+    # A bounded number, so a busy grid's backlog cannot make intake slower and slower:
+    # near-identical texts (a shared band) first, then the most recent.
+    shares_band = Case(When(pk__in=by_band, then=Value(0)), default=Value(1))
     rows = list(
-        candidates.order_by("-created_at").values_list(
-            "ticket_id", "ticket__code", "minhash", "place_path", "requester_key"
-        )[:MAX_CANDIDATES]
+        candidates.annotate(shares_band=shares_band)
+        .order_by("shares_band", "-created_at")
+        .values_list("ticket_id", "ticket__code", "minhash", "place_path", "requester_key")[
+            :MAX_CANDIDATES
+        ]
     )
     if not rows:
         return []

@@ -12,8 +12,8 @@ the compound part of their own address and aliases. An exact key hit scores
 1.0; otherwise buildings with the same number are ranked by how closely their
 compound names resemble the query (rapidfuzz).
 
-The index is cached per process under a version stamp of the place table, like
-geo.py, so edits made by any process are picked up on the next call.
+The index is cached per process under the places' version token, like geo.py,
+so edits made by any process are picked up by the next request.
 """
 
 import re

@@ -2,9 +2,9 @@
 
 `GridIndex` holds every grid boundary in an STRtree, in a local metric
 projection so distances come out in metres. The index for the database is
-cached per process and keyed by a version stamp read with one aggregate query
-on every call, so a boundary edited by another process (or another web node)
-is seen on the next lookup; nothing cached can be stale beyond that stamp.
+cached per process under the places' version token (gridgov.core.versions,
+read once per request), so a boundary edited by another process (or another
+web node) is seen by the next request.
 
 This module imports no Django model at load time: `GridIndex` works on plain
 (id, geometry) pairs, which is what the benchmark uses.
@@ -245,7 +245,7 @@ def lookup_point(lat, lng, nearest_m=None):
             match=OUTSIDE, distance_m=None if distance is None else round(distance, 1)
         )
     grid = Place.objects.filter(pk=grid_id).first()
-    if grid is None:  # deleted between the stamp and now
+    if grid is None:  # deleted since the index was built
         return LookupResult(match=OUTSIDE, distance_m=None)
     return LookupResult(
         match=match,

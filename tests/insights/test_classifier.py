@@ -2,6 +2,7 @@
 
 import csv
 import json
+import shutil
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -220,3 +221,27 @@ def test_training_never_replaces_a_folder_that_is_not_a_model(small_corpus, tmp_
         call_command("classify", "train", "--input", str(small_corpus), "--out", str(data_dir))
     assert (data_dir / "gridgov.sqlite3").read_text() == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["var"]
+
+
+def test_nbsvm_rows_equal_the_svms_on_scaled_features_and_two_labels_work():
+    texts = ["公交车站太远", "公交线路调整", "医院看病难", "医院收费高", "公交车晚点", "医院排队久"]
+    labels = ["交通运输", "交通运输", "卫生计生", "卫生计生", "交通运输", "卫生计生"]
+    model = clf.TextClassifier.fit(texts, labels, calibrate=False)
+    assert model.meta["params"]["nb"] is True
+    assert model.coef.shape == (2, len(model.vectorizer.vocab))
+    assert [label for label, _s in model.predict(["公交车站", "医院看病"])] == labels[:1] + labels[
+        2:3
+    ]
+    plain = clf.TextClassifier.fit(texts, labels, {"nb": False}, calibrate=False)
+    assert plain.coef.shape == model.coef.shape
+
+
+def test_a_model_saved_without_the_nb_parameter_is_read_as_a_plain_svm(small_model_dir, tmp_path):
+    folder = tmp_path / "old"
+    shutil.copytree(small_model_dir, folder)
+    meta_file = folder / "model.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    del meta["params"]["nb"]
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    model = clf.TextClassifier.load(folder)
+    assert model.meta["params"]["nb"] is False

@@ -1,12 +1,14 @@
 """Demand text → first-level category: train, save, load, predict, evaluate.
 
 The model (chosen by measurement, docs/insights.md): TF-IDF of character 1–2
-grams (textprep.py) and a linear SVM (scikit-learn's LinearSVC, balanced class
-weights), trained on every labelled text given — titles, bodies and whole
-messages (title + body) together, so one model serves any of them. Scores are
-calibrated by temperature scaling: a softmax of the decision values divided by
-a temperature fitted on out-of-fold decision values, so "0.9" means about nine
-in ten right.
+grams (textprep.py) and an NBSVM: per label, a binary LinearSVC (C = 4,
+balanced) on the features scaled by their damped naive-Bayes log-count ratio,
+the ratio folded into the stored weights (a model with "nb": false in its
+parameters is a plain multi-class LinearSVC); trained on every labelled text
+given — titles, bodies and whole messages (title + body) together, so one
+model serves any of them. Scores are calibrated by temperature scaling: a
+softmax of the decision values divided by a temperature fitted on out-of-fold
+decision values, so "0.9" means about nine in ten right.
 
 A model is a folder: `model.json` (format and version, labels, parameters,
 metrics, the SHA-256 fingerprint of the training data) and `arrays.npz`
@@ -36,7 +38,13 @@ from . import textprep
 FORMAT = "gridgov-text-classifier"
 FORMAT_VERSION = 1
 TEXT_COLUMNS = ("title", "body")
-DEFAULT_PARAMS = {"ngram": [1, 2], "min_df": 2, "C": 1.0, "calibration_folds": 3}
+DEFAULT_PARAMS = {
+    "ngram": [1, 2],
+    "min_df": 2,
+    "C": 4.0,
+    "nb": True,
+    "calibration_folds": 3,
+}
 
 
 class ClassifierError(Exception):
@@ -216,11 +224,14 @@ class TextClassifier:
         y = np.array([classes.index(label) for label in labels])
         vectorizer = textprep.CharTfidf(params["ngram"], params["min_df"])
         features = vectorizer.fit_transform(texts)
-        svm = LinearSVC(C=params["C"], class_weight="balanced").fit(features, y)
-        coef, intercept = svm.coef_, svm.intercept_
-        if len(classes) == 2:  # binary LinearSVC keeps one row: make it symmetric
-            coef = np.vstack([-coef[0], coef[0]]) / 2
-            intercept = np.array([-intercept[0], intercept[0]]) / 2
+        if params.get("nb"):
+            coef, intercept = cls._nbsvm(features, y, len(classes), params["C"])
+        else:
+            svm = LinearSVC(C=params["C"], class_weight="balanced").fit(features, y)
+            coef, intercept = svm.coef_, svm.intercept_
+            if len(classes) == 2:  # binary LinearSVC keeps one row: make it symmetric
+                coef = np.vstack([-coef[0], coef[0]]) / 2
+                intercept = np.array([-intercept[0], intercept[0]]) / 2
         temperature, oof = 1.0, None
         folds = params["calibration_folds"]
         if calibrate and folds and min(np.bincount(y)) >= folds:
@@ -229,6 +240,36 @@ class TextClassifier:
         # Out-of-fold predictions of the calibration folds: an honest score for free.
         model.oof_predicted = [classes[i] for i in oof.argmax(axis=1)] if oof is not None else None
         return model
+
+    @staticmethod
+    def _nbsvm(features, y, n_classes, C):
+        """One-vs-rest SVMs on NB-scaled features (Wang & Manning's NBSVM), folded into coef.
+
+        For each class, every feature column is multiplied by its log-count ratio r (how
+        much more often the n-gram occurs in the class than outside it, add-one smoothed,
+        damped to sign(r)·sqrt|r|), and a binary LinearSVC (balanced) is trained on that.
+        Its score is (x·r)·w + b = x·(r·w) + b, so the model stores r·w as the class's
+        row: prediction is the same matrix product as a plain linear SVM.
+        """
+        import scipy.sparse as sp
+        from sklearn.svm import LinearSVC
+
+        present = features.copy()
+        present.data[:] = 1.0
+        coef = np.zeros((n_classes, features.shape[1]))
+        intercept = np.zeros(n_classes)
+        for k in range(n_classes):
+            positive = y == k
+            p = 1.0 + np.asarray(present[positive].sum(axis=0)).ravel()
+            q = 1.0 + np.asarray(present[~positive].sum(axis=0)).ravel()
+            ratio = np.log((p / p.sum()) / (q / q.sum()))
+            ratio = np.sign(ratio) * np.sqrt(np.abs(ratio))
+            svm = LinearSVC(C=C, class_weight="balanced", max_iter=5000).fit(
+                features @ sp.diags(ratio), positive.astype(int)
+            )
+            coef[k] = svm.coef_[0] * ratio
+            intercept[k] = svm.intercept_[0]
+        return coef, intercept
 
     @classmethod
     def _calibrate(cls, texts, y, n_classes, params):
@@ -337,6 +378,7 @@ class TextClassifier:
                 f"{folder}: model format version {version}, but this gridgov reads version "
                 f"{FORMAT_VERSION}. Retrain it: gridgov classify train --input … --out {folder}"
             )
+        meta.setdefault("params", {}).setdefault("nb", False)  # older models: plain SVM
         try:
             with np.load(folder / "arrays.npz") as arrays:
                 vectorizer = textprep.CharTfidf(meta["params"]["ngram"], meta["params"]["min_df"])

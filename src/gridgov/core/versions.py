@@ -41,7 +41,7 @@ def _table():
 
 
 def current():
-    """{kind: token}, read once per request or task (see `scope`), else on every call."""
+    """{kind: token}: read once per request or task (`begin_scope`), else on every call."""
     tokens = getattr(_local, "tokens", None)
     if tokens is None:
         with connection.cursor() as cursor:
@@ -96,13 +96,6 @@ def cached(kinds, key, loader):
         value = loader()
         _store[(kinds, key)] = (token, value)
         return value
-
-
-def forget():
-    """Drop every cached value of this process (tests that rewrite tables by hand)."""
-    with _lock:
-        _store.clear()
-    _local.tokens = None
 
 
 def _on_write(sender, **_kwargs):

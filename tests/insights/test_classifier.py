@@ -223,7 +223,7 @@ def test_training_never_replaces_a_folder_that_is_not_a_model(small_corpus, tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["var"]
 
 
-def test_nbsvm_rows_equal_the_svms_on_scaled_features_and_two_labels_work():
+def test_nbsvm_trains_and_predicts_with_two_labels_like_the_plain_svm():
     texts = ["公交车站太远", "公交线路调整", "医院看病难", "医院收费高", "公交车晚点", "医院排队久"]
     labels = ["交通运输", "交通运输", "卫生计生", "卫生计生", "交通运输", "卫生计生"]
     model = clf.TextClassifier.fit(texts, labels, calibrate=False)

@@ -225,8 +225,7 @@ def find_duplicates(text, place=None, requester=None, phone="", now=None, exclud
     )
     if not rows:
         return []
-    matrix = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype="<u4").reshape(-1, NUM_PERM)
-    text_sims = (matrix == values).mean(axis=1)
+    text_sims = (np.vstack([unpack(r[2]) for r in rows]) == values).mean(axis=1)
     threshold = min_score()
     found = []
     for (ticket_id, code, _minhash, path, key), text_sim in zip(rows, text_sims, strict=True):

@@ -646,10 +646,6 @@ class Importer:
         for start in range(0, len(todo), BATCH):
             for p in Place.objects.filter(code__in=todo[start : start + BATCH]):
                 found[p.pk] = p
-        by_code = {p.code: p for p in found.values()}
-        for p in found.values():  # ancestor_at() without a query per place
-            chain = [by_code[c] for c in p.ancestor_codes if c in by_code]
-            p.ancestors = lambda chain=chain: chain
         return found
 
     def _router(self, places):
@@ -661,18 +657,8 @@ class Importer:
           level alone, so those share one cache entry per (home level, grid).
         """
         per_building = RoutingRule.objects.filter(place__level=Level.BUILDING).exists()
-        with_rules = set(RoutingRule.objects.values_list("category_id", flat=True))
         cache = {}
         departments = {}
-
-        def has_rules(category):
-            node = category
-            while node is not None:
-                if node.pk in with_rules:
-                    return True
-                node = node.parent
-            return False
-
         ruled = {}
 
         def route(category, place):
@@ -680,7 +666,7 @@ class Importer:
             if place is not None and place.level == Level.BUILDING and not per_building:
                 anchor = _grid_of(place, places) or place
             if category.pk not in ruled:
-                ruled[category.pk] = has_rules(category)
+                ruled[category.pk] = routing.has_rules(category)
             what = category.pk if ruled[category.pk] else ("home", category.home_level)
             key = (what, anchor.pk if anchor else None)
             if key not in cache:

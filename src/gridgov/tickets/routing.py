@@ -35,6 +35,11 @@ def _category_chain(category):
     return chain
 
 
+def has_rules(category):
+    """Does a routing rule name this category or one of its parents?"""
+    return bool(reference.routing_rules([c.pk for c in _category_chain(category)]))
+
+
 def _rule_for(category, place):
     chain = _category_chain(category)
     if not chain:

@@ -3,7 +3,8 @@
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 
 from gridgov.core import versions
@@ -119,3 +120,24 @@ def test_a_write_in_the_request_is_seen_by_the_same_request(loads):
         assert versions.cached("calendar", "t4", loader) == first + 1
     finally:
         versions.end_scope()
+
+
+@pytest.mark.django_db
+def test_a_request_left_open_is_over_once_the_next_request_ends():
+    """A streamed response nobody read to the end never sends request_finished."""
+    versions.bump("calendar")
+    # The signals as a request sends them, without closing the test's database connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=None)  # that request: no request_finished
+        request_started.send(sender=None)  # the next request in this thread …
+        request_finished.send(sender=None)  # … ends
+        before = versions.current()["calendar"]
+        DataVersion.objects.filter(name="calendar").update(token=F("token") + 1)  # elsewhere
+        # Outside any request again: tokens are read on every call, not kept.
+        assert versions.current()["calendar"] == before + 1
+    finally:
+        versions.end_scope()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -53,8 +53,19 @@ def current():
 
 
 def begin_scope(**_kwargs):
-    """Start of a request or task: read the tokens afresh, then keep them until its end."""
+    """Start of a task (or a nested one): read the tokens afresh, keep them until its end."""
     _local.scoped = getattr(_local, "scoped", 0) + 1
+    _local.tokens = None
+
+
+def begin_request(**_kwargs):
+    """Start of a request: the outermost scope of its thread.
+
+    A thread serves one request at a time, so whatever scope an earlier request
+    left open (a streamed response nobody read to the end sends no
+    request_finished) ends here rather than freezing the tokens.
+    """
+    _local.scoped = 1
     _local.tokens = None
 
 
@@ -113,7 +124,7 @@ def connect_signals():
             model = apps.get_model(label)
             post_save.connect(_on_write, sender=model, dispatch_uid=f"core-versions-s-{label}")
             post_delete.connect(_on_write, sender=model, dispatch_uid=f"core-versions-d-{label}")
-    request_started.connect(begin_scope, dispatch_uid="core-versions-begin")
+    request_started.connect(begin_request, dispatch_uid="core-versions-begin")
     request_finished.connect(end_scope, dispatch_uid="core-versions-end")
     task_prerun.connect(begin_scope, dispatch_uid="core-versions-task-begin", weak=False)
     task_postrun.connect(end_scope, dispatch_uid="core-versions-task-end", weak=False)

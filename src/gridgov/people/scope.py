@@ -109,20 +109,35 @@ def scope_for(user):
     if user.is_superuser:
         scope = Scope(everything=True)
     else:
-        paths_by_role = {}
-        department_ids = set()
-        assignments = RoleAssignment.objects.filter(user=user, active=True).select_related("place")
-        for assignment in assignments:
-            if assignment.place_id:
-                paths_by_role.setdefault(assignment.role, set()).add(assignment.place.path)
-            if assignment.department_id:
-                department_ids.add(assignment.department_id)
-        scope = Scope(
-            paths_by_role={r: frozenset(p) for r, p in paths_by_role.items()},
-            department_ids=frozenset(department_ids),
+        # Plain values: no Place objects (and their boundaries) built on every request.
+        assignments = RoleAssignment.objects.filter(user=user, active=True).values_list(
+            "role", "place__path", "department_id"
         )
+        scope = scope_from_assignments(assignments)
     user._gridgov_scope = scope
     return scope
+
+
+def scope_from_assignments(assignments):
+    """The Scope of (role, place path or None, department id or None) of active assignments."""
+    paths_by_role = {}
+    department_ids = set()
+    for role, path, department_id in assignments:
+        if role is None:  # an outer join found no assignment
+            continue
+        if path:
+            paths_by_role.setdefault(role, set()).add(path)
+        if department_id:
+            department_ids.add(department_id)
+    return Scope(
+        paths_by_role={r: frozenset(p) for r, p in paths_by_role.items()},
+        department_ids=frozenset(department_ids),
+    )
+
+
+def remember_scope(user, scope):
+    """Give `user` a scope read elsewhere (api.authentication reads it with the login)."""
+    user._gridgov_scope = Scope(everything=True) if user.is_superuser else scope
 
 
 def forget_scope(user):

@@ -164,13 +164,18 @@ class _Building:
     path: str
     number: str
     keys: set
+    row: dict  # the Place fields of PLACE_FIELDS, to build the Place without a query
+
+
+# What a resolved building carries; its other fields load when first read.
+PLACE_FIELDS = ("id", "code", "name", "level", "parent_id", "path", "lat", "lng", "address")
 
 
 class AddressIndex:
     """Buildings keyed by (compound key, number), plus area names to strip."""
 
     def __init__(self, buildings, grids, areas):
-        """`buildings`: dicts with id, path, name, address, aliases, parent_id;
+        """`buildings`: dicts with aliases and the PLACE_FIELDS;
         `grids`: {id: (name, aliases)}; `areas`: [(name or alias, path)] for
         district/street/community places."""
         self.exact = defaultdict(set)
@@ -191,7 +196,8 @@ class AddressIndex:
                 core, n = split_building(text)
                 if n == number:
                     keys |= compound_keys(core)
-            entry = _Building(b["id"], b["path"], number, keys)
+            row = {name: b.get(name) for name in PLACE_FIELDS}
+            entry = _Building(b["id"], b["path"], number, keys, row)
             self.buildings[b["id"]] = entry
             self.by_number[number].append(entry)
             for key in keys:
@@ -206,7 +212,7 @@ class AddressIndex:
     def from_db(cls):
         from .models import Level, Place
 
-        fields = ("id", "path", "name", "address", "aliases", "parent_id", "level")
+        fields = ("aliases", *PLACE_FIELDS)
         buildings, grids, areas = [], {}, []
         for row in Place.objects.values(*fields).iterator(chunk_size=2000):
             aliases = [a for a in (row["aliases"] or []) if isinstance(a, str)]
@@ -280,6 +286,14 @@ class AddressIndex:
         candidates.sort(key=lambda c: (-c[1], c[0]))
         return self._answer(candidates, number, fuzzy=True)
 
+    def place(self, pk):
+        """The building as a Place, from the index: no query (fields beyond PLACE_FIELDS
+        are deferred)."""
+        from .models import Place
+
+        row = self.buildings[pk].row
+        return Place.from_db("default", PLACE_FIELDS, [row[name] for name in PLACE_FIELDS])
+
     def _within(self, ids, paths):
         return {i for i in ids if all(self.buildings[i].path.startswith(p) for p in paths)}
 
@@ -326,12 +340,11 @@ def resolve_address(text):
 
     `building` and the candidates are Place objects.
     """
-    from .models import Place
-
-    found = get_index().resolve(text or "")
+    index = get_index()
+    found = index.resolve(text or "")
     if not found.candidates:
         return found
-    places = Place.objects.in_bulk([pk for pk, _score in found.candidates])
-    found.candidates = [(places[pk], s) for pk, s in found.candidates if pk in places]
+    places = {pk: index.place(pk) for pk, _score in found.candidates}
+    found.candidates = [(places[pk], s) for pk, s in found.candidates]
     found.building = places.get(found.building) if found.building is not None else None
     return found

@@ -27,7 +27,6 @@ from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Case, Q, Value, When
 
 from . import textprep
 
@@ -146,11 +145,10 @@ def index_ticket(ticket, new=False):
         "place_path": place.path if place is not None else "",
         "created_at": ticket.created_at,
     }
-    if new:
-        sig = TextSignature.objects.create(ticket=ticket, **fields)
-    else:
-        sig, _created = TextSignature.objects.update_or_create(ticket=ticket, defaults=fields)
-        sig.bands.all().delete()
+    if new:  # every intake: two plain statements, no model instances
+        return _insert_signature(ticket, fields, band_keys(values))
+    sig, _created = TextSignature.objects.update_or_create(ticket=ticket, defaults=fields)
+    sig.bands.all().delete()
     SignatureBand.objects.bulk_create(
         [
             SignatureBand(signature=sig, key=k, created_at=ticket.created_at)
@@ -158,6 +156,30 @@ def index_ticket(ticket, new=False):
         ]
     )
     return sig
+
+
+def _insert_signature(ticket, fields, keys):
+    from django.db import connection
+
+    from .models import SignatureBand, TextSignature
+
+    at = connection.ops.adapt_datetimefield_value(fields["created_at"])
+    columns = ("ticket_id", "minhash", "requester_key", "place_path", "created_at")
+    values = [ticket.pk, fields["minhash"], fields["requester_key"], fields["place_path"], at]
+    rows = ", ".join(["(%s, %s, %s)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TextSignature._meta.db_table} ({', '.join(columns)}) "
+            "VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            values,
+        )
+        (sig_id,) = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO {SignatureBand._meta.db_table} (signature_id, key, created_at) "
+            f"VALUES {rows}",
+            [v for key in keys for v in (sig_id, key, at)],
+        )
+    return TextSignature(id=sig_id, ticket=ticket, **fields)
 
 
 def index_missing(limit=5000):
@@ -181,14 +203,66 @@ class Candidate:
     reasons: list = field(default_factory=list)
 
 
+def _candidate_rows(keys, since, now, who, path, exact_path, exclude):
+    """(ticket_id, code, minhash, place_path, requester_key) of open tickets in the window
+    that share a band key, the requester or the place: at most MAX_CANDIDATES, those
+    sharing a band (near-identical texts) first, then the most recent.
+
+    Hand-written SQL: it runs on every intake, and building it with the ORM cost
+    more than running it.
+    """
+    from django.db import connection
+
+    from gridgov.tickets.models import FINAL_STATUSES, Ticket
+
+    from .models import SignatureBand, TextSignature
+
+    ops = connection.ops
+    since, now = ops.adapt_datetimefield_value(since), ops.adapt_datetimefield_value(now)
+    band_q = (
+        f"SELECT b.signature_id FROM {SignatureBand._meta.db_table} b "
+        f"WHERE b.key IN ({', '.join(['%s'] * len(keys))}) AND b.created_at >= %s "
+        "AND b.created_at <= %s"
+    )
+    band_params = [*keys, since, now]
+    near, params = [f"s.id IN ({band_q})"], [*band_params]
+    if who:
+        near.append("s.requester_key = %s")
+        params.append(who)
+    if path and exact_path:
+        near.append("s.place_path = %s")
+        params.append(path)
+    elif path:
+        near.append("s.place_path LIKE %s ESCAPE '\\'")
+        params.append(_like_prefix(path))
+    finals = list(FINAL_STATUSES)
+    sql = (
+        "SELECT s.ticket_id, t.code, s.minhash, s.place_path, s.requester_key "
+        f"FROM {TextSignature._meta.db_table} s JOIN {Ticket._meta.db_table} t "
+        "ON t.id = s.ticket_id "
+        f"WHERE ({' OR '.join(near)}) AND s.created_at >= %s AND s.created_at <= %s "
+        f"AND t.status NOT IN ({', '.join(['%s'] * len(finals))})"
+    )
+    params += [since, now, *finals]
+    if exclude is not None:
+        sql += " AND s.ticket_id <> %s"
+        params.append(exclude)
+    sql += f" ORDER BY CASE WHEN s.id IN ({band_q}) THEN 0 ELSE 1 END, s.created_at DESC LIMIT %s"
+    params += [*band_params, MAX_CANDIDATES]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _like_prefix(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def find_duplicates(text, place=None, requester=None, phone="", now=None, exclude=None):
     """Open tickets that look like the same matter, best first: [Candidate]."""
     from django.utils import timezone
 
     from gridgov.places.models import Level
-    from gridgov.tickets.models import FINAL_STATUSES
-
-    from .models import SignatureBand, TextSignature
 
     values = signature(text)
     if values is None:
@@ -199,29 +273,14 @@ def find_duplicates(text, place=None, requester=None, phone="", now=None, exclud
     building = place if place is not None and place.level == Level.BUILDING else None
     grid = place.ancestor_at(Level.GRID) if place is not None else None
 
-    by_band = SignatureBand.objects.filter(
-        key__in=band_keys(values), created_at__gte=since, created_at__lte=now
-    ).values_list("signature_id", flat=True)
-    near = Q(pk__in=by_band)  # a subquery: a common text may share bands with thousands
-    if who:
-        near |= Q(requester_key=who)
-    if grid is not None:
-        near |= Q(place_path__startswith=grid.path)
-    elif building is not None:
-        near |= Q(place_path=building.path)
-    candidates = TextSignature.objects.filter(near, created_at__gte=since, created_at__lte=now)
-    candidates = candidates.exclude(ticket__status__in=FINAL_STATUSES)
-    if exclude is not None:
-        candidates = candidates.exclude(ticket_id=exclude)
-    # A bounded number, so a busy grid's backlog cannot make intake slower and slower:
-    # near-identical texts (a shared band) first, then the most recent.
-    shares_band = Case(When(pk__in=by_band, then=Value(0)), default=Value(1))
-    rows = list(
-        candidates.annotate(shares_band=shares_band)
-        .order_by("shares_band", "-created_at")
-        .values_list("ticket_id", "ticket__code", "minhash", "place_path", "requester_key")[
-            :MAX_CANDIDATES
-        ]
+    rows = _candidate_rows(
+        band_keys(values),
+        since,
+        now,
+        who,
+        grid.path if grid is not None else (building.path if building is not None else None),
+        exact_path=grid is None and building is not None,
+        exclude=exclude,
     )
     if not rows:
         return []

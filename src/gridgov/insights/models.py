@@ -64,9 +64,21 @@ class TextSignature(models.Model):
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="signature")
     minhash = models.BinaryField()
     # Who asked (a person id or a hashed phone), where, and when: the other duplicate signals.
-    requester_key = models.CharField(max_length=64, blank=True, db_index=True)
+    requester_key = models.CharField(max_length=64, blank=True)
     place_path = models.CharField(max_length=1024, blank=True)
     created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        # The duplicate search ORs band, requester and place-prefix matches: each needs an
+        # index, or PostgreSQL scans the whole window of a busy city.
+        indexes = [
+            models.Index(fields=["requester_key"], name="insights_sig_requester_idx"),
+            models.Index(
+                fields=["place_path"],
+                name="insights_sig_place_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
 
     def __str__(self):
         return f"signature of {self.ticket_id}"

@@ -217,8 +217,14 @@ def _now(context):
 
 
 class PrebuiltFieldsMixin:
-    """A ModelSerializer rebuilds its fields from the model's meta on every use (about a
-    millisecond for a ticket, on every intake); build them once per class, copy them after."""
+    """A ModelSerializer rebuilds its fields from the model's meta on every use, and any
+    serializer deep-copies them (together about a millisecond for a ticket, on every
+    intake); build them once per class, copy them after.
+
+    A plain field is copied shallowly: binding sets its name and parent on the copy
+    only. Fields holding other fields (nested serializers, list and many-related
+    fields) are deep-copied, so their children are bound to this copy, not shared.
+    """
 
     def get_fields(self):
         cls = type(self)
@@ -226,7 +232,15 @@ class PrebuiltFieldsMixin:
         if prototype is None:
             prototype = super().get_fields()
             cls._prebuilt_fields = prototype
-        return copy.deepcopy(prototype)
+        return {name: _copy_field(field) for name, field in prototype.items()}
+
+
+def _copy_field(field):
+    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child"):
+        return copy.deepcopy(field)
+    if hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    return copy.copy(field)
 
 
 class TicketListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
@@ -393,7 +407,7 @@ class OptionalBooleanField(serializers.BooleanField):
     default_empty_html = empty
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(PrebuiltFieldsMixin, serializers.Serializer):
     """The intake fields; intake.create_ticket validates their meaning."""
 
     channel = serializers.ChoiceField(choices=Channel.choices)

@@ -2,7 +2,7 @@
 
 Each ticket's text gets a MinHash signature (datasketch; 64 permutations of
 its character bigrams), stored with 16 LSH band keys of 4 rows each. A new
-demand finds its candidates with three indexed queries — tickets sharing a
+demand finds its candidates with one query ORing three indexed matches — tickets sharing a
 band key (near-identical text anywhere), tickets at the same building or in
 the same grid, and tickets of the same requester — all within the window
 (settings.GRIDGOV_DUPLICATE_WINDOW_DAYS, default 30), never all pairs. Each

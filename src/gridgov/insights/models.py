@@ -69,14 +69,14 @@ class TextSignature(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        # The duplicate search ORs band, requester and place-prefix matches: each needs an
-        # index, or PostgreSQL scans the whole window of a busy city.
+        # The duplicate search unites band, requester and place matches within its window
+        # (dedupe._candidate_rows): each branch reads only its own index range.
         indexes = [
-            models.Index(fields=["requester_key"], name="insights_sig_requester_idx"),
+            models.Index(fields=["requester_key", "created_at"], name="insights_sig_requester_idx"),
             models.Index(
-                fields=["place_path"],
+                fields=["place_path", "created_at"],
                 name="insights_sig_place_idx",
-                opclasses=["varchar_pattern_ops"],
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
             ),
         ]
 

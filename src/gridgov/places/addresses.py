@@ -289,10 +289,12 @@ class AddressIndex:
     def place(self, pk):
         """The building as a Place, from the index: no query (fields beyond PLACE_FIELDS
         are deferred)."""
+        from django.db import DEFAULT_DB_ALIAS
+
         from .models import Place
 
         row = self.buildings[pk].row
-        return Place.from_db("default", PLACE_FIELDS, [row[name] for name in PLACE_FIELDS])
+        return Place.from_db(DEFAULT_DB_ALIAS, PLACE_FIELDS, [row[n] for n in PLACE_FIELDS])
 
     def _within(self, ids, paths):
         return {i for i in ids if all(self.buildings[i].path.startswith(p) for p in paths)}

@@ -236,11 +236,10 @@ class PrebuiltFieldsMixin:
 
 
 def _copy_field(field):
-    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child"):
-        return copy.deepcopy(field)
-    if hasattr(field, "child_relation"):
-        return copy.deepcopy(field)
-    return copy.copy(field)
+    holds_fields = isinstance(field, serializers.BaseSerializer) or any(
+        hasattr(field, name) for name in ("child", "child_relation")
+    )
+    return copy.deepcopy(field) if holds_fields else copy.copy(field)
 
 
 class TicketListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):

@@ -66,7 +66,7 @@ class TextSignature(models.Model):
     # Who asked (a person id or a hashed phone), where, and when: the other duplicate signals.
     requester_key = models.CharField(max_length=64, blank=True)
     place_path = models.CharField(max_length=1024, blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()  # indexed with the requester and with the place
 
     class Meta:
         # The duplicate search unites band, requester and place matches within its window

@@ -221,6 +221,68 @@ def load(port, path, bodies, clients, headers):
     return time.perf_counter() - started, latencies, failures
 
 
+# --- CPU accounting (Linux /proc): where a request's CPU goes -------------------------------
+
+
+def _cpu_seconds(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid):
+    """Every descendant of `pid` (gunicorn's workers)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(
+                        int(entry)
+                    )
+            except OSError:
+                continue
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _db_backends(database):
+    """PostgreSQL backends connected to the bench database (persistent: CONN_MAX_AGE)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+class CpuMeter:
+    """CPU seconds of the server (gunicorn and its workers) and of the database backends
+    serving it, between start() and stop(); None where /proc is not readable."""
+
+    def __init__(self, server_pid, database):
+        self.server_pid, self.database = server_pid, database
+
+    def start(self):
+        self.server = [self.server_pid, *_children(self.server_pid)]
+        self.db = _db_backends(self.database)
+        self.at = ([_cpu_seconds(p) for p in self.server], [_cpu_seconds(p) for p in self.db])
+
+    def stop(self):
+        server = sum(_cpu_seconds(p) for p in self.server) - sum(self.at[0])
+        db = sum(_cpu_seconds(p) for p in self.db) - sum(self.at[1])
+        return server, db
+
+
 def percentile(values, p):
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
@@ -275,6 +337,7 @@ def measure_http(args, token, buildings, cats, rng, data_dir):
         load(port, "/api/v1/tickets/", ticket_bodies(warm, buildings, cats, rng), 4, api_headers)
         load(port, "/bench/bare/", ticket_bodies(warm, buildings, cats, rng), 4, bare_headers)
         results = {}
+        meter = CpuMeter(server.pid, args.database) if Path("/proc/self/stat").exists() else None
         # Alternate halves, so drift (autovacuum, caches) hits both alike.
         half = args.requests // 2
         for _round in range(2):
@@ -283,13 +346,23 @@ def measure_http(args, token, buildings, cats, rng, data_dir):
                 ("bare", "/bench/bare/", bare_headers),
             ):
                 bodies = ticket_bodies(half, buildings, cats, rng)
+                if meter:
+                    meter.start()
+                client_started = time.process_time()
                 seconds, latencies, failures = load(port, path, bodies, args.clients, headers)
+                client_cpu = time.process_time() - client_started
+                server_cpu, db_cpu = meter.stop() if meter else (0.0, 0.0)
                 if failures:
                     log(f"{name}: {len(failures)} failure(s), first: {failures[0]}")
-                acc = results.setdefault(name, {"seconds": 0.0, "latencies": [], "failures": 0})
+                acc = results.setdefault(name, {"latencies": [], "failures": 0})
+                for part in ("seconds", "server", "db", "client"):
+                    acc.setdefault(part, 0.0)
                 acc["seconds"] += seconds
                 acc["latencies"] += latencies
                 acc["failures"] += len(failures)
+                acc["server"] += server_cpu
+                acc["db"] += db_cpu
+                acc["client"] += client_cpu
     finally:
         stop_server(server)
     figures = {}
@@ -299,6 +372,14 @@ def measure_http(args, token, buildings, cats, rng, data_dir):
         figures[f"{name}_p50_ms"] = round(statistics.median(lat), 2) if lat else None
         figures[f"{name}_p99_ms"] = round(percentile(lat, 99), 2) if lat else None
         figures[f"{name}_failures"] = acc["failures"]
+        if meter and lat:  # CPU per request: server, database backends, load generator
+            for part in ("server", "db", "client"):
+                figures[f"{name}_{part}_cpu_ms"] = round(acc[part] / len(lat) * 1000, 2)
+            log(
+                f"{name}: CPU per request: server {figures[f'{name}_server_cpu_ms']} ms, "
+                f"database {figures[f'{name}_db_cpu_ms']} ms, "
+                f"clients {figures[f'{name}_client_cpu_ms']} ms"
+            )
         log(
             f"{name}: {len(lat)} created in {acc['seconds']:.2f}s = {figures[f'{name}_per_s']}/s, "
             f"p50 {figures[f'{name}_p50_ms']} ms, p99 {figures[f'{name}_p99_ms']} ms, "

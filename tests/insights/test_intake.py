@@ -73,6 +73,36 @@ def test_the_classifier_refines_to_a_deeper_category_the_keywords_name(world, ac
     assert ticket.owner_department == world.city_mgmt
 
 
+def test_a_grid_event_the_text_names_goes_to_the_grid_although_the_model_never_saw_it(
+    world, active_model
+):
+    """The documented walk-through: 楼道堆满杂物 at an address, no category given."""
+    result = create(
+        world,
+        category=None,
+        title="楼道堆满杂物",
+        description="3号楼2单元楼道里堆满了纸箱和旧家具，挡住了通道。",
+    )
+    ticket = result.ticket
+    assert ticket.category == world.corridor  # 楼道堆物, a grid event
+    assert ticket.owner_place == ticket.grid == world.grid_a  # 小事不出网格
+    assert result.suggestions[0][0] == world.corridor
+    assert result.suggestions[1][0].depth == 1  # then the model's own labels
+    model_top = ticket.events.get(action="create").data["classifier"]["top"]
+    assert model_top != world.corridor.code  # the model alone would not have said so
+
+
+def test_one_generic_grid_keyword_does_not_make_a_grid_event(world, active_model):
+    result = create(
+        world,
+        category=None,
+        title="",
+        description="孩子上幼儿园收费太高，学校还乱收费，经营者只顾赚钱，请教育部门管一管。",
+        address="",
+    )
+    assert result.ticket.category.top().name == "教育文体"  # 经营 alone is not 占道经营
+
+
 def test_without_a_trained_model_the_keyword_baseline_answers(world):
     assert not ModelVersion.objects.exists()
     ticket = create(world, category=None).ticket  # 楼道堆满杂物: a grid event by keywords

@@ -4,7 +4,9 @@
 data dir), mapping its labels to first-level categories by name, and refines
 the best one to a more specific category when the keyword baseline finds one
 inside it (城乡建设 → 城管执法 when the text says so), so routing rules on
-deeper categories still apply. With no trained model (a fresh install) or a
+deeper categories still apply. Failing that, a text that clearly names one of
+the grid's own event types (楼道堆物 …, which the model never saw) gets that type
+first (tickets.classify.grid_event), so the grid handles it. With no trained model (a fresh install) or a
 model that cannot be loaded, it falls back to the keyword baseline.
 """
 
@@ -13,7 +15,7 @@ import threading
 
 from gridgov.core import versions
 from gridgov.tickets import reference
-from gridgov.tickets.classify import keyword_baseline
+from gridgov.tickets.classify import grid_event, keyword_baseline
 
 from . import textprep
 from .classifier import ClassifierError, TextClassifier
@@ -83,5 +85,8 @@ def suggest(text, top=3):
     for candidate, _kw in keyword_baseline(text, top=5):
         if candidate.depth > 1 and candidate.top().pk == best.pk:
             suggestions[0] = (candidate, score)
-            break
+            return suggestions[:top]
+    event = grid_event(text)
+    if event is not None:  # the grid's own event types are not among the model's labels
+        return [(event, score), *suggestions][:top]
     return suggestions[:top]

@@ -1,0 +1,44 @@
+"""The grid's own event types named in a text (tickets.classify.grid_event)."""
+
+import pytest
+
+from gridgov.tickets.classify import grid_event
+from gridgov.tickets.models import Category
+
+pytestmark = pytest.mark.django_db
+
+
+def event(name):
+    return Category.objects.get(code__startswith="GE.", name=name)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3号楼2单元楼道里堆满了纸箱和旧家具，杂物挡住了通道。", "楼道堆物"),  # 楼道 + 杂物
+        ("小区里井盖缺失，晚上很危险。", "井盖缺失"),  # its name
+        ("楼道里有人给电动车充电，还乱停乱放。", "电动车乱停乱放"),  # 3 keywords beat 楼道 alone
+        ("路灯不亮好几天了。", "路灯损坏"),
+    ],
+)
+def test_a_text_that_clearly_names_a_grid_event_gets_it(text, expected):
+    assert grid_event(text) == event(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "商家经营不规范，价格欺诈消费者。",  # 经营: one generic keyword of 占道经营
+        "孩子上学的学校收费太高。",
+        "",
+    ],
+)
+def test_one_generic_word_or_none_is_not_a_grid_event(text):
+    assert grid_event(text) is None
+
+
+def test_staff_can_retire_an_event_type():
+    corridor = event("楼道堆物")
+    corridor.active = False
+    corridor.save()
+    assert grid_event("楼道里堆满杂物") is None

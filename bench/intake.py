@@ -10,7 +10,12 @@ buildings) and a hotline operator with an API token, then measures:
    127.0.0.1 (gunicorn with --workers sync workers, or waitress when gunicorn is
    not installed): creations per second, p50 and p99 latency. In the same run,
    the same for a bare Django view inserting one row (`POST /bench/bare/`,
-   bench/intake_urls.py), and the ratio of the two.
+   bench/intake_urls.py), and the ratio of the two. Also the CPU per request of
+   the server, of the PostgreSQL backends serving it and of the load generator
+   (from /proc), so the difference between the two is visible. No classifier
+   model is trained and no handler has an e-mail address, so intake uses the
+   keyword baseline and sends no notification (with a broker, notifications
+   are a Celery task outside the request anyway).
 2. Bulk: gridgov.tickets.imports.import_rows on N generated 12345 rows (validate,
    route, deadlines, codes, tickets + create/dispatch events), tickets per second;
    then PostgreSQL COPY (psycopg) of exactly the rows it wrote (tickets and

@@ -12,10 +12,10 @@ buildings) and a hotline operator with an API token, then measures:
    the same for a bare Django view inserting one row (`POST /bench/bare/`,
    bench/intake_urls.py), and the ratio of the two. Also the CPU per request of
    the server, of the PostgreSQL backends serving it and of the load generator
-   (from /proc), so the difference between the two is visible. No classifier
-   model is trained and no handler has an e-mail address, so intake uses the
-   keyword baseline and sends no notification (with a broker, notifications
-   are a Celery task outside the request anyway).
+   (from /proc), so the difference between the two is visible. The requests
+   name their category and no classifier model is trained, so no text is
+   classified; no handler has an e-mail address, so no notification is sent
+   (with a broker, notifications are a Celery task outside the request anyway).
 2. Bulk: gridgov.tickets.imports.import_rows on N generated 12345 rows (validate,
    route, deadlines, codes, tickets + create/dispatch events), tickets per second;
    then PostgreSQL COPY (psycopg) of exactly the rows it wrote (tickets and

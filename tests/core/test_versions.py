@@ -141,3 +141,36 @@ def test_a_request_left_open_is_over_once_the_next_request_ends():
         versions.end_scope()
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_bumping_kinds_in_opposite_orders_both_succeed():
+    """Without the lock row, PostgreSQL found a deadlock here and failed one of the writes."""
+    first_bumped, second_bumped = threading.Event(), threading.Event()
+    errors = []
+
+    def writer(kinds, mine, theirs):
+        try:
+            with transaction.atomic():
+                versions.bump(kinds[0])
+                mine.set()
+                theirs.wait(timeout=2)  # the other one waits on the lock row: it never comes
+                versions.bump(kinds[1])
+        except Exception as exc:  # a deadlock error, say
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    one = threading.Thread(
+        target=writer, args=(("calendar", "routing"), first_bumped, second_bumped), daemon=True
+    )
+    one.start()
+    first_bumped.wait(timeout=5)
+    two = threading.Thread(
+        target=writer, args=(("routing", "calendar"), second_bumped, threading.Event()), daemon=True
+    )
+    two.start()
+    one.join(timeout=20)
+    two.join(timeout=20)
+    assert not one.is_alive() and not two.is_alive()
+    assert errors == []

@@ -29,6 +29,11 @@ WATCHED = {
     "insights.ModelVersion": "classifier",
 }
 
+# A row every bump locks first. Two transactions bumping kinds in opposite orders would
+# otherwise each hold one kind's row and wait for the other's (a deadlock, which
+# PostgreSQL breaks by failing one of the writes); with it, the second one waits.
+LOCK_ROW = "*"
+
 _local = threading.local()
 _lock = threading.RLock()  # re-entrant: a loader may read another cached value
 _store = {}  # (kind, key) → (token, value)
@@ -76,13 +81,14 @@ def end_scope(**_kwargs):
 
 def bump(*kinds):
     """Mark kinds of reference data as changed, inside the caller's transaction."""
-    table = _table()
+    # An upsert (PostgreSQL, SQLite ≥ 3.24): two first writers of a kind cannot both insert.
+    sql = (
+        f"INSERT INTO {_table()} (name, token) VALUES (%s, %s) "
+        "ON CONFLICT (name) DO UPDATE SET token = excluded.token"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        for kind in kinds:
-            token = random.getrandbits(62)
-            cursor.execute(f"UPDATE {table} SET token = %s WHERE name = %s", [token, kind])
-            if cursor.rowcount == 0:
-                cursor.execute(f"INSERT INTO {table} (name, token) VALUES (%s, %s)", [kind, token])
+        for kind in (LOCK_ROW, *kinds):
+            cursor.execute(sql, [kind, random.getrandbits(62)])
     _local.tokens = None
     with _lock:
         for entry in [e for e in _store if set(e[0]) & set(kinds)]:

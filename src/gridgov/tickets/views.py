@@ -655,6 +655,21 @@ def _after_filing(request, ticket, created):
     return redirect("tickets:queue")
 
 
+def _file(request, form, data):
+    """File the ticket a valid intake form describes; None, with the reasons on the form,
+    when intake refuses it."""
+    try:
+        return intake.create_ticket(
+            data,
+            actor=request.user,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            photos=form.cleaned_data["photos"],
+        )
+    except intake.IntakeError as exc:
+        form.add_intake_errors(exc.errors)
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_ticket(request, channel):
@@ -666,21 +681,9 @@ def new_ticket(request, channel):
     status = 200
     if request.method == "POST":
         form = IntakeForm(request.POST, request.FILES, channel=channel)
-        if form.is_valid():
-            try:
-                result = intake.create_ticket(
-                    form.intake_data(),
-                    actor=request.user,
-                    idempotency_key=form.cleaned_data["idempotency_key"],
-                    photos=form.cleaned_data["photos"],
-                )
-            except intake.IntakeError as exc:
-                form.add_intake_errors(exc.errors)
-                status = 400
-            else:
-                return _after_filing(request, result.ticket, result.created)
-        else:
-            status = 400
+        if form.is_valid() and (result := _file(request, form, form.intake_data())):
+            return _after_filing(request, result.ticket, result.created)
+        status = 400
     else:
         form = IntakeForm(channel=channel)
     return render(
@@ -747,31 +750,19 @@ def report(request):
     status = 200
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, may_patrol=may_patrol)
-        if form.is_valid():
-            person = getattr(request.user, "person", None)
-            try:
-                result = intake.create_ticket(
-                    form.intake_data(person=person),
-                    actor=request.user,
-                    idempotency_key=form.cleaned_data["idempotency_key"],
-                    photos=form.cleaned_data["photos"],
-                )
-            except intake.IntakeError as exc:
-                form.add_intake_errors(exc.errors)
-                status = 400
-            else:
-                ticket = result.ticket
-                return render(
-                    request,
-                    "tickets/report_done.html",
-                    {
-                        "ticket": ticket,
-                        "may_view": request.user.has_perm("tickets.view_ticket", ticket),
-                        "section": "report",
-                    },
-                )
-        else:
-            status = 400
+        person = getattr(request.user, "person", None)
+        if form.is_valid() and (result := _file(request, form, form.intake_data(person=person))):
+            ticket = result.ticket
+            return render(
+                request,
+                "tickets/report_done.html",
+                {
+                    "ticket": ticket,
+                    "may_view": request.user.has_perm("tickets.view_ticket", ticket),
+                    "section": "report",
+                },
+            )
+        status = 400
     else:
         form = ReportForm(may_patrol=may_patrol)
     return render(

@@ -268,6 +268,34 @@ def test_the_duplicate_search_reads_its_indexes_not_the_whole_window(world):
     assert "insights_textsignature_created_at" not in plan, plan
 
 
+def test_a_grid_code_with_an_underscore_matches_only_its_own_grid(world):
+    """The place branch is a LIKE prefix: '_' in a code must not act as a wildcard."""
+    from gridgov.insights import dedupe
+    from gridgov.places.models import Level, Place
+
+    def place(code, level, parent):
+        return Place.objects.create(code=code, name=code, level=level, parent=parent)
+
+    g_1 = place("G_1", Level.GRID, world.community)
+    gx1 = place("GX1", Level.GRID, world.community)
+    here = place("G_1-B1", Level.BUILDING, g_1)
+    there = place("GX1-B1", Level.BUILDING, gx1)
+    mine = create(world, address="", place=here.code, requester_phone="13900000091").ticket
+    other = create(world, address="", place=there.code, requester_phone="13900000092").ticket
+    now = timezone.now()
+    rows = dedupe._candidate_rows(
+        dedupe.band_keys(dedupe.signature("完全无关的另一件事情")),
+        now - dt.timedelta(days=30),
+        now,
+        who="",
+        path=g_1.path,
+        exact_path=False,
+        exclude=None,
+    )
+    ids = {row[0] for row in rows}
+    assert mine.pk in ids and other.pk not in ids
+
+
 def test_merged_or_closed_tickets_are_not_suggested(world):
     from gridgov.tickets import lifecycle
 

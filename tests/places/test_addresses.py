@@ -43,6 +43,31 @@ def test_more_ways_of_writing_it(tree, text):
 
 
 @pytest.mark.django_db
+def test_a_resolved_building_comes_from_the_cache_without_a_query(tree, django_assert_num_queries):
+    from gridgov.core import versions
+
+    resolve_address(VARIANTS[0]).building.ancestor_at("grid")  # the caches are built once
+    versions.begin_scope()
+    try:
+        versions.current()
+        with django_assert_num_queries(0):
+            building = resolve_address(VARIANTS[1]).building
+            grid = building.ancestor_at("grid")  # from the cached areas
+    finally:
+        versions.end_scope()
+    expected = tree.buildings[0]
+    assert (building.pk, building.code, building.name, building.path) == (
+        expected.pk,
+        expected.code,
+        expected.name,
+        expected.path,
+    )
+    assert grid == expected.parent
+    with django_assert_num_queries(1):  # a field the index does not carry loads on demand
+        assert building.aliases == expected.aliases
+
+
+@pytest.mark.django_db
 def test_building_numbers_are_not_confused(tree):
     assert resolve_address("魏家坡小区5栋").building == tree.buildings[1]
     assert resolve_address("幸福里小区3栋").building == tree.buildings[2]

@@ -294,7 +294,9 @@ class AddressIndex:
         from .models import Place
 
         row = self.buildings[pk].row
-        return Place.from_db(DEFAULT_DB_ALIAS, PLACE_FIELDS, [row[n] for n in PLACE_FIELDS])
+        # from_db takes the values in the model's field order, whatever order the names have.
+        names = [f.attname for f in Place._meta.concrete_fields if f.attname in PLACE_FIELDS]
+        return Place.from_db(DEFAULT_DB_ALIAS, names, [row[n] for n in names])
 
     def _within(self, ids, paths):
         return {i for i in ids if all(self.buildings[i].path.startswith(p) for p in paths)}

@@ -6,8 +6,9 @@ the best one to a more specific category when the keyword baseline finds one
 inside it (城乡建设 → 城管执法 when the text says so), so routing rules on
 deeper categories still apply. Failing that, a text that clearly names one of
 the grid's own event types (楼道堆物 …, which the model never saw) gets that type
-first (tickets.classify.grid_event), so the grid handles it. With no trained model (a fresh install) or a
-model that cannot be loaded, it falls back to the keyword baseline.
+first (tickets.classify.grid_event), so the grid handles it. With no trained
+model (a fresh install) or a model that cannot be loaded, it falls back to the
+keyword baseline.
 """
 
 import logging

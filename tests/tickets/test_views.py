@@ -95,6 +95,22 @@ def test_queue_shows_the_grid_workers_tickets_nearest_deadline_first(client, wor
     assert "13812341234" not in html
 
 
+def test_queue_pages_keep_the_deadline_order_and_the_count(client, world, monkeypatch):
+    from gridgov.tickets import views
+
+    monkeypatch.setattr(views, "QUEUE_PER_PAGE", 2)
+    urgent = make_ticket(world, title="消防通道被堵", category=world.fire_lane.code)
+    first = make_ticket(world, title="楼道堆物一")
+    second = make_ticket(world, title="楼道堆物二")
+    gw = client_for(client, world.gridworker_a)
+    page_one = html_of(gw.get(reverse("tickets:queue") + "?tab=accept"))
+    page_two = html_of(gw.get(reverse("tickets:queue") + "?tab=accept&page=2"))
+    assert row_codes(page_one) == [urgent.code, first.code]
+    assert row_codes(page_two) == [second.code]
+    assert re.search(r'data-tab="accept">[^<]*<span class="wb-tab__count">3</span>', page_one)
+    assert 'rel="next"' in page_one and 'rel="next"' not in page_two
+
+
 def test_queue_of_other_roles(client, world):
     mine = make_ticket(world)
     desk = desk_ticket(world)

@@ -218,12 +218,22 @@ def queue(request):
     tab = request.GET.get("tab") or ("accept" if counts["accept"] else "all")
     if tab not in tab_filters:
         tab = "all"
-    rows = _with_due(_ticket_queryset().filter(pk__in=mine.filter(tab_filters[tab]).values("pk")))
-    rows = rows.annotate(
+    # Sort and page on ids alone, then load the page's tickets with their relations: joining
+    # every relation of every ticket in scope before sorting took seconds at a city's size.
+    ordered = (
+        _with_due(mine.filter(tab_filters[tab]))
+        .order_by(F("due").asc(nulls_last=True), "created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    paginator = Paginator(ordered, QUEUE_PER_PAGE)
+    paginator.count = counts[tab]  # counted with the tabs already
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = _with_due(_ticket_queryset().filter(pk__in=ids)).annotate(
         pending_extension=Exists(
             Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
         )
-    ).order_by(F("due").asc(nulls_last=True), "created_at", "id")
+    )
     if scope.department_ids:
         rows = rows.annotate(
             to_report=Exists(
@@ -234,7 +244,8 @@ def queue(request):
                 )
             )
         )
-    page = Paginator(rows, QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    by_id = {ticket.pk: ticket for ticket in rows}
+    page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     _mark(page.object_list, now)
     labels = _tab_labels()
     tabs = [

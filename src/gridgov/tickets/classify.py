@@ -11,7 +11,6 @@ from django.utils.module_loading import import_string
 from gridgov.core import versions
 
 from . import reference
-from .categories import GRID_EVENTS_CODE
 
 MIN_KEYWORD = 2
 
@@ -67,12 +66,8 @@ def grid_event(text):
     (小事不出网格). One generic word ("经营", "垃圾") is not enough.
     """
     text = text or ""
-    tree = reference.categories()
-    root = tree.by_code.get(GRID_EVENTS_CODE)
-    if root is None:
-        return None
     best, best_hits = None, 1
-    events = [c for c in tree.by_id.values() if c.active and c.parent_id == root.pk]
+    events = [c for c in reference.categories().by_id.values() if c.active and c.grid_event]
     for category in sorted(events, key=lambda c: c.code):
         words = {w for w in category.keywords if len(w) >= MIN_KEYWORD}
         hits = max(2 if category.name in text else 0, sum(w in text for w in words))

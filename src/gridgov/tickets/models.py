@@ -92,6 +92,14 @@ class Category(models.Model):
             node = node.parent
         return node
 
+    def lineage(self):
+        """This category, then its parent, up to the first level: most specific first."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
 
 class RoutingRule(models.Model):
     """Category × place → department. The most specific matching rule wins."""

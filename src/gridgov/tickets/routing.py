@@ -27,23 +27,15 @@ class Route:
         return self.department or self.place
 
 
-def _category_chain(category):
-    chain = []
-    while category is not None:
-        chain.append(category)
-        category = category.parent
-    return chain
-
-
 def has_rules(category):
     """Does a routing rule name this category or one of its parents?"""
-    return bool(reference.routing_rules([c.pk for c in _category_chain(category)]))
+    return bool(reference.routing_rules([c.pk for c in category.lineage()]))
 
 
 def _rule_for(category, place):
-    chain = _category_chain(category)
-    if not chain:
+    if category is None:
         return None
+    chain = category.lineage()
     rules = reference.routing_rules([c.pk for c in chain])
     best, best_key = None, None
     depth = {c.pk: i for i, c in enumerate(chain)}

@@ -35,11 +35,7 @@ class Deadlines:
 
 def limits_for(urgency, category):
     """The most specific time limit: category, then its parents, then urgency alone."""
-    chain = []
-    node = category
-    while node is not None:
-        chain.append(node.pk)
-        node = node.parent
+    chain = [c.pk for c in category.lineage()] if category is not None else []
     rows = reference.time_limits()
     for key in [*chain, None]:
         row = rows.get((urgency, key))

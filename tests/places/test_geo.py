@@ -22,6 +22,22 @@ def test_point_inside_a_grid(tree):
     assert found.distance_m == 0
 
 
+def test_a_point_lookup_reads_its_grid_from_the_cache(tree, django_assert_num_queries):
+    from gridgov.core import versions
+
+    geo.lookup_point(39.905, 116.305)  # the caches are built once
+    versions.begin_scope()
+    try:
+        versions.current()
+        with django_assert_num_queries(0):
+            found = geo.lookup_point(39.905, 116.305)
+    finally:
+        versions.end_scope()
+    assert found.grid == tree.grids[0]
+    assert (found.grid.code, found.grid.path) == (tree.grids[0].code, tree.grids[0].path)
+    assert [p.code for p in found.ancestors] == ["D1", "S1", "C1"]
+
+
 def test_point_near_a_grid_takes_the_nearest(tree):
     found = geo.lookup_point(39.90 - 50 / M_PER_DEG_LAT, 116.305)
     assert found.match == geo.NEAREST

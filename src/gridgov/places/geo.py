@@ -236,7 +236,7 @@ def lookup_point(lat, lng, nearest_m=None):
 
     Raises InvalidCoordinates for malformed input. See LookupResult.
     """
-    from .models import Place
+    from .models import Place, area
 
     lat, lng = check_coordinates(lat, lng)
     grid_id, match, distance = get_index().lookup(lat, lng, _nearest_m(nearest_m))
@@ -244,7 +244,7 @@ def lookup_point(lat, lng, nearest_m=None):
         return LookupResult(
             match=OUTSIDE, distance_m=None if distance is None else round(distance, 1)
         )
-    grid = Place.objects.filter(pk=grid_id).first()
+    grid = area(grid_id) or Place.objects.filter(pk=grid_id).first()
     if grid is None:  # deleted since the index was built
         return LookupResult(match=OUTSIDE, distance_m=None)
     return LookupResult(

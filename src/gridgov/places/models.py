@@ -117,7 +117,7 @@ class Place(models.Model):
         codes = self.ancestor_codes
         if not codes:
             return []
-        areas = versions.cached("places", "areas", _load_areas)
+        areas = _areas().by_code
         if any(c not in areas for c in codes):  # written in this very transaction, say
             by_code = {p.code: p for p in Place.objects.filter(code__in=codes)}
             return [by_code[c] for c in codes if c in by_code]
@@ -148,6 +148,22 @@ class Place(models.Model):
             raise ValidationError(_("A place cannot be moved under itself."))
 
 
-def _load_areas():
-    """{code: Place} of every area (district … grid): the ancestors of any place."""
-    return {p.code: p for p in Place.objects.filter(level__in=AREA_LEVELS)}
+class _Areas:
+    """Every area (district … grid), the ancestors of any place, by code and by id."""
+
+    def __init__(self, places):
+        self.by_code = {p.code: p for p in places}
+        self.by_id = {p.pk: p for p in places}
+
+
+def _areas():
+    return versions.cached(
+        "places", "areas", lambda: _Areas(list(Place.objects.filter(level__in=AREA_LEVELS)))
+    )
+
+
+def area(pk):
+    """A copy of the area (district … grid) with this id from the per-process cache, or
+    None when it is not there (not an area, or written in this very transaction)."""
+    found = _areas().by_id.get(pk)
+    return copy.copy(found) if found is not None else None

@@ -48,6 +48,24 @@ def test_a_ticket_from_text_alone_gets_category_and_route_from_the_classifier(wo
     assert event.data["classifier"]["top"] == education.code
 
 
+def test_a_text_only_intake_asks_the_model_once(world, active_model, monkeypatch):
+    """advise() records the model's top and suggest_category() suggests from it: one answer."""
+    from gridgov.insights.classifier import TextClassifier
+
+    calls = []
+    original = TextClassifier.top
+
+    def counted(self, text, n=3):
+        calls.append(text)
+        return original(self, text, n=n)
+
+    monkeypatch.setattr(TextClassifier, "top", counted)
+    result = create(world, category=None, title="", description="孩子上幼儿园收费太高。")
+    assert len(calls) == 1
+    event = result.ticket.events.get(action="create")
+    assert event.data["classifier"]["top"] == result.suggestions[0][0].top().code
+
+
 def test_environment_complaint_goes_to_the_street(world, active_model):
     ticket = create(
         world,

@@ -24,6 +24,9 @@ from .classifier import ClassifierError, TextClassifier
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache = {"key": None, "model": None}
+# The last answer per thread: intake asks for the same text twice (insights.intake.advise
+# records the model's top, then tickets.classify.suggest_category suggests from it).
+_last = threading.local()
 
 
 def active_version():
@@ -69,7 +72,10 @@ def model_top(text, top=3):
     _version, model = load_active()
     if model is None or not textprep.has_chinese(text):
         return None
-    return model.top(text, n=top)
+    key = (model, text, top)
+    if getattr(_last, "key", None) != key:
+        _last.key, _last.value = key, model.top(text, n=top)
+    return list(_last.value)
 
 
 def suggest(text, top=3):

@@ -221,9 +221,11 @@ class PrebuiltFieldsMixin:
     serializer deep-copies them (together about a millisecond for a ticket, on every
     intake); build them once per class, copy them after.
 
-    A plain field is copied shallowly: binding sets its name and parent on the copy
-    only. Fields holding other fields (nested serializers, list and many-related
-    fields) are deep-copied, so their children are bound to this copy, not shared.
+    A field is copied by copying its attributes (`copy.copy` goes the slow generic way
+    through `__reduce_ex__`): binding then sets its name and parent on the copy only. A
+    nested serializer leaves its own fields behind, so it builds them for this copy when
+    first asked. Fields holding a child (list serializers, list and many-related fields)
+    are deep-copied, so the child is bound to this copy, not shared.
     """
 
     def get_fields(self):
@@ -236,10 +238,13 @@ class PrebuiltFieldsMixin:
 
 
 def _copy_field(field):
-    holds_fields = isinstance(field, serializers.BaseSerializer) or any(
-        hasattr(field, name) for name in ("child", "child_relation")
-    )
-    return copy.deepcopy(field) if holds_fields else copy.copy(field)
+    state = field.__dict__
+    if "child" in state or "child_relation" in state:
+        return copy.deepcopy(field)
+    clone = object.__new__(type(field))
+    clone.__dict__.update(state)
+    clone.__dict__.pop("fields", None)  # a nested serializer's bound fields (cached_property)
+    return clone
 
 
 class TicketListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):

@@ -232,6 +232,12 @@ GRIDGOV_VISIT_PERIOD_DAYS = int(env("GRIDGOV_VISIT_PERIOD_DAYS", "90"))
 # Insights: the trained classifier (keyword fallback), place/duplicate advice at intake.
 GRIDGOV_CLASSIFIER = "gridgov.insights.predictor.suggest"
 GRIDGOV_INTAKE_ADVISOR = "gridgov.insights.intake.advise"
+# Panels the apps add to the home dashboard, in this order: each takes the request and
+# answers None (nothing to show this user) or a dict with the template to include.
+GRIDGOV_DASHBOARD_PANELS = [
+    "gridgov.tickets.dashboard.panel",
+    "gridgov.insights.dashboard.panel",
+]
 GRIDGOV_DUPLICATE_WINDOW_DAYS = float(env("GRIDGOV_DUPLICATE_WINDOW_DAYS", "30"))
 GRIDGOV_HOT_ISSUE_WINDOW_DAYS = float(env("GRIDGOV_HOT_ISSUE_WINDOW_DAYS", "30"))
 _default_email = "console" if DEBUG else "smtp"

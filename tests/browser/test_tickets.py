@@ -149,9 +149,9 @@ def png_bytes():
     return buffer.getvalue()
 
 
-def test_photo_report_from_a_phone_and_the_map(chromium, live_server, live_city, artifacts):
-    load_taxonomy()
-    building = live_city.b1
+def on_a_phone(chromium, base, city, username):
+    """A phone standing at building b1, signed in as `username`: (context, page, errors)."""
+    building = city.b1
     context = chromium.new_context(
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
@@ -166,12 +166,18 @@ def test_photo_report_from_a_phone_and_the_map(chromium, live_server, live_city,
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    base = live_server.url
     page.goto(base + "/login/")
-    page.fill("input[name=username]", "gridworker")
-    page.fill("input[name=password]", live_city.password)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", city.password)
     page.click("form.form button[type=submit]")
     page.wait_for_url(base + "/")
+    return context, page, errors
+
+
+def test_photo_report_from_a_phone_and_the_map(chromium, live_server, live_city, artifacts):
+    load_taxonomy()
+    base = live_server.url
+    context, page, errors = on_a_phone(chromium, base, live_city, "gridworker")
 
     page.goto(base + "/tickets/report/")
     expect(page.locator("h1")).to_have_text("随手拍")
@@ -206,5 +212,41 @@ def test_photo_report_from_a_phone_and_the_map(chromium, live_server, live_city,
     page.locator("#ticket-map .leaflet-overlay-pane svg path").first.click(force=True)
     expect(page.locator(f"#grid-tickets [data-code='{ticket.code}']")).to_be_visible()
     page.screenshot(path=artifacts / "tickets-map-zh.png", full_page=True)
+    assert not errors, errors
+    context.close()
+
+
+def test_a_rider_reports_from_a_phone_and_follows_the_progress(
+    chromium, live_server, live_city, artifacts
+):
+    """A courier volunteering as a reporter (新就业群体) files a 随手拍 and follows it in
+    我的诉求: no staff pages in the way, nothing wider than the phone."""
+    load_taxonomy()
+    base = live_server.url
+    context, page, errors = on_a_phone(chromium, base, live_city, "volunteer")
+    nav = page.locator(".site-nav")
+    expect(nav.get_by_role("link", name="我的诉求")).to_be_visible()
+    assert nav.get_by_role("link", name="受理").count() == 0
+
+    page.goto(base + "/tickets/report/")
+    page.fill("#id_description", "小区门口井盖缺失，晚上很危险")
+    page.click("#locate")
+    expect(page.locator("#locate-status")).to_contain_text("已获取位置")
+    page.click("#submit-report")
+    expect(page.locator("#new-code")).to_be_visible()
+    ticket = Ticket.objects.get()
+    assert ticket.created_by == live_city.volunteer
+
+    page.click("#follow-progress")
+    expect(page.locator("#mine-code")).to_have_text(ticket.code)
+    steps = page.locator(".steps .step__text")
+    expect(steps.first).to_have_text("您的诉求已受理。")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts / "tickets-mine-detail-phone-zh.png", full_page=True)
+
+    page.goto(base + "/tickets/")  # the workbench sends non-staff to their demands
+    expect(page.locator(f".mine-card[data-code='{ticket.code}']")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts / "tickets-mine-phone-zh.png", full_page=True)
     assert not errors, errors
     context.close()

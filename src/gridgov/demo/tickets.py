@@ -190,20 +190,30 @@ def seed_history(rows, buildings, actors, rng, end):
         )
 
 
+RESIDENT_REPORTS = (10, 16, 18)  # rows whose fate (i % 10) is: waiting, resolved, closed
+
+
 def seed_recent(rows, buildings, actors, rng, now):
     """Recent tickets over the last three weeks, left in every state."""
+    resident = get_user_model().objects.filter(username="resident").select_related("person")
+    resident = resident.first()
     for i, row in enumerate(rows):
         start = now - dt.timedelta(hours=rng.uniform(1, 21 * 24))
-        ticket = intake.create_ticket(
-            _data(
-                row,
-                rng.choice(buildings),
-                rng,
-                rng.choice(["hotline", "wechat", "photo", "patrol"]),
-            ),
-            actor=actors.hotline,
-            now=start,
-        ).ticket
+        data = _data(
+            row,
+            rng.choice(buildings),
+            rng,
+            rng.choice(["hotline", "wechat", "photo", "patrol"]),
+        )
+        actor = actors.hotline
+        if i in RESIDENT_REPORTS and resident is not None:
+            # The demo resident's own 随手拍 reports, one waiting, one resolved, one closed,
+            # so 我的诉求 has something to show.
+            person = resident.person
+            data.update(channel="photo", place=person.place.code, requester=person)
+            data.update(requester_name="", requester_phone="")
+            actor = resident
+        ticket = intake.create_ticket(data, actor=actor, now=start).ticket
         fate = i % 10
         if fate == 0:
             continue  # waiting to be accepted (overdue when old enough)

@@ -16,7 +16,7 @@ import copy
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -34,7 +34,7 @@ from gridgov.api.errors import bilingual_error, coded_error
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
 
-from . import exports, filters, intake, lifecycle
+from . import exports, filters, intake, lifecycle, progress
 from . import serializers as s
 from .models import (
     CalendarDay,
@@ -336,6 +336,40 @@ class TicketViewSet(viewsets.GenericViewSet):
             "at", "id"
         )
         return Response(s.EventSerializer(events, many=True).data)
+
+    @extend_schema(
+        summary="My demands (我的诉求): the tickets I filed or that name me as requester",
+        description="Newest first, for any signed-in user: residents and volunteers too.",
+        responses={200: s.MyTicketSerializer(many=True), **errors(401)},
+    )
+    @action(detail=False, methods=["get"], filterset_class=None)
+    def mine(self, request):
+        page = self.paginate_queryset(progress.own_tickets(request.user))
+        return self.get_paginated_response(s.MyTicketSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="One of my demands with its steps (我的诉求)",
+        description=(
+            "The steps that concern the requester: received, passed to a unit, signed for, "
+            "contacted, more time granted, resolved with the reply, called back, reopened, "
+            "closed, merged. Internal acts and staff names are left out."
+        ),
+        parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        responses={200: s.MyTicketDetailSerializer, **errors(401, 404)},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"mine/(?P<code>[^/]+)",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def mine_detail(self, request, code=None):
+        ticket = progress.own_tickets(request.user).filter(code=code).first()
+        if ticket is None:
+            raise Http404
+        ticket.steps = progress.steps(ticket)
+        return Response(s.MyTicketDetailSerializer(ticket).data)
 
     @extend_schema(
         summary="A photo of the ticket",

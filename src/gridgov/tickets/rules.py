@@ -6,6 +6,8 @@ from gridgov.people.models import Role
 from gridgov.people.scope import scope_for
 from gridgov.places.models import Level
 
+from . import progress
+
 # The office role of each place level: who handles a ticket owned by that place.
 OFFICE_ROLE = {
     Level.GRID: Role.GRID_WORKER,
@@ -91,6 +93,12 @@ def sees_ticket(user, ticket):
 
 
 @rules.predicate
+def is_own_ticket(user, ticket):
+    """The user filed it, or is its requester (我的诉求)."""
+    return progress.is_own(user, ticket)
+
+
+@rules.predicate
 def is_summoned_handler(user, ticket):
     """A handler of a department a whistle on this ticket summoned."""
     departments = scope_for(user).department_ids
@@ -114,6 +122,18 @@ def may_import(user):
 def has_any_role(user):
     scope = scope_for(user)
     return bool(scope.paths_by_role or scope.department_ids)
+
+
+@rules.predicate
+def works_on_tickets(user):
+    """Staff with a ticket role anywhere, or a department handler: the workbench is theirs."""
+    scope = scope_for(user)
+    return scope.has_role(VIEW_ROLES) or bool(scope.department_ids)
+
+
+@rules.predicate
+def takes_in_demands(user):
+    return scope_for(user).has_role(INTAKE_ROLES)
 
 
 SETTINGS_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
@@ -140,7 +160,10 @@ def covers_rule_place(user, rule):
 is_superuser = rules.is_superuser
 
 rules.add_perm("tickets.add_ticket", rules.is_authenticated)
+rules.add_perm("tickets.use_workbench", is_superuser | works_on_tickets)
+rules.add_perm("tickets.take_in", is_superuser | takes_in_demands)
 rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
+rules.add_perm("tickets.follow_ticket", is_own_ticket)
 rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher)
 rules.add_perm("tickets.dispatch_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.accept_ticket", is_superuser | is_owner_handler)

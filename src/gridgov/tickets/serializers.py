@@ -457,6 +457,55 @@ class TicketCreateMultipartSerializer(TicketCreateSerializer):
     )
 
 
+class StepSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    at = serializers.DateTimeField()
+    text = serializers.CharField(help_text="The step in plain words, in the request's language")
+    detail = serializers.CharField(help_text="The reply, on resolve and answer steps")
+
+
+class MyTicketSerializer(serializers.ModelSerializer):
+    """A requester's own demand (我的诉求): no staff, no internal steps, no personal data."""
+
+    status_label = serializers.CharField(source="get_status_display")
+    place = serializers.SerializerMethodField()
+    owner = serializers.SerializerMethodField(help_text="The unit handling it")
+    reply = serializers.CharField(source="resolution", help_text="The reply, once resolved")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "code",
+            "channel",
+            "title",
+            "description",
+            "status",
+            "status_label",
+            "place",
+            "owner",
+            "created_at",
+            "resolve_by",
+            "resolved_at",
+            "closed_at",
+            "reply",
+        ]
+
+    @extend_schema_field(PlaceRefSerializer(allow_null=True))
+    def get_place(self, ticket):
+        return place_ref(ticket.place)
+
+    @extend_schema_field(OwnerSerializer(allow_null=True))
+    def get_owner(self, ticket):
+        return owner_ref(ticket.owner_place, ticket.owner_department)
+
+
+class MyTicketDetailSerializer(MyTicketSerializer):
+    steps = StepSerializer(many=True, help_text="The steps that concern the requester")
+
+    class Meta(MyTicketSerializer.Meta):
+        fields = [*MyTicketSerializer.Meta.fields, "steps"]
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(help_text="Null for acts of the system")
     owner = serializers.SerializerMethodField(help_text="Owner after the event")

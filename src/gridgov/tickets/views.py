@@ -27,11 +27,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.people import personal_data
 from gridgov.people.models import AccessLog, Department, Role
-from gridgov.people.scope import NOTHING, filter_by_scope, scope_for
+from gridgov.people.scope import filter_by_scope, scope_for
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 
-from . import intake, knowledge, kpis, lifecycle, sla
+from . import intake, knowledge, kpis, lifecycle, progress, queues, sla
 from .classify import suggest_category
 from .filters import category_subtree_ids, visible_tickets
 from .forms import (
@@ -57,16 +57,11 @@ from .models import (
     TicketPhoto,
     Whistle,
 )
-from .rules import DISPATCH_ROLES, INTAKE_ROLES, OFFICE_ROLE, SUPERVISOR_ROLES, VIEW_ROLES
+from .rules import VIEW_ROLES
 
 S = Status
 QUEUE_PER_PAGE = 50
 LIST_PER_PAGE = 25
-# Statuses in which the owning unit has something to do.
-OWNER_STATUSES = (S.DISPATCHED, S.ESCALATED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
-# Statuses in which the dispatch desk has something to do: route it, or call back.
-DESK_STATUSES = (S.RECEIVED, S.RETURNED, S.RESOLVED)
-HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 # Actions shown first and open, in this order; the rest are folded below.
 PRIMARY_ACTIONS = ("accept", "contact", "resolve", "callback", "dispatch", "designate", "answer")
 
@@ -126,76 +121,6 @@ def _mark(tickets, now):
 # --- my queue ---------------------------------------------------------------------------
 
 
-def queue_q(user):
-    """Tickets the user must act on: owned by one of their units, waiting at a dispatch desk
-    they serve (to route or to call back), or with an extension request for them to decide."""
-    scope = scope_for(user)
-    if scope.everything:
-        return Q(status__in=(*OWNER_STATUSES, *DESK_STATUSES))
-    query = NOTHING
-    # Owned by the user's unit (rules.is_owner_handler).
-    if scope.department_ids:
-        query |= Q(owner_department_id__in=sorted(scope.department_ids), status__in=OWNER_STATUSES)
-    for level, role in OFFICE_ROLE.items():
-        paths = scope.paths_by_role.get(role)
-        if paths:
-            query |= Q(
-                owner_department__isnull=True,
-                owner_place__level=level,
-                owner_place__path__in=sorted(paths),
-                status__in=OWNER_STATUSES,
-            )
-    # A whistle summoned one of the user's departments, which has not reported yet.
-    if scope.department_ids:
-        summoned = Summons.objects.filter(
-            whistle__ticket=OuterRef("pk"),
-            department_id__in=sorted(scope.department_ids),
-            reported_at__isnull=True,
-        )
-        query |= Q(Exists(summoned))
-    # The dispatch desk (rules.is_dispatcher): route it, or call the requester back.
-    desk = Q()
-    for path in scope.paths(DISPATCH_ROLES):
-        desk |= Q(place__path__startswith=path) | Q(
-            place__isnull=True, owner_place__path__startswith=path
-        )
-    if desk:
-        query |= desk & Q(status__in=DESK_STATUSES)
-    # Extension requests for the unit above the owner (rules.is_above_owner).
-    above = Q()
-    for path in scope.paths(SUPERVISOR_ROLES):
-        above |= Q(owner_department__isnull=True, owner_place__path__startswith=path) & ~Q(
-            owner_place__path=path
-        )
-    for path in scope.paths({Role.STREET_STAFF, Role.DISTRICT_STAFF}):
-        above |= Q(owner_department__isnull=False, place__path__startswith=path)
-    if above:
-        pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
-        query |= above & Q(Exists(pending), status__in=OPEN_STATUSES)
-    return query
-
-
-QUEUE_TABS = (
-    ("accept", Q(status__in=(S.DISPATCHED, S.ESCALATED))),
-    ("dispatch", Q(status__in=(S.RECEIVED, S.RETURNED))),
-    ("handling", Q(status__in=HANDLING)),
-    ("callback", Q(status=S.RESOLVED)),
-    ("overdue", None),  # sla.overdue_q, at request time
-    ("all", Q()),
-)
-
-
-def _tab_labels():
-    return {
-        "accept": _("To accept"),
-        "dispatch": _("To dispatch"),
-        "handling": _("In hand"),
-        "callback": _("To call back"),
-        "overdue": _("Overdue"),
-        "all": _("All"),
-    }
-
-
 def _search(queryset, text):
     text = (text or "").strip()
     if not text:
@@ -208,12 +133,13 @@ def _search(queryset, text):
 @login_required
 @require_GET
 def queue(request):
+    if not request.user.has_perm("tickets.use_workbench"):
+        return redirect("tickets:mine")  # residents, volunteers: the demands they reported
     now = timezone.now()
-    mine = Ticket.objects.filter(queue_q(request.user))
     query = (request.GET.get("q") or "").strip()
-    mine = _search(mine, query)
-    tab_filters = {name: (q if q is not None else sla.overdue_q(now)) for name, q in QUEUE_TABS}
-    counts = mine.aggregate(**{name: Count("id", filter=q) for name, q in tab_filters.items()})
+    mine = _search(queues.mine(request.user), query)
+    tab_filters = queues.tab_filters(now)
+    counts = queues.counts(mine, now)
     scope = scope_for(request.user)
     tab = request.GET.get("tab") or ("accept" if counts["accept"] else "all")
     if tab not in tab_filters:
@@ -247,18 +173,12 @@ def queue(request):
     by_id = {ticket.pk: ticket for ticket in rows}
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     _mark(page.object_list, now)
-    labels = _tab_labels()
-    tabs = [
-        {"name": name, "label": labels[name], "count": counts[name]}
-        for name, _q in QUEUE_TABS
-        if name != "dispatch" or counts[name] or scope.has_role(DISPATCH_ROLES)
-    ]
     return render(
         request,
         "tickets/queue.html",
         {
             "page": page,
-            "tabs": tabs,
+            "tabs": queues.tabs(counts, scope),
             "tab": tab,
             "query": query,
             "now": now,
@@ -650,7 +570,7 @@ def ticket_photo(request, code, pk):
 
 
 def _require_intake_role(user):
-    if not scope_for(user).has_role(INTAKE_ROLES):
+    if not user.has_perm("tickets.take_in"):
         raise PermissionDenied(_("Only intake staff may file demands here."))
 
 
@@ -778,6 +698,43 @@ def report(request):
         form = ReportForm(may_patrol=may_patrol)
     return render(
         request, "tickets/report.html", {"form": form, "section": "report"}, status=status
+    )
+
+
+# --- 我的诉求: a requester follows their own demands --------------------------------------
+
+MINE_PER_PAGE = 20
+
+
+@login_required
+@require_GET
+def my_tickets(request):
+    paginator = Paginator(progress.own_tickets(request.user), MINE_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "tickets/mine.html", {"page": page, "section": "mine"})
+
+
+@login_required
+@require_GET
+def my_ticket(request, code):
+    ticket = (
+        Ticket.objects.select_related(
+            "category", "owner_place", "owner_department", "place", "grid"
+        )
+        .filter(code=code)
+        .first()
+    )
+    if ticket is None or not request.user.has_perm("tickets.follow_ticket", ticket):
+        raise Http404(_("No such demand of yours."))
+    return render(
+        request,
+        "tickets/mine_detail.html",
+        {
+            "ticket": ticket,
+            "steps": progress.steps(ticket),
+            "may_view": request.user.has_perm("tickets.view_ticket", ticket),
+            "section": "mine",
+        },
     )
 
 

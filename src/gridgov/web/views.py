@@ -6,6 +6,7 @@ Views stay thin: scope comes from `gridgov.people.scope`, permissions from
 
 from collections import Counter
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -69,6 +71,7 @@ def dashboard(request):
         people_count = people.count()
         chart = _people_by_grid(people, places)
     scope_places = list(Place.objects.filter(path__in=scope.paths()).order_by("path"))
+    panels = [p for p in (panel(request) for panel in _dashboard_panels()) if p]
     return render(
         request,
         "web/dashboard.html",
@@ -79,8 +82,13 @@ def dashboard(request):
             "people_count": people_count,
             "scope_places": scope_places,
             "chart": chart,
+            "panels": panels,
         },
     )
+
+
+def _dashboard_panels():
+    return [import_string(name) for name in settings.GRIDGOV_DASHBOARD_PANELS]
 
 
 def _people_by_grid(people, places):

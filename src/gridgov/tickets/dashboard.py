@@ -1,0 +1,51 @@
+"""The 接诉即办 panel of the home page (`settings.GRIDGOV_DASHBOARD_PANELS`).
+
+Staff see their queue by tab, this month's KPIs of their own units (ranked among their
+siblings) and the ways in to intake; anyone who reported demands sees the latest ones.
+"""
+
+from django.utils import timezone
+
+from gridgov.people.models import Department, Role
+from gridgov.people.scope import scope_for
+from gridgov.places.models import Place
+
+from . import kpis, progress, queues
+from .rules import INTAKE_ROLES, OFFICE_ROLE, VIEW_ROLES
+
+MAX_UNITS = 3
+LATEST_OWN = 3
+
+
+def _my_units(scope):
+    """The place offices and departments the user works for, at most MAX_UNITS."""
+    paths = sorted({p for role in OFFICE_ROLE.values() for p in scope.paths_by_role.get(role, ())})
+    units = list(Place.objects.filter(path__in=paths).order_by("path")[:MAX_UNITS])
+    room = MAX_UNITS - len(units)
+    if room > 0 and scope.department_ids:
+        departments = Department.objects.filter(pk__in=sorted(scope.department_ids))
+        units += list(departments.select_related("place").order_by("code")[:room])
+    return units
+
+
+def panel(request):
+    user = request.user
+    scope = scope_for(user)
+    staff = scope.everything or scope.has_role(VIEW_ROLES) or bool(scope.department_ids)
+    own = list(progress.own_tickets(user)[:LATEST_OWN])
+    context = {
+        "template": "tickets/_dashboard.html",
+        "stylesheet": "tickets/tickets.css",
+        "staff": staff,
+        "own": own,
+        "may_intake": scope.everything or scope.has_role(INTAKE_ROLES),
+        "may_patrol": scope.has_role({Role.GRID_WORKER, Role.MICRO_GRID_WORKER}),
+    }
+    if staff:
+        now = timezone.now()
+        context["tabs"] = queues.tabs(queues.counts(queues.mine(user), now), scope)
+        today = timezone.localdate()
+        start = today.replace(day=1)
+        context["kpis"] = [kpis.unit_kpis(unit, start, today, now=now) for unit in _my_units(scope)]
+        context["period"] = (start, today)
+    return context

@@ -1,0 +1,131 @@
+"""What a requester sees of their own demands (我的诉求): which are theirs, and the steps
+of each told in plain words.
+
+Only the steps that concern them are shown (filed, passed to a unit, signed for, contacted,
+time extended, resolved with the reply, called back, reopened, closed, merged, answered).
+Internal acts (returns, supervision, whistles, extension requests) and the names of staff
+stay inside: the requester sees units, not people.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from .models import Status, Ticket, TicketEvent
+
+PUBLIC_ACTIONS = (
+    "create",
+    "dispatch",
+    "designate",
+    "escalate",
+    "accept",
+    "contact",
+    "approve-extension",
+    "resolve",
+    "answer",
+    "callback",
+    "reopen",
+    "close",
+    "merge",
+)
+
+
+def own_q(user):
+    """Tickets the user filed, or that name them (their person record) as the requester."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    query = Q(created_by_id=user.pk)
+    person_id = getattr(getattr(user, "person", None), "pk", None)
+    if person_id:
+        query |= Q(requester_id=person_id)
+    return query
+
+
+def own_tickets(user):
+    return (
+        Ticket.objects.filter(own_q(user))
+        .select_related("category", "owner_place", "owner_department", "place")
+        .order_by("-created_at", "-id")
+    )
+
+
+def is_own(user, ticket):
+    if not user.is_authenticated:
+        return False
+    if ticket.created_by_id == user.pk:
+        return True
+    person_id = getattr(getattr(user, "person", None), "pk", None)
+    return bool(person_id) and ticket.requester_id == person_id
+
+
+@dataclass
+class Step:
+    action: str
+    at: object
+    text: str
+    detail: str = ""
+
+
+def _unit(event):
+    unit = event.owner_department or event.owner_place
+    return unit.name if unit else ""
+
+
+def _step(event):
+    unit = _unit(event)
+    data = event.data or {}
+    action = event.action
+    if action == "create":
+        return _("Your demand was received.")
+    if action in ("dispatch", "designate"):
+        return _("Passed to %(unit)s.") % {"unit": unit} if unit else None
+    if action == "escalate":
+        return _("Passed up to %(unit)s.") % {"unit": unit}
+    if action == "accept":
+        return _("%(unit)s took it on.") % {"unit": unit}
+    if action == "contact":
+        return _("%(unit)s contacted you.") % {"unit": unit}
+    if action == "approve-extension":
+        if not data.get("approved"):
+            return None
+        until = parse_datetime(data.get("until") or "")
+        day = until.date().isoformat() if until else ""
+        return _("More time was granted, until %(day)s.") % {"day": day}
+    if action == "resolve":
+        return _("%(unit)s resolved it and replied.") % {"unit": unit}
+    if action == "answer":
+        return _("Answered.")
+    if action == "callback":
+        if event.to_status == Status.REOPENED:
+            return _("We called you back: it is being handled again.")
+        if event.to_status == Status.CLOSED:
+            return _("We called you back about the result; the demand is closed.")
+        return _("We called you back about the result.")
+    if action == "reopen":
+        return _("Taken up again.")
+    if action == "close":
+        return _("Closed.")
+    if action == "merge":
+        return _("Handled together with other demands about the same matter.")
+    return None
+
+
+def steps(ticket):
+    """The public steps of a ticket, oldest first."""
+    events = (
+        TicketEvent.objects.filter(ticket=ticket, action__in=PUBLIC_ACTIONS)
+        .select_related("owner_place", "owner_department")
+        .order_by("at", "id")
+    )
+    result = []
+    for event in events:
+        text = _step(event)
+        if not text:
+            continue
+        detail = event.reason if event.action == "resolve" else ""
+        if event.action == "answer":
+            detail = ticket.resolution
+        result.append(Step(event.action, event.at, text, detail))
+    return result

@@ -1,0 +1,192 @@
+"""我的诉求: a requester follows their own demands; staff and residents see their own
+navigation; the home dashboard shows the queue, my units' KPIs and hot issues."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from gridgov.insights.models import HotIssue
+from gridgov.tickets.lifecycle import perform
+from gridgov.tickets.models import Ticket
+from tests.people.factories import PersonFactory
+
+from .factories import make_ticket, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    w = make_world()
+    w.person = PersonFactory(user=w.resident, place=w.buildings[0], name="刘居民")
+    return w
+
+
+def page(client, user, url):
+    client.force_login(user)
+    response = client.get(url)
+    return response, response.content.decode()
+
+
+def reported_by_resident(world, **overrides):
+    """A 随手拍 report of the resident, as the report page files it."""
+    return make_ticket(
+        world,
+        actor=world.resident,
+        channel="photo",
+        nature="report",
+        requester=world.person,
+        requester_name="",
+        requester_phone="",
+        **overrides,
+    )
+
+
+def test_my_demands_lists_what_i_reported_or_asked_and_nothing_else(client, world):
+    filed = reported_by_resident(world)
+    asked = make_ticket(world, requester=world.person, requester_name="", title="路灯不亮")
+    other = make_ticket(world, title="别人的诉求")
+    response, html = page(client, world.resident, reverse("tickets:mine"))
+    assert response.status_code == 200
+    codes = re.findall(r'data-code="([^"]+)"', html)
+    assert codes == [asked.code, filed.code]  # newest first
+    assert other.code not in html
+
+    response, _html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[other.code])
+    )
+    assert response.status_code == 404
+    client.logout()
+    response = client.get(reverse("tickets:mine-detail", args=[filed.code]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_progress_shows_the_steps_for_the_requester_but_not_internal_ones(client, world):
+    ticket = reported_by_resident(world)
+    assert ticket.owner_place == world.grid_a
+    perform(ticket, "return", world.gridworker_a, reason_code="other", reason="内部退单说明XYZ")
+    ticket.refresh_from_db()
+    perform(ticket, "dispatch", world.street_staff, unit=world.grid_a.code)
+    for action, params in (
+        ("accept", {}),
+        ("contact", {"method": "phone", "note": "已电话联系"}),
+        ("resolve", {"reply": "杂物已清理，通道已恢复畅通。"}),
+    ):
+        ticket.refresh_from_db()
+        perform(ticket, action, world.gridworker_a, **params)
+
+    response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    assert response.status_code == 200
+    steps = re.findall(r'<li class="step step--[^"]+" data-action="([^"]+)"', html)
+    assert steps == ["create", "dispatch", "dispatch", "accept", "contact", "resolve"]
+    assert "您的诉求已受理" in html and "已签收" in html and "已与您联系" in html
+    assert "杂物已清理，通道已恢复畅通。" in html  # the reply
+    # Internal acts and the people behind them stay inside.
+    assert "内部退单说明XYZ" not in html and "return" not in steps
+    for staff in (world.gridworker_a, world.street_staff):
+        assert staff.username not in html
+    assert "在工作台中打开" not in html  # a resident has no workbench
+
+
+def test_residents_are_sent_to_their_demands_and_see_no_staff_links(client, world):
+    response, _html = page(client, world.resident, reverse("tickets:queue"))
+    assert response.status_code == 302 and response["Location"] == reverse("tickets:mine")
+    _response, home = page(client, world.resident, "/")
+    nav = home.split('class="site-nav"')[1].split("</nav>")[0]
+    assert reverse("tickets:report") in nav and reverse("tickets:mine") in nav
+    for staff_only in ("tickets:new-hotline", "tickets:map", "tickets:kpis", "insights:hot-issues"):
+        assert reverse(staff_only) not in nav
+
+    response, home = page(client, world.gridworker_a, "/")
+    nav = home.split('class="site-nav"')[1].split("</nav>")[0]
+    assert reverse("tickets:queue") in nav and reverse("tickets:new-hotline") in nav
+    assert reverse("insights:hot-issues") in nav
+    assert page(client, world.gridworker_a, reverse("tickets:queue"))[0].status_code == 200
+
+
+def test_the_dashboard_counts_my_queue_as_the_queue_page_does(client, world):
+    waiting = make_ticket(world)  # dispatched to grid A: to accept
+    handled = make_ticket(world, title="第二件")
+    perform(handled, "accept", world.gridworker_a)
+    make_ticket(world, address="坡子街小区1号楼", title="别的网格")  # grid B's
+
+    _response, queue = page(client, world.gridworker_a, reverse("tickets:queue") + "?tab=all")
+    _response, home = page(client, world.gridworker_a, "/")
+
+    def tab_counts(html):
+        return dict(re.findall(r'data-tab="(\w+)">[^<]*<span class="wb-tab__count">(\d+)<', html))
+
+    assert tab_counts(home) == tab_counts(queue)
+    assert tab_counts(home)["accept"] == "1" and tab_counts(home)["all"] == "2"
+    assert waiting.code not in home  # counts, not the rows
+    # This month's KPIs of the grid worker's own unit.
+    assert f'data-unit="{world.grid_a.code}"' in home
+    assert f'data-unit="{world.grid_b.code}"' not in home
+
+
+def hot_issue(ticket, key, title, heat, state=HotIssue.State.NEW):
+    return HotIssue.objects.create(
+        key=key,
+        title=title,
+        place=ticket.grid,
+        first_at=ticket.created_at,
+        last_at=ticket.created_at,
+        ticket_count=3,
+        requester_count=3,
+        heat=heat,
+        state=state,
+        refreshed_at=ticket.created_at,
+    )
+
+
+def test_the_dashboard_shows_undecided_hot_issues_to_staff_only(client, world):
+    ticket = make_ticket(world)
+    issue = hot_issue(ticket, "a", "楼道堆物反复出现", 12.5)
+    hot_issue(ticket, "b", "已研判的问题", 30, state=HotIssue.State.CONFIRMED)
+    _response, home = page(client, world.community_staff, "/")
+    assert f'data-issue="{issue.pk}"' in home and "楼道堆物反复出现" in home
+    assert "已研判的问题" not in home
+    _response, home = page(client, world.resident, "/")
+    assert "楼道堆物反复出现" not in home
+
+
+def test_the_demo_resident_has_demands_to_follow(django_user_model, settings):
+    from gridgov.demo.seed import seed_logins, seed_people, seed_places
+    from gridgov.demo.tickets import seed_tickets
+
+    settings.GRIDGOV_DEMO_TICKET_LIMIT = 20
+    seed_places()
+    seed_people()
+    seed_logins()
+    seed_tickets()
+    resident = django_user_model.objects.get(username="resident")
+    mine = Ticket.objects.filter(created_by=resident, requester=resident.person)
+    assert mine.count() == 3
+    assert {t.status for t in mine} >= {"resolved", "closed"}
+
+
+def test_the_api_gives_a_requester_their_demands_and_steps_only(world):
+    from rest_framework.test import APIClient
+
+    filed = reported_by_resident(world)
+    other = make_ticket(world, title="别人的诉求")
+    perform(filed, "accept", world.gridworker_a)
+    api = APIClient()
+    assert api.get("/api/v1/tickets/mine/").status_code == 401
+    api.force_authenticate(world.resident)
+    listed = api.get("/api/v1/tickets/mine/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert [row["code"] for row in listed["results"]] == [filed.code]
+    assert listed["results"][0]["owner"]["code"] == world.grid_a.code
+    assert "requester_name" not in listed["results"][0]
+
+    one = api.get(f"/api/v1/tickets/mine/{filed.code}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert [step["action"] for step in one["steps"]] == ["create", "dispatch", "accept"]
+    assert one["steps"][2]["text"] == f"{world.grid_a.name}已签收。"
+    assert api.get(f"/api/v1/tickets/mine/{other.code}/").status_code == 404
+    # Staff find their own filings there too, and nothing of their area.
+    api.force_authenticate(world.hotline)
+    codes = [r["code"] for r in api.get("/api/v1/tickets/mine/").json()["results"]]
+    assert codes == [other.code]

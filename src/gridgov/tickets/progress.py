@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .models import Status, Ticket, TicketEvent
+from .models import Channel, Status, Ticket, TicketEvent
 
 PUBLIC_ACTIONS = (
     "create",
@@ -32,12 +32,22 @@ PUBLIC_ACTIONS = (
 )
 
 
+# Channels where people report for themselves. A ticket staff filed on someone else's
+# behalf (hotline, window, patrol, API) is the caller's, not the filer's.
+SELF_CHANNELS = (Channel.PHOTO, Channel.WECHAT)
+
+
+def _person_id(user):
+    return getattr(getattr(user, "person", None), "pk", None)
+
+
 def own_q(user):
-    """Tickets the user filed, or that name them (their person record) as the requester."""
+    """Tickets naming the user (their person record) as requester, or that they reported
+    themselves (随手拍, mini-program)."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    query = Q(created_by_id=user.pk)
-    person_id = getattr(getattr(user, "person", None), "pk", None)
+    query = Q(created_by_id=user.pk, channel__in=SELF_CHANNELS)
+    person_id = _person_id(user)
     if person_id:
         query |= Q(requester_id=person_id)
     return query
@@ -52,11 +62,12 @@ def own_tickets(user):
 
 
 def is_own(user, ticket):
+    """The object twin of `own_q`."""
     if not user.is_authenticated:
         return False
-    if ticket.created_by_id == user.pk:
+    if ticket.created_by_id == user.pk and ticket.channel in SELF_CHANNELS:
         return True
-    person_id = getattr(getattr(user, "person", None), "pk", None)
+    person_id = _person_id(user)
     return bool(person_id) and ticket.requester_id == person_id
 
 

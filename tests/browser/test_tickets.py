@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from gridgov.people.models import AccessLog, Role, RoleAssignment
 from gridgov.tickets.categories import load_taxonomy
+from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Callback, Status, Ticket
 from tests.conftest import _password_hash
 
@@ -248,5 +249,20 @@ def test_a_rider_reports_from_a_phone_and_follows_the_progress(
     expect(page.locator(f".mine-card[data-code='{ticket.code}']")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=artifacts / "tickets-mine-phone-zh.png", full_page=True)
+
+    # The grid worker resolves it; the rider rates the result from the phone.
+    perform(ticket, "accept", live_city.grid_worker)
+    ticket.refresh_from_db()
+    perform(ticket, "resolve", live_city.grid_worker, reply="井盖已补装。")
+    page.click(f".mine-card[data-code='{ticket.code}'] a")
+    page.check("#rate-form input[name=rate-resolved][value=yes]")
+    page.check("#rate-form input[name=rate-satisfaction][value=satisfied]")
+    page.screenshot(path=artifacts / "tickets-mine-rate-phone-zh.png", full_page=True)
+    page.click("#rate-submit")
+    expect(page.locator(".steps .step__text").last).to_have_text("您已评价（满意），诉求已办结。")
+    expect(page.locator("#rate-form")).to_have_count(0)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert ticket.callbacks.get().by == live_city.volunteer
     assert not errors, errors
     context.close()

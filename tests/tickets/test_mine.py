@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 
 from gridgov.insights.models import HotIssue
+from gridgov.people.models import Role
 from gridgov.tickets.lifecycle import perform
-from gridgov.tickets.models import Ticket
-from tests.people.factories import PersonFactory
+from gridgov.tickets.models import Callback, Ticket
+from tests.people.factories import PersonFactory, user_with_role
 
 from .factories import make_ticket, make_world
 
@@ -192,3 +193,87 @@ def test_the_api_gives_a_requester_their_demands_and_steps_only(world):
     api.force_authenticate(world.hotline)
     assert api.get("/api/v1/tickets/mine/").json()["results"] == []
     assert api.get(f"/api/v1/tickets/mine/{other.code}/").status_code == 404
+
+
+def resolved_report(world, **overrides):
+    ticket = reported_by_resident(world, **overrides)
+    perform(ticket, "accept", world.gridworker_a)
+    ticket.refresh_from_db()
+    perform(ticket, "resolve", world.gridworker_a, reply="已清理。")
+    ticket.refresh_from_db()
+    return ticket
+
+
+def rate(client, ticket, **answers):
+    data = {f"rate-{k}": v for k, v in answers.items()}
+    data.setdefault("rate-version", ticket.version)
+    return client.post(reverse("tickets:mine-rate", args=[ticket.code]), data)
+
+
+def test_the_requester_rates_a_resolved_demand_and_it_closes(client, world):
+    ticket = resolved_report(world)
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    assert 'id="rate-form"' in html and "您对办理结果满意吗？" in html
+    response = rate(client, ticket, resolved="yes", satisfaction="satisfied", note="很及时")
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+    callback = Callback.objects.get(ticket=ticket)
+    assert callback.by == world.resident and callback.owner_place == world.grid_a
+    assert callback.satisfaction == "satisfied" and callback.resolved
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    assert 'id="rate-form"' not in html
+    assert "您已评价（满意），诉求已办结。" in html and "很及时" in html
+
+
+def neighbour(world):
+    """Another resident, of the next building."""
+    user = user_with_role(Role.RESIDENT, world.buildings[1])
+    PersonFactory(user=user, place=world.buildings[1])
+    return user
+
+
+def test_a_dissatisfied_rating_reopens_it_and_nobody_else_may_rate(client, world):
+    ticket = resolved_report(world)
+    client.force_login(neighbour(world))
+    assert rate(client, ticket, resolved="no", satisfaction="dissatisfied").status_code == 404
+    client.force_login(world.resident)
+    response = rate(client, ticket, resolved="yes")  # no satisfaction: a form error
+    assert response.status_code == 400 and not Callback.objects.exists()
+    response = rate(client, ticket, resolved="no", satisfaction="dissatisfied", note="还是堆着")
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "reopened" and ticket.reopen_count == 1
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    assert "诉求将重新办理" in html and 'id="rate-form"' not in html
+    # Rating again while it is being handled is refused, and writes nothing.
+    response = rate(client, ticket, resolved="yes", satisfaction="satisfied")
+    assert response.status_code == 302 and Callback.objects.count() == 1
+    ticket.refresh_from_db()
+    assert ticket.status == "reopened"
+
+
+def test_the_api_rates_my_resolved_demand(world):
+    from rest_framework.test import APIClient
+
+    ticket = resolved_report(world)
+    api = APIClient()
+    api.force_authenticate(world.resident)
+    url = f"/api/v1/tickets/mine/{ticket.code}/rate/"
+    assert api.post(url, {"resolved": True}, format="json").status_code == 400
+    answer = api.post(url, {"resolved": True, "satisfaction": "basic"}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["status"] == "closed"
+    assert answer.json()["steps"][-1]["action"] == "callback"
+    again = api.post(url, {"resolved": True, "satisfaction": "basic"}, format="json")
+    assert again.status_code == 409
+    api.force_authenticate(world.hotline)  # filed for a caller? no: not the operator's
+    assert (
+        api.post(url, {"resolved": True, "satisfaction": "basic"}, format="json").status_code == 404
+    )

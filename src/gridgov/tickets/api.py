@@ -365,11 +365,49 @@ class TicketViewSet(viewsets.GenericViewSet):
         filterset_class=None,
     )
     def mine_detail(self, request, code=None):
-        ticket = progress.own_tickets(request.user).filter(code=code).first()
+        return Response(self.my_ticket_data(self.my_ticket(code)))
+
+    @extend_schema(
+        summary="Rate one of my resolved demands (评价)",
+        description=(
+            "The requester answers the callback questions themselves: `resolved` and "
+            "`satisfaction` (satisfied / basic / dissatisfied), optional `note`. Satisfied "
+            "or basically satisfied with a resolved demand closes it; otherwise it is "
+            "reopened for its unit. Counts in the unit's KPIs like a callback."
+        ),
+        parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        request=s.CallbackActionSerializer,
+        responses={200: s.MyTicketDetailSerializer, **errors(400, 401, 404, 409)},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path=r"mine/(?P<code>[^/]+)/rate",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def mine_rate(self, request, code=None):
+        ticket = self.my_ticket(code)
+        serializer = s.CallbackActionSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise invalid(_as_lists(serializer.errors))
+        params = dict(serializer.validated_data)
+        version = params.pop("version", None)
+        try:
+            lifecycle.perform(ticket, "callback", request.user, expected_version=version, **params)
+        except lifecycle.LifecycleError as exc:
+            raise self.refusal(exc) from None
+        return Response(self.my_ticket_data(self.my_ticket(code)))
+
+    def my_ticket(self, code):
+        ticket = progress.own_tickets(self.request.user).filter(code=code).first()
         if ticket is None:
             raise Http404
+        return ticket
+
+    def my_ticket_data(self, ticket):
         ticket.steps = progress.steps(ticket)
-        return Response(s.MyTicketDetailSerializer(ticket).data)
+        return s.MyTicketDetailSerializer(ticket).data
 
     @extend_schema(
         summary="A photo of the ticket",

@@ -607,6 +607,18 @@ class CallbackForm(ActionForm):
     passthrough = ("resolved", "satisfaction", "note")
 
 
+class RateForm(CallbackForm):
+    """The requester's own answer to the callback questions (评价, in 我的诉求)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "rate")
+        super().__init__(*args, **kwargs)
+        self.fields["resolved"].label = _("Was your demand resolved?")
+        self.fields["resolved"].choices = [("yes", _("Yes")), ("no", _("No"))]
+        self.fields["satisfaction"].label = _("How satisfied are you with the handling?")
+        self.fields["note"].label = _("Anything to add? (optional)")
+
+
 class ReopenForm(ReasonForm):
     action = "reopen"
     label = pgettext_lazy("ticket action", "Reopen")

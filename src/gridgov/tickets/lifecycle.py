@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import routing, sla
+from . import progress, routing, sla
 from .models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -540,6 +540,8 @@ def _callback(t, actor, now, resolved=None, satisfaction=None, note=""):
         )
 
     data = {"resolved": resolved, "satisfaction": satisfaction}
+    if actor is not None and progress.is_own(actor, t):
+        data["by_requester"] = True  # rated in 我的诉求, not asked on the phone
     return Change(
         fields, to_status=S.CLOSED if happy else S.REOPENED, reason=note, data=data, after=after
     )

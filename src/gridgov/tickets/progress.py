@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .models import Channel, Status, Ticket, TicketEvent
+from .models import Channel, Satisfaction, Status, Ticket, TicketEvent
 
 PUBLIC_ACTIONS = (
     "create",
@@ -108,6 +108,11 @@ def _step(event):
         return _("%(unit)s resolved it and replied.") % {"unit": unit}
     if action == "answer":
         return _("Answered.")
+    if action == "callback" and data.get("by_requester"):
+        rating = Satisfaction(data["satisfaction"]).label if data.get("satisfaction") else ""
+        if event.to_status == Status.REOPENED:
+            return _("You rated it (%(rating)s): it is being handled again.") % {"rating": rating}
+        return _("You rated it (%(rating)s); the demand is closed.") % {"rating": rating}
     if action == "callback":
         if event.to_status == Status.REOPENED:
             return _("We called you back: it is being handled again.")
@@ -136,7 +141,14 @@ def steps(ticket):
         if not text:
             continue
         detail = event.reason if event.action == "resolve" else ""
+        if event.action == "callback" and (event.data or {}).get("by_requester"):
+            detail = event.reason  # their own words
         if event.action == "answer":
             detail = ticket.resolution
         result.append(Step(event.action, event.at, text, detail))
     return result
+
+
+def may_rate(user, ticket):
+    """The requester rates a resolved demand of theirs (评价): a callback they answer."""
+    return ticket.status == Status.RESOLVED and user.has_perm("tickets.callback_ticket", ticket)

@@ -179,7 +179,8 @@ rules.add_perm("tickets.whistle_report_ticket", is_superuser | is_summoned_handl
 rules.add_perm("tickets.report_for_department", is_superuser | handles_department)
 rules.add_perm("tickets.whistle_rate_ticket", is_superuser | is_street_staff)
 rules.add_perm("tickets.resolve_ticket", is_superuser | is_owner_handler)
-rules.add_perm("tickets.callback_ticket", is_superuser | is_dispatcher)
+# The requester rates their own resolved demand (评价) as the dispatch desk calls back (回访).
+rules.add_perm("tickets.callback_ticket", is_superuser | is_dispatcher | is_own_ticket)
 rules.add_perm("tickets.reopen_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.close_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)

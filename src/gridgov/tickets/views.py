@@ -41,6 +41,7 @@ from .forms import (
     DEADLINE_LABELS,
     OVERDUE_LABELS,
     IntakeForm,
+    RateForm,
     ReportForm,
     TicketFilterForm,
 )
@@ -714,9 +715,7 @@ def my_tickets(request):
     return render(request, "tickets/mine.html", {"page": page, "section": "mine"})
 
 
-@login_required
-@require_GET
-def my_ticket(request, code):
+def _own_ticket_or_404(request, code):
     ticket = (
         Ticket.objects.select_related(
             "category", "owner_place", "owner_department", "place", "grid"
@@ -726,6 +725,13 @@ def my_ticket(request, code):
     )
     if ticket is None or not request.user.has_perm("tickets.follow_ticket", ticket):
         raise Http404(_("No such demand of yours."))
+    return ticket
+
+
+def _my_ticket_page(request, ticket, rate_form=None, status=200):
+    may_rate = progress.may_rate(request.user, ticket)
+    if may_rate and rate_form is None:
+        rate_form = RateForm(ticket=ticket, user=request.user)
     return render(
         request,
         "tickets/mine_detail.html",
@@ -733,9 +739,40 @@ def my_ticket(request, code):
             "ticket": ticket,
             "steps": progress.steps(ticket),
             "may_view": request.user.has_perm("tickets.view_ticket", ticket),
+            "rate_form": rate_form if may_rate else None,
             "section": "mine",
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def my_ticket(request, code):
+    return _my_ticket_page(request, _own_ticket_or_404(request, code))
+
+
+@login_required
+@require_POST
+def rate_my_ticket(request, code):
+    """评价: the requester answers the callback questions about their resolved demand."""
+    ticket = _own_ticket_or_404(request, code)
+    form = RateForm(request.POST, ticket=ticket, user=request.user)
+    if not form.is_valid():
+        return _my_ticket_page(request, ticket, rate_form=form, status=400)
+    try:
+        lifecycle.perform(
+            ticket,
+            "callback",
+            request.user,
+            expected_version=form.cleaned_data.get("version"),
+            **form.params(),
+        )
+    except lifecycle.LifecycleError as exc:
+        messages.error(request, exc.message)
+        return redirect("tickets:mine-detail", code=ticket.code)
+    messages.success(request, _("Thank you for your rating."))
+    return redirect("tickets:mine-detail", code=ticket.code)
 
 
 # --- map of open tickets by grid ------------------------------------------------------------

@@ -228,6 +228,11 @@ def test_the_requester_rates_a_resolved_demand_and_it_closes(client, world):
     )
     assert 'id="rate-form"' not in html
     assert "您已评价（满意），诉求已办结。" in html and "很及时" in html
+    # Staff see in the timeline that the requester rated it themselves.
+    _response, html = page(
+        client, world.gridworker_a, reverse("tickets:detail", args=[ticket.code])
+    )
+    assert "诉求人在“我的诉求”中自行评价" in html
 
 
 def neighbour(world):

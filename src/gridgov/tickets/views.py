@@ -351,6 +351,8 @@ def _describe(event, departments):
         label = Summons.Rating(rating).label if rating in Summons.Rating.values else rating
         lines.append(_("%(d)s rated: %(r)s") % {"d": name, "r": label})
     elif action == "callback":
+        if data.get("by_requester"):
+            lines.append(_("Rated by the requester in 我的诉求"))
         lines.append(_("Resolved: yes") if data.get("resolved") else _("Resolved: no"))
         satisfaction = data.get("satisfaction")
         if satisfaction in Satisfaction.values:

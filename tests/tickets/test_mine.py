@@ -282,3 +282,39 @@ def test_the_api_rates_my_resolved_demand(world):
     assert (
         api.post(url, {"resolved": True, "satisfaction": "basic"}, format="json").status_code == 404
     )
+
+
+def test_a_mini_program_report_is_the_reporters_own(world):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.resident)
+    answer = api.post(
+        "/api/v1/tickets/",
+        {
+            "channel": "wechat",
+            "nature": "complaint",  # needs a way to call back: the person record gives it
+            "title": "楼道灯坏了",
+            "description": "1号楼3单元楼道灯坏了一个星期。",
+            "address": "魏家坡小区1号楼",
+        },
+        format="json",
+    )
+    assert answer.status_code == 201, answer.content
+    ticket = Ticket.objects.get(code=answer.json()["code"])
+    assert ticket.requester == world.person and ticket.created_by == world.resident
+    mine = api.get("/api/v1/tickets/mine/").json()["results"]
+    assert [row["code"] for row in mine] == [ticket.code]
+    # Someone else's phone given: the reporter speaks for them, the ticket names them.
+    other = api.post(
+        "/api/v1/tickets/",
+        {
+            "channel": "wechat",
+            "nature": "help",
+            "description": "替邻居老人反映：家里水管漏水。",
+            "address": "魏家坡小区1号楼",
+            "requester_phone": "13900001111",
+        },
+        format="json",
+    ).json()
+    assert Ticket.objects.get(code=other["code"]).requester is None

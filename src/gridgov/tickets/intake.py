@@ -19,7 +19,16 @@ from gridgov.places.models import Level, Place
 
 from . import lifecycle, reference, routing, sla
 from .classify import suggest_category
-from .models import Category, Channel, Nature, Ticket, TicketCounter, TicketPhoto, Urgency
+from .models import (
+    SELF_SERVICE_CHANNELS,
+    Category,
+    Channel,
+    Nature,
+    Ticket,
+    TicketCounter,
+    TicketPhoto,
+    Urgency,
+)
 from .photos import PhotoError, clean_photo
 
 # Natures whose requester must be reachable, so the callback can happen.
@@ -163,6 +172,17 @@ def validate(data, errors):
     return title or description[:60], description or title, category
 
 
+def _reporter_as_requester(data, actor):
+    """A self-service report (随手拍, mini-program) naming no requester is the reporter's own:
+    their person record becomes the requester, so they can be called back and follow it."""
+    if data.get("channel") not in SELF_SERVICE_CHANNELS or actor is None or data.get("anonymous"):
+        return data  # checked first: reading the person costs a query
+    if data.get("requester") or data.get("requester_name") or data.get("requester_phone"):
+        return data
+    person = getattr(actor, "person", None)
+    return data if person is None else {**data, "requester": person}
+
+
 def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     """Create (and route) a ticket from a dict of intake fields; see module docstring."""
     now = now or timezone.now()
@@ -171,6 +191,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
         existing = Ticket.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return IntakeResult(ticket=existing, created=False)
+    data = _reporter_as_requester(data, actor)
     errors = {}
     title, description, category = validate(data, errors)
     if len(photos) > MAX_PHOTOS:

@@ -24,6 +24,11 @@ class Channel(models.TextChoices):
     API = "api", _("API")
 
 
+# Channels where people report for themselves (随手拍, mini-program): the signed-in reporter
+# is the requester. What staff file for someone else (hotline, window, API) is the caller's.
+SELF_SERVICE_CHANNELS = (Channel.PHOTO, Channel.WECHAT)
+
+
 class Nature(models.TextChoices):
     CONSULT = "consult", _("Consultation")
     HELP = "help", _("Request for help")

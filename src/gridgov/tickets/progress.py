@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .models import Channel, Satisfaction, Status, Ticket, TicketEvent
+from .models import SELF_SERVICE_CHANNELS, Satisfaction, Status, Ticket, TicketEvent
 
 PUBLIC_ACTIONS = (
     "create",
@@ -32,11 +32,6 @@ PUBLIC_ACTIONS = (
 )
 
 
-# Channels where people report for themselves. A ticket staff filed on someone else's
-# behalf (hotline, window, patrol, API) is the caller's, not the filer's.
-SELF_CHANNELS = (Channel.PHOTO, Channel.WECHAT)
-
-
 def _person_id(user):
     return getattr(getattr(user, "person", None), "pk", None)
 
@@ -46,7 +41,7 @@ def own_q(user):
     themselves (随手拍, mini-program)."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    query = Q(created_by_id=user.pk, channel__in=SELF_CHANNELS)
+    query = Q(created_by_id=user.pk, channel__in=SELF_SERVICE_CHANNELS)
     person_id = _person_id(user)
     if person_id:
         query |= Q(requester_id=person_id)
@@ -65,7 +60,7 @@ def is_own(user, ticket):
     """The object twin of `own_q`."""
     if not user.is_authenticated:
         return False
-    if ticket.created_by_id == user.pk and ticket.channel in SELF_CHANNELS:
+    if ticket.created_by_id == user.pk and ticket.channel in SELF_SERVICE_CHANNELS:
         return True
     person_id = _person_id(user)
     return bool(person_id) and ticket.requester_id == person_id

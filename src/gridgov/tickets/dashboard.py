@@ -6,12 +6,12 @@ siblings) and the ways in to intake; anyone who reported demands sees the latest
 
 from django.utils import timezone
 
-from gridgov.people.models import Department, Role
+from gridgov.people.models import Department
 from gridgov.people.scope import scope_for
 from gridgov.places.models import Place
 
 from . import kpis, progress, queues
-from .rules import INTAKE_ROLES, OFFICE_ROLE, VIEW_ROLES
+from .rules import OFFICE_ROLE
 
 MAX_UNITS = 3
 LATEST_OWN = 3
@@ -30,18 +30,16 @@ def _my_units(scope):
 
 def panel(request):
     user = request.user
-    scope = scope_for(user)
-    staff = scope.everything or scope.has_role(VIEW_ROLES) or bool(scope.department_ids)
-    own = list(progress.own_tickets(user)[:LATEST_OWN])
+    staff = user.has_perm("tickets.use_workbench")
     context = {
         "template": "tickets/_dashboard.html",
         "stylesheet": "tickets/tickets.css",
         "staff": staff,
-        "own": own,
-        "may_intake": scope.everything or scope.has_role(INTAKE_ROLES),
-        "may_patrol": scope.has_role({Role.GRID_WORKER, Role.MICRO_GRID_WORKER}),
+        "own": list(progress.own_tickets(user)[:LATEST_OWN]),
+        "may_intake": user.has_perm("tickets.take_in"),
     }
     if staff:
+        scope = scope_for(user)
         now = timezone.now()
         context["tabs"] = queues.tabs(queues.counts(queues.mine(user), now), scope)
         today = timezone.localdate()

@@ -108,12 +108,10 @@ def _step(event):
         if event.to_status == Status.REOPENED:
             return _("You rated it (%(rating)s): it is being handled again.") % {"rating": rating}
         return _("You rated it (%(rating)s); the demand is closed.") % {"rating": rating}
-    if action == "callback":
+    if action == "callback":  # it closes the ticket or reopens it
         if event.to_status == Status.REOPENED:
             return _("We called you back: it is being handled again.")
-        if event.to_status == Status.CLOSED:
-            return _("We called you back about the result; the demand is closed.")
-        return _("We called you back about the result.")
+        return _("We called you back about the result; the demand is closed.")
     if action == "reopen":
         return _("Taken up again.")
     if action == "close":

@@ -122,6 +122,65 @@ def test_merge_keeps_the_duplicate_pointing_at_the_survivor(world):
     assert second.requester_phone == "13900001111"
 
 
+def merged_pair(world, now):
+    """A ticket and a duplicate merged into it (another requester), the first resolved."""
+    first = make_ticket(world)
+    second = make_ticket(world, requester_phone="13900001111", requester_name="李四")
+    perform(second, "merge", world.hotline, into=first.pk, now=now)
+    with pytest.raises(InvalidTransition, match="not resolved yet"):
+        perform(second, "callback", world.hotline, resolved=True, satisfaction="satisfied")
+    perform(first, "accept", world.gridworker_a, now=now)
+    perform(first, "resolve", world.gridworker_a, reply="已清理", now=now + dt.timedelta(hours=1))
+    for ticket in (first, second):
+        ticket.refresh_from_db()
+    return first, second
+
+
+def test_every_requester_of_a_merged_matter_is_called_back(world):
+    from gridgov.tickets import kpis, sweep
+    from gridgov.tickets.queues import mine
+
+    now = timezone.now() - dt.timedelta(days=7)
+    first, second = merged_pair(world, now)
+    later = now + dt.timedelta(days=5)
+    assert set(sweep.callbacks_due(later)) == {first, second}
+    assert second in mine(world.hotline)  # the dispatch desk's queue
+    assert "callback" in lifecycle.allowed_actions(second, world.hotline)
+
+    perform(second, "callback", world.hotline, resolved=True, satisfaction="basic", now=later)
+    second.refresh_from_db()
+    assert second.status == Status.MERGED  # it stays merged
+    callback = Callback.objects.get(ticket=second)
+    assert callback.owner_place == first.owner_place  # the unit that resolved the matter
+    assert list(sweep.callbacks_due(later)) == [first]
+    with pytest.raises(InvalidTransition, match="already called back"):
+        perform(second, "callback", world.hotline, resolved=True, satisfaction="satisfied")
+    perform(first, "callback", world.hotline, resolved=True, satisfaction="satisfied", now=later)
+    row = kpis.compute([world.grid_a], now.date(), later.date(), now=later)[0]
+    assert row.counts["callbacks"] == 2 and row.rates["satisfaction"] == 1.0
+
+
+def test_an_unhappy_merged_requester_reopens_the_matter_for_its_unit(world):
+    now = timezone.now() - dt.timedelta(days=7)
+    first, second = merged_pair(world, now)
+    perform(first, "callback", world.hotline, resolved=True, satisfaction="satisfied")
+    first.refresh_from_db()
+    assert first.status == Status.CLOSED
+    event = perform(
+        second, "callback", world.hotline, resolved=False, satisfaction="dissatisfied", note="还在"
+    )
+    assert event.data["survivor"] == first.code
+    first.refresh_from_db()
+    assert first.status == Status.REOPENED and first.owner_place == world.grid_a
+    reopen = first.events.get(action="reopen")
+    assert reopen.actor is None and reopen.data == {"after_callback_on": second.code}
+    second.refresh_from_db()
+    assert second.status == Status.MERGED
+    # Resolved again: the merged requester is due for a callback again.
+    perform(first, "resolve", world.gridworker_a, reply="再次清理")
+    assert "callback" in lifecycle.allowed_actions(second, world.hotline)
+
+
 def test_department_routing_and_whistle_with_late_department(world):
     ticket = make_ticket(world, category=world.unlicensed.code, title="无证摊贩")
     assert ticket.owner_department == world.city_mgmt

@@ -318,3 +318,26 @@ def test_a_mini_program_report_is_the_reporters_own(world):
         format="json",
     ).json()
     assert Ticket.objects.get(code=other["code"]).requester is None
+
+
+def test_a_merged_demand_shows_the_matter_handled_and_its_requester_rates_it(client, world):
+    mine = reported_by_resident(world)
+    survivor = make_ticket(world, title="同一楼道堆物")
+    perform(mine, "merge", world.hotline, into=survivor.code)
+    _response, html = page(client, world.resident, reverse("tickets:mine-detail", args=[mine.code]))
+    assert 'id="rate-form"' not in html  # nothing to rate yet
+    perform(survivor, "accept", world.gridworker_a)
+    survivor.refresh_from_db()
+    perform(survivor, "resolve", world.gridworker_a, reply="楼道已清空。")
+
+    mine.refresh_from_db()
+    _response, html = page(client, world.resident, reverse("tickets:mine-detail", args=[mine.code]))
+    steps = re.findall(r'data-action="([^"]+)"', html)
+    assert steps == ["create", "dispatch", "merge", "accept", "resolve"]
+    assert "楼道已清空。" in html and 'id="rate-form"' in html
+    assert survivor.code not in html  # another requester's ticket stays out of sight
+    assert rate(client, mine, resolved="no", satisfaction="dissatisfied").status_code == 302
+    survivor.refresh_from_db()
+    mine.refresh_from_db()
+    assert survivor.status == "reopened" and mine.status == "merged"
+    assert Callback.objects.get(ticket=mine).owner_place == world.grid_a

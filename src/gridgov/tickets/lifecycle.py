@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -45,6 +45,9 @@ RETURN_REASONS = {
 # Reasons the system writes are stored as message ids and translated when shown.
 AUTO_DISPATCH_REASON = gettext_noop("Routed automatically.")
 ANSWERED_REASON = gettext_noop("Answered on intake.")
+MERGED_UNHAPPY_REASON = gettext_noop(
+    "Reopened: the requester of a ticket merged into this one is not satisfied."
+)
 HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 
 # action -> (statuses it may start from, status it leads to; None keeps the status)
@@ -63,7 +66,9 @@ TRANSITIONS = {
     "whistle-report": ((*OPEN_STATUSES, S.RESOLVED, S.CLOSED), None),
     "whistle-rate": ((*OPEN_STATUSES, S.RESOLVED, S.CLOSED), None),
     "resolve": (HANDLING, S.RESOLVED),
-    "callback": ((S.RESOLVED,), None),  # leads to closed or reopened, by the answer
+    # Leads to closed or reopened, by the answer. A merged ticket's requester is called back
+    # too, once the ticket it was merged into is resolved: it stays merged (see _callback).
+    "callback": ((S.RESOLVED, S.MERGED), None),
     "reopen": ((S.RESOLVED, S.CLOSED), S.REOPENED),
     "close": ((S.RESOLVED, S.ANSWERED), S.CLOSED),
     "merge": (
@@ -76,7 +81,8 @@ ACTIONS = tuple(TRANSITIONS)
 # The rules permission each action needs (rules.py), e.g. "tickets.accept_ticket".
 PERMISSIONS = {action: f"tickets.{action.replace('-', '_')}_ticket" for action in ACTIONS}
 # Acts the system itself performs (the deadline sweep).
-SYSTEM_ACTIONS = {"dispatch", "supervise", "escalate", "close"}
+# "reopen": the survivor of a merge, when a merged ticket's requester is not satisfied.
+SYSTEM_ACTIONS = {"dispatch", "supervise", "escalate", "close", "reopen"}
 
 
 class LifecycleError(Exception):
@@ -114,6 +120,8 @@ def allowed_actions(ticket, user=None):
 
 def _guard(ticket, action):
     """State conditions beyond the table; returns why the action is refused, or None."""
+    if action == "callback" and ticket.status == S.MERGED:
+        return _merged_callback_refusal(ticket)
     if action == "dispatch" and ticket.return_count >= MAX_RETURNS:
         return _("Returned %(n)s times: the unit above must designate an owner.") % {
             "n": ticket.return_count
@@ -515,6 +523,39 @@ def _resolve(t, actor, now, reply=""):
     return Change(fields, reason=reply, data={"on_time": on_time})
 
 
+def awaits_merged_callback(ticket, survivor=None):
+    """A merged ticket whose survivor is resolved, and whose requester has not been called
+    back since: DESIGN §4, all requesters are called back."""
+    survivor = survivor or ticket.survivor()
+    if survivor.pk == ticket.pk or survivor.status not in (S.RESOLVED, S.CLOSED):
+        return False
+    since = survivor.resolved_at
+    return not Callback.objects.filter(ticket=ticket, at__gte=since).exists()
+
+
+def merged_callback_q(resolved_before=None):
+    """Queryset twin of `awaits_merged_callback`, for tickets merged straight into their
+    survivor (a merge of a merge is found when its own survivor is asked about)."""
+    resolved = Q(status=S.MERGED, merged_into__status__in=(S.RESOLVED, S.CLOSED))
+    if resolved_before is not None:
+        resolved &= Q(merged_into__resolved_at__lt=resolved_before)
+    called = Callback.objects.filter(
+        ticket=OuterRef("pk"), at__gte=OuterRef("merged_into__resolved_at")
+    )
+    return resolved & ~Q(Exists(called))
+
+
+def _merged_callback_refusal(ticket):
+    survivor = ticket.survivor()
+    if survivor.status not in (S.RESOLVED, S.CLOSED):
+        return _("Ticket %(code)s, which this one was merged into, is not resolved yet.") % {
+            "code": survivor.code
+        }
+    if not awaits_merged_callback(ticket, survivor):
+        return _("The requester was already called back about this resolution.")
+    return None
+
+
 def _callback(t, actor, now, resolved=None, satisfaction=None, note=""):
     if resolved is None or satisfaction is None:
         raise BadParameters(_("A callback records both 'resolved' and 'satisfaction'."))
@@ -525,7 +566,14 @@ def _callback(t, actor, now, resolved=None, satisfaction=None, note=""):
             allowed=list(Satisfaction.values),
         )
     happy = resolved and satisfaction != Satisfaction.DISSATISFIED
-    fields = {"closed_at": now} if happy else _reopen_fields(t, now)
+    merged = t.status == S.MERGED
+    # The unit judged: the one that resolved the matter (for a merged ticket, its survivor's).
+    judged = t.survivor() if merged else t
+    if merged:
+        fields, to_status = {}, None  # the merged ticket stays merged
+    else:
+        fields = {"closed_at": now} if happy else _reopen_fields(t, now)
+        to_status = S.CLOSED if happy else S.REOPENED
 
     def after(ticket, event):
         Callback.objects.create(
@@ -533,18 +581,28 @@ def _callback(t, actor, now, resolved=None, satisfaction=None, note=""):
             resolved=resolved,
             satisfaction=satisfaction,
             note=note,
-            owner_place_id=t.owner_place_id,
-            owner_department_id=t.owner_department_id,
+            owner_place_id=judged.owner_place_id,
+            owner_department_id=judged.owner_department_id,
             by=actor,
             at=now,
         )
+        if merged and not happy and judged.status in TRANSITIONS["reopen"][0]:
+            # Unresolved for this requester: the matter is handled again, by the same unit.
+            perform(
+                judged,
+                "reopen",
+                None,
+                now=now,
+                reason=MERGED_UNHAPPY_REASON,
+                after_callback_on=ticket.code,
+            )
 
     data = {"resolved": resolved, "satisfaction": satisfaction}
+    if merged:
+        data["survivor"] = judged.code
     if actor is not None and progress.is_own(actor, t):
         data["by_requester"] = True  # rated in 我的诉求, not asked on the phone
-    return Change(
-        fields, to_status=S.CLOSED if happy else S.REOPENED, reason=note, data=data, after=after
-    )
+    return Change(fields, to_status=to_status, reason=note, data=data, after=after)
 
 
 def _reopen_fields(t, now):
@@ -560,9 +618,10 @@ def _reopen_fields(t, now):
     }
 
 
-def _reopen(t, actor, now, reason=""):
+def _reopen(t, actor, now, reason="", after_callback_on=None):
     _require(reason.strip(), _("Reopening needs a reason."))
-    return Change(_reopen_fields(t, now), reason=reason)
+    data = {"after_callback_on": after_callback_on} if after_callback_on else {}
+    return Change(_reopen_fields(t, now), reason=reason, data=data)
 
 
 def _close(t, actor, now, reason=""):

@@ -333,6 +333,17 @@ class Ticket(models.Model):
     def owner(self):
         return self.owner_department or self.owner_place
 
+    def survivor(self, max_hops=10):
+        """The ticket this one was merged into, following merges of merges; itself if none."""
+        current = self
+        for _hop in range(max_hops):
+            if current.merged_into_id is None:
+                break
+            current = Ticket.objects.select_related("owner_place", "owner_department").get(
+                pk=current.merged_into_id
+            )
+        return current
+
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES

@@ -121,27 +121,47 @@ def _step(event):
     return None
 
 
+def _events(ticket, after=None):
+    events = TicketEvent.objects.filter(ticket=ticket, action__in=PUBLIC_ACTIONS)
+    if after is not None:
+        events = events.filter(at__gte=after)
+    return events.select_related("owner_place", "owner_department").order_by("at", "id")
+
+
 def steps(ticket):
-    """The public steps of a ticket, oldest first."""
-    events = (
-        TicketEvent.objects.filter(ticket=ticket, action__in=PUBLIC_ACTIONS)
-        .select_related("owner_place", "owner_department")
-        .order_by("at", "id")
-    )
-    result = []
-    for event in events:
-        text = _step(event)
-        if not text:
-            continue
-        detail = event.reason if event.action == "resolve" else ""
-        if event.action == "callback" and (event.data or {}).get("by_requester"):
-            detail = event.reason  # their own words
-        if event.action == "answer":
-            detail = ticket.resolution
-        result.append(Step(event.action, event.at, text, detail))
-    return result
+    """The public steps of a ticket, oldest first. A merged ticket goes on with the steps of
+    the ticket it was merged into: the matter is handled there (not that one's own filing,
+    merges or callbacks, which are another requester's)."""
+    result = [_as_step(event, ticket) for event in _events(ticket)]
+    if ticket.status == Status.MERGED and ticket.closed_at:
+        survivor = ticket.survivor()
+        if survivor.pk != ticket.pk:
+            theirs = ("create", "merge", "callback")
+            result += [
+                _as_step(event, survivor)
+                for event in _events(survivor, after=ticket.closed_at)
+                if event.action not in theirs
+            ]
+    return [step for step in result if step is not None]
+
+
+def _as_step(event, ticket):
+    text = _step(event)
+    if not text:
+        return None
+    detail = event.reason if event.action == "resolve" else ""
+    if event.action == "callback" and (event.data or {}).get("by_requester"):
+        detail = event.reason  # their own words
+    if event.action == "answer":
+        detail = ticket.resolution
+    return Step(event.action, event.at, text, detail)
 
 
 def may_rate(user, ticket):
-    """The requester rates a resolved demand of theirs (评价): a callback they answer."""
-    return ticket.status == Status.RESOLVED and user.has_perm("tickets.callback_ticket", ticket)
+    """The requester rates the result (评价): the callback, when it is due (a resolved
+    ticket, or a merged one whose survivor is resolved) and theirs to answer."""
+    from .lifecycle import allowed_actions  # lifecycle reads `is_own` from here
+
+    return ticket.status in (Status.RESOLVED, Status.MERGED) and "callback" in allowed_actions(
+        ticket, user
+    )

@@ -10,7 +10,7 @@ from gridgov.people.models import Role
 from gridgov.people.scope import NOTHING, scope_for
 
 from . import sla
-from .lifecycle import HANDLING
+from .lifecycle import HANDLING, merged_callback_q
 from .models import OPEN_STATUSES, Extension, Status, Summons, Ticket
 from .rules import DISPATCH_ROLES, OFFICE_ROLE, SUPERVISOR_ROLES
 
@@ -27,7 +27,7 @@ def queue_q(user):
     they serve (to route or to call back), or with an extension request for them to decide."""
     scope = scope_for(user)
     if scope.everything:
-        return Q(status__in=(*OWNER_STATUSES, *DESK_STATUSES))
+        return Q(status__in=(*OWNER_STATUSES, *DESK_STATUSES)) | merged_callback_q()
     query = NOTHING
     # Owned by the user's unit (rules.is_owner_handler).
     if scope.department_ids:
@@ -56,7 +56,7 @@ def queue_q(user):
             place__isnull=True, owner_place__path__startswith=path
         )
     if desk:
-        query |= desk & Q(status__in=DESK_STATUSES)
+        query |= desk & (Q(status__in=DESK_STATUSES) | merged_callback_q())
     # Extension requests for the unit above the owner (rules.is_above_owner).
     above = Q()
     for path in scope.paths(SUPERVISOR_ROLES):
@@ -75,7 +75,7 @@ QUEUE_TABS = (
     ("accept", Q(status__in=(S.DISPATCHED, S.ESCALATED))),
     ("dispatch", Q(status__in=(S.RECEIVED, S.RETURNED))),
     ("handling", Q(status__in=HANDLING)),
-    ("callback", Q(status=S.RESOLVED)),
+    ("callback", Q(status=S.RESOLVED) | merged_callback_q()),
     ("overdue", None),  # sla.overdue_q, at request time
     ("all", Q()),
 )

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -261,11 +263,13 @@ def last_workday(today, calendar=None):
 
 
 def callbacks_due(now=None):
-    """Resolved tickets waiting for their callback: resolved before the last working day
-    (a callback is due the working day after resolution)."""
+    """Tickets waiting for their callback: resolved before the last working day (a callback
+    is due the working day after resolution), and tickets merged into one resolved then
+    whose requester has not been called back (all requesters are called back)."""
     now = now or timezone.now()
     day = last_workday(timezone.localtime(now).date())
     start = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
-    return Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=start).order_by(
-        "resolved_at", "id"
+    resolved = Q(status=Status.RESOLVED, resolved_at__lt=start)
+    return Ticket.objects.filter(resolved | lifecycle.merged_callback_q(start)).order_by(
+        Coalesce("resolved_at", "merged_into__resolved_at"), "id"
     )

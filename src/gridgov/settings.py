@@ -227,6 +227,8 @@ GRIDGOV_ESCALATION_GRACE_HOURS = float(env("GRIDGOV_ESCALATION_GRACE_HOURS", "24
 GRIDGOV_REMINDER_HOURS = float(env("GRIDGOV_REMINDER_HOURS", "2"))
 GRIDGOV_WEBHOOK_URL = env("GRIDGOV_WEBHOOK_URL", "")
 GRIDGOV_WEBHOOK_SECRET = env("GRIDGOV_WEBHOOK_SECRET", "")
+# The address people open the platform at, for links in e-mails (https://…); empty: paths.
+GRIDGOV_SITE_URL = env("GRIDGOV_SITE_URL", "")
 GRIDGOV_KPI_WEIGHTS = json.loads(env("GRIDGOV_KPI_WEIGHTS", "{}") or "{}")
 GRIDGOV_VISIT_PERIOD_DAYS = int(env("GRIDGOV_VISIT_PERIOD_DAYS", "90"))
 # Insights: the trained classifier (keyword fallback), place/duplicate advice at intake.

@@ -168,3 +168,56 @@ def test_no_recipient_and_no_webhook_sends_nothing(world):
     ticket = make_ticket(world)
     assert notify.send_dispatch(ticket.pk) is None
     assert not Notice.objects.exists()
+
+
+def test_the_requester_is_told_when_it_is_resolved_once_with_the_reply_and_link(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from tests.people.factories import PersonFactory
+
+    settings.GRIDGOV_SITE_URL = "https://gov.example.org/"
+    world.resident.email = "resident@example.org"
+    world.resident.save(update_fields=["email"])
+    person = PersonFactory(user=world.resident, place=world.buildings[0])
+    data = ticket_data(channel="photo", nature="report", requester_name="", requester_phone="")
+    data["category"] = world.corridor.code
+    ticket = intake.create_ticket(data, actor=world.resident, now=T0).ticket
+    assert ticket.requester == person
+    perform(ticket, "accept", world.gridworker_a, now=T0)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            event = perform(
+                ticket,
+                "resolve",
+                world.gridworker_a,
+                reply="杂物已清理。",
+                now=T0 + dt.timedelta(hours=1),
+            )
+    [message] = mail.outbox
+    assert message.to == ["resident@example.org"]
+    assert ticket.code in message.subject and "已办结" in message.subject
+    assert "杂物已清理。" in message.body
+    assert f"https://gov.example.org/tickets/mine/{ticket.code}/" in message.body
+    assert notify.send_resolved(ticket.pk, event.pk) is None  # a retried task sends nothing
+    assert len(mail.outbox) == 1
+
+
+def test_a_hotline_caller_without_a_login_gets_no_mail_and_the_webhook_names_nobody(
+    world, settings
+):
+    ticket = make_ticket(world)  # filed by the hotline for a caller
+    perform(ticket, "accept", world.gridworker_a, now=T0)
+    event = perform(
+        ticket, "resolve", world.gridworker_a, reply="已处理", now=T0 + dt.timedelta(hours=1)
+    )
+    mail.outbox.clear()
+    assert notify.requester_addresses(ticket) == []
+    assert notify.send_resolved(ticket.pk, event.pk) is None
+    with Hook() as hook:
+        settings.GRIDGOV_WEBHOOK_URL = hook.url
+        notice = notify.send_resolved(ticket.pk, event.pk)
+    assert notice is not None and notice.recipients == [] and mail.outbox == []
+    [(_headers, body, _raw)] = hook.received
+    assert body["event"] == "resolved" and body["recipients"] == []
+    assert "13812341234" not in json.dumps(body)

@@ -1,4 +1,5 @@
-"""Notifications to the owner's handlers: on dispatch, and before deadlines.
+"""Notifications to the owner's handlers (on dispatch, and before deadlines) and to the
+requester (when their demand is resolved, so they can rate it).
 
 - Dispatch (派单, designation, escalation): Django signals on `Ticket` (a new
   ticket saved already dispatched) and `TicketEvent` (a dispatch, designate or
@@ -7,6 +8,11 @@
   task runs in a Celery worker (in-process when no broker is configured).
 - Deadline reminders (accept_by, resolve_by within GRIDGOV_REMINDER_HOURS): sent
   by the sweep (sweep.py).
+- Resolved (办结): a `resolve` event queues `tasks.notify_resolved` the same way. The
+  requester is told by email when they have a login with an address: the one named as
+  requester, and the one who reported it themselves (随手拍, mini-program). The mail
+  carries the reply and the link to 我的诉求, where they rate it (评价). Nobody is told
+  when the requester has no login (a hotline caller: the dispatch desk calls them back).
 
 Each notification is claimed once as a `Notice` row (unique per ticket, kind
 and key), then sent by email (Django's email backend, to the handlers' user
@@ -27,21 +33,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridgov.people.models import Role, RoleAssignment
 from gridgov.places.models import Place
 
-from .models import Notice, Status, Ticket, TicketEvent
+from .models import SELF_SERVICE_CHANNELS, Notice, Status, Ticket, TicketEvent
 from .rules import OFFICE_ROLE
 
 log = logging.getLogger(__name__)
 
 HOLD_ACTIONS = ("dispatch", "designate", "escalate")
 KINDS = ("dispatch", "accept_due", "resolve_due")
+REQUESTER_KINDS = ("resolved",)
 WEBHOOK_TIMEOUT_S = 5
 
 
@@ -65,8 +74,25 @@ def _queue_dispatch(ticket_id, owner_place_id, owner_department_id, dispatched_a
     transaction.on_commit(send)
 
 
+def _queue_resolved(ticket_id, event_id):
+    from .tasks import notify_resolved
+
+    def send():
+        try:
+            if notify_resolved.app.conf.task_always_eager:
+                notify_resolved.run(ticket_id, event_id)
+            else:
+                notify_resolved.delay(ticket_id, event_id)
+        except Exception:  # neither a broker outage nor a mail error may break the resolve
+            log.exception("the resolved notification of ticket %s failed", ticket_id)
+
+    transaction.on_commit(send)
+
+
 @receiver(post_save, sender=TicketEvent, dispatch_uid="gridgov.tickets.notify.event")
 def _on_event(sender, instance, created, raw=False, **kwargs):
+    if created and not raw and instance.action == "resolve":
+        _queue_resolved(instance.ticket_id, instance.pk)
     if created and not raw and instance.action in HOLD_ACTIONS:
         _queue_dispatch(
             instance.ticket_id, instance.owner_place_id, instance.owner_department_id, instance.at
@@ -255,6 +281,73 @@ def send(ticket, kind, key, now=None, owner=None):
     Notice.objects.filter(pk=notice.pk).update(recipients=addresses, webhook_status=status)
     notice.recipients, notice.webhook_status = addresses, status
     return notice
+
+
+def requester_addresses(ticket):
+    """[(username, email)] of the requester's logins with an address: the person named as
+    requester, and whoever reported it themselves on a self-service channel."""
+    User = get_user_model()
+    who = Q(pk__in=[])
+    if ticket.requester_id:
+        who |= Q(person__pk=ticket.requester_id)
+    if ticket.created_by_id and ticket.channel in SELF_SERVICE_CHANNELS:
+        who |= Q(pk=ticket.created_by_id)
+    users = User.objects.filter(who, is_active=True).exclude(email="")
+    return list(users.order_by("id").values_list("username", "email"))
+
+
+def send_resolved(ticket_id, event_id):
+    """Tell the requester their demand was resolved (with the reply and the link to rate it);
+    once per resolve event. Returns the Notice, or None when there is nobody to tell."""
+    ticket = (
+        Ticket.objects.select_related("owner_place", "owner_department", "category", "grid")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        return None
+    recipients = requester_addresses(ticket)
+    url = getattr(settings, "GRIDGOV_WEBHOOK_URL", "") or ""
+    if not recipients and not url:
+        return None
+    notice = claim(ticket, "resolved", f"resolve:{event_id}")
+    if notice is None:
+        return None
+    addresses = [email for _name, email in recipients]
+    if addresses:
+        reply = TicketEvent.objects.filter(pk=event_id).values_list("reason", flat=True).first()
+        with translation.override(getattr(settings, "GRIDGOV_NOTIFY_LANGUAGE", "zh-hans")):
+            subject, body = _requester_message(ticket, reply or ticket.resolution)
+        try:
+            send_mail(subject, body, None, addresses, fail_silently=False)
+        except Exception:
+            log.exception("email for %s resolved failed", ticket.code)
+    # The webhook names no requester: a login may be a phone number.
+    status = post_webhook(url, payload(ticket, "resolved")) if url else ""
+    Notice.objects.filter(pk=notice.pk).update(recipients=addresses, webhook_status=status)
+    notice.recipients, notice.webhook_status = addresses, status
+    return notice
+
+
+def _requester_message(ticket, reply):
+    link = reverse("tickets:mine-detail", args=[ticket.code])
+    site = (getattr(settings, "GRIDGOV_SITE_URL", "") or "").rstrip("/")
+    values = {
+        "code": ticket.code,
+        "title": ticket.title,
+        "owner": str(ticket.owner or ""),
+        "reply": reply,
+        "link": site + link,
+    }
+    subject = _("Your demand %(code)s has been resolved") % values
+    body = (
+        _(
+            "%(owner)s has resolved your demand %(code)s (%(title)s) and replies:\n\n%(reply)s"
+            "\n\nIs it really resolved? Please rate the handling in My demands: %(link)s"
+        )
+        % values
+    )
+    return subject, body
 
 
 def send_dispatch(ticket_id, owner_place_id=None, owner_department_id=None, dispatched_at=None):

@@ -24,6 +24,14 @@ def notify_dispatch(ticket_id, owner_place_id=None, owner_department_id=None, di
     return notice.pk if notice else None
 
 
+@shared_task(name="gridgov.tickets.notify_resolved", ignore_result=True)
+def notify_resolved(ticket_id, event_id):
+    from . import notify
+
+    notice = notify.send_resolved(ticket_id, event_id)
+    return notice.pk if notice else None
+
+
 @shared_task(name="gridgov.tickets.notify_deadline", ignore_result=True)
 def notify_deadline(ticket_id, kind, key):
     from . import notify

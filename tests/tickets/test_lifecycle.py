@@ -127,7 +127,7 @@ def merged_pair(world, now):
     first = make_ticket(world)
     second = make_ticket(world, requester_phone="13900001111", requester_name="李四")
     perform(second, "merge", world.hotline, into=first.pk, now=now)
-    with pytest.raises(InvalidTransition, match="not resolved yet"):
+    with pytest.raises(InvalidTransition, match="尚未办结"):
         perform(second, "callback", world.hotline, resolved=True, satisfaction="satisfied")
     perform(first, "accept", world.gridworker_a, now=now)
     perform(first, "resolve", world.gridworker_a, reply="已清理", now=now + dt.timedelta(hours=1))
@@ -153,7 +153,7 @@ def test_every_requester_of_a_merged_matter_is_called_back(world):
     callback = Callback.objects.get(ticket=second)
     assert callback.owner_place == first.owner_place  # the unit that resolved the matter
     assert list(sweep.callbacks_due(later)) == [first]
-    with pytest.raises(InvalidTransition, match="already called back"):
+    with pytest.raises(InvalidTransition, match="已就本次办结结果回访过"):
         perform(second, "callback", world.hotline, resolved=True, satisfaction="satisfied")
     perform(first, "callback", world.hotline, resolved=True, satisfaction="satisfied", now=later)
     row = kpis.compute([world.grid_a], now.date(), later.date(), now=later)[0]

@@ -160,6 +160,24 @@ def test_every_requester_of_a_merged_matter_is_called_back(world):
     assert row.counts["callbacks"] == 2 and row.rates["satisfaction"] == 1.0
 
 
+def test_a_merge_of_a_merge_is_called_back_too(world):
+    from gridgov.tickets import sweep
+
+    now = timezone.now() - dt.timedelta(days=7)
+    first = make_ticket(world)
+    second = make_ticket(world, requester_phone="13900001111")
+    third = make_ticket(world, requester_phone="13900002222")
+    perform(second, "merge", world.hotline, into=first.pk, now=now)  # second → first
+    perform(first, "merge", world.hotline, into=third.pk, now=now)  # first → third
+    perform(third, "accept", world.gridworker_a, now=now)
+    perform(third, "resolve", world.gridworker_a, reply="已清理", now=now + dt.timedelta(hours=1))
+    later = now + dt.timedelta(days=5)
+    assert set(sweep.callbacks_due(later)) == {first, second, third}
+    perform(second, "callback", world.hotline, resolved=True, satisfaction="satisfied", now=later)
+    assert Callback.objects.get(ticket=second).owner_place == third.owner_place
+    assert set(sweep.callbacks_due(later)) == {first, third}
+
+
 def test_an_unhappy_merged_requester_reopens_the_matter_for_its_unit(world):
     now = timezone.now() - dt.timedelta(days=7)
     first, second = merged_pair(world, now)

@@ -533,16 +533,26 @@ def awaits_merged_callback(ticket, survivor=None):
     return not Callback.objects.filter(ticket=ticket, at__gte=since).exists()
 
 
+LISTED_MERGE_HOPS = 3  # merges of merges listed as due; deeper chains are rare
+
+
 def merged_callback_q(resolved_before=None):
-    """Queryset twin of `awaits_merged_callback`, for tickets merged straight into their
-    survivor (a merge of a merge is found when its own survivor is asked about)."""
-    resolved = Q(status=S.MERGED, merged_into__status__in=(S.RESOLVED, S.CLOSED))
-    if resolved_before is not None:
-        resolved &= Q(merged_into__resolved_at__lt=resolved_before)
-    called = Callback.objects.filter(
-        ticket=OuterRef("pk"), at__gte=OuterRef("merged_into__resolved_at")
-    )
-    return resolved & ~Q(Exists(called))
+    """Queryset twin of `awaits_merged_callback`, for merge chains up to LISTED_MERGE_HOPS
+    long (each depth is its own branch: in a shorter chain the next ticket is not merged).
+    The chain is followed inside one EXISTS on the same ticket, so a query using this (the
+    queue's counts) gains no joins over every ticket in scope."""
+    branches = Q(pk__in=[])
+    for hops in range(1, LISTED_MERGE_HOPS + 1):
+        survivor = "merged_into__" * hops
+        due = Q(**{f"{survivor}status__in": (S.RESOLVED, S.CLOSED)})
+        if resolved_before is not None:
+            due &= Q(**{f"{survivor}resolved_at__lt": resolved_before})
+        called = Callback.objects.filter(
+            ticket=OuterRef("pk"), at__gte=OuterRef(f"{survivor}resolved_at")
+        )
+        branches |= due & ~Q(Exists(called))
+    chain = Ticket.objects.filter(branches, pk=OuterRef("pk"))
+    return Q(status=S.MERGED) & Q(Exists(chain))
 
 
 def _merged_callback_refusal(ticket):

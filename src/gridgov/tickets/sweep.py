@@ -271,5 +271,11 @@ def callbacks_due(now=None):
     start = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
     resolved = Q(status=Status.RESOLVED, resolved_at__lt=start)
     return Ticket.objects.filter(resolved | lifecycle.merged_callback_q(start)).order_by(
-        Coalesce("resolved_at", "merged_into__resolved_at"), "id"
+        Coalesce(
+            "resolved_at",
+            "merged_into__resolved_at",
+            "merged_into__merged_into__resolved_at",
+            "merged_into__merged_into__merged_into__resolved_at",
+        ),
+        "id",
     )

@@ -338,7 +338,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(s.EventSerializer(events, many=True).data)
 
     @extend_schema(
-        summary="My demands (我的诉求): the tickets I filed or that name me as requester",
+        summary="My demands (我的诉求): those I reported myself or that name me as requester",
         description="Newest first, for any signed-in user: residents and volunteers too.",
         responses={200: s.MyTicketSerializer(many=True), **errors(401)},
     )
@@ -373,7 +373,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             "The requester answers the callback questions themselves: `resolved` and "
             "`satisfaction` (satisfied / basic / dissatisfied), optional `note`. Satisfied "
             "or basically satisfied with a resolved demand closes it; otherwise it is "
-            "reopened for its unit. Counts in the unit's KPIs like a callback."
+            "reopened for its unit. A demand merged into another is rated once that one is "
+            "resolved. Counts in the unit's KPIs like a callback."
         ),
         parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)],
         request=s.CallbackActionSerializer,

@@ -407,6 +407,28 @@ def test_merge_into_another_ticket(client, world):
     assert first.code in html
 
 
+def test_the_desk_calls_back_a_merged_ticket_from_its_page(client, world):
+    first = make_ticket(world)
+    second = make_ticket(world, requester_phone="13900001111")
+    lifecycle.perform(second, "merge", world.hotline, into=first.code)
+    client_for(client, world.hotline)
+    page = html_of(client.get(reverse("tickets:detail", args=[second.code])))
+    assert 'id="action-callback"' not in page  # the matter is not resolved yet
+    lifecycle.perform(first, "accept", world.gridworker_a)
+    first.refresh_from_db()
+    lifecycle.perform(first, "resolve", world.gridworker_a, reply="已清理")
+    page = html_of(client.get(reverse("tickets:queue") + "?tab=callback"))
+    assert second.code in page and first.code in page
+    page = html_of(client.get(reverse("tickets:detail", args=[second.code])))
+    assert 'id="action-callback"' in page
+    act(client, second, "callback", resolved="yes", satisfaction="satisfied", note="也满意")
+    second.refresh_from_db()
+    assert second.status == Status.MERGED
+    assert Callback.objects.get(ticket=second).owner_place == first.owner_place
+    page = html_of(client.get(reverse("tickets:queue") + "?tab=callback"))
+    assert second.code not in page and first.code in page
+
+
 # --- personal data ----------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -50,49 +51,41 @@ log = logging.getLogger(__name__)
 
 HOLD_ACTIONS = ("dispatch", "designate", "escalate")
 KINDS = ("dispatch", "accept_due", "resolve_due")
-REQUESTER_KINDS = ("resolved",)
 WEBHOOK_TIMEOUT_S = 5
 
 
 # --- hooks --------------------------------------------------------------------------------
 
 
+def _queue(task_name, ticket_id, *args):
+    """Run the Celery task (tasks.py) once the transaction commits; in-process, without the
+    task machinery, when no broker is configured."""
+    from . import tasks
+
+    task = getattr(tasks, task_name)
+
+    def send():
+        try:
+            if task.app.conf.task_always_eager:
+                task.run(ticket_id, *args)
+            else:
+                task.delay(ticket_id, *args)
+        except Exception:  # neither a broker outage nor a mail error may break the act
+            log.exception("the %s of ticket %s failed", task_name, ticket_id)
+
+    transaction.on_commit(send)
+
+
 def _queue_dispatch(ticket_id, owner_place_id, owner_department_id, dispatched_at):
-    from .tasks import notify_dispatch
-
-    args = (ticket_id, owner_place_id, owner_department_id, dispatched_at.isoformat())
-
-    def send():
-        try:
-            if notify_dispatch.app.conf.task_always_eager:
-                notify_dispatch.run(*args)  # no broker: in-process, without the task machinery
-            else:
-                notify_dispatch.delay(*args)
-        except Exception:  # neither a broker outage nor a mail error may break the dispatch
-            log.exception("the dispatch notification of ticket %s failed", ticket_id)
-
-    transaction.on_commit(send)
-
-
-def _queue_resolved(ticket_id, event_id):
-    from .tasks import notify_resolved
-
-    def send():
-        try:
-            if notify_resolved.app.conf.task_always_eager:
-                notify_resolved.run(ticket_id, event_id)
-            else:
-                notify_resolved.delay(ticket_id, event_id)
-        except Exception:  # neither a broker outage nor a mail error may break the resolve
-            log.exception("the resolved notification of ticket %s failed", ticket_id)
-
-    transaction.on_commit(send)
+    _queue(
+        "notify_dispatch", ticket_id, owner_place_id, owner_department_id, dispatched_at.isoformat()
+    )
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="gridgov.tickets.notify.event")
 def _on_event(sender, instance, created, raw=False, **kwargs):
     if created and not raw and instance.action == "resolve":
-        _queue_resolved(instance.ticket_id, instance.pk)
+        _queue("notify_resolved", instance.ticket_id, instance.pk)
     if created and not raw and instance.action in HOLD_ACTIONS:
         _queue_dispatch(
             instance.ticket_id, instance.owner_place_id, instance.owner_department_id, instance.at
@@ -255,11 +248,7 @@ def send(ticket, kind, key, now=None, owner=None):
         recipients = handlers(*owner)
         if not url and not any(email for _name, email in recipients):
             return None  # nothing to do: not even the ticket is read
-    ticket = (
-        Ticket.objects.select_related("owner_place", "owner_department", "category", "grid")
-        .filter(pk=getattr(ticket, "pk", ticket))
-        .first()
-    )
+    ticket = _ticket(getattr(ticket, "pk", ticket))
     if ticket is None:
         return None
     if owner is None:
@@ -267,17 +256,33 @@ def send(ticket, kind, key, now=None, owner=None):
     addresses = [email for _name, email in recipients if email]
     if not addresses and not url:
         return None
+    message = partial(_message, ticket, kind)
+    return _deliver(ticket, kind, key, addresses, message, recipients, url, now)
+
+
+def _ticket(pk):
+    return (
+        Ticket.objects.select_related("owner_place", "owner_department", "category", "grid")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _deliver(ticket, kind, key, addresses, message, named, url, now=None):
+    """Claim (ticket, kind, key) once, then email `addresses` (`message()` gives subject
+    and body, in the notification language) and post the webhook naming `named`; returns
+    the Notice, or None when it was claimed before."""
     notice = claim(ticket, kind, key, now)
     if notice is None:
         return None
     if addresses:
         with translation.override(getattr(settings, "GRIDGOV_NOTIFY_LANGUAGE", "zh-hans")):
-            subject, body = _message(ticket, kind)
+            subject, body = message()
         try:
             send_mail(subject, body, None, addresses, fail_silently=False)
         except Exception:
             log.exception("email for %s %s failed", ticket.code, kind)
-    status = post_webhook(url, payload(ticket, kind, recipients)) if url else ""
+    status = post_webhook(url, payload(ticket, kind, named)) if url else ""
     Notice.objects.filter(pk=notice.pk).update(recipients=addresses, webhook_status=status)
     notice.recipients, notice.webhook_status = addresses, status
     return notice
@@ -299,34 +304,21 @@ def requester_addresses(ticket):
 def send_resolved(ticket_id, event_id):
     """Tell the requester their demand was resolved (with the reply and the link to rate it);
     once per resolve event. Returns the Notice, or None when there is nobody to tell."""
-    ticket = (
-        Ticket.objects.select_related("owner_place", "owner_department", "category", "grid")
-        .filter(pk=ticket_id)
-        .first()
-    )
+    ticket = _ticket(ticket_id)
     if ticket is None:
         return None
     recipients = requester_addresses(ticket)
     url = getattr(settings, "GRIDGOV_WEBHOOK_URL", "") or ""
     if not recipients and not url:
         return None
-    notice = claim(ticket, "resolved", f"resolve:{event_id}")
-    if notice is None:
-        return None
-    addresses = [email for _name, email in recipients]
-    if addresses:
+
+    def message():
         reply = TicketEvent.objects.filter(pk=event_id).values_list("reason", flat=True).first()
-        with translation.override(getattr(settings, "GRIDGOV_NOTIFY_LANGUAGE", "zh-hans")):
-            subject, body = _requester_message(ticket, reply or ticket.resolution)
-        try:
-            send_mail(subject, body, None, addresses, fail_silently=False)
-        except Exception:
-            log.exception("email for %s resolved failed", ticket.code)
+        return _requester_message(ticket, reply or ticket.resolution)
+
+    addresses = [email for _name, email in recipients]
     # The webhook names no requester: a login may be a phone number.
-    status = post_webhook(url, payload(ticket, "resolved")) if url else ""
-    Notice.objects.filter(pk=notice.pk).update(recipients=addresses, webhook_status=status)
-    notice.recipients, notice.webhook_status = addresses, status
-    return notice
+    return _deliver(ticket, "resolved", f"resolve:{event_id}", addresses, message, (), url)
 
 
 def _requester_message(ticket, reply):

@@ -401,7 +401,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(self.my_ticket_data(self.my_ticket(code)))
 
     def my_ticket(self, code):
-        ticket = progress.own_tickets(self.request.user).filter(code=code).first()
+        ticket = progress.own_ticket(self.request.user, code)
         if ticket is None:
             raise Http404
         return ticket

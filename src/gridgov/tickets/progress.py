@@ -51,9 +51,14 @@ def own_q(user):
 def own_tickets(user):
     return (
         Ticket.objects.filter(own_q(user))
-        .select_related("category", "owner_place", "owner_department", "place")
+        .select_related("category", "owner_place", "owner_department", "place", "grid")
         .order_by("-created_at", "-id")
     )
+
+
+def own_ticket(user, code):
+    """The user's own ticket with this code, or None (not theirs, or no such ticket)."""
+    return own_tickets(user).filter(code=code).first()
 
 
 def is_own(user, ticket):

@@ -718,14 +718,8 @@ def my_tickets(request):
 
 
 def _own_ticket_or_404(request, code):
-    ticket = (
-        Ticket.objects.select_related(
-            "category", "owner_place", "owner_department", "place", "grid"
-        )
-        .filter(code=code)
-        .first()
-    )
-    if ticket is None or not request.user.has_perm("tickets.follow_ticket", ticket):
+    ticket = progress.own_ticket(request.user, code)
+    if ticket is None:
         raise Http404(_("No such demand of yours."))
     return ticket
 

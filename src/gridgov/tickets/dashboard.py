@@ -41,7 +41,8 @@ def panel(request):
     if staff:
         scope = scope_for(user)
         now = timezone.now()
-        context["tabs"] = queues.tabs(queues.counts(queues.mine(user), now), scope)
+        counts = queues.counts(queues.mine(user), queues.tab_filters(now))
+        context["tabs"] = queues.tabs(counts, scope)
         today = timezone.localdate()
         start = today.replace(day=1)
         context["kpis"] = [kpis.unit_kpis(unit, start, today, now=now) for unit in _my_units(scope)]

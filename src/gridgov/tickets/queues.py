@@ -96,11 +96,10 @@ def tab_filters(now):
     return {name: (q if q is not None else sla.overdue_q(now)) for name, q in QUEUE_TABS}
 
 
-def counts(tickets, now):
-    """Tickets per tab of `tickets` (a queryset of the user's queue), in one query."""
-    return tickets.aggregate(
-        **{name: Count("id", filter=q) for name, q in tab_filters(now).items()}
-    )
+def counts(tickets, filters):
+    """Tickets per tab of `tickets` (a queryset of the user's queue), in one query;
+    `filters` from tab_filters."""
+    return tickets.aggregate(**{name: Count("id", filter=q) for name, q in filters.items()})
 
 
 def tabs(tab_counts, scope):

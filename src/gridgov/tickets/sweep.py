@@ -273,9 +273,10 @@ def callbacks_due(now=None):
     return Ticket.objects.filter(resolved | lifecycle.merged_callback_q(start)).order_by(
         Coalesce(
             "resolved_at",
-            "merged_into__resolved_at",
-            "merged_into__merged_into__resolved_at",
-            "merged_into__merged_into__merged_into__resolved_at",
+            *(
+                "merged_into__" * hops + "resolved_at"
+                for hops in range(1, lifecycle.LISTED_MERGE_HOPS + 1)
+            ),
         ),
         "id",
     )

@@ -140,7 +140,7 @@ def queue(request):
     query = (request.GET.get("q") or "").strip()
     mine = _search(queues.mine(request.user), query)
     tab_filters = queues.tab_filters(now)
-    counts = queues.counts(mine, now)
+    counts = queues.counts(mine, tab_filters)
     scope = scope_for(request.user)
     tab = request.GET.get("tab") or ("accept" if counts["accept"] else "all")
     if tab not in tab_filters:

@@ -341,3 +341,22 @@ def test_a_merged_demand_shows_the_matter_handled_and_its_requester_rates_it(cli
     mine.refresh_from_db()
     assert survivor.status == "reopened" and mine.status == "merged"
     assert Callback.objects.get(ticket=mine).owner_place == world.grid_a
+
+
+def test_a_photo_report_from_the_page_names_the_reporter(client, world):
+    client.force_login(world.resident)
+    building = world.buildings[0]
+    response = client.post(
+        reverse("tickets:report"),
+        {
+            "description": "楼道里堆满了纸箱",
+            "lat": building.lat,
+            "lng": building.lng,
+            "address": "",
+            "category": "",
+            "idempotency_key": "mine-1",
+        },
+    )
+    assert response.status_code == 200
+    ticket = Ticket.objects.get()
+    assert ticket.channel == "photo" and ticket.requester == world.person

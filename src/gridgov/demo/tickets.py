@@ -209,8 +209,8 @@ def seed_recent(rows, buildings, actors, rng, now):
         if i in RESIDENT_REPORTS and resident is not None:
             # The demo resident's own 随手拍 reports, one waiting, one resolved, one closed,
             # so 我的诉求 has something to show.
-            person = resident.person
-            data.update(channel="photo", place=person.place.code, requester=person)
+            # Naming nobody else, the reporter is the requester (intake links their person).
+            data.update(channel="photo", place=resident.person.place.code)
             data.update(requester_name="", requester_phone="")
             actor = resident
         ticket = intake.create_ticket(data, actor=actor, now=start).ticket

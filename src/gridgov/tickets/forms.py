@@ -198,11 +198,11 @@ class ReportForm(forms.Form):
             )
         return d
 
-    def intake_data(self, person=None):
+    def intake_data(self):
+        """The intake fields; the reporter becomes the requester in intake itself."""
         d = self.cleaned_data
-        patrol = bool(d.get("patrol"))
-        data = {
-            "channel": Channel.PATROL if patrol else Channel.PHOTO,
+        return {
+            "channel": Channel.PATROL if d.get("patrol") else Channel.PHOTO,
             "nature": Nature.REPORT,
             "title": "",
             "description": d["description"],
@@ -211,9 +211,6 @@ class ReportForm(forms.Form):
             "lat": d["lat"],
             "lng": d["lng"],
         }
-        if person is not None and not patrol:
-            data["requester"] = person
-        return data
 
     def add_intake_errors(self, errors):
         where = {"place": "address", "location": "address", "title": "description"}

@@ -684,8 +684,7 @@ def report(request):
     status = 200
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, may_patrol=may_patrol)
-        person = getattr(request.user, "person", None)
-        if form.is_valid() and (result := _file(request, form, form.intake_data(person=person))):
+        if form.is_valid() and (result := _file(request, form, form.intake_data())):
             ticket = result.ticket
             return render(
                 request,

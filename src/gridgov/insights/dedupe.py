@@ -288,7 +288,9 @@ def find_duplicates(text, place=None, requester=None, phone="", now=None, exclud
     )
     if not rows:
         return []
-    text_sims = (np.vstack([unpack(r[2]) for r in rows]) == values).mean(axis=1)
+    # One array of all candidates' signatures: one allocation rather than one per row.
+    stored = np.frombuffer(b"".join(r[2] for r in rows), dtype="<u4").reshape(len(rows), -1)
+    text_sims = (stored == values).mean(axis=1)
     threshold = min_score()
     found = []
     for (ticket_id, code, _minhash, path, key), text_sim in zip(rows, text_sims, strict=True):

@@ -227,6 +227,65 @@ def test_excel_file_with_date_and_number_cells(world, tmp_path):
     assert ticket.building.code == "B1a5"
 
 
+def test_title_lines_above_the_headers_are_skipped_and_rows_keep_their_numbers(world, tmp_path):
+    # Platform exports open with a title, an export time and blank rows above the headers.
+    good = next(rows(n=1, bad=False))
+    path = tmp_path / "明细.csv"
+
+    def export(second_nature):
+        with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["望江街道12345热线工单明细（2026年3月）"])
+            writer.writerow([])
+            writer.writerow(["导出时间：2026-04-01 09:00", "", ""])
+            writer.writerow(HEADERS)
+            writer.writerow([good[h] for h in HEADERS])
+            second = {**good, "工单编号": "12345-2", "诉求性质": second_nature}
+            writer.writerow([second[h] for h in HEADERS])
+        return path
+
+    report = imports.import_file(export("抱怨"))
+    assert [(e.row, e.column) for e in report.errors] == [(6, "诉求性质")]
+    assert not Ticket.objects.exists()
+    report = imports.import_file(export("投诉"))
+    assert report.ok and report.created == 2
+    assert report.mapping["title"] == "诉求标题"
+
+
+def test_excel_97_file_with_a_title_row(world, tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("工单")
+    sheet.write(0, 0, "12345热线工单导出")
+    for column, header in enumerate(HEADERS):
+        sheet.write(1, column, header)
+    values = ["X-97", dt.datetime(2026, 3, 4, 15, 40), "电动车乱停", "楼下电动车堵门"]
+    values += ["魏家坡小区5栋", "李四", 13912345678, "电动车乱停乱放", "投诉"]
+    when = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm")
+    for column, value in enumerate(values):
+        if isinstance(value, dt.datetime):
+            sheet.write(2, column, value, when)
+        else:
+            sheet.write(2, column, value)
+    path = tmp_path / "12345.xls"
+    book.save(str(path))
+    report = imports.import_file(path)
+    assert report.ok, report.errors
+    ticket = Ticket.objects.get(external_id="X-97")
+    assert ticket.requester_phone == "13912345678"
+    assert timezone.localtime(ticket.created_at).hour == 15
+    assert ticket.building.code == "B1a5"
+
+
+def test_a_file_that_is_not_excel_is_a_format_error(world, tmp_path):
+    path = tmp_path / "broken.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    with pytest.raises(imports.ImportFormatError):
+        imports.import_file(path)
+    assert not Ticket.objects.exists()
+
+
 def test_celery_task_imports_an_upload(world, tmp_path):
     path = write_csv(tmp_path / "upload.csv", rows(n=5, bad=False))
     result = import_task.delay(str(path), None, "hotline", world.hotline.pk, True)

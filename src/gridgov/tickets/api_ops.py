@@ -659,7 +659,7 @@ class ImportView(APIView):
         folder = Path(settings.DATA_DIR) / "imports"
         folder.mkdir(parents=True, exist_ok=True)
         suffix = Path(upload.name or "").suffix.lower()
-        suffix = suffix if suffix in (".csv", ".txt", ".xlsx", ".xlsm") else ".csv"
+        suffix = suffix if suffix in (".csv", ".txt", ".xlsx", ".xlsm", ".xls") else ".csv"
         saved = folder / f"{uuid.uuid4().hex}{suffix}"
         with open(saved, "wb") as handle:
             for chunk in upload.chunks():

@@ -4,10 +4,11 @@
 `tickets.import` Celery task (uploads) and `POST /api/v1/imports/tickets/` all
 call `import_file`.
 
-1. Read the table (CSV in UTF-8 or GB18030, or the first sheet of an .xlsx) and
-   map its headers to ticket fields: DEFAULT_MAPPING knows the usual 12345
-   headers (工单编号, 受理时间, 诉求标题, 诉求内容, 诉求地址, 来电人, 联系电话,
-   诉求类型/分类, 诉求性质 …); `mapping` ({field: header or [headers]}) overrides it.
+1. Read the table (CSV in UTF-8 or GB18030, or the first sheet of an .xlsx or
+   .xls), find its header row (below any title lines) and map its headers to
+   ticket fields: DEFAULT_MAPPING knows the usual 12345 headers (工单编号,
+   受理时间, 诉求标题, 诉求内容, 诉求地址, 来电人, 联系电话, 诉求类型/分类,
+   诉求性质 …); `mapping` ({field: header or [headers]}) overrides it.
 2. Validate every row before writing anything: date and time, nature, category
    (code, full path 一级/二级/三级 or unambiguous name), urgency, location (a
    place code, coordinates inside the area, or an address — resolved to a
@@ -171,23 +172,51 @@ def _cell(value):
     return str(value).strip()
 
 
-def read_table(source, filename=None):
-    """(headers, [(row number, [cells])]) from a path or a binary file object."""
-    name = filename or getattr(source, "name", None) or str(source)
+def read_table(source, filename=None, mapping=None):
+    """(headers, [(row number, [cells])]) from a path or a binary file object.
+
+    CSV (UTF-8 or GB18030, comma or tab), Excel .xlsx and the older .xls. Blank
+    rows are skipped, and the header row is the first of the top rows that names
+    the columns an import needs: platform exports often open with a title line
+    ("XX区12345热线工单明细") or a blank row above the headers.
+    """
+    name = (filename or getattr(source, "name", None) or str(source)).lower()
     raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-    if raw[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(raw)
+    if raw[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
+        rows = _read_xlsx(raw)
+    elif raw[:8] == _OLE2 or name.endswith(".xls"):
+        rows = _read_xls(raw)
+    else:
+        rows = _read_csv(raw)
+    rows = [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
+    if not rows:
+        raise ImportFormatError(_("The file is empty."))
+    return _split_header(rows, mapping)
+
+
+HEADER_SCAN_ROWS = 10
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of Excel 97-2003 .xls files
+
+
+def _split_header(rows, mapping=None):
+    """(headers, the rows below them): the first of the top HEADER_SCAN_ROWS rows that
+    resolve_mapping accepts; else the first row, whose error then names what is missing."""
+    for index, (_number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        headers = [str(c).strip() for c in cells]
+        try:
+            resolve_mapping(headers, mapping)
+        except ImportFormatError:
+            continue
+        return headers, rows[index + 1 :]
+    return [str(c).strip() for c in rows[0][1]], rows[1:]
+
+
+def _read_csv(raw):
     text = _decode(raw)
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = iter(enumerate(reader, start=1))
-    try:
-        _n, headers = next(rows)
-    except StopIteration:
-        raise ImportFormatError(_("The file is empty.")) from None
-    body = [(n, [c.strip() for c in cells]) for n, cells in rows if any(c.strip() for c in cells)]
-    return [h.strip() for h in headers], body
+    return [(n, [c.strip() for c in cells]) for n, cells in enumerate(reader, start=1)]
 
 
 def _read_xlsx(raw):
@@ -198,19 +227,31 @@ def _read_xlsx(raw):
     except Exception as exc:
         raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
     try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        headers = next(rows, None)
-        if headers is None:
-            raise ImportFormatError(_("The file is empty."))
-        body = []
-        for number, cells in enumerate(rows, start=2):
-            values = [_cell(c) for c in cells]
-            if any(v != "" for v in values):
-                body.append((number, values))
-        return [str(h or "").strip() for h in headers], body
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        return [(n, [_cell(c) for c in cells]) for n, cells in enumerate(rows, start=1)]
     finally:
         book.close()
+
+
+def _read_xls(raw):
+    """The first sheet of an Excel 97-2003 file (xlrd), dates as datetimes."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=raw)
+    except Exception as exc:
+        raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
+    sheet = book.sheet_by_index(0)
+    rows = []
+    for index in range(sheet.nrows):
+        cells = []
+        for cell in sheet.row(index):
+            value = cell.value
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                value = xlrd.xldate_as_datetime(value, book.datemode)
+            cells.append(_cell(value))
+        rows.append((index + 1, cells))
+    return rows
 
 
 def resolve_mapping(headers, mapping=None):
@@ -874,7 +915,7 @@ def import_file(
     path, mapping=None, channel=Channel.HOTLINE, actor=None, dry_run=False, progress=False
 ):
     """Read, validate and (all or nothing) import a CSV or Excel file; an ImportReport."""
-    headers, rows = read_table(path)
+    headers, rows = read_table(path, mapping=mapping)
     return import_rows(
         headers,
         rows,

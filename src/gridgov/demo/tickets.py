@@ -190,6 +190,13 @@ def seed_history(rows, buildings, actors, rng, end):
         )
 
 
+# Callbacks that reopen a ticket: not resolved, or resolved but dissatisfied (so the
+# demo's 解决率 and 满意率 differ, as they do in life).
+UNHAPPY_CALLBACKS = (
+    (False, "dissatisfied", "诉求人不满意，要求重新处理"),
+    (True, "dissatisfied", "问题已解决，但对处理时效不满意"),
+    (False, "basic", "对工作态度基本满意，但问题尚未解决"),
+)
 RESIDENT_REPORTS = (10, 16, 18)  # rows whose fate (i % 10) is: waiting, resolved, closed
 
 
@@ -259,14 +266,15 @@ def seed_recent(rows, buildings, actors, rng, now):
             continue  # waiting for the callback
         callback_at = min(resolved_at + dt.timedelta(hours=20), now)
         if fate == 7:
+            resolved, satisfaction, note = UNHAPPY_CALLBACKS[(i // 10) % len(UNHAPPY_CALLBACKS)]
             lifecycle.perform(
                 ticket,
                 "callback",
                 actors.hotline,
                 now=callback_at,
-                resolved=False,
-                satisfaction="dissatisfied",
-                note="诉求人不满意，要求重新处理",
+                resolved=resolved,
+                satisfaction=satisfaction,
+                note=note,
             )
             continue  # reopened
         lifecycle.perform(

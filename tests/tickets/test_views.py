@@ -219,6 +219,19 @@ def test_detail_shows_only_the_actions_the_user_may_take(client, world):
     assert "supervise" in forms_on(html)
 
 
+def test_a_long_letter_opens_with_its_beginning_and_a_toggle(client, world):
+    # Citizens' letters run to thousands of characters; the facts below must stay in view.
+    letter = "我们小区的楼道长期堆放杂物，存在消防隐患。" * 100 + "请尽快处理。"
+    long_one = make_ticket(world, description=letter)
+    url = reverse("tickets:detail", args=[long_one.code])
+    html = html_of(client_for(client, world.gridworker_a).get(url))
+    assert f"展开全文（{len(letter)} 字）" in html and "收起" in html
+    assert html.count("请尽快处理。") == 1  # the end only in the full text, not the excerpt
+    short = make_ticket(world, description="楼道堆了杂物。")
+    html = html_of(client.get(reverse("tickets:detail", args=[short.code])))
+    assert "楼道堆了杂物。" in html and "展开全文" not in html
+
+
 def test_out_of_scope_ticket_is_a_404(client, world):
     ticket = make_ticket(world)
     client_for(client, world.gridworker_b)

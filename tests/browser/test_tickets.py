@@ -142,6 +142,37 @@ def test_hotline_call_handled_and_called_back(page, login, live_city, hotline, a
     page.screenshot(path=artifacts / "tickets-closed-zh.png", full_page=True)
 
 
+def test_a_repeat_call_is_recognised_and_merged(page, login, live_city, hotline, artifacts):
+    from gridgov.tickets import intake
+
+    text = "幸福里1栋楼道里堆满了纸箱和杂物，挡住了通道，希望尽快清理。"
+    data = {"channel": "hotline", "nature": "complaint", "title": "楼道堆满杂物"}
+    data.update(description=text, address="幸福路1号", requester_phone="13812341234")
+    first = intake.create_ticket(data, actor=hotline).ticket
+    # The caller rings again: as the operator types, their open ticket shows beside the form.
+    login(page, "hotline")
+    page.goto(page.base_url + "/tickets/new/hotline/")
+    panel = page.locator("#intake-duplicates")
+    expect(panel).to_contain_text("这里会显示")
+    page.fill("#id_description", "又堆满了！" + text)
+    page.fill("#id_address", "幸福路1号")
+    page.fill("#id_requester_phone", "13812341234")
+    expect(panel.locator(f"[data-duplicate='{first.code}']")).to_contain_text("同一诉求人")
+    page.screenshot(path=artifacts / "tickets-repeat-call-zh.png", full_page=True)
+    # Filed anyway, the new ticket offers to merge into the one handling the matter.
+    page.select_option("#id_nature", "complaint")
+    page.click("#submit-intake")
+    page.wait_for_url(re.compile(r".*/tickets/GD\d{8}-\d{6}/$"))
+    again = Ticket.objects.exclude(pk=first.pk).get()
+    merge = page.locator(f"#duplicates [data-duplicate='{first.code}'] button")
+    expect(merge).to_have_text(f"将本工单并入 {first.code}")
+    merge.click()
+    expect(page.locator("#ticket")).to_have_attribute("data-status", "merged")
+    again.refresh_from_db()
+    assert again.status == Status.MERGED and again.merged_into == first
+    expect(page.locator("#duplicates")).to_have_count(0)
+
+
 def png_bytes():
     from PIL import Image
 

@@ -200,6 +200,22 @@ UNHAPPY_CALLBACKS = (
 RESIDENT_REPORTS = (10, 16, 18)  # rows whose fate (i % 10) is: waiting, resolved, closed
 
 
+def _call_again(i, ticket, data, actors, now):
+    """Some callers ring again about a matter still open (重复来电): a new ticket that the
+    duplicate search links to the first one, for the dispatcher to merge."""
+    again_at = ticket.created_at + dt.timedelta(days=1, hours=2)
+    if i % 20 != 1 or again_at >= now:
+        return
+    again = {
+        **data,
+        "channel": "hotline",
+        "title": f"再次反映：{data['title']}"[:200],
+        "description": f"再次来电反映，此前反映的问题仍未解决：{data['description']}"[:4000],
+        "external_id": f"{data['external_id']}-again",
+    }
+    intake.create_ticket(again, actor=actors.hotline, now=again_at)
+
+
 def seed_recent(rows, buildings, actors, rng, now):
     """Recent tickets over the last three weeks, left in every state."""
     resident = get_user_model().objects.filter(username="resident").select_related("person")
@@ -228,6 +244,7 @@ def seed_recent(rows, buildings, actors, rng, now):
         owner = actors.owner(ticket)
         lifecycle.perform(ticket, "accept", owner, now=start + dt.timedelta(minutes=30))
         if fate in (1, 2):
+            _call_again(i, ticket, data, actors, now)
             continue  # accepted, nobody called the requester yet
         lifecycle.perform(
             ticket, "contact", owner, now=start + dt.timedelta(hours=2), note="已联系"
@@ -257,6 +274,7 @@ def seed_recent(rows, buildings, actors, rng, now):
             )
             continue  # the second department has not reported: late once 24 h pass
         if fate in (4, 5):
+            _call_again(i, ticket, data, actors, now)
             continue  # in progress
         resolved_at = min(start + dt.timedelta(days=rng.uniform(0.3, 4)), now)
         lifecycle.perform(

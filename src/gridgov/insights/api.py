@@ -24,7 +24,7 @@ from gridgov.api.permissions import RulesPermission
 from gridgov.tickets.classify import suggest_category
 from gridgov.tickets.models import Ticket
 
-from . import dedupe, hotissues, services, textprep
+from . import hotissues, services, textprep
 from .models import HotIssue, ModelVersion
 
 
@@ -241,7 +241,7 @@ class ClassifyText(APIView):
 
 class Duplicates(APIView):
     permission_classes = [RulesPermission]
-    rules_perms = {"GET": "insights.classify_text"}
+    rules_perms = {"GET": "insights.find_duplicates"}
 
     @extend_schema(
         responses=OpenApiTypes.OBJECT,
@@ -251,29 +251,10 @@ class Duplicates(APIView):
         ticket = get_object_or_404(Ticket.objects.select_related("place"), code=code)
         if not request.user.has_perm("tickets.view_ticket", ticket):
             raise bilingual_error(404, "not_found", _noop("No such ticket."))
-        found = dedupe.find_duplicates(
-            dedupe.ticket_text(ticket),
-            place=ticket.place,
-            requester=ticket.requester_id,
-            phone=ticket.requester_phone,
-            now=max(ticket.created_at, ticket.updated_at),
-            exclude=ticket.pk,
-        )
-        visible = {
-            t.pk: t
-            for t in Ticket.objects.filter(pk__in=[d.ticket_id for d in found])
-            if request.user.has_perm("tickets.view_ticket", t)
-        }
         return Response(
             [
-                {
-                    "code": d.code,
-                    "title": visible[d.ticket_id].title,
-                    "score": d.score,
-                    "reasons": d.reasons,
-                }
-                for d in found
-                if d.ticket_id in visible
+                {"code": d.code, "title": t.title, "score": d.score, "reasons": d.reasons}
+                for d, t in services.duplicates_of(ticket, request.user)
             ]
         )
 

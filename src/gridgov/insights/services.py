@@ -1,4 +1,5 @@
-"""Shared by the API and the pages: scoped hot-issue lists, decisions, classifier status."""
+"""Shared by the API and the pages: scoped hot-issue lists, decisions, classifier status,
+the duplicates a user may be shown."""
 
 from django.db.models import Q
 from django.utils import timezone
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.people.models import Role
 from gridgov.people.scope import ancestor_paths, scope_for
 
+from . import dedupe
 from .models import HotIssue, ModelVersion
 from .rules import DECIDE_ROLES, VIEW_ROLES
 
@@ -38,6 +40,54 @@ def visible_hot_issues(user, state=None):
     if scope.has_role({Role.DISTRICT_STAFF, Role.HOTLINE_OPERATOR}):
         query |= Q(place__isnull=True)
     return issues.filter(query)
+
+
+def visible_duplicates(user, text, place=None, requester=None, phone="", now=None, exclude=None):
+    """[(dedupe.Candidate, Ticket)] of the open tickets that look like the same matter,
+    best first, among those the user may see.
+
+    A match that rests on the requester (same person or phone) tells who filed the other
+    ticket, which is personal data: for a ticket whose requester the user may not see,
+    that reason and its bonus are taken out, and the ticket stays only if the rest still
+    reaches the threshold.
+    """
+    from gridgov.tickets.models import Ticket
+
+    found = dedupe.find_duplicates(
+        text, place=place, requester=requester, phone=phone, now=now, exclude=exclude
+    )
+    if not found:
+        return []
+    tickets = Ticket.objects.select_related("owner_place", "owner_department", "category")
+    tickets = tickets.in_bulk([d.ticket_id for d in found])
+    shown = []
+    for candidate in found:
+        ticket = tickets.get(candidate.ticket_id)
+        if ticket is None or not user.has_perm("tickets.view_ticket", ticket):
+            continue
+        if "requester" in candidate.reasons and not user.has_perm(
+            Ticket.PERSONAL_DATA_PERM, ticket
+        ):
+            candidate.reasons = [r for r in candidate.reasons if r != "requester"]
+            candidate.score = round(candidate.score - dedupe.REQUESTER_BONUS, 3)
+            if candidate.score < dedupe.min_score():
+                continue
+        shown.append((candidate, ticket))
+    shown.sort(key=lambda pair: (-pair[0].score, -pair[0].ticket_id))
+    return shown
+
+
+def duplicates_of(ticket, user):
+    """visible_duplicates for an existing ticket (itself left out)."""
+    return visible_duplicates(
+        user,
+        dedupe.ticket_text(ticket),
+        place=ticket.place,
+        requester=ticket.requester_id,
+        phone=ticket.requester_phone,
+        now=max(ticket.created_at, ticket.updated_at),
+        exclude=ticket.pk,
+    )
 
 
 def decide(issue, action, user, note=""):

@@ -9,4 +9,6 @@ urlpatterns = [
     path("hot/<int:pk>/decide/", views.decide, name="decide"),
     path("classifier/", views.classifier, name="classifier"),
     path("classifier/retrain/", views.retrain, name="retrain"),
+    path("duplicates/intake/", views.intake_duplicates, name="intake-duplicates"),
+    path("duplicates/<str:code>/", views.ticket_duplicates, name="ticket-duplicates"),
 ]

@@ -1,14 +1,28 @@
-"""Pages: hot issues (list, map, trend) and the classifier status, for staff."""
+"""Pages: hot issues (list, map, trend), the classifier status, and the possible
+duplicates shown on a ticket's page and beside the intake forms, for staff."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from gridgov.places import addresses
+from gridgov.tickets import lifecycle
+from gridgov.tickets.models import Ticket
 
 from . import hotissues, services
 from .models import HotIssue
+
+REASONS = {
+    "text": gettext_lazy("similar text"),
+    "building": gettext_lazy("same building"),
+    "grid": gettext_lazy("same grid"),
+    "requester": gettext_lazy("same requester"),
+}
 
 
 def _require(request, perm, obj=None):
@@ -126,3 +140,49 @@ def retrain(request):
     else:
         messages.success(request, _("Retraining started; reload this page in a minute."))
     return redirect("insights:classifier")
+
+
+def _duplicate_rows(found):
+    return [
+        {"ticket": t, "score": d.score, "text": d.text, "reasons": [REASONS[r] for r in d.reasons]}
+        for d, t in found
+    ]
+
+
+@login_required
+@require_GET
+def ticket_duplicates(request, code):
+    """htmx, on a ticket's page: open tickets that look like the same matter, to merge into."""
+    _require(request, "insights.find_duplicates")
+    ticket = get_object_or_404(Ticket.objects.select_related("place"), code=code)
+    if not request.user.has_perm("tickets.view_ticket", ticket):
+        raise Http404
+    found = services.duplicates_of(ticket, request.user) if ticket.is_open else []
+    return render(
+        request,
+        "insights/_duplicates.html",
+        {
+            "ticket": ticket,
+            "rows": _duplicate_rows(found),
+            "may_merge": "merge" in lifecycle.allowed_actions(ticket, request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def intake_duplicates(request):
+    """htmx, beside the intake forms: open tickets that look like what the operator is
+    typing (same text, building or caller), so the caller can be told where theirs stands."""
+    _require(request, "insights.find_duplicates")
+    get = request.GET
+    text = " ".join(get.get(f, "").strip() for f in ("title", "description")).strip()
+    rows = []
+    if text:
+        address = get.get("address", "").strip()
+        place = addresses.resolve_address(address).building if address else None
+        phone = get.get("requester_phone", "").strip()
+        rows = _duplicate_rows(
+            services.visible_duplicates(request.user, text, place=place, phone=phone)
+        )
+    return render(request, "insights/_intake_duplicates.html", {"rows": rows, "text": text})

@@ -297,3 +297,50 @@ def test_a_rider_reports_from_a_phone_and_follows_the_progress(
     assert ticket.callbacks.get().by == live_city.volunteer
     assert not errors, errors
     context.close()
+
+
+def test_a_grid_worker_walks_a_patrol_and_visits_a_household_on_a_phone(
+    chromium, live_server, live_city, artifacts
+):
+    from gridgov.tickets import patrols
+    from gridgov.tickets.models import PatrolRecord, Visit
+
+    load_taxonomy()
+    task = patrols.create_task(
+        live_city.community_staff, live_city.g1, "幸福一网格日常巡查", ["消防通道", "楼道堆物"]
+    )
+    context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
+    page.click("nav.site-nav >> text=巡查走访")
+    page.wait_for_url("**/tickets/patrols/")
+    page.click(f"[data-task='{task.pk}'] a.button")
+    page.check("input[name=item_0][value=issue]")
+    page.click("details.hazard summary")
+    page.fill("#id_hazard", "幸福里1栋东侧消防通道停放两辆私家车，消防车无法通行。")
+    page.screenshot(path=artifacts / "patrol-walk-phone.png", full_page=True)
+    page.click("#submit-patrol")
+    page.wait_for_url("**/tickets/patrols/")
+    record = PatrolRecord.objects.get()
+    assert record.results == {"消防通道": "issue", "楼道堆物": "ok"}
+    expect(page.locator(".messages")).to_contain_text(f"已上报为工单 {record.ticket.code}")
+    expect(page.locator(f"[data-task='{task.pk}']")).to_have_count(0)
+
+    # Door to door: the household never visited; a demand heard there, for its head.
+    page.click("text=入户走访")
+    household = live_city.zhang.household
+    page.click(f"[data-household='{household.pk}'] a")
+    demand = page.locator(".visit-demand")
+    expect(demand).to_be_hidden()  # shown only for a demand to file
+    page.fill("#id_heard", "张三丰老人独居，反映楼道灯坏了，晚上出门不便。")
+    page.check("#id_file_demand")
+    expect(demand).to_be_visible()
+    page.select_option("#id_requester", str(live_city.zhang.pk))
+    expect(page.locator("#id_requester option:checked")).to_have_text("张**")
+    page.screenshot(path=artifacts / "visit-phone.png", full_page=True)
+    page.click("#submit-visit")
+    page.wait_for_url("**/tickets/visits/")
+    visit = Visit.objects.get()
+    assert visit.ticket.requester == live_city.zhang and visit.ticket.channel == "visit"
+    expect(page.locator(f"[data-household='{household.pk}']")).to_have_count(0)
+    expect(page.locator("#visits-recent")).to_contain_text(visit.ticket.code)
+    assert errors == []
+    context.close()

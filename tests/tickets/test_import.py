@@ -181,7 +181,7 @@ def test_custom_mapping_gb18030_and_row_checks(world, tmp_path):
     }
     report = imports.import_file(path, mapping=mapping)
     assert [(e.row, e.column) for e in report.errors] == [(3, "单号"), (3, "类别")]
-    assert "ambiguous" in report.errors[1].message
+    assert "不唯一" in report.errors[1].message  # the category name is ambiguous
     data[1].update({"单号": "A2", "类别": "城乡建设/城市建设和市政管理/其他"})
     path = write_csv(tmp_path / "gbk.csv", data, headers=headers, encoding="gb18030")
     report = imports.import_file(path, mapping=mapping)

@@ -388,6 +388,13 @@ def seed_tickets():
     seed()
 
 
+def seed_fieldwork():
+    """Patrol tasks with their walks and some door-to-door visits in 魏家坡社区."""
+    from .fieldwork import seed_fieldwork as seed
+
+    seed()
+
+
 def seed_open311():
     """An Open311 API key for the demo; returns the key."""
     from gridgov.open311.demo import seed_open311 as seed
@@ -418,6 +425,7 @@ SEEDERS = [
     seed_logins,
     seed_classifier,
     seed_tickets,
+    seed_fieldwork,
     seed_open311,
     seed_hot_issues,
 ]

@@ -102,7 +102,9 @@ class IntakeForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
     )
-    nature = forms.ChoiceField(label=_("Nature"), choices=Nature.choices, initial=Nature.HELP)
+    nature = forms.ChoiceField(
+        label=_("Nature"), choices=Nature.choices, initial=Nature.HELP, required=False
+    )
     urgency = forms.ChoiceField(
         label=_("Urgency"),
         choices=[("", _("From the category"))] + list(Urgency.choices),
@@ -688,3 +690,117 @@ DEADLINE_LABELS = {
     "respond": _("Respond by"),
     "resolve": _("Resolve by"),
 }
+
+
+# --- field work: patrols and visits (patrols.py) ---------------------------------------------
+
+PATROL_RESULTS = (
+    ("ok", _("All right")),
+    ("issue", _("Problem")),
+    ("skipped", _("Not checked")),
+)
+
+
+class PatrolWalkForm(forms.Form):
+    """One walk of a patrol task: a result per checklist item, a note, and a hazard seen on
+    the way, which becomes a `patrol` ticket in the same step."""
+
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    hazard = forms.CharField(
+        label=_("Hazard to report"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    hazard_category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
+    hazard_address = forms.CharField(label=_("Where exactly"), required=False, max_length=300)
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+        self.item_names = []
+        for index, item in enumerate(task.checklist):
+            name = f"item_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=item, choices=PATROL_RESULTS, initial="ok", widget=forms.RadioSelect
+            )
+            self.item_names.append(name)
+        self.fields["hazard_category"].choices = category_choices()
+        _styled(self.fields["hazard"], placeholder=_("e.g. 3栋楼道堆满纸箱，挡住了通道"))
+        _styled(self.fields["hazard_address"], placeholder=_("e.g. 魏家坡小区3号楼2单元"))
+
+    def items(self):
+        return [self[name] for name in self.item_names]
+
+    def clean(self):
+        d = super().clean()
+        problems = any(d.get(name) == "issue" for name in self.item_names)
+        if problems and not (d.get("note") or "").strip() and not (d.get("hazard") or "").strip():
+            self.add_error("note", _("Say what the problem is, in the note or as a hazard."))
+        return d
+
+    def results(self):
+        return {
+            self.task.checklist[i]: self.cleaned_data[name]
+            for i, name in enumerate(self.item_names)
+        }
+
+    def hazard_data(self):
+        """The hazard as patrols.record_patrol takes it, or None."""
+        d = self.cleaned_data
+        text = (d.get("hazard") or "").strip()
+        if not text:
+            return None
+        hazard = {"title": "", "description": text}
+        if d.get("hazard_category"):
+            hazard["category"] = d["hazard_category"]
+        if (d.get("hazard_address") or "").strip():
+            hazard["address"] = d["hazard_address"].strip()
+        return hazard
+
+
+class VisitForm(forms.Form):
+    """入户走访: what was heard at a household, and a demand heard there filed as a ticket."""
+
+    heard = forms.CharField(
+        label=_("What was heard"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    file_demand = forms.BooleanField(
+        label=_("A demand to handle: file it as a ticket"), required=False
+    )
+    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    nature = forms.ChoiceField(
+        label=_("Nature"), choices=Nature.choices, initial=Nature.HELP, required=False
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
+    requester = forms.ChoiceField(label=_("Requester"), required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        """`members`: [(person id, label)] of the household, for naming the requester."""
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["requester"].choices = [("", _("The household, nobody named")), *members]
+        _styled(self.fields["heard"], placeholder=_("e.g. 独居老人，反映楼道灯不亮，晚上出门不便"))
+
+    def clean(self):
+        d = super().clean()
+        if d.get("file_demand") and not (d.get("heard") or "").strip():
+            self.add_error("heard", _("Say what the demand is."))
+        return d
+
+    def demand_data(self):
+        """The demand as patrols.log_visit takes it, or None."""
+        d = self.cleaned_data
+        if not d.get("file_demand"):
+            return None
+        demand = {"title": d.get("title") or "", "nature": d.get("nature") or Nature.HELP}
+        if d.get("category"):
+            demand["category"] = d["category"]
+        if d.get("requester"):
+            demand["requester"] = int(d["requester"])
+        return demand

@@ -31,6 +31,9 @@ from . import intake
 from .models import Channel, Nature, PatrolRecord, PatrolTask, Visit
 
 PATROL_ROLES = {Role.GRID_WORKER, Role.MICRO_GRID_WORKER}
+# Whose area's households are listed for visiting (party members visit too, but their
+# area is their organisation's, not a role's: they log visits without the list).
+VISIT_AREA_ROLES = PATROL_ROLES | {Role.CADRE, Role.COMMUNITY_STAFF}
 PLAN_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_STAFF}
 VIEW_ROLES = REGISTRY_ROLES
 MAX_CHECKLIST = 50
@@ -296,12 +299,26 @@ def visit_period_days():
 def unvisited_households(grid, days=None, now=None):
     """Households in `grid` with no visit in the last `days` days (default the setting),
     never-visited first, annotated with `last_visit`."""
+    return _not_visited(Household.objects.filter(building__path__startswith=grid.path), days, now)
+
+
+def households_to_visit(user, days=None, now=None):
+    """unvisited_households over the user's own visiting area (VISIT_AREA_ROLES' places)."""
+    scope = scope_for(user)
+    if scope.everything:
+        return _not_visited(Household.objects.all(), days, now)
+    query = Q(pk__in=[])
+    for path in scope.paths(VISIT_AREA_ROLES):
+        query |= Q(building__path__startswith=path)
+    return _not_visited(Household.objects.filter(query), days, now)
+
+
+def _not_visited(households, days=None, now=None):
     now = now or timezone.now()
     days = visit_period_days() if days is None else int(days)
     since = now - dt.timedelta(days=days)
     return (
-        Household.objects.filter(building__path__startswith=grid.path)
-        .select_related("building")
+        households.select_related("building__parent")
         .annotate(last_visit=Max("visits__at"))
         .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=since))
         .order_by(F("last_visit").asc(nulls_first=True), "building__path", "unit", "room")

@@ -157,11 +157,31 @@ def covers_rule_place(user, rule):
     return scope.covers(rule.place, SETTINGS_ROLES)
 
 
+@rules.predicate
+def walks_patrols(user):
+    """A grid or micro-grid worker, or the assignee of some patrol task."""
+    from .models import PatrolTask
+    from .patrols import PATROL_ROLES
+
+    if scope_for(user).has_role(PATROL_ROLES):
+        return True
+    return bool(user.pk) and PatrolTask.objects.filter(assignee=user, active=True).exists()
+
+
+@rules.predicate
+def visits_households(user):
+    from .patrols import VISIT_AREA_ROLES
+
+    return scope_for(user).has_role(VISIT_AREA_ROLES)
+
+
 is_superuser = rules.is_superuser
 
 rules.add_perm("tickets.add_ticket", rules.is_authenticated)
 rules.add_perm("tickets.use_workbench", is_superuser | works_on_tickets)
 rules.add_perm("tickets.take_in", is_superuser | takes_in_demands)
+rules.add_perm("tickets.walk_patrols", is_superuser | walks_patrols)
+rules.add_perm("tickets.visit_households", is_superuser | visits_households)
 rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
 rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher)
 rules.add_perm("tickets.dispatch_ticket", is_superuser | is_dispatcher)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import fieldwork_views, views
 from .models import Channel
 
 app_name = "tickets"
@@ -21,6 +21,10 @@ urlpatterns = [
     path("map/data/", views.map_data, name="map-data"),
     path("map/grid/<str:code>/", views.map_grid, name="map-grid"),
     path("kpis/", views.kpi_ranking, name="kpis"),
+    path("patrols/", fieldwork_views.patrol_list, name="patrols"),
+    path("patrols/<int:pk>/", fieldwork_views.patrol_walk, name="patrol-walk"),
+    path("visits/", fieldwork_views.visit_list, name="visits"),
+    path("visits/<int:household>/", fieldwork_views.visit_new, name="visit-new"),
     path("<str:code>/", views.ticket_detail, name="detail"),
     path("<str:code>/act/<str:action>/", views.ticket_action, name="act"),
     path("<str:code>/requester/", views.reveal_requester, name="reveal"),

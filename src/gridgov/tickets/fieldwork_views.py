@@ -1,0 +1,183 @@
+"""Pages for work in the field, phone-first (网格巡查、入户走访): the patrols due today with
+their checklists, a walk recorded with a hazard reported in the same step, the households
+not visited lately, and a visit logged with a demand heard there. Who may do what, and
+what a walk or a visit writes, is patrols.py's."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gridgov.people.masking import mask_name
+from gridgov.people.models import Household, Person
+
+from . import patrols
+from .forms import PatrolWalkForm, VisitForm
+from .models import PatrolRecord
+
+LISTED = 50  # households listed to visit; the count says how many there are
+
+
+def _require(request, perm):
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def _add_errors(form, errors, fields):
+    """PatrolError's fields (`ticket.description` …) onto the form's own fields."""
+    for key, message in errors.items():
+        name = fields.get(key)
+        form.add_error(name if name in form.fields else None, message)
+
+
+@login_required
+@require_GET
+def patrol_list(request):
+    _require(request, "tickets.walk_patrols")
+    today = timezone.localdate()
+    due = [
+        {"task": task, "last_at": last_at, "late_days": (today - due_on).days}
+        for task, last_at, due_on in patrols.due_tasks(request.user)
+    ]
+    recent = (
+        PatrolRecord.objects.filter(by=request.user)
+        .select_related("task__grid", "ticket")
+        .order_by("-at")[:10]
+    )
+    return render(
+        request, "tickets/patrols.html", {"due": due, "recent": recent, "section": "patrols"}
+    )
+
+
+HAZARD_FIELDS = {
+    "ticket.description": "hazard",
+    "ticket.title": "hazard",
+    "ticket.category": "hazard_category",
+    "ticket.address": "hazard_address",
+    "ticket.location": "hazard_address",
+    "ticket.place": "hazard_address",
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patrol_walk(request, pk):
+    task = get_object_or_404(patrols.visible_tasks(request.user), pk=pk)
+    if not patrols.may_patrol(request.user, task):
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        form = PatrolWalkForm(request.POST, task=task)
+        if form.is_valid():
+            try:
+                record = patrols.record_patrol(
+                    request.user,
+                    task,
+                    results=form.results(),
+                    note=form.cleaned_data["note"],
+                    hazard=form.hazard_data(),
+                )
+            except patrols.PatrolError as exc:
+                _add_errors(form, exc.errors, HAZARD_FIELDS)
+            else:
+                if record.ticket is None:
+                    text = _("Patrol recorded: %(task)s.") % {"task": task.title}
+                else:
+                    text = _(
+                        "Patrol recorded: %(task)s. The hazard was reported as ticket %(code)s."
+                    ) % {"task": task.title, "code": record.ticket.code}
+                messages.success(request, text)
+                return redirect("tickets:patrols")
+        status = 400
+    else:
+        form = PatrolWalkForm(task=task)
+    return render(
+        request,
+        "tickets/patrol_walk.html",
+        {"task": task, "form": form, "section": "patrols"},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def visit_list(request):
+    _require(request, "tickets.visit_households")
+    households = patrols.households_to_visit(request.user)
+    recent = patrols.visible_visits(request.user).filter(visitor=request.user).order_by("-at")[:10]
+    return render(
+        request,
+        "tickets/visits.html",
+        {
+            "households": households[:LISTED],
+            "count": households.count(),
+            "days": patrols.visit_period_days(),
+            "recent": recent,
+            "section": "visits",
+        },
+    )
+
+
+DEMAND_FIELDS = {
+    "ticket.description": "heard",
+    "ticket.title": "title",
+    "ticket.category": "category",
+    "ticket.requester": "requester",
+    "ticket.requester_phone": "requester",
+    "ticket.nature": "nature",
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_new(request, household):
+    household = get_object_or_404(
+        Household.objects.select_related("building__parent"), pk=household
+    )
+    if patrols.visit_capacity(request.user, household) is None:
+        raise PermissionDenied
+    members = [
+        (str(p.pk), mask_name(p.name))
+        for p in Person.objects.filter(household=household).order_by("id")
+    ]
+    status = 200
+    if request.method == "POST":
+        form = VisitForm(request.POST, members=members)
+        if form.is_valid():
+            try:
+                visit = patrols.log_visit(
+                    request.user,
+                    household,
+                    heard=form.cleaned_data["heard"],
+                    demand=form.demand_data(),
+                )
+            except patrols.PatrolError as exc:
+                _add_errors(form, exc.errors, DEMAND_FIELDS)
+            else:
+                if visit.ticket is None:
+                    text = _("Visit logged: %(household)s.") % {"household": household}
+                else:
+                    text = _(
+                        "Visit logged: %(household)s. The demand was filed as ticket %(code)s."
+                    ) % {"household": household, "code": visit.ticket.code}
+                messages.success(request, text)
+                return redirect("tickets:visits")
+        status = 400
+    else:
+        form = VisitForm(members=members)
+    last = household.visits.order_by("-at").select_related("visitor").first()
+    return render(
+        request,
+        "tickets/visit_new.html",
+        {
+            "household": household,
+            "members": len(members),
+            "last": last,
+            "form": form,
+            "section": "visits",
+        },
+        status=status,
+    )

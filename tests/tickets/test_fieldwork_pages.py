@@ -1,0 +1,132 @@
+"""The field-work pages on a grid worker's phone: the patrols due, a walk recorded with a
+hazard reported as a ticket in the same step, the households to visit, a visit logged with
+a demand filed for a named member; nothing written on bad input, nothing outside the area."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from gridgov.people.models import Household, Person
+from gridgov.tickets import patrols
+from gridgov.tickets.models import Channel, PatrolRecord, Ticket, Visit
+
+from .factories import make_world
+
+pytestmark = pytest.mark.django_db
+CHECKLIST = ["消防通道", "楼道堆物", "电动车充电"]
+
+
+@pytest.fixture
+def world():
+    w = make_world()
+    w.home_a = Household.objects.create(building=w.buildings[0], unit="2", room="301")
+    w.home_a2 = Household.objects.create(building=w.buildings[1], unit="1", room="101")
+    w.home_b = Household.objects.create(building=w.buildings[2], unit="1", room="502")
+    w.wang = Person.objects.create(
+        name="王大爷", phone="13611112222", place=w.buildings[0], household=w.home_a
+    )
+    w.task = patrols.create_task(w.community_staff, w.grid_a, "日常巡查", CHECKLIST, 1)
+    w.task_b = patrols.create_task(w.community_staff, w.grid_b, "日常巡查", CHECKLIST, 1)
+    return w
+
+
+def html(response):
+    return response.content.decode()
+
+
+def test_the_patrols_due_and_a_walk_with_a_hazard_reported(client, world):
+    client.force_login(world.gridworker_a)
+    page = html(client.get(reverse("tickets:patrols")))
+    assert f'data-task="{world.task.pk}"' in page and f'data-task="{world.task_b.pk}"' not in page
+    assert "尚未巡查" in page and "巡查走访" in page  # in the main navigation too
+    url = reverse("tickets:patrol-walk", args=[world.task.pk])
+    form = html(client.get(url))
+    assert all(item in form for item in CHECKLIST)
+    assert form.count('value="ok"') == form.count(" checked") == len(CHECKLIST)  # all right
+    data = {"item_0": "issue", "item_1": "ok", "item_2": "skipped"}
+    data.update(hazard="3栋东侧消防通道堆放建材，挡住通道。", hazard_category=world.fire_lane.code)
+    response = client.post(url, data)
+    assert response.status_code == 302 and response.url == reverse("tickets:patrols")
+    record = PatrolRecord.objects.get()
+    assert record.results == {"消防通道": "issue", "楼道堆物": "ok", "电动车充电": "skipped"}
+    ticket = record.ticket
+    assert ticket.channel == Channel.PATROL and ticket.grid == world.grid_a
+    assert ticket.category == world.fire_lane and ticket.created_by == world.gridworker_a
+    page = html(client.get(reverse("tickets:patrols"), follow=True))
+    assert f"发现的隐患已上报为工单 {ticket.code}" in page
+    assert f'data-task="{world.task.pk}"' not in page  # walked today: no longer due
+    assert ticket.code in page  # in my latest patrols
+
+
+def test_a_problem_needs_words_and_a_refused_walk_writes_nothing(client, world):
+    client.force_login(world.gridworker_a)
+    url = reverse("tickets:patrol-walk", args=[world.task.pk])
+    response = client.post(url, {"item_0": "issue", "item_1": "ok", "item_2": "ok"})
+    assert response.status_code == 400 and "请说明问题" in html(response)
+    response = client.post(url, {"item_0": "ok", "item_1": "ok", "item_2": "bogus"})
+    assert response.status_code == 400
+    # The task was stopped while the worker walked: refused with the reason, and neither
+    # the record nor the hazard's ticket is written.
+    world.task.active = False
+    world.task.save()
+    walk = {"item_0": "issue", "item_1": "ok", "item_2": "ok", "hazard": "消防通道被占"}
+    response = client.post(url, walk)
+    assert response.status_code == 400 and "不再有效" in html(response)
+    assert not PatrolRecord.objects.exists() and not Ticket.objects.exists()
+
+
+def test_patrols_outside_the_grid_and_for_others_are_refused(client, world):
+    client.force_login(world.gridworker_a)
+    url = reverse("tickets:patrol-walk", args=[world.task_b.pk])
+    assert client.post(url, {"item_0": "ok", "item_1": "ok", "item_2": "ok"}).status_code == 404
+    client.force_login(world.resident)
+    assert client.get(reverse("tickets:patrols")).status_code == 403
+    assert client.get(reverse("tickets:visits")).status_code == 403
+    assert "巡查走访" not in html(client.get("/"))
+    assert not PatrolRecord.objects.exists()
+
+
+def test_households_to_visit_and_a_visit_with_a_demand(client, world):
+    Visit.objects.create(
+        household=world.home_a2,
+        visitor=world.gridworker_a,
+        at=timezone.now() - dt.timedelta(days=3),
+    )
+    client.force_login(world.gridworker_a)
+    page = html(client.get(reverse("tickets:visits")))
+    assert f'data-household="{world.home_a.pk}"' in page  # never visited
+    assert f'data-household="{world.home_a2.pk}"' not in page  # visited three days ago
+    assert f'data-household="{world.home_b.pk}"' not in page  # another grid
+    url = reverse("tickets:visit-new", args=[world.home_a.pk])
+    form = html(client.get(url))
+    assert "王*" in form and "王大爷" not in form and "13611112222" not in form
+    # A demand for nobody named has no phone to call back: refused, nothing written.
+    data = {"heard": "王大爷反映楼道灯坏了一个月", "file_demand": "on", "nature": "help"}
+    response = client.post(url, data)
+    assert response.status_code == 400 and "联系电话" in html(response)
+    assert not Visit.objects.filter(household=world.home_a).exists()
+    assert not Ticket.objects.exists()
+    data.update(requester=str(world.wang.pk), category=world.corridor.code)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    visit = Visit.objects.get(household=world.home_a)
+    assert visit.visitor == world.gridworker_a and visit.heard == data["heard"]
+    ticket = visit.ticket
+    assert ticket.channel == Channel.VISIT and ticket.requester == world.wang
+    assert ticket.requester_phone == "13611112222" and ticket.building == world.buildings[0]
+    page = html(client.get(reverse("tickets:visits")))
+    assert f'data-household="{world.home_a.pk}"' not in page and ticket.code in page
+    # A visit without a demand is just logged.
+    client.post(reverse("tickets:visit-new", args=[world.home_a2.pk]), {"heard": "一切正常"})
+    assert Visit.objects.filter(household=world.home_a2).count() == 2
+    assert Ticket.objects.count() == 1
+
+
+def test_a_household_outside_the_area_is_refused(client, world):
+    client.force_login(world.gridworker_a)
+    url = reverse("tickets:visit-new", args=[world.home_b.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"heard": "x"}).status_code == 403
+    assert not Visit.objects.exists()

@@ -238,6 +238,7 @@ GRIDGOV_INTAKE_ADVISOR = "gridgov.insights.intake.advise"
 # answers None (nothing to show this user) or a dict with the template to include.
 GRIDGOV_DASHBOARD_PANELS = [
     "gridgov.tickets.dashboard.panel",
+    "gridgov.tickets.dashboard.fieldwork_panel",
     "gridgov.insights.dashboard.panel",
 ]
 GRIDGOV_DUPLICATE_WINDOW_DAYS = float(env("GRIDGOV_DUPLICATE_WINDOW_DAYS", "30"))

@@ -130,3 +130,12 @@ def test_a_household_outside_the_area_is_refused(client, world):
     assert client.get(url).status_code == 403
     assert client.post(url, {"heard": "x"}).status_code == 403
     assert not Visit.objects.exists()
+
+
+def test_the_home_page_counts_the_patrols_due_and_the_households_to_visit(client, world):
+    client.force_login(world.gridworker_a)
+    page = html(client.get("/"))
+    assert "今天有 1 项巡查待完成" in page and f'data-task="{world.task.pk}"' in page
+    assert "2 户超过 90 天未走访" in page  # home_a and home_a2 in grid A
+    client.force_login(world.resident)
+    assert "dash-fieldwork" not in html(client.get("/"))

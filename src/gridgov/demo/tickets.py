@@ -209,7 +209,6 @@ def _call_again(i, ticket, data, actors, now):
     again = {
         **data,
         "channel": "hotline",
-        "title": f"再次反映：{data['title']}"[:200],
         "description": f"再次来电反映，此前反映的问题仍未解决：{data['description']}"[:4000],
         "external_id": f"{data['external_id']}-again",
     }

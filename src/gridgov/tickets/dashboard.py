@@ -48,3 +48,21 @@ def panel(request):
         context["kpis"] = [kpis.unit_kpis(unit, start, today, now=now) for unit in _my_units(scope)]
         context["period"] = (start, today)
     return context
+
+
+def fieldwork_panel(request):
+    """网格巡查、入户走访 on the home page: the patrols due today and the households left
+    to visit, for those who walk or visit."""
+    from . import patrols
+
+    user = request.user
+    walks, visits = user.has_perm("tickets.walk_patrols"), user.has_perm("tickets.visit_households")
+    if not (walks or visits):
+        return None
+    context = {"template": "tickets/_dashboard_fieldwork.html", "walks": walks, "visits": visits}
+    if walks:
+        context["due"] = [task for task, _last, _on in patrols.due_tasks(user)]
+    if visits:
+        context["to_visit"] = patrols.households_to_visit(user).count()
+        context["days"] = patrols.visit_period_days()
+    return context

@@ -17,7 +17,6 @@ the caller's area is refused (403) or not found (404), and nothing is written.
 
 import json
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -38,7 +37,7 @@ from gridgov.people.models import Department, Household
 from gridgov.people.scope import REGISTRY_ROLES, STAFF_ROLES, scope_for, scope_q
 from gridgov.places.models import Level, Place
 
-from . import kpis, patrols, sweep
+from . import imports, kpis, patrols, sweep
 from .models import Channel, PatrolRecord
 from .rules import DISPATCH_ROLES
 
@@ -656,14 +655,7 @@ class ImportView(APIView):
         if channel not in Channel.values:
             raise coded_error(400, "invalid", {"channel": list(Channel.values)})
         dry_run = str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes")
-        folder = Path(settings.DATA_DIR) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        suffix = Path(upload.name or "").suffix.lower()
-        suffix = suffix if suffix in (".csv", ".txt", ".xlsx", ".xlsm", ".xls") else ".csv"
-        saved = folder / f"{uuid.uuid4().hex}{suffix}"
-        with open(saved, "wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+        saved = imports.save_upload(upload, settings.DATA_DIR)
         result = import_task.delay(str(saved), mapping, channel, request.user.pk, True, dry_run)
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             return Response({"task": result.id, "state": "PENDING"}, status=202)
@@ -703,7 +695,10 @@ class ImportStatusView(APIView):
             raise coded_error(404, "not_found") from None
         result = AsyncResult(task)
         if not result.ready():
-            return Response({"task": task, "state": result.state}, status=202)
+            answer = {"task": task, "state": result.state}
+            if result.state == "PROGRESS":  # {phase, done, total}: see tasks.import_task
+                answer["progress"] = result.info
+            return Response(answer, status=202)
         if result.failed():
             return Response({"task": task, "state": "FAILURE"}, status=500)
         return _import_response(result.result)

@@ -29,6 +29,7 @@ import io
 import json
 import re
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -862,9 +863,32 @@ class _NoBar:
         pass
 
 
+class _CallbackBar:
+    """Progress for a function of (phase, done, total) — the import task's state, read by
+    the upload page — called at most twice a second, and at the end."""
+
+    def __init__(self, callback, total, desc):
+        self.callback, self.total, self.desc = callback, total, str(desc)
+        self.done, self.last = 0, 0.0
+        callback(self.desc, 0, total)
+
+    def update(self, n=1):
+        self.done += n
+        now = time.monotonic()
+        if now - self.last >= 0.5:
+            self.last = now
+            self.callback(self.desc, self.done, self.total)
+
+    def close(self):
+        self.callback(self.desc, self.done, self.total)
+
+
 def _bar(total, progress, desc):
+    """`progress`: False, True (a terminal bar) or a function of (phase, done, total)."""
     if not progress:
         return _NoBar()
+    if callable(progress):
+        return _CallbackBar(progress, total, desc)
     from tqdm import tqdm
 
     return tqdm(total=total, desc=str(desc), unit="row", leave=True, mininterval=0.2)
@@ -873,9 +897,31 @@ def _bar(total, progress, desc):
 def _progress(items, progress, desc):
     if not progress:
         return items
+    if callable(progress):
+        return _counted(items, _CallbackBar(progress, len(items), desc))
     from tqdm import tqdm
 
     return tqdm(items, desc=str(desc), unit="row", leave=True, mininterval=0.2)
+
+
+def _counted(items, bar):
+    for item in items:
+        yield item
+        bar.update()
+    bar.close()
+
+
+def save_upload(upload, data_dir):
+    """Keep an uploaded import file under data_dir/imports/ for the import task; → path."""
+    folder = Path(data_dir) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(upload.name or "").suffix.lower()
+    suffix = suffix if suffix in (".csv", ".txt", ".xlsx", ".xlsm", ".xls") else ".csv"
+    saved = folder / f"{uuid.uuid4().hex}{suffix}"
+    with open(saved, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return saved
 
 
 # --- entry points -------------------------------------------------------------------------

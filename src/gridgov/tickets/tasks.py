@@ -40,22 +40,32 @@ def notify_deadline(ticket_id, kind, key):
     return notice.pk if notice else None
 
 
-@shared_task(name="gridgov.tickets.import")
+@shared_task(bind=True, name="gridgov.tickets.import")
 def import_task(
-    path, mapping=None, channel="hotline", user_id=None, delete_after=False, dry_run=False
+    self, path, mapping=None, channel="hotline", user_id=None, delete_after=False, dry_run=False
 ):
     """Import an uploaded 12345 file (imports.py); returns the report as a dict
-    (`format_error` instead when the file cannot be read or lacks a column)."""
+    (`format_error` instead when the file cannot be read or lacks a column). While it
+    runs, its state is PROGRESS with {phase, done, total}, for the upload page."""
     import os
 
     from django.contrib.auth import get_user_model
 
     from . import imports
 
+    def progress(phase, done, total):
+        if not self.request.is_eager:
+            self.update_state(state="PROGRESS", meta={"phase": phase, "done": done, "total": total})
+
     actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
         report = imports.import_file(
-            path, mapping=mapping, channel=channel, actor=actor, dry_run=dry_run
+            path,
+            mapping=mapping,
+            channel=channel,
+            actor=actor,
+            dry_run=dry_run,
+            progress=progress,
         )
     except (OSError, imports.ImportFormatError) as exc:
         return {"ok": False, "format_error": str(exc)}

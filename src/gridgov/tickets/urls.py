@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import fieldwork_views, views
+from . import fieldwork_views, import_views, views
 from .models import Channel
 
 app_name = "tickets"
@@ -21,6 +21,8 @@ urlpatterns = [
     path("map/data/", views.map_data, name="map-data"),
     path("map/grid/<str:code>/", views.map_grid, name="map-grid"),
     path("kpis/", views.kpi_ranking, name="kpis"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<str:task>/", import_views.import_status, name="import-status"),
     path("patrols/", fieldwork_views.patrol_list, name="patrols"),
     path("patrols/<int:pk>/", fieldwork_views.patrol_walk, name="patrol-walk"),
     path("visits/", fieldwork_views.visit_list, name="visits"),

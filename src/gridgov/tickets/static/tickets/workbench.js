@@ -80,7 +80,7 @@
   });
 
   // --- one submit per form ----------------------------------------------------------------
-  ["intake-form", "report-form", "patrol-form", "visit-form"].forEach(function (id) {
+  ["intake-form", "report-form", "patrol-form", "visit-form", "import-form"].forEach(function (id) {
     var form = byId(id);
     if (!form) return;
     form.addEventListener("submit", function () {

@@ -1,0 +1,107 @@
+"""The 12345 import page: upload, every bad row listed and nothing written, the corrected
+file imported; through a real broker and worker the page follows the task to its report."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from gridgov.tickets import imports
+from gridgov.tickets.categories import load_taxonomy
+from gridgov.tickets.models import Ticket
+
+from .factories import make_world
+from .test_import import rows, write_csv
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
+
+
+def upload(client, path, **fields):
+    with open(path, "rb") as handle:
+        return client.post(reverse("tickets:import"), {"file": handle, **fields})
+
+
+def test_bad_rows_are_listed_and_nothing_is_written_then_the_corrected_file_imports(
+    client, world, tmp_path
+):
+    client.force_login(world.street_staff)
+    page = client.get(reverse("tickets:import")).content.decode()
+    assert "导入 12345 工单" in page and 'name="file"' in page
+    bad = write_csv(tmp_path / "bad.csv", rows(n=30, bad=True))  # row 19 (index 17) is bad
+    response = upload(client, bad)
+    html = response.content.decode()
+    assert response.status_code == 400 and "未导入任何数据" in html
+    assert "已检查 30 行，发现 1 处问题" in html
+    assert "<td>19</td><td>受理时间</td>" in html
+    assert not Ticket.objects.exists()
+    good = write_csv(tmp_path / "good.csv", rows(n=30, bad=False))
+    response = upload(client, good, dry_run="on")
+    assert "文件检查通过" in response.content.decode() and not Ticket.objects.exists()
+    response = upload(client, good, channel="hotline")
+    html = response.content.decode()
+    assert response.status_code == 200 and "已导入 30 件工单" in html
+    assert Ticket.objects.filter(created_by=world.street_staff).count() == 30
+
+
+def test_only_import_roles_and_a_readable_file(client, world, tmp_path):
+    client.force_login(world.gridworker_a)
+    assert client.get(reverse("tickets:import")).status_code == 403
+    client.force_login(world.hotline)
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"PK\x03\x04 not really a workbook")
+    response = upload(client, junk)
+    assert response.status_code == 400 and "无法导入该文件" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_progress_is_reported_by_phase_up_to_the_total(world, tmp_path):
+    calls = []
+    path = write_csv(tmp_path / "p.csv", rows(n=40, bad=False))
+    report = imports.import_file(path, progress=lambda *a: calls.append(a))
+    assert report.ok and report.created == 40
+    phases = {}
+    for phase, done, total in calls:
+        phases.setdefault(phase, []).append((done, total))
+    assert list(phases) == ["逐行检查", "写入"]
+    assert phases["逐行检查"][0] == (0, 40) and phases["逐行检查"][-1] == (40, 40)
+    done, total = phases["写入"][-1]  # tickets, their create and their dispatch events
+    assert done == total == 40 + 40 + report.dispatched
+
+
+@pytest.mark.django_db(transaction=True)
+def test_through_a_real_worker_the_page_follows_the_task_to_its_report(client, tmp_path):
+    import redis
+    from celery.contrib.testing.worker import start_worker
+
+    from gridgov.celery import app
+    from tests.celery_broker import real_broker
+
+    broker = "redis://127.0.0.1:6379/13"
+    redis.Redis.from_url(broker).ping()
+    load_taxonomy()  # an earlier transactional test may have flushed the migration's rows
+    world = make_world()
+    path = write_csv(tmp_path / "big.csv", rows(n=2000, bad=False))
+    client.force_login(world.hotline)
+    with real_broker(app, broker):
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            response = upload(client, path)
+            assert response.status_code == 302
+            status_url = response.url
+            page = client.get(status_url).content.decode()
+            assert "import-report" in page or "正在导入" in page
+            deadline = time.monotonic() + 120
+            while True:
+                html = client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
+                if "import-report" in html or time.monotonic() > deadline:
+                    break
+                assert "import-progress" in html
+                time.sleep(0.3)
+    assert "已导入 2000 件工单" in html
+    assert Ticket.objects.count() == 2000
+    # Another session cannot read this import's report (it may name callers).
+    client.logout()
+    client.force_login(world.street_staff)
+    assert client.get(status_url).status_code == 404

@@ -86,6 +86,15 @@ def test_heat_favours_many_people_over_one_person_repeating():
     assert hotissues.heat(2, 2, 0, T0, T0)[1] == 2  # at least a week: two on one day is 2/week
 
 
+def test_one_requester_saying_it_again_is_not_a_hot_issue_unless_the_public_reacts():
+    repeat = [parking(1, 0, user="wang"), parking(2, 1, user="wang")]
+    assert hotissues.mine(repeat) == []  # a repeat call: merged at intake
+    liked = [parking(1, 0, user="wang", likes=40), parking(2, 1, user="wang")]
+    assert [sorted(i.ids) for i in hotissues.mine(liked)] == [[1, 2]]
+    two = [parking(1, 0, user="wang"), parking(2, 1, user="li")]
+    assert [i.requesters for i in hotissues.mine(two)] == [2]
+
+
 def write(path, rows, fields):
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)

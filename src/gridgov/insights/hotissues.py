@@ -17,7 +17,8 @@ demands per week over the cluster's active period (at least a week), and R
 the public reactions (likes + dislikes). Distinct requesters weigh most: ten
 people saying it once is hotter than one person saying it ten times. Every
 term is a logarithm, so no single signal — a message with thousands of likes,
-a burst from one user — can swamp the others.
+a burst from one user — can swamp the others. A cluster from a single requester that
+nobody else reacted to is a repeat call, merged at intake, not a hot issue.
 """
 
 import datetime as dt
@@ -194,6 +195,8 @@ def mine(records, window_days=30.0, min_size=2, weights=None):
         first, last = (min(times), max(times)) if times else (None, None)
         users = {r.user or f"#{r.id}" for r in members}
         reactions = sum(r.likes + r.dislikes for r in members)
+        if len(users) < 2 and not reactions:
+            continue  # one requester saying it again is a repeat call (merged), not a hot issue
         score, rate = (
             heat(len(members), len(users), reactions, first, last, weights) if times else (0, 0)
         )

@@ -7,7 +7,7 @@ ticket = make_ticket(world, actor=world.hotline, address="魏家坡小区3号楼
 
 from types import SimpleNamespace
 
-from gridgov.people.models import Department, Role
+from gridgov.people.models import Department, Household, Person, Role
 from gridgov.tickets import intake
 from gridgov.tickets.categories import load_taxonomy
 from gridgov.tickets.models import Category, HomeLevel, RoutingRule
@@ -69,3 +69,14 @@ def make_ticket(world, actor=None, **overrides):
     data = ticket_data(**overrides)
     data.setdefault("category", world.corridor.code)
     return intake.create_ticket(data, actor=actor or world.hotline).ticket
+
+
+def add_households(w):
+    """Three households (two in grid A, one in grid B) and 王大爷 living in the first."""
+    w.home_a = Household.objects.create(building=w.buildings[0], unit="2", room="301")
+    w.home_a2 = Household.objects.create(building=w.buildings[1], unit="1", room="101")
+    w.home_b = Household.objects.create(building=w.buildings[2], unit="1", room="502")
+    w.wang = Person.objects.create(
+        name="王大爷", phone="13611112222", place=w.buildings[0], household=w.home_a
+    )
+    return w

@@ -8,11 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from gridgov.people.models import Household, Person
 from gridgov.tickets import patrols
 from gridgov.tickets.models import Channel, PatrolRecord, Ticket, Visit
 
-from .factories import make_world
+from .factories import add_households, make_world
 
 pytestmark = pytest.mark.django_db
 CHECKLIST = ["消防通道", "楼道堆物", "电动车充电"]
@@ -20,13 +19,7 @@ CHECKLIST = ["消防通道", "楼道堆物", "电动车充电"]
 
 @pytest.fixture
 def world():
-    w = make_world()
-    w.home_a = Household.objects.create(building=w.buildings[0], unit="2", room="301")
-    w.home_a2 = Household.objects.create(building=w.buildings[1], unit="1", room="101")
-    w.home_b = Household.objects.create(building=w.buildings[2], unit="1", room="502")
-    w.wang = Person.objects.create(
-        name="王大爷", phone="13611112222", place=w.buildings[0], household=w.home_a
-    )
+    w = add_households(make_world())
     w.task = patrols.create_task(w.community_staff, w.grid_a, "日常巡查", CHECKLIST, 1)
     w.task_b = patrols.create_task(w.community_staff, w.grid_b, "日常巡查", CHECKLIST, 1)
     return w

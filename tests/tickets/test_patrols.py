@@ -12,7 +12,7 @@ from gridgov.tickets import patrols
 from gridgov.tickets.models import Channel, PatrolRecord, PatrolTask, Status, Ticket, Visit
 from tests.people.factories import user_with_role
 
-from .factories import make_world
+from .factories import add_households, make_world
 
 pytestmark = pytest.mark.django_db
 CHECKLIST = ["消防通道", "楼道堆物", "电动车充电"]
@@ -20,13 +20,7 @@ CHECKLIST = ["消防通道", "楼道堆物", "电动车充电"]
 
 @pytest.fixture
 def world():
-    w = make_world()
-    w.home_a = Household.objects.create(building=w.buildings[0], unit="2", room="301")
-    w.home_a2 = Household.objects.create(building=w.buildings[1], unit="1", room="101")
-    w.home_b = Household.objects.create(building=w.buildings[2], unit="1", room="502")
-    w.wang = Person.objects.create(
-        name="王大爷", phone="13611112222", place=w.buildings[0], household=w.home_a
-    )
+    w = add_households(make_world())
     return w
 
 

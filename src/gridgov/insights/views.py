@@ -144,7 +144,7 @@ def retrain(request):
 
 def _duplicate_rows(found):
     return [
-        {"ticket": t, "score": d.score, "text": d.text, "reasons": [REASONS[r] for r in d.reasons]}
+        {"ticket": t, "score": d.score, "reasons": [REASONS[r] for r in d.reasons]}
         for d, t in found
     ]
 

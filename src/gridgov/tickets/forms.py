@@ -11,6 +11,7 @@ refuse the same things with the same words.
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -804,3 +805,21 @@ class VisitForm(forms.Form):
         if d.get("requester"):
             demand["requester"] = int(d["requester"])
         return demand
+
+
+# --- the 12345 import page (import_views.py) ----------------------------------------------
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("12345 export (CSV or Excel)"))
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE, required=False
+    )
+    dry_run = forms.BooleanField(label=_("Only check, import nothing"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
+            limit = settings.GRIDGOV_MAX_IMPORT_BYTES // (1024 * 1024)
+            raise forms.ValidationError(_("The file is larger than %(n)s MB.") % {"n": limit})
+        return upload

@@ -4,36 +4,20 @@ or what was imported). The import itself is imports.py's, run by tasks.import_ta
 import uuid
 
 from celery.result import AsyncResult
-from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import imports
+from .forms import ImportForm
 from .models import Channel
 from .tasks import import_task
 
 SESSION_KEY = "gridgov.imports"  # the tasks this session started: only it reads their reports
 SHOWN_ERRORS = 200
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("12345 export (CSV or Excel)"))
-    channel = forms.ChoiceField(
-        label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE, required=False
-    )
-    dry_run = forms.BooleanField(label=_("Only check, import nothing"), required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
-            limit = settings.GRIDGOV_MAX_IMPORT_BYTES // (1024 * 1024)
-            raise forms.ValidationError(_("The file is larger than %(n)s MB.") % {"n": limit})
-        return upload
 
 
 def _require(request):

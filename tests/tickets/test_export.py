@@ -98,3 +98,29 @@ def test_export_refuses_more_rows_than_the_limit(world, monkeypatch):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "too_many_rows"
     assert AccessLog.objects.count() == 0
+
+
+def test_the_area_list_page_exports_what_it_shows(client, world, monkeypatch):
+    from django.urls import reverse
+
+    corridor = make_ticket(world)
+    lane = make_ticket(world, title="消防通道堵了", category=world.fire_lane.code)
+    client.force_login(world.community_staff)  # sees both, may not see requesters in full
+    page = client.get(reverse("tickets:list"), {"category": world.fire_lane.code})
+    html = page.content.decode()
+    link = f'{reverse("tickets:export")}?category={world.fire_lane.code}'
+    assert f'href="{link}"' in html and "导出 Excel" in html
+    _header, data = rows(client.get(link))
+    assert [row["工单编号"] for row in data] == [lane.code]  # the filter holds
+    assert data[0]["联系电话"] == "138****1234" and not AccessLog.objects.exists()
+    # The grid worker handles the corridor ticket: its row is in full, and logged as a web view.
+    client.force_login(world.gridworker_a)
+    _header, data = rows(client.get(reverse("tickets:export")))
+    full = {row["工单编号"]: row["联系电话"] for row in data}
+    assert full[corridor.code] == "13812341234"
+    log = AccessLog.objects.get()
+    assert log.channel == AccessLog.Channel.WEB and corridor.pk in log.fields["tickets"]
+    # Past the limit nothing is exported: back to the list, asked to narrow the filters.
+    monkeypatch.setattr(exports, "MAX_ROWS", 1)
+    response = client.get(reverse("tickets:export"), follow=True)
+    assert response.redirect_chain and "请缩小筛选范围后再导出" in response.content.decode()

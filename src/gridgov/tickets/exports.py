@@ -164,7 +164,7 @@ def build_workbook(tickets, user, now=None):
     return out.getvalue(), revealed
 
 
-def export_tickets(queryset, user, request=None, now=None):
+def export_tickets(queryset, user, request=None, now=None, channel=AccessLog.Channel.API):
     """Build the workbook for a filtered queryset; log the unmasked rows. Returns bytes."""
     queryset = queryset.select_related(
         "category__parent__parent", "place", "grid", "owner_place", "owner_department"
@@ -180,7 +180,7 @@ def export_tickets(queryset, user, request=None, now=None):
             subject_id="export",
             fields={"fields": PERSONAL_FIELDS, "tickets": [t.pk for t in revealed]},
             purpose=f"Excel export, {len(revealed)} tickets in full",
-            channel=AccessLog.Channel.API,
+            channel=channel,
             ip=client_ip(request),
             place=_common_place(revealed),
         )

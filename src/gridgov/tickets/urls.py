@@ -9,6 +9,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("all/", views.ticket_list, name="list"),
+    path("all/export.xlsx", views.ticket_export, name="export"),
     path("new/hotline/", views.new_ticket, {"channel": Channel.HOTLINE}, name="new-hotline"),
     path("new/window/", views.new_ticket, {"channel": Channel.WINDOW}, name="new-window"),
     path("new/suggest/", views.intake_suggest, name="suggest"),

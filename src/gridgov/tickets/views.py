@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, When
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from gridgov.people.scope import filter_by_scope, scope_for
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 
-from . import intake, knowledge, kpis, lifecycle, progress, queues, sla
+from . import exports, intake, knowledge, kpis, lifecycle, progress, queues, sla
 from .classify import suggest_category
 from .filters import category_subtree_ids, visible_tickets
 from .forms import (
@@ -196,10 +196,8 @@ def _filter_places(user):
     return filter_by_scope(places, user, place_field="", roles=VIEW_ROLES).order_by("path")[:300]
 
 
-@login_required
-@require_GET
-def ticket_list(request):
-    now = timezone.now()
+def _listed(request, now):
+    """(the filter form, the visible tickets it selects): the area list and its export."""
     places = list(_filter_places(request.user))
     form = TicketFilterForm(request.GET or None, places=places)
     tickets = visible_tickets(request.user, _ticket_queryset())
@@ -226,15 +224,44 @@ def ticket_list(request):
         if d["date_to"]:
             until = dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
             tickets = tickets.filter(created_at__lt=until)
-    page = Paginator(tickets.order_by("-created_at", "-id"), LIST_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    return form, tickets.order_by("-created_at", "-id")
+
+
+@login_required
+@require_GET
+def ticket_list(request):
+    now = timezone.now()
+    form, tickets = _listed(request, now)
+    page = Paginator(tickets, LIST_PER_PAGE).get_page(request.GET.get("page"))
     _mark(page.object_list, now)
     return render(
         request,
         "tickets/list.html",
         {"form": form, "page": page, "now": now, "section": "list"},
     )
+
+
+@login_required
+@require_GET
+def ticket_export(request):
+    """The area list as filtered, in Excel: requesters masked where the user may not see
+    them in full, and any unmasked row logged (exports.py)."""
+    now = timezone.now()
+    _form, tickets = _listed(request, now)
+    try:
+        content = exports.export_tickets(
+            tickets, request.user, request, now=now, channel=AccessLog.Channel.WEB
+        )
+    except exports.TooManyRows as exc:
+        messages.error(
+            request,
+            _("More than %(n)s tickets: narrow the filters to export them.") % {"n": exc.count},
+        )
+        return redirect(f"{reverse('tickets:list')}?{request.GET.urlencode()}")
+    response = HttpResponse(content, content_type=exports.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(now)}"'
+    add_never_cache_headers(response)
+    return response
 
 
 # --- ticket detail ----------------------------------------------------------------------

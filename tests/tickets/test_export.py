@@ -108,7 +108,7 @@ def test_the_area_list_page_exports_what_it_shows(client, world, monkeypatch):
     client.force_login(world.community_staff)  # sees both, may not see requesters in full
     page = client.get(reverse("tickets:list"), {"category": world.fire_lane.code})
     html = page.content.decode()
-    link = f'{reverse("tickets:export")}?category={world.fire_lane.code}'
+    link = f"{reverse('tickets:export')}?category={world.fire_lane.code}"
     assert f'href="{link}"' in html and "导出 Excel" in html
     _header, data = rows(client.get(link))
     assert [row["工单编号"] for row in data] == [lane.code]  # the filter holds

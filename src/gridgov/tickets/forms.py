@@ -823,3 +823,38 @@ class ImportForm(forms.Form):
             limit = settings.GRIDGOV_MAX_IMPORT_BYTES // (1024 * 1024)
             raise forms.ValidationError(_("The file is larger than %(n)s MB.") % {"n": limit})
         return upload
+
+
+# --- the routing table page (reference_views.py) -----------------------------------------
+
+
+class RoutingRuleForm(forms.Form):
+    """分类交办表: tickets of this category located under this place go to this department."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=())
+    place = forms.ChoiceField(label=_("Where"), choices=(), required=False)
+    department = forms.ChoiceField(label=_("Department"), choices=())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, places=(), everywhere=False, **kwargs):
+        """`places`: the places the user may write rules for; `everywhere`: may write rules
+        without a place (district staff)."""
+        super().__init__(*args, **kwargs)
+        blank = [("", _("Choose a category"))]
+        self.fields["category"].choices = blank + category_choices(include_blank=False)
+        choices = [("", _("Everywhere"))] if everywhere else []
+        choices += [
+            (p.code, f"{INDENT * max(0, len(p.path.strip('/').split('/')) - 2)}{p.name}")
+            for p in places
+        ]
+        self.fields["place"].choices = choices
+        self.fields["department"].choices = [
+            (d.code, d.name) for d in Department.objects.order_by("code")
+        ]
+
+    def clean(self):
+        d = super().clean()
+        d["category_obj"] = Category.objects.filter(code=d.get("category")).first()
+        d["place_obj"] = Place.objects.filter(code=d["place"]).first() if d.get("place") else None
+        d["department_obj"] = Department.objects.filter(code=d.get("department")).first()
+        return d

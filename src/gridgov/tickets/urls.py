@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import fieldwork_views, import_views, views
+from . import fieldwork_views, import_views, reference_views, views
 from .models import Channel
 
 app_name = "tickets"
@@ -22,6 +22,8 @@ urlpatterns = [
     path("map/data/", views.map_data, name="map-data"),
     path("map/grid/<str:code>/", views.map_grid, name="map-grid"),
     path("kpis/", views.kpi_ranking, name="kpis"),
+    path("routing/", reference_views.routing_rules, name="routing-rules"),
+    path("routing/<int:pk>/", reference_views.routing_rules, name="routing-rule"),
     path("import/", import_views.import_upload, name="import"),
     path("import/<str:task>/", import_views.import_status, name="import-status"),
     path("patrols/", fieldwork_views.patrol_list, name="patrols"),

@@ -1,0 +1,92 @@
+"""Pages for the reference data street and district staff keep (分类交办表): which department
+handles a category where. Who may write which rule is rules.py's `tickets.manage_routing`
+(street staff for places of their street, district staff also for everywhere)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from gridgov.people.models import Role
+from gridgov.people.scope import filter_by_scope, scope_for
+from gridgov.places.models import Level, Place
+
+from .forms import RoutingRuleForm
+from .models import RoutingRule
+from .rules import SETTINGS_ROLES
+
+
+def _writable_places(user):
+    places = Place.objects.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
+    return filter_by_scope(places, user, place_field="", roles=SETTINGS_ROLES).order_by("path")
+
+
+def _visible_rules(user):
+    """The rules that route tickets in the user's area: everywhere, above or under it."""
+    rules = RoutingRule.objects.select_related("category__parent__parent", "place", "department")
+    scope = scope_for(user)
+    if not scope.everything:
+        query = Q(place__isnull=True)
+        for path in scope.paths(SETTINGS_ROLES):
+            query |= Q(place__path__startswith=path)
+            parts = path.strip("/").split("/")
+            above = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+            query |= Q(place__path__in=above)
+        rules = rules.filter(query)
+    return rules.order_by("category__code", "place__path")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def routing_rules(request, pk=None):
+    """The table, and a form to add a rule (or change the one `pk` names)."""
+    user = request.user
+    if not user.has_perm("tickets.manage_routing"):
+        raise PermissionDenied
+    rule = get_object_or_404(_visible_rules(user), pk=pk) if pk else None
+    if rule is not None and not user.has_perm("tickets.manage_routing", rule):
+        raise PermissionDenied  # e.g. a district-wide rule, for street staff
+    everywhere = user.is_superuser or scope_for(user).has_role({Role.DISTRICT_STAFF})
+    places = list(_writable_places(user)[:500])
+    initial = {}
+    if rule is not None:
+        initial = {
+            "category": rule.category.code,
+            "place": rule.place.code if rule.place else "",
+            "department": rule.department.code,
+            "note": rule.note,
+        }
+    status = 200
+    if request.method == "POST":
+        form = RoutingRuleForm(request.POST, places=places, everywhere=everywhere)
+        if form.is_valid():
+            d = form.cleaned_data
+            candidate = rule or RoutingRule()
+            candidate.category = d["category_obj"]
+            candidate.place = d["place_obj"]
+            candidate.department = d["department_obj"]
+            candidate.note = d["note"]
+            clash = RoutingRule.objects.filter(category=candidate.category, place=candidate.place)
+            if rule is not None:
+                clash = clash.exclude(pk=rule.pk)
+            if not user.has_perm("tickets.manage_routing", candidate):
+                form.add_error("place", _("Not allowed to change this setting for this place"))
+            elif clash.exists():
+                form.add_error("category", _("A rule for this category and place exists already."))
+            else:
+                candidate.save()
+                messages.success(request, _("Routing rule saved: %(rule)s") % {"rule": candidate})
+                return redirect("tickets:routing-rules")
+        status = 400
+    else:
+        form = RoutingRuleForm(initial=initial, places=places, everywhere=everywhere)
+    rules = [(r, user.has_perm("tickets.manage_routing", r)) for r in _visible_rules(user)[:500]]
+    return render(
+        request,
+        "tickets/routing_rules.html",
+        {"form": form, "rules": rules, "rule": rule, "section": "routing"},
+        status=status,
+    )

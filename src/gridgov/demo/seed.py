@@ -388,6 +388,13 @@ def seed_tickets():
     seed()
 
 
+def seed_knowledge():
+    """Standard answers (知识库) for common consultations."""
+    from .knowledge import seed_knowledge as seed
+
+    seed()
+
+
 def seed_fieldwork():
     """Patrol tasks with their walks and some door-to-door visits in 魏家坡社区."""
     from .fieldwork import seed_fieldwork as seed
@@ -424,6 +431,7 @@ SEEDERS = [
     seed_people,
     seed_logins,
     seed_classifier,
+    seed_knowledge,
     seed_tickets,
     seed_fieldwork,
     seed_open311,

@@ -858,3 +858,40 @@ class RoutingRuleForm(forms.Form):
         d["place_obj"] = Place.objects.filter(code=d["place"]).first() if d.get("place") else None
         d["department_obj"] = Department.objects.filter(code=d.get("department")).first()
         return d
+
+
+# --- the knowledge base page (reference_views.py) ----------------------------------------
+
+
+class KnowledgeAnswerForm(forms.Form):
+    question = forms.CharField(label=_("Question"), max_length=300)
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 6}))
+    keywords = forms.CharField(
+        label=_("Keywords"),
+        required=False,
+        max_length=1000,
+        help_text=_("Separated by spaces, commas or 、"),
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
+    active = forms.BooleanField(label=_("Offered to operators"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Any category"))] + category_choices(
+            include_blank=False
+        )
+
+    def answer_fields(self):
+        """The model's fields, as knowledge.save_answer takes them."""
+        from .knowledge import split_keywords
+
+        d = self.cleaned_data
+        return {
+            "question": d["question"].strip(),
+            "answer": d["answer"].strip(),
+            "keywords": split_keywords(d["keywords"]),
+            "category": Category.objects.filter(code=d["category"]).first()
+            if d["category"]
+            else None,
+            "active": d["active"],
+        }

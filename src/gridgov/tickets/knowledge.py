@@ -1,8 +1,51 @@
-"""知识库: finding standard answers for what an operator is typing."""
+"""知识库: finding standard answers for what an operator is typing, and keeping them current.
+
+An answer not reviewed for STALE_AFTER is stale: flagged for staff, still offered. Its
+review date moves when its question, answer, keywords or category change, or when staff
+confirm it still holds.
+"""
+
+import datetime as dt
+import re
+
+from django.db.models import Q
+from django.utils import timezone
 
 from .models import KnowledgeAnswer
 
 MIN_SCORE = 2
+STALE_AFTER = dt.timedelta(days=180)
+CONTENT = ("question", "answer", "keywords", "category")
+
+
+def is_stale(answer, now=None):
+    return (now or timezone.now()) - answer.reviewed_at > STALE_AFTER
+
+
+def stale_q(now=None):
+    return Q(reviewed_at__lt=(now or timezone.now()) - STALE_AFTER)
+
+
+def split_keywords(text):
+    """Keywords typed in one box, separated by spaces, commas or 、."""
+    return [k for k in re.split(r"[\s,，、;；]+", text or "") if k][:50]
+
+
+def save_answer(answer, fields, reviewed=False, now=None):
+    """Create (answer None) or change a standard answer from `fields` (model field names);
+    the review date moves when its content changes, or when `reviewed`."""
+    now = now or timezone.now()
+    if answer is None:
+        return KnowledgeAnswer.objects.create(reviewed_at=now, **fields)
+    changed = any(
+        getattr(answer, name) != value for name, value in fields.items() if name in CONTENT
+    )
+    for name, value in fields.items():
+        setattr(answer, name, value)
+    if changed or reviewed:
+        answer.reviewed_at = now
+    answer.save()
+    return answer
 
 
 def scores(text, queryset=None):

@@ -1,11 +1,12 @@
-"""Pages for the reference data street and district staff keep (分类交办表): which department
-handles a category where. Who may write which rule is rules.py's `tickets.manage_routing`
-(street staff for places of their street, district staff also for everywhere)."""
+"""Pages for the reference data street and district staff keep: the routing table (分类交办表:
+which department handles a category where; who may write which rule is rules.py's
+`tickets.manage_routing`) and the knowledge base (知识库: standard answers, how often used,
+which are stale; knowledge.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -14,8 +15,9 @@ from gridgov.people.models import Role
 from gridgov.people.scope import filter_by_scope, scope_for
 from gridgov.places.models import Level, Place
 
-from .forms import RoutingRuleForm
-from .models import RoutingRule
+from . import knowledge
+from .forms import KnowledgeAnswerForm, RoutingRuleForm
+from .models import KnowledgeAnswer, RoutingRule
 from .rules import SETTINGS_ROLES
 
 
@@ -88,5 +90,66 @@ def routing_rules(request, pk=None):
         request,
         "tickets/routing_rules.html",
         {"form": form, "rules": rules, "rule": rule, "section": "routing"},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def knowledge_base(request, pk=None):
+    """The standard answers, stale and most used first, and a form to add one (or change
+    the one `pk` names, or confirm it still holds)."""
+    if not request.user.has_perm("tickets.manage_knowledge"):
+        raise PermissionDenied
+    answer = get_object_or_404(KnowledgeAnswer, pk=pk) if pk else None
+    status = 200
+    if request.method == "POST" and request.POST.get("confirm") and answer is not None:
+        knowledge.save_answer(answer, {}, reviewed=True)
+        messages.success(request, _("Confirmed as still correct: %(q)s") % {"q": answer})
+        return redirect("tickets:knowledge")
+    if request.method == "POST":
+        form = KnowledgeAnswerForm(request.POST)
+        if form.is_valid():
+            saved = knowledge.save_answer(answer, form.answer_fields())
+            messages.success(request, _("Standard answer saved: %(q)s") % {"q": saved})
+            return redirect("tickets:knowledge")
+        status = 400
+    elif answer is not None:
+        form = KnowledgeAnswerForm(
+            initial={
+                "question": answer.question,
+                "answer": answer.answer,
+                "keywords": " ".join(answer.keywords or []),
+                "category": answer.category.code if answer.category else "",
+                "active": answer.active,
+            }
+        )
+    else:
+        form = KnowledgeAnswerForm()
+    answers = KnowledgeAnswer.objects.select_related("category")
+    query = request.GET.get("q", "").strip()
+    if query:
+        answers = answers.filter(
+            Q(question__icontains=query) | Q(answer__icontains=query) | Q(keywords__icontains=query)
+        )
+    if request.GET.get("stale"):
+        answers = answers.filter(knowledge.stale_q())
+    stale = Case(When(knowledge.stale_q(), then=0), default=1)
+    rows = [
+        (a, knowledge.is_stale(a))
+        for a in answers.order_by(stale, "-active", "-used_count", "pk")[:300]
+    ]
+    return render(
+        request,
+        "tickets/knowledge.html",
+        {
+            "form": form,
+            "answer": answer,
+            "rows": rows,
+            "query": query,
+            "stale_count": KnowledgeAnswer.objects.filter(knowledge.stale_q()).count(),
+            "stale_days": knowledge.STALE_AFTER.days,
+            "section": "knowledge",
+        },
         status=status,
     )

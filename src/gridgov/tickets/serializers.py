@@ -6,7 +6,6 @@ into the context under `revealed` ({ticket id: {field: value}}).
 """
 
 import copy
-import datetime as dt
 
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import lifecycle, sla
+from . import knowledge, lifecycle, sla
 from .models import (
     CalendarDay,
     Category,
@@ -38,7 +37,6 @@ from .models import (
 from .workdays import _library_is_workday
 
 # A standard answer not reviewed for this long is flagged stale.
-STALE_AFTER = dt.timedelta(days=180)
 OVERDUE_STAGES = ("accept", "respond", "resolve")
 
 
@@ -847,7 +845,7 @@ class KnowledgeAnswerSerializer(serializers.ModelSerializer):
         required=False, help_text="Set to now when the question or answer changes"
     )
     stale = serializers.SerializerMethodField(
-        help_text=f"Not reviewed for more than {STALE_AFTER.days} days"
+        help_text=f"Not reviewed for more than {knowledge.STALE_AFTER.days} days"
     )
 
     class Meta:
@@ -866,7 +864,7 @@ class KnowledgeAnswerSerializer(serializers.ModelSerializer):
         read_only_fields = ["used_count"]
 
     def get_stale(self, answer) -> bool:
-        return timezone.now() - answer.reviewed_at > STALE_AFTER
+        return knowledge.is_stale(answer)
 
     def create(self, validated_data):
         validated_data.setdefault("reviewed_at", timezone.now())

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gridgov.tickets import patrols
-from gridgov.tickets.models import Channel, PatrolRecord, Ticket, Visit
+from gridgov.tickets.models import Channel, PatrolRecord, PatrolTask, Ticket, Visit
 
 from .factories import add_households, make_world
 
@@ -132,3 +132,46 @@ def test_the_home_page_counts_the_patrols_due_and_the_households_to_visit(client
     assert "2 户超过 90 天未走访" in page  # home_a and home_a2 in grid A
     client.force_login(world.resident)
     assert "dash-fieldwork" not in html(client.get("/"))
+
+
+def test_community_staff_plan_a_patrol_the_grid_worker_then_walks(client, world):
+    client.force_login(world.community_staff)
+    page = client.get(reverse("tickets:patrol-plan")).content.decode()
+    assert f'data-task="{world.task.pk}"' in page and f'data-task="{world.task_b.pk}"' in page
+    data = {
+        "grid": world.grid_a.code,
+        "title": "消防安全专项巡查",
+        "checklist": "消火栓\n\n疏散通道\n",
+        "every_days": "7",
+    }
+    assert client.post(reverse("tickets:patrol-plan"), data).status_code == 302
+    task = PatrolTask.objects.get(title="消防安全专项巡查")
+    assert task.checklist == ["消火栓", "疏散通道"] and task.every_days == 7 and task.active
+    client.force_login(world.gridworker_a)
+    assert f'data-task="{task.pk}"' in html(client.get(reverse("tickets:patrols")))
+    # Stopped by the community: no longer due.
+    client.force_login(world.community_staff)
+    url = reverse("tickets:patrol-task", args=[task.pk])
+    assert client.post(url, {**data, "active": ""}).status_code == 302
+    task.refresh_from_db()
+    assert not task.active
+    client.force_login(world.gridworker_a)
+    assert f'data-task="{task.pk}"' not in html(client.get(reverse("tickets:patrols")))
+    # A checklist with the same item twice is refused, nothing changes.
+    client.force_login(world.community_staff)
+    response = client.post(url, {**data, "checklist": "消火栓\n消火栓", "active": "on"})
+    assert response.status_code == 400 and "不能重复" in html(response)
+    task.refresh_from_db()
+    assert task.checklist == ["消火栓", "疏散通道"] and not task.active
+
+
+def test_patrol_planning_stays_in_the_planners_grids(client, world):
+    client.force_login(world.gridworker_b)  # plans grid B only
+    page = html(client.get(reverse("tickets:patrol-plan")))
+    assert f'data-task="{world.task_b.pk}"' in page and f'data-task="{world.task.pk}"' not in page
+    url = reverse("tickets:patrol-task", args=[world.task.pk])
+    assert client.get(url).status_code == 404
+    data = {"grid": world.grid_a.code, "title": "x", "checklist": "a", "every_days": "1"}
+    assert client.post(reverse("tickets:patrol-plan"), data).status_code == 400
+    client.force_login(world.resident)
+    assert client.get(reverse("tickets:patrol-plan")).status_code == 403

@@ -6,6 +6,7 @@ what a walk or a visit writes, is patrols.py's."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,8 +16,8 @@ from gridgov.people.masking import mask_name
 from gridgov.people.models import Household, Person
 
 from . import patrols
-from .forms import PatrolWalkForm, VisitForm
-from .models import PatrolRecord
+from .forms import PatrolTaskForm, PatrolWalkForm, VisitForm
+from .models import PatrolRecord, PatrolTask
 
 LISTED = 50  # households listed to visit; the count says how many there are
 
@@ -179,5 +180,56 @@ def visit_new(request, household):
             "form": form,
             "section": "visits",
         },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patrol_plan(request, pk=None):
+    """The patrol tasks of the grids the user plans, and a form to add one (or change the
+    one `pk` names: its checklist, schedule, or whether it is walked at all)."""
+    _require(request, "tickets.plan_patrols")
+    grids = list(patrols.plannable_grids(request.user)[:500])
+    tasks = PatrolTask.objects.filter(grid__in=grids).select_related("grid")
+    task = get_object_or_404(tasks, pk=pk) if pk else None
+    status = 200
+    if request.method == "POST":
+        form = PatrolTaskForm(request.POST, grids=grids)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                if task is None:
+                    task = patrols.create_task(
+                        request.user, d["grid"], d["title"], form.items(), d["every_days"]
+                    )
+                else:
+                    patrols.change_task(
+                        request.user, task, d["title"], form.items(), d["every_days"], d["active"]
+                    )
+            except patrols.PatrolError as exc:
+                _add_errors(form, exc.errors, {name: name for name in form.fields})
+            else:
+                messages.success(request, _("Patrol task saved: %(task)s.") % {"task": task})
+                return redirect("tickets:patrol-plan")
+        status = 400
+    elif task is not None:
+        form = PatrolTaskForm(
+            initial={
+                "grid": task.grid.code,
+                "title": task.title,
+                "checklist": "\n".join(task.checklist),
+                "every_days": task.every_days,
+                "active": task.active,
+            },
+            grids=[task.grid],
+        )
+    else:
+        form = PatrolTaskForm(grids=grids)
+    rows = tasks.annotate(last_at=Max("records__at")).order_by("grid__path", "-active", "id")
+    return render(
+        request,
+        "tickets/patrol_plan.html",
+        {"form": form, "task": task, "tasks": rows[:500], "section": "patrol-plan"},
         status=status,
     )

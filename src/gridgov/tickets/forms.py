@@ -762,6 +762,30 @@ class PatrolWalkForm(forms.Form):
         return hazard
 
 
+class PatrolTaskForm(forms.Form):
+    """A patrol task: its grid, title, checklist (one item a line) and schedule."""
+
+    grid = forms.ChoiceField(label=_("Grid"), choices=())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    checklist = forms.CharField(
+        label=_("Checklist"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One item a line"),
+    )
+    every_days = forms.IntegerField(label=_("Every N days"), min_value=1, max_value=365, initial=1)
+    active = forms.BooleanField(label=_("Walked (active)"), required=False, initial=True)
+
+    def __init__(self, *args, grids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].choices = [(g.code, g.name) for g in grids]
+        _styled(self.fields["checklist"], placeholder=_("楼道堆物\n消防通道\n电动车充电"))
+
+    def items(self):
+        return [
+            line.strip() for line in self.cleaned_data["checklist"].splitlines() if line.strip()
+        ]
+
+
 class VisitForm(forms.Form):
     """入户走访: what was heard at a household, and a demand heard there filed as a ticket."""
 

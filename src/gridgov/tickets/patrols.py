@@ -110,12 +110,7 @@ def create_task(user, grid, title, checklist, every_days=1, assignee=None):
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise PatrolError({"title": _("A title of 1 to 200 characters.")})
-    try:
-        every_days = int(every_days)
-    except (TypeError, ValueError):
-        every_days = 0
-    if not 1 <= every_days <= 365:
-        raise PatrolError({"every_days": _("Every 1 to 365 days.")})
+    every_days = _every_days(every_days)
     if assignee is not None and not scope_for(assignee).covers(grid, PATROL_ROLES):
         raise PatrolError({"assignee": _("The assignee must be a grid worker of this grid.")})
     return PatrolTask.objects.create(
@@ -125,6 +120,44 @@ def create_task(user, grid, title, checklist, every_days=1, assignee=None):
         every_days=every_days,
         assignee=assignee,
     )
+
+
+def change_task(user, task, title, checklist, every_days=1, active=True):
+    """Change a task's title, checklist, schedule or whether it is walked; walks already
+    recorded keep the results they were given."""
+    if not may_plan(user, task.grid):
+        raise _refuse(_("Only staff of this grid or above plan its patrols."))
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise PatrolError({"title": _("A title of 1 to 200 characters.")})
+    task.title = title
+    task.checklist = _checklist(checklist)
+    task.every_days = _every_days(every_days)
+    task.active = bool(active)
+    task.save(update_fields=["title", "checklist", "every_days", "active"])
+    return task
+
+
+def plannable_grids(user):
+    """The grids whose patrols this user plans."""
+    grids = Place.objects.filter(level=Level.GRID).order_by("path")
+    scope = scope_for(user)
+    if scope.everything:
+        return grids
+    query = Q(pk__in=[])
+    for path in scope.paths(PLAN_ROLES):
+        query |= Q(path__startswith=path)
+    return grids.filter(query)
+
+
+def _every_days(value):
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 365:
+        raise PatrolError({"every_days": _("Every 1 to 365 days.")})
+    return value
 
 
 def _local_date(value):

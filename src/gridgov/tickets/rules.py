@@ -169,6 +169,13 @@ def walks_patrols(user):
 
 
 @rules.predicate
+def plans_patrols(user):
+    from .patrols import PLAN_ROLES
+
+    return scope_for(user).has_role(PLAN_ROLES)
+
+
+@rules.predicate
 def visits_households(user):
     from .patrols import VISIT_AREA_ROLES
 
@@ -181,6 +188,7 @@ rules.add_perm("tickets.add_ticket", rules.is_authenticated)
 rules.add_perm("tickets.use_workbench", is_superuser | works_on_tickets)
 rules.add_perm("tickets.take_in", is_superuser | takes_in_demands)
 rules.add_perm("tickets.walk_patrols", is_superuser | walks_patrols)
+rules.add_perm("tickets.plan_patrols", is_superuser | plans_patrols)
 rules.add_perm("tickets.visit_households", is_superuser | visits_households)
 rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
 rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher)

@@ -28,6 +28,7 @@ from .models import (
     Status,
     Summons,
     TicketPhoto,
+    TimeLimit,
     Urgency,
 )
 from .photos import PhotoError, clean_photo
@@ -919,3 +920,34 @@ class KnowledgeAnswerForm(forms.Form):
             else None,
             "active": d["active"],
         }
+
+
+class TimeLimitForm(forms.Form):
+    """时限表: how long a unit has to accept, respond and resolve, by urgency and category."""
+
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
+    accept_value = forms.IntegerField(label=_("Accept within"), min_value=1, max_value=10_000)
+    accept_unit = forms.ChoiceField(label=_("Unit"), choices=TimeLimit.Unit.choices)
+    respond_value = forms.IntegerField(label=_("Respond within"), min_value=1, max_value=10_000)
+    respond_unit = forms.ChoiceField(label=_("Unit"), choices=TimeLimit.Unit.choices)
+    resolve_value = forms.IntegerField(label=_("Resolve within"), min_value=1, max_value=10_000)
+    resolve_unit = forms.ChoiceField(label=_("Unit"), choices=TimeLimit.Unit.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Every category"))] + category_choices(
+            include_blank=False
+        )
+
+
+class CalendarDayForm(forms.Form):
+    """A date the calendar library gets wrong or does not know yet (next year's holidays)."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_workday = forms.TypedChoiceField(
+        label=_("That day is"),
+        choices=((True, _("a working day")), (False, _("a day off"))),
+        coerce=lambda value: value in (True, "True", "true", "1"),
+    )
+    note = forms.CharField(label=_("Note"), max_length=100, required=False)

@@ -1,13 +1,15 @@
 """Pages for the reference data street and district staff keep: the routing table (分类交办表:
 which department handles a category where; who may write which rule is rules.py's
-`tickets.manage_routing`) and the knowledge base (知识库: standard answers, how often used,
-which are stale; knowledge.py)."""
+`tickets.manage_routing`), the time limits and calendar overrides the deadlines run on
+(时限表, sla.py and workdays.py), and the knowledge base (知识库: standard answers, how
+often used, which are stale; knowledge.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,9 +18,10 @@ from gridgov.people.scope import filter_by_scope, scope_for
 from gridgov.places.models import Level, Place
 
 from . import knowledge
-from .forms import KnowledgeAnswerForm, RoutingRuleForm
-from .models import KnowledgeAnswer, RoutingRule
+from .forms import CalendarDayForm, KnowledgeAnswerForm, RoutingRuleForm, TimeLimitForm
+from .models import CalendarDay, Category, KnowledgeAnswer, RoutingRule, TimeLimit, Urgency
 from .rules import SETTINGS_ROLES
+from .workdays import _library_is_workday
 
 
 def _writable_places(user):
@@ -153,3 +156,98 @@ def knowledge_base(request, pk=None):
         },
         status=status,
     )
+
+
+STAGES = ("accept", "respond", "resolve")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def time_limits(request, pk=None):
+    """The time-limit table and a form for one limit; the calendar overrides and a form to
+    set one (POST `form=calendar`)."""
+    user = request.user
+    if not user.has_perm("tickets.manage_time_limits"):
+        raise PermissionDenied
+    limit = get_object_or_404(TimeLimit, pk=pk) if pk else None
+    form, day_form, status = TimeLimitForm(initial=_limit_initial(limit)), CalendarDayForm(), 200
+    if request.method == "POST" and request.POST.get("form") == "calendar":
+        if not user.has_perm("tickets.manage_calendar"):
+            raise PermissionDenied
+        day_form = CalendarDayForm(request.POST)
+        if day_form.is_valid():
+            d = day_form.cleaned_data
+            day, _created = CalendarDay.objects.update_or_create(
+                date=d["date"], defaults={"is_workday": d["is_workday"], "note": d["note"]}
+            )
+            messages.success(request, _("Calendar day saved: %(day)s") % {"day": day.date})
+            return redirect("tickets:time-limits")
+        status = 400
+    elif request.method == "POST":
+        form = TimeLimitForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            category = (
+                Category.objects.filter(code=d["category"]).first() if d["category"] else None
+            )
+            clash = TimeLimit.objects.filter(urgency=d["urgency"], category=category)
+            if limit is not None:
+                clash = clash.exclude(pk=limit.pk)
+            if clash.exists():
+                form.add_error(
+                    "urgency", _("A time limit for this urgency and category exists already.")
+                )
+            else:
+                saved = limit or TimeLimit()
+                saved.urgency, saved.category = d["urgency"], category
+                for stage in STAGES:
+                    setattr(saved, f"{stage}_value", d[f"{stage}_value"])
+                    setattr(saved, f"{stage}_unit", d[f"{stage}_unit"])
+                saved.save()
+                messages.success(request, _("Time limit saved: %(limit)s") % {"limit": saved})
+                return redirect("tickets:time-limits")
+        status = 400
+    limits = TimeLimit.objects.select_related("category").order_by("urgency", "category__code")
+    urgency_order = {value: i for i, value in enumerate(Urgency.values)}
+    rows = sorted(
+        (
+            (
+                t,
+                [
+                    (getattr(t, f"{s}_value"), TimeLimit.Unit(getattr(t, f"{s}_unit")).label)
+                    for s in STAGES
+                ],
+            )
+            for t in limits
+        ),
+        key=lambda row: (urgency_order.get(row[0].urgency, 99), row[0].category_id is not None),
+    )
+    today = timezone.localdate()
+    days = [
+        (day, _library_is_workday(day.date))
+        for day in CalendarDay.objects.filter(date__gte=today.replace(month=1, day=1))
+    ]
+    return render(
+        request,
+        "tickets/time_limits.html",
+        {
+            "form": form,
+            "limit": limit,
+            "rows": rows,
+            "day_form": day_form,
+            "days": days,
+            "may_calendar": user.has_perm("tickets.manage_calendar"),
+            "section": "time-limits",
+        },
+        status=status,
+    )
+
+
+def _limit_initial(limit):
+    if limit is None:
+        return {}
+    initial = {"urgency": limit.urgency, "category": limit.category.code if limit.category else ""}
+    for stage in STAGES:
+        initial[f"{stage}_value"] = getattr(limit, f"{stage}_value")
+        initial[f"{stage}_unit"] = getattr(limit, f"{stage}_unit")
+    return initial

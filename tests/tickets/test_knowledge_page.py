@@ -74,3 +74,21 @@ def test_only_street_and_district_staff(client, world):
     for user in (world.gridworker_a, world.hotline, world.resident):
         client.force_login(user)
         assert client.get(reverse("tickets:knowledge")).status_code == 403
+
+
+def test_question_words_alone_do_not_offer_an_answer(world):
+    permit = KnowledgeAnswer.objects.create(
+        question="居住证怎么办理？",
+        answer="持身份证和居住登记凭证到社区服务中心办理。",
+        keywords=["居住证"],
+        reviewed_at=timezone.now(),
+    )
+    lane = KnowledgeAnswer.objects.create(
+        question="发现私家车占用消防通道怎么办？",
+        answer="可拨打12345或通过随手拍上报。",
+        keywords=["消防通道"],
+        reviewed_at=timezone.now(),
+    )
+    offered = knowledge.matches("请问在这边租房住，居住证怎么办理？需要什么材料")
+    assert permit in offered and lane not in offered
+    assert knowledge.matches("消防通道被车堵了怎么办") == [lane]

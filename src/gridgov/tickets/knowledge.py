@@ -15,6 +15,11 @@ from .models import KnowledgeAnswer
 
 MIN_SCORE = 2
 STALE_AFTER = dt.timedelta(days=180)
+# Two-character pieces every question has ("怎么办理", "需要什么材料"): matching on them
+# alone offered the answer about fire lanes to a caller asking about a residence permit.
+QUESTION_PIECES = frozenset(
+    "怎么 么办 什么 么材 请问 问在 如何 需要 要什 哪里 哪些 为什 可以 是否 多少 有没 没有".split()
+)
 CONTENT = ("question", "answer", "keywords", "category")
 
 
@@ -61,7 +66,7 @@ def scores(text, queryset=None):
         return {}
     words = {w for w in text.split() if len(w) >= 2}
     compact = "".join(text.split())
-    pieces = {compact[i : i + 2] for i in range(len(compact) - 1)}
+    pieces = {compact[i : i + 2] for i in range(len(compact) - 1)} - QUESTION_PIECES
     queryset = KnowledgeAnswer.objects.all() if queryset is None else queryset
     found = {}
     for pk, question, answer, keywords in queryset.values_list(

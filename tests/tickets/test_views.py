@@ -291,6 +291,25 @@ def test_accept_contact_resolve_callback_through_the_forms(client, world):
     assert "已清理楼道杂物" in html
 
 
+def test_after_a_callback_the_desk_goes_on_to_the_next_one(client, world):
+    def resolved(days_ago):
+        ticket = make_ticket(world)
+        at = timezone.now() - dt.timedelta(days=days_ago)
+        lifecycle.perform(ticket, "accept", world.gridworker_a, now=at)
+        lifecycle.perform(ticket, "resolve", world.gridworker_a, now=at, reply="已处理")
+        return ticket
+
+    first, older, newer = resolved(3), resolved(5), resolved(1)
+    client_for(client, world.hotline)
+    html = html_of(act(client, first, "callback", resolved="yes", satisfaction="satisfied"))
+    # Resolved longest ago comes first, as in the 待回访 tab; this one is done.
+    assert f"下一件（待回访）：{older.code}，还剩 2 件" in html
+    assert f'href="{reverse("tickets:detail", args=[older.code])}"' in html
+    act(client, older, "callback", resolved="yes", satisfaction="basic")
+    html = html_of(act(client, newer, "callback", resolved="yes", satisfaction="satisfied"))
+    assert "已完成：回访" in html and "下一件" not in html  # none left
+
+
 def test_a_plain_post_without_htmx_redirects_back(client, world):
     ticket = make_ticket(world)
     client_for(client, world.gridworker_a)

@@ -512,6 +512,29 @@ def _refusal_message(exc, action, ticket):
     return exc.message
 
 
+# After these acts the desk or the unit usually goes on to the next ticket of that tab.
+NEXT_TAB = {"callback": "callback", "dispatch": "dispatch", "accept": "accept"}
+
+
+def _next_up(user, action, ticket):
+    """(the next ticket of the tab this act works through, how many are left), or None:
+    a desk calling back 20 requesters goes from one to the next without the queue."""
+    tab = NEXT_TAB.get(action)
+    if tab is None:
+        return None
+    waiting = queues.mine(user).filter(queues.tab_filters(timezone.now())[tab])
+    waiting = waiting.exclude(pk=ticket.pk)
+    first = (
+        _with_due(waiting)
+        .order_by(F("due").asc(nulls_last=True), "created_at", "id")
+        .values_list("code", flat=True)
+        .first()
+    )
+    if first is None:
+        return None
+    return {"code": first, "left": waiting.count(), "tab": tab, "label": queues.tab_labels()[tab]}
+
+
 @login_required
 @require_POST
 def ticket_action(request, code, action):
@@ -542,6 +565,7 @@ def ticket_action(request, code, action):
                 return redirect("tickets:detail", code=ticket.code)
             ticket = _ticket_or_404(request, code)
             context = _detail_context(request, ticket, done=done)
+            context["next_up"] = _next_up(request.user, action, ticket)
             return render(request, "tickets/_ticket.html", context)
     else:
         status = 400

@@ -159,6 +159,10 @@ def test_a_repeat_call_is_recognised_and_merged(page, login, live_city, hotline,
     page.fill("#id_requester_phone", "13812341234")
     expect(panel.locator(f"[data-duplicate='{first.code}']")).to_contain_text("同一诉求人")
     page.screenshot(path=artifacts / "tickets-repeat-call-zh.png", full_page=True)
+    # The caller only wants it hurried: recorded on the open ticket, nothing new filed.
+    panel.locator(f"[data-duplicate='{first.code}'] form.urge button").click()
+    expect(panel.locator(".urged")).to_contain_text(f"已在 {first.code} 记录来电催办")
+    assert first.events.filter(action="supervise").count() == 1
     # Filed anyway, the new ticket offers to merge into the one handling the matter.
     page.select_option("#id_nature", "complaint")
     page.click("#submit-intake")

@@ -98,3 +98,26 @@ def test_a_match_on_the_caller_is_shown_only_to_those_who_may_see_the_caller(wor
     assert world.gridworker_a.has_perm("tickets.view_ticket", first)
     assert not world.gridworker_a.has_perm("tickets.view_requester", first)
     assert found(world.gridworker_a) == {}
+
+
+def test_the_operator_records_a_callers_urging_on_the_open_ticket(client, world):
+    lamp = make_ticket(world, title="路灯坏了", description=LAMP, requester_phone="13900002222")
+    client.force_login(world.hotline)
+    typed = {"description": LAMP, "address": "魏家坡小区3号楼", "requester_phone": "13900002222"}
+    html = client.get(reverse("insights:intake-duplicates"), typed).content.decode()
+    urge = reverse("tickets:urge", args=[lamp.code])
+    assert f'hx-post="{urge}"' in html and "来电催办" in html
+    answer = client.post(urge, HTTP_HX_REQUEST="true").content.decode()
+    assert f"已在 {lamp.code} 记录来电催办（累计 1 次）" in answer
+    answer = client.post(urge, HTTP_HX_REQUEST="true").content.decode()
+    assert "累计 2 次" in answer
+    events = lamp.events.filter(action="supervise")
+    assert events.count() == 2 and events.first().actor == world.hotline
+    page = client.get(reverse("tickets:detail", args=[lamp.code])).content.decode()
+    assert "诉求人再次来电催办" in page  # in the timeline, in Chinese
+    # The grid worker handling it may not record urging: no button, and a refusal.
+    client.force_login(world.gridworker_a)
+    html = client.get(reverse("insights:intake-duplicates"), typed).content.decode()
+    assert lamp.code in html and "来电催办" not in html
+    assert "form-errors" in client.post(urge, HTTP_HX_REQUEST="true").content.decode()
+    assert lamp.events.filter(action="supervise").count() == 2

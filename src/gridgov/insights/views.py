@@ -142,9 +142,15 @@ def retrain(request):
     return redirect("insights:classifier")
 
 
-def _duplicate_rows(found):
+def _duplicate_rows(found, user=None):
+    """Rows for the panels; with `user`, whether they may record the caller's urging."""
     return [
-        {"ticket": t, "score": d.score, "reasons": [REASONS[r] for r in d.reasons]}
+        {
+            "ticket": t,
+            "score": d.score,
+            "reasons": [REASONS[r] for r in d.reasons],
+            "may_urge": user is not None and "supervise" in lifecycle.allowed_actions(t, user),
+        }
         for d, t in found
     ]
 
@@ -183,6 +189,7 @@ def intake_duplicates(request):
         place = addresses.resolve_address(address).building if address else None
         phone = get.get("requester_phone", "").strip()
         rows = _duplicate_rows(
-            services.visible_duplicates(request.user, text, place=place, phone=phone)
+            services.visible_duplicates(request.user, text, place=place, phone=phone),
+            request.user,
         )
     return render(request, "insights/_intake_duplicates.html", {"rows": rows, "text": text})

@@ -39,5 +39,6 @@ urlpatterns = [
     path("<str:code>/", views.ticket_detail, name="detail"),
     path("<str:code>/act/<str:action>/", views.ticket_action, name="act"),
     path("<str:code>/requester/", views.reveal_requester, name="reveal"),
+    path("<str:code>/urge/", views.urge, name="urge"),
     path("<str:code>/photos/<int:pk>/", views.ticket_photo, name="photo"),
 ]

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
@@ -576,6 +577,27 @@ def ticket_action(request, code, action):
         # htmx swaps only 2xx answers; the refusal is in the re-rendered form.
         return render(request, "tickets/_ticket.html", context)
     return render(request, "tickets/detail.html", context, status=status)
+
+
+URGE_REASON = gettext_noop("The requester called again to urge it (催办).")
+
+
+@login_required
+@require_POST
+def urge(request, code):
+    """来电催办, from beside the intake form: the caller rings about a ticket still open, and
+    the operator records it on that ticket (a `supervise` event) instead of filing another."""
+    ticket = _ticket_or_404(request, code)
+    try:
+        lifecycle.perform(ticket, "supervise", request.user, reason=URGE_REASON)
+    except lifecycle.LifecycleError as exc:
+        return render(
+            request,
+            "tickets/_urged.html",
+            {"ticket": ticket, "refusal": _refusal_message(exc, "supervise", ticket)},
+        )
+    times = ticket.events.filter(action="supervise", reason=URGE_REASON).count()
+    return render(request, "tickets/_urged.html", {"ticket": ticket, "times": times})
 
 
 @login_required

@@ -710,23 +710,41 @@ def test_map_data_is_scoped(client, world):
 
 def test_kpi_ranking_page(client, world):
     ticket = make_ticket(world)
-    for action, actor, params in (
-        ("accept", world.gridworker_a, {}),
-        ("contact", world.gridworker_a, {}),
-        ("resolve", world.gridworker_a, {"reply": "已处理"}),
-        ("callback", world.hotline, {"resolved": True, "satisfaction": "satisfied"}),
+    for minutes, action, actor, params in (
+        (30, "accept", world.gridworker_a, {}),
+        (60, "contact", world.gridworker_a, {}),
+        (180, "resolve", world.gridworker_a, {"reply": "已处理"}),
+        (240, "callback", world.hotline, {"resolved": True, "satisfaction": "satisfied"}),
     ):
-        lifecycle.perform(ticket, action, actor, **params)
+        at = ticket.created_at + dt.timedelta(minutes=minutes)
+        lifecycle.perform(ticket, action, actor, now=at, **params)
     client_for(client, world.street_staff)
-    html = html_of(client.get(reverse("tickets:kpis") + "?level=grid"))
+    # A period around the ticket: its acts may fall in the next month near a month's end.
+    day = timezone.localtime(ticket.created_at).date()
+    period = {"period": "custom", "start": day - dt.timedelta(days=1)}
+    period["end"] = day + dt.timedelta(days=1)
+    html = html_of(client.get(reverse("tickets:kpis"), {"level": "grid", **period}))
     assert "考核排名" in html and "满意率" in html
     units = re.findall(r'data-unit="([^"]+)"', html)
     assert units[0] == world.grid_a.code and world.grid_b.code in units
     assert "100.0%" in html
+    assert "30 分钟 / 3 小时" in html  # median times to accept and to resolve
     # A grid worker sees their grid ranked among the community's grids.
     client.logout()
     html = html_of(client_for(client, world.gridworker_a).get(reverse("tickets:kpis")))
     assert f'data-unit="{world.grid_a.code}"' in html and "is-mine" in html
+
+
+def test_median_durations_read_at_a_glance():
+    from gridgov.tickets.templatetags.tickets_workbench import hours_short
+
+    assert [hours_short(v) for v in (None, 0.25, 3, 18.55, 50)] == [
+        "—",
+        "15 分钟",
+        "3 小时",
+        "18.6 小时",
+        "2.1 天",
+    ]
 
 
 def test_pages_are_chinese_by_default(client, world):

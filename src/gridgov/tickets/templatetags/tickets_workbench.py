@@ -118,3 +118,15 @@ def query_with(context, **changes):
         params.pop("page", None)
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def hours_short(value):
+    """A median duration in hours, read at a glance: minutes, hours, or days past two days."""
+    if value is None:
+        return "—"
+    if value < 1:
+        return _("%(n)s min") % {"n": round(value * 60)}
+    if value < 48:
+        return _("%(n)s h") % {"n": f"{value:.1f}".rstrip("0").rstrip(".")}
+    return _("%(n)s d") % {"n": f"{value / 24:.1f}".rstrip("0").rstrip(".")}

@@ -175,3 +175,17 @@ def test_patrol_planning_stays_in_the_planners_grids(client, world):
     assert client.post(reverse("tickets:patrol-plan"), data).status_code == 400
     client.force_login(world.resident)
     assert client.get(reverse("tickets:patrol-plan")).status_code == 403
+
+
+def test_community_staff_narrow_the_households_to_visit_by_grid(client, world):
+    client.force_login(world.community_staff)
+    page = html(client.get(reverse("tickets:visits")))
+    for home in (world.home_a, world.home_a2, world.home_b):  # every grid of the community
+        assert f'data-household="{home.pk}"' in page
+    assert f'value="{world.grid_b.code}"' in page
+    page = html(client.get(reverse("tickets:visits"), {"grid": world.grid_b.code}))
+    assert f'data-household="{world.home_b.pk}"' in page
+    assert f'data-household="{world.home_a.pk}"' not in page
+    # A grid worker has one grid: no choice to make.
+    client.force_login(world.gridworker_a)
+    assert 'id="visits-grid"' not in html(client.get(reverse("tickets:visits")))

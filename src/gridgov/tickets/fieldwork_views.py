@@ -108,6 +108,10 @@ def patrol_walk(request, pk):
 def visit_list(request):
     _require(request, "tickets.visit_households")
     households = patrols.households_to_visit(request.user)
+    grids = list(patrols.visiting_grids(request.user)[:200])
+    grid = next((g for g in grids if g.code == request.GET.get("grid")), None)
+    if grid is not None:
+        households = households.filter(building__path__startswith=grid.path)
     recent = patrols.visible_visits(request.user).filter(visitor=request.user).order_by("-at")[:10]
     return render(
         request,
@@ -116,6 +120,8 @@ def visit_list(request):
             "households": households[:LISTED],
             "count": households.count(),
             "days": patrols.visit_period_days(),
+            "grids": grids if len(grids) > 1 else [],
+            "grid": grid,
             "recent": recent,
             "section": "visits",
         },

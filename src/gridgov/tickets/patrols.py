@@ -346,6 +346,18 @@ def households_to_visit(user, days=None, now=None):
     return _not_visited(Household.objects.filter(query), days, now)
 
 
+def visiting_grids(user):
+    """The grids of the user's visiting area, to narrow the list of households by."""
+    grids = Place.objects.filter(level=Level.GRID).order_by("path")
+    scope = scope_for(user)
+    if scope.everything:
+        return grids
+    query = Q(pk__in=[])
+    for path in scope.paths(VISIT_AREA_ROLES):
+        query |= Q(path__startswith=path)
+    return grids.filter(query)
+
+
 def _not_visited(households, days=None, now=None):
     now = now or timezone.now()
     days = visit_period_days() if days is None else int(days)

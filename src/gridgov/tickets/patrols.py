@@ -140,12 +140,17 @@ def change_task(user, task, title, checklist, every_days=1, active=True):
 
 def plannable_grids(user):
     """The grids whose patrols this user plans."""
+    return _grids_under(user, PLAN_ROLES)
+
+
+def _grids_under(user, roles):
+    """The grids under the places where the user holds one of `roles`."""
     grids = Place.objects.filter(level=Level.GRID).order_by("path")
     scope = scope_for(user)
     if scope.everything:
         return grids
     query = Q(pk__in=[])
-    for path in scope.paths(PLAN_ROLES):
+    for path in scope.paths(roles):
         query |= Q(path__startswith=path)
     return grids.filter(query)
 
@@ -348,14 +353,7 @@ def households_to_visit(user, days=None, now=None):
 
 def visiting_grids(user):
     """The grids of the user's visiting area, to narrow the list of households by."""
-    grids = Place.objects.filter(level=Level.GRID).order_by("path")
-    scope = scope_for(user)
-    if scope.everything:
-        return grids
-    query = Q(pk__in=[])
-    for path in scope.paths(VISIT_AREA_ROLES):
-        query |= Q(path__startswith=path)
-    return grids.filter(query)
+    return _grids_under(user, VISIT_AREA_ROLES)
 
 
 def _not_visited(households, days=None, now=None):

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.people.models import Household, PartyMember, Person, Role
-from gridgov.people.scope import REGISTRY_ROLES, scope_for, scope_q
+from gridgov.people.scope import REGISTRY_ROLES, filter_by_scope, scope_for, scope_q
 from gridgov.places.models import Level, Place
 
 from . import intake
@@ -145,14 +145,8 @@ def plannable_grids(user):
 
 def _grids_under(user, roles):
     """The grids under the places where the user holds one of `roles`."""
-    grids = Place.objects.filter(level=Level.GRID).order_by("path")
-    scope = scope_for(user)
-    if scope.everything:
-        return grids
-    query = Q(pk__in=[])
-    for path in scope.paths(roles):
-        query |= Q(path__startswith=path)
-    return grids.filter(query)
+    grids = Place.objects.filter(level=Level.GRID)
+    return filter_by_scope(grids, user, place_field="", roles=roles).order_by("path")
 
 
 def _every_days(value):
@@ -342,13 +336,10 @@ def unvisited_households(grid, days=None, now=None):
 
 def households_to_visit(user, days=None, now=None):
     """unvisited_households over the user's own visiting area (VISIT_AREA_ROLES' places)."""
-    scope = scope_for(user)
-    if scope.everything:
-        return _not_visited(Household.objects.all(), days, now)
-    query = Q(pk__in=[])
-    for path in scope.paths(VISIT_AREA_ROLES):
-        query |= Q(building__path__startswith=path)
-    return _not_visited(Household.objects.filter(query), days, now)
+    households = filter_by_scope(
+        Household.objects.all(), user, place_field="building", roles=VISIT_AREA_ROLES
+    )
+    return _not_visited(households, days, now)
 
 
 def visiting_grids(user):

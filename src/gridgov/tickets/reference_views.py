@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from gridgov.people.models import Role
-from gridgov.people.scope import filter_by_scope, scope_for
+from gridgov.people.scope import filter_by_scope, scope_for, scope_q
 from gridgov.places.models import Level, Place
 
 from . import knowledge
@@ -32,16 +32,8 @@ def _writable_places(user):
 def _visible_rules(user):
     """The rules that route tickets in the user's area: everywhere, above or under it."""
     rules = RoutingRule.objects.select_related("category__parent__parent", "place", "department")
-    scope = scope_for(user)
-    if not scope.everything:
-        query = Q(place__isnull=True)
-        for path in scope.paths(SETTINGS_ROLES):
-            query |= Q(place__path__startswith=path)
-            parts = path.strip("/").split("/")
-            above = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
-            query |= Q(place__path__in=above)
-        rules = rules.filter(query)
-    return rules.order_by("category__code", "place__path")
+    in_area = scope_q(user, "place", SETTINGS_ROLES, ancestors=True) | Q(place__isnull=True)
+    return rules.filter(in_area).order_by("category__code", "place__path")
 
 
 @login_required

@@ -17,7 +17,7 @@ from gridgov.people.models import Role
 from gridgov.people.scope import filter_by_scope, scope_for, scope_q
 from gridgov.places.models import Level, Place
 
-from . import knowledge
+from . import knowledge, routing, sla
 from .forms import CalendarDayForm, KnowledgeAnswerForm, RoutingRuleForm, TimeLimitForm
 from .models import CalendarDay, Category, KnowledgeAnswer, RoutingRule, TimeLimit, Urgency
 from .rules import SETTINGS_ROLES
@@ -66,13 +66,10 @@ def routing_rules(request, pk=None):
             candidate.place = d["place_obj"]
             candidate.department = d["department_obj"]
             candidate.note = d["note"]
-            clash = RoutingRule.objects.filter(category=candidate.category, place=candidate.place)
-            if rule is not None:
-                clash = clash.exclude(pk=rule.pk)
             if not user.has_perm("tickets.manage_routing", candidate):
                 form.add_error("place", _("Not allowed to change this setting for this place"))
-            elif clash.exists():
-                form.add_error("category", _("A rule for this category and place exists already."))
+            elif routing.rule_taken(candidate.category, candidate.place, exclude=rule):
+                form.add_error("category", routing.RULE_TAKEN)
             else:
                 candidate.save()
                 messages.success(request, _("Routing rule saved: %(rule)s") % {"rule": candidate})
@@ -182,13 +179,8 @@ def time_limits(request, pk=None):
             category = (
                 Category.objects.filter(code=d["category"]).first() if d["category"] else None
             )
-            clash = TimeLimit.objects.filter(urgency=d["urgency"], category=category)
-            if limit is not None:
-                clash = clash.exclude(pk=limit.pk)
-            if clash.exists():
-                form.add_error(
-                    "urgency", _("A time limit for this urgency and category exists already.")
-                )
+            if sla.limit_taken(d["urgency"], category, exclude=limit):
+                form.add_error("urgency", sla.LIMIT_TAKEN)
             else:
                 saved = limit or TimeLimit()
                 saved.urgency, saved.category = d["urgency"], category

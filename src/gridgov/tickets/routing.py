@@ -9,10 +9,12 @@ is lost.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from gridgov.places.models import Level, Place
 
 from . import reference
-from .models import HomeLevel
+from .models import HomeLevel, RoutingRule
 
 
 @dataclass(frozen=True)
@@ -79,3 +81,13 @@ def next_level_up(ticket):
         return None
     ancestors = owner.ancestors()  # cached: no query
     return ancestors[-1] if ancestors else None
+
+
+RULE_TAKEN = gettext_lazy("A rule for this category and place exists already.")
+
+
+def rule_taken(category, place, exclude=None):
+    """Whether another rule (not `exclude`) already routes this category at this place:
+    one rule per category and place, also for rules without a place (NULLs differ in SQL)."""
+    rules = RoutingRule.objects.filter(category=category, place=place)
+    return rules.exclude(pk=exclude.pk).exists() if exclude is not None else rules.exists()

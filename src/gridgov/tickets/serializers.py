@@ -18,7 +18,7 @@ from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import knowledge, lifecycle, sla
+from . import knowledge, lifecycle, routing, sla
 from .models import (
     CalendarDay,
     Category,
@@ -772,13 +772,8 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         category = attrs.get("category", getattr(self.instance, "category", None))
         place = attrs.get("place", getattr(self.instance, "place", None))
-        clash = RoutingRule.objects.filter(category=category, place=place)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError(
-                {"category": [_("A rule for this category and place exists already.")]}
-            )
+        if routing.rule_taken(category, place, exclude=self.instance):
+            raise serializers.ValidationError({"category": [routing.RULE_TAKEN]})
         return attrs
 
 
@@ -811,13 +806,8 @@ class TimeLimitSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         urgency = attrs.get("urgency", getattr(self.instance, "urgency", None))
         category = attrs.get("category", getattr(self.instance, "category", None))
-        clash = TimeLimit.objects.filter(urgency=urgency, category=category)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError(
-                {"urgency": [_("A time limit for this urgency and category exists already.")]}
-            )
+        if sla.limit_taken(urgency, category, exclude=self.instance):
+            raise serializers.ValidationError({"urgency": [sla.LIMIT_TAKEN]})
         return attrs
 
 

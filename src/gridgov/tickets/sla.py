@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from . import reference
 from .models import OPEN_STATUSES, Status, TimeLimit, Urgency
@@ -92,3 +93,12 @@ def overdue_q(now=None):
         | Q(contacted_at__isnull=True, respond_by__lt=now)
         | Q(resolve_by__lt=now)
     )
+
+
+LIMIT_TAKEN = gettext_lazy("A time limit for this urgency and category exists already.")
+
+
+def limit_taken(urgency, category, exclude=None):
+    """Whether another time limit (not `exclude`) already covers this urgency and category."""
+    limits = TimeLimit.objects.filter(urgency=urgency, category=category)
+    return limits.exclude(pk=exclude.pk).exists() if exclude is not None else limits.exists()

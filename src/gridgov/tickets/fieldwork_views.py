@@ -27,10 +27,11 @@ def _require(request, perm):
         raise PermissionDenied
 
 
-def _add_errors(form, errors, fields):
-    """PatrolError's fields (`ticket.description` …) onto the form's own fields."""
+def _add_errors(form, errors, fields=None):
+    """PatrolError's fields (`ticket.description` …) onto the form's own fields, through
+    `fields` (error key → form field; None: the keys are the form's field names)."""
     for key, message in errors.items():
-        name = fields.get(key)
+        name = key if fields is None else fields.get(key)
         form.add_error(name if name in form.fields else None, message)
 
 
@@ -214,7 +215,7 @@ def patrol_plan(request, pk=None):
                         request.user, task, d["title"], form.items(), d["every_days"], d["active"]
                     )
             except patrols.PatrolError as exc:
-                _add_errors(form, exc.errors, {name: name for name in form.fields})
+                _add_errors(form, exc.errors)
             else:
                 messages.success(request, _("Patrol task saved: %(task)s.") % {"task": task})
                 return redirect("tickets:patrol-plan")

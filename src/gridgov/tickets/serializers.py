@@ -861,7 +861,7 @@ class KnowledgeAnswerSerializer(serializers.ModelSerializer):
         return super().create(validated_data)
 
     def update(self, instance, validated_data):
-        edited = {"question", "answer", "keywords", "category"} & set(validated_data)
+        edited = set(knowledge.CONTENT) & set(validated_data)
         if edited and "reviewed_at" not in validated_data:
             validated_data["reviewed_at"] = timezone.now()
         return super().update(instance, validated_data)

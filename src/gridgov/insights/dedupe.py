@@ -289,7 +289,7 @@ def find_duplicates(text, place=None, requester=None, phone="", now=None, exclud
     if not rows:
         return []
     # One array of all candidates' signatures: one allocation rather than one per row.
-    stored = np.frombuffer(b"".join(r[2] for r in rows), dtype="<u4").reshape(len(rows), -1)
+    stored = unpack(b"".join(r[2] for r in rows)).reshape(len(rows), -1)
     text_sims = (stored == values).mean(axis=1)
     threshold = min_score()
     found = []

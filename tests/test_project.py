@@ -70,6 +70,22 @@ def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):
     assert (tmp_path / "secret_key").read_text().strip() == key
 
 
+def test_wsgi_entry_loads_what_the_first_requests_need(tmp_path):
+    """A web worker imports its views, the MinHash library and the Celery tasks at start,
+    not while the first callers wait (and before the collector freezes the modules)."""
+    code = (
+        "import sys, gc, gridgov.wsgi; "
+        "print(all(m in sys.modules for m in "
+        "('gridgov.tickets.api', 'gridgov.insights.views', 'datasketch')), gc.get_freeze_count() > 0)"
+    )
+    env = {**os.environ, "GRIDGOV_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_celery_task_round_trip_through_real_redis_worker():
     """With GRIDGOV_BROKER_URL set, tasks go through a real broker to a real worker."""

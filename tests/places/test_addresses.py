@@ -162,3 +162,39 @@ def test_a_street_that_does_not_hold_the_compound_lowers_the_score(tree):
     found = resolve_address("清河街道幸福里小区3栋")
     assert found.candidates == [(tree.buildings[2], 0.8)]
     assert found.building == tree.buildings[2] and not found.ambiguous
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        ("魏家坡小区门口", "grids.0"),
+        ("魏家坡小区", "grids.0"),
+        ("幸福里小区东门垃圾桶", "grids.1"),
+        ("学院路街道魏家坡社区幸福里小区", "grids.1"),
+        ("魏家坡门口", "grids.0"),  # the grid's alias
+        ("幸福里小区99栋", "grids.1"),  # no such building: still the compound
+        ("魏家坡社区门口", "community"),  # the community, not the compound 魏家坡
+        ("魏家坡社区", "community"),
+        ("学院路街道", "street"),
+        ("学院路街道某某大厦", "street"),
+    ],
+)
+def test_an_address_without_a_known_building_names_its_area(tree, text, area):
+    found = resolve_address(text)
+    assert found.building is None
+    name, _dot, index = area.partition(".")
+    expected = getattr(tree, name)
+    assert found.area == (expected[int(index)] if index else expected)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["魏家坡路12号院", "火车站广场", "海淀区", ""])
+def test_no_area_for_roads_unknown_places_or_the_whole_district(tree, text):
+    assert resolve_address(text).area is None
+
+
+@pytest.mark.django_db
+def test_a_building_found_leaves_no_area(tree):
+    found = resolve_address("魏家坡小区3栋")
+    assert found.building == tree.buildings[0] and found.area is None

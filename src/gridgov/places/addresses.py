@@ -10,7 +10,9 @@ names (district, street, community) in front are peeled off.
 Buildings are indexed under their parent grid's name and aliases (the 小区),
 the compound part of their own address and aliases. An exact key hit scores
 1.0; otherwise buildings with the same number are ranked by how closely their
-compound names resemble the query (rapidfuzz).
+compound names resemble the query (rapidfuzz). An address with no building
+that names a compound (坡子街小区门口), a community or a street gives that
+place as its `area`, so a ticket about 小区门口 still reaches its grid.
 
 The index is cached per process under the places' version token, like geo.py,
 so edits made by any process are picked up by the next request.
@@ -150,12 +152,15 @@ NAMED_ELSEWHERE_SCORE = 0.8
 class AddressResult:
     """`building` is the answer when there is exactly one good candidate.
     `candidates` are (Place, score) best first; `ambiguous` is True when
-    there are candidates but none stands out."""
+    there are candidates but none stands out. Without a building, `area` is
+    the grid, community or street the address names, if any."""
 
     building: object = None
     candidates: list = field(default_factory=list)
     ambiguous: bool = False
     number: str | None = None
+    # No building found: the grid (小区), else the community or street, the text names.
+    area: object = None
 
 
 @dataclass
@@ -174,10 +179,14 @@ PLACE_FIELDS = ("id", "code", "name", "level", "parent_id", "path", "lat", "lng"
 class AddressIndex:
     """Buildings keyed by (compound key, number), plus area names to strip."""
 
-    def __init__(self, buildings, grids, areas):
+    def __init__(self, buildings, grids, areas, rows=None):
         """`buildings`: dicts with aliases and the PLACE_FIELDS;
         `grids`: {id: (name, aliases)}; `areas`: [(name or alias, path)] for
-        district/street/community places."""
+        district/street/community places; `rows`: {id: PLACE_FIELDS dict} of
+        the places above buildings, which an address may name as its area."""
+        from .models import Level
+
+        self.rows = rows or {}
         self.exact = defaultdict(set)
         self.by_number = defaultdict(list)
         self.buildings = {}
@@ -207,23 +216,39 @@ class AddressIndex:
             {(normalise(n), path) for n, path in areas if normalise(n)},
             key=lambda item: -len(item[0]),
         )
+        # Grid names and aliases (also without 小区), longest first, for addresses
+        # that name a compound but no building: "坡子街小区门口".
+        grid_keys = defaultdict(set)
+        for grid_id, (name, aliases) in grids.items():
+            if grid_id in self.rows:
+                for text in (name, *aliases):
+                    for key in compound_keys(text):
+                        grid_keys[key].add(grid_id)
+        self.grid_keys = sorted(grid_keys.items(), key=lambda item: -len(item[0]))
+        self.area_ids = {
+            row["path"]: pk
+            for pk, row in self.rows.items()
+            if row["level"] in (Level.STREET, Level.COMMUNITY)
+        }
 
     @classmethod
     def from_db(cls):
         from .models import Level, Place
 
         fields = ("aliases", *PLACE_FIELDS)
-        buildings, grids, areas = [], {}, []
+        buildings, grids, areas, rows = [], {}, [], {}
         for row in Place.objects.values(*fields).iterator(chunk_size=2000):
             aliases = [a for a in (row["aliases"] or []) if isinstance(a, str)]
             row["aliases"] = aliases
             if row["level"] == Level.BUILDING:
                 buildings.append(row)
-            elif row["level"] == Level.GRID:
+                continue
+            rows[row["id"]] = {name: row[name] for name in PLACE_FIELDS}
+            if row["level"] == Level.GRID:
                 grids[row["id"]] = (row["name"], aliases)
             else:
                 areas.extend((n, row["path"]) for n in (row["name"], *aliases))
-        return cls(buildings, grids, areas)
+        return cls(buildings, grids, areas, rows)
 
     def _peel(self, core):
         """Versions of `core` with known area names (and a province or city
@@ -251,6 +276,12 @@ class AddressIndex:
         return None
 
     def resolve(self, text):
+        found = self._resolve_building(text)
+        if found.building is None:
+            found.area = self.area(text)
+        return found
+
+    def _resolve_building(self, text):
         core, number = split_building(text)
         if number is None:
             return AddressResult()
@@ -286,14 +317,39 @@ class AddressIndex:
         candidates.sort(key=lambda c: (-c[1], c[0]))
         return self._answer(candidates, number, fuzzy=True)
 
+    def area(self, text):
+        """Id of the grid an address names at its front (after any street or community
+        names), else of the deepest community or street it names; None without one.
+
+        For addresses with no building: "坡子街小区门口", "魏家坡社区". A short grid key
+        (魏家坡 for 魏家坡小区) counts only when no road word follows it: 东塘路 is a
+        road, not the 东塘 compound.
+        """
+        # Only what is left once every area name is peeled off: in 魏家坡社区门口 the
+        # community's name must not be read as the compound 魏家坡.
+        core, paths = self._peel(normalise(text))[-1]
+        whole = next((path for name, path in self.areas if name == core), None)
+        for key, ids in [] if whole else self.grid_keys:
+            if not core.startswith(key) or core[len(key) : len(key) + 1] in _ROAD_WORDS:
+                continue
+            inside = [i for i in ids if all(self.rows[i]["path"].startswith(p) for p in paths)]
+            if len(inside) == 1:
+                return inside[0]
+        named = [p for p in (*paths, whole) if p in self.area_ids]
+        return max(
+            (self.area_ids[p] for p in named),
+            key=lambda pk: len(self.rows[pk]["path"]),
+            default=None,
+        )
+
     def place(self, pk):
-        """The building as a Place, from the index: no query (fields beyond PLACE_FIELDS
+        """The place as a Place, from the index: no query (fields beyond PLACE_FIELDS
         are deferred)."""
         from django.db import DEFAULT_DB_ALIAS
 
         from .models import Place
 
-        row = self.buildings[pk].row
+        row = self.buildings[pk].row if pk in self.buildings else self.rows[pk]
         # from_db takes the values in the model's field order, whatever order the names have.
         names = [f.attname for f in Place._meta.concrete_fields if f.attname in PLACE_FIELDS]
         return Place.from_db(DEFAULT_DB_ALIAS, names, [row[n] for n in names])
@@ -318,6 +374,9 @@ class AddressIndex:
             number=number,
         )
 
+
+# After a compound's short name, these make it a road's name: 东塘路 is not the 东塘 compound.
+_ROAD_WORDS = set("路街道巷桥")
 
 _PROVINCES = (
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 "
@@ -346,6 +405,8 @@ def resolve_address(text):
     """
     index = get_index()
     found = index.resolve(text or "")
+    if found.area is not None:
+        found.area = index.place(found.area)
     if not found.candidates:
         return found
     places = {pk: index.place(pk) for pk, _score in found.candidates}

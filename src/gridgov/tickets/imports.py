@@ -424,6 +424,7 @@ class Importer:
             else:
                 parsed.append(item)
         self._locate_points(parsed, errors, header_of)
+        self._place_the_rest(parsed)
         self._check_already_imported(parsed, errors, header_of)
         errors.sort(key=lambda e: (e.row, e.column))
         return parsed, errors
@@ -505,9 +506,11 @@ class Importer:
                 if place.level == Level.BUILDING:
                     building_id = place.pk
         if place_id is None and address:
-            building_id = self._resolve_address(address)
+            building_id, area_id = self._resolve_address(address)
             if building_id is not None:
                 place_id, how = building_id, "address"
+            elif area_id is not None:
+                place_id, how = area_id, "address:area"
             else:
                 how = "text"
         if not address and place_id is None and lat is None:
@@ -536,7 +539,8 @@ class Importer:
         if text not in self._address_cache:
             if self._address_index is None:  # checks the places' fingerprint: once
                 self._address_index = addresses.get_index()
-            self._address_cache[text] = self._address_index.resolve(text).building
+            found = self._address_index.resolve(text)
+            self._address_cache[text] = (found.building, found.area)
         return self._address_cache[text]
 
     def _locate_points(self, parsed, errors, header_of):
@@ -560,8 +564,16 @@ class Importer:
                     )
                 )
                 parsed.remove(item)
-            elif item.place_id is None:
-                item.place_id, item.how = grid_id, "point"
+            elif item.place_id is None or item.how == "address:area":
+                item.place_id, item.how = grid_id, "point"  # a point says more than an area
+
+    def _place_the_rest(self, parsed):
+        """Rows still without a place go to the importing user's street (see
+        routing.home_street), where its dispatch desk can see them; else the district's."""
+        unplaced = [p for p in parsed if p.place_id is None]
+        street = routing.home_street(self.actor) if unplaced else None
+        for item in unplaced if street is not None else []:
+            item.place_id, item.how = street.pk, "actor"
 
     def _check_already_imported(self, parsed, errors, header_of):
         ids = [p.external_id for p in parsed if p.external_id]

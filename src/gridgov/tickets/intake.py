@@ -81,6 +81,8 @@ def resolve_location(address="", lat=None, lng=None, place_code=None):
             building = result.building
             location = Location(place=building, building=building, how="address")
         else:
+            if result.area is not None:  # a compound, community or street, but no building
+                location = Location(place=result.area, how="address:area")
             location.candidates = [(b.code, score) for b, score in result.candidates[:5]]
     if (lat is not None or lng is not None) and location.building is None:
         try:
@@ -222,6 +224,8 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     if location.place is None and advice.get("place") is not None:
         location = resolve_location(place_code=advice["place"].code)
         location.how = "text"
+    if location.place is None and (street := routing.home_street(actor)) is not None:
+        location = Location(place=street, how="actor", candidates=location.candidates)
     suggestions = []
     if category is None:
         suggestions = suggest_category(f"{title} {description}")

@@ -58,6 +58,25 @@ def dispatch_desk(place):
     return place.ancestor_at(Level.STREET) or place.ancestor_at(Level.DISTRICT)
 
 
+def home_street(user):
+    """The one street all of `user`'s places lie in, else None (several streets, the
+    district, no place-bound role).
+
+    A demand whose place cannot be found waits at this street's dispatch desk rather
+    than the district's: that street took it in (its window, its import, its grid
+    workers' or residents' reports), and there its own staff can see and place it.
+    """
+    from gridgov.people.scope import scope_for
+
+    paths = scope_for(user).paths() if user is not None else []
+    if not paths:
+        return None
+    prefixes = {path[: i + 1] for path in paths for i, ch in enumerate(path) if ch == "/"}
+    streets = {p.path: p for p in Place.objects.filter(level=Level.STREET, path__in=prefixes)}
+    found = {next((s for s in streets if path.startswith(s)), None) for path in paths}
+    return streets[found.pop()] if len(found) == 1 and None not in found else None
+
+
 def route(category, place):
     if category is not None:
         rule = _rule_for(category, place)

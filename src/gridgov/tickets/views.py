@@ -320,6 +320,10 @@ def _describe(event, departments):
         how = data.get("location") or ""
         if how == "address":
             lines.append(_("Located by the address."))
+        elif how == "address:area":
+            lines.append(_("The address names no known building: located at the place it names."))
+        elif how == "actor":
+            lines.append(_("Location not found: left with the street that took it in."))
         elif how.startswith("point"):
             lines.append(_("Located by the map position."))
         elif how == "none":
@@ -727,20 +731,18 @@ def intake_suggest(request):
 def address_check(request):
     """htmx: what the typed address resolves to (building → grid → community → street)."""
     text = (request.GET.get("address") or "").strip()
-    building, candidates = None, []
+    building, area, candidates = None, None, []
     chain = []
     if text:
         result = addresses.resolve_address(text)
-        building = result.building
-        if building is not None:
-            chain = [p for p in building.ancestors() if p.level != Level.DISTRICT] + [building]
-        else:
+        building, area = result.building, result.area
+        found = building or area
+        if found is not None:
+            chain = [p for p in found.ancestors() if p.level != Level.DISTRICT] + [found]
+        if building is None:
             candidates = [place for place, _score in result.candidates[:5]]
-    return render(
-        request,
-        "tickets/_address.html",
-        {"text": text, "building": building, "chain": chain, "candidates": candidates},
-    )
+    context = {"text": text, "building": building, "area": area, "chain": chain}
+    return render(request, "tickets/_address.html", {**context, "candidates": candidates})
 
 
 # --- 随手拍 --------------------------------------------------------------------------------

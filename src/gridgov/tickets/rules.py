@@ -119,12 +119,6 @@ def may_import(user):
 
 
 @rules.predicate
-def has_any_role(user):
-    scope = scope_for(user)
-    return bool(scope.paths_by_role or scope.department_ids)
-
-
-@rules.predicate
 def works_on_tickets(user):
     """Staff with a ticket role anywhere, or a department handler: the workbench is theirs."""
     scope = scope_for(user)
@@ -212,9 +206,9 @@ rules.add_perm("tickets.reopen_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.close_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.answer_ticket", is_superuser | is_intake_staff)
-rules.add_perm("tickets.view_kpis", is_superuser | has_any_role)
+rules.add_perm("tickets.view_kpis", is_superuser | works_on_tickets)
 rules.add_perm("tickets.import_tickets", is_superuser | may_import)
-rules.add_perm("tickets.view_settings", is_superuser | has_any_role)
+rules.add_perm("tickets.view_settings", is_superuser | works_on_tickets)
 rules.add_perm("tickets.manage_calendar", is_superuser | is_street_or_district_staff)
 rules.add_perm("tickets.manage_time_limits", is_superuser | is_street_or_district_staff)
 rules.add_perm("tickets.manage_knowledge", is_superuser | is_street_or_district_staff)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import Counter
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -229,6 +229,7 @@ def _listed(request, now):
 
 
 @login_required
+@permission_required("tickets.use_workbench", raise_exception=True)
 @require_GET
 def ticket_list(request):
     now = timezone.now()
@@ -243,6 +244,7 @@ def ticket_list(request):
 
 
 @login_required
+@permission_required("tickets.use_workbench", raise_exception=True)
 @require_GET
 def ticket_export(request):
     """The area list as filtered, in Excel: requesters masked where the user may not see
@@ -713,11 +715,12 @@ def intake_suggest(request):
         part for part in (request.GET.get("title", ""), request.GET.get("description", "")) if part
     )
     suggestions = suggest_category(text) if text.strip() else []
-    # A parent beside its own child says nothing more: keep the most specific.
-    parents = {category.parent_id for category, _score in suggestions}
-    suggestions = [(c, score) for c, score in suggestions if c.pk not in parents]
-    # The 随手拍 page asks for categories only, and shows nothing until there is one.
-    compact = request.GET.get("answers", "1") != "1"
+    # An ancestor beside its own descendant says nothing more: keep the most specific.
+    above = {a.pk for category, _score in suggestions for a in category.lineage()[1:]}
+    suggestions = [(c, score) for c, score in suggestions if c.pk not in above]
+    # The 随手拍 page asks for categories only, and shows nothing until there is one;
+    # standard answers are for the staff who take demands in.
+    compact = request.GET.get("answers", "1") != "1" or not request.user.has_perm("tickets.take_in")
     answers = [] if compact else knowledge.matches(text)
     return render(
         request,
@@ -849,12 +852,14 @@ def rate_my_ticket(request, code):
 
 
 @login_required
+@permission_required("tickets.use_workbench", raise_exception=True)
 @require_GET
 def ticket_map(request):
     return render(request, "tickets/map.html", {"section": "map"})
 
 
 @login_required
+@permission_required("tickets.use_workbench", raise_exception=True)
 @require_GET
 def map_data(request):
     """GeoJSON of the grids in the user's scope with open and overdue ticket counts."""
@@ -903,6 +908,7 @@ def map_data(request):
 
 
 @login_required
+@permission_required("tickets.use_workbench", raise_exception=True)
 @require_GET
 def map_grid(request, code):
     """htmx: the open tickets of one grid (those the user may see), nearest deadline first."""

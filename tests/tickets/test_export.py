@@ -42,19 +42,25 @@ def test_export_masks_for_a_role_without_the_right(world):
     assert row["渠道"] == "12345热线"
     assert row["状态"] == "已派单"
     assert row["所属网格"] == world.grid_a.name
-    assert row["责任主体"] == world.grid_a.name
+    assert row["承办单位"] == world.grid_a.name
     assert row["是否超期"] == "否"
     assert (row["诉求人"], row["联系电话"]) == ("张*", "138****1234")
     assert AccessLog.objects.count() == 0
 
 
-def test_unmasked_export_is_logged_once_with_the_ticket_ids(world):
+def test_unmasked_export_needs_a_purpose_and_is_logged_once_with_the_ticket_ids(world):
     first = make_ticket(world)
     second = make_ticket(world, address="幸福里小区3栋", requester_phone="13900001111")
     department = make_ticket(world, category=world.unlicensed.code)
+    # Without a purpose, every row is masked, even for those who may see it all.
+    _header, data = rows(client_for(world.hotline).get(EXPORT))
+    assert {row["联系电话"] for row in data} == {"138****1234", "139****1111"}
+    response = client_for(world.hotline).get(EXPORT, {"purpose": "  "})
+    assert response.status_code == 400 and "用途" in response.json()["error"]["message"]
+    assert not AccessLog.objects.exists()
     # The grid A worker sees what lies in grid A but handles only the first ticket
     # (the other belongs to 城管): that row alone is shown in full.
-    header, data = rows(client_for(world.gridworker_a).get(EXPORT))
+    header, data = rows(client_for(world.gridworker_a).get(EXPORT, {"purpose": "回访未解决诉求"}))
     by_code = {row["工单编号"]: row for row in data}
     assert set(by_code) == {first.code, department.code}
     assert by_code[first.code]["联系电话"] == "13812341234"
@@ -63,10 +69,11 @@ def test_unmasked_export_is_logged_once_with_the_ticket_ids(world):
     assert log.user == world.gridworker_a
     assert log.subject_id == "export"
     assert log.fields == {"fields": ["requester_name", "requester_phone"], "tickets": [first.pk]}
+    assert log.purpose == "回访未解决诉求"
 
     # The hotline dispatches for the whole district: everything in full, one row per export.
     AccessLog.objects.all().delete()
-    _header, data = rows(client_for(world.hotline).get(EXPORT))
+    _header, data = rows(client_for(world.hotline).get(EXPORT, {"purpose": "核对"}))
     assert {row["联系电话"] for row in data} == {"13812341234", "13900001111"}
     log = AccessLog.objects.get()
     assert sorted(log.fields["tickets"]) == sorted([first.pk, second.pk, department.pk])
@@ -80,7 +87,7 @@ def test_export_takes_the_list_filters(world):
     assert [row["工单编号"] for row in data] == [other.code]
     _header, data = rows(client_for(world.district_staff).get(EXPORT, {"status": "closed"}))
     assert data == []
-    assert AccessLog.objects.count() == 1  # the first export showed a row in full
+    assert AccessLog.objects.count() == 0  # no purpose given: nothing shown in full
 
 
 def test_export_needs_a_login_and_respects_scope(world):
@@ -113,13 +120,22 @@ def test_the_area_list_page_exports_what_it_shows(client, world, monkeypatch):
     _header, data = rows(client.get(link))
     assert [row["工单编号"] for row in data] == [lane.code]  # the filter holds
     assert data[0]["联系电话"] == "138****1234" and not AccessLog.objects.exists()
-    # The grid worker handles the corridor ticket: its row is in full, and logged as a web view.
+    # The grid worker handles the corridor ticket: exported with contacts for a stated
+    # purpose, its row is in full, and logged as a web view with that purpose.
     client.force_login(world.gridworker_a)
+    html = client.get(reverse("tickets:list"), {"channel": "hotline"}).content.decode()
+    assert 'id="export-contacts"' in html and "含联系方式导出" in html
+    assert '<input type="hidden" name="channel" value="hotline">' in html
     _header, data = rows(client.get(reverse("tickets:export")))
+    assert all("*" in row["联系电话"] for row in data) and not AccessLog.objects.exists()
+    response = client.get(reverse("tickets:export"), {"purpose": ""}, follow=True)
+    assert "请填写导出联系方式的用途" in response.content.decode()
+    _header, data = rows(client.get(reverse("tickets:export"), {"purpose": "逐一回访"}))
     full = {row["工单编号"]: row["联系电话"] for row in data}
     assert full[corridor.code] == "13812341234"
     log = AccessLog.objects.get()
     assert log.channel == AccessLog.Channel.WEB and corridor.pk in log.fields["tickets"]
+    assert log.purpose == "逐一回访"
     # Past the limit nothing is exported: back to the list, asked to narrow the filters.
     monkeypatch.setattr(exports, "MAX_ROWS", 1)
     response = client.get(reverse("tickets:export"), follow=True)

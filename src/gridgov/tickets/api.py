@@ -53,6 +53,7 @@ from .photos import PhotoError, clean_photo
 
 # --- errors ---------------------------------------------------------------------------------
 
+NO_EXPORT_PURPOSE = gettext_noop("Say what the contacts are needed for (purpose).")
 NO_REQUESTER_RIGHT = gettext_noop(
     "Not allowed to see this requester's name and phone in full "
     "(only the owning unit's handlers and dispatchers)"
@@ -468,11 +469,19 @@ class TicketViewSet(viewsets.GenericViewSet):
         summary="Excel export of the filtered list",
         operation_id="v1_tickets_export_xlsx",
         description=(
-            f"Same filters as the list; at most {exports.MAX_ROWS} rows. Requester data is "
-            "masked on rows you may not see in full; an export with any unmasked row is "
-            "written to the access log with the ids of those tickets."
+            f"Same filters as the list; at most {exports.MAX_ROWS} rows. Requester names "
+            "and phones are masked, unless `purpose` says what the contacts are needed for: "
+            "then rows you may see in full are in full, and the export is written to the "
+            "access log with that purpose and the ids of those tickets."
         ),
         filters=True,
+        parameters=[
+            OpenApiParameter(
+                "purpose",
+                OpenApiTypes.STR,
+                description="Export with contacts, for this purpose (logged; ≤ 200 characters)",
+            )
+        ],
         responses={
             (200, exports.CONTENT_TYPE): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The .xlsx workbook"
@@ -483,10 +492,15 @@ class TicketViewSet(viewsets.GenericViewSet):
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         now = timezone.now()
+        purpose = request.query_params.get("purpose")
         try:
-            content = exports.export_tickets(queryset, request.user, request, now=now)
+            content = exports.export_tickets(
+                queryset, request.user, request, now=now, purpose=purpose
+            )
         except exports.TooManyRows as exc:
             raise bilingual_error(400, "too_many_rows", TOO_MANY_ROWS, limit=exc.count) from None
+        except exports.NoPurpose:
+            raise bilingual_error(400, "invalid", NO_EXPORT_PURPOSE) from None
         response = HttpResponse(content, content_type=exports.CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{exports.filename(now)}"'
         response["Cache-Control"] = "no-store"

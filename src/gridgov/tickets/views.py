@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.people import personal_data
 from gridgov.people.models import AccessLog, Department, Role
-from gridgov.people.scope import filter_by_scope, scope_for
+from gridgov.people.scope import PERSONAL_DATA_ROLES, filter_by_scope, scope_for
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 
@@ -236,10 +236,13 @@ def ticket_list(request):
     form, tickets = _listed(request, now)
     page = Paginator(tickets, LIST_PER_PAGE).get_page(request.GET.get("page"))
     _mark(page.object_list, now)
+    scope = scope_for(request.user)
+    # Offered to those whose work may show callers in full: handlers and dispatchers.
+    contacts = scope.has_role(PERSONAL_DATA_ROLES) or bool(scope.department_ids)
+    filters = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
+    context = {"form": form, "page": page, "now": now, "section": "list"}
     return render(
-        request,
-        "tickets/list.html",
-        {"form": form, "page": page, "now": now, "section": "list"},
+        request, "tickets/list.html", {**context, "contacts": contacts, "filters": filters}
     )
 
 
@@ -251,16 +254,22 @@ def ticket_export(request):
     them in full, and any unmasked row logged (exports.py)."""
     now = timezone.now()
     _form, tickets = _listed(request, now)
+    filters = request.GET.copy()
+    purpose = filters.pop("purpose", [None])[-1]  # the export with contacts
+    back = redirect(f"{reverse('tickets:list')}?{filters.urlencode()}")
     try:
         content = exports.export_tickets(
-            tickets, request.user, request, now=now, channel=AccessLog.Channel.WEB
+            tickets, request.user, request, now=now, channel=AccessLog.Channel.WEB, purpose=purpose
         )
     except exports.TooManyRows as exc:
         messages.error(
             request,
             _("More than %(n)s tickets: narrow the filters to export them.") % {"n": exc.count},
         )
-        return redirect(f"{reverse('tickets:list')}?{request.GET.urlencode()}")
+        return back
+    except exports.NoPurpose:
+        messages.error(request, _("Say what the contacts are needed for (purpose)."))
+        return back
     response = HttpResponse(content, content_type=exports.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(now)}"'
     add_never_cache_headers(response)

@@ -601,6 +601,9 @@ def test_consultation_answered_on_intake_from_the_knowledge_base(client, world):
     assert ticket.status == Status.CLOSED
     answer.refresh_from_db()
     assert answer.used_count == 1
+    # Answered on the spot: the page shows no deadlines anybody raced.
+    page = html_of(client.get(reverse("tickets:detail", args=[ticket.code])))
+    assert "data-deadline=" not in page and "携带身份证和租房合同" in page
 
 
 def test_category_suggestions_and_address_check(client, world):

@@ -233,7 +233,13 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
             category = suggestions[0][0]
     urgency = data.get("urgency") or (category.default_urgency if category else Urgency.GENERAL)
     deadlines = sla.compute_deadlines(urgency, category, now)
-    route = routing.route(category, location.place)
+    consult_answered = data.get("nature") == Nature.CONSULT and (
+        (data.get("answer") or "").strip() or data.get("knowledge_answer")
+    )
+    if consult_answered:  # the desk that took it in answers it: no unit handles it
+        route = routing.Route(place=routing.dispatch_desk(location.place), department=None)
+    else:
+        route = routing.route(category, location.place)
     # Reserved in its own short transaction, so the counter row is not held locked.
     code = next_codes(timezone.localtime(now).date())[0]
     try:
@@ -266,9 +272,6 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 created_by=actor if getattr(actor, "pk", None) else None,
                 created_at=now,
             )
-            consult_answered = data.get("nature") == Nature.CONSULT and (
-                (data.get("answer") or "").strip() or data.get("knowledge_answer")
-            )
             lifecycle.open_ticket(
                 ticket,
                 actor if getattr(actor, "pk", None) else None,
@@ -278,7 +281,9 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                     "location": location.how,
                     "address_candidates": location.candidates,
                     "suggestions": [(c.code, s) for c, s in suggestions],
-                    "route": "dispatch_desk" if route.dispatch_desk else "rule",
+                    "route": "answered"
+                    if consult_answered
+                    else ("dispatch_desk" if route.dispatch_desk else "rule"),
                     **advice.get("event_data", {}),
                 },
             )

@@ -288,6 +288,8 @@ def _ticket_or_404(request, code):
 
 
 def _deadlines(ticket, now):
+    if ticket.dispatched_at is None and ticket.status in (Status.ANSWERED, Status.CLOSED):
+        return []  # answered on the spot (or closed at the desk): no unit raced a deadline
     stage = sla.overdue_stage(ticket, now)
     rows = []
     for key, value, done in (

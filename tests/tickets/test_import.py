@@ -333,3 +333,11 @@ def test_upload_endpoint_imports_or_reports_every_bad_row(world, tmp_path, setti
     with open(good, "rb") as handle:
         response = outsider.post("/api/v1/imports/tickets/", {"file": handle}, format="multipart")
     assert response.status_code == 403
+
+
+def test_an_empty_nature_is_reported_as_missing_not_unknown(world):
+    cells = ["A1", "2026-03-05 10:00", "标题", "内容", "魏家坡小区5栋", "李四", "13900000000"]
+    report = imports.import_rows(HEADERS, [(2, [*cells, "网格事件/楼道堆物", ""])])
+    [error] = report.errors
+    assert (error.row, error.column) == (2, "诉求性质")
+    assert error.message.startswith("未填写诉求性质，可选：咨询") and "未知" not in error.message

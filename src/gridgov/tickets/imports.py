@@ -438,13 +438,15 @@ class Importer:
             bad("created_at", _("Not a date and time: %(v)s") % {"v": get("created_at")})
         elif created_at > self.now + dt.timedelta(days=1):
             bad("created_at", _("In the future."))
-        nature = NATURES.get(str(get("nature")).strip())
+        nature_text = str(get("nature")).strip()
+        nature = NATURES.get(nature_text)
         if nature is None:
-            bad(
-                "nature",
+            message = (
                 _("Unknown nature %(v)s; one of: %(a)s")
-                % {"v": get("nature"), "a": "咨询 求助 投诉 举报 建议 表扬"},
+                if nature_text
+                else _("The nature is missing; one of: %(a)s")
             )
+            bad("nature", message % {"v": nature_text, "a": "咨询 求助 投诉 举报 建议 表扬"})
         category, problem = self.categories.find(str(get("category")))
         if problem:
             bad("category", problem)

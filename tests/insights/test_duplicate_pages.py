@@ -121,3 +121,60 @@ def test_the_operator_records_a_callers_urging_on_the_open_ticket(client, world)
     assert lamp.code in html and "来电催办" not in html
     assert "form-errors" in client.post(urge, HTTP_HX_REQUEST="true").content.decode()
     assert lamp.events.filter(action="supervise").count() == 2
+
+
+def test_the_callers_open_tickets_are_listed_at_intake_by_the_phone_alone(client, world):
+    """重复来电: the same phone, another wording and no address still shows the caller's
+    open ticket, labelled as theirs; a merge on the ticket page still needs the score."""
+    lamp = make_ticket(
+        world,
+        title="路灯坏了",
+        description=LAMP,
+        category=world.community_matter.code,  # not the grid's own: its worker sees no caller
+        requester_phone="13900004444",
+    )
+    url = reverse("insights:intake-duplicates")
+    typed = {"description": "楼下烧烤摊晚上太吵了，还是没人管", "requester_phone": "139 0000 4444"}
+    client.force_login(world.hotline)
+    html = client.get(url, typed).content.decode()
+    assert lamp.code in html and "重复来电：同一来电人的在办工单" in html
+    assert "暂无相似的在办工单" not in html
+    # Before any text, the phone alone is enough.
+    html = client.get(url, {"requester_phone": "13900004444"}).content.decode()
+    assert lamp.code in html and "同一来电人" in html
+    # Another caller with the same different text: nothing.
+    html = client.get(url, {**typed, "requester_phone": "13900005555"}).content.decode()
+    assert lamp.code not in html and "暂无相似的在办工单" in html
+    # Who may not see the caller is not told that this caller has an open ticket.
+    client.force_login(world.gridworker_a)
+    assert world.gridworker_a.has_perm("tickets.view_ticket", lamp)
+    assert not world.gridworker_a.has_perm("tickets.view_requester", lamp)
+    assert lamp.code not in client.get(url, typed).content.decode()
+    # On a ticket's page, the same caller with another matter is no merge suggestion.
+    other = make_ticket(
+        world,
+        title="烧烤摊扰民",
+        description=typed["description"],
+        address="",
+        requester_phone="13900004444",
+    )
+    assert services.duplicates_of(other, world.hotline) == []
+    client.force_login(world.hotline)
+    page = client.get(reverse("insights:ticket-duplicates", args=[other.code]))
+    assert lamp.code not in page.content.decode()
+
+
+def test_a_caller_with_many_open_tickets_sees_them_beside_the_best_matches(world):
+    for i in range(7):
+        make_ticket(
+            world,
+            title=f"第{i}件",
+            description=f"{'一二三四五六七'[i]}号楼门口的垃圾桶满了没人清运{i}",
+            address="",
+            requester_phone="13900006666",
+        )
+    found = services.visible_duplicates(
+        world.hotline, "完全不同的一件事：孩子上学难", phone="13900006666", callers=True
+    )
+    assert len(found) == 7 and all("requester" in d.reasons for d, _t in found)
+    assert services.visible_duplicates(world.hotline, "孩子上学难", phone="13900006666") == []

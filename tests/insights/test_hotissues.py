@@ -1,21 +1,32 @@
 """Hot-issue mining: clustering and heat, the CSV command, tickets, pages, API, permissions."""
 
+import contextlib
 import csv
 import datetime as dt
 import json
+import re
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from gridgov.insights import hotissues
+from gridgov.insights import hotissues, services
 from gridgov.insights.models import HotIssue
 from gridgov.people.models import Role
 from gridgov.tickets import intake
+from gridgov.tickets.models import Category, Ticket
 from tests.people.factories import user_with_role
 from tests.tickets.factories import make_world, ticket_data
 
 T0 = dt.datetime(2019, 7, 1, 9)
+
+
+@contextlib.contextmanager
+def freeze_now(now):
+    """Pages that ask for the time get `now` (the monthly topic reads months back from it)."""
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        yield
 
 
 def rec(i, title, body="", days=0, user=None, likes=0):
@@ -257,3 +268,97 @@ def test_hot_issue_pages_and_api_are_scoped(world, client):
 
     client.force_login(world.street_staff)
     assert client.get("/api/v1/insights/monthly-topic/").status_code == 200
+
+
+def _recurring(world, category, place, per_month, now, phone_prefix):
+    """`per_month` tickets of `category` at `place` in each of the last three months."""
+    made = []
+    for month in range(3):
+        for i in range(per_month):
+            made.append(
+                intake.create_ticket(
+                    ticket_data(
+                        category=category.code,
+                        requester_phone=f"{phone_prefix}{month}{i:03d}0000"[:11],
+                    ),
+                    actor=world.hotline,
+                    now=now - dt.timedelta(days=31 * month + i),
+                ).ticket
+            )
+    # Placed by hand: the second street repeats the first one's compound names.
+    Ticket.objects.filter(pk__in=[t.pk for t in made]).update(place=place)
+    return made
+
+
+@pytest.mark.django_db
+def test_the_monthly_topic_is_that_of_the_users_own_area(world, client):
+    from tests.places.factories import make_tree
+
+    now = timezone.make_aware(dt.datetime(2026, 11, 20, 12))
+    environment = Category.objects.get(depth=1, name="环境保护")
+    building = Category.objects.get(depth=1, name="城乡建设")
+    other = make_tree(key="2", district=world.district, origin=(116.5, 39.9))
+    _recurring(world, environment, world.buildings[0], 1, now, "138")
+    _recurring(world, building, other.buildings[0], 3, now, "139")
+
+    # The district sees the busiest pair, in the other street.
+    district_topic = hotissues.monthly_topic(now=now, user=world.district_staff)
+    assert district_topic["category"] == building and district_topic["place"] == other.community
+    assert hotissues.monthly_topic(now=now) == district_topic
+    # The street sees its own community, with its own counts.
+    topic = hotissues.monthly_topic(now=now, user=world.street_staff)
+    assert topic["category"] == environment and topic["place"] == world.community
+    assert topic["total"] == 3
+    # A grid worker's topic is about their grid, not the whole community.
+    topic = hotissues.monthly_topic(now=now, user=world.gridworker_a)
+    assert topic["place"] == world.buildings[0].parent == world.grid_a
+    outsider = user_with_role(Role.COMMUNITY_STAFF, other.community, username="outsider2")
+    assert hotissues.monthly_topic(now=now, user=outsider)["category"] == building
+    assert hotissues.monthly_topic(now=now, user=world.resident) is None
+
+    with freeze_now(now):
+        client.force_login(world.street_staff)
+        page = client.get("/insights/hot/").content.decode()
+        card = re.search(r'<section class="panel insights-topic">.*?</section>', page, re.S)
+        assert "环境保护" in card.group(0) and "城乡建设" not in card.group(0)
+        assert "共 3 件" in card.group(0)
+        api = client.get("/api/v1/insights/monthly-topic/").json()
+        assert api["topic"]["category"]["name"] == "环境保护" and api["topic"]["total"] == 3
+
+
+def test_the_daily_trend_counts_local_days():
+    """A demand at 02:09 in Shanghai is 18:09 UTC the day before: it counts on its own day."""
+    utc = dt.UTC
+    night = timezone.make_aware(dt.datetime(2026, 11, 17, 2, 9)).astimezone(utc)
+    records = [noise(1, 0), noise(2, 0)]
+    records[0].time = timezone.make_aware(dt.datetime(2026, 11, 16, 15, 0)).astimezone(utc)
+    records[1].time = night
+    (issue,) = hotissues.mine(records)
+    assert issue.trend == [("2026-11-16", 1), ("2026-11-17", 1)]
+    # Plain (naive) times, as in a CSV, are taken as they are.
+    assert hotissues._day(dt.datetime(2026, 11, 17, 2, 9)) == "2026-11-17"
+
+
+@pytest.mark.django_db
+def test_a_decided_hot_issue_offers_only_the_decisions_that_change_it(world, client):
+    _tickets(world, 3, timezone.now(), address="魏家坡小区3栋")
+    hotissues.refresh()
+    issue = HotIssue.objects.get()
+    client.force_login(world.community_staff)
+
+    def buttons():
+        page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
+        return set(re.findall(r'<button[^>]*name="action" value="(\w+)"', page))
+
+    assert buttons() == {"confirm", "dismiss"}
+    client.post(f"/insights/hot/{issue.pk}/decide/", {"action": "confirm"})
+    issue.refresh_from_db()
+    assert issue.state == HotIssue.State.CONFIRMED
+    assert buttons() == {"dismiss", "reopen"}
+    # Confirming again would only overwrite who decided: refused, in the API too.
+    answer = client.post(f"/api/v1/insights/hot-issues/{issue.pk}/decision/", {"action": "confirm"})
+    assert answer.status_code == 400
+    with pytest.raises(services.DecisionError, match="已确认"):
+        services.decide(issue, "confirm", world.community_staff)
+    client.post(f"/insights/hot/{issue.pk}/decide/", {"action": "dismiss", "note": "已处理"})
+    assert buttons() == {"confirm", "reopen"}

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import HotIssue, ModelVersion, TrainingExample
+from .models import HotIssue, ModelActivation, ModelVersion, TrainingExample
 
 
 @admin.register(ModelVersion)
@@ -24,7 +24,22 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "metrics",
         "train_seconds",
         "created_at",
+        # Put in use from the classifier page (training.activate), which records who and when.
+        "active",
+        "review",
     ]
+
+
+@admin.register(ModelActivation)
+class ModelActivationAdmin(admin.ModelAdmin):
+    list_display = ["activated_at", "version_number", "previous_number", "how", "activated_by"]
+    list_filter = ["how"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(TrainingExample)

@@ -144,7 +144,7 @@ class MonthlyTopic(APIView):
         level = request.query_params.get("level", "community")
         if level not in ("street", "community", "grid"):
             raise bilingual_error(400, "invalid", _noop("level must be street, community or grid."))
-        topic = hotissues.monthly_topic(months=months, level=level)
+        topic = hotissues.monthly_topic(months=months, level=level, user=request.user)
         if topic is None:
             return Response({"topic": None})
         place = topic["place"]

@@ -17,6 +17,10 @@ and suggested when the score reaches settings.GRIDGOV_DUPLICATE_MIN_SCORE
 building (≥ 0.2), or the same requester saying something fairly similar (≥ 0.35: measured on
 the shared data, docs/insights.md — below that one prolific writer's different
 requests start to match).
+
+At intake (`callers=True`) the caller's own open tickets are listed whatever
+their score (重复来电: the operator tells the caller where theirs stands); merge
+suggestions keep to the threshold.
 """
 
 import datetime as dt
@@ -39,6 +43,7 @@ BUILDING_BONUS = 0.25
 GRID_BONUS = 0.15
 REQUESTER_BONUS = 0.10
 MAX_SUGGESTIONS = 5
+MAX_CALLER_TICKETS = 10  # a caller's own open tickets listed at intake beyond the best matches
 MAX_CANDIDATES = 300
 
 
@@ -206,7 +211,7 @@ class Candidate:
 def _candidate_rows(keys, since, now, who, path, exact_path, exclude):
     """(ticket_id, code, minhash, place_path, requester_key) of open tickets in the window
     that share a band key, the requester or the place: at most MAX_CANDIDATES, those
-    sharing a band (near-identical texts) first, then the most recent.
+    sharing a band (near-identical texts) first, then the requester's, then the most recent.
 
     One branch per signal, united: each reads only its own index range (band key,
     requester, place path, each with the time), where one WHERE … OR … made PostgreSQL
@@ -223,27 +228,33 @@ def _candidate_rows(keys, since, now, who, path, exact_path, exclude):
     since, now = ops.adapt_datetimefield_value(since), ops.adapt_datetimefield_value(now)
     sig, band = TextSignature._meta.db_table, SignatureBand._meta.db_table
     window = "created_at >= %s AND created_at <= %s"
-    branches = [
-        f"SELECT signature_id AS id, 0 AS by_band FROM {band} "
-        f"WHERE key IN ({', '.join(['%s'] * len(keys))}) AND {window}"
-    ]
-    params = [*keys, since, now]
+    # The second column ranks the branches for the LIMIT: near-identical texts, then the
+    # caller's own tickets (listed at intake whatever their score), then the place's.
+    branches, params = [], []
+    if keys:
+        branches.append(
+            f"SELECT signature_id AS id, 0 AS prio FROM {band} "
+            f"WHERE key IN ({', '.join(['%s'] * len(keys))}) AND {window}"
+        )
+        params += [*keys, since, now]
     if who:
-        branches.append(f"SELECT id, 1 FROM {sig} WHERE requester_key = %s AND {window}")
+        branches.append(f"SELECT id, 1 AS prio FROM {sig} WHERE requester_key = %s AND {window}")
         params += [who, since, now]
     if path and exact_path:
-        branches.append(f"SELECT id, 1 FROM {sig} WHERE place_path = %s AND {window}")
+        branches.append(f"SELECT id, 2 AS prio FROM {sig} WHERE place_path = %s AND {window}")
         params += [path, since, now]
     elif path:
         branches.append(
-            f"SELECT id, 1 FROM {sig} WHERE place_path LIKE %s ESCAPE '\\' AND {window}"
+            f"SELECT id, 2 AS prio FROM {sig} WHERE place_path LIKE %s ESCAPE '\\' AND {window}"
         )
         params += [_like_prefix(path), since, now]
+    if not branches:
+        return []
     finals = list(FINAL_STATUSES)
     sql = (
         f"WITH near AS ({' UNION ALL '.join(branches)}) "
         "SELECT s.ticket_id, t.code, s.minhash, s.place_path, s.requester_key "
-        "FROM (SELECT id, MIN(by_band) AS by_band FROM near GROUP BY id) n "
+        "FROM (SELECT id, MIN(prio) AS prio FROM near GROUP BY id) n "
         f"JOIN {sig} s ON s.id = n.id JOIN {Ticket._meta.db_table} t ON t.id = s.ticket_id "
         f"WHERE t.status NOT IN ({', '.join(['%s'] * len(finals))})"
     )
@@ -251,7 +262,7 @@ def _candidate_rows(keys, since, now, who, path, exact_path, exclude):
     if exclude is not None:
         sql += " AND s.ticket_id <> %s"
         params.append(exclude)
-    sql += " ORDER BY n.by_band, s.created_at DESC LIMIT %s"
+    sql += " ORDER BY n.prio, s.created_at DESC LIMIT %s"
     params.append(MAX_CANDIDATES)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -262,23 +273,30 @@ def _like_prefix(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def find_duplicates(text, place=None, requester=None, phone="", now=None, exclude=None):
-    """Open tickets that look like the same matter, best first: [Candidate]."""
+def find_duplicates(
+    text, place=None, requester=None, phone="", now=None, exclude=None, callers=False
+):
+    """Open tickets that look like the same matter, best first: [Candidate].
+
+    `callers`: also the requester's own open tickets below the threshold (and with no
+    text at all), for the intake panel.
+    """
     from django.utils import timezone
 
     from gridgov.places.models import Level
 
     values = signature(text)
-    if values is None:
+    who = requester_key(getattr(requester, "pk", requester), phone)
+    callers = callers and bool(who)
+    if values is None and not callers:
         return []
     now = now or timezone.now()
     since = now - dt.timedelta(days=window_days())
-    who = requester_key(getattr(requester, "pk", requester), phone)
     building = place if place is not None and place.level == Level.BUILDING else None
     grid = place.ancestor_at(Level.GRID) if place is not None else None
 
     rows = _candidate_rows(
-        band_keys(values),
+        band_keys(values) if values is not None else [],
         since,
         now,
         who,
@@ -289,10 +307,13 @@ def find_duplicates(text, place=None, requester=None, phone="", now=None, exclud
     if not rows:
         return []
     # One array of all candidates' signatures: one allocation rather than one per row.
-    stored = unpack(b"".join(r[2] for r in rows)).reshape(len(rows), -1)
-    text_sims = (stored == values).mean(axis=1)
+    if values is None:
+        text_sims = np.zeros(len(rows))
+    else:
+        stored = unpack(b"".join(r[2] for r in rows)).reshape(len(rows), -1)
+        text_sims = (stored == values).mean(axis=1)
     threshold = min_score()
-    found = []
+    found, own = [], []
     for (ticket_id, code, _minhash, path, key), text_sim in zip(rows, text_sims, strict=True):
         text_sim = float(text_sim)
         score, reasons = text_sim, ["text"] if text_sim >= 0.5 else []
@@ -305,12 +326,20 @@ def find_duplicates(text, place=None, requester=None, phone="", now=None, exclud
         if who and key == who:
             score += REQUESTER_BONUS
             reasons.append("requester")
+        candidate = Candidate(
+            ticket_id, code, round(min(score, 1.0), 3), round(text_sim, 3), reasons
+        )
         if score >= threshold:
-            found.append(
-                Candidate(ticket_id, code, round(min(score, 1.0), 3), round(text_sim, 3), reasons)
-            )
-    found.sort(key=lambda c: (-c.score, -c.ticket_id))
-    return found[:MAX_SUGGESTIONS]
+            found.append(candidate)
+        elif callers and key == who:
+            own.append(candidate)
+    best = sorted(found, key=lambda c: (-c.score, -c.ticket_id))[:MAX_SUGGESTIONS]
+    if not callers:
+        return best
+    shown = {c.ticket_id for c in best}
+    own += [c for c in found if "requester" in c.reasons and c.ticket_id not in shown]
+    own.sort(key=lambda c: (-c.score, -c.ticket_id))
+    return sorted(best + own[:MAX_CALLER_TICKETS], key=lambda c: (-c.score, -c.ticket_id))
 
 
 # --- plain records (CSV measurement, hot issues) ---------------------------------------------

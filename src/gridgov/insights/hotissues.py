@@ -203,7 +203,7 @@ def mine(records, window_days=30.0, min_size=2, weights=None):
         labels = Counter(r.place_label for r in members if r.place_label and r.label_in_title)
         labels = labels or Counter(r.place_label for r in members if r.place_label)
         keys = Counter(r.place_key for r in members if r.place_key)
-        trend = Counter(t.date().isoformat() for t in times)
+        trend = Counter(_day(t) for t in times)
         rep = records[_representative(indexes, features, records)]
         issues.append(
             Issue(
@@ -223,6 +223,16 @@ def mine(records, window_days=30.0, min_size=2, weights=None):
         )
     issues.sort(key=lambda i: (-i.heat, -i.count))
     return issues
+
+
+def _day(time):
+    """The calendar day of a time where the demand was made: an aware time (tickets,
+    stored in UTC) in the local time zone, else as given (CSV rows)."""
+    from django.utils import timezone
+
+    if timezone.is_aware(time):
+        time = timezone.localtime(time)
+    return time.date().isoformat()
 
 
 # --- tickets in the database -----------------------------------------------------------------
@@ -338,13 +348,16 @@ def _common_place(issue, places):
     return Place.objects.filter(path=prefix).first()
 
 
-def monthly_topic(now=None, months=3, level="community"):
+def monthly_topic(now=None, months=3, level="community", user=None):
     """每月一题: the category × area with the most tickets, recurring in each of the last months.
 
     Returns a dict (category, place, total, per_month) or None. Only pairs with
-    tickets in every one of the months count as recurring.
+    tickets in every one of the months count as recurring. With `user`, only the
+    tickets under the places where they see hot issues count (rules.VIEW_ROLES, as
+    services.visible_hot_issues), and an area is never wider than the place they
+    hold: a grid worker's topic is about their grid, not the whole community.
     """
-    from django.db.models import Count
+    from django.db.models import Count, Q
     from django.utils import timezone
 
     from gridgov.places.models import Place
@@ -364,12 +377,20 @@ def monthly_topic(now=None, months=3, level="community"):
     # grows with the number of distinct groups, not with the tickets.
     categories = {c.pk: c for c in Category.objects.all()}
     depth = {"district": 1, "street": 2, "community": 3, "grid": 4}[level]
+    roots = _topic_roots(user)
+    if roots == []:
+        return None
     bounds = [*starts[1:], None]
     counts, paths = {}, {}
     for index, (start, end) in enumerate(zip(starts, bounds, strict=True)):
         rows = Ticket.objects.filter(
             created_at__gte=start, category__isnull=False, place__isnull=False
         )
+        if roots is not None:
+            within = Q(pk__in=[])
+            for root in roots:
+                within |= Q(place__path__startswith=root)
+            rows = rows.filter(within)
         if end is not None:
             rows = rows.filter(created_at__lt=end)
         rows = list(rows.values("category_id", "place_id").annotate(n=Count("id")))
@@ -377,12 +398,16 @@ def monthly_topic(now=None, months=3, level="community"):
         paths.update(Place.objects.filter(pk__in=missing).values_list("pk", "path"))
         for row in rows:
             category = categories[row["category_id"]]
-            parts = paths[row["place_id"]].strip("/").split("/")
-            if category.grid_event or len(parts) < depth:
+            path = paths[row["place_id"]]
+            parts = path.strip("/").split("/")
+            # The widest of the user's places holding this one bounds the area.
+            held = [_depth(r) for r in roots or () if path.startswith(r)]
+            area_depth = max(depth, min(held)) if held else depth
+            if category.grid_event or len(parts) < area_depth:
                 continue
             while category.parent_id:
                 category = categories[category.parent_id]
-            key = (category.pk, "/" + "/".join(parts[:depth]) + "/")
+            key = (category.pk, "/" + "/".join(parts[:area_depth]) + "/")
             counts.setdefault(key, [0] * months)[index] += row["n"]
     recurring = [(sum(c), key, c) for key, c in counts.items() if all(c)]
     if not recurring:
@@ -394,3 +419,19 @@ def monthly_topic(now=None, months=3, level="community"):
         "total": total,
         "per_month": [[s.strftime("%Y-%m"), n] for s, n in zip(starts, per_month, strict=True)],
     }
+
+
+def _topic_roots(user):
+    """The place paths whose tickets count for `user`'s topic: None for all of them."""
+    if user is None:
+        return None
+    from gridgov.people.scope import scope_for
+
+    from .rules import VIEW_ROLES
+
+    scope = scope_for(user)
+    return None if scope.everything else scope.paths(VIEW_ROLES)
+
+
+def _depth(path):
+    return path.strip("/").count("/") + 1

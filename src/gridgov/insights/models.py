@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.places.models import Place
@@ -20,7 +21,11 @@ class ModelVersion(models.Model):
     train_seconds = models.FloatField(_("training time (s)"), default=0)
     active = models.BooleanField(_("in use"), default=False, db_index=True)
     created_at = models.DateTimeField(_("trained at"), auto_now_add=True)
+    # Why it was trained: an English id ("scheduled", "by street" …), translated when shown.
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # How it compared with the version in use when it was trained (training.review):
+    # {"baseline": 3, "baseline_f1": 0.91, "macro_f1": 0.83, "tolerance": 0.01, "kept_back": true}
+    review = models.JSONField(_("comparison at training"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("classifier version")
@@ -29,6 +34,80 @@ class ModelVersion(models.Model):
 
     def __str__(self):
         return f"v{self.version}"
+
+    @property
+    def note_display(self):
+        return note_display(self.note)
+
+    @property
+    def kept_back(self):
+        return bool((self.review or {}).get("kept_back"))
+
+    @property
+    def review_display(self):
+        """Why it was not put in use, in the reader's language ('' when it was)."""
+        review = self.review or {}
+        if not review.get("kept_back"):
+            return ""
+        return _(
+            "Not put in use: its macro-F1 %(new)s is more than %(tolerance)s below "
+            "the %(old)s of v%(baseline)s, the version in use."
+        ) % {
+            "new": review.get("macro_f1"),
+            "old": review.get("baseline_f1"),
+            "baseline": review.get("baseline"),
+            "tolerance": review.get("tolerance"),
+        }
+
+
+NOTES = {
+    "first start": _("first start"),
+    "scheduled": _("scheduled"),
+    "command": _("command line"),
+}
+
+
+def note_display(note):
+    """A stored version note in the reader's language: the known ids, and 'by <login>'."""
+    if note in NOTES:
+        return NOTES[note]
+    if note.startswith("by "):
+        return _("by %(name)s") % {"name": note[3:]}
+    return note
+
+
+class ModelActivation(models.Model):
+    """One change of the classifier in use: which version, who, when and how."""
+
+    class How(models.TextChoices):
+        FIRST = "first", _("first version")
+        TRAINED = "trained", _("retrained, no worse than the version in use")
+        STAFF = "staff", _("chosen by staff")
+
+    # The version row may be pruned later; its number stays in the record.
+    version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="activations"
+    )
+    version_number = models.PositiveIntegerField(_("version"))
+    previous_number = models.PositiveIntegerField(_("previous version"), null=True, blank=True)
+    how = models.CharField(_("how"), max_length=16, choices=How.choices)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    activated_at = models.DateTimeField(_("put in use at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("classifier activation")
+        verbose_name_plural = _("classifier activations")
+        ordering = ["-activated_at", "-id"]
+
+    def __str__(self):
+        return f"v{self.version_number} @ {self.activated_at:%Y-%m-%d %H:%M}"
 
 
 class TrainingExample(models.Model):

@@ -6,13 +6,19 @@ the best one to a more specific category when the keyword baseline finds one
 inside it (城乡建设 → 城管执法 when the text says so), so routing rules on
 deeper categories still apply. Failing that, a text that clearly names one of
 the grid's own event types (楼道堆物 …, which the model never saw) gets that type
-first (tickets.classify.grid_event), so the grid handles it. With no trained
-model (a fresh install) or a model that cannot be loaded, it falls back to the
-keyword baseline.
+in place of the model's best label (tickets.classify.grid_event), so the grid
+handles it. With no trained model (a fresh install) or a model that cannot be
+loaded, it falls back to the keyword baseline.
+
+What is offered is tidied (`_tidy`): a category is not listed beside one of its
+own descendants, nor a label the model all but rules out (below
+settings.GRIDGOV_SUGGESTION_MIN_SCORE, default 0.05; the best one always stays).
 """
 
 import logging
 import threading
+
+from django.conf import settings
 
 from gridgov.core import versions
 from gridgov.tickets import reference
@@ -78,22 +84,48 @@ def model_top(text, top=3):
     return list(_last.value)
 
 
+def min_score():
+    return float(getattr(settings, "GRIDGOV_SUGGESTION_MIN_SCORE", 0.05))
+
+
 def suggest(text, top=3):
     ranked = model_top(text, top=max(top, 3))
     if ranked is None:
-        return keyword_baseline(text, top=top)
+        return _tidy(keyword_baseline(text, top=top + 2), top)
     categories = first_level_categories()
     suggestions = [
         (categories[label], round(score, 3)) for label, score in ranked if label in categories
     ]
     if not suggestions:
-        return keyword_baseline(text, top=top)
+        return _tidy(keyword_baseline(text, top=top + 2), top)
     best, score = suggestions[0]
     for candidate, _kw in keyword_baseline(text, top=5):
         if candidate.depth > 1 and candidate.top().pk == best.pk:
             suggestions[0] = (candidate, score)
-            return suggestions[:top]
+            return _tidy(suggestions, top)
     event = grid_event(text)
-    if event is not None:  # the grid's own event types are not among the model's labels
-        return [(event, score), *suggestions][:top]
-    return suggestions[:top]
+    if event is not None:
+        # The grid's own event types are not among the model's labels: the one the text
+        # names stands for the model's best label and takes its score, rather than
+        # showing beside it with the same percentage.
+        suggestions[0] = (event, score)
+    return _tidy(suggestions, top)
+
+
+def _tidy(suggestions, top):
+    """At most `top` suggestions: none that is an ancestor of another one listed, and none
+    scoring below the floor (but the best, whatever its score)."""
+    floor = min_score()
+    by_id = reference.categories().by_id
+    above = set()
+    for category, _score in suggestions:
+        node = by_id.get(category.parent_id)
+        while node is not None:
+            above.add(node.pk)
+            node = by_id.get(node.parent_id)
+    kept = [
+        (category, score)
+        for index, (category, score) in enumerate(suggestions)
+        if category.pk not in above and (index == 0 or score >= floor)
+    ]
+    return kept[:top]

@@ -14,7 +14,10 @@ VIEW_ROLES = {
     Role.HOTLINE_OPERATOR,
 }
 DECIDE_ROLES = {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_STAFF}
-MODEL_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
+# Street staff follow how the classifier does; one model serves the whole district, so
+# only district staff change it (retrain, put a version in use).
+MODEL_VIEW_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
+MODEL_ROLES = {Role.DISTRICT_STAFF}
 
 
 @rules.predicate
@@ -39,6 +42,11 @@ def decides_hot_issue(user, issue=None):
 
 
 @rules.predicate
+def follows_classifier(user):
+    return scope_for(user).has_role(MODEL_VIEW_ROLES)
+
+
+@rules.predicate
 def looks_after_classifier(user):
     return scope_for(user).has_role(MODEL_ROLES)
 
@@ -52,7 +60,8 @@ is_superuser = rules.is_superuser
 
 rules.add_perm("insights.view_hotissue", is_superuser | sees_hot_issue)
 rules.add_perm("insights.decide_hotissue", is_superuser | decides_hot_issue)
-rules.add_perm("insights.view_classifier", is_superuser | looks_after_classifier)
+rules.add_perm("insights.view_classifier", is_superuser | follows_classifier)
 rules.add_perm("insights.retrain_classifier", is_superuser | looks_after_classifier)
+rules.add_perm("insights.activate_classifier", is_superuser | looks_after_classifier)
 rules.add_perm("insights.classify_text", is_superuser | is_intake_staff)
 rules.add_perm("insights.find_duplicates", is_superuser | is_intake_staff)

@@ -9,7 +9,7 @@ from gridgov.people.models import Role
 from gridgov.people.scope import ancestor_paths, scope_for
 
 from . import dedupe
-from .models import HotIssue, ModelVersion
+from .models import HotIssue, ModelActivation, ModelVersion
 from .rules import DECIDE_ROLES, VIEW_ROLES
 
 DECISIONS = {
@@ -42,9 +42,12 @@ def visible_hot_issues(user, state=None):
     return issues.filter(query)
 
 
-def visible_duplicates(user, text, place=None, requester=None, phone="", now=None, exclude=None):
+def visible_duplicates(
+    user, text, place=None, requester=None, phone="", now=None, exclude=None, callers=False
+):
     """[(dedupe.Candidate, Ticket)] of the open tickets that look like the same matter,
-    best first, among those the user may see.
+    best first, among those the user may see; with `callers` (intake), also the
+    requester's own open tickets whatever their score (dedupe.find_duplicates).
 
     A match that rests on the requester (same person or phone) tells who filed the other
     ticket, which is personal data: for a ticket whose requester the user may not see,
@@ -54,7 +57,13 @@ def visible_duplicates(user, text, place=None, requester=None, phone="", now=Non
     from gridgov.tickets.models import Ticket
 
     found = dedupe.find_duplicates(
-        text, place=place, requester=requester, phone=phone, now=now, exclude=exclude
+        text,
+        place=place,
+        requester=requester,
+        phone=phone,
+        now=now,
+        exclude=exclude,
+        callers=callers,
     )
     if not found:
         return []
@@ -90,10 +99,20 @@ def duplicates_of(ticket, user):
     )
 
 
+def decisions_for(issue):
+    """The decisions that would change the issue's state (a confirmed one is not confirmed again)."""
+    return [action for action, state in DECISIONS.items() if state != issue.state]
+
+
 def decide(issue, action, user, note=""):
     if action not in DECISIONS:
         raise DecisionError(
             _("Unknown decision %(a)s: confirm, dismiss or reopen.") % {"a": action}
+        )
+    if action not in decisions_for(issue):
+        # Deciding it again would only overwrite who decided, and when.
+        raise DecisionError(
+            _("The hot issue is already %(state)s.") % {"state": issue.get_state_display()}
         )
     if action == "dismiss" and not (note or "").strip():
         raise DecisionError(_("Say why the hot issue is dismissed."))
@@ -111,11 +130,13 @@ def classifier_status():
 
     active = ModelVersion.objects.filter(active=True).order_by("-version").first()
     versions = list(ModelVersion.objects.order_by("-version")[:10])
+    activations = list(ModelActivation.objects.select_related("activated_by")[:10])
     _version, model = predictor.load_active()
     metrics = (active.metrics if active else {}) or {}
     return {
         "active": active,
         "versions": versions,
+        "activations": activations,
         "loaded": model is not None,
         "backend": "model" if model is not None else "keywords",
         "metrics": metrics,

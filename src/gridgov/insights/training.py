@@ -2,8 +2,13 @@
 
 The base corpus ships with the package (`data/*.csv.gz`, the labelled public
 messages, about 2 MB); `retrain()` trains on it plus every staff correction
-(TrainingExample), writes `<data dir>/models/classifier/v0007/`, records a
-ModelVersion with its metrics and fingerprint and makes it the one in use.
+(TrainingExample), writes `<data dir>/models/classifier/v0007/` and records a
+ModelVersion with its metrics and fingerprint. The new version is put in use
+only when its macro-F1 is not lower than that of the version in use by more than
+settings.GRIDGOV_CLASSIFIER_TOLERANCE (default 0.01); otherwise it is kept, not
+in use, with the comparison (`review`). Staff may put any kept version in use
+(`activate`: a rollback, or a version kept back), and every change of the
+version in use is recorded (ModelActivation: which, who, when, how).
 
 Staff corrections are read from ticket data (`harvest_overrides`): intake
 stores the classifier's top label in the create event; a ticket whose
@@ -17,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from gridgov.tickets.models import Category, TicketEvent
 
@@ -25,6 +31,16 @@ from . import predictor
 
 log = logging.getLogger(__name__)
 BASE_DATA = Path(__file__).parent / "data"
+
+
+class ActivationError(ValueError):
+    pass
+
+
+def tolerance():
+    return float(getattr(settings, "GRIDGOV_CLASSIFIER_TOLERANCE", 0.01))
+
+
 # A label learnt from corrections alone needs this many examples before it is trained.
 MIN_EXAMPLES_PER_NEW_LABEL = 5
 
@@ -92,9 +108,59 @@ def next_version():
     return (last.version + 1) if last else 1
 
 
-def retrain(paths=None, limit=None, note=""):
-    """Train a new version on the base corpus and staff corrections; make it active."""
-    from .models import ModelVersion
+def usable(record):
+    return record is not None and Path(record.path, "model.json").exists()
+
+
+def review(metrics, active):
+    """How a newly trained version compares with the one in use: a dict for
+    ModelVersion.review, with kept_back true when it should not replace it."""
+    new = metrics.get("macro_f1")
+    old = (active.metrics or {}).get("macro_f1") if usable(active) else None
+    if new is None or old is None:
+        # Nothing to compare with (no usable version in use, or no scores): it goes in use.
+        return {"baseline": active.version if active else None, "kept_back": False}
+    allowed = tolerance()
+    return {
+        "baseline": active.version,
+        "baseline_f1": old,
+        "macro_f1": new,
+        "tolerance": allowed,
+        # Rounded: 0.9 - 0.01 must not reject a model scoring 0.89.
+        "kept_back": round(old - new, 6) > allowed,
+    }
+
+
+def activate(record, user=None, how=None):
+    """Put `record` in use in place of the active version, recording who and when."""
+    from .models import ModelActivation, ModelVersion
+
+    if not usable(record):
+        raise ActivationError(
+            _("v%(v)s cannot be put in use: its model folder is gone.") % {"v": record.version}
+        )
+    with transaction.atomic():
+        # Locked: two staff activating at once end with one version in use, both recorded.
+        current = list(ModelVersion.objects.select_for_update().filter(active=True))
+        ModelVersion.objects.filter(pk__in=[v.pk for v in current]).update(active=False)
+        record.active = True
+        record.save(update_fields=["active"])  # its signal tells every process (core.versions)
+        previous = max((v.version for v in current if v.pk != record.pk), default=None)
+        ModelActivation.objects.create(
+            version=record,
+            version_number=record.version,
+            previous_number=previous,
+            how=how or ModelActivation.How.STAFF,
+            activated_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+    predictor.forget()
+    return record
+
+
+def retrain(paths=None, limit=None, note="", user=None):
+    """Train a new version on the base corpus and staff corrections; put it in use unless
+    it scores clearly worse than the version in use (`review`)."""
+    from .models import ModelActivation, ModelVersion
 
     harvest_overrides()
     examples, counts = correction_examples()
@@ -117,21 +183,34 @@ def retrain(paths=None, limit=None, note=""):
     started = time.perf_counter()
     model, dataset = clf.train(paths or [BASE_DATA], out, extra_examples=examples, limit=limit)
     seconds = time.perf_counter() - started
-    with transaction.atomic():
-        ModelVersion.objects.filter(active=True).update(active=False)
-        record = ModelVersion.objects.create(
-            version=version,
-            path=str(out),
-            fingerprint=model.meta["fingerprint"],
-            examples=len(dataset.examples),
-            overrides=len(examples),
-            metrics=model.meta.get("metrics", {}),
-            train_seconds=round(seconds, 2),
-            active=True,
-            note=note,
-        )
-    predictor.forget()
-    log.info("classifier v%s trained on %s texts in %.1f s", version, record.examples, seconds)
+    metrics = model.meta.get("metrics", {})
+    active = ModelVersion.objects.filter(active=True).order_by("-version").first()
+    verdict = review(metrics, active)
+    record = ModelVersion.objects.create(
+        version=version,
+        path=str(out),
+        fingerprint=model.meta["fingerprint"],
+        examples=len(dataset.examples),
+        overrides=len(examples),
+        metrics=metrics,
+        train_seconds=round(seconds, 2),
+        active=False,
+        note=note,
+        review=verdict,
+    )
+    if not verdict["kept_back"]:
+        how = ModelActivation.How.TRAINED if usable(active) else ModelActivation.How.FIRST
+        activate(record, user=user, how=how)
+    log.info(
+        "classifier v%s trained on %s texts in %.1f s%s",
+        version,
+        record.examples,
+        seconds,
+        ""
+        if record.active
+        else f", kept back (macro-F1 {verdict.get('macro_f1')} "
+        f"against {verdict.get('baseline_f1')} of v{verdict.get('baseline')})",
+    )
     return record
 
 
@@ -149,14 +228,16 @@ def store_metrics(record, metrics):
 
 
 def has_news():
-    """Is there a staff correction the version in use has not seen (or no version at all)?"""
-    from .models import TrainingExample
+    """Is there a staff correction the last version trained has not seen (or none in use)?"""
+    from .models import ModelVersion, TrainingExample
 
     harvest_overrides()
-    active = predictor.active_version()
-    if active is None:
+    if predictor.active_version() is None:
         return True
-    return TrainingExample.objects.filter(created_at__gt=active.created_at).exists()
+    # Since the last training, kept back or not: a version kept back is not retrained
+    # every night from the same data.
+    latest = ModelVersion.objects.order_by("-version").first()
+    return TrainingExample.objects.filter(created_at__gt=latest.created_at).exists()
 
 
 def prune_versions(keep=5):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("hot/<int:pk>/decide/", views.decide, name="decide"),
     path("classifier/", views.classifier, name="classifier"),
     path("classifier/retrain/", views.retrain, name="retrain"),
+    path("classifier/v<int:version>/activate/", views.activate, name="activate"),
     path("duplicates/intake/", views.intake_duplicates, name="intake-duplicates"),
     path("duplicates/<str:code>/", views.ticket_duplicates, name="ticket-duplicates"),
 ]

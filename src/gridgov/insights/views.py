@@ -1,6 +1,8 @@
 """Pages: hot issues (list, map, trend), the classifier status, and the possible
 duplicates shown on a ticket's page and beside the intake forms, for staff."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,8 +16,8 @@ from gridgov.places import addresses
 from gridgov.tickets import lifecycle
 from gridgov.tickets.models import Ticket
 
-from . import hotissues, services
-from .models import HotIssue
+from . import hotissues, services, training
+from .models import HotIssue, ModelVersion
 
 REASONS = {
     "text": gettext_lazy("similar text"),
@@ -62,7 +64,7 @@ def hot_issues(request):
             "states": [("all", _("All")), *HotIssue.State.choices],
             "map_points": points,
             "trends": trends,
-            "topic": hotissues.monthly_topic(),
+            "topic": hotissues.monthly_topic(user=request.user),
             "may_decide": request.user.has_perm("insights.decide_hotissue"),
         },
     )
@@ -85,6 +87,7 @@ def hot_issue(request, pk):
             "tickets": tickets,
             "trend": issue.trend,
             "may_decide": request.user.has_perm("insights.decide_hotissue", issue),
+            "decisions": services.decisions_for(issue),
         },
     )
 
@@ -105,6 +108,39 @@ def decide(request, pk):
     return redirect("insights:hot-issue", pk=issue.pk)
 
 
+# The kinds of text the scores are broken down by (classifier._by_kind), as shown.
+TEXT_KINDS = {
+    "title": gettext_lazy("titles"),
+    "body": gettext_lazy("bodies"),
+    "whole": gettext_lazy("title and body"),
+}
+
+
+def _method_display(method):
+    """The stored evaluation method ('3-fold cross-validation') in the reader's language."""
+    match = re.fullmatch(r"(\d+)-fold cross-validation", method or "")
+    if match:
+        return _("%(k)s-fold cross-validation") % {"k": match.group(1)}
+    return method or ""
+
+
+def _version_rows(versions, active):
+    """The versions with their scores beside the one in use."""
+    base = (active.metrics or {}).get("macro_f1") if active else None
+    rows = []
+    for v in versions:
+        f1 = (v.metrics or {}).get("macro_f1")
+        rows.append(
+            {
+                "v": v,
+                "accuracy": (v.metrics or {}).get("accuracy"),
+                "macro_f1": f1,
+                "delta": None if f1 is None or base is None or v.active else round(f1 - base, 4),
+            }
+        )
+    return rows
+
+
 @login_required
 def classifier(request):
     _require(request, "insights.view_classifier")
@@ -114,16 +150,23 @@ def classifier(request):
         "labels": metrics.get("labels", []),
         "confusion": metrics.get("confusion", []),
     }
+    by_kind = [
+        (TEXT_KINDS.get(kind, kind), m) for kind, m in (metrics.get("by_kind") or {}).items()
+    ]
     return render(
         request,
         "insights/classifier.html",
         {
             "status": status,
             "metrics": metrics,
+            "method": _method_display(metrics.get("method")),
             "per_class": sorted((metrics.get("per_class") or {}).items()),
-            "by_kind": metrics.get("by_kind") or {},
+            "by_kind": by_kind,
             "chart": chart,
+            "versions": _version_rows(status["versions"], status["active"]),
+            "tolerance": training.tolerance(),
             "may_retrain": request.user.has_perm("insights.retrain_classifier"),
+            "may_activate": request.user.has_perm("insights.activate_classifier"),
         },
     )
 
@@ -134,11 +177,42 @@ def retrain(request):
     _require(request, "insights.retrain_classifier")
     from .tasks import retrain as task
 
-    result = task.delay(note=f"by {request.user.get_username()}")
-    if result.ready():
-        messages.success(request, _("A new classifier version was trained."))
-    else:
+    result = task.delay(note=f"by {request.user.get_username()}", user_id=request.user.pk)
+    if not result.ready():
         messages.success(request, _("Retraining started; reload this page in a minute."))
+        return redirect("insights:classifier")
+    record = ModelVersion.objects.filter(version=result.get()["version"]).first()
+    if record is not None and record.active:
+        messages.success(
+            request,
+            _("v%(v)s was trained and is now in use (macro-F1 %(f1)s).")
+            % {"v": record.version, "f1": record.metrics.get("macro_f1")},
+        )
+    elif record is not None:
+        messages.warning(
+            request,
+            _("v%(v)s was trained and kept, not in use.") % {"v": record.version}
+            + " "
+            + record.review_display,
+        )
+    return redirect("insights:classifier")
+
+
+@login_required
+@require_POST
+def activate(request, version):
+    """Put an earlier (or kept back) version in use: a rollback, recorded with who and when."""
+    _require(request, "insights.activate_classifier")
+    record = get_object_or_404(ModelVersion, version=version)
+    if record.active:
+        messages.info(request, _("v%(v)s is already in use.") % {"v": record.version})
+        return redirect("insights:classifier")
+    try:
+        training.activate(record, user=request.user)
+    except training.ActivationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("v%(v)s is now in use.") % {"v": record.version})
     return redirect("insights:classifier")
 
 
@@ -149,6 +223,7 @@ def _duplicate_rows(found, user=None):
             "ticket": t,
             "score": d.score,
             "reasons": [REASONS[r] for r in d.reasons],
+            "same_caller": "requester" in d.reasons,
             "may_urge": user is not None and "supervise" in lifecycle.allowed_actions(t, user),
         }
         for d, t in found
@@ -179,17 +254,20 @@ def ticket_duplicates(request, code):
 @require_GET
 def intake_duplicates(request):
     """htmx, beside the intake forms: open tickets that look like what the operator is
-    typing (same text, building or caller), so the caller can be told where theirs stands."""
+    typing (same text, building or caller), so the caller can be told where theirs stands.
+    The caller's own open tickets are always listed (重复来电), even before any text."""
     _require(request, "insights.find_duplicates")
     get = request.GET
     text = " ".join(get.get(f, "").strip() for f in ("title", "description")).strip()
+    phone = get.get("requester_phone", "").strip()
     rows = []
-    if text:
+    if text or phone:
         address = get.get("address", "").strip()
         place = addresses.resolve_address(address).building if address else None
-        phone = get.get("requester_phone", "").strip()
         rows = _duplicate_rows(
-            services.visible_duplicates(request.user, text, place=place, phone=phone),
+            services.visible_duplicates(request.user, text, place=place, phone=phone, callers=True),
             request.user,
         )
-    return render(request, "insights/_intake_duplicates.html", {"rows": rows, "text": text})
+    return render(
+        request, "insights/_intake_duplicates.html", {"rows": rows, "text": text or phone}
+    )

@@ -10,6 +10,13 @@
     try { return JSON.parse(el.textContent); } catch (e) { return null; }
   }
 
+  // --- forms that change what everybody gets (retrain, put a version in use) ask first ---
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+
   // --- map of hot issues: circles sized and coloured by heat ---
   var mapEl = document.getElementById("hot-map");
   var points = data("hot-points");
@@ -76,9 +83,10 @@
       tooltip: { formatter: function (p) {
         return cmEl.dataset.true + ": " + cm.labels[p.value[1]] + "<br>" + cmEl.dataset.predicted + ": " + cm.labels[p.value[0]] + "<br>" + p.value[2];
       } },
-      grid: { left: 110, right: 20, top: 10, bottom: 90 },
-      xAxis: { type: "category", data: cm.labels, name: cmEl.dataset.predicted, axisLabel: { rotate: 40 } },
-      yAxis: { type: "category", data: cm.labels, name: cmEl.dataset.true, inverse: true },
+      // Axis names sit in the middle, clear of the (rotated) category labels.
+      grid: { left: 130, right: 20, top: 10, bottom: 110 },
+      xAxis: { type: "category", data: cm.labels, name: cmEl.dataset.predicted, nameLocation: "middle", nameGap: 90, axisLabel: { rotate: 40 } },
+      yAxis: { type: "category", data: cm.labels, name: cmEl.dataset.true, nameLocation: "middle", nameGap: 110, nameRotate: 90, inverse: true },
       visualMap: { min: 0, max: max, show: false, inRange: { color: ["#f4f6f9", "#b4232a"] } },
       series: [{ type: "heatmap", data: cells, label: { show: true } }]
     });

@@ -211,6 +211,12 @@ def test_households_not_visited_for_the_period(world, settings):
     Household.objects.create(building=world.buildings[1], unit="3", room="303")
     rows = list(patrols.unvisited_households(world.grid_a, days=5))
     assert rows[0].last_visit is None and len(rows) == 3
+    # Rooms in number order, not text order: 201 before 1303.
+    high = Household.objects.create(building=world.buildings[1], unit="3", room="1303")
+    low = Household.objects.create(building=world.buildings[1], unit="3", room="201")
+    rows = [h.pk for h in patrols.unvisited_households(world.grid_a, days=5) if h.unit == "3"]
+    assert rows.index(low.pk) < rows.index(high.pk)
+    Household.objects.filter(pk__in=[high.pk, low.pk]).delete()
 
     settings.GRIDGOV_VISIT_PERIOD_DAYS = 200
     response = api(world.gridworker_a).get("/api/v1/visits/unvisited/?grid=G1a")

@@ -114,7 +114,7 @@ def _data(row, building, rng, channel):
         "title": row["title"][:200],
         "description": row["body"][:4000],
         "place": building.code,
-        "requester_name": rng.choice("王李张刘陈杨黄赵吴周") + rng.choice("先生女士"),
+        "requester_name": rng.choice("王李张刘陈杨黄赵吴周") + rng.choice(("先生", "女士")),
         "requester_phone": f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
         "external_id": f"{EXTERNAL_PREFIX}{row['message_id']}",
     }

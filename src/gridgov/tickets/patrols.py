@@ -20,6 +20,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -355,5 +356,13 @@ def _not_visited(households, days=None, now=None):
         households.select_related("building__parent")
         .annotate(last_visit=Max("visits__at"))
         .filter(Q(last_visit__isnull=True) | Q(last_visit__lt=since))
-        .order_by(F("last_visit").asc(nulls_first=True), "building__path", "unit", "room")
+        # Shorter numbers first, so room 201 comes before 1303 (text alone puts 1303 first).
+        .order_by(
+            F("last_visit").asc(nulls_first=True),
+            "building__path",
+            Length("unit"),
+            "unit",
+            Length("room"),
+            "room",
+        )
     )

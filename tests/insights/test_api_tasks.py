@@ -144,6 +144,11 @@ def test_a_clearly_worse_version_is_kept_back_and_staff_may_roll_back(
     assert predictor.active_version().version == 1
     assert "已训练 v2 并保留，但未启用" in page and "比在用版本 v1" in page
     assert second.review["baseline"] == 1 and second.review["tolerance"] == 0.01
+    listed = client.get("/api/v1/insights/classifier/").json()["versions"]
+    assert [(v["version"], v["active"], v["review"]["kept_back"]) for v in listed] == [
+        (2, False, True),
+        (1, True, False),
+    ]
 
     # The page lists both with their scores; district staff may put either in use.
     page = client.get("/insights/classifier/").content.decode()

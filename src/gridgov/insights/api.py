@@ -172,6 +172,8 @@ def _version_data(v):
         "created_at": v.created_at,
         "active": v.active,
         "note": v.note,
+        "macro_f1": (v.metrics or {}).get("macro_f1"),
+        "review": v.review,  # kept_back: trained but not put in use (scored clearly lower)
     }
 
 
@@ -204,7 +206,7 @@ class ClassifierRetrain(APIView):
     def post(self, request):
         from .tasks import retrain
 
-        result = retrain.delay(note=f"by {request.user.get_username()}")
+        result = retrain.delay(note=f"by {request.user.get_username()}", user_id=request.user.pk)
         if result.ready():
             return Response({"done": True, **result.get()}, status=201)
         return Response({"done": False, "task": result.id}, status=202)

@@ -233,6 +233,10 @@ GRIDGOV_KPI_WEIGHTS = json.loads(env("GRIDGOV_KPI_WEIGHTS", "{}") or "{}")
 GRIDGOV_VISIT_PERIOD_DAYS = int(env("GRIDGOV_VISIT_PERIOD_DAYS", "90"))
 # Insights: the trained classifier (keyword fallback), place/duplicate advice at intake.
 GRIDGOV_CLASSIFIER = "gridgov.insights.predictor.suggest"
+# A retrained model goes in use only if its macro-F1 is at most this much below the one in
+# use (else it is kept, not used); intake suggests no label scoring below the floor.
+GRIDGOV_CLASSIFIER_TOLERANCE = float(env("GRIDGOV_CLASSIFIER_TOLERANCE", "0.01"))
+GRIDGOV_SUGGESTION_MIN_SCORE = float(env("GRIDGOV_SUGGESTION_MIN_SCORE", "0.05"))
 GRIDGOV_INTAKE_ADVISOR = "gridgov.insights.intake.advise"
 # Panels the apps add to the home dashboard, in this order: each takes the request and
 # answers None (nothing to show this user) or a dict with the template to include.

@@ -22,6 +22,10 @@ def test_grid_worker_logs_in_and_sees_grids_on_the_map(page, login, live_city, a
     page.screenshot(path=artifacts / "landing-zh.png", full_page=True)
     login(page, "gridworker")
     expect(page.locator("h1")).to_have_text("我的工作台")
+    # At 1366 px the red header stays one line: brand, menu, languages, name and log-out.
+    header = page.locator(".site-header__inner").bounding_box()
+    assert header["height"] < 60, header
+    expect(page.locator(".site-header .user-name")).to_be_visible()
     page.screenshot(path=artifacts / "dashboard-zh.png", full_page=True)
 
     page.click("nav.site-nav >> text=地图与网格")

@@ -244,6 +244,12 @@ def test_photo_report_from_a_phone_and_the_map(chromium, live_server, live_city,
     expect(page.locator("#ticket-map")).to_have_attribute("data-state", "ready")
     assert page.locator("#ticket-map").get_attribute("data-grids") == "1"
     expect(page.locator(".grid-count span")).to_have_text("1")
+    # The count sits on its grid: Leaflet positions the marker icon, our CSS must not.
+    marker = page.locator(".grid-count").bounding_box()
+    grid = page.locator("#ticket-map .leaflet-overlay-pane svg path").first.bounding_box()
+    centre = (marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2)
+    assert abs(centre[0] - (grid["x"] + grid["width"] / 2)) < 3, (marker, grid)
+    assert abs(centre[1] - (grid["y"] + grid["height"] / 2)) < 3, (marker, grid)
     assert page.locator(".leaflet-tile").count() == 0
     page.locator("#ticket-map .leaflet-overlay-pane svg path").first.click(force=True)
     expect(page.locator(f"#grid-tickets [data-code='{ticket.code}']")).to_be_visible()
@@ -316,6 +322,15 @@ def test_a_grid_worker_walks_a_patrol_and_visits_a_household_on_a_phone(
     context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
     page.click("nav.site-nav >> text=巡查走访")
     page.wait_for_url("**/tickets/patrols/")
+    # The phone header: the whole menu wrapped inside the screen, who is signed in, and
+    # 巡查走访 (not 工单) lit up.
+    links = page.locator("nav.site-nav a")
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, links.nth(i).inner_text()
+    expect(page.locator(".site-header .user-name")).to_be_visible()
+    expect(page.locator("nav.site-nav a[aria-current=page]")).to_have_text("巡查走访")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.click(f"[data-task='{task.pk}'] a.button")
     page.check("input[name=item_0][value=issue]")
     page.click("details.hazard summary")

@@ -72,10 +72,14 @@ def dashboard(request):
         chart = _people_by_grid(people, places)
     scope_places = list(Place.objects.filter(path__in=scope.paths()).order_by("path"))
     panels = [p for p in (panel(request) for panel in _dashboard_panels()) if p]
+    # Residents and volunteers follow their own demands here; "workbench" is for those who
+    # work on places, people or tickets (department handlers included).
+    works = scope.everything or scope.has_role(STAFF_ROLES) or bool(scope.department_ids)
     return render(
         request,
         "web/dashboard.html",
         {
+            "title": _("My workbench") if works else _("My demands and services"),
             "assignments": assignments,
             "everything": scope.everything,
             "counts": counts,

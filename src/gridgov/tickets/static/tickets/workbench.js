@@ -89,14 +89,16 @@
     });
   });
 
-  // --- chosen photos (the browser's own file button speaks the browser's language) ----------
+  // --- chosen files (the browser's own file button speaks the browser's language) -----------
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("input[type=file]")) return;
     var names = input.parentNode.querySelector(".file-names");
     if (!names) return;
-    var n = (input.files || []).length;
-    names.textContent = n ? names.dataset.some.replace("__N__", n) : names.dataset.none;
+    var files = Array.prototype.slice.call(input.files || []);
+    var n = files.length;
+    var chosen = files.map(function (file) { return file.name; }).join(", ");
+    names.textContent = n ? names.dataset.some.replace("__N__", n).replace("__NAME__", chosen) : names.dataset.none;
   });
 
   // --- photo preview ----------------------------------------------------------------------

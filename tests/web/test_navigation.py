@@ -144,3 +144,21 @@ def test_the_import_page_is_wide_with_a_styled_file_picker(client, world):
     html = html_of(client, world.street_staff, reverse("tickets:import"))
     assert '<main id="main" class="page page--wide">' in html
     assert 'class="file-drop"' in html and "选择导出文件" in html and "未选择文件" in html
+
+
+def test_desks_are_not_offered_the_residents_report_and_demands(client, world):
+    """The hotline files demands for callers: those are not "my demands", and a desk has
+    no 随手拍; the grid worker out in the grid keeps 随手拍, the resident both."""
+    make_ticket(world, actor=world.hotline)  # filed by the hotline for a caller
+    report, mine = reverse("tickets:report"), reverse("tickets:mine")
+    for user in (world.hotline, world.city_handler):
+        panel = html_of(client, user, "/").split('class="panel dash-tickets"')[1]
+        panel = panel.split("</section>")[0]
+        assert f'href="{report}"' not in panel and f'href="{mine}"' not in panel, user
+        assert "我的诉求" not in panel, user
+        subnav = html_of(client, user, reverse("tickets:queue")).split('class="wb-nav"')[1]
+        assert f'href="{report}"' not in subnav.split("</nav>")[0], user
+    field = html_of(client, world.gridworker_a, "/").split('class="panel dash-tickets"')[1]
+    assert f'href="{report}"' in field.split("</section>")[0]
+    home = html_of(client, world.resident, "/").split('class="panel dash-tickets"')[1]
+    assert f'href="{report}"' in home and f'href="{mine}"' in home

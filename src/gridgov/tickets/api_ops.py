@@ -349,6 +349,8 @@ class PatrolTaskView(APIView):
         responses={201: PatrolTaskSerializer},
     )
     def post(self, request):
+        if not request.user.has_perm("tickets.plan_patrols"):
+            raise coded_error(403, "permission_denied")  # before the input says anything
         data = request.data
         assignee = None
         if data.get("assignee"):
@@ -531,6 +533,8 @@ class UnvisitedView(APIView):
         },
     )
     def get(self, request):
+        if not scope_for(request.user).has_role(REGISTRY_ROLES):
+            raise coded_error(403, "permission_denied")
         grid = Place.objects.filter(code=request.query_params.get("grid") or "").first()
         if grid is None or grid.level != Level.GRID:
             raise coded_error(400, "invalid", {"grid": ["a grid code"]})

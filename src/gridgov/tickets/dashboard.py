@@ -1,7 +1,8 @@
 """The 接诉即办 panel of the home page (`settings.GRIDGOV_DASHBOARD_PANELS`).
 
 Staff see their queue by tab, this month's KPIs of their own units (ranked among their
-siblings) and the ways in to intake; anyone who reported demands sees the latest ones.
+siblings) and the ways in to intake; residents and volunteers see the latest demands they
+reported.
 """
 
 from django.utils import timezone
@@ -35,8 +36,11 @@ def panel(request):
         "template": "tickets/_dashboard.html",
         "stylesheet": "tickets/tickets.css",
         "staff": staff,
-        "own": list(progress.own_tickets(user)[:LATEST_OWN]),
+        # Staff follow their queue; what they filed for callers is not "my demands".
+        "own": [] if staff else list(progress.own_tickets(user)[:LATEST_OWN]),
         "may_intake": user.has_perm("tickets.take_in"),
+        # 随手拍 is for residents, volunteers and those out in the grids, not for desks.
+        "may_report": not staff or user.has_perm("tickets.walk_patrols"),
     }
     if staff:
         scope = scope_for(user)

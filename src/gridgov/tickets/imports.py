@@ -269,11 +269,12 @@ def resolve_mapping(headers, mapping=None):
         found = next((index[c] for c in candidates if c in index), None)
         if found is not None:
             columns[name] = found
-    missing = [f for f in REQUIRED if f not in columns]
+    # Named as the file should name them: each field's first column name.
+    missing = [wanted[f][0] for f in REQUIRED if f not in columns]
     if "title" not in columns and "description" not in columns:
-        missing.append("title/description")
+        missing.append(f"{wanted['title'][0]}/{wanted['description'][0]}")
     if not any(f in columns for f in ("address", "place", "lat")):
-        missing.append("address")
+        missing.append(f"{wanted['address'][0]}/{wanted['place'][0]}/{wanted['lat'][0]}")
     if missing:
         raise ImportFormatError(
             _("Missing column(s) for %(f)s; headers found: %(h)s")

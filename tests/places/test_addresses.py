@@ -172,7 +172,10 @@ def test_a_street_that_does_not_hold_the_compound_lowers_the_score(tree):
         ("魏家坡小区", "grids.0"),
         ("幸福里小区东门垃圾桶", "grids.1"),
         ("学院路街道魏家坡社区幸福里小区", "grids.1"),
-        ("魏家坡门口", "grids.0"),  # the grid's alias
+        ("魏家坡门口", "grids.0"),  # the grid's alias, before a spot in it
+        ("魏家坡附近的垃圾站", "grids.0"),
+        ("魏家坡", "grids.0"),
+        ("魏家坡小区中心花园", "grids.0"),  # the full name: whatever follows
         ("幸福里小区99栋", "grids.1"),  # no such building: still the compound
         ("魏家坡社区门口", "community"),  # the community, not the compound 魏家坡
         ("魏家坡社区", "community"),
@@ -189,7 +192,20 @@ def test_an_address_without_a_known_building_names_its_area(tree, text, area):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("text", ["魏家坡路12号院", "火车站广场", "海淀区", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "魏家坡路12号院",
+        "火车站广场",
+        "海淀区",
+        "",
+        # The compound's short name 魏家坡 before anything but a spot in it is another place.
+        "魏家坡中路红绿灯",
+        "魏家坡区人民政府",
+        "魏家坡书店门口",
+        "魏家坡大道沿线",
+    ],
+)
 def test_no_area_for_roads_unknown_places_or_the_whole_district(tree, text):
     assert resolve_address(text).area is None
 

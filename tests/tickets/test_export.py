@@ -117,6 +117,11 @@ def test_the_area_list_page_exports_what_it_shows(client, world, monkeypatch):
     html = page.content.decode()
     link = f"{reverse('tickets:export')}?category={world.fire_lane.code}"
     assert f'href="{link}"' in html and "导出 Excel" in html
+    # A purpose slipped into a link is not carried into the plain export.
+    crafted = client.get(
+        reverse("tickets:list"), {"category": world.fire_lane.code, "purpose": "x"}
+    ).content.decode()
+    assert f'href="{link}"' in crafted and 'name="purpose" value' not in crafted
     _header, data = rows(client.get(link))
     assert [row["工单编号"] for row in data] == [lane.code]  # the filter holds
     assert data[0]["联系电话"] == "138****1234" and not AccessLog.objects.exists()

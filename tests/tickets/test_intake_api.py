@@ -220,9 +220,9 @@ def test_consultation_answered_on_intake_from_the_knowledge_base(world):
         TicketEvent.objects.filter(ticket_id=body["id"]).values_list("action", flat=True)
     )
     assert actions == ["create", "answer", "close"]
-    # The desk that took it in answered it: no bureau is named as its handler.
+    # The desk that took it in (the district's hotline) answered it: no bureau handles it.
     ticket = Ticket.objects.get(pk=body["id"])
-    assert ticket.owner_place == world.street and ticket.owner_department is None
+    assert ticket.owner_place == world.district and ticket.owner_department is None
     assert ticket.events.get(action="create").data["route"] == "answered"
 
 

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from gridgov.tickets import imports, intake
 from gridgov.tickets.filters import visible_tickets
-from gridgov.tickets.models import Status
+from gridgov.tickets.models import RoutingRule, Status
+from tests.places.factories import make_tree
 
 from .factories import make_world, ticket_data
 
@@ -43,12 +44,39 @@ def test_an_address_naming_only_the_community_goes_to_the_community(world):
     assert visible_tickets(world.community_staff).filter(pk=ticket.pk).exists()
 
 
-def test_an_unknown_address_waits_at_the_desk_of_the_street_that_took_it_in(world):
+def test_an_unknown_address_waits_unplaced_at_the_desk_of_the_street_that_took_it_in(world):
+    # A street-level rule for the category must not take it: nobody knows it is in the street.
+    RoutingRule.objects.create(
+        category=world.corridor, place=world.street, department=world.housing
+    )
     ticket = _file(world, world.street_staff, "火车站广场")
-    assert ticket.place == world.street and ticket.owner_place == world.street
+    assert ticket.place is None and ticket.owner_place == world.street
+    assert ticket.owner_department is None
     assert ticket.status == Status.RECEIVED  # at the dispatch desk
-    assert ticket.events.get(action="create").data["location"] == "actor"
+    assert ticket.events.get(action="create").data["location"] == "none"
     assert visible_tickets(world.street_staff).filter(pk=ticket.pk).exists()
+
+
+def test_a_building_in_the_text_refines_an_area_in_the_address(world):
+    data = ticket_data(
+        channel="window",
+        address="学院路街道",
+        title="楼道堆物",
+        description="魏家坡小区5栋楼道里堆满了纸箱",
+        category=world.corridor.code,
+    )
+    ticket = intake.create_ticket(data, actor=world.street_staff).ticket
+    assert ticket.place == world.buildings[1] and ticket.grid == world.grid_a
+    assert ticket.status == Status.DISPATCHED and ticket.owner_place == world.grid_a
+    # Text naming a place outside the area the address named does not move it there.
+    other = make_tree("2", district=world.district, origin=(116.40, 39.90))
+    other.community.name = "清河社区"
+    other.community.save()
+    data = ticket_data(
+        channel="window", address="清河社区", description="学院路街道魏家坡小区5栋楼道堆物"
+    )
+    ticket = intake.create_ticket({**data, "category": world.corridor.code}, world.hotline).ticket
+    assert ticket.place == other.community
 
 
 def test_an_unknown_address_from_the_district_hotline_waits_at_the_district_desk(world):
@@ -69,11 +97,11 @@ def test_an_import_by_street_staff_keeps_every_row_in_the_streets_sight(world):
     seen = visible_tickets(world.street_staff).order_by("id")
     assert [(t.place, t.owner_place) for t in seen] == [
         (world.grid_a, world.grid_a),
-        (world.street, world.street),  # at the street's dispatch desk
+        (None, world.street),  # unplaced, at the street's dispatch desk
         (world.buildings[0], world.grid_a),
     ]
     locations = [t.events.get(action="create").data["location"] for t in seen]
-    assert locations == ["address:area", "actor", "address"]
+    assert locations == ["address:area", "text", "address"]
 
 
 def test_the_address_check_names_the_compound_when_no_building_matches(world, client):

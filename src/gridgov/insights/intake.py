@@ -25,9 +25,10 @@ def advise(title, description, data, location, now=None):
     text = f"{title} {description}".strip()
     advice = {"place": None, "event_data": {}}
     place = location.place
-    if place is None:
+    # The text may name a building of the compound, community or street the address named.
+    if place is None or location.how == "address:area":
         found = locations.locate(text)
-        if found.place is not None:
+        if found.place is not None and (place is None or found.place.path.startswith(place.path)):
             advice["place"] = place = found.place
     version, _model = predictor.load_active()
     ranked = predictor.model_top(text, top=3)

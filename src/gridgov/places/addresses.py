@@ -216,15 +216,21 @@ class AddressIndex:
             {(normalise(n), path) for n, path in areas if normalise(n)},
             key=lambda item: -len(item[0]),
         )
-        # Grid names and aliases (also without 小区), longest first, for addresses
-        # that name a compound but no building: "坡子街小区门口".
-        grid_keys = defaultdict(set)
+        # Grid names, longest first, for addresses that name a compound but no building
+        # ("坡子街小区门口"), and the short forms (aliases, the name without 小区), which
+        # count only before a word for a spot in the compound: 芙蓉 may be 芙蓉中路 or 芙蓉区.
+        names, short = defaultdict(set), defaultdict(set)
         for grid_id, (name, aliases) in grids.items():
             if grid_id in self.rows:
+                full = normalise(name)
                 for text in (name, *aliases):
                     for key in compound_keys(text):
-                        grid_keys[key].add(grid_id)
-        self.grid_keys = sorted(grid_keys.items(), key=lambda item: -len(item[0]))
+                        (names if key == full else short)[key].add(grid_id)
+        self.grid_keys = sorted(
+            [(k, ids, False) for k, ids in names.items()]
+            + [(k, ids, True) for k, ids in short.items() if k not in names],
+            key=lambda item: -len(item[0]),
+        )
         self.area_ids = {
             row["path"]: pk
             for pk, row in self.rows.items()
@@ -322,15 +328,16 @@ class AddressIndex:
         names), else of the deepest community or street it names; None without one.
 
         For addresses with no building: "坡子街小区门口", "魏家坡社区". A short grid key
-        (魏家坡 for 魏家坡小区) counts only when no road word follows it: 东塘路 is a
-        road, not the 东塘 compound.
+        (魏家坡 for 魏家坡小区) counts only alone or before a spot word (门口, 附近 …):
+        芙蓉中路 is a road, not the 芙蓉 compound.
         """
         # Only what is left once every area name is peeled off: in 魏家坡社区门口 the
         # community's name must not be read as the compound 魏家坡.
         core, paths = self._peel(normalise(text))[-1]
         whole = next((path for name, path in self.areas if name == core), None)
-        for key, ids in [] if whole else self.grid_keys:
-            if not core.startswith(key) or core[len(key) : len(key) + 1] in _ROAD_WORDS:
+        for key, ids, is_short in [] if whole else self.grid_keys:
+            rest = core[len(key) :]
+            if not core.startswith(key) or (is_short and rest and not rest.startswith(_SPOTS)):
                 continue
             inside = [i for i in ids if all(self.rows[i]["path"].startswith(p) for p in paths)]
             if len(inside) == 1:
@@ -375,8 +382,13 @@ class AddressIndex:
         )
 
 
-# After a compound's short name, these make it a road's name: 东塘路 is not the 东塘 compound.
-_ROAD_WORDS = set("路街道巷桥")
+# After a compound's short name (芙蓉 for 芙蓉小区), a spot in or at the compound. Anything
+# else may make another place of it: 芙蓉中路, 芙蓉区, 新华书店, 望江楼.
+_SPOTS = (
+    *("门口", "大门", "东门", "西门", "南门", "北门", "侧门", "后门"),
+    *("内", "院内", "附近", "旁边", "对面", "周边", "楼下", "一带", "片区"),
+    *("停车场", "地下车库", "车库", "绿化带", "围墙"),
+)
 
 _PROVINCES = (
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 "

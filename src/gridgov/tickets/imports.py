@@ -425,7 +425,6 @@ class Importer:
             else:
                 parsed.append(item)
         self._locate_points(parsed, errors, header_of)
-        self._place_the_rest(parsed)
         self._check_already_imported(parsed, errors, header_of)
         errors.sort(key=lambda e: (e.row, e.column))
         return parsed, errors
@@ -570,14 +569,6 @@ class Importer:
             elif item.place_id is None or item.how == "address:area":
                 item.place_id, item.how = grid_id, "point"  # a point says more than an area
 
-    def _place_the_rest(self, parsed):
-        """Rows still without a place go to the importing user's street (see
-        routing.home_street), where its dispatch desk can see them; else the district's."""
-        unplaced = [p for p in parsed if p.place_id is None]
-        street = routing.home_street(self.actor) if unplaced else None
-        for item in unplaced if street is not None else []:
-            item.place_id, item.how = street.pk, "actor"
-
     def _check_already_imported(self, parsed, errors, header_of):
         ids = [p.external_id for p in parsed if p.external_id]
         known = set()
@@ -611,10 +602,16 @@ class Importer:
         codes = {day: iter(intake.next_codes(day, n)) for day, n in sorted(days.items())}
         now = timezone.now()
         actor_id = self.actor.pk if self.actor else None
+        # Rows nobody can place wait, unplaced, at the importing user's desk.
+        desk = routing.Route(
+            place=routing.intake_desk(self.actor), department=None, dispatch_desk=True
+        )
         tickets, dispatched = [], 0
         for p in parsed:
             place = places.get(p.place_id)
             route = routes(p.category, place)
+            if route.dispatch_desk and place is None:
+                route = desk
             accept_by, respond_by, resolve_by = deadlines(
                 p.urgency, p.category, p.created_at, p.day
             )

@@ -221,11 +221,11 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     # text when none was given, and data for the create event (duplicates, model top).
     advisor = getattr(settings, "GRIDGOV_INTAKE_ADVISOR", None)
     advice = import_string(advisor)(title, description, data, location, now) if advisor else {}
-    if location.place is None and advice.get("place") is not None:
+    if advice.get("place") is not None and (
+        location.place is None or location.how == "address:area"
+    ):
         location = resolve_location(place_code=advice["place"].code)
         location.how = "text"
-    if location.place is None and (street := routing.home_street(actor)) is not None:
-        location = Location(place=street, how="actor", candidates=location.candidates)
     suggestions = []
     if category is None:
         suggestions = suggest_category(f"{title} {description}")
@@ -236,10 +236,14 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     consult_answered = data.get("nature") == Nature.CONSULT and (
         (data.get("answer") or "").strip() or data.get("knowledge_answer")
     )
+    desk = routing.intake_desk(actor)
     if consult_answered:  # the desk that took it in answers it: no unit handles it
-        route = routing.Route(place=routing.dispatch_desk(location.place), department=None)
+        route = routing.Route(place=desk, department=None)
     else:
         route = routing.route(category, location.place)
+        if route.dispatch_desk and location.place is None:
+            # Nobody knows where: it waits at the desk that took it in, still unplaced.
+            route = routing.Route(place=desk, department=None, dispatch_desk=True)
     # Reserved in its own short transaction, so the counter row is not held locked.
     code = next_codes(timezone.localtime(now).date())[0]
     try:

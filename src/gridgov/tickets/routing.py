@@ -58,6 +58,13 @@ def dispatch_desk(place):
     return place.ancestor_at(Level.STREET) or place.ancestor_at(Level.DISTRICT)
 
 
+def intake_desk(user):
+    """The dispatch desk of whoever takes a demand in: their street (`home_street`), else
+    the district's. An unplaced demand waits there, and a consultation answered on the
+    spot is that desk's."""
+    return home_street(user) or dispatch_desk(None)
+
+
 def home_street(user):
     """The one street all of `user`'s places lie in, else None (several streets, the
     district, no place-bound role).

@@ -10,6 +10,7 @@ outside the user's scope is a 404.
 
 import datetime as dt
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -239,10 +240,13 @@ def ticket_list(request):
     scope = scope_for(request.user)
     # Offered to those whose work may show callers in full: handlers and dispatchers.
     contacts = scope.has_role(PERSONAL_DATA_ROLES) or bool(scope.department_ids)
-    filters = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
-    context = {"form": form, "page": page, "now": now, "section": "list"}
+    # What the export links carry: the filters on screen, never a purpose someone put in a link.
+    filters = [
+        (k, v) for k, values in request.GET.lists() if k not in ("page", "purpose") for v in values
+    ]
+    context = {"form": form, "page": page, "now": now, "section": "list", "filters": filters}
     return render(
-        request, "tickets/list.html", {**context, "contacts": contacts, "filters": filters}
+        request, "tickets/list.html", {**context, "contacts": contacts, "query": urlencode(filters)}
     )
 
 
@@ -335,8 +339,6 @@ def _describe(event, departments):
             lines.append(_("Located by the address."))
         elif how == "address:area":
             lines.append(_("The address names no known building: located at the place it names."))
-        elif how == "actor":
-            lines.append(_("Location not found: left with the street that took it in."))
         elif how.startswith("point"):
             lines.append(_("Located by the map position."))
         elif how == "none":

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import HotIssue, ModelActivation, ModelVersion, TrainingExample
+from .models import HotIssue, HotIssueDecision, ModelActivation, ModelVersion, TrainingExample
 
 
 @admin.register(ModelVersion)
@@ -30,16 +30,29 @@ class ModelVersionAdmin(admin.ModelAdmin):
     ]
 
 
-@admin.register(ModelActivation)
-class ModelActivationAdmin(admin.ModelAdmin):
-    list_display = ["activated_at", "version_number", "previous_number", "how", "activated_by"]
-    list_filter = ["how"]
+class AuditTrailAdmin(admin.ModelAdmin):
+    """Records of who decided what: read in the admin, never written or removed there."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModelActivation)
+class ModelActivationAdmin(AuditTrailAdmin):
+    list_display = ["activated_at", "version_number", "previous_number", "how", "activated_by"]
+    list_filter = ["how"]
+
+
+@admin.register(HotIssueDecision)
+class HotIssueDecisionAdmin(AuditTrailAdmin):
+    list_display = ["at", "issue", "action", "from_state", "to_state", "user"]
+    list_filter = ["action"]
 
 
 @admin.register(TrainingExample)

@@ -31,6 +31,11 @@ class ModelVersion(models.Model):
         verbose_name = _("classifier version")
         verbose_name_plural = _("classifier versions")
         ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_classifier_in_use"
+            )
+        ]
 
     def __str__(self):
         return f"v{self.version}"
@@ -221,3 +226,30 @@ class HotIssue(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class HotIssueDecision(models.Model):
+    """One decision on a hot issue (研判): the issue keeps only the latest, this keeps them all."""
+
+    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="decisions")
+    action = models.CharField(_("decision"), max_length=16)
+    from_state = models.CharField(_("from"), max_length=16, choices=HotIssue.State.choices)
+    to_state = models.CharField(_("to"), max_length=16, choices=HotIssue.State.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hot-issue decision")
+        verbose_name_plural = _("hot-issue decisions")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.issue_id}: {self.from_state} → {self.to_state}"

@@ -1,6 +1,7 @@
 """Shared by the API and the pages: scoped hot-issue lists, decisions, classifier status,
 the duplicates a user may be shown."""
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +10,7 @@ from gridgov.people.models import Role
 from gridgov.people.scope import ancestor_paths, scope_for
 
 from . import dedupe
-from .models import HotIssue, ModelActivation, ModelVersion
+from .models import HotIssue, HotIssueDecision, ModelActivation, ModelVersion
 from .rules import DECIDE_ROLES, VIEW_ROLES
 
 DECISIONS = {
@@ -104,23 +105,37 @@ def decisions_for(issue):
     return [action for action, state in DECISIONS.items() if state != issue.state]
 
 
+@transaction.atomic
 def decide(issue, action, user, note=""):
+    """Confirm, dismiss or reopen a hot issue; every decision is also a HotIssueDecision row."""
     if action not in DECISIONS:
         raise DecisionError(
             _("Unknown decision %(a)s: confirm, dismiss or reopen.") % {"a": action}
         )
-    if action not in decisions_for(issue):
+    # Locked and read afresh: of two people deciding at once, the second sees the first's.
+    locked = HotIssue.objects.select_for_update().get(pk=issue.pk)
+    if action not in decisions_for(locked):
         # Deciding it again would only overwrite who decided, and when.
         raise DecisionError(
-            _("The hot issue is already %(state)s.") % {"state": issue.get_state_display()}
+            _("The hot issue is already %(state)s.") % {"state": locked.get_state_display()}
         )
     if action == "dismiss" and not (note or "").strip():
         raise DecisionError(_("Say why the hot issue is dismissed."))
+    before = locked.state
     issue.state = DECISIONS[action]
     issue.decided_by = user
     issue.decided_at = timezone.now()
     issue.note = (note or "")[:300]
     issue.save(update_fields=["state", "decided_by", "decided_at", "note"])
+    HotIssueDecision.objects.create(
+        issue=issue,
+        action=action,
+        from_state=before,
+        to_state=issue.state,
+        user=user if getattr(user, "pk", None) else None,
+        note=issue.note,
+        at=issue.decided_at,
+    )
     return issue
 
 

@@ -140,8 +140,11 @@ def activate(record, user=None, how=None):
             _("v%(v)s cannot be put in use: its model folder is gone.") % {"v": record.version}
         )
     with transaction.atomic():
-        # Locked: two staff activating at once end with one version in use, both recorded.
-        current = list(ModelVersion.objects.select_for_update().filter(active=True))
+        # Every version row locked, then the one in use read from them: two staff activating
+        # at once take turns, and the second sees the first's choice as the previous one
+        # (locking only the rows found active would miss the row the first one activated).
+        rows = list(ModelVersion.objects.select_for_update().order_by("pk"))
+        current = [v for v in rows if v.active]
         ModelVersion.objects.filter(pk__in=[v.pk for v in current]).update(active=False)
         record.active = True
         record.save(update_fields=["active"])  # its signal tells every process (core.versions)

@@ -88,6 +88,7 @@ def hot_issue(request, pk):
             "trend": issue.trend,
             "may_decide": request.user.has_perm("insights.decide_hotissue", issue),
             "decisions": services.decisions_for(issue),
+            "history": issue.decisions.select_related("user"),
         },
     )
 

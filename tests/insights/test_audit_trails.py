@@ -1,0 +1,106 @@
+"""Who put which classifier in use and who decided what on a hot issue: kept as rows,
+one version in use even when two staff switch at the same moment."""
+
+import threading
+import time
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from gridgov.insights import hotissues, services, training
+from gridgov.insights.models import HotIssue, HotIssueDecision, ModelActivation, ModelVersion
+from gridgov.tickets import intake
+from tests.tickets.factories import make_world, ticket_data
+
+
+def _versions(tmp_path, active=1):
+    rows = []
+    for number in (1, 2, 3):
+        folder = tmp_path / f"v{number}"
+        folder.mkdir()
+        (folder / "model.json").write_text("{}")
+        rows.append(
+            ModelVersion.objects.create(
+                version=number, path=str(folder), fingerprint="x", active=number == active
+            )
+        )
+    return rows
+
+
+@pytest.mark.django_db
+def test_the_database_holds_one_version_in_use(tmp_path):
+    _versions(tmp_path)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModelVersion.objects.filter(version=2).update(active=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_switching_at_once_leave_one_version_in_use_and_a_true_history(tmp_path):
+    _v1, v2, v3 = _versions(tmp_path)
+    first_done = threading.Event()
+    errors = []
+
+    def first():
+        try:
+            with transaction.atomic():  # holds its locks a moment after switching
+                training.activate(v2)
+                first_done.set()
+                time.sleep(0.5)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            first_done.set()
+            connection.close()
+
+    def second():
+        try:
+            first_done.wait(5)
+            training.activate(ModelVersion.objects.get(pk=v3.pk))  # waits for the first
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert errors == []
+    assert list(ModelVersion.objects.filter(active=True).values_list("version", flat=True)) == [3]
+    history = ModelActivation.objects.order_by("id").values_list(
+        "version_number", "previous_number"
+    )
+    assert list(history) == [(2, 1), (3, 2)]
+
+
+@pytest.mark.django_db
+def test_every_hot_issue_decision_is_a_row_and_shows_on_its_page(client):
+    world = make_world()
+    for n in range(3):
+        data = ticket_data(
+            title=f"楼道堆物{n}", address="魏家坡小区3栋", category=world.corridor.code
+        )
+        data["requester_phone"] = f"1380000000{n}"
+        intake.create_ticket(data, actor=world.hotline)
+    hotissues.refresh()
+    issue = HotIssue.objects.get()
+    services.decide(issue, "confirm", world.community_staff)
+    services.decide(issue, "dismiss", world.street_staff, note="已纳入改造计划")
+    services.decide(issue, "reopen", world.street_staff)
+    rows = list(
+        HotIssueDecision.objects.filter(issue=issue)
+        .order_by("id")
+        .values_list("action", "from_state", "to_state", "user__username")
+    )
+    assert rows == [
+        ("confirm", "new", "confirmed", "community"),
+        ("dismiss", "confirmed", "dismissed", "street"),
+        ("reopen", "dismissed", "new", "street"),
+    ]
+    assert HotIssueDecision.objects.get(action="dismiss").note == "已纳入改造计划"
+    assert HotIssueDecision.objects.filter(at__lte=timezone.now()).count() == 3
+    client.force_login(world.street_staff)
+    page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
+    assert 'id="hot-decisions"' in page and "研判记录" in page and "已纳入改造计划" in page

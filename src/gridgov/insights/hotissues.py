@@ -325,10 +325,11 @@ def refresh(now=None, days=None, min_size=2):
             )
             hot.tickets.set(ids)
             seen.append(hot.pk)
-        # Undecided issues that no longer hold together are dropped; decided ones stay.
-        HotIssue.objects.filter(state=HotIssue.State.NEW, last_at__gte=since).exclude(
-            pk__in=seen
-        ).delete()
+        # Undecided issues that no longer hold together are dropped; decided ones stay, and
+        # so do reopened ones, whose decisions are on record.
+        HotIssue.objects.filter(
+            state=HotIssue.State.NEW, last_at__gte=since, decisions__isnull=True
+        ).exclude(pk__in=seen).delete()
     return len(seen)
 
 

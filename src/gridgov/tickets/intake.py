@@ -244,6 +244,12 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
         if route.dispatch_desk and location.place is None:
             # Nobody knows where: it waits at the desk that took it in, still unplaced.
             route = routing.Route(place=desk, department=None, dispatch_desk=True)
+    # A requester named by their person record (a resident's own 随手拍, a visited household
+    # member) is called back on the phone on record: the ticket keeps the name and phone of
+    # the day, like a hotline caller's, so the unit can reach them.
+    requester = data.get("requester")
+    requester_name = (data.get("requester_name") or "").strip() or getattr(requester, "name", "")
+    requester_phone = (data.get("requester_phone") or "").strip() or getattr(requester, "phone", "")
     # Reserved in its own short transaction, so the counter row is not held locked.
     code = next_codes(timezone.localtime(now).date())[0]
     try:
@@ -262,9 +268,9 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 building=location.building,
                 grid=location.grid,
                 place=location.place,
-                requester=data.get("requester"),
-                requester_name=(data.get("requester_name") or "").strip(),
-                requester_phone=(data.get("requester_phone") or "").strip(),
+                requester=requester,
+                requester_name=requester_name,
+                requester_phone=requester_phone,
                 anonymous=bool(data.get("anonymous")),
                 owner_place=route.place,
                 owner_department=route.department,

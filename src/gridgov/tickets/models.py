@@ -348,6 +348,17 @@ class Ticket(models.Model):
     def is_open(self):
         return self.status in OPEN_STATUSES
 
+    def is_requesters_account(self, user):
+        """Whether `user` is the requester's own login (a resident's 随手拍, their rating).
+
+        Their name is the requester's, so wherever the ticket names who acted it says
+        "the requester" instead: the requester's name is shown in full only to those who
+        may see it, and then only in the requester panel, logged.
+        """
+        if user is None or self.requester_id is None:
+            return False
+        return self.requester.user_id == user.pk
+
 
 class TicketEvent(models.Model):
     """One row per state change or recorded act on a ticket; never updated."""

@@ -9,6 +9,7 @@ import copy
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -83,7 +84,7 @@ class OwnerSerializer(serializers.Serializer):
 
 
 class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True, help_text="Null for the requester's own login")
     username = serializers.CharField()
     name = serializers.CharField(help_text="Display name (full name, else username)")
 
@@ -525,6 +526,9 @@ class EventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_actor(self, event):
+        if event.ticket.is_requesters_account(event.actor):
+            # The requester's own login: their name is personal data (see the requester view).
+            return {"id": None, "username": "", "name": gettext("The requester")}
         return user_ref(event.actor)
 
     @extend_schema_field(OwnerSerializer(allow_null=True))

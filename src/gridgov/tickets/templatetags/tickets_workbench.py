@@ -92,6 +92,14 @@ def display_name(user):
 
 
 @register.filter
+def actor_name(user, ticket):
+    """Who acted on `ticket`: the requester's own login is "the requester", never their name."""
+    if ticket is not None and ticket.is_requesters_account(user):
+        return _("The requester")
+    return display_name(user)
+
+
+@register.filter
 def local_time(value):
     if not value:
         return ""

@@ -42,6 +42,11 @@ SCHEME = "affine32"  # datasketch ≥ 2.0: 32-bit values, stored as 4 bytes each
 BUILDING_BONUS = 0.25
 GRID_BONUS = 0.15
 REQUESTER_BONUS = 0.10
+# The same specific category (below the first level) at the same building or grid: a second
+# caller about the same broken street lamp words it differently, and their texts share little.
+# With the building's bonus it reaches the threshold alone (a suggestion: the operator
+# decides); across a grid some shared text is still needed.
+CATEGORY_BONUS = 0.2
 MAX_SUGGESTIONS = 5
 MAX_CALLER_TICKETS = 10  # a caller's own open tickets listed at intake beyond the best matches
 MAX_CANDIDATES = 300
@@ -253,7 +258,7 @@ def _candidate_rows(keys, since, now, who, path, exact_path, exclude):
     finals = list(FINAL_STATUSES)
     sql = (
         f"WITH near AS ({' UNION ALL '.join(branches)}) "
-        "SELECT s.ticket_id, t.code, s.minhash, s.place_path, s.requester_key "
+        "SELECT s.ticket_id, t.code, s.minhash, s.place_path, s.requester_key, t.category_id "
         "FROM (SELECT id, MIN(prio) AS prio FROM near GROUP BY id) n "
         f"JOIN {sig} s ON s.id = n.id JOIN {Ticket._meta.db_table} t ON t.id = s.ticket_id "
         f"WHERE t.status NOT IN ({', '.join(['%s'] * len(finals))})"
@@ -274,12 +279,19 @@ def _like_prefix(text):
 
 
 def find_duplicates(
-    text, place=None, requester=None, phone="", now=None, exclude=None, callers=False
+    text,
+    place=None,
+    requester=None,
+    phone="",
+    now=None,
+    exclude=None,
+    callers=False,
+    category=None,
 ):
     """Open tickets that look like the same matter, best first: [Candidate].
 
     `callers`: also the requester's own open tickets below the threshold (and with no
-    text at all), for the intake panel.
+    text at all), for the intake panel. `category`: the demand's, when known.
     """
     from django.utils import timezone
 
@@ -294,6 +306,7 @@ def find_duplicates(
     since = now - dt.timedelta(days=window_days())
     building = place if place is not None and place.level == Level.BUILDING else None
     grid = place.ancestor_at(Level.GRID) if place is not None else None
+    specific = category.pk if category is not None and category.depth > 1 else None
 
     rows = _candidate_rows(
         band_keys(values) if values is not None else [],
@@ -314,7 +327,8 @@ def find_duplicates(
         text_sims = (stored == values).mean(axis=1)
     threshold = min_score()
     found, own = [], []
-    for (ticket_id, code, _minhash, path, key), text_sim in zip(rows, text_sims, strict=True):
+    for row, text_sim in zip(rows, text_sims, strict=True):
+        ticket_id, code, _minhash, path, key, category_id = row
         text_sim = float(text_sim)
         score, reasons = text_sim, ["text"] if text_sim >= 0.5 else []
         if building is not None and path == building.path:
@@ -323,6 +337,9 @@ def find_duplicates(
         elif grid is not None and path.startswith(grid.path):
             score += GRID_BONUS
             reasons.append("grid")
+        if specific and category_id == specific and reasons[-1:] in (["building"], ["grid"]):
+            score += CATEGORY_BONUS
+            reasons.append("category")
         if who and key == who:
             score += REQUESTER_BONUS
             reasons.append("requester")

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from gridgov.tickets.models import Ticket
+from gridgov.tickets import reference
+from gridgov.tickets.models import Category, Ticket
 
 from . import dedupe, locations, predictor
 
@@ -45,6 +46,7 @@ def advise(title, description, data, location, now=None):
         requester=data.get("requester"),
         phone=data.get("requester_phone") or "",
         now=now,
+        category=category_of(data.get("category")),
     )
     if duplicates:
         advice["event_data"]["duplicates"] = [
@@ -52,6 +54,13 @@ def advise(title, description, data, location, now=None):
             for d in duplicates
         ]
     return advice
+
+
+def category_of(value):
+    """A Category from intake data (an object or a code), or None."""
+    if value is None or isinstance(value, Category):
+        return value
+    return reference.active_category(value) if value else None
 
 
 @receiver(post_save, sender=Ticket, dispatch_uid="insights-index-ticket")

@@ -44,7 +44,15 @@ def visible_hot_issues(user, state=None):
 
 
 def visible_duplicates(
-    user, text, place=None, requester=None, phone="", now=None, exclude=None, callers=False
+    user,
+    text,
+    place=None,
+    requester=None,
+    phone="",
+    now=None,
+    exclude=None,
+    callers=False,
+    category=None,
 ):
     """[(dedupe.Candidate, Ticket)] of the open tickets that look like the same matter,
     best first, among those the user may see; with `callers` (intake), also the
@@ -65,6 +73,7 @@ def visible_duplicates(
         now=now,
         exclude=exclude,
         callers=callers,
+        category=category,
     )
     if not found:
         return []
@@ -97,6 +106,7 @@ def duplicates_of(ticket, user):
         phone=ticket.requester_phone,
         now=max(ticket.created_at, ticket.updated_at),
         exclude=ticket.pk,
+        category=ticket.category,
     )
 
 

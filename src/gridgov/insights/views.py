@@ -17,6 +17,7 @@ from gridgov.tickets import lifecycle
 from gridgov.tickets.models import Ticket
 
 from . import hotissues, services, training
+from . import intake as insights_intake
 from .models import HotIssue, ModelVersion
 
 REASONS = {
@@ -24,6 +25,7 @@ REASONS = {
     "building": gettext_lazy("same building"),
     "grid": gettext_lazy("same grid"),
     "requester": gettext_lazy("same requester"),
+    "category": gettext_lazy("same kind of matter"),
 }
 
 
@@ -264,9 +266,13 @@ def intake_duplicates(request):
     rows = []
     if text or phone:
         address = get.get("address", "").strip()
-        place = addresses.resolve_address(address).building if address else None
+        found = addresses.resolve_address(address) if address else None
+        place = (found.building or found.area) if found else None
+        category = insights_intake.category_of(get.get("category", "").strip() or None)
         rows = _duplicate_rows(
-            services.visible_duplicates(request.user, text, place=place, phone=phone, callers=True),
+            services.visible_duplicates(
+                request.user, text, place=place, phone=phone, callers=True, category=category
+            ),
             request.user,
         )
     return render(

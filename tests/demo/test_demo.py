@@ -106,3 +106,91 @@ def test_demo_tickets_cover_every_state_with_full_timelines(demo):
     assert not Ticket.objects.filter(
         owner_place__isnull=True, owner_department__isnull=True
     ).exists()
+
+
+def test_department_codes_never_look_like_place_codes(demo):
+    from gridgov.people.models import Department
+
+    codes = set(Department.objects.values_list("code", flat=True))
+    assert len(codes) == 11 and all(code.startswith("D-") for code in codes)
+    assert not codes & set(Place.objects.values_list("code", flat=True))
+    # Handler logins keep their documented names (README: dh-qf-cg …).
+    handler = RoleAssignment.objects.get(user__username="dh-qf-wj")
+    assert handler.department.name == "区卫生健康局"
+
+
+def test_open_demo_tickets_are_recent_and_history_is_closed(demo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.tickets.models import OPEN_STATUSES, Ticket
+    from gridgov.tickets.sla import overdue_q
+
+    weeks_ago = timezone.now() - dt.timedelta(weeks=4)
+    assert Ticket.objects.filter(status__in=OPEN_STATUSES).exists()
+    assert not Ticket.objects.filter(status__in=OPEN_STATUSES, created_at__lt=weeks_ago).exists()
+    assert not Ticket.objects.filter(overdue_q(), resolve_by__lt=weeks_ago).exists()
+    assert Ticket.objects.filter(created_at__lt=weeks_ago).exists()  # history is kept
+
+
+def test_photo_and_patrol_reports_come_from_people_on_the_ground(demo):
+    from gridgov.people.models import Role
+    from gridgov.tickets.models import Ticket
+
+    reporters = {
+        Role.RESIDENT,
+        Role.VOLUNTEER,
+        Role.GRID_WORKER,
+        Role.MICRO_GRID_WORKER,
+    }
+    for channel in ("photo", "patrol"):
+        tickets = Ticket.objects.filter(channel=channel)
+        assert tickets.exists()
+        for ticket in tickets.select_related("created_by"):
+            roles = set(ticket.created_by.role_assignments.values_list("role", flat=True))
+            assert roles & reporters, (channel, ticket.code, roles)
+            assert Role.HOTLINE_OPERATOR not in roles
+        if channel == "patrol":
+            assert set(tickets.values_list("created_by__role_assignments__role", flat=True)) == {
+                Role.GRID_WORKER
+            }
+
+
+def test_one_chinese_name_per_role_and_no_repeated_level_word(demo):
+    from django.utils import translation
+
+    from gridgov.people.models import Role
+
+    with translation.override("zh-hans"):
+        assert str(Role.COMMUNITY_STAFF.label) == "社区工作者"  # docs/glossary.md
+        assert str(Role.HOTLINE_OPERATOR.label) == "12345 热线坐席"
+    users = get_user_model().objects
+    names = dict(users.values_list("username", "first_name"))
+    assert names["community"] == names["cs-qf-wj-wjp"] == "魏家坡社区工作者"
+    assert names["street"] == names["ss-qf-wj"] == "望江街道工作人员"
+    assert names["hotline"] == "12345 热线坐席"
+    assert not [n for n in names.values() if "社区社区" in n or "街道街道" in n]
+    assert not [n for n in names.values() if "社区工作人员" in n or "话务员" in n]
+
+
+def test_demo_handling_times_and_callbacks_vary(demo):
+    from django.utils import timezone
+
+    from gridgov.tickets import kpis
+    from gridgov.tickets.models import Callback, Ticket, TicketEvent
+
+    accepts = []
+    for ticket in Ticket.objects.filter(accepted_at__isnull=False, dispatched_at__isnull=False):
+        accepts.append(round((ticket.accepted_at - ticket.dispatched_at).total_seconds() / 60))
+    assert len(set(accepts)) > len(accepts) // 2  # not one fixed delay
+    assert min(accepts) < 30 < max(accepts)
+    # Some callbacks are resolved, some not; satisfaction does not simply follow resolution.
+    answers = set(Callback.objects.values_list("resolved", "satisfaction"))
+    assert {(True, "satisfied"), (True, "basic"), (False, "dissatisfied")} <= answers
+    # Medians differ between units over the whole span of the demo.
+    district = Place.objects.get(level=Level.DISTRICT)
+    first = TicketEvent.objects.order_by("at").first().at.date()
+    rows = kpis.ranking(kpis.DEPARTMENT, district, first, timezone.localdate())
+    medians = {k.medians["accept"] for k in rows if k.medians["accept"] is not None}
+    assert len(medians) > 2

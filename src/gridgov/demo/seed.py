@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
+from django.utils import translation
 from shapely.geometry import Polygon, mapping
 from shapely.ops import unary_union
 
@@ -44,26 +45,64 @@ class DemoLogin:
     description: str
 
 
+def role_label(role):
+    """The role's Chinese name, as the UI shows it (one name per role: docs/glossary.md)."""
+    with translation.override("zh-hans"):
+        return str(Role(role).label)
+
+
+def role_title(role, place_name=""):
+    """A login's display name: place name + role name, the level word they share said
+    once (魏家坡社区 + 社区工作者 → 魏家坡社区工作者, 望江街道 + 街道工作人员 → 望江街道工作人员)."""
+    label = role_label(role)
+    # Two characters at least: a level word (社区, 街道), not a stray 区.
+    for size in range(min(len(place_name), len(label)), 1, -1):
+        if place_name.endswith(label[:size]):
+            return place_name + label[size:]
+    return place_name + label
+
+
+def department_code(suffix):
+    """Departments' codes start with D-, so none reads like a place's (望江街道 is QF-WJ,
+    区卫生健康局 D-QF-WJ)."""
+    return f"D-{names.DISTRICT[0]}-{suffix}"
+
+
+def handler_login(department):
+    """dh-qf-cg …: the department handler's login, named by district and department."""
+    return "dh-" + department.code.removeprefix("D-").lower()
+
+
 def demo_logins():
     """The documented demo logins (README), each with the role it demonstrates."""
     district, _ = names.DISTRICT
-    street = names.STREETS[0][0]
-    community = f"{street}-{names.COMMUNITIES[0][0][0]}"
+    street, street_name = names.STREETS[0]
+    suffix, community_name, _grids = names.COMMUNITIES[0][0]
+    community = f"{street}-{suffix}"
     grid1, grid2 = f"{community}-G01", f"{community}-G02"
     return [
         DemoLogin("admin", "superuser", None, "系统管理员 / superuser"),
-        DemoLogin("district", Role.DISTRICT_STAFF, district, "区级工作人员"),
-        DemoLogin("hotline", Role.HOTLINE_OPERATOR, district, "12345 热线坐席"),
-        DemoLogin("street", Role.STREET_STAFF, street, "望江街道工作人员"),
-        DemoLogin("community", Role.COMMUNITY_STAFF, community, "魏家坡社区工作人员"),
-        DemoLogin("gridworker", Role.GRID_WORKER, grid1, "魏家坡小区网格员"),
-        DemoLogin("gridworker2", Role.GRID_WORKER, grid2, "坡子街小区网格员"),
+        DemoLogin("district", Role.DISTRICT_STAFF, district, role_label(Role.DISTRICT_STAFF)),
+        DemoLogin("hotline", Role.HOTLINE_OPERATOR, district, role_label(Role.HOTLINE_OPERATOR)),
+        DemoLogin("street", Role.STREET_STAFF, street, role_title(Role.STREET_STAFF, street_name)),
+        DemoLogin(
+            "community",
+            Role.COMMUNITY_STAFF,
+            community,
+            role_title(Role.COMMUNITY_STAFF, community_name),
+        ),
+        DemoLogin(
+            "gridworker", Role.GRID_WORKER, grid1, role_title(Role.GRID_WORKER, names.COMPOUNDS[0])
+        ),
+        DemoLogin(
+            "gridworker2", Role.GRID_WORKER, grid2, role_title(Role.GRID_WORKER, names.COMPOUNDS[1])
+        ),
         DemoLogin("microgrid", Role.MICRO_GRID_WORKER, f"{grid1}-B01", "楼栋微网格员"),
         DemoLogin("police", Role.COMMUNITY_POLICE, community, "社区民警（警网融合）"),
-        DemoLogin("cadre", Role.CADRE, grid1, "下沉干部"),
-        DemoLogin("mediator", Role.MEDIATOR, community, "人民调解员"),
+        DemoLogin("cadre", Role.CADRE, grid1, role_label(Role.CADRE)),
+        DemoLogin("mediator", Role.MEDIATOR, community, role_label(Role.MEDIATOR)),
         DemoLogin("volunteer", Role.VOLUNTEER, community, "志愿者（外卖骑手）"),
-        DemoLogin("resident", Role.RESIDENT, f"{grid1}-B01", "居民"),
+        DemoLogin("resident", Role.RESIDENT, f"{grid1}-B01", role_label(Role.RESIDENT)),
         DemoLogin("dept", Role.DEPARTMENT_HANDLER, None, "区城管执法局承办人"),
     ]
 
@@ -206,7 +245,7 @@ def seed_people():
     Department.objects.bulk_create(
         [
             Department(
-                code=f"{district.code}-{code}",
+                code=department_code(code),
                 name=name,
                 place=district,
                 phone=f"0731-8{i:03d}1234",
@@ -331,24 +370,26 @@ def seed_logins():
     password = make_password(DEMO_PASSWORD)  # hashed once: hashing is slow by design
     rng = random.Random(SEED + 3)
     departments = {d.code: d for d in Department.objects.all()}
-    city_management = departments[f"{names.DISTRICT[0]}-CG"]
+    city_management = departments[department_code("CG")]
     wanted = demo_logins()
     # Every office has someone to act for it: grid workers, community and street staff,
     # department handlers.
     offices = [
-        ("gw", Role.GRID_WORKER, Level.GRID, "网格员"),
-        ("cs", Role.COMMUNITY_STAFF, Level.COMMUNITY, "社区工作者"),
-        ("ss", Role.STREET_STAFF, Level.STREET, "街道工作人员"),
+        ("gw", Role.GRID_WORKER, Level.GRID),
+        ("cs", Role.COMMUNITY_STAFF, Level.COMMUNITY),
+        ("ss", Role.STREET_STAFF, Level.STREET),
     ]
-    for prefix, role, level, title in offices:
+    for prefix, role, level in offices:
         wanted += [
-            DemoLogin(f"{prefix}-{place.code.lower()}", role, place.code, f"{place.name}{title}")
+            DemoLogin(
+                f"{prefix}-{place.code.lower()}", role, place.code, role_title(role, place.name)
+            )
             for place in Place.objects.filter(level=level).order_by("code")
         ]
-    wanted += [
-        DemoLogin(f"dh-{d.code.lower()}", Role.DEPARTMENT_HANDLER, None, f"{d.name}承办人")
-        for d in Department.objects.order_by("code")
-    ]
+    handler_of = {}
+    for d in Department.objects.order_by("code"):
+        handler_of[handler_login(d)] = d
+        wanted.append(DemoLogin(handler_login(d), Role.DEPARTMENT_HANDLER, None, f"{d.name}承办人"))
     for login in wanted:
         user, created = User.objects.get_or_create(
             username=login.username,
@@ -370,8 +411,7 @@ def seed_logins():
             person.save(update_fields=["new_employment"])
         department = None
         if login.role == Role.DEPARTMENT_HANDLER:
-            code = login.username[3:].upper() if login.username.startswith("dh-") else None
-            department = departments.get(code, city_management)
+            department = handler_of.get(login.username, city_management)
         RoleAssignment.objects.create(
             user=user, role=login.role, place=place, department=department
         )

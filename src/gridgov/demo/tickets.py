@@ -4,11 +4,15 @@ Historical messages with an official reply become closed tickets, the reply
 being the resolution; messages with likes become recent tickets left in every
 state — waiting, overdue, in progress, whistled, reopened. Every step goes
 through the real intake and lifecycle, so the timelines are what the
-platform itself would have written.
+platform itself would have written. Calls and messages are taken in by the
+hotline; 随手拍 and patrol reports are filed by the volunteer and grid workers.
+Handling times and callback answers vary, drawn from one seeded generator, so
+the KPIs look like a working district's and every build is the same.
 """
 
 import csv
 import datetime as dt
+import math
 import random
 import sys
 from pathlib import Path
@@ -80,11 +84,29 @@ class Actors:
             elif a.role != Role.HOTLINE_OPERATOR:
                 self.by_place.setdefault(a.place_id, a.user)
         self.hotline = get_user_model().objects.get(username="hotline")
+        self.volunteer = get_user_model().objects.filter(username="volunteer").first()
+        self.volunteer_area = None
+        if self.volunteer is not None:
+            area = RoleAssignment.objects.filter(user=self.volunteer, active=True).first()
+            self.volunteer_area = area.place.path if area and area.place_id else None
 
     def owner(self, ticket):
         if ticket.owner_department_id:
             return self.by_department[ticket.owner_department_id]
         return self.by_place[ticket.owner_place_id]
+
+    def reporter(self, channel, building, i):
+        """Who files a demand coming in on `channel`: the hotline takes calls and messages;
+        a 随手拍 comes from the volunteer (in their community) or the grid's worker; a
+        patrol's hazard from the grid's worker."""
+        grid_worker = self.by_place.get(building.parent_id)
+        if channel == "photo":
+            if self.volunteer_area and building.path.startswith(self.volunteer_area) and i % 2:
+                return self.volunteer
+            return grid_worker or self.hotline
+        if channel == "patrol":
+            return grid_worker or self.hotline
+        return self.hotline
 
     def street_of(self, ticket):
         street = (ticket.place or ticket.owner_place).ancestor_at(Level.STREET)
@@ -107,6 +129,42 @@ def _shift(times, end):
     return lambda t: timezone.make_aware(t) + (end - timezone.make_aware(latest))
 
 
+def _minutes(rng, median, spread, low, high):
+    """A handling delay: log-normal around `median` minutes, kept within [low, high]; most
+    units sign within the hour, some take most of a day."""
+    value = rng.lognormvariate(math.log(median), spread)
+    return dt.timedelta(minutes=min(max(value, low), high))
+
+
+class Pace:
+    """Deterministic, varied times for one ticket's steps, never after `now`."""
+
+    def __init__(self, rng, start, now=None):
+        self.rng, self.now = rng, now
+        self.at = start
+
+    def step(self, delay):
+        self.at += delay
+        if self.now is not None and self.at > self.now:
+            self.at = self.now
+        return self.at
+
+    def dispatch(self):
+        return self.step(_minutes(self.rng, 20, 0.6, 5, 180))
+
+    def accept(self):
+        return self.step(_minutes(self.rng, 70, 1.0, 4, 30 * 60))
+
+    def contact(self):
+        return self.step(_minutes(self.rng, 150, 0.9, 10, 40 * 60))
+
+    def resolve(self):
+        return self.step(dt.timedelta(days=self.rng.uniform(0.2, 4)))
+
+    def callback(self):
+        return self.step(dt.timedelta(hours=self.rng.uniform(3, 30)))
+
+
 def _data(row, building, rng, channel):
     return {
         "channel": channel,
@@ -118,6 +176,11 @@ def _data(row, building, rng, channel):
         "requester_phone": f"13{rng.randint(0, 9)}{rng.randint(0, 99999999):08d}",
         "external_id": f"{EXTERNAL_PREFIX}{row['message_id']}",
     }
+
+
+def _self_service(data):
+    # A report naming no requester is the reporter's own (intake links their person).
+    return {**data, "requester_name": "", "requester_phone": ""}
 
 
 def _dispatch_if_waiting(ticket, actors, at):
@@ -133,13 +196,11 @@ def _dispatch_if_waiting(ticket, actors, at):
         )
 
 
-def _handle(ticket, actors, start, reply, resolved_at):
+def _handle(ticket, actors, pace, reply, resolved_at):
     owner = actors.owner(ticket)
-    lifecycle.perform(ticket, "accept", owner, now=start + dt.timedelta(minutes=40))
-    lifecycle.perform(
-        ticket, "contact", owner, now=start + dt.timedelta(hours=3), note="已电话联系诉求人"
-    )
-    lifecycle.perform(ticket, "resolve", owner, now=resolved_at, reply=reply)
+    lifecycle.perform(ticket, "accept", owner, now=pace.accept())
+    lifecycle.perform(ticket, "contact", owner, now=pace.contact(), note="已电话联系诉求人")
+    lifecycle.perform(ticket, "resolve", owner, now=max(resolved_at, pace.at), reply=reply)
 
 
 def seed_history(rows, buildings, actors, rng, end):
@@ -155,9 +216,11 @@ def seed_history(rows, buildings, actors, rng, end):
             actor=actors.hotline,
             now=start,
         ).ticket
-        _dispatch_if_waiting(ticket, actors, start + dt.timedelta(minutes=20))
-        _handle(ticket, actors, start, row["reply"][:4000], resolved_at)
-        callback_at = resolved_at + dt.timedelta(days=1)
+        pace = Pace(rng, start)
+        _dispatch_if_waiting(ticket, actors, pace.dispatch())
+        _handle(ticket, actors, pace, row["reply"][:4000], resolved_at)
+        resolved_at = ticket.resolved_at
+        callback_at = resolved_at + dt.timedelta(hours=rng.uniform(4, 40))
         if rng.random() < 0.08:
             lifecycle.perform(
                 ticket,
@@ -179,14 +242,15 @@ def seed_history(rows, buildings, actors, rng, end):
                 reply="再次上门核实并处理完毕。",
             )
             callback_at += dt.timedelta(days=3)
-        satisfaction = rng.choice(["satisfied"] * 6 + ["basic"] * 3 + ["dissatisfied"])
+        # History is closed: its last callback closes it (an unresolved or dissatisfied one
+        # would reopen it, leaving a ticket years overdue among the recent ones).
         lifecycle.perform(
             ticket,
             "callback",
             actors.hotline,
             now=callback_at,
-            resolved=satisfaction != "dissatisfied" or rng.random() < 0.5,
-            satisfaction="basic" if satisfaction == "dissatisfied" else satisfaction,
+            resolved=True,
+            satisfaction=rng.choice(["satisfied"] * 2 + ["basic"]),
         )
 
 
@@ -197,6 +261,9 @@ UNHAPPY_CALLBACKS = (
     (True, "dissatisfied", "问题已解决，但对处理时效不满意"),
     (False, "basic", "对工作态度基本满意，但问题尚未解决"),
 )
+# How often each is picked: "resolved but dissatisfied with the delay" only when the
+# resolution was late, so no unit shows it without a reason.
+UNHAPPY_WEIGHTS = {"late": (3, 2, 2), "on_time": (4, 0, 3)}
 RESIDENT_REPORTS = (10, 16, 18)  # rows whose fate (i % 10) is: waiting, resolved, closed
 
 
@@ -204,8 +271,8 @@ def _call_again(i, ticket, data, actors, now):
     """Some callers ring again about a matter still open (重复来电): a new ticket that the
     duplicate search links to the first one, for the dispatcher to merge."""
     again_at = ticket.created_at + dt.timedelta(days=1, hours=2)
-    if i % 20 != 1 or again_at >= now:
-        return
+    if i % 20 != 1 or again_at >= now or not data.get("requester_phone"):
+        return  # a 随手拍 reporter follows it in 我的诉求 rather than calling again
     again = {
         **data,
         "channel": "hotline",
@@ -221,13 +288,12 @@ def seed_recent(rows, buildings, actors, rng, now):
     resident = resident.first()
     for i, row in enumerate(rows):
         start = now - dt.timedelta(hours=rng.uniform(1, 21 * 24))
-        data = _data(
-            row,
-            rng.choice(buildings),
-            rng,
-            rng.choice(["hotline", "wechat", "photo", "patrol"]),
-        )
-        actor = actors.hotline
+        building = rng.choice(buildings)
+        channel = rng.choice(["hotline", "wechat", "photo", "patrol"])
+        data = _data(row, building, rng, channel)
+        actor = actors.reporter(channel, building, i)
+        if channel == "photo":
+            data = _self_service(data)
         if i in RESIDENT_REPORTS and resident is not None:
             # The demo resident's own 随手拍 reports, one waiting, one resolved, one closed,
             # so 我的诉求 has something to show.
@@ -239,20 +305,19 @@ def seed_recent(rows, buildings, actors, rng, now):
         fate = i % 10
         if fate == 0:
             continue  # waiting to be accepted (overdue when old enough)
-        _dispatch_if_waiting(ticket, actors, start + dt.timedelta(minutes=15))
+        pace = Pace(rng, start, now)
+        _dispatch_if_waiting(ticket, actors, pace.dispatch())
         owner = actors.owner(ticket)
-        lifecycle.perform(ticket, "accept", owner, now=start + dt.timedelta(minutes=30))
+        lifecycle.perform(ticket, "accept", owner, now=pace.accept())
         if fate in (1, 2):
             _call_again(i, ticket, data, actors, now)
             continue  # accepted, nobody called the requester yet
-        lifecycle.perform(
-            ticket, "contact", owner, now=start + dt.timedelta(hours=2), note="已联系"
-        )
+        lifecycle.perform(ticket, "contact", owner, now=pace.contact(), note="已联系")
         if fate == 3:
             street = actors.street_of(ticket)
             departments = list(Department.objects.order_by("code").values_list("code", flat=True))
             summoned = rng.sample(departments, 2)
-            blown = start + dt.timedelta(hours=3)
+            blown = pace.step(dt.timedelta(hours=1))
             lifecycle.perform(
                 ticket,
                 "whistle",
@@ -267,23 +332,33 @@ def seed_recent(rows, buildings, actors, rng, now):
                 ticket,
                 "whistle-report",
                 actors.by_department[first.pk],
-                now=blown + dt.timedelta(hours=6),
+                now=pace.step(dt.timedelta(hours=rng.uniform(2, 8))),
                 department=first.code,
                 note="已到场，联合执法",
             )
+            if rng.random() < 0.7:  # the street rates the department that came
+                lifecycle.perform(
+                    ticket,
+                    "whistle-rate",
+                    street,
+                    now=pace.step(dt.timedelta(hours=rng.uniform(1, 6))),
+                    department=first.code,
+                    rating=rng.choice((2, 3, 3, 4, 4)),
+                )
             continue  # the second department has not reported: late once 24 h pass
         if fate in (4, 5):
             _call_again(i, ticket, data, actors, now)
             continue  # in progress
-        resolved_at = min(start + dt.timedelta(days=rng.uniform(0.3, 4)), now)
         lifecycle.perform(
-            ticket, "resolve", owner, now=resolved_at, reply="已现场处置，问题已解决。"
+            ticket, "resolve", owner, now=pace.resolve(), reply="已现场处置，问题已解决。"
         )
         if fate == 6:
             continue  # waiting for the callback
-        callback_at = min(resolved_at + dt.timedelta(hours=20), now)
+        callback_at = pace.callback()
         if fate == 7:
-            resolved, satisfaction, note = UNHAPPY_CALLBACKS[(i // 10) % len(UNHAPPY_CALLBACKS)]
+            late = ticket.resolve_by is not None and ticket.resolved_at > ticket.resolve_by
+            weights = UNHAPPY_WEIGHTS["late" if late else "on_time"]
+            (resolved, satisfaction, note), *_ = rng.choices(UNHAPPY_CALLBACKS, weights=weights)
             lifecycle.perform(
                 ticket,
                 "callback",

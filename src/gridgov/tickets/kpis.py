@@ -18,9 +18,11 @@ included) `compute` answers, per unit:
   score ((rating − 1) ÷ 3) of the department's summonses due in the period.
 - score = weighted mean × 100 of the rates that exist (settings.GRIDGOV_KPI_WEIGHTS,
   default response 30, resolution 35, satisfaction 35, on_time 0, whistle 10).
+  The whistle rate only adjusts a score made of handling rates: a unit with no
+  handling rate (nothing dispatched, due or called back) has no score.
 
-A rate whose denominator is zero is None, never 0 or 1; a score with no rate is
-None and is ranked after every scored unit. "Who held the ticket when" comes
+A rate whose denominator is zero is None, never 0 or 1; a unit without a score is
+not ranked and is listed after every scored unit. "Who held the ticket when" comes
 from `TicketEvent` rows, which carry the owner after each event.
 """
 
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
@@ -47,6 +50,17 @@ DEFAULT_WEIGHTS = {
     "whistle": 10,
 }
 RATES = tuple(DEFAULT_WEIGHTS)
+# Rates judging how a unit handled its tickets; a score needs one of them. The whistle
+# rate (departments only) adjusts such a score but never makes one on its own, else a
+# department summoned once and handed nothing would be ranked above busy ones.
+HANDLING_RATES = ("response", "resolution", "satisfaction", "on_time")
+RATE_LABELS = {
+    "response": _("Response rate"),
+    "resolution": _("Resolution rate"),
+    "satisfaction": _("Satisfaction rate"),
+    "on_time": _("On-time rate"),
+    "whistle": _("Whistle reports"),
+}
 # Events that hand a ticket to a unit (the unit is the event's owner).
 HOLD_ACTIONS = ("dispatch", "designate", "escalate")
 # Events that stand for the first contact with the requester.
@@ -76,6 +90,16 @@ def weights():
     if unknown:
         raise ValueError(f"GRIDGOV_KPI_WEIGHTS: unknown keys {sorted(unknown)}")
     return {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in configured.items()}}
+
+
+def weights_used(level, w=None):
+    """[(rate, label, weight)] of the rates that count in scores at `level`, and
+    [(rate, label)] of those shown but weighted 0: what the ranking page states."""
+    w = w or weights()
+    names = RATES if level == DEPARTMENT else HANDLING_RATES
+    used = [(name, RATE_LABELS[name], w[name]) for name in names if w[name] > 0]
+    unweighted = [(name, RATE_LABELS[name]) for name in names if w[name] <= 0]
+    return used, unweighted
 
 
 @dataclass(frozen=True)
@@ -244,7 +268,10 @@ def compute(units, start, end, now=None, weights_=None):
 
 
 def composite(rates, w):
-    """Weighted mean × 100 of the rates that exist (weights renormalised over them)."""
+    """Weighted mean × 100 of the rates that exist (weights renormalised over them);
+    None without a weighted handling rate (see HANDLING_RATES)."""
+    if not any(rates.get(name) is not None and w.get(name, 0) > 0 for name in HANDLING_RATES):
+        return None
     parts = [(w.get(name, 0), value) for name, value in rates.items() if value is not None]
     total = sum(weight for weight, _value in parts if weight > 0)
     if not total:

@@ -146,6 +146,14 @@ def handlers(owner_place_id, owner_department_id):
     return found
 
 
+def has_audience(owner_place_id, owner_department_id):
+    """Would a notification to this owner reach anybody: the webhook, or a handler with an
+    e-mail address? (`send` keeps no Notice otherwise, so callers need not queue one.)"""
+    if getattr(settings, "GRIDGOV_WEBHOOK_URL", ""):
+        return True
+    return any(email for _name, email in handlers(owner_place_id, owner_department_id))
+
+
 def _iso(value):
     return timezone.localtime(value).isoformat() if value else None
 

@@ -15,7 +15,8 @@ not at all changes no answer about a ticket. What the sweep does:
    through lifecycle.perform(ticket, "escalate", None): a system act. Nothing
    goes above the street; there the street whistles.
 3. Remind the owner's handlers of accept_by and resolve_by deadlines coming within
-   GRIDGOV_REMINDER_HOURS (default 2), once per deadline (notify.py).
+   GRIDGOV_REMINDER_HOURS (default 2), once per deadline (notify.py). Only reminders
+   with somebody to tell (a handler's address, or the webhook) are sent and counted.
 4. List the callbacks due (回访): resolved tickets resolved before the last working day.
 """
 
@@ -66,6 +67,9 @@ class SweepReport:
     overdue: int = 0
     supervised: list = field(default_factory=list)  # (code, stage)
     escalated: list = field(default_factory=list)  # (code, from unit, to unit)
+    # The same escalations with each unit as {kind, code, name}: department and place
+    # codes may look alike, so people read names.
+    escalated_units: list = field(default_factory=list)
     reminded: list = field(default_factory=list)  # (code, kind)
     callbacks_due: list = field(default_factory=list)
     callbacks_due_count: int = 0
@@ -81,6 +85,10 @@ class SweepReport:
             "callbacks_due": self.callbacks_due_count,
             "errors": len(self.errors),
             "escalations": [list(e) for e in self.escalated[:REPORT_LIMIT]],
+            "escalations_named": [
+                {"ticket": code, "from": before, "to": after}
+                for code, before, after in self.escalated_units[:REPORT_LIMIT]
+            ],
             "callbacks": self.callbacks_due[:REPORT_LIMIT],
         }
 
@@ -218,20 +226,33 @@ def _handle_overdue(ticket, now, report):
             )
             ticket.refresh_from_db(fields=["owner_place", "owner_department"])
             report.escalated.append((ticket.code, before.code, ticket.owner.code))
+            report.escalated_units.append((ticket.code, unit_info(before), unit_info(ticket.owner)))
+
+
+def unit_info(owner):
+    from gridgov.people.models import Department
+
+    kind = "department" if isinstance(owner, Department) else "place"
+    return {"kind": kind, "code": owner.code, "name": owner.name}
 
 
 def _remind(now, report):
+    from . import notify
     from .tasks import notify_deadline
 
     soon = now + reminder_lead()
+    owner = ("owner_place_id", "owner_department_id")
     due = {
         "accept_due": Ticket.objects.filter(
             status__in=(Status.DISPATCHED, Status.ESCALATED), accept_by__gt=now, accept_by__lte=soon
-        ).values_list("id", "code", "accept_by"),
+        ).values_list("id", "code", "accept_by", *owner),
         "resolve_due": Ticket.objects.filter(
             status__in=HELD, resolve_by__gt=now, resolve_by__lte=soon
-        ).values_list("id", "code", "resolve_by"),
+        ).values_list("id", "code", "resolve_by", *owner),
     }
+    # Without a broker the task runs here, directly: going through .delay() would open a
+    # broker connection for nothing (kombu's "No hostname was supplied" warning).
+    eager = notify_deadline.app.conf.task_always_eager
     for kind, rows in due.items():
         rows = list(rows)
         sent = defaultdict(set)
@@ -239,14 +260,18 @@ def _remind(now, report):
             kind=kind, ticket_id__in=[r[0] for r in rows]
         ).values_list("ticket_id", "key"):
             sent[ticket_id].add(key)
-        for ticket_id, code, deadline in rows:
+        for ticket_id, code, deadline, place_id, department_id in rows:
             key = deadline.isoformat()
-            if key in sent[ticket_id]:
-                continue
+            if key in sent[ticket_id] or not notify.has_audience(place_id, department_id):
+                continue  # reminded already, or nobody to tell (no Notice would be kept)
             try:
-                notify_deadline.delay(ticket_id, kind, key)
+                if eager:
+                    if notify_deadline.run(ticket_id, kind, key) is None:
+                        continue  # claimed meanwhile by another sweep
+                else:
+                    notify_deadline.delay(ticket_id, kind, key)
             except Exception:  # a broker outage: the next sweep tries again
-                log.exception("could not queue the %s reminder of %s", kind, code)
+                log.exception("could not send the %s reminder of %s", kind, code)
                 continue
             report.reminded.append((code, kind))
 

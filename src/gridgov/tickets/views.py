@@ -1071,6 +1071,8 @@ def kpi_ranking(request):
             "end": end,
             "rows": rows,
             "weights": kpis.weights(),
+            "weights_used": kpis.weights_used(level),
+            "is_departments": level == kpis.DEPARTMENT,
             "section": "kpis",
         },
     )

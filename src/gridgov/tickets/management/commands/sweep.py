@@ -12,6 +12,11 @@ from gridgov.tickets import sweep
 SHOWN = 50  # escalations listed one per line; --json has up to sweep.REPORT_LIMIT
 
 
+def _unit(info):
+    # Names first: a department's code may look like a place's.
+    return f"{info['name']} ({info['code']})"
+
+
 class Command(BaseCommand):
     help = "Run the deadline sweep once (supervision, escalation, reminders, callbacks due)."
 
@@ -38,8 +43,8 @@ class Command(BaseCommand):
             f"{summary['escalated']} escalated; {summary['reminded']} reminder(s); "
             f"{summary['callbacks_due']} callback(s) due"
         )
-        for code, before, after in report.escalated[:SHOWN]:
-            self.stdout.write(f"  escalated {code}: {before} → {after}")
+        for code, before, after in report.escalated_units[:SHOWN]:
+            self.stdout.write(f"  escalated {code}: {_unit(before)} → {_unit(after)}")
         if len(report.escalated) > SHOWN:
             self.stdout.write(f"  … and {len(report.escalated) - SHOWN} more")
         for code, message in report.errors:

@@ -1,0 +1,66 @@
+"""The ranking page (考核排名) states the weights it uses, shows departments' whistle
+results, and leaves units without a handling rate unranked, as its footnote says.
+The figures are those of the hand-computed fixture in test_kpis.py."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from gridgov.tickets import kpis
+
+from .test_kpis import fixture, world  # noqa: F401 (pytest fixtures)
+
+pytestmark = pytest.mark.django_db
+MARCH = {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}
+
+
+def page(client, user, **params):
+    client.force_login(user)
+    response = client.get(reverse("tickets:kpis"), {**MARCH, **params})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def row(html, code):
+    match = re.search(rf'<tr[^>]*data-unit="{code}">(.*?)</tr>', html, re.S)
+    assert match, code
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+
+
+def test_departments_show_whistle_results_and_its_weight(client, fixture):  # noqa: F811
+    html = page(client, fixture.district_staff, parent=fixture.district.code, level="department")
+    weights = re.search(r'<p class="muted kpi-weights">(.*?)</p>', html, re.S).group(1)
+    for text in ("响应率 30", "解决率 35", "满意率 35", "吹哨报到 10"):
+        assert text in weights
+    assert "仅展示、不计分" in weights and "按时办结率" in weights  # weight 0 by default
+    assert "<th" in html and "吹哨报到</th>" in html
+    # CG: reported on time, rated 4 → 100%; scored over 110 points of weight.
+    cg = row(html, "CG")
+    assert cg.startswith("1 ") and "按时 1/1 · 评价 4.0" in cg and "100.0" in cg
+    # ZJ handled nothing: its whistle result is shown, but it has no score and no rank.
+    zj = row(html, "ZJ")
+    assert zj.startswith("— ") and "33.3%" in zj and "按时 0/1 · 评价 3.0" in zj
+    assert zj.endswith("— 0")  # score —, open now 0
+    assert "不计分、不参与排名" in html
+
+
+def test_place_units_have_no_whistle_column_and_weights_follow_settings(
+    client,
+    fixture,  # noqa: F811
+    settings,
+):
+    settings.GRIDGOV_KPI_WEIGHTS = {"on_time": 20, "satisfaction": 0}
+    html = page(client, fixture.street_staff, parent=fixture.community.code, level="grid")
+    weights = re.search(r'<p class="muted kpi-weights">(.*?)</p>', html, re.S).group(1)
+    assert "按时办结率 20" in weights and "满意率" in weights.split("仅展示、不计分")[1]
+    assert "吹哨报到" not in weights and "吹哨报到</th>" not in html
+    assert row(html, "G1c").startswith("— ")  # nothing at all: unranked
+
+
+def test_a_whistle_alone_makes_no_score():
+    w = kpis.weights()
+    assert kpis.composite({"whistle": 0.5}, w) is None
+    assert kpis.composite({"response": 1.0, "whistle": 0.0}, w) == round(100 * 30 / 40, 2)
+    # A handling rate weighted 0 scores nothing either.
+    assert kpis.composite({"on_time": 1.0, "whistle": 1.0}, w) is None

@@ -86,7 +86,7 @@ def test_dashboard_shows_roles_and_counts_in_scope(client, city):
     response = client.get("/")
     html = response.content.decode()
     assert "我的工作台" in html
-    assert "社区工作人员" in html or "Community staff" in html
+    assert "社区工作者" in html or "Community staff" in html
     assert "幸福社区" in html
     counts = response.context["counts"]
     assert counts == {"communities": 1, "grids": 2, "buildings": 2}

@@ -170,10 +170,14 @@ def test_a_repeat_call_is_recognised_and_merged(page, login, live_city, hotline,
     again = Ticket.objects.exclude(pk=first.pk).get()
     merge = page.locator(f"#duplicates [data-duplicate='{first.code}'] button")
     expect(merge).to_have_text(f"将本工单并入 {first.code}")
+    # The merge asks first (hx-confirm); the operator confirms.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     merge.click()
     expect(page.locator("#ticket")).to_have_attribute("data-status", "merged")
     again.refresh_from_db()
     assert again.status == Status.MERGED and again.merged_into == first
+    assert asked and f"并入 {first.code}" in asked[0]
     expect(page.locator("#duplicates")).to_have_count(0)
 
 

@@ -12,7 +12,8 @@ Grid A (G1a), all received 03-02 09:00:
   A4 accept +1h, contact +1.5h (on time), resolve 03-20 09:00 (+432h, late),
      callback unresolved/dissatisfied → reopened, new resolve_by 03-31 23:59:59
   A5 never accepted by the grid; escalated by the system 03-05 09:00 to the community,
-     which accepts 10:00 (+1h), contacts 11:00 (+2h, late), resolves 03-06 09:00 (+24h),
+     which accepts 10:00 (+1h), contacts 11:00 (+2h, on time: the unit a ticket is
+     escalated to gets time limits counted from the escalation), resolves 03-06 09:00 (+24h),
      callback resolved/satisfied
   A0 is January's: outside the period, counts nowhere.
 
@@ -30,9 +31,9 @@ Grid B (G1b): B1, B2 received 03-02 09:00, accepted and contacted +1h, resolved 
 
 Grid C (G1c): nothing → every rate None, score None, no rank.
 
-Community C1: dispatched 1 (A5, by escalation), responded 0 → 0.0; callbacks 1, resolved
+Community C1: dispatched 1 (A5, by escalation), responded 1 → 1.0; callbacks 1, resolved
   1, satisfied 1 → 1.0, 1.0; due 1, on time 1 → 1.0;
-  score = (30·0 + 35·1 + 35·1) / 100 = 70.0
+  score = (30·1 + 35·1 + 35·1) / 100 = 100.0
 
 Departments (the district's):
   CG (城管) owns D1 (无证摊贩) received Mon 03-09 09:00, accepts 09:30, contacts 10:00,
@@ -274,12 +275,12 @@ def test_grid_kpis_match_the_hand_computed_fixture(fixture):
 def test_community_is_charged_for_what_it_held(fixture):
     kpi = kpis.unit_kpis(fixture.community, *MARCH, now=NOW)
     assert kpi.counts["dispatched"] == 1
-    assert kpi.counts["responded"] == 0
-    assert kpi.rates["response"] == 0.0
+    assert kpi.counts["responded"] == 1  # by its own respond_by, counted from the escalation
+    assert kpi.rates["response"] == 1.0
     assert kpi.rates["resolution"] == 1.0 and kpi.rates["satisfaction"] == 1.0
     assert (kpi.counts["due"], kpi.counts["resolved_on_time"]) == (1, 1)
     assert kpi.medians == {"accept": 1.0, "contact": 2.0, "resolve": 24.0}
-    assert kpi.score == 70.0
+    assert kpi.score == 100.0
     assert (kpi.rank, kpi.of) == (1, 1)
 
 

@@ -154,6 +154,8 @@ def test_sweep_reminds_before_deadlines_once(world, settings):
     assert "Sign for" in mail.outbox[0].subject or ticket.code in mail.outbox[0].subject
 
     perform(ticket, "accept", world.gridworker_a, now=soon)
+    # Contacted in time, so it is not escalated (which would bring fresh deadlines).
+    perform(ticket, "contact", world.gridworker_a, now=soon)
     before_resolve = ticket.resolve_by - dt.timedelta(minutes=90)
     assert sweep.run(now=before_resolve).reminded == [(ticket.code, "resolve_due")]
     assert sorted(Notice.objects.filter(ticket=ticket).values_list("kind", flat=True)) == [

@@ -406,8 +406,9 @@ def test_whistle_with_departments(client, world):
     )
     assert ticket.whistles.count() == 1
     assert "城管执法局" in html and "住建局" in html and "吹哨" in html
-    # The street rates the departments; only they report for themselves.
-    assert "whistle-rate" in forms_on(html) and "whistle-report" not in forms_on(html)
+    # Only the departments report for themselves; the street rates one once it has
+    # reported (or its deadline has passed), not before.
+    assert "whistle-rate" not in forms_on(html) and "whistle-report" not in forms_on(html)
     client.logout()
     client_for(client, world.city_handler)
     # The summoned department has it in its queue until it reports.

@@ -45,7 +45,7 @@ def panel(request):
     if staff:
         scope = scope_for(user)
         now = timezone.now()
-        counts = queues.counts(queues.mine(user), queues.tab_filters(now))
+        counts = queues.counts(queues.mine(user), queues.tab_filters(now, user))
         context["tabs"] = queues.tabs(counts, scope)
         today = timezone.localdate()
         start = today.replace(day=1)

@@ -296,6 +296,24 @@ def _unit_choices(ticket):
     return choices
 
 
+def _below_owner(ticket, choices):
+    """The offices below the ticket's owning place (an escalated ticket sent down)."""
+    owner = ticket.owner_place
+    if owner is None:
+        return []
+    below = set(
+        Place.objects.filter(path__startswith=owner.path)
+        .exclude(pk=owner.pk)
+        .values_list("code", flat=True)
+    )
+    kept = []
+    for group, options in choices:
+        options = [(v, label) for v, label in options if v.startswith("place:") and v[6:] in below]
+        if options:
+            kept.append((group, options))
+    return kept
+
+
 def _split_unit(value):
     kind, _sep, code = (value or "").partition(":")
     if kind == "department":
@@ -358,7 +376,13 @@ class UnitForm(ReasonForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", _("Choose a unit"))] + _unit_choices(self.ticket)
+        choices = _unit_choices(self.ticket)
+        ticket = self.ticket
+        if ticket.status == Status.ESCALATED and not self.user.has_perm(
+            "tickets.dispatch_anywhere", ticket
+        ):
+            choices = _below_owner(ticket, choices)  # as lifecycle._check_sent_down
+        self.fields["target"].choices = [("", _("Choose a unit"))] + choices
         self.order_fields(["target", "reason"])
 
     def params(self):
@@ -556,7 +580,15 @@ class WhistleRateForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = _summoned(self.ticket)
+        # Only departments that reported or are past their deadline, and not rated yet.
+        rateable = lifecycle.rateable_summonses(self.ticket).select_related("department")
+        self.fields["department"].choices = sorted(
+            {(s.department.code, s.department.name) for s in rateable}
+        )
+
+    @property
+    def usable(self):
+        return bool(self.fields["department"].choices) or self.is_bound
 
 
 class ResolveForm(ActionForm):

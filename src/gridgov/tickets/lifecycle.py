@@ -48,14 +48,22 @@ ANSWERED_REASON = gettext_noop("Answered on intake.")
 MERGED_UNHAPPY_REASON = gettext_noop(
     "Reopened: the requester of a ticket merged into this one is not satisfied."
 )
+# Written on the survivor of a merge (action MERGE_IN), so its timeline shows the duplicate.
+MERGED_IN_REASON = gettext_noop("Another ticket about the same matter was merged into this one.")
+# Message ids this module stores as `TicketEvent.reason`: translated when shown, unlike
+# what people type (the timeline adds the sweep's and the workbench's own).
+SYSTEM_REASONS = (AUTO_DISPATCH_REASON, ANSWERED_REASON, MERGED_UNHAPPY_REASON, MERGED_IN_REASON)
+MERGE_IN = "merge-in"  # an event row on the survivor, not a transition of its own
+DEADLINE_FIELDS = ("accept_by", "respond_by", "resolve_by")
 HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 
 # action -> (statuses it may start from, status it leads to; None keeps the status)
 TRANSITIONS = {
-    "dispatch": ((S.RECEIVED, S.RETURNED), S.DISPATCHED),
+    # From escalated: the unit it was passed up to sends it down again (no return counted).
+    "dispatch": ((S.RECEIVED, S.RETURNED, S.ESCALATED), S.DISPATCHED),
     "accept": ((S.DISPATCHED, S.ESCALATED), S.ACCEPTED),
     "return": ((S.DISPATCHED, S.ESCALATED), S.RETURNED),
-    "designate": ((S.RETURNED,), S.DISPATCHED),
+    "designate": ((S.RETURNED, S.ESCALATED), S.DISPATCHED),
     "contact": ((*HANDLING, S.ESCALATED), None),
     "extend": ((*HANDLING, S.ESCALATED), None),
     "approve-extension": ((*HANDLING, S.ESCALATED), None),
@@ -118,7 +126,7 @@ def allowed_actions(ticket, user=None):
     return [a for a in actions if _guard(ticket, a) is None]
 
 
-def _guard(ticket, action):
+def _guard(ticket, action, now=None):
     """State conditions beyond the table; returns why the action is refused, or None."""
     if action == "callback" and ticket.status == S.MERGED:
         return _merged_callback_refusal(ticket)
@@ -126,18 +134,24 @@ def _guard(ticket, action):
         return _("Returned %(n)s times: the unit above must designate an owner.") % {
             "n": ticket.return_count
         }
-    if action == "designate" and ticket.return_count < MAX_RETURNS:
+    if action == "designate" and ticket.status == S.RETURNED and ticket.return_count < MAX_RETURNS:
         return _("Designation comes after %(n)s returns; dispatch it instead.") % {"n": MAX_RETURNS}
     if action == "return" and ticket.designated:
         return _("This ticket was designated; it can no longer be returned.")
-    if (
-        action == "approve-extension"
-        and not ticket.extensions.filter(state=Extension.State.PENDING).exists()
-    ):
-        return _("There is no pending extension request.")
+    if action in ("approve-extension", "extend"):
+        pending = ticket.extensions.filter(state=Extension.State.PENDING).exists()
+        if action == "approve-extension" and not pending:
+            return _("There is no pending extension request.")
+        if action == "extend" and pending:
+            return _("An extension request is already pending.")
     if action == "whistle-rate" or action == "whistle-report":
         if not ticket.whistles.exists():
             return _("No whistle was blown on this ticket.")
+    if action == "whistle-rate" and not rateable_summonses(ticket, now).exists():
+        return _(
+            "No summoned department can be rated now: rate one once it has reported "
+            "or its deadline has passed, and only once."
+        )
     if action == "escalate" and routing.next_level_up(ticket) is None:
         return _("Nothing above the street: blow the whistle instead.")
     return None
@@ -179,7 +193,7 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
                 "action": action,
                 "status": locked.get_status_display(),
             }
-        refusal = refusal or _guard(locked, action)
+        refusal = refusal or _guard(locked, action, now)
         if refusal:
             raise InvalidTransition(refusal, status=from_status, allowed=allowed_actions(locked))
         if actor is None:
@@ -308,8 +322,32 @@ def _dispatch(t, actor, now, unit=None, department=None, reason=""):
         raise BadParameters(_("No unit to dispatch to."))
     if route.dispatch_desk and not (unit or department):
         raise BadParameters(_("No routing rule covers this ticket: name a unit or department."))
+    _check_sent_down(t, actor, route)
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
-    return Change(fields, reason=reason, data=_unit_data(route))
+    return Change(fields, reason=reason, data=_sent_data(t, route))
+
+
+def _check_sent_down(t, actor, route):
+    """An escalated ticket's holder that is no dispatch desk (a community) sends it only
+    down its own area: to a place below it."""
+    if t.status != S.ESCALATED or actor is None or actor.has_perm("tickets.dispatch_anywhere", t):
+        return
+    owner = t.owner_place
+    below = (
+        route.place is not None
+        and owner is not None
+        and route.place.path.startswith(owner.path)
+        and route.place.pk != owner.pk
+    )
+    if not below:
+        raise NotAllowed(_("An escalated ticket can only be sent down within your own area."))
+
+
+def _sent_data(t, route):
+    data = _unit_data(route)
+    if t.status == S.ESCALATED:
+        data["from_escalated"] = _unit_name(t)  # sent down by the unit it was passed up to
+    return data
 
 
 def _accept(t, actor, now, note=""):
@@ -341,13 +379,14 @@ def _unit_name(t):
 
 def _designate(t, actor, now, unit=None, department=None, reason=""):
     route = _require(_resolve_unit(unit, department), _("Name the unit that must take the ticket."))
+    _check_sent_down(t, actor, route)
     fields = {
         **_owner_fields(route),
         "designated": True,
         "dispatched_at": now,
         "accept_by": _accept_by(t, now),
     }
-    return Change(fields, reason=reason, data=_unit_data(route))
+    return Change(fields, reason=reason, data=_sent_data(t, route))
 
 
 def _contact(t, actor, now, note="", method="phone"):
@@ -414,11 +453,35 @@ def _supervise(t, actor, now, reason="", stage=""):
     return Change({}, reason=reason, data={"stage": stage or sla.overdue_stage(t, now) or ""})
 
 
+def _deadline_change(t, fields):
+    """{"before": {...}, "after": {...}} of the deadlines `fields` move (ISO times), so no
+    deadline changes without a trace in the event's data."""
+    before, after = {}, {}
+    for name in DEADLINE_FIELDS:
+        if name in fields and fields[name] != getattr(t, name):
+            old = getattr(t, name)
+            before[name] = old.isoformat() if old else None
+            after[name] = fields[name].isoformat() if fields[name] else None
+    return {"before": before, "after": after} if after else None
+
+
 def _escalate(t, actor, now, reason=""):
+    """Policy: the unit a ticket is passed up to gets the time limits of the table counted
+    from the escalation (it could not have met deadlines that ran out before it held the
+    ticket). A deadline is never moved earlier, a response already made keeps its deadline
+    (so its on-time record stands), and the deadlines the requester was promised until then
+    are kept in the event's data ("deadlines": before/after)."""
     target = routing.next_level_up(t)
     route = routing.Route(place=target, department=None)
-    fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
+    fresh = sla.compute_deadlines(t.urgency, t.category, now)
+    fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": fresh.accept_by}
+    if t.contacted_at is None:
+        fields["respond_by"] = max(filter(None, (t.respond_by, fresh.respond_by)))
+    fields["resolve_by"] = max(filter(None, (t.resolve_by, fresh.resolve_by)))
     data = {"from": _unit_name(t), **_unit_data(route), "by_sweep": actor is None}
+    changed = _deadline_change(t, fields)
+    if changed:
+        data["deadlines"] = changed
     return Change(fields, reason=reason, data=data)
 
 
@@ -497,8 +560,23 @@ def _whistle_report(t, actor, now, department=None, note=""):
     return Change({}, reason=note, data=data, after=after)
 
 
+def rateable_summonses(ticket, now=None):
+    """Summonses the street may rate now: not rated yet, and reported or past their
+    report-by deadline (a department is not judged before it could report)."""
+    now = now or timezone.now()
+    return Summons.objects.filter(whistle__ticket=ticket, rating__isnull=True).filter(
+        Q(reported_at__isnull=False) | Q(report_by__lt=now)
+    )
+
+
 def _whistle_rate(t, actor, now, department=None, rating=None, note=""):
     summons = _open_summons(t, _require(department, _("Which department is rated?")))
+    if summons.rating is not None:
+        raise InvalidTransition(_("This department has already been rated."))
+    if summons.reported_at is None and now <= summons.report_by:
+        raise InvalidTransition(
+            _("This department has not reported yet and its deadline has not passed.")
+        )
     try:
         rating = int(rating)
     except (TypeError, ValueError):
@@ -507,7 +585,12 @@ def _whistle_rate(t, actor, now, department=None, rating=None, note=""):
         raise BadParameters(_("Rating must be 1 (poor) to 4 (excellent)."))
 
     def after(ticket, event):
-        Summons.objects.filter(pk=summons.pk).update(rating=rating, rated_at=now)
+        # Only an unrated summons: of two raters at once, one wins (rating set once).
+        rated = Summons.objects.filter(pk=summons.pk, rating__isnull=True).update(
+            rating=rating, rated_at=now
+        )
+        if rated != 1:
+            raise InvalidTransition(_("This department has already been rated."))
 
     return Change(
         {}, reason=note, data={"department": summons.department.code, "rating": rating}, after=after
@@ -610,12 +693,17 @@ def _callback(t, actor, now, resolved=None, satisfaction=None, note=""):
     data = {"resolved": resolved, "satisfaction": satisfaction}
     if merged:
         data["survivor"] = judged.code
+    elif not happy:
+        data.update(_reopen_data(t, fields))
     if actor is not None and progress.is_own(actor, t):
         data["by_requester"] = True  # rated in 我的诉求, not asked on the phone
     return Change(fields, to_status=to_status, reason=note, data=data, after=after)
 
 
 def _reopen_fields(t, now):
+    """Policy: a reopened ticket is handled again by the same unit with fresh response and
+    resolution deadlines from the time-limit table, counted from the reopening. An
+    extension approved in the earlier round lapses with it; `_reopen_data` says so."""
     deadlines = sla.compute_deadlines(t.urgency, t.category, now)
     return {
         "reopen_count": t.reopen_count + 1,
@@ -628,10 +716,31 @@ def _reopen_fields(t, now):
     }
 
 
+def _reopen_data(t, fields):
+    """What reopening does to the deadlines, for the event's data: the old and new ones,
+    and the approved extension (if the deadline was one) that no longer applies."""
+    data = {}
+    changed = _deadline_change(t, fields)
+    if changed:
+        data["deadlines"] = changed
+    extension = (
+        t.extensions.filter(state=Extension.State.APPROVED, requested_until=t.resolve_by)
+        .order_by("-decided_at")
+        .first()
+        if t.resolve_by
+        else None
+    )
+    if extension is not None:
+        data["extension_lapsed"] = extension.requested_until.isoformat()
+    return data
+
+
 def _reopen(t, actor, now, reason="", after_callback_on=None):
     _require(reason.strip(), _("Reopening needs a reason."))
+    fields = _reopen_fields(t, now)
     data = {"after_callback_on": after_callback_on} if after_callback_on else {}
-    return Change(_reopen_fields(t, now), reason=reason, data=data)
+    data.update(_reopen_data(t, fields))
+    return Change(fields, reason=reason, data=data)
 
 
 def _close(t, actor, now, reason=""):
@@ -652,10 +761,28 @@ def _merge(t, actor, now, into=None, reason=""):
         raise InvalidTransition(_("The surviving ticket must still be open."))
     if actor is not None and not actor.has_perm("tickets.view_ticket", survivor):
         raise NotAllowed(_("The surviving ticket is outside your area."))
+
+    def after(ticket, event):
+        # The survivor's timeline tells of the duplicate too: an event row, no transition
+        # (its status and version stay; its requester is still called back on its own).
+        TicketEvent.objects.create(
+            ticket=survivor,
+            action=MERGE_IN,
+            from_status=survivor.status,
+            to_status=survivor.status,
+            actor=actor,
+            owner_place_id=survivor.owner_place_id,
+            owner_department_id=survivor.owner_department_id,
+            reason=MERGED_IN_REASON,
+            data={"merged": ticket.pk, "merged_code": ticket.code, "event": event.pk},
+            at=now,
+        )
+
     return Change(
         {"merged_into": survivor, "closed_at": now},
         reason=reason,
         data={"into": survivor.pk, "into_code": survivor.code},
+        after=after,
     )
 
 

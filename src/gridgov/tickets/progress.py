@@ -32,6 +32,16 @@ PUBLIC_ACTIONS = (
 )
 
 
+# Internal steps the requester sees as the plain word for where their demand is: passed
+# up a level it is still being handled (办理中); sent back to the desk it is still received.
+PUBLIC_STATUS = {Status.ESCALATED: Status.IN_PROGRESS, Status.RETURNED: Status.RECEIVED}
+
+
+def public_status(ticket):
+    """The status a requester is shown (我的诉求, and the API of their demands)."""
+    return PUBLIC_STATUS.get(ticket.status, ticket.status)
+
+
 def _person_id(user):
     return getattr(getattr(user, "person", None), "pk", None)
 
@@ -90,10 +100,9 @@ def _step(event):
     action = event.action
     if action == "create":
         return _("Your demand was received.")
-    if action in ("dispatch", "designate"):
+    if action in ("dispatch", "designate", "escalate"):
+        # An escalation is internal: to the requester it is passed to another unit.
         return _("Passed to %(unit)s.") % {"unit": unit} if unit else None
-    if action == "escalate":
-        return _("Passed up to %(unit)s.") % {"unit": unit}
     if action == "accept":
         return _("%(unit)s took it on.") % {"unit": unit}
     if action == "contact":

@@ -3,7 +3,7 @@
 Shared by the queue page and the dashboard's 接诉即办 panel, so both count alike.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from gridgov.people.models import Role
@@ -22,33 +22,32 @@ OWNER_STATUSES = (S.DISPATCHED, S.ESCALATED, S.ACCEPTED, S.IN_PROGRESS, S.REOPEN
 DESK_STATUSES = (S.RECEIVED, S.RETURNED, S.RESOLVED)
 
 
-def queue_q(user):
-    """Tickets the user must act on: owned by one of their units, waiting at a dispatch desk
-    they serve (to route or to call back), or with an extension request for them to decide."""
+def _parts(user):
+    """The user's queue by why a ticket is in it: {"owned", "summoned", "desk", "above"},
+    each a Q (NOTHING when it does not apply)."""
     scope = scope_for(user)
+    parts = dict.fromkeys(("owned", "summoned", "desk", "above"), NOTHING)
     if scope.everything:
-        return Q(status__in=(*OWNER_STATUSES, *DESK_STATUSES)) | merged_callback_q()
-    query = NOTHING
+        parts["owned"] = Q(status__in=OWNER_STATUSES)
+        parts["desk"] = Q(status__in=DESK_STATUSES) | merged_callback_q()
+        return parts
+    owned = NOTHING
     # Owned by the user's unit (rules.is_owner_handler).
     if scope.department_ids:
-        query |= Q(owner_department_id__in=sorted(scope.department_ids), status__in=OWNER_STATUSES)
+        owned |= Q(owner_department_id__in=sorted(scope.department_ids), status__in=OWNER_STATUSES)
     for level, role in OFFICE_ROLE.items():
         paths = scope.paths_by_role.get(role)
         if paths:
-            query |= Q(
+            owned |= Q(
                 owner_department__isnull=True,
                 owner_place__level=level,
                 owner_place__path__in=sorted(paths),
                 status__in=OWNER_STATUSES,
             )
+    parts["owned"] = owned
     # A whistle summoned one of the user's departments, which has not reported yet.
     if scope.department_ids:
-        summoned = Summons.objects.filter(
-            whistle__ticket=OuterRef("pk"),
-            department_id__in=sorted(scope.department_ids),
-            reported_at__isnull=True,
-        )
-        query |= Q(Exists(summoned))
+        parts["summoned"] = Q(Exists(_unreported(scope)))
     # The dispatch desk (rules.is_dispatcher): route it, or call the requester back.
     desk = Q()
     for path in scope.paths(DISPATCH_ROLES):
@@ -56,7 +55,7 @@ def queue_q(user):
             place__isnull=True, owner_place__path__startswith=path
         )
     if desk:
-        query |= desk & (Q(status__in=DESK_STATUSES) | merged_callback_q())
+        parts["desk"] = desk & (Q(status__in=DESK_STATUSES) | merged_callback_q())
     # Extension requests for the unit above the owner (rules.is_above_owner).
     above = Q()
     for path in scope.paths(SUPERVISOR_ROLES):
@@ -67,24 +66,54 @@ def queue_q(user):
         above |= Q(owner_department__isnull=False, place__path__startswith=path)
     if above:
         pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
-        query |= above & Q(Exists(pending), status__in=OPEN_STATUSES)
+        parts["above"] = above & Q(Exists(pending), status__in=OPEN_STATUSES)
+    return parts
+
+
+def _unreported(scope):
+    """The summonses of the user's departments still to report, for the ticket row."""
+    return Summons.objects.filter(
+        whistle__ticket=OuterRef("pk"),
+        department_id__in=sorted(scope.department_ids),
+        reported_at__isnull=True,
+    )
+
+
+def report_due(user):
+    """Expression: the earliest report-by of the user's unreported summonses on a ticket
+    (None without one): the deadline a summoned department races."""
+    scope = scope_for(user)
+    if not scope.department_ids:
+        return None
+    return Subquery(_unreported(scope).order_by("report_by").values("report_by")[:1])
+
+
+def queue_q(user):
+    """Tickets the user must act on: owned by one of their units, waiting at a dispatch desk
+    they serve (to route or to call back), summoning one of their departments, or with an
+    extension request for them to decide."""
+    query = NOTHING
+    for part in _parts(user).values():
+        query |= part
     return query
 
 
-QUEUE_TABS = (
-    ("accept", Q(status__in=(S.DISPATCHED, S.ESCALATED))),
-    ("dispatch", Q(status__in=(S.RECEIVED, S.RETURNED))),
-    ("handling", Q(status__in=HANDLING)),
-    ("callback", Q(status=S.RESOLVED) | merged_callback_q()),
-    ("overdue", None),  # sla.overdue_q, at request time
-    ("all", Q()),
-)
+def owned_q(user):
+    """The part of the queue the user's units hold (what they sign for and handle)."""
+    return _parts(user)["owned"]
+
+
+# The order of the tabs; the queue opens on the first of ACTIONABLE with something in it.
+TAB_NAMES = ("accept", "report", "dispatch", "approve", "handling", "callback", "overdue", "all")
+ACTIONABLE = ("accept", "report", "dispatch", "approve", "handling", "callback")
 
 
 def tab_labels():
     return {
         "accept": _("To accept"),
+        "report": _("Summoned: report"),
         "dispatch": _("To dispatch"),
+        "approve": _("To approve"),
         "handling": _("In hand"),
         "callback": _("To call back"),
         "overdue": _("Overdue"),
@@ -92,8 +121,29 @@ def tab_labels():
     }
 
 
-def tab_filters(now):
-    return {name: (q if q is not None else sla.overdue_q(now)) for name, q in QUEUE_TABS}
+def tab_filters(now, user=None):
+    """{tab: Q} over the user's queue. Signing for and handling are the owning unit's
+    (a summoned department signs for nothing: it reports); 待审批 holds the extension
+    requests the user decides; overdue is a missed deadline of the owner or a desk, or a
+    summons of the user's departments past its report-by."""
+    parts = _parts(user) if user is not None else None
+    owned = parts["owned"] if parts else Q()
+    late = sla.overdue_q(now)
+    if parts:
+        late &= parts["owned"] | parts["desk"] | parts["above"]
+        scope = scope_for(user)
+        if scope.department_ids:
+            late |= Q(Exists(_unreported(scope).filter(report_by__lt=now)))
+    return {
+        "accept": owned & Q(status__in=(S.DISPATCHED, S.ESCALATED)),
+        "report": parts["summoned"] if parts else NOTHING,
+        "dispatch": Q(status__in=(S.RECEIVED, S.RETURNED)),
+        "approve": parts["above"] if parts else NOTHING,
+        "handling": owned & Q(status__in=HANDLING),
+        "callback": Q(status=S.RESOLVED) | merged_callback_q(),
+        "overdue": late,
+        "all": Q(),
+    }
 
 
 def counts(tickets, filters):
@@ -102,14 +152,25 @@ def counts(tickets, filters):
     return tickets.aggregate(**{name: Count("id", filter=q) for name, q in filters.items()})
 
 
+def default_tab(tab_counts):
+    """The first actionable tab with something in it, else 全部."""
+    return next((name for name in ACTIONABLE if tab_counts.get(name)), "all")
+
+
 def tabs(tab_counts, scope):
-    """The tabs to show, with their counts: the dispatch tab only to dispatchers, or to
-    anyone with something in it."""
+    """The tabs to show, with their counts: the dispatch tab only to dispatchers, 待报到 only
+    to department handlers, 待审批 only to the units above others — or to anyone with
+    something in them."""
     labels = tab_labels()
+    shown_to = {
+        "dispatch": scope.has_role(DISPATCH_ROLES),
+        "report": bool(scope.department_ids),
+        "approve": scope.has_role(SUPERVISOR_ROLES),
+    }
     return [
         {"name": name, "label": labels[name], "count": tab_counts[name]}
-        for name, _q in QUEUE_TABS
-        if name != "dispatch" or tab_counts[name] or scope.has_role(DISPATCH_ROLES)
+        for name in TAB_NAMES
+        if tab_counts[name] or shown_to.get(name, True)
     ]
 
 

@@ -93,6 +93,16 @@ def sees_ticket(user, ticket):
 
 
 @rules.predicate
+def is_escalated(user, ticket):
+    return ticket.status == "escalated"
+
+
+# An escalated ticket is sent down again (派单/指定) by the unit it was passed up to, or by
+# the street above it; not by the hotline desk, whose part ended with the first dispatch.
+sends_escalated_down = is_escalated & (is_owner_handler | is_street_staff)
+
+
+@rules.predicate
 def is_own_ticket(user, ticket):
     """The user filed it, or is its requester (我的诉求)."""
     return progress.is_own(user, ticket)
@@ -186,10 +196,17 @@ rules.add_perm("tickets.plan_patrols", is_superuser | plans_patrols)
 rules.add_perm("tickets.visit_households", is_superuser | visits_households)
 rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
 rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher)
-rules.add_perm("tickets.dispatch_ticket", is_superuser | is_dispatcher)
+rules.add_perm(
+    "tickets.dispatch_ticket", is_superuser | (is_dispatcher & ~is_escalated) | sends_escalated_down
+)
+# Dispatch to any unit of the area; other holders of an escalated ticket send it only below them.
+rules.add_perm("tickets.dispatch_anywhere", is_superuser | is_dispatcher)
 rules.add_perm("tickets.accept_ticket", is_superuser | is_owner_handler)
 rules.add_perm("tickets.return_ticket", is_superuser | is_owner_handler)
-rules.add_perm("tickets.designate_ticket", is_superuser | is_street_staff)
+rules.add_perm(
+    "tickets.designate_ticket",
+    is_superuser | (is_street_staff & ~is_escalated) | sends_escalated_down,
+)
 rules.add_perm("tickets.contact_ticket", is_superuser | is_owner_handler)
 rules.add_perm("tickets.extend_ticket", is_superuser | is_owner_handler)
 rules.add_perm("tickets.approve_extension_ticket", is_superuser | is_above_owner)

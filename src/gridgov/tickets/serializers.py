@@ -19,7 +19,7 @@ from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import knowledge, lifecycle, routing, sla
+from . import knowledge, lifecycle, progress, routing, sla
 from .models import (
     CalendarDay,
     Category,
@@ -29,6 +29,7 @@ from .models import (
     Nature,
     RoutingRule,
     Satisfaction,
+    Status,
     Summons,
     Ticket,
     TicketEvent,
@@ -466,7 +467,9 @@ class StepSerializer(serializers.Serializer):
 class MyTicketSerializer(serializers.ModelSerializer):
     """A requester's own demand (我的诉求): no staff, no internal steps, no personal data."""
 
-    status_label = serializers.CharField(source="get_status_display")
+    # What the requester is shown: internal steps (escalated, returned) in plain words.
+    status = serializers.SerializerMethodField()
+    status_label = serializers.SerializerMethodField()
     place = serializers.SerializerMethodField()
     owner = serializers.SerializerMethodField(help_text="The unit handling it")
     reply = serializers.CharField(source="resolution", help_text="The reply, once resolved")
@@ -488,6 +491,13 @@ class MyTicketSerializer(serializers.ModelSerializer):
             "closed_at",
             "reply",
         ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Status.choices))
+    def get_status(self, ticket):
+        return str(progress.public_status(ticket))
+
+    def get_status_label(self, ticket) -> str:
+        return str(Status(progress.public_status(ticket)).label)
 
     @extend_schema_field(PlaceRefSerializer(allow_null=True))
     def get_place(self, ticket):

@@ -17,14 +17,14 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
@@ -86,11 +86,21 @@ def _ticket_queryset():
     )
 
 
-def _with_due(queryset):
+def _with_due(queryset, report_due=None, summoned_only=None):
     """Annotate `due`: the deadline the ticket races now (a resolved one: when it was
-    resolved, since its callback is due next)."""
+    resolved, since its callback is due next). With `report_due` (queues.report_due) and
+    `summoned_only` (a Q: the user's department is summoned, its unit does not hold the
+    ticket), such a ticket races the summons' report-by instead."""
+    whens = []
+    if report_due is not None:
+        queryset = queryset.annotate(
+            report_due=report_due,
+            summoned_only=Case(When(summoned_only, then=Value(True)), default=Value(False)),
+        )
+        whens.append(When(summoned_only=True, then=F("report_due")))
     return queryset.annotate(
         due=Case(
+            *whens,
             When(
                 status__in=(S.RECEIVED, S.RETURNED, S.DISPATCHED, S.ESCALATED), then=F("accept_by")
             ),
@@ -112,9 +122,18 @@ def _next_due(ticket, stage):
     return ticket.resolve_by
 
 
+REPORT_OVERDUE = gettext_lazy("Report overdue")
+
+
 def _mark(tickets, now):
     """Attach `overdue` (which deadline is missed) and `next_due` to each ticket."""
     for ticket in tickets:
+        if getattr(ticket, "summoned_only", False) and ticket.report_due:
+            # A summoned department races its report-by, not the owner's deadlines.
+            ticket.overdue = "report" if now > ticket.report_due else None
+            ticket.overdue_label = REPORT_OVERDUE
+            ticket.next_due = ticket.report_due
+            continue
         ticket.overdue = sla.overdue_stage(ticket, now)
         ticket.overdue_label = OVERDUE_LABELS.get(ticket.overdue, "")
         ticket.next_due = _next_due(ticket, ticket.overdue)
@@ -141,16 +160,20 @@ def queue(request):
     now = timezone.now()
     query = (request.GET.get("q") or "").strip()
     mine = _search(queues.mine(request.user), query)
-    tab_filters = queues.tab_filters(now)
+    tab_filters = queues.tab_filters(now, request.user)
     counts = queues.counts(mine, tab_filters)
     scope = scope_for(request.user)
-    tab = request.GET.get("tab") or ("accept" if counts["accept"] else "all")
+    tab = request.GET.get("tab") or queues.default_tab(counts)
     if tab not in tab_filters:
         tab = "all"
+    report_due = queues.report_due(request.user)
+    summoned_only = None
+    if report_due is not None:
+        summoned_only = Q(report_due__isnull=False) & ~queues.owned_q(request.user)
     # Sort and page on ids alone, then load the page's tickets with their relations: joining
     # every relation of every ticket in scope before sorting took seconds at a city's size.
     ordered = (
-        _with_due(mine.filter(tab_filters[tab]))
+        _with_due(mine.filter(tab_filters[tab]), report_due, summoned_only)
         .order_by(F("due").asc(nulls_last=True), "created_at", "id")
         .values_list("pk", flat=True)
     )
@@ -158,7 +181,7 @@ def queue(request):
     paginator.count = counts[tab]  # counted with the tabs already
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    rows = _with_due(_ticket_queryset().filter(pk__in=ids)).annotate(
+    rows = _with_due(_ticket_queryset().filter(pk__in=ids), report_due, summoned_only).annotate(
         pending_extension=Exists(
             Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
         )
@@ -348,12 +371,20 @@ def _describe(event, departments):
         if data.get("auto"):
             text += _(" (by the routing rules)")
         lines.append(text)
+        if data.get("from_escalated"):
+            lines.append(
+                _("Sent down by %(unit)s, to which it had been escalated (not a return).")
+                % {"unit": data["from_escalated"]}
+            )
     elif action == "escalate":
         lines.append(
             _("From %(from)s to %(to)s") % {"from": data.get("from", ""), "to": unit or ""}
         )
         if data.get("by_sweep"):
             lines.append(_("Escalated automatically: overdue past the grace period."))
+        if data.get("deadlines"):
+            lines.append(_("New time limits for %(unit)s, counted from now:") % {"unit": unit})
+            lines += _deadline_lines(data["deadlines"])
     elif action == "return":
         code = data.get("reason_code")
         if code in lifecycle.RETURN_REASONS:
@@ -404,10 +435,48 @@ def _describe(event, departments):
         satisfaction = data.get("satisfaction")
         if satisfaction in Satisfaction.values:
             lines.append(_("Satisfaction: %(s)s") % {"s": Satisfaction(satisfaction).label})
+        lines += _reopen_lines(data)
+    elif action == "reopen":
+        lines += _reopen_lines(data)
     elif action == "merge" and data.get("into_code"):
         lines.append(_("Merged into %(code)s") % {"code": data["into_code"]})
+    elif action == lifecycle.MERGE_IN and data.get("merged_code"):
+        lines.append(
+            _("%(code)s was merged into this ticket; its requester is called back too.")
+            % {"code": data["merged_code"]}
+        )
     elif action == "answer" and data.get("knowledge_answer"):
         lines.append(_("Answered from the knowledge base."))
+    return lines
+
+
+def _deadline_lines(change):
+    """'办结时限：old → new' for each deadline an event moved (lifecycle._deadline_change)."""
+    lines = []
+    before, after = change.get("before") or {}, change.get("after") or {}
+    for name in lifecycle.DEADLINE_FIELDS:
+        if name in after:
+            lines.append(
+                _("%(label)s: %(old)s → %(new)s")
+                % {
+                    "label": DEADLINE_LABELS[name.removesuffix("_by")],
+                    "old": _fmt_iso(before.get(name)) or "—",
+                    "new": _fmt_iso(after[name]) or "—",
+                }
+            )
+    return lines
+
+
+def _reopen_lines(data):
+    lines = []
+    if data.get("deadlines"):
+        lines.append(_("Handled again with new time limits, counted from the reopening:"))
+        lines += _deadline_lines(data["deadlines"])
+    if data.get("extension_lapsed"):
+        lines.append(
+            _("The extension approved until %(d)s no longer applies.")
+            % {"d": _fmt_iso(data["extension_lapsed"])}
+        )
     return lines
 
 
@@ -429,30 +498,97 @@ def _timeline(ticket):
     )
     departments = _department_names(events)
     for event in events:
-        event.label = ACTION_LABELS.get(event.action, event.action)
+        event.label = EVENT_LABELS.get(event.action) or ACTION_LABELS.get(
+            event.action, event.action
+        )
         event.lines = _describe(event, departments)
         event.changed = event.from_status != event.to_status
+        event.reason_text = _reason_text(event.reason)
     return events
+
+
+# Reasons the code writes as message ids (gettext_noop); only these are translated when
+# shown. What people type is shown as typed, even when it happens to be a message id.
+def _system_reasons():
+    from . import sweep
+
+    return {
+        *lifecycle.SYSTEM_REASONS,
+        sweep.SUPERVISE_REASON,
+        sweep.ESCALATE_REASON,
+        URGE_REASON,
+    }
+
+
+def _reason_text(reason):
+    return _(reason) if reason and reason in _system_reasons() else reason
+
+
+# Events that are no lifecycle action of their own.
+EVENT_LABELS = {lifecycle.MERGE_IN: pgettext_lazy("ticket action", "Duplicate merged in")}
+
+
+# Offered to the holder of an escalated ticket before it signs for it, but after signing
+# and sending it on: the same order as for a dispatched ticket.
+AFTER_SIGNING = ("contact", "extend")
+
+
+def _ordered_actions(ticket, allowed):
+    """(primary actions, the others), in the order the page shows them."""
+    primary = [a for a in PRIMARY_ACTIONS if a in allowed]
+    rest = [a for a in allowed if a not in PRIMARY_ACTIONS]
+    if ticket.status in (S.DISPATCHED, S.ESCALATED):
+        later = [a for a in AFTER_SIGNING if a in allowed]
+        primary = [a for a in primary if a not in later]
+        rest = [a for a in rest if a not in later] + later
+    return primary, rest
 
 
 def _action_forms(request, ticket, bound=None):
     """One form per action the user may take now; `bound` replaces the one that failed."""
     allowed = lifecycle.allowed_actions(ticket, request.user)
-    ordered = [a for a in PRIMARY_ACTIONS if a in allowed] + [
-        a for a in allowed if a not in PRIMARY_ACTIONS
-    ]
+    primary, rest = _ordered_actions(ticket, allowed)
     forms = []
-    for action in ordered:
+    for action in primary + rest:
         if bound is not None and bound.action == action:
             form = bound
         else:
             form = ACTION_FORMS[action](ticket=ticket, user=request.user)
         if not form.usable:
             continue  # e.g. a department report by someone who reports for none
+        form.primary = action in primary
         forms.append(form)
     if bound is not None and bound.action not in allowed:
+        bound.primary = bound.action in PRIMARY_ACTIONS
         forms.insert(0, bound)  # keep the refusal visible although the action is gone
     return forms
+
+
+def _extensions(ticket, events):
+    """The ticket's extension requests; an approved one that a later reopening replaced
+    is marked `lapsed` (the header shows the new deadline, the panel must not contradict it)."""
+    reopened = [e.at for e in events if e.to_status == S.REOPENED and e.from_status != S.REOPENED]
+    extensions = list(
+        Extension.objects.filter(ticket=ticket)
+        .select_related("requested_by", "decided_by")
+        .order_by("requested_at")
+    )
+    for x in extensions:
+        x.lapsed = (
+            x.state == Extension.State.APPROVED
+            and x.decided_at is not None
+            and any(at >= x.decided_at for at in reopened)
+        )
+    return extensions
+
+
+def _survivor(ticket):
+    """For a merged ticket: the ticket that handles the matter (status and reply, for
+    telling the caller)."""
+    if ticket.status != S.MERGED or not ticket.merged_into_id:
+        return None
+    survivor = ticket.survivor()
+    return survivor if survivor.pk != ticket.pk else None
 
 
 def _detail_context(request, ticket, bound=None, revealed=None, done=None):
@@ -476,6 +612,7 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
             summons.late = (summons.reported_at or now) > summons.report_by
     photos = list(TicketPhoto.objects.filter(ticket=ticket).order_by("uploaded_at", "id"))
     forms = _action_forms(request, ticket, bound)
+    events = _timeline(ticket)
     return {
         "ticket": ticket,
         "now": now,
@@ -483,19 +620,16 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
         "overdue_label": OVERDUE_LABELS.get(sla.overdue_stage(ticket, now), ""),
         "deadlines": _deadlines(ticket, now),
         "place_chain": place_chain,
-        "events": _timeline(ticket),
+        "events": events,
         "intake_photos": [p for p in photos if p.event_id is None],
         "callbacks": list(
             Callback.objects.filter(ticket=ticket).select_related("by").order_by("at")
         ),
-        "extensions": list(
-            Extension.objects.filter(ticket=ticket)
-            .select_related("requested_by", "decided_by")
-            .order_by("requested_at")
-        ),
+        "extensions": _extensions(ticket, events),
+        "survivor": _survivor(ticket),
         "whistles": whistles,
-        "primary_forms": [f for f in forms if f.action in PRIMARY_ACTIONS],
-        "other_forms": [f for f in forms if f.action not in PRIMARY_ACTIONS],
+        "primary_forms": [f for f in forms if f.primary],
+        "other_forms": [f for f in forms if not f.primary],
         "open_action": bound.action if bound is not None else None,
         "can_reveal": request.user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket),
         "revealed": revealed,
@@ -542,7 +676,7 @@ def _next_up(user, action, ticket):
     tab = NEXT_TAB.get(action)
     if tab is None:
         return None
-    waiting = queues.mine(user).filter(queues.tab_filters(timezone.now())[tab])
+    waiting = queues.mine(user).filter(queues.tab_filters(timezone.now(), user)[tab])
     waiting = waiting.exclude(pk=ticket.pk)
     first = (
         _with_due(waiting)
@@ -804,6 +938,9 @@ MINE_PER_PAGE = 20
 def my_tickets(request):
     paginator = Paginator(progress.own_tickets(request.user), MINE_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for ticket in page.object_list:
+        ticket.public_status = progress.public_status(ticket)  # no internal statuses
     return render(request, "tickets/mine.html", {"page": page, "section": "mine"})
 
 
@@ -823,6 +960,7 @@ def _my_ticket_page(request, ticket, rate_form=None, status=200):
         "tickets/mine_detail.html",
         {
             "ticket": ticket,
+            "public_status": progress.public_status(ticket),
             "steps": progress.steps(ticket),
             "may_view": request.user.has_perm("tickets.view_ticket", ticket),
             "rate_form": rate_form if may_rate else None,

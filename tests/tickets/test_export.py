@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 
 from gridgov.people.models import AccessLog
 from gridgov.tickets import exports
+from gridgov.tickets.lifecycle import perform
 
 from .factories import make_ticket, make_world
 from .test_api import TICKETS, client_for
@@ -71,13 +72,22 @@ def test_unmasked_export_needs_a_purpose_and_is_logged_once_with_the_ticket_ids(
     assert log.fields == {"fields": ["requester_name", "requester_phone"], "tickets": [first.pk]}
     assert log.purpose == "回访未解决诉求"
 
-    # The hotline dispatches for the whole district: everything in full, one row per export.
+    # The hotline calls back for the whole district: what waits for its callback (resolved)
+    # is in full; what a unit is handling is that unit's to call (DESIGN §8).
     AccessLog.objects.all().delete()
-    _header, data = rows(client_for(world.hotline).get(EXPORT, {"purpose": "核对"}))
-    assert {row["联系电话"] for row in data} == {"13812341234", "13900001111"}
+    for ticket, handler in ((first, world.gridworker_a), (second, world.gridworker_b)):
+        perform(ticket, "accept", handler)
+        perform(ticket, "resolve", handler, reply="已清理")
+    _header, data = rows(client_for(world.hotline).get(EXPORT, {"purpose": "回访"}))
+    phones = {row["工单编号"]: row["联系电话"] for row in data}
+    assert phones == {
+        first.code: "13812341234",
+        second.code: "13900001111",
+        department.code: "138****1234",  # with 城管, not waiting for the hotline
+    }
     log = AccessLog.objects.get()
-    assert sorted(log.fields["tickets"]) == sorted([first.pk, second.pk, department.pk])
-    assert log.place == world.community  # the deepest place above all three
+    assert sorted(log.fields["tickets"]) == sorted([first.pk, second.pk])
+    assert log.place == world.community  # the deepest place above both
 
 
 def test_export_takes_the_list_filters(world):

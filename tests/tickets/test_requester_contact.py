@@ -62,3 +62,21 @@ def test_the_residents_own_login_is_the_requester_wherever_the_ticket_names_who_
     events = client_for(world.gridworker_a).get(f"{TICKETS}{ticket.pk}/events/").json()
     accept = next(e for e in events if e["action"] == "accept")
     assert accept["actor"]["username"] == world.gridworker_a.username
+
+
+def test_the_desk_sees_a_caller_in_full_only_while_it_deals_with_them(world):
+    """DESIGN §8: the owning unit's handlers see the requester; the dispatch desk only while
+    the demand waits for it (to be placed) or for its callback."""
+    from gridgov.tickets.lifecycle import perform
+
+    from .factories import make_ticket
+
+    ticket = make_ticket(world)  # dispatched to grid A at once
+    assert world.gridworker_a.has_perm("tickets.view_requester", ticket)
+    assert not world.hotline.has_perm("tickets.view_requester", ticket)
+    assert not world.street_staff.has_perm("tickets.view_requester", ticket)
+    perform(ticket, "accept", world.gridworker_a)
+    perform(ticket, "resolve", world.gridworker_a, reply="已清理")
+    assert world.hotline.has_perm("tickets.view_requester", ticket)  # the callback is the desk's
+    desk = make_ticket(world, address="火车站广场")  # nobody can place it: the desk's
+    assert world.hotline.has_perm("tickets.view_requester", desk)

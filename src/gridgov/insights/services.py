@@ -59,11 +59,14 @@ def visible_duplicates(
     requester's own open tickets whatever their score (dedupe.find_duplicates).
 
     A match that rests on the requester (same person or phone) tells who filed the other
-    ticket, which is personal data: for a ticket whose requester the user may not see,
-    that reason and its bonus are taken out, and the ticket stays only if the rest still
-    reaches the threshold.
+    ticket, which is personal data: it is kept for those who may see that ticket's
+    requester, and for the dispatch desks, who take the calls and merge duplicates (they
+    learn that the same caller is behind both, not the caller's name or phone). For anyone
+    else that reason and its bonus are taken out, and the ticket stays only if the rest
+    still reaches the threshold.
     """
     from gridgov.tickets.models import Ticket
+    from gridgov.tickets.rules import is_dispatcher
 
     found = dedupe.find_duplicates(
         text,
@@ -84,8 +87,10 @@ def visible_duplicates(
         ticket = tickets.get(candidate.ticket_id)
         if ticket is None or not user.has_perm("tickets.view_ticket", ticket):
             continue
-        if "requester" in candidate.reasons and not user.has_perm(
-            Ticket.PERSONAL_DATA_PERM, ticket
+        if (
+            "requester" in candidate.reasons
+            and not user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket)
+            and not is_dispatcher(user, ticket)
         ):
             candidate.reasons = [r for r in candidate.reasons if r != "requester"]
             candidate.score = round(candidate.score - dedupe.REQUESTER_BONUS, 3)

@@ -7,6 +7,7 @@ from gridgov.people.scope import scope_for
 from gridgov.places.models import Level
 
 from . import progress
+from .models import Status
 
 # The office role of each place level: who handles a ticket owned by that place.
 OFFICE_ROLE = {
@@ -70,6 +71,20 @@ def is_above_owner(user, ticket):
 @rules.predicate
 def is_dispatcher(user, ticket):
     return scope_for(user).covers(_where(ticket), DISPATCH_ROLES)
+
+
+# When the dispatch desk itself deals with the requester: placing a demand nobody holds
+# (received, returned), calling back (resolved; a merged ticket's requester once the matter
+# is resolved). In between, the owning unit does, and only its handlers need the requester
+# in full (DESIGN §8).
+DESK_CONTACT_STATUSES = frozenset(
+    {Status.RECEIVED, Status.RETURNED, Status.RESOLVED, Status.MERGED}
+)
+
+
+@rules.predicate
+def is_dispatcher_in_contact(user, ticket):
+    return ticket.status in DESK_CONTACT_STATUSES and is_dispatcher(user, ticket)
 
 
 @rules.predicate
@@ -195,7 +210,7 @@ rules.add_perm("tickets.walk_patrols", is_superuser | walks_patrols)
 rules.add_perm("tickets.plan_patrols", is_superuser | plans_patrols)
 rules.add_perm("tickets.visit_households", is_superuser | visits_households)
 rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
-rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher)
+rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher_in_contact)
 rules.add_perm(
     "tickets.dispatch_ticket", is_superuser | (is_dispatcher & ~is_escalated) | sends_escalated_down
 )

@@ -236,13 +236,13 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     consult_answered = data.get("nature") == Nature.CONSULT and (
         (data.get("answer") or "").strip() or data.get("knowledge_answer")
     )
-    desk = routing.intake_desk(actor)
     if consult_answered:  # the desk that took it in answers it: no unit handles it
-        route = routing.Route(place=desk, department=None)
+        route = routing.Route(place=routing.intake_desk(actor), department=None)
     else:
         route = routing.route(category, location.place)
         if route.dispatch_desk and location.place is None:
             # Nobody knows where: it waits at the desk that took it in, still unplaced.
+            desk = routing.intake_desk(actor)
             route = routing.Route(place=desk, department=None, dispatch_desk=True)
     # A requester named by their person record (a resident's own 随手拍, a visited household
     # member) is called back on the phone on record: the ticket keeps the name and phone of

@@ -476,8 +476,8 @@ def _escalate(t, actor, now, reason=""):
     fresh = sla.compute_deadlines(t.urgency, t.category, now)
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": fresh.accept_by}
     if t.contacted_at is None:
-        fields["respond_by"] = max(filter(None, (t.respond_by, fresh.respond_by)))
-    fields["resolve_by"] = max(filter(None, (t.resolve_by, fresh.resolve_by)))
+        fields["respond_by"] = max(filter(None, (t.respond_by, fresh.respond_by)), default=None)
+    fields["resolve_by"] = max(filter(None, (t.resolve_by, fresh.resolve_by)), default=None)
     data = {"from": _unit_name(t), **_unit_data(route), "by_sweep": actor is None}
     changed = _deadline_change(t, fields)
     if changed:

@@ -71,6 +71,21 @@ def make_ticket(world, actor=None, **overrides):
     return intake.create_ticket(data, actor=actor or world.hotline).ticket
 
 
+def reported_by_resident(world, **overrides):
+    """A 随手拍 report of `world.resident` (their person is `world.person`), as the report
+    page files it."""
+    return make_ticket(
+        world,
+        actor=world.resident,
+        channel="photo",
+        nature="report",
+        requester=world.person,
+        requester_name="",
+        requester_phone="",
+        **overrides,
+    )
+
+
 def add_households(w):
     """Three households (two in grid A, one in grid B) and 王大爷 living in the first."""
     w.home_a = Household.objects.create(building=w.buildings[0], unit="2", room="301")

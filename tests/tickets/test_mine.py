@@ -12,7 +12,7 @@ from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Callback, Ticket
 from tests.people.factories import PersonFactory, user_with_role
 
-from .factories import make_ticket, make_world
+from .factories import make_ticket, make_world, reported_by_resident
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +28,6 @@ def page(client, user, url):
     client.force_login(user)
     response = client.get(url)
     return response, response.content.decode()
-
-
-def reported_by_resident(world, **overrides):
-    """A 随手拍 report of the resident, as the report page files it."""
-    return make_ticket(
-        world,
-        actor=world.resident,
-        channel="photo",
-        nature="report",
-        requester=world.person,
-        requester_name="",
-        requester_phone="",
-        **overrides,
-    )
 
 
 def test_my_demands_lists_what_i_reported_or_asked_and_nothing_else(client, world):

@@ -12,7 +12,7 @@ from gridgov.tickets import patrols
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Ticket
 from tests.people.factories import PersonFactory
-from tests.tickets.factories import add_households, make_ticket, make_world
+from tests.tickets.factories import add_households, make_ticket, make_world, reported_by_resident
 
 pytestmark = pytest.mark.django_db
 
@@ -86,22 +86,10 @@ def test_the_resident_home_is_about_their_demands_and_staff_keep_the_workbench(c
         assert "<h1>我的工作台</h1>" in html_of(client, user, "/")
 
 
-def resident_ticket(world):
-    return make_ticket(
-        world,
-        actor=world.resident,
-        channel="photo",
-        nature="report",
-        requester=world.person,
-        requester_name="",
-        requester_phone="",
-    )
-
-
 def test_an_overdue_demand_is_marked_for_the_resident(client, world):
-    late = resident_ticket(world)
+    late = reported_by_resident(world)
     Ticket.objects.filter(pk=late.pk).update(resolve_by=late.created_at - dt.timedelta(days=11))
-    on_time = resident_ticket(world)
+    on_time = reported_by_resident(world)
     html = html_of(client, world.resident, reverse("tickets:mine"))
     assert re.search(rf'mine-card is-overdue" data-code="{late.code}"', html)
     assert f'mine-card" data-code="{on_time.code}"' in html
@@ -115,7 +103,7 @@ def test_an_overdue_demand_is_marked_for_the_resident(client, world):
 
 
 def test_the_rating_form_leaves_checks_to_the_server(client, world):
-    ticket = resident_ticket(world)
+    ticket = reported_by_resident(world)
     perform(ticket, "accept", world.gridworker_a)
     ticket.refresh_from_db()
     perform(ticket, "resolve", world.gridworker_a, reply="已清理。")

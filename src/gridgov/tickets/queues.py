@@ -18,6 +18,8 @@ S = Status
 
 # Statuses in which the owning unit has something to do.
 OWNER_STATUSES = (S.DISPATCHED, S.ESCALATED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+# Who blows whistles, and so follows up on the departments summoned (rules.is_street_staff).
+WHISTLE_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
 # Statuses in which the dispatch desk has something to do: route it, or call back.
 DESK_STATUSES = (S.RECEIVED, S.RETURNED, S.RESOLVED)
 
@@ -26,10 +28,11 @@ def _parts(user):
     """The user's queue by why a ticket is in it: {"owned", "summoned", "desk", "above"},
     each a Q (NOTHING when it does not apply)."""
     scope = scope_for(user)
-    parts = dict.fromkeys(("owned", "summoned", "desk", "above"), NOTHING)
+    parts = dict.fromkeys(("owned", "summoned", "desk", "above", "whistled"), NOTHING)
     if scope.everything:
         parts["owned"] = Q(status__in=OWNER_STATUSES)
         parts["desk"] = Q(status__in=DESK_STATUSES) | merged_callback_q()
+        parts["whistled"] = Q(Exists(_awaited()))
         return parts
     owned = NOTHING
     # Owned by the user's unit (rules.is_owner_handler).
@@ -67,7 +70,20 @@ def _parts(user):
     if above:
         pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
         parts["above"] = above & Q(Exists(pending), status__in=OPEN_STATUSES)
+    # Whistles blown in the user's street (or district) that still await a department: the
+    # street follows up on who has not come (吹哨报到).
+    whistled = Q()
+    for path in scope.paths(WHISTLE_ROLES):
+        whistled |= Q(place__path__startswith=path)
+    if whistled:
+        parts["whistled"] = whistled & Q(Exists(_awaited()))
     return parts
+
+
+def _awaited(before=None):
+    """Summonses on the ticket row not reported yet (past their report-by when `before`)."""
+    summonses = Summons.objects.filter(whistle__ticket=OuterRef("pk"), reported_at__isnull=True)
+    return summonses if before is None else summonses.filter(report_by__lt=before)
 
 
 def _unreported(scope):
@@ -104,8 +120,18 @@ def owned_q(user):
 
 
 # The order of the tabs; the queue opens on the first of ACTIONABLE with something in it.
-TAB_NAMES = ("accept", "report", "dispatch", "approve", "handling", "callback", "overdue", "all")
-ACTIONABLE = ("accept", "report", "dispatch", "approve", "handling", "callback")
+TAB_NAMES = (
+    "accept",
+    "report",
+    "dispatch",
+    "approve",
+    "handling",
+    "callback",
+    "late_reports",
+    "overdue",
+    "all",
+)
+ACTIONABLE = ("accept", "report", "dispatch", "approve", "handling", "callback", "late_reports")
 
 
 def tab_labels():
@@ -116,6 +142,7 @@ def tab_labels():
         "approve": _("To approve"),
         "handling": _("In hand"),
         "callback": _("To call back"),
+        "late_reports": _("Late to report"),
         "overdue": _("Overdue"),
         "all": _("All"),
     }
@@ -141,6 +168,8 @@ def tab_filters(now, user=None):
         "approve": parts["above"] if parts else NOTHING,
         "handling": owned & Q(status__in=HANDLING),
         "callback": Q(status=S.RESOLVED) | merged_callback_q(),
+        # Summoned departments past their report-by, for the street that blew the whistle.
+        "late_reports": (parts["whistled"] if parts else NOTHING) & Q(Exists(_awaited(now))),
         "overdue": late,
         "all": Q(),
     }
@@ -166,6 +195,7 @@ def tabs(tab_counts, scope):
         "dispatch": scope.has_role(DISPATCH_ROLES),
         "report": bool(scope.department_ids),
         "approve": scope.has_role(SUPERVISOR_ROLES),
+        "late_reports": False,  # only when a department is late
     }
     return [
         {"name": name, "label": labels[name], "count": tab_counts[name]}

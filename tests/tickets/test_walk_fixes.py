@@ -171,6 +171,9 @@ def test_the_community_dispatches_an_escalated_ticket_down_without_a_return(worl
     ticket.refresh_from_db()
     assert ticket.status == Status.DISPATCHED and ticket.owner_place == world.grid_b
     assert ticket.return_count == 0
+    # Grid B has not signed for it: grid A's signature belongs to grid A (in the events).
+    assert ticket.accepted_at is None
+    assert ticket.events.filter(action="accept", actor=world.gridworker_a).exists()
     assert event.data["from_escalated"] == world.community.name
     assert not ticket.events.filter(action="return").exists()
 

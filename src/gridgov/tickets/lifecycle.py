@@ -301,7 +301,9 @@ def _resolve_unit(unit=None, department=None):
 
 
 def _owner_fields(route):
-    return {"owner_place": route.place, "owner_department": route.department}
+    """A hand-over (dispatch, designate, escalate): the new holder has not signed for it yet,
+    whoever signed before (the events keep that)."""
+    return {"owner_place": route.place, "owner_department": route.department, "accepted_at": None}
 
 
 def _unit_data(route):

@@ -74,3 +74,14 @@ def test_locate_matches_the_place_tree():
     assert locations.locate("学院路街道有人占道经营").place == tree.street
     assert locations.locate("没有地名的一段话").place is None
     assert locations.locate("").place is None
+
+
+@pytest.mark.django_db
+def test_locate_reads_a_compounds_short_name_only_where_it_names_the_compound():
+    """The review's and the walk's case: 芙蓉中路 put a ticket in 芙蓉小区. Here the
+    compound 魏家坡小区 has the alias 魏家坡."""
+    tree = make_tree()
+    assert locations.locate("魏家坡门口的垃圾没人清运").place == tree.grids[0]
+    assert locations.locate("投诉魏家坡附近工地夜间施工").place == tree.grids[0]
+    assert locations.locate("魏家坡中路红绿灯坏了").place is None
+    assert locations.locate("魏家坡书店门口有人摆摊").place is None

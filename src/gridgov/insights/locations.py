@@ -120,7 +120,8 @@ class Located:
 
 
 def _names():
-    """[(normalised name, place id, path, level)] longest first, cached per place version."""
+    """[(normalised name, place id, path, level, short)] longest first, cached per place
+    version; `short` marks a compound's alias or name without 小区 (see locate)."""
     return versions.cached("places", "gazetteer", _load_names)
 
 
@@ -132,13 +133,14 @@ def _load_names():
         "id", "name", "aliases", "path", "level"
     )
     for pk, name, aliases, path, level in rows:
+        full = addresses.normalise(name)
         for value in {name, *[a for a in aliases or [] if isinstance(a, str)]}:
             value = addresses.normalise(value)
             if len(value) >= 2:
-                names.append((value, pk, path, level))
+                names.append((value, pk, path, level, level == Level.GRID and value != full))
                 core = value.removesuffix("小区")
                 if core != value and len(core) >= 2:
-                    names.append((core, pk, path, level))
+                    names.append((core, pk, path, level, level == Level.GRID))
     names.sort(key=lambda n: -len(n[0]))
     return names
 
@@ -152,12 +154,14 @@ def locate(text):
         return Located()
     hits = []  # (place id, path, level, position)
     taken = []
-    for name, pk, path, level in _names():
+    for name, pk, path, level, short in _names():
         start = normalised.find(name)
         while start != -1:
             end = start + len(name)
-            # A name inside a longer one already found (魏家坡 in 魏家坡小区) adds nothing.
-            if not any(s <= start and end <= e for s, e in taken):
+            # A name inside a longer one already found (魏家坡 in 魏家坡小区) adds nothing;
+            # a compound's short name inside another word (芙蓉 in 芙蓉中路) is not it.
+            inside = any(s <= start and end <= e for s, e in taken)
+            if not inside and (not short or addresses.short_name_stands(normalised[end:])):
                 hits.append((pk, path, level, start))
                 taken.append((start, end))
             start = normalised.find(name, end)

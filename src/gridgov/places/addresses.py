@@ -336,8 +336,7 @@ class AddressIndex:
         core, paths = self._peel(normalise(text))[-1]
         whole = next((path for name, path in self.areas if name == core), None)
         for key, ids, is_short in [] if whole else self.grid_keys:
-            rest = core[len(key) :]
-            if not core.startswith(key) or (is_short and rest and not rest.startswith(_SPOTS)):
+            if not core.startswith(key) or (is_short and not short_name_stands(core[len(key) :])):
                 continue
             inside = [i for i in ids if all(self.rows[i]["path"].startswith(p) for p in paths)]
             if len(inside) == 1:
@@ -389,6 +388,13 @@ _SPOTS = (
     *("内", "院内", "附近", "旁边", "对面", "周边", "楼下", "一带", "片区"),
     *("停车场", "地下车库", "车库", "绿化带", "围墙"),
 )
+
+
+def short_name_stands(rest):
+    """Whether a compound's short name (芙蓉 for 芙蓉小区) followed by `rest` names the
+    compound: at the end, or before a spot in it (门口, 附近 …), not inside 芙蓉中路."""
+    return not rest or rest.startswith(_SPOTS)
+
 
 _PROVINCES = (
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 "

@@ -62,3 +62,30 @@ def test_intake_records_the_duplicate_of_a_reworded_report(world):
     duplicates = second.events.get(action="create").data["duplicates"]
     assert [d["code"] for d in duplicates] == [first.code]
     assert "category" in duplicates[0]["reasons"]
+
+
+def test_a_registered_resident_calling_is_recognised_by_the_phone_alone(world, client):
+    """The walk's case: the resident's own 随手拍 named their person record; when they ring
+    the hotline, the operator types only the phone."""
+    from django.urls import reverse
+
+    from tests.people.factories import PersonFactory
+
+    person = PersonFactory(
+        user=world.resident, place=world.buildings[0], name="蒋东洋", phone="13712345678"
+    )
+    data = {
+        "channel": "photo",
+        "nature": "report",
+        "title": "楼道电动车充电",
+        "description": "1栋楼道里有人给电动车充电。",
+        "address": "魏家坡小区3栋",
+        "category": world.corridor.code,
+    }
+    own = intake.create_ticket(data, actor=world.resident).ticket
+    assert own.requester == person
+    client.force_login(world.hotline)
+    html = client.get(
+        reverse("insights:intake-duplicates"), {"requester_phone": "137 1234 5678"}
+    ).content.decode()
+    assert own.code in html and "同一来电人" in html

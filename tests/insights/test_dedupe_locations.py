@@ -24,7 +24,9 @@ def test_requester_keys_hide_the_phone():
     key = dedupe.requester_key(None, "138-1234-1234")
     assert key.startswith("t:") and "1234" not in key
     assert key == dedupe.requester_key(None, "13812341234")
-    assert dedupe.requester_key(7, "13812341234") == "p:7"
+    # The phone first (what an operator types), the person only without one.
+    assert dedupe.requester_key(7, "13812341234") == key
+    assert dedupe.requester_key(7, "") == "p:7"
     assert dedupe.requester_key(None, "") == ""
 
 

@@ -124,14 +124,14 @@ def unpack(blob):
 
 
 def requester_key(person_id=None, phone=""):
-    """Who asked, without storing the phone: a person id or a salted hash of the digits."""
-    if person_id:
-        return f"p:{person_id}"
+    """Who asked, without storing the phone: a salted hash of the phone's digits, else the
+    person id. The phone first: it is what an operator types when the same resident calls
+    again, whether their first ticket named their person record or only their number."""
     digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    if len(digits) < 5:
-        return ""
-    salt = settings.SECRET_KEY.encode()
-    return "t:" + hashlib.blake2b(digits.encode(), key=salt[:64], digest_size=12).hexdigest()
+    if len(digits) >= 5:
+        salt = settings.SECRET_KEY.encode()
+        return "t:" + hashlib.blake2b(digits.encode(), key=salt[:64], digest_size=12).hexdigest()
+    return f"p:{person_id}" if person_id else ""
 
 
 def ticket_text(ticket):
@@ -298,7 +298,11 @@ def find_duplicates(
     from gridgov.places.models import Level
 
     values = signature(text)
-    who = requester_key(getattr(requester, "pk", requester), phone)
+    # A person named without a phone (a resident's own report) is keyed by the phone on
+    # their record, as their ticket will be (intake keeps it).
+    who = requester_key(
+        getattr(requester, "pk", requester), phone or getattr(requester, "phone", "")
+    )
     callers = callers and bool(who)
     if values is None and not callers:
         return []

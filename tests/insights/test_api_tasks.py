@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from gridgov.insights import tasks
-from gridgov.insights.models import ModelVersion
+from gridgov.insights.models import ModelActivation, ModelVersion
 from tests.tickets.factories import make_world, ticket_data
 
 pytestmark = pytest.mark.django_db
@@ -216,6 +216,9 @@ def test_the_classifier_page_speaks_chinese(world, client, active_model, small_m
     ModelVersion.objects.create(
         version=2, path=str(small_model_dir), fingerprint="t", note="by street", metrics={}
     )
+    ModelActivation.objects.create(
+        version=active_model, version_number=active_model.version, how="first"
+    )
     client.force_login(world.street_staff)
     page = client.get("/insights/classifier/").content.decode()
     assert "3 折交叉验证" in page and "cross-validation" not in page
@@ -224,3 +227,5 @@ def test_the_classifier_page_speaks_chinese(world, client, active_model, small_m
         assert english not in page
     assert "首次启动" in page and "由 street 发起" in page
     assert "first start" not in page and "by street" not in page
+    # The history's "How" is how a version was put in use, not the tickets' contact method.
+    assert '<th scope="col">方式</th>' in page and "联系方式" not in page

@@ -209,6 +209,27 @@ def test_the_comparison_allows_the_tolerance_and_a_setting_changes_it(world, set
     assert training.review({"macro_f1": 0.1}, gone)["kept_back"] is False
 
 
+def test_a_label_learnt_from_corrections_is_judged_on_the_labels_both_versions_know(tmp_path):
+    """The walk's case: corrections add 网格事件 (F1 0.19), so macro-F1 falls 0.91 → 0.82
+    though the seven known labels score as before; such a version goes in use. If the new
+    label takes texts from the others, their F1 falls, and it is kept back."""
+    from gridgov.insights import training
+
+    (tmp_path / "model.json").write_text("{}")
+    known = {label: 0.91 for label in "ABCDEFG"}
+
+    def metrics(f1s):
+        per_class = {label: {"f1": f1, "support": 50} for label, f1 in f1s.items()}
+        return {"macro_f1": round(sum(f1s.values()) / len(f1s), 4), "per_class": per_class}
+
+    active = ModelVersion(version=1, path=str(tmp_path), metrics=metrics(known))
+    verdict = training.review(metrics({**known, "网格事件": 0.19}), active)
+    assert verdict["macro_f1"] == 0.82 and verdict["kept_back"] is False
+    assert verdict["shared_f1"] == 0.91 and verdict["new_labels"] == {"网格事件": 0.19}
+    robbed = {**{label: 0.85 for label in "ABCDEFG"}, "网格事件": 0.19}
+    assert training.review(metrics(robbed), active)["kept_back"] is True
+
+
 def test_the_classifier_page_speaks_chinese(world, client, active_model, small_model_dir):
     active_model.metrics = json.loads((small_model_dir / "model.json").read_text())["metrics"]
     active_model.note = "first start"

@@ -58,8 +58,9 @@ class ModelVersion(models.Model):
             "Not put in use: its macro-F1 %(new)s is more than %(tolerance)s below "
             "the %(old)s of v%(baseline)s, the version in use."
         ) % {
-            "new": review.get("macro_f1"),
-            "old": review.get("baseline_f1"),
+            # Over the labels both versions know, when the new one learnt a label more.
+            "new": review.get("shared_f1", review.get("macro_f1")),
+            "old": review.get("shared_baseline_f1", review.get("baseline_f1")),
             "baseline": review.get("baseline"),
             "tolerance": review.get("tolerance"),
         }

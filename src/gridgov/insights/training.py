@@ -112,23 +112,47 @@ def usable(record):
     return record is not None and Path(record.path, "model.json").exists()
 
 
+def _scored_labels(metrics):
+    per_class = metrics.get("per_class") or {}
+    return {label for label, row in per_class.items() if (row or {}).get("support")}
+
+
+def _macro_f1_over(metrics, labels):
+    f1s = [metrics["per_class"][label]["f1"] for label in sorted(labels)]
+    return round(sum(f1s) / len(f1s), 4)
+
+
 def review(metrics, active):
     """How a newly trained version compares with the one in use: a dict for
-    ModelVersion.review, with kept_back true when it should not replace it."""
+    ModelVersion.review, with kept_back true when it should not replace it.
+
+    Compared over the labels both versions were scored on: a label learnt from staff
+    corrections alone (a grid event type with a few dozen examples) starts thin, and its
+    low F1 would otherwise keep every such version out of use, so the corrections would
+    never be learnt. If the new label takes texts from the others, their F1 drops, and
+    that does count. The new labels' own scores are kept in the review.
+    """
     new = metrics.get("macro_f1")
-    old = (active.metrics or {}).get("macro_f1") if usable(active) else None
+    old_metrics = (active.metrics or {}) if usable(active) else {}
+    old = old_metrics.get("macro_f1")
     if new is None or old is None:
         # Nothing to compare with (no usable version in use, or no scores): it goes in use.
         return {"baseline": active.version if active else None, "kept_back": False}
     allowed = tolerance()
-    return {
-        "baseline": active.version,
-        "baseline_f1": old,
-        "macro_f1": new,
-        "tolerance": allowed,
-        # Rounded: 0.9 - 0.01 must not reject a model scoring 0.89.
-        "kept_back": round(old - new, 6) > allowed,
-    }
+    verdict = {"baseline": active.version, "baseline_f1": old, "macro_f1": new}
+    shared = _scored_labels(metrics) & _scored_labels(old_metrics)
+    added = sorted(_scored_labels(metrics) - _scored_labels(old_metrics))
+    if shared and added:
+        old, new = _macro_f1_over(old_metrics, shared), _macro_f1_over(metrics, shared)
+        verdict.update(
+            shared_baseline_f1=old,
+            shared_f1=new,
+            new_labels={label: metrics["per_class"][label]["f1"] for label in added},
+        )
+    verdict["tolerance"] = allowed
+    # Rounded: 0.9 - 0.01 must not reject a model scoring 0.89.
+    verdict["kept_back"] = round(old - new, 6) > allowed
+    return verdict
 
 
 def activate(record, user=None, how=None):

@@ -237,6 +237,7 @@ def test_grid_kpis_match_the_hand_computed_fixture(fixture):
     assert a.counts == {
         "dispatched": 5,
         "accepted": 4,
+        "response_due": 5,  # all five can be judged: contacted, or respond_by passed
         "responded": 2,
         "resolved": 3,
         "due": 4,
@@ -385,3 +386,25 @@ def test_kpi_unit_endpoint_and_bad_parameters(fixture):
     assert staff.get("/api/v1/kpis/?level=grid&parent=NOPE").status_code == 400
     assert staff.get("/api/v1/kpis/?start=2025-01-01&end=2026-03-01").status_code == 400
     assert staff.get("/api/v1/kpis/units/NOPE/").status_code == 404
+
+
+def test_a_ticket_not_yet_due_for_a_response_is_no_miss(world):
+    """Dispatched a minute ago and not yet contacted: the unit has not missed anything, so
+    the ticket is left out of the response rate until its respond_by passes."""
+    now = timezone.now()
+    ticket = make_ticket(world, now)
+    today = timezone.localdate(now)
+    (grid,) = [
+        k
+        for k in kpis.ranking(Level.GRID, world.community, today, today, now=now)
+        if k.unit.code == world.grid_a.code
+    ]
+    assert grid.counts["dispatched"] == 1 and grid.counts["response_due"] == 0
+    assert grid.rates["response"] is None
+    later = ticket.respond_by + dt.timedelta(minutes=1)
+    (grid,) = [
+        k
+        for k in kpis.ranking(Level.GRID, world.community, today, today, now=later)
+        if k.unit.code == world.grid_a.code
+    ]
+    assert grid.counts["response_due"] == 1 and grid.rates["response"] == 0

@@ -71,6 +71,7 @@ LEVELS = (*PLACE_LEVELS, DEPARTMENT)
 COUNTS = (
     "dispatched",
     "accepted",
+    "response_due",
     "responded",
     "resolved",
     "due",
@@ -247,7 +248,7 @@ def compute(units, start, end, now=None, weights_=None):
 
     for ticket_id, ticket in tickets.items():
         evs = events.get(ticket_id, [])
-        _count_handling(ticket, evs, by_key, since, until)
+        _count_handling(ticket, evs, by_key, since, until, now)
         _count_due(ticket, evs, by_key, since, due_until)
 
     _count_callbacks(units, by_key, since, until)
@@ -257,7 +258,7 @@ def compute(units, start, end, now=None, weights_=None):
     w = weights_ or weights()
     for kpi in by_key.values():
         c = kpi.counts
-        kpi.rates["response"] = _ratio(c["responded"], c["dispatched"])
+        kpi.rates["response"] = _ratio(c["responded"], c["response_due"])
         kpi.rates["resolution"] = _ratio(c["callbacks_resolved"], c["callbacks"])
         kpi.rates["satisfaction"] = _ratio(c["callbacks_satisfied"], c["callbacks"])
         kpi.rates["on_time"] = _ratio(c["resolved_on_time"], c["due"])
@@ -309,8 +310,13 @@ def _contact_on_time(event, ticket):
     return bool(ticket["respond_by"] and event.at <= ticket["respond_by"])
 
 
-def _count_handling(ticket, evs, by_key, since, until):
-    """Dispatched, accepted, responded, resolved and the times to each, per unit."""
+def _count_handling(ticket, evs, by_key, since, until, now):
+    """Dispatched, accepted, responded, resolved and the times to each, per unit.
+
+    A ticket counts for the response rate once it can be judged: its requester was
+    contacted, or its respond_by has passed. One dispatched a minute ago is not yet a
+    miss (the walk saw grids ranked 0 for a ticket just received).
+    """
     received = {}
     for index, event in enumerate(evs):
         if (
@@ -323,10 +329,12 @@ def _count_handling(ticket, evs, by_key, since, until):
     if not received:
         return
     first_contact = _first_contact(evs)
+    judged = first_contact is not None or bool(ticket["respond_by"] and ticket["respond_by"] < now)
     for unit, index in received.items():
         kpi = by_key[unit]
         c = kpi.counts
         c["dispatched"] += 1
+        c["response_due"] += judged
         got = evs[index].at
         if (
             first_contact is not None

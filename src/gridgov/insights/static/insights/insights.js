@@ -60,11 +60,13 @@
     }
     var chart = echarts.init(trendEl);
     chart.setOption({
-      title: { text: trendEl.dataset.title, textStyle: { fontSize: 13 } },
+      // The title above the plot, and date labels that give way rather than overlap
+      // (a month's first day and its neighbour were printed over each other).
+      title: { text: trendEl.dataset.title, left: 0, top: 0, textStyle: { fontSize: 13 } },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "time" },
+      xAxis: { type: "time", axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", minInterval: 1 },
-      grid: { left: 36, right: 12, top: 36, bottom: 28 },
+      grid: { left: 36, right: 12, top: 48, bottom: 28 },
       series: series
     });
     window.addEventListener("resize", function () { chart.resize(); });

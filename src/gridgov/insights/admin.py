@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from gridgov.tickets.admin import ReadOnlyMixin
+
 from .models import HotIssue, HotIssueDecision, ModelActivation, ModelVersion, TrainingExample
 
 
@@ -30,27 +32,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
     ]
 
 
-class AuditTrailAdmin(admin.ModelAdmin):
-    """Records of who decided what: read in the admin, never written or removed there."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ModelActivation)
-class ModelActivationAdmin(AuditTrailAdmin):
+class ModelActivationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Who put which classifier in use: an audit trail, read here, never written or removed."""
+
     list_display = ["activated_at", "version_number", "previous_number", "how", "activated_by"]
     list_filter = ["how"]
 
 
 @admin.register(HotIssueDecision)
-class HotIssueDecisionAdmin(AuditTrailAdmin):
+class HotIssueDecisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["at", "issue", "action", "from_state", "to_state", "user"]
     list_filter = ["action"]
 

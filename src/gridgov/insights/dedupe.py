@@ -335,13 +335,16 @@ def find_duplicates(
         ticket_id, code, _minhash, path, key, category_id = row
         text_sim = float(text_sim)
         score, reasons = text_sim, ["text"] if text_sim >= 0.5 else []
+        placed = True
         if building is not None and path == building.path:
             score += BUILDING_BONUS
             reasons.append("building")
         elif grid is not None and path.startswith(grid.path):
             score += GRID_BONUS
             reasons.append("grid")
-        if specific and category_id == specific and reasons[-1:] in (["building"], ["grid"]):
+        else:
+            placed = False
+        if specific and category_id == specific and placed:
             score += CATEGORY_BONUS
             reasons.append("category")
         if who and key == who:

@@ -231,6 +231,10 @@ class AddressIndex:
             + [(k, ids, True) for k, ids in short.items() if k not in names],
             key=lambda item: -len(item[0]),
         )
+        # An area's name → its path (the longest-first order above: the first one wins).
+        self.area_paths = {}
+        for name, path in self.areas:
+            self.area_paths.setdefault(name, path)
         self.area_ids = {
             row["path"]: pk
             for pk, row in self.rows.items()
@@ -334,7 +338,7 @@ class AddressIndex:
         # Only what is left once every area name is peeled off: in 魏家坡社区门口 the
         # community's name must not be read as the compound 魏家坡.
         core, paths = self._peel(normalise(text))[-1]
-        whole = next((path for name, path in self.areas if name == core), None)
+        whole = self.area_paths.get(core)
         for key, ids, is_short in [] if whole else self.grid_keys:
             if not core.startswith(key) or (is_short and not short_name_stands(core[len(key) :])):
                 continue

@@ -12,7 +12,7 @@ from gridgov.people.scope import NOTHING, scope_for
 from . import sla
 from .lifecycle import HANDLING, merged_callback_q
 from .models import OPEN_STATUSES, Extension, Status, Summons, Ticket
-from .rules import DISPATCH_ROLES, OFFICE_ROLE, SUPERVISOR_ROLES
+from .rules import DESK_STATUSES, DISPATCH_ROLES, OFFICE_ROLE, SUPERVISOR_ROLES
 
 S = Status
 
@@ -20,8 +20,6 @@ S = Status
 OWNER_STATUSES = (S.DISPATCHED, S.ESCALATED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 # Who blows whistles, and so follows up on the departments summoned (rules.is_street_staff).
 WHISTLE_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
-# Statuses in which the dispatch desk has something to do: route it, or call back.
-DESK_STATUSES = (S.RECEIVED, S.RETURNED, S.RESOLVED)
 
 
 def _parts(user):

@@ -73,18 +73,18 @@ def is_dispatcher(user, ticket):
     return scope_for(user).covers(_where(ticket), DISPATCH_ROLES)
 
 
-# When the dispatch desk itself deals with the requester: placing a demand nobody holds
-# (received, returned), calling back (resolved; a merged ticket's requester once the matter
-# is resolved). In between, the owning unit does, and only its handlers need the requester
-# in full (DESIGN §8).
-DESK_CONTACT_STATUSES = frozenset(
-    {Status.RECEIVED, Status.RETURNED, Status.RESOLVED, Status.MERGED}
-)
+# Statuses in which the dispatch desk has something to do: route it, or call back (the
+# queue's desk tab, queues.py, adds merged tickets whose matter is resolved).
+DESK_STATUSES = (Status.RECEIVED, Status.RETURNED, Status.RESOLVED)
 
 
 @rules.predicate
 def is_dispatcher_in_contact(user, ticket):
-    return ticket.status in DESK_CONTACT_STATUSES and is_dispatcher(user, ticket)
+    """The desk deals with the requester itself only while the demand waits for it (to be
+    placed, or called back; a merged ticket's requester is called back too). In between
+    the owning unit does, and only its handlers see the requester in full (DESIGN §8)."""
+    waiting = ticket.status in DESK_STATUSES or ticket.status == Status.MERGED
+    return waiting and is_dispatcher(user, ticket)
 
 
 @rules.predicate

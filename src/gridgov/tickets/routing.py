@@ -73,12 +73,12 @@ def home_street(user):
     than the district's: that street took it in (its window, its import, its grid
     workers' or residents' reports), and there its own staff can see and place it.
     """
-    from gridgov.people.scope import scope_for
+    from gridgov.people.scope import ancestor_paths, scope_for
 
     paths = scope_for(user).paths() if user is not None else []
     if not paths:
         return None
-    prefixes = {path[: i + 1] for path in paths for i, ch in enumerate(path) if ch == "/"}
+    prefixes = {p for path in paths for p in (*ancestor_paths(path), path)}
     streets = {p.path: p for p in Place.objects.filter(level=Level.STREET, path__in=prefixes)}
     found = {next((s for s in streets if path.startswith(s)), None) for path in paths}
     return streets[found.pop()] if len(found) == 1 and None not in found else None

@@ -19,7 +19,11 @@ buildings) and a hotline operator with an API token, then measures:
 2. Bulk: gridgov.tickets.imports.import_rows on N generated 12345 rows (validate,
    route, deadlines, codes, tickets + create/dispatch events), tickets per second;
    then PostgreSQL COPY (psycopg) of exactly the rows it wrote (tickets and
-   events) into copies of the two tables, and the ratio.
+   events) into copies of the two tables, and the ratio. Also the CPU of this process
+   and of its PostgreSQL backend for both: an all-or-nothing import is one
+   transaction, so one backend does all of the database's work (COPY, 23 indexes,
+   and at commit the 13 foreign-key checks per ticket and its events, which the
+   copies of the tables do not have).
 
 Only loopback traffic, bounded request counts. Prints figures on stderr; the last
 line on stdout is one JSON object.
@@ -270,6 +274,14 @@ def _db_backends(database):
         return [row[0] for row in cursor.fetchall()]
 
 
+def _own_backend():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 class CpuMeter:
     """CPU seconds of the server (gunicorn and its workers) and of the database backends
     serving it, between start() and stop(); None where /proc is not readable."""
@@ -446,21 +458,28 @@ def measure_bulk(args, buildings, cats, rng):
 
         profiler = cProfile.Profile()
         profiler.enable()
+    backend = _own_backend()
+    cpu_at = (time.process_time(), _cpu_seconds(backend))
     started = time.perf_counter()
     report = imports.import_rows(HEADERS, rows, source="bench")
     bulk_s = time.perf_counter() - started
+    bulk_cpu = (time.process_time() - cpu_at[0], _cpu_seconds(backend) - cpu_at[1])
     if args.profile:
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats(
             os.environ.get("BENCH_SORT", "cumulative")
         ).print_stats(os.environ.get("BENCH_FILTER", "gridgov|django/db|psycopg"), 30)
+        if os.environ.get("BENCH_CALLERS"):
+            pstats.Stats(profiler, stream=sys.stderr).print_callers(os.environ["BENCH_CALLERS"])
     assert report.ok, report.errors[:5]
     assert report.created == args.bulk, report
     bulk_per_s = args.bulk / bulk_s
     log(
         f"bulk import: {args.bulk} tickets ({report.dispatched} dispatched) with "
         f"{args.bulk + report.dispatched} events in {bulk_s:.2f}s = {bulk_per_s:,.0f} tickets/s "
-        f"(check {report.phases['check']:.2f}s, write {report.phases['write']:.2f}s)"
+        f"(check {report.phases['check']:.2f}s, write {report.phases['write']:.2f}s); "
+        f"CPU: this process {bulk_cpu[0]:.2f}s, its PostgreSQL backend {bulk_cpu[1]:.2f}s "
+        f"({bulk_cpu[1] / args.bulk * 1e6:.0f} µs a ticket: one transaction is one backend)"
     )
 
     # COPY exactly what the bulk path wrote, into copies of the two tables.
@@ -473,6 +492,7 @@ def measure_bulk(args, buildings, cats, rng):
             cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", [since])
             tables.append((f"bench_copy_{table}", columns, cursor.fetchall()))
     raw = connection.connection  # the psycopg connection
+    cpu_at = (time.process_time(), _cpu_seconds(backend))
     started = time.perf_counter()
     with raw.transaction():
         with raw.cursor() as cursor:
@@ -483,8 +503,13 @@ def measure_bulk(args, buildings, cats, rng):
                             [json.dumps(v) if isinstance(v, dict | list) else v for v in row]
                         )
     copy_s = time.perf_counter() - started
+    copy_cpu = (time.process_time() - cpu_at[0], _cpu_seconds(backend) - cpu_at[1])
     copy_per_s = args.bulk / copy_s
-    log(f"COPY of the same rows: {copy_s:.2f}s = {copy_per_s:,.0f} tickets/s")
+    log(
+        f"COPY of the same rows: {copy_s:.2f}s = {copy_per_s:,.0f} tickets/s; CPU: this process "
+        f"{copy_cpu[0]:.2f}s, backend {copy_cpu[1]:.2f}s (copies of the tables have the "
+        "indexes but no foreign keys, so no per-row checks at commit)"
+    )
     return {
         "bulk_rows": args.bulk,
         "bulk_s": round(bulk_s, 3),
@@ -492,6 +517,10 @@ def measure_bulk(args, buildings, cats, rng):
         "copy_s": round(copy_s, 3),
         "copy_per_s": round(copy_per_s),
         "ratio_bulk": round(bulk_per_s / copy_per_s, 3),
+        "bulk_client_cpu_s": round(bulk_cpu[0], 2),
+        "bulk_db_cpu_s": round(bulk_cpu[1], 2),
+        "copy_client_cpu_s": round(copy_cpu[0], 2),
+        "copy_db_cpu_s": round(copy_cpu[1], 2),
     }
 
 

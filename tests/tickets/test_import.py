@@ -345,3 +345,17 @@ def test_an_empty_nature_is_reported_as_missing_not_unknown(world):
     [error] = report.errors
     assert (error.row, error.column) == (2, "诉求性质")
     assert error.message.startswith("未填写诉求性质，可选：咨询") and "未知" not in error.message
+
+
+def test_the_reference_data_versions_are_read_once_per_import(world):
+    """Outside a request or task every cached lookup read the versions table again: an
+    import of a few hundred rows over many categories and days asked it hundreds of times."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    data = [(n + 2, [row[h] for h in HEADERS]) for n, row in enumerate(rows(300, bad=False))]
+    with CaptureQueriesContext(connection) as queries:
+        report = imports.import_rows(HEADERS, data)
+    assert report.ok and report.created == 300
+    versions_read = [q for q in queries.captured_queries if "core_dataversion" in q["sql"]]
+    assert len(versions_read) == 1

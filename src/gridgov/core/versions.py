@@ -12,6 +12,7 @@ counters, so a rolled-back write (tests) can never resurrect an old cache entry.
     cached("places", "address-index", AddressIndex.from_db)
 """
 
+import contextlib
 import random
 import threading
 
@@ -77,6 +78,16 @@ def begin_request(**_kwargs):
 def end_scope(**_kwargs):
     _local.scoped = max(0, getattr(_local, "scoped", 0) - 1)
     _local.tokens = None
+
+
+@contextlib.contextmanager
+def scope():
+    """A scope for work outside a request or task (a command, an import): tokens read once."""
+    begin_scope()
+    try:
+        yield
+    finally:
+        end_scope()
 
 
 def bump(*kinds):

@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.core import versions
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
@@ -951,6 +952,12 @@ def import_rows(
     now=None,
 ):
     """Validate all rows, then (unless dry_run or any error) write them all; see module."""
+    # One look at the reference data's versions for the whole file, not one per cache lookup.
+    with versions.scope():
+        return _import_rows(headers, rows, mapping, channel, actor, dry_run, progress, source, now)
+
+
+def _import_rows(headers, rows, mapping, channel, actor, dry_run, progress, source, now):
     started = time.perf_counter()
     report = ImportReport(source=source, rows=len(rows), dry_run=dry_run)
     columns = resolve_mapping(headers, mapping)

@@ -64,6 +64,11 @@ def test_mentions_find_places_by_their_suffix():
     assert locations.place_label("A4区绿地海外滩小区距高铁太近") == "绿地海外滩小区"
     assert locations.place_label("咨询A市绿地海外滩二期与高铁问题") == "绿地海外滩二期"
     assert locations.place_label("垃圾站臭气引起周边小区居民不满") == ""
+    # A verb before the name is not part of it; a railway line or a circuit is not a road.
+    assert locations.place_label("咨询绿地海外滩二期与长赣高铁问题") == "绿地海外滩二期"
+    assert locations.place_label("投诉丽发新城搅拌站") == "丽发新城"
+    assert locations.labelled_place("规划的高铁线路离居民太近") == ("", "")
+    assert locations.labelled_place("月亮岛路沿线架设电线杆") == ("月亮岛路", "road")
 
 
 @pytest.mark.django_db

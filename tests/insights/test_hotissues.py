@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from gridgov.insights import hotissues, services
+from gridgov.insights import hotissues, locations, services
 from gridgov.insights.models import HotIssue
 from gridgov.people.models import Role
 from gridgov.tickets import intake
@@ -104,6 +104,54 @@ def test_one_requester_saying_it_again_is_not_a_hot_issue_unless_the_public_reac
     assert [sorted(i.ids) for i in hotissues.mine(liked)] == [[1, 2]]
     two = [parking(1, 0, user="wang"), parking(2, 1, user="li")]
     assert [i.requesters for i in hotissues.mine(two)] == [2]
+
+
+def test_one_requester_writing_again_about_the_compound_joins_the_matter_whatever_the_words():
+    """The shared data's 绿地海外滩 letters: the residents' letters about the high-speed line
+    and one neighbour's two letters about it in other words (similarity about 0.13) were two
+    issues in the top ten; the neighbour's second letter ties them together."""
+    line = [
+        rec(1, "咨询绿地海外滩二期与长赣高铁问题", "高铁线路离我们小区太近，噪音怎么办？", 0),
+        rec(2, "绿地海外滩二期业主被高铁噪音扰得快烦死了", "规划的高铁线路离我们小区太近。", 1),
+        rec(
+            3, "长赣高铁对绿地海外滩二期小区影响太大了", "规划的高铁线路离我们小区太近。", 2, "zhou"
+        ),
+    ]
+    distance = [
+        rec(
+            4,
+            "绿地海外滩小区距渝长厦高铁只有30米",
+            "测量了一下，最近的楼距线路不到三十米。",
+            3,
+            "zhou",
+        ),
+        rec(
+            5,
+            "绿地海外滩小区离铁路三十米合理吗",
+            "测量了一下，最近的楼距线路不到三十米。",
+            4,
+            "zhou",
+        ),
+    ]
+    issues = hotissues.mine(line + distance)
+    assert [sorted(i.ids) for i in issues] == [[1, 2, 3, 4, 5]]
+    # Not when the other letter is from someone else, months later, or names only a district.
+    other = [rec(d.id, d.title, d.body, d.id - 1, "wu") for d in distance]
+    assert sorted(sorted(i.ids) for i in hotissues.mine(line + other)) == [[1, 2, 3]]
+    late = [rec(d.id, d.title, d.body, 90 + d.id, "zhou") for d in distance]
+    assert [sorted(i.ids) for i in hotissues.mine(line + late)] == [[1, 2, 3]]
+    # One person's letters that share only a district are not tied by it.
+    district = [
+        rec(6, "A4区高铁规划", days=0, user="qian"),
+        rec(7, "A4区学校扩建", days=1, user="qian"),
+    ]
+    compound = [rec(8, "绿地海外滩小区高铁", days=0, user="qian")]
+    compound.append(rec(9, "绿地海外滩二期学校", days=1, user="qian"))
+    records = district + compound
+    for r in records:
+        r.place_label, r.place_level = locations.labelled_place(r.title)
+    full = [r.title for r in records]
+    assert hotissues._repeats(records, full, dt.timedelta(days=30)) == [(2, 3)]
 
 
 def write(path, rows, fields):

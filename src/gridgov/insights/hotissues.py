@@ -35,6 +35,7 @@ HIGH_SIMILARITY = 0.45
 COMMUNITY_DEPTH = 3  # district / street / community
 SAME_NAME_PREFIX = 4  # place names sharing their first 4 characters name one place
 PLACE_SIMILARITY = 0.25
+NEAR = ("compound", "road")  # place labels narrow enough to tie one requester's letters
 WEIGHTS = {"requesters": 3.0, "count": 1.0, "rate": 1.5, "reactions": 1.0}
 
 
@@ -49,6 +50,7 @@ class Record:
     dislikes: int = 0
     place_key: str = ""  # a place of the tree (path) when known
     place_label: str = ""  # a place named in the text
+    place_level: str = ""  # its kind (locations.LABEL_LEVELS), when found in the text
     label_in_title: bool = True
 
 
@@ -140,9 +142,10 @@ def cluster(records, window_days=30.0):
         return [], None
     for r in records:
         if not r.place_label:
-            r.place_label = locations.place_label(r.title)
+            r.place_label, r.place_level = locations.labelled_place(r.title)
             r.label_in_title = bool(r.place_label)
-            r.place_label = r.place_label or locations.place_label(r.body[:300])
+            if not r.place_label:
+                r.place_label, r.place_level = locations.labelled_place(r.body[:300])
     texts = [_text(r) for r in records]
     vectorizer = textprep.CharTfidf((2, 3), min_df=2)
     features = vectorizer.fit_transform(texts)
@@ -159,6 +162,7 @@ def cluster(records, window_days=30.0):
         same = _same_place(a, b, full[j]) or _same_place(b, a, full[i])
         if same or (s >= HIGH_SIMILARITY and same is None):
             edges.append((i, j))
+    edges += _repeats(records, full, window)
     from scipy.sparse import coo_matrix
 
     graph = coo_matrix(
@@ -169,6 +173,27 @@ def cluster(records, window_days=30.0):
     for i, label in enumerate(labels):
         groups.setdefault(label, []).append(i)
     return sorted(groups.values(), key=len, reverse=True), features
+
+
+def _repeats(records, full, window):
+    """Pairs (i, j) of one requester writing again about the same place within the window,
+    whatever the words: a resident who first wrote that the high-speed line runs 30 m from
+    the compound and later that its noise will ruin the compound raises one matter."""
+    by_user = {}
+    for i, r in enumerate(records):
+        # Down to a compound or road: one person's two letters about a district are not one matter.
+        if r.user and (_depth(r.place_key) > COMMUNITY_DEPTH or r.place_level in NEAR):
+            by_user.setdefault(r.user, []).append(i)
+    pairs = []
+    for indexes in by_user.values():
+        for x, i in enumerate(indexes):
+            for j in indexes[x + 1 :]:
+                a, b = records[i], records[j]
+                if a.time and b.time and abs(a.time - b.time) > window:
+                    continue
+                if _same_place(a, b, full[j]) or _same_place(b, a, full[i]):
+                    pairs.append((i, j))
+    return pairs
 
 
 def _representative(indexes, features, records):

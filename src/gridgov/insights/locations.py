@@ -19,7 +19,7 @@ from gridgov.places import addresses
 LEVEL_ORDER = {"district": 0, "street": 1, "community": 2, "compound": 3, "road": 3, "building": 4}
 
 # Characters that end a place name's prefix: function words and verbs around a mention.
-_STOP = "的在是我了和与及对把被从到向于为你他她们这那个有没不也都就将请问关于反映"
+_STOP = "的在是我了和与及对把被从到向于为你他她们这那个有没不也都就将请问关于反映咨询诉投"
 _NAME = rf"[^\s\d{_STOP}，。、！？：；,.!?:;（）()“”\"'《》【】\[\]]"
 _PATTERNS = [
     (
@@ -34,7 +34,11 @@ _PATTERNS = [
             rf"{_NAME}{{2,10}}(?:小区|花园|家园|新村|新城|公寓|山庄|苑|华庭|广场|大厦|国际|名城|城|[一二三四五六七八九]期)(?![市管])"
         ),
     ),
-    ("road", re.compile(rf"{_NAME}{{2,6}}(?:大道|路|街|巷)(?![口段灯面况线过上道])")),
+    # 高铁线路, 铁路, 电路 are not roads by name.
+    (
+        "road",
+        re.compile(rf"{_NAME}{{2,6}}(?:大道|(?<![线铁思电网])路|街|巷)(?![口段灯面况线过上道])"),
+    ),
     ("building", re.compile(r"\d{1,3}(?:栋|号楼|幢)")),
 ]
 # A masked city/district prefix in the Teddy data: A市, A3区, K9县 …
@@ -97,16 +101,24 @@ def mentions(text):
     return found
 
 
+LABEL_LEVELS = ("compound", "road", "community", "street", "district")  # most telling first
+
+
 def place_label(text):
     """The most telling place in a text for grouping: a compound or road, else a community, street, district."""
+    return labelled_place(text)[0]
+
+
+def labelled_place(text):
+    """(label, level) of `place_label`; ("", "") when the text names no place."""
     best = None
     for m in mentions(text):
         if m.level == "building":
             continue
-        rank = {"compound": 0, "road": 1, "community": 2, "street": 3, "district": 4}[m.level]
+        rank = LABEL_LEVELS.index(m.level)
         if best is None or rank < best[0]:
             best = (rank, m.text)
-    return best[1] if best else ""
+    return (best[1], LABEL_LEVELS[best[0]]) if best else ("", "")
 
 
 # --- matching against the place tree -------------------------------------------------------

@@ -152,6 +152,9 @@ def test_one_requester_writing_again_about_the_compound_joins_the_matter_whateve
         r.place_label, r.place_level = locations.labelled_place(r.title)
     full = [r.title for r in records]
     assert hotissues._repeats(records, full, dt.timedelta(days=30)) == [(2, 3)]
+    # Tickets of different categories are different matters, however close.
+    records[2].category, records[3].category = 11, 12
+    assert hotissues._repeats(records, full, dt.timedelta(days=30)) == []
 
 
 def write(path, rows, fields):

@@ -52,6 +52,7 @@ class Record:
     place_label: str = ""  # a place named in the text
     place_level: str = ""  # its kind (locations.LABEL_LEVELS), when found in the text
     label_in_title: bool = True
+    category: object = None  # tickets: the category, where the source has one
 
 
 @dataclass
@@ -191,6 +192,9 @@ def _repeats(records, full, window):
                 a, b = records[i], records[j]
                 if a.time and b.time and abs(a.time - b.time) > window:
                     continue
+                # A resident's tickets about the lamp and the rubbish of one grid stay apart.
+                if a.category and b.category and a.category != b.category:
+                    continue
                 if _same_place(a, b, full[j]) or _same_place(b, a, full[i]):
                     pairs.append((i, j))
     return pairs
@@ -287,6 +291,7 @@ def ticket_records(since, until, base=None):
                 time=t.created_at,
                 user=dedupe.requester_key(t.requester_id, t.requester_phone) or f"#{t.pk}",
                 place_key=place.path if place is not None else "",
+                category=t.category_id,
             )
         )
     return records

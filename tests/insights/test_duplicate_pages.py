@@ -178,3 +178,19 @@ def test_a_caller_with_many_open_tickets_sees_them_beside_the_best_matches(world
     )
     assert len(found) == 7 and all("requester" in d.reasons for d, _t in found)
     assert services.visible_duplicates(world.hotline, "孩子上学难", phone="13900006666") == []
+
+
+def test_the_intake_panel_looks_where_the_text_says_and_as_filing_would(client, world):
+    """No address typed, only a description naming the building: the panel looks there, and
+    with the category the ticket would be filed under, as filing and the ticket's page do
+    (it said "no open ticket looks like this one" while the filed ticket listed one)."""
+    heap = make_ticket(world, address="幸福里小区3栋", requester_phone="13900007777")
+    typed = {"description": "幸福里小区3栋一楼过道堆了好多旧家具和纸箱，人都过不去", "address": ""}
+    client.force_login(world.hotline)
+    html = client.get(reverse("insights:intake-duplicates"), typed).content.decode()
+    assert heap.code in html and "同一楼栋" in html and "同类事项" in html
+    filed = make_ticket(world, category=None, requester_phone="13900008888", **typed)
+    assert filed.place == heap.place and filed.category == heap.category
+    dupes = filed.events.get(action="create").data.get("duplicates") or []
+    assert [d["code"] for d in dupes] == [heap.code]
+    assert [d.code for d, _t in services.duplicates_of(filed, world.hotline)] == [heap.code]

@@ -14,6 +14,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from gridgov.tickets import reference
+from gridgov.tickets.classify import suggest_category
 from gridgov.tickets.models import Category, Ticket
 
 from . import dedupe, locations, predictor
@@ -25,12 +26,9 @@ def advise(title, description, data, location, now=None):
     """{"place": Place or None, "event_data": {...}} for tickets.intake.create_ticket."""
     text = f"{title} {description}".strip()
     advice = {"place": None, "event_data": {}}
-    place = location.place
-    # The text may name a building of the compound, community or street the address named.
-    if place is None or location.how == "address:area":
-        found = locations.locate(text)
-        if found.place is not None and (place is None or found.place.path.startswith(place.path)):
-            advice["place"] = place = found.place
+    place = demand_place(text, location.place, area_only=location.how == "address:area")
+    if place is not None and place != location.place:
+        advice["place"] = place
     version, _model = predictor.load_active()
     ranked = predictor.model_top(text, top=3)
     if ranked:
@@ -46,7 +44,7 @@ def advise(title, description, data, location, now=None):
         requester=data.get("requester"),
         phone=data.get("requester_phone") or "",
         now=now,
-        category=category_of(data.get("category")),
+        category=demand_category(text, category_of(data.get("category"))),
     )
     if duplicates:
         advice["event_data"]["duplicates"] = [
@@ -54,6 +52,28 @@ def advise(title, description, data, location, now=None):
             for d in duplicates
         ]
     return advice
+
+
+def demand_place(text, place=None, area_only=False):
+    """Where a demand is: `place` (from its address), or the place its text names when the
+    address gave none or only an area (then a place inside that area). The intake
+    panel asks this while the operator types, and intake when filing, so both look for
+    duplicates at the same place."""
+    if place is None or area_only:
+        found = locations.locate(text)
+        if found.place is not None and (place is None or found.place.path.startswith(place.path)):
+            return found.place
+    return place
+
+
+def demand_category(text, category=None):
+    """The demand's category: the one chosen, else the one intake files it under when
+    left to choose (the best suggestion, tickets.intake.create_ticket). The model's
+    answer for the text is cached, so asking here costs no second prediction."""
+    if category is not None or not (text or "").strip():
+        return category
+    suggestions = suggest_category(text)
+    return suggestions[0][0] if suggestions else None
 
 
 def category_of(value):

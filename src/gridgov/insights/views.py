@@ -267,8 +267,14 @@ def intake_duplicates(request):
     if text or phone:
         address = get.get("address", "").strip()
         found = addresses.resolve_address(address) if address else None
-        place = (found.building or found.area) if found else None
-        category = insights_intake.category_of(get.get("category", "").strip() or None)
+        place = insights_intake.demand_place(
+            text,
+            (found.building or found.area) if found else None,
+            area_only=found is not None and found.building is None,
+        )
+        category = insights_intake.demand_category(
+            text, insights_intake.category_of(get.get("category", "").strip() or None)
+        )
         rows = _duplicate_rows(
             services.visible_duplicates(
                 request.user, text, place=place, phone=phone, callers=True, category=category

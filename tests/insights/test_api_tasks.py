@@ -250,3 +250,45 @@ def test_the_classifier_page_speaks_chinese(world, client, active_model, small_m
     assert "first start" not in page and "by street" not in page
     # The history's "How" is how a version was put in use, not the tickets' contact method.
     assert '<th scope="col">方式</th>' in page and "联系方式" not in page
+
+
+def test_the_versions_table_compares_a_version_with_a_new_category_as_the_review_did(
+    world, client, tmp_path
+):
+    """Seen in the demo: v2 learnt 网格事件 from corrections and went in use as within 0.01
+    of v1 over the seven categories both know, yet the table showed "-0.0891" in red beside
+    it and the message only "macro-F1 0.8222", against the rule stated above them."""
+    from gridgov.insights import training
+
+    (tmp_path / "model.json").write_text("{}")
+    known = {label: 0.91 for label in "ABCDEFG"}
+
+    def metrics(f1s):
+        per_class = {label: {"f1": f1, "support": 50} for label, f1 in f1s.items()}
+        return {"macro_f1": round(sum(f1s.values()) / len(f1s), 4), "per_class": per_class}
+
+    v1 = ModelVersion.objects.create(
+        version=1, path=str(tmp_path), fingerprint="a", metrics=metrics(known), active=True
+    )
+    learnt = metrics({**known, "网格事件": 0.19})
+    v2 = ModelVersion.objects.create(
+        version=2,
+        path=str(tmp_path),
+        fingerprint="b",
+        metrics=learnt,
+        review=training.review(learnt, v1),
+    )
+    assert v2.review["kept_back"] is False
+    assert v2.comparison_display == (
+        "按两个版本共有的分类比较：宏平均 F1 为 0.91，在用版本 v1 为 0.91。"
+        "新增分类：网格事件（F1 0.19）。"
+    )
+    client.force_login(world.district_staff)
+    page = client.get("/insights/classifier/").content.decode()
+    row = re.search(r'<tr data-version="2".*?</tr>', page, re.S).group(0)
+    assert "-0.09" not in row and "按共有分类比较" in row and "新增：网格事件 F1 0.19" in row
+    # Rolled back to v1, v2 is the one in use: v1's row is compared the same way.
+    training.activate(v2)
+    page = client.get("/insights/classifier/").content.decode()
+    row = re.search(r'<tr data-version="1".*?</tr>', page, re.S).group(0)
+    assert "+0.09" not in row and "按共有分类比较" in row

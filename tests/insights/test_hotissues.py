@@ -413,3 +413,34 @@ def test_a_decided_hot_issue_offers_only_the_decisions_that_change_it(world, cli
         services.decide(issue, "confirm", world.community_staff)
     client.post(f"/insights/hot/{issue.pk}/decide/", {"action": "dismiss", "note": "已处理"})
     assert buttons() == {"confirm", "reopen"}
+
+
+@pytest.mark.django_db
+def test_the_decision_record_names_who_decided_as_the_rest_of_the_site_does(world, client):
+    """研判记录 printed the login ("community"), where the tickets' timelines name the person
+    (魏家坡社区工作者); so did the classifier's record of versions put in use."""
+    from gridgov.insights.models import ModelActivation, ModelVersion
+
+    world.community_staff.first_name = "魏家坡社区工作者"
+    world.community_staff.save()
+    _tickets(world, 3, timezone.now(), address="魏家坡小区3栋")
+    hotissues.refresh()
+    issue = HotIssue.objects.get()
+    client.force_login(world.community_staff)
+    client.post(f"/insights/hot/{issue.pk}/decide/", {"action": "confirm", "note": "纳入议题"})
+    page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
+    record = re.search(r'<ul class="link-list" id="hot-decisions">.*?</ul>', page, re.S).group(0)
+    assert "魏家坡社区工作者" in record and "community" not in record
+
+    world.district_staff.first_name = "区级工作人员"
+    world.district_staff.save()
+    version = ModelVersion.objects.create(version=1, path="/nowhere", fingerprint="x")
+    ModelActivation.objects.create(
+        version=version, version_number=1, how="staff", activated_by=world.district_staff
+    )
+    world.street_staff.first_name = "望江街道工作人员"
+    world.street_staff.save()
+    client.force_login(world.street_staff)
+    page = client.get("/insights/classifier/").content.decode()
+    changes = re.search(r'<section class="panel" id="activations">.*?</section>', page, re.S)
+    assert "区级工作人员" in changes.group(0) and ">district<" not in changes.group(0)

@@ -65,6 +65,26 @@ class ModelVersion(models.Model):
             "tolerance": review.get("tolerance"),
         }
 
+    @property
+    def comparison_display(self):
+        """When it learnt a category the version in use lacked: what it was judged on
+        (the categories both know) and the new ones' own scores ('' otherwise)."""
+        review = self.review or {}
+        if "shared_f1" not in review:
+            return ""
+        return _(
+            "Judged over the categories both versions know: macro-F1 %(new)s against "
+            "%(old)s of v%(baseline)s. New categories: %(labels)s."
+        ) % {
+            "new": review["shared_f1"],
+            "old": review.get("shared_baseline_f1"),
+            "baseline": review.get("baseline"),
+            "labels": _(", ").join(
+                _("%(label)s (F1 %(f1)s)") % {"label": label, "f1": f1}
+                for label, f1 in (review.get("new_labels") or {}).items()
+            ),
+        }
+
 
 NOTES = {
     "first start": _("first start"),

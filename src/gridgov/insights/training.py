@@ -122,6 +122,33 @@ def _macro_f1_over(metrics, labels):
     return round(sum(f1s) / len(f1s), 4)
 
 
+def comparison(metrics, base_metrics):
+    """How one version's scores compare with another's, as the versions table shows it:
+    {macro_f1, baseline_f1, delta, shared, new_labels}, or None without both scores.
+
+    When the two were scored on different labels (one learnt a label from staff
+    corrections), over the labels both know, as `review` judges: the overall figures
+    differ by the new label's own thin F1, which is not a fall of the others (the table
+    showed -0.0891 in red for a version put in use as within 0.01)."""
+    new, old = (metrics or {}).get("macro_f1"), (base_metrics or {}).get("macro_f1")
+    if new is None or old is None:
+        return None
+    mine, theirs = _scored_labels(metrics), _scored_labels(base_metrics)
+    shared = mine & theirs
+    result = {"macro_f1": new, "baseline_f1": old, "shared": False, "new_labels": {}}
+    if shared and mine != theirs:
+        result.update(
+            macro_f1=_macro_f1_over(metrics, shared),
+            baseline_f1=_macro_f1_over(base_metrics, shared),
+            shared=True,
+            new_labels={
+                label: metrics["per_class"][label]["f1"] for label in sorted(mine - theirs)
+            },
+        )
+    result["delta"] = round(result["macro_f1"] - result["baseline_f1"], 4)
+    return result
+
+
 def review(metrics, active):
     """How a newly trained version compares with the one in use: a dict for
     ModelVersion.review, with kept_back true when it should not replace it.

@@ -128,17 +128,21 @@ def _method_display(method):
 
 
 def _version_rows(versions, active):
-    """The versions with their scores beside the one in use."""
-    base = (active.metrics or {}).get("macro_f1") if active else None
+    """The versions with their scores beside the one in use (training.comparison: over the
+    categories both know when one has a category more)."""
     rows = []
     for v in versions:
-        f1 = (v.metrics or {}).get("macro_f1")
+        compared = None
+        if active is not None and not v.active:
+            compared = training.comparison(v.metrics, active.metrics)
         rows.append(
             {
                 "v": v,
                 "accuracy": (v.metrics or {}).get("accuracy"),
-                "macro_f1": f1,
-                "delta": None if f1 is None or base is None or v.active else round(f1 - base, 4),
+                "macro_f1": (v.metrics or {}).get("macro_f1"),
+                "delta": compared["delta"] if compared else None,
+                "shared": bool(compared and compared["shared"]),
+                "new_labels": sorted((compared or {}).get("new_labels", {}).items()),
             }
         )
     return rows
@@ -189,7 +193,8 @@ def retrain(request):
         messages.success(
             request,
             _("v%(v)s was trained and is now in use (macro-F1 %(f1)s).")
-            % {"v": record.version, "f1": record.metrics.get("macro_f1")},
+            % {"v": record.version, "f1": record.metrics.get("macro_f1")}
+            + (" " + record.comparison_display if record.comparison_display else ""),
         )
     elif record is not None:
         messages.warning(

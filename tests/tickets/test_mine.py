@@ -9,10 +9,11 @@ from django.urls import reverse
 from gridgov.insights.models import HotIssue
 from gridgov.people.models import Role
 from gridgov.tickets.lifecycle import perform
-from gridgov.tickets.models import Callback, Ticket
+from gridgov.tickets.models import Callback, Ticket, TicketPhoto
 from tests.people.factories import PersonFactory, user_with_role
 
 from .factories import make_ticket, make_world, reported_by_resident
+from .test_views import act, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -346,3 +347,84 @@ def test_a_photo_report_from_the_page_names_the_reporter(client, world):
     assert response.status_code == 200
     ticket = Ticket.objects.get()
     assert ticket.channel == "photo" and ticket.requester == world.person
+
+
+# --- the third browser walk: a resident's 随手拍 of stairway clutter --------------------------
+
+
+def report_with_photo(client, world, description, category=""):
+    """The resident's 随手拍 from the page: a photo, a few words, the building's address."""
+    client.force_login(world.resident)
+    response = client.post(
+        reverse("tickets:report"),
+        {
+            "description": description,
+            "address": world.buildings[0].address,
+            "lat": "",
+            "lng": "",
+            "category": category,
+            "idempotency_key": "walk-3",
+            "photos": [png_upload()],
+        },
+    )
+    assert response.status_code == 200
+    return Ticket.objects.get()
+
+
+def photo_urls(html):
+    return re.findall(r'<img src="(/tickets/[^"]+/photos/\d+/)"', html)
+
+
+def served(client, url):
+    response = client.get(url)
+    if response.status_code == 200:
+        assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    return response.status_code
+
+
+def test_a_residents_report_shows_its_photos_to_them_and_to_the_owning_unit(client, world):
+    """The walk: the resident's own photo was on no page of theirs. They see the photos filed
+    with it and the result's, staff who may see the ticket all of them, nobody else any."""
+    ticket = report_with_photo(client, world, "楼道里堆满了纸箱", category=world.corridor.code)
+    filed = TicketPhoto.objects.get(ticket=ticket)
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    mine_url = reverse("tickets:mine-photo", args=[ticket.code, filed.pk])
+    assert photo_urls(html) == [mine_url] and f'<a href="{mine_url}"' in html
+    assert served(client, mine_url) == 200
+    staff_url = reverse("tickets:photo", args=[ticket.code, filed.pk])
+    assert served(client, staff_url) == 404  # not through the workbench, which they lack
+
+    # The owning grid sees it on the ticket, resolves it with a photo of the result.
+    assert ticket.owner_place == world.grid_a
+    _response, html = page(
+        client, world.gridworker_a, reverse("tickets:detail", args=[ticket.code])
+    )
+    assert photo_urls(html) == [staff_url]
+    assert served(client, staff_url) == 200
+    perform(ticket, "accept", world.gridworker_a)
+    # An internal step's photo (none has one today; were it to) stays with the staff.
+    perform(ticket, "supervise", world.street_staff, reason="催一下")
+    internal = TicketPhoto.objects.create(
+        ticket=ticket, event=ticket.events.get(action="supervise"), image=filed.image.name
+    )
+    response = act(client, ticket, "resolve", reply="纸箱已清走。", photos=png_upload("after.png"))
+    assert response.status_code == 200
+    result = TicketPhoto.objects.get(ticket=ticket, event__action="resolve")
+
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    step = html.split('data-action="resolve"')[1].split("</li>")[0]
+    result_url = reverse("tickets:mine-photo", args=[ticket.code, result.pk])
+    assert photo_urls(step) == [result_url]
+    assert served(client, result_url) == 200
+    internal_url = reverse("tickets:mine-photo", args=[ticket.code, internal.pk])
+    assert internal_url not in html and served(client, internal_url) == 404
+
+    # Another resident, and a grid worker of another grid, get none of them.
+    client.force_login(neighbour(world))
+    assert served(client, mine_url) == 404 and served(client, result_url) == 404
+    client.force_login(world.gridworker_b)
+    assert served(client, staff_url) == 404

@@ -7,13 +7,13 @@ Internal acts (returns, supervision, whistles, extension requests) and the names
 stay inside: the requester sees units, not people.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .models import SELF_SERVICE_CHANNELS, Satisfaction, Status, Ticket, TicketEvent
+from .models import SELF_SERVICE_CHANNELS, Satisfaction, Status, Ticket, TicketEvent, TicketPhoto
 
 PUBLIC_ACTIONS = (
     "create",
@@ -87,6 +87,17 @@ class Step:
     at: object
     text: str
     detail: str = ""
+    photos: list = field(default_factory=list)  # of the step (the result's, on resolve)
+
+
+def photos(ticket):
+    """The photos of a demand its requester sees: those attached when it was filed, and
+    those of the steps shown to them (the result's). A photo is no personal data, but it
+    is served only to whoever may see its ticket: staff through the workbench, the
+    requester through their own demand, not another ticket's (a survivor's)."""
+    return TicketPhoto.objects.filter(ticket=ticket).filter(
+        Q(event__isnull=True) | Q(event__action__in=PUBLIC_ACTIONS)
+    )
 
 
 def _unit(event):
@@ -139,27 +150,31 @@ def _events(ticket, after=None):
     events = TicketEvent.objects.filter(ticket=ticket, action__in=PUBLIC_ACTIONS)
     if after is not None:
         events = events.filter(at__gte=after)
-    return events.select_related("owner_place", "owner_department").order_by("at", "id")
+    return (
+        events.select_related("owner_place", "owner_department")
+        .prefetch_related(Prefetch("photos", queryset=TicketPhoto.objects.order_by("id")))
+        .order_by("at", "id")
+    )
 
 
 def steps(ticket):
     """The public steps of a ticket, oldest first. A merged ticket goes on with the steps of
     the ticket it was merged into: the matter is handled there (not that one's own filing,
     merges or callbacks, which are another requester's)."""
-    result = [_as_step(event, ticket) for event in _events(ticket)]
+    result = [_as_step(event, ticket, with_photos=True) for event in _events(ticket)]
     if ticket.status == Status.MERGED and ticket.closed_at:
         survivor = ticket.survivor()
         if survivor.pk != ticket.pk:
             theirs = ("create", "merge", "callback")
             result += [
-                _as_step(event, survivor)
+                _as_step(event, survivor, with_photos=False)
                 for event in _events(survivor, after=ticket.closed_at)
                 if event.action not in theirs
             ]
     return [step for step in result if step is not None]
 
 
-def _as_step(event, ticket):
+def _as_step(event, ticket, with_photos):
     text = _step(event)
     if not text:
         return None
@@ -168,7 +183,8 @@ def _as_step(event, ticket):
         detail = event.reason  # their own words
     if event.action == "answer":
         detail = ticket.resolution
-    return Step(event.action, event.at, text, detail)
+    shown = list(event.photos.all()) if with_photos else []
+    return Step(event.action, event.at, text, detail, shown)
 
 
 def may_rate(user, ticket):

@@ -783,7 +783,10 @@ def reveal_requester(request, code):
 @require_GET
 def ticket_photo(request, code, pk):
     ticket = _ticket_or_404(request, code)
-    photo = TicketPhoto.objects.filter(ticket=ticket, pk=pk).first()
+    return _photo_response(TicketPhoto.objects.filter(ticket=ticket, pk=pk).first())
+
+
+def _photo_response(photo):
     if photo is None or not photo.image:
         raise Http404
     try:
@@ -962,6 +965,7 @@ def _my_ticket_page(request, ticket, rate_form=None, status=200):
             "ticket": ticket,
             "public_status": progress.public_status(ticket),
             "steps": progress.steps(ticket),
+            "intake_photos": list(progress.photos(ticket).filter(event=None).order_by("id")),
             "may_view": request.user.has_perm("tickets.view_ticket", ticket),
             "rate_form": rate_form if may_rate else None,
             "section": "mine",
@@ -974,6 +978,15 @@ def _my_ticket_page(request, ticket, rate_form=None, status=200):
 @require_GET
 def my_ticket(request, code):
     return _my_ticket_page(request, _own_ticket_or_404(request, code))
+
+
+@login_required
+@require_GET
+def my_ticket_photo(request, code, pk):
+    """A photo of the requester's own demand (progress.photos: filed with it, or the
+    result's), for a requester who does not see the ticket in the workbench."""
+    ticket = _own_ticket_or_404(request, code)
+    return _photo_response(progress.photos(ticket).filter(pk=pk).first())
 
 
 @login_required

@@ -444,3 +444,31 @@ def test_the_decision_record_names_who_decided_as_the_rest_of_the_site_does(worl
     page = client.get("/insights/classifier/").content.decode()
     changes = re.search(r'<section class="panel" id="activations">.*?</section>', page, re.S)
     assert "区级工作人员" in changes.group(0) and ">district<" not in changes.group(0)
+
+
+@pytest.mark.django_db
+def test_the_trend_charts_draw_the_quiet_days_as_zero(world, client):
+    """The stored trend has only the days with demands; drawn as it was, the list's lines ran
+    at 1 from 9 to 13 November and the detail's bars stretched across the days between."""
+    assert hotissues.daily_series([["2026-11-09", 1], ["2026-11-12", 2]]) == [
+        ["2026-11-09", 1],
+        ["2026-11-10", 0],
+        ["2026-11-11", 0],
+        ["2026-11-12", 2],
+    ]
+    assert hotissues.daily_series([]) == []
+    _tickets(world, 3, timezone.now(), address="魏家坡小区3栋")
+    hotissues.refresh()
+    issue = HotIssue.objects.get()
+    issue.trend = [["2026-11-09", 2], ["2026-11-11", 1]]
+    issue.save()
+    client.force_login(world.community_staff)
+
+    def chart(url, element):
+        page = client.get(url).content.decode()
+        data = re.search(rf'<script id="{element}" type="application/json">(.*?)</script>', page)
+        return json.loads(data.group(1))
+
+    days = [["2026-11-09", 2], ["2026-11-10", 0], ["2026-11-11", 1]]
+    assert chart(f"/insights/hot/{issue.pk}/", "hot-trend-data") == days
+    assert chart("/insights/hot/", "hot-trends") == {str(issue.pk): days}

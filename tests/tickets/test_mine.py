@@ -6,8 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from gridgov.insights import predictor
 from gridgov.insights.models import HotIssue
-from gridgov.people.models import Role
+from gridgov.people.models import AccessLog, Role
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Callback, Ticket, TicketPhoto
 from tests.people.factories import PersonFactory, user_with_role
@@ -428,3 +429,35 @@ def test_a_residents_report_shows_its_photos_to_them_and_to_the_owning_unit(clie
     assert served(client, mine_url) == 404 and served(client, result_url) == 404
     client.force_login(world.gridworker_b)
     assert served(client, staff_url) == 404
+
+
+def test_a_residents_photo_of_stairway_clutter_is_the_buildings_grids(client, world, monkeypatch):
+    """The walk: "楼道里堆满了纸箱…" at a building went to the community, and the grid worker
+    saw the requester masked. The trained model knows the board's first-level categories
+    (城乡建设, a community matter) and the text named only one word of 楼道堆物's (楼道)."""
+
+    def board_model(text, top=3):  # what the demo's trained model answered
+        return [("城乡建设", 0.363), ("商贸旅游", 0.198), ("环境保护", 0.129)]
+
+    monkeypatch.setattr(predictor, "model_top", board_model)
+    world.person.phone = "13900002222"
+    world.person.save()
+    ticket = report_with_photo(client, world, "楼道里堆满了纸箱和旧家具，挡住了通道")
+    assert ticket.building == world.buildings[0] and ticket.category == world.corridor
+    assert ticket.owner_place == world.grid_a == world.buildings[0].parent  # 小事不出网格
+    assert ticket.status == "dispatched"
+
+    # The building's grid worker handles it, so sees the requester in full (logged).
+    _response, html = page(
+        client, world.gridworker_a, reverse("tickets:detail", args=[ticket.code])
+    )
+    assert 'name="reveal"' in html
+    response = client.post(
+        reverse("tickets:reveal", args=[ticket.code]),
+        {"purpose": "联系诉求人"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "刘居民" in html and "13900002222" in html
+    assert AccessLog.objects.filter(user=world.gridworker_a).count() == 1

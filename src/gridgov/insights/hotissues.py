@@ -264,6 +264,21 @@ def _day(time):
     return time.date().isoformat()
 
 
+def daily_series(trend):
+    """A stored trend ([[day, count], …], only the days with demands) as one point per day
+    from its first to its last, the quiet days 0: drawn as it was, a line ran at 1 through
+    weeks without a demand and a bar stretched across the days between two."""
+    counts = {str(day): count for day, count in trend or []}
+    if not counts:
+        return []
+    day, last = dt.date.fromisoformat(min(counts)), dt.date.fromisoformat(max(counts))
+    series = []
+    while day <= last:
+        series.append([day.isoformat(), counts.get(day.isoformat(), 0)])
+        day += dt.timedelta(days=1)
+    return series
+
+
 # --- tickets in the database -----------------------------------------------------------------
 
 

@@ -56,7 +56,7 @@ def hot_issues(request):
         for i in issues
         if i.place is not None and i.place.lat is not None
     ]
-    trends = {str(i.pk): i.trend for i in issues[:10]}
+    trends = {str(i.pk): hotissues.daily_series(i.trend) for i in issues[:10]}
     return render(
         request,
         "insights/hot_issues.html",
@@ -87,7 +87,7 @@ def hot_issue(request, pk):
         {
             "issue": issue,
             "tickets": tickets,
-            "trend": issue.trend,
+            "trend": hotissues.daily_series(issue.trend),
             "may_decide": request.user.has_perm("insights.decide_hotissue", issue),
             "decisions": services.decisions_for(issue),
             "history": issue.decisions.select_related("user"),

@@ -64,7 +64,13 @@ KEYWORDS = {
 GRID_EVENTS_CODE = "GE"
 GRID_EVENTS = [
     # (name, urgency, keywords)
-    ("楼道堆物", Urgency.GENERAL, ["楼道", "堆物", "杂物", "堆放", "过道"]),
+    # 堆满, 纸箱, 旧家具: how residents put it ("楼道里堆满了纸箱"); migration 0005 adds them
+    # to a database seeded before.
+    (
+        "楼道堆物",
+        Urgency.GENERAL,
+        ["楼道", "堆物", "杂物", "堆放", "过道", "堆满", "纸箱", "旧家具"],
+    ),
     ("线路破损", Urgency.UTILITY, ["电线", "线路", "破损", "飞线", "漏电", "裸露"]),
     ("电动车乱停乱放", Urgency.GENERAL, ["电动车", "乱停", "乱放", "充电", "停放"]),
     ("消防通道堵塞", Urgency.EMERGENCY, ["消防通道", "消防车道", "堵塞", "占用消防"]),

@@ -57,22 +57,30 @@ def keyword_baseline(text, top=3):
     return [(categories[pk], round(score / best, 3)) for pk, score in ranked[:top]]
 
 
+# How much of a text must name a grid event type: two of its words (楼道 + 堆满) or one word
+# of four characters (消防通道), counted in characters.
+CLEAR_EVENT = 4
+
+
 def grid_event(text):
     """The grid event type (网格事件: 楼道堆物, 井盖缺失 …) a text clearly names, or None.
 
-    Clearly: its name, or at least two of its keywords. A model trained on the city's
-    message board knows the board's first-level categories, not the grid's own event
-    types; a demand that names one is that event, and the grid handles it
-    (小事不出网格). One generic word ("经营", "垃圾") is not enough.
+    Clearly: its name, or its keywords found in the text adding up to CLEAR_EVENT
+    characters: two words (楼道 + 堆满), or one long and specific one (消防通道). A model
+    trained on the city's message board knows the board's first-level categories, not
+    the grid's own event types; a demand that names one is that event, and the grid
+    handles it (小事不出网格). One generic word ("经营", "垃圾") is not enough.
     """
     text = text or ""
-    best, best_hits = None, 1
+    best, best_weight = None, CLEAR_EVENT - 1
     events = [c for c in reference.categories().by_id.values() if c.active and c.grid_event]
     for category in sorted(events, key=lambda c: c.code):
         words = {w for w in category.keywords if len(w) >= MIN_KEYWORD}
-        hits = max(2 if category.name in text else 0, sum(w in text for w in words))
-        if hits > best_hits:
-            best, best_hits = category, hits
+        weight = sum(len(w) for w in words if w in text)
+        if category.name in text:
+            weight = max(weight, CLEAR_EVENT)
+        if weight > best_weight:
+            best, best_weight = category, weight
     return best
 
 

@@ -1,5 +1,6 @@
 """Project-wide promises: two-command set-up, deploy checks, a real Celery round trip."""
 
+import logging
 import os
 import re
 import secrets
@@ -30,6 +31,29 @@ def _gridgov(*args, **env):
         text=True,
         timeout=120,
     )
+
+
+@pytest.mark.django_db
+def test_a_refused_request_is_written_to_the_log_once(
+    client, django_user_model, settings, monkeypatch
+):
+    """The demo (DEBUG on) wrote each refused request twice: Django's own console handler
+    and the root's both wrote the record."""
+    settings.DEBUG = True
+    written = []
+
+    def emit(handler, record):
+        if not type(handler).__module__.startswith("_pytest"):  # pytest's capture is no log
+            written.append(record.getMessage())
+
+    monkeypatch.setattr(logging.StreamHandler, "emit", emit)
+    client.force_login(django_user_model.objects.create(username="no-role"))
+    assert client.get("/tickets/kpis/").status_code == 403
+    assert client.get("/no-such-page/").status_code == 404
+    assert written == [
+        "Forbidden (Permission denied): /tickets/kpis/",
+        "Not Found: /no-such-page/",
+    ]
 
 
 def test_production_settings_pass_deploy_check(tmp_path):

@@ -258,10 +258,39 @@ EMAIL_HOST_PASSWORD = env("GRIDGOV_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("GRIDGOV_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env("GRIDGOV_FROM_EMAIL", "gridgov@localhost")
 
+# Everything goes to the root's console handler, once. Django's default "django" logger has
+# a console handler of its own (on with DEBUG, as in the demo) and passes its records on to
+# the root: every refused request ("Forbidden", "Not Found") was written twice. Otherwise as
+# Django has it: mail to ADMINS on errors when DEBUG is off, and runserver's request lines
+# (django.server, which configuring "django" would reset) in their own format.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
+    },
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env("GRIDGOV_LOG_LEVEL", "WARNING")},
 }
 

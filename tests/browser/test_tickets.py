@@ -367,3 +367,38 @@ def test_a_grid_worker_walks_a_patrol_and_visits_a_household_on_a_phone(
     expect(page.locator("#visits-recent")).to_contain_text(visit.ticket.code)
     assert errors == []
     context.close()
+
+
+def test_the_kpi_ranking_fits_a_1280_pixel_window_in_english_and_chinese(
+    chromium, live_server, live_city, login, artifacts
+):
+    """The walk: in English the ranking was wider than a 1280-px window (its headers kept on
+    one line, the unit names squeezed to two characters a line)."""
+    from gridgov.people.models import Department
+
+    # Departments too: their ranking has one more column (whistle reports).
+    Department.objects.create(code="ZJ", name="区住房和城乡建设局", place=live_city.district)
+    RoleAssignment.objects.create(
+        user=live_city.community_staff, role=Role.DISTRICT_STAFF, place=live_city.district
+    )
+    for language in ("en", "zh-hans"):
+        context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+        context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
+        )
+        page = context.new_page()
+        page.base_url = live_server.url
+        login(page, "community")
+        for level in ("community", "grid", "department"):
+            page.goto(f"{live_server.url}/tickets/kpis/?level={level}")
+            expect(page.locator(".kpi-table tbody tr").first).to_be_visible()
+            wrap = page.evaluate(
+                "() => { const w = document.querySelector('.table-wrap');"
+                " return [w.scrollWidth, w.clientWidth, document.documentElement.scrollWidth]; }"
+            )
+            assert wrap[0] <= wrap[1] and wrap[2] <= 1280, (language, level, wrap)
+            # A unit's name is not broken after every second character.
+            unit = page.locator(".kpi-table .kpi-unit").first.bounding_box()
+            assert unit["width"] >= 150, (language, level, unit)
+            page.screenshot(path=artifacts / f"tickets-kpis-{level}-{language}-1280.png")
+        context.close()

@@ -250,3 +250,33 @@ def test_at_most_nine_photos_on_resolve(world):
     assert response.status_code == 400
     assert "9" in response.json()["error"]["detail"]["photos"][0]
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "who, channel, allowed",
+    [
+        ("resident", "hotline", False),
+        ("resident", "window", False),
+        ("resident", "patrol", False),
+        ("resident", "visit", False),
+        ("resident", "photo", True),
+        ("resident", "wechat", True),
+        ("hotline", "hotline", True),
+        ("hotline", "patrol", False),
+        ("gridworker_a", "patrol", True),
+        ("gridworker_a", "visit", True),
+        ("city_handler", "window", False),
+    ],
+)
+def test_who_may_file_on_which_channel(world, who, channel, allowed):
+    """A resident's API token could file as the 12345 hotline or a grid patrol (which
+    needs no phone): the channel says who took the demand in, so it is checked."""
+    before = snapshot()
+    data = ticket_data(channel=channel, category=world.corridor.code)
+    response = client_for(getattr(world, who)).post(TICKETS, data, format="json")
+    if allowed:
+        assert response.status_code == 201, response.json()
+    else:
+        assert response.status_code == 403, response.json()
+        assert response.json()["error"]["code"] == "permission_denied"
+        assert snapshot() == before

@@ -36,8 +36,8 @@ def test_my_demands_lists_what_i_reported_or_asked_and_nothing_else(client, worl
     filed = reported_by_resident(world)
     asked = make_ticket(world, requester=world.person, requester_name="", title="路灯不亮")
     other = make_ticket(world, title="别人的诉求")
-    # Filed by the resident for someone else (a walk-in form, were they staff): not theirs.
-    make_ticket(world, actor=world.resident, channel="window", title="代别人反映")
+    # Filed by the resident for someone else, naming them (an API client): not theirs.
+    make_ticket(world, actor=world.resident, channel="api", title="代别人反映")
     response, html = page(client, world.resident, reverse("tickets:mine"))
     assert response.status_code == 200
     codes = re.findall(r'data-code="([^"]+)"', html)

@@ -188,6 +188,14 @@ def _reporter_as_requester(data, actor):
 def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     """Create (and route) a ticket from a dict of intake fields; see module docstring."""
     now = now or timezone.now()
+    channel = data.get("channel")
+    # Every way in (pages, API, patrols, visits) passes here; actor None is an integration
+    # (Open311) that its own endpoint authenticated.
+    if actor is not None and not actor.has_perm("tickets.file_on_channel", channel):
+        raise lifecycle.NotAllowed(
+            _("You may not take in demands on the channel %(channel)s.")
+            % {"channel": dict(Channel.choices).get(channel, channel)}
+        )
     key = f"{getattr(actor, 'pk', None) or 'anon'}:{idempotency_key}" if idempotency_key else None
     if key:
         existing = Ticket.objects.filter(idempotency_key=key).first()

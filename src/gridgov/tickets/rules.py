@@ -7,7 +7,7 @@ from gridgov.people.scope import scope_for
 from gridgov.places.models import Level
 
 from . import progress
-from .models import Status
+from .models import Channel, Status
 
 # The office role of each place level: who handles a ticket owned by that place.
 OFFICE_ROLE = {
@@ -201,11 +201,30 @@ def visits_households(user):
     return scope_for(user).has_role(VISIT_AREA_ROLES)
 
 
+# Channels on which staff take a demand in for someone else (the desks' intake forms).
+DESK_CHANNELS = {Channel.HOTLINE, Channel.WINDOW, Channel.BOX, Channel.EVENT}
+
+
+@rules.predicate
+def files_on_channel(user, channel):
+    """Who may file a demand on a channel: the desks' channels need an intake role, a
+    patrol's hazard a patrol walker, a visit's demand a household visitor; the self-service
+    channels (随手拍, mini-program, API clients) anyone signed in."""
+    if channel in DESK_CHANNELS:
+        return takes_in_demands(user)
+    if channel == Channel.PATROL:
+        return walks_patrols(user)
+    if channel == Channel.VISIT:
+        return visits_households(user)
+    return bool(user.is_authenticated)
+
+
 is_superuser = rules.is_superuser
 
 rules.add_perm("tickets.add_ticket", rules.is_authenticated)
 rules.add_perm("tickets.use_workbench", is_superuser | works_on_tickets)
 rules.add_perm("tickets.take_in", is_superuser | takes_in_demands)
+rules.add_perm("tickets.file_on_channel", is_superuser | files_on_channel)
 rules.add_perm("tickets.walk_patrols", is_superuser | walks_patrols)
 rules.add_perm("tickets.plan_patrols", is_superuser | plans_patrols)
 rules.add_perm("tickets.visit_households", is_superuser | visits_households)

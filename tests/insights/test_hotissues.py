@@ -234,6 +234,40 @@ def _tickets(world, n, now, first_phone=0, **fields):
 
 
 @pytest.mark.django_db
+def test_the_requester_link_ties_tickets_only_under_one_specific_category(world):
+    """In the demo, one caller's tickets under 商贸旅游 (a first-level category) at one grid
+    (an app account, a driving-school deposit) were joined to a hot issue by the link."""
+    now = timezone.now()
+    broad = world.community_matter.code
+    made = [
+        intake.create_ticket(
+            ticket_data(category=category, requester_phone="13900001111", title=title),
+            actor=world.hotline,
+            now=now - dt.timedelta(hours=i),
+        ).ticket
+        for i, (category, title) in enumerate(
+            [
+                (broad, "手机应用账号被盗"),
+                (broad, "驾校不退押金"),
+                (world.corridor.code, "楼道堆物"),
+            ]
+        )
+    ]
+    made.append(
+        intake.create_ticket(
+            ticket_data(category=world.corridor.code, requester_phone="13900001111"),
+            actor=world.hotline,
+            now=now - dt.timedelta(hours=4),
+        ).ticket
+    )
+    records = hotissues.ticket_records(now - dt.timedelta(days=1), now)
+    ids = {t.pk: n for n, t in enumerate(made)}
+    assert {ids[r.id]: r.links_requester for r in records} == {0: False, 1: False, 2: True, 3: True}
+    pairs = hotissues._repeats(records, [r.title for r in records], dt.timedelta(days=30))
+    assert [sorted((ids[records[i].id], ids[records[j].id])) for i, j in pairs] == [[2, 3]]
+
+
+@pytest.mark.django_db
 def test_refresh_builds_hot_issues_from_tickets_and_keeps_decisions(world):
     now = timezone.now()
     tickets = _tickets(world, 4, now, address="魏家坡小区3栋")

@@ -53,6 +53,9 @@ class Record:
     place_level: str = ""  # its kind (locations.LABEL_LEVELS), when found in the text
     label_in_title: bool = True
     category: object = None  # tickets: the category, where the source has one
+    # May the requester link (_repeats) tie this record? Tickets: only under a specific
+    # category, since a first-level one (商贸旅游) holds a person's unrelated matters.
+    links_requester: bool = True
 
 
 @dataclass
@@ -183,7 +186,8 @@ def _repeats(records, full, window):
     by_user = {}
     for i, r in enumerate(records):
         # Down to a compound or road: one person's two letters about a district are not one matter.
-        if r.user and (_depth(r.place_key) > COMMUNITY_DEPTH or r.place_level in NEAR):
+        near = _depth(r.place_key) > COMMUNITY_DEPTH or r.place_level in NEAR
+        if r.user and r.links_requester and near:
             by_user.setdefault(r.user, []).append(i)
     pairs = []
     for indexes in by_user.values():
@@ -193,7 +197,7 @@ def _repeats(records, full, window):
                 if a.time and b.time and abs(a.time - b.time) > window:
                     continue
                 # A resident's tickets about the lamp and the rubbish of one grid stay apart.
-                if a.category and b.category and a.category != b.category:
+                if a.category != b.category:
                     continue
                 if _same_place(a, b, full[j]) or _same_place(b, a, full[i]):
                     pairs.append((i, j))
@@ -307,6 +311,7 @@ def ticket_records(since, until, base=None):
                 user=dedupe.requester_key(t.requester_id, t.requester_phone) or f"#{t.pk}",
                 place_key=place.path if place is not None else "",
                 category=t.category_id,
+                links_requester=t.category is not None and t.category.depth > 1,
             )
         )
     return records

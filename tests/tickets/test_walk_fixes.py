@@ -412,3 +412,35 @@ def test_typed_reasons_are_not_translated_but_system_reasons_are(client, world):
     assert "In progress" in reasons  # a message id typed by a person stays as typed
     assert "按规则自动派单。" in reasons  # lifecycle's AUTO_DISPATCH_REASON, translated
     assert "超时已过宽限期：时限巡检自动上报。" in reasons
+
+
+def test_the_api_gives_each_events_reason_as_people_read_it(world):
+    """The API's timeline said "Routed automatically." in a Chinese answer: `reason` keeps
+    the stored text, `reason_text` is what the workbench shows."""
+    from rest_framework.test import APIClient
+
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, note="In progress")
+    api = APIClient()
+    api.force_authenticate(world.gridworker_a)
+    events = api.get(f"/api/v1/tickets/{ticket.pk}/events/").json()
+    texts = {e["action"]: (e["reason"], e["reason_text"]) for e in events}
+    assert texts["dispatch"] == ("Routed automatically.", "按规则自动派单。")
+    assert texts["accept"] == ("In progress", "In progress")
+    english = api.get(f"/api/v1/tickets/{ticket.pk}/events/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert {e["action"]: e["reason_text"] for e in english}["dispatch"] == "Routed automatically."
+
+
+def test_api_refusals_name_the_action_as_the_workbench_does(world):
+    """A Chinese 409 said "不能执行 callback": the action's code, not its name."""
+    from rest_framework.test import APIClient
+
+    ticket = make_ticket(world)
+    api = APIClient()
+    api.force_authenticate(world.hotline)
+    body = {"resolved": True, "satisfaction": "satisfied"}
+    conflict = api.post(f"/api/v1/tickets/{ticket.pk}/callback/", body, format="json").json()
+    assert conflict["error"]["detail"]["reason"] == "工单当前为“已派单”，不能执行“回访”。"
+    api.force_authenticate(world.community_staff)
+    refused = api.post(f"/api/v1/tickets/{ticket.pk}/accept/", {}, format="json").json()
+    assert refused["error"]["detail"]["reason"] == "您无权对该工单执行“签收”，或工单不在您的辖区内。"

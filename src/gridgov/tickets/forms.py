@@ -391,7 +391,7 @@ class UnitForm(ReasonForm):
 
 class DispatchForm(UnitForm):
     action = "dispatch"
-    label = pgettext_lazy("ticket action", "Dispatch")
+    label = lifecycle.ACTION_LABELS["dispatch"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -402,17 +402,17 @@ class DispatchForm(UnitForm):
 
 class DesignateForm(UnitForm):
     action = "designate"
-    label = pgettext_lazy("ticket action", "Designate")
+    label = lifecycle.ACTION_LABELS["designate"]
 
 
 class AcceptForm(NoteForm):
     action = "accept"
-    label = pgettext_lazy("ticket action", "Accept")
+    label = lifecycle.ACTION_LABELS["accept"]
 
 
 class ReturnForm(ActionForm):
     action = "return"
-    label = pgettext_lazy("ticket action", "Return")
+    label = lifecycle.ACTION_LABELS["return"]
     reason_code = forms.ChoiceField(
         label=_("Reason for the return"),
         choices=[("", _("Choose a reason"))] + list(lifecycle.RETURN_REASONS.items()),
@@ -440,7 +440,7 @@ CONTACT_METHODS = [
 
 class ContactForm(NoteForm):
     action = "contact"
-    label = pgettext_lazy("ticket action", "Contact requester")
+    label = lifecycle.ACTION_LABELS["contact"]
     method = forms.ChoiceField(label=_("How"), choices=CONTACT_METHODS, initial="phone")
     passthrough = ("method", "note")
 
@@ -451,7 +451,7 @@ class ContactForm(NoteForm):
 
 class ExtendForm(ActionForm):
     action = "extend"
-    label = pgettext_lazy("ticket action", "Request extension")
+    label = lifecycle.ACTION_LABELS["extend"]
     until = forms.DateTimeField(
         label=_("New deadline"),
         input_formats=DATETIME_INPUT_FORMATS,
@@ -465,7 +465,7 @@ class ExtendForm(ActionForm):
 
 class ApproveExtensionForm(ActionForm):
     action = "approve-extension"
-    label = pgettext_lazy("ticket action", "Decide extension")
+    label = lifecycle.ACTION_LABELS["approve-extension"]
     approve = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("yes", _("Approve")), ("no", _("Reject"))],
@@ -485,17 +485,17 @@ class ApproveExtensionForm(ActionForm):
 
 class SuperviseForm(ReasonForm):
     action = "supervise"
-    label = pgettext_lazy("ticket action", "Supervise")
+    label = lifecycle.ACTION_LABELS["supervise"]
 
 
 class EscalateForm(ReasonForm):
     action = "escalate"
-    label = pgettext_lazy("ticket action", "Escalate")
+    label = lifecycle.ACTION_LABELS["escalate"]
 
 
 class WhistleForm(ActionForm):
     action = "whistle"
-    label = pgettext_lazy("ticket action", "Blow the whistle")
+    label = lifecycle.ACTION_LABELS["whistle"]
     departments = forms.MultipleChoiceField(
         label=_("Departments to summon"),
         choices=(),
@@ -537,7 +537,7 @@ def _summoned(ticket, unreported=False):
 
 class WhistleReportForm(ActionForm):
     action = "whistle-report"
-    label = pgettext_lazy("ticket action", "Department reports")
+    label = lifecycle.ACTION_LABELS["whistle-report"]
     department = forms.ChoiceField(label=_("Department"), choices=())
     note = forms.CharField(
         label=_("What the department did"),
@@ -567,7 +567,7 @@ class WhistleReportForm(ActionForm):
 
 class WhistleRateForm(ActionForm):
     action = "whistle-rate"
-    label = pgettext_lazy("ticket action", "Rate departments")
+    label = lifecycle.ACTION_LABELS["whistle-rate"]
     department = forms.ChoiceField(label=_("Department"), choices=())
     rating = forms.TypedChoiceField(
         label=_("Rating"),
@@ -593,7 +593,7 @@ class WhistleRateForm(ActionForm):
 
 class ResolveForm(ActionForm):
     action = "resolve"
-    label = pgettext_lazy("ticket action", "Resolve")
+    label = lifecycle.ACTION_LABELS["resolve"]
     multipart = True
     reply = forms.CharField(
         label=_("Reply to the requester"),
@@ -622,7 +622,7 @@ class ResolveForm(ActionForm):
 
 class CallbackForm(ActionForm):
     action = "callback"
-    label = pgettext_lazy("ticket action", "Call back")
+    label = lifecycle.ACTION_LABELS["callback"]
     resolved = forms.TypedChoiceField(
         label=_("Was it resolved?"),
         choices=[("yes", _("Yes, resolved")), ("no", _("No, not resolved"))],
@@ -654,17 +654,17 @@ class RateForm(CallbackForm):
 
 class ReopenForm(ReasonForm):
     action = "reopen"
-    label = pgettext_lazy("ticket action", "Reopen")
+    label = lifecycle.ACTION_LABELS["reopen"]
 
 
 class CloseForm(ReasonForm):
     action = "close"
-    label = pgettext_lazy("ticket action", "Close")
+    label = lifecycle.ACTION_LABELS["close"]
 
 
 class MergeForm(ActionForm):
     action = "merge"
-    label = pgettext_lazy("ticket action", "Merge as duplicate")
+    label = lifecycle.ACTION_LABELS["merge"]
     into = forms.CharField(label=_("Code of the ticket to keep"), max_length=32)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
     passthrough = ("into", "reason")
@@ -675,7 +675,7 @@ class MergeForm(ActionForm):
 
 class AnswerForm(ActionForm):
     action = "answer"
-    label = pgettext_lazy("ticket action", "Answer")
+    label = lifecycle.ACTION_LABELS["answer"]
     answer = forms.CharField(
         label=_("Answer"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )

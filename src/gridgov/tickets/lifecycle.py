@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
@@ -50,9 +50,17 @@ MERGED_UNHAPPY_REASON = gettext_noop(
 )
 # Written on the survivor of a merge (action MERGE_IN), so its timeline shows the duplicate.
 MERGED_IN_REASON = gettext_noop("Another ticket about the same matter was merged into this one.")
+# A caller rang again only to hurry an open demand (来电催办): a supervise event, see urge().
+URGE_REASON = gettext_noop("The requester called again to urge it (催办).")
 # Message ids this module stores as `TicketEvent.reason`: translated when shown, unlike
-# what people type (the timeline adds the sweep's and the workbench's own).
-SYSTEM_REASONS = (AUTO_DISPATCH_REASON, ANSWERED_REASON, MERGED_UNHAPPY_REASON, MERGED_IN_REASON)
+# what people type (reason_text adds the deadline sweep's).
+SYSTEM_REASONS = (
+    AUTO_DISPATCH_REASON,
+    ANSWERED_REASON,
+    MERGED_UNHAPPY_REASON,
+    MERGED_IN_REASON,
+    URGE_REASON,
+)
 MERGE_IN = "merge-in"  # an event row on the survivor, not a transition of its own
 DEADLINE_FIELDS = ("accept_by", "respond_by", "resolve_by")
 HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
@@ -86,6 +94,27 @@ TRANSITIONS = {
     "answer": ((S.RECEIVED,), S.ANSWERED),
 }
 ACTIONS = tuple(TRANSITIONS)
+# What each action is called where people read it (workbench buttons, refusals, the API).
+ACTION_LABELS = {
+    "dispatch": pgettext_lazy("ticket action", "Dispatch"),
+    "designate": pgettext_lazy("ticket action", "Designate"),
+    "accept": pgettext_lazy("ticket action", "Accept"),
+    "return": pgettext_lazy("ticket action", "Return"),
+    "contact": pgettext_lazy("ticket action", "Contact requester"),
+    "extend": pgettext_lazy("ticket action", "Request extension"),
+    "approve-extension": pgettext_lazy("ticket action", "Decide extension"),
+    "supervise": pgettext_lazy("ticket action", "Supervise"),
+    "escalate": pgettext_lazy("ticket action", "Escalate"),
+    "whistle": pgettext_lazy("ticket action", "Blow the whistle"),
+    "whistle-report": pgettext_lazy("ticket action", "Department reports"),
+    "whistle-rate": pgettext_lazy("ticket action", "Rate departments"),
+    "resolve": pgettext_lazy("ticket action", "Resolve"),
+    "callback": pgettext_lazy("ticket action", "Call back"),
+    "reopen": pgettext_lazy("ticket action", "Reopen"),
+    "close": pgettext_lazy("ticket action", "Close"),
+    "merge": pgettext_lazy("ticket action", "Merge as duplicate"),
+    "answer": pgettext_lazy("ticket action", "Answer"),
+}
 # The rules permission each action needs (rules.py), e.g. "tickets.accept_ticket".
 PERMISSIONS = {action: f"tickets.{action.replace('-', '_')}_ticket" for action in ACTIONS}
 # Acts the system itself performs (the deadline sweep).
@@ -116,6 +145,22 @@ class NotAllowed(LifecycleError):
 class BadParameters(LifecycleError):
     status_code = 400
     code = "invalid"
+
+
+def reason_text(reason):
+    """An event's reason as people read it: the code's own reasons (message ids) translated,
+    what people typed as typed, even when it happens to be a message id."""
+    from . import sweep  # the sweep writes through this module
+
+    system = {*SYSTEM_REASONS, sweep.SUPERVISE_REASON, sweep.ESCALATE_REASON}
+    return _(reason) if reason and reason in system else reason
+
+
+def urge(ticket, actor, now=None):
+    """来电催办: the caller rings about a demand still open, recorded on it (a supervise
+    event) instead of a new ticket; → how many times it has been urged."""
+    perform(ticket, "supervise", actor, now=now, reason=URGE_REASON)
+    return ticket.events.filter(action="supervise", reason=URGE_REASON).count()
 
 
 def allowed_actions(ticket, user=None):
@@ -189,8 +234,8 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
         sources, to_status = TRANSITIONS[action]
         refusal = None
         if from_status not in sources:
-            refusal = _("%(action)s is not possible while the ticket is %(status)s.") % {
-                "action": action,
+            refusal = _("“%(action)s” is not possible while the ticket is %(status)s.") % {
+                "action": ACTION_LABELS[action],
                 "status": locked.get_status_display(),
             }
         refusal = refusal or _guard(locked, action, now)
@@ -201,8 +246,8 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
                 raise NotAllowed(_("Only a person may do this."))
         elif not actor.has_perm(PERMISSIONS[action], locked):
             raise NotAllowed(
-                _("You may not %(action)s this ticket, or it is outside your area.")
-                % {"action": action}
+                _("You may not “%(action)s” this ticket, or it is outside your area.")
+                % {"action": ACTION_LABELS[action]}
             )
         change = HANDLERS[action](locked, actor, now, **params)
         to_status = change.to_status or to_status or from_status

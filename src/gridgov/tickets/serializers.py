@@ -518,6 +518,10 @@ class MyTicketDetailSerializer(MyTicketSerializer):
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(help_text="Null for acts of the system")
     owner = serializers.SerializerMethodField(help_text="Owner after the event")
+    reason_text = serializers.SerializerMethodField(
+        help_text="The reason as people read it: the system's own reasons (stored in `reason` "
+        "as fixed English texts) in the request's language, typed reasons as typed"
+    )
 
     class Meta:
         model = TicketEvent
@@ -529,10 +533,14 @@ class EventSerializer(serializers.ModelSerializer):
             "actor",
             "owner",
             "reason",
+            "reason_text",
             "data",
             "at",
         ]
         read_only_fields = fields
+
+    def get_reason_text(self, event) -> str:
+        return lifecycle.reason_text(event.reason)
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_actor(self, event):

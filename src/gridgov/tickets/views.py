@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
@@ -503,25 +503,8 @@ def _timeline(ticket):
         )
         event.lines = _describe(event, departments)
         event.changed = event.from_status != event.to_status
-        event.reason_text = _reason_text(event.reason)
+        event.reason_text = lifecycle.reason_text(event.reason)
     return events
-
-
-# Reasons the code writes as message ids (gettext_noop); only these are translated when
-# shown. What people type is shown as typed, even when it happens to be a message id.
-def _system_reasons():
-    from . import sweep
-
-    return {
-        *lifecycle.SYSTEM_REASONS,
-        sweep.SUPERVISE_REASON,
-        sweep.ESCALATE_REASON,
-        URGE_REASON,
-    }
-
-
-def _reason_text(reason):
-    return _(reason) if reason and reason in _system_reasons() else reason
 
 
 # Events that are no lifecycle action of their own.
@@ -732,9 +715,6 @@ def ticket_action(request, code, action):
     return render(request, "tickets/detail.html", context, status=status)
 
 
-URGE_REASON = gettext_noop("The requester called again to urge it (催办).")
-
-
 @login_required
 @require_POST
 def urge(request, code):
@@ -742,14 +722,13 @@ def urge(request, code):
     the operator records it on that ticket (a `supervise` event) instead of filing another."""
     ticket = _ticket_or_404(request, code)
     try:
-        lifecycle.perform(ticket, "supervise", request.user, reason=URGE_REASON)
+        times = lifecycle.urge(ticket, request.user)
     except lifecycle.LifecycleError as exc:
         return render(
             request,
             "tickets/_urged.html",
             {"ticket": ticket, "refusal": _refusal_message(exc, "supervise", ticket)},
         )
-    times = ticket.events.filter(action="supervise", reason=URGE_REASON).count()
     return render(request, "tickets/_urged.html", {"ticket": ticket, "times": times})
 
 

@@ -443,4 +443,6 @@ def test_api_refusals_name_the_action_as_the_workbench_does(world):
     assert conflict["error"]["detail"]["reason"] == "工单当前为“已派单”，不能执行“回访”。"
     api.force_authenticate(world.community_staff)
     refused = api.post(f"/api/v1/tickets/{ticket.pk}/accept/", {}, format="json").json()
-    assert refused["error"]["detail"]["reason"] == "您无权对该工单执行“签收”，或工单不在您的辖区内。"
+    assert (
+        refused["error"]["detail"]["reason"] == "您无权对该工单执行“签收”，或工单不在您的辖区内。"
+    )

@@ -61,6 +61,11 @@ class HotIssueDetailSerializer(HotIssueSerializer):
 
     @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_tickets(self, obj):
+        """Only the tickets the caller may see (services.visible_issue_tickets), as on the
+        page; without a request in the context, none."""
+        request = self.context.get("request")
+        if request is None:
+            return []
         return [
             {
                 "id": t.pk,
@@ -69,7 +74,7 @@ class HotIssueDetailSerializer(HotIssueSerializer):
                 "status": t.status,
                 "created_at": t.created_at,
             }
-            for t in obj.tickets.order_by("created_at")
+            for t in services.visible_issue_tickets(obj, request.user)
         ]
 
 
@@ -99,7 +104,8 @@ class HotIssueDetail(APIView):
 
     @extend_schema(responses=HotIssueDetailSerializer, summary="One hot issue with its tickets")
     def get(self, request, pk):
-        return Response(HotIssueDetailSerializer(self.get_object()).data)
+        issue = self.get_object()
+        return Response(HotIssueDetailSerializer(issue, context={"request": request}).data)
 
 
 class HotIssueDecision(APIView):

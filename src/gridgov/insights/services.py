@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Role
 from gridgov.people.scope import ancestor_paths, scope_for
+from gridgov.tickets.filters import visible_tickets
 
 from . import dedupe
 from .models import HotIssue, HotIssueDecision, ModelActivation, ModelVersion
@@ -41,6 +42,13 @@ def visible_hot_issues(user, state=None):
     if scope.has_role({Role.DISTRICT_STAFF, Role.HOTLINE_OPERATOR}):
         query |= Q(place__isnull=True)
     return issues.filter(query)
+
+
+def visible_issue_tickets(issue, user):
+    """The issue's tickets that `user` may see, oldest first: a hot issue can reach over
+    places the user does not hold (a street-level issue seen by one community's staff),
+    and its tickets keep their own scope (tickets.filters.visible_tickets)."""
+    return visible_tickets(user, issue.tickets.all()).order_by("created_at", "pk")
 
 
 def visible_duplicates(

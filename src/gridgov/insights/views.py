@@ -76,11 +76,7 @@ def hot_issues(request):
 def hot_issue(request, pk):
     issue = get_object_or_404(HotIssue.objects.select_related("place", "category"), pk=pk)
     _require(request, "insights.view_hotissue", issue)
-    tickets = [
-        t
-        for t in issue.tickets.order_by("created_at")
-        if request.user.has_perm("tickets.view_ticket", t)
-    ]
+    tickets = services.visible_issue_tickets(issue, request.user)
     return render(
         request,
         "insights/hot_issue.html",

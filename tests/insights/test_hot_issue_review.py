@@ -1,0 +1,83 @@
+"""Found in review of the hot-issue pages: tickets shown beyond the caller's scope, map
+markers on top of each other, an empty trend chart, the monthly topic's wording and bar."""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.utils import timezone
+
+from gridgov.insights import services
+from gridgov.insights.models import HotIssue
+from gridgov.places.models import Level
+from gridgov.tickets.models import Ticket
+from tests.places.factories import PlaceFactory, rectangle
+from tests.tickets.factories import make_ticket, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def _issue(place, tickets, key, title="魏家坡小区搅拌站噪音扰民", heat=5.0):
+    now = timezone.now()
+    issue = HotIssue.objects.create(
+        key=key,
+        title=title,
+        place=place,
+        place_label=place.name if place else "",
+        first_at=now - dt.timedelta(days=2),
+        last_at=now,
+        ticket_count=len(tickets),
+        requester_count=len(tickets),
+        heat=heat,
+        trend=[[timezone.localdate().isoformat(), len(tickets)]] if tickets else [],
+        refreshed_at=now,
+    )
+    issue.tickets.set(tickets)
+    return issue
+
+
+def _script(page, element):
+    found = re.search(rf'<script id="{element}" type="application/json">(.*?)</script>', page)
+    return json.loads(found.group(1)) if found else None
+
+
+# --- 1. the API lists only the tickets the caller may see, as the page does ------------------
+
+
+def test_a_street_level_issue_shows_community_staff_only_their_communitys_tickets(world, client):
+    """Community staff of C1 opening a street-level issue saw a ticket of C2 in the API
+    (code, title, status), though not on the page."""
+    c2 = PlaceFactory(
+        code="C1x",
+        name="幸福社区",
+        level=Level.COMMUNITY,
+        parent=world.street,
+        boundary=rectangle(116.40, 39.95, 0.01, 0.01),
+    )
+    mine = make_ticket(world, title="魏家坡小区搅拌站噪音扰民")
+    theirs = make_ticket(world, title="幸福社区搅拌站噪音扰民", requester_phone="13900002222")
+    Ticket.objects.filter(pk=theirs.pk).update(place=c2, owner_place=c2)
+    issue = _issue(world.street, [mine, theirs], key="t-street")
+    staff = world.community_staff
+    assert staff.has_perm("insights.view_hotissue", issue)
+    assert staff.has_perm("tickets.view_ticket", mine)
+    assert not staff.has_perm("tickets.view_ticket", Ticket.objects.get(pk=theirs.pk))
+
+    assert list(services.visible_issue_tickets(issue, staff)) == [mine]
+    client.force_login(staff)
+    api = client.get(f"/api/v1/insights/hot-issues/{issue.pk}/").json()
+    assert [t["code"] for t in api["tickets"]] == [mine.code]
+    page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
+    assert mine.code in page and theirs.code not in page
+    # The street sees both, oldest first, on the page and in the API alike.
+    client.force_login(world.street_staff)
+    api = client.get(f"/api/v1/insights/hot-issues/{issue.pk}/").json()
+    assert [t["code"] for t in api["tickets"]] == [mine.code, theirs.code]
+    page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
+    assert mine.code in page and theirs.code in page

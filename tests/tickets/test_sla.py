@@ -141,3 +141,33 @@ def test_calendar_is_written_by_street_and_district_staff_only(world):
     assert response.status_code == 201
     listed = client_for(world.gridworker_a).get("/api/v1/calendar-days/", {"year": 2027}).json()
     assert [d["date"] for d in listed["results"]] == ["2027-10-01"]
+
+
+def test_the_api_sorts_by_the_deadline_the_workbench_shows(world):
+    """The queue and the API's ordering=deadline each defined "the deadline a ticket races
+    now": a ticket at the desk raced its resolve_by in the API, a resolved one too."""
+    from gridgov.tickets import filters
+    from gridgov.tickets.lifecycle import perform
+    from gridgov.tickets.models import Ticket
+
+    from .factories import make_ticket
+
+    dispatched = make_ticket(world)
+    desk = make_ticket(world, address="", place=world.street.code, category=None)
+    contacted = make_ticket(world)
+    for action, params in (("accept", {}), ("contact", {"note": "已联系"})):
+        perform(contacted, action, world.gridworker_a, **params)
+    resolved = make_ticket(world)
+    for action, params in (("accept", {}), ("resolve", {"reply": "已处理"})):
+        perform(resolved, action, world.gridworker_a, **params)
+    rows = filters.with_next_deadline(Ticket.objects.all())
+    for row in rows:
+        assert row.next_deadline == sla.racing(row), row.status
+    by_id = {row.pk: row.next_deadline for row in rows}
+    assert by_id[dispatched.pk] == dispatched.accept_by
+    assert by_id[desk.pk] == Ticket.objects.get(pk=desk.pk).accept_by
+    assert by_id[contacted.pk] == contacted.resolve_by
+    assert by_id[resolved.pk] == Ticket.objects.get(pk=resolved.pk).resolved_at
+    listed = client_for(world.district_staff).get("/api/v1/tickets/?ordering=deadline").json()
+    codes = [t["code"] for t in listed["results"]]
+    assert codes == [t.code for t in sorted(rows, key=lambda r: (r.next_deadline, r.pk))]

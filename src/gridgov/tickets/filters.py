@@ -55,17 +55,9 @@ def visible_tickets(user, queryset=None):
 
 
 def with_next_deadline(queryset):
-    """Annotate `next_deadline`: the deadline the ticket is racing now.
-
-    Waiting for acceptance: accept_by; not yet contacted: respond_by; else resolve_by.
-    """
-    return queryset.annotate(
-        next_deadline=Case(
-            When(status__in=(Status.DISPATCHED, Status.ESCALATED), then=F("accept_by")),
-            When(contacted_at__isnull=True, respond_by__isnull=False, then=F("respond_by")),
-            default=F("resolve_by"),
-        )
-    )
+    """Annotate `next_deadline`: the deadline the ticket races now (sla.racing), as the
+    workbench's queue sorts."""
+    return queryset.annotate(next_deadline=sla.racing_expr())
 
 
 def category_subtree_ids(code):

@@ -8,7 +8,7 @@ nothing stores an "overdue" flag.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -102,3 +102,46 @@ def limit_taken(urgency, category, exclude=None):
     """Whether another time limit (not `exclude`) already covers this urgency and category."""
     limits = TimeLimit.objects.filter(urgency=urgency, category=category)
     return limits.exclude(pk=exclude.pk).exists() if exclude is not None else limits.exists()
+
+
+# --- the deadline a ticket races now ---------------------------------------------------------
+
+# Before acceptance the owner races accept_by (a ticket at the desk too: whoever gets it must
+# accept by then); a resolved one waits for its callback, so it is due from its resolution.
+WAITING_TO_ACCEPT = (Status.RECEIVED, Status.RETURNED, Status.DISPATCHED, Status.ESCALATED)
+
+
+def racing(ticket):
+    """The deadline the ticket races now (see racing_expr, its database twin)."""
+    if ticket.status in WAITING_TO_ACCEPT:
+        return ticket.accept_by
+    if ticket.status == Status.RESOLVED:
+        return ticket.resolved_at
+    if ticket.contacted_at is None and ticket.respond_by:
+        return ticket.respond_by
+    return ticket.resolve_by
+
+
+def racing_expr(*whens):
+    """racing() as a database expression, for sorting a queue or a list; `whens` first."""
+    return Case(
+        *whens,
+        When(status__in=WAITING_TO_ACCEPT, then=F("accept_by")),
+        When(status=Status.RESOLVED, then=F("resolved_at")),
+        When(contacted_at__isnull=True, respond_by__isnull=False, then=F("respond_by")),
+        default=F("resolve_by"),
+    )
+
+
+def with_due(queryset, report_due=None, summoned_only=None):
+    """Annotate `due`, the deadline the ticket races now. With `report_due` (an expression:
+    queues.report_due) and `summoned_only` (a Q: the user's department is summoned, its unit
+    does not hold the ticket), such a ticket races the summons' report-by instead."""
+    whens = []
+    if report_due is not None:
+        queryset = queryset.annotate(
+            report_due=report_due,
+            summoned_only=Case(When(summoned_only, then=Value(True)), default=Value(False)),
+        )
+        whens.append(When(summoned_only=True, then=F("report_due")))
+    return queryset.annotate(due=racing_expr(*whens))

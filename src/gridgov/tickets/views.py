@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -86,42 +86,6 @@ def _ticket_queryset():
     )
 
 
-def _with_due(queryset, report_due=None, summoned_only=None):
-    """Annotate `due`: the deadline the ticket races now (a resolved one: when it was
-    resolved, since its callback is due next). With `report_due` (queues.report_due) and
-    `summoned_only` (a Q: the user's department is summoned, its unit does not hold the
-    ticket), such a ticket races the summons' report-by instead."""
-    whens = []
-    if report_due is not None:
-        queryset = queryset.annotate(
-            report_due=report_due,
-            summoned_only=Case(When(summoned_only, then=Value(True)), default=Value(False)),
-        )
-        whens.append(When(summoned_only=True, then=F("report_due")))
-    return queryset.annotate(
-        due=Case(
-            *whens,
-            When(
-                status__in=(S.RECEIVED, S.RETURNED, S.DISPATCHED, S.ESCALATED), then=F("accept_by")
-            ),
-            When(status=S.RESOLVED, then=F("resolved_at")),
-            When(contacted_at__isnull=True, respond_by__isnull=False, then=F("respond_by")),
-            default=F("resolve_by"),
-        )
-    )
-
-
-def _next_due(ticket, stage):
-    """The deadline a row shows: the one missed, else the one the ticket races now."""
-    if stage is not None:
-        return getattr(ticket, f"{stage}_by")
-    if ticket.status in (S.RECEIVED, S.RETURNED, S.DISPATCHED, S.ESCALATED):
-        return ticket.accept_by
-    if ticket.contacted_at is None and ticket.respond_by:
-        return ticket.respond_by
-    return ticket.resolve_by
-
-
 REPORT_OVERDUE = gettext_lazy("Report overdue")
 
 
@@ -136,7 +100,9 @@ def _mark(tickets, now):
             continue
         ticket.overdue = sla.overdue_stage(ticket, now)
         ticket.overdue_label = OVERDUE_LABELS.get(ticket.overdue, "")
-        ticket.next_due = _next_due(ticket, ticket.overdue)
+        # The deadline missed, else the one the ticket races now.
+        stage = ticket.overdue
+        ticket.next_due = getattr(ticket, f"{stage}_by") if stage else sla.racing(ticket)
     return tickets
 
 
@@ -173,7 +139,7 @@ def queue(request):
     # Sort and page on ids alone, then load the page's tickets with their relations: joining
     # every relation of every ticket in scope before sorting took seconds at a city's size.
     ordered = (
-        _with_due(mine.filter(tab_filters[tab]), report_due, summoned_only)
+        sla.with_due(mine.filter(tab_filters[tab]), report_due, summoned_only)
         .order_by(F("due").asc(nulls_last=True), "created_at", "id")
         .values_list("pk", flat=True)
     )
@@ -181,7 +147,7 @@ def queue(request):
     paginator.count = counts[tab]  # counted with the tabs already
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    rows = _with_due(_ticket_queryset().filter(pk__in=ids), report_due, summoned_only).annotate(
+    rows = sla.with_due(_ticket_queryset().filter(pk__in=ids), report_due, summoned_only).annotate(
         pending_extension=Exists(
             Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
         )
@@ -662,7 +628,7 @@ def _next_up(user, action, ticket):
     waiting = queues.mine(user).filter(queues.tab_filters(timezone.now(), user)[tab])
     waiting = waiting.exclude(pk=ticket.pk)
     first = (
-        _with_due(waiting)
+        sla.with_due(waiting)
         .order_by(F("due").asc(nulls_last=True), "created_at", "id")
         .values_list("code", flat=True)
         .first()
@@ -1059,7 +1025,7 @@ def map_grid(request, code):
     if grid is None:
         raise Http404
     now = timezone.now()
-    tickets = _with_due(
+    tickets = sla.with_due(
         visible_tickets(request.user, _ticket_queryset()).filter(
             grid=grid, status__in=OPEN_STATUSES
         )

@@ -343,8 +343,14 @@ def test_reopening_says_what_happens_to_the_deadlines_and_an_approved_extension(
     html = detail(client, world.gridworker_a, ticket)
     assert "重新办理，时限自重新办理时起重新计算" in html
     assert "不再适用" in html
-    # The extension panel does not contradict the header.
+    # The extension panel does not contradict the header, nor does the API.
     assert 'data-lapsed="1"' in html and "已失效" in html
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.gridworker_a)
+    [extension] = api.get(f"/api/v1/tickets/{ticket.pk}/").json()["extensions"]
+    assert extension["state"] == "approved" and extension["lapsed"] is True
     # A reopen by the desk from closed says the same.
     perform(ticket, "resolve", world.gridworker_a, reply="已再次处理")
     perform(ticket, "close", world.hotline, reason="诉求人未接电话")

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
@@ -145,6 +145,27 @@ class NotAllowed(LifecycleError):
 class BadParameters(LifecycleError):
     status_code = 400
     code = "invalid"
+
+
+def extensions_of(ticket, events=None):
+    """The ticket's extension requests, oldest first; an approved one that a later reopening
+    replaced is marked `lapsed` (the reopening set new deadlines). Uses what the caller
+    prefetched (`extensions`) and `events` when given; reads only what is missing."""
+    if "extensions" not in getattr(ticket, "_prefetched_objects_cache", {}):
+        related = Extension.objects.select_related("requested_by", "decided_by")
+        prefetch_related_objects([ticket], Prefetch("extensions", queryset=related))
+    extensions = sorted(ticket.extensions.all(), key=lambda x: (x.requested_at, x.pk))
+    approved = [x for x in extensions if x.state == Extension.State.APPROVED and x.decided_at]
+    reopened = []
+    if approved:
+        if events is None:
+            events = TicketEvent.objects.filter(ticket=ticket, to_status=S.REOPENED)
+        reopened = [
+            e.at for e in events if e.to_status == S.REOPENED and e.from_status != S.REOPENED
+        ]
+    for x in extensions:
+        x.lapsed = x in approved and any(at >= x.decided_at for at in reopened)
+    return extensions
 
 
 def reason_text(reason):

@@ -491,6 +491,10 @@ class Summons(models.Model):
     def __str__(self):
         return f"{self.whistle_id} · {self.department}"
 
+    def is_late(self, now):
+        """Reported after report_by, or not reported and report_by has passed."""
+        return (self.reported_at or now) > self.report_by
+
 
 class KnowledgeAnswer(models.Model):
     """知识库: a standard answer to a common consultation."""

@@ -171,6 +171,9 @@ class ExtensionSerializer(serializers.Serializer):
     requested_by = serializers.SerializerMethodField()
     requested_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
+    lapsed = serializers.BooleanField(
+        help_text="Approved, then replaced by the new deadlines of a later reopening"
+    )
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_requested_by(self, extension):
@@ -188,7 +191,7 @@ class SummonsSerializer(serializers.Serializer):
     rating = serializers.IntegerField(allow_null=True, help_text="1 poor … 4 excellent")
 
     def get_late(self, summons) -> bool:
-        return (summons.reported_at or _now(self.context)) > summons.report_by
+        return summons.is_late(_now(self.context))
 
 
 class WhistleSerializer(serializers.Serializer):
@@ -329,7 +332,7 @@ class TicketDetailSerializer(TicketListSerializer):
     created_by = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
     callbacks = CallbackSerializer(many=True, read_only=True)
-    extensions = ExtensionSerializer(many=True, read_only=True)
+    extensions = serializers.SerializerMethodField()
     whistles = WhistleSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField(
         help_text="Actions the caller may take now (POST /tickets/{id}/{action}/)"
@@ -374,6 +377,10 @@ class TicketDetailSerializer(TicketListSerializer):
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_created_by(self, ticket):
         return user_ref(ticket.created_by)
+
+    @extend_schema_field(ExtensionSerializer(many=True))
+    def get_extensions(self, ticket):
+        return ExtensionSerializer(lifecycle.extensions_of(ticket), many=True).data
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(choices=lifecycle.ACTIONS))

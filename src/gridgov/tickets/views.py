@@ -513,24 +513,6 @@ def _action_forms(request, ticket, bound=None):
     return forms
 
 
-def _extensions(ticket, events):
-    """The ticket's extension requests; an approved one that a later reopening replaced
-    is marked `lapsed` (the header shows the new deadline, the panel must not contradict it)."""
-    reopened = [e.at for e in events if e.to_status == S.REOPENED and e.from_status != S.REOPENED]
-    extensions = list(
-        Extension.objects.filter(ticket=ticket)
-        .select_related("requested_by", "decided_by")
-        .order_by("requested_at")
-    )
-    for x in extensions:
-        x.lapsed = (
-            x.state == Extension.State.APPROVED
-            and x.decided_at is not None
-            and any(at >= x.decided_at for at in reopened)
-        )
-    return extensions
-
-
 def _survivor(ticket):
     """For a merged ticket: the ticket that handles the matter (status and reply, for
     telling the caller)."""
@@ -558,7 +540,7 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
     )
     for whistle in whistles:
         for summons in whistle.summonses.all():
-            summons.late = (summons.reported_at or now) > summons.report_by
+            summons.late = summons.is_late(now)
     photos = list(TicketPhoto.objects.filter(ticket=ticket).order_by("uploaded_at", "id"))
     forms = _action_forms(request, ticket, bound)
     events = _timeline(ticket)
@@ -574,7 +556,7 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
         "callbacks": list(
             Callback.objects.filter(ticket=ticket).select_related("by").order_by("at")
         ),
-        "extensions": _extensions(ticket, events),
+        "extensions": lifecycle.extensions_of(ticket, events),
         "survivor": _survivor(ticket),
         "whistles": whistles,
         "primary_forms": [f for f in forms if f.primary],

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
@@ -33,13 +33,12 @@ from gridgov.people.scope import PERSONAL_DATA_ROLES, filter_by_scope, scope_for
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 
-from . import exports, intake, knowledge, kpis, lifecycle, progress, queues, sla
+from . import exports, intake, knowledge, kpis, lifecycle, progress, queues, sla, timeline
 from .classify import suggest_category
 from .filters import category_subtree_ids, visible_tickets
 from .forms import (
     ACTION_FORMS,
     ACTION_LABELS,
-    CONTACT_METHODS,
     DEADLINE_LABELS,
     OVERDUE_LABELS,
     IntakeForm,
@@ -52,11 +51,9 @@ from .models import (
     Callback,
     Channel,
     Extension,
-    Satisfaction,
     Status,
     Summons,
     Ticket,
-    TicketEvent,
     TicketPhoto,
     Whistle,
 )
@@ -302,181 +299,6 @@ def _deadlines(ticket, now):
     return rows
 
 
-def _department_names(events):
-    codes = set()
-    for event in events:
-        data = event.data or {}
-        codes.update(data.get("departments") or [])
-        if data.get("department"):
-            codes.add(data["department"])
-    if not codes:
-        return {}
-    return dict(Department.objects.filter(code__in=codes).values_list("code", "name"))
-
-
-def _describe(event, departments):
-    """Readable lines for an event's data (what the timeline shows under the action)."""
-    data = event.data or {}
-    lines = []
-    unit = data.get("unit")
-    action = event.action
-    if action == "create":
-        if data.get("route") == "dispatch_desk":
-            lines.append(_("No routing rule matched: waiting at the dispatch desk."))
-        how = data.get("location") or ""
-        if how == "address":
-            lines.append(_("Located by the address."))
-        elif how == "address:area":
-            lines.append(_("The address names no known building: located at the place it names."))
-        elif how.startswith("point"):
-            lines.append(_("Located by the map position."))
-        elif how == "none":
-            lines.append(_("Location not found."))
-    elif action in ("dispatch", "designate") and unit:
-        text = _("To: %(unit)s") % {"unit": unit}
-        if data.get("auto"):
-            text += _(" (by the routing rules)")
-        lines.append(text)
-        if data.get("from_escalated"):
-            lines.append(
-                _("Sent down by %(unit)s, to which it had been escalated (not a return).")
-                % {"unit": data["from_escalated"]}
-            )
-    elif action == "escalate":
-        lines.append(
-            _("From %(from)s to %(to)s") % {"from": data.get("from", ""), "to": unit or ""}
-        )
-        if data.get("by_sweep"):
-            lines.append(_("Escalated automatically: overdue past the grace period."))
-        if data.get("deadlines"):
-            lines.append(_("New time limits for %(unit)s, counted from now:") % {"unit": unit})
-            lines += _deadline_lines(data["deadlines"])
-    elif action == "return":
-        code = data.get("reason_code")
-        if code in lifecycle.RETURN_REASONS:
-            lines.append(_("Reason: %(r)s") % {"r": lifecycle.RETURN_REASONS[code]})
-        if data.get("returned_by"):
-            lines.append(
-                _("Returned by %(unit)s (return no. %(n)s)")
-                % {"unit": data["returned_by"], "n": data.get("returns", "")}
-            )
-    elif action == "contact":
-        methods = dict(CONTACT_METHODS)
-        if data.get("method") in methods:
-            lines.append(_("How: %(m)s") % {"m": methods[data["method"]]})
-        if "on_time" in data:
-            lines.append(_("On time") if data["on_time"] else _("Later than the response deadline"))
-    elif action == "resolve":
-        if "on_time" in data:
-            lines.append(
-                _("Resolved on time") if data["on_time"] else _("Resolved after the deadline")
-            )
-    elif action == "extend" and data.get("until"):
-        lines.append(_("Asked for a new deadline: %(d)s") % {"d": _fmt_iso(data["until"])})
-    elif action == "approve-extension":
-        if data.get("approved"):
-            lines.append(_("Approved: new deadline %(d)s") % {"d": _fmt_iso(data.get("until"))})
-        else:
-            lines.append(_("Rejected"))
-    elif action == "supervise" and data.get("stage") in OVERDUE_LABELS:
-        lines.append(OVERDUE_LABELS[data["stage"]])
-    elif action == "whistle":
-        names = [departments.get(c, c) for c in data.get("departments") or []]
-        lines.append(_("Summoned: %(d)s") % {"d": "、".join(names)})
-        if data.get("report_by"):
-            lines.append(_("Report by %(d)s") % {"d": _fmt_iso(data["report_by"])})
-    elif action == "whistle-report":
-        name = departments.get(data.get("department"), data.get("department", ""))
-        late = _("late") if data.get("late") else _("on time")
-        lines.append(_("%(d)s reported (%(late)s)") % {"d": name, "late": late})
-    elif action == "whistle-rate":
-        name = departments.get(data.get("department"), data.get("department", ""))
-        rating = data.get("rating")
-        label = Summons.Rating(rating).label if rating in Summons.Rating.values else rating
-        lines.append(_("%(d)s rated: %(r)s") % {"d": name, "r": label})
-    elif action == "callback":
-        if data.get("by_requester"):
-            lines.append(_("Rated by the requester in 我的诉求"))
-        lines.append(_("Resolved: yes") if data.get("resolved") else _("Resolved: no"))
-        satisfaction = data.get("satisfaction")
-        if satisfaction in Satisfaction.values:
-            lines.append(_("Satisfaction: %(s)s") % {"s": Satisfaction(satisfaction).label})
-        lines += _reopen_lines(data)
-    elif action == "reopen":
-        lines += _reopen_lines(data)
-    elif action == "merge" and data.get("into_code"):
-        lines.append(_("Merged into %(code)s") % {"code": data["into_code"]})
-    elif action == lifecycle.MERGE_IN and data.get("merged_code"):
-        lines.append(
-            _("%(code)s was merged into this ticket; its requester is called back too.")
-            % {"code": data["merged_code"]}
-        )
-    elif action == "answer" and data.get("knowledge_answer"):
-        lines.append(_("Answered from the knowledge base."))
-    return lines
-
-
-def _deadline_lines(change):
-    """'办结时限：old → new' for each deadline an event moved (lifecycle._deadline_change)."""
-    lines = []
-    before, after = change.get("before") or {}, change.get("after") or {}
-    for name in lifecycle.DEADLINE_FIELDS:
-        if name in after:
-            lines.append(
-                _("%(label)s: %(old)s → %(new)s")
-                % {
-                    "label": DEADLINE_LABELS[name.removesuffix("_by")],
-                    "old": _fmt_iso(before.get(name)) or "—",
-                    "new": _fmt_iso(after[name]) or "—",
-                }
-            )
-    return lines
-
-
-def _reopen_lines(data):
-    lines = []
-    if data.get("deadlines"):
-        lines.append(_("Handled again with new time limits, counted from the reopening:"))
-        lines += _deadline_lines(data["deadlines"])
-    if data.get("extension_lapsed"):
-        lines.append(
-            _("The extension approved until %(d)s no longer applies.")
-            % {"d": _fmt_iso(data["extension_lapsed"])}
-        )
-    return lines
-
-
-def _fmt_iso(value):
-    from django.utils.dateparse import parse_datetime
-
-    parsed = parse_datetime(value or "") if isinstance(value, str) else value
-    if parsed is None:
-        return value or ""
-    return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M")
-
-
-def _timeline(ticket):
-    events = list(
-        TicketEvent.objects.filter(ticket=ticket)
-        .select_related("actor", "owner_place", "owner_department")
-        .prefetch_related("photos")
-        .order_by("at", "id")
-    )
-    departments = _department_names(events)
-    for event in events:
-        event.label = EVENT_LABELS.get(event.action) or ACTION_LABELS.get(
-            event.action, event.action
-        )
-        event.lines = _describe(event, departments)
-        event.changed = event.from_status != event.to_status
-        event.reason_text = lifecycle.reason_text(event.reason)
-    return events
-
-
-# Events that are no lifecycle action of their own.
-EVENT_LABELS = {lifecycle.MERGE_IN: pgettext_lazy("ticket action", "Duplicate merged in")}
-
-
 # Offered to the holder of an escalated ticket before it signs for it, but after signing
 # and sending it on: the same order as for a dispatched ticket.
 AFTER_SIGNING = ("contact", "extend")
@@ -543,7 +365,7 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
             summons.late = summons.is_late(now)
     photos = list(TicketPhoto.objects.filter(ticket=ticket).order_by("uploaded_at", "id"))
     forms = _action_forms(request, ticket, bound)
-    events = _timeline(ticket)
+    events = timeline.events(ticket)
     return {
         "ticket": ticket,
         "now": now,

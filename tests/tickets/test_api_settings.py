@@ -138,6 +138,14 @@ def test_knowledge_base_search_while_typing_staleness_and_use(world):
     )
     assert response.status_code == 200
     assert response.json()["stale"] is False
+    # As on the page: sending the same text again is no review, and nobody sets the date.
+    before = KnowledgeAnswer.objects.get(pk=fresh.pk).reviewed_at
+    same = {"answer": fresh.answer, "reviewed_at": "2020-01-01T00:00:00+08:00"}
+    assert street.patch(f"{url}{fresh.pk}/", same, format="json").status_code == 200
+    assert KnowledgeAnswer.objects.get(pk=fresh.pk).reviewed_at == before
+    confirmed = street.patch(f"{url}{fresh.pk}/", {"reviewed": True}, format="json").json()
+    assert KnowledgeAnswer.objects.get(pk=fresh.pk).reviewed_at > before
+    assert "reviewed" not in confirmed and confirmed["stale"] is False
     response = street.post(
         url,
         {

@@ -3,7 +3,7 @@
 Shared by the queue page and the dashboard's 接诉即办 panel, so both count alike.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from gridgov.people.models import Role
@@ -100,6 +100,29 @@ def report_due(user):
     if not scope.department_ids:
         return None
     return Subquery(_unreported(scope).order_by("report_by").values("report_by")[:1])
+
+
+def _with_due(user, tickets):
+    """sla.with_due for the user: a ticket that summons one of their departments, and that
+    their units do not hold, races the summons' report-by."""
+    due = report_due(user)
+    summoned_only = None if due is None else Q(report_due__isnull=False) & ~owned_q(user)
+    return sla.with_due(tickets, due, summoned_only)
+
+
+def in_order(user, tickets):
+    """`tickets` nearest deadline first, as the queue lists them (annotated `due`)."""
+    return _with_due(user, tickets).order_by(F("due").asc(nulls_last=True), "created_at", "id")
+
+
+def rows(user, tickets):
+    """The queue's rows: `due`, `pending_extension`, and for a department `to_report`."""
+    pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
+    tickets = _with_due(user, tickets).annotate(pending_extension=Exists(pending))
+    scope = scope_for(user)
+    if scope.department_ids:
+        tickets = tickets.annotate(to_report=Exists(_unreported(scope)))
+    return tickets
 
 
 def queue_q(user):

@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,7 +50,6 @@ from .models import (
     OPEN_STATUSES,
     Callback,
     Channel,
-    Extension,
     Status,
     Summons,
     Ticket,
@@ -129,36 +128,14 @@ def queue(request):
     tab = request.GET.get("tab") or queues.default_tab(counts)
     if tab not in tab_filters:
         tab = "all"
-    report_due = queues.report_due(request.user)
-    summoned_only = None
-    if report_due is not None:
-        summoned_only = Q(report_due__isnull=False) & ~queues.owned_q(request.user)
     # Sort and page on ids alone, then load the page's tickets with their relations: joining
     # every relation of every ticket in scope before sorting took seconds at a city's size.
-    ordered = (
-        sla.with_due(mine.filter(tab_filters[tab]), report_due, summoned_only)
-        .order_by(F("due").asc(nulls_last=True), "created_at", "id")
-        .values_list("pk", flat=True)
-    )
-    paginator = Paginator(ordered, QUEUE_PER_PAGE)
+    ordered = queues.in_order(request.user, mine.filter(tab_filters[tab]))
+    paginator = Paginator(ordered.values_list("pk", flat=True), QUEUE_PER_PAGE)
     paginator.count = counts[tab]  # counted with the tabs already
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    rows = sla.with_due(_ticket_queryset().filter(pk__in=ids), report_due, summoned_only).annotate(
-        pending_extension=Exists(
-            Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
-        )
-    )
-    if scope.department_ids:
-        rows = rows.annotate(
-            to_report=Exists(
-                Summons.objects.filter(
-                    whistle__ticket=OuterRef("pk"),
-                    department_id__in=sorted(scope.department_ids),
-                    reported_at__isnull=True,
-                )
-            )
-        )
+    rows = queues.rows(request.user, _ticket_queryset().filter(pk__in=ids))
     by_id = {ticket.pk: ticket for ticket in rows}
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     _mark(page.object_list, now)
@@ -431,12 +408,7 @@ def _next_up(user, action, ticket):
         return None
     waiting = queues.mine(user).filter(queues.tab_filters(timezone.now(), user)[tab])
     waiting = waiting.exclude(pk=ticket.pk)
-    first = (
-        sla.with_due(waiting)
-        .order_by(F("due").asc(nulls_last=True), "created_at", "id")
-        .values_list("code", flat=True)
-        .first()
-    )
+    first = queues.in_order(user, waiting).values_list("code", flat=True).first()
     if first is None:
         return None
     return {"code": first, "left": waiting.count(), "tab": tab, "label": queues.tab_labels()[tab]}

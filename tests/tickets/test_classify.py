@@ -23,6 +23,8 @@ def event(name):
         ("楼道里堆满了纸箱和旧家具，挡住了通道", "楼道堆物"),
         ("3栋楼道堆满纸箱，挡住了通道", "楼道堆物"),  # the page's own example
         ("消防通道被占用了", "消防通道堵塞"),  # one long, specific word is enough
+        ("楼道里电线破了皮", "线路破损"),  # residents' words: 电线 + 破了皮
+        ("5栋门口的井盖没了", "井盖缺失"),
     ],
 )
 def test_a_text_that_clearly_names_a_grid_event_gets_it(text, expected):
@@ -35,6 +37,7 @@ def test_a_text_that_clearly_names_a_grid_event_gets_it(text, expected):
         "商家经营不规范，价格欺诈消费者。",  # 经营: one generic keyword of 占道经营
         "孩子上学的学校收费太高。",
         "楼道灯坏了好几天。",  # 楼道: one short word, and no clutter
+        "电线杆上的广告太多了。",  # 电线: one short word
         "",
     ],
 )

@@ -12,17 +12,9 @@ ADDED = {"楼道堆物": ["堆满", "纸箱", "旧家具"]}
 
 def add_keywords(apps, schema_editor):
     from gridgov.core import versions
+    from gridgov.tickets.categories import add_event_keywords
 
-    Category = apps.get_model("tickets", "Category")
-    changed = False
-    for name, words in ADDED.items():
-        for category in Category.objects.filter(grid_event=True, name=name):
-            missing = [w for w in words if w not in category.keywords]
-            if missing:
-                category.keywords = [*category.keywords, *missing]
-                category.save(update_fields=["keywords"])
-                changed = True
-    if changed:
+    if add_event_keywords(apps.get_model("tickets", "Category"), ADDED):
         # Historical models send no signals: tell the processes' caches (core.versions).
         versions.bump("categories")
 

@@ -81,3 +81,34 @@ def test_a_street_level_issue_shows_community_staff_only_their_communitys_ticket
     assert [t["code"] for t in api["tickets"]] == [mine.code, theirs.code]
     page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
     assert mine.code in page and theirs.code in page
+
+
+# --- 2. issues at one place share one marker, listing them all -------------------------------
+
+
+def test_issues_at_one_place_are_one_map_point_that_lists_them(world, client):
+    community = world.community
+    community.lat, community.lng = 39.905, 116.31
+    community.save()
+    grid = world.grid_a
+    grid.lat, grid.lng = 39.905, 116.305
+    grid.save()
+    a = make_ticket(world, title="搅拌站噪音")
+    b = make_ticket(world, title="楼道堆物", requester_phone="13900003333")
+    c = make_ticket(world, title="路灯不亮", requester_phone="13900004444")
+    noisy = _issue(community, [a], key="t-a", title="搅拌站噪音扰民", heat=7.5)
+    stacked = _issue(community, [b, c], key="t-b", title="楼道堆物", heat=4.0)
+    lamp = _issue(grid, [c], key="t-c", title="路灯不亮", heat=2.0)
+
+    client.force_login(world.community_staff)
+    points = _script(client.get("/insights/hot/").content.decode(), "hot-points")
+    assert len(points) == 2
+    shared = next(p for p in points if p["count"] == 2)
+    assert (shared["lat"], shared["lng"], shared["place"]) == (39.905, 116.31, "魏家坡社区")
+    assert shared["heat"] == 7.5  # the hottest of them sizes the marker
+    assert [(i["id"], i["title"], i["heat"], i["tickets"]) for i in shared["issues"]] == [
+        (noisy.pk, "搅拌站噪音扰民", 7.5, 1),
+        (stacked.pk, "楼道堆物", 4.0, 2),
+    ]
+    alone = next(p for p in points if p["count"] == 1)
+    assert [i["id"] for i in alone["issues"]] == [lamp.pk] and alone["place"] == "魏家坡小区"

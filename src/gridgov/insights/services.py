@@ -51,6 +51,46 @@ def visible_issue_tickets(issue, user):
     return visible_tickets(user, issue.tickets.all()).order_by("created_at", "pk")
 
 
+def map_points(issues):
+    """The located issues as map markers, one per point: issues at the same place (two at
+    魏家坡社区) were drawn on top of each other, only the last one to be seen or clicked.
+
+    Each marker: lat, lng, the place's name (names, when different places share the point),
+    count (issues), heat (the hottest, which sizes the marker) and the issues, hottest
+    first (id, title, heat, tickets, place).
+    """
+    markers = {}
+    for issue in issues:
+        place = issue.place
+        if place is None or place.lat is None or place.lng is None:
+            continue
+        marker = markers.setdefault((place.lat, place.lng), {"lat": place.lat, "lng": place.lng})
+        marker.setdefault("issues", []).append(
+            {
+                "id": issue.pk,
+                "title": issue.title,
+                "heat": issue.heat,
+                "tickets": issue.ticket_count,
+                "place": place.name,
+            }
+        )
+    points = []
+    for marker in markers.values():
+        listed = sorted(marker["issues"], key=lambda i: (-i["heat"], i["id"]))
+        names = list(dict.fromkeys(i["place"] for i in listed))
+        points.append(
+            {
+                **marker,
+                "place": "、".join(names),
+                "count": len(listed),
+                "heat": listed[0]["heat"],
+                "issues": listed,
+            }
+        )
+    points.sort(key=lambda p: -p["heat"])
+    return points
+
+
 def visible_duplicates(
     user,
     text,

@@ -43,19 +43,6 @@ def hot_issues(request):
     issues = list(
         services.visible_hot_issues(request.user, None if state == "all" else state)[:100]
     )
-    points = [
-        {
-            "id": i.pk,
-            "title": i.title,
-            "heat": i.heat,
-            "count": i.ticket_count,
-            "lat": i.place.lat,
-            "lng": i.place.lng,
-            "place": i.place.name,
-        }
-        for i in issues
-        if i.place is not None and i.place.lat is not None
-    ]
     trends = {str(i.pk): hotissues.daily_series(i.trend) for i in issues[:10]}
     return render(
         request,
@@ -64,7 +51,7 @@ def hot_issues(request):
             "issues": issues,
             "state": state,
             "states": [("all", _("All")), *HotIssue.State.choices],
-            "map_points": points,
+            "map_points": services.map_points(issues),
             "trends": trends,
             "topic": hotissues.monthly_topic(user=request.user),
             "may_decide": request.user.has_perm("insights.decide_hotissue"),

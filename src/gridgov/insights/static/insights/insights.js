@@ -17,7 +17,29 @@
     });
   });
 
-  // --- map of hot issues: circles sized and coloured by heat ---
+  // --- map of hot issues: circles sized and coloured by heat; the issues at one place
+  // share a circle (they were drawn on top of each other), listed in its tooltip and popup.
+  // Titles are residents' words: set as text, never as HTML.
+  function issueList(p, links) {
+    var box = document.createElement("div");
+    box.className = "map-issues";
+    var head = document.createElement("strong");
+    head.textContent = p.place;
+    box.appendChild(head);
+    var list = document.createElement("ul");
+    p.issues.forEach(function (issue) {
+      var item = document.createElement("li");
+      var title = document.createElement(links ? "a" : "span");
+      if (links) title.href = issue.id + "/";
+      title.textContent = issue.title;
+      item.appendChild(title);
+      item.appendChild(document.createTextNode(" (" + issue.heat.toFixed(1) + ")"));
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
   var mapEl = document.getElementById("hot-map");
   var points = data("hot-points");
   if (mapEl && window.L && points) {
@@ -26,12 +48,25 @@
     var layer = L.featureGroup();
     points.forEach(function (p) {
       var share = p.heat / maxHeat;
-      L.circleMarker([p.lat, p.lng], {
+      var marker = L.circleMarker([p.lat, p.lng], {
         radius: 6 + 14 * share, color: "#ffffff", weight: 1.5,
         fillColor: share > 0.66 ? "#b4232a" : share > 0.33 ? "#e4643f" : "#f6a785", fillOpacity: 0.85
-      }).bindTooltip(p.place + " · " + p.title + " (" + p.heat.toFixed(1) + ")")
-        .on("click", function () { window.location.href = p.id + "/"; })
-        .addTo(layer);
+      }).bindTooltip(issueList(p, false));
+      if (p.issues.length === 1) {
+        marker.on("click", function () { window.location.href = p.issues[0].id + "/"; });
+      } else {
+        // Several: a click opens the list, each title a link to its issue.
+        marker.bindPopup(issueList(p, true), { minWidth: 160, maxWidth: 280 });
+        marker.on("popupopen", function () { marker.closeTooltip(); });
+      }
+      marker.addTo(layer);
+      if (p.issues.length > 1) {
+        // How many share the circle, printed on it (clicks go through to the circle).
+        L.marker([p.lat, p.lng], {
+          interactive: false, keyboard: false,
+          icon: L.divIcon({ className: "map-count", html: String(p.issues.length), iconSize: [20, 20] })
+        }).addTo(layer);
+      }
     });
     layer.addTo(map);
     if (points.length) {

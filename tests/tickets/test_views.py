@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from gridgov.people.models import AccessLog
+from gridgov.people.models import AccessLog, Role
 from gridgov.tickets import intake, lifecycle
 from gridgov.tickets.models import (
     Callback,
@@ -22,6 +22,7 @@ from gridgov.tickets.models import (
     TicketEvent,
     TicketPhoto,
 )
+from tests.people.factories import user_with_role
 
 from .factories import make_ticket, make_world, ticket_data
 
@@ -668,6 +669,22 @@ def test_grid_worker_reports_a_patrol_finding(client, world):
     assert response.status_code == 200
     ticket = Ticket.objects.get()
     assert ticket.channel == Channel.PATROL and ticket.building.code == "B1a5"
+
+
+def test_a_patrol_tasks_assignee_may_report_on_patrol_as_the_api_allows(client, world):
+    """The page had its own list of patrol roles; the rule (tickets.file_on_channel) also
+    lets the assignee of a patrol task, a volunteer say, report what the walk found."""
+    from gridgov.tickets.models import PatrolTask
+
+    volunteer = user_with_role(Role.VOLUNTEER, world.grid_a, username="walker")
+    client_for(client, volunteer)
+    assert 'name="patrol"' not in html_of(client.get(reverse("tickets:report")))
+    PatrolTask.objects.create(grid=world.grid_a, title="每日巡查", assignee=volunteer)
+    assert 'name="patrol"' in html_of(client.get(reverse("tickets:report")))
+    data = {"description": "电动车在楼道充电", "address": "魏家坡小区5栋", "patrol": "on"}
+    response = client.post(reverse("tickets:report"), {**data, "idempotency_key": "p1"})
+    assert response.status_code == 200
+    assert Ticket.objects.get().channel == Channel.PATROL
 
 
 def test_report_needs_a_location(client, world):

@@ -522,11 +522,6 @@ def _photo_response(photo):
 # --- intake -----------------------------------------------------------------------------
 
 
-def _require_intake_role(user):
-    if not user.has_perm("tickets.take_in"):
-        raise PermissionDenied(_("Only intake staff may file demands here."))
-
-
 def _after_filing(request, ticket, created):
     if created:
         messages.success(request, _("Ticket %(code)s filed.") % {"code": ticket.code})
@@ -557,7 +552,8 @@ def _file(request, form, data):
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_ticket(request, channel):
-    _require_intake_role(request.user)
+    if not request.user.has_perm("tickets.file_on_channel", channel):
+        raise PermissionDenied(_("Only intake staff may file demands here."))
     titles = {
         Channel.HOTLINE: _("New ticket: 12345 hotline"),
         Channel.WINDOW: _("New ticket: walk-in window"),
@@ -622,14 +618,10 @@ def address_check(request):
 # --- 随手拍 --------------------------------------------------------------------------------
 
 
-def _may_patrol(user):
-    return scope_for(user).has_role({Role.GRID_WORKER, Role.MICRO_GRID_WORKER})
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request):
-    may_patrol = _may_patrol(request.user)
+    may_patrol = request.user.has_perm("tickets.file_on_channel", Channel.PATROL)
     status = 200
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, may_patrol=may_patrol)

@@ -47,6 +47,10 @@ REQUESTER_BONUS = 0.10
 # With the building's bonus it reaches the threshold alone (a suggestion: the operator
 # decides); across a grid some shared text is still needed.
 CATEGORY_BONUS = 0.2
+# Beside another reason (building, grid …), "similar text" is said from this similarity on.
+# Below it the text is still named when it carries the match: when it reaches the threshold
+# alone, or when nothing else applies (find_duplicates).
+TEXT_REASON = 0.5
 MAX_SUGGESTIONS = 5
 MAX_CALLER_TICKETS = 10  # a caller's own open tickets listed at intake beyond the best matches
 MAX_CANDIDATES = 300
@@ -334,7 +338,7 @@ def find_duplicates(
     for row, text_sim in zip(rows, text_sims, strict=True):
         ticket_id, code, _minhash, path, key, category_id = row
         text_sim = float(text_sim)
-        score, reasons = text_sim, ["text"] if text_sim >= 0.5 else []
+        score, reasons = text_sim, []
         placed = True
         if building is not None and path == building.path:
             score += BUILDING_BONUS
@@ -350,6 +354,9 @@ def find_duplicates(
         if who and key == who:
             score += REQUESTER_BONUS
             reasons.append("requester")
+        if text_sim >= min(TEXT_REASON, threshold) or (text_sim > 0 and not reasons):
+            # A match at 0.45–0.5 on the text alone was listed with no reason at all.
+            reasons.insert(0, "text")
         candidate = Candidate(
             ticket_id, code, round(min(score, 1.0), 3), round(text_sim, 3), reasons
         )

@@ -16,7 +16,6 @@ the caller's area is refused (403) or not found (404), and nothing is written.
 """
 
 import json
-import uuid
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -640,8 +639,6 @@ class ImportView(APIView):
         },
     )
     def post(self, request):
-        from .tasks import import_task
-
         upload = request.FILES.get("file")
         if upload is None:
             raise coded_error(400, "invalid", {"file": ["a CSV or Excel file"]})
@@ -659,11 +656,12 @@ class ImportView(APIView):
         if channel not in Channel.values:
             raise coded_error(400, "invalid", {"channel": list(Channel.values)})
         dry_run = str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes")
-        saved = imports.save_upload(upload, settings.DATA_DIR)
-        result = import_task.delay(str(saved), mapping, channel, request.user.pk, True, dry_run)
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
-            return Response({"task": result.id, "state": "PENDING"}, status=202)
-        return _import_response(result.get())
+        started = imports.start_import(
+            request.user, upload, mapping=mapping, channel=channel, dry_run=dry_run
+        )
+        if not started.done:
+            return Response({"task": started.task, "state": started.state}, status=202)
+        return _import_response(started.report)
 
 
 def _import_response(report):
@@ -687,25 +685,25 @@ class ImportStatusView(APIView):
     rules_perms = {"GET": "tickets.import_tickets"}
 
     @extend_schema(
-        summary="State of an import task; its report when done",
+        summary="State of an import task you started; its report when done",
+        description=(
+            "Only the user who started the import may follow it: another user's task is "
+            "404, as an unknown one (its report names callers)."
+        ),
         responses={200: ImportReportSerializer, 201: ImportReportSerializer},
     )
     def get(self, request, task):
-        from celery.result import AsyncResult
-
-        try:
-            uuid.UUID(task)
-        except ValueError:
-            raise coded_error(404, "not_found") from None
-        result = AsyncResult(task)
-        if not result.ready():
-            answer = {"task": task, "state": result.state}
-            if result.state == "PROGRESS":  # {phase, done, total}: see tasks.import_task
-                answer["progress"] = result.info
+        state = imports.import_state(task, request.user)
+        if state is None:
+            raise coded_error(404, "not_found")
+        if not state.done:
+            answer = {"task": task, "state": state.state}
+            if state.progress is not None:  # {phase, done, total}: see tasks.import_task
+                answer["progress"] = state.progress
             return Response(answer, status=202)
-        if result.failed():
-            return Response({"task": task, "state": "FAILURE"}, status=500)
-        return _import_response(result.result)
+        if state.failed:
+            return Response({"task": task, "state": state.state}, status=500)
+        return _import_response(state.report)
 
 
 urlpatterns = [

@@ -1,10 +1,7 @@
 """The 12345 import page: upload an export, follow the task, read the report (every bad row,
-or what was imported). The import itself is imports.py's, run by tasks.import_task."""
+or what was imported). The import itself is imports.py's, started and followed there
+(`start_import`, `import_state`: only the user who started an import reads its report)."""
 
-import uuid
-
-from celery.result import AsyncResult
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -14,9 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import imports
 from .forms import ImportForm
 from .models import Channel
-from .tasks import import_task
 
-SESSION_KEY = "gridgov.imports"  # the tasks this session started: only it reads their reports
 SHOWN_ERRORS = 200
 
 
@@ -33,19 +28,15 @@ def import_upload(request):
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            saved = imports.save_upload(form.cleaned_data["file"], settings.DATA_DIR)
-            result = import_task.delay(
-                str(saved),
-                None,
-                form.cleaned_data["channel"] or Channel.HOTLINE,
-                request.user.pk,
-                True,
-                form.cleaned_data["dry_run"],
+            started = imports.start_import(
+                request.user,
+                form.cleaned_data["file"],
+                channel=form.cleaned_data["channel"] or Channel.HOTLINE,
+                dry_run=form.cleaned_data["dry_run"],
             )
-            if result.ready():  # no broker: it ran here
-                return _render_report(request, result.get(), form=ImportForm())
-            request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, [])[-9:], result.id]
-            return redirect("tickets:import-status", task=result.id)
+            if started.done:  # no broker: it ran here
+                return _render_report(request, started.report, form=ImportForm())
+            return redirect("tickets:import-status", task=started.task)
         status = 400
     else:
         form = ImportForm()
@@ -59,21 +50,17 @@ def import_upload(request):
 def import_status(request, task):
     """The task's progress (htmx polls it) or, once done, its report."""
     _require(request)
-    try:
-        uuid.UUID(task)
-    except ValueError:
-        raise Http404 from None
-    if task not in request.session.get(SESSION_KEY, []):
-        raise Http404  # another session's import: its report may name callers
-    result = AsyncResult(task)
-    if result.ready():
-        report = result.result if result.successful() else {"failed": True}
+    state = imports.import_state(task, request.user)
+    if state is None:
+        raise Http404  # not this user's import: its report may name callers
+    if state.done:
+        report = state.report or {"failed": True}
         if request.headers.get("HX-Request"):
             return render(request, "tickets/_import_report.html", _report_context(report))
         return _render_report(request, report, form=ImportForm())
-    context = {"task": task, "state": result.state}
-    if result.state == "PROGRESS" and isinstance(result.info, dict):
-        context["progress"] = result.info
+    context = {"task": task, "state": state.state}
+    if state.progress:
+        context["progress"] = state.progress
     template = "tickets/_import_progress.html"
     if not request.headers.get("HX-Request"):
         template = "tickets/import.html"

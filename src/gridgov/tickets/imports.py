@@ -1,8 +1,10 @@
 """Import tickets from a 12345 platform export: CSV or Excel, all or nothing.
 
-`gridgov tickets import FILE [--mapping JSON] [--channel hotline]`, the
-`tickets.import` Celery task (uploads) and `POST /api/v1/imports/tickets/` all
-call `import_file`.
+`gridgov tickets import FILE [--mapping JSON] [--channel hotline]` and the
+`tickets.import` Celery task call `import_file`. An upload (the import page,
+`POST /api/v1/imports/tickets/`) is started with `start_import`, which runs that
+task for the user, and followed with `import_state`, which answers only that user:
+the report names callers (a bad row's phone, the mapping of their columns).
 
 1. Read the table (CSV in UTF-8 or GB18030, or the first sheet of an .xlsx or
    .xls), find its header row (below any title lines) and map its headers to
@@ -28,14 +30,18 @@ import datetime as dt
 import io
 import json
 import re
+import secrets
 import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from celery import states
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from gridgov.core import versions
@@ -991,3 +997,90 @@ def import_file(
         progress=progress,
         source=Path(str(path)).name,
     )
+
+
+# --- uploads: started for a user, followed by that user only --------------------------------
+
+# The owner is bound into the task id itself: 8 random bytes, then 8 bytes of an HMAC
+# (SECRET_KEY) of them and the owner's user id, written as a UUID. Nothing is stored, so
+# whichever web node a poll reaches, and whether the task is queued, running, done or
+# failed in a separate worker, the id alone says whose it is; nobody can make an id that
+# passes for another user's without the secret key. (A record in a web process's memory
+# or its local cache would not be seen by the other nodes; the worker's result meta does
+# not exist while the task waits in the queue, and is lost to a failure's traceback.)
+_OWNER_SALT = "gridgov.tickets.imports.owner"
+
+
+def _owned_id(user_id, nonce):
+    mac = salted_hmac(_OWNER_SALT, f"{nonce.hex()}:{user_id}").digest()[:8]
+    return str(uuid.UUID(bytes=nonce + mac))
+
+
+def owns_task(user, task_id):
+    """Was the import task `task_id` started by `user` (start_import)?"""
+    if not getattr(user, "pk", None) or not isinstance(task_id, str):
+        return False
+    try:
+        canonical = str(uuid.UUID(task_id))
+    except ValueError:
+        return False
+    if canonical != task_id:  # Celery keys results by the exact string it was given
+        return False
+    return constant_time_compare(_owned_id(user.pk, uuid.UUID(task_id).bytes[:8]), task_id)
+
+
+@dataclass(frozen=True)
+class ImportState:
+    """Where an uploaded import stands, for the user who started it."""
+
+    task: str
+    state: str  # Celery's: PENDING (queued), PROGRESS, SUCCESS, FAILURE …
+    progress: dict | None = None  # {phase, done, total} while it runs (tasks.import_task)
+    # Once done: ImportReport.as_dict(), or {"ok": False, "format_error": …}; None if failed.
+    report: dict | None = None
+
+    @property
+    def done(self):
+        return self.state in states.READY_STATES
+
+    @property
+    def failed(self):
+        return self.done and self.report is None
+
+
+def start_import(user, upload, *, mapping=None, channel=Channel.HOTLINE, dry_run=False):
+    """Keep `upload` and run the import task for `user`; an ImportState.
+
+    Without a broker the task runs here and the state is done, with its report; with one
+    the state is PENDING and `import_state(state.task, user)` follows it. Only `user` can.
+    """
+    from celery.result import EagerResult
+
+    from .tasks import import_task
+
+    saved = save_upload(upload, settings.DATA_DIR)
+    task_id = _owned_id(user.pk, secrets.token_bytes(8))
+    result = import_task.apply_async(
+        (str(saved), mapping, channel, user.pk, True, dry_run), task_id=task_id
+    )
+    if isinstance(result, EagerResult):  # no broker: it ran in this process
+        return ImportState(task_id, result.state, report=result.get())
+    return ImportState(task_id, "PENDING")
+
+
+def import_state(task_id, user):
+    """The state of an import `user` started, with its progress or report; None when the
+    task is not theirs (or the id is not a task id): callers answer 404, as for no task."""
+    from celery.result import AsyncResult
+
+    if not owns_task(user, task_id):
+        return None
+    result = AsyncResult(task_id)
+    try:
+        state = result.state
+    except NotImplementedError:  # no result backend: nothing was kept to follow
+        return None
+    if state == "SUCCESS":
+        return ImportState(task_id, state, report=result.result)
+    progress = result.info if state == "PROGRESS" and isinstance(result.info, dict) else None
+    return ImportState(task_id, state, progress=progress)

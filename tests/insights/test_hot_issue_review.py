@@ -4,16 +4,18 @@ markers on top of each other, an empty trend chart, the monthly topic's wording 
 import datetime as dt
 import json
 import re
+from unittest import mock
 
 import pytest
 from django.utils import timezone
 
-from gridgov.insights import services
+from gridgov.insights import hotissues, services
 from gridgov.insights.models import HotIssue
 from gridgov.places.models import Level
-from gridgov.tickets.models import Ticket
+from gridgov.tickets import intake
+from gridgov.tickets.models import Category, Ticket
 from tests.places.factories import PlaceFactory, rectangle
-from tests.tickets.factories import make_ticket, make_world
+from tests.tickets.factories import make_ticket, make_world, ticket_data
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +114,49 @@ def test_issues_at_one_place_are_one_map_point_that_lists_them(world, client):
     ]
     alone = next(p for p in points if p["count"] == 1)
     assert [i["id"] for i in alone["issues"]] == [lamp.pk] and alone["place"] == "魏家坡小区"
+
+
+# --- 5. 每月一题: a sensible minimum in each month, and its sentence in Chinese --------------
+
+
+def _per_month(world, category, counts, now, phone_prefix):
+    """counts[0] tickets two months back, counts[1] last month, counts[2] this month."""
+    for back, n in zip((2, 1, 0), counts, strict=True):
+        for i in range(n):
+            intake.create_ticket(
+                ticket_data(
+                    category=category.code,
+                    requester_phone=f"{phone_prefix}{back}{i:03d}0000"[:11],
+                ),
+                actor=world.hotline,
+                now=now - dt.timedelta(days=31 * back, hours=i),
+            )
+
+
+def test_one_ticket_a_month_then_a_burst_is_not_a_monthly_topic(world, settings):
+    """1 / 1 / 34 tickets over three months was shown as "每月反复出现"."""
+    now = timezone.make_aware(dt.datetime(2026, 11, 20, 12))
+    building = Category.objects.get(depth=1, name="城乡建设")
+    _per_month(world, building, [1, 1, 34], now, "139")
+    assert hotissues.monthly_topic(now=now) is None
+    environment = Category.objects.get(depth=1, name="环境保护")
+    _per_month(world, environment, [3, 3, 3], now, "138")
+    topic = hotissues.monthly_topic(now=now)
+    assert topic["category"] == environment and topic["total"] == 9
+    assert [n for _month, n in topic["per_month"]] == [3, 3, 3]
+    # The bar is a setting (default 3): at one a month the burst counts again (36 tickets).
+    assert hotissues.monthly_topic_min_per_month() == 3
+    settings.GRIDGOV_MONTHLY_TOPIC_MIN_PER_MONTH = 1
+    assert hotissues.monthly_topic(now=now)["category"] == building
+
+
+def test_the_monthly_topic_reads_as_one_chinese_phrase(world, client):
+    """It read "魏家坡社区 的 城乡建设 类诉求", with stray spaces around the names."""
+    now = timezone.make_aware(dt.datetime(2026, 11, 20, 12))
+    building = Category.objects.get(depth=1, name="城乡建设")
+    _per_month(world, building, [3, 3, 3], now, "139")
+    client.force_login(world.community_staff)
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        page = client.get("/insights/hot/").content.decode()
+    card = re.search(r'<section class="panel insights-topic">.*?</section>', page, re.S).group(0)
+    assert "魏家坡社区城乡建设类诉求：共 9 件，每月反复出现。" in card

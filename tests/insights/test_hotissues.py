@@ -293,7 +293,7 @@ def test_monthly_topic_is_the_recurring_category_and_area_with_most_tickets(worl
     environment = Category.objects.get(depth=1, name="环境保护")
     education = Category.objects.get(depth=1, name="教育文体")
     for month in range(3):
-        for i in range(2):
+        for i in range(3):  # GRIDGOV_MONTHLY_TOPIC_MIN_PER_MONTH
             intake.create_ticket(
                 ticket_data(
                     category=environment.code, requester_phone=f"139{month}{i}0000000"[:11]
@@ -301,12 +301,12 @@ def test_monthly_topic_is_the_recurring_category_and_area_with_most_tickets(worl
                 actor=world.hotline,
                 now=now - dt.timedelta(days=31 * month + i),
             )
-    for _i in range(5):  # more, but only this month: not recurring
+    for _i in range(10):  # more, but only this month: not recurring
         intake.create_ticket(ticket_data(category=education.code), actor=world.hotline, now=now)
     topic = hotissues.monthly_topic(now=now, months=3)
     assert topic["category"] == environment
     assert topic["place"] == world.community
-    assert topic["total"] == 6
+    assert topic["total"] == 9
 
 
 @pytest.mark.django_db
@@ -383,8 +383,8 @@ def test_the_monthly_topic_is_that_of_the_users_own_area(world, client):
     environment = Category.objects.get(depth=1, name="环境保护")
     building = Category.objects.get(depth=1, name="城乡建设")
     other = make_tree(key="2", district=world.district, origin=(116.5, 39.9))
-    _recurring(world, environment, world.buildings[0], 1, now, "138")
-    _recurring(world, building, other.buildings[0], 3, now, "139")
+    _recurring(world, environment, world.buildings[0], 3, now, "138")
+    _recurring(world, building, other.buildings[0], 4, now, "139")
 
     # The district sees the busiest pair, in the other street.
     district_topic = hotissues.monthly_topic(now=now, user=world.district_staff)
@@ -393,7 +393,7 @@ def test_the_monthly_topic_is_that_of_the_users_own_area(world, client):
     # The street sees its own community, with its own counts.
     topic = hotissues.monthly_topic(now=now, user=world.street_staff)
     assert topic["category"] == environment and topic["place"] == world.community
-    assert topic["total"] == 3
+    assert topic["total"] == 9
     # A grid worker's topic is about their grid, not the whole community.
     topic = hotissues.monthly_topic(now=now, user=world.gridworker_a)
     assert topic["place"] == world.buildings[0].parent == world.grid_a
@@ -406,9 +406,9 @@ def test_the_monthly_topic_is_that_of_the_users_own_area(world, client):
         page = client.get("/insights/hot/").content.decode()
         card = re.search(r'<section class="panel insights-topic">.*?</section>', page, re.S)
         assert "环境保护" in card.group(0) and "城乡建设" not in card.group(0)
-        assert "共 3 件" in card.group(0)
+        assert "共 9 件" in card.group(0)
         api = client.get("/api/v1/insights/monthly-topic/").json()
-        assert api["topic"]["category"]["name"] == "环境保护" and api["topic"]["total"] == 3
+        assert api["topic"]["category"]["name"] == "环境保护" and api["topic"]["total"] == 9
 
 
 def test_the_daily_trend_counts_local_days():

@@ -399,11 +399,20 @@ def _common_place(issue, places):
     return Place.objects.filter(path=prefix).first()
 
 
-def monthly_topic(now=None, months=3, level="community", user=None):
+def monthly_topic_min_per_month():
+    """Tickets a category × area needs in *each* month to count as recurring (每月一题)."""
+    from django.conf import settings
+
+    return max(int(getattr(settings, "GRIDGOV_MONTHLY_TOPIC_MIN_PER_MONTH", 3)), 1)
+
+
+def monthly_topic(now=None, months=3, level="community", user=None, min_per_month=None):
     """每月一题: the category × area with the most tickets, recurring in each of the last months.
 
-    Returns a dict (category, place, total, per_month) or None. Only pairs with
-    tickets in every one of the months count as recurring. With `user`, only the
+    Returns a dict (category, place, total, per_month) or None. Only pairs with at least
+    `min_per_month` tickets (settings.GRIDGOV_MONTHLY_TOPIC_MIN_PER_MONTH, default 3) in
+    every one of the months count as recurring: one ticket a month was enough, and 1 / 1 /
+    34 — a burst in the last month — was called "recurring every month". With `user`, only the
     tickets under the places where they see hot issues count (rules.VIEW_ROLES, as
     services.visible_hot_issues), and an area is never wider than the place they
     hold: a grid worker's topic is about their grid, not the whole community.
@@ -460,7 +469,8 @@ def monthly_topic(now=None, months=3, level="community", user=None):
                 category = categories[category.parent_id]
             key = (category.pk, "/" + "/".join(parts[:area_depth]) + "/")
             counts.setdefault(key, [0] * months)[index] += row["n"]
-    recurring = [(sum(c), key, c) for key, c in counts.items() if all(c)]
+    least = monthly_topic_min_per_month() if min_per_month is None else max(min_per_month, 1)
+    recurring = [(sum(c), key, c) for key, c in counts.items() if min(c) >= least]
     if not recurring:
         return None
     total, (category_id, area), per_month = max(recurring, key=lambda x: (x[0], x[2][-1]))

@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 from gridgov.api.errors import MESSAGES, bilingual_error, coded_error
 from gridgov.api.permissions import RulesPermission
 from gridgov.people.models import Department, Household
-from gridgov.people.scope import REGISTRY_ROLES, STAFF_ROLES, scope_for, scope_q
+from gridgov.people.scope import STAFF_ROLES, scope_for, scope_q
 from gridgov.places.models import Level, Place
 
 from . import imports, kpis, patrols, sweep
@@ -517,6 +517,11 @@ class UnvisitedView(APIView):
 
     @extend_schema(
         summary="Households of a grid not visited for N days (default GRIDGOV_VISIT_PERIOD_DAYS)",
+        description=(
+            "For those who visit households (`tickets.visit_households`: grid and micro-grid "
+            "workers, sent-down cadres, community staff) in their own area; the list of "
+            "the visits page. Others 403, a grid outside your visiting area 403."
+        ),
         parameters=[
             OpenApiParameter("grid", OpenApiTypes.STR, required=True),
             OpenApiParameter("days", OpenApiTypes.INT),
@@ -532,12 +537,12 @@ class UnvisitedView(APIView):
         },
     )
     def get(self, request):
-        if not scope_for(request.user).has_role(REGISTRY_ROLES):
+        if not request.user.has_perm("tickets.visit_households"):
             raise coded_error(403, "permission_denied")
         grid = Place.objects.filter(code=request.query_params.get("grid") or "").first()
         if grid is None or grid.level != Level.GRID:
             raise coded_error(400, "invalid", {"grid": ["a grid code"]})
-        if not scope_for(request.user).covers(grid, REGISTRY_ROLES):
+        if not request.user.has_perm("tickets.visit_households", grid):
             raise coded_error(403, "permission_denied")
         try:
             days = int(request.query_params.get("days") or patrols.visit_period_days())
@@ -545,7 +550,7 @@ class UnvisitedView(APIView):
             days = -1
         if not 1 <= days <= 3650:
             raise coded_error(400, "invalid", {"days": ["1 to 3650"]})
-        rows = patrols.unvisited_households(grid, days)
+        rows = patrols.unvisited_in(request.user, grid, days)
         return Response(
             {
                 "grid": grid.code,

@@ -17,7 +17,7 @@ from gridgov.people.models import Household, Person
 
 from . import patrols
 from .forms import PatrolTaskForm, PatrolWalkForm, VisitForm
-from .models import PatrolRecord, PatrolTask
+from .models import PatrolRecord
 
 LISTED = 50  # households listed to visit; the count says how many there are
 
@@ -108,11 +108,9 @@ def patrol_walk(request, pk):
 @require_GET
 def visit_list(request):
     _require(request, "tickets.visit_households")
-    households = patrols.households_to_visit(request.user)
     grids = list(patrols.visiting_grids(request.user)[:200])
     grid = next((g for g in grids if g.code == request.GET.get("grid")), None)
-    if grid is not None:
-        households = households.filter(building__path__startswith=grid.path)
+    households = patrols.unvisited_in(request.user, grid)
     recent = patrols.visible_visits(request.user).filter(visitor=request.user).order_by("-at")[:10]
     return render(
         request,
@@ -198,7 +196,7 @@ def patrol_plan(request, pk=None):
     one `pk` names: its checklist, schedule, or whether it is walked at all)."""
     _require(request, "tickets.plan_patrols")
     grids = list(patrols.plannable_grids(request.user)[:500])
-    tasks = PatrolTask.objects.filter(grid__in=grids).select_related("grid")
+    tasks = patrols.plannable_tasks(request.user)
     task = get_object_or_404(tasks, pk=pk) if pk else None
     status = 200
     if request.method == "POST":

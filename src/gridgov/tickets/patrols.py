@@ -144,6 +144,13 @@ def plannable_grids(user):
     return _grids_under(user, PLAN_ROLES)
 
 
+def plannable_tasks(user):
+    """The patrol tasks of the grids this user plans (plannable_grids)."""
+    if not getattr(user, "is_authenticated", False):
+        return PatrolTask.objects.none()
+    return PatrolTask.objects.filter(scope_q(user, "grid", PLAN_ROLES)).select_related("grid")
+
+
 def _grids_under(user, roles):
     """The grids under the places where the user holds one of `roles`."""
     grids = Place.objects.filter(level=Level.GRID)
@@ -341,6 +348,16 @@ def households_to_visit(user, days=None, now=None):
         Household.objects.all(), user, place_field="building", roles=VISIT_AREA_ROLES
     )
     return _not_visited(households, days, now)
+
+
+def unvisited_in(user, grid=None, days=None, now=None):
+    """The households to visit (households_to_visit) of the user's area, or of the part of
+    it in `grid`: the list the visits page shows and `GET visits/unvisited/` answers. Who
+    may ask, for which grid, is rules.py's `tickets.visit_households`."""
+    households = households_to_visit(user, days, now)
+    if grid is not None:
+        households = households.filter(building__path__startswith=grid.path)
+    return households
 
 
 def visiting_grids(user):

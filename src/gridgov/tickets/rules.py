@@ -195,10 +195,16 @@ def plans_patrols(user):
 
 
 @rules.predicate
-def visits_households(user):
+def visits_households(user, grid=None):
+    """Whose area's households are listed for visiting (patrols.VISIT_AREA_ROLES: grid and
+    micro-grid workers, sent-down cadres, community staff); with a grid, whose area lies
+    in it or around it (a micro-grid worker of one building visits in its grid)."""
     from .patrols import VISIT_AREA_ROLES
 
-    return scope_for(user).has_role(VISIT_AREA_ROLES)
+    scope = scope_for(user)
+    if grid is None:
+        return scope.has_role(VISIT_AREA_ROLES)
+    return scope.reaches(grid, VISIT_AREA_ROLES)
 
 
 # Channels on which staff take a demand in for someone else (the desks' intake forms).

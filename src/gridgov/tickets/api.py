@@ -34,7 +34,7 @@ from gridgov.api.errors import bilingual_error, coded_error
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
 
-from . import exports, filters, intake, lifecycle, progress
+from . import exports, filters, intake, lifecycle, progress, routing
 from . import serializers as s
 from .models import (
     CalendarDay,
@@ -673,15 +673,17 @@ class CategoryTreeView(APIView):
 
 @extend_schema(tags=["routing-rules"])
 class RoutingRuleViewSet(SettingsViewSet):
-    """分类交办表: category × place → department. Street staff write rules for places of
-    their street, district staff also rules for everywhere."""
+    """分类交办表: category × place → department. Listed: the rules that route tickets in
+    your area (routing.visible_rules, as on the routing page); others are 404. Street staff
+    write rules for places of their street, district staff also rules for everywhere."""
 
-    queryset = RoutingRule.objects.select_related(
-        "category__parent__parent", "place", "department"
-    ).order_by("category__code", "id")
+    queryset = RoutingRule.objects.none()  # per user: get_queryset
     serializer_class = s.RoutingRuleSerializer
     filterset_class = filters.RoutingRuleFilter
     manage_perm = "tickets.manage_routing"
+
+    def get_queryset(self):
+        return routing.visible_rules(self.request.user).order_by("category__code", "id")
 
 
 @extend_schema(tags=["time-limits"])

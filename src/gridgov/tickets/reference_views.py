@@ -1,8 +1,9 @@
 """Pages for the reference data street and district staff keep: the routing table (分类交办表:
-which department handles a category where; who may write which rule is rules.py's
-`tickets.manage_routing`), the time limits and calendar overrides the deadlines run on
-(时限表, sla.py and workdays.py), and the knowledge base (知识库: standard answers, how
-often used, which are stale; knowledge.py)."""
+which department handles a category where; the rules listed and the places offered are
+routing.py's `visible_rules` and `writable_places`, as in the API, and who may write which
+rule is rules.py's `tickets.manage_routing`), the time limits and calendar overrides the
+deadlines run on (时限表, sla.py and workdays.py), and the knowledge base (知识库: standard
+answers, how often used, which are stale; knowledge.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,27 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from gridgov.people.models import Role
-from gridgov.people.scope import filter_by_scope, scope_for, scope_q
-from gridgov.places.models import Level, Place
-
 from . import knowledge, routing, sla
 from .forms import CalendarDayForm, KnowledgeAnswerForm, RoutingRuleForm, TimeLimitForm
 from .models import CalendarDay, Category, KnowledgeAnswer, RoutingRule, TimeLimit, Urgency
-from .rules import SETTINGS_ROLES
 from .workdays import _library_is_workday
-
-
-def _writable_places(user):
-    places = Place.objects.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
-    return filter_by_scope(places, user, place_field="", roles=SETTINGS_ROLES).order_by("path")
-
-
-def _visible_rules(user):
-    """The rules that route tickets in the user's area: everywhere, above or under it."""
-    rules = RoutingRule.objects.select_related("category__parent__parent", "place", "department")
-    in_area = scope_q(user, "place", SETTINGS_ROLES, ancestors=True) | Q(place__isnull=True)
-    return rules.filter(in_area).order_by("category__code", "place__path")
 
 
 @login_required
@@ -43,11 +27,13 @@ def routing_rules(request, pk=None):
     user = request.user
     if not user.has_perm("tickets.manage_routing"):
         raise PermissionDenied
-    rule = get_object_or_404(_visible_rules(user), pk=pk) if pk else None
+    visible = routing.visible_rules(user).order_by("category__code", "place__path")
+    rule = get_object_or_404(visible, pk=pk) if pk else None
     if rule is not None and not user.has_perm("tickets.manage_routing", rule):
         raise PermissionDenied  # e.g. a district-wide rule, for street staff
-    everywhere = user.is_superuser or scope_for(user).has_role({Role.DISTRICT_STAFF})
-    places = list(_writable_places(user)[:500])
+    # Offer "everywhere" (全区) to whoever may write a rule without a place.
+    everywhere = user.has_perm("tickets.manage_routing", RoutingRule(place=None))
+    places = list(routing.writable_places(user)[:500])
     initial = {}
     if rule is not None:
         initial = {
@@ -77,7 +63,7 @@ def routing_rules(request, pk=None):
         status = 400
     else:
         form = RoutingRuleForm(initial=initial, places=places, everywhere=everywhere)
-    rules = [(r, user.has_perm("tickets.manage_routing", r)) for r in _visible_rules(user)[:500]]
+    rules = [(r, user.has_perm("tickets.manage_routing", r)) for r in visible[:500]]
     return render(
         request,
         "tickets/routing_rules.html",

@@ -9,6 +9,7 @@ is lost.
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 from gridgov.places.models import Level, Place
@@ -117,3 +118,31 @@ def rule_taken(category, place, exclude=None):
     one rule per category and place, also for rules without a place (NULLs differ in SQL)."""
     rules = RoutingRule.objects.filter(category=category, place=place)
     return rules.exclude(pk=exclude.pk).exists() if exclude is not None else rules.exists()
+
+
+# --- the routing table, as each user sees and writes it ---------------------------------------
+
+
+def visible_rules(user):
+    """The rules that route tickets in the user's area: the rules for everywhere, for the
+    places above, at or under those of their ticket roles, and the rules naming one of their
+    departments; every rule for a superuser. The routing page and GET /api/v1/routing-rules/
+    list these; who may write which is rules.py's `tickets.manage_routing`."""
+    from gridgov.people.scope import scope_q
+
+    from .rules import VIEW_ROLES
+
+    in_area = scope_q(user, "place", VIEW_ROLES, department_field="department", ancestors=True)
+    rules = RoutingRule.objects.select_related("category__parent__parent", "place", "department")
+    return rules.filter(in_area | Q(place__isnull=True))
+
+
+def writable_places(user):
+    """The streets, communities and grids a user may route a category for (their street's or
+    district's: rules.py's SETTINGS_ROLES); a rule for everywhere is the district's alone."""
+    from gridgov.people.scope import filter_by_scope
+
+    from .rules import SETTINGS_ROLES
+
+    places = Place.objects.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
+    return filter_by_scope(places, user, place_field="", roles=SETTINGS_ROLES).order_by("path")

@@ -160,3 +160,24 @@ def test_the_monthly_topic_reads_as_one_chinese_phrase(world, client):
         page = client.get("/insights/hot/").content.decode()
     card = re.search(r'<section class="panel insights-topic">.*?</section>', page, re.S).group(0)
     assert "魏家坡社区城乡建设类诉求：共 9 件，每月反复出现。" in card
+
+
+# --- 6. no hot issue, no chart: a note says why ----------------------------------------------
+
+
+def test_without_hot_issues_the_trend_chart_gives_way_to_a_note(world, client):
+    """A grid worker's empty list drew a bare axis with nothing on it."""
+    issue = _issue(world.grid_b, [make_ticket(world)], key="t-b-only")
+    client.force_login(world.gridworker_a)  # grid A: the issue is in grid B
+    page = client.get("/insights/hot/").content.decode()
+    assert 'id="hot-trend"' not in page
+    assert '<p class="empty insights-chart-empty" id="hot-trend-empty">' in page
+    assert "没有热点问题，暂无每日趋势可画。" in page
+    client.force_login(world.gridworker_b)
+    page = client.get("/insights/hot/").content.decode()
+    assert 'id="hot-trend"' in page and 'id="hot-trend-empty"' not in page
+    assert list(_script(page, "hot-trends")) == [str(issue.pk)]
+    # An issue with no day on record (its page) gets the note too.
+    HotIssue.objects.filter(pk=issue.pk).update(trend=[])
+    page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
+    assert 'id="hot-trend"' not in page and "暂无每日趋势可画。" in page

@@ -43,7 +43,9 @@ def hot_issues(request):
     issues = list(
         services.visible_hot_issues(request.user, None if state == "all" else state)[:100]
     )
-    trends = {str(i.pk): hotissues.daily_series(i.trend) for i in issues[:10]}
+    # Only issues with days to draw: with none the chart is left out for a note (a bare axis
+    # was drawn on a grid worker's empty list).
+    trends = {str(i.pk): hotissues.daily_series(i.trend) for i in issues[:10] if i.trend}
     return render(
         request,
         "insights/hot_issues.html",

@@ -1,11 +1,13 @@
 """Excel export of a filtered ticket list (openpyxl).
 
 Requester names and phones are masked on every row by default. An export "with
-contacts" states its purpose; it shows a row in full only where the caller holds
-`tickets.view_requester` for that ticket, and writes one AccessLog row with the
-purpose and the ids of the tickets shown in full before the file is handed out:
-no log, no data (DESIGN §8). A list of hundreds of callers' phones is more than
-the one-ticket reveal on a ticket's page, so it is never the default.
+contacts" is for those holding `tickets.export_contacts` (whose work shows some caller
+in full: NoContactsRight, a PermissionDenied, for anyone else) and states its purpose;
+it shows a row in full only where the caller holds `tickets.view_requester` for that
+ticket, and writes one AccessLog row with the purpose and the ids of the tickets shown
+in full before the file is handed out: no log, no data (DESIGN §8). A list of hundreds
+of callers' phones is more than the one-ticket reveal on a ticket's page, so it is
+never the default.
 
 Column headers are Chinese and fixed: the sheet is an exchange format (12345
 platforms, the import command), so it does not follow the UI language. Values
@@ -15,6 +17,7 @@ use the same Chinese labels as the screens.
 import io
 import os
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -147,15 +150,22 @@ class NoPurpose(Exception):
     """An export with contacts was asked for without saying what for."""
 
 
+class NoContactsRight(PermissionDenied):
+    """An export with contacts was asked for by someone without `tickets.export_contacts`."""
+
+
 def export_tickets(
     queryset, user, request=None, now=None, channel=AccessLog.Channel.API, purpose=None
 ):
     """Build the workbook for a filtered queryset; bytes.
 
-    With a `purpose` (the export "with contacts"), requesters the user may see are in
-    full, and those rows are logged with it; without one, every row is masked.
+    With a `purpose` (the export "with contacts", `tickets.export_contacts`: else
+    NoContactsRight), requesters the user may see are in full, and those rows are logged
+    with it; without one, every row is masked.
     """
     if purpose is not None:
+        if not user.has_perm("tickets.export_contacts"):
+            raise NoContactsRight
         purpose = purpose.strip()[:200]
         if not purpose:
             raise NoPurpose

@@ -138,6 +138,20 @@ def handles_department(user, department):
     return department.pk in scope_for(user).department_ids
 
 
+# Roles that see some requester in full (tickets.view_requester): the offices that own
+# tickets (OFFICE_ROLE) and the dispatch desks; department handlers own tickets too.
+CONTACT_ROLES = {*OFFICE_ROLE.values(), *DISPATCH_ROLES, Role.DEPARTMENT_HANDLER}
+
+
+@rules.predicate
+def may_export_contacts(user):
+    """No object: whose work may show callers in full somewhere, so an export "with
+    contacts" (exports.py) is theirs to ask for. Which rows it then shows in full is still
+    `tickets.view_requester`, row by row; community police, micro-grid workers and cadres
+    see no requester in full, so they export masked lists only."""
+    return scope_for(user).has_role(CONTACT_ROLES)
+
+
 @rules.predicate
 def may_import(user):
     return scope_for(user).has_role(IMPORT_ROLES)
@@ -236,6 +250,7 @@ rules.add_perm("tickets.plan_patrols", is_superuser | plans_patrols)
 rules.add_perm("tickets.visit_households", is_superuser | visits_households)
 rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
 rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher_in_contact)
+rules.add_perm("tickets.export_contacts", is_superuser | may_export_contacts)
 rules.add_perm(
     "tickets.dispatch_ticket", is_superuser | (is_dispatcher & ~is_escalated) | sends_escalated_down
 )

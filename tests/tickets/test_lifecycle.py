@@ -272,3 +272,42 @@ def user_with_same_grid(world):
     from tests.people.factories import user_with_role
 
     return user_with_role(Role.GRID_WORKER, world.grid_a, username="gw_a2")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_merging_a_pair_both_ways_leave_one_open(monkeypatch):
+    """Desk 1 merges A into B while desk 2 merges B into A. Each locked only its own
+    ticket and saw the other open, so both were merged and neither was left to handle."""
+    import time
+
+    world = make_world()
+    a, b = make_ticket(world), make_ticket(world)
+    real = lifecycle.HANDLERS["merge"]
+
+    def slow(t, actor, now, **params):  # both have read the other ticket before either writes
+        change = real(t, actor, now, **params)
+        time.sleep(0.5)
+        return change
+
+    monkeypatch.setitem(lifecycle.HANDLERS, "merge", slow)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def merge(ticket, into):
+        try:
+            barrier.wait(timeout=5)
+            perform(Ticket.objects.get(pk=ticket.pk), "merge", world.hotline, into=into.code)
+            outcomes.append("ok")
+        except InvalidTransition:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=merge, args=pair) for pair in ((a, b), (b, a))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "ok"]
+    statuses = sorted(Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True))
+    assert statuses == ["dispatched", "merged"]

@@ -240,6 +240,8 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
         raise BadParameters(_("Unknown action %(a)s.") % {"a": action}, allowed=list(ACTIONS))
     now = now or timezone.now()
     with transaction.atomic():
+        if action == "merge":
+            _lock_pair(ticket, params.get("into"))
         # Lock only the ticket row (of=self): related rows stay readable by others.
         locked = (
             Ticket.objects.select_for_update(of=("self",))
@@ -817,10 +819,28 @@ def _close(t, actor, now, reason=""):
     return Change({"closed_at": now}, reason=reason)
 
 
+def _survivor_lookup(into):
+    return {"pk": into} if str(into).isdigit() else {"code": into}
+
+
+def _lock_pair(ticket, into):
+    """Lock a merge's two tickets, lower id first: two desks merging A into B and B into A
+    at once would otherwise each see the other ticket open, and leave none open."""
+    other = (
+        Ticket.objects.filter(**_survivor_lookup(into)).values_list("pk", flat=True) if into else []
+    )
+    ids = sorted({ticket.pk, *other})
+    list(
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values("pk")
+    )
+
+
 def _merge(t, actor, now, into=None, reason=""):
     _require(into, _("Merge into which ticket?"))
-    lookup = {"pk": into} if str(into).isdigit() else {"code": into}
-    survivor = Ticket.objects.filter(**lookup).first()
+    survivor = Ticket.objects.filter(**_survivor_lookup(into)).first()
     if survivor is None:
         raise BadParameters(_("Unknown ticket %(t)s.") % {"t": into})
     if survivor.pk == t.pk:

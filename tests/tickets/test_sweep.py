@@ -144,6 +144,22 @@ def test_department_ticket_escalates_to_its_street(world):
     assert report.escalated == [(ticket.code, "CG", world.street.code)]
 
 
+def test_a_department_ticket_in_no_street_is_never_escalated_to_the_district(world):
+    """A hotline demand with no address that a rule sends to 城管: the sweep escalated it
+    to the district (past 街道, DESIGN §4), where it could not even be whistled."""
+    from gridgov.tickets.lifecycle import allowed_actions
+
+    data = ticket_data(address="", category=world.unlicensed.code)
+    ticket = intake.create_ticket(data, actor=world.hotline, now=T0).ticket
+    assert ticket.owner_department == world.city_mgmt and ticket.place is None
+    report = sweep.run(now=ticket.accept_by + 25 * H)
+    ticket.refresh_from_db()
+    assert report.escalated == [] and ticket.owner_department == world.city_mgmt
+    assert ticket.events.filter(action="supervise").exists()  # still supervised
+    assert "whistle" not in allowed_actions(ticket)  # nor offered what is refused
+    assert "escalate" not in allowed_actions(ticket)
+
+
 def test_callbacks_are_due_the_working_day_after_resolution(world):
     ticket = make_ticket(world)
     perform(ticket, "accept", world.gridworker_a, now=T0 + H)

@@ -220,6 +220,8 @@ def _guard(ticket, action, now=None):
         )
     if action == "escalate" and routing.next_level_up(ticket) is None:
         return _("Nothing above the street: blow the whistle instead.")
+    if action == "whistle" and _street_of(ticket) is None:
+        return WHISTLE_NEEDS_STREET
     return None
 
 
@@ -555,6 +557,9 @@ def _escalate(t, actor, now, reason=""):
     return Change(fields, reason=reason, data=data)
 
 
+WHISTLE_NEEDS_STREET = gettext_lazy("Only a ticket inside a street can be whistled.")
+
+
 def _street_of(t):
     if t.place is not None:
         street = t.place.ancestor_at(Level.STREET)
@@ -578,9 +583,7 @@ def _whistle(t, actor, now, departments=None, report_within_hours=24, reason="")
         raise BadParameters(_("report_within_hours must be a number.")) from None
     if not 0 < hours <= 24 * 30:
         raise BadParameters(_("report_within_hours must be between 0 and 720."))
-    street = _street_of(t)
-    if street is None:
-        raise BadParameters(_("Only a ticket inside a street can be whistled."))
+    street = _street_of(t)  # _guard made sure there is one
     report_by = now + dt.timedelta(hours=hours)
 
     def after(ticket, event):

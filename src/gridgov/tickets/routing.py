@@ -101,8 +101,9 @@ def route(category, place):
 def next_level_up(ticket):
     """The escalation ladder 网格 → 社区 → 街道; None above the street (whistle instead)."""
     if ticket.owner_department_id:
-        # A department escalates to the street where the matter lies.
-        return dispatch_desk(ticket.place)
+        # A department escalates to the street where the matter lies; a matter placed in
+        # no street has no rung above the department (not the district: DESIGN §4).
+        return ticket.place.ancestor_at(Level.STREET) if ticket.place is not None else None
     owner = ticket.owner_place
     if owner is None or owner.level in (Level.STREET, Level.DISTRICT):
         return None

@@ -408,3 +408,58 @@ def test_a_ticket_not_yet_due_for_a_response_is_no_miss(world):
         if k.unit.code == world.grid_a.code
     ]
     assert grid.counts["response_due"] == 1 and grid.rates["response"] == 0
+
+
+# --- the domain review's cases ---------------------------------------------------------------
+
+R0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # Monday; respond_by Wed 03-04 23:59:59
+HOUR = dt.timedelta(hours=1)
+
+
+def _filed(world, now=R0):
+    data = ticket_data(category=world.corridor.code)
+    return intake.create_ticket(data, actor=world.hotline, now=now).ticket
+
+
+def _grid_kpi(world, grid, now):
+    (kpi,) = kpis.compute([grid], *MARCH, now=now)
+    return kpi
+
+
+def test_a_merged_duplicate_is_not_the_units_work(world):
+    """The duplicate was dispatched to the grid, then merged: it counted as due and as a
+    response never made, though docs/kpis.md leaves merged tickets out."""
+    survivor, duplicate = _filed(world), _filed(world, R0 + HOUR)
+    perform(duplicate, "merge", world.hotline, now=R0 + 2 * HOUR, into=survivor.code)
+    perform(survivor, "accept", world.gridworker_a, now=R0 + 3 * HOUR)
+    perform(survivor, "contact", world.gridworker_a, now=R0 + 4 * HOUR)
+    perform(survivor, "resolve", world.gridworker_a, now=R0 + 5 * HOUR, reply="已清理")
+    kpi = _grid_kpi(world, world.grid_a, dt.datetime(2026, 3, 20, tzinfo=TZ))
+    assert (kpi.counts["dispatched"], kpi.counts["due"]) == (1, 1)
+    assert kpi.rates["on_time"] == 1.0 and kpi.rates["response"] == 1.0
+
+
+def test_a_reopening_does_not_turn_a_late_first_reply_into_an_on_time_response(world):
+    ticket = _filed(world)
+    perform(ticket, "accept", world.gridworker_a, now=R0 + HOUR)
+    friday = dt.datetime(2026, 3, 6, 10, tzinfo=TZ)  # never phoned; replied after respond_by
+    perform(ticket, "resolve", world.gridworker_a, now=friday, reply="已清理")
+    monday = dt.datetime(2026, 3, 9, 9, tzinfo=TZ)
+    assert _grid_kpi(world, world.grid_a, monday).rates["response"] == 0.0
+    perform(
+        ticket, "callback", world.hotline, now=monday, resolved=False, satisfaction="dissatisfied"
+    )
+    assert _grid_kpi(world, world.grid_a, monday + HOUR).rates["response"] == 0.0
+
+
+def test_a_unit_is_not_charged_a_response_deadline_that_passed_before_it_got_the_ticket(world):
+    ticket = _filed(world)
+    perform(ticket, "return", world.gridworker_a, now=R0 + HOUR, reason_code="wrong_place")
+    thursday = dt.datetime(2026, 3, 5, 9, tzinfo=TZ)  # re-dispatched after respond_by
+    perform(ticket, "dispatch", world.street_staff, now=thursday, unit=world.grid_b.code)
+    end = dt.datetime(2026, 3, 31, tzinfo=TZ)
+    waiting = _grid_kpi(world, world.grid_b, thursday + HOUR)
+    assert waiting.counts["dispatched"] == 1 and waiting.counts["response_due"] == 0
+    perform(ticket, "accept", world.gridworker_b, now=thursday + HOUR / 2)
+    perform(ticket, "contact", world.gridworker_b, now=thursday + HOUR)
+    assert _grid_kpi(world, world.grid_b, end).rates["response"] == 1.0  # credited for calling

@@ -247,6 +247,8 @@ def compute(units, start, end, now=None, weights_=None):
         events[ticket_id].append(_Event(action, _key(place_id, department_id), at, data or {}))
 
     for ticket_id, ticket in tickets.items():
+        if ticket["status"] in (Status.MERGED, Status.ANSWERED):
+            continue  # a duplicate merged away, or answered on the spot: no unit's work
         evs = events.get(ticket_id, [])
         _count_handling(ticket, evs, by_key, since, until, now)
         _count_due(ticket, evs, by_key, since, due_until)
@@ -305,9 +307,13 @@ def _first_contact(evs):
 
 
 def _contact_on_time(event, ticket):
+    # Judged against respond_by at the time: a later reopening gives fresh deadlines and
+    # must not turn a late first contact into an on-time one.
     if event.action == "contact" and "on_time" in event.data:
-        return bool(event.data["on_time"])  # judged against respond_by at the time
-    return bool(ticket["respond_by"] and event.at <= ticket["respond_by"])
+        return bool(event.data["on_time"])
+    if "responded_on_time" in event.data:  # a resolve or answer that was the first contact
+        return bool(event.data["responded_on_time"])
+    return bool(ticket["respond_by"] and event.at <= ticket["respond_by"])  # older events
 
 
 def _count_handling(ticket, evs, by_key, since, until, now):
@@ -334,14 +340,26 @@ def _count_handling(ticket, evs, by_key, since, until, now):
         kpi = by_key[unit]
         c = kpi.counts
         c["dispatched"] += 1
-        c["response_due"] += judged
         got = evs[index].at
-        if (
-            first_contact is not None
-            and _contact_on_time(first_contact, ticket)
-            and (first_contact.at < got or first_contact.unit == unit)
-        ):
-            c["responded"] += 1
+        # As the sweep: a response deadline that had passed before the unit got the ticket
+        # (a re-dispatch after returns), with nobody having called, is not the unit's miss;
+        # the unit is credited when it calls.
+        inherited = (
+            ticket["respond_by"] is not None
+            and ticket["respond_by"] < got
+            and (first_contact is None or first_contact.at >= got)
+        )
+        if inherited:
+            called = first_contact is not None and first_contact.unit == unit
+            c["response_due"] += called
+            c["responded"] += called
+        else:
+            c["response_due"] += judged
+            c["responded"] += (
+                first_contact is not None
+                and _contact_on_time(first_contact, ticket)
+                and (first_contact.at < got or first_contact.unit == unit)
+            )
         hold_start = got
         seen = set()
         for event in evs[index + 1 :]:

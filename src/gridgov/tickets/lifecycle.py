@@ -673,10 +673,11 @@ def _whistle_rate(t, actor, now, department=None, rating=None, note=""):
 def _resolve(t, actor, now, reply=""):
     _require(reply.strip(), _("Resolving needs a reply to the requester."))
     fields = {"resolution": reply, "resolved_at": now}
-    if not t.contacted_at:
+    data = {"on_time": bool(t.resolve_by and now <= t.resolve_by)}
+    if not t.contacted_at:  # the reply is the first contact: judged now, as a contact is
         fields["contacted_at"] = now
-    on_time = bool(t.resolve_by and now <= t.resolve_by)
-    return Change(fields, reason=reply, data={"on_time": on_time})
+        data["responded_on_time"] = bool(t.respond_by and now <= t.respond_by)
+    return Change(fields, reason=reply, data=data)
 
 
 def awaits_merged_callback(ticket, survivor=None):

@@ -311,3 +311,61 @@ def test_two_desks_merging_a_pair_both_ways_leave_one_open(monkeypatch):
     assert sorted(outcomes) == ["conflict", "ok"]
     statuses = sorted(Ticket.objects.filter(pk__in=[a.pk, b.pk]).values_list("status", flat=True))
     assert statuses == ["dispatched", "merged"]
+
+
+def test_a_department_summoned_by_two_whistles_answers_and_is_rated_on_both(world):
+    """Its report always went to the newest whistle, so once it had reported there the
+    first whistle could never close ("already reported")."""
+    from gridgov.tickets.models import Whistle
+
+    now = timezone.now()
+    ticket = make_ticket(world)
+    hour = dt.timedelta(hours=1)
+    for i, departments in enumerate((["CG"], ["CG", "ZJ"]), start=1):
+        perform(
+            ticket,
+            "whistle",
+            world.street_staff,
+            now=now + i * hour,
+            departments=departments,
+            report_within_hours=4,
+            reason="联合整治",
+        )
+    first, second = Whistle.objects.filter(ticket=ticket).order_by("blown_at")
+    perform(
+        ticket,
+        "whistle-report",
+        world.city_handler,
+        now=now + 3 * hour,
+        department="CG",
+        note="到场",
+    )
+    perform(
+        ticket,
+        "whistle-report",
+        world.housing_handler,
+        now=now + 3 * hour,
+        department="ZJ",
+        note="到场",
+    )
+    perform(
+        ticket,
+        "whistle-report",
+        world.city_handler,
+        now=now + 4 * hour,
+        department="CG",
+        note="再次到场",
+    )
+    assert not Whistle.objects.filter(ticket=ticket, closed_at__isnull=True).exists()
+    assert first.summonses.get().reported_at == now + 3 * hour  # the oldest answered first
+    for _ in range(2):
+        perform(
+            ticket,
+            "whistle-rate",
+            world.street_staff,
+            now=now + 5 * hour,
+            department="CG",
+            rating=3,
+        )
+    assert not lifecycle.rateable_summonses(ticket, now + 5 * hour).filter(department__code="CG")
+    assert second.summonses.get(department__code="CG").rating == 3

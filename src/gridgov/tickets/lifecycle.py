@@ -600,20 +600,23 @@ def _whistle(t, actor, now, departments=None, report_within_hours=24, reason="")
     return Change({}, reason=reason, data=data, after=after)
 
 
-def _open_summons(t, department):
-    summons = (
-        Summons.objects.filter(whistle__ticket=t, department__code=department)
-        .select_related("whistle", "department")
-        .order_by("-whistle__blown_at")
-        .first()
-    )
+def _open_summons(t, department, waiting):
+    """The department's summons this act is about: the oldest still `waiting` (a Q), else
+    the newest, to say why not. A department summoned by two whistles reports (and is
+    rated) on each in turn; taking the newest always left the first one open forever."""
+    summonses = Summons.objects.filter(whistle__ticket=t, department__code=department)
+    summonses = summonses.select_related("whistle", "department")
+    summons = summonses.filter(waiting).order_by("whistle__blown_at", "pk").first()
+    summons = summons or summonses.order_by("-whistle__blown_at", "-pk").first()
     if summons is None:
         raise BadParameters(_("Department %(d)s was not summoned.") % {"d": department})
     return summons
 
 
 def _whistle_report(t, actor, now, department=None, note=""):
-    summons = _open_summons(t, _require(department, _("Which department reports?")))
+    summons = _open_summons(
+        t, _require(department, _("Which department reports?")), Q(reported_at__isnull=True)
+    )
     if actor is not None and not actor.has_perm(
         "tickets.report_for_department", summons.department
     ):
@@ -633,17 +636,19 @@ def _whistle_report(t, actor, now, department=None, note=""):
     return Change({}, reason=note, data=data, after=after)
 
 
+def _rateable_q(now):
+    return Q(rating__isnull=True) & (Q(reported_at__isnull=False) | Q(report_by__lt=now))
+
+
 def rateable_summonses(ticket, now=None):
     """Summonses the street may rate now: not rated yet, and reported or past their
     report-by deadline (a department is not judged before it could report)."""
-    now = now or timezone.now()
-    return Summons.objects.filter(whistle__ticket=ticket, rating__isnull=True).filter(
-        Q(reported_at__isnull=False) | Q(report_by__lt=now)
-    )
+    return Summons.objects.filter(_rateable_q(now or timezone.now()), whistle__ticket=ticket)
 
 
 def _whistle_rate(t, actor, now, department=None, rating=None, note=""):
-    summons = _open_summons(t, _require(department, _("Which department is rated?")))
+    which = _require(department, _("Which department is rated?"))
+    summons = _open_summons(t, which, _rateable_q(now))
     if summons.rating is not None:
         raise InvalidTransition(_("This department has already been rated."))
     if summons.reported_at is None and now <= summons.report_by:

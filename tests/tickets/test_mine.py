@@ -461,3 +461,17 @@ def test_a_residents_photo_of_stairway_clutter_is_the_buildings_grids(client, wo
     assert response.status_code == 200
     assert "刘居民" in html and "13900002222" in html
     assert AccessLog.objects.filter(user=world.gridworker_a).count() == 1
+
+
+def test_the_requester_reads_an_extended_date_as_a_local_day(world):
+    """The approval stores the date in UTC: 07:30 Beijing time read as the day before."""
+    from gridgov.tickets import progress
+    from gridgov.tickets.models import TicketEvent
+
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    until = "2026-12-31T07:30:00+08:00"
+    perform(ticket, "extend", world.gridworker_a, until=until, reason="等配件")
+    perform(ticket, "approve-extension", world.community_staff, approve=True)
+    event = TicketEvent.objects.get(ticket=ticket, action="approve-extension")
+    assert "2026-12-31" in progress._step(event)

@@ -10,6 +10,7 @@ stay inside: the requester sees units, not people.
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -121,8 +122,8 @@ def _step(event):
     if action == "approve-extension":
         if not data.get("approved"):
             return None
-        until = parse_datetime(data.get("until") or "")
-        day = until.date().isoformat() if until else ""
+        until = parse_datetime(data.get("until") or "")  # stored in UTC: the local day
+        day = timezone.localtime(until).date().isoformat() if until else ""
         return _("More time was granted, until %(day)s.") % {"day": day}
     if action == "resolve":
         return _("%(unit)s resolved it and replied.") % {"unit": unit}

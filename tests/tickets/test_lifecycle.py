@@ -369,3 +369,21 @@ def test_a_department_summoned_by_two_whistles_answers_and_is_rated_on_both(worl
         )
     assert not lifecycle.rateable_summonses(ticket, now + 5 * hour).filter(department__code="CG")
     assert second.summonses.get(department__code="CG").rating == 3
+
+
+def test_a_handler_cannot_rate_a_report_of_their_own(world):
+    """A grid worker's own 随手拍 in their grid is routed to them: resolving it and then
+    rating it "satisfied" themselves counted in their grid's 解决率 and 满意率."""
+    from gridgov.tickets import intake
+
+    from .factories import ticket_data
+
+    data = ticket_data(channel="photo", category=world.corridor.code)
+    ticket = intake.create_ticket(data, actor=world.gridworker_a).ticket
+    assert ticket.owner_place == world.grid_a
+    perform(ticket, "accept", world.gridworker_a)
+    perform(ticket, "resolve", world.gridworker_a, reply="已处理")
+    with pytest.raises(NotAllowed):
+        perform(ticket, "callback", world.gridworker_a, resolved=True, satisfaction="satisfied")
+    # The desk calls back; a resident's own report is still theirs to rate (test_mine).
+    perform(ticket, "callback", world.hotline, resolved=True, satisfaction="satisfied")

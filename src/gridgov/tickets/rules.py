@@ -273,7 +273,12 @@ rules.add_perm("tickets.report_for_department", is_superuser | handles_departmen
 rules.add_perm("tickets.whistle_rate_ticket", is_superuser | is_street_staff)
 rules.add_perm("tickets.resolve_ticket", is_superuser | is_owner_handler)
 # The requester rates their own resolved demand (评价) as the dispatch desk calls back (回访).
-rules.add_perm("tickets.callback_ticket", is_superuser | is_dispatcher | is_own_ticket)
+# Not a handler of the owning unit rating a report of their own (it would count in the
+# unit's 解决率 and 满意率).
+rules.add_perm(
+    "tickets.callback_ticket",
+    is_superuser | is_dispatcher | (is_own_ticket & ~is_owner_handler),
+)
 rules.add_perm("tickets.reopen_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.close_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)

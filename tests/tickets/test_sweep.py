@@ -248,3 +248,26 @@ def test_a_steady_state_sweep_costs_a_few_queries_not_some_per_ticket(
     with django_assert_max_num_queries(8):
         report = sweep.run(now=now + H, remind=False)
     assert report.overdue == 12 and report.supervised == [] and report.escalated == []
+
+
+def test_an_extension_asked_before_an_escalation_cannot_move_its_fresh_deadline_back(world):
+    """The grid asked in time for a day more; nobody decided; the sweep escalated it with
+    fresh deadlines; approving the old request set resolve_by back into the past."""
+    from gridgov.tickets import sla
+    from gridgov.tickets.lifecycle import BadParameters
+
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
+    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    old = ticket.resolve_by
+    until = (old + 24 * H).isoformat()
+    perform(ticket, "extend", world.gridworker_a, now=old - 5 * H, until=until, reason="等物业")
+    sweep.run(now=old + 25 * H)
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ESCALATED and ticket.resolve_by > old + 24 * H
+    fresh, now = ticket.resolve_by, old + 26 * H
+    with pytest.raises(BadParameters, match="不晚于当前办结时限"):
+        perform(ticket, "approve-extension", world.street_staff, now=now, approve=True)
+    perform(ticket, "approve-extension", world.street_staff, now=now, approve=False)
+    ticket.refresh_from_db()
+    assert ticket.resolve_by == fresh and sla.overdue_stage(ticket, now) is None

@@ -508,6 +508,13 @@ def _approve_extension(t, actor, now, approve=True, reason=""):
     pending = t.extensions.filter(state=Extension.State.PENDING).get()
     approve = approve not in (False, "false", "False", "0", 0, "no")
     state = Extension.State.APPROVED if approve else Extension.State.REJECTED
+    if approve and t.resolve_by and pending.requested_until <= t.resolve_by:
+        # Asked before an escalation or a reopening gave fresh, later deadlines: approving
+        # would move the deadline back ("a deadline is never moved earlier").
+        raise BadParameters(
+            _("The requested deadline %(d)s is not later than the current one; reject it.")
+            % {"d": timezone.localtime(pending.requested_until).strftime("%Y-%m-%d %H:%M")}
+        )
 
     def after(ticket, event):
         Extension.objects.filter(pk=pending.pk).update(

@@ -463,3 +463,32 @@ def test_a_unit_is_not_charged_a_response_deadline_that_passed_before_it_got_the
     perform(ticket, "accept", world.gridworker_b, now=thursday + HOUR / 2)
     perform(ticket, "contact", world.gridworker_b, now=thursday + HOUR)
     assert _grid_kpi(world, world.grid_b, end).rates["response"] == 1.0  # credited for calling
+
+
+def test_the_grid_that_let_resolve_by_run_out_is_charged_though_the_community_took_over(world):
+    """Escalation gives the community fresh deadlines; the grid's missed one vanished from
+    按时办结率, so missing a deadline improved the grid's record."""
+    from gridgov.tickets import sweep
+
+    ticket = _filed(world)
+    perform(ticket, "accept", world.gridworker_a, now=R0 + HOUR)
+    perform(ticket, "contact", world.gridworker_a, now=R0 + 2 * HOUR)
+    missed = ticket.resolve_by  # runs out with the grid holding it
+    sweep.run(now=missed + 25 * HOUR)  # escalated to the community, fresh deadlines
+    perform(ticket, "accept", world.community_staff, now=missed + 26 * HOUR)
+    perform(ticket, "resolve", world.community_staff, now=missed + 27 * HOUR, reply="已协调")
+    end = dt.datetime(2026, 3, 31, 12, tzinfo=TZ)
+    grid, community = kpis.compute([world.grid_a, world.community], *MARCH, now=end)
+    assert (grid.counts["due"], grid.counts["resolved_on_time"]) == (1, 0)
+    assert (community.counts["due"], community.counts["resolved_on_time"]) == (1, 1)
+
+
+def test_escalating_before_the_deadline_is_no_miss(world):
+    ticket = _filed(world)
+    perform(ticket, "accept", world.gridworker_a, now=R0 + HOUR)
+    perform(ticket, "escalate", world.gridworker_a, now=R0 + 2 * HOUR, reason="需社区协调")
+    perform(ticket, "accept", world.community_staff, now=R0 + 3 * HOUR)
+    perform(ticket, "resolve", world.community_staff, now=R0 + 4 * HOUR, reply="已协调")
+    end = dt.datetime(2026, 3, 31, 12, tzinfo=TZ)
+    grid, community = kpis.compute([world.grid_a, world.community], *MARCH, now=end)
+    assert grid.counts["due"] == 0 and community.counts["due"] == 1

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Department
@@ -394,7 +395,24 @@ def _holder_at(evs, moment):
     return holder if handed else None
 
 
+def _count_missed_before_escalation(evs, by_key, since, due_until):
+    """A unit that let its resolve_by run out and was then escalated (by the sweep, or
+    itself) missed that deadline: the fresh one the unit above gets must not erase it.
+    Escalating before the deadline is no miss (大事不出社区: passing it up in time)."""
+    for event in evs:
+        if event.action != "escalate":
+            continue
+        old = ((event.data.get("deadlines") or {}).get("before") or {}).get("resolve_by")
+        old = parse_datetime(old) if old else None
+        if old is None or not since <= old < due_until or event.at <= old:
+            continue
+        holder = _holder_at(evs, old)
+        if holder in by_key:
+            by_key[holder].counts["due"] += 1
+
+
 def _count_due(ticket, evs, by_key, since, due_until):
+    _count_missed_before_escalation(evs, by_key, since, due_until)
     resolve_by = ticket["resolve_by"]
     if resolve_by is None or not since <= resolve_by < due_until:
         return

@@ -41,6 +41,15 @@ def test_roles_that_never_see_a_caller_in_full_get_403_for_a_purpose(client, wor
     assert not AccessLog.objects.exists()
 
 
+def test_the_list_page_offers_the_export_with_contacts_only_to_those_who_may(client, world):
+    from django.urls import reverse
+
+    for user, offered in ((world.police, False), (world.cadre, False), (world.hotline, True)):
+        client.force_login(user)
+        html = client.get(reverse("tickets:list")).content.decode()
+        assert ('id="export-contacts"' in html) is offered, user
+
+
 def test_handlers_and_dispatchers_may_export_with_contacts(world):
     allowed = (
         world.gridworker_a,

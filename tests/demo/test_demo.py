@@ -194,3 +194,50 @@ def test_demo_handling_times_and_callbacks_vary(demo):
     rows = kpis.ranking(kpis.DEPARTMENT, district, first, timezone.localdate())
     medians = {k.medians["accept"] for k in rows if k.medians["accept"] is not None}
     assert len(medians) > 2
+
+
+def test_the_demo_has_a_monthly_topic_recurring_every_month(demo, client):
+    """每月一题 needs GRIDGOV_MONTHLY_TOPIC_MIN_PER_MONTH tickets in each of the last three
+    calendar months: the demo's noise complaints in 魏家坡社区 recur month after month."""
+    from gridgov.insights import hotissues
+
+    least = hotissues.monthly_topic_min_per_month()
+    topic = hotissues.monthly_topic()
+    assert topic is not None
+    assert len(topic["per_month"]) == 3
+    assert all(n >= least for _month, n in topic["per_month"]), topic["per_month"]
+    assert (topic["category"].name, topic["place"].name) == ("环境保护", "魏家坡社区")
+    # The street office sees it on its hot-issue page.
+    street = get_user_model().objects.get(username="street")
+    assert hotissues.monthly_topic(user=street)["per_month"] == topic["per_month"]
+    client.force_login(street)
+    page = client.get("/insights/hot/").content.decode()
+    assert "每月一题" in page and "魏家坡社区" in page
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        "2026-12-01 00:00",  # the first hour of a month
+        "2026-12-01 09:00",
+        "2026-11-15 12:00",
+        "2026-03-31 23:00",  # after February
+        "2027-01-02 08:00",  # across the new year
+    ],
+)
+def test_the_recurring_complaints_fill_every_month_whatever_the_day(now):
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from gridgov.demo import tickets
+    from gridgov.insights import hotissues
+
+    now = timezone.make_aware(dt.datetime.fromisoformat(now))
+    times = tickets._recurring_times(random.Random(tickets.SEED + 1), now)
+    assert len(times) == len(tickets.RECURRING_MESSAGES) and max(times) <= now
+    months = Counter(timezone.localtime(t).strftime("%Y-%m") for t in times)
+    starts = tickets._month_starts(now, len(tickets.RECURRING_PER_MONTH))
+    assert [months[s.strftime("%Y-%m")] for s in starts] == list(tickets.RECURRING_PER_MONTH)
+    assert min(tickets.RECURRING_PER_MONTH[-3:]) >= hotissues.monthly_topic_min_per_month()

@@ -26,6 +26,8 @@ from gridgov.places.models import Level, Place
 from gridgov.tickets import intake, lifecycle
 from gridgov.tickets.models import Category, RoutingRule, Status, Ticket
 
+from . import names
+
 DATA = Path(__file__).parent / "data"
 SEED = 311
 EXTERNAL_PREFIX = "teddy-"
@@ -43,6 +45,26 @@ DEPARTMENT_RULES = {
     "环境污染": "HB",
     "政法": "GA",
 }
+# 每月一题 (insights.hotissues.monthly_topic) counts a matter only when it recurs in each of
+# the last three calendar months, at least GRIDGOV_MONTHLY_TOPIC_MIN_PER_MONTH (3) times a
+# month. Spread over years, the history never does, and the recent tickets are three weeks'
+# burst; so these historical noise complaints (KTV, building sites, late-night restaurants,
+# square dancing …) are re-dated into the last months, in one community: a steady stream a
+# street office would take up. Oldest first, as received.
+RECURRING_MESSAGES = (
+    "91314",  # 广场舞静音跳舞
+    "11849",  # 隧道口交通噪音
+    "18914",  # KTV 噪声扰民
+    "18646",  # 同一 KTV，再次投诉
+    "9090",  # 小餐馆扰民
+    "37485",  # 工地夜间施工噪声
+    "3747",  # 工地噪音
+    "35675",  # 噪音困扰的投诉信
+    "114615",  # 物流公司夜间扰民
+    "40335",  # 餐馆深夜扰民
+)
+RECURRING_CATEGORY = ("环境保护", "环境污染", "噪音污染")
+RECURRING_PER_MONTH = (1, 3, 3, 3)  # from three months back to the current month
 
 
 def parse_time(text):
@@ -203,11 +225,28 @@ def _handle(ticket, actors, pace, reply, resolved_at):
     lifecycle.perform(ticket, "resolve", owner, now=max(resolved_at, pace.at), reply=reply)
 
 
-def seed_history(rows, buildings, actors, rng, end):
+def _pass_over(row, buildings, rng):
+    """Draw what seed_history draws for a row, taking nothing in: the rows moved out of the
+    history (RECURRING_MESSAGES) leave every other ticket of the demo as it was."""
+    _data(row, rng.choice(buildings), rng, rng.choice(["hotline", "wechat", "api"]))
+    pace = Pace(rng, dt.datetime(2000, 1, 1))
+    for step in (pace.dispatch, pace.accept, pace.contact):
+        step()
+    rng.uniform(4, 40)  # the callback's delay
+    rng.random()  # an unhappy first callback?
+    rng.choice(["satisfied"] * 2 + ["basic"])
+
+
+def seed_history(rows, buildings, actors, rng, end, moved=()):
+    """Closed tickets from the replied messages, their times shifted to end at `end`; the
+    rows whose message ids are in `moved` are passed over (seed_recurring takes them)."""
     shift = _shift([parse_time(r["time"]) for r in rows], end)
     for row in rows:
         received, replied = parse_time(row["time"]), parse_time(row["reply_time"])
         if received is None or replied is None:
+            continue
+        if row["message_id"] in moved:
+            _pass_over(row, buildings, rng)
             continue
         start = shift(received)
         resolved_at = max(shift(replied), start + dt.timedelta(hours=5))
@@ -252,6 +291,73 @@ def seed_history(rows, buildings, actors, rng, end):
             resolved=True,
             satisfaction=rng.choice(["satisfied"] * 2 + ["basic"]),
         )
+
+
+def _month_starts(now, count):
+    """The starts of the last `count` calendar months (local time), oldest first."""
+    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    starts = [start]
+    for _i in range(count - 1):
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+        starts.insert(0, start)
+    return starts
+
+
+def _recurring_times(rng, now):
+    """Times for the recurring complaints: RECURRING_PER_MONTH spread over each month (the
+    current one up to `now`), so every calendar month has its share whatever the day."""
+    starts = _month_starts(now, len(RECURRING_PER_MONTH))
+    times = []
+    for start, end, count in zip(starts, [*starts[1:], now], RECURRING_PER_MONTH, strict=True):
+        span = end - start
+        for i in range(count):
+            at = start + span * ((i + rng.uniform(0.2, 0.8)) / count)
+            times.append(at.replace(second=0, microsecond=0))
+    return times
+
+
+def seed_recurring(rows, buildings, actors, rng, now):
+    """Noise complaints in one community, month after month (每月一题): taken in by the
+    hotline, handled by the unit the category routes to and closed by the callback, each
+    step only once its time has come (one taken in this morning is still being handled)."""
+    category = Category.objects.get(
+        name=RECURRING_CATEGORY[2],
+        parent__name=RECURRING_CATEGORY[1],
+        parent__parent__name=RECURRING_CATEGORY[0],
+    )
+    rows = sorted(rows, key=lambda r: parse_time(r["time"]))
+    for row, start in zip(rows, _recurring_times(rng, now), strict=True):
+        data = _data(row, rng.choice(buildings), rng, rng.choice(["hotline", "wechat", "api"]))
+        data.update(
+            category=category,
+            nature="suggest" if row["title"].startswith("建议") else "complaint",
+        )
+        ticket = intake.create_ticket(data, actor=actors.hotline, now=start).ticket
+        _handle_until(ticket, actors, Pace(rng, start), row["reply"][:4000], now)
+
+
+def _handle_until(ticket, actors, pace, reply, now):
+    """Dispatch, accept, contact, resolve and close by a satisfied callback, stopping at the
+    first step whose time would come after `now`."""
+    if (at := pace.dispatch()) > now:
+        return
+    _dispatch_if_waiting(ticket, actors, at)
+    owner = actors.owner(ticket)
+    if (at := pace.accept()) > now:
+        return
+    lifecycle.perform(ticket, "accept", owner, now=at)
+    if (at := pace.contact()) > now:
+        return
+    lifecycle.perform(ticket, "contact", owner, now=at, note="已电话联系诉求人")
+    if (at := pace.resolve()) > now:
+        return
+    lifecycle.perform(ticket, "resolve", owner, now=at, reply=reply)
+    if (at := pace.callback()) > now:
+        return
+    satisfaction = pace.rng.choice(["satisfied"] * 2 + ["basic"])
+    lifecycle.perform(
+        ticket, "callback", actors.hotline, now=at, resolved=True, satisfaction=satisfaction
+    )
 
 
 # Callbacks that reopen a ticket: not resolved, or resolved but dissatisfied (so the
@@ -393,8 +499,16 @@ def seed_tickets(now=None, limit=None):
     rng = random.Random(SEED)
     buildings = list(Place.objects.filter(level=Level.BUILDING).order_by("code"))
     actors = Actors()
-    history, recent = read("replies_sample.csv")[:limit], read("hot_messages_sample.csv")[:limit]
-    seed_history(history, buildings, actors, rng, now - dt.timedelta(days=25))
+    replies = read("replies_sample.csv")
+    # The recurring complaints are taken from the history whatever the limit: a small demo
+    # shows 每月一题 too.
+    recurring = [r for r in replies if r["message_id"] in RECURRING_MESSAGES]
+    history, recent = replies[:limit], read("hot_messages_sample.csv")[:limit]
+    end = now - dt.timedelta(days=25)
+    seed_history(history, buildings, actors, rng, end, moved=RECURRING_MESSAGES)
+    community = Place.objects.get(code=f"{names.STREETS[0][0]}-{names.COMMUNITIES[0][0][0]}")
+    around = [b for b in buildings if b.path.startswith(community.path)]
+    seed_recurring(recurring, around, actors, random.Random(SEED + 1), now)
     seed_recent(recent, buildings, actors, rng, now)
 
 

@@ -153,6 +153,10 @@ def test_visits_by_grid_workers_cadres_and_party_members(world):
     )
     by_member = patrols.log_visit(member_login, world.home_a, heard="邻里互助")
     assert by_member.role == patrols.Capacity.PARTY_MEMBER
+    # A demand a Party member hears on a visit is filed as a visit ticket too.
+    demand = {"title": "楼道灯坏了", "category": world.corridor.code, "requester": world.wang.pk}
+    heard = patrols.log_visit(member_login, world.home_a, heard="楼道灯坏了", demand=demand)
+    assert heard.ticket.channel == Channel.VISIT and heard.ticket.created_by == member_login
     # The same member outside their organisation's area may not.
     with pytest.raises(patrols.PatrolError):
         patrols.log_visit(member_login, world.home_b, heard="x")
@@ -162,7 +166,7 @@ def test_visits_by_grid_workers_cadres_and_party_members(world):
             "/api/v1/visits/", {"household": world.home_a.pk, "heard": "x"}, format="json"
         )
         assert response.status_code == 403, outsider
-    assert Visit.objects.count() == 3
+    assert Visit.objects.count() == 4
 
 
 def test_a_demand_heard_on_a_visit_becomes_a_visit_ticket(world):

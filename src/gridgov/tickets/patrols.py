@@ -267,6 +267,21 @@ def _ticket_from(demand, user, now, channel, nature, place, requester=None):
 # --- visits ------------------------------------------------------------------------------
 
 
+def may_visit(user):
+    """Whether `user` visits households in some capacity (visit_capacity decides which
+    household): grid workers, cadres, office staff, and Party members (党员入户)."""
+    scope = scope_for(user)
+    roles = PATROL_ROLES | {
+        Role.CADRE,
+        Role.COMMUNITY_STAFF,
+        Role.STREET_STAFF,
+        Role.DISTRICT_STAFF,
+    }
+    if scope.everything or scope.has_role(roles):
+        return True
+    return bool(user.pk) and PartyMember.objects.filter(person__user=user).exists()
+
+
 def visit_capacity(user, household):
     """In which capacity `user` may visit `household`, or None."""
     building = household.building

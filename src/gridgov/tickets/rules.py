@@ -228,14 +228,16 @@ DESK_CHANNELS = {Channel.HOTLINE, Channel.WINDOW, Channel.BOX, Channel.EVENT}
 @rules.predicate
 def files_on_channel(user, channel):
     """Who may file a demand on a channel: the desks' channels need an intake role, a
-    patrol's hazard a patrol walker, a visit's demand a household visitor; the self-service
+    patrol's hazard a patrol walker, a visit's demand a visitor (Party members too); the self-service
     channels (随手拍, mini-program, API clients) anyone signed in."""
     if channel in DESK_CHANNELS:
         return takes_in_demands(user)
     if channel == Channel.PATROL:
         return walks_patrols(user)
     if channel == Channel.VISIT:
-        return visits_households(user)
+        from .patrols import may_visit
+
+        return may_visit(user)
     return bool(user.is_authenticated)
 
 

@@ -1,6 +1,7 @@
 """Run a test's tasks through a real broker and worker instead of eagerly."""
 
 import contextlib
+import uuid
 
 
 @contextlib.contextmanager
@@ -14,9 +15,19 @@ def real_broker(app, broker):
         app.amqp._producer_pool = None  # made with the old broker URL by eager calls
         app._local.__dict__.pop("backend", None)
 
-    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    names = ("broker_url", "result_backend", "task_always_eager", "broker_transport_options")
+    saved = {k: app.conf[k] for k in names}
     reset()
-    app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
+    # Keys of our own on the shared Redis: no worker of another test run on this machine
+    # takes (and runs against its own database) a task this run queues.
+    prefix = f"gridgov-test-{uuid.uuid4().hex[:12]}:"
+    options = {**(saved["broker_transport_options"] or {}), "global_keyprefix": prefix}
+    app.conf.update(
+        broker_url=broker,
+        result_backend=broker,
+        task_always_eager=False,
+        broker_transport_options=options,
+    )
     try:
         yield
     finally:

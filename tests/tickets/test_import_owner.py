@@ -61,19 +61,9 @@ def test_only_the_user_who_started_an_import_follows_it_to_its_report(tmp_path, 
     settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker configured
     path = write_csv(tmp_path / "calls.csv", rows(n=300, bad=False))
     owner, other = api(world.hotline), api(world.street_staff)  # both may import
-    # Keys of our own on the shared Redis: no worker of a test run beside this one takes
-    # (and runs against its own database) the task this one queues.
-    options = app.conf.broker_transport_options
-    app.conf.broker_transport_options = {
-        **(options or {}),
-        "global_keyprefix": f"gridgov-test-{uuid.uuid4().hex[:12]}:",
-    }
-    try:
-        with real_broker(app, broker):
-            with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-                follow_as_owner_and_other(owner, other, path)
-    finally:
-        app.conf.broker_transport_options = options
+    with real_broker(app, broker):  # with keys of its own on the shared Redis
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            follow_as_owner_and_other(owner, other, path)
     assert Ticket.objects.filter(created_by=world.hotline).count() == 300
 
 

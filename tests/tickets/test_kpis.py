@@ -341,7 +341,7 @@ def api(user=None):
 MARCH_QUERY = "start=2026-03-01&end=2026-03-31"
 
 
-def test_kpi_endpoint_ranks_siblings_and_lists_only_units_in_scope(fixture):
+def test_kpi_endpoint_ranks_siblings_as_the_ranking_page_does(fixture):
     w = fixture
     url = f"/api/v1/kpis/?level=grid&parent=C1&{MARCH_QUERY}"
     body = api(w.community_staff).get(url).json()
@@ -360,16 +360,28 @@ def test_kpi_endpoint_ranks_siblings_and_lists_only_units_in_scope(fixture):
         "whistle": None,
     }
     assert row["median_hours"] == {"accept": 2.0, "contact": 2.0, "resolve": 99.0}
-    # A grid worker sees only their own grid, still ranked among all three.
+    # A grid worker sees their grid among its community's grids, as on the ranking page
+    # (the API listed only their own row, the page all three); their community is the
+    # default area, and an area that is neither theirs nor above it is refused.
     mine = api(w.gridworker_a).get(url).json()["results"]
-    assert [(r["unit"]["code"], r["rank"], r["of"]) for r in mine] == [("G1a", 2, 3)]
+    assert [(r["unit"]["code"], r["rank"], r["of"]) for r in mine] == [
+        ("G1b", 1, 3),
+        ("G1a", 2, 3),
+        ("G1c", None, 3),
+    ]
+    default = api(w.gridworker_a).get(f"/api/v1/kpis/?level=grid&{MARCH_QUERY}").json()
+    assert default["parent"] == "C1" and len(default["results"]) == 3
+    Place.objects.create(code="C9", name="别的社区", level=Level.COMMUNITY, parent=w.street)
+    other = api(w.gridworker_a).get(url.replace("parent=C1", "parent=C9"))
+    assert other.status_code == 403
+    assert api(w.street_staff).get(url.replace("parent=C1", "parent=C9")).status_code == 200
     assert api(w.resident).get(url).status_code == 403  # rankings are for staff
     assert api().get(url).status_code == 401
 
     departments = api(w.district_staff).get(f"/api/v1/kpis/?level=department&{MARCH_QUERY}")
     assert [r["unit"]["code"] for r in departments.json()["results"]] == ["CG", "ZJ"]
     own = api(w.city_handler).get(f"/api/v1/kpis/?level=department&{MARCH_QUERY}").json()
-    assert [r["unit"]["code"] for r in own["results"]] == ["CG"]
+    assert [r["unit"]["code"] for r in own["results"]] == ["CG", "ZJ"]
 
 
 def test_kpi_unit_endpoint_and_bad_parameters(fixture):
@@ -377,7 +389,8 @@ def test_kpi_unit_endpoint_and_bad_parameters(fixture):
     response = api(w.gridworker_a).get(f"/api/v1/kpis/units/G1a/?{MARCH_QUERY}")
     assert response.status_code == 200
     assert (response.json()["score"], response.json()["rank"]) == (58.67, 2)
-    assert api(w.gridworker_a).get(f"/api/v1/kpis/units/G1b/?{MARCH_QUERY}").status_code == 404
+    sibling = api(w.gridworker_a).get(f"/api/v1/kpis/units/G1b/?{MARCH_QUERY}")
+    assert sibling.status_code == 200 and sibling.json()["rank"] == 1  # in their ranking
     cg = api(w.city_handler).get(f"/api/v1/kpis/units/CG/?{MARCH_QUERY}").json()
     assert cg["whistle"]["mean_rating"] == 4.0 and cg["rank"] == 1
     staff = api(w.street_staff)

@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 from gridgov.api.errors import MESSAGES, bilingual_error, coded_error
 from gridgov.api.permissions import RulesPermission
 from gridgov.people.models import Department, Household
-from gridgov.people.scope import STAFF_ROLES, scope_for, scope_q
+from gridgov.people.scope import scope_q
 from gridgov.places.models import Level, Place
 
 from . import imports, kpis, patrols, sweep
@@ -69,15 +69,6 @@ def period(request):
     if start is None or end is None or start > end or (end - start).days >= MAX_PERIOD_DAYS:
         raise bilingual_error(400, "invalid", BAD_PERIOD)
     return start, end
-
-
-def unit_in_scope(user, unit):
-    scope = scope_for(user)
-    if scope.everything:
-        return True
-    if isinstance(unit, Department):
-        return unit.pk in scope.department_ids or scope.covers(unit.place, STAFF_ROLES)
-    return scope.covers(unit, STAFF_ROLES)
 
 
 KPI_PARAMS = [
@@ -188,9 +179,9 @@ class KpiRankingView(APIView):
         description=(
             "响应率, 解决率, 满意率, 按时办结率, composite score and rank of every unit at "
             "`level` under `parent` (all grids of a community, all communities of a street, "
-            "departments of a district …), best first. Ranks are among all those units; the "
-            "rows listed are the ones inside your area. Rates with a zero denominator are "
-            "null. Definitions: docs/kpis.md."
+            "departments of the district …), best first, as on the workbench's ranking page: "
+            "`parent` is an area of yours or above it (default: your own area); another "
+            "area is 403. Rates with a zero denominator are null. Definitions: docs/kpis.md."
         ),
         parameters=[
             OpenApiParameter("level", OpenApiTypes.STR, enum=list(kpis.LEVELS)),
@@ -215,17 +206,21 @@ class KpiRankingView(APIView):
         level = request.query_params.get("level") or Level.GRID
         if level not in kpis.LEVELS:
             raise bilingual_error(400, "invalid", UNKNOWN_LEVEL)
-        parent = None
+        parents = kpis.ranking_parents(request.user)
         code = request.query_params.get("parent")
         if code:
             parent = Place.objects.filter(code=code).first()
             if parent is None:
                 raise bilingual_error(400, "invalid", UNKNOWN_PLACE, place=code)
+            if parent not in parents:
+                raise coded_error(403, "permission_denied")
+        else:
+            parent = kpis.default_parent(request.user, parents)
         start, end = period(request)
-        units = kpis.units_at(level, parent)
-        visible = {(kpis.Unit.of(u).key) for u in units if unit_in_scope(request.user, u)}
-        rows = kpis.ordered(kpis.compute(units, start, end)) if visible else []
-        results = [r.as_dict() for r in rows if r.unit.key in visible]
+        rows = []
+        if parent is not None:
+            rows = kpis.ranking(level, kpis.ranking_area(level, parent), start, end)
+        results = [r.as_dict() for r in rows]
         return Response(
             {
                 "level": level,
@@ -252,7 +247,7 @@ class KpiUnitView(APIView):
         unit = Place.objects.filter(code=code).exclude(level=Level.BUILDING).first()
         if unit is None:
             unit = Department.objects.filter(code=code).select_related("place").first()
-        if unit is None or not unit_in_scope(request.user, unit):
+        if unit is None or not kpis.may_see_unit(request.user, unit):
             raise coded_error(404, "not_found")
         start, end = period(request)
         return Response(kpis.unit_kpis(unit, start, end).as_dict())

@@ -543,6 +543,67 @@ def siblings(unit_obj):
     return list(Place.objects.filter(parent_id=unit_obj.parent_id).order_by("path"))
 
 
+# --- whose rankings a user sees -------------------------------------------------------------
+
+# Areas whose units are ranked: a district's streets, a street's communities, a community's
+# grids (and each area's departments, see ranking_area).
+PARENT_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+
+
+def ranking_parents(user):
+    """Areas whose units the user may compare: the places of their roles and the areas
+    above them (a grid worker sees their grid among the community's grids; rankings are
+    published among units, 排名通报), and a department's jurisdiction."""
+    from gridgov.people.models import Role
+    from gridgov.people.scope import scope_for
+
+    from .rules import VIEW_ROLES
+
+    scope = scope_for(user)
+    places = Place.objects.filter(level__in=PARENT_LEVELS)
+    if scope.everything:
+        return list(places.order_by("path")[:200])
+    query = Q()
+    for path in scope.paths(VIEW_ROLES | {Role.DEPARTMENT_HANDLER}):
+        query |= Q(path__startswith=path) | Q(code__in=path.strip("/").split("/"))
+    departments = Department.objects.filter(pk__in=sorted(scope.department_ids))
+    for department in departments:
+        query |= Q(pk=department.place_id)
+    if not query:
+        return []
+    return list(places.filter(query).order_by("path")[:200])
+
+
+def default_parent(user, parents):
+    """The area a ranking opens on: the user's own, else the nearest one above it."""
+    from gridgov.people.scope import scope_for
+
+    from .rules import VIEW_ROLES
+
+    if not parents:
+        return None
+    own_paths = scope_for(user).paths(VIEW_ROLES)
+    own = [p for p in parents if p.path in own_paths]
+    return own[0] if own else max(parents, key=lambda p: len(p.path))
+
+
+def ranking_area(level, parent):
+    """Where the units ranked under `parent` are taken from: departments serve a whole
+    district, so those of the district the area lies in."""
+    if level == DEPARTMENT and parent is not None:
+        return parent.ancestor_at(Level.DISTRICT) or parent
+    return parent
+
+
+def may_see_unit(user, unit_obj):
+    """A unit's figures are the user's to see when its ranking is (its parent area, for a
+    department its jurisdiction, is one of ranking_parents)."""
+    area = unit_obj.place if isinstance(unit_obj, Department) else unit_obj.parent
+    if area is None:
+        return False
+    return any(p.pk == area.pk or p.path.startswith(area.path) for p in ranking_parents(user))
+
+
 def ranking(level, parent, start, end, now=None):
     """KPIs of all units at `level` under `parent`, ranked, best first."""
     return ordered(compute(units_at(level, parent), start, end, now=now))

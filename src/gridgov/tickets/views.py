@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
-from gridgov.people.models import AccessLog, Department, Role
+from gridgov.people.models import AccessLog
 from gridgov.people.scope import filter_by_scope, scope_for
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
@@ -809,7 +809,6 @@ def map_grid(request, code):
 # --- KPI ranking ----------------------------------------------------------------------------
 
 KPI_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID, kpis.DEPARTMENT)
-PARENT_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
 
 def _kpi_level_labels():
@@ -819,27 +818,6 @@ def _kpi_level_labels():
         Level.GRID: _("Grids"),
         kpis.DEPARTMENT: _("Departments"),
     }
-
-
-def _kpi_parents(user):
-    """Areas whose units the user may compare: the places of their roles and the areas
-    above them (a grid worker sees their grid among the community's grids)."""
-    scope = scope_for(user)
-    places = Place.objects.filter(level__in=PARENT_LEVELS)
-    if scope.everything:
-        return list(places.order_by("path")[:200])
-    paths = scope.paths(VIEW_ROLES | {Role.DEPARTMENT_HANDLER})
-    query = Q()
-    for path in paths:
-        query |= Q(path__startswith=path)
-        codes = path.strip("/").split("/")
-        query |= Q(code__in=codes)
-    departments = Department.objects.filter(pk__in=sorted(scope.department_ids))
-    for department in departments.select_related("place"):
-        query |= Q(pk=department.place_id)
-    if not query:
-        return []
-    return list(places.filter(query).order_by("path")[:200])
 
 
 def _period(request):
@@ -877,13 +855,9 @@ def _period(request):
 def kpi_ranking(request):
     if not request.user.has_perm("tickets.view_kpis"):
         raise PermissionDenied(_("Your roles do not include the KPI ranking."))
-    parents = _kpi_parents(request.user)
+    parents = kpis.ranking_parents(request.user)
     parent = next((p for p in parents if p.code == request.GET.get("parent")), None)
-    if parent is None and parents:
-        # Default: the user's own area, else the nearest area above it (a grid's community).
-        scope_paths = scope_for(request.user).paths(VIEW_ROLES)
-        own = [p for p in parents if p.path in scope_paths]
-        parent = own[0] if own else max(parents, key=lambda p: len(p.path))
+    parent = parent or kpis.default_parent(request.user, parents)
     level_labels = _kpi_level_labels()
     levels = []
     if parent is not None:
@@ -899,11 +873,7 @@ def kpi_ranking(request):
     choice, start, end = _period(request)
     rows = []
     if parent is not None and level is not None:
-        # Departments serve a whole district: rank those of the district the area lies in.
-        area = parent
-        if level == kpis.DEPARTMENT:
-            area = parent.ancestor_at(Level.DISTRICT) or parent
-        rows = kpis.ranking(level, area, start, end)
+        rows = kpis.ranking(level, kpis.ranking_area(level, parent), start, end)
     mine = set(scope_for(request.user).paths(VIEW_ROLES))
     mine_departments = scope_for(request.user).department_ids
     for row in rows:

@@ -34,7 +34,7 @@ from gridgov.api.errors import bilingual_error, coded_error
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
 
-from . import exports, filters, intake, lifecycle, progress, routing
+from . import exports, filters, intake, lifecycle, progress, routing, workdays
 from . import serializers as s
 from .models import (
     CalendarDay,
@@ -718,10 +718,7 @@ class CalendarDayViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        day, created = CalendarDay.objects.update_or_create(
-            date=data["date"],
-            defaults={"is_workday": data["is_workday"], "note": data.get("note", "")},
-        )
+        day, created = workdays.set_override(data["date"], data["is_workday"], data.get("note"))
         return Response(
             self.get_serializer(day).data, status=status.HTTP_201_CREATED if created else 200
         )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import knowledge, routing, sla
+from . import knowledge, routing, sla, workdays
 from .forms import CalendarDayForm, KnowledgeAnswerForm, RoutingRuleForm, TimeLimitForm
 from .models import CalendarDay, Category, KnowledgeAnswer, RoutingRule, TimeLimit, Urgency
 from .workdays import _library_is_workday
@@ -152,9 +152,7 @@ def time_limits(request, pk=None):
         day_form = CalendarDayForm(request.POST)
         if day_form.is_valid():
             d = day_form.cleaned_data
-            day, _created = CalendarDay.objects.update_or_create(
-                date=d["date"], defaults={"is_workday": d["is_workday"], "note": d["note"]}
-            )
+            day, _created = workdays.set_override(d["date"], d["is_workday"], d["note"])
             messages.success(request, _("Calendar day saved: %(day)s") % {"day": day.date})
             return redirect("tickets:time-limits")
         status = 400

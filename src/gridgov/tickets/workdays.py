@@ -79,3 +79,13 @@ def add_workdays(start, count):
 
 def is_workday(day):
     return WorkCalendar.load().is_workday(day)
+
+
+def set_override(date, is_workday, note=""):
+    """Staff say whether `date` is a working day (a year the package does not know yet, or a
+    local change); → (CalendarDay, created). The reference cache follows (core.versions)."""
+    from .models import CalendarDay
+
+    return CalendarDay.objects.update_or_create(
+        date=date, defaults={"is_workday": is_workday, "note": note or ""}
+    )

@@ -20,7 +20,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, renderers, status, viewsets
@@ -34,7 +34,7 @@ from gridgov.api.errors import bilingual_error, coded_error
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
 
-from . import exports, filters, intake, lifecycle, progress, routing, workdays
+from . import exports, filters, intake, lifecycle, photos, progress, routing, workdays
 from . import serializers as s
 from .models import (
     CalendarDay,
@@ -49,7 +49,6 @@ from .models import (
     TimeLimit,
     Whistle,
 )
-from .photos import PhotoError, clean_photo
 
 # --- errors ---------------------------------------------------------------------------------
 
@@ -171,15 +170,10 @@ def detail_queryset(queryset):
 
 
 def clean_photos(uploads):
-    if len(uploads) > intake.MAX_PHOTOS:
-        raise invalid({"photos": [gettext("At most %(n)s photos.") % {"n": intake.MAX_PHOTOS}]})
-    cleaned = []
-    for upload in uploads:
-        try:
-            cleaned.append(clean_photo(upload))
-        except PhotoError as exc:
-            raise invalid({"photos": [str(exc)]}) from None
-    return cleaned
+    try:
+        return photos.clean_all(uploads)
+    except photos.PhotoError as exc:
+        raise invalid({"photos": [str(exc)]}) from None
 
 
 class TicketViewSet(viewsets.GenericViewSet):
@@ -514,16 +508,13 @@ class TicketViewSet(viewsets.GenericViewSet):
         params = dict(serializer.validated_data)
         version = params.pop("version", None)
         params.pop("photos", None)
-        photos = clean_photos(request.FILES.getlist("photos")) if name == "resolve" else []
+        cleaned = clean_photos(request.FILES.getlist("photos")) if name == "resolve" else []
         try:
             with transaction.atomic():
                 event = lifecycle.perform(
                     ticket, name, request.user, expected_version=version, **params
                 )
-                for content, width, height in photos:
-                    TicketPhoto.objects.create(
-                        ticket_id=ticket.pk, event=event, image=content, width=width, height=height
-                    )
+                photos.attach(ticket, cleaned, event)
         except lifecycle.LifecycleError as exc:
             raise self.refusal(exc, ticket) from None
         event = (

@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import lifecycle
+from . import lifecycle, photos
 from .models import (
     Category,
     Channel,
@@ -27,13 +27,10 @@ from .models import (
     Satisfaction,
     Status,
     Summons,
-    TicketPhoto,
     TimeLimit,
     Urgency,
 )
-from .photos import PhotoError, clean_photo
 
-MAX_PHOTOS = 9
 INDENT = "\u3000"  # full-width space: indents category names in selects
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -43,7 +40,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Up to MAX_PHOTOS images; each is checked and re-encoded by photos.clean_photo."""
+    """Up to photos.MAX_PHOTOS images; each is checked and re-encoded by photos.clean_photo."""
 
     widget = MultipleFileInput
 
@@ -55,8 +52,8 @@ class PhotosField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
+        if len(files) > photos.MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)s photos.") % {"n": photos.MAX_PHOTOS})
         return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
@@ -605,19 +602,13 @@ class ResolveForm(ActionForm):
     passthrough = ("reply",)
 
     def clean_photos(self):
-        cleaned = []
-        for upload in self.cleaned_data.get("photos") or []:
-            try:
-                cleaned.append(clean_photo(upload))
-            except PhotoError as exc:
-                raise forms.ValidationError(str(exc)) from None
-        return cleaned
+        try:
+            return photos.clean_all(self.cleaned_data.get("photos") or [])
+        except photos.PhotoError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def after(self, event):
-        for content, width, height in self.cleaned_data.get("photos") or []:
-            TicketPhoto.objects.create(
-                ticket=self.ticket, event=event, image=content, width=width, height=height
-            )
+        photos.attach(self.ticket, self.cleaned_data.get("photos") or [], event)
 
 
 class CallbackForm(ActionForm):

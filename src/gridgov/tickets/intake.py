@@ -18,6 +18,7 @@ from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
 from . import lifecycle, reference, routing, sla
+from . import photos as photo_files
 from .classify import suggest_category
 from .models import (
     SELF_SERVICE_CHANNELS,
@@ -26,16 +27,13 @@ from .models import (
     Nature,
     Ticket,
     TicketCounter,
-    TicketPhoto,
     Urgency,
 )
-from .photos import PhotoError, clean_photo
 
 # Natures whose requester must be reachable, so the callback can happen.
 NEEDS_CONTACT = {Nature.HELP, Nature.COMPLAINT}
 # Channels where staff found the matter themselves: no requester to call back.
 STAFF_CHANNELS = {Channel.PATROL}
-MAX_PHOTOS = 9
 
 
 class IntakeError(Exception):
@@ -204,8 +202,6 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     data = _reporter_as_requester(data, actor)
     errors = {}
     title, description, category = validate(data, errors)
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = _("At most %(n)s photos.") % {"n": MAX_PHOTOS}
     location = None
     try:
         location = resolve_location(
@@ -217,11 +213,10 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     except IntakeError as exc:
         errors.update(exc.errors)
     cleaned_photos = []
-    for upload in photos:
-        try:
-            cleaned_photos.append(clean_photo(upload))
-        except PhotoError as exc:
-            errors["photos"] = str(exc)
+    try:
+        cleaned_photos = photo_files.clean_all(photos)
+    except photo_files.PhotoError as exc:
+        errors["photos"] = str(exc)
     if errors:
         raise IntakeError(errors)
 
@@ -305,8 +300,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                     **advice.get("event_data", {}),
                 },
             )
-            for content, width, height in cleaned_photos:
-                TicketPhoto.objects.create(ticket=ticket, image=content, width=width, height=height)
+            photo_files.attach(ticket, cleaned_photos)
             _after_intake(ticket, data, actor, route, now)
     except IntegrityError:
         # Lost a race with the same Idempotency-Key: the other request's ticket stands.

@@ -12,6 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 4096
+MAX_PHOTOS = 9  # per intake or per resolution
 FORMATS = {"JPEG": "jpg", "PNG": "png"}
 
 
@@ -48,3 +49,21 @@ def clean_photo(upload):
         image.save(out, "PNG", optimize=True)
     name = f"photo.{FORMATS[fmt]}"
     return ContentFile(out.getvalue(), name=name), image.width, image.height
+
+
+def clean_all(uploads):
+    """Check and re-encode a submission's photos (at most MAX_PHOTOS); → the cleaned list.
+    Raises PhotoError with the first problem, before anything is stored."""
+    if len(uploads) > MAX_PHOTOS:
+        raise PhotoError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
+    return [clean_photo(upload) for upload in uploads]
+
+
+def attach(ticket, cleaned, event=None):
+    """Store cleaned photos on the ticket (on the step they show, e.g. the resolution)."""
+    from .models import TicketPhoto
+
+    for content, width, height in cleaned:
+        TicketPhoto.objects.create(
+            ticket_id=ticket.pk, event=event, image=content, width=width, height=height
+        )

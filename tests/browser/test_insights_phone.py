@@ -1,10 +1,10 @@
 """The hot-issue table on a phone (390 px, in Chromium): the titles shrank to 3-4 characters
-a line while the period (kept on one line) and the state were pushed out of sight."""
+a line while the period (kept on one line) and the state were pushed out of sight.
+
+Here with the browser tests: they share one Chromium (tests/browser/conftest.py), and a
+second Playwright in the same process fails."""
 
 import datetime as dt
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,10 +12,6 @@ from django.utils import timezone
 from gridgov.insights.models import HotIssue
 from tests.tickets.factories import make_world
 
-# Playwright's sync API runs an event loop in the test thread (tests/browser/conftest.py).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("GRIDGOV_CHROMIUM", "/usr/bin/chromium")
 TITLES = [
     "反应A市暮云街道丽发新城小区环境污染问题",
     "A1区远大一路辉煌国际城二期物业公司提供虚假场地证明",
@@ -25,22 +21,7 @@ TITLES = [
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def chromium():
-    executable = shutil.which(CHROMIUM) or (CHROMIUM if os.path.exists(CHROMIUM) else None)
-    if not executable:
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
-def test_the_hot_issue_table_is_readable_on_a_phone(chromium, live_server, request):
+def test_the_hot_issue_table_is_readable_on_a_phone(chromium, live_server, artifacts):
     world = make_world()
     now = timezone.now()
     for n, title in enumerate(TITLES):
@@ -86,8 +67,6 @@ def test_the_hot_issue_table_is_readable_on_a_phone(chromium, live_server, reque
               };
             }"""
         )
-        artifacts = Path(request.config.rootpath) / "test-artifacts"
-        artifacts.mkdir(exist_ok=True)
         page.screenshot(path=artifacts / "insights-hot-issues-390.png", full_page=True)
         assert not errors
     finally:

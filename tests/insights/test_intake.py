@@ -380,3 +380,23 @@ def test_keyword_suggestions_keep_the_leaf_not_its_parent(world):
     suggestions = predictor.suggest(text)
     assert suggestions[0][0] == corridor
     assert corridor.parent not in [c for c, _s in suggestions]
+
+
+def test_the_events_api_does_not_list_the_duplicates_found_at_intake(world):
+    """The create event keeps the matches found at intake; the events API returned them to
+    anyone who sees the ticket, naming another grid's ticket and that the same caller is
+    behind it. The duplicates endpoint lists them per viewer."""
+    from rest_framework.test import APIClient
+
+    other = intake.create_ticket(
+        ticket_data(category=world.corridor.code, address="魏家坡小区5栋"), actor=world.hotline
+    ).ticket
+    mine = intake.create_ticket(
+        ticket_data(category=world.corridor.code), actor=world.hotline
+    ).ticket
+    stored = mine.events.get(action="create").data.get("duplicates") or []
+    assert any(d["ticket"] == other.pk for d in stored)  # found, and kept for the desk
+    api = APIClient()
+    api.force_authenticate(world.gridworker_a)
+    events = api.get(f"/api/v1/tickets/{mine.pk}/events/").json()
+    assert all("duplicates" not in e["data"] for e in events)

@@ -114,7 +114,6 @@ def visible_duplicates(
     still reaches the threshold.
     """
     from gridgov.tickets.models import Ticket
-    from gridgov.tickets.rules import is_dispatcher
 
     found = dedupe.find_duplicates(
         text,
@@ -133,20 +132,32 @@ def visible_duplicates(
     shown = []
     for candidate in found:
         ticket = tickets.get(candidate.ticket_id)
-        if ticket is None or not user.has_perm("tickets.view_ticket", ticket):
-            continue
-        if (
-            "requester" in candidate.reasons
-            and not user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket)
-            and not is_dispatcher(user, ticket)
-        ):
-            candidate.reasons = [r for r in candidate.reasons if r != "requester"]
-            candidate.score = round(candidate.score - dedupe.REQUESTER_BONUS, 3)
-            if candidate.score < dedupe.min_score():
-                continue
-        shown.append((candidate, ticket))
+        seen = _as_seen_by(user, ticket, candidate.reasons, candidate.score)
+        if seen is not None:
+            candidate.reasons, candidate.score = seen
+            shown.append((candidate, ticket))
     shown.sort(key=lambda pair: (-pair[0].score, -pair[0].ticket_id))
     return shown
+
+
+def _as_seen_by(user, ticket, reasons, score):
+    """(reasons, score) of a duplicate match as `user` may see it, or None: the other ticket
+    must be theirs to see, and the requester reason theirs to know (see visible_duplicates)."""
+    from gridgov.tickets.models import Ticket
+    from gridgov.tickets.rules import is_dispatcher
+
+    if ticket is None or not user.has_perm("tickets.view_ticket", ticket):
+        return None
+    if (
+        "requester" in reasons
+        and not user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket)
+        and not is_dispatcher(user, ticket)
+    ):
+        reasons = [r for r in reasons if r != "requester"]
+        score = round(score - dedupe.REQUESTER_BONUS, 3)
+        if score < dedupe.min_score():
+            return None
+    return reasons, score
 
 
 def duplicates_of(ticket, user):

@@ -522,6 +522,10 @@ class MyTicketDetailSerializer(MyTicketSerializer):
         fields = [*MyTicketSerializer.Meta.fields, "steps"]
 
 
+# Keys of TicketEvent.data the API leaves out (see EventSerializer.get_data).
+EVENT_DATA_NOT_SHOWN = {"duplicates"}
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(help_text="Null for acts of the system")
     owner = serializers.SerializerMethodField(help_text="Owner after the event")
@@ -529,6 +533,7 @@ class EventSerializer(serializers.ModelSerializer):
         help_text="The reason as people read it: the system's own reasons (stored in `reason` "
         "as fixed English texts) in the request's language, typed reasons as typed"
     )
+    data = serializers.SerializerMethodField(help_text="What the event recorded")
 
     class Meta:
         model = TicketEvent
@@ -548,6 +553,12 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_reason_text(self, event) -> str:
         return lifecycle.reason_text(event.reason)
+
+    def get_data(self, event) -> dict:
+        # The duplicates found at intake name other tickets, perhaps outside the viewer's
+        # area, and whether the same caller is behind them: they are listed per viewer by
+        # GET /api/v1/insights/duplicates/{code}/, not here.
+        return {k: v for k, v in (event.data or {}).items() if k not in EVENT_DATA_NOT_SHOWN}
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_actor(self, event):

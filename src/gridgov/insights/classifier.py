@@ -38,6 +38,8 @@ from . import textprep
 FORMAT = "gridgov-text-classifier"
 FORMAT_VERSION = 1
 TEXT_COLUMNS = ("title", "body")
+REQUIRED_KEYS = ("labels", "temperature", "params")  # besides format and format_version
+REQUIRED_PARAMS = ("ngram", "min_df")
 DEFAULT_PARAMS = {
     "ngram": [1, 2],
     "min_df": 2,
@@ -102,7 +104,10 @@ def _open_csv(path):
     except (UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
         handle.close()
         raise ClassifierError(f"{path}: not a UTF-8 CSV file ({exc}).") from exc
-    return handle, reader, [c.strip() for c in columns]
+    # Rows are keyed by the stripped names too: "id, title,label" has a 'title' column.
+    columns = [(c or "").strip() for c in columns]
+    reader.fieldnames = columns
+    return handle, reader, columns
 
 
 def csv_files(paths):
@@ -224,6 +229,11 @@ class TextClassifier:
         y = np.array([classes.index(label) for label in labels])
         vectorizer = textprep.CharTfidf(params["ngram"], params["min_df"])
         features = vectorizer.fit_transform(texts)
+        if features.shape[1] == 0:
+            raise ClassifierError(
+                f"Too little text to train on: no character n-gram occurs in "
+                f"{params['min_df']} or more texts. Give more labelled texts."
+            )
         if params.get("nb"):
             coef, intercept = cls._nbsvm(features, y, len(classes), params["C"])
         else:
@@ -282,7 +292,10 @@ class TextClassifier:
             labels = [str(v) for v in y[train]]
             if len(set(labels)) < n_classes:
                 return 1.0, None
-            model = cls.fit(list(texts[train]), labels, params, calibrate=False)
+            try:
+                model = cls.fit(list(texts[train]), labels, params, calibrate=False)
+            except ClassifierError:  # a fold too small to train on: leave it uncalibrated
+                return 1.0, None
             order = [model.labels.index(str(i)) for i in range(n_classes)]
             scores[test] = model.decision_function(list(texts[test]))[:, order]
         return fit_temperature(scores, y), scores
@@ -378,18 +391,36 @@ class TextClassifier:
                 f"{folder}: model format version {version}, but this gridgov reads version "
                 f"{FORMAT_VERSION}. Retrain it: gridgov classify train --input … --out {folder}"
             )
-        meta.setdefault("params", {}).setdefault("nb", False)  # older models: plain SVM
+        missing = [key for key in REQUIRED_KEYS if key not in meta]
+        params = meta.get("params")
+        if isinstance(params, dict):
+            missing += [f"params.{key}" for key in REQUIRED_PARAMS if key not in params]
+        elif "params" not in missing:
+            missing.append("params")
+        if missing:
+            raise ClassifierError(
+                f"{folder}: model.json lacks {', '.join(missing)}; the model is damaged. "
+                f"Retrain it: gridgov classify train --input … --out {folder}"
+            )
+        try:
+            temperature = float(meta["temperature"])
+            labels = [str(label) for label in meta["labels"]]
+        except (TypeError, ValueError) as exc:
+            raise ClassifierError(f"{folder}: model.json has a malformed field ({exc}).") from exc
+        if not labels or temperature <= 0 or isinstance(meta["labels"], str):
+            raise ClassifierError(f"{folder}: model.json has no labels or a bad temperature.")
+        meta["params"].setdefault("nb", False)  # older models: plain SVM
         try:
             with np.load(folder / "arrays.npz") as arrays:
                 vectorizer = textprep.CharTfidf(meta["params"]["ngram"], meta["params"]["min_df"])
                 vectorizer.vocab = arrays["vocab"]
                 vectorizer.idf = arrays["idf"]
                 coef, intercept = arrays["coef"], arrays["intercept"]
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ClassifierError(f"{folder}: the model arrays are missing or damaged.") from exc
-        if coef.shape != (len(meta["labels"]), len(vectorizer.vocab)):
+        if coef.shape != (len(labels), len(vectorizer.vocab)):
             raise ClassifierError(f"{folder}: the model arrays do not match model.json.")
-        return cls(meta["labels"], vectorizer, coef, intercept, meta["temperature"], meta)
+        return cls(labels, vectorizer, coef, intercept, temperature, meta)
 
 
 # --- training and evaluation recipes -------------------------------------------------------
@@ -498,12 +529,14 @@ def evaluate(model, dataset):
     return result
 
 
-def cross_validate(dataset, folds=5, params=None, pooled=True, progress=None):
+def cross_validate(dataset, folds=5, params=None, pooled=True, progress=None, skipped=None):
     """K-fold cross-validation per source file.
 
     Each file's rows are split into folds; a fold is predicted by a model
     trained on the other folds — plus, when `pooled`, every row of the other
-    files (as the deployed model is trained). Returns {file: scores}.
+    files (as the deployed model is trained). Returns {file: scores}. A file
+    with a class of fewer rows than folds is left out; when `skipped` is a
+    list, (file, reason) is appended to it for each such file.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -516,6 +549,14 @@ def cross_validate(dataset, folds=5, params=None, pooled=True, progress=None):
         y = np.array([e.label for e in rows])
         counts = {label: int((y == label).sum()) for label in set(y)}
         if min(counts.values()) < folds:
+            if skipped is not None:
+                few = sorted(label for label, n in counts.items() if n < folds)
+                skipped.append(
+                    (
+                        source,
+                        f"fewer than {folds} rows of {', '.join(few)}: cannot make {folds} folds",
+                    )
+                )
             continue
         predicted = np.empty(len(rows), dtype=object)
         split = StratifiedKFold(folds, shuffle=True, random_state=0)

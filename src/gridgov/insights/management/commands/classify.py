@@ -133,9 +133,22 @@ class Command(BaseCommand):
             def progress(source, k, folds):
                 self.stderr.write(f"  {source}: fold {k}/{folds}")
 
+            skipped = []
             results = clf.cross_validate(
-                dataset, cv, loaded.meta.get("params"), pooled=not alone, progress=progress
+                dataset,
+                cv,
+                loaded.meta.get("params"),
+                pooled=not alone,
+                progress=progress,
+                skipped=skipped,
             )
+            for source, reason in skipped:
+                self.stderr.write(f"skipped {source}: {reason}")
+            if not results:
+                raise CommandError(
+                    f"Nothing to cross-validate: every file has a class with fewer than {cv} "
+                    f"rows. Use fewer folds (--cv) or more labelled rows."
+                )
             if json:
                 self.stdout.write(_json(results))
                 return

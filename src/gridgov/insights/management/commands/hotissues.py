@@ -43,7 +43,8 @@ def read_records(path):
     with handle:
         reader = csv.DictReader(handle)
         try:
-            columns = [c.strip() for c in reader.fieldnames or []]
+            columns = [(c or "").strip() for c in reader.fieldnames or []]
+            reader.fieldnames = columns  # rows keyed by the stripped names
             missing = [c for c in NEEDED if c not in columns]
             if missing:
                 raise CommandError(

@@ -1,0 +1,142 @@
+"""Bad input to `gridgov classify` and `gridgov hotissues`: clear errors, no crash, no model."""
+
+import csv
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from gridgov.insights import classifier as clf
+
+TINY = [
+    ("交通运输", "公交车太挤了"),
+    ("交通运输", "公交车不准时"),
+    ("交通运输", "公交车站太远"),
+    ("环境保护", "工厂排污严重"),
+    ("环境保护", "河水发臭严重"),
+    ("环境保护", "工厂噪音扰民"),
+]
+
+
+def write_text(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def tiny_csv(path, header="label,title"):
+    lines = [header] + [f"{label},{title}" for label, title in TINY]
+    return write_text(path, "\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def tiny_model(tmp_path):
+    out = tmp_path / "model"
+    call_command(
+        "classify", "train", "--input", str(tiny_csv(tmp_path / "t.csv")), "--out", str(out)
+    )
+    return out
+
+
+# 1. column names with spaces around them ------------------------------------------------------
+
+
+def test_train_reads_a_header_with_spaces(tmp_path, capsys):
+    source = tiny_csv(tmp_path / "sp.csv", header="label, title")
+    out = tmp_path / "m"
+    call_command("classify", "train", "--input", str(source), "--out", str(out))
+    meta = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert meta["examples"] == len(TINY)
+    assert meta["labels"] == ["交通运输", "环境保护"]
+
+
+def test_predict_reads_a_header_with_spaces(tiny_model, tmp_path, capsys):
+    source = write_text(tmp_path / "in.csv", "id, title,label\n1,公交车太挤了,交通运输\n")
+    target = tmp_path / "out.csv"
+    call_command(
+        "classify", "predict", "--model", str(tiny_model), "--input", str(source),
+        "--output", str(target),
+    )  # fmt: skip
+    with open(target, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows == [
+        {"id": "1", "title": "公交车太挤了", "label": "交通运输", "predicted": "交通运输",
+         "score": rows[0]["score"]}
+    ]  # fmt: skip
+    assert float(rows[0]["score"]) > 0
+    assert "no Chinese" not in capsys.readouterr().err
+
+
+def test_hotissues_reads_a_header_with_spaces(tmp_path, capsys):
+    source = write_text(
+        tmp_path / "m.csv",
+        "message_id, title, body, time\n"
+        "1,伊景园滨河苑捆绑销售车位,开发商强制捆绑,2019/7/1 9:00\n"
+        "2,伊景园滨河苑捆绑销售车位,开发商强制捆绑,2019/7/2 9:00\n",
+    )
+    call_command("hotissues", "--input", str(source))
+    printed = capsys.readouterr()
+    assert "2 messages → 1 clusters" in printed.out
+    assert "伊景园滨河苑" in printed.out
+
+
+# 2. too little text for any feature -------------------------------------------------------------
+
+
+def test_train_on_text_sharing_no_character_is_a_clear_error(tmp_path):
+    source = write_text(tmp_path / "d.csv", "label,title\n交通运输,公交\n环境保护,河水\n")
+    out = tmp_path / "m"
+    with pytest.raises(CommandError, match="Too little text"):
+        call_command("classify", "train", "--input", str(source), "--out", str(out))
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["d.csv"]  # no temporary folder left
+
+
+# 3. cross-validation with nothing to evaluate ------------------------------------------------------
+
+
+def test_cv_without_enough_rows_per_class_is_a_clear_error(tiny_model, tmp_path, capsys):
+    source = tiny_csv(tmp_path / "few.csv")
+    with pytest.raises(CommandError, match="Nothing to cross-validate"):
+        call_command(
+            "classify", "evaluate", "--model", str(tiny_model), "--input", str(source),
+            "--cv", "5",
+        )  # fmt: skip
+    printed = capsys.readouterr()
+    assert "skipped few.csv: fewer than 5 rows" in printed.err
+    assert "macro-F1" not in printed.out
+
+
+def test_cv_reports_the_files_it_leaves_out(tmp_path):
+    dataset = clf.Dataset(
+        examples=[clf.Example(title, label, "title", "few.csv") for label, title in TINY]
+    )
+    skipped = []
+    assert clf.cross_validate(dataset, folds=5, skipped=skipped) == {}
+    assert skipped and skipped[0][0] == "few.csv"
+
+
+# 4. a model folder missing a field ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "drop, named",
+    [("labels", "labels"), ("temperature", "temperature"), ("params", "params"),
+     ("params.ngram", "params.ngram")],
+)  # fmt: skip
+def test_a_model_missing_a_field_is_a_clear_error(tiny_model, tmp_path, drop, named):
+    meta_file = tiny_model / "model.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    if drop.startswith("params."):
+        del meta["params"][drop.split(".", 1)[1]]
+    else:
+        del meta[drop]
+    meta_file.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(clf.ClassifierError, match=f"lacks {named}"):
+        clf.TextClassifier.load(tiny_model)
+    source = write_text(tmp_path / "in.csv", "title\n公交车太挤了\n")
+    with pytest.raises(CommandError, match=f"lacks {named}"):
+        call_command(
+            "classify", "predict", "--model", str(tiny_model), "--input", str(source),
+            "--output", str(tmp_path / "out.csv"),
+        )  # fmt: skip
+    assert not (tmp_path / "out.csv").exists()

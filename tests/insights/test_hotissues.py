@@ -506,3 +506,27 @@ def test_the_trend_charts_draw_the_quiet_days_as_zero(world, client):
     days = [["2026-11-09", 2], ["2026-11-10", 0], ["2026-11-11", 1]]
     assert chart(f"/insights/hot/{issue.pk}/", "hot-trend-data") == days
     assert chart("/insights/hot/", "hot-trends") == {str(issue.pk): days}
+
+
+@pytest.mark.django_db
+def test_unrelated_matters_in_one_community_are_not_one_hot_issue(world):
+    """A street's few tickets: keeping only n-grams found in two texts left just 小区, and
+    five different matters of one compound became one hot issue (the review found it)."""
+    now = timezone.now()
+    matters = [
+        ("小区路灯坏了", "晚上看不见路，老人摔倒了"),
+        ("小区垃圾没人清运", "天热味道很大，苍蝇多"),
+        ("小区停车位不够", "每天晚上车没地方停"),
+        ("小区广场舞噪音太吵", "每晚音响开到十点"),
+        ("小区楼上漏水", "卫生间天花板一直滴水"),
+    ]
+    for i, (title, body) in enumerate(matters):
+        data = ticket_data(
+            title=title,
+            description=body,
+            address=f"魏家坡小区{i + 1}栋",
+            requester_phone=f"1380000{i:04d}",
+        )
+        intake.create_ticket(data, actor=world.hotline, now=now - dt.timedelta(hours=i))
+    hotissues.refresh(now=now)
+    assert list(HotIssue.objects.values_list("title", flat=True)) == []

@@ -35,6 +35,7 @@ HIGH_SIMILARITY = 0.45
 COMMUNITY_DEPTH = 3  # district / street / community
 SAME_NAME_PREFIX = 4  # place names sharing their first 4 characters name one place
 PLACE_SIMILARITY = 0.25
+RARE_NGRAMS_FROM = 500  # texts: from this many, n-grams seen in one text only are dropped
 NEAR = ("compound", "road")  # place labels narrow enough to tie one requester's letters
 WEIGHTS = {"requesters": 3.0, "count": 1.0, "rate": 1.5, "reactions": 1.0}
 
@@ -151,7 +152,9 @@ def cluster(records, window_days=30.0):
             if not r.place_label:
                 r.place_label, r.place_level = locations.labelled_place(r.body[:300])
     texts = [_text(r) for r in records]
-    vectorizer = textprep.CharTfidf((2, 3), min_df=2)
+    # n-grams seen once are noise in a city's month of messages, but in a street's few
+    # tickets dropping them leaves only the shared words (小区), and every pair looks alike.
+    vectorizer = textprep.CharTfidf((2, 3), min_df=2 if n >= RARE_NGRAMS_FROM else 1)
     features = vectorizer.fit_transform(texts)
     similar = (features @ features.T).tocoo()
     keep = (similar.row < similar.col) & (similar.data >= PLACE_SIMILARITY)

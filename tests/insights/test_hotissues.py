@@ -530,3 +530,21 @@ def test_unrelated_matters_in_one_community_are_not_one_hot_issue(world):
         intake.create_ticket(data, actor=world.hotline, now=now - dt.timedelta(hours=i))
     hotissues.refresh(now=now)
     assert list(HotIssue.objects.values_list("title", flat=True)) == []
+
+
+@pytest.mark.django_db
+def test_a_dismissal_holds_when_the_issues_first_ticket_leaves_the_window(world):
+    """Keyed by its earliest ticket alone, the issue came back as a new one (with the
+    dismissed one frozen beside it) once that ticket was older than the window."""
+    now = timezone.now()
+    tickets = [
+        _tickets(world, 1, now - dt.timedelta(days=days), first_phone=i, address="魏家坡小区3栋")[0]
+        for i, days in enumerate([25, 10, 5, 2])
+    ]
+    assert hotissues.refresh(now=now) == 1
+    issue = HotIssue.objects.get()
+    services.decide(issue, "dismiss", world.community_staff, note="已处理，搅拌站已停工")
+    hotissues.refresh(now=now + dt.timedelta(days=10))  # the 25-day-old ticket leaves
+    issue = HotIssue.objects.get()  # still one issue, still dismissed, without that ticket
+    assert issue.state == HotIssue.State.DISMISSED and issue.key == f"t{tickets[0].pk}"
+    assert sorted(issue.tickets.values_list("pk", flat=True)) == [t.pk for t in tickets[1:]]

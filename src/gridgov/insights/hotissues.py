@@ -351,11 +351,14 @@ def refresh(now=None, days=None, min_size=2):
     for group in by_street.values():
         issues.extend(mine(group, window_days=days, min_size=min_size))
     places = {p.path: p for p in Place.objects.filter(path__in={i.place_key for i in issues})}
-    seen = []
+    seen, used = [], set()
     with transaction.atomic():
         for issue in issues:
             ids = issue.ids
-            key = f"t{min(ids)}"
+            key = _continued_key(ids, seen) or f"t{min(ids)}"
+            if key in used:  # the earliest ticket's key went to the issue it continues
+                key = f"t{min(ids)}.{len(used)}"
+            used.add(key)
             place = _common_place(issue, places)
             tickets = list(Ticket.objects.filter(pk__in=ids).select_related("category"))
             categories = Counter(t.category.top().pk for t in tickets if t.category_id)
@@ -384,6 +387,24 @@ def refresh(now=None, days=None, min_size=2):
             state=HotIssue.State.NEW, last_at__gte=since, decisions__isnull=True
         ).exclude(pk__in=seen).delete()
     return len(seen)
+
+
+def _continued_key(ids, taken):
+    """The key of the stored issue a cluster continues: the one sharing most of its tickets,
+    a decided one first; None for a new matter. Keyed by the earliest ticket alone, an issue
+    lost its confirmation or dismissal once that ticket left the window."""
+    from django.db.models import Count
+
+    from .models import HotIssue
+
+    shared = (
+        HotIssue.objects.filter(tickets__in=ids)
+        .exclude(pk__in=taken)
+        .annotate(shared=Count("tickets"))
+        .order_by("-shared", "pk")
+    )
+    best = sorted(shared, key=lambda h: (h.state == HotIssue.State.NEW, -h.shared, h.pk))
+    return best[0].key if best else None
 
 
 def _common_place(issue, places):

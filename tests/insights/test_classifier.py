@@ -245,3 +245,33 @@ def test_a_model_saved_without_the_nb_parameter_is_read_as_a_plain_svm(small_mod
     meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     model = clf.TextClassifier.load(folder)
     assert model.meta["params"]["nb"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_trainings_at_once_keep_their_own_folders(
+    settings, tmp_path, small_corpus, monkeypatch
+):
+    """Both took the next version number; the second replaced the first's folder (perhaps
+    the model in use) and then failed on the version's unique number (the review)."""
+    from pathlib import Path
+
+    from gridgov.insights import classifier as clf
+    from gridgov.insights import training
+    from gridgov.insights.models import ModelVersion
+
+    settings.DATA_DIR = tmp_path
+    real, started = clf.train, []
+
+    def train(paths, out, **kw):  # a second retrain starts while this one trains
+        if not started:
+            started.append(out)
+            training.retrain(paths=[small_corpus], limit=150, note="second")
+        return real(paths, out, **kw)
+
+    monkeypatch.setattr(clf, "train", train)
+    training.retrain(paths=[small_corpus], note="first")
+    rows = list(ModelVersion.objects.order_by("version"))
+    assert [r.note for r in rows] == ["first", "second"] and rows[0].path != rows[1].path
+    for row in rows:  # each row describes the model in its folder
+        on_disk = json.loads(Path(row.path, "model.json").read_text())
+        assert on_disk["fingerprint"] == row.fingerprint

@@ -17,6 +17,7 @@ first-level category than that suggestion is a correction.
 """
 
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -106,6 +107,21 @@ def next_version():
 
     last = ModelVersion.objects.order_by("-version").first()
     return (last.version + 1) if last else 1
+
+
+def _reserve_version():
+    """(version, folder) for a new model: the folder is created here, exclusively, so two
+    trainings at once (the nightly task and the button) never write into one folder, the
+    second replacing the first's model while it is in use."""
+    version = next_version()
+    models_dir().mkdir(parents=True, exist_ok=True)
+    while True:
+        out = models_dir() / f"v{version:04d}"
+        try:
+            out.mkdir()
+            return version, out
+        except FileExistsError:
+            version += 1
 
 
 def usable(record):
@@ -232,10 +248,13 @@ def retrain(paths=None, limit=None, note="", user=None):
         for e in examples
         if e.label in base_labels or counts[e.label] >= MIN_EXAMPLES_PER_NEW_LABEL
     ]
-    version = next_version()
-    out = models_dir() / f"v{version:04d}"
+    version, out = _reserve_version()
     started = time.perf_counter()
-    model, dataset = clf.train(paths or [BASE_DATA], out, extra_examples=examples, limit=limit)
+    try:
+        model, dataset = clf.train(paths or [BASE_DATA], out, extra_examples=examples, limit=limit)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)  # our reservation (or our half-written model)
+        raise
     seconds = time.perf_counter() - started
     metrics = model.meta.get("metrics", {})
     active = ModelVersion.objects.filter(active=True).order_by("-version").first()

@@ -355,6 +355,27 @@ def test_a_staff_correction_becomes_a_training_example_and_feeds_the_next_versio
     assert not ModelVersion.objects.get(pk=active_model.pk).active
 
 
+def test_a_correction_undone_later_trains_what_the_ticket_says_now(world, active_model):
+    """The operator overrode a right suggestion; the dispatcher put the model's category
+    back. The operator's wrong label stayed an example and would be learnt."""
+    commerce = Category.objects.get(depth=1, name="商贸旅游")
+    education = Category.objects.get(depth=1, name="教育文体")
+    ticket = create(
+        world,
+        title="幼儿园收费高",
+        description="孩子上幼儿园收费太高，学校还乱收费。",
+        category=commerce.code,
+    ).ticket
+    assert training.harvest_overrides() == 1
+    assert [e.label for e in training.correction_examples()[0]] == ["商贸旅游"]
+    ticket.category = education  # back to what the model had said: no correction at all
+    ticket.save(update_fields=["category"])
+    assert training.correction_examples()[0] == []
+    ticket.category = Category.objects.get(depth=1, name="城乡建设")  # a third answer
+    ticket.save(update_fields=["category"])
+    assert [e.label for e in training.correction_examples()[0]] == ["城乡建设"]
+
+
 def test_suggestions_name_no_parent_of_another_and_nothing_all_but_ruled_out(world, active_model):
     """Seen at intake: "噪声扰民 66% · 城乡建设 66%" and "商贸旅游 0%"."""
     text = "楼上装修噪声扰民，晚上十一点还在电钻施工，影响休息。"

@@ -88,18 +88,31 @@ def correction_examples():
     """Examples from staff corrections, leaving out new labels with too few of them."""
     from .models import TrainingExample
 
-    rows = list(TrainingExample.objects.select_related("category").order_by("id"))
+    rows = TrainingExample.objects.select_related("category", "ticket__category").order_by("id")
     known = {c.name for c in Category.objects.filter(depth=1)}
+    labelled = [(row, _label_now(row)) for row in rows]
+    labelled = [(row, label) for row, label in labelled if label is not None]
     counts = {}
-    for row in rows:
-        counts[row.category.name] = counts.get(row.category.name, 0) + 1
-    examples = []
-    for row in rows:
-        label = row.category.name
-        if label not in known:
-            continue
-        examples.append(clf.Example(row.text, label, "whole", "corrections"))
+    for _row, label in labelled:
+        counts[label] = counts.get(label, 0) + 1
+    examples = [
+        clf.Example(row.text, label, "whole", "corrections")
+        for row, label in labelled
+        if label in known
+    ]
     return examples, counts
+
+
+def _label_now(row):
+    """A correction's label as its ticket stands now: a category changed again later (say,
+    back to what the model had said) decides, and then it may be no correction at all."""
+    ticket = row.ticket
+    if ticket is None or ticket.category is None:
+        return row.category.name
+    current = ticket.category.top()
+    if current.grid_event or current.pk == row.suggested_id:
+        return None
+    return current.name
 
 
 def next_version():

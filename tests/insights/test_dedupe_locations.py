@@ -92,3 +92,17 @@ def test_locate_reads_a_compounds_short_name_only_where_it_names_the_compound():
     assert locations.locate("投诉魏家坡附近工地夜间施工").place == tree.grids[0]
     assert locations.locate("魏家坡中路红绿灯坏了").place is None
     assert locations.locate("魏家坡书店门口有人摆摊").place is None
+
+
+@pytest.mark.django_db
+def test_a_compound_name_two_streets_share_is_not_guessed():
+    """The second place of the same name matched the same span and was dropped: the text
+    went to whichever street the database listed first."""
+    from tests.places.factories import make_tree
+    from tests.tickets.factories import make_world
+
+    world = make_world()
+    make_tree(key="2", district=world.district, origin=(116.5, 39.9))
+    found = locations.locate("魏家坡小区3栋楼道堆满杂物")
+    assert len({path for path, level in found.found if level == "grid"}) == 2
+    assert found.place is None or found.place.level == "street"

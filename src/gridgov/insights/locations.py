@@ -172,7 +172,9 @@ def locate(text):
             end = start + len(name)
             # A name inside a longer one already found (魏家坡 in 魏家坡小区) adds nothing;
             # a compound's short name inside another word (芙蓉 in 芙蓉中路) is not it.
-            inside = any(s <= start and end <= e for s, e in taken)
+            # The same span again is another place of the same name (two streets each have
+            # a 魏家坡小区): a candidate too, for the other mentions to choose between.
+            inside = any(s <= start and end <= e and (s, e) != (start, end) for s, e in taken)
             if not inside and (not short or addresses.short_name_stands(normalised[end:])):
                 hits.append((pk, path, level, start))
                 taken.append((start, end))
@@ -191,9 +193,30 @@ def locate(text):
     def agreement(hit):
         return sum(1 for h in hits if hit[1].startswith(h[1]) or h[1].startswith(hit[1]))
 
-    best = max(hits, key=lambda h: (agreement(h), level_rank(h[2]), -h[3]))
-    place = Place.objects.get(pk=best[0])
-    result.place = place
-    result.how = "text"
+    def rank(hit):
+        return agreement(hit), level_rank(hit[2])
+
+    top = max(rank(h) for h in hits)
+    tied = [h for h in hits if rank(h) == top]
     result.found = [(h[1], h[2]) for h in hits]
+    if any(not (a[1].startswith(b[1]) or b[1].startswith(a[1])) for a in tied for b in tied):
+        # One name, two places, and nothing else in the text to choose: not a guess, their
+        # common area at most (the dispatch desk places it).
+        common = _common_path([h[1] for h in tied])
+        if common.count("/") - 1 < 2:  # no closer than the district
+            return result
+        result.place = Place.objects.filter(path=common).first()
+        result.how = "text:ambiguous" if result.place else ""
+        return result
+    best = max(hits, key=lambda h: (agreement(h), level_rank(h[2]), -h[3]))
+    result.place = Place.objects.get(pk=best[0])
+    result.how = "text"
     return result
+
+
+def _common_path(paths):
+    prefix = paths[0]
+    for path in paths[1:]:
+        while not path.startswith(prefix):
+            prefix = prefix[: prefix.rstrip("/").rfind("/") + 1]
+    return prefix

@@ -329,18 +329,18 @@ def test_merged_or_closed_tickets_are_not_suggested(world):
 # --- staff corrections ------------------------------------------------------------------------
 
 
+def _overridden(world, category):
+    """A demand the classifier calls 教育文体, filed by the operator under `category`."""
+    text = {"title": "幼儿园收费高", "description": "孩子上幼儿园收费太高，学校还乱收费。"}
+    return create(world, category=category.code, **text).ticket
+
+
 def test_a_staff_correction_becomes_a_training_example_and_feeds_the_next_version(
     world, active_model, settings, tmp_path, small_corpus
 ):
     settings.DATA_DIR = tmp_path
     commerce = Category.objects.get(depth=1, name="商贸旅游")
-    # The classifier says education; the operator files it as a pricing matter.
-    ticket = create(
-        world,
-        title="幼儿园收费高",
-        description="孩子上幼儿园收费太高，学校还乱收费。",
-        category=commerce.code,
-    ).ticket
+    ticket = _overridden(world, commerce)
     assert ticket.category == commerce
     agreed = create(world, title="医院看病难", description="医院看病难，挂号排队太久。").ticket
     assert training.harvest_overrides() == 1
@@ -358,14 +358,8 @@ def test_a_staff_correction_becomes_a_training_example_and_feeds_the_next_versio
 def test_a_correction_undone_later_trains_what_the_ticket_says_now(world, active_model):
     """The operator overrode a right suggestion; the dispatcher put the model's category
     back. The operator's wrong label stayed an example and would be learnt."""
-    commerce = Category.objects.get(depth=1, name="商贸旅游")
     education = Category.objects.get(depth=1, name="教育文体")
-    ticket = create(
-        world,
-        title="幼儿园收费高",
-        description="孩子上幼儿园收费太高，学校还乱收费。",
-        category=commerce.code,
-    ).ticket
+    ticket = _overridden(world, Category.objects.get(depth=1, name="商贸旅游"))
     assert training.harvest_overrides() == 1
     assert [e.label for e in training.correction_examples()[0]] == ["商贸旅游"]
     ticket.category = education  # back to what the model had said: no correction at all

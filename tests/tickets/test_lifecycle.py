@@ -156,7 +156,8 @@ def test_every_requester_of_a_merged_matter_is_called_back(world):
     with pytest.raises(InvalidTransition, match="已就本次办结结果回访过"):
         perform(second, "callback", world.hotline, resolved=True, satisfaction="satisfied")
     perform(first, "callback", world.hotline, resolved=True, satisfaction="satisfied", now=later)
-    row = kpis.compute([world.grid_a], now.date(), later.date(), now=later)[0]
+    period = timezone.localdate(now), timezone.localdate(later)  # KPI periods are local days
+    row = kpis.compute([world.grid_a], *period, now=later)[0]
     assert row.counts["callbacks"] == 2 and row.rates["satisfaction"] == 1.0
 
 

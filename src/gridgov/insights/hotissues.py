@@ -401,7 +401,6 @@ def _continued_key(ids, taken):
         HotIssue.objects.filter(tickets__in=ids)
         .exclude(pk__in=taken)
         .annotate(shared=Count("tickets"))
-        .order_by("-shared", "pk")
     )
     best = sorted(shared, key=lambda h: (h.state == HotIssue.State.NEW, -h.shared, h.pk))
     return best[0].key if best else None
@@ -412,14 +411,11 @@ def _common_place(issue, places):
     paths = [r.place_key for r in issue.records if r.place_key]
     if not paths:
         return None
-    prefix = paths[0]
-    for path in paths[1:]:
-        while not path.startswith(prefix):
-            prefix = prefix[: prefix.rstrip("/").rfind("/") + 1]
+    from gridgov.places.models import Place, common_path
+
+    prefix = common_path(paths)
     if prefix in places:
         return places[prefix]
-    from gridgov.places.models import Place
-
     return Place.objects.filter(path=prefix).first()
 
 

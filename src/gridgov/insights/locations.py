@@ -159,7 +159,7 @@ def _load_names():
 
 def locate(text):
     """The most specific place of the tree named in the text (a Located)."""
-    from gridgov.places.models import Place, level_rank
+    from gridgov.places.models import Place, common_path, level_rank
 
     normalised = addresses.normalise(text or "")
     if not normalised:
@@ -202,7 +202,7 @@ def locate(text):
     if any(not (a[1].startswith(b[1]) or b[1].startswith(a[1])) for a in tied for b in tied):
         # One name, two places, and nothing else in the text to choose: not a guess, their
         # common area at most (the dispatch desk places it).
-        common = _common_path([h[1] for h in tied])
+        common = common_path([h[1] for h in tied])
         if common.count("/") - 1 < 2:  # no closer than the district
             return result
         result.place = Place.objects.filter(path=common).first()
@@ -212,11 +212,3 @@ def locate(text):
     result.place = Place.objects.get(pk=best[0])
     result.how = "text"
     return result
-
-
-def _common_path(paths):
-    prefix = paths[0]
-    for path in paths[1:]:
-        while not path.startswith(prefix):
-            prefix = prefix[: prefix.rstrip("/").rfind("/") + 1]
-    return prefix

@@ -6,6 +6,7 @@ ancestors come from the path itself and descendants are one indexed
 """
 
 import copy
+import os
 import re
 
 from django.core.exceptions import ValidationError
@@ -34,6 +35,12 @@ AREA_LEVELS = LEVELS[:-1]
 
 def level_rank(level):
     return LEVELS.index(level)
+
+
+def common_path(paths):
+    """The path of the deepest place above (or at) all of `paths` ("/" when none is shared)."""
+    prefix = os.path.commonprefix(list(paths))
+    return prefix[: prefix.rfind("/") + 1]
 
 
 def validate_code(code):

@@ -15,7 +15,6 @@ use the same Chinese labels as the screens.
 """
 
 import io
-import os
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
@@ -26,7 +25,7 @@ from openpyxl.styles import Font
 from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import client_ip
-from gridgov.places.models import Place
+from gridgov.places.models import Place, common_path
 
 from . import sla
 from .models import Channel, Nature, Status, Ticket
@@ -113,8 +112,7 @@ def _common_place(tickets):
     paths = [(t.place or t.owner_place).path for t in tickets if (t.place or t.owner_place)]
     if not paths:
         return None
-    prefix = os.path.commonprefix(paths)
-    prefix = prefix[: prefix.rfind("/") + 1]
+    prefix = common_path(paths)
     return Place.objects.filter(path=prefix).first() if len(prefix) > 1 else None
 
 

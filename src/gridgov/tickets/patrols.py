@@ -35,6 +35,8 @@ PATROL_ROLES = {Role.GRID_WORKER, Role.MICRO_GRID_WORKER}
 # Whose area's households are listed for visiting (party members visit too, but their
 # area is their organisation's, not a role's: they log visits without the list).
 VISIT_AREA_ROLES = PATROL_ROLES | {Role.CADRE, Role.COMMUNITY_STAFF}
+# Office staff who visit a household in their area (visit capacity "staff").
+OFFICE_VISITOR_ROLES = {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_STAFF}
 PLAN_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_STAFF}
 VIEW_ROLES = REGISTRY_ROLES
 MAX_CHECKLIST = 50
@@ -271,12 +273,7 @@ def may_visit(user):
     """Whether `user` visits households in some capacity (visit_capacity decides which
     household): grid workers, cadres, office staff, and Party members (党员入户)."""
     scope = scope_for(user)
-    roles = PATROL_ROLES | {
-        Role.CADRE,
-        Role.COMMUNITY_STAFF,
-        Role.STREET_STAFF,
-        Role.DISTRICT_STAFF,
-    }
+    roles = PATROL_ROLES | {Role.CADRE} | OFFICE_VISITOR_ROLES
     if scope.everything or scope.has_role(roles):
         return True
     return bool(user.pk) and PartyMember.objects.filter(person__user=user).exists()
@@ -299,7 +296,7 @@ def visit_capacity(user, household):
         areas = [m.organization.place, m.home_community]
         if any(area and building.path.startswith(area.path) for area in areas):
             return Capacity.PARTY_MEMBER
-    if scope.covers(building, {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_STAFF}):
+    if scope.covers(building, OFFICE_VISITOR_ROLES):
         return Capacity.STAFF
     return None
 

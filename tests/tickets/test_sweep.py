@@ -262,12 +262,48 @@ def test_an_extension_asked_before_an_escalation_cannot_move_its_fresh_deadline_
     old = ticket.resolve_by
     until = (old + 24 * H).isoformat()
     perform(ticket, "extend", world.gridworker_a, now=old - 5 * H, until=until, reason="等物业")
-    sweep.run(now=old + 25 * H)
+    # The undecided request holds escalation up to the day it asked for, not longer.
+    sweep.run(now=old + 49 * H)
     ticket.refresh_from_db()
     assert ticket.status == Status.ESCALATED and ticket.resolve_by > old + 24 * H
-    fresh, now = ticket.resolve_by, old + 26 * H
+    fresh, now = ticket.resolve_by, old + 50 * H
     with pytest.raises(BadParameters, match="不晚于当前办结时限"):
         perform(ticket, "approve-extension", world.street_staff, now=now, approve=True)
     perform(ticket, "approve-extension", world.street_staff, now=now, approve=False)
     ticket.refresh_from_db()
     assert ticket.resolve_by == fresh and sla.overdue_stage(ticket, now) is None
+
+
+def test_a_pending_extension_request_holds_escalation_until_the_day_it_asked_for(world):
+    """The grid asked in time; while the approver has not decided, the missed resolve_by is
+    supervised but the ticket is not taken from the grid before the requested day + grace."""
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
+    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    old = ticket.resolve_by
+    until = old + 72 * H
+    perform(
+        ticket, "extend", world.gridworker_a, now=old - H, until=until.isoformat(), reason="等配件"
+    )
+
+    report = sweep.run(now=old + 30 * H)  # past resolve_by + grace: would have escalated
+    assert report.supervised == [(ticket.code, "resolve")]
+    assert report.escalated == []
+    ticket.refresh_from_db()
+    assert ticket.owner_place == world.grid_a and ticket.status == Status.IN_PROGRESS
+
+    assert sweep.run(now=until + 23 * H).escalated == []
+    report = sweep.run(now=until + 25 * H)  # the approver never decided
+    assert report.escalated == [(ticket.code, world.grid_a.code, world.community.code)]
+
+
+def test_a_decided_extension_request_no_longer_holds_escalation(world):
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
+    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    old = ticket.resolve_by
+    until = (old + 72 * H).isoformat()
+    perform(ticket, "extend", world.gridworker_a, now=old - H, until=until, reason="等配件")
+    perform(ticket, "approve-extension", world.community_staff, now=old + H, approve=False)
+    report = sweep.run(now=old + 25 * H)
+    assert report.escalated == [(ticket.code, world.grid_a.code, world.community.code)]

@@ -13,7 +13,12 @@ not at all changes no answer about a ticket. What the sweep does:
    grace period after the current holder received it — one level up the ladder
    网格 → 社区 → 街道 (a department's ticket goes to the street where it lies),
    through lifecycle.perform(ticket, "escalate", None): a system act. Nothing
-   goes above the street; there the street whistles.
+   goes above the street; there the street whistles. While an extension request
+   (always made before resolve_by passed) waits for a decision, a missed resolve_by
+   counts for escalation only from the requested deadline on: the unit asked in
+   time, and the ticket is not taken from it for the approver's delay. It is
+   still supervised (overdue is overdue), and an undecided request holds it no
+   longer than the date it asked for.
 3. Remind the owner's handlers of accept_by and resolve_by deadlines coming within
    GRIDGOV_REMINDER_HOURS (default 2), once per deadline (notify.py). Only reminders
    with somebody to tell (a handler's address, or the webhook) are sent and counted.
@@ -35,7 +40,7 @@ from django.utils.translation import gettext_noop
 from gridgov.places.models import Level
 
 from . import lifecycle, routing
-from .models import OPEN_STATUSES, Notice, Status, Ticket, TicketEvent
+from .models import OPEN_STATUSES, Extension, Notice, Status, Ticket, TicketEvent
 from .sla import overdue_q
 from .workdays import WorkCalendar
 
@@ -134,6 +139,24 @@ def missed_stages(ticket, now):
     return missed
 
 
+def escalation_clock(missed, pending_until=None):
+    """When the escalation grace period starts: the earliest missed deadline, a missed
+    resolve_by counted from the requested deadline of a pending extension request."""
+    return min(
+        max(deadline, pending_until) if stage == "resolve" and pending_until else deadline
+        for stage, deadline in missed
+    )
+
+
+def _pending_until(ticket_ids):
+    """{ticket id: requested deadline} of the extension requests awaiting a decision."""
+    return dict(
+        Extension.objects.filter(
+            ticket_id__in=ticket_ids, state=Extension.State.PENDING
+        ).values_list("ticket_id", "requested_until")
+    )
+
+
 def _supervised(ticket_id, stage, owner, deadline):
     """Has this stage of this deadline been supervised while this unit held the ticket?"""
     rows = TicketEvent.objects.filter(
@@ -154,8 +177,9 @@ def _sweep_chunk(tickets, now, report):
     ).values_list("ticket_id", "owner_place_id", "owner_department_id", "data", "at")
     for ticket_id, place_id, department_id, data, at in rows:
         done[ticket_id].add(((place_id, department_id), (data or {}).get("stage"), at))
+    pending = _pending_until([t.pk for t in tickets])
     for ticket in tickets:
-        if not _needs_action(ticket, now, done[ticket.pk]):
+        if not _needs_action(ticket, now, done[ticket.pk], pending.get(ticket.pk)):
             continue
         try:
             _handle_overdue(ticket, now, report)
@@ -164,7 +188,7 @@ def _sweep_chunk(tickets, now, report):
             log.info("sweep skipped %s: %s", ticket.code, exc.message)
 
 
-def _needs_action(ticket, now, supervisions):
+def _needs_action(ticket, now, supervisions, pending_until=None):
     missed = missed_stages(ticket, now)
     if not missed:
         return False
@@ -175,7 +199,7 @@ def _needs_action(ticket, now, supervisions):
             o == owner and st == stage and at > deadline for o, st, at in supervisions
         ):
             return True
-    earliest = min(deadline for _stage, deadline in missed)
+    earliest = escalation_clock(missed, pending_until)
     top = ticket.owner_place is not None and ticket.owner_place.level in TOP_LEVELS
     return (
         ticket.status in ESCALATABLE
@@ -210,7 +234,7 @@ def _handle_overdue(ticket, now, report):
                 reason=SUPERVISE_REASON,
             )
             report.supervised.append((ticket.code, stage))
-        earliest = min(deadline for _stage, deadline in missed)
+        earliest = escalation_clock(missed, _pending_until([ticket.pk]).get(ticket.pk))
         if (
             ticket.status in ESCALATABLE
             and now >= max(earliest, received) + grace()

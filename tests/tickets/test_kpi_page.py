@@ -64,3 +64,14 @@ def test_a_whistle_alone_makes_no_score():
     assert kpis.composite({"response": 1.0, "whistle": 0.0}, w) == round(100 * 30 / 40, 2)
     # A handling rate weighted 0 scores nothing either.
     assert kpis.composite({"on_time": 1.0, "whistle": 1.0}, w) is None
+
+
+def test_a_custom_period_over_a_year_is_refused_on_the_page_as_in_the_api(client, fixture):  # noqa: F811
+    """The page read any custom span (the API capped it at 366 days) and silently showed
+    this month for one it could not read."""
+    html = page(client, fixture.street_staff, start="2016-03-01", end="2026-03-31")
+    assert "跨度不超过 366 天" in html and "现显示本月" in html
+    start, end = kpis.period("month")
+    assert f'name="start" value="{start:%Y-%m-%d}"' in html
+    assert f'name="end" value="{end:%Y-%m-%d}"' in html
+    assert "跨度不超过" not in page(client, fixture.street_staff)

@@ -398,6 +398,7 @@ def test_kpi_unit_endpoint_and_bad_parameters(fixture):
     assert staff.get("/api/v1/kpis/?level=building").status_code == 400
     assert staff.get("/api/v1/kpis/?level=grid&parent=NOPE").status_code == 400
     assert staff.get("/api/v1/kpis/?start=2025-01-01&end=2026-03-01").status_code == 400
+    assert staff.get("/api/v1/kpis/?start=2026-02-30&end=2026-03-01").status_code == 400
     assert staff.get("/api/v1/kpis/units/NOPE/").status_code == 404
 
 
@@ -505,3 +506,24 @@ def test_escalating_before_the_deadline_is_no_miss(world):
     end = dt.datetime(2026, 3, 31, 12, tzinfo=TZ)
     grid, community = kpis.compute([world.grid_a, world.community], *MARCH, now=end)
     assert grid.counts["due"] == 0 and community.counts["due"] == 1
+
+
+def test_one_period_reckoning_for_the_page_and_the_api():
+    today = dt.date(2026, 5, 20)
+    assert kpis.period("month", today=today) == (dt.date(2026, 5, 1), today)
+    assert kpis.period("last_month", today=today) == (dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    assert kpis.period("quarter", today=today) == (dt.date(2026, 4, 1), today)
+    assert kpis.period("year", today=today) == (dt.date(2026, 1, 1), today)
+    assert kpis.period("custom", "2026-03-01", None, today=today) == (dt.date(2026, 3, 1), today)
+    assert kpis.period("custom", None, None, today=today) == (dt.date(2026, 5, 1), today)
+    assert kpis.period("custom", "2025-05-21", "2026-05-20", today=today)[0].year == 2025
+    for start, end in [
+        ("2025-05-19", "2026-05-20"),  # 367 days
+        ("2026-04-02", "2026-04-01"),
+        ("2026-02-30", "2026-03-01"),
+        ("March", "2026-03-01"),
+    ]:
+        with pytest.raises(kpis.BadPeriod):
+            kpis.period("custom", start, end, today=today)
+    with pytest.raises(kpis.BadPeriod):
+        kpis.period("decade", today=today)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -40,13 +40,11 @@ from . import imports, kpis, patrols, sweep
 from .models import Channel, PatrolRecord
 from .rules import DISPATCH_ROLES
 
-MAX_PERIOD_DAYS = 366
 LIST_LIMIT = 500
 
 
 # --- errors ---------------------------------------------------------------------------------
 
-BAD_PERIOD = gettext_noop("start and end must be dates (YYYY-MM-DD), start ≤ end, ≤ 366 days")
 UNKNOWN_LEVEL = gettext_noop("level must be one of: district, street, community, grid, department")
 UNKNOWN_PLACE = gettext_noop("Unknown place %(place)s")
 
@@ -62,13 +60,12 @@ def from_patrol_error(exc):
 
 
 def period(request):
-    today = timezone.localdate()
-    start = request.query_params.get("start") or today.replace(day=1).isoformat()
-    end = request.query_params.get("end") or today.isoformat()
-    start, end = parse_date(start), parse_date(end)
-    if start is None or end is None or start > end or (end - start).days >= MAX_PERIOD_DAYS:
-        raise bilingual_error(400, "invalid", BAD_PERIOD)
-    return start, end
+    try:
+        return kpis.period(
+            "custom", request.query_params.get("start"), request.query_params.get("end")
+        )
+    except kpis.BadPeriod as exc:
+        raise bilingual_error(400, "invalid", str(exc)) from None
 
 
 KPI_PARAMS = [

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
@@ -178,6 +179,59 @@ class UnitKpi:
         if self.whistle is not None:
             data["whistle"] = dict(self.whistle)
         return data
+
+
+# One reckoning of a KPI period for the ranking page and the API: a year at most, so a
+# typo in a year does not make a ranking read a decade of events.
+MAX_PERIOD_DAYS = 366
+PERIODS = (
+    ("month", _("This month")),
+    ("last_month", _("Last month")),
+    ("quarter", _("This quarter")),
+    ("year", _("This year")),
+    ("custom", _("Custom")),
+)
+BAD_PERIOD = gettext_noop("start and end must be dates (YYYY-MM-DD), start ≤ end, ≤ 366 days")
+
+
+class BadPeriod(ValueError):
+    """A custom period that is not one; str() is BAD_PERIOD (an English msgid)."""
+
+    def __init__(self):
+        super().__init__(BAD_PERIOD)
+
+
+def period(choice="custom", start=None, end=None, today=None):
+    """(start, end) local dates, both included, of a named period (this month so far, last
+    month, this quarter or this year so far) or of custom dates (ISO strings or dates;
+    missing ones default to the first of this month and today). Raises BadPeriod."""
+    today = today or timezone.localdate()
+    if choice == "month":
+        return today.replace(day=1), today
+    if choice == "last_month":
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        return last.replace(day=1), last
+    if choice == "quarter":
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
+    if choice == "year":
+        return today.replace(month=1, day=1), today
+    if choice != "custom":
+        raise BadPeriod()
+    start, end = _as_date(start, today.replace(day=1)), _as_date(end, today)
+    if start is None or end is None or start > end or (end - start).days >= MAX_PERIOD_DAYS:
+        raise BadPeriod()
+    return start, end
+
+
+def _as_date(value, default):
+    if not value:
+        return default
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return parse_date(str(value).strip())
+    except ValueError:  # well formed but no such day, e.g. 2026-02-30
+        return None
 
 
 def period_bounds(start, end):

@@ -821,33 +821,17 @@ def _kpi_level_labels():
 
 
 def _period(request):
-    """The chosen period: this month (default), last month, this quarter, this year, or custom."""
-    today = timezone.localdate()
+    """The chosen period (kpis.period): this month by default; a custom period that is not
+    one falls back to this month and says why."""
     choice = request.GET.get("period") or "month"
-    start = end = None
-    if choice == "custom":
-        from django.utils.dateparse import parse_date
-
-        try:
-            start = parse_date(request.GET.get("start") or "")
-            end = parse_date(request.GET.get("end") or "")
-        except ValueError:
-            start = end = None
-        if start is None or end is None or start > end:
-            choice = "month"
-    if choice == "last_month":
-        end = today.replace(day=1) - dt.timedelta(days=1)
-        start = end.replace(day=1)
-    elif choice == "quarter":
-        start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
-        end = today
-    elif choice == "year":
-        start = today.replace(month=1, day=1)
-        end = today
-    elif choice == "month":
-        start = today.replace(day=1)
-        end = today
-    return choice, start, end
+    try:
+        return (choice, *kpis.period(choice, request.GET.get("start"), request.GET.get("end")), "")
+    except kpis.BadPeriod:
+        error = _(
+            "A custom period's first day may not be after its last, and it spans at most "
+            "%(n)s days. Showing this month."
+        ) % {"n": kpis.MAX_PERIOD_DAYS}
+        return ("month", *kpis.period("month"), error if choice == "custom" else "")
 
 
 @login_required
@@ -870,7 +854,7 @@ def kpi_ranking(request):
     level = request.GET.get("level")
     if level not in dict(levels):
         level = levels[0][0] if levels else None
-    choice, start, end = _period(request)
+    choice, start, end, period_error = _period(request)
     rows = []
     if parent is not None and level is not None:
         rows = kpis.ranking(level, kpis.ranking_area(level, parent), start, end)
@@ -882,13 +866,6 @@ def kpi_ranking(request):
             row.is_mine = unit.id in mine_departments
         else:
             row.is_mine = any(path.rstrip("/").endswith("/" + unit.code) for path in mine)
-    periods = [
-        ("month", _("This month")),
-        ("last_month", _("Last month")),
-        ("quarter", _("This quarter")),
-        ("year", _("This year")),
-        ("custom", _("Custom")),
-    ]
     return render(
         request,
         "tickets/kpis.html",
@@ -898,8 +875,9 @@ def kpi_ranking(request):
             "levels": levels,
             "level": level,
             "level_label": level_labels.get(level, ""),
-            "periods": periods,
+            "periods": kpis.PERIODS,
             "period": choice,
+            "period_error": period_error,
             "start": start,
             "end": end,
             "rows": rows,

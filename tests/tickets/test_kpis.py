@@ -19,9 +19,10 @@ Grid A (G1a), all received 03-02 09:00:
 
   dispatched 5; responded A1, A4 = 2 → response 2/5 = 0.4
   callbacks A1, A2, A4 = 3; resolved 2 → 2/3; satisfied or basic 2 → 2/3
-  due (resolve_by in March, past): A1, A2, A3, A4 (A4 by its reopened deadline
-  03-31) = 4; on time A1, A2 = 2 → 0.5. A5 is charged to the community, which held
-  it when it was resolved.
+  due (resolve_by in March, past): A1, A2, A3, A4 by its reopened deadline 03-31
+  (not met), and A4's first round too (03-11, resolved 03-20: the reopening's fresh
+  deadline does not erase the miss) = 5; on time A1, A2 = 2 → 0.4. A5 is charged to
+  the community, which held it when it was resolved.
   score = 30·0.4 + 35·2/3 + 35·2/3 = 12 + 23.333 + 23.333 = 58.67
   median hours: accept [1, 3, 5, 1] → 2.0; contact [2, 97, 1.5] → 2.0;
   resolve [24, 99, 432] → 99.0
@@ -240,7 +241,7 @@ def test_grid_kpis_match_the_hand_computed_fixture(fixture):
         "response_due": 5,  # all five can be judged: contacted, or respond_by passed
         "responded": 2,
         "resolved": 3,
-        "due": 4,
+        "due": 5,  # A4 twice: its first round was late, and so is its reopened one
         "resolved_on_time": 2,
         "callbacks": 3,
         "callbacks_resolved": 2,
@@ -252,7 +253,7 @@ def test_grid_kpis_match_the_hand_computed_fixture(fixture):
     assert a.rates["response"] == pytest.approx(0.4)
     assert a.rates["resolution"] == pytest.approx(2 / 3)
     assert a.rates["satisfaction"] == pytest.approx(2 / 3)
-    assert a.rates["on_time"] == pytest.approx(0.5)
+    assert a.rates["on_time"] == pytest.approx(0.4)
     assert a.rates["whistle"] is None
     assert a.medians == {"accept": 2.0, "contact": 2.0, "resolve": 99.0}
     assert a.of == 3
@@ -317,7 +318,7 @@ def test_weights_are_configurable(fixture, settings):
     assert a.score == 66.67  # (50·2/3 + 50·2/3) / 100
     settings.GRIDGOV_KPI_WEIGHTS = {"on_time": 100, "response": 0, "resolution": 0}
     settings.GRIDGOV_KPI_WEIGHTS["satisfaction"] = 0
-    assert kpis.unit_kpis(fixture.grid_a, *MARCH, now=NOW).score == 50.0
+    assert kpis.unit_kpis(fixture.grid_a, *MARCH, now=NOW).score == 40.0
 
 
 def test_ties_share_a_rank():
@@ -356,7 +357,7 @@ def test_kpi_endpoint_ranks_siblings_as_the_ranking_page_does(fixture):
         "response": 0.4,
         "resolution": 0.6667,
         "satisfaction": 0.6667,
-        "on_time": 0.5,
+        "on_time": 0.4,
         "whistle": None,
     }
     assert row["median_hours"] == {"accept": 2.0, "contact": 2.0, "resolve": 99.0}
@@ -506,6 +507,42 @@ def test_escalating_before_the_deadline_is_no_miss(world):
     end = dt.datetime(2026, 3, 31, 12, tzinfo=TZ)
     grid, community = kpis.compute([world.grid_a, world.community], *MARCH, now=end)
     assert grid.counts["due"] == 0 and community.counts["due"] == 1
+
+
+def _resolved_and_called_back(world, ticket, resolved_at, satisfaction="dissatisfied"):
+    perform(ticket, "resolve", world.gridworker_a, now=resolved_at, reply="已处理")
+    perform(
+        ticket,
+        "callback",
+        world.hotline,
+        now=resolved_at + HOUR,
+        resolved=satisfaction != "dissatisfied",
+        satisfaction=satisfaction,
+    )
+
+
+def test_a_late_round_stays_late_when_a_reopening_gives_fresh_deadlines(world):
+    """Filed in February, due 03-10, resolved 03-30, reopened 03-30 with a resolve_by in
+    April: March's on-time rate left the ticket out (neither dispatched in March nor due by
+    its current deadline), so missing the deadline and being reopened erased the miss."""
+    ticket = _filed(world, now=dt.datetime(2026, 2, 27, 9, tzinfo=TZ))
+    perform(ticket, "accept", world.gridworker_a, now=ticket.created_at + HOUR)
+    first = ticket.resolve_by
+    assert first.month == 3
+    _resolved_and_called_back(world, ticket, dt.datetime(2026, 3, 30, 9, tzinfo=TZ))
+    ticket.refresh_from_db()
+    assert ticket.status == "reopened" and ticket.resolve_by.month == 4
+    (grid,) = kpis.compute([world.grid_a], *MARCH, now=dt.datetime(2026, 4, 20, tzinfo=TZ))
+    assert (grid.counts["due"], grid.counts["resolved_on_time"]) == (1, 0)
+
+
+def test_a_round_resolved_in_time_and_reopened_counts_once(world):
+    ticket = _filed(world)
+    perform(ticket, "accept", world.gridworker_a, now=R0 + HOUR)
+    _resolved_and_called_back(world, ticket, R0 + 2 * HOUR)  # in time, but unresolved
+    _resolved_and_called_back(world, ticket, R0 + 30 * HOUR, satisfaction="satisfied")
+    (grid,) = kpis.compute([world.grid_a], *MARCH, now=dt.datetime(2026, 3, 31, tzinfo=TZ))
+    assert (grid.counts["due"], grid.counts["resolved_on_time"]) == (1, 1)
 
 
 def test_one_period_reckoning_for_the_page_and_the_api():

@@ -284,17 +284,20 @@ def compute(units, start, end, now=None, weights_=None):
         .exclude(status__in=(Status.MERGED, Status.ANSWERED))
         .values("id")
     )
+    # A deadline of an earlier round, missed in the period, when the current one is not.
+    handed_over = TicketEvent.objects.filter(
+        action__in=HANDOVER_ACTIONS, at__gte=since, ticket_id__in=held
+    ).values("ticket_id")
+    counted = Q(id__in=dispatched) | Q(id__in=due) | Q(id__in=handed_over)
     tickets = {
         row["id"]: row
-        for row in Ticket.objects.filter(Q(id__in=dispatched) | Q(id__in=due)).values(
+        for row in Ticket.objects.filter(counted).values(
             "id", "status", "respond_by", "resolve_by", "resolved_at"
         )
     }
     events = defaultdict(list)
     rows = (
-        TicketEvent.objects.filter(
-            ticket_id__in=Ticket.objects.filter(Q(id__in=dispatched) | Q(id__in=due)).values("id")
-        )
+        TicketEvent.objects.filter(ticket_id__in=Ticket.objects.filter(counted).values("id"))
         .order_by("ticket_id", "at", "id")
         .values_list("ticket_id", "action", "owner_place_id", "owner_department_id", "at", "data")
     )
@@ -449,16 +452,32 @@ def _holder_at(evs, moment):
     return holder if handed else None
 
 
-def _count_missed_before_escalation(evs, by_key, since, due_until):
-    """A unit that let its resolve_by run out and was then escalated (by the sweep, or
-    itself) missed that deadline: the fresh one the unit above gets must not erase it.
-    Escalating before the deadline is no miss (大事不出社区: passing it up in time)."""
+# Events that can set a fresh resolve_by (a callback only when it reopens the ticket; its
+# data then holds the old and new deadlines, as the others' do).
+HANDOVER_ACTIONS = ("escalate", "reopen", "callback")
+
+
+def _count_missed_before_handover(evs, by_key, since, due_until):
+    """A deadline missed in an earlier round stays missed: the fresh resolve_by that an
+    escalation or a reopening sets must not erase it (missing a deadline would improve the
+    record). Charged to the unit that held the ticket when it passed:
+    - escalated (by the sweep, or by the unit itself) after its resolve_by had passed;
+      escalating before the deadline is no miss (大事不出社区: passing it up in time);
+    - reopened (by an unhappy callback, or a merged ticket's), where the round's
+      resolution came after its resolve_by (a round resolved in time and reopened counts
+      once, by the latest round)."""
+    resolved_at = None
     for event in evs:
-        if event.action != "escalate":
+        if event.action == "resolve":
+            resolved_at = event.at
+        if event.action not in HANDOVER_ACTIONS:
             continue
         old = ((event.data.get("deadlines") or {}).get("before") or {}).get("resolve_by")
         old = parse_datetime(old) if old else None
-        if old is None or not since <= old < due_until or event.at <= old:
+        if old is None or not since <= old < due_until:
+            continue
+        finished = event.at if event.action == "escalate" else (resolved_at or event.at)
+        if finished <= old:
             continue
         holder = _holder_at(evs, old)
         if holder in by_key:
@@ -466,7 +485,7 @@ def _count_missed_before_escalation(evs, by_key, since, due_until):
 
 
 def _count_due(ticket, evs, by_key, since, due_until):
-    _count_missed_before_escalation(evs, by_key, since, due_until)
+    _count_missed_before_handover(evs, by_key, since, due_until)
     resolve_by = ticket["resolve_by"]
     if resolve_by is None or not since <= resolve_by < due_until:
         return

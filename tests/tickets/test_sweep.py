@@ -274,9 +274,10 @@ def test_an_extension_asked_before_an_escalation_cannot_move_its_fresh_deadline_
     assert ticket.resolve_by == fresh and sla.overdue_stage(ticket, now) is None
 
 
-def test_a_pending_extension_request_holds_escalation_until_the_day_it_asked_for(world):
+def test_a_pending_extension_request_holds_escalation_for_one_grace_period_more(world):
     """The grid asked in time; while the approver has not decided, the missed resolve_by is
-    supervised but the ticket is not taken from the grid before the requested day + grace."""
+    supervised, and the ticket is not taken from the grid before the requested day + grace,
+    nor kept from escalation longer than two grace periods after resolve_by."""
     ticket = make_ticket(world)
     perform(ticket, "accept", world.gridworker_a, now=T0 + H)
     perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
@@ -292,9 +293,20 @@ def test_a_pending_extension_request_holds_escalation_until_the_day_it_asked_for
     ticket.refresh_from_db()
     assert ticket.owner_place == world.grid_a and ticket.status == Status.IN_PROGRESS
 
-    assert sweep.run(now=until + 23 * H).escalated == []
-    report = sweep.run(now=until + 25 * H)  # the approver never decided
+    assert sweep.run(now=old + 47 * H).escalated == []
+    report = sweep.run(now=old + 49 * H)  # the approver never decided; asked for 72 h
     assert report.escalated == [(ticket.code, world.grid_a.code, world.community.code)]
+
+
+def test_a_short_pending_extension_request_holds_escalation_until_the_day_it_asked_for(world):
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
+    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    old = ticket.resolve_by
+    until = (old + 6 * H).isoformat()
+    perform(ticket, "extend", world.gridworker_a, now=old - H, until=until, reason="等配件")
+    assert sweep.run(now=old + 29 * H).escalated == []
+    assert [c for c, *_ in sweep.run(now=old + 31 * H).escalated] == [ticket.code]
 
 
 def test_a_decided_extension_request_no_longer_holds_escalation(world):

@@ -15,10 +15,10 @@ not at all changes no answer about a ticket. What the sweep does:
    through lifecycle.perform(ticket, "escalate", None): a system act. Nothing
    goes above the street; there the street whistles. While an extension request
    (always made before resolve_by passed) waits for a decision, a missed resolve_by
-   counts for escalation only from the requested deadline on: the unit asked in
-   time, and the ticket is not taken from it for the approver's delay. It is
-   still supervised (overdue is overdue), and an undecided request holds it no
-   longer than the date it asked for.
+   counts for escalation from the requested deadline, but at most one grace period
+   later: the unit asked in time and is not passed over for the approver's delay,
+   and the approver gets one grace period more to decide, not the months a request
+   may ask for. The missed deadline is still supervised (overdue is overdue).
 3. Remind the owner's handlers of accept_by and resolve_by deadlines coming within
    GRIDGOV_REMINDER_HOURS (default 2), once per deadline (notify.py). Only reminders
    with somebody to tell (a handler's address, or the webhook) are sent and counted.
@@ -140,12 +140,16 @@ def missed_stages(ticket, now):
 
 
 def escalation_clock(missed, pending_until=None):
-    """When the escalation grace period starts: the earliest missed deadline, a missed
-    resolve_by counted from the requested deadline of a pending extension request."""
-    return min(
-        max(deadline, pending_until) if stage == "resolve" and pending_until else deadline
-        for stage, deadline in missed
-    )
+    """When the escalation grace period starts: the earliest missed deadline; a missed
+    resolve_by with an extension request pending counts from the requested deadline, but
+    from one grace period after resolve_by at the latest."""
+
+    def start(stage, deadline):
+        if stage != "resolve" or pending_until is None:
+            return deadline
+        return max(deadline, min(pending_until, deadline + grace()))
+
+    return min(start(stage, deadline) for stage, deadline in missed)
 
 
 def _pending_until(ticket_ids):

@@ -136,6 +136,11 @@ class Place(models.Model):
     def ancestor_at(self, level):
         if self.level == level:
             return self
+        codes, areas = self.ancestor_codes, _areas().by_code
+        if all(c in areas for c in codes):
+            # Copy the one asked for, not every ancestor: an intake asks three times.
+            found = next((areas[c] for c in codes if areas[c].level == level), None)
+            return copy.copy(found) if found is not None else None
         return next((p for p in self.ancestors() if p.level == level), None)
 
     def clean(self):

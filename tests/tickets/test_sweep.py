@@ -33,6 +33,14 @@ def make_ticket(world, now=T0, category=None, **overrides):
     return intake.create_ticket(data, actor=world.hotline, now=now).ticket
 
 
+def in_hand(world):
+    """A grid ticket accepted and contacted in time: only resolve_by is left to miss."""
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
+    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    return ticket
+
+
 def events(ticket, action=None):
     rows = TicketEvent.objects.filter(ticket=ticket).order_by("at", "id")
     if action:
@@ -256,9 +264,7 @@ def test_an_extension_asked_before_an_escalation_cannot_move_its_fresh_deadline_
     from gridgov.tickets import sla
     from gridgov.tickets.lifecycle import BadParameters
 
-    ticket = make_ticket(world)
-    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
-    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    ticket = in_hand(world)
     old = ticket.resolve_by
     until = (old + 24 * H).isoformat()
     perform(ticket, "extend", world.gridworker_a, now=old - 5 * H, until=until, reason="等物业")
@@ -278,9 +284,7 @@ def test_a_pending_extension_request_holds_escalation_for_one_grace_period_more(
     """The grid asked in time; while the approver has not decided, the missed resolve_by is
     supervised, and the ticket is not taken from the grid before the requested day + grace,
     nor kept from escalation longer than two grace periods after resolve_by."""
-    ticket = make_ticket(world)
-    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
-    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    ticket = in_hand(world)
     old = ticket.resolve_by
     until = old + 72 * H
     perform(
@@ -299,9 +303,7 @@ def test_a_pending_extension_request_holds_escalation_for_one_grace_period_more(
 
 
 def test_a_short_pending_extension_request_holds_escalation_until_the_day_it_asked_for(world):
-    ticket = make_ticket(world)
-    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
-    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    ticket = in_hand(world)
     old = ticket.resolve_by
     until = (old + 6 * H).isoformat()
     perform(ticket, "extend", world.gridworker_a, now=old - H, until=until, reason="等配件")
@@ -310,9 +312,7 @@ def test_a_short_pending_extension_request_holds_escalation_until_the_day_it_ask
 
 
 def test_a_decided_extension_request_no_longer_holds_escalation(world):
-    ticket = make_ticket(world)
-    perform(ticket, "accept", world.gridworker_a, now=T0 + H)
-    perform(ticket, "contact", world.gridworker_a, now=T0 + 2 * H)
+    ticket = in_hand(world)
     old = ticket.resolve_by
     until = (old + 72 * H).isoformat()
     perform(ticket, "extend", world.gridworker_a, now=old - H, until=until, reason="等配件")

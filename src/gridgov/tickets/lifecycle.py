@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
+from gridgov.core import inserts
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
@@ -341,7 +342,7 @@ def open_ticket(ticket, actor, now, dispatch, data=None):
                 **{**common, "actor": None},
             )
         )
-    TicketEvent.objects.bulk_create(events)
+    inserts.insert(events)  # as bulk_create, for half the CPU
     return events
 
 

@@ -33,6 +33,8 @@ def test_every_serializer_binds_its_own_copies_down_to_the_nested_fields():
     prototype = _Form._prebuilt_fields
     assert all(getattr(field, "parent", None) is None for field in prototype.values())
     assert "fields" not in prototype["ref"].__dict__
+    assert prototype["refs"].child.parent is prototype["refs"]  # copies leave it alone
+    assert prototype["tags"].child.parent is prototype["tags"]
 
 
 def test_copies_read_and_validate_independently():

@@ -5,8 +5,6 @@ obtained through `gridgov.people.personal_data.reveal` (which logs the view),
 into the context under `revealed` ({ticket id: {field: value}}).
 """
 
-import copy
-
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -228,7 +226,8 @@ class PrebuiltFieldsMixin:
     through `__reduce_ex__`): binding then sets its name and parent on the copy only. A
     nested serializer leaves its own fields behind, so it builds them for this copy when
     first asked. Fields holding a child (list serializers, list and many-related fields)
-    are deep-copied, so the child is bound to this copy, not shared.
+    get a copy of the child too, whose parent is this copy, not the prototype's (they
+    were deep-copied: 139 → 92 µs for a ticket's detail fields).
     """
 
     def get_fields(self):
@@ -241,12 +240,13 @@ class PrebuiltFieldsMixin:
 
 
 def _copy_field(field):
-    state = field.__dict__
-    if "child" in state or "child_relation" in state:
-        return copy.deepcopy(field)
     clone = object.__new__(type(field))
-    clone.__dict__.update(state)
+    clone.__dict__.update(field.__dict__)
     clone.__dict__.pop("fields", None)  # a nested serializer's bound fields (cached_property)
+    for name in ("child", "child_relation"):  # a list's item field, a copy of its own
+        if clone.__dict__.get(name) is not None:
+            child = clone.__dict__[name] = _copy_field(clone.__dict__[name])
+            child.parent = clone  # what binding it set differently on the prototype's
     return clone
 
 

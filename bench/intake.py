@@ -8,7 +8,9 @@ buildings) and a hotline operator with an API token, then measures:
    deadlines, duplicate search, dispatch; titles and bodies are real citizen
    messages from the shipped teddy2020 corpus) from 16 concurrent clients against a real server on
    127.0.0.1 (gunicorn with --workers sync workers, or waitress when gunicorn is
-   not installed): creations per second, p50 and p99 latency. In the same run,
+   not installed; 4 workers on 2 cores: with 8 each intake cost about a third more CPU
+   and fewer went through per second, 3 were no better, runs alternated on 2026-11-28):
+   creations per second, p50 and p99 latency. In the same run,
    the same for a bare Django view inserting one row (`POST /bench/bare/`,
    bench/intake_urls.py), and the ratio of the two. Also the CPU per request of
    the server, of the PostgreSQL backends serving it and of the load generator

@@ -548,3 +548,21 @@ def test_a_dismissal_holds_when_the_issues_first_ticket_leaves_the_window(world)
     issue = HotIssue.objects.get()  # still one issue, still dismissed, without that ticket
     assert issue.state == HotIssue.State.DISMISSED and issue.key == f"t{tickets[0].pk}"
     assert sorted(issue.tickets.values_list("pk", flat=True)) == [t.pk for t in tickets[1:]]
+
+
+@pytest.mark.django_db
+def test_refresh_reads_each_issues_top_category_with_its_tickets(world):
+    """The issue's category is its tickets' commonest top-level one: read with the tickets,
+    not one query per ticket and level (2,338 of them, 4.5 s, in a 30-day refresh of a
+    500,000-ticket city)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+    _tickets(world, 5, now, address="魏家坡小区3栋", category=world.corridor.code)
+    assert world.corridor.depth > 1
+    with CaptureQueriesContext(connection) as ctx:
+        assert hotissues.refresh(now=now) == 1
+    alone = [q["sql"] for q in ctx.captured_queries if 'FROM "tickets_category"' in q["sql"]]
+    assert alone == []
+    assert HotIssue.objects.get().category == world.corridor.top()

@@ -360,7 +360,9 @@ def refresh(now=None, days=None, min_size=2):
                 key = f"t{min(ids)}.{len(used)}"
             used.add(key)
             place = _common_place(issue, places)
-            tickets = list(Ticket.objects.filter(pk__in=ids).select_related("category"))
+            tickets = list(
+                Ticket.objects.filter(pk__in=ids).select_related("category__parent__parent")
+            )
             categories = Counter(t.category.top().pk for t in tickets if t.category_id)
             hot, _created = HotIssue.objects.update_or_create(
                 key=key,

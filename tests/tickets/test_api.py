@@ -417,3 +417,19 @@ def test_list_and_detail_queries_do_not_grow_with_the_data(world, django_assert_
     perform(ticket, "whistle", world.street_staff, departments=["CG", "ZJ"], reason="联合处置")
     with django_assert_max_num_queries(25):
         client.get(f"{TICKETS}{ticket.pk}/")
+
+
+def test_the_unit_filter_compares_owner_ids_not_joined_codes(world):
+    """unit=<code> looks the unit up first and filters on the owner columns, which the
+    (owner, status) indexes serve: an OR over the joined place's and department's codes made
+    PostgreSQL read every ticket (0.6-1.2 s in a 500,000-ticket city, 40 ms after)."""
+    from gridgov.tickets.filters import TicketFilter
+
+    grid_ticket = make_ticket(world)
+    department_ticket = make_ticket(world, category=world.unlicensed.code)
+    for code, expected in ((world.grid_a.code, grid_ticket), ("CG", department_ticket)):
+        found = TicketFilter({"unit": code}, queryset=Ticket.objects.all()).qs
+        assert list(found) == [expected]
+        assert "places_place" not in str(found.query)
+        assert "people_department" not in str(found.query)
+    assert not TicketFilter({"unit": "NOPE"}, queryset=Ticket.objects.all()).qs.exists()

@@ -12,6 +12,7 @@ from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, Wh
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.people.models import Department
 from gridgov.people.scope import scope_for, scope_q
 from gridgov.places.models import Place
 
@@ -151,7 +152,13 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(category_id__in=category_subtree_ids(value))
 
     def filter_unit(self, queryset, name, value):
-        return queryset.filter(Q(owner_place__code=value) | Q(owner_department__code=value))
+        # The unit's id first: an OR over two joined tables' codes left PostgreSQL no index
+        # to use, and it read every ticket of the city; on the ids, each owner index serves.
+        place_ids = list(Place.objects.filter(code=value).values_list("id", flat=True))
+        department_ids = list(Department.objects.filter(code=value).values_list("id", flat=True))
+        return queryset.filter(
+            Q(owner_place_id__in=place_ids) | Q(owner_department_id__in=department_ids)
+        )
 
     def filter_place(self, queryset, name, value):
         path = Place.objects.filter(code=value).values_list("path", flat=True).first()

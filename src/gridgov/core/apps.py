@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Shared plumbing")
 
     def ready(self):
-        from . import versions
+        from . import db, versions
 
         versions.connect_signals()
+        db.connect_signals()

@@ -1,5 +1,6 @@
 """Project-wide promises: two-command set-up, deploy checks, a real Celery round trip."""
 
+import json
 import logging
 import os
 import re
@@ -81,6 +82,38 @@ def test_debug_settings_fail_deploy_check(tmp_path):
         GRIDGOV_DATA_DIR=str(tmp_path),
     )
     assert result.returncode != 0
+
+
+@pytest.mark.parametrize(
+    "conn_max_age, switch, expected",
+    [
+        ("60", "", {"server_side_binding": True, "prepare_threshold": 5}),
+        ("0", "", {}),
+        ("60", "0", {}),
+        ("0", "1", {"server_side_binding": True, "prepare_threshold": 5}),
+    ],
+)
+def test_server_side_binding_reaches_the_postgresql_options(
+    tmp_path, conn_max_age, switch, expected
+):
+    """On by default when PostgreSQL connections are kept (prepared statements live on a
+    connection), switchable either way; settings only, so nothing connects."""
+    code = "import json; from django.conf import settings as s; print(json.dumps(s.DATABASES))"
+    result = _gridgov(
+        "shell",
+        "-c",
+        code,
+        GRIDGOV_DATA_DIR=str(tmp_path),
+        GRIDGOV_DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
+        GRIDGOV_DB_CONN_MAX_AGE=conn_max_age,
+        GRIDGOV_DB_SERVER_SIDE_BINDING=switch,
+    )
+    assert result.returncode == 0, result.stderr
+    database = json.loads(result.stdout.strip().splitlines()[-1])["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    options = database.get("OPTIONS", {})
+    assert {k: options.get(k) for k in expected} == expected
+    assert options.get("server_side_binding", False) is bool(expected)
 
 
 def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):

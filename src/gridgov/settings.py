@@ -127,6 +127,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per test run, so two runs in one checkout do not share it.
     _test_db = DATA_DIR / f"test_gridgov_{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding with prepared statements: psycopg sends the parameters apart
+    # from the SQL (no quoting in Python) and prepares a statement on its 5th run on a
+    # connection, so the server parses and plans an intake's repeated queries once per
+    # connection, not once per request: 0.7 ms less PostgreSQL CPU per intake
+    # (bench/intake.py). Prepared statements live on a connection, hence on by default
+    # only when connections are kept; binding alone (Django's default, nothing
+    # prepared) cost 0.2 ms more.
+    _kept = DATABASES["default"]["CONN_MAX_AGE"] != 0
+    if env_bool("GRIDGOV_DB_SERVER_SIDE_BINDING", _kept):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

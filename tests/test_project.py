@@ -116,6 +116,14 @@ def test_server_side_binding_reaches_the_postgresql_options(
     assert options.get("server_side_binding", False) is bool(expected)
 
 
+@pytest.mark.parametrize("switch, expected", [("", False), ("on", True), ("0", False)])
+def test_jit_switch_comes_from_the_environment(tmp_path, switch, expected):
+    code = "from django.conf import settings as s; print(s.GRIDGOV_DB_JIT)"
+    result = _gridgov("shell", "-c", code, GRIDGOV_DATA_DIR=str(tmp_path), GRIDGOV_DB_JIT=switch)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(expected)
+
+
 def test_secret_key_is_generated_once_into_the_data_dir(tmp_path):
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
     first = _gridgov("shell", "-c", code, GRIDGOV_DATA_DIR=str(tmp_path), GRIDGOV_SECRET_KEY="")

@@ -140,6 +140,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=5
         )
+# PostgreSQL's JIT stays off in the app's sessions (gridgov.core.db says why); on keeps
+# the server's own setting.
+GRIDGOV_DB_JIT = env_bool("GRIDGOV_DB_JIT", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

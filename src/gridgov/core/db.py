@@ -7,7 +7,8 @@ estimated cost is charged to every row, so on a city's tables they cross those t
 although they run in 5-150 ms: compiling them took 0.1-3 s on every request (queue page of a
 district, 500,000 tickets: 3.1 s with JIT, 0.14 s without), and whether it happened changed
 with each ANALYZE. The app's queries are short; JIT is off in its sessions
-(settings.GRIDGOV_DB_JIT = True leaves the server's setting alone).
+(GRIDGOV_DB_JIT=on in the environment, settings.GRIDGOV_DB_JIT, leaves the server's
+setting alone).
 """
 
 from django.conf import settings

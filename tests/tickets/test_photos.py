@@ -1,0 +1,57 @@
+"""Hostile and unusual photo uploads (photos.clean_photo): every bad file is a PhotoError
+(a 400 for the caller), never an exception from the decoder (a 500)."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from gridgov.tickets import photos
+
+
+def png_bytes(size=(10, 10), mode="RGB"):
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, "PNG")
+    return out.getvalue()
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def with_chunk_before_idat(png, chunk):
+    at = png.index(b"IDAT") - 4
+    return png[:at] + chunk + png[at:]
+
+
+def upload(data, name="photo.png"):
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        # 2 MB of text compressed to a few KB: over Pillow's 1 MB MAX_TEXT_CHUNK.
+        png_chunk(b"zTXt", b"Comment\0\0" + zlib.compress(b"a" * 2_000_000)),
+        png_chunk(b"iTXt", b"Comment\0\1\0\0\0" + zlib.compress(b"a" * 2_000_000)),
+        png_chunk(b"iCCP", b"icc\0\0" + zlib.compress(b"a" * 2_000_000)),
+    ],
+    ids=["zTXt", "iTXt", "iCCP"],
+)
+def test_a_png_with_a_text_or_profile_bomb_is_refused_not_a_crash(chunk):
+    # Pillow raises ValueError ("Decompressed data too large") for these, which the
+    # decoder's except clause did not list: the upload was a 500.
+    with pytest.raises(photos.PhotoError):
+        photos.clean_photo(upload(with_chunk_before_idat(png_bytes(), chunk)))
+
+
+def test_only_jpeg_and_png_parsers_are_tried():
+    # A GIF, a TIFF or a BMP is refused before any of their decoders runs.
+    for fmt in ("GIF", "TIFF", "BMP"):
+        out = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(out, fmt)
+        with pytest.raises(photos.PhotoError):
+            photos.clean_photo(upload(out.getvalue(), f"x.{fmt.lower()}"))

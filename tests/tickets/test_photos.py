@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 
 from gridgov.tickets import photos
 
@@ -55,3 +55,41 @@ def test_only_jpeg_and_png_parsers_are_tried():
         Image.new("RGB", (8, 8)).save(out, fmt)
         with pytest.raises(photos.PhotoError):
             photos.clean_photo(upload(out.getvalue(), f"x.{fmt.lower()}"))
+
+
+def blank_png(width, height):
+    """A valid 8-bit grey PNG of width × height that compresses to almost nothing (built row
+    by row, so the test does not hold the decoded image)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    packer = zlib.compressobj(9)
+    row = b"\0" * (width + 1)  # filter byte + pixels
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(monkeypatch):
+    # 8000 × 7000 = 56 million pixels in about 60 KB: under Pillow's own limits (a warning
+    # from 89 million, an error from 179 million), so it used to be decoded in full.
+    bomb = blank_png(8000, 7000)
+    assert len(bomb) < 100_000
+    decoded, load = [], ImageFile.ImageFile.load
+
+    def recorded_load(self):
+        decoded.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recorded_load)
+    with pytest.raises(photos.PhotoError) as refused:
+        photos.clean_photo(upload(bomb))
+    assert "50" in str(refused.value)
+    assert decoded == []  # refused from the header, before any pixel was inflated
+
+
+def test_a_photo_at_the_pixel_limit_is_taken():
+    content, width, height = photos.clean_photo(upload(blank_png(8000, 6000)))  # 48 MP
+    assert (width, height) == (4096, 3072)

@@ -12,6 +12,12 @@ from PIL import Image, ImageOps
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 4096
+# Width × height, read from the file's header before any pixel is inflated: a 10 MB file can
+# declare far more (a PNG of one colour compresses about 1000:1), and decoding costs 1-4
+# bytes a pixel and seconds of CPU. Pillow's own limits (a warning from 89 million pixels,
+# an error from 179 million) let 700 MB of RGB through. 50 million takes the 48-50 MP
+# full-resolution modes of phone cameras.
+MAX_PIXELS = 50_000_000
 MAX_PHOTOS = 9  # per intake or per resolution
 FORMATS = {"JPEG": "jpg", "PNG": "png"}
 # The only parsers Pillow may try on an upload: a file is not run through the decoders of
@@ -43,9 +49,20 @@ def clean_photo(upload):
         raise PhotoError(_("The file is not a JPEG or PNG image.")) from None
 
 
+def _too_many_pixels():
+    return PhotoError(
+        _("A photo may have at most %(n)s million pixels.") % {"n": MAX_PIXELS // 1_000_000}
+    )
+
+
 def _reencode(data):
-    with Image.open(io.BytesIO(data), formats=OPEN_FORMATS) as probe:
-        probe.verify()
+    try:
+        with Image.open(io.BytesIO(data), formats=OPEN_FORMATS) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise _too_many_pixels()
+            probe.verify()
+    except Image.DecompressionBombError:  # over Pillow's own limit: refused by open()
+        raise _too_many_pixels() from None
     image = Image.open(io.BytesIO(data), formats=OPEN_FORMATS)
     fmt = image.format
     if fmt not in FORMATS:

@@ -93,3 +93,18 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(monkeypatch):
 def test_a_photo_at_the_pixel_limit_is_taken():
     content, width, height = photos.clean_photo(upload(blank_png(8000, 6000)))  # 48 MP
     assert (width, height) == (4096, 3072)
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_taken_as_its_first_picture():
+    # Phones write JPEGs that carry a second picture (a depth map, a preview) in an MPF
+    # block; Pillow calls them MPO. They are JPEG photos: kept as the main picture only.
+    out = io.BytesIO()
+    main, extra = Image.new("RGB", (64, 48), "red"), Image.new("RGB", (32, 24), "blue")
+    main.save(out, "MPO", save_all=True, append_images=[extra])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    content, width, height = photos.clean_photo(upload(out.getvalue(), "IMG_0001.jpg"))
+    assert content.name.endswith(".jpg") and (width, height) == (64, 48)
+    stored = Image.open(io.BytesIO(content.read()))
+    assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
+    assert "mp" not in stored.info
+    assert stored.getpixel((10, 10))[0] > 200  # the red main picture, not the blue one

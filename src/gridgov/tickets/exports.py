@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from gridgov.people.masking import mask_name, mask_phone
@@ -75,9 +76,15 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def _text_cells(sheet, values):
-    """The row's values, with text that could be read as a formula as typed text cells."""
+    """The row's values, with text that could be read as a formula as typed text cells.
+
+    Control characters a worksheet cannot hold (a vertical tab or form feed pasted from
+    Word with a title; openpyxl raises IllegalCharacterError for them, which failed the
+    whole export) are dropped first."""
     row = []
     for value in values:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if isinstance(value, str) and value.startswith(FORMULA_START):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"  # openpyxl made "=…" a formula

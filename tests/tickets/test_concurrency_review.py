@@ -11,7 +11,7 @@ from gridgov.tickets import imports
 from gridgov.tickets.models import Ticket, TicketEvent
 from gridgov.tickets.tasks import import_task
 
-from .factories import make_world
+from .factories import make_ticket, make_world
 from .test_import import rows, write_csv
 
 
@@ -51,3 +51,60 @@ def test_one_file_uploaded_twice_at_once_is_imported_once(tmp_path, monkeypatch)
     assert sorted(r["created"] for r in reports) == [0, 6]
     refused = next(r for r in reports if not r["created"])
     assert not refused["ok"] and len(refused["errors"]) == 6
+
+
+@pytest.fixture
+def mailed_world(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.GRIDGOV_WEBHOOK_URL = ""
+    world = make_world()
+    for user in (world.gridworker_a, world.community_staff):
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    return world
+
+
+@pytest.mark.django_db
+def test_a_reminder_queued_before_the_ticket_was_signed_for_is_not_sent(mailed_world):
+    """The sweep queues "sign for it within 2 hours"; the grid signs for it before a worker
+    runs the task (a busy or restarted queue): the reminder went out all the same, as it
+    did for a ticket merged meanwhile, or about a deadline no longer the ticket's."""
+    from django.core import mail
+
+    from gridgov.tickets.lifecycle import perform
+    from gridgov.tickets.models import Notice
+    from gridgov.tickets.tasks import notify_deadline
+
+    world = mailed_world
+    ticket = make_ticket(world)
+    key = ticket.accept_by.isoformat()
+    perform(ticket, "accept", world.gridworker_a)
+    assert notify_deadline.run(ticket.pk, "accept_due", key) is None
+
+    due, merged = make_ticket(world), make_ticket(world)
+    key = merged.accept_by.isoformat()
+    perform(merged, "merge", world.hotline, into=due.code)
+    assert notify_deadline.run(merged.pk, "accept_due", key) is None
+    assert notify_deadline.run(due.pk, "accept_due", "2020-01-01T00:00:00+00:00") is None
+
+    assert notify_deadline.run(due.pk, "accept_due", due.accept_by.isoformat()) is not None
+    assert [m.to for m in mail.outbox] == [["gw_a@example.org"]]
+    assert list(Notice.objects.values_list("ticket", flat=True)) == [due.pk]
+
+
+@pytest.mark.django_db
+def test_a_dispatch_notice_queued_before_the_ticket_was_merged_is_not_sent(mailed_world):
+    from django.core import mail
+
+    from gridgov.tickets.lifecycle import perform
+    from gridgov.tickets.tasks import notify_dispatch
+
+    world = mailed_world
+    survivor, duplicate = make_ticket(world), make_ticket(world)
+    args = (duplicate.owner_place_id, None, duplicate.dispatched_at.isoformat())
+    perform(duplicate, "merge", world.hotline, into=survivor.code)
+    assert notify_dispatch.run(duplicate.pk, *args) is None
+    assert notify_dispatch.run(10**9, *args) is None  # deleted meanwhile
+    args = (survivor.owner_place_id, None, survivor.dispatched_at.isoformat())
+    assert notify_dispatch.run(survivor.pk, *args) is not None
+    assert [m.to for m in mail.outbox] == [["gw_a@example.org"]]

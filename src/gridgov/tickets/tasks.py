@@ -33,6 +33,10 @@ def sweep_task(remind=True):
 def notify_dispatch(ticket_id, owner_place_id=None, owner_department_id=None, dispatched_at=None):
     from . import notify
 
+    if dispatched_at is not None and not _still_held(
+        ticket_id, owner_place_id, owner_department_id
+    ):
+        return None
     notice = notify.send_dispatch(ticket_id, owner_place_id, owner_department_id, dispatched_at)
     return notice.pk if notice else None
 
@@ -49,8 +53,57 @@ def notify_resolved(ticket_id, event_id):
 def notify_deadline(ticket_id, kind, key):
     from . import notify
 
+    if not _deadline_pending(ticket_id, kind, key):
+        return None
     notice = notify.send(ticket_id, kind, key)
     return notice.pk if notice else None
+
+
+# A queued notification runs when a worker gets to it, perhaps after the ticket moved on
+# (accepted, resolved, merged, passed to another unit): then it is about nothing anyone
+# has to do, and is not sent.
+
+
+def _still_held(ticket_id, owner_place_id, owner_department_id):
+    """Is the ticket still open and held by the unit a dispatch notification tells?"""
+    from .models import OPEN_STATUSES, Ticket
+
+    row = (
+        Ticket.objects.filter(pk=ticket_id)
+        .values_list("status", "owner_place_id", "owner_department_id")
+        .first()
+    )
+    return (
+        row is not None
+        and row[0] in OPEN_STATUSES
+        and (row[1], row[2]) == (owner_place_id, owner_department_id)
+    )
+
+
+# Reminder kind → (the deadline it is about, the statuses in which that deadline runs):
+# as the sweep chooses them (sweep._remind).
+REMINDED = {
+    "accept_due": ("accept_by", ("dispatched", "escalated")),
+    "resolve_due": ("resolve_by", None),  # None: sweep.HELD
+}
+
+
+def _deadline_pending(ticket_id, kind, key):
+    """Is the deadline a reminder is about (`key`: its time, ISO) still the ticket's, and
+    still to be met (not signed for, not resolved, not merged)?"""
+    from django.utils.dateparse import parse_datetime
+
+    from .models import Ticket
+    from .sweep import HELD
+
+    if kind not in REMINDED:
+        return True  # notify.send refuses it
+    field, statuses = REMINDED[kind]
+    row = Ticket.objects.filter(pk=ticket_id).values_list("status", field).first()
+    if row is None:
+        return False
+    status, deadline = row
+    return status in (statuses or HELD) and deadline == parse_datetime(str(key))
 
 
 @shared_task(bind=True, name="gridgov.tickets.import")

@@ -1,13 +1,17 @@
 """`gridgov demo`: migrate, build the demo street (once) and serve it."""
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from gridgov.core.beat import EmbeddedBeat
 from gridgov.demo import seed
 
 
 class Command(BaseCommand):
+    beat = None  # the in-process schedule, when there is no broker
+
     help = _("Create the demo sub-district (if absent) and serve it on 127.0.0.1:8000.")
 
     def add_arguments(self, parser):
@@ -17,8 +21,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-serve", action="store_true", help=_("Build the demo data and exit.")
         )
+        parser.add_argument(
+            "--no-beat",
+            action="store_true",
+            help=_("Without a broker, do not run the periodic tasks (sweep, hot issues) here."),
+        )
 
-    def handle(self, *args, host, port, threads, no_serve, **options):
+    def handle(self, *args, host, port, threads, no_serve, no_beat=False, **options):
         self.stdout.write(_("Preparing the database…"))
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(_("Building the demo sub-district (skipped where it exists)…"))
@@ -36,6 +45,17 @@ class Command(BaseCommand):
         from gridgov.wsgi import application
 
         url = f"http://{host}:{port}/"
+        if not settings.CELERY_BROKER_URL and not no_beat:
+            # Nothing else would run the sweep and the other beat entries (core.beat). They run
+            # at once too, so what went overdue while the demo was stopped is handled on start.
+            self.beat = EmbeddedBeat(catch_up=True).start()
+            self.stdout.write(
+                _(
+                    "Periodic tasks (deadline sweep every %(minutes)s minutes, hot issues hourly) "
+                    "run in this process, a first time now."
+                )
+                % {"minutes": f"{settings.GRIDGOV_SWEEP_MINUTES:g}"}
+            )
         self.stdout.write(
             self.style.SUCCESS(_("gridgov demo is running at %(url)s") % {"url": url})
         )

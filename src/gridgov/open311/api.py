@@ -26,6 +26,10 @@ from .formats import FORMATS, Open311Error, render, render_error
 from .models import Submission
 
 MAX_SPAN = dt.timedelta(days=90)
+# The times a query may name. Beyond them the 90-day window around one, or its conversion to
+# UTC for the database, leaves the range of datetime (an OverflowError, a 500).
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 MAX_REQUESTS = 1000
 MAX_IDEMPOTENCY_KEY = 100
 
@@ -195,11 +199,14 @@ def _when(call, name, end_of_day=False):
     raw = call.param(name)
     if not raw:
         return None
-    value = parse_datetime(raw.replace(" ", "+"))
-    if value is None:
-        day = parse_date(raw)
-        if day is not None:
-            value = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
+    try:
+        value = parse_datetime(raw.replace(" ", "+"))
+        if value is None:
+            day = parse_date(raw)
+            if day is not None:
+                value = dt.datetime.combine(day, dt.time.max if end_of_day else dt.time.min)
+    except ValueError:  # well formed, but no such day or time: 2026-02-30, month 13
+        value = None
     if value is None:
         raise Open311Error(
             400,
@@ -208,6 +215,12 @@ def _when(call, name, end_of_day=False):
         )
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
+    if not EARLIEST <= value <= LATEST:
+        raise Open311Error(
+            400,
+            _("%(name)s must lie between the years %(first)s and %(last)s.")
+            % {"name": name, "first": EARLIEST.year, "last": LATEST.year},
+        )
     return value
 
 
@@ -215,7 +228,9 @@ def _positive(call, name, default, high):
     raw = call.param(name)
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    # ASCII digits only: "²" or "٣" pass str.isdigit() and then fail int(), and int() of
+    # more than 4,300 digits raises too.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not 1 <= int(raw) <= high:
         raise Open311Error(
             400,
             _("%(name)s must be a whole number from 1 to %(high)s.") % {"name": name, "high": high},

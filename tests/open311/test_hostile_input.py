@@ -1,0 +1,53 @@
+"""What an anonymous caller can send to the public GET endpoints, and what a ticket's text
+can hold, without breaking an answer: the spec's 400, never a 500 or a broken document."""
+
+import pytest
+
+from .helpers import BASE, errors, open311_world
+
+pytestmark = pytest.mark.django_db
+FORMATS = ["xml", "json"]
+
+
+@pytest.fixture
+def w():
+    return open311_world()
+
+
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("start_date=2026-02-30", "start_date"),  # parse_date raises for an impossible day
+        ("start_date=2026-02-30T00:00:00", "start_date"),
+        ("updated_after=2026-13-01T00:00:00Z", "updated_after"),
+        ("end_date=0001-01-01", "end_date"),  # 90 days before it: no such date
+        ("start_date=9999-12-31", "start_date"),  # 90 days after it: no such date
+        ("start_date=0001-01-01&end_date=0001-01-02", "start_date"),  # not in UTC either
+        ("updated_before=9999-12-31T23:59:59-12:00", "updated_before"),
+    ],
+)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_impossible_or_far_dates_are_a_400(client, w, fmt, query, name):
+    client.raise_request_exception = False
+    [message] = errors(client.get(f"{BASE}requests.{fmt}?{query}"), fmt, 400)
+    assert name in message
+
+
+@pytest.mark.parametrize(
+    "value", ["%C2%B2", "%D9%A3", "9" * 5000], ids=["superscript", "arabic-indic", "5000-digits"]
+)
+@pytest.mark.parametrize("name", ["page", "page_size"])
+def test_page_numbers_are_ascii_digits(client, w, name, value):
+    # "²" and "٣" pass str.isdigit() but int() refuses them; so does a 5,000-digit number.
+    client.raise_request_exception = False
+    [message] = errors(client.get(f"{BASE}requests.json?{name}={value}"), "json", 400)
+    assert name in message and "whole number" in message
+
+
+def test_a_far_date_is_refused_in_chinese_too(client, w):
+    [message] = errors(
+        client.get(f"{BASE}requests.json?start_date=9999-12-31", HTTP_ACCEPT_LANGUAGE="zh-hans"),
+        "json",
+        400,
+    )
+    assert message == "start_date 须在 1900 年至 2999 年之间。"

@@ -215,15 +215,16 @@ def activate(record, user=None, how=None):
     """Put `record` in use in place of the active version, recording who and when."""
     from .models import ModelActivation, ModelVersion
 
+    gone = _("v%(v)s cannot be put in use: its model folder is gone.") % {"v": record.version}
     if not usable(record):
-        raise ActivationError(
-            _("v%(v)s cannot be put in use: its model folder is gone.") % {"v": record.version}
-        )
+        raise ActivationError(gone)
     with transaction.atomic():
         # Every version row locked, then the one in use read from them: two staff activating
         # at once take turns, and the second sees the first's choice as the previous one
         # (locking only the rows found active would miss the row the first one activated).
-        rows = list(ModelVersion.objects.select_for_update().order_by("pk"))
+        rows = list(_lock_versions())
+        if record.pk not in {v.pk for v in rows} or not usable(record):
+            raise ActivationError(gone)  # pruned while we waited for the lock
         current = [v for v in rows if v.active]
         ModelVersion.objects.filter(pk__in=[v.pk for v in current]).update(active=False)
         record.active = True
@@ -326,21 +327,31 @@ def has_news():
     return TrainingExample.objects.filter(created_at__gt=latest.created_at).exists()
 
 
-def prune_versions(keep=5):
-    """Delete the folders (and rows) of old inactive versions beyond the newest `keep`."""
-    import shutil
-
+def _lock_versions():
+    """Every version row, locked (oldest first): what switching the version in use and
+    pruning hold while they decide, so they take turns (activate, prune_versions)."""
     from .models import ModelVersion
 
-    old = ModelVersion.objects.filter(active=False).order_by("-version")[keep:]
-    pruned = 0
+    return ModelVersion.objects.select_for_update().order_by("pk")
+
+
+def prune_versions(keep=5):
+    """Delete the rows (and folders) of old inactive versions beyond the newest `keep`.
+
+    Chosen and deleted under the lock `activate` takes: a version staff put back in use
+    at the same moment (a rollback to an old one) was deleted as inactive, row and folder,
+    leaving no version in use. The folders go once the rows are gone, so no process can
+    put in use a version whose folder is being removed."""
+    with transaction.atomic():
+        rows = sorted(_lock_versions(), key=lambda v: -v.version)
+        old = [v for v in rows if not v.active][keep:]
+        for record in old:
+            record.delete()
     for record in old:
         folder = Path(record.path)
         if folder.is_dir() and folder.parent == models_dir():
             shutil.rmtree(folder, ignore_errors=True)
-        record.delete()
-        pruned += 1
-    return pruned
+    return len(old)
 
 
 def ensure_model(limit=None):

@@ -3,7 +3,9 @@ can hold, without breaking an answer: the spec's 400, never a 500 or a broken do
 
 import pytest
 
-from .helpers import BASE, errors, open311_world
+from tests.tickets.factories import make_ticket
+
+from .helpers import BASE, errors, open311_world, parse_json, parse_xml
 
 pytestmark = pytest.mark.django_db
 FORMATS = ["xml", "json"]
@@ -51,3 +53,23 @@ def test_a_far_date_is_refused_in_chinese_too(client, w):
         400,
     )
     assert message == "start_date 须在 1900 年至 2999 年之间。"
+
+
+def published(client, ticket):
+    make_public = type(ticket).objects.filter(pk=ticket.pk)
+    make_public.update(public=True)
+    listed = client.get(f"{BASE}requests.xml")
+    detail = client.get(f"{BASE}requests/{ticket.code}.xml")
+    return listed, detail
+
+
+def test_control_characters_in_a_ticket_do_not_break_the_xml(client, w):
+    # Pasted text carries vertical tabs and the like, which XML 1.0 cannot hold: written as
+    # they were, one ticket made requests.xml unreadable for every client.
+    ticket = make_ticket(w, actor=w.hotline, description="楼道\x0b堆物\x01请\x1f处理")
+    listed, detail = published(client, ticket)
+    for response in (listed, detail):
+        [request] = parse_xml(response).findall("request")
+        assert request.findtext("description") == "楼道堆物请处理"
+    [doc] = parse_json(client.get(f"{BASE}requests/{ticket.code}.json"))
+    assert doc["description"] == "楼道\x0b堆物\x01请\x1f处理"  # JSON escapes them

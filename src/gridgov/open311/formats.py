@@ -10,6 +10,7 @@ item, named by `ITEM_TAGS` (`<services><service>…`, `<service_requests>
 """
 
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
@@ -46,6 +47,12 @@ class Open311Error(Exception):
         return [{"code": self.status, "description": d} for d in self.descriptions]
 
 
+# Characters XML 1.0 cannot hold, escaped or not (ElementTree writes them as they are, and
+# the document no longer parses): the control characters but tab, LF and CR, and the
+# non-characters U+FFFE/U+FFFF. Text pasted into a ticket brings vertical tabs and the like.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(value):
     if value is True:
         return "true"
@@ -66,7 +73,7 @@ def _build(parent, tag, value):
         for item in value:
             _build(element, child_tag, item)
     elif value is not None:
-        element.text = _text(value)
+        element.text = _NOT_XML.sub("", _text(value))
     return element
 
 

@@ -3,6 +3,7 @@ can hold, without breaking an answer: the spec's 400, never a 500 or a broken do
 
 import pytest
 
+from gridgov.open311.documents import scrub
 from tests.tickets.factories import make_ticket
 
 from .helpers import BASE, errors, open311_world, parse_json, parse_xml
@@ -73,3 +74,28 @@ def test_control_characters_in_a_ticket_do_not_break_the_xml(client, w):
         assert request.findtext("description") == "楼道堆物请处理"
     [doc] = parse_json(client.get(f"{BASE}requests/{ticket.code}.json"))
     assert doc["description"] == "楼道\x0b堆物\x01请\x1f处理"  # JSON escapes them
+
+
+def test_e_mail_qq_and_wechat_contacts_are_not_published(client, w):
+    ticket = make_ticket(
+        w,
+        actor=w.hotline,
+        description=(
+            "楼道堆物，处理结果请发邮箱 zhang.san@qq.com，或加QQ：12345678、"
+            "微信号: zhangsan_88，谢谢"
+        ),
+    )
+    _listed, detail = published(client, ticket)
+    text = parse_xml(detail).find("request").findtext("description")
+    for secret in ("zhang.san@qq.com", "12345678", "zhangsan_88"):
+        assert secret not in text
+    assert text.startswith("楼道堆物，处理结果请发邮箱 ***，或加QQ")
+
+
+def test_scrub_contacts():
+    assert scrub("邮箱13812341234@163.com") == "邮箱***"
+    assert scrub("QQ号码 123456789 / qq:10001") == "QQ号码 *** / qq:***"
+    assert scrub("加我vx：wx_abc123 或 微信 ZhangSan-1") == "加我vx：*** 或 微信 ***"
+    # Words that only look alike stay.
+    assert scrub("关注微信公众号“清风区发布”，QQ群已满") == "关注微信公众号“清风区发布”，QQ群已满"
+    assert scrub("wxyz 2019年3月1日") == "wxyz 2019年3月1日"

@@ -1,8 +1,9 @@
 """What Open311 shows of a category (a service) and of a ticket (a service request).
 
 Privacy (DESIGN §8): no requester name, phone, e-mail, device or account
-appears in any document; phone and ID numbers, the requester's own name and
-room numbers are blanked out of the published texts. A matter in private
+appears in any document; phone and ID numbers, e-mail addresses, QQ numbers and
+WeChat IDs, the requester's own name and room numbers are blanked out of the
+published texts. A matter in private
 space is placed at its grid only: the grid's representative point and the
 grid's name stand in for the coordinates and the address. Only categories
 marked `public_space` show the point as reported and the building.
@@ -95,7 +96,15 @@ def service_definition(category):
 
 # --- scrubbing --------------------------------------------------------------------------
 
-# Mobile and landline numbers, ID card numbers, room numbers.
+# Mobile and landline numbers, ID card numbers, room numbers; e-mail addresses, and QQ
+# numbers and WeChat IDs where the text names them as such (QQ：12345678, 微信号 abc_123).
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_QQ = re.compile(r"(?<![A-Za-z])(qq(?:号码|号)?\s*[:：]?\s*)[1-9]\d{4,11}(?!\d)", re.IGNORECASE)
+_WECHAT = re.compile(
+    r"((?:微信号?|(?<![A-Za-z])(?:vx|wx|weixin|wechat)(?:号|\s*id)?)\s*[:：]?\s*)"
+    r"[A-Za-z][-_A-Za-z0-9]{5,19}(?![-_A-Za-z0-9])",
+    re.IGNORECASE,
+)
 _PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
@@ -110,6 +119,9 @@ def scrub(text, names=()):
         name = (name or "").strip()
         if len(name) >= 2:
             text = text.replace(name, name[0] + "*" * (len(name) - 1))
+    text = _EMAIL.sub(REDACTED, text)  # before the phones: 13812341234@163.com is one
+    for pattern in (_QQ, _WECHAT):
+        text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
     for pattern in (_ID_NUMBER, _PHONE, _LANDLINE, _ROOM):
         text = pattern.sub(REDACTED, text)
     return text

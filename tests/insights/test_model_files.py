@@ -3,6 +3,8 @@ pruned, switched and loaded by several processes at once."""
 
 import shutil
 import threading
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -68,3 +70,29 @@ def test_a_version_put_back_in_use_while_old_ones_are_pruned_stays_in_use(
     else:
         assert outcome == ["refused"] and in_use == [4]
         assert not ModelVersion.objects.filter(version=1).exists()
+
+
+@pytest.mark.django_db
+def test_a_model_folder_unreadable_for_a_moment_is_loaded_later(
+    tmp_path, small_model_dir, monkeypatch
+):
+    """A worker that asked for the new version before its folder could be read (a data dir
+    shared between machines shows a new folder late) kept the failure for good: that
+    process suggested from keywords until another version was put in use."""
+    from gridgov.insights import predictor
+
+    folder = tmp_path / "v0002"
+    predictor.forget()
+    ModelVersion.objects.create(version=2, path=str(folder), fingerprint="x", active=True)
+    try:
+        assert predictor.load_active()[1] is None  # not there yet: keywords meanwhile
+        shutil.copytree(small_model_dir, folder)
+        assert predictor.load_active()[1] is None  # not tried again at every intake …
+        later = time.monotonic() + getattr(predictor, "RETRY_LOAD_SECONDS", 60) + 1
+        clock = SimpleNamespace(monotonic=lambda: later)
+        monkeypatch.setattr(predictor, "time", clock, raising=False)
+        version, model = predictor.load_active()  # … but once the retry is due
+        assert version.version == 2 and model is not None
+        assert predictor.model_top("小区楼道堆满杂物没人管") is not None
+    finally:
+        predictor.forget()

@@ -17,6 +17,7 @@ settings.GRIDGOV_SUGGESTION_MIN_SCORE, default 0.05; the best one always stays).
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 
@@ -29,7 +30,13 @@ from .classifier import ClassifierError, TextClassifier
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_cache = {"key": None, "model": None}
+# (key, model, monotonic time after which a model that could not be loaded is tried again):
+# one tuple, replaced whole, so no thread pairs one version's key with another's model.
+_cache = (None, None, 0.0)
+# A model folder may be unreadable for a moment where it was just written (a data dir
+# shared between machines shows a new folder late): the load is retried after this long,
+# rather than this process using keywords until the next version is put in use.
+RETRY_LOAD_SECONDS = 60.0
 # The last answer per thread: intake asks for the same text twice (insights.intake.advise
 # records the model's top, then tickets.classify.suggest_category suggests from it).
 _last = threading.local()
@@ -51,22 +58,31 @@ def load_active():
     version = active_version()
     if version is None:
         return None, None
+    global _cache
     key = (version.pk, version.path)
-    if _cache["key"] == key:
-        return version, _cache["model"]
+    cached = _cache
+    if _fresh(cached, key):
+        return version, cached[1]
     with _lock:
-        if _cache["key"] != key:
+        if not _fresh(_cache, key):
             try:
                 model = TextClassifier.load(version.path)
             except ClassifierError as exc:
                 log.warning("classifier v%s unusable, using keywords: %s", version.version, exc)
                 model = None
-            _cache.update(key=key, model=model)
-    return version, _cache["model"]
+            _cache = (key, model, time.monotonic() + RETRY_LOAD_SECONDS)
+        return version, _cache[1]
+
+
+def _fresh(cached, key):
+    """Does the cached entry answer for `key`: its model, or a failure not yet due a retry?"""
+    cached_key, model, retry_at = cached
+    return cached_key == key and (model is not None or time.monotonic() < retry_at)
 
 
 def forget():
-    _cache.update(key=None, model=None)
+    global _cache
+    _cache = (None, None, 0.0)
 
 
 def first_level_categories():

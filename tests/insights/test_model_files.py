@@ -96,3 +96,33 @@ def test_a_model_folder_unreadable_for_a_moment_is_loaded_later(
         assert predictor.model_top("小区楼道堆满杂物没人管") is not None
     finally:
         predictor.forget()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_training_never_reserves_the_folder_the_first_is_moving_its_model_into(
+    settings, tmp_path, small_corpus, monkeypatch
+):
+    """Saving a model moved the reserved (empty) version folder aside, then the new model
+    into its place: in between the folder did not exist, a second training starting then
+    reserved the same version folder, and the two trainings wrote one folder."""
+    from pathlib import Path
+
+    from gridgov.insights import classifier as clf
+
+    settings.DATA_DIR = tmp_path
+    reserved = []
+
+    def moved(real):
+        def move(self, target):
+            result = real(self, target)
+            if not reserved and Path(self).parent == training.models_dir():
+                reserved.append(training._reserve_version()[1])  # a second training starts
+            return result
+
+        return move
+
+    monkeypatch.setattr(Path, "rename", moved(Path.rename))
+    monkeypatch.setattr(Path, "replace", moved(Path.replace))
+    record = training.retrain(paths=[small_corpus], limit=150)
+    assert reserved and Path(record.path) != reserved[0]
+    assert clf.TextClassifier.load(record.path).meta["fingerprint"] == record.fingerprint

@@ -361,10 +361,16 @@ class TextClassifier:
             )
             os.chmod(tmp, 0o755)
             old = None
-            if out.exists():
-                old = out.with_name(f".{out.name}.old-{os.getpid()}-{time.time_ns()}")
-                out.rename(old)
-            tmp.rename(out)
+            if out.is_dir() and not any(out.iterdir()):
+                # An empty folder (the version folder training reserved) is replaced in one
+                # step: moved aside first, it was missing for a moment, and a second training
+                # starting then reserved it too (training._reserve_version).
+                tmp.replace(out)
+            else:
+                if out.exists():
+                    old = out.with_name(f".{out.name}.old-{os.getpid()}-{time.time_ns()}")
+                    out.rename(old)
+                tmp.rename(out)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         except BaseException:

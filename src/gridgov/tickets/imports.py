@@ -235,7 +235,12 @@ def _read_xlsx(raw):
     except Exception as exc:
         raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
+        sheet = book.worksheets[0]
+        # A sheet states its own used range (<dimension ref="A1:G5000"/>), and read-only
+        # openpyxl stops at its last row and column; some exporters always write A1, and
+        # the rows below were left out without a word. Read what the sheet holds.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
         return [(n, [_cell(c) for c in cells]) for n, cells in enumerate(rows, start=1)]
     finally:
         book.close()

@@ -1,6 +1,7 @@
 """Found in the concurrency review (issue #5): classifier versions while they are trained,
 pruned, switched and loaded by several processes at once."""
 
+import os
 import shutil
 import threading
 import time
@@ -126,3 +127,41 @@ def test_a_second_training_never_reserves_the_folder_the_first_is_moving_its_mod
     record = training.retrain(paths=[small_corpus], limit=150)
     assert reserved and Path(record.path) != reserved[0]
     assert clf.TextClassifier.load(record.path).meta["fingerprint"] == record.fingerprint
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="names open files via /proc")
+def test_a_model_is_on_disk_before_its_folder_is_renamed_into_place(
+    small_model_dir, tmp_path, monkeypatch
+):
+    """Nothing was synced: after a crash of the machine, the folder renamed into place
+    (and the version the database then recorded in use) could hold an empty model.json or
+    arrays.npz, and every process fell back to keywords."""
+    from pathlib import Path
+
+    from gridgov.insights import classifier as clf
+
+    events, real_fsync = [], os.fsync
+
+    def fsync(fd):
+        events.append(("sync", os.readlink(f"/proc/self/fd/{fd}")))
+        return real_fsync(fd)
+
+    def moved(real):
+        def move(self, target):
+            events.append(("move", str(self), str(target)))
+            return real(self, target)
+
+        return move
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Path, "rename", moved(Path.rename))
+    monkeypatch.setattr(Path, "replace", moved(Path.replace))
+    out = tmp_path / "models" / "v0001"
+    clf.TextClassifier.load(small_model_dir).save(out)
+    moves = [i for i, e in enumerate(events) if e[0] == "move" and e[2] == str(out)]
+    assert len(moves) == 1
+    written = events[moves[0]][1]
+    synced_before = {e[1] for e in events[: moves[0]] if e[0] == "sync"}
+    assert {f"{written}/arrays.npz", f"{written}/model.json", written} <= synced_before
+    assert ("sync", str(out.parent)) in events[moves[0] :]
+    assert clf.TextClassifier.load(out).labels == clf.TextClassifier.load(small_model_dir).labels

@@ -208,6 +208,25 @@ def check_target(out):
         )
 
 
+def _sync(handle):
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _sync_folder(folder):
+    """Put a folder's entries (files created, renamed in) on disk, where the system can."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a system that cannot open a folder (Windows): nothing to do
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 class TextClassifier:
     def __init__(self, labels, vectorizer, coef, intercept, temperature=1.0, meta=None):
         self.labels = list(labels)
@@ -348,6 +367,10 @@ class TextClassifier:
                 "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 **(extra or {}),
             }
+            # Each file, then the folder, on disk before the folder is renamed into place, and
+            # the rename on disk before this returns (and training records the version): after
+            # a crash of the machine the rename could otherwise survive without the data, and a
+            # version recorded in use would have an empty model.json or arrays.npz.
             with open(tmp / "arrays.npz", "wb") as handle:
                 np.savez_compressed(
                     handle,
@@ -356,10 +379,12 @@ class TextClassifier:
                     coef=self.coef.astype(np.float32),
                     intercept=self.intercept.astype(np.float32),
                 )
-            (tmp / "model.json").write_text(
-                json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
-            )
+                _sync(handle)
+            with open(tmp / "model.json", "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(meta, ensure_ascii=False, indent=2))
+                _sync(handle)
             os.chmod(tmp, 0o755)
+            _sync_folder(tmp)
             old = None
             if out.is_dir() and not any(out.iterdir()):
                 # An empty folder (the version folder training reserved) is replaced in one
@@ -371,6 +396,7 @@ class TextClassifier:
                     old = out.with_name(f".{out.name}.old-{os.getpid()}-{time.time_ns()}")
                     out.rename(old)
                 tmp.rename(out)
+            _sync_folder(out.parent)
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         except BaseException:

@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 
+import pytest
 from openpyxl import Workbook
 
 from gridgov.tickets import imports
@@ -62,3 +63,76 @@ def test_rows_below_a_wrong_dimension_are_read():
     assert headers == HEADERS
     assert [number for number, _cells in rows] == [2, 3, 4]
     assert rows[-1][1][6] == "13812341234"
+
+
+def counting_cells(monkeypatch):
+    built = []
+    cell = imports._cell
+
+    def counted(value):
+        built.append(1)
+        return cell(value)
+
+    monkeypatch.setattr(imports, "_cell", counted)
+    return built
+
+
+def test_a_sheet_padded_to_excels_limits_is_read_within_bounds(monkeypatch):
+    # One cell in column XFD (16,384) makes openpyxl pad its row to that width; a few
+    # bytes of XML a row, compressed ~1000:1, made gigabytes of empty cells from a small
+    # file. Columns past MAX_COLUMNS are not read; blank rows are skipped as they come.
+    def far_cells(xml):
+        rows = b"".join(
+            b'<row r="%d"><c r="XFD%d" t="inlineStr"><is><t>x</t></is></c></row>' % (n, n)
+            for n in range(10, 610)
+        )
+        return xml.replace(b"</sheetData>", rows + b"</sheetData>")
+
+    content = rewrite(xlsx([HEADERS, ROW]), "xl/worksheets/sheet1.xml", far_cells)
+    content = with_dimension(content, '<dimension ref="A1:XFD610"/>')
+    built = counting_cells(monkeypatch)
+    headers, rows = read(content)
+    assert headers == HEADERS and len(rows) == 1
+    assert len(built) <= 2 * imports.MAX_COLUMNS  # not 600 × 16,384
+
+    # A sheet stating Excel's whole grid, with one cell in its last row: a million blank
+    # rows in between, which openpyxl yields one by one.
+    def last_row(xml):
+        cell = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+        return xml.replace(b"</sheetData>", cell + b"</sheetData>")
+
+    content = rewrite(xlsx([HEADERS, ROW]), "xl/worksheets/sheet1.xml", last_row)
+    content = with_dimension(content, '<dimension ref="A1:XFD1048576"/>')
+    built.clear()
+    headers, rows = read(content)
+    assert [number for number, _cells in rows] == [2, 1048576]
+    assert len(built) == len(HEADERS) + len(ROW) + 1
+
+
+def test_an_xlsx_that_unpacks_to_far_more_than_an_export_is_refused(settings, monkeypatch):
+    # The limit on uploads is on the zip; its XML is inflated in memory by openpyxl.
+    settings.GRIDGOV_MAX_IMPORT_BYTES = 64 * 1024
+    bomb = rewrite(
+        xlsx([HEADERS, ROW]), "docProps/app.xml", lambda xml: xml + b" " * (4 * 1024 * 1024)
+    )
+    assert len(bomb) < 64 * 1024
+    opened = []
+    monkeypatch.setattr("openpyxl.load_workbook", lambda *a, **k: opened.append(1))
+    with pytest.raises(imports.ImportFormatError) as refused:
+        read(bomb)
+    assert "MB" in str(refused.value)
+    assert opened == []  # refused before openpyxl inflated anything
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_more_rows_than_an_import_takes_are_refused(monkeypatch, kind):
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    data = [HEADERS] + [ROW] * 4
+    if kind == "csv":
+        content, name = "\n".join(",".join(r) for r in data).encode(), "12345.csv"
+    else:
+        content, name = xlsx(data), "12345.xlsx"
+    with pytest.raises(imports.ImportFormatError) as refused:
+        read(content, name)
+    assert "3" in str(refused.value)
+    read(xlsx([HEADERS] + [ROW] * 3) if kind == "xlsx" else content.rsplit(b"\n", 1)[0], name)

@@ -33,6 +33,7 @@ import re
 import secrets
 import time
 import uuid
+import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,10 +200,20 @@ def read_table(source, filename=None, mapping=None):
     rows = [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
     if not rows:
         raise ImportFormatError(_("The file is empty."))
-    return _split_header(rows, mapping)
+    headers, rows = _split_header(rows, mapping)
+    if len(rows) > MAX_ROWS:
+        raise _too_many_rows()
+    return headers, rows
 
 
 HEADER_SCAN_ROWS = 10
+# Bounds on what a file may unfold into, whatever its size on disk (GRIDGOV_MAX_IMPORT_BYTES):
+# an .xlsx is a zip whose XML openpyxl inflates in memory (a sheet of one repeated value
+# compresses about 1000:1), and one cell in column XFD makes it pad its row to 16,384 cells.
+# Real 12345 exports have 20-40 columns and unpack to 5-10 times their size.
+MAX_COLUMNS = 200
+MAX_ROWS = 200_000  # data rows of one import (the 50,000-row benchmark takes 6 s)
+UNPACKED_PER_BYTE = 16  # an .xlsx may unpack to this many times GRIDGOV_MAX_IMPORT_BYTES
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of Excel 97-2003 .xls files
 
 
@@ -219,17 +230,62 @@ def _split_header(rows, mapping=None):
     return [str(c).strip() for c in rows[0][1]], rows[1:]
 
 
+def _too_many_rows():
+    return ImportFormatError(
+        _("The file has more than %(n)s rows; import it in parts.") % {"n": f"{MAX_ROWS:,}"}
+    )
+
+
+def _bounded(rows):
+    """[(row number, cells)] of the rows holding something, each cut at MAX_COLUMNS and
+    without its empty cells at the end (the rows come with their numbers); ImportFormatError
+    past MAX_ROWS rows and the title lines above the headers."""
+    kept, blank = [], None
+    for number, cells in rows:
+        if cells is blank:
+            continue  # openpyxl fills a gap of a million rows with one and the same tuple
+        if not any(c is not None and c != "" for c in cells):
+            blank = cells
+            continue
+        if len(kept) > MAX_ROWS + HEADER_SCAN_ROWS:  # the header and title lines above it
+            raise _too_many_rows()
+        cells = cells[:MAX_COLUMNS]
+        end = len(cells)
+        while end and (cells[end - 1] is None or cells[end - 1] == ""):
+            end -= 1  # openpyxl pads to MAX_COLUMNS; _get reads a missing cell as ""
+        kept.append((number, [_cell(c) for c in cells[:end]]))
+    return kept
+
+
 def _read_csv(raw):
     text = _decode(raw)
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(n, [c.strip() for c in cells]) for n, cells in enumerate(reader, start=1)]
+    return _bounded(enumerate(reader, start=1))
+
+
+def _check_unpacked_size(raw):
+    """ImportFormatError when the .xlsx zip would unpack to more than UNPACKED_PER_BYTE
+    times the upload limit. The sizes are the ones its directory states; Python's zipfile
+    inflates no more than that (and then fails the CRC), so they bound what openpyxl gets."""
+    limit = settings.GRIDGOV_MAX_IMPORT_BYTES * UNPACKED_PER_BYTE
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: load_workbook says the file cannot be read
+    if unpacked > limit:
+        raise ImportFormatError(
+            _("The Excel file unpacks to more than %(n)s MB; import it in parts.")
+            % {"n": limit // (1024 * 1024)}
+        )
 
 
 def _read_xlsx(raw):
     from openpyxl import load_workbook
 
+    _check_unpacked_size(raw)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:
@@ -240,8 +296,8 @@ def _read_xlsx(raw):
         # openpyxl stops at its last row and column; some exporters always write A1, and
         # the rows below were left out without a word. Read what the sheet holds.
         sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        return [(n, [_cell(c) for c in cells]) for n, cells in enumerate(rows, start=1)]
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        return _bounded(enumerate(rows, start=1))
     finally:
         book.close()
 
@@ -255,16 +311,18 @@ def _read_xls(raw):
     except Exception as exc:
         raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
     sheet = book.sheet_by_index(0)
-    rows = []
-    for index in range(sheet.nrows):
-        cells = []
-        for cell in sheet.row(index):
-            value = cell.value
-            if cell.ctype == xlrd.XL_CELL_DATE:
-                value = xlrd.xldate_as_datetime(value, book.datemode)
-            cells.append(_cell(value))
-        rows.append((index + 1, cells))
-    return rows
+
+    def rows():
+        for index in range(sheet.nrows):
+            cells = []
+            for cell in sheet.row_slice(index, 0, MAX_COLUMNS):
+                value = cell.value
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    value = xlrd.xldate_as_datetime(value, book.datemode)
+                cells.append(value)
+            yield index + 1, cells
+
+    return _bounded(rows())
 
 
 def resolve_mapping(headers, mapping=None):

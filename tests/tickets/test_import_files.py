@@ -136,3 +136,61 @@ def test_more_rows_than_an_import_takes_are_refused(monkeypatch, kind):
         read(content, name)
     assert "3" in str(refused.value)
     read(xlsx([HEADERS] + [ROW] * 3) if kind == "xlsx" else content.rsplit(b"\n", 1)[0], name)
+
+
+def csv_with_a_long_cell():
+    # An unclosed quote makes the rest of a file one cell: past the csv module's limit
+    # (131,072 characters) it raises csv.Error, which the import did not catch.
+    return (
+        "受理时间,诉求性质,诉求类型,诉求标题,诉求地址\n"
+        + '2026-03-02,投诉,x,"楼道'
+        + "堆物" * 70_000
+    ).encode()
+
+
+def test_a_csv_cell_longer_than_the_csv_module_reads_is_a_format_error():
+    with pytest.raises(imports.ImportFormatError) as refused:
+        read(csv_with_a_long_cell(), "12345.csv")
+    assert "2" in str(refused.value)  # the line it happened on
+
+
+def test_a_damaged_sheet_is_a_format_error():
+    # The workbook opens; its sheet's XML breaks off (a copy cut short): the parser fails
+    # only while the rows are read.
+    cut = rewrite(xlsx([HEADERS, ROW]), "xl/worksheets/sheet1.xml", lambda xml: xml[:-120])
+    with pytest.raises(imports.ImportFormatError):
+        read(cut)
+
+
+@pytest.mark.parametrize("serial", [3e6, 1e10])
+def test_an_excel_97_date_out_of_range_is_a_bad_cell_not_a_crash(serial):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("12345")
+    for column, header in enumerate(HEADERS):
+        sheet.write(0, column, header)
+    sheet.write(1, 0, serial, xlwt.easyxf(num_format_str="YYYY-MM-DD HH:MM"))
+    for column, value in enumerate(ROW[1:], start=1):
+        sheet.write(1, column, value)
+    out = io.BytesIO()
+    book.save(out)
+    _headers, [(_number, cells)] = read(out.getvalue(), "12345.xls")
+    # Left as the number it is: the row check reports "Not a date and time: 3000000".
+    assert imports.parse_datetime(cells[0]) is None and cells[0] == str(int(serial))
+
+
+@pytest.mark.django_db
+def test_the_import_page_reports_an_unreadable_csv(client, tmp_path):
+    from django.urls import reverse
+
+    from .factories import make_world
+
+    world = make_world()
+    client.force_login(world.hotline)
+    response = client.post(
+        reverse("tickets:import"),
+        {"file": io.BytesIO(csv_with_a_long_cell()), "channel": "hotline"},
+        format="multipart",
+    )
+    assert response.status_code == 400 and "无法导入该文件" in response.content.decode()

@@ -262,7 +262,13 @@ def _read_csv(raw):
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _bounded(enumerate(reader, start=1))
+    try:
+        return _bounded(enumerate(reader, start=1))
+    except csv.Error as exc:  # a cell over 131,072 characters: an unclosed quote, mostly
+        raise ImportFormatError(
+            _("The CSV file cannot be read near line %(n)s: %(e)s")
+            % {"n": reader.line_num, "e": exc}
+        ) from None
 
 
 def _check_unpacked_size(raw):
@@ -298,6 +304,10 @@ def _read_xlsx(raw):
         sheet.reset_dimensions()
         rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
         return _bounded(enumerate(rows, start=1))
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # the sheet is parsed only now: broken XML, a bad zip entry …
+        raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
     finally:
         book.close()
 
@@ -310,7 +320,12 @@ def _read_xls(raw):
         book = xlrd.open_workbook(file_contents=raw)
     except Exception as exc:
         raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
-    sheet = book.sheet_by_index(0)
+
+    def date(value):
+        try:
+            return xlrd.xldate_as_datetime(value, book.datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return value  # no such date: left as the number, which the row check reports
 
     def rows():
         for index in range(sheet.nrows):
@@ -318,11 +333,17 @@ def _read_xls(raw):
             for cell in sheet.row_slice(index, 0, MAX_COLUMNS):
                 value = cell.value
                 if cell.ctype == xlrd.XL_CELL_DATE:
-                    value = xlrd.xldate_as_datetime(value, book.datemode)
+                    value = date(value)
                 cells.append(value)
             yield index + 1, cells
 
-    return _bounded(rows())
+    try:
+        sheet = book.sheet_by_index(0)
+        return _bounded(rows())
+    except ImportFormatError:
+        raise
+    except Exception as exc:
+        raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
 
 
 def resolve_mapping(headers, mapping=None):

@@ -165,3 +165,66 @@ def test_a_model_is_on_disk_before_its_folder_is_renamed_into_place(
     assert {f"{written}/arrays.npz", f"{written}/model.json", written} <= synced_before
     assert ("sync", str(out.parent)) in events[moves[0] :]
     assert clf.TextClassifier.load(out).labels == clf.TextClassifier.load(small_model_dir).labels
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_trainings_finishing_at_once_are_each_judged_against_the_version_they_replace(
+    settings, tmp_path, monkeypatch
+):
+    """Each training read the version in use, then compared, recorded and switched: two
+    finishing together (the nightly task and the button) were both judged against the old
+    version, and the second went in use in place of the first even when clearly worse
+    (0.92 replacing 0.95, with a tolerance of 0.01)."""
+    from gridgov.insights import classifier as clf
+    from gridgov.insights.models import ModelActivation
+
+    settings.DATA_DIR = tmp_path
+    (tmp_path / "v0").mkdir()
+    (tmp_path / "v0" / "model.json").write_text("{}")
+    ModelVersion.objects.create(
+        version=1, path=str(tmp_path / "v0"), fingerprint="x", active=True,
+        metrics={"macro_f1": 0.90},
+    )  # fmt: skip
+    scores = {"better": 0.95, "worse": 0.92}
+    go_better, better_done = threading.Event(), threading.Event()
+
+    def train(paths, out, **kwargs):  # a stand-in for training: the model scores as named
+        name = threading.current_thread().name
+        if name == "better":
+            go_better.wait(5)
+        out.mkdir(exist_ok=True)
+        (out / "model.json").write_text("{}")
+        meta = {"metrics": {"macro_f1": scores[name]}, "fingerprint": name}
+        return SimpleNamespace(meta=meta), SimpleNamespace(examples=[])
+
+    real_review = training.review
+
+    def review(metrics, active):
+        if threading.current_thread().name == "worse":  # has read the version in use
+            go_better.set()
+            better_done.wait(3)
+        return real_review(metrics, active)
+
+    monkeypatch.setattr(clf, "train", train)
+    monkeypatch.setattr(training, "review", review)
+    errors = []
+
+    def run():
+        try:
+            training.retrain(note=threading.current_thread().name)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            if threading.current_thread().name == "better":
+                better_done.set()
+            connection.close()
+
+    threads = [threading.Thread(target=run, name=name) for name in ("better", "worse")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert ModelVersion.objects.get(active=True).note == "better"
+    for switch in ModelActivation.objects.select_related("version"):
+        assert switch.version.review["baseline"] == switch.previous_number

@@ -19,10 +19,11 @@ first-level category than that suggestion is a correction.
 import logging
 import shutil
 import time
+import zlib
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from gridgov.tickets.models import Category, TicketEvent
@@ -222,7 +223,7 @@ def activate(record, user=None, how=None):
         # Every version row locked, then the one in use read from them: two staff activating
         # at once take turns, and the second sees the first's choice as the previous one
         # (locking only the rows found active would miss the row the first one activated).
-        rows = list(_lock_versions())
+        rows = _lock_versions()
         if record.pk not in {v.pk for v in rows} or not usable(record):
             raise ActivationError(gone)  # pruned while we waited for the lock
         current = [v for v in rows if v.active]
@@ -271,23 +272,29 @@ def retrain(paths=None, limit=None, note="", user=None):
         raise
     seconds = time.perf_counter() - started
     metrics = model.meta.get("metrics", {})
-    active = ModelVersion.objects.filter(active=True).order_by("-version").first()
-    verdict = review(metrics, active)
-    record = ModelVersion.objects.create(
-        version=version,
-        path=str(out),
-        fingerprint=model.meta["fingerprint"],
-        examples=len(dataset.examples),
-        overrides=len(examples),
-        metrics=metrics,
-        train_seconds=round(seconds, 2),
-        active=False,
-        note=note,
-        review=verdict,
-    )
-    if not verdict["kept_back"]:
-        how = ModelActivation.How.TRAINED if usable(active) else ModelActivation.How.FIRST
-        activate(record, user=user, how=how)
+    with transaction.atomic():
+        # Compared, recorded and put in use under the lock `activate` takes: of two trainings
+        # finishing at once, the second is judged against the first if that went in use
+        # (both were judged against the older version, and the second replaced the first
+        # however much worse it was).
+        rows = _lock_versions()
+        active = max((v for v in rows if v.active), key=lambda v: v.version, default=None)
+        verdict = review(metrics, active)
+        record = ModelVersion.objects.create(
+            version=version,
+            path=str(out),
+            fingerprint=model.meta["fingerprint"],
+            examples=len(dataset.examples),
+            overrides=len(examples),
+            metrics=metrics,
+            train_seconds=round(seconds, 2),
+            active=False,
+            note=note,
+            review=verdict,
+        )
+        if not verdict["kept_back"]:
+            how = ModelActivation.How.TRAINED if usable(active) else ModelActivation.How.FIRST
+            activate(record, user=user, how=how)
     log.info(
         "classifier v%s trained on %s texts in %.1f s%s",
         version,
@@ -327,12 +334,26 @@ def has_news():
     return TrainingExample.objects.filter(created_at__gt=latest.created_at).exists()
 
 
+# PostgreSQL advisory lock (transaction) of whoever records or switches classifier versions.
+VERSIONS_LOCK = zlib.crc32(b"gridgov.insights.classifier-versions")
+
+
 def _lock_versions():
-    """Every version row, locked (oldest first): what switching the version in use and
-    pruning hold while they decide, so they take turns (activate, prune_versions)."""
+    """Every version row, locked (oldest first), in a transaction: what recording a trained
+    version, switching the version in use and pruning hold while they decide, so they take
+    turns (retrain, activate, prune_versions).
+
+    On PostgreSQL an advisory lock is taken first: a row another transaction inserted
+    while this one waited for the rows' locks is not in the result of that statement (it
+    started before the insert was committed), so the version a retrain had just put in use
+    was missed; read after the advisory lock, every committed row is. (SQLite runs one
+    writing transaction at a time: settings' IMMEDIATE mode.)"""
     from .models import ModelVersion
 
-    return ModelVersion.objects.select_for_update().order_by("pk")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [VERSIONS_LOCK])
+    return list(ModelVersion.objects.select_for_update().order_by("pk"))
 
 
 def prune_versions(keep=5):

@@ -194,3 +194,18 @@ def test_the_import_page_reports_an_unreadable_csv(client, tmp_path):
         format="multipart",
     )
     assert response.status_code == 400 and "无法导入该文件" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("when", ["0001-01-01 00:00", "1899-12-31 08:00"])
+def test_a_date_centuries_ago_is_a_row_error_not_a_crash(when):
+    # It passed the row checks, then overflowed converting to UTC for the database: the
+    # whole import failed with a 500 instead of listing the row.
+    from .factories import make_world
+
+    make_world()
+    headers = ["受理时间", "诉求性质", "诉求类型", "诉求标题", "诉求地址"]
+    good = ["2026-03-02 08:00", "咨询", "网格事件/楼道堆物", "楼道堆物", "魏家坡小区5栋"]
+    report = imports.import_rows(headers, [(2, good), (3, [when, *good[1:]])])
+    assert [(e.row, e.column) for e in report.errors] == [(3, "受理时间")]
+    assert "1970" in report.errors[0].message

@@ -108,6 +108,7 @@ _DATE_RE = re.compile(
     r"(?:[ T]+(\d{1,2})[:时](\d{1,2})分?(?::?(\d{1,2})秒?)?(?:\.\d+)?)?\s*$"
 )
 _PHONE_RE = re.compile(r"^\+?\d{7,15}$")
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # no ticket was received before
 _PATH_SPLIT = re.compile(r"\s*(?:/|／|>|＞|→|-|—|\\|·)\s*")
 
 
@@ -529,6 +530,11 @@ class Importer:
             bad("created_at", _("Not a date and time: %(v)s") % {"v": get("created_at")})
         elif created_at > self.now + dt.timedelta(days=1):
             bad("created_at", _("In the future."))
+        elif created_at < EARLIEST:  # year 1 overflowed in the conversion to UTC: a 500
+            bad(
+                "created_at",
+                _("Before %(year)s: %(v)s") % {"year": EARLIEST.year, "v": get("created_at")},
+            )
         nature_text = str(get("nature")).strip()
         nature = NATURES.get(nature_text)
         if nature is None:

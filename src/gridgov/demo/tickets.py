@@ -64,6 +64,33 @@ RECURRING_MESSAGES = (
     "40335",  # 餐馆深夜扰民
 )
 RECURRING_CATEGORY = ("环境保护", "环境污染", "噪音污染")
+# 未诉先办 finds a hot issue where many people raise one matter at one place within weeks.
+# The recent sample (every 12th message, each at a random building) hardly ever does. These
+# are the top clusters `gridgov hotissues --input hot_messages.csv` finds in the full data
+# (its ranks 1, 2, 4, 5; messages not in the sample, oldest first): each is re-dated into
+# the last three weeks, spacing kept, at one compound of the demo (grid code), so the staff
+# of both streets find hot issues they would recognise. Shipped as hot_clusters_sample.csv.
+HOT_CLUSTERS = (
+    (  # 伊景园滨河苑 parking spaces sold bundled with the flats
+        "QF-WJ-DT-G01",
+        ("283879", "223247", "244342", "213584", "224767", "188801")
+        + ("285897", "199190", "218709", "251601", "209506", "205982"),
+    ),
+    (  # a concrete mixing plant next to 丽发新城: noise and dust
+        "QF-WJ-WJP-G02",
+        ("264944", "189950", "225217", "243692", "188809")
+        + ("272447", "258378", "261072", "199379", "268300"),
+    ),
+    (  # 绿地海外滩 estate, a high-speed railway line 30 m away
+        "QF-GY-GH-G01",
+        ("191951", "243551", "202575", "216316", "266931"),
+    ),
+    (  # 110 kV power line along 月亮岛路
+        "QF-GY-YX-G01",
+        ("268250", "262052", "254865", "218442"),
+    ),
+)
+HOT_CLUSTER_DAYS = 20  # the oldest message of a cluster this many days ago at most
 RECURRING_PER_MONTH = (1, 3, 3, 3)  # from three months back to the current month
 
 
@@ -485,6 +512,34 @@ def seed_recent(rows, buildings, actors, rng, now):
         )
 
 
+def seed_hot_clusters(rows, actors, rng, now):
+    """The HOT_CLUSTERS messages as recent tickets at their compounds: each writer keeps one
+    phone, so repeated messages count as one person; older ones accepted and in hand."""
+    by_id = {row["message_id"]: row for row in rows}
+    phones = {}
+    for grid_code, ids in HOT_CLUSTERS:
+        grid = Place.objects.filter(code=grid_code).first()
+        members = [by_id[i] for i in ids if i in by_id]
+        if grid is None or not members:
+            continue
+        buildings = list(Place.objects.filter(parent=grid, level=Level.BUILDING).order_by("code"))
+        times = [parse_time(row["time"]) for row in members]
+        span = max(times) - min(times)
+        scale = min(1.0, dt.timedelta(days=HOT_CLUSTER_DAYS) / span) if span else 1.0
+        latest = now - dt.timedelta(hours=rng.uniform(2, 30))
+        for row, at in zip(members, times, strict=True):
+            start = latest - (max(times) - at) * scale
+            data = _data(row, rng.choice(buildings), rng, rng.choice(["hotline", "wechat"]))
+            data["requester_phone"] = phones.setdefault(row["user"], data["requester_phone"])
+            ticket = intake.create_ticket(data, actor=actors.hotline, now=start).ticket
+            if now - start > dt.timedelta(days=5):
+                pace = Pace(rng, start, now)
+                _dispatch_if_waiting(ticket, actors, pace.dispatch())
+                owner = actors.owner(ticket)
+                lifecycle.perform(ticket, "accept", owner, now=pace.accept())
+                lifecycle.perform(ticket, "contact", owner, now=pace.contact(), note="已联系")
+
+
 def seed_tickets(now=None, limit=None):
     """Demo tickets: historical closed ones and recent ones in every state.
 
@@ -510,6 +565,8 @@ def seed_tickets(now=None, limit=None):
     around = [b for b in buildings if b.path.startswith(community.path)]
     seed_recurring(recurring, around, actors, random.Random(SEED + 1), now)
     seed_recent(recent, buildings, actors, rng, now)
+    # Its own generator: the clusters leave every other demo ticket as it was.
+    seed_hot_clusters(read("hot_clusters_sample.csv"), actors, random.Random(SEED + 2), now)
 
 
 def resample(source_dir):
@@ -524,6 +581,12 @@ def resample(source_dir):
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows[::step])
+    with open(Path(source_dir) / "hot_messages.csv", encoding="utf-8", newline="") as handle:
+        rows = {row["message_id"]: row for row in csv.DictReader(handle)}
+    with open(DATA / "hot_clusters_sample.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(next(iter(rows.values()))))
+        writer.writeheader()
+        writer.writerows(rows[i] for _grid, ids in HOT_CLUSTERS for i in ids)
 
 
 if __name__ == "__main__":

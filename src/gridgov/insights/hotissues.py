@@ -23,6 +23,7 @@ nobody else reacted to is a repeat call, merged at intake, not a hot issue.
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,6 +36,12 @@ HIGH_SIMILARITY = 0.45
 COMMUNITY_DEPTH = 3  # district / street / community
 SAME_NAME_PREFIX = 4  # place names sharing their first 4 characters name one place
 PLACE_SIMILARITY = 0.25
+# Titles alone, the places taken out: the matter. In a street's few tickets the bodies,
+# each its own story, share little where the titles say the same (投诉…捆绑销售车位, …违法
+# 捆绑销售车位): most of a 12-message cluster of the data set stayed apart on texts alone.
+TITLE_SIMILARITY = 0.35
+# Districts, counties, the city and streets or towns named in a title: where, not what.
+ADMIN_AREA = re.compile(r"[A-Z]\d*[市区县]|[\u4e00-\u9fff]{2,4}?(?:街道|镇)")
 RARE_NGRAMS_FROM = 500  # texts: from this many, n-grams seen in one text only are dropped
 NEAR = ("compound", "road")  # place labels narrow enough to tie one requester's letters
 WEIGHTS = {"requesters": 3.0, "count": 1.0, "rate": 1.5, "reactions": 1.0}
@@ -96,6 +103,12 @@ def _text(record):
     return f"{record.title} {record.title} {record.body[:200]}"
 
 
+def _matter(record):
+    """The title without its place (label and areas), which _same_place judges apart."""
+    title = record.title.replace(record.place_label, " ") if record.place_label else record.title
+    return ADMIN_AREA.sub(" ", title)
+
+
 def _same_place(a, b, text_b):
     """True: the same place; False: two different places; None: cannot tell.
 
@@ -154,15 +167,22 @@ def cluster(records, window_days=30.0):
     texts = [_text(r) for r in records]
     # n-grams seen once are noise in a city's month of messages, but in a street's few
     # tickets dropping them leaves only the shared words (小区), and every pair looks alike.
-    vectorizer = textprep.CharTfidf((2, 3), min_df=2 if n >= RARE_NGRAMS_FROM else 1)
-    features = vectorizer.fit_transform(texts)
+    min_df = 2 if n >= RARE_NGRAMS_FROM else 1
+    features = textprep.CharTfidf((2, 3), min_df=min_df).fit_transform(texts)
     similar = (features @ features.T).tocoo()
     keep = (similar.row < similar.col) & (similar.data >= PLACE_SIMILARITY)
-    rows, cols, sims = similar.row[keep], similar.col[keep], similar.data[keep]
+    rows, cols, sims = similar.row[keep].tolist(), similar.col[keep].tolist(), similar.data[keep]
+    pairs = {(i, j): s for i, j, s in zip(rows, cols, sims.tolist(), strict=True)}
+    # Pairs whose matters (titles) are alike count as texts alike at the same place.
+    matters = textprep.CharTfidf((2, 3), min_df=min_df).fit_transform([_matter(r) for r in records])
+    alike = (matters @ matters.T).tocoo()
+    keep = (alike.row < alike.col) & (alike.data >= TITLE_SIMILARITY)
+    for pair in zip(alike.row[keep].tolist(), alike.col[keep].tolist(), strict=True):
+        pairs[pair] = max(pairs.get(pair, 0.0), PLACE_SIMILARITY)
     edges = []
     window = dt.timedelta(days=window_days)
     full = [f"{r.title} {r.body}" for r in records]
-    for i, j, s in zip(rows, cols, sims, strict=True):
+    for (i, j), s in pairs.items():
         a, b = records[i], records[j]
         if a.time and b.time and abs(a.time - b.time) > window:
             continue

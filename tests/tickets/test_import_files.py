@@ -209,3 +209,14 @@ def test_a_date_centuries_ago_is_a_row_error_not_a_crash(when):
     report = imports.import_rows(headers, [(2, good), (3, [when, *good[1:]])])
     assert [(e.row, e.column) for e in report.errors] == [(3, "受理时间")]
     assert "1970" in report.errors[0].message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig", "gb18030"])
+def test_csv_and_tab_separated_text_in_the_encodings_excel_and_wps_save(encoding):
+    # Excel and WPS save "Unicode text" as UTF-16 with a byte order mark, tab-separated.
+    text = "\r\n".join("\t".join(row) for row in (HEADERS, ROW)) + "\r\n"
+    raw = text.encode(encoding)
+    if encoding == "utf-16-be":
+        raw = b"\xfe\xff" + raw
+    headers, [(_number, cells)] = read(raw, "12345.txt")
+    assert headers == HEADERS and cells == ROW

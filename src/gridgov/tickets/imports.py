@@ -6,11 +6,11 @@
 task for the user, and followed with `import_state`, which answers only that user:
 the report names callers (a bad row's phone, the mapping of their columns).
 
-1. Read the table (CSV in UTF-8 or GB18030, or the first sheet of an .xlsx or
-   .xls), find its header row (below any title lines) and map its headers to
-   ticket fields: DEFAULT_MAPPING knows the usual 12345 headers (工单编号,
-   受理时间, 诉求标题, 诉求内容, 诉求地址, 来电人, 联系电话, 诉求类型/分类,
-   诉求性质 …); `mapping` ({field: header or [headers]}) overrides it.
+1. Read the table (CSV in UTF-8 or GB18030, tab-separated text in UTF-16, or the
+   first sheet of an .xlsx or .xls), find its header row (below any title lines)
+   and map its headers to ticket fields: DEFAULT_MAPPING knows the usual 12345
+   headers (工单编号, 受理时间, 诉求标题, 诉求内容, 诉求地址, 来电人, 联系电话,
+   诉求类型/分类, 诉求性质 …); `mapping` ({field: header or [headers]}) overrides it.
 2. Validate every row before writing anything: date and time, nature, category
    (code, full path 一级/二级/三级 or unambiguous name), urgency, location (a
    place code, coordinates inside the area, or an address — resolved to a
@@ -25,6 +25,7 @@ the report names callers (a bad row's phone, the mapping of their columns).
    sweep's reminders cover their deadlines.
 """
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -164,6 +165,12 @@ class ImportReport:
 
 
 def _decode(raw):
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's and WPS's "Unicode text": UTF-16 with its byte order mark, tab-separated.
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
@@ -185,10 +192,10 @@ def _cell(value):
 def read_table(source, filename=None, mapping=None):
     """(headers, [(row number, [cells])]) from a path or a binary file object.
 
-    CSV (UTF-8 or GB18030, comma or tab), Excel .xlsx and the older .xls. Blank
-    rows are skipped, and the header row is the first of the top rows that names
-    the columns an import needs: platform exports often open with a title line
-    ("XX区12345热线工单明细") or a blank row above the headers.
+    CSV (UTF-8 or GB18030, or UTF-16 with a byte order mark; comma or tab), Excel .xlsx
+    and the older .xls. Blank rows are skipped, and the header row is the first of the
+    top rows that names the columns an import needs: platform exports often open with a
+    title line ("XX区12345热线工单明细") or a blank row above the headers.
     """
     name = (filename or getattr(source, "name", None) or str(source)).lower()
     raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()

@@ -243,6 +243,9 @@ GRIDGOV_ESCALATION_GRACE_HOURS = float(env("GRIDGOV_ESCALATION_GRACE_HOURS", "24
 GRIDGOV_REMINDER_HOURS = float(env("GRIDGOV_REMINDER_HOURS", "2"))
 GRIDGOV_WEBHOOK_URL = env("GRIDGOV_WEBHOOK_URL", "")
 GRIDGOV_WEBHOOK_SECRET = env("GRIDGOV_WEBHOOK_SECRET", "")
+# The webhook posts to public addresses only; these networks too (comma-separated CIDR:
+# an intranet receiver, or the HTTP(S)_PROXY it goes through), e.g. "10.20.0.0/16".
+GRIDGOV_WEBHOOK_ALLOWED_NETWORKS = env("GRIDGOV_WEBHOOK_ALLOWED_NETWORKS", "")
 # The address people open the platform at, for links in e-mails (https://…); empty: paths.
 GRIDGOV_SITE_URL = env("GRIDGOV_SITE_URL", "")
 GRIDGOV_KPI_WEIGHTS = json.loads(env("GRIDGOV_KPI_WEIGHTS", "{}") or "{}")

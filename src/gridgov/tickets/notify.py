@@ -19,16 +19,28 @@ and key), then sent by email (Django's email backend, to the handlers' user
 addresses) and, when GRIDGOV_WEBHOOK_URL is set, as a JSON POST to that URL.
 Sending failures are logged, never raised: the ticket's handling does not
 depend on them.
+
+The webhook goes only to http(s) and to a public address, checked on the address the
+connection is made to (whatever the host name resolves to, now): not to loopback,
+private, link-local (169.254.169.254, the cloud's instance metadata), carrier-grade NAT,
+multicast or reserved ones, unless GRIDGOV_WEBHOOK_ALLOWED_NETWORKS names their network
+(an intranet receiver: "10.20.0.0/16"; a proxy in HTTP(S)_PROXY is such an address
+too). A redirect is not followed: it is the receiver's error (urllib would have
+followed a 302 to the POST with a GET, to wherever it pointed).
 """
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
 from functools import partial
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -225,6 +237,88 @@ def claim(ticket, kind, key, now=None):
         return None
 
 
+class WebhookRefused(OSError):
+    """The webhook's URL or the address it resolves to is not one it may be sent to."""
+
+
+def _allowed_networks():
+    networks = []
+    for entry in (getattr(settings, "GRIDGOV_WEBHOOK_ALLOWED_NETWORKS", "") or "").split(","):
+        if entry.strip():
+            try:
+                networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError:
+                log.error("GRIDGOV_WEBHOOK_ALLOWED_NETWORKS: %r is not a network", entry)
+    return networks
+
+
+def may_post_to(address, allowed=None):
+    """May the webhook connect to this IP address (a string)?"""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # without an IPv6 zone
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if any(ip in network for network in (_allowed_networks() if allowed is None else allowed)):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+def _connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **_kwargs):
+    """socket.create_connection, to the resolved addresses the webhook may post to only: the
+    check is on the address connected to, so a name resolving elsewhere a moment later
+    (DNS rebinding) gains nothing."""
+    host, port = address
+    allowed, failure = _allowed_networks(), None
+    for family, kind, proto, _name, sockaddr in socket.getaddrinfo(
+        host, port, 0, socket.SOCK_STREAM
+    ):
+        if not may_post_to(sockaddr[0], allowed):
+            failure = WebhookRefused(f"refused {sockaddr[0]}")
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            failure = exc
+    raise failure or OSError(f"no address for {host}")
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_HTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_HTTPSConnection, req, context=self._context)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError with the 3xx
+
+
+def _opener():
+    return urllib.request.build_opener(_HTTPHandler, _HTTPSHandler, _NoRedirect)
+
+
 def post_webhook(url, data):
     """POST `data` as JSON; returns a short status ("200", "error: …"). Never raises."""
     body = json.dumps(data, ensure_ascii=False).encode()
@@ -233,13 +327,23 @@ def post_webhook(url, data):
     if secret:
         digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         headers["X-Gridgov-Signature"] = f"sha256={digest}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        log.warning("webhook %s refused: only http and https URLs", url)
+        return f"error: refused {parts.scheme or '?'} URL"[:64]
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as response:  # noqa: S310
+        with _opener().open(request, timeout=WEBHOOK_TIMEOUT_S) as response:
             return str(response.status)
     except urllib.error.HTTPError as exc:
         log.warning("webhook %s answered %s for %s", url, exc.code, data.get("event"))
         return f"error: HTTP {exc.code}"
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, WebhookRefused):
+            log.warning("webhook %s %s: not a public address", url, exc.reason)
+            return f"error: {exc.reason}"[:64]
+        log.warning("webhook %s failed for %s: %s", url, data.get("event"), exc)
+        return f"error: {type(exc).__name__}"[:64]
     except Exception as exc:  # network, DNS, timeout: logged, never raised
         log.warning("webhook %s failed for %s: %s", url, data.get("event"), exc)
         return f"error: {type(exc).__name__}"[:64]

@@ -108,3 +108,79 @@ def test_a_dispatch_notice_queued_before_the_ticket_was_merged_is_not_sent(maile
     args = (survivor.owner_place_id, None, survivor.dispatched_at.isoformat())
     assert notify_dispatch.run(survivor.pk, *args) is not None
     assert [m.to for m in mail.outbox] == [["gw_a@example.org"]]
+
+
+def _slowed(monkeypatch, action, locked):
+    """Make `action` hold the ticket's lock a moment, telling `locked` once it has it."""
+    import time
+
+    from gridgov.tickets import lifecycle
+
+    real = lifecycle.HANDLERS[action]
+
+    def slow(t, actor, now, **params):
+        change = real(t, actor, now, **params)
+        locked.set()
+        time.sleep(1)
+        return change
+
+    monkeypatch.setitem(lifecycle.HANDLERS, action, slow)
+
+
+def _run_at_once(*calls):
+    """Run each call in its own thread (own connection); → {index: "ok" or the exception}."""
+    outcomes = {}
+
+    def run(index, call):
+        try:
+            call()
+            outcomes[index] = "ok"
+        except Exception as exc:  # noqa: BLE001 - compared by the test
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_act_waiting_for_the_ticket_sees_the_unit_that_holds_it_now(monkeypatch):
+    """On PostgreSQL, an act that waited for the ticket's row lock while another act handed
+    the ticket to another unit read the new owner's id but no owner: the join of the
+    locking query kept the place row of before, which no longer matched, so the street
+    approving an extension while the grid escalated was told it may not ('outside your
+    area'), and unit names in the event data came out empty."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.tickets.lifecycle import perform
+    from gridgov.tickets.models import Status
+
+    world = make_world()
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    until = (timezone.now() + dt.timedelta(days=90)).isoformat()
+    perform(ticket, "extend", world.gridworker_a, until=until, reason="需协调物业")
+    escalating = threading.Event()
+    _slowed(monkeypatch, "escalate", escalating)
+
+    def escalate():
+        perform(
+            Ticket.objects.get(pk=ticket.pk), "escalate", world.gridworker_a, reason="需社区协调"
+        )
+
+    def approve():
+        escalating.wait(5)  # the grid holds the lock: this waits for it
+        perform(Ticket.objects.get(pk=ticket.pk), "approve-extension", world.street_staff)
+
+    assert _run_at_once(escalate, approve) == {0: "ok", 1: "ok"}
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ESCALATED and ticket.owner_place == world.community
+    approved = ticket.events.get(action="approve-extension")
+    assert approved.owner_place == world.community and approved.data["approved"] is True

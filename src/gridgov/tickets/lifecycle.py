@@ -245,12 +245,7 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
     with transaction.atomic():
         if action == "merge":
             _lock_pair(ticket, params.get("into"))
-        # Lock only the ticket row (of=self): related rows stay readable by others.
-        locked = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("category", "place", "owner_place", "owner_department")
-            .get(pk=ticket.pk)
-        )
+        locked = _lock(ticket.pk)
         if expected_version is not None and locked.version != expected_version:
             raise InvalidTransition(
                 _("The ticket was changed by someone else; reload it."),
@@ -304,6 +299,28 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
     for name in ("version", *fields):
         setattr(ticket, name, getattr(locked, name))
     return event
+
+
+LOCK_JOINED = ("category", "place", "owner_place", "owner_department")
+
+
+def _lock(pk):
+    """The ticket, its row locked (of=self: related rows stay readable by others), with the
+    rows the rules and handlers read about it.
+
+    On PostgreSQL a query that waited for the lock returns the ticket as the other act left
+    it, but the joined rows as they were when it started: when that act handed the ticket
+    to another unit, the old unit's row no longer matches the new owner id and comes back
+    empty (owner_place None beside owner_place_id), so permissions and unit names were
+    judged on no owner. The lock is held then, so reading again gives a consistent row."""
+    query = Ticket.objects.select_for_update(of=("self",)).select_related(*LOCK_JOINED)
+    locked = query.get(pk=pk)
+    if any(
+        getattr(locked, f"{name}_id") is not None and getattr(locked, name) is None
+        for name in LOCK_JOINED
+    ):
+        locked = query.get(pk=pk)
+    return locked
 
 
 def open_ticket(ticket, actor, now, dispatch, data=None):

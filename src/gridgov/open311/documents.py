@@ -9,7 +9,6 @@ grid's name stand in for the coordinates and the address. Only categories
 marked `public_space` show the point as reported and the building.
 """
 
-import re
 from functools import cached_property
 
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 
+from gridgov.people.masking import scrub_text as scrub
 from gridgov.places.models import Level
 from gridgov.tickets.models import FINAL_STATUSES, Nature, Status, Urgency
 
@@ -92,39 +92,6 @@ def service_definition(category):
             },
         ],
     }
-
-
-# --- scrubbing --------------------------------------------------------------------------
-
-# Mobile and landline numbers, ID card numbers, room numbers; e-mail addresses, and QQ
-# numbers and WeChat IDs where the text names them as such (QQ：12345678, 微信号 abc_123).
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_QQ = re.compile(r"(?<![A-Za-z])(qq(?:号码|号)?\s*[:：]?\s*)[1-9]\d{4,11}(?!\d)", re.IGNORECASE)
-_WECHAT = re.compile(
-    r"((?:微信号?|(?<![A-Za-z])(?:vx|wx|weixin|wechat)(?:号|\s*id)?)\s*[:：]?\s*)"
-    r"[A-Za-z][-_A-Za-z0-9]{5,19}(?![-_A-Za-z0-9])",
-    re.IGNORECASE,
-)
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_ROOM = re.compile(r"(?:\d{1,2}\s*(?:单元|号楼|栋|-)\s*)?\d{3,4}\s*(?:号房|室|房)")
-REDACTED = "***"
-
-
-def scrub(text, names=()):
-    """The text with phone, ID and room numbers and the given names blanked out."""
-    text = text or ""
-    for name in names:
-        name = (name or "").strip()
-        if len(name) >= 2:
-            text = text.replace(name, name[0] + "*" * (len(name) - 1))
-    text = _EMAIL.sub(REDACTED, text)  # before the phones: 13812341234@163.com is one
-    for pattern in (_QQ, _WECHAT):
-        text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
-    for pattern in (_ID_NUMBER, _PHONE, _LANDLINE, _ROOM):
-        text = pattern.sub(REDACTED, text)
-    return text
 
 
 # --- service requests -------------------------------------------------------------------

@@ -53,6 +53,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gridgov.people.masking import scrub_text
 from gridgov.people.models import Role, RoleAssignment
 from gridgov.places.models import Place
 
@@ -170,6 +171,14 @@ def _iso(value):
     return timezone.localtime(value).isoformat() if value else None
 
 
+def _title(ticket):
+    """The title as notifications carry it: a hotline ticket filed without one takes the
+    caller's first words ("我叫张三，电话138…"), which are no business of a group chat or
+    a mailbox (copies outside the access log), so phone, ID and e-mail are blanked out and
+    the caller's name masked."""
+    return scrub_text(ticket.title, (ticket.requester_name,))
+
+
 def payload(ticket, kind, recipients=()):
     """What the webhook receives. No personal data: handlers read it in the workbench."""
     owner = ticket.owner
@@ -178,7 +187,7 @@ def payload(ticket, kind, recipients=()):
         "ticket": {
             "id": ticket.pk,
             "code": ticket.code,
-            "title": ticket.title,
+            "title": _title(ticket),
             "status": ticket.status,
             "urgency": ticket.urgency,
             "category": ticket.category.code if ticket.category_id else None,
@@ -211,7 +220,7 @@ def _message(ticket, kind):
         body = _("Ticket %(code)s (%(title)s) is due %(resolve_by)s.")
     values = {
         "code": ticket.code,
-        "title": ticket.title,
+        "title": _title(ticket),
         "owner": str(ticket.owner or ""),
         "accept_by": _fmt(ticket.accept_by),
         "resolve_by": _fmt(ticket.resolve_by),

@@ -184,3 +184,34 @@ def test_an_act_waiting_for_the_ticket_sees_the_unit_that_holds_it_now(monkeypat
     assert ticket.status == Status.ESCALATED and ticket.owner_place == world.community
     approved = ticket.events.get(action="approve-extension")
     assert approved.owner_place == world.community and approved.data["approved"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merged_tickets_callback_locks_both_tickets_in_the_order_merges_do(monkeypatch):
+    """A dissatisfied callback on a merged ticket locked it, then its survivor (to reopen
+    it); a merge locks the lower id first. A desk merging the survivor into the merged
+    ticket at that moment (a stale page) held the survivor and waited for the merged
+    ticket: PostgreSQL broke the deadlock by failing one of them with a database error."""
+    from gridgov.tickets.lifecycle import InvalidTransition, perform
+    from gridgov.tickets.models import Status
+
+    world = make_world()
+    survivor, merged = make_ticket(world), make_ticket(world)  # survivor has the lower id
+    perform(merged, "merge", world.hotline, into=survivor.code)
+    perform(survivor, "accept", world.gridworker_a)
+    perform(survivor, "resolve", world.gridworker_a, reply="已清理")
+    calling = threading.Event()
+    _slowed(monkeypatch, "callback", calling)
+
+    def callback():
+        ticket = Ticket.objects.get(pk=merged.pk)
+        perform(ticket, "callback", world.hotline, resolved=False, satisfaction="dissatisfied")
+
+    def stale_merge():
+        calling.wait(5)
+        perform(Ticket.objects.get(pk=survivor.pk), "merge", world.hotline, into=merged.code)
+
+    outcomes = _run_at_once(callback, stale_merge)
+    assert outcomes[0] == "ok" and isinstance(outcomes[1], InvalidTransition), outcomes
+    assert Ticket.objects.get(pk=survivor.pk).status == Status.REOPENED
+    assert Ticket.objects.get(pk=merged.pk).callbacks.count() == 1

@@ -245,6 +245,8 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
     with transaction.atomic():
         if action == "merge":
             _lock_pair(ticket, params.get("into"))
+        elif action == "callback":
+            _lock_merge_chain(ticket.pk)
         locked = _lock(ticket.pk)
         if expected_version is not None and locked.version != expected_version:
             raise InvalidTransition(
@@ -870,6 +872,22 @@ def _lock_pair(ticket, into):
         .order_by("pk")
         .values("pk")
     )
+
+
+def _lock_merge_chain(pk, max_hops=10):
+    """Lock a ticket and those it was merged into (Ticket.survivor), lower id first as
+    _lock_pair does: a callback on a merged ticket may reopen its survivor. Locking the
+    merged ticket, then the survivor, it deadlocked with a merge of the pair (a stale
+    page) holding the survivor, the lower id, and waiting for the merged ticket."""
+    ids, current = [pk], pk
+    for _hop in range(max_hops):
+        current = Ticket.objects.values_list("merged_into_id", flat=True).get(pk=current)
+        if current is None:
+            break
+        ids.append(current)
+    if len(ids) > 1:
+        rows = Ticket.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+        list(rows.values("pk"))
 
 
 def _merge(t, actor, now, into=None, reason=""):

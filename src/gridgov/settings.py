@@ -177,9 +177,17 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads (place imports, photos) are bounded; bigger bodies get a 413/400.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024  # form fields: file data does not count
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 GRIDGOV_MAX_IMPORT_BYTES = int(env("GRIDGOV_MAX_IMPORT_BYTES", str(20 * 1024 * 1024)))
+# A whole multipart body, refused from its Content-Length before it is read (core.uploads):
+# 9 photos of 10 MB and the form; never below an import file and a megabyte.
+GRIDGOV_MAX_UPLOAD_BYTES = int(env("GRIDGOV_MAX_UPLOAD_BYTES", str(100 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "gridgov.core.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Points within this distance of a grid count as that grid's (metres).
 GRIDGOV_NEAREST_GRID_M = float(env("GRIDGOV_NEAREST_GRID_M", "150"))
 

@@ -108,3 +108,20 @@ def test_a_multi_picture_jpeg_from_a_phone_is_taken_as_its_first_picture():
     assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
     assert "mp" not in stored.info
     assert stored.getpixel((10, 10))[0] > 200  # the red main picture, not the blue one
+
+
+def test_a_stream_without_a_size_is_read_no_further_than_the_limit():
+    # An upload object that does not know its size (a stream from another client library):
+    # it used to be read to its end before the 10 MB check.
+    class Stream:
+        name = "photo.jpg"
+        asked = []
+
+        def read(self, n=-1):
+            self.asked.append(n)
+            return b"\xff" * (photos.MAX_BYTES + 1 if n < 0 else n)
+
+    stream = Stream()
+    with pytest.raises(photos.PhotoError):
+        photos.clean_photo(stream)
+    assert stream.asked == [photos.MAX_BYTES + 1]

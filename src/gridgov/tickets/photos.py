@@ -37,7 +37,7 @@ def clean_photo(upload):
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
         raise PhotoError(_("A photo may be at most 10 MB."))
-    data = upload.read()
+    data = upload.read(MAX_BYTES + 1)  # no further: a stream may not know its size
     if len(data) > MAX_BYTES:
         raise PhotoError(_("A photo may be at most 10 MB."))
     # Pillow's decoders answer a malformed or hostile file with whatever exception the

@@ -125,3 +125,48 @@ def test_a_stream_without_a_size_is_read_no_further_than_the_limit():
     with pytest.raises(photos.PhotoError):
         photos.clean_photo(stream)
     assert stream.asked == [photos.MAX_BYTES + 1]
+
+
+def jpeg_and_png_with_metadata():
+    from PIL import PngImagePlugin
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMakerX"  # Make
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to show
+    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 54.0, 30.0)})  # GPS
+    xmp = b"<x:xmpmeta><GPSLatitude>39.9</GPSLatitude></x:xmpmeta>"
+    jpeg = io.BytesIO()
+    Image.new("RGB", (60, 30), "red").save(
+        jpeg, "JPEG", exif=exif.tobytes(), xmp=xmp, comment=b"13812341234", icc_profile=b"ICC" * 9
+    )
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Author", "13812341234")
+    text.add_itxt("XML:com.adobe.xmp", xmp.decode())
+    png = io.BytesIO()
+    Image.new("RGB", (60, 30), "red").save(png, "PNG", pnginfo=text, exif=exif.tobytes())
+    return {"jpeg": jpeg.getvalue(), "png": png.getvalue()}
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "png"])
+def test_no_exif_gps_xmp_comment_or_text_chunk_survives_and_the_orientation_is_applied(kind):
+    content, width, height = photos.clean_photo(upload(jpeg_and_png_with_metadata()[kind]))
+    raw = content.read()
+    for secret in (b"PhoneMakerX", b"xmpmeta", b"GPSLatitude", b"13812341234", b"ICCICC"):
+        assert secret not in raw
+    stored = Image.open(io.BytesIO(raw))
+    assert len(stored.getexif()) == 0
+    assert not {"exif", "xmp", "comment", "Author", "XML:com.adobe.xmp", "icc_profile"} & set(
+        stored.info
+    )
+    assert (width, height) == stored.size == (30, 60)  # turned upright, then stripped
+
+
+@pytest.mark.parametrize("mode", ["CMYK", "P", "L", "1", "LA", "RGBA", "I;16"])
+def test_unusual_modes_are_re_encoded(mode):
+    fmt = "JPEG" if mode == "CMYK" else "PNG"
+    out = io.BytesIO()
+    Image.new(mode, (4200, 8)).save(out, fmt)  # wide enough to be scaled down too
+    content, width, _height = photos.clean_photo(upload(out.getvalue()))
+    stored = Image.open(io.BytesIO(content.read()))
+    assert width == photos.MAX_SIDE and stored.format == fmt
+    assert stored.mode == ("RGB" if mode == "CMYK" else mode)

@@ -132,6 +132,13 @@ def test_photos_are_stored_reencoded_without_exif_gps(world):
     assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
     assert client_for(world.gridworker_b).get(url).status_code == 404
     assert client_for().get(url).status_code == 401
+    # A file gone from storage (a restore without the media) is a 404, not a server error.
+    stored = TicketPhoto.objects.get()
+    content = stored.image.open("rb").read()
+    stored.image.close()
+    stored.image.storage.delete(stored.image.name)
+    assert client_for(world.gridworker_a).get(url).status_code == 404
+    stored.image.storage.save(stored.image.name, io.BytesIO(content))
 
     # Resolving with photos (multipart) attaches them to the resolve event.
     ticket_id = body["id"]

@@ -16,7 +16,7 @@ import copy
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -425,11 +425,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     )
     def photo(self, request, pk=None, photo_id=None):
         ticket = self.get_object()
-        photo = get_object_or_404(TicketPhoto, pk=photo_id, ticket=ticket)
-        content_type = "image/png" if photo.image.name.endswith(".png") else "image/jpeg"
-        response = FileResponse(photo.image.open("rb"), content_type=content_type)
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return photos.file_response(get_object_or_404(TicketPhoto, pk=photo_id, ticket=ticket))
 
     @extend_schema(
         summary="Requester name and phone in full (logged)",

@@ -100,3 +100,20 @@ def attach(ticket, cleaned, event=None):
         TicketPhoto.objects.create(
             ticket_id=ticket.pk, event=event, image=content, width=width, height=height
         )
+
+
+def file_response(photo):
+    """The stored file of a photo, private to the caller's browser; 404 when it is gone (a
+    restore that left out the media, a volume not mounted), not a server error."""
+    from django.http import FileResponse, Http404
+    from django.utils.cache import patch_cache_control
+
+    if photo is None or not photo.image:
+        raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle)
+    patch_cache_control(response, private=True, max_age=3600)
+    return response

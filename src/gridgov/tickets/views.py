@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 
 from . import exports, intake, knowledge, kpis, lifecycle, progress, queues, sla, timeline
+from . import photos as photo_files
 from .classify import suggest_category
 from .filters import category_subtree_ids, visible_tickets
 from .forms import (
@@ -503,19 +504,7 @@ def reveal_requester(request, code):
 @require_GET
 def ticket_photo(request, code, pk):
     ticket = _ticket_or_404(request, code)
-    return _photo_response(TicketPhoto.objects.filter(ticket=ticket, pk=pk).first())
-
-
-def _photo_response(photo):
-    if photo is None or not photo.image:
-        raise Http404
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle)
-    patch_cache_control(response, private=True, max_age=3600)
-    return response
+    return photo_files.file_response(TicketPhoto.objects.filter(ticket=ticket, pk=pk).first())
 
 
 # --- intake -----------------------------------------------------------------------------
@@ -698,7 +687,7 @@ def my_ticket_photo(request, code, pk):
     """A photo of the requester's own demand (progress.photos: filed with it, or the
     result's), for a requester who does not see the ticket in the workbench."""
     ticket = _own_ticket_or_404(request, code)
-    return _photo_response(progress.photos(ticket).filter(pk=pk).first())
+    return photo_files.file_response(progress.photos(ticket).filter(pk=pk).first())
 
 
 @login_required

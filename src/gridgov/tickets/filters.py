@@ -8,12 +8,14 @@ out-of-scope ticket is a 404 and never leaks.
 """
 
 import django_filters
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db import connections
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Department
-from gridgov.people.scope import scope_for, scope_q
+from gridgov.people.scope import NOTHING, scope_for
 from gridgov.places.models import Place
 
 from . import knowledge, sla
@@ -34,25 +36,77 @@ from .rules import VIEW_ROLES
 
 
 def visible_tickets(user, queryset=None):
-    """The tickets `user` may see (mirror of rules.sees_ticket)."""
+    """The tickets `user` may see (mirror of rules.sees_ticket).
+
+    Each part of the scope is a condition on the ticket's own columns, so an index serves
+    it and the list's joins come after it: the place (or owning office) among the places
+    of the user's subtrees, the owner among their departments, the ticket among those that
+    summoned one of them. A place under a path was a join through both places, which left
+    PostgreSQL no index: every ticket of a 500,000-ticket city was read and joined for a
+    grid worker's list. See _among for how the places are given.
+    """
     queryset = Ticket.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False):
         return queryset.none()
     scope = scope_for(user)
     if scope.everything:
         return queryset
-    query = scope_q(
-        user,
-        ("place", "owner_place"),
-        roles=VIEW_ROLES,
-        department_field="owner_department",
-    )
+    postgresql = connections[queryset.db].vendor == "postgresql"
+    query = NOTHING
+    paths = scope.paths(VIEW_ROLES)
+    if paths:
+        # A district's places (a root of the tree) are thousands: no use reading them first.
+        root = any(path.count("/") == 2 for path in paths)
+        places = Place.objects.under_any(paths).values_list("id", flat=True)
+        places = _ids(places, postgresql and not root)
+        query |= _among("place_id", places) | _among("owner_place_id", places)
     if scope.department_ids:
-        summoned = Summons.objects.filter(
-            whistle__ticket=OuterRef("pk"), department_id__in=sorted(scope.department_ids)
+        departments = sorted(scope.department_ids)
+        query |= Q(owner_department_id__in=departments)
+        summoned = Summons.objects.filter(department_id__in=departments)
+        query |= _among(
+            "pk", _ids(summoned.values_list("whistle__ticket_id", flat=True), postgresql)
         )
-        query = query | Exists(summoned)
     return queryset.filter(query)
+
+
+# Ids of a scope written into the query as one array at most this many (a street: about 600
+# places); more (a district: 5,000) are matched through their subquery.
+ARRAY_LIMIT = 1000
+
+
+class _AnyOf(Func):
+    """`field = ANY(array)`: one parameter however many ids."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
+def _ids(ids, postgresql):
+    """The ids a values_list selects, as a list when they are few enough to be one array
+    parameter (PostgreSQL), else the queryset itself (a subquery)."""
+    if postgresql:
+        found = list(ids.order_by()[: ARRAY_LIMIT + 1])
+        if len(found) <= ARRAY_LIMIT:
+            return found
+    return ids.order_by()
+
+
+def _among(field, ids):
+    """Q: `field` is one of `ids` (from _ids).
+
+    A list is one array: PostgreSQL reads a small area's tickets through the column's
+    index and knows how few they are. A wide area's ids stay a subquery, checked against
+    each ticket from a hash: PostgreSQL then expects many tickets, and for a list in
+    deadline order reads the racing-deadline index until the page is full, where an array
+    of a district's 5,000 ids made it fetch, join and sort all 85,000 of its tickets, and
+    took tens of milliseconds to plan a single ticket's page. (500,000-ticket city,
+    ?ordering=deadline: a grid's list 4.2 → 0.12 s, a district's 4.3 → 0.75 s, most of
+    it the count of its tickets.)"""
+    if isinstance(ids, list):
+        return Q(_AnyOf(F(field), RawSQL("%s::bigint[]", (ids,))))
+    return Q(**{f"{field}__in": ids})
 
 
 def with_next_deadline(queryset):

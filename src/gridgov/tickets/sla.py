@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from . import reference
-from .models import OPEN_STATUSES, Status, TimeLimit, Urgency
+from .models import (
+    OPEN_STATUSES,
+    WAITING_TO_ACCEPT,
+    Status,
+    TimeLimit,
+    Urgency,
+    racing_deadline,
+)
 from .workdays import WorkCalendar
 
 Unit = TimeLimit.Unit
@@ -106,10 +113,6 @@ def limit_taken(urgency, category, exclude=None):
 
 # --- the deadline a ticket races now ---------------------------------------------------------
 
-# Before acceptance the owner races accept_by (a ticket at the desk too: whoever gets it must
-# accept by then); a resolved one waits for its callback, so it is due from its resolution.
-WAITING_TO_ACCEPT = (Status.RECEIVED, Status.RETURNED, Status.DISPATCHED, Status.ESCALATED)
-
 
 def racing(ticket):
     """The deadline the ticket races now (see racing_expr, its database twin)."""
@@ -123,14 +126,9 @@ def racing(ticket):
 
 
 def racing_expr(*whens):
-    """racing() as a database expression, for sorting a queue or a list; `whens` first."""
-    return Case(
-        *whens,
-        When(status__in=WAITING_TO_ACCEPT, then=F("accept_by")),
-        When(status=Status.RESOLVED, then=F("resolved_at")),
-        When(contacted_at__isnull=True, respond_by__isnull=False, then=F("respond_by")),
-        default=F("resolve_by"),
-    )
+    """racing() as a database expression, for sorting a queue or a list; `whens` first
+    (models.racing_deadline: without `whens`, the expression of an index)."""
+    return racing_deadline(*whens)
 
 
 def with_due(queryset, report_due=None, summoned_only=None):

@@ -104,3 +104,20 @@ def test_every_hot_issue_decision_is_a_row_and_shows_on_its_page(client):
     client.force_login(world.street_staff)
     page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
     assert 'id="hot-decisions"' in page and "研判记录" in page and "已纳入改造计划" in page
+
+
+@pytest.mark.django_db
+def test_deciding_an_issue_the_refresh_regrouped_meanwhile_says_so():
+    world = make_world()
+    for n in range(3):
+        data = ticket_data(
+            title=f"楼道堆物{n}", address="魏家坡小区3栋", category=world.corridor.code
+        )
+        data["requester_phone"] = f"1380000000{n}"
+        intake.create_ticket(data, actor=world.hotline)
+    hotissues.refresh()
+    shown = HotIssue.objects.get()  # on a page opened before the refresh
+    HotIssue.objects.filter(pk=shown.pk).delete()  # what the refresh does to a regrouped one
+    with pytest.raises(services.DecisionError, match="刷新"):
+        services.decide(shown, "confirm", world.community_staff)
+    assert HotIssueDecision.objects.count() == 0

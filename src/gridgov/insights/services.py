@@ -187,7 +187,12 @@ def decide(issue, action, user, note=""):
             _("Unknown decision %(a)s: confirm, dismiss or reopen.") % {"a": action}
         )
     # Locked and read afresh: of two people deciding at once, the second sees the first's.
-    locked = HotIssue.objects.select_for_update().get(pk=issue.pk)
+    try:
+        locked = HotIssue.objects.select_for_update().get(pk=issue.pk)
+    except HotIssue.DoesNotExist:  # the hourly refresh regrouped it while the page was open
+        raise DecisionError(
+            _("This hot issue was regrouped by the latest refresh; reload the list.")
+        ) from None
     if action not in decisions_for(locked):
         # Deciding it again would only overwrite who decided, and when.
         raise DecisionError(

@@ -1,10 +1,12 @@
 """Found in the concurrency review (issues #3, #5): two runs of one task at once, a task
 given a ticket that moved on meanwhile, lock order across the tickets of one act."""
 
+import io
 import shutil
 import threading
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from gridgov.tickets import imports
@@ -51,6 +53,50 @@ def test_one_file_uploaded_twice_at_once_is_imported_once(tmp_path, monkeypatch)
     assert sorted(r["created"] for r in reports) == [0, 6]
     refused = next(r for r in reports if not r["created"])
     assert not refused["ok"] and len(refused["errors"]) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_line_import_waits_for_an_upload_of_the_same_file(tmp_path, monkeypatch):
+    """`gridgov tickets import` and an upload of one file at once: the command went around
+    the upload's lock, and both wrote every row."""
+    world = make_world()
+    first = write_csv(tmp_path / "a.csv", rows(n=6, bad=False))
+    second = shutil.copy(first, tmp_path / "b.csv")
+    both_checked = threading.Barrier(2)
+    real = imports.Importer.insert
+
+    def insert(self, parsed, progress=False):
+        try:
+            both_checked.wait(timeout=3)
+        except threading.BrokenBarrierError:
+            pass
+        return real(self, parsed, progress)
+
+    monkeypatch.setattr(imports.Importer, "insert", insert)
+    outcomes = []
+
+    def upload():
+        try:
+            outcomes.append(import_task.run(str(first), None, "hotline", world.hotline.pk, True))
+        finally:
+            connection.close()
+
+    def command():
+        try:
+            call_command("tickets", "import", str(second), "--no-progress", stdout=io.StringIO())
+            outcomes.append({"created": 6})
+        except CommandError:
+            outcomes.append({"created": 0})
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload), threading.Thread(target=command)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert Ticket.objects.count() == 6
+    assert sorted(o["created"] for o in outcomes) == [0, 6]
 
 
 @pytest.fixture

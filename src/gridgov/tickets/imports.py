@@ -26,6 +26,7 @@ the report names callers (a bad row's phone, the mapping of their columns).
 """
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -35,13 +36,14 @@ import secrets
 import time
 import uuid
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from celery import states
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -1084,16 +1086,54 @@ def import_file(
 ):
     """Read, validate and (all or nothing) import a CSV or Excel file; an ImportReport."""
     headers, rows = read_table(path, mapping=mapping)
-    return import_rows(
-        headers,
-        rows,
-        mapping=mapping,
-        channel=channel,
-        actor=actor,
-        dry_run=dry_run,
-        progress=progress,
-        source=Path(str(path)).name,
-    )
+    with contextlib.nullcontext() if dry_run else one_at_a_time():
+        return import_rows(
+            headers,
+            rows,
+            mapping=mapping,
+            channel=channel,
+            actor=actor,
+            dry_run=dry_run,
+            progress=progress,
+            source=Path(str(path)).name,
+        )
+
+
+# PostgreSQL advisory lock held while an upload is checked and written (one_at_a_time).
+IMPORT_LOCK = zlib.crc32(b"gridgov.tickets.import")
+
+
+@contextlib.contextmanager
+def one_at_a_time():
+    """Imports one after another, each checked and written whole before the next is checked.
+
+    An import checks that no row was imported before (its 工单编号), then writes in a
+    transaction of its own: two uploads of one file at once (a double click, two staff)
+    both passed the check, and every ticket was written twice. The lock is a PostgreSQL
+    advisory lock (workers on several machines), or on SQLite (one machine) a lock file
+    in the data dir; held by the session, not by a transaction, so intakes are not held
+    up while a big file is checked. Every way in takes it: uploads (the task) and
+    `gridgov tickets import`.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [IMPORT_LOCK])
+        try:
+            yield
+        finally:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK])
+            except DatabaseError:  # the session is gone, and its lock with it
+                pass
+        return
+    import fcntl
+
+    folder = Path(settings.DATA_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".import.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or on a crash
+        yield
 
 
 # --- uploads: started for a user, followed by that user only --------------------------------

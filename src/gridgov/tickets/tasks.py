@@ -7,18 +7,10 @@ The sweep is scheduled by `settings.CELERY_BEAT_SCHEDULE` and is also
 None of them is acknowledged late or retried by Celery: the sweep runs again at its
 next beat (and is safe to run twice at once, see sweep.py), a notification is claimed
 once before it is sent (notify.py), and uploads are imported one after another, so the
-second of two at once finds the first one's rows imported (one_import_at_a_time).
+second of two at once finds the first one's rows imported (imports.one_at_a_time).
 """
 
-import contextlib
-import zlib
-
 from celery import shared_task
-from django.conf import settings
-from django.db import DatabaseError, connection
-
-# PostgreSQL advisory lock held while an upload is checked and written (one_import_at_a_time).
-IMPORT_LOCK = zlib.crc32(b"gridgov.tickets.import")
 
 
 @shared_task(name="gridgov.tickets.sweep")
@@ -125,15 +117,14 @@ def import_task(
 
     actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
-        with contextlib.nullcontext() if dry_run else one_import_at_a_time():
-            report = imports.import_file(
-                path,
-                mapping=mapping,
-                channel=channel,
-                actor=actor,
-                dry_run=dry_run,
-                progress=progress,
-            )
+        report = imports.import_file(  # one upload after another (imports.one_at_a_time)
+            path,
+            mapping=mapping,
+            channel=channel,
+            actor=actor,
+            dry_run=dry_run,
+            progress=progress,
+        )
     except (OSError, imports.ImportFormatError) as exc:
         return {"ok": False, "format_error": str(exc)}
     finally:
@@ -143,36 +134,3 @@ def import_task(
             except OSError:
                 pass
     return report.as_dict()
-
-
-@contextlib.contextmanager
-def one_import_at_a_time():
-    """Imports one after another, each checked and written whole before the next is checked.
-
-    An import checks that no row was imported before (its 工单编号), then writes in a
-    transaction of its own: two uploads of one file at once (a double click, two staff)
-    both passed the check, and every ticket was written twice. The lock is a PostgreSQL
-    advisory lock (workers on several machines), or on SQLite (one machine) a lock file
-    in the data dir; held by the worker's session, not by a transaction, so intakes are
-    not held up while a big file is checked.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [IMPORT_LOCK])
-        try:
-            yield
-        finally:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [IMPORT_LOCK])
-            except DatabaseError:  # the session is gone, and its lock with it
-                pass
-        return
-    import fcntl
-    from pathlib import Path
-
-    folder = Path(settings.DATA_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".import.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or on a crash
-        yield

@@ -15,6 +15,7 @@ from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import log_access
 
+from . import lifecycle
 from .models import (
     CalendarDay,
     Callback,
@@ -293,6 +294,12 @@ class TicketAdmin(SuperuserOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # duplicates are merged, nothing is deleted
+
+    def save_model(self, request, obj, form, change):
+        # Not obj.save(): a full save wrote the fields without an event row, and every other
+        # field as read at the start of the request, over a transition committed meanwhile.
+        edited = [name for name in form.changed_data if name not in self.readonly_fields]
+        lifecycle.correct(obj, request.user, {name: getattr(obj, name) for name in edited})
 
     @admin.display(description=_("owner"))
     def owner_display(self, ticket):

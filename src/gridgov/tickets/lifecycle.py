@@ -63,6 +63,7 @@ SYSTEM_REASONS = (
     URGE_REASON,
 )
 MERGE_IN = "merge-in"  # an event row on the survivor, not a transition of its own
+EDIT = "edit"  # a correction of the ticket's own fields (admin): an event row, not a transition
 DEADLINE_FIELDS = ("accept_by", "respond_by", "resolve_by")
 HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
 
@@ -970,3 +971,43 @@ HANDLERS = {
     "merge": _merge,
     "answer": _answer,
 }
+
+
+def correct(ticket, actor, values, now=None):
+    """Correct fields of a ticket outside the lifecycle (title, category, Open311 `public` …,
+    from the admin): under its row lock, only `values` written, one EDIT event with the old
+    and new values, the version counted up, so nothing changes without a trace and a
+    transition committed meanwhile is neither lost nor overwritten. → the changed fields."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        changes = {}
+        for name, value in values.items():
+            old = getattr(locked, name)
+            if old != value:
+                changes[name] = [_plain(old), _plain(value)]
+                setattr(locked, name, value)
+        if not changes:
+            return []
+        Ticket.objects.filter(pk=locked.pk).update(
+            version=F("version") + 1, updated_at=now, **{n: values[n] for n in changes}
+        )
+        TicketEvent.objects.create(
+            ticket=locked,
+            action=EDIT,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor if getattr(actor, "pk", None) else None,
+            owner_place_id=locked.owner_place_id,
+            owner_department_id=locked.owner_department_id,
+            data={"changes": changes},
+            at=now,
+        )
+    return list(changes)
+
+
+def _plain(value):
+    """A field's value as the event's JSON keeps it: a category by its code."""
+    if hasattr(value, "code"):
+        return value.code
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)

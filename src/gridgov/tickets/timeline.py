@@ -4,6 +4,7 @@ says (to whom it went, why, which deadlines moved), in the reader's language.
 Requesters see their own, shorter account (progress.py).
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -13,10 +14,13 @@ from gridgov.people.models import Department
 
 from . import lifecycle
 from .forms import ACTION_LABELS, CONTACT_METHODS, DEADLINE_LABELS, OVERDUE_LABELS
-from .models import Satisfaction, Summons, TicketEvent
+from .models import Satisfaction, Summons, Ticket, TicketEvent
 
 # Events that are no lifecycle action of their own.
-EVENT_LABELS = {lifecycle.MERGE_IN: pgettext_lazy("ticket action", "Duplicate merged in")}
+EVENT_LABELS = {
+    lifecycle.MERGE_IN: pgettext_lazy("ticket action", "Duplicate merged in"),
+    lifecycle.EDIT: pgettext_lazy("ticket action", "Corrected"),
+}
 
 
 def _department_names(events):
@@ -31,13 +35,23 @@ def _department_names(events):
     return dict(Department.objects.filter(code__in=codes).values_list("code", "name"))
 
 
+def _field_name(name):
+    try:
+        return str(Ticket._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
 def describe(event, departments):
     """Readable lines for an event's data (what the timeline shows under the action)."""
     data = event.data or {}
     lines = []
     unit = data.get("unit")
     action = event.action
-    if action == "create":
+    if action == lifecycle.EDIT:
+        names = [_field_name(name) for name in data.get("changes") or {}]
+        lines.append(_("Changed: %(fields)s") % {"fields": "、".join(names)})
+    elif action == "create":
         if data.get("route") == "dispatch_desk":
             lines.append(_("No routing rule matched: waiting at the dispatch desk."))
         how = data.get("location") or ""

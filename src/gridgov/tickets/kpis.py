@@ -32,16 +32,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Case, Count, JSONField, Q, When
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from gridgov.core.arrays import any_of
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from .models import OPEN_STATUSES, Callback, Satisfaction, Status, Summons, Ticket, TicketEvent
+from .models import (
+    DEADLINE_RESETS,
+    OPEN_STATUSES,
+    RESETTING_ACTIONS,
+    Callback,
+    Satisfaction,
+    Status,
+    Summons,
+    Ticket,
+    TicketEvent,
+)
 from .sla import overdue_q
 
 DEFAULT_WEIGHTS = {
@@ -284,10 +295,11 @@ def compute(units, start, end, now=None, weights_=None):
         .exclude(status__in=(Status.MERGED, Status.ANSWERED))
         .values("id")
     )
-    # A deadline of an earlier round, missed in the period, when the current one is not.
-    handed_over = TicketEvent.objects.filter(
-        action__in=HANDOVER_ACTIONS, at__gte=since, ticket_id__in=held
-    ).values("ticket_id")
+    # A deadline of an earlier round, missed in the period, when the current one is not:
+    # only a hand-over that set fresh deadlines (escalated or reopened the ticket) keeps one.
+    handed_over = TicketEvent.objects.filter(HANDOVER_Q, at__gte=since, ticket_id__in=held).values(
+        "ticket_id"
+    )
     # The tickets counted, as one list of ids: `id IN (a) OR id IN (b) OR …` made PostgreSQL
     # test every ticket of the city, and the events of `id IN (that)` were merge-joined with
     # every event of the city. Then tickets and their events are read and counted a chunk at
@@ -319,16 +331,21 @@ COUNT_CHUNK = 5000  # tickets read and counted at a time (their events with them
 
 def _count_tickets(ids, by_key, since, until, due_until, now):
     """Handling and deadlines met of the tickets with these ids, from their events."""
+    # One array parameter for the chunk's ids, not 5,000 placeholders (core.arrays).
     tickets = (
-        Ticket.objects.filter(id__in=ids)
+        Ticket.objects.filter(any_of("id", ids))
         .order_by()
         .values("id", "status", "respond_by", "resolve_by", "resolved_at")
     )
     events = defaultdict(list)
+    # Only contacts and hand-overs have data the counting reads (on-time flags, earlier
+    # deadlines): the rest's is not sent nor decoded.
+    data = Case(When(action__in=DATA_ACTIONS, then="data"), default=None, output_field=JSONField())
     rows = (
-        TicketEvent.objects.filter(ticket_id__in=ids)
+        TicketEvent.objects.filter(any_of("ticket_id", ids))
         .order_by("ticket_id", "at", "id")
-        .values_list("ticket_id", "action", "owner_place_id", "owner_department_id", "at", "data")
+        .annotate(read=data)
+        .values_list("ticket_id", "action", "owner_place_id", "owner_department_id", "at", "read")
     )
     for ticket_id, action, place_id, department_id, at, data in rows:
         events[ticket_id].append(_Event(action, _key(place_id, department_id), at, data or {}))
@@ -464,9 +481,13 @@ def _holder_at(evs, moment):
     return holder if handed else None
 
 
-# Events that can set a fresh resolve_by (a callback only when it reopens the ticket; its
-# data then holds the old and new deadlines, as the others' do).
-HANDOVER_ACTIONS = ("escalate", "reopen", "callback")
+# Events that can set a fresh resolve_by, and those that did (models.DEADLINE_RESETS): an
+# escalation, or a reopening (also by an unhappy callback), whose data holds the old and new
+# deadlines; a callback closing the ticket, or on a merged one, keeps none.
+HANDOVER_ACTIONS = RESETTING_ACTIONS
+HANDOVER_Q = DEADLINE_RESETS
+# Events whose data the counting reads: contacts (on-time flags) and hand-overs (deadlines).
+DATA_ACTIONS = (*CONTACT_ACTIONS, *HANDOVER_ACTIONS)
 
 
 def _count_missed_before_handover(evs, by_key, since, due_until):

@@ -32,6 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 
 from . import textprep
 
@@ -164,14 +165,18 @@ def index_ticket(ticket, new=False):
     }
     if new:  # every intake: two plain statements, no model instances
         return _insert_signature(ticket, fields, band_keys(values))
-    sig, _created = TextSignature.objects.update_or_create(ticket=ticket, defaults=fields)
-    sig.bands.all().delete()
-    SignatureBand.objects.bulk_create(
-        [
-            SignatureBand(signature=sig, key=k, created_at=ticket.created_at)
-            for k in band_keys(values)
-        ]
-    )
+    # One transaction, the signature row locked (update_or_create) until its bands are
+    # replaced: two refreshes indexing one ticket at once doubled its bands, and a failure
+    # between the two statements left it with none.
+    with transaction.atomic():
+        sig, _created = TextSignature.objects.update_or_create(ticket=ticket, defaults=fields)
+        sig.bands.all().delete()
+        SignatureBand.objects.bulk_create(
+            [
+                SignatureBand(signature=sig, key=k, created_at=ticket.created_at)
+                for k in band_keys(values)
+            ]
+        )
     return sig
 
 

@@ -308,19 +308,6 @@ def retrain(paths=None, limit=None, note="", user=None):
     return record
 
 
-def store_metrics(record, metrics):
-    """Attach evaluation figures (CV or held-out) to a version, in the DB and its model.json."""
-    import json
-
-    record.metrics = metrics
-    record.save(update_fields=["metrics"])
-    meta_file = Path(record.path) / "model.json"
-    if meta_file.exists():
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        meta["metrics"] = metrics
-        meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
 def has_news():
     """Is there a staff correction the last version trained has not seen (or none in use)?"""
     from .models import ModelVersion, TrainingExample

@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
 

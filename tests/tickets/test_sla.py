@@ -171,3 +171,21 @@ def test_the_api_sorts_by_the_deadline_the_workbench_shows(world):
     listed = client_for(world.district_staff).get("/api/v1/tickets/?ordering=deadline").json()
     codes = [t["code"] for t in listed["results"]]
     assert codes == [t.code for t in sorted(rows, key=lambda r: (r.next_deadline, r.pk))]
+
+
+def test_a_categorys_parents_come_from_the_cached_tree(world, django_assert_num_queries):
+    """The limits of a category read without its parents (as lifecycle's row lock reads a
+    ticket's) are found from the cached category tree: the parents' limits apply, and no
+    query per level (two on every escalation of the deepest categories)."""
+    from gridgov.core import versions
+    from gridgov.tickets import reference
+    from gridgov.tickets.models import Category
+
+    deepest = Category.objects.filter(depth=3).select_related("parent__parent").first()
+    workday_limit(deepest.parent.parent, resolve=9)
+    plain = Category.objects.get(pk=deepest.pk)  # no parent read yet
+    with versions.scope():
+        reference.categories(), reference.time_limits()  # the cached tree and limits
+        with django_assert_num_queries(0):
+            limits = sla.limits_for(Urgency.GENERAL, plain)
+    assert limits[2] == (9, TimeLimit.Unit.WORKDAYS)

@@ -258,6 +258,66 @@ def test_a_steady_state_sweep_costs_a_few_queries_not_some_per_ticket(
     assert report.overdue == 12 and report.supervised == [] and report.escalated == []
 
 
+def test_a_first_sweep_acts_on_its_tickets_a_group_at_a_time(world, monkeypatch):
+    """What a sweep costs per ticket it acts on, when it has to act on thousands (the first
+    sweep of a city's backlog took minutes): the reference data's versions are read once
+    for the whole run, not on every cached lookup of every act, and the tickets to act on
+    are locked, and their supervisions read again, a group at a time (one transaction),
+    not each in a transaction of its own with a query per missed stage."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(sweep, "ACT_GROUP", 3)
+    tickets = [make_ticket(world) for _ in range(4)]
+    now = tickets[0].accept_by + 25 * H  # accept and respond missed, past the grace period
+    with CaptureQueriesContext(connection) as ctx:
+        report = sweep.run(now=now, remind=False)
+    assert sorted(report.supervised) == sorted(
+        (t.code, stage) for t in tickets for stage in ("accept", "respond")
+    )
+    assert sorted(report.escalated) == sorted(
+        (t.code, world.grid_a.code, world.community.code) for t in tickets
+    )
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert sum("core_dataversion" in q for q in sql) == 1
+    supervisions = [q for q in sql if q.startswith("SELECT") and "'supervise'" in q]
+    assert len(supervisions) == 1 + 2  # the chunk's screening, then each group's, locked
+    # Each group's tickets locked (FOR UPDATE on PostgreSQL) with their pending requests.
+    groups = [
+        q
+        for q in sql
+        if q.startswith('SELECT "tickets_ticket"')
+        and '"tickets_ticket"."id" IN (' in q
+        and "tickets_extension" in q
+    ]
+    assert len(groups) == 2  # 3 + 1 tickets
+
+
+def test_a_ticket_changed_meanwhile_is_skipped_and_the_rest_of_its_group_acted_on(
+    world, monkeypatch
+):
+    """Each ticket's acts stand or fall together inside its group: a refusal rolls back that
+    ticket's supervisions only, and the others of the group are supervised and escalated."""
+    tickets = [make_ticket(world) for _ in range(3)]
+    now = tickets[0].accept_by + 25 * H
+    perform_ = sweep.lifecycle.perform
+
+    def refuse_the_second(ticket, action, *args, **kwargs):
+        if ticket.pk == tickets[1].pk and action == "escalate":
+            raise sweep.lifecycle.InvalidTransition("changed meanwhile")
+        return perform_(ticket, action, *args, **kwargs)
+
+    monkeypatch.setattr(sweep.lifecycle, "perform", refuse_the_second)
+    report = sweep.run(now=now, remind=False)
+    assert report.errors == [(tickets[1].code, "changed meanwhile")]
+    assert sorted(code for code, *_ in report.escalated) == sorted(
+        t.code for t in (tickets[0], tickets[2])
+    )
+    assert {code for code, _stage in report.supervised} == {tickets[0].code, tickets[2].code}
+    assert events(tickets[1], "supervise") == []  # rolled back with the refused escalation
+    assert len(events(tickets[2], "supervise")) == 2
+
+
 def test_an_extension_asked_before_an_escalation_cannot_move_its_fresh_deadline_back(world):
     """The grid asked in time for a day more; nobody decided; the sweep escalated it with
     fresh deadlines; approving the old request set resolve_by back into the past."""

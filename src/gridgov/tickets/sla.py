@@ -43,7 +43,7 @@ class Deadlines:
 
 def limits_for(urgency, category):
     """The most specific time limit: category, then its parents, then urgency alone."""
-    chain = [c.pk for c in category.lineage()] if category is not None else []
+    chain = _lineage_ids(category)
     rows = reference.time_limits()
     for key in [*chain, None]:
         row = rows.get((urgency, key))
@@ -54,6 +54,19 @@ def limits_for(urgency, category):
                 (row.resolve_value, row.resolve_unit),
             )
     return DEFAULT_LIMITS[urgency]
+
+
+def _lineage_ids(category):
+    """Ids of the category and its parents, most specific first, from the cached category
+    tree (reference.categories), whose parents are linked in memory: a ticket's category read
+    without its parents (lifecycle's row lock) cost a query per level on every escalation.
+    The category's own parents when the tree does not hold it as it is."""
+    if category is None:
+        return []
+    cached = reference.categories().by_id.get(category.pk)
+    if cached is not None and cached.parent_id == category.parent_id:
+        category = cached
+    return [c.pk for c in category.lineage()]
 
 
 def add_limit(start, value, unit, calendar):

@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from gridgov.core import versions
 from gridgov.places.models import Level
 
 from . import lifecycle, routing
@@ -100,7 +101,14 @@ class SweepReport:
 
 def run(now=None, remind=True):
     """One sweep; see the module docstring. Returns a SweepReport."""
-    now = now or timezone.now()
+    # One read of the reference data's versions for the whole sweep (as the Celery task gets
+    # from its task scope), not one per cached lookup of every act: `gridgov sweep` read them
+    # about five times per overdue ticket.
+    with versions.scope():
+        return _run(now or timezone.now(), remind)
+
+
+def _run(now, remind):
     report = SweepReport(now=now)
     overdue = (
         Ticket.objects.filter(overdue_q(now))
@@ -161,12 +169,27 @@ def _pending_until(ticket_ids):
     )
 
 
-def _supervised(ticket_id, stage, owner, deadline):
+def _supervisions(ticket_ids):
+    """{ticket id: {(owner, stage, at)}} of the tickets' supervise events (the stages already
+    supervised, by holder), in one query; see _needs_action."""
+    done = defaultdict(set)
+    rows = TicketEvent.objects.filter(ticket_id__in=ticket_ids, action="supervise").values_list(
+        "ticket_id", "owner_place_id", "owner_department_id", "data", "at"
+    )
+    for ticket_id, place_id, department_id, data, at in rows:
+        done[ticket_id].add(((place_id, department_id), (data or {}).get("stage"), at))
+    return done
+
+
+def _supervised(supervisions, stage, owner, deadline):
     """Has this stage of this deadline been supervised while this unit held the ticket?"""
-    rows = TicketEvent.objects.filter(
-        ticket_id=ticket_id, action="supervise", at__gt=deadline
-    ).values_list("owner_place_id", "owner_department_id", "data")
-    return any((p, d) == owner and (data or {}).get("stage") == stage for p, d, data in rows)
+    return any(o == owner and st == stage and at > deadline for o, st, at in supervisions)
+
+
+# Tickets locked and acted on in one transaction: a ticket's own transaction, row lock and
+# reads cost as much again as its acts (the first sweep of a city's backlog took minutes).
+# Small, so a person acting on one of them waits a second at most.
+ACT_GROUP = 25
 
 
 def _sweep_chunk(tickets, now, report):
@@ -175,21 +198,11 @@ def _sweep_chunk(tickets, now, report):
     overdue tickets costs a few queries per chunk."""
     if not tickets:
         return
-    done = defaultdict(set)
-    rows = TicketEvent.objects.filter(
-        ticket_id__in=[t.pk for t in tickets], action="supervise"
-    ).values_list("ticket_id", "owner_place_id", "owner_department_id", "data", "at")
-    for ticket_id, place_id, department_id, data, at in rows:
-        done[ticket_id].add(((place_id, department_id), (data or {}).get("stage"), at))
+    done = _supervisions([t.pk for t in tickets])
     pending = _pending_until([t.pk for t in tickets])
-    for ticket in tickets:
-        if not _needs_action(ticket, now, done[ticket.pk], pending.get(ticket.pk)):
-            continue
-        try:
-            _handle_overdue(ticket, now, report)
-        except lifecycle.LifecycleError as exc:  # e.g. a person acted on it meanwhile
-            report.errors.append((ticket.code, exc.message))
-            log.info("sweep skipped %s: %s", ticket.code, exc.message)
+    due = [t for t in tickets if _needs_action(t, now, done[t.pk], pending.get(t.pk))]
+    for start in range(0, len(due), ACT_GROUP):
+        _act_on(due[start : start + ACT_GROUP], now, report)
 
 
 def _needs_action(ticket, now, supervisions, pending_until=None):
@@ -199,9 +212,7 @@ def _needs_action(ticket, now, supervisions, pending_until=None):
     owner = (ticket.owner_place_id, ticket.owner_department_id)
     received = ticket.dispatched_at or ticket.created_at
     for stage, deadline in missed:
-        if deadline >= received and not any(
-            o == owner and st == stage and at > deadline for o, st, at in supervisions
-        ):
+        if deadline >= received and not _supervised(supervisions, stage, owner, deadline):
             return True
     earliest = escalation_clock(missed, pending_until)
     top = ticket.owner_place is not None and ticket.owner_place.level in TOP_LEVELS
@@ -212,49 +223,80 @@ def _needs_action(ticket, now, supervisions, pending_until=None):
     )
 
 
-def _handle_overdue(ticket, now, report):
+def _act_on(tickets, now, report):
+    """Supervise and escalate a group of screened tickets in one transaction: their rows
+    locked first, in id order (as a merge locks its pair), so two sweeps running at once
+    cannot both act; then, under the locks, their supervisions and pending extension
+    requests read again. Each ticket's acts stand or fall together (a savepoint): one a
+    person changed meanwhile is skipped, the others go ahead."""
+    ids = sorted(t.pk for t in tickets)
+    codes = {t.pk: t.code for t in tickets}
     with transaction.atomic():
-        # Lock the row first, so two sweeps running at once cannot both supervise.
-        ticket = (
+        pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
+        locked = (
             Ticket.objects.select_for_update(of=("self",))
             .select_related("owner_place", "owner_department", "place", "category")
-            .get(pk=ticket.pk)
+            .annotate(pending_until=Subquery(pending.values("requested_until")[:1]))
+            .filter(pk__in=ids)
+            .order_by("pk")
         )
-        missed = missed_stages(ticket, now)
-        if not missed:
-            return
-        owner = (ticket.owner_place_id, ticket.owner_department_id)
-        # When the holder got the ticket; a deadline already missed then is not theirs.
-        received = ticket.dispatched_at or ticket.created_at
-        for stage, deadline in missed:
-            if deadline < received or _supervised(ticket.pk, stage, owner, deadline):
+        locked = {ticket.pk: ticket for ticket in locked}
+        supervisions = _supervisions(ids)
+        for pk in ids:
+            if pk not in locked:
                 continue
-            lifecycle.perform(
-                ticket,
-                "supervise",
-                None,
-                now=now,
-                stage=stage,
-                reason=SUPERVISE_REASON,
-            )
-            report.supervised.append((ticket.code, stage))
-        earliest = escalation_clock(missed, _pending_until([ticket.pk]).get(ticket.pk))
-        if (
-            ticket.status in ESCALATABLE
-            and now >= max(earliest, received) + grace()
-            and routing.next_level_up(ticket) is not None
-        ):
-            before = ticket.owner
-            lifecycle.perform(
-                ticket,
-                "escalate",
-                None,
-                now=now,
-                reason=ESCALATE_REASON,
-            )
-            ticket.refresh_from_db(fields=["owner_place", "owner_department"])
-            report.escalated.append((ticket.code, before.code, ticket.owner.code))
-            report.escalated_units.append((ticket.code, unit_info(before), unit_info(ticket.owner)))
+            try:
+                with transaction.atomic():
+                    acts = _handle_overdue(locked[pk], now, supervisions[pk])
+            except lifecycle.LifecycleError as exc:  # e.g. a person acted on it meanwhile
+                report.errors.append((codes[pk], exc.message))
+                log.info("sweep skipped %s: %s", codes[pk], exc.message)
+                continue
+            report.supervised += acts.supervised
+            report.escalated += acts.escalated
+            report.escalated_units += acts.escalated_units
+
+
+def _handle_overdue(ticket, now, supervisions):
+    """Supervise a locked ticket's missed deadlines not supervised yet, and escalate it
+    when due; → what was done (a SweepReport's lists)."""
+    acts = SweepReport(now=now)
+    missed = missed_stages(ticket, now)
+    if not missed:
+        return acts
+    owner = (ticket.owner_place_id, ticket.owner_department_id)
+    # When the holder got the ticket; a deadline already missed then is not theirs.
+    received = ticket.dispatched_at or ticket.created_at
+    for stage, deadline in missed:
+        if deadline < received or _supervised(supervisions, stage, owner, deadline):
+            continue
+        lifecycle.perform(
+            ticket,
+            "supervise",
+            None,
+            now=now,
+            stage=stage,
+            reason=SUPERVISE_REASON,
+        )
+        acts.supervised.append((ticket.code, stage))
+    earliest = escalation_clock(missed, ticket.pending_until)
+    if (
+        ticket.status in ESCALATABLE
+        and now >= max(earliest, received) + grace()
+        and routing.next_level_up(ticket) is not None
+    ):
+        before = ticket.owner
+        lifecycle.perform(
+            ticket,
+            "escalate",
+            None,
+            now=now,
+            reason=ESCALATE_REASON,
+        )
+        # perform gave `ticket` its new owner (the place or department itself).
+        acts.escalated.append((ticket.code, before.code, ticket.owner.code))
+        acts.escalated_units.append((ticket.code, unit_info(before), unit_info(ticket.owner)))
+    return acts
 
 
 def unit_info(owner):

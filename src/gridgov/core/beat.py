@@ -6,8 +6,8 @@ issues or retrain the classifier: a street serving `gridgov demo` or a single
 machine would keep its deadlines on paper only. `EmbeddedBeat` runs the same
 `CELERY_BEAT_SCHEDULE` in a thread (`gridgov demo`) or in the foreground
 (`gridgov beat`): celery's own schedule objects decide when an entry is due,
-so the timing is beat's (the first run one interval after start), and each
-task is applied here, as with a broker a worker would.
+so the timing is beat's (the first run one interval after start, or at once
+with `catch_up`), and each task is applied here, as with a broker a worker would.
 """
 
 import datetime as dt

@@ -552,9 +552,9 @@ def test_a_dismissal_holds_when_the_issues_first_ticket_leaves_the_window(world)
 
 @pytest.mark.django_db
 def test_refresh_reads_each_issues_top_category_with_its_tickets(world):
-    """The issue's category is its tickets' commonest top-level one: read with the tickets,
-    not one query per ticket and level (2,338 of them, 4.5 s, in a 30-day refresh of a
-    500,000-ticket city)."""
+    """The issue's category is its tickets' commonest top-level one: from the cached
+    category tree (one query at most), not one query per ticket and level (2,338 of them,
+    4.5 s, in a 30-day refresh of a 500,000-ticket city)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -564,5 +564,56 @@ def test_refresh_reads_each_issues_top_category_with_its_tickets(world):
     with CaptureQueriesContext(connection) as ctx:
         assert hotissues.refresh(now=now) == 1
     alone = [q["sql"] for q in ctx.captured_queries if 'FROM "tickets_category"' in q["sql"]]
-    assert alone == []
+    assert len(alone) <= 1
     assert HotIssue.objects.get().category == world.corridor.top()
+
+
+MATTERS = [
+    ("魏家坡小区搅拌站噪音扰民", "小区旁边搅拌站日夜施工，噪音粉尘严重，影响休息。"),
+    ("魏家坡小区路灯全部不亮", "小区东门到3栋的路灯坏了一个多月，晚上一片漆黑。"),
+    ("魏家坡小区垃圾站无人清运", "垃圾站的垃圾堆了一周没人清运，臭气熏天。"),
+]
+
+
+def _matter(world, index, now):
+    title, body = MATTERS[index]
+    for i in range(3):
+        data = ticket_data(
+            title=title,
+            description=body,
+            address="魏家坡小区3栋",
+            requester_phone=f"1391{index:03d}{i:04d}",
+        )
+        intake.create_ticket(data, actor=world.hotline, now=now - dt.timedelta(hours=3 * i))
+
+
+def _refresh_queries(now, issues):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert hotissues.refresh(now=now) == issues
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_refresh_reads_and_writes_all_issues_at_once(world):
+    """A refresh's queries do not grow with its issues (one round per issue made a 30-day
+    refresh of a 500,000-ticket city 9,245 queries for 1,157 issues): the same for one issue
+    as for three, whether they are new or stored already."""
+    now = timezone.now()
+    _matter(world, 0, now)
+    new_one = _refresh_queries(now, 1)
+    stored_one = _refresh_queries(now, 1)
+    _matter(world, 1, now)
+    _matter(world, 2, now)
+    HotIssue.objects.all().delete()
+    new_three = _refresh_queries(now, 3)
+    stored_three = _refresh_queries(now, 3)
+    assert (new_three, stored_three) == (new_one, stored_one)
+    issues = {i.title: i for i in HotIssue.objects.all()}
+    assert sorted(issues) == sorted(title for title, _body in MATTERS)
+    for title, _body in MATTERS:
+        tickets = Ticket.objects.filter(title=title)
+        assert set(issues[title].tickets.all()) == set(tickets)
+        assert issues[title].key == f"t{min(t.pk for t in tickets)}"

@@ -121,3 +121,102 @@ def test_deciding_an_issue_the_refresh_regrouped_meanwhile_says_so():
     with pytest.raises(services.DecisionError, match="刷新"):
         services.decide(shown, "confirm", world.community_staff)
     assert HotIssueDecision.objects.count() == 0
+
+
+def _corridor_issue(world):
+    """Three tickets at one building: one hot issue, as `hotissues.refresh` finds it."""
+    for n in range(3):
+        data = ticket_data(
+            title=f"楼道堆物{n}", address="魏家坡小区3栋", category=world.corridor.code
+        )
+        data["requester_phone"] = f"1380000000{n}"
+        intake.create_ticket(data, actor=world.hotline)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_during_the_refresh_that_drops_the_issue_is_kept_or_refused():
+    """The refresh chose its stale issues by a plain read and then deleted them: a
+    confirmation committed in between went with the issue (or failed the refresh on the
+    decision's foreign key). Now either the confirmation holds, or it is refused."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across connections: PostgreSQL")
+    from django.db.models.signals import pre_delete
+
+    world = make_world()
+    _corridor_issue(world)
+    hotissues.refresh()
+    issue = HotIssue.objects.get()
+    outcome = []
+
+    def confirm():
+        try:
+            services.decide(HotIssue(pk=issue.pk), "confirm", world.community_staff)
+            outcome.append("saved")
+        except services.DecisionError as exc:
+            outcome.append(str(exc))
+        finally:
+            connection.close()
+
+    def meanwhile(sender, instance, **kwargs):  # between choosing the issue and deleting it
+        thread = threading.Thread(target=confirm)
+        thread.start()
+        thread.join(2)  # waits only if the refresh holds the issue's row
+
+    pre_delete.connect(meanwhile, sender=HotIssue)
+    try:
+        hotissues.refresh(min_size=10)  # no longer holds together: dropped
+    finally:
+        pre_delete.disconnect(meanwhile, sender=HotIssue)
+    deadline = time.monotonic() + 10
+    while not outcome and time.monotonic() < deadline:
+        time.sleep(0.05)
+    kept = HotIssue.objects.filter(pk=issue.pk).first()
+    if outcome == ["saved"]:
+        assert kept is not None and kept.state == HotIssue.State.CONFIRMED
+        assert HotIssueDecision.objects.filter(issue=kept).count() == 1
+    else:
+        assert kept is None and "刷新" in outcome[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_refreshes_at_once_both_finish_with_one_row_per_issue():
+    """Both planned the same new keys: the second failed on the unique key once the
+    first committed. Now the second waits and continues what the first wrote."""
+    if connection.vendor != "postgresql":
+        pytest.skip("two writing connections at once: PostgreSQL")
+    from unittest import mock
+
+    world = make_world()
+    _corridor_issue(world)
+    inside, release = threading.Event(), threading.Event()
+    link = hotissues._link_tickets
+    errors = []
+
+    def held(rows):  # the first refresh stops after writing its rows, until released
+        link(rows)
+        if threading.current_thread().name == "first":
+            inside.set()
+            release.wait(10)
+
+    def run():
+        try:
+            hotissues.refresh()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            inside.set()
+            connection.close()
+
+    with mock.patch.object(hotissues, "_link_tickets", held):
+        first = threading.Thread(target=run, name="first")
+        first.start()
+        inside.wait(10)
+        second = threading.Thread(target=run, name="second")
+        second.start()
+        second.join(1)  # blocked behind the first
+        release.set()
+        first.join(20)
+        second.join(20)
+    assert errors == []
+    assert HotIssue.objects.count() == 1
+    assert HotIssue.objects.get().tickets.count() == 3

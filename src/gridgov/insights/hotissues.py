@@ -24,6 +24,7 @@ nobody else reacted to is a repeat call, merged at intake, not a hot issue.
 import datetime as dt
 import math
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -376,6 +377,7 @@ def refresh(now=None, days=None, min_size=2):
     places = _places_of(issues)
     tops = _top_categories() if issues else {}
     with transaction.atomic():
+        _one_refresh_at_a_time()
         planned = _plan_keys(issues)
         rows, created = [], []
         for issue, key, existing in planned:
@@ -409,11 +411,36 @@ def refresh(now=None, days=None, min_size=2):
         _link_tickets(rows)
         seen = [hot.pk for hot, _ids in rows]
         # Undecided issues that no longer hold together are dropped; decided ones stay, and
-        # so do reopened ones, whose decisions are on record.
-        HotIssue.objects.filter(
+        # so do reopened ones, whose decisions are on record. Locked first, then checked
+        # again: a confirmation committed after the plain read chose them was deleted with
+        # its issue (services.decide takes the same row lock, and after this refresh it
+        # finds the issue gone and says so).
+        stale = HotIssue.objects.filter(
             state=HotIssue.State.NEW, last_at__gte=since, decisions__isnull=True
-        ).exclude(pk__in=seen).delete()
+        ).exclude(pk__in=seen)
+        doomed = list(stale.select_for_update(of=("self",)).values_list("pk", flat=True))
+        for chunk in _chunks(doomed):
+            HotIssue.objects.filter(
+                pk__in=chunk, state=HotIssue.State.NEW, decisions__isnull=True
+            ).delete()
     return len(seen)
+
+
+# PostgreSQL advisory lock (transaction) of a refresh's writes.
+REFRESH_LOCK = zlib.crc32(b"gridgov.insights.hotissues.refresh")
+
+
+def _one_refresh_at_a_time():
+    """Refreshes write one after another: two at once (the beat task and `gridgov
+    hotissues --refresh`, or a slow one still running at the next hour) planned the same
+    new keys, and the second failed on the unique key or deadlocked on the ticket links.
+    The second waits, then plans its keys from what the first wrote. (SQLite writes one
+    transaction at a time anyway.)"""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
 
 
 BATCH = 2000  # ids in one IN (…) of the refresh's reads

@@ -170,3 +170,63 @@ def test_unusual_modes_are_re_encoded(mode):
     stored = Image.open(io.BytesIO(content.read()))
     assert width == photos.MAX_SIDE and stored.format == fmt
     assert stored.mode == ("RGB" if mode == "CMYK" else mode)
+
+
+def _s15(value):
+    return struct.pack(">i", round(value * 65536))
+
+
+def _icc_matrix_profile(red, green, blue):
+    """A minimal ICC v2 display profile (primaries as D50 XYZ, gamma 2.2): enough for lcms."""
+
+    def xyz(x, y, z):
+        return b"XYZ " + b"\0" * 4 + _s15(x) + _s15(y) + _s15(z)
+
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
+    tags = [
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(*red)),
+        (b"gXYZ", xyz(*green)),
+        (b"bXYZ", xyz(*blue)),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for sig, data in tags:
+        table += sig + struct.pack(">II", offset + len(body), len(data))
+        body += data + b"\0" * (-len(data) % 4)
+    header = (
+        struct.pack(">I", offset + len(body))
+        + b"\0" * 4
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 28
+        + _s15(0.9642)
+        + _s15(1.0)
+        + _s15(0.8249)
+        + b"\0" * 48
+    )
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+# sRGB's primaries (D50), red and green swapped: a pixel stored as pure "red" shows green.
+SWAPPED = _icc_matrix_profile(
+    (0.3851, 0.7169, 0.0971), (0.4361, 0.2225, 0.0139), (0.1431, 0.0606, 0.7141)
+)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_colours_are_converted_from_the_embedded_profile_to_srgb_and_the_profile_dropped(fmt):
+    """A phone's Display P3 photo, its profile dropped unconverted, came out dull: the
+    colours shown are those its profile says, in sRGB, and no profile is published."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), (255, 0, 0)).save(out, fmt, icc_profile=SWAPPED)
+    content, _width, _height = photos.clean_photo(upload(out.getvalue()))
+    stored = Image.open(io.BytesIO(content.read()))
+    red, green, blue = stored.convert("RGB").getpixel((20, 20))
+    assert green > 230 and red < 25 and blue < 25
+    assert "icc_profile" not in stored.info

@@ -74,7 +74,8 @@ def _reencode(data):
     # Apply the EXIF orientation before the EXIF block is dropped.
     image = ImageOps.exif_transpose(image)
     image.thumbnail((MAX_SIDE, MAX_SIDE))
-    image.info = {}  # no EXIF, XMP or text chunks are carried into the saved file
+    image = _to_srgb(image, image.info.get("icc_profile"))
+    image.info = {}  # no EXIF, XMP, text chunks or profile are carried into the saved file
     out = io.BytesIO()
     if FORMATS[fmt] == "jpg":
         image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
@@ -82,6 +83,28 @@ def _reencode(data):
         image.save(out, "PNG", optimize=True)
     name = f"photo.{FORMATS[fmt]}"
     return ContentFile(out.getvalue(), name=name), image.width, image.height
+
+
+def _to_srgb(image, icc):
+    """The picture's colours converted from its embedded profile to sRGB, the profile not kept.
+
+    Phones tag photos Display P3: dropped without conversion, P3 values read as sRGB came
+    out dull (a red fire door a faded brick). The profile itself is not carried over: it
+    is the device's, and the file is published. A profile lcms cannot read is dropped as
+    before, colours unconverted.
+    """
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode=mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image
 
 
 def clean_all(uploads):

@@ -69,3 +69,13 @@ def test_examples_from_the_design():
     assert mask_phone("13812341234") == "138****1234"
     assert mask_id_number("110101199001011234") == "1101**********1234"
     assert mask_phone("") == mask_name(None) == mask_id_number("  ") == ""
+
+
+def test_a_masked_address_keeps_the_road_and_compound_but_no_number():
+    from gridgov.people.masking import mask_address
+
+    assert (
+        mask_address("幸福路12号魏家坡小区3号楼2单元501室") == "幸福路**号魏家坡小区*号楼*单元***室"
+    )
+    assert mask_address("朝阳里１２号") == "朝阳里**号"  # full-width digits too
+    assert mask_address("") == ""

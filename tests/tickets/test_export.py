@@ -69,7 +69,10 @@ def test_unmasked_export_needs_a_purpose_and_is_logged_once_with_the_ticket_ids(
     log = AccessLog.objects.get()
     assert log.user == world.gridworker_a
     assert log.subject_id == "export"
-    assert log.fields == {"fields": ["requester_name", "requester_phone"], "tickets": [first.pk]}
+    assert log.fields == {
+        "fields": ["requester_name", "requester_phone", "address"],
+        "tickets": [first.pk],
+    }
     assert log.purpose == "回访未解决诉求"
 
     # The hotline calls back for the whole district: what waits for its callback (resolved)
@@ -155,3 +158,38 @@ def test_the_area_list_page_exports_what_it_shows(client, world, monkeypatch):
     monkeypatch.setattr(exports, "MAX_ROWS", 1)
     response = client.get(reverse("tickets:export"), follow=True)
     assert response.redirect_chain and "请缩小筛选范围后再导出" in response.content.decode()
+
+
+def test_the_address_is_masked_like_the_requester_and_logged_when_shown_in_full(world):
+    # DESIGN §8: the exact address is personal data. Resolved to a building, a masked row
+    # names the building (its own address); not resolved, the typed address has its
+    # numbers starred. Shown in full only where the name and phone are, and logged.
+    at_building = make_ticket(world, address="魏家坡小区3号楼2单元501室")
+    assert at_building.building == world.buildings[0]
+    unresolved = make_ticket(world, address="幸福里小区8号楼1单元302室")
+    assert unresolved.building is None
+    _header, data = rows(client_for(world.community_staff).get(EXPORT))
+    address = {row["工单编号"]: row["地址"] for row in data}
+    assert address == {
+        at_building.code: world.buildings[0].address,  # 魏家坡小区3栋
+        unresolved.code: "幸福里小区*号楼*单元***室",
+    }
+    _header, data = rows(client_for(world.gridworker_a).get(EXPORT, {"purpose": "上门核实"}))
+    address = {row["工单编号"]: row["地址"] for row in data}
+    assert address[at_building.code] == "魏家坡小区3号楼2单元501室"
+    log = AccessLog.objects.get()
+    assert "address" in log.fields["fields"] and at_building.pk in log.fields["tickets"]
+    # Grid B's ticket is not grid worker A's to see at all; grid B's worker sees it in full.
+    _header, data = rows(client_for(world.gridworker_b).get(EXPORT, {"purpose": "上门核实"}))
+    assert [row["地址"] for row in data] == ["幸福里小区8号楼1单元302室"]
+    # An address is reason enough to log, with no name or phone on the ticket.
+    AccessLog.objects.all().delete()
+    make_ticket(
+        world,
+        address="魏家坡小区5号楼101室",
+        nature="suggest",
+        requester_name="",
+        requester_phone="",
+    )
+    rows(client_for(world.gridworker_a).get(EXPORT, {"purpose": "上门核实"}))
+    assert len(AccessLog.objects.get().fields["tickets"]) == 2

@@ -53,9 +53,9 @@ def test_text_that_looks_like_a_formula_is_written_as_text(world):
             assert cell.data_type == "s"
             # Shown as typed, and kept text when the cell is edited in Excel or WPS.
             assert cell.quotePrefix, cell.value
-        assert first["地址"].value == "+1+2 幸福路"
+        assert first["地址"].value in ("+1+2 幸福路", "+*+* 幸福路")  # in full, or masked
         assert first["诉求人"].value in ("@SUM(1)", "@******")
-        assert second["地址"].value == "=1+1"
+        assert second["地址"].value in ("=1+1", "=*+*")
     # Ordinary text is not marked.
     make_ticket(world, title="路灯不亮")
     plain = next(r for r in cells(export(world)) if r["标题"].value == "路灯不亮")

@@ -33,6 +33,18 @@ def mask_id_number(id_number):
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+_DIGITS = re.compile(r"[0-9０-９]+")
+
+
+def mask_address(address):
+    """魏家坡小区3号楼2单元501室 -> 魏家坡小区*号楼*单元***室: every digit starred, so the
+    road, compound and kind of place stay readable while the house, building, entrance
+    and room numbers (what points at one household) do not. For an address that was not
+    resolved to a building; a resolved one is better named by its building (exports)."""
+    address = (address or "").strip()
+    return _DIGITS.sub(lambda match: "*" * len(match.group()), address)
+
+
 # Mobile and landline numbers, ID card numbers, room numbers; e-mail addresses, and QQ
 # numbers and WeChat IDs where the text names them as such (QQ：12345678, 微信号 abc_123).
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")

@@ -1,6 +1,12 @@
 """Excel export of a filtered ticket list (openpyxl).
 
-Requester names and phones are masked on every row by default. An export "with
+Requester names and phones, and the exact address, are masked on every row by default.
+The address is personal data too (DESIGN §8: 3号楼2单元501室 names one household): a
+masked row gives the building the ticket was resolved to (its own address, 魏家坡小区3栋,
+else its name), which is what a street or community office works with (the office goes
+to the building; the list pages show the same), and the typed address with every digit
+starred (魏家坡小区*号楼*单元***室) when no building was found, so the road and compound
+stay readable. An export "with
 contacts" is for those holding `tickets.export_contacts` (whose work shows some caller
 in full: NoContactsRight, a PermissionDenied, for anyone else) and states its purpose;
 it shows a row in full only where the caller holds `tickets.view_requester` for that
@@ -30,7 +36,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from gridgov.people.masking import mask_name, mask_phone
+from gridgov.people.masking import mask_address, mask_name, mask_phone
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import client_ip
 from gridgov.places.models import Place, common_path
@@ -68,7 +74,8 @@ COLUMNS = [
     ("诉求人", 10),
     ("联系电话", 16),
 ]
-PERSONAL_FIELDS = list(Ticket.PERSONAL_DATA_FIELDS)
+# What a row "in full" shows of the requester: Ticket's personal fields and the address.
+PERSONAL_FIELDS = [*Ticket.PERSONAL_DATA_FIELDS, "address"]
 
 
 # A cell beginning with one of these is a formula to Excel and WPS once it is edited.
@@ -111,6 +118,19 @@ def _labels():
         return {c: {v: str(label) for v, label in c.choices} for c in (Channel, Nature, Status)}
 
 
+def _address(ticket, full):
+    """The 地址 cell: in full, as given; masked, the building it was resolved to, or the
+    typed address with its numbers starred; the place's name when none was typed."""
+    if full and ticket.address:
+        return ticket.address
+    building = ticket.building
+    if building is not None:
+        return building.address or building.name
+    if ticket.address:
+        return mask_address(ticket.address)
+    return ticket.place.name if ticket.place else ""
+
+
 def _row(ticket, now, full, labels):
     owner = ticket.owner_department or ticket.owner_place
     if full:
@@ -125,7 +145,7 @@ def _row(ticket, now, full, labels):
         URGENCIES.get(ticket.urgency, ticket.urgency),
         ticket.category.full_name if ticket.category else "",
         ticket.title,
-        ticket.address or (ticket.place.name if ticket.place else ""),
+        _address(ticket, full),
         ticket.grid.name if ticket.grid else "",
         owner.name if owner else "",
         labels[Status].get(ticket.status, ticket.status),
@@ -165,7 +185,7 @@ def build_workbook(tickets, user, now=None, contacts=False):
     sheet.append(header)
     revealed = []
     for ticket in tickets:
-        has_data = bool(ticket.requester_name or ticket.requester_phone)
+        has_data = bool(ticket.requester_name or ticket.requester_phone or ticket.address)
         full = contacts and has_data and user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket)
         if full:
             revealed.append(ticket)
@@ -199,7 +219,7 @@ def export_tickets(
         if not purpose:
             raise NoPurpose
     queryset = queryset.select_related(
-        "category__parent__parent", "place", "grid", "owner_place", "owner_department"
+        "category__parent__parent", "place", "building", "grid", "owner_place", "owner_department"
     )
     tickets = list(queryset[: MAX_ROWS + 1])
     if len(tickets) > MAX_ROWS:

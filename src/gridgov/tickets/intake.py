@@ -6,6 +6,7 @@ at the street's dispatch desk — in one transaction. A retried submission with
 the same Idempotency-Key returns the ticket created the first time.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
@@ -34,6 +36,18 @@ from .models import (
 NEEDS_CONTACT = {Nature.HELP, Nature.COMPLAINT}
 # Channels where staff found the matter themselves: no requester to call back.
 STAFF_CHANNELS = {Channel.PATROL}
+
+# What a person types or pastes at intake, with the label an error names it by.
+TEXT_FIELDS = {
+    "title": gettext_lazy("Title"),
+    "description": gettext_lazy("Description"),
+    "address": gettext_lazy("Address"),
+    "requester_name": gettext_lazy("Requester name"),
+}
+# Control characters a paste brings along unseen (Word, web pages, chat apps, terminals):
+# the C0 set but tab, LF and CR, and DEL. Dropped at intake, so what is stored is what the
+# operator saw on the screen. NUL is refused instead (clean_text).
+INVISIBLE_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class IntakeError(Exception):
@@ -137,6 +151,31 @@ def next_codes(day, count=1):
     return [f"GD{stamp}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
+def clean_text(data, errors):
+    """`data` with the invisible control characters dropped from its text fields.
+
+    An operator cannot see a vertical tab or an escape pasted with a caller's words, so
+    refusing them would leave them hunting for nothing: they are dropped silently. A NUL
+    is refused (400, a form error) naming the field: no keyboard or clipboard of text
+    makes one, it means the text was damaged on its way (a wrong encoding, binary data),
+    and dropping it would store the damage as if it were the caller's words; PostgreSQL
+    cannot store it in text either.
+    """
+    cleaned = {}
+    for name, label in TEXT_FIELDS.items():
+        value = data.get(name)
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            errors[name] = _(
+                "%(field)s contains a NUL character (U+0000), which no typed or pasted text has: "
+                "the text was damaged on its way. Type or paste it again."
+            ) % {"field": label}
+        elif INVISIBLE_CONTROLS.search(value):
+            cleaned[name] = INVISIBLE_CONTROLS.sub("", value)
+    return {**data, **cleaned} if cleaned else data
+
+
 def _clean_choice(value, choices, name, errors):
     if value not in choices.values:
         errors[name] = _("Unknown %(name)s %(value)s; one of: %(allowed)s") % {
@@ -213,6 +252,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
             return IntakeResult(ticket=existing, created=False)
     data = _reporter_as_requester(data, actor)
     errors = {}
+    data = clean_text(data, errors)
     title, description, category = validate(data, errors)
     location = None
     try:

@@ -30,6 +30,8 @@ def world(settings):
     settings.GRIDGOV_WEBHOOK_URL = ""
     # The Hook below listens on loopback, where the webhook does not go unless told.
     settings.GRIDGOV_WEBHOOK_ALLOWED_NETWORKS = "127.0.0.1/32"
+    # DEBUG is off under pytest, as in production, where unsigned webhooks are not sent.
+    settings.GRIDGOV_WEBHOOK_SECRET = "test-secret"
     w = make_world()
     for user, address in [
         (w.gridworker_a, "gw_a@example.org"),

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def world(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.GRIDGOV_WEBHOOK_ALLOWED_NETWORKS = "127.0.0.1/32"  # the Hook listens there
+    settings.GRIDGOV_WEBHOOK_SECRET = "test-secret"  # unsigned ones are not sent (DEBUG off)
     w = make_world()
     w.gridworker_a.email = "gw_a@example.org"
     w.gridworker_a.save(update_fields=["email"])

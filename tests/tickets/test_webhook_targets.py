@@ -52,7 +52,7 @@ DATA = {"event": "dispatch", "ticket": {"code": "GD20260302-000001"}}
 @pytest.fixture(autouse=True)
 def public_only(settings):
     settings.GRIDGOV_WEBHOOK_ALLOWED_NETWORKS = ""
-    settings.GRIDGOV_WEBHOOK_SECRET = ""
+    settings.GRIDGOV_WEBHOOK_SECRET = "test-secret"  # unsigned ones are not sent (DEBUG off)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,30 @@ multicast or reserved ones, unless GRIDGOV_WEBHOOK_ALLOWED_NETWORKS names their 
 (an intranet receiver: "10.20.0.0/16"; a proxy in HTTP(S)_PROXY is such an address
 too). A redirect is not followed: it is the receiver's error (urllib would have
 followed a 302 to the POST with a GET, to wherever it pointed).
+
+One delivery takes at most WEBHOOK_DEADLINE_S seconds in all (connecting, sending, the
+answer's status line and headers), whatever each read takes: WEBHOOK_TIMEOUT_S bounds a
+single socket operation only, so a receiver trickling its answer a byte at a time
+would otherwise hold the worker for ever. When the time is up the socket is shut down
+and the delivery counts as timed out, even if a 200 had come before the headers ended.
+
+A delivery that got no answer (connection refused or reset, a timeout, a name that did
+not resolve) or a 5xx is tried again by the `notify_webhook` task (tasks.py) through
+Celery's retry, WEBHOOK_RETRIES times at most, after WEBHOOK_BACKOFF_S seconds and twice
+as long each time after (30 s, 1, 2, 4, 8 min); never after a 4xx or a redirect (the
+receiver refused it: sending it again gets the same answer), nor an address or URL the
+webhook may not go to, nor once the notice is stale: the ticket moved on (signed for,
+passed to another unit, its deadline met or moved, its callback made), so nobody has
+that to do any more. The payload's `notice` is the same on every try, for the receiver
+to drop a repeat (a timed-out try may have arrived). Without a broker (the demo) a
+webhook is tried once, in the request: nothing would wait for the backoff.
+
+Deliveries are signed (X-Gridgov-Signature: sha256=HMAC-SHA256 of the body with
+GRIDGOV_WEBHOOK_SECRET). With DEBUG off (production) a webhook without a secret is not
+sent at all ("error: refused unsigned", logged as an error; `gridgov check` reports it):
+the receiver could not tell our notices from anyone's. A key derived from SECRET_KEY
+was not chosen: the receiver would need it, and handing it out would mean handing out
+material derived from the key that signs sessions.
 """
 
 import hashlib
@@ -36,6 +60,7 @@ import ipaddress
 import json
 import logging
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -44,6 +69,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import checks
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -64,7 +90,10 @@ log = logging.getLogger(__name__)
 
 HOLD_ACTIONS = ("dispatch", "designate", "escalate")
 KINDS = ("dispatch", "accept_due", "resolve_due")
-WEBHOOK_TIMEOUT_S = 5
+WEBHOOK_TIMEOUT_S = 5  # one socket operation
+WEBHOOK_DEADLINE_S = 15  # one delivery, all of it
+WEBHOOK_RETRIES = 5  # tries after the first, for no answer or a 5xx
+WEBHOOK_BACKOFF_S = 30  # before the first retry; doubled for each one after
 
 
 # --- hooks --------------------------------------------------------------------------------
@@ -271,10 +300,58 @@ def may_post_to(address, allowed=None):
     return ip.is_global and not ip.is_multicast
 
 
-def _connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **_kwargs):
+class _Deadline:
+    """The end of one delivery's time: when it comes, the sockets opened for the delivery
+    are shut down, which ends whatever read or write is waiting on them."""
+
+    def __init__(self, seconds):
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets = []  # duplicates: TLS detaches the socket it wraps, not the connection
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+    def remaining(self):
+        return self.at - time.monotonic()
+
+    def watch(self, sock):
+        with self._lock:
+            if self.expired:
+                raise TimeoutError("webhook deadline")
+            self._sockets.append(sock.dup())
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def _connect(
+    address,
+    timeout=socket._GLOBAL_DEFAULT_TIMEOUT,
+    source_address=None,
+    deadline=None,
+    **_kwargs,
+):
     """socket.create_connection, to the resolved addresses the webhook may post to only: the
     check is on the address connected to, so a name resolving elsewhere a moment later
-    (DNS rebinding) gains nothing."""
+    (DNS rebinding) gains nothing. Within `deadline` (a _Deadline), if given."""
     host, port = address
     allowed, failure = _allowed_networks(), None
     for family, kind, proto, _name, sockaddr in socket.getaddrinfo(
@@ -283,9 +360,16 @@ def _connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=Non
         if not may_post_to(sockaddr[0], allowed):
             failure = WebhookRefused(f"refused {sockaddr[0]}")
             continue
+        if deadline is not None and deadline.remaining() <= 0:
+            raise TimeoutError("webhook deadline")
         sock = socket.socket(family, kind, proto)
         try:
-            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+            if deadline is not None:
+                deadline.watch(sock)
+                if timeout is socket._GLOBAL_DEFAULT_TIMEOUT or timeout is None:
+                    timeout = deadline.remaining()
+                sock.settimeout(max(0.001, min(timeout, deadline.remaining())))
+            elif timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
                 sock.settimeout(timeout)
             if source_address:
                 sock.bind(source_address)
@@ -298,25 +382,34 @@ def _connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=Non
 
 
 class _HTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, deadline=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._create_connection = _connect
+        self._create_connection = partial(_connect, deadline=deadline)
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, deadline=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._create_connection = _connect
+        self._create_connection = partial(_connect, deadline=deadline)
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline=None):
+        super().__init__()
+        self.deadline = deadline
+
     def http_open(self, req):
-        return self.do_open(_HTTPConnection, req)
+        return self.do_open(partial(_HTTPConnection, deadline=self.deadline), req)
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline=None):
+        super().__init__()
+        self.deadline = deadline
+
     def https_open(self, req):
-        return self.do_open(_HTTPSConnection, req, context=self._context)
+        connection = partial(_HTTPSConnection, deadline=self.deadline)
+        return self.do_open(connection, req, context=self._context)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -324,38 +417,97 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # urllib then raises HTTPError with the 3xx
 
 
-def _opener():
-    return urllib.request.build_opener(_HTTPHandler, _HTTPSHandler, _NoRedirect)
+def _opener(deadline=None):
+    return urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline), _NoRedirect)
+
+
+TIMED_OUT = "error: timeout"
+UNSIGNED = "error: refused unsigned"
+
+
+def _unsigned_refused():
+    return not settings.DEBUG and not (getattr(settings, "GRIDGOV_WEBHOOK_SECRET", "") or "")
 
 
 def post_webhook(url, data):
-    """POST `data` as JSON; returns a short status ("200", "error: …"). Never raises."""
+    """POST `data` as JSON; returns a short status ("200", "error: …"). Never raises.
+    Takes WEBHOOK_DEADLINE_S at most (TIMED_OUT when that was not enough)."""
     body = json.dumps(data, ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "gridgov"}
     secret = getattr(settings, "GRIDGOV_WEBHOOK_SECRET", "") or ""
     if secret:
         digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         headers["X-Gridgov-Signature"] = f"sha256={digest}"
+    elif _unsigned_refused():
+        log.error("webhook %s not sent: GRIDGOV_WEBHOOK_SECRET is not set", url)
+        return UNSIGNED
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         log.warning("webhook %s refused: only http and https URLs", url)
         return f"error: refused {parts.scheme or '?'} URL"[:64]
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _opener().open(request, timeout=WEBHOOK_TIMEOUT_S) as response:
-            return str(response.status)
-    except urllib.error.HTTPError as exc:
-        log.warning("webhook %s answered %s for %s", url, exc.code, data.get("event"))
-        return f"error: HTTP {exc.code}"
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, WebhookRefused):
-            log.warning("webhook %s %s: not a public address", url, exc.reason)
-            return f"error: {exc.reason}"[:64]
-        log.warning("webhook %s failed for %s: %s", url, data.get("event"), exc)
-        return f"error: {type(exc).__name__}"[:64]
-    except Exception as exc:  # network, DNS, timeout: logged, never raised
-        log.warning("webhook %s failed for %s: %s", url, data.get("event"), exc)
-        return f"error: {type(exc).__name__}"[:64]
+    with _Deadline(WEBHOOK_DEADLINE_S) as deadline:
+        try:
+            with _opener(deadline).open(request, timeout=WEBHOOK_TIMEOUT_S) as response:
+                status = str(response.status)
+        except urllib.error.HTTPError as exc:
+            status = f"error: HTTP {exc.code}"
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, WebhookRefused):
+                log.warning("webhook %s %s: not a public address", url, exc.reason)
+                return f"error: {exc.reason}"[:64]
+            status = f"error: {type(exc.reason).__name__}"[:64]
+        except Exception as exc:  # network, DNS, timeout: logged, never raised
+            status = f"error: {type(exc).__name__}"[:64]
+        # Shut down mid-answer, the headers simply end: a 200 then is no answer at all.
+        if deadline.expired or status in ("error: TimeoutError", "error: timeout"):
+            status = TIMED_OUT
+    if status.startswith("error"):
+        log.warning("webhook %s failed for %s: %s", url, data.get("event"), status)
+    return status
+
+
+def retryable(status):
+    """Is a failed delivery worth another try: no answer (refused, reset, timed out, a
+    name not resolved) or a 5xx? Never a 4xx or a redirect (the receiver's answer), nor
+    a URL or address the webhook may not go to, nor a success."""
+    if not status.startswith("error: "):
+        return False
+    what = status.removeprefix("error: ")
+    if what.startswith("HTTP "):
+        return what[5:6] == "5"
+    return not what.startswith("refused")
+
+
+def backoff(retries):
+    """Seconds before retry number `retries` + 1 (0 for the first): 30 s, 1, 2, 4, 8 min."""
+    return WEBHOOK_BACKOFF_S * 2**retries
+
+
+def deliver_webhook(notice_id, data):
+    """One try of a notice's webhook (the `notify_webhook` task's); its status, also
+    written on the Notice. Nothing when the webhook was unset meanwhile."""
+    url = getattr(settings, "GRIDGOV_WEBHOOK_URL", "") or ""
+    if not url:
+        return ""
+    status = post_webhook(url, data)
+    Notice.objects.filter(pk=notice_id).update(webhook_status=status)
+    return status
+
+
+@checks.register(checks.Tags.security)
+def _check_webhook_signed(app_configs=None, **kwargs):
+    if getattr(settings, "GRIDGOV_WEBHOOK_URL", "") and _unsigned_refused():
+        return [
+            checks.Error(
+                "GRIDGOV_WEBHOOK_URL is set without GRIDGOV_WEBHOOK_SECRET: with DEBUG off, "
+                "unsigned webhooks are not sent.",
+                hint="Set GRIDGOV_WEBHOOK_SECRET to a long random string shared with the "
+                "receiver, which checks X-Gridgov-Signature.",
+                id="gridgov.tickets.E001",
+            )
+        ]
+    return []
 
 
 def send(ticket, kind, key, now=None, owner=None):
@@ -378,7 +530,9 @@ def send(ticket, kind, key, now=None, owner=None):
     if not addresses and not url:
         return None
     message = partial(_message, ticket, kind)
-    return _deliver(ticket, kind, key, addresses, message, recipients, url, now)
+    if kind == "dispatch":  # the unit it tells, for the retries to check it still holds it
+        owner = owner or (ticket.owner_place_id, ticket.owner_department_id)
+    return _deliver(ticket, kind, key, addresses, message, recipients, url, now, owner)
 
 
 def _ticket(pk):
@@ -389,10 +543,11 @@ def _ticket(pk):
     )
 
 
-def _deliver(ticket, kind, key, addresses, message, named, url, now=None):
+def _deliver(ticket, kind, key, addresses, message, named, url, now=None, owner=None):
     """Claim (ticket, kind, key) once, then email `addresses` (`message()` gives subject
-    and body, in the notification language) and post the webhook naming `named`; returns
-    the Notice, or None when it was claimed before."""
+    and body, in the notification language) and post the webhook naming `named` (the
+    `notify_webhook` task; `owner` for a dispatch); returns the Notice, or None when it
+    was claimed before."""
     notice = claim(ticket, kind, key, now)
     if notice is None:
         return None
@@ -403,10 +558,33 @@ def _deliver(ticket, kind, key, addresses, message, named, url, now=None):
             send_mail(subject, body, None, addresses, fail_silently=False)
         except Exception:
             log.exception("email for %s %s failed", ticket.code, kind)
-    status = post_webhook(url, payload(ticket, kind, named)) if url else ""
-    Notice.objects.filter(pk=notice.pk).update(recipients=addresses, webhook_status=status)
+    Notice.objects.filter(pk=notice.pk).update(recipients=addresses)
+    status = ""
+    if url:
+        data = {**payload(ticket, kind, named), "notice": notice.pk}
+        status = _queue_webhook(notice.pk, data, owner)
     notice.recipients, notice.webhook_status = addresses, status
     return notice
+
+
+def _queue_webhook(notice_id, data, owner):
+    """The webhook's first try: queued for a worker (which retries it), or, without a
+    broker, tried once here. Returns the status known now ("queued" for a worker's)."""
+    from . import tasks
+
+    task = tasks.notify_webhook
+    owner = list(owner) if owner else None
+    if task.app.conf.task_always_eager:
+        return task.run(notice_id, data, owner) or ""
+    # Written before queueing: a worker quick to answer writes its status over it.
+    Notice.objects.filter(pk=notice_id).update(webhook_status="queued")
+    try:
+        task.delay(notice_id, data, owner)
+    except Exception:  # a broker outage may not break the notification
+        log.exception("queueing the webhook of notice %s failed", notice_id)
+        Notice.objects.filter(pk=notice_id).update(webhook_status="error: not queued")
+        return "error: not queued"
+    return "queued"
 
 
 def requester_addresses(ticket):

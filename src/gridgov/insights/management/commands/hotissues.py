@@ -2,6 +2,11 @@
 
 gridgov hotissues --input messages.csv [--top 10] [--output issues.csv|.json] [--window-days 30]
 gridgov hotissues --refresh            # recompute the hot issues of the tickets
+
+The CSV output is opened in Excel or WPS, and its titles, places and message ids come from
+what the public wrote: a value that would be read as a formula (= + - @, a tab or line
+break first) gets a leading apostrophe, as the Excel export writes such text as text
+(tickets.exports.csv_text). The JSON output is as mined.
 """
 
 import csv
@@ -12,6 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from gridgov.insights import hotissues
+from gridgov.tickets.exports import csv_text
 
 NEEDED = ("message_id", "title", "body", "time")
 TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M",
@@ -151,4 +157,4 @@ def write_issues(path, issues):
         writer.writeheader()
         for row in rows:
             row.pop("trend")
-            writer.writerow(row)
+            writer.writerow({key: csv_text(value) for key, value in row.items()})

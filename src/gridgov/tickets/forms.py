@@ -57,6 +57,16 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
+def note_dropped_photos(form, name="photos"):
+    """A form sent back with errors cannot keep the photos that came with it (a page may not
+    fill in a file input): say so on the field, else a photo taken on a phone is lost unseen
+    and the ticket filed without it."""
+    if name not in form.fields or form.files is None or form.has_error(name):
+        return
+    if any(form.files.getlist(form.add_prefix(name))):
+        form.add_error(name, _("The photos were not kept: choose them again."))
+
+
 def new_idempotency_key():
     return uuid.uuid4().hex
 
@@ -594,9 +604,9 @@ class ResolveForm(ActionForm):
     multipart = True
     reply = forms.CharField(
         label=_("Reply to the requester"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,  # lifecycle says why it is needed; the browser asks before sending,
+        max_length=4000,  # so the photos chosen with it are not sent back and lost
+        widget=forms.Textarea(attrs={"rows": 4, "required": True}),
     )
     photos = PhotosField(label=_("Photos of the result"))
     passthrough = ("reply",)

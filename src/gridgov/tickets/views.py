@@ -46,6 +46,7 @@ from .forms import (
     RateForm,
     ReportForm,
     TicketFilterForm,
+    note_dropped_photos,
 )
 from .models import (
     OPEN_STATUSES,
@@ -448,6 +449,7 @@ def ticket_action(request, code, action):
             return render(request, "tickets/_ticket.html", context)
     else:
         status = 400
+    note_dropped_photos(form)
     ticket = _ticket_or_404(request, code)
     form.ticket = ticket
     context = _detail_context(request, ticket, bound=form)
@@ -551,6 +553,7 @@ def new_ticket(request, channel):
         form = IntakeForm(request.POST, request.FILES, channel=channel)
         if form.is_valid() and (result := _file(request, form, form.intake_data())):
             return _after_filing(request, result.ticket, result.created)
+        note_dropped_photos(form)
         status = 400
     else:
         form = IntakeForm(channel=channel)
@@ -624,6 +627,7 @@ def report(request):
                     "section": "report",
                 },
             )
+        note_dropped_photos(form)
         status = 400
     else:
         form = ReportForm(may_patrol=may_patrol)

@@ -1,0 +1,87 @@
+"""Fixes from a walk of the demo as its users would (hotline, grid worker on a phone, street
+staff, residents): forms sent back with errors say the photos they came with were not kept;
+a resolve asks for its reply in the browser before the photos are sent."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from gridgov.tickets.lifecycle import perform
+from gridgov.tickets.models import Ticket
+
+from .factories import make_ticket, make_world
+from .test_views import act, client_for, html_of, png_upload
+
+pytestmark = pytest.mark.django_db
+DROPPED = "照片未保存，请重新选择。"
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def test_a_photo_report_without_a_place_says_its_photo_must_be_chosen_again(client, world):
+    client_for(client, world.gridworker_a)
+    response = client.post(
+        reverse("tickets:report"),
+        {
+            "description": "2栋门口井盖破损",
+            "photos": [png_upload()],
+            "address": "",
+            "category": "",
+            "idempotency_key": "r-dropped",
+        },
+    )
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "请共享位置，或填写问题所在的地址。" in html
+    assert DROPPED in html and "2栋门口井盖破损" in html
+    assert not Ticket.objects.exists()
+
+
+def test_no_photo_note_when_no_photo_was_sent(client, world):
+    client_for(client, world.gridworker_a)
+    response = client.post(
+        reverse("tickets:report"),
+        {"description": "井盖破损", "address": "", "category": "", "idempotency_key": "r2"},
+    )
+    assert response.status_code == 400 and DROPPED not in html_of(response)
+
+
+def test_a_hotline_form_sent_back_says_its_photos_must_be_chosen_again(client, world):
+    client_for(client, world.hotline)
+    response = client.post(
+        reverse("tickets:new-hotline"),
+        {
+            "description": "楼下烧烤油烟扰民",
+            "address": "魏家坡小区3号楼",
+            "nature": "complaint",
+            "photos": [png_upload()],
+            "idempotency_key": "h-dropped",
+        },
+    )
+    assert response.status_code == 400  # a complaint needs a phone
+    assert DROPPED in html_of(response)
+
+
+def test_a_refused_resolve_says_its_photos_must_be_chosen_again(client, world):
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    client_for(client, world.gridworker_a)
+    response = act(client, ticket, "resolve", reply="", photos=[png_upload()])
+    html = html_of(response)
+    assert "办结须填写给诉求人的答复。" in html and DROPPED in html
+    ticket.refresh_from_db()
+    assert ticket.status == "accepted" and not ticket.photos.exists()
+
+
+def test_the_resolve_reply_is_asked_for_before_the_form_is_sent(client, world):
+    # The browser checks it, so the photos chosen with the reply are not sent and dropped.
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    client_for(client, world.gridworker_a)
+    html = html_of(client.get(reverse("tickets:detail", args=[ticket.code])))
+    reply = re.search(r'<textarea[^>]*name="resolve-reply"[^>]*>', html).group(0)
+    assert " required" in reply

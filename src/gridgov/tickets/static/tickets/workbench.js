@@ -83,11 +83,35 @@
   ["intake-form", "report-form", "patrol-form", "visit-form", "import-form"].forEach(function (id) {
     var form = byId(id);
     if (!form) return;
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
       var button = form.querySelector("button[type=submit]");
-      if (button) setTimeout(function () { button.disabled = true; }, 0);
+      // Not when a check below kept the form from going (it is still to be sent).
+      if (button) setTimeout(function () { if (!event.defaultPrevented) button.disabled = true; }, 0);
     });
   });
+
+  // --- 随手拍 without a place: said here, before the photos are sent and sent back without
+  // them (a page may not fill a file input in again) -------------------------------------
+  var reportForm = byId("report-form");
+  if (reportForm) {
+    reportForm.addEventListener("submit", function (event) {
+      var lat = byId("id_lat"), lng = byId("id_lng"), address = byId("id_address");
+      if ((lat && lat.value && lng && lng.value) || (address && address.value.trim())) return;
+      event.preventDefault();
+      var box = reportForm.querySelector("[data-field=location]");
+      var note = byId("location-missing");
+      if (!note) {
+        note = document.createElement("div");
+        note.id = "location-missing";
+        note.className = "field-errors";
+        note.setAttribute("role", "alert");
+        note.textContent = box.dataset.missing;
+        box.appendChild(note);
+      }
+      box.classList.add("has-error");
+      if (address) address.focus();
+    });
+  }
 
   // --- chosen files (the browser's own file button speaks the browser's language) -----------
   document.addEventListener("change", function (event) {

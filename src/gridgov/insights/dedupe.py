@@ -188,6 +188,21 @@ def _insert_signature(ticket, fields, keys):
     at = connection.ops.adapt_datetimefield_value(fields["created_at"])
     columns = ("ticket_id", "minhash", "requester_key", "place_path", "created_at")
     values = [ticket.pk, fields["minhash"], fields["requester_key"], fields["place_path"], at]
+    if connection.vendor == "postgresql":
+        # One statement for both tables (a data-modifying WITH): one round trip fewer on
+        # every intake.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH sig AS (INSERT INTO {TextSignature._meta.db_table} "
+                f"({', '.join(columns)}) VALUES (%s, %s, %s, %s, %s) RETURNING id) "
+                f"INSERT INTO {SignatureBand._meta.db_table} (signature_id, key, created_at) "
+                f"SELECT sig.id, band.key, %s FROM sig, "
+                f"(VALUES {', '.join(['(%s::bigint)'] * len(keys))}) AS band (key) "
+                "RETURNING signature_id",
+                [*values, at, *keys],
+            )
+            sig_id = cursor.fetchone()[0]
+        return TextSignature(id=sig_id, ticket=ticket, **fields)
     rows = ", ".join(["(%s, %s, %s)"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(

@@ -66,8 +66,12 @@ def published(client, ticket):
 
 def test_control_characters_in_a_ticket_do_not_break_the_xml(client, w):
     # Pasted text carries vertical tabs and the like, which XML 1.0 cannot hold: written as
-    # they were, one ticket made requests.xml unreadable for every client.
-    ticket = make_ticket(w, actor=w.hotline, description="楼道\x0b堆物\x01请\x1f处理")
+    # they were, one ticket made requests.xml unreadable for every client. Intake drops them
+    # now (tests/tickets/test_intake_controls.py); rows stored before that still hold them.
+    from gridgov.tickets.models import Ticket
+
+    ticket = make_ticket(w, actor=w.hotline, description="楼道堆物请处理")
+    Ticket.objects.filter(pk=ticket.pk).update(description="楼道\x0b堆物\x01请\x1f处理")
     listed, detail = published(client, ticket)
     for response in (listed, detail):
         [request] = parse_xml(response).findall("request")

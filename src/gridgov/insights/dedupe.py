@@ -374,25 +374,33 @@ def find_duplicates(
         stored = unpack(b"".join(r[2] for r in rows)).reshape(len(rows), -1)
         text_sims = (stored == values).mean(axis=1)
     threshold = min_score()
+    building_path = building.path if building is not None else None
+    grid_path = grid.path if grid is not None else None
     found, own = [], []
-    for row, text_sim in zip(rows, text_sims, strict=True):
+    # Scored first, described (reasons, a Candidate) only when listed: most of the up to
+    # MAX_CANDIDATES rows (a grid's month of tickets) are not, and describing each of them
+    # took most of this loop's time on every intake.
+    for row, text_sim in zip(rows, text_sims.tolist(), strict=True):
         ticket_id, code, _minhash, path, key, category_id = row
-        text_sim = float(text_sim)
-        score, reasons = text_sim, []
-        placed = True
-        if building is not None and path == building.path:
+        score, place = text_sim, None
+        if building_path is not None and path == building_path:
             score += BUILDING_BONUS
-            reasons.append("building")
-        elif grid is not None and path.startswith(grid.path):
+            place = "building"
+        elif grid_path is not None and path.startswith(grid_path):
             score += GRID_BONUS
-            reasons.append("grid")
-        else:
-            placed = False
-        if specific and category_id == specific and placed:
+            place = "grid"
+        same_category = bool(specific) and category_id == specific and place is not None
+        if same_category:
             score += CATEGORY_BONUS
-            reasons.append("category")
-        if who and key == who:
+        mine = bool(who) and key == who
+        if mine:
             score += REQUESTER_BONUS
+        if score < threshold and not (callers and mine):
+            continue
+        reasons = [place] if place else []
+        if same_category:
+            reasons.append("category")
+        if mine:
             reasons.append("requester")
         if text_sim >= min(TEXT_REASON, threshold) or (text_sim > 0 and not reasons):
             # A match at 0.45–0.5 on the text alone was listed with no reason at all.
@@ -400,10 +408,7 @@ def find_duplicates(
         candidate = Candidate(
             ticket_id, code, round(min(score, 1.0), 3), round(text_sim, 3), reasons
         )
-        if score >= threshold:
-            found.append(candidate)
-        elif callers and key == who:
-            own.append(candidate)
+        (found if score >= threshold else own).append(candidate)
     best = sorted(found, key=lambda c: (-c.score, -c.ticket_id))[:MAX_SUGGESTIONS]
     if not callers:
         return best

@@ -44,3 +44,61 @@ def test_a_photo_report_without_a_place_is_stopped_before_its_photo_is_lost(
     assert ticket.photos.count() == 1 and ticket.building == live_city.b1
     assert not errors
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hot_issue_trend_lines_are_named_by_their_issues(chromium, live_server, artifacts):
+    """The list's trend chart named its lines "#12", "#13": nothing on the page says which
+    issue that is. They are named by title, in a legend, and drawn straight."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.insights.models import HotIssue
+    from tests.tickets.factories import make_world
+
+    world = make_world()
+    now = timezone.now()
+    titles = ["投诉小区附近搅拌站噪音扰民", "魏家坡小区楼下烧烤油烟扰民"]
+    for n, title in enumerate(titles):
+        day = (now - dt.timedelta(days=3 + n)).date()
+        HotIssue.objects.create(
+            key=f"t-trend-{n}",
+            title=title,
+            place=world.grid_a,
+            place_label=world.grid_a.name,
+            first_at=now - dt.timedelta(days=3 + n),
+            last_at=now,
+            ticket_count=3,
+            requester_count=3,
+            heat=9.0 - n,
+            trend=[[day.isoformat(), 2], [(day + dt.timedelta(days=2)).isoformat(), 1]],
+            refreshed_at=now,
+        )
+    context = chromium.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 860}
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", world.community_staff.username)
+        page.fill("input[name=password]", "pw-for-tests")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(live_server.url + "/")
+        page.goto(live_server.url + "/insights/hot/?state=all")
+        page.wait_for_function(
+            "() => window.echarts && echarts.getInstanceByDom(document.getElementById('hot-trend'))"
+        )
+        option = page.evaluate(
+            """() => {
+              const o = echarts.getInstanceByDom(document.getElementById('hot-trend')).getOption();
+              return {names: o.series.map((s) => s.name), smooth: o.series.map((s) => s.smooth),
+                      legend: (o.legend || []).length, day: o.xAxis[0].minInterval};
+            }"""
+        )
+        page.screenshot(path=artifacts / "insights-hot-trend-legend.png", full_page=True)
+    finally:
+        context.close()
+    assert sorted(option["names"]) == sorted(titles)
+    assert option["legend"] == 1 and not any(option["smooth"])
+    assert option["day"] == 24 * 3600 * 1000  # no hours between the days

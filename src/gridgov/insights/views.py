@@ -46,6 +46,8 @@ def hot_issues(request):
     # Only issues with days to draw: with none the chart is left out for a note (a bare axis
     # was drawn on a grid worker's empty list).
     trends = {str(i.pk): hotissues.daily_series(i.trend) for i in issues[:10] if i.trend}
+    # The lines are named by their issues' titles (a legend of "#12" named nothing on the page).
+    trend_names = {str(i.pk): i.title for i in issues[:10] if i.trend}
     return render(
         request,
         "insights/hot_issues.html",
@@ -55,6 +57,7 @@ def hot_issues(request):
             "states": [("all", _("All")), *HotIssue.State.choices],
             "map_points": services.map_points(issues),
             "trends": trends,
+            "trend_names": trend_names,
             "topic": hotissues.monthly_topic(user=request.user),
             "may_decide": request.user.has_perm("insights.decide_hotissue"),
         },

@@ -86,9 +86,12 @@
     var series = [];
     var many = data("hot-trends");
     var one = data("hot-trend-data");
+    var names = data("hot-trend-names") || {};
     if (many) {
+      // One line per issue, named by its title in the legend and the tooltip; straight, as
+      // daily counts are (a smoothed line bulged between days and below zero).
       Object.keys(many).forEach(function (id) {
-        series.push({ name: "#" + id, type: "line", smooth: true, data: many[id] });
+        series.push({ name: names[id] || "#" + id, type: "line", smooth: false, data: many[id] });
       });
     } else if (one) {
       series.push({ name: trendEl.dataset.title, type: "bar", data: one });
@@ -99,9 +102,15 @@
       // (a month's first day and its neighbour were printed over each other).
       title: { text: trendEl.dataset.title, left: 0, top: 0, textStyle: { fontSize: 13 } },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "time", axisLabel: { hideOverlap: true } },
+      // Whole days: a few days' trend was labelled 06:00, 12:00, 18:00 between them.
+      xAxis: { type: "time", minInterval: 24 * 3600 * 1000, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", minInterval: 1 },
-      grid: { left: 36, right: 12, top: 48, bottom: 28 },
+      grid: { left: 36, right: 12, top: 48, bottom: many ? 64 : 28 },
+      legend: many ? {
+        type: "scroll", bottom: 0, left: 0, right: 0, textStyle: { fontSize: 11 },
+        formatter: function (name) { return name.length > 12 ? name.slice(0, 12) + "…" : name; },
+        tooltip: { show: true }
+      } : undefined,
       series: series
     });
     window.addEventListener("resize", function () { chart.resize(); });

@@ -102,3 +102,14 @@ def test_the_hot_issue_trend_lines_are_named_by_their_issues(chromium, live_serv
     assert sorted(option["names"]) == sorted(titles)
     assert option["legend"] == 1 and not any(option["smooth"])
     assert option["day"] == 24 * 3600 * 1000  # no hours between the days
+
+
+def test_the_maps_zoom_buttons_speak_chinese(page, live_city, login):
+    """Leaflet titled its zoom buttons "Zoom in" / "Zoom out" on every Chinese map."""
+    page.goto(page.base_url + "/places/")
+    expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "放大")
+    expect(page.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "缩小")
+    login(page, "community")
+    for url in ("/tickets/map/", "/insights/hot/"):
+        page.goto(page.base_url + url)
+        expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "放大")

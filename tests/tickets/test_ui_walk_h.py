@@ -85,3 +85,21 @@ def test_the_resolve_reply_is_asked_for_before_the_form_is_sent(client, world):
     html = html_of(client.get(reverse("tickets:detail", args=[ticket.code])))
     reply = re.search(r'<textarea[^>]*name="resolve-reply"[^>]*>', html).group(0)
     assert " required" in reply
+
+
+def test_the_home_page_shows_a_residents_demand_in_the_words_of_my_demands(client, world):
+    """The home page showed 已上报 (escalated, an internal step) where 我的诉求 said 办理中."""
+    from gridgov.tickets.models import Status
+    from tests.people.factories import PersonFactory
+
+    from .factories import reported_by_resident
+
+    world.person = PersonFactory(user=world.resident, place=world.buildings[0], name="刘居民")
+    ticket = reported_by_resident(world)
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.ESCALATED)
+    client_for(client, world.resident)
+    home = html_of(client.get("/"))
+    item = re.search(rf'<li><a href="[^"]*{ticket.code}/">.*?</li>', home, re.S).group(0)
+    assert "办理中" in item and "已上报" not in item
+    mine = html_of(client.get(reverse("tickets:mine")))
+    assert "办理中" in mine and "已上报" not in mine

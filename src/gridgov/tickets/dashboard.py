@@ -32,12 +32,16 @@ def _my_units(scope):
 def panel(request):
     user = request.user
     staff = user.has_perm("tickets.use_workbench")
+    # Staff follow their queue; what they filed for callers is not "my demands".
+    own = [] if staff else list(progress.own_tickets(user)[:LATEST_OWN])
+    for ticket in own:
+        # As 我的诉求 shows it: the home page showed 已上报 where that page said 办理中.
+        ticket.public_status = progress.public_status(ticket)
     context = {
         "template": "tickets/_dashboard.html",
         "stylesheet": "tickets/tickets.css",
         "staff": staff,
-        # Staff follow their queue; what they filed for callers is not "my demands".
-        "own": [] if staff else list(progress.own_tickets(user)[:LATEST_OWN]),
+        "own": own,
         "may_intake": user.has_perm("tickets.take_in"),
         # 随手拍 is for residents, volunteers and those out in the grids, not for desks.
         "may_report": not staff or user.has_perm("tickets.walk_patrols"),

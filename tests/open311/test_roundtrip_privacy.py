@@ -165,3 +165,50 @@ def test_at_most_1000_requests(client, w, monkeypatch):
         make_ticket(w, actor=w.hotline)
     assert len(listed(client)) == 2
     errors(client.get(f"{BASE}requests.json?page_size=3"), "json", 400)
+
+
+def test_a_call_about_a_private_matter_is_not_published_at_all(client, w):
+    """A hotline report of 违法生育 was published with the neighbours it named (scrubbing
+    masks only the caller's own name) and the building: such matters are never shown."""
+    report = make_ticket(
+        w,
+        actor=w.hotline,
+        category=Category.objects.get(name="违法生育").code,
+        description="举报3号楼邻居王建国违法生育二胎，妻子李秀梅在家。",
+    )
+    assert report.category.private  # as everything under 人口计生
+    errors(client.get(f"{BASE}requests/{report.code}.json"), "json", 404)
+    assert report.code not in listed(client)
+    for fmt in ("json", "xml"):
+        body = client.get(f"{BASE}requests.{fmt}").content.decode()
+        assert "王建国" not in body and "违法生育" not in body
+    services = {s["service_name"] for s in parse_json(client.get(f"{BASE}services.json"))}
+    assert "纪检监察" not in services and "卫生计生" in services
+
+
+def test_only_public_space_and_open311_requests_publish_their_words(client, w):
+    """A caller to 12345 did not write for the public: the request is listed (service,
+    status, unit, grid) without its text or the reply; a matter of public space, and what
+    was sent to Open311 itself, show theirs."""
+    rental = Category.objects.get(name="房屋租赁")
+    call = make_ticket(
+        w,
+        actor=w.hotline,
+        category=rental.code,
+        description="房东刘志强不退押金，租的是魏家坡小区3栋。",
+    )
+    assert not rental.public_space and not rental.private
+    lifecycle.perform(call, "accept", w.community_staff)
+    lifecycle.perform(call, "resolve", w.community_staff, reply="已约刘志强到社区调解，押金已退。")
+    lifecycle.perform(call, "close", w.street_staff, reason="回访满意")
+    doc = detail(client, call.code)
+    assert doc["description"] is None and doc["status"] == "closed"
+    assert doc["service_name"] == rental.top().name and doc["agency_responsible"]
+    assert "刘志强" not in str(doc) and "押金" not in str(doc)
+    assert "resolve" in [n["type"] for n in doc["notes"]]  # that it was resolved, not how
+
+    corridor = make_ticket(w, actor=w.hotline, description="楼道堆满纸箱，无法通行。")
+    assert detail(client, corridor.code)["description"] == "楼道堆满纸箱，无法通行。"
+    response = client.post(f"{BASE}requests.json", post_data(w))
+    [created] = parse_json(response)
+    assert detail(client, created["service_request_id"])["description"]

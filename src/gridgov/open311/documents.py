@@ -3,7 +3,10 @@
 Privacy (DESIGN §8): no requester name, phone, e-mail, device or account
 appears in any document; phone and ID numbers, e-mail addresses, QQ numbers and
 WeChat IDs, the requester's own name and room numbers are blanked out of the
-published texts. A matter in private
+published texts, and only requests about public space or sent to Open311 itself
+publish their texts at all (Presenter.texts_published); private matters
+(Category.private: 低保, 计生, lawsuits, reports of crimes or on officials) are
+not published. A matter in private
 space is placed at its grid only: the grid's representative point and the
 grid's name stand in for the coordinates and the address. Only categories
 marked `public_space` show the point as reported and the building.
@@ -157,6 +160,24 @@ class Presenter:
     def service_for(self, ticket):
         return self.services.get(ticket.category_id)
 
+    def texts_published(self, ticket):
+        """Whether the request's own words and the replies to it are published.
+
+        A caller to 12345 or a window did not write for the public, and free text names
+        whoever it is about (a neighbour, a landlord) where no scrubbing can find them:
+        only matters of public space (Category.public_space, as for the location), and what
+        was written to this public interface itself, show their text. Other requests show
+        service, status, unit, dates and grid.
+        """
+        if getattr(ticket, "open311_submission", None) is not None:
+            return True
+        node = ticket.category
+        while node is not None:
+            if node.public_space:
+                return True
+            node = self.services.by_id.get(node.parent_id)
+        return False
+
     def grid_point(self, grid):
         if grid.pk not in self._grid_points:
             point = (grid.lat, grid.lng) if grid.lat is not None and grid.lng is not None else None
@@ -198,13 +219,14 @@ class Presenter:
         address, address_id, lat, lng = self.location(ticket)
         names = (ticket.requester_name,)
         submission = getattr(ticket, "open311_submission", None)
+        published = self.texts_published(ticket)
         doc = {
             "service_request_id": ticket.code,
             "status": open311_status(ticket.status),
-            "status_notes": self.status_notes(ticket, unit),
+            "status_notes": self.status_notes(ticket, unit, published),
             "service_name": service.name if service else None,
             "service_code": service.code if service else None,
-            "description": scrub(ticket.description, names),
+            "description": scrub(ticket.description, names) if published else None,
             "agency_responsible": unit or None,
             "service_notice": service_notice(ticket),
             "requested_datetime": iso(ticket.created_at),
@@ -218,21 +240,21 @@ class Presenter:
             "media_url": (submission.media_url or None) if submission else None,
         }
         if notes:
-            doc["notes"] = self.notes(ticket)
+            doc["notes"] = self.notes(ticket, published)
         return doc
 
-    def status_notes(self, ticket, unit):
+    def status_notes(self, ticket, unit, published=True):
         template = STATUS_NOTES.get(ticket.status)
         if template is None:
             return None
         into = ticket.merged_into.code if ticket.merged_into_id else ""
         text = str(template) % {"unit": unit or _("the office"), "into": into}
-        if ticket.status in (Status.CLOSED, Status.ANSWERED) and ticket.resolution:
+        if published and ticket.status in (Status.CLOSED, Status.ANSWERED) and ticket.resolution:
             separator = "" if text.endswith("。") else " "
             text = f"{text}{separator}{scrub(ticket.resolution, (ticket.requester_name,))}"
         return text
 
-    def notes(self, ticket):
+    def notes(self, ticket, published=True):
         names = (ticket.requester_name,)
         notes = []
         for event in ticket.events.all():
@@ -241,7 +263,7 @@ class Presenter:
                 continue
             data = event.data or {}
             unit = unit_name(event.owner_place, event.owner_department)
-            text = event.reason if event.action in REPLY_ACTIONS else ""
+            text = event.reason if published and event.action in REPLY_ACTIONS else ""
             description = str(template) % {
                 "unit": unit or _("the office"),
                 "into": data.get("into_code", ""),
@@ -268,12 +290,23 @@ class ServiceIndex:
 
     def __init__(self, categories):
         self.by_id = {c.pk: c for c in categories}
-        self.public = [c for c in categories if c.public and c.active]
+        self.public = [c for c in categories if c.public and c.active and not self.is_private(c)]
+
+    def is_private(self, category):
+        """A private matter (Category.private), itself or under one: never published."""
+        node = category
+        while node is not None:
+            if node.private:
+                return True
+            node = self.by_id.get(node.parent_id)
+        return False
 
     @cached_property
     def listed_under(self):
         mapping = {}
         for category in self.by_id.values():
+            if self.is_private(category):
+                continue
             node = category
             while node is not None and not (node.public and node.active):
                 node = self.by_id.get(node.parent_id)

@@ -76,9 +76,18 @@ class CategoryAdmin(SuperuserOnlyAdmin):
         "grid_event",
         "public",
         "public_space",
+        "private",
         "active",
     ]
-    list_filter = ["depth", "home_level", "default_urgency", "grid_event", "public", "active"]
+    list_filter = [
+        "depth",
+        "home_level",
+        "default_urgency",
+        "grid_event",
+        "public",
+        "private",
+        "active",
+    ]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent__parent"]

@@ -24,6 +24,37 @@ HOME_LEVELS = {
 # Second-level categories that are public-space matters (shown on public maps).
 PUBLIC_SPACE = {"城市建设和市政管理", "交通管理", "环境污染", "交通运输"}
 
+# Second-level categories (first-level name, name) whose matters are one person's or one
+# family's: the request itself tells something about someone (a report of 违法生育 at a
+# building, a 低保 claim, a lawsuit, a complaint about an official), so it is never
+# published (Category.private), text or not. Staff may mark more in the admin.
+PRIVATE = {
+    ("卫生计生", "人口计生"),
+    ("卫生计生", "医患纠纷"),
+    ("民政", "社会救助"),
+    ("民政", "社会服务"),
+    ("民政", "优抚"),
+    ("民政", "复退安置"),
+    ("劳动和社会保障", "劳动关系"),
+    ("教育文体", "失学辍学"),
+    *(
+        ("政法", name)
+        for name in (
+            "仲裁与调解",
+            "刑案侦破",
+            "刑罚执行",
+            "户籍证件",
+            "法律服务",
+            "社会治安",
+            "行政复议",
+            "警务督察",
+            "诉讼",
+        )
+    ),
+}
+# First-level categories private as a whole: reports on officials (纪检监察).
+PRIVATE_TOP = {"纪检监察"}
+
 # Words residents use for each first-level category, for the keyword baseline classifier.
 KEYWORDS = {
     "城乡建设": [
@@ -113,6 +144,24 @@ def _code(*indexes):
 
 
 @transaction.atomic
+def mark_private(Category, categories):  # noqa: N803 (a model class)
+    """Mark private those of `categories` that are, or are under, a category of PRIVATE or
+    PRIVATE_TOP; → how many were marked."""
+    by_id = {c.pk: c for c in Category.objects.all()}
+    marked = []
+    for category in categories:
+        path, node = [], by_id.get(category.pk, category)
+        while node is not None:
+            path.insert(0, node.name)
+            node = by_id.get(node.parent_id)
+        private = path[0] in PRIVATE_TOP or tuple(path[:2]) in PRIVATE
+        if private and not category.private:
+            category.private = True
+            marked.append(category)
+    Category.objects.bulk_update(marked, ["private"])
+    return len(marked)
+
+
 def load_taxonomy(path=TAXONOMY_CSV, Category=Category):  # noqa: N803 (a model class)
     """Create the category tree if absent; existing codes are left alone. Returns count created.
 
@@ -149,6 +198,8 @@ def load_taxonomy(path=TAXONOMY_CSV, Category=Category):  # noqa: N803 (a model 
             )
             mid = get(_code(i1, i2), l2, top, 2, home_level=home, public_space=l2 in PUBLIC_SPACE)
             get(_code(i1, i2, i3), l3, mid, 3, home_level=home, public_space=l2 in PUBLIC_SPACE)
+    if any(f.name == "private" for f in Category._meta.get_fields()):  # 0002's model: not yet
+        mark_private(Category, [nodes[code] for code in nodes if code not in existing])
     events = get(GRID_EVENTS_CODE, "网格事件", None, 1, home_level=HomeLevel.GRID, public=True)
     for i, (name, urgency, keywords) in enumerate(GRID_EVENTS, start=1):
         get(

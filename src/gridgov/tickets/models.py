@@ -73,6 +73,9 @@ class Category(models.Model):
     public = models.BooleanField(_("public (Open311)"), default=False)
     # Matters in public space may be shown at building precision on public pages.
     public_space = models.BooleanField(_("about public space"), default=False)
+    # Matters of one person or family (social assistance, family planning, lawsuits, reports
+    # of crimes …): never published, with everything under them, whatever `public` says.
+    private = models.BooleanField(_("private matter (never published)"), default=False)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
 

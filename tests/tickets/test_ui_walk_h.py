@@ -103,3 +103,49 @@ def test_the_home_page_shows_a_residents_demand_in_the_words_of_my_demands(clien
     assert "办理中" in item and "已上报" not in item
     mine = html_of(client.get(reverse("tickets:mine")))
     assert "办理中" in mine and "已上报" not in mine
+
+
+def suggest(client, **params):
+    response = client.get(reverse("tickets:suggest"), params)
+    assert response.status_code == 200
+    return html_of(response)
+
+
+def test_the_hotline_desk_sees_where_the_ticket_would_go_before_filing(client, world):
+    """The intake suggested a category but not where the ticket would go: the operator
+    learnt it only after filing, with the caller gone."""
+    client_for(client, world.hotline)
+    text = {"description": "3号楼楼道里堆满了纸箱和旧家具，挡住了通道"}
+    # A grid event at an address in grid A: the grid's office.
+    html = suggest(client, **text, address="魏家坡小区3号楼2单元", category=world.corridor.code)
+    assert f'data-route="{world.grid_a.code}"' in html
+    assert (
+        f"现在提交，将派至<strong>{world.grid_a.name}</strong>" in html and "（属地办理）" in html
+    )
+    # A category with a routing rule: the department.
+    html = suggest(client, **text, address="魏家坡小区3号楼2单元", category=world.unlicensed.code)
+    assert 'data-route="CG"' in html and "城管执法局" in html and "（派单规则）" in html
+    # No place: the desk, and it says why.
+    html = suggest(client, **text, address="", category=world.corridor.code)
+    assert 'data-route="desk"' in html and "派单台" in html and "地址尚未匹配到具体地点。" in html
+    # What is filed goes where the preview said.
+    response = client.post(
+        reverse("tickets:new-hotline"),
+        {
+            **text,
+            "address": "魏家坡小区3号楼2单元",
+            "category": world.unlicensed.code,
+            "nature": "complaint",
+            "requester_phone": "13812341234",
+            "idempotency_key": "route-1",
+        },
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get().owner_department == world.city_mgmt
+
+
+def test_the_photo_report_and_residents_get_no_route(client, world):
+    client_for(client, world.hotline)
+    assert "data-route" not in suggest(client, description="楼道堆物", answers="0")
+    client_for(client, world.resident)
+    assert "data-route" not in suggest(client, description="楼道堆物")

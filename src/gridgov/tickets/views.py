@@ -33,7 +33,18 @@ from gridgov.people.scope import filter_by_scope, scope_for
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 
-from . import exports, intake, knowledge, kpis, lifecycle, progress, queues, sla, timeline
+from . import (
+    exports,
+    intake,
+    knowledge,
+    kpis,
+    lifecycle,
+    progress,
+    queues,
+    routing,
+    sla,
+    timeline,
+)
 from . import photos as photo_files
 from .classify import suggest_category
 from .filters import category_subtree_ids, visible_tickets
@@ -51,6 +62,7 @@ from .forms import (
 from .models import (
     OPEN_STATUSES,
     Callback,
+    Category,
     Channel,
     Status,
     Summons,
@@ -565,14 +577,40 @@ def new_ticket(request, channel):
     )
 
 
+def _route_preview(user, category_code, address, suggestions):
+    """Where the ticket would go if filed now, as intake decides it (routing.route): the
+    category picked, else the top suggestion; the place the address names. A desk sees who
+    will handle the call before filing it, and a wrong route while the caller is on the line."""
+    category = None
+    if category_code:
+        category = Category.objects.filter(code=category_code, active=True).first()
+    if category is None and suggestions:
+        category = suggestions[0][0]
+    place = None
+    if address:
+        found = addresses.resolve_address(address)
+        place = found.building or found.area
+    route = routing.route(category, place)
+    if route.dispatch_desk and place is None:
+        route = routing.Route(place=routing.intake_desk(user), department=None, dispatch_desk=True)
+    return {"route": route, "category": category, "place": place}
+
+
 @login_required
 @require_GET
 def intake_suggest(request):
-    """htmx: category suggestions and standard answers for what the operator is typing."""
+    """htmx: category suggestions and standard answers for what the operator is typing,
+    and where the ticket would be routed."""
     text = " ".join(
         part for part in (request.GET.get("title", ""), request.GET.get("description", "")) if part
     )
     suggestions = suggest_category(text) if text.strip() else []
+    picked = (request.GET.get("category") or "").strip()
+    route = None
+    if request.user.has_perm("tickets.take_in") and request.GET.get("answers", "1") == "1":
+        if text.strip() or picked:
+            address = (request.GET.get("address") or "").strip()
+            route = _route_preview(request.user, picked, address, suggestions)
     # An ancestor beside its own descendant says nothing more: keep the most specific.
     above = {a.pk for category, _score in suggestions for a in category.lineage()[1:]}
     suggestions = [(c, score) for c, score in suggestions if c.pk not in above]
@@ -583,7 +621,14 @@ def intake_suggest(request):
     return render(
         request,
         "tickets/_suggest.html",
-        {"suggestions": suggestions, "answers": answers, "text": text.strip(), "compact": compact},
+        {
+            "suggestions": suggestions,
+            "answers": answers,
+            "text": text.strip(),
+            "compact": compact,
+            "picked": picked,
+            "route": route,
+        },
     )
 
 

@@ -113,3 +113,26 @@ def test_the_maps_zoom_buttons_speak_chinese(page, live_city, login):
     for url in ("/tickets/map/", "/insights/hot/"):
         page.goto(page.base_url + url)
         expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "放大")
+
+
+def test_the_home_pages_kpi_headers_keep_their_words_on_a_phone(
+    chromium, live_server, live_city, artifacts
+):
+    """On a grid worker's phone the KPI table of the home page stacked its headers one
+    character a line (响/应/率, 综/合/得/分)."""
+    context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
+    expect(page.locator(".dash-kpis")).to_be_visible()
+    lines = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.dash-kpis thead th')).map((th) => {
+              const range = document.createRange();
+              range.selectNodeContents(th);
+              const tops = new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top)));
+              return [th.textContent.trim(), tops.size];
+           })"""
+    )
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.screenshot(path=artifacts / "home-kpis-phone-zh.png", full_page=True)
+    context.close()
+    assert all(n == 1 for _text, n in lines), lines
+    assert width <= 390  # the table scrolls inside its frame, not the page
+    assert not errors

@@ -149,3 +149,29 @@ def test_the_photo_report_and_residents_get_no_route(client, world):
     assert "data-route" not in suggest(client, description="楼道堆物", answers="0")
     client_for(client, world.resident)
     assert "data-route" not in suggest(client, description="楼道堆物")
+
+
+def test_the_area_list_finds_supervised_and_whistled_tickets(client, world):
+    """A street office had no way to list the tickets it supervised or whistled: no tab,
+    no filter (only each ticket's own timeline)."""
+    from .test_walk_fixes import whistled as whistled_ticket
+
+    supervised, plain = make_ticket(world), make_ticket(world)
+    done = make_ticket(world)
+    perform(supervised, "supervise", world.street_staff, reason="群众反复来电")
+    perform(done, "supervise", world.street_staff, reason="督办")
+    perform(done, "accept", world.gridworker_a)
+    perform(done, "resolve", world.gridworker_a, reply="已清理")
+    whistled = whistled_ticket(world)
+    client_for(client, world.street_staff)
+
+    def listed(status):
+        html = html_of(client.get(reverse("tickets:list"), {"status": status}))
+        return set(re.findall(r'data-code="([^"]+)"', html))
+
+    assert listed("supervised") == {supervised.code}  # open ones: the resolved one is done
+    assert listed("whistled") == {whistled.code}
+    assert plain.code in listed("")
+    options = html_of(client.get(reverse("tickets:list")))
+    assert '<option value="supervised">督办件（在办）</option>' in options
+    assert '<option value="whistled">吹哨件</option>' in options

@@ -240,7 +240,14 @@ class TicketFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status")), ("open", _("All open")), ("overdue", _("Overdue"))]
+        choices=[
+            ("", _("Any status")),
+            ("open", _("All open")),
+            ("overdue", _("Overdue")),
+            # What a street office follows up on Monday: nowhere else to list them.
+            ("supervised", _("Supervised, open")),
+            ("whistled", _("Whistled")),
+        ]
         + list(Status.choices),
     )
     category = forms.ChoiceField(label=_("Category"), required=False, choices=())

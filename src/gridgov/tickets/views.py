@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -67,6 +67,7 @@ from .models import (
     Status,
     Summons,
     Ticket,
+    TicketEvent,
     TicketPhoto,
     Whistle,
 )
@@ -187,6 +188,11 @@ def _listed(request, now):
             tickets = tickets.filter(status__in=OPEN_STATUSES)
         elif d["status"] == "overdue":
             tickets = tickets.filter(sla.overdue_q(now))
+        elif d["status"] == "supervised":
+            supervised = TicketEvent.objects.filter(ticket=OuterRef("pk"), action="supervise")
+            tickets = tickets.filter(Exists(supervised), status__in=OPEN_STATUSES)
+        elif d["status"] == "whistled":
+            tickets = tickets.filter(Exists(Whistle.objects.filter(ticket=OuterRef("pk"))))
         elif d["status"]:
             tickets = tickets.filter(status=d["status"])
         if d["category"]:

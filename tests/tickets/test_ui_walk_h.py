@@ -175,3 +175,19 @@ def test_the_area_list_finds_supervised_and_whistled_tickets(client, world):
     options = html_of(client.get(reverse("tickets:list")))
     assert '<option value="supervised">督办件（在办）</option>' in options
     assert '<option value="whistled">吹哨件</option>' in options
+
+
+def test_once_the_requester_was_reached_resolving_comes_first(client, world):
+    """After 联系诉求人 the contact form still stood first, open, above 办结."""
+    from .test_walk_fixes import forms_in_order
+
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    client_for(client, world.gridworker_a)
+    url = reverse("tickets:detail", args=[ticket.code])
+    assert forms_in_order(html_of(client.get(url)))[:2] == ["contact", "resolve"]
+    perform(ticket, "contact", world.gridworker_a, method="phone")
+    html = html_of(client.get(url))
+    order = forms_in_order(html)
+    assert order[0] == "resolve" and "contact" in order[1:]  # still there, for another call
+    assert re.search(r'<details class="action">\s*<summary>联系诉求人</summary>', html)

@@ -308,6 +308,11 @@ def _ordered_actions(ticket, allowed):
         later = [a for a in AFTER_SIGNING if a in allowed]
         primary = [a for a in primary if a not in later]
         rest = [a for a in rest if a not in later] + later
+    elif ticket.contacted_at and "contact" in primary:
+        # The requester was reached: resolving comes next, a further call is folded below
+        # (on a phone the contact form stood first and pushed 办结 down a screen).
+        primary.remove("contact")
+        rest.append("contact")
     return primary, rest
 
 

@@ -136,3 +136,55 @@ def test_the_home_pages_kpi_headers_keep_their_words_on_a_phone(
     assert all(n == 1 for _text, n in lines), lines
     assert width <= 390  # the table scrolls inside its frame, not the page
     assert not errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hot_issue_map_draws_the_grids_around_its_circles(chromium, live_server, artifacts):
+    """The hot-issue map drew its circles on a blank background (no tiles): nothing told a
+    street office where they were. The grids of the issues' communities are drawn, named."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.insights.models import HotIssue
+    from tests.tickets.factories import make_world
+
+    world = make_world()
+    now = timezone.now()
+    building = world.buildings[0]
+    HotIssue.objects.create(
+        key="t-map",
+        title="楼下烧烤油烟扰民",
+        place=building,
+        place_label=building.name,
+        first_at=now - dt.timedelta(days=3),
+        last_at=now,
+        ticket_count=3,
+        requester_count=3,
+        heat=9.0,
+        trend=[[(now - dt.timedelta(days=3)).date().isoformat(), 3]],
+        refreshed_at=now,
+    )
+    context = chromium.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 860}
+    )
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", world.community_staff.username)
+        page.fill("input[name=password]", "pw-for-tests")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(live_server.url + "/")
+        page.goto(live_server.url + "/insights/hot/")
+        labels = page.locator("#hot-map .hot-grid-label")
+        expect(labels).to_have_count(2)
+        names = sorted(labels.all_inner_texts())
+        paths = page.locator("#hot-map .leaflet-overlay-pane path").count()
+        page.screenshot(path=artifacts / "insights-hot-map-grids.png", full_page=True)
+    finally:
+        context.close()
+    assert names == sorted([world.grid_a.name, world.grid_b.name])
+    assert paths == 3  # two grids and the issue's circle
+    assert not errors

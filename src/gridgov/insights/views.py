@@ -1,11 +1,14 @@
 """Pages: hot issues (list, map, trend), the classifier status, and the possible
 duplicates shown on a ticket's page and beside the intake forms, for staff."""
 
+import operator
 import re
+from functools import reduce
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.places import addresses
+from gridgov.places.models import Level, Place
 from gridgov.tickets import lifecycle
 from gridgov.tickets.models import Ticket
 
@@ -56,6 +60,7 @@ def hot_issues(request):
             "state": state,
             "states": [("all", _("All")), *HotIssue.State.choices],
             "map_points": services.map_points(issues),
+            "map_grids": _grid_outlines(issues),
             "trends": trends,
             "trend_names": trend_names,
             "topic": hotissues.monthly_topic(user=request.user),
@@ -97,6 +102,35 @@ def decide(request, pk):
     else:
         messages.success(request, _("Saved: %(state)s.") % {"state": issue.get_state_display()})
     return redirect("insights:hot-issue", pk=issue.pk)
+
+
+OUTLINED_GRIDS = 300
+
+
+def _grid_outlines(issues):
+    """GeoJSON of the grids around the located issues (those of their communities): drawn
+    under the circles, which stood on a blank background with nothing to tell where they
+    were."""
+    communities = set()
+    for issue in issues:
+        place = issue.place
+        if place is None or place.lat is None or place.lng is None:
+            continue
+        area = place.ancestor_at(Level.COMMUNITY) if place.level != Level.STREET else place
+        if area is not None:
+            communities.add(area.path)
+    if not communities:
+        return None
+    grids = Place.objects.filter(level=Level.GRID, boundary__isnull=False).filter(
+        reduce(operator.or_, (Q(path__startswith=path) for path in sorted(communities)))
+    )
+    features = [
+        {"type": "Feature", "geometry": boundary, "properties": {"name": name}}
+        for name, boundary in grids.order_by("path").values_list("name", "boundary")[
+            :OUTLINED_GRIDS
+        ]
+    ]
+    return {"type": "FeatureCollection", "features": features} if features else None
 
 
 # The kinds of text the scores are broken down by (classifier._by_kind), as shown.

@@ -44,6 +44,20 @@
   var points = data("hot-points");
   if (mapEl && window.L && points) {
     var map = L.map(mapEl, { attributionControl: false, zoomSnap: 0.25 });
+    // The grids around the issues, named, under the circles: without them the circles
+    // stood on a blank background (the map has no tiles).
+    var grids = data("hot-grids");
+    if (grids && grids.features.length) {
+      L.geoJSON(grids, {
+        interactive: false,
+        style: { color: "#8a99ab", weight: 1, fillColor: "#dde3ea", fillOpacity: 0.4 },
+        onEachFeature: function (feature, sub) {
+          sub.bindTooltip(feature.properties.name, {
+            permanent: true, direction: "center", className: "grid-label hot-grid-label"
+          });
+        }
+      }).addTo(map);
+    }
     var maxHeat = Math.max.apply(null, points.map(function (p) { return p.heat; }).concat([1]));
     var layer = L.featureGroup();
     points.forEach(function (p) {

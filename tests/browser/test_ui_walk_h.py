@@ -182,9 +182,17 @@ def test_the_hot_issue_map_draws_the_grids_around_its_circles(chromium, live_ser
         expect(labels).to_have_count(2)
         names = sorted(labels.all_inner_texts())
         paths = page.locator("#hot-map .leaflet-overlay-pane path").count()
+        circle = page.locator("#hot-map path.leaflet-interactive").bounding_box()
+        label = page.locator("#hot-map .hot-grid-label", has_text=world.grid_a.name)
+        label = label.bounding_box()
         page.screenshot(path=artifacts / "insights-hot-map-grids.png", full_page=True)
     finally:
         context.close()
     assert names == sorted([world.grid_a.name, world.grid_b.name])
     assert paths == 3  # two grids and the issue's circle
+    # The name is below the circle, not under it (the circle sits at the grid's centre).
+    assert (
+        label["y"] >= circle["y"] + circle["height"] - 1
+        or label["x"] >= circle["x"] + circle["width"]
+    ), (label, circle)
     assert not errors

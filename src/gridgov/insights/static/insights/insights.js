@@ -53,7 +53,8 @@
         style: { color: "#8a99ab", weight: 1, fillColor: "#dde3ea", fillOpacity: 0.4 },
         onEachFeature: function (feature, sub) {
           sub.bindTooltip(feature.properties.name, {
-            permanent: true, direction: "center", className: "grid-label hot-grid-label"
+            // Below the centre, where an issue's circle sits (it hid the name).
+            permanent: true, direction: "center", offset: [0, 32], className: "grid-label hot-grid-label"
           });
         }
       }).addTo(map);

@@ -151,12 +151,17 @@ def test_the_hot_issue_map_draws_the_grids_around_its_circles(chromium, live_ser
 
     world = make_world()
     now = timezone.now()
-    building = world.buildings[0]
+    # Located at its grid's centre, as the demo's issues are.
+    grid = world.grid_a
+    ring = grid.boundary["coordinates"][0][:-1]
+    grid.lng = sum(x for x, _y in ring) / len(ring)
+    grid.lat = sum(y for _x, y in ring) / len(ring)
+    grid.save(update_fields=["lat", "lng"])
     HotIssue.objects.create(
         key="t-map",
         title="楼下烧烤油烟扰民",
-        place=building,
-        place_label=building.name,
+        place=grid,
+        place_label=grid.name,
         first_at=now - dt.timedelta(days=3),
         last_at=now,
         ticket_count=3,

@@ -201,3 +201,43 @@ def test_the_hot_issue_map_draws_the_grids_around_its_circles(chromium, live_ser
         or label["x"] >= circle["x"] + circle["width"]
     ), (label, circle)
     assert not errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_merging_by_code_asks_first(chromium, live_server, artifacts):
+    """合并重复工单 by a typed code merged at once: a slip of a digit closed the ticket into an
+    unrelated one, with no way back on the page (the duplicates panel asked first)."""
+    from django.contrib.auth.hashers import make_password
+
+    from gridgov.tickets.models import Status
+    from tests.tickets.factories import make_ticket, make_world
+
+    world = make_world()
+    world.hotline.password = make_password("pw-for-tests")
+    world.hotline.save(update_fields=["password"])
+    ticket, other = make_ticket(world), make_ticket(world, title="另一件事")
+    context = chromium.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 860}
+    )
+    asked = []
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", "hotline")
+        page.fill("input[name=password]", "pw-for-tests")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(live_server.url + "/")
+        page.goto(f"{live_server.url}/tickets/{ticket.code}/")
+        page.locator("details:has(#action-merge) > summary").click()
+        page.fill("#id_merge-into", other.code)
+        page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        page.locator("#action-merge button[type=submit]").click()
+        page.wait_for_timeout(500)
+        ticket.refresh_from_db()
+        assert ticket.status != Status.MERGED  # said no: nothing happened
+        page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+        page.locator("#action-merge button[type=submit]").click()
+        expect(page.locator("#ticket")).to_have_attribute("data-status", "merged")
+    finally:
+        context.close()
+    assert len(asked) == 2 and "确定将本工单合并到所填工单吗" in asked[0]

@@ -269,6 +269,10 @@ def test_requester_is_masked_unless_entitled_and_full_views_are_logged(world):
     detail = community.get(url).json()
     assert (detail["requester_name"], detail["requester_phone"]) == ("张*", "138****1234")
     assert detail["requester_masked"] is True
+    # The exact address (魏家坡小区3号楼2单元) is personal data too: the building instead.
+    building = ticket.building
+    assert detail["address"] == (building.address or building.name) != ticket.address
+    assert (detail["lat"], detail["lng"]) == (building.lat, building.lng)
     response = community.get(f"{url}requester/")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
@@ -284,6 +288,7 @@ def test_requester_is_masked_unless_entitled_and_full_views_are_logged(world):
     response = worker.get(url)
     assert response.json()["requester_phone"] == "13812341234"
     assert response.json()["requester_masked"] is False
+    assert response.json()["address"] == "魏家坡小区3号楼2单元"
     assert response["Cache-Control"] == "no-store"
     log = AccessLog.objects.get()
     assert (log.user, log.subject_type, log.subject_id) == (
@@ -291,7 +296,7 @@ def test_requester_is_masked_unless_entitled_and_full_views_are_logged(world):
         "tickets.ticket",
         str(ticket.pk),
     )
-    assert log.fields == ["requester_name", "requester_phone"]
+    assert log.fields == ["requester_name", "requester_phone", "address"]
     assert log.place == ticket.place
 
     response = worker.get(f"{url}requester/", {"purpose": "回访前核实"})
@@ -301,6 +306,7 @@ def test_requester_is_masked_unless_entitled_and_full_views_are_logged(world):
         "anonymous": False,
         "requester_name": "张三",
         "requester_phone": "13812341234",
+        "address": "魏家坡小区3号楼2单元",
     }
     assert AccessLog.objects.count() == 2
     assert AccessLog.objects.first().purpose == "回访前核实"
@@ -433,3 +439,15 @@ def test_the_unit_filter_compares_owner_ids_not_joined_codes(world):
         assert "places_place" not in str(found.query)
         assert "people_department" not in str(found.query)
     assert not TicketFilter({"unit": "NOPE"}, queryset=Ticket.objects.all()).qs.exists()
+
+
+def test_an_address_not_resolved_to_a_building_is_shown_with_its_numbers_starred(world):
+    """No building found: the typed address, its numbers starred, and the point to three
+    decimals, to those who may not see them in full."""
+    ticket = make_ticket(
+        world, address="幸福里小区12号楼3单元501室", lat=39.9051234, lng=116.3051234
+    )
+    assert ticket.building is None
+    detail = client_for(world.community_staff).get(f"{TICKETS}{ticket.pk}/").json()
+    assert detail["address"] == "幸福里小区**号楼*单元***室"
+    assert (detail["lat"], detail["lng"]) == (39.905, 116.305)

@@ -481,7 +481,7 @@ def test_requester_is_masked_and_the_reveal_is_logged(client, world):
     log = AccessLog.objects.get()
     assert log.user == world.gridworker_a and log.channel == "web"
     assert log.subject_type == "tickets.ticket" and log.subject_id == str(ticket.pk)
-    assert sorted(log.fields) == ["requester_name", "requester_phone"]
+    assert sorted(log.fields) == ["address", "requester_name", "requester_phone"]
 
 
 def test_reveal_refused_without_the_permission(client, world):
@@ -813,3 +813,39 @@ def test_dissatisfied_callback_reopens_the_ticket(client, world):
         client_for(client, world.gridworker_a).get(reverse("tickets:queue") + "?tab=handling")
     )
     assert row_codes(html) == [ticket.code]
+
+
+def test_the_exact_address_is_masked_on_the_page_until_revealed_and_logged(client, world):
+    """3号楼2单元 names one household (DESIGN §8): the page gives the building, and the
+    address as typed only in the requester panel once revealed (a logged view)."""
+    # Typed 魏家坡小区3号楼2单元, resolved to its building.
+    ticket = make_ticket(world, description="楼道里堆满了纸箱，挡住了通道。")
+    url = reverse("tickets:detail", args=[ticket.code])
+    for user in (world.community_staff, world.gridworker_a):  # in scope; the handler
+        html = html_of(client_for(client, user).get(url))
+        assert "3号楼2单元" not in html
+        assert ticket.masked_address() in html
+    assert not AccessLog.objects.exists()
+    html = html_of(
+        client.post(reverse("tickets:reveal", args=[ticket.code]), HTTP_HX_REQUEST="true")
+    )
+    assert "魏家坡小区3号楼2单元" in html
+    assert "address" in AccessLog.objects.get().fields
+
+
+def test_an_anonymous_requesters_address_can_still_be_revealed_by_the_handler(client, world):
+    ticket = make_ticket(
+        world,
+        nature="report",
+        requester_name="",
+        requester_phone="",
+        anonymous=True,
+        description="楼道里堆满了纸箱，挡住了通道。",
+    )
+    url = reverse("tickets:detail", args=[ticket.code])
+    html = html_of(client_for(client, world.gridworker_a).get(url))
+    assert "3号楼2单元" not in html and "查看联系方式" in html
+    html = html_of(
+        client.post(reverse("tickets:reveal", args=[ticket.code]), HTTP_HX_REQUEST="true")
+    )
+    assert "魏家坡小区3号楼2单元" in html

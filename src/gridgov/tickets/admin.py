@@ -325,7 +325,7 @@ class TicketAdmin(SuperuserOnlyAdmin):
         # The form shows the requester in full, so opening it is a logged full view.
         if request.method == "GET" and response.status_code == 200:
             ticket = self.get_object(request, object_id)
-            if ticket is not None and (ticket.requester_name or ticket.requester_phone):
+            if ticket is not None and ticket.has_personal_data:
                 log_access(
                     request.user,
                     ticket,

@@ -295,18 +295,18 @@ class TicketViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="One ticket with photos, callbacks, extensions, whistles and your actions",
         description=(
-            "Requester name and phone are shown in full to the owning unit's handlers and "
-            "dispatchers, and every such view is written to the access log; others see "
-            "them masked (`requester_masked`)."
+            "Requester name and phone, the exact address and point are shown in full to the "
+            "owning unit's handlers and dispatchers, and every such view is written to the "
+            "access log; others see them masked (`requester_masked`): the address as the "
+            "building the ticket was resolved to (else its numbers starred), the point as "
+            "the building's (else to three decimals)."
         ),
         responses={200: s.TicketDetailSerializer, **errors(401, 404)},
     )
     def retrieve(self, request, pk=None):
         ticket = self.get_object()
         revealed = {}
-        if (ticket.requester_name or ticket.requester_phone) and request.user.has_perm(
-            Ticket.PERSONAL_DATA_PERM, ticket
-        ):
+        if ticket.has_personal_data and request.user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket):
             revealed[ticket.pk] = reveal(
                 request.user,
                 ticket,
@@ -428,7 +428,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         return photos.file_response(get_object_or_404(TicketPhoto, pk=photo_id, ticket=ticket))
 
     @extend_schema(
-        summary="Requester name and phone in full (logged)",
+        summary="Requester name, phone and the exact address in full (logged)",
         description=(
             "Needs `tickets.view_requester` for the ticket (owning unit's handlers, "
             "dispatchers); every call writes an access log row."

@@ -36,7 +36,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from gridgov.people.masking import mask_address, mask_name, mask_phone
+from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import client_ip
 from gridgov.places.models import Place, common_path
@@ -74,8 +74,8 @@ COLUMNS = [
     ("诉求人", 10),
     ("联系电话", 16),
 ]
-# What a row "in full" shows of the requester: Ticket's personal fields and the address.
-PERSONAL_FIELDS = [*Ticket.PERSONAL_DATA_FIELDS, "address"]
+# What a row "in full" shows: Ticket's personal fields (name, phone, the exact address).
+PERSONAL_FIELDS = list(Ticket.PERSONAL_DATA_FIELDS)
 
 
 # A cell beginning with one of these is a formula to Excel and WPS once it is edited.
@@ -131,16 +131,10 @@ def _labels():
 
 
 def _address(ticket, full):
-    """The 地址 cell: in full, as given; masked, the building it was resolved to, or the
-    typed address with its numbers starred; the place's name when none was typed."""
+    """The 地址 cell: in full, as given; masked, Ticket.masked_address."""
     if full and ticket.address:
         return ticket.address
-    building = ticket.building
-    if building is not None:
-        return building.address or building.name
-    if ticket.address:
-        return mask_address(ticket.address)
-    return ticket.place.name if ticket.place else ""
+    return ticket.masked_address()
 
 
 def _row(ticket, now, full, labels):
@@ -197,7 +191,7 @@ def build_workbook(tickets, user, now=None, contacts=False):
     sheet.append(header)
     revealed = []
     for ticket in tickets:
-        has_data = bool(ticket.requester_name or ticket.requester_phone or ticket.address)
+        has_data = ticket.has_personal_data
         full = contacts and has_data and user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket)
         if full:
             revealed.append(ticket)

@@ -229,8 +229,9 @@ class Satisfaction(models.TextChoices):
 
 
 class Ticket(models.Model):
-    # Personal data, unmasked only through gridgov.people.personal_data.reveal (logged).
-    PERSONAL_DATA_FIELDS = ("requester_name", "requester_phone")
+    # Personal data, unmasked only through gridgov.people.personal_data.reveal (logged). The
+    # exact address is too (DESIGN §8): 3号楼2单元501室 names one household.
+    PERSONAL_DATA_FIELDS = ("requester_name", "requester_phone", "address")
     PERSONAL_DATA_PERM = "tickets.view_requester"
 
     # Unique through Meta.constraints rather than unique=True, which on PostgreSQL also
@@ -373,6 +374,31 @@ class Ticket(models.Model):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    @property
+    def has_personal_data(self):
+        return bool(self.requester_name or self.requester_phone or self.address)
+
+    def masked_address(self):
+        """The address as shown to those who may not see it in full: the building the
+        ticket was resolved to (what an office goes to), else the typed address with every
+        number starred, else the place's name."""
+        from gridgov.people.masking import mask_address
+
+        if self.building_id is not None:
+            return self.building.address or self.building.name
+        if self.address:
+            return mask_address(self.address)
+        return self.place.name if self.place_id is not None else ""
+
+    def masked_point(self):
+        """(lat, lng) as shown with the masked address: the building's point, else the
+        reported one to three decimals (about 100 m), not the doorstep."""
+        if self.building_id is not None and self.building.lat is not None:
+            return self.building.lat, self.building.lng
+        if self.lat is None or self.lng is None:
+            return None, None
+        return round(self.lat, 3), round(self.lng, 3)
 
     def is_requesters_account(self, user):
         """Whether `user` is the requester's own login (a resident's 随手拍, their rating).

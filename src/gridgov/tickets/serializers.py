@@ -1,8 +1,8 @@
 """Serializers for the tickets API: shapes only; rules live in intake.py and lifecycle.py.
 
-Requester name and phone are masked unless the view put the unmasked values,
-obtained through `gridgov.people.personal_data.reveal` (which logs the view),
-into the context under `revealed` ({ticket id: {field: value}}).
+Requester name and phone, and the exact address, are masked unless the view put the
+unmasked values, obtained through `gridgov.people.personal_data.reveal` (which logs the
+view), into the context under `revealed` ({ticket id: {field: value}}).
 """
 
 from django.urls import reverse
@@ -325,6 +325,9 @@ class TicketListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
 
 class TicketDetailSerializer(TicketListSerializer):
     building = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField(help_text="Masked unless revealed")
+    lat = serializers.SerializerMethodField(help_text="The building's, or rounded, unless revealed")
+    lng = serializers.SerializerMethodField(help_text="The building's, or rounded, unless revealed")
     requester_masked = serializers.SerializerMethodField(
         help_text="True when requester_name/phone are masked (use the requester endpoint)"
     )
@@ -373,6 +376,23 @@ class TicketDetailSerializer(TicketListSerializer):
 
     def get_requester_masked(self, ticket) -> bool:
         return self._revealed(ticket) is None
+
+    def get_address(self, ticket) -> str:
+        revealed = self._revealed(ticket)
+        return revealed["address"] if revealed else ticket.masked_address()
+
+    def _point(self, ticket):
+        if self._revealed(ticket):
+            return ticket.lat, ticket.lng
+        return ticket.masked_point()
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_lat(self, ticket):
+        return self._point(ticket)[0]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_lng(self, ticket):
+        return self._point(ticket)[1]
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_created_by(self, ticket):
@@ -581,6 +601,7 @@ class RequesterSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     requester_name = serializers.CharField()
     requester_phone = serializers.CharField()
+    address = serializers.CharField()
     anonymous = serializers.BooleanField()
 
 

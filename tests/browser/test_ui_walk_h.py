@@ -241,3 +241,66 @@ def test_merging_by_code_asks_first(chromium, live_server, artifacts):
     finally:
         context.close()
     assert len(asked) == 2 and "确定将本工单合并到所填工单吗" in asked[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_settings_tables_scroll_inside_their_panels_on_a_phone(
+    chromium, live_server, artifacts, tmp_path
+):
+    """On a 390-px phone the patrol plan, the time limits and the classifier page pushed the
+    whole page sideways (their tables were wider than the screen)."""
+    from django.contrib.auth.hashers import make_password
+
+    from gridgov.insights.models import ModelActivation, ModelVersion
+    from gridgov.tickets import patrols
+    from tests.tickets.factories import make_world
+
+    world = make_world()
+    user = world.street_staff
+    user.password = make_password("pw-for-tests")
+    user.save(update_fields=["password"])
+    patrols.create_task(
+        user, world.grid_a, "魏家坡小区消防安全专项巡查", ["消火栓与灭火器", "疏散通道"], 7
+    )
+    labels = ["劳动和社会保障", "城乡建设", "交通运输", "网格事件"]
+    version = ModelVersion.objects.create(
+        version=1,
+        path=str(tmp_path),
+        fingerprint="cd1f535b97950d",
+        examples=9586,
+        active=True,
+        metrics={
+            "accuracy": 0.9082,
+            "macro_f1": 0.8296,
+            "n": 9586,
+            "per_class": {
+                label: {"precision": 0.9245, "recall": 0.9321, "f1": 0.9283, "support": 2048}
+                for label in labels
+            },
+        },
+    )
+    ModelActivation.objects.create(version=version, version_number=1, how="first")
+    context = chromium.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    widths = {}
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", "pw-for-tests")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(live_server.url + "/")
+        for url in ("/tickets/patrols/plan/", "/tickets/time-limits/", "/insights/classifier/"):
+            page.goto(live_server.url + url)
+            expect(page.locator("table").first).to_be_visible()
+            widths[url] = page.evaluate("document.documentElement.scrollWidth")
+            name = url.strip("/").replace("/", "-")
+            page.screenshot(path=artifacts / f"{name}-390.png", full_page=True)
+    finally:
+        context.close()
+    assert all(width <= 390 for width in widths.values()), widths

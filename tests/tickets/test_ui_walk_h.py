@@ -191,3 +191,20 @@ def test_once_the_requester_was_reached_resolving_comes_first(client, world):
     order = forms_in_order(html)
     assert order[0] == "resolve" and "contact" in order[1:]  # still there, for another call
     assert re.search(r'<details class="action">\s*<summary>联系诉求人</summary>', html)
+
+
+def test_a_logged_visit_is_named_with_its_compound(client, world):
+    """走访已记录：4栋 1单元 703室 — the same room number is in every compound; the page heads
+    it with the compound, the message did not."""
+    from django.contrib.messages import get_messages
+
+    from .factories import add_households
+
+    add_households(world)
+    client_for(client, world.gridworker_a)
+    url = reverse("tickets:visit-new", args=[world.home_a.pk])
+    response = client.post(url, {"heard": "一切正常"})
+    assert response.status_code == 302
+    (message,) = [str(m) for m in get_messages(response.wsgi_request)]
+    compound = world.home_a.building.parent.name
+    assert message == f"走访已记录：{compound} {world.home_a}。"

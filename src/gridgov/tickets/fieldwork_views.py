@@ -163,12 +163,16 @@ def visit_new(request, household):
             except patrols.PatrolError as exc:
                 _add_errors(form, exc.errors, DEMAND_FIELDS)
             else:
+                # Named with its compound, as the page heads it: "4栋 1单元 703室" alone
+                # could be in any compound of the community.
+                compound = household.building.parent
+                label = f"{compound.name} {household}" if compound else str(household)
                 if visit.ticket is None:
-                    text = _("Visit logged: %(household)s.") % {"household": household}
+                    text = _("Visit logged: %(household)s.") % {"household": label}
                 else:
                     text = _(
                         "Visit logged: %(household)s. The demand was filed as ticket %(code)s."
-                    ) % {"household": household, "code": visit.ticket.code}
+                    ) % {"household": label, "code": visit.ticket.code}
                 messages.success(request, text)
                 return redirect("tickets:visits")
         status = 400

@@ -359,3 +359,28 @@ def test_the_reference_data_versions_are_read_once_per_import(world):
     assert report.ok and report.created == 300
     versions_read = [q for q in queries.captured_queries if "core_dataversion" in q["sql"]]
     assert len(versions_read) == 1
+
+
+def test_imported_text_is_cleaned_as_at_intake(world):
+    """A 12345 export carries what callers' words were pasted with: invisible controls are
+    dropped (the address still finds its building), a NUL (damaged text) is a row error."""
+    pasted = [
+        "A1",
+        "2026-03-05 10:00",
+        "楼道\x0b堆物",
+        "堆满\x1b了纸箱",
+        "魏家坡小区\x085栋",
+        "李\x7f四",
+    ]
+    damaged = ["A2", "2026-03-05 11:00", "标题", "内容\x00", "魏家坡小区5栋", "王五"]
+    tail = ["13900000000", "网格事件/楼道堆物", "投诉"]
+    report = imports.import_rows(HEADERS, [(2, [*damaged, *tail])])
+    [error] = report.errors
+    assert (error.row, error.column) == (2, "诉求内容") and "U+0000" in error.message
+    assert Ticket.objects.count() == 0
+    report = imports.import_rows(HEADERS, [(2, [*pasted, *tail])])
+    assert report.ok, report.errors
+    ticket = Ticket.objects.get()
+    assert (ticket.title, ticket.description) == ("楼道堆物", "堆满了纸箱")
+    assert (ticket.address, ticket.requester_name) == ("魏家坡小区5栋", "李四")
+    assert ticket.building is not None and ticket.building.name.endswith("5栋")

@@ -531,7 +531,18 @@ class Importer:
         return parsed, errors
 
     def _parse_row(self, number, cells, columns, bad):
+        # What people wrote, cleaned as at intake: pasted control characters dropped, a NUL
+        # (damaged text) refused.
+        problems = {}
+        texts = intake.clean_text(
+            {name: _get(cells, columns.get(name)) for name in intake.TEXT_FIELDS}, problems
+        )
+        for name, message in problems.items():
+            bad(name, message)
+
         def get(name):
+            if name in texts:
+                return texts[name]
             return _get(cells, columns.get(name))
 
         created_at = parse_datetime(get("created_at"), self.tz)

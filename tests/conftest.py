@@ -31,6 +31,18 @@ def _no_request_scope_left_open():
     versions.end_scope()  # … and its end
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # LocaleMiddleware activates a request's language in the thread and leaves it there: a
+    # test calling with Accept-Language: en left English for the tests after it, which
+    # check the Chinese messages code writes outside any request (an import's report).
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def _square(lng, lat, size=0.004):
     ring = [
         [lng, lat],

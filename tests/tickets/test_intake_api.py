@@ -287,3 +287,21 @@ def test_who_may_file_on_which_channel(world, who, channel, allowed):
         assert response.status_code == 403, response.json()
         assert response.json()["error"]["code"] == "permission_denied"
         assert snapshot() == before
+
+
+def test_a_demand_without_a_title_is_titled_by_its_first_sentence(world):
+    """Filed without a title, the first 60 characters of the caller's words were the title:
+    half a paragraph as the heading of the ticket and a line of every list."""
+    words = (
+        "魏家坡小区3栋楼道里堆满了纸箱和旧家具，已经两个多星期没人清理，晚上回家经常被绊倒。"
+        "物业说不归他们管，请尽快处理。"
+    )
+    data = ticket_data(title="", description=words)
+    response = client_for(world.hotline).post(TICKETS, data, format="json")
+    assert response.status_code == 201, response.json()
+    ticket = Ticket.objects.get(pk=response.json()["id"])
+    assert ticket.title == words.split("。")[0][:29] + "…"
+    assert len(ticket.title) == 30 and ticket.description == words
+    short = ticket_data(title="", description="路灯坏了。请修一下")
+    response = client_for(world.hotline).post(TICKETS, short, format="json")
+    assert Ticket.objects.get(pk=response.json()["id"]).title == "路灯坏了"

@@ -25,7 +25,6 @@ from .formats import Open311Error
 from .models import Submission
 
 MAX_DESCRIPTION = 4000
-TITLE_CHARS = 30
 ATTRIBUTE = re.compile(r"^attribute\[(?P<code>[^\]]+)\](?:\[\])?$")
 ATTRIBUTES = {"urgency": Urgency, "nature": Nature}
 # intake's field names → the Open311 parameter a client sent.
@@ -43,7 +42,6 @@ PARAMETER_FOR = {
     "photos": "media",
     "channel": "api_key",
 }
-_SENTENCE_END = re.compile(r"[。！？!?\n；;]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -56,15 +54,6 @@ class Created:
 
 def _one(params, name):
     return (params.get(name) or "").strip()
-
-
-def title_from(description, fallback):
-    """The first sentence of the description, at most TITLE_CHARS characters."""
-    text = description.strip()
-    if not text:
-        return fallback
-    first = _SENTENCE_END.split(text, maxsplit=1)[0].strip() or text
-    return first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1] + "…"
 
 
 def requester_name(first, last):
@@ -172,7 +161,7 @@ def parse(params, services, errors):
         return None, None, extras
     data = {
         "nature": attributes.get("nature", DEFAULT_NATURE),
-        "title": title_from(description, service.name),
+        "title": intake.title_from(description, service.name),
         "description": description or service.name,
         "category": service.code,
         "address": address_string,

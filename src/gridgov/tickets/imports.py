@@ -576,7 +576,7 @@ class Importer:
         title, description = str(get("title")).strip(), str(get("description")).strip()
         if not title and not description:
             bad("title", _("Say what the matter is: a title or a description."))
-        title = title or description[:60]
+        title = title or intake.title_from(description)
         description = description or title
         if len(title) > 200:
             bad("title", _("At most 200 characters."))

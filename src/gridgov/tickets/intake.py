@@ -50,6 +50,20 @@ TEXT_FIELDS = {
 INVISIBLE_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+TITLE_CHARS = 30  # a title made from the description: a line in a list, not a paragraph
+_SENTENCE_END = re.compile(r"[。！？!?\n；;]")
+
+
+def title_from(description, fallback=""):
+    """The first sentence of the description, at most TITLE_CHARS characters: the title of
+    a demand given without one (a caller's words, an Open311 report, an imported row)."""
+    text = (description or "").strip()
+    if not text:
+        return fallback
+    first = _SENTENCE_END.split(text, maxsplit=1)[0].strip() or text
+    return first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1] + "…"
+
+
 class IntakeError(Exception):
     """Bad input: `errors` maps field names to messages."""
 
@@ -220,7 +234,7 @@ def validate(data, errors):
         if found is None:
             errors["category"] = _("Unknown category %(c)s.") % {"c": category}
         category = found
-    return title or description[:60], description or title, category
+    return title or title_from(description), description or title, category
 
 
 def _reporter_as_requester(data, actor):

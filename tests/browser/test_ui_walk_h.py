@@ -317,3 +317,55 @@ def test_the_settings_tables_scroll_inside_their_panels_on_a_phone(
         context.close()
     assert all(width <= 390 for width in widths.values()), widths
     assert lines and all(n == 1 for n in lines), lines
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_each_navigation_is_one_row_with_the_current_page_in_view(
+    chromium, live_server, artifacts
+):
+    """On a 390-px phone the site's and the workbench's navigation wrapped into five or six
+    rows, a ticket's title starting two thirds down the first screen."""
+    from django.contrib.auth.hashers import make_password
+
+    from tests.tickets.factories import make_world
+
+    world = make_world()
+    user = world.gridworker_a
+    user.password = make_password("pw-for-tests")
+    user.save(update_fields=["password"])
+    context = chromium.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", "pw-for-tests")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(live_server.url + "/")
+        page.goto(live_server.url + "/tickets/kpis/")  # the workbench row's last link
+        expect(page.locator(".wb-nav a[aria-current=page]")).to_be_visible()
+        navs = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.site-nav, .wb-nav')).map((nav) => {
+                  const box = nav.getBoundingClientRect();
+                  const links = Array.from(nav.querySelectorAll('a'));
+                  const current = nav.querySelector('[aria-current="page"]');
+                  const at = current && current.getBoundingClientRect();
+                  return {
+                    rows: new Set(links.map((a) => Math.round(a.getBoundingClientRect().top))).size,
+                    height: box.height,
+                    currentInView: !current || (at.left >= box.left - 1 && at.right <= box.right + 1),
+                  };
+                })"""
+        )
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=artifacts / "phone-nav-kpis-390.png")
+    finally:
+        context.close()
+    assert navs and all(nav["rows"] == 1 for nav in navs), navs
+    assert all(nav["currentInView"] for nav in navs), navs
+    assert width <= 390

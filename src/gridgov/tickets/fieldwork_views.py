@@ -16,7 +16,7 @@ from gridgov.people.masking import mask_name
 from gridgov.people.models import Household, Person
 
 from . import patrols
-from .forms import PatrolTaskForm, PatrolWalkForm, VisitForm
+from .forms import PatrolTaskForm, PatrolWalkForm, VisitForm, note_dropped_photos
 from .models import PatrolRecord
 
 LISTED = 50  # households listed to visit; the count says how many there are
@@ -61,6 +61,7 @@ HAZARD_FIELDS = {
     "ticket.address": "hazard_address",
     "ticket.location": "hazard_address",
     "ticket.place": "hazard_address",
+    "ticket.photos": "hazard_photos",
 }
 
 
@@ -72,7 +73,7 @@ def patrol_walk(request, pk):
         raise PermissionDenied
     status = 200
     if request.method == "POST":
-        form = PatrolWalkForm(request.POST, task=task)
+        form = PatrolWalkForm(request.POST, request.FILES, task=task)
         if form.is_valid():
             try:
                 record = patrols.record_patrol(
@@ -81,6 +82,7 @@ def patrol_walk(request, pk):
                     results=form.results(),
                     note=form.cleaned_data["note"],
                     hazard=form.hazard_data(),
+                    photos=form.cleaned_data["hazard_photos"],
                 )
             except patrols.PatrolError as exc:
                 _add_errors(form, exc.errors, HAZARD_FIELDS)
@@ -93,6 +95,7 @@ def patrol_walk(request, pk):
                     ) % {"task": task.title, "code": record.ticket.code}
                 messages.success(request, text)
                 return redirect("tickets:patrols")
+        note_dropped_photos(form, "hazard_photos")
         status = 400
     else:
         form = PatrolWalkForm(task=task)

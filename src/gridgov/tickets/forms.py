@@ -758,6 +758,7 @@ class PatrolWalkForm(forms.Form):
     )
     hazard_category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
     hazard_address = forms.CharField(label=_("Where exactly"), required=False, max_length=300)
+    hazard_photos = PhotosField(label=_("Photos of the hazard"))
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
@@ -772,6 +773,7 @@ class PatrolWalkForm(forms.Form):
         self.fields["hazard_category"].choices = category_choices()
         _styled(self.fields["hazard"], placeholder=_("e.g. 3栋楼道堆满纸箱，挡住了通道"))
         _styled(self.fields["hazard_address"], placeholder=_("e.g. 魏家坡小区3号楼2单元"))
+        self.fields["hazard_photos"].widget.attrs["capture"] = "environment"
 
     def items(self):
         return [self[name] for name in self.item_names]
@@ -781,6 +783,9 @@ class PatrolWalkForm(forms.Form):
         problems = any(d.get(name) == "issue" for name in self.item_names)
         if problems and not (d.get("note") or "").strip() and not (d.get("hazard") or "").strip():
             self.add_error("note", _("Say what the problem is, in the note or as a hazard."))
+        if d.get("hazard_photos") and not (d.get("hazard") or "").strip():
+            # A photo alone would be recorded with the walk and lost: it goes with the ticket.
+            self.add_error("hazard", _("Describe the hazard the photos show."))
         return d
 
     def results(self):

@@ -204,11 +204,12 @@ def due_tasks(user, now=None):
     return due
 
 
-def record_patrol(user, task, results=None, note="", hazard=None, now=None):
+def record_patrol(user, task, results=None, note="", hazard=None, now=None, photos=()):
     """Record one walk of `task`; a `hazard` dict becomes a `patrol` ticket in one step.
 
     hazard: title, description, category (code), optional urgency, nature (default
     report), address / lat+lng / place (default: the task's grid), requester fields.
+    photos: uploaded files of the hazard, filed with its ticket (checked by intake).
     """
     now = now or timezone.now()
     if not may_patrol(user, task):
@@ -227,14 +228,20 @@ def record_patrol(user, task, results=None, note="", hazard=None, now=None):
         ticket = None
         if hazard:
             ticket = _ticket_from(
-                hazard, user, now, channel=Channel.PATROL, nature=Nature.REPORT, place=task.grid
+                hazard,
+                user,
+                now,
+                channel=Channel.PATROL,
+                nature=Nature.REPORT,
+                place=task.grid,
+                photos=photos,
             )
         return PatrolRecord.objects.create(
             task=task, by=user, at=now, results=results, note=note or "", ticket=ticket
         )
 
 
-def _ticket_from(demand, user, now, channel, nature, place, requester=None):
+def _ticket_from(demand, user, now, channel, nature, place, requester=None, photos=()):
     if not isinstance(demand, dict):
         raise PatrolError({"ticket": _("Describe the matter: title, description, category.")})
     data = {
@@ -261,7 +268,7 @@ def _ticket_from(demand, user, now, channel, nature, place, requester=None):
         data.setdefault("requester_name", requester.name)
         data.setdefault("requester_phone", requester.phone)
     try:
-        return intake.create_ticket(data, actor=user, now=now).ticket
+        return intake.create_ticket(data, actor=user, now=now, photos=photos).ticket
     except intake.IntakeError as exc:
         raise PatrolError({f"ticket.{k}": v for k, v in exc.errors.items()}) from None
 

@@ -33,3 +33,17 @@ def real_broker(app, broker):
     finally:
         app.conf.update(saved)
         reset()
+
+
+@contextlib.contextmanager
+def conf_set(app, **values):
+    """Celery settings changed for a while, through the app's own update: pytest's
+    monkeypatch.setattr takes Celery's settings (keys, not attributes) for ones that did
+    not exist, and from pytest 9.2 its undo failed on them, leaving every later undo of
+    the test (and the settings) as patched."""
+    saved = {name: app.conf[name] for name in values}
+    app.conf.update(values)
+    try:
+        yield
+    finally:
+        app.conf.update(saved)

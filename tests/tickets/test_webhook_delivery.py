@@ -15,6 +15,7 @@ import pytest
 from gridgov.tickets import notify, tasks
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Notice
+from tests.celery_broker import conf_set
 
 from .test_notify import T0, make_ticket
 from .test_notify import world as world  # noqa: F401, PLC0414 (the fixture)
@@ -23,10 +24,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def retries_as_a_worker_does(monkeypatch):
+def retries_as_a_worker_does():
     # Celery's apply() performs a task's retries at once, unless it propagates the Retry
     # (the project's eager setting, for tasks run in the request): as a worker would.
-    monkeypatch.setattr(tasks.notify_webhook.app.conf, "task_eager_propagates", False)
+    with conf_set(tasks.notify_webhook.app, task_eager_propagates=False):
+        yield
 
 
 class Flaky:
@@ -142,7 +144,6 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(world, sett
     monkeypatch.setattr(notify, "backoff", lambda n: waits.append(real_backoff(n)) or 0)
     # A worker: the task is queued (here: run at once, through Celery's apply, which
     # performs its retries) instead of tried once in the request.
-    monkeypatch.setattr(tasks.notify_webhook.app.conf, "task_always_eager", False)
     queued = []
 
     def delay(*args):
@@ -150,7 +151,10 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(world, sett
         return tasks.notify_webhook.apply(args=args)
 
     monkeypatch.setattr(tasks.notify_webhook, "delay", delay)
-    with Flaky(503, 500, 200) as receiver:
+    with (
+        conf_set(tasks.notify_webhook.app, task_always_eager=False),
+        Flaky(503, 500, 200) as receiver,
+    ):
         settings.GRIDGOV_WEBHOOK_URL = receiver.url
         notice = notify.send_dispatch(ticket.pk)
     assert len(queued) == 1 and notice.webhook_status == "queued"

@@ -52,6 +52,8 @@ INVISIBLE_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 TITLE_CHARS = 30  # a title made from the description: a line in a list, not a paragraph
 _SENTENCE_END = re.compile(r"[。！？!?\n；;]")
+_WORD_CHAR = re.compile(r"[0-9A-Za-z@._-]")
+_TRAILING_WORD = re.compile(r"[0-9A-Za-z@._-]+$")
 
 
 def title_from(description, fallback=""):
@@ -61,7 +63,14 @@ def title_from(description, fallback=""):
     if not text:
         return fallback
     first = _SENTENCE_END.split(text, maxsplit=1)[0].strip() or text
-    return first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1] + "…"
+    if len(first) <= TITLE_CHARS:
+        return first
+    cut = first[: TITLE_CHARS - 1]
+    if _WORD_CHAR.match(first[TITLE_CHARS - 1]):
+        # A phone or ID number cut in two no longer looks like one to the masking of
+        # notifications and Open311 (1101011…): the cut number is left out.
+        cut = _TRAILING_WORD.sub("", cut)
+    return cut + "…"
 
 
 class IntakeError(Exception):

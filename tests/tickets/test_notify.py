@@ -50,16 +50,19 @@ def make_ticket(world, now=T0, **overrides):
 
 
 class Hook:
-    """A local HTTP server recording the JSON posted to it."""
+    """A local HTTP server recording the JSON posted to it, answering the statuses given,
+    one per request (the last one again after them)."""
 
-    def __init__(self, status=200):
+    def __init__(self, *statuses):
+        statuses = statuses or (200,)
         received = self.received = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 received.append((dict(self.headers), json.loads(body), body))
-                self.send_response(status)
+                self.send_response(statuses[min(len(received), len(statuses)) - 1])
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):
@@ -76,6 +79,10 @@ class Hook:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+    @property
+    def bodies(self):
+        return [body for _headers, _data, body in self.received]
 
 
 def test_dispatch_emails_the_owners_handlers_after_commit(
@@ -118,7 +125,7 @@ def test_webhook_gets_json_with_a_signature(world, settings, django_capture_on_c
 
 
 def test_webhook_failures_are_logged_not_raised(world, settings, caplog):
-    with Hook(status=500) as hook:
+    with Hook(500) as hook:
         settings.GRIDGOV_WEBHOOK_URL = hook.url
         ticket = make_ticket(world)
         notice = notify.send_dispatch(ticket.pk)

@@ -8,7 +8,6 @@ import json
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -17,7 +16,7 @@ from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Notice
 from tests.celery_broker import conf_set
 
-from .test_notify import T0, make_ticket
+from .test_notify import T0, Hook, make_ticket
 from .test_notify import world as world  # noqa: F401, PLC0414 (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -29,36 +28,6 @@ def retries_as_a_worker_does():
     # (the project's eager setting, for tasks run in the request): as a worker would.
     with conf_set(tasks.notify_webhook.app, task_eager_propagates=False):
         yield
-
-
-class Flaky:
-    """A local HTTP server answering the statuses given, one per request (the last one
-    again after them), and recording each request's body."""
-
-    def __init__(self, *statuses):
-        bodies = self.bodies = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-                self.send_response(statuses[min(len(bodies), len(statuses)) - 1])
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Trickler:
@@ -153,7 +122,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(world, sett
     monkeypatch.setattr(tasks.notify_webhook, "delay", delay)
     with (
         conf_set(tasks.notify_webhook.app, task_always_eager=False),
-        Flaky(503, 500, 200) as receiver,
+        Hook(503, 500, 200) as receiver,
     ):
         settings.GRIDGOV_WEBHOOK_URL = receiver.url
         notice = notify.send_dispatch(ticket.pk)
@@ -168,7 +137,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_succeeds(world, sett
 
 def test_without_a_broker_the_webhook_is_tried_once(world, settings):
     ticket = make_ticket(world)
-    with Flaky(503, 200) as receiver:
+    with Hook(503, 200) as receiver:
         settings.GRIDGOV_WEBHOOK_URL = receiver.url
         notice = notify.send_dispatch(ticket.pk)
     assert len(receiver.bodies) == 1 and notice.webhook_status == "error: HTTP 503"
@@ -196,7 +165,7 @@ def test_no_answer_is_retried_a_bounded_number_of_times(world, settings, monkeyp
 def test_a_4xx_or_a_redirect_is_not_retried(world, settings, monkeypatch, refusal):
     _ticket, notice, data, owner = dispatched(world, settings)
     monkeypatch.setattr(notify, "backoff", lambda n: 0)
-    with Flaky(refusal, 200) as receiver:
+    with Hook(refusal, 200) as receiver:
         settings.GRIDGOV_WEBHOOK_URL = receiver.url
         tasks.notify_webhook.apply(args=(notice.pk, data, owner))
     assert len(receiver.bodies) == 1
@@ -208,7 +177,7 @@ def test_a_stale_notice_is_not_retried(world, settings, monkeypatch):
     ticket, notice, data, owner = dispatched(world, settings)
     monkeypatch.setattr(notify, "backoff", lambda n: 0)
     perform(ticket, "accept", world.gridworker_a, now=T0)  # signed for: nothing to tell
-    with Flaky(503, 200) as receiver:
+    with Hook(503, 200) as receiver:
         settings.GRIDGOV_WEBHOOK_URL = receiver.url
         tasks.notify_webhook.apply(args=(notice.pk, data, owner))
         assert len(receiver.bodies) == 1  # tried once, not again
@@ -238,7 +207,7 @@ def test_the_backoff_doubles_from_thirty_seconds():
 def test_an_unsigned_webhook_is_not_sent_in_production(settings):
     settings.GRIDGOV_WEBHOOK_ALLOWED_NETWORKS = "127.0.0.1/32"
     settings.GRIDGOV_WEBHOOK_SECRET = ""
-    with Flaky(200) as receiver:
+    with Hook(200) as receiver:
         settings.GRIDGOV_WEBHOOK_URL = receiver.url
         settings.DEBUG = False
         assert notify.post_webhook(receiver.url, {"event": "dispatch"}) == notify.UNSIGNED

@@ -24,7 +24,6 @@ nobody else reacted to is a repeat call, merged at intake, not a hot issue.
 import datetime as dt
 import math
 import re
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -426,21 +425,14 @@ def refresh(now=None, days=None, min_size=2):
     return len(seen)
 
 
-# PostgreSQL advisory lock (transaction) of a refresh's writes.
-REFRESH_LOCK = zlib.crc32(b"gridgov.insights.hotissues.refresh")
-
-
 def _one_refresh_at_a_time():
     """Refreshes write one after another: two at once (the beat task and `gridgov
     hotissues --refresh`, or a slow one still running at the next hour) planned the same
     new keys, and the second failed on the unique key or deadlocked on the ticket links.
-    The second waits, then plans its keys from what the first wrote. (SQLite writes one
-    transaction at a time anyway.)"""
-    from django.db import connection
+    The second waits, then plans its keys from what the first wrote."""
+    from gridgov.core.locks import transaction_lock
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
+    transaction_lock("gridgov.insights.hotissues.refresh")
 
 
 BATCH = 2000  # ids in one IN (…) of the refresh's reads

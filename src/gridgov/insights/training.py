@@ -19,13 +19,13 @@ first-level category than that suggestion is a correction.
 import logging
 import shutil
 import time
-import zlib
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gridgov.core.locks import transaction_lock
 from gridgov.tickets.models import Category, TicketEvent
 
 from . import classifier as clf
@@ -321,10 +321,6 @@ def has_news():
     return TrainingExample.objects.filter(created_at__gt=latest.created_at).exists()
 
 
-# PostgreSQL advisory lock (transaction) of whoever records or switches classifier versions.
-VERSIONS_LOCK = zlib.crc32(b"gridgov.insights.classifier-versions")
-
-
 def _lock_versions():
     """Every version row, locked (oldest first), in a transaction: what recording a trained
     version, switching the version in use and pruning hold while they decide, so they take
@@ -333,13 +329,10 @@ def _lock_versions():
     On PostgreSQL an advisory lock is taken first: a row another transaction inserted
     while this one waited for the rows' locks is not in the result of that statement (it
     started before the insert was committed), so the version a retrain had just put in use
-    was missed; read after the advisory lock, every committed row is. (SQLite runs one
-    writing transaction at a time: settings' IMMEDIATE mode.)"""
+    was missed; read after the advisory lock, every committed row is (core.locks)."""
     from .models import ModelVersion
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [VERSIONS_LOCK])
+    transaction_lock("gridgov.insights.classifier-versions")
     return list(ModelVersion.objects.select_for_update().order_by("pk"))
 
 

@@ -171,12 +171,7 @@ class Presenter:
         """
         if getattr(ticket, "open311_submission", None) is not None:
             return True
-        node = ticket.category
-        while node is not None:
-            if node.public_space:
-                return True
-            node = self.services.by_id.get(node.parent_id)
-        return False
+        return any(node.public_space for node in self.services.lineage(ticket.category))
 
     def grid_point(self, grid):
         if grid.pk not in self._grid_points:
@@ -292,14 +287,16 @@ class ServiceIndex:
         self.by_id = {c.pk: c for c in categories}
         self.public = [c for c in categories if c.public and c.active and not self.is_private(c)]
 
-    def is_private(self, category):
-        """A private matter (Category.private), itself or under one: never published."""
+    def lineage(self, category):
+        """The category, then its parent, up to the top level (none for None)."""
         node = category
         while node is not None:
-            if node.private:
-                return True
+            yield node
             node = self.by_id.get(node.parent_id)
-        return False
+
+    def is_private(self, category):
+        """A private matter (Category.private), itself or under one: never published."""
+        return any(node.private for node in self.lineage(category))
 
     @cached_property
     def listed_under(self):
@@ -307,9 +304,7 @@ class ServiceIndex:
         for category in self.by_id.values():
             if self.is_private(category):
                 continue
-            node = category
-            while node is not None and not (node.public and node.active):
-                node = self.by_id.get(node.parent_id)
+            node = next((n for n in self.lineage(category) if n.public and n.active), None)
             if node is not None:
                 mapping[category.pk] = node
         return mapping

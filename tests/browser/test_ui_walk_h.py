@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from gridgov.tickets.categories import load_taxonomy
 from gridgov.tickets.models import Ticket
 
+from .session import signed_in
 from .test_tickets import on_a_phone, png_bytes
 
 pytestmark = pytest.mark.browser
@@ -75,16 +76,7 @@ def test_the_hot_issue_trend_lines_are_named_by_their_issues(chromium, live_serv
             trend=[[day.isoformat(), 2], [(day + dt.timedelta(days=2)).isoformat(), 1]],
             refreshed_at=now,
         )
-    context = chromium.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 860}
-    )
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=username]", world.community_staff.username)
-        page.fill("input[name=password]", "pw-for-tests")
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(live_server.url + "/")
+    with signed_in(chromium, live_server.url, world.community_staff.username) as (page, _errors):
         page.goto(live_server.url + "/insights/hot/?state=all")
         page.wait_for_function(
             "() => window.echarts && echarts.getInstanceByDom(document.getElementById('hot-trend'))"
@@ -97,8 +89,6 @@ def test_the_hot_issue_trend_lines_are_named_by_their_issues(chromium, live_serv
             }"""
         )
         page.screenshot(path=artifacts / "insights-hot-trend-legend.png", full_page=True)
-    finally:
-        context.close()
     assert sorted(option["names"]) == sorted(titles)
     assert option["legend"] == 1 and not any(option["smooth"])
     assert option["day"] == 24 * 3600 * 1000  # no hours between the days
@@ -170,18 +160,7 @@ def test_the_hot_issue_map_draws_the_grids_around_its_circles(chromium, live_ser
         trend=[[(now - dt.timedelta(days=3)).date().isoformat(), 3]],
         refreshed_at=now,
     )
-    context = chromium.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 860}
-    )
-    try:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=username]", world.community_staff.username)
-        page.fill("input[name=password]", "pw-for-tests")
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(live_server.url + "/")
+    with signed_in(chromium, live_server.url, world.community_staff.username) as (page, errors):
         page.goto(live_server.url + "/insights/hot/")
         labels = page.locator("#hot-map .hot-grid-label")
         expect(labels).to_have_count(2)
@@ -191,8 +170,6 @@ def test_the_hot_issue_map_draws_the_grids_around_its_circles(chromium, live_ser
         label = page.locator("#hot-map .hot-grid-label", has_text=world.grid_a.name)
         label = label.bounding_box()
         page.screenshot(path=artifacts / "insights-hot-map-grids.png", full_page=True)
-    finally:
-        context.close()
     assert names == sorted([world.grid_a.name, world.grid_b.name])
     assert paths == 3  # two grids and the issue's circle
     # The name is below the circle, not under it (the circle sits at the grid's centre).
@@ -207,26 +184,13 @@ def test_the_hot_issue_map_draws_the_grids_around_its_circles(chromium, live_ser
 def test_merging_by_code_asks_first(chromium, live_server, artifacts):
     """合并重复工单 by a typed code merged at once: a slip of a digit closed the ticket into an
     unrelated one, with no way back on the page (the duplicates panel asked first)."""
-    from django.contrib.auth.hashers import make_password
-
     from gridgov.tickets.models import Status
     from tests.tickets.factories import make_ticket, make_world
 
     world = make_world()
-    world.hotline.password = make_password("pw-for-tests")
-    world.hotline.save(update_fields=["password"])
     ticket, other = make_ticket(world), make_ticket(world, title="另一件事")
-    context = chromium.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 860}
-    )
     asked = []
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=username]", "hotline")
-        page.fill("input[name=password]", "pw-for-tests")
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(live_server.url + "/")
+    with signed_in(chromium, live_server.url, "hotline") as (page, _errors):
         page.goto(f"{live_server.url}/tickets/{ticket.code}/")
         page.locator("details:has(#action-merge) > summary").click()
         page.fill("#id_merge-into", other.code)
@@ -238,8 +202,6 @@ def test_merging_by_code_asks_first(chromium, live_server, artifacts):
         page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
         page.locator("#action-merge button[type=submit]").click()
         expect(page.locator("#ticket")).to_have_attribute("data-status", "merged")
-    finally:
-        context.close()
     assert len(asked) == 2 and "确定将本工单合并到所填工单吗" in asked[0]
 
 
@@ -249,16 +211,12 @@ def test_the_settings_tables_scroll_inside_their_panels_on_a_phone(
 ):
     """On a 390-px phone the patrol plan, the time limits and the classifier page pushed the
     whole page sideways (their tables were wider than the screen)."""
-    from django.contrib.auth.hashers import make_password
-
     from gridgov.insights.models import ModelActivation, ModelVersion
     from gridgov.tickets import patrols
     from tests.tickets.factories import make_world
 
     world = make_world()
     user = world.street_staff
-    user.password = make_password("pw-for-tests")
-    user.save(update_fields=["password"])
     patrols.create_task(
         user, world.grid_a, "魏家坡小区消防安全专项巡查", ["消火栓与灭火器", "疏散通道"], 7
     )
@@ -280,21 +238,8 @@ def test_the_settings_tables_scroll_inside_their_panels_on_a_phone(
         },
     )
     ModelActivation.objects.create(version=version, version_number=1, how="first")
-    context = chromium.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-    )
     widths = {}
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", "pw-for-tests")
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(live_server.url + "/")
+    with signed_in(chromium, live_server.url, user.username, phone=True) as (page, _errors):
         for url in ("/tickets/patrols/plan/", "/tickets/time-limits/", "/insights/classifier/"):
             page.goto(live_server.url + url)
             expect(page.locator("table").first).to_be_visible()
@@ -313,8 +258,6 @@ def test_the_settings_tables_scroll_inside_their_panels_on_a_phone(
                 )
             name = url.strip("/").replace("/", "-")
             page.screenshot(path=artifacts / f"{name}-390.png", full_page=True)
-    finally:
-        context.close()
     assert all(width <= 390 for width in widths.values()), widths
     assert lines and all(n == 1 for n in lines), lines
 
@@ -325,28 +268,11 @@ def test_on_a_phone_each_navigation_is_one_row_with_the_current_page_in_view(
 ):
     """On a 390-px phone the site's and the workbench's navigation wrapped into five or six
     rows, a ticket's title starting two thirds down the first screen."""
-    from django.contrib.auth.hashers import make_password
-
     from tests.tickets.factories import make_world
 
     world = make_world()
     user = world.gridworker_a
-    user.password = make_password("pw-for-tests")
-    user.save(update_fields=["password"])
-    context = chromium.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-    )
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", "pw-for-tests")
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(live_server.url + "/")
+    with signed_in(chromium, live_server.url, user.username, phone=True) as (page, _errors):
         page.goto(live_server.url + "/tickets/kpis/")  # the workbench row's last link
         expect(page.locator(".wb-nav a[aria-current=page]")).to_be_visible()
         navs = page.evaluate(
@@ -364,8 +290,6 @@ def test_on_a_phone_each_navigation_is_one_row_with_the_current_page_in_view(
         )
         width = page.evaluate("document.documentElement.scrollWidth")
         page.screenshot(path=artifacts / "phone-nav-kpis-390.png")
-    finally:
-        context.close()
     assert navs and all(nav["rows"] == 1 for nav in navs), navs
     assert all(nav["currentInView"] for nav in navs), navs
     assert width <= 390

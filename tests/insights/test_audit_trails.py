@@ -75,15 +75,20 @@ def test_two_staff_switching_at_once_leave_one_version_in_use_and_a_true_history
     assert list(history) == [(2, 1), (3, 2)]
 
 
-@pytest.mark.django_db
-def test_every_hot_issue_decision_is_a_row_and_shows_on_its_page(client):
-    world = make_world()
+def _corridor_issue(world):
+    """Three tickets at one building: one hot issue, as `hotissues.refresh` finds it."""
     for n in range(3):
         data = ticket_data(
             title=f"楼道堆物{n}", address="魏家坡小区3栋", category=world.corridor.code
         )
         data["requester_phone"] = f"1380000000{n}"
         intake.create_ticket(data, actor=world.hotline)
+
+
+@pytest.mark.django_db
+def test_every_hot_issue_decision_is_a_row_and_shows_on_its_page(client):
+    world = make_world()
+    _corridor_issue(world)
     hotissues.refresh()
     issue = HotIssue.objects.get()
     services.decide(issue, "confirm", world.community_staff)
@@ -109,28 +114,13 @@ def test_every_hot_issue_decision_is_a_row_and_shows_on_its_page(client):
 @pytest.mark.django_db
 def test_deciding_an_issue_the_refresh_regrouped_meanwhile_says_so():
     world = make_world()
-    for n in range(3):
-        data = ticket_data(
-            title=f"楼道堆物{n}", address="魏家坡小区3栋", category=world.corridor.code
-        )
-        data["requester_phone"] = f"1380000000{n}"
-        intake.create_ticket(data, actor=world.hotline)
+    _corridor_issue(world)
     hotissues.refresh()
     shown = HotIssue.objects.get()  # on a page opened before the refresh
     HotIssue.objects.filter(pk=shown.pk).delete()  # what the refresh does to a regrouped one
     with pytest.raises(services.DecisionError, match="刷新"):
         services.decide(shown, "confirm", world.community_staff)
     assert HotIssueDecision.objects.count() == 0
-
-
-def _corridor_issue(world):
-    """Three tickets at one building: one hot issue, as `hotissues.refresh` finds it."""
-    for n in range(3):
-        data = ticket_data(
-            title=f"楼道堆物{n}", address="魏家坡小区3栋", category=world.corridor.code
-        )
-        data["requester_phone"] = f"1380000000{n}"
-        intake.create_ticket(data, actor=world.hotline)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -41,6 +41,7 @@ from . import (
     lifecycle,
     progress,
     queues,
+    reference,
     routing,
     sla,
     timeline,
@@ -62,7 +63,6 @@ from .forms import (
 from .models import (
     OPEN_STATUSES,
     Callback,
-    Category,
     Channel,
     Status,
     Summons,
@@ -592,9 +592,7 @@ def _route_preview(user, category_code, address, suggestions):
     """Where the ticket would go if filed now, as intake decides it (routing.route): the
     category picked, else the top suggestion; the place the address names. A desk sees who
     will handle the call before filing it, and a wrong route while the caller is on the line."""
-    category = None
-    if category_code:
-        category = Category.objects.filter(code=category_code, active=True).first()
+    category = reference.active_category(category_code) if category_code else None
     if category is None and suggestions:
         category = suggestions[0][0]
     place = None

@@ -52,8 +52,9 @@ INVISIBLE_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 TITLE_CHARS = 30  # a title made from the description: a line in a list, not a paragraph
 _SENTENCE_END = re.compile(r"[。！？!?\n；;]")
-_WORD_CHAR = re.compile(r"[0-9A-Za-z@._-]")
-_TRAILING_WORD = re.compile(r"[0-9A-Za-z@._-]+$")
+_WORD = "[0-9A-Za-z@._-]"  # of a number, an e-mail address, an account name
+_WORD_CHAR = re.compile(_WORD)
+_TRAILING_WORD = re.compile(_WORD + "+$")
 
 
 def title_from(description, fallback=""):

@@ -265,6 +265,19 @@ def ticket_export(request):
 # --- ticket detail ----------------------------------------------------------------------
 
 
+def _still_visible(request, ticket):
+    return visible_tickets(request.user).filter(pk=ticket.pk).exists()
+
+
+def _go_to(request, url):
+    """A redirect to `url`; for htmx a full page load (HX-Redirect), not a swap."""
+    if _is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 def _ticket_or_404(request, code):
     ticket = visible_tickets(request.user, _ticket_queryset()).filter(code=code).first()
     # Outside the user's scope the ticket does not exist for them.
@@ -463,6 +476,11 @@ def ticket_action(request, code, action):
             status = exc.status_code
         else:
             done = _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
+            if not _still_visible(request, ticket):
+                # Returned or escalated out of the user's scope (a department's return or
+                # 上报): the ticket is a 404 to them now, so the answer is their queue.
+                messages.success(request, done)
+                return _go_to(request, reverse("tickets:queue"))
             if not _is_htmx(request):
                 messages.success(request, done)
                 return redirect("tickets:detail", code=ticket.code)

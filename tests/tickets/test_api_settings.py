@@ -65,7 +65,23 @@ def test_routing_rules_are_edited_by_street_staff_within_their_street(world):
     assert street.put(f"{url}{created['id']}/", rule, format="json").status_code == 405
 
 
-def test_time_limits_are_edited_by_street_and_district_staff(world):
+def limit_body(world, **overrides):
+    """A time limit for corridor tickets in world's district, as the API takes it."""
+    body = {
+        "urgency": "general",
+        "category": world.corridor.code,
+        "place": world.district.code,
+        "accept_value": 2,
+        "accept_unit": "hours",
+        "respond_value": 1,
+        "respond_unit": "workdays",
+        "resolve_value": 3,
+        "resolve_unit": "workdays",
+    }
+    return {**body, **overrides}
+
+
+def test_time_limits_are_edited_by_district_staff_for_their_district(world):
     url = "/api/v1/time-limits/"
     rows = client_for(world.hotline).get(url).json()["results"]
     assert {r["urgency"] for r in rows if r["category"] is None} == {
@@ -74,17 +90,9 @@ def test_time_limits_are_edited_by_street_and_district_staff(world):
         "general",
         "complex",
     }
-    limit = {
-        "urgency": "general",
-        "category": world.corridor.code,
-        "accept_value": 2,
-        "accept_unit": "hours",
-        "respond_value": 1,
-        "respond_unit": "workdays",
-        "resolve_value": 3,
-        "resolve_unit": "workdays",
-    }
-    assert client_for(world.community_staff).post(url, limit, format="json").status_code == 403
+    limit = limit_body(world)
+    for reader in (world.community_staff, world.street_staff):
+        assert client_for(reader).post(url, limit, format="json").status_code == 403
     response = client_for(world.district_staff).post(url, limit, format="json")
     assert response.status_code == 201, response.json()
     ticket = make_ticket(world)
@@ -94,13 +102,16 @@ def test_time_limits_are_edited_by_street_and_district_staff(world):
     )
     assert bad.status_code == 400
     assert "resolve_value" in bad.json()["error"]["detail"]
-    general = TimeLimit.objects.get(urgency="general", category=None)
-    response = client_for(world.street_staff).patch(
-        f"{url}{general.pk}/", {"resolve_value": 5}, format="json"
-    )
-    assert response.status_code == 200
+    # The city-wide general row moves every district's deadlines: not street staff's to
+    # change, nor district staff's.
+    general = TimeLimit.objects.get(urgency="general", category=None, place=None)
+    for user in (world.street_staff, world.district_staff):
+        response = client_for(user).patch(
+            f"{url}{general.pk}/", {"resolve_value": 5}, format="json"
+        )
+        assert response.status_code == 403
     general.refresh_from_db()
-    assert general.resolve_value == 5
+    assert general.resolve_value == 7
 
 
 def test_knowledge_base_search_while_typing_staleness_and_use(world):

@@ -95,13 +95,13 @@ def test_staff_overrides_decide_2027_where_the_library_has_no_data(world):
     # No data for 2027: weekdays count, so one working day after Friday is Monday.
     assert WorkCalendar.load().add_workdays(friday, 1) == end_of(2027, 2, 8)
 
-    street = client_for(world.street_staff)
+    district = client_for(world.district_staff)
     for day, workday, note in [
         ("2027-02-06", True, "春节调休上班"),
         ("2027-02-08", False, "春节"),
         ("2027-02-09", False, "春节"),
     ]:
-        response = street.post(
+        response = district.post(
             "/api/v1/calendar-days/",
             {"date": day, "is_workday": workday, "note": note},
             format="json",
@@ -120,7 +120,7 @@ def test_staff_overrides_decide_2027_where_the_library_has_no_data(world):
     assert timezone.localtime(ticket.resolve_by) == end_of(2027, 2, 10)
 
     # Posting a date again replaces its override.
-    response = street.post(
+    response = district.post(
         "/api/v1/calendar-days/", {"date": "2027-02-09", "is_workday": True}, format="json"
     )
     assert response.status_code == 200
@@ -128,11 +128,19 @@ def test_staff_overrides_decide_2027_where_the_library_has_no_data(world):
     assert WorkCalendar.load().add_workdays(friday, 2) == end_of(2027, 2, 9)
 
 
-def test_calendar_is_written_by_street_and_district_staff_only(world):
+def test_calendar_is_written_by_district_staff_only(world):
+    """A calendar day moves every street's working-day deadlines: not a street's to set."""
     payload = {"date": "2027-10-01", "is_workday": False, "note": "国庆节"}
-    for user in (world.gridworker_a, world.community_staff, world.hotline, world.city_handler):
+    for user in (
+        world.street_staff,
+        world.gridworker_a,
+        world.community_staff,
+        world.hotline,
+        world.city_handler,
+    ):
         response = client_for(user).post("/api/v1/calendar-days/", payload, format="json")
         assert response.status_code == 403, user.username
+        assert response.json()["error"]["message"] == "工作日历由区级工作人员和超级管理员设置。"
     assert not CalendarDay.objects.exists()
     assert client_for().post("/api/v1/calendar-days/", payload, format="json").status_code == 401
     response = client_for(world.district_staff).post(

@@ -1,6 +1,7 @@
-"""The time-limit page (办理时限): staff set a limit for a category and the next ticket's
-deadlines follow it; a second limit for the same urgency and category is refused; a date the
-calendar library gets wrong is set as a day off and working-day deadlines skip it."""
+"""The time-limit page (办理时限): district staff set a limit for a category in their
+district and the next ticket's deadlines there follow it; a second limit for the same
+urgency, category and district is refused; a date the calendar library gets wrong is set as
+a day off and working-day deadlines skip it. Other staff read the page."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ def limit_data(world, **overrides):
     data = {
         "urgency": "general",
         "category": world.corridor.code,
+        "place": world.district.code,
         "accept_value": "2",
         "accept_unit": "hours",
         "respond_value": "4",
@@ -42,12 +44,12 @@ def limit_data(world, **overrides):
 
 
 def test_a_limit_for_a_category_and_the_next_ticket_follows_it(client, world):
-    client.force_login(world.street_staff)
+    client.force_login(world.district_staff)
     page = client.get(reverse("tickets:time-limits")).content.decode()
     assert "办理时限" in page and 'id="calendar-form"' in page
     assert client.post(reverse("tickets:time-limits"), limit_data(world)).status_code == 302
     limit = TimeLimit.objects.get(category=world.corridor)
-    assert (limit.accept_value, limit.accept_unit) == (2, "hours")
+    assert (limit.accept_value, limit.accept_unit, limit.place) == (2, "hours", world.district)
     now = dt.datetime(2026, 3, 4, 10, 0, tzinfo=SHANGHAI)  # a Wednesday
     ticket = filed_at(world, now)
     assert ticket.accept_by == now + dt.timedelta(hours=2)
@@ -81,11 +83,18 @@ def test_a_day_off_the_calendar_lacks_moves_working_day_deadlines(client, world)
     assert CalendarDay.objects.get(date=thursday).is_workday
 
 
-def test_only_street_and_district_staff(client, world):
-    for user in (world.gridworker_a, world.community_staff, world.hotline):
-        client.force_login(user)
-        assert client.get(reverse("tickets:time-limits")).status_code == 403
-    client.force_login(world.gridworker_a)
+def test_staff_read_the_page_district_staff_write_it(client, world):
+    """Every street's deadlines and KPIs run on the table: street, community and grid staff
+    (and the hotline) read it, without a form; residents do not see it."""
     data = {"form": "calendar", "date": "2026-03-05", "is_workday": "False"}
-    assert client.post(reverse("tickets:time-limits"), data).status_code == 403
-    assert not CalendarDay.objects.exists()
+    for user in (world.street_staff, world.gridworker_a, world.community_staff, world.hotline):
+        client.force_login(user)
+        page = client.get(reverse("tickets:time-limits"))
+        assert page.status_code == 200, user.username
+        html = page.content.decode()
+        assert 'id="time-limit-table"' in html and 'id="time-limit-form"' not in html
+        assert client.post(reverse("tickets:time-limits"), data).status_code == 403
+        assert client.post(reverse("tickets:time-limits"), limit_data(world)).status_code == 403
+    assert not CalendarDay.objects.exists() and not TimeLimit.objects.filter(place__isnull=False)
+    client.force_login(world.resident)
+    assert client.get(reverse("tickets:time-limits")).status_code == 403

@@ -34,7 +34,7 @@ from gridgov.api.errors import bilingual_error, coded_error
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
 
-from . import exports, filters, intake, lifecycle, photos, progress, routing, workdays
+from . import exports, filters, intake, lifecycle, photos, progress, routing, sla, workdays
 from . import serializers as s
 from .models import (
     CalendarDay,
@@ -621,7 +621,11 @@ class SettingsViewSet(
         for name, value in serializer.validated_data.items():
             setattr(candidate, name, value)
         if not self.request.user.has_perm(self.manage_perm, candidate):
-            raise bilingual_error(403, "permission_denied", NOT_ALLOWED_HERE)
+            raise self.refused(candidate)
+
+    def refused(self, obj):
+        """The 403 for a write the manage permission refuses on `obj`."""
+        return bilingual_error(403, "permission_denied", NOT_ALLOWED_HERE)
 
     def perform_create(self, serializer):
         self.check_candidate(serializer)
@@ -673,20 +677,54 @@ class RoutingRuleViewSet(SettingsViewSet):
         return routing.visible_rules(self.request.user).order_by("category__code", "id")
 
 
-@extend_schema(tags=["time-limits"])
-class TimeLimitViewSet(SettingsViewSet):
-    """时限表: deadlines by urgency and (optionally) category."""
+class ExplainsReadOnly:
+    """Settings every staff member reads and few write: a write by a reader is refused
+    with who writes them (`read_only`), not DRF's bare "no permission"."""
 
-    queryset = TimeLimit.objects.select_related("category").order_by("urgency", "id")
+    read_only = None  # message id
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.user.is_authenticated and request.method not in permissions.SAFE_METHODS:
+            raise bilingual_error(403, "permission_denied", self.read_only)
+        super().permission_denied(request, message=message, code=code)
+
+
+@extend_schema(tags=["time-limits"])
+class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
+    """时限表: deadlines by urgency and (optionally) category, for the whole city (`place`
+    null) or overridden for a district. Listed: the city-wide rows and your district's
+    (sla.visible_limits, as on the page); others are 404. District staff write their
+    district's rows, superusers the city-wide ones too; everyone else reads."""
+
+    queryset = TimeLimit.objects.none()  # per user: get_queryset
     serializer_class = s.TimeLimitSerializer
     filterset_class = filters.TimeLimitFilter
     manage_perm = "tickets.manage_time_limits"
+    read_only = sla.LIMITS_READ_ONLY
+
+    def get_queryset(self):
+        return sla.visible_limits(self.request.user).order_by("urgency", "id")
+
+    def check_object_permissions(self, request, obj):
+        # Someone else's row (the city's): say whose it is.
+        if request.method not in permissions.SAFE_METHODS:
+            if not request.user.has_perm(self.manage_perm, obj):
+                raise self.refused(obj)
+        super().check_object_permissions(request, obj)
+
+    def refused(self, obj):
+        message, params = sla.limit_refusal(self.request.user, obj)
+        return bilingual_error(403, "permission_denied", message, **params)
 
 
 @extend_schema(tags=["calendar-days"])
-class CalendarDayViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Staff overrides of the working-day calendar (holidays, make-up workdays)."""
+class CalendarDayViewSet(
+    ExplainsReadOnly, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Staff overrides of the working-day calendar (holidays, make-up workdays): read by
+    staff, written by district staff and superusers (every street counts on them)."""
 
+    read_only = sla.CALENDAR_REFUSED
     queryset = CalendarDay.objects.order_by("date")
     serializer_class = s.CalendarDaySerializer
     filterset_class = filters.CalendarDayFilter

@@ -240,6 +240,10 @@ class RoutingRuleFilter(django_filters.FilterSet):
 class TimeLimitFilter(django_filters.FilterSet):
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     category = django_filters.CharFilter(field_name="category__code", label=_("Category code"))
+    place = django_filters.CharFilter(field_name="place__code", label=_("District code"))
+    city_wide = django_filters.BooleanFilter(
+        field_name="place", lookup_expr="isnull", label=_("City-wide rows only")
+    )
 
     class Meta:
         model = TimeLimit

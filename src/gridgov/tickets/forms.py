@@ -972,6 +972,7 @@ class TimeLimitForm(forms.Form):
 
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
+    place = forms.ChoiceField(label=_("District"), choices=(), required=False)
     accept_value = forms.IntegerField(label=_("Accept within"), min_value=1, max_value=10_000)
     accept_unit = forms.ChoiceField(label=_("Unit"), choices=TimeLimit.Unit.choices)
     respond_value = forms.IntegerField(label=_("Respond within"), min_value=1, max_value=10_000)
@@ -979,11 +980,22 @@ class TimeLimitForm(forms.Form):
     resolve_value = forms.IntegerField(label=_("Resolve within"), min_value=1, max_value=10_000)
     resolve_unit = forms.ChoiceField(label=_("Unit"), choices=TimeLimit.Unit.choices)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, districts=(), city_wide=False, **kwargs):
+        """`districts`: those the user may set limits for; `city_wide`: may set the
+        limits for the whole city (superusers)."""
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Every category"))] + category_choices(
             include_blank=False
         )
+        choices = [("", _("The whole city"))] if city_wide else []
+        self.fields["place"].choices = choices + [(d.code, d.name) for d in districts]
+        self.districts = {d.code: d for d in districts}
+
+    def clean(self):
+        d = super().clean()
+        d["category_obj"] = Category.objects.filter(code=d.get("category")).first()
+        d["place_obj"] = self.districts.get(d.get("place"))
+        return d
 
 
 class CalendarDayForm(forms.Form):

@@ -730,7 +730,7 @@ class Importer:
             if route.dispatch_desk and place is None:
                 route = desk
             accept_by, respond_by, resolve_by = deadlines(
-                p.urgency, p.category, p.created_at, p.day
+                p.urgency, p.category, place, p.created_at, p.day
             )
             dispatch = not route.dispatch_desk
             dispatched += dispatch
@@ -852,15 +852,20 @@ class Importer:
 
     def _deadlines(self, parsed):
         """(accept_by, respond_by, resolve_by) per row, with the limits looked up once per
-        (urgency, category) and working-day deadlines computed once per local date."""
+        (urgency, category, district: a district may override the city's limits) and
+        working-day deadlines computed once per local date."""
         calendar = WorkCalendar.load()
         limits = {}
+        districts = {}
         workdays = {}
 
-        def limits_for(urgency, category):
-            key = (urgency, category.pk if category else None)
+        def limits_for(urgency, category, place):
+            where = place.pk if place is not None else None
+            if where not in districts:
+                districts[where] = sla.district_id(place)
+            key = (urgency, category.pk if category else None, districts[where])
             if key not in limits:
-                limits[key] = sla.limits_for(urgency, category)
+                limits[key] = sla.limits_for(urgency, category, place)
             return limits[key]
 
         def add(start, day, value, unit):
@@ -871,8 +876,8 @@ class Importer:
                 workdays[key] = calendar.add_workdays(start, value)
             return workdays[key]
 
-        def deadlines(urgency, category, start, day):
-            accept, respond, resolve = limits_for(urgency, category)
+        def deadlines(urgency, category, place, start, day):
+            accept, respond, resolve = limits_for(urgency, category, place)
             return add(start, day, *accept), add(start, day, *respond), add(start, day, *resolve)
 
         return deadlines

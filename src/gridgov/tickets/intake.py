@@ -311,7 +311,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
         if suggestions:
             category = suggestions[0][0]
     urgency = data.get("urgency") or (category.default_urgency if category else Urgency.GENERAL)
-    deadlines = sla.compute_deadlines(urgency, category, now)
+    deadlines = sla.compute_deadlines(urgency, category, now, place=location.place)
     consult_answered = data.get("nature") == Nature.CONSULT and (
         (data.get("answer") or "").strip() or data.get("knowledge_answer")
     )

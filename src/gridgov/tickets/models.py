@@ -5,8 +5,10 @@
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, When
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Department, Household, Person
@@ -133,7 +135,9 @@ class RoutingRule(models.Model):
 
 
 class TimeLimit(models.Model):
-    """Deadlines by urgency (and optionally category): clock hours or working days."""
+    """Deadlines by urgency (and optionally category): clock hours or working days. A row
+    without a place holds for the whole city (全市); a row for a district overrides it
+    there (sla.limits_for says which row a ticket runs on)."""
 
     class Unit(models.TextChoices):
         MINUTES = "minutes", _("clock minutes")
@@ -143,6 +147,15 @@ class TimeLimit(models.Model):
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.CASCADE, related_name="time_limits"
+    )
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="time_limits",
+        limit_choices_to={"level": Level.DISTRICT},
     )
     accept_value = models.PositiveIntegerField(_("accept within"))
     accept_unit = models.CharField(max_length=16, choices=Unit.choices)
@@ -155,11 +168,37 @@ class TimeLimit(models.Model):
         verbose_name = _("time limit")
         verbose_name_plural = _("time limits")
         constraints = [
-            models.UniqueConstraint(fields=["urgency", "category"], name="time_limit_unique")
+            # One row per urgency, category and district, also where category or place is
+            # null (NULLs differ in a plain unique index; nulls_distinct needs PostgreSQL 15
+            # and SQLite lacks it).
+            models.UniqueConstraint(
+                F("urgency"),
+                Coalesce("category", Value(0)),
+                Coalesce("place", Value(0)),
+                name="time_limit_unique",
+            )
         ]
 
     def __str__(self):
-        return f"{self.get_urgency_display()} · {self.category or '*'}"
+        where = f" · {self.place.name}" if self.place_id else ""
+        return f"{self.get_urgency_display()} · {self.category or '*'}{where}"
+
+    def clean(self):
+        error = self.place_error(self.place)
+        if error:
+            raise ValidationError({"place": error})
+
+    @staticmethod
+    def place_error(place):
+        """Why `place` cannot hold a time limit (the whole city or a district can), or None;
+        in the active language."""
+        if place is None or place.level == Level.DISTRICT:
+            return None
+        message = _(
+            "A time limit is set for the whole city or for a district, "
+            "not for a %(level)s (%(place)s)."
+        )
+        return message % {"level": place.get_level_display(), "place": place.name}
 
 
 class CalendarDay(models.Model):

@@ -51,11 +51,11 @@ def routing_rules(category_ids):
 
 
 def _load_limits():
-    return {(row.urgency, row.category_id): row for row in TimeLimit.objects.all()}
+    return {(row.urgency, row.category_id, row.place_id): row for row in TimeLimit.objects.all()}
 
 
 def time_limits():
-    """{(urgency, category id or None): TimeLimit}."""
+    """{(urgency, category id or None, district id or None): TimeLimit}."""
     return versions.cached("timelimits", "all", _load_limits)
 
 

@@ -2,7 +2,8 @@
 which department handles a category where; the rules listed and the places offered are
 routing.py's `visible_rules` and `writable_places`, as in the API, and who may write which
 rule is rules.py's `tickets.manage_routing`), the time limits and calendar overrides the
-deadlines run on (时限表, sla.py and workdays.py), and the knowledge base (知识库: standard
+deadlines run on (时限表, sla.py and workdays.py: read by all staff, written by district
+staff for their district and by superusers for the whole city), and the knowledge base (知识库: standard
 answers, how often used, which are stale; knowledge.py)."""
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import knowledge, routing, sla, workdays
 from .forms import CalendarDayForm, KnowledgeAnswerForm, RoutingRuleForm, TimeLimitForm
-from .models import CalendarDay, Category, KnowledgeAnswer, RoutingRule, TimeLimit, Urgency
+from .models import CalendarDay, KnowledgeAnswer, RoutingRule, TimeLimit, Urgency
 from .workdays import _library_is_workday
 
 
@@ -139,16 +140,28 @@ STAGES = ("accept", "respond", "resolve")
 @login_required
 @require_http_methods(["GET", "POST"])
 def time_limits(request, pk=None):
-    """The time-limit table and a form for one limit; the calendar overrides and a form to
-    set one (POST `form=calendar`)."""
+    """The time-limit table (the city's rows and the user's district's: sla.visible_limits)
+    and, for those who may write some (rules.py's `tickets.manage_time_limits`: district
+    staff their district's, superusers the city's too), a form for one limit; the calendar
+    overrides and, for district staff, a form to set one (POST `form=calendar`). Other
+    staff read both."""
     user = request.user
-    if not user.has_perm("tickets.manage_time_limits"):
+    if not user.has_perm("tickets.view_settings"):
         raise PermissionDenied
-    limit = get_object_or_404(TimeLimit, pk=pk) if pk else None
-    form, day_form, status = TimeLimitForm(initial=_limit_initial(limit)), CalendarDayForm(), 200
+    limit = get_object_or_404(sla.visible_limits(user), pk=pk) if pk else None
+    if limit is not None and not user.has_perm("tickets.manage_time_limits", limit):
+        raise PermissionDenied(_refusal(user, limit))
+    may_write = user.has_perm("tickets.manage_time_limits")
+    may_calendar = user.has_perm("tickets.manage_calendar")
+    where = {
+        "districts": list(sla.writable_districts(user)) if may_write else [],
+        "city_wide": user.has_perm("tickets.manage_time_limits", TimeLimit(place=None)),
+    }
+    form = TimeLimitForm(initial=_limit_initial(limit), **where)
+    day_form, status = CalendarDayForm(), 200
     if request.method == "POST" and request.POST.get("form") == "calendar":
-        if not user.has_perm("tickets.manage_calendar"):
-            raise PermissionDenied
+        if not may_calendar:
+            raise PermissionDenied(_(sla.CALENDAR_REFUSED))
         day_form = CalendarDayForm(request.POST)
         if day_form.is_valid():
             d = day_form.cleaned_data
@@ -157,17 +170,22 @@ def time_limits(request, pk=None):
             return redirect("tickets:time-limits")
         status = 400
     elif request.method == "POST":
-        form = TimeLimitForm(request.POST)
+        if not may_write:
+            raise PermissionDenied(_(sla.LIMITS_READ_ONLY))
+        form = TimeLimitForm(request.POST, **where)
         if form.is_valid():
             d = form.cleaned_data
-            category = (
-                Category.objects.filter(code=d["category"]).first() if d["category"] else None
+            saved = limit or TimeLimit()
+            saved.urgency, saved.category, saved.place = (
+                d["urgency"],
+                d["category_obj"],
+                d["place_obj"],
             )
-            if sla.limit_taken(d["urgency"], category, exclude=limit):
+            if not user.has_perm("tickets.manage_time_limits", saved):
+                form.add_error("place", _refusal(user, saved))
+            elif sla.limit_taken(saved.urgency, saved.category, saved.place, exclude=limit):
                 form.add_error("urgency", sla.LIMIT_TAKEN)
             else:
-                saved = limit or TimeLimit()
-                saved.urgency, saved.category = d["urgency"], category
                 for stage in STAGES:
                     setattr(saved, f"{stage}_value", d[f"{stage}_value"])
                     setattr(saved, f"{stage}_unit", d[f"{stage}_unit"])
@@ -175,7 +193,6 @@ def time_limits(request, pk=None):
                 messages.success(request, _("Time limit saved: %(limit)s") % {"limit": saved})
                 return redirect("tickets:time-limits")
         status = 400
-    limits = TimeLimit.objects.select_related("category").order_by("urgency", "category__code")
     urgency_order = {value: i for i, value in enumerate(Urgency.values)}
     rows = sorted(
         (
@@ -185,10 +202,16 @@ def time_limits(request, pk=None):
                     (getattr(t, f"{s}_value"), TimeLimit.Unit(getattr(t, f"{s}_unit")).label)
                     for s in STAGES
                 ],
+                may_write and user.has_perm("tickets.manage_time_limits", t),
             )
-            for t in limits
+            for t in sla.visible_limits(user).order_by("urgency", "category__code", "place__path")
         ),
-        key=lambda row: (urgency_order.get(row[0].urgency, 99), row[0].category_id is not None),
+        # Per urgency: the general rows, then each category's; the city's before a district's.
+        key=lambda row: (
+            urgency_order.get(row[0].urgency, 99),
+            row[0].category.code if row[0].category else "",
+            row[0].place_id is not None,
+        ),
     )
     today = timezone.localdate()
     days = [
@@ -202,19 +225,29 @@ def time_limits(request, pk=None):
             "form": form,
             "limit": limit,
             "rows": rows,
+            "may_write": may_write,
             "day_form": day_form,
             "days": days,
-            "may_calendar": user.has_perm("tickets.manage_calendar"),
+            "may_calendar": may_calendar,
             "section": "time-limits",
         },
         status=status,
     )
 
 
+def _refusal(user, limit):
+    message, params = sla.limit_refusal(user, limit)
+    return _(message) % params
+
+
 def _limit_initial(limit):
     if limit is None:
         return {}
-    initial = {"urgency": limit.urgency, "category": limit.category.code if limit.category else ""}
+    initial = {
+        "urgency": limit.urgency,
+        "category": limit.category.code if limit.category else "",
+        "place": limit.place.code if limit.place else "",
+    }
     for stage in STAGES:
         initial[f"{stage}_value"] = getattr(limit, f"{stage}_value")
         initial[f"{stage}_unit"] = getattr(limit, f"{stage}_unit")

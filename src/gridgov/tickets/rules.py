@@ -174,7 +174,7 @@ SETTINGS_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
 
 @rules.predicate
 def is_street_or_district_staff(user):
-    """No object: street or district staff anywhere (calendar, time limits, knowledge base)."""
+    """No object: street or district staff anywhere (the knowledge base)."""
     return scope_for(user).has_role(SETTINGS_ROLES)
 
 
@@ -188,6 +188,25 @@ def covers_rule_place(user, rule):
     if rule.place_id is None:
         return scope.has_role({Role.DISTRICT_STAFF})
     return scope.covers(rule.place, SETTINGS_ROLES)
+
+
+@rules.predicate
+def is_district_staff(user):
+    """No object: district staff anywhere (calendar days, which every district counts on)."""
+    return scope_for(user).has_role({Role.DISTRICT_STAFF})
+
+
+@rules.predicate
+def covers_limit_district(user, limit):
+    """A time limit for the user's own district (district staff); a city-wide one (no place)
+    moves every street's deadlines and KPIs, so it is the superusers' alone; without a
+    limit, whether the user may write any."""
+    scope = scope_for(user)
+    if limit is None:
+        return scope.has_role({Role.DISTRICT_STAFF})
+    if limit.place_id is None:
+        return False
+    return limit.place.level == Level.DISTRICT and scope.covers(limit.place, {Role.DISTRICT_STAFF})
 
 
 @rules.predicate
@@ -288,7 +307,9 @@ rules.add_perm("tickets.answer_ticket", is_superuser | is_intake_staff)
 rules.add_perm("tickets.view_kpis", is_superuser | works_on_tickets)
 rules.add_perm("tickets.import_tickets", is_superuser | may_import)
 rules.add_perm("tickets.view_settings", is_superuser | works_on_tickets)
-rules.add_perm("tickets.manage_calendar", is_superuser | is_street_or_district_staff)
-rules.add_perm("tickets.manage_time_limits", is_superuser | is_street_or_district_staff)
+# Time limits and calendar days are read by everyone with `view_settings`; written by
+# district staff (their district's limits) and superusers (the city-wide ones too).
+rules.add_perm("tickets.manage_calendar", is_superuser | is_district_staff)
+rules.add_perm("tickets.manage_time_limits", is_superuser | covers_limit_district)
 rules.add_perm("tickets.manage_knowledge", is_superuser | is_street_or_district_staff)
 rules.add_perm("tickets.manage_routing", is_superuser | covers_rule_place)

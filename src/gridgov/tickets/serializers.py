@@ -845,6 +845,14 @@ class TimeLimitSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Category code (null: every category of this urgency)",
     )
+    # Any place, so that a street's code is refused with its reason (not "no such place").
+    place = CodeField(
+        Place.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="District code: the district's override (null: the whole city)",
+    )
+    place_name = serializers.CharField(source="place.name", read_only=True, allow_null=True)
 
     class Meta:
         model = TimeLimit
@@ -852,6 +860,8 @@ class TimeLimitSerializer(serializers.ModelSerializer):
             "id",
             "urgency",
             "category",
+            "place",
+            "place_name",
             "accept_value",
             "accept_unit",
             "respond_value",
@@ -867,7 +877,11 @@ class TimeLimitSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         urgency = attrs.get("urgency", getattr(self.instance, "urgency", None))
         category = attrs.get("category", getattr(self.instance, "category", None))
-        if sla.limit_taken(urgency, category, exclude=self.instance):
+        place = attrs.get("place", getattr(self.instance, "place", None))
+        error = TimeLimit.place_error(place)
+        if error:
+            raise serializers.ValidationError({"place": [error]})
+        if sla.limit_taken(urgency, category, place, exclude=self.instance):
             raise serializers.ValidationError({"urgency": [sla.LIMIT_TAKEN]})
         return attrs
 

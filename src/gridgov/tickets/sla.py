@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from gridgov.places.models import Level
 
 from . import reference
 from .models import (
@@ -41,12 +43,17 @@ class Deadlines:
     resolve_by: dt.datetime
 
 
-def limits_for(urgency, category):
-    """The most specific time limit: category, then its parents, then urgency alone."""
+def limits_for(urgency, category, place=None):
+    """The most specific time limit for a ticket of this category located at `place`: the
+    category, then its parents, then urgency alone; at each step the row of the place's
+    district before the city-wide one. So a city-wide limit for the category beats the
+    district's general one: the category says more about the work than the district does."""
     chain = _lineage_ids(category)
     rows = reference.time_limits()
+    district = district_id(place)
+    wheres = (district, None) if district is not None else (None,)
     for key in [*chain, None]:
-        row = rows.get((urgency, key))
+        row = next(filter(None, (rows.get((urgency, key, where)) for where in wheres)), None)
         if row is not None:
             return (
                 (row.accept_value, row.accept_unit),
@@ -69,6 +76,15 @@ def _lineage_ids(category):
     return [c.pk for c in category.lineage()]
 
 
+def district_id(place):
+    """Id of the district `place` lies in (the root of its path), from the cached areas:
+    no query."""
+    if place is None:
+        return None
+    district = place.ancestor_at(Level.DISTRICT)
+    return district.pk if district is not None else None
+
+
 def add_limit(start, value, unit, calendar):
     if unit == Unit.MINUTES:
         return start + dt.timedelta(minutes=value)
@@ -77,9 +93,11 @@ def add_limit(start, value, unit, calendar):
     return calendar.add_workdays(start, value)
 
 
-def compute_deadlines(urgency, category, start, calendar=None):
+def compute_deadlines(urgency, category, start, calendar=None, place=None):
+    """The deadlines of a ticket filed (or handed on) at `start`; `place` is where it lies,
+    whose district's time limits apply (limits_for)."""
     calendar = calendar or WorkCalendar.load()
-    accept, respond, resolve = limits_for(urgency, category)
+    accept, respond, resolve = limits_for(urgency, category, place)
     return Deadlines(
         accept_by=add_limit(start, *accept, calendar),
         respond_by=add_limit(start, *respond, calendar),
@@ -115,12 +133,78 @@ def overdue_q(now=None):
     )
 
 
-LIMIT_TAKEN = gettext_lazy("A time limit for this urgency and category exists already.")
+# --- the time-limit table, as each user sees and writes it -----------------------------------
 
 
-def limit_taken(urgency, category, exclude=None):
-    """Whether another time limit (not `exclude`) already covers this urgency and category."""
-    limits = TimeLimit.objects.filter(urgency=urgency, category=category)
+def visible_limits(user):
+    """The city-wide rows and those of the districts the user works in (street, community
+    and grid staff too: their tickets run on their district's overrides; a department
+    handler the district its department serves); every row for a superuser. The
+    time-limit page and GET /api/v1/time-limits/ list these; who may write which is
+    rules.py's `tickets.manage_time_limits`."""
+    from gridgov.people.models import Department
+    from gridgov.people.scope import scope_for, scope_q
+
+    from .rules import VIEW_ROLES
+
+    in_area = scope_q(user, "place", VIEW_ROLES, ancestors=True)
+    departments = scope_for(user).department_ids
+    if departments:
+        served = Department.objects.filter(pk__in=departments, place__isnull=False)
+        paths = served.values_list("place__path", flat=True)
+        in_area |= Q(place__path__in=sorted({_district_path(p) for p in paths}))
+    limits = TimeLimit.objects.select_related("category__parent__parent", "place")
+    return limits.filter(in_area | Q(place__isnull=True))
+
+
+def _district_path(path):
+    """'/D/S/C/' -> '/D/': a district is the root of the place tree."""
+    return "/" + path.strip("/").split("/")[0] + "/"
+
+
+def writable_districts(user):
+    """The districts a user may set time limits for: their own as district staff (every
+    one for a superuser)."""
+    from gridgov.people.models import Role
+    from gridgov.people.scope import filter_by_scope
+    from gridgov.places.models import Place
+
+    districts = Place.objects.filter(level=Level.DISTRICT)
+    return filter_by_scope(districts, user, "", roles={Role.DISTRICT_STAFF}).order_by("path")
+
+
+# Why a write is refused: the city's rows are the superusers', a district's its own staff's.
+LIMITS_READ_ONLY = gettext_noop(
+    "Time limits are set by district staff for their district and by superusers for the "
+    "whole city; street, community and grid staff may only view them."
+)
+CITY_LIMIT_REFUSED = gettext_noop(
+    "Only a superuser may change the city-wide time limits; district staff set their "
+    "district's own."
+)
+DISTRICT_LIMIT_REFUSED = gettext_noop("Only the staff of %(district)s may set its time limits.")
+CALENDAR_REFUSED = gettext_noop("Calendar days are set by district staff and superusers.")
+
+
+def limit_refusal(user, limit):
+    """(message id, params): why `user` may not write `limit` (check the permission first)."""
+    if not user.has_perm("tickets.manage_time_limits"):
+        return LIMITS_READ_ONLY, {}
+    if limit.place_id is None:
+        return CITY_LIMIT_REFUSED, {}
+    return DISTRICT_LIMIT_REFUSED, {"district": limit.place.name}
+
+
+LIMIT_TAKEN = gettext_lazy(
+    "A time limit for this urgency and category exists already for this district "
+    "(or for the whole city)."
+)
+
+
+def limit_taken(urgency, category, place=None, exclude=None):
+    """Whether another time limit (not `exclude`) already covers this urgency and category
+    in this district (no place: the whole city)."""
+    limits = TimeLimit.objects.filter(urgency=urgency, category=category, place=place)
     return limits.exclude(pk=exclude.pk).exists() if exclude is not None else limits.exists()
 
 

@@ -108,6 +108,7 @@ class TimeLimitAdmin(SuperuserOnlyAdmin):
     list_display = [
         "urgency",
         "category",
+        "place",
         "accept_value",
         "accept_unit",
         "respond_value",
@@ -115,9 +116,10 @@ class TimeLimitAdmin(SuperuserOnlyAdmin):
         "resolve_value",
         "resolve_unit",
     ]
-    list_filter = ["urgency"]
+    list_filter = ["urgency", ("place", admin.EmptyFieldListFilter)]
     autocomplete_fields = ["category"]
-    list_select_related = ["category__parent__parent"]
+    raw_id_fields = ["place"]
+    list_select_related = ["category__parent__parent", "place"]
 
 
 @admin.register(CalendarDay)

@@ -1,11 +1,15 @@
 """Fixes from the walk of the demo as a department handler, community staff and district
 staff (helper C, 2026-11-29)."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
-from gridgov.tickets.models import Status
+from gridgov.tickets.lifecycle import perform
+from gridgov.tickets.models import Status, Summons
 
 from .factories import make_ticket, make_world
 
@@ -43,3 +47,25 @@ def test_a_department_returning_a_ticket_lands_on_its_queue_not_a_404(client, wo
     else:
         assert response.status_code == 302 and response["Location"] == queue
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["已完成：退单。"]
+
+
+def test_the_late_reports_tab_names_the_departments_late_on_each_row(client, world):
+    """报到超时 listed the tickets, but who was late only on each ticket's page."""
+    ticket = make_ticket(world)
+    perform(
+        ticket,
+        "whistle",
+        world.street_staff,
+        departments=["CG", "ZJ"],
+        report_within_hours=1,
+        reason="联合整治",
+    )
+    perform(ticket, "whistle-report", world.housing_handler, department="ZJ", note="已到场")
+    Summons.objects.filter(whistle__ticket=ticket).update(
+        report_by=timezone.now() - dt.timedelta(hours=1)
+    )
+    client.force_login(world.street_staff)
+    page = client.get(reverse("tickets:queue"), {"tab": "late_reports"}).content.decode()
+    row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
+    assert "报到超时" in row and world.city_mgmt.name in row
+    assert world.housing.name not in row  # 住建 came

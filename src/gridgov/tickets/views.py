@@ -154,6 +154,9 @@ def queue(request):
     by_id = {ticket.pk: ticket for ticket in rows}
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     _mark(page.object_list, now)
+    late = queues.late_departments(page.object_list, now)
+    for ticket in page.object_list:
+        ticket.late_departments = late.get(ticket.pk, ())
     return render(
         request,
         "tickets/queue.html",

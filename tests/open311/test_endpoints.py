@@ -323,6 +323,19 @@ def test_get_requests_list(client, w, fmt):
     assert listed == list(reversed(codes))  # newest first
 
 
+def test_a_first_level_service_lists_the_requests_of_the_services_under_it(client, w):
+    """docs/open311.md: service_code=GE (网格事件) takes in its event types, which are
+    services of their own; it listed none of their requests."""
+    code = created_id(post(client, w), "json")
+    group = w.corridor.parent
+    assert group.public and w.corridor.public  # two services, one under the other
+    for service in (group.code, w.corridor.code, f"{group.code},{w.corridor.code}"):
+        response = client.get(f"{BASE}requests.json", {"service_code": service})
+        assert [r["service_request_id"] for r in parse_json(response)] == [code], service
+    other = Category.objects.filter(depth=1, public=True).exclude(pk=group.pk).first()
+    assert parse_json(client.get(f"{BASE}requests.json", {"service_code": other.code})) == []
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_unknown_format_is_404_in_the_spec_format(client, w, fmt):
     for path in ("services.yaml", "requests.csv", "services", "discovery", "nothing.json", ""):

@@ -319,5 +319,11 @@ class ServiceIndex:
         )
 
     def ids_listed_under(self, services):
+        """The categories whose requests are listed under one of `services` or under a
+        service below one: 网格事件 (GE) takes in its event types, each a service itself."""
         wanted = {s.pk for s in services}
-        return [cid for cid, s in self.listed_under.items() if s.pk in wanted]
+        return [
+            cid
+            for cid, service in self.listed_under.items()
+            if any(node.pk in wanted for node in self.lineage(service))
+        ]

@@ -212,3 +212,20 @@ def test_only_public_space_and_open311_requests_publish_their_words(client, w):
     response = client.post(f"{BASE}requests.json", post_data(w))
     [created] = parse_json(response)
     assert detail(client, created["service_request_id"])["description"]
+
+
+def test_a_reopened_request_reads_as_handled_again_not_restarted(client, w):
+    """The public read 已重启 (as a machine restarts) for a request reopened by its callback."""
+    response = client.post(f"{BASE}requests.json", post_data(w))
+    code = parse_json(response)[0]["service_request_id"]
+    ticket = Ticket.objects.get(code=code)
+    lifecycle.perform(ticket, "accept", w.gridworker_a)
+    lifecycle.perform(ticket, "resolve", w.gridworker_a, reply="已清理楼道杂物。")
+    lifecycle.perform(
+        ticket, "callback", w.hotline, resolved=False, satisfaction="dissatisfied", note="未清理"
+    )
+    response = client.get(f"{BASE}requests/{code}.json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    [doc] = parse_json(response)
+    assert doc["status"] == "open"
+    assert doc["status_notes"] == "魏家坡小区网格正在重新办理。"
+    assert "重启" not in str(doc)

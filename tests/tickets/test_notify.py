@@ -16,6 +16,7 @@ from django.utils import timezone
 from gridgov.tickets import intake, notify, sweep
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Notice
+from tests.celery_broker import conf_set
 
 from .factories import make_world, ticket_data
 
@@ -144,6 +145,74 @@ def test_escalation_tells_the_new_owner(world, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         perform(ticket, "escalate", world.gridworker_a, now=T0 + dt.timedelta(hours=1))
     assert [m.to for m in mail.outbox] == [["community@example.org"]]
+
+
+def _reads_of_the_ticket(queries):
+    return [q["sql"] for q in queries if 'SELECT "tickets_ticket"."status"' in q["sql"]]
+
+
+def test_an_intake_notified_right_after_its_commit_does_not_read_the_ticket_again(
+    world, django_capture_on_commit_callbacks
+):
+    """In-process (no broker) the notice runs right after the intake's commit: the ticket is
+    as the intake left it, held by its unit, so it is not read again to check that."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        ticket = make_ticket(world)
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+    assert _reads_of_the_ticket(queries.captured_queries) == []
+    assert [m.to for m in mail.outbox] == [["gw_a@example.org"]]
+    assert Notice.objects.get(ticket=ticket).kind == "dispatch"
+
+
+def test_a_ticket_written_again_before_the_commit_is_read_before_it_is_notified(
+    world, django_capture_on_commit_callbacks
+):
+    """Acted on again in the same transaction (merged, passed up), a ticket may no longer be
+    the notified unit's: its notice reads it, as a worker's does, and is not sent."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    survivor = make_ticket(world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        merged = make_ticket(world)
+        perform(merged, "merge", world.hotline, into=survivor.code)
+        passed_up = make_ticket(world)
+        perform(passed_up, "escalate", world.gridworker_a, now=T0 + dt.timedelta(hours=1))
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+    # The merged one and grid A's of the escalated one were read and not sent; the
+    # escalation's notice, queued by the last write, was sent without a read.
+    assert len(_reads_of_the_ticket(queries.captured_queries)) == 2
+    assert [m.to for m in mail.outbox] == [["community@example.org"]]
+    assert list(Notice.objects.values_list("ticket", flat=True)) == [passed_up.pk]
+
+
+def test_a_worker_reads_the_ticket_before_it_notifies(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """With a broker the notice waits in a queue, and the ticket may move meanwhile: the
+    worker is not told it is held, and reads it (tasks._still_held)."""
+    from gridgov.tickets import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.notify_dispatch, "delay", lambda *a, **kw: queued.append((a, kw)))
+    with (
+        conf_set(tasks.notify_dispatch.app, task_always_eager=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ticket = make_ticket(world)
+    [(args, kwargs)] = queued
+    assert args[0] == ticket.pk and kwargs == {}
+    perform(ticket, "accept", world.gridworker_a, now=T0)
+    perform(ticket, "resolve", world.gridworker_a, reply="已处理", now=T0)
+    assert tasks.notify_dispatch.run(*args) is None and mail.outbox == []
 
 
 def test_each_dispatch_is_notified_once(world):

@@ -64,6 +64,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import weakref
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -99,9 +100,14 @@ WEBHOOK_BACKOFF_S = 30  # before the first retry; doubled for each one after
 # --- hooks --------------------------------------------------------------------------------
 
 
-def _queue(task_name, ticket_id, *args):
+def _queue(task_name, ticket_id, *args, mark=None):
     """Run the Celery task (tasks.py) once the transaction commits; in-process, without the
-    task machinery, when no broker is configured."""
+    task machinery, when no broker is configured.
+
+    `mark` (a dispatch's, _queue_dispatch): run in-process while it is still the ticket's
+    in `_unwritten`, the task is told the ticket is still held (`held`), and does not read
+    it again. A worker's run (a broker) always reads it: the ticket may have moved since.
+    """
     from . import tasks
 
     task = getattr(tasks, task_name)
@@ -109,7 +115,8 @@ def _queue(task_name, ticket_id, *args):
     def send():
         try:
             if task.app.conf.task_always_eager:
-                task.run(ticket_id, *args)
+                held = mark is not None and _unwritten.get(ticket_id) is mark
+                task.run(ticket_id, *args, **({"held": True} if held else {}))
             else:
                 task.delay(ticket_id, *args)
         except Exception:  # neither a broker outage nor a mail error may break the act
@@ -118,14 +125,34 @@ def _queue(task_name, ticket_id, *args):
     transaction.on_commit(send)
 
 
+class _Mark:
+    __slots__ = ("__weakref__",)
+
+
+# Ticket id → the mark of the dispatch notice queued last in this process on the write that
+# handed the ticket over, while nothing has written the ticket since (the receivers below
+# drop it on any later save of the ticket or event on it). Weak: only the queued callback
+# holds the mark, so a rolled-back transaction's entries go with its callbacks.
+_unwritten = weakref.WeakValueDictionary()
+
+
 def _queue_dispatch(ticket_id, owner_place_id, owner_department_id, dispatched_at):
+    # Queued by the write that gave the ticket to this owner, open: until another write,
+    # the ticket is held by it.
+    mark = _unwritten[ticket_id] = _Mark()
     _queue(
-        "notify_dispatch", ticket_id, owner_place_id, owner_department_id, dispatched_at.isoformat()
+        "notify_dispatch",
+        ticket_id,
+        owner_place_id,
+        owner_department_id,
+        dispatched_at.isoformat(),
+        mark=mark,
     )
 
 
 @receiver(post_save, sender=TicketEvent, dispatch_uid="gridgov.tickets.notify.event")
 def _on_event(sender, instance, created, raw=False, **kwargs):
+    _unwritten.pop(instance.ticket_id, None)  # every act on a ticket writes an event
     if created and not raw and instance.action == "resolve":
         _queue("notify_resolved", instance.ticket_id, instance.pk)
     if created and not raw and instance.action in HOLD_ACTIONS:
@@ -136,6 +163,7 @@ def _on_event(sender, instance, created, raw=False, **kwargs):
 
 @receiver(post_save, sender=Ticket, dispatch_uid="gridgov.tickets.notify.ticket")
 def _on_ticket(sender, instance, created, raw=False, **kwargs):
+    _unwritten.pop(instance.pk, None)
     # Intake may save a new ticket already dispatched, writing its events in bulk.
     if created and not raw and instance.status == Status.DISPATCHED and instance.dispatched_at:
         _queue_dispatch(

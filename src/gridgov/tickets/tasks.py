@@ -25,11 +25,17 @@ def sweep_task(remind=True):
 
 
 @shared_task(name="gridgov.tickets.notify_dispatch", ignore_result=True)
-def notify_dispatch(ticket_id, owner_place_id=None, owner_department_id=None, dispatched_at=None):
+def notify_dispatch(
+    ticket_id, owner_place_id=None, owner_department_id=None, dispatched_at=None, held=False
+):
+    """`held`: the caller knows the owner still holds the open ticket (notify._queue, run
+    in-process right after the write that queued it), so it is not read again."""
     from . import notify
 
-    if dispatched_at is not None and not _still_held(
-        ticket_id, owner_place_id, owner_department_id
+    if (
+        dispatched_at is not None
+        and not held
+        and not _still_held(ticket_id, owner_place_id, owner_department_id)
     ):
         return None
     notice = notify.send_dispatch(ticket_id, owner_place_id, owner_department_id, dispatched_at)

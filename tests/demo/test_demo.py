@@ -269,3 +269,21 @@ def test_each_shipped_cluster_is_a_hot_issue_at_its_compound(demo, client):
     page = client.get("/insights/hot/").content.decode()
     assert "伊景园滨河苑" in page and "丽发新城" in page
     assert "绿地海外滩" not in page  # the other street's
+
+
+def test_the_department_login_has_tickets_to_sign_handle_and_close(demo):
+    """`dept` (区城管执法局) had none: the classifier gives its matters to the offices, and the
+    first deadline sweep took the two it had up to the streets. A first sweep at the demo's
+    time leaves it work in every step."""
+    from django.utils import timezone
+
+    from gridgov.tickets import queues, sweep
+    from gridgov.tickets.models import Status, Ticket
+
+    sweep.run(remind=False)
+    dept = get_user_model().objects.get(username="dept")
+    counts = queues.counts(queues.mine(dept), queues.tab_filters(timezone.now(), dept))
+    assert counts["accept"] >= 1 and counts["handling"] >= 1
+    own = Ticket.objects.filter(owner_department__name="区城市管理和综合执法局")
+    assert own.filter(status=Status.CLOSED).exists()
+    assert not own.filter(status=Status.ESCALATED).exists()

@@ -69,3 +69,18 @@ def test_the_late_reports_tab_names_the_departments_late_on_each_row(client, wor
     row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
     assert "报到超时" in row and world.city_mgmt.name in row
     assert world.housing.name not in row  # 住建 came
+
+
+def test_a_late_department_is_not_told_its_own_name_again_on_its_row(client, world):
+    """Its row says 吹哨待报到 and 报到超时 already; the names are for whoever follows up."""
+    ticket = make_ticket(world)
+    perform(
+        ticket, "whistle", world.street_staff, departments=["CG"], report_within_hours=1, reason="x"
+    )
+    Summons.objects.filter(whistle__ticket=ticket).update(
+        report_by=timezone.now() - dt.timedelta(hours=1)
+    )
+    client.force_login(world.city_handler)
+    page = client.get(reverse("tickets:queue"), {"tab": "all"}).content.decode()
+    row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
+    assert "报到超时" in row and world.city_mgmt.name not in row

@@ -2,6 +2,7 @@
 staff (helper C, 2026-11-29)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -84,3 +85,15 @@ def test_a_late_department_is_not_told_its_own_name_again_on_its_row(client, wor
     page = client.get(reverse("tickets:queue"), {"tab": "all"}).content.decode()
     row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
     assert "报到超时" in row and world.city_mgmt.name not in row
+
+
+def test_a_department_handlers_kpi_ranking_opens_on_the_departments(client, world):
+    """It opened on the district's streets, where the handler's unit is not."""
+    client.force_login(world.city_handler)
+    page = client.get(reverse("tickets:kpis")).content.decode()
+    assert re.search(r'<option value="department" selected', page)
+    assert world.city_mgmt.name in page.split("<table")[1]
+    # Staff with a place still open on the units below it.
+    client.force_login(world.street_staff)
+    page = client.get(reverse("tickets:kpis")).content.decode()
+    assert not re.search(r'<option value="department" selected', page)

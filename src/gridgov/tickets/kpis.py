@@ -693,6 +693,22 @@ def default_parent(user, parents):
     return own[0] if own else max(parents, key=lambda p: len(p.path))
 
 
+def default_level(user, levels):
+    """The units a ranking compares first, of `levels`: a department handler with no place
+    of their own looks for their department among the departments; others for the units
+    right below the area."""
+    from gridgov.people.scope import scope_for
+
+    from .rules import VIEW_ROLES
+
+    if not levels:
+        return None
+    scope = scope_for(user)
+    if DEPARTMENT in levels and scope.department_ids and not scope.paths(VIEW_ROLES):
+        return DEPARTMENT
+    return levels[0]
+
+
 def ranking_area(level, parent):
     """Where the units ranked under `parent` are taken from: departments serve a whole
     district, so those of the district the area lies in."""

@@ -921,7 +921,7 @@ def kpi_ranking(request):
         levels = [(lvl, level_labels[lvl]) for lvl in (*below, kpis.DEPARTMENT)]
     level = request.GET.get("level")
     if level not in dict(levels):
-        level = levels[0][0] if levels else None
+        level = kpis.default_level(request.user, [value for value, _label in levels])
     choice, start, end, period_error = _period(request)
     rows = []
     if parent is not None and level is not None:

@@ -97,3 +97,14 @@ def test_a_department_handlers_kpi_ranking_opens_on_the_departments(client, worl
     client.force_login(world.street_staff)
     page = client.get(reverse("tickets:kpis")).content.decode()
     assert not re.search(r'<option value="department" selected', page)
+
+
+def test_the_home_page_leaves_out_a_unit_with_no_kpi_figures(client, world):
+    """District staff saw their district office, given no tickets, as a row of dashes."""
+    make_ticket(world)  # dispatched to grid A
+    client.force_login(world.district_staff)
+    page = client.get("/").content.decode()
+    assert f'data-unit="{world.district.code}"' not in page
+    client.force_login(world.gridworker_a)
+    page = client.get("/").content.decode()
+    assert f'data-unit="{world.grid_a.code}"' in page  # given one: its row, dashes and all

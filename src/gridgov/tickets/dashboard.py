@@ -29,6 +29,10 @@ def _my_units(scope):
     return units
 
 
+def _has_figures(row):
+    return any(row.counts.values()) or any(rate is not None for rate in row.rates.values())
+
+
 def panel(request):
     user = request.user
     staff = user.has_perm("tickets.use_workbench")
@@ -53,7 +57,10 @@ def panel(request):
         context["tabs"] = queues.tabs(counts, scope)
         today = timezone.localdate()
         start = today.replace(day=1)
-        context["kpis"] = [kpis.unit_kpis(unit, start, today, now=now) for unit in _my_units(scope)]
+        rows = [kpis.unit_kpis(unit, start, today, now=now) for unit in _my_units(scope)]
+        # A unit to which nothing happened this month (a district office, which is given no
+        # tickets) was a row of dashes ranked —; the ranking page still lists it.
+        context["kpis"] = [row for row in rows if _has_figures(row)]
         context["period"] = (start, today)
     return context
 

@@ -108,3 +108,18 @@ def test_the_home_page_leaves_out_a_unit_with_no_kpi_figures(client, world):
     client.force_login(world.gridworker_a)
     page = client.get("/").content.decode()
     assert f'data-unit="{world.grid_a.code}"' in page  # given one: its row, dashes and all
+
+
+def test_the_area_lists_whistled_tickets_name_the_departments_late(client, world):
+    """辖区工单 › 吹哨件, the district's list of whistles, names who is late as the queue does."""
+    ticket = make_ticket(world)
+    perform(
+        ticket, "whistle", world.street_staff, departments=["ZJ"], report_within_hours=1, reason="x"
+    )
+    Summons.objects.filter(whistle__ticket=ticket).update(
+        report_by=timezone.now() - dt.timedelta(hours=1)
+    )
+    client.force_login(world.district_staff)
+    page = client.get(reverse("tickets:list"), {"status": "whistled"}).content.decode()
+    row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
+    assert "报到超时" in row and world.housing.name in row

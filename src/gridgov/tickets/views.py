@@ -117,6 +117,13 @@ def _mark(tickets, now):
     return tickets
 
 
+def _mark_late(tickets, now):
+    """Attach `late_departments`: those summoned on the ticket and late to report."""
+    late = queues.late_departments(tickets, now)
+    for ticket in tickets:
+        ticket.late_departments = late.get(ticket.pk, ())
+
+
 # --- my queue ---------------------------------------------------------------------------
 
 
@@ -154,9 +161,7 @@ def queue(request):
     by_id = {ticket.pk: ticket for ticket in rows}
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     _mark(page.object_list, now)
-    late = queues.late_departments(page.object_list, now)
-    for ticket in page.object_list:
-        ticket.late_departments = late.get(ticket.pk, ())
+    _mark_late(page.object_list, now)
     return render(
         request,
         "tickets/queue.html",
@@ -223,6 +228,7 @@ def ticket_list(request):
     form, tickets = _listed(request, now)
     page = Paginator(tickets, LIST_PER_PAGE).get_page(request.GET.get("page"))
     _mark(page.object_list, now)
+    _mark_late(page.object_list, now)
     # Offered to those whose work may show callers in full: handlers and dispatchers.
     contacts = request.user.has_perm("tickets.export_contacts")
     # What the export links carry: the filters on screen, never a purpose someone put in a link.

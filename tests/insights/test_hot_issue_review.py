@@ -181,3 +181,14 @@ def test_without_hot_issues_the_trend_chart_gives_way_to_a_note(world, client):
     HotIssue.objects.filter(pk=issue.pk).update(trend=[])
     page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
     assert 'id="hot-trend"' not in page and "暂无每日趋势可画。" in page
+
+
+def test_the_state_filter_offers_turned_into_a_topic_only_once_an_issue_is(world, client):
+    """已转议题 waits for the deliberation app: no issue can reach it, so the choice listed
+    nothing, always."""
+    client.force_login(world.district_staff)
+    issue = _issue(world.grid_a, [make_ticket(world)], key="topic-filter")
+    page = client.get("/insights/hot/").content.decode()
+    assert 'value="topic"' not in page and 'value="confirmed"' in page
+    HotIssue.objects.filter(pk=issue.pk).update(state=HotIssue.State.TOPIC)
+    assert 'value="topic"' in client.get("/insights/hot/").content.decode()

@@ -123,3 +123,19 @@ def test_the_area_lists_whistled_tickets_name_the_departments_late(client, world
     page = client.get(reverse("tickets:list"), {"status": "whistled"}).content.decode()
     row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
     assert "报到超时" in row and world.housing.name in row
+
+
+def test_escalating_from_the_page_needs_a_reason(client, world):
+    """The community passed a ticket up to the street with nothing said; a return needs a
+    reason, and the unit above takes the ticket over from this page."""
+    ticket = make_ticket(world, category=world.community_matter.code)
+    perform(ticket, "accept", world.community_staff)
+    client.force_login(world.community_staff)
+    url = reverse("tickets:act", args=[ticket.code, "escalate"])
+    page = client.post(url, {"escalate-version": "1", "escalate-reason": " "})
+    assert page.status_code == 400 and "上报必须说明原因。" in page.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ACCEPTED
+    client.post(url, {"escalate-version": "1", "escalate-reason": "涉及道路规划，请街道协调"})
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ESCALATED and ticket.owner_place == world.street

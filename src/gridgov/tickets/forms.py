@@ -506,6 +506,13 @@ class EscalateForm(ReasonForm):
     action = "escalate"
     label = lifecycle.ACTION_LABELS["escalate"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The unit above takes the ticket over from this page and must read why, as a
+        # return says why (the deadline sweep writes its own reason).
+        self.fields["reason"].required = True
+        self.fields["reason"].error_messages["required"] = _("Say why the ticket is passed up.")
+
 
 class WhistleForm(ActionForm):
     action = "whistle"

@@ -68,6 +68,32 @@ def test_idempotency_key_retry_returns_the_same_ticket(world):
     assert Ticket.objects.count() == 2
 
 
+@pytest.mark.parametrize("photos", [0, 1])
+def test_the_answer_to_an_intake_is_the_ticket_as_read_back(world, photos):
+    """The 201 is built from the objects in hand (by the serializer the thread keeps, with
+    querysets of nothing for the callbacks, extensions and whistles a new ticket lacks);
+    the replay of its Idempotency-Key reads the ticket back. Both answer the same, twice."""
+    client = client_for(world.hotline)
+    data = ticket_data(category=world.corridor.code)
+    answers = []
+    for key in ("same-1", "same-2"):
+        for _try in range(2):
+            form = {**data, "photos": [jpeg_with_gps()]} if photos else data  # a new file each
+            answers.append(
+                client.post(
+                    TICKETS,
+                    form,
+                    format="multipart" if photos else "json",
+                    HTTP_IDEMPOTENCY_KEY=key,
+                )
+            )
+    assert [a.status_code for a in answers] == [201, 200, 201, 200]
+    first, replayed, second, replayed_second = (a.json() for a in answers)
+    assert first == replayed and second == replayed_second
+    assert len(first["photos"]) == photos and first["extensions"] == first["whistles"] == []
+    assert first["id"] != second["id"]
+
+
 def test_idempotency_key_is_per_caller(world):
     data = ticket_data(category=world.corridor.code)
     a = client_for(world.hotline).post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="k1")

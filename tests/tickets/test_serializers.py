@@ -1,5 +1,7 @@
-"""PrebuiltFieldsMixin: fields built once per class, copied per serializer, never shared."""
+"""PrebuiltFieldsMixin: fields built once per class, copied per serializer, never shared;
+`represent` answers as a new serializer would, from the one its thread keeps."""
 
+import threading
 from types import SimpleNamespace
 
 from rest_framework import serializers
@@ -51,3 +53,38 @@ def test_copies_read_and_validate_independently():
     form = _Form(data={**good, "tags": ["t"]})
     assert form.is_valid(), form.errors
     assert form.validated_data["ref"] == good["ref"]
+
+
+class _Shown(PrebuiltFieldsMixin, serializers.Serializer):
+    name = serializers.CharField()
+    refs = CategoryRefSerializer(many=True)
+    seen_by = serializers.SerializerMethodField()
+    inner = serializers.SerializerMethodField()
+
+    def get_seen_by(self, obj):
+        return self.context["who"]
+
+    def get_inner(self, obj):  # the same class again, while the thread's is at work
+        return _Shown.represent(obj.inner, self.context) if obj.inner else None
+
+
+def test_represent_is_each_calls_own_answer_from_one_kept_serializer():
+    one = SimpleNamespace(name="a", refs=[_ref(1)], inner=None)
+    two = SimpleNamespace(name="b", refs=[], inner=one)
+    for obj, who in [(one, "x"), (two, "y"), (one, "z")]:
+        assert _Shown.represent(obj, {"who": who}) == _Shown(obj, context={"who": who}).data
+    assert _Shown.represent(two, {"who": "w"})["inner"]["seen_by"] == "w"
+    kept = _Shown._kept.serializer
+    assert _Shown.represent(one, {"who": "v"})["seen_by"] == "v"
+    assert _Shown._kept.serializer is kept  # its fields bound once
+
+    other = {}  # another thread: its own serializer
+
+    def elsewhere():
+        other.update(data=_Shown.represent(one, {"who": "t"}), kept=_Shown._kept.serializer)
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert other["data"]["seen_by"] == "t" and other["kept"] is not kept
+    assert _Shown._kept.serializer is kept

@@ -110,6 +110,34 @@ def test_within_a_request_the_tokens_are_read_once(django_assert_num_queries):
 
 
 @pytest.mark.django_db
+def test_tokens_another_query_brought_are_kept_for_the_scope(django_assert_num_queries):
+    """api.authentication reads the tokens with the login (versions.tokens_sql)."""
+    versions.bump("calendar")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {versions.tokens_sql(connection.vendor)}")
+        (brought,) = cursor.fetchone()
+    read = versions.current()
+    versions.begin_scope()
+    try:
+        versions.remember(brought)
+        with django_assert_num_queries(0):
+            assert versions.current() == read
+        versions.remember({"calendar": 1})  # read already: kept
+        assert versions.current() == read
+    finally:
+        versions.end_scope()
+    versions.remember({"calendar": 1})  # outside a scope: nothing to keep it for
+    with django_assert_num_queries(1):
+        assert versions.current() == read
+    versions.begin_scope()
+    try:
+        versions.remember(None)  # no kind written yet: NULL
+        assert versions.current() == {}
+    finally:
+        versions.end_scope()
+
+
+@pytest.mark.django_db
 def test_a_write_in_the_request_is_seen_by_the_same_request(loads):
     _calls, loader = loads
     versions.begin_scope()

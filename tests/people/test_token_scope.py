@@ -80,3 +80,29 @@ def test_one_query_answers_who_and_where(tree):
         assert client.get("/api/v1/people/").status_code == 200
     role_queries = [q for q in queries if "people_roleassignment" in q["sql"]]
     assert len(role_queries) == 1 and "authtoken_token" in role_queries[0]["sql"]
+
+
+def test_the_reference_data_tokens_come_with_the_login(tree, monkeypatch):
+    """The tokens saying whether the per-process caches of reference data are current (read
+    by every intake) come in the login's query: read after it, they cost no query."""
+    from gridgov.api.authentication import TokenAuthentication
+    from gridgov.core import versions
+
+    user = user_with_role(Role.GRID_WORKER, tree.g1)
+    key = Token.objects.create(user=user).key
+    read = []
+    login = TokenAuthentication.authenticate_credentials
+
+    def then_read_tokens(self, key):
+        answer = login(self, key)
+        with CaptureQueriesContext(connection) as queries:
+            read.append((versions.current(), len(queries)))
+        return answer
+
+    monkeypatch.setattr(TokenAuthentication, "authenticate_credentials", then_read_tokens)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(URL).status_code == 200
+    tokens, queries = read[0]
+    assert queries == 0 and "places" in tokens
+    assert tokens == versions.current()  # as the table holds them

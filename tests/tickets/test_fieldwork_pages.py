@@ -225,3 +225,26 @@ def test_community_staff_narrow_the_households_to_visit_by_grid(client, world):
     # A grid worker has one grid: no choice to make.
     client.force_login(world.gridworker_a)
     assert 'id="visits-grid"' not in html(client.get(reverse("tickets:visits")))
+
+
+def test_the_visit_page_shows_what_was_heard_at_the_last_visits(client, world):
+    """Only the time of the last visit showed: whoever knocked next could not read what the
+    family had said. What was heard is for those who may see the household's personal data;
+    a sent-down cadre gets the times and the visitors."""
+    from gridgov.people.models import Role
+    from tests.people.factories import user_with_role
+
+    now = timezone.now()
+    for days, heard in ((30, "王大爷腿脚不便，需要送药上门"), (3, "楼道灯已修好，王大爷满意")):
+        patrols.log_visit(
+            world.gridworker_a, world.home_a, heard=heard, at=now - dt.timedelta(days=days)
+        )
+    url = reverse("tickets:visit-new", args=[world.home_a.pk])
+    client.force_login(world.community_staff)
+    page = html(client.get(url))
+    log = page.split('class="panel visit-log"')[1]
+    assert "以往走访" in page and log.index("楼道灯已修好") < log.index("需要送药上门")
+    cadre = user_with_role(Role.CADRE, world.grid_a, username="cadre")
+    client.force_login(cadre)
+    page = html(client.get(url))
+    assert page.count("data-visit=") == 2 and "王大爷" not in page

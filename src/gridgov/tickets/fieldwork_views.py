@@ -140,6 +140,9 @@ DEMAND_FIELDS = {
 }
 
 
+EARLIER_VISITS = 5
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_new(request, household):
@@ -181,14 +184,16 @@ def visit_new(request, household):
         status = 400
     else:
         form = VisitForm(members=members)
-    last = household.visits.order_by("-at").select_related("visitor").first()
+    # What was heard at the last visits, for whoever knocks next (only the time showed).
+    earlier = patrols.earlier_visits(request.user, household, EARLIER_VISITS)
     return render(
         request,
         "tickets/visit_new.html",
         {
             "household": household,
             "members": len(members),
-            "last": last,
+            "last": earlier[0] if earlier else None,
+            "earlier": earlier,
             "form": form,
             "section": "visits",
         },

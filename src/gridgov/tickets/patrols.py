@@ -25,7 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.people.models import Household, PartyMember, Person, Role
-from gridgov.people.scope import REGISTRY_ROLES, filter_by_scope, scope_for, scope_q
+from gridgov.people.scope import (
+    PERSONAL_DATA_ROLES,
+    REGISTRY_ROLES,
+    filter_by_scope,
+    scope_for,
+    scope_q,
+)
 from gridgov.places.models import Level, Place
 
 from . import intake
@@ -313,6 +319,18 @@ def visible_visits(user):
         return Visit.objects.none()
     query = scope_q(user, "household__building", VIEW_ROLES) | Q(visitor=user)
     return Visit.objects.filter(query).select_related("household__building", "visitor", "ticket")
+
+
+def earlier_visits(user, household, limit=5):
+    """The household's latest visits, newest first, for whoever knocks next. What was heard
+    is free text about the family (names, illness, quarrels): it is kept for those who may
+    see the household's personal data; others (a sent-down cadre, a Party member) get the
+    times and the visitors, with `heard` blank."""
+    visits = list(household.visits.order_by("-at").select_related("visitor", "ticket")[:limit])
+    if not scope_for(user).covers(household.building, PERSONAL_DATA_ROLES):
+        for visit in visits:
+            visit.heard = ""
+    return visits
 
 
 def log_visit(user, household, heard="", at=None, demand=None, now=None):

@@ -230,3 +230,16 @@ def test_households_not_visited_for_the_period(world, settings):
     listed = api(world.gridworker_b).get("/api/v1/visits/").json()["results"]
     assert listed == []  # grid B's worker sees none of grid A's visits
     assert len(api(world.community_staff).get("/api/v1/visits/?grid=G1a").json()["results"]) == 2
+
+
+def test_what_was_heard_is_listed_to_personal_data_roles_and_its_writer(world):
+    """GET visits/ gave a sent-down cadre, who sees 王* on the household page, the family's
+    words in full (王大爷腿脚不便 …); the visit page and the API now blank them alike."""
+    cadre = user_with_role(Role.CADRE, world.grid_a, username="cadre-a")
+    patrols.log_visit(world.gridworker_a, world.home_a, heard="王大爷腿脚不便，需要送药上门")
+    patrols.log_visit(cadre, world.home_a, heard="陪王大爷聊了半小时")
+    url = f"/api/v1/visits/?household={world.home_a.pk}"
+    heard = [v["heard"] for v in api(world.community_staff).get(url).json()["results"]]
+    assert heard == ["陪王大爷聊了半小时", "王大爷腿脚不便，需要送药上门"]
+    heard = [v["heard"] for v in api(cadre).get(url).json()["results"]]
+    assert heard == ["陪王大爷聊了半小时", ""]  # their own words, not the grid worker's

@@ -461,7 +461,7 @@ class VisitView(APIView):
             if grid is None:
                 raise coded_error(400, "invalid", {"grid": ["unknown grid"]})
             visits = visits.filter(household__building__path__startswith=grid.path)
-        visits = visits.order_by("-at", "-id")[:LIST_LIMIT]
+        visits = patrols.hear_only(request.user, list(visits.order_by("-at", "-id")[:LIST_LIMIT]))
         return Response({"results": [visit_data(v) for v in visits]})
 
     @extend_schema(

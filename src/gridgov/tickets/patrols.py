@@ -322,13 +322,22 @@ def visible_visits(user):
 
 
 def earlier_visits(user, household, limit=5):
-    """The household's latest visits, newest first, for whoever knocks next. What was heard
-    is free text about the family (names, illness, quarrels): it is kept for those who may
-    see the household's personal data; others (a sent-down cadre, a Party member) get the
-    times and the visitors, with `heard` blank."""
-    visits = list(household.visits.order_by("-at").select_related("visitor", "ticket")[:limit])
-    if not scope_for(user).covers(household.building, PERSONAL_DATA_ROLES):
-        for visit in visits:
+    """The household's latest visits, newest first, for whoever knocks next (hear_only)."""
+    visits = household.visits.order_by("-at").select_related(
+        "visitor", "ticket", "household__building"
+    )[:limit]
+    return hear_only(user, list(visits))
+
+
+def hear_only(user, visits):
+    """`visits` with what was heard blanked where `user` may not read it. It is free text
+    about a family (names, illness, quarrels): for those who may see the household's
+    personal data, and for its own writer; others (a sent-down cadre, a Party member) keep
+    when and by whom."""
+    scope = scope_for(user)
+    for visit in visits:
+        mine = visit.visitor_id is not None and visit.visitor_id == user.pk
+        if not mine and not scope.covers(visit.household.building, PERSONAL_DATA_ROLES):
             visit.heard = ""
     return visits
 

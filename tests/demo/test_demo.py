@@ -287,3 +287,20 @@ def test_the_department_login_has_tickets_to_sign_handle_and_close(demo):
     own = Ticket.objects.filter(owner_department__name="区城市管理和综合执法局")
     assert own.filter(status=Status.CLOSED).exists()
     assert not own.filter(status=Status.ESCALATED).exists()
+
+
+def test_a_whistle_summons_departments_that_serve_the_matter(demo):
+    """Drawn at random, a 劳动 dispute summoned 区水务局 and 区公安分局."""
+    from gridgov.demo.tickets import WHISTLE_DEPARTMENTS
+    from gridgov.tickets.models import Whistle
+
+    whistles = Whistle.objects.select_related("ticket__category", "ticket__owner_department")
+    assert whistles.exists()
+    for whistle in whistles:
+        ticket = whistle.ticket
+        summoned = {s.department.code for s in whistle.summonses.select_related("department")}
+        root = ticket.category.lineage()[-1].name
+        holder = ticket.owner_department.code if ticket.owner_department_id else None
+        assert holder not in summoned
+        wanted = {f"D-QF-{suffix}" for suffix in WHISTLE_DEPARTMENTS.get(root, ())}
+        assert wanted - {holder} <= summoned, (ticket.code, root, summoned)

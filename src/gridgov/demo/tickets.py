@@ -109,6 +109,21 @@ DEPARTMENT_DESK = {
     "199427": 70,  # 店面长期占用划线停车位
 }
 DEPARTMENT_DESK_CATEGORY = "城管执法"
+# Whom a street summons when it blows the whistle (吹哨报到), by the matter's first-level
+# category: the department that owns such matters first (it reports), then the one sharing
+# the duty (it is late); never the department holding the ticket. Drawn at random, a 劳动
+# dispute summoned 区水务局.
+WHISTLE_DEPARTMENTS = {
+    "城乡建设": ("CG", "ZJ"),
+    "环境保护": ("HB", "CG"),
+    "交通运输": ("JT", "GA"),
+    "商贸旅游": ("SJ", "CG"),
+    "劳动和社会保障": ("RS", "SJ"),
+    "卫生计生": ("WJ", "SJ"),
+    "教育文体": ("JY", "SJ"),
+    "网格事件": ("CG", "GA"),
+    "政法": ("GA", "CG"),
+}
 HOT_CLUSTER_DAYS = 20  # the oldest message of a cluster this many days ago at most
 RECURRING_PER_MONTH = (1, 3, 3, 3)  # from three months back to the current month
 
@@ -419,6 +434,20 @@ UNHAPPY_WEIGHTS = {"late": (3, 2, 2), "on_time": (4, 0, 3)}
 RESIDENT_REPORTS = (10, 16, 18)  # rows whose fate (i % 10) is: waiting, resolved, closed
 
 
+def _summoned(ticket, departments, drawn):
+    """Two department codes to summon on `ticket`: those of WHISTLE_DEPARTMENTS for its
+    matter, never the department holding it, made up from `drawn`."""
+    root = ticket.category.lineage()[-1] if ticket.category_id else None
+    suffixes = WHISTLE_DEPARTMENTS.get(root.name if root else None, ())
+    codes = [code for suffix in suffixes for code in departments if code.endswith("-" + suffix)]
+    holder = ticket.owner_department.code if ticket.owner_department_id else None
+    chosen = []
+    for code in [*codes, *drawn, *departments]:
+        if code != holder and code not in chosen:
+            chosen.append(code)
+    return chosen[:2]
+
+
 def _call_again(i, ticket, data, actors, now):
     """Some callers ring again about a matter still open (重复来电): a new ticket that the
     duplicate search links to the first one, for the dispatcher to merge."""
@@ -472,7 +501,8 @@ def seed_recent(rows, buildings, actors, rng, now):
         if fate == 3:
             street = actors.street_of(ticket)
             departments = list(Department.objects.order_by("code").values_list("code", flat=True))
-            summoned = rng.sample(departments, 2)
+            drawn = rng.sample(departments, 2)  # still drawn: later tickets keep their draws
+            summoned = _summoned(ticket, departments, drawn)
             blown = pace.step(dt.timedelta(hours=1))
             lifecycle.perform(
                 ticket,

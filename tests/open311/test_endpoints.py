@@ -249,6 +249,16 @@ def test_idempotency_key_replays_the_first_ticket(client, w):
     assert Ticket.objects.count() == 1 and Submission.objects.count() == 1
 
 
+def test_an_idempotency_key_reused_for_another_request_is_refused(client, w):
+    first = client.post(f"{BASE}requests.json", post_data(w), HTTP_IDEMPOTENCY_KEY="abc-2")
+    other = {**post_data(w), "description": "另一件事：路灯不亮。"}
+    again = client.post(f"{BASE}requests.json", other, HTTP_IDEMPOTENCY_KEY="abc-2")
+    [message] = errors(again, "json", 400)
+    assert message.startswith("Idempotency-Key:")
+    assert parse_json(first)[0]["service_request_id"] in message
+    assert Ticket.objects.count() == 1 and Submission.objects.count() == 1
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_token(client, w, fmt):
     created = parse_json(post(client, w))[0]

@@ -2,6 +2,7 @@
 without EXIF, inferred categories, consultations answered on intake."""
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -66,6 +67,40 @@ def test_idempotency_key_retry_returns_the_same_ticket(world):
     other = client.post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="call-20261127-0002")
     assert other.status_code == 201
     assert Ticket.objects.count() == 2
+
+
+def test_an_idempotency_key_sent_again_with_another_demand_is_refused(world):
+    """A key reused for a different demand (a client bug) is a 422 naming the first ticket,
+    and nothing is filed; the first demand's own retry still replays it."""
+    client = client_for(world.hotline)
+    data = ticket_data(category=world.corridor.code)
+    first = client.post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="call-0003")
+    assert first.status_code == 201
+    changed = {**data, "description": "另一件事：3栋门口的路灯不亮。"}
+    again = client.post(TICKETS, changed, format="json", HTTP_IDEMPOTENCY_KEY="call-0003")
+    assert again.status_code == 422, again.content
+    body = again.json()
+    assert body["error"]["code"] == "idempotency_key_reused"
+    assert first.json()["code"] in json.dumps(body, ensure_ascii=False)
+    assert Ticket.objects.count() == 1
+    replay = client.post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="call-0003")
+    assert (replay.status_code, replay.json()["id"]) == (200, first.json()["id"])
+    # The digest that tells them apart is not shown in the timeline.
+    events = client.get(f"{TICKETS}{first.json()['id']}/events/").json()
+    rows = events["results"] if isinstance(events, dict) else events
+    assert all("request_digest" not in (row["data"] or {}) for row in rows)
+
+
+def test_a_ticket_filed_before_digests_were_kept_is_replayed(world):
+    client = client_for(world.hotline)
+    data = ticket_data(category=world.corridor.code)
+    first = client.post(TICKETS, data, format="json", HTTP_IDEMPOTENCY_KEY="call-0004")
+    event = TicketEvent.objects.get(ticket_id=first.json()["id"], action="create")
+    event.data.pop("request_digest")
+    TicketEvent.objects.filter(pk=event.pk).update(data=event.data)
+    changed = {**data, "description": "内容有改动的重试。"}
+    again = client.post(TICKETS, changed, format="json", HTTP_IDEMPOTENCY_KEY="call-0004")
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
 
 
 @pytest.mark.parametrize("photos", [0, 1])

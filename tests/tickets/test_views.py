@@ -536,6 +536,21 @@ def test_hotline_form_files_one_ticket_even_when_sent_twice(client, world):
     assert key not in again
 
 
+def test_a_sent_form_edited_and_sent_again_files_nothing_and_says_why(client, world):
+    """Back to a form already sent, edited, sent again: its key filed another demand, so the
+    page says which ticket it became, and the edit is not filed silently as that ticket."""
+    client_for(client, world.hotline)
+    data = intake_post(idempotency_key="k-edit", category=world.corridor.code)
+    assert client.post(reverse("tickets:new-hotline"), data).status_code == 302
+    ticket = Ticket.objects.get()
+    edited = {**data, "description": "另一件事：3栋门口的路灯不亮了。"}
+    response = client.post(reverse("tickets:new-hotline"), edited)
+    assert response.status_code == 400
+    page = html_of(response)
+    assert f"此表单已提交为工单 {ticket.code}" in page and "请重新打开受理表单" in page
+    assert Ticket.objects.count() == 1
+
+
 def test_window_form_and_photos(client, world):
     client_for(client, world.community_staff)
     data = intake_post(nature="suggest", requester_phone="", photos=[png_upload(), png_upload()])

@@ -41,6 +41,7 @@ PARAMETER_FOR = {
     "nature": "attribute[nature]",
     "photos": "media",
     "channel": "api_key",
+    "idempotency_key": "Idempotency-Key",  # a header, not a parameter
 }
 _CJK = re.compile(r"[\u3400-\u9fff]")
 

@@ -59,6 +59,10 @@ NO_REQUESTER_RIGHT = gettext_noop(
 )
 TOO_MANY_ROWS = gettext_noop("More than %(limit)s tickets; narrow the filters")
 BAD_IDEMPOTENCY_KEY = gettext_noop("An Idempotency-Key may have at most 100 characters.")
+KEY_REUSED = gettext_noop(
+    "This Idempotency-Key was already used for a different demand (ticket %(ticket)s); "
+    "a new demand needs a new key. Nothing was filed."
+)
 NOT_ALLOWED_HERE = gettext_noop("Not allowed to change this setting for this place")
 
 
@@ -242,7 +246,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             "text when left out: see `suggestions`), computes deadlines, routes and dispatches "
             "the ticket — or leaves it at the street's dispatch desk. A consultation with "
             "`answer` or `knowledge_answer` is answered and closed at once. With an "
-            "`Idempotency-Key`, a retry returns the ticket created first, with 200."
+            "`Idempotency-Key`, a retry returns the ticket created first, with 200; the key "
+            "sent with a different demand is refused with 422."
         ),
         parameters=[
             OpenApiParameter(
@@ -262,6 +267,11 @@ class TicketViewSet(viewsets.GenericViewSet):
                 s.TicketCreatedSerializer, description="Retry with a known Idempotency-Key"
             ),
             **errors(400, 401, 403),
+            422: OpenApiResponse(
+                s.TicketErrorSerializer,
+                description="The Idempotency-Key filed a different demand before "
+                "(idempotency_key_reused); nothing was written",
+            ),
         },
     )
     def create(self, request):
@@ -279,6 +289,10 @@ class TicketViewSet(viewsets.GenericViewSet):
                 idempotency_key=key,
                 photos=request.FILES.getlist("photos"),
             )
+        except intake.IdempotencyConflict as exc:
+            raise bilingual_error(
+                exc.status_code, "idempotency_key_reused", KEY_REUSED, ticket=exc.ticket.code
+            ) from None
         except intake.IntakeError as exc:
             raise invalid(_as_lists(exc.errors)) from None
         except lifecycle.LifecycleError as exc:  # answering on intake was refused

@@ -6,12 +6,14 @@ at the street's dispatch desk — in one transaction. A retried submission with
 the same Idempotency-Key returns the ticket created the first time.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -82,6 +84,47 @@ class IntakeError(Exception):
     def __init__(self, errors):
         super().__init__(errors)
         self.errors = errors
+
+
+KEY_REUSED = gettext_lazy(
+    "This Idempotency-Key was already used for a different demand (ticket %(ticket)s); "
+    "a new demand needs a new key. Nothing was filed."
+)
+
+
+class IdempotencyConflict(IntakeError):
+    """An Idempotency-Key sent again with another demand than the one it filed: a client
+    bug (a key reused, a form edited after it was sent) that a silent replay of the first
+    ticket would hide (IETF draft-ietf-httpapi-idempotency-key-header: 422)."""
+
+    status_code = 422
+
+    def __init__(self, ticket):
+        super().__init__({"idempotency_key": KEY_REUSED % {"ticket": ticket.code}})
+        self.ticket = ticket
+
+
+def request_digest(data, photos=()):
+    """What a request asked for, as a short keyed digest kept on the ticket's create event,
+    so a retry can be told from another demand under the same key. Keyed (SECRET_KEY):
+    the fields hold a phone number, which a plain hash would give away to anyone trying
+    every number."""
+    fields = sorted((name, str(value)) for name, value in data.items())
+    files = [(getattr(f, "name", ""), getattr(f, "size", None)) for f in photos]
+    payload = json.dumps([fields, files], ensure_ascii=False)
+    return salted_hmac("gridgov.tickets.intake.request", payload).hexdigest()[:32]
+
+
+def _replayed(key, digest):
+    """The ticket an earlier request with this key filed, if any; refused when it was filed
+    for another demand (tickets filed before digests were kept are taken as they are)."""
+    existing = Ticket.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    filed = existing.events.filter(action="create").values_list("data", flat=True).first()
+    if (filed or {}).get("request_digest", digest) != digest:
+        raise IdempotencyConflict(existing)
+    return IntakeResult(ticket=existing, created=False)
 
 
 @dataclass
@@ -270,10 +313,9 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
             % {"channel": dict(Channel.choices).get(channel, channel)}
         )
     key = f"{getattr(actor, 'pk', None) or 'anon'}:{idempotency_key}" if idempotency_key else None
-    if key:
-        existing = Ticket.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return IntakeResult(ticket=existing, created=False)
+    digest = request_digest(data, photos) if key else None
+    if key and (replay := _replayed(key, digest)):
+        return replay
     data = _reporter_as_requester(data, actor)
     errors = {}
     data = clean_text(data, errors)
@@ -374,14 +416,15 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                     if consult_answered
                     else ("dispatch_desk" if route.dispatch_desk else "rule"),
                     **advice.get("event_data", {}),
+                    **({"request_digest": digest} if digest else {}),
                 },
             )
             photo_files.attach(ticket, cleaned_photos)
             _after_intake(ticket, data, actor, route, now)
     except IntegrityError:
         # Lost a race with the same Idempotency-Key: the other request's ticket stands.
-        if key and (existing := Ticket.objects.filter(idempotency_key=key).first()):
-            return IntakeResult(ticket=existing, created=False)
+        if key and (replay := _replayed(key, digest)):
+            return replay
         raise
     return IntakeResult(ticket=ticket, created=True, suggestions=suggestions, location=location)
 

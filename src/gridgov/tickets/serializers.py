@@ -570,7 +570,8 @@ class MyTicketDetailSerializer(MyTicketSerializer):
 
 
 # Keys of TicketEvent.data the API leaves out (see EventSerializer.get_data).
-EVENT_DATA_NOT_SHOWN = {"duplicates"}
+# request_digest: a keyed digest of the intake request, for Idempotency-Key replays only.
+EVENT_DATA_NOT_SHOWN = {"duplicates", "request_digest"}
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -584,6 +584,17 @@ def _file(request, form, data):
             idempotency_key=form.cleaned_data["idempotency_key"],
             photos=form.cleaned_data["photos"],
         )
+    except intake.IdempotencyConflict as exc:
+        # The page came back (the browser's Back) after it was filed, and was edited.
+        form.add_error(
+            None,
+            _(
+                "This form was already sent as ticket %(code)s; the changes since were not "
+                "filed. To file another demand, open a new form."
+            )
+            % {"code": exc.ticket.code},
+        )
+        return None
     except intake.IntakeError as exc:
         form.add_intake_errors(exc.errors)
         return None

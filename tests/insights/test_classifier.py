@@ -13,7 +13,7 @@ from .conftest import corpus_rows, write_csv
 
 
 def read_rows(path):
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -1,5 +1,6 @@
 """Bad input to `gridgov classify` and `gridgov hotissues`: clear errors, no crash, no model."""
 
+import codecs
 import csv
 import json
 
@@ -37,6 +38,20 @@ def tiny_model(tmp_path):
     return out
 
 
+def test_predict_writes_a_csv_excel_reads_as_chinese(tiny_model, tmp_path):
+    """Excel (BOM-less) reads the predictions in the local code page: 交通运输 garbled."""
+    source = write_text(tmp_path / "in.csv", "\ufeff标号,title\n1,公交车太挤了\n")
+    target = tmp_path / "out.csv"
+    call_command(
+        "classify", "predict", "--model", str(tiny_model), "--input", str(source),
+        "--output", str(target),
+    )  # fmt: skip
+    raw = target.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8) and raw.count(codecs.BOM_UTF8) == 1
+    [row] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert row["标号"] == "1" and row["predicted"] == "交通运输"
+
+
 # 1. column names with spaces around them ------------------------------------------------------
 
 
@@ -56,7 +71,7 @@ def test_predict_reads_a_header_with_spaces(tiny_model, tmp_path, capsys):
         "classify", "predict", "--model", str(tiny_model), "--input", str(source),
         "--output", str(target),
     )  # fmt: skip
-    with open(target, encoding="utf-8", newline="") as handle:
+    with open(target, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert rows == [
         {"id": "1", "title": "公交车太挤了", "label": "交通运输", "predicted": "交通运输",

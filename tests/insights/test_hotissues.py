@@ -1,5 +1,6 @@
 """Hot-issue mining: clustering and heat, the CSV command, tickets, pages, API, permissions."""
 
+import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -636,7 +637,8 @@ def test_cli_csv_output_writes_formula_like_text_as_text(tmp_path):
     source = write(tmp_path / "m.csv", rows, ["message_id", "title", "body", "time"])
     out = tmp_path / "top.csv"
     call_command("hotissues", "--input", str(source), "--top", "1", "--output", str(out))
-    with open(out, encoding="utf-8", newline="") as handle:
+    assert out.read_bytes().startswith(codecs.BOM_UTF8)  # or Excel garbles the Chinese
+    with open(out, encoding="utf-8-sig", newline="") as handle:
         [row] = list(csv.DictReader(handle))
     assert row["title"] == "'" + title
     assert row["message_ids"].startswith("'@0")

@@ -107,7 +107,9 @@ class Command(BaseCommand):
         output.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            # With a BOM: Excel and WPS, where the rows are read, take a CSV without one
+            # for the local code page and show the Chinese garbled.
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
                 writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
                 writer.writeheader()
                 for row, (label, score) in zip(rows, results, strict=True):

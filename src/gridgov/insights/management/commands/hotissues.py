@@ -150,7 +150,8 @@ def write_issues(path, issues):
     if path.suffix.lower() == ".json":
         path.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
         return
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    # With a BOM, or Excel and WPS read the Chinese as the local code page: garbled.
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(
             handle, fieldnames=[k for k in rows[0] if k != "trend"] if rows else ["rank"]
         )

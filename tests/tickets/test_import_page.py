@@ -46,6 +46,23 @@ def test_bad_rows_are_listed_and_nothing_is_written_then_the_corrected_file_impo
     assert Ticket.objects.filter(created_by=world.street_staff).count() == 30
 
 
+def test_the_report_names_columns_in_chinese_even_those_the_file_lacks(client, world, tmp_path):
+    """Many exports have 诉求内容 but no 诉求标题: a row without content was reported in the
+    column "title", and 使用的列 listed created_at, requester_phone … as the code names them."""
+    data = list(rows(n=3, bad=False))
+    data[1]["诉求内容"] = ""
+    headers = [h for h in data[0] if h != "诉求标题"]
+    for row in data:
+        del row["诉求标题"]
+    client.force_login(world.street_staff)
+    html = upload(client, write_csv(tmp_path / "no-title.csv", data, headers=headers))
+    html = html.content.decode()
+    assert "<td>3</td><td>标题</td>" in html
+    assert "<li>受理时间 ← 受理时间</li>" in html and "<li>诉求人电话 ← 联系电话</li>" in html
+    assert "created_at" not in html and "requester_phone" not in html
+    assert not Ticket.objects.exists()
+
+
 def test_only_import_roles_and_a_readable_file(client, world, tmp_path):
     client.force_login(world.gridworker_a)
     assert client.get(reverse("tickets:import")).status_code == 403

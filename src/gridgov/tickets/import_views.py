@@ -70,7 +70,13 @@ def import_status(request, task):
 
 def _report_context(report):
     errors = report.get("errors") or []
-    return {"report": report, "errors": errors[:SHOWN_ERRORS], "hidden": len(errors) > SHOWN_ERRORS}
+    columns = [(imports.field_label(f), h) for f, h in (report.get("mapping") or {}).items()]
+    return {
+        "report": report,
+        "errors": errors[:SHOWN_ERRORS],
+        "hidden": len(errors) > SHOWN_ERRORS,
+        "columns": columns,
+    }
 
 
 def _render_report(request, report, form):

@@ -115,6 +115,27 @@ EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # no ticket was received befo
 _PATH_SPLIT = re.compile(r"\s*(?:/|／|>|＞|→|-|—|\\|·)\s*")
 
 
+def field_label(name):
+    """A ticket field as the import page names it (the file's own header is used when
+    it has one)."""
+    labels = {
+        "external_id": _("external id"),
+        "created_at": _("received at"),
+        "title": _("title"),
+        "description": _("description"),
+        "address": _("address"),
+        "requester_name": _("requester name"),
+        "requester_phone": _("requester phone"),
+        "category": _("category"),
+        "nature": _("nature"),
+        "urgency": _("urgency"),
+        "lat": _("latitude"),
+        "lng": _("longitude"),
+        "place": _("Place code"),
+    }
+    return labels.get(name, name)
+
+
 class ImportFormatError(Exception):
     """The file cannot be read, or lacks a required column: nothing is validated."""
 
@@ -500,7 +521,10 @@ class Importer:
     def validate(self, headers, rows, columns, progress=False):
         """[Parsed] and [RowError] for all rows."""
         errors, parsed = [], []
-        header_of = {f: headers[i] for f, i in columns.items()}
+        # A field the file has no column for (a title when only 诉求内容 is given) is
+        # named in the user's language: the report is read by staff, not programmers.
+        header_of = {f: field_label(f) for f in FIELDS}
+        header_of.update({f: headers[i] for f, i in columns.items()})
         place_codes = set()
         if "place" in columns:
             place_codes = sorted({str(_get(r, columns["place"])).strip() for _n, r in rows} - {""})

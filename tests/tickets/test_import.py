@@ -325,6 +325,16 @@ def test_upload_endpoint_imports_or_reports_every_bad_row(world, tmp_path, setti
     assert response.status_code == 201, response.json()
     assert response.json()["created"] == 20 == Ticket.objects.count()
     assert not list((tmp_path / "imports").iterdir())  # uploads are removed after import
+    more = write_csv(tmp_path / "more.csv", rows(n=25, bad=False))  # overlaps: 20 known
+    with open(more, "rb") as handle:
+        response = client.post(
+            "/api/v1/imports/tickets/",
+            {"file": handle, "skip_imported": "true"},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.json()
+    assert (response.json()["created"], response.json()["skipped"]) == (5, 20)
+    assert Ticket.objects.count() == 25
 
     junk = tmp_path / "junk.csv"
     junk.write_text("a,b\n1,2\n", encoding="utf-8")

@@ -63,6 +63,27 @@ def test_the_report_names_columns_in_chinese_even_those_the_file_lacks(client, w
     assert not Ticket.objects.exists()
 
 
+def test_an_overlapping_export_imports_only_its_new_rows_when_asked(client, world, tmp_path):
+    """Platform exports overlap (this month so far): uploaded again, every row was an
+    error to delete by hand; now the report says so, and the new rows can be imported."""
+    client.force_login(world.street_staff)
+    first = write_csv(tmp_path / "week1.csv", list(rows(n=10, bad=False))[:6])
+    assert upload(client, first).status_code == 200
+    overlapping = write_csv(tmp_path / "week2.csv", rows(n=10, bad=False))
+    html = upload(client, overlapping).content.decode()
+    assert "未导入任何数据" in html and "其中 6 行此前已导入" in html
+    assert Ticket.objects.count() == 6
+    response = upload(client, overlapping, dry_run="on", skip_imported="on")
+    assert "已跳过此前已导入的 6 行" in response.content.decode()
+    assert Ticket.objects.count() == 6
+    response = upload(client, overlapping, skip_imported="on")
+    html = response.content.decode()
+    assert response.status_code == 200 and "已导入 4 件工单" in html
+    assert "已跳过此前已导入的 6 行" in html
+    assert Ticket.objects.count() == 10
+    assert Ticket.objects.values("external_id").distinct().count() == 10
+
+
 def test_only_import_roles_and_a_readable_file(client, world, tmp_path):
     client.force_login(world.gridworker_a)
     assert client.get(reverse("tickets:import")).status_code == 403

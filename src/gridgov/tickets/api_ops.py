@@ -12,7 +12,8 @@ the caller's area is refused (403) or not found (404), and nothing is written.
 - GET  visits/?household=ID&grid=CODE, POST visits/ a heard demand becomes a ticket
 - GET  visits/unvisited/?grid=CODE&days=90
 - GET  callbacks/due/                               resolved tickets waiting for 回访
-- POST imports/tickets/ (multipart: file, mapping, channel, dry_run); GET imports/tickets/{task}/
+- POST imports/tickets/ (multipart: file, mapping, channel, dry_run, skip_imported);
+  GET imports/tickets/{task}/
 """
 
 import json
@@ -156,6 +157,8 @@ class ImportReportSerializer(serializers.Serializer):
     dispatched = serializers.IntegerField()
     at_desk = serializers.IntegerField()
     dry_run = serializers.BooleanField()
+    skipped = serializers.IntegerField(required=False)
+    already_imported = serializers.IntegerField(required=False)
     seconds = serializers.FloatField()
     phases = serializers.DictField(child=serializers.FloatField())
     mapping = serializers.DictField(child=serializers.CharField())
@@ -624,6 +627,9 @@ class ImportView(APIView):
                     ),
                     "channel": serializers.ChoiceField(choices=Channel.choices, required=False),
                     "dry_run": serializers.BooleanField(required=False),
+                    "skip_imported": serializers.BooleanField(
+                        required=False, help_text="leave out rows whose 工单编号 was imported"
+                    ),
                 },
             )
         },
@@ -653,8 +659,14 @@ class ImportView(APIView):
         if channel not in Channel.values:
             raise coded_error(400, "invalid", {"channel": list(Channel.values)})
         dry_run = str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes")
+        skip = str(request.data.get("skip_imported", "")).lower() in ("1", "true", "yes")
         started = imports.start_import(
-            request.user, upload, mapping=mapping, channel=channel, dry_run=dry_run
+            request.user,
+            upload,
+            mapping=mapping,
+            channel=channel,
+            dry_run=dry_run,
+            skip_imported=skip,
         )
         if not started.done:
             return Response({"task": started.task, "state": started.state}, status=202)

@@ -893,6 +893,9 @@ class ImportForm(forms.Form):
         label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE, required=False
     )
     dry_run = forms.BooleanField(label=_("Only check, import nothing"), required=False)
+    skip_imported = forms.BooleanField(
+        label=_("Skip the tickets imported before (same 工单编号)"), required=False
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -33,6 +33,7 @@ def import_upload(request):
                 form.cleaned_data["file"],
                 channel=form.cleaned_data["channel"] or Channel.HOTLINE,
                 dry_run=form.cleaned_data["dry_run"],
+                skip_imported=form.cleaned_data["skip_imported"],
             )
             if started.done:  # no broker: it ran here
                 return _render_report(request, started.report, form=ImportForm())

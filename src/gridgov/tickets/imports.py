@@ -162,6 +162,8 @@ class ImportReport:
     phases: dict = field(default_factory=dict)  # seconds spent checking and writing
     dry_run: bool = False
     mapping: dict = field(default_factory=dict)
+    skipped: int = 0  # rows imported before, left out at the user's word (skip_imported)
+    already_imported: int = 0  # rows imported before, skipped or reported
 
     @property
     def ok(self):
@@ -176,6 +178,8 @@ class ImportReport:
             "dispatched": self.dispatched,
             "at_desk": self.at_desk,
             "dry_run": self.dry_run,
+            "skipped": self.skipped,
+            "already_imported": self.already_imported,
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "mapping": self.mapping,
@@ -500,7 +504,9 @@ class Parsed:
 
 
 class Importer:
-    def __init__(self, channel=Channel.HOTLINE, actor=None, now=None, source=""):
+    def __init__(
+        self, channel=Channel.HOTLINE, actor=None, now=None, source="", skip_imported=False
+    ):
         if channel not in Channel.values:
             raise ImportFormatError(
                 _("Unknown channel %(c)s; one of: %(a)s")
@@ -510,6 +516,8 @@ class Importer:
         self.actor = actor if getattr(actor, "pk", None) else None
         self.now = now or timezone.now()
         self.source = source
+        self.skip_imported = skip_imported
+        self.already_imported = 0
         self.tz = timezone.get_current_timezone()  # looked up once, not per row
         self.categories = CategoryIndex()
         self.places_by_code = {}
@@ -723,6 +731,12 @@ class Importer:
         if not known:
             return
         for item in [p for p in parsed if p.external_id in known]:
+            self.already_imported += 1
+            if self.skip_imported:
+                # Platform exports overlap (this month so far, every week): the rows
+                # imported before are left out, the new ones imported.
+                parsed.remove(item)
+                continue
             errors.append(
                 RowError(
                     item.row, header_of.get("external_id", "external_id"), _("Already imported.")
@@ -1095,20 +1109,30 @@ def import_rows(
     progress=False,
     source="",
     now=None,
+    skip_imported=False,
 ):
-    """Validate all rows, then (unless dry_run or any error) write them all; see module."""
+    """Validate all rows, then (unless dry_run or any error) write them all; see module.
+    With `skip_imported`, rows whose 工单编号 was imported before are left out, not errors."""
     # One look at the reference data's versions for the whole file, not one per cache lookup.
     with versions.scope():
-        return _import_rows(headers, rows, mapping, channel, actor, dry_run, progress, source, now)
+        return _import_rows(
+            headers, rows, mapping, channel, actor, dry_run, progress, source, now, skip_imported
+        )
 
 
-def _import_rows(headers, rows, mapping, channel, actor, dry_run, progress, source, now):
+def _import_rows(
+    headers, rows, mapping, channel, actor, dry_run, progress, source, now, skip_imported
+):
     started = time.perf_counter()
     report = ImportReport(source=source, rows=len(rows), dry_run=dry_run)
     columns = resolve_mapping(headers, mapping)
     report.mapping = {f: headers[i] for f, i in columns.items()}
-    importer = Importer(channel=channel, actor=actor, now=now, source=source)
+    importer = Importer(
+        channel=channel, actor=actor, now=now, source=source, skip_imported=skip_imported
+    )
     parsed, report.errors = importer.validate(headers, rows, columns, progress=progress)
+    report.already_imported = importer.already_imported
+    report.skipped = importer.already_imported if skip_imported else 0
     report.phases["check"] = time.perf_counter() - started
     if report.errors or dry_run:
         report.seconds = time.perf_counter() - started
@@ -1122,7 +1146,13 @@ def _import_rows(headers, rows, mapping, channel, actor, dry_run, progress, sour
 
 
 def import_file(
-    path, mapping=None, channel=Channel.HOTLINE, actor=None, dry_run=False, progress=False
+    path,
+    mapping=None,
+    channel=Channel.HOTLINE,
+    actor=None,
+    dry_run=False,
+    progress=False,
+    skip_imported=False,
 ):
     """Read, validate and (all or nothing) import a CSV or Excel file; an ImportReport."""
     headers, rows = read_table(path, mapping=mapping)
@@ -1136,6 +1166,7 @@ def import_file(
             dry_run=dry_run,
             progress=progress,
             source=Path(str(path)).name,
+            skip_imported=skip_imported,
         )
 
 
@@ -1225,7 +1256,9 @@ class ImportState:
         return self.done and self.report is None
 
 
-def start_import(user, upload, *, mapping=None, channel=Channel.HOTLINE, dry_run=False):
+def start_import(
+    user, upload, *, mapping=None, channel=Channel.HOTLINE, dry_run=False, skip_imported=False
+):
     """Keep `upload` and run the import task for `user`; an ImportState.
 
     Without a broker the task runs here and the state is done, with its report; with one
@@ -1238,7 +1271,9 @@ def start_import(user, upload, *, mapping=None, channel=Channel.HOTLINE, dry_run
     saved = save_upload(upload, settings.DATA_DIR)
     task_id = _owned_id(user.pk, secrets.token_bytes(8))
     result = import_task.apply_async(
-        (str(saved), mapping, channel, user.pk, True, dry_run), task_id=task_id
+        (str(saved), mapping, channel, user.pk, True, dry_run),
+        {"skip_imported": skip_imported} if skip_imported else {},
+        task_id=task_id,
     )
     if isinstance(result, EagerResult):  # no broker: it ran in this process
         return ImportState(task_id, result.state, report=result.get())

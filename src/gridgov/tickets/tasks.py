@@ -174,7 +174,14 @@ def _deadline_pending(ticket_id, kind, key):
 
 @shared_task(bind=True, name="gridgov.tickets.import")
 def import_task(
-    self, path, mapping=None, channel="hotline", user_id=None, delete_after=False, dry_run=False
+    self,
+    path,
+    mapping=None,
+    channel="hotline",
+    user_id=None,
+    delete_after=False,
+    dry_run=False,
+    skip_imported=False,
 ):
     """Import an uploaded 12345 file (imports.py); returns the report as a dict
     (`format_error` instead when the file cannot be read or lacks a column). While it
@@ -198,6 +205,7 @@ def import_task(
             actor=actor,
             dry_run=dry_run,
             progress=progress,
+            skip_imported=skip_imported,
         )
     except (OSError, imports.ImportFormatError) as exc:
         return {"ok": False, "format_error": str(exc)}

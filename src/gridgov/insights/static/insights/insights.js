@@ -11,9 +11,21 @@
   }
 
   // --- forms that change what everybody gets (retrain, put a version in use) ask first ---
+  // Retraining takes a minute or more while the old page stays on screen: the button says
+  // it is at work and takes no second click (each click trained another version).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      if (!window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+        return;
+      }
+      var button = form.querySelector("button[type=submit]");
+      if (!button || !form.dataset.busy) return;
+      setTimeout(function () {  // after the form has gone
+        button.disabled = true;
+        button.textContent = form.dataset.busy;
+        form.setAttribute("aria-busy", "true");
+      }, 0);
     });
   });
 

@@ -370,6 +370,23 @@ def test_a_correction_undone_later_trains_what_the_ticket_says_now(world, active
     assert [e.label for e in training.correction_examples()[0]] == ["城乡建设"]
 
 
+def test_a_grid_event_chosen_at_intake_is_no_correction_to_learn(world, active_model):
+    """A demand filed as 楼道堆物 (the grid's own event type, handled by the keywords in
+    place of the model) was harvested as a 网格事件 example: the demo's corrections were
+    62 of 68 网格事件, and the next version learnt a label it is never asked for."""
+    corridor = world.corridor
+    assert corridor.grid_event and not corridor.top().grid_event  # only the leaves say so
+    ticket = _overridden(world, corridor)
+    assert ticket.category == corridor
+    assert training.harvest_overrides() == 0
+    # One harvested before this was mended is not learnt either.
+    suggested = Category.objects.get(depth=1, name="教育文体")
+    TrainingExample.objects.create(
+        ticket=ticket, text="幼儿园收费高", category=corridor.top(), suggested=suggested
+    )
+    assert training.correction_examples()[0] == []
+
+
 def test_suggestions_name_no_parent_of_another_and_nothing_all_but_ruled_out(world, active_model):
     """Seen at intake: "噪声扰民 66% · 城乡建设 66%" and "商贸旅游 0%"."""
     text = "楼上装修噪声扰民，晚上十一点还在电钻施工，影响休息。"

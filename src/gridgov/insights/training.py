@@ -71,7 +71,7 @@ def harvest_overrides():
         if not info or ticket.category is None or suggested is None:
             continue
         chosen = ticket.category.top()
-        if chosen.pk == suggested.pk or chosen.grid_event:
+        if chosen.pk == suggested.pk or _grid_event(ticket.category):
             continue
         TrainingExample.objects.get_or_create(
             ticket=ticket,
@@ -111,9 +111,16 @@ def _label_now(row):
     if ticket is None or ticket.category is None:
         return row.category.name
     current = ticket.category.top()
-    if current.grid_event or current.pk == row.suggested_id:
+    if _grid_event(ticket.category) or current.pk == row.suggested_id:
         return None
     return current.name
+
+
+def _grid_event(category):
+    """Is this one of the grid's own event types (楼道堆物 …)? The model is never asked for
+    them (the keywords name them, predictor.py), so a ticket filed as one corrects nothing.
+    The types carry the flag, not their first level 网格事件."""
+    return any(node.grid_event for node in category.lineage())
 
 
 def next_version():

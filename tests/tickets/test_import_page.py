@@ -72,6 +72,8 @@ def test_an_overlapping_export_imports_only_its_new_rows_when_asked(client, worl
     overlapping = write_csv(tmp_path / "week2.csv", rows(n=10, bad=False))
     html = upload(client, overlapping).content.decode()
     assert "未导入任何数据" in html and "其中 6 行此前已导入" in html
+    # Said above the list of rows (up to 200), not below it.
+    assert html.index("其中 6 行此前已导入") < html.index('id="import-errors"')
     assert Ticket.objects.count() == 6
     response = upload(client, overlapping, dry_run="on", skip_imported="on")
     assert "已跳过此前已导入的 6 行" in response.content.decode()

@@ -1,6 +1,8 @@
 """The 12345 import page: upload, every bad row listed and nothing written, the corrected
 file imported; through a real broker and worker the page follows the task to its report."""
 
+import csv
+import re
 import time
 
 import pytest
@@ -84,6 +86,33 @@ def test_an_overlapping_export_imports_only_its_new_rows_when_asked(client, worl
     assert "已跳过此前已导入的 6 行" in html
     assert Ticket.objects.count() == 10
     assert Ticket.objects.values("external_id").distinct().count() == 10
+
+
+def test_every_bad_row_can_be_downloaded_though_the_page_lists_the_first(
+    client, world, tmp_path, monkeypatch
+):
+    """The page lists the first 200 problems; a big file's others were nowhere to be read."""
+    from urllib.parse import unquote
+
+    from gridgov.tickets import import_views
+
+    monkeypatch.setattr(import_views, "SHOWN_ERRORS", 1)
+    data = list(rows(n=5, bad=False))
+    data[0]["受理时间"] = "昨天"
+    data[2]["诉求类型"] = "=外星人入侵"  # a caller's words: never a formula in Excel
+    client.force_login(world.street_staff)
+    html = upload(client, write_csv(tmp_path / "bad.csv", data)).content.decode()
+    assert html.count("<tr><td>") == 1
+    link = re.search(r'id="import-errors-csv" download="([^"]+)" href="([^"]+)"', html)
+    assert link and link.group(1) == "导入问题清单.csv"
+    prefix = "data:text/csv;charset=utf-8,"
+    text = unquote(link.group(2).removeprefix(prefix))
+    assert text.startswith("\ufeff")
+    listed = list(csv.reader(text.removeprefix("\ufeff").splitlines()))
+    assert listed[0] == ["行", "列", "问题说明"]
+    assert [(r[0], r[1]) for r in listed[1:]] == [("2", "受理时间"), ("4", "诉求类型")]
+    assert listed[2][2].startswith("未知分类")  # the message, not the raw value, leads
+    assert not Ticket.objects.exists()
 
 
 def test_only_import_roles_and_a_readable_file(client, world, tmp_path):

@@ -2,6 +2,8 @@
 or what was imported). The import itself is imports.py's, started and followed there
 (`start_import`, `import_state`: only the user who started an import reads its report)."""
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -77,6 +79,8 @@ def _report_context(report):
         "errors": errors[:SHOWN_ERRORS],
         "hidden": len(errors) > SHOWN_ERRORS,
         "columns": columns,
+        # Carried in the link itself: an import run without a broker keeps no report.
+        "errors_csv": quote(imports.errors_csv(errors)) if errors else "",
     }
 
 

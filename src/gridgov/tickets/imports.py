@@ -53,6 +53,7 @@ from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
 from . import intake, lifecycle, routing, sla
+from .exports import csv_text
 from .models import (
     Category,
     Channel,
@@ -1094,6 +1095,19 @@ def save_upload(upload, data_dir):
         for chunk in upload.chunks():
             handle.write(chunk)
     return saved
+
+
+def errors_csv(errors):
+    """The report's bad rows as a CSV file for Excel and WPS (UTF-8 with a BOM, nothing
+    read as a formula): the page lists the first ones only, and staff fix a big file
+    from the whole list."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([_("Row"), _("Column"), _("What is wrong")])
+    for error in errors:
+        writer.writerow([error["row"], csv_text(error["column"]), csv_text(error["message"])])
+    return out.getvalue()
 
 
 # --- entry points -------------------------------------------------------------------------

@@ -52,6 +52,20 @@ def test_predict_writes_a_csv_excel_reads_as_chinese(tiny_model, tmp_path):
     assert row["标号"] == "1" and row["predicted"] == "交通运输"
 
 
+def test_predict_keeps_a_bom_less_input_bom_less(tiny_model, tmp_path):
+    """The CLI contract: a program's CSV (no BOM) comes back with its first column named
+    as it was (a BOM would make csv.DictReader call it '\ufeffmessage_id')."""
+    source = write_text(tmp_path / "in.csv", "message_id,title\nm1,公交车太挤了\n")
+    target = tmp_path / "out.csv"
+    call_command(
+        "classify", "predict", "--model", str(tiny_model), "--input", str(source),
+        "--output", str(target),
+    )  # fmt: skip
+    with open(target, encoding="utf-8", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["message_id"] == "m1" and row["predicted"] == "交通运输"
+
+
 # 1. column names with spaces around them ------------------------------------------------------
 
 

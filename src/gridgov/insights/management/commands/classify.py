@@ -5,7 +5,9 @@ gridgov classify predict --model DIR --input CSV --output CSV
 gridgov classify evaluate --model DIR --input PATH [--cv 5]
 """
 
+import codecs
 import csv
+import gzip
 import json
 import os
 import sys
@@ -107,9 +109,11 @@ class Command(BaseCommand):
         output.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
         try:
-            # With a BOM: Excel and WPS, where the rows are read, take a CSV without one
-            # for the local code page and show the Chinese garbled.
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
+            # A BOM as the input had one: a file from Excel or WPS goes back to them, which
+            # read a CSV without one in the local code page (the Chinese garbled); a
+            # program's file (no BOM) gets rows whose first column name is as it was.
+            encoding = "utf-8-sig" if _starts_with_bom(input) else "utf-8"
+            with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
                 writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
                 writer.writeheader()
                 for row, (label, score) in zip(rows, results, strict=True):
@@ -183,3 +187,9 @@ def _size_mb(folder):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit("run as: gridgov classify …")
+
+
+def _starts_with_bom(path):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        return handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8

@@ -731,19 +731,17 @@ class Importer:
             )
         if not known:
             return
-        for item in [p for p in parsed if p.external_id in known]:
-            self.already_imported += 1
-            if self.skip_imported:
-                # Platform exports overlap (this month so far, every week): the rows
-                # imported before are left out, the new ones imported.
-                parsed.remove(item)
-                continue
-            errors.append(
-                RowError(
-                    item.row, header_of.get("external_id", "external_id"), _("Already imported.")
-                )
-            )
-            parsed.remove(item)
+        before = [p for p in parsed if p.external_id in known]
+        self.already_imported += len(before)
+        # One pass, not a list.remove per row: a whole month's export uploaded again is
+        # tens of thousands of rows known.
+        parsed[:] = [p for p in parsed if p.external_id not in known]
+        if self.skip_imported:
+            # Platform exports overlap (this month so far, every week): the rows imported
+            # before are left out, the new ones imported.
+            return
+        column = header_of.get("external_id", "external_id")
+        errors.extend(RowError(item.row, column, _("Already imported.")) for item in before)
 
     # insertion ----------------------------------------------------------------
 

@@ -289,6 +289,7 @@ def test_the_merged_ticket_shows_the_survivors_status_and_reply(client, world):
     perform(second, "merge", world.hotline, into=first.code)
     html = detail(client, world.hotline, second)
     assert 'id="survivor"' in html and "尚未办结" in html
+    assert "data-deadline=" not in html  # its deadlines stopped at the merge
     perform(first, "accept", world.gridworker_a)
     perform(first, "resolve", world.gridworker_a, reply="楼道杂物已全部清理")
     html = detail(client, world.hotline, second)

@@ -298,6 +298,8 @@ def _ticket_or_404(request, code):
 def _deadlines(ticket, now):
     if ticket.dispatched_at is None and ticket.status in (Status.ANSWERED, Status.CLOSED):
         return []  # answered on the spot (or closed at the desk): no unit raced a deadline
+    if ticket.status == Status.MERGED:
+        return []  # its deadlines stopped at the merge; the survivor's are the ones that run
     stage = sla.overdue_stage(ticket, now)
     rows = []
     for key, value, done in (

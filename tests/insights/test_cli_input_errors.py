@@ -66,6 +66,37 @@ def test_predict_keeps_a_bom_less_input_bom_less(tiny_model, tmp_path):
     assert row["message_id"] == "m1" and row["predicted"] == "交通运输"
 
 
+def test_gb18030_csvs_as_excel_saves_them_train_and_predict(tmp_path):
+    """Excel and WPS on a Chinese Windows save "CSV" in GB18030 (GBK): read, and the
+    predictions go back with a BOM, which those programs need to read UTF-8."""
+    lines = ["label,title"] + [f"{label},{title}" for label, title in TINY]
+    source = tmp_path / "gbk.csv"
+    source.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    out = tmp_path / "model"
+    call_command("classify", "train", "--input", str(source), "--out", str(out))
+    assert json.loads((out / "model.json").read_text(encoding="utf-8"))["examples"] == len(TINY)
+    held = tmp_path / "held.csv"
+    held.write_bytes("编号,title\r\n1,公交车太挤了\r\n".encode("gb18030"))
+    target = tmp_path / "out.csv"
+    call_command(
+        "classify", "predict", "--model", str(out), "--input", str(held),
+        "--output", str(target),
+    )  # fmt: skip
+    raw = target.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    [row] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert row["编号"] == "1" and row["predicted"] == "交通运输"
+
+
+def test_bytes_of_no_known_encoding_are_refused_and_no_model_written(tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_bytes(b"label,title\n\x80\x80,\xff\xff\n")
+    out = tmp_path / "model"
+    with pytest.raises(CommandError, match="not a UTF-8 or GB18030 CSV file"):
+        call_command("classify", "train", "--input", str(source), "--out", str(out))
+    assert not out.exists()
+
+
 # 1. column names with spaces around them ------------------------------------------------------
 
 

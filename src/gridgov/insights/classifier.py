@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gridgov.core import textfiles
+
 from . import textprep
 
 FORMAT = "gridgov-text-classifier"
@@ -91,19 +93,26 @@ def row_text(row):
 
 
 def _open_csv(path):
+    """(handle, DictReader, stripped column names) of a CSV in UTF-8 or GB18030 (as Excel
+    and WPS save "CSV" on a Chinese Windows); `handle.encoding_read` says which."""
     try:
-        if str(path).endswith(".gz"):
-            handle = gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-        else:
-            handle = open(path, encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise ClassifierError(f"{path}: cannot be read ({exc.strerror}).") from exc
+        opener = gzip.open if str(path).endswith(".gz") else open
+        with opener(path, "rb") as raw:
+            data = raw.read()
+    except (OSError, EOFError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise ClassifierError(f"{path}: cannot be read ({reason}).") from exc
+    try:
+        text, encoding = textfiles.decode(data)
+    except textfiles.NotText:
+        raise ClassifierError(f"{path}: not a UTF-8 or GB18030 CSV file.") from None
+    handle = io.StringIO(text, newline="")
+    handle.encoding_read = encoding
     reader = csv.DictReader(handle)
     try:
         columns = reader.fieldnames or []
-    except (UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
-        handle.close()
-        raise ClassifierError(f"{path}: not a UTF-8 CSV file ({exc}).") from exc
+    except csv.Error as exc:
+        raise ClassifierError(f"{path}: not a readable CSV file ({exc}).") from exc
     # Rows are keyed by the stripped names too: "id, title,label" has a 'title' column.
     columns = [(c or "").strip() for c in columns]
     reader.fieldnames = columns
@@ -159,8 +168,8 @@ def read_labelled(paths, limit=None):
                     count += 1
                     if limit and count >= limit:
                         break
-            except (UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
-                raise ClassifierError(f"{path}: not a readable UTF-8 CSV file ({exc}).") from exc
+            except csv.Error as exc:
+                raise ClassifierError(f"{path}: not a readable CSV file ({exc}).") from exc
             dataset.files.append({"file": path.name, "rows": count})
     if not dataset.examples:
         raise ClassifierError("No labelled text to train on: every row was empty or skipped.")

@@ -25,7 +25,6 @@ the report names callers (a bad row's phone, the mapping of their columns).
    sweep's reminders cover their deadlines.
 """
 
-import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -48,7 +47,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from gridgov.core import versions
+from gridgov.core import textfiles, versions
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
@@ -193,18 +192,10 @@ class ImportReport:
 
 
 def _decode(raw):
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's and WPS's "Unicode text": UTF-16 with its byte order mark, tab-separated.
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFormatError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+    try:
+        return textfiles.decode(raw)[0]
+    except textfiles.NotText:
+        raise ImportFormatError(_("The CSV file is neither UTF-8 nor GB18030 text.")) from None
 
 
 def _cell(value):

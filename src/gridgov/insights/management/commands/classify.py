@@ -98,8 +98,8 @@ class Command(BaseCommand):
                 )
             try:
                 rows = list(reader)
-            except (UnicodeDecodeError, csv.Error) as exc:
-                raise CommandError(f"{input}: not a readable UTF-8 CSV file ({exc}).") from exc
+            except csv.Error as exc:
+                raise CommandError(f"{input}: not a readable CSV file ({exc}).") from exc
         results = []
         for start in range(0, len(rows), 5000):
             chunk = rows[start : start + 5000]
@@ -109,10 +109,12 @@ class Command(BaseCommand):
         output.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
         try:
-            # A BOM as the input had one: a file from Excel or WPS goes back to them, which
-            # read a CSV without one in the local code page (the Chinese garbled); a
-            # program's file (no BOM) gets rows whose first column name is as it was.
-            encoding = "utf-8-sig" if _starts_with_bom(input) else "utf-8"
+            # A BOM when the input had one or was GB18030: a file from Excel or WPS goes
+            # back to them, which read a CSV without one in the local code page (the
+            # Chinese garbled); a program's UTF-8 file (no BOM) gets rows whose first
+            # column name is as it was.
+            excel = handle.encoding_read != "utf-8-sig" or _starts_with_bom(input)
+            encoding = "utf-8-sig" if excel else "utf-8"
             with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
                 writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
                 writer.writeheader()

@@ -59,10 +59,6 @@ NO_REQUESTER_RIGHT = gettext_noop(
 )
 TOO_MANY_ROWS = gettext_noop("More than %(limit)s tickets; narrow the filters")
 BAD_IDEMPOTENCY_KEY = gettext_noop("An Idempotency-Key may have at most 100 characters.")
-KEY_REUSED = gettext_noop(
-    "This Idempotency-Key was already used for a different demand (ticket %(ticket)s); "
-    "a new demand needs a new key. Nothing was filed."
-)
 NOT_ALLOWED_HERE = gettext_noop("Not allowed to change this setting for this place")
 
 
@@ -291,7 +287,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             )
         except intake.IdempotencyConflict as exc:
             raise bilingual_error(
-                exc.status_code, "idempotency_key_reused", KEY_REUSED, ticket=exc.ticket.code
+                exc.status_code, "idempotency_key_reused", intake.KEY_REUSED, ticket=exc.ticket.code
             ) from None
         except intake.IntakeError as exc:
             raise invalid(_as_lists(exc.errors)) from None

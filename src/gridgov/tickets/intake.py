@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
@@ -86,7 +86,7 @@ class IntakeError(Exception):
         self.errors = errors
 
 
-KEY_REUSED = gettext_lazy(
+KEY_REUSED = gettext_noop(
     "This Idempotency-Key was already used for a different demand (ticket %(ticket)s); "
     "a new demand needs a new key. Nothing was filed."
 )
@@ -100,7 +100,7 @@ class IdempotencyConflict(IntakeError):
     status_code = 422
 
     def __init__(self, ticket):
-        super().__init__({"idempotency_key": KEY_REUSED % {"ticket": ticket.code}})
+        super().__init__({"idempotency_key": _(KEY_REUSED) % {"ticket": ticket.code}})
         self.ticket = ticket
 
 

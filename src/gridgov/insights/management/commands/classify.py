@@ -5,9 +5,7 @@ gridgov classify predict --model DIR --input CSV --output CSV
 gridgov classify evaluate --model DIR --input PATH [--cv 5]
 """
 
-import codecs
 import csv
-import gzip
 import json
 import os
 import sys
@@ -113,8 +111,7 @@ class Command(BaseCommand):
             # back to them, which read a CSV without one in the local code page (the
             # Chinese garbled); a program's UTF-8 file (no BOM) gets rows whose first
             # column name is as it was.
-            excel = handle.encoding_read != "utf-8-sig" or _starts_with_bom(input)
-            encoding = "utf-8-sig" if excel else "utf-8"
+            encoding = "utf-8" if handle.encoding_read == "utf-8" else "utf-8-sig"
             with os.fdopen(fd, "w", encoding=encoding, newline="") as out:
                 writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
                 writer.writeheader()
@@ -189,9 +186,3 @@ def _size_mb(folder):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit("run as: gridgov classify …")
-
-
-def _starts_with_bom(path):
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        return handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8

@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import io
 import json
 
 import pytest
@@ -29,6 +30,16 @@ def tiny_csv(path, header="label,title"):
     return write_text(path, "\n".join(lines) + "\n")
 
 
+def predict(model, source, tmp_path):
+    """`gridgov classify predict` of `source` into tmp_path/out.csv; → the output's bytes."""
+    target = tmp_path / "out.csv"
+    call_command(
+        "classify", "predict", "--model", str(model), "--input", str(source),
+        "--output", str(target),
+    )  # fmt: skip
+    return target.read_bytes()
+
+
 @pytest.fixture
 def tiny_model(tmp_path):
     out = tmp_path / "model"
@@ -41,12 +52,7 @@ def tiny_model(tmp_path):
 def test_predict_writes_a_csv_excel_reads_as_chinese(tiny_model, tmp_path):
     """Excel (BOM-less) reads the predictions in the local code page: 交通运输 garbled."""
     source = write_text(tmp_path / "in.csv", "\ufeff标号,title\n1,公交车太挤了\n")
-    target = tmp_path / "out.csv"
-    call_command(
-        "classify", "predict", "--model", str(tiny_model), "--input", str(source),
-        "--output", str(target),
-    )  # fmt: skip
-    raw = target.read_bytes()
+    raw = predict(tiny_model, source, tmp_path)
     assert raw.startswith(codecs.BOM_UTF8) and raw.count(codecs.BOM_UTF8) == 1
     [row] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert row["标号"] == "1" and row["predicted"] == "交通运输"
@@ -56,13 +62,8 @@ def test_predict_keeps_a_bom_less_input_bom_less(tiny_model, tmp_path):
     """The CLI contract: a program's CSV (no BOM) comes back with its first column named
     as it was (a BOM would make csv.DictReader call it '\ufeffmessage_id')."""
     source = write_text(tmp_path / "in.csv", "message_id,title\nm1,公交车太挤了\n")
-    target = tmp_path / "out.csv"
-    call_command(
-        "classify", "predict", "--model", str(tiny_model), "--input", str(source),
-        "--output", str(target),
-    )  # fmt: skip
-    with open(target, encoding="utf-8", newline="") as handle:
-        [row] = list(csv.DictReader(handle))
+    raw = predict(tiny_model, source, tmp_path)
+    [row] = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
     assert row["message_id"] == "m1" and row["predicted"] == "交通运输"
 
 
@@ -77,12 +78,7 @@ def test_gb18030_csvs_as_excel_saves_them_train_and_predict(tmp_path):
     assert json.loads((out / "model.json").read_text(encoding="utf-8"))["examples"] == len(TINY)
     held = tmp_path / "held.csv"
     held.write_bytes("编号,title\r\n1,公交车太挤了\r\n".encode("gb18030"))
-    target = tmp_path / "out.csv"
-    call_command(
-        "classify", "predict", "--model", str(out), "--input", str(held),
-        "--output", str(target),
-    )  # fmt: skip
-    raw = target.read_bytes()
+    raw = predict(out, held, tmp_path)
     assert raw.startswith(codecs.BOM_UTF8)
     [row] = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert row["编号"] == "1" and row["predicted"] == "交通运输"
@@ -111,13 +107,8 @@ def test_train_reads_a_header_with_spaces(tmp_path, capsys):
 
 def test_predict_reads_a_header_with_spaces(tiny_model, tmp_path, capsys):
     source = write_text(tmp_path / "in.csv", "id, title,label\n1,公交车太挤了,交通运输\n")
-    target = tmp_path / "out.csv"
-    call_command(
-        "classify", "predict", "--model", str(tiny_model), "--input", str(source),
-        "--output", str(target),
-    )  # fmt: skip
-    with open(target, encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    raw = predict(tiny_model, source, tmp_path)
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows == [
         {"id": "1", "title": "公交车太挤了", "label": "交通运输", "predicted": "交通运输",
          "score": rows[0]["score"]}
@@ -195,8 +186,5 @@ def test_a_model_missing_a_field_is_a_clear_error(tiny_model, tmp_path, drop, na
         clf.TextClassifier.load(tiny_model)
     source = write_text(tmp_path / "in.csv", "title\n公交车太挤了\n")
     with pytest.raises(CommandError, match=f"lacks {named}"):
-        call_command(
-            "classify", "predict", "--model", str(tiny_model), "--input", str(source),
-            "--output", str(tmp_path / "out.csv"),
-        )  # fmt: skip
+        predict(tiny_model, source, tmp_path)
     assert not (tmp_path / "out.csv").exists()

@@ -50,40 +50,46 @@ def test_a_department_returning_a_ticket_lands_on_its_queue_not_a_404(client, wo
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["已完成：退单。"]
 
 
-def test_the_late_reports_tab_names_the_departments_late_on_each_row(client, world):
-    """报到超时 listed the tickets, but who was late only on each ticket's page."""
+def _whistled(world, departments, reported=()):
+    """A ticket the street whistled on `departments`; those `reported` came; the others are
+    an hour late to report."""
     ticket = make_ticket(world)
     perform(
         ticket,
         "whistle",
         world.street_staff,
-        departments=["CG", "ZJ"],
+        departments=departments,
         report_within_hours=1,
         reason="联合整治",
     )
-    perform(ticket, "whistle-report", world.housing_handler, department="ZJ", note="已到场")
+    for handler, code in reported:
+        perform(ticket, "whistle-report", handler, department=code, note="已到场")
     Summons.objects.filter(whistle__ticket=ticket).update(
         report_by=timezone.now() - dt.timedelta(hours=1)
     )
-    client.force_login(world.street_staff)
-    page = client.get(reverse("tickets:queue"), {"tab": "late_reports"}).content.decode()
-    row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
+    return ticket
+
+
+def _row(client, user, url, params, ticket):
+    """The ticket's row in the list at `url`, as `user` sees it."""
+    client.force_login(user)
+    page = client.get(url, params).content.decode()
+    return page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
+
+
+def test_the_late_reports_tab_names_the_departments_late_on_each_row(client, world):
+    """报到超时 listed the tickets, but who was late only on each ticket's page."""
+    ticket = _whistled(world, ["CG", "ZJ"], reported=[(world.housing_handler, "ZJ")])
+    queue = reverse("tickets:queue")
+    row = _row(client, world.street_staff, queue, {"tab": "late_reports"}, ticket)
     assert "报到超时" in row and world.city_mgmt.name in row
     assert world.housing.name not in row  # 住建 came
 
 
 def test_a_late_department_is_not_told_its_own_name_again_on_its_row(client, world):
     """Its row says 吹哨待报到 and 报到超时 already; the names are for whoever follows up."""
-    ticket = make_ticket(world)
-    perform(
-        ticket, "whistle", world.street_staff, departments=["CG"], report_within_hours=1, reason="x"
-    )
-    Summons.objects.filter(whistle__ticket=ticket).update(
-        report_by=timezone.now() - dt.timedelta(hours=1)
-    )
-    client.force_login(world.city_handler)
-    page = client.get(reverse("tickets:queue"), {"tab": "all"}).content.decode()
-    row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
+    ticket = _whistled(world, ["CG"])
+    row = _row(client, world.city_handler, reverse("tickets:queue"), {"tab": "all"}, ticket)
     assert "报到超时" in row and world.city_mgmt.name not in row
 
 
@@ -112,16 +118,9 @@ def test_the_home_page_leaves_out_a_unit_with_no_kpi_figures(client, world):
 
 def test_the_area_lists_whistled_tickets_name_the_departments_late(client, world):
     """辖区工单 › 吹哨件, the district's list of whistles, names who is late as the queue does."""
-    ticket = make_ticket(world)
-    perform(
-        ticket, "whistle", world.street_staff, departments=["ZJ"], report_within_hours=1, reason="x"
-    )
-    Summons.objects.filter(whistle__ticket=ticket).update(
-        report_by=timezone.now() - dt.timedelta(hours=1)
-    )
-    client.force_login(world.district_staff)
-    page = client.get(reverse("tickets:list"), {"status": "whistled"}).content.decode()
-    row = page.split(f'data-code="{ticket.code}"')[1].split("</tr>")[0]
+    ticket = _whistled(world, ["ZJ"])
+    area = reverse("tickets:list")
+    row = _row(client, world.district_staff, area, {"status": "whistled"}, ticket)
     assert "报到超时" in row and world.housing.name in row
 
 

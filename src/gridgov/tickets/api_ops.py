@@ -156,6 +156,8 @@ class ImportReportSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     dispatched = serializers.IntegerField()
     at_desk = serializers.IntegerField()
+    resolved = serializers.IntegerField(required=False)  # handled on the platform, to call back
+    closed = serializers.IntegerField(required=False)  # closed on the platform
     dry_run = serializers.BooleanField()
     skipped = serializers.IntegerField(required=False)
     already_imported = serializers.IntegerField(required=False)

@@ -53,6 +53,8 @@ MERGED_UNHAPPY_REASON = gettext_noop(
 MERGED_IN_REASON = gettext_noop("Another ticket about the same matter was merged into this one.")
 # A caller rang again only to hurry an open demand (来电催办): a supervise event, see urge().
 URGE_REASON = gettext_noop("The requester called again to urge it (催办).")
+# The close of a case imported closed from a 12345 platform export (imports.py).
+IMPORTED_CLOSED_REASON = gettext_noop("Closed on the 12345 platform before the import.")
 # Message ids this module stores as `TicketEvent.reason`: translated when shown, unlike
 # what people type (reason_text adds the deadline sweep's).
 SYSTEM_REASONS = (
@@ -61,6 +63,7 @@ SYSTEM_REASONS = (
     MERGED_UNHAPPY_REASON,
     MERGED_IN_REASON,
     URGE_REASON,
+    IMPORTED_CLOSED_REASON,
 )
 MERGE_IN = "merge-in"  # an event row on the survivor, not a transition of its own
 EDIT = "edit"  # a correction of the ticket's own fields (admin): an event row, not a transition

@@ -67,6 +67,11 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"{verb} {report.rows} row(s) in {report.seconds:.1f} s: "
                     f"{report.dispatched} dispatched, {report.at_desk} at the dispatch desk"
+                    + (
+                        f", {report.resolved} waiting for the callback, {report.closed} closed"
+                        if report.resolved or report.closed
+                        else ""
+                    )
                 )
             )
 

@@ -6,7 +6,9 @@ within the time window of each other and either their texts are very similar
 (cosine ≥ 0.45) and no different places are named, or they are fairly
 similar (≥ 0.25) and name the same place
 (the same compound, road, community … found by locations.place_label, or
-located at the same place of the tree). Clusters are the connected groups.
+located at the same place of the tree). Clusters are the connected groups;
+groups at one compound or road (one grid) whose averaged matters are alike
+(`_merge_alike`) are then joined.
 
 Heat (`heat`, docs/insights.md):
 
@@ -28,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse import coo_matrix, csr_matrix, diags
 from scipy.sparse.csgraph import connected_components
 
 from . import locations, textprep
@@ -42,6 +45,11 @@ PLACE_SIMILARITY = 0.25
 TITLE_SIMILARITY = 0.35
 # Districts, counties, the city and streets or towns named in a title: where, not what.
 ADMIN_AREA = re.compile(r"[A-Z]\d*[市区县]|[\u4e00-\u9fff]{2,4}?(?:街道|镇)")
+# One facility under several head nouns: 搅拌站 = 搅拌厂, 垃圾站 = 垃圾场 = 垃圾中转站. A list,
+# not every X站/X厂/X场: 汽车站 (a bus station) and 汽车厂 (a car factory) are two things.
+FACILITY = re.compile(r"(搅拌|垃圾|碎石|砂石|沙石)(?:中转|转运|收集)?[站厂场]")
+# Two clusters at one compound or road whose averaged matters are this alike are one matter.
+CLUSTER_SIMILARITY = 0.3
 RARE_NGRAMS_FROM = 500  # texts: from this many, n-grams seen in one text only are dropped
 NEAR = ("compound", "road")  # place labels narrow enough to tie one requester's letters
 WEIGHTS = {"requesters": 3.0, "count": 1.0, "rate": 1.5, "reactions": 1.0}
@@ -104,9 +112,10 @@ def _text(record):
 
 
 def _matter(record):
-    """The title without its place (label and areas), which _same_place judges apart."""
+    """The title without its place (label and areas), which _same_place judges apart, and
+    with one name for a facility named several ways."""
     title = record.title.replace(record.place_label, " ") if record.place_label else record.title
-    return ADMIN_AREA.sub(" ", title)
+    return FACILITY.sub(r"\1站", ADMIN_AREA.sub(" ", title))
 
 
 def _same_place(a, b, text_b):
@@ -190,8 +199,6 @@ def cluster(records, window_days=30.0):
         if same or (s >= HIGH_SIMILARITY and same is None):
             edges.append((i, j))
     edges += _repeats(records, full, window)
-    from scipy.sparse import coo_matrix
-
     graph = coo_matrix(
         (np.ones(len(edges)), ([e[0] for e in edges], [e[1] for e in edges])), shape=(n, n)
     )
@@ -199,7 +206,84 @@ def cluster(records, window_days=30.0):
     groups = {}
     for i, label in enumerate(labels):
         groups.setdefault(label, []).append(i)
-    return sorted(groups.values(), key=len, reverse=True), features
+    groups = _merge_alike(records, list(groups.values()), matters, window)
+    return sorted(groups, key=len, reverse=True), features
+
+
+def _merge_alike(records, groups, matters, window):
+    """Clusters at one compound or road (tickets: one grid) within the window of each other
+    whose matters, averaged over their members, are alike, joined: one matter told two ways
+    (附近搅拌站噪音扰民, 附近违规乱建混凝土搅拌站谁来监管) whose letters are alike within each
+    group and seldom across. Only groups of two or more: their average tells the matter,
+    where two single letters are judged by the pairwise links (a lower bar for them joined
+    a compound's letters about planning, gas and quality)."""
+    big = [g for g in groups if len(g) >= 2]
+    if len(big) < 2:
+        return groups
+    rows = [k for k, g in enumerate(big) for _ in g]
+    weights = [1.0 / len(g) for g in big for _ in g]
+    pick = csr_matrix(
+        (weights, (rows, [i for g in big for i in g])), shape=(len(big), len(records))
+    )
+    centroids = pick @ matters
+    norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
+    centroids = diags(1.0 / np.where(norms > 0, norms, 1.0)) @ centroids
+    alike = (centroids @ centroids.T).tocoo()
+    keep = (alike.row < alike.col) & (alike.data >= CLUSTER_SIMILARITY)
+    places = [_group_place(records, g) for g in big]
+    times = [[records[i].time for i in g if records[i].time] for g in big]
+    parent = list(range(len(big)))
+
+    def root(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, b in zip(alike.row[keep].tolist(), alike.col[keep].tolist(), strict=True):
+        if times[a] and times[b]:
+            gap = max(min(times[b]) - max(times[a]), min(times[a]) - max(times[b]))
+            if gap > window:
+                continue
+        if _one_place(places[a], places[b]):
+            parent[root(a)] = root(b)
+    joined = {}
+    for k, g in enumerate(big):
+        joined.setdefault(root(k), []).extend(g)
+    return [sorted(g) for g in joined.values()] + [g for g in groups if len(g) < 2]
+
+
+def _group_place(records, group):
+    """(label, level, path) of a cluster: the place its members name most often in their
+    titles (else bodies), as mine() labels it, and the deepest place all of them are
+    located under ("" unless every member is located)."""
+    members = [records[i] for i in group]
+    named = Counter(
+        (r.place_label, r.place_level) for r in members if r.place_label and r.label_in_title
+    ) or Counter((r.place_label, r.place_level) for r in members if r.place_label)
+    label, level = named.most_common(1)[0][0] if named else ("", "")
+    paths = [r.place_key for r in members]
+    path = ""
+    if all(paths):
+        path = paths[0]
+        for other in paths[1:]:
+            path = _common_prefix(path, other)
+    return label, level, path
+
+
+def _one_place(a, b):
+    """Two clusters' places (_group_place) are one compound or road, or one grid."""
+    (label_a, level_a, path_a), (label_b, level_b, path_b) = a, b
+    if path_a and path_b:
+        return _depth(_common_prefix(path_a, path_b)) > COMMUNITY_DEPTH
+    if level_a in NEAR and level_b in NEAR:
+        return (
+            label_a == label_b
+            or _core(label_a) in label_b
+            or _core(label_b) in label_a
+            or len(_common_start(label_a, label_b)) >= SAME_NAME_PREFIX
+        )
+    return False
 
 
 def _repeats(records, full, window):

@@ -1,13 +1,19 @@
 """The 12345 import page: upload an export, follow the task, read the report (every bad row,
 or what was imported). The import itself is imports.py's, started and followed there
-(`start_import`, `import_state`: only the user who started an import reads its report)."""
+(`start_import`, `import_state`: only the user who started an import reads its report).
+
+When the file's headers do not name every column the import needs, the upload is kept
+(`imports.keep_for_mapping`) and the page asks which column holds each field, prefilled
+with what was recognised; the import then runs with that mapping, as `--mapping` does."""
 
 from urllib.parse import quote
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import imports
@@ -15,6 +21,28 @@ from .forms import ImportForm
 from .models import Channel
 
 SHOWN_ERRORS = 200
+# Fields the mapping table marks as needed (and the "one of" groups its hint names).
+NEEDED = ("created_at", "nature", "category")
+
+
+class MappingForm(forms.Form):
+    """Which column of the file holds each ticket field ("" : none)."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, headers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        columns = list(dict.fromkeys(h for h in headers if h))
+        choices = [("", _("— not in the file —")), *((h, h) for h in columns)]
+        for name in imports.FIELDS:
+            self.fields[name] = forms.ChoiceField(
+                label=imports.field_label(name), choices=choices, required=False
+            )
+
+    def mapping(self):
+        """{field: [header]}, [] for a field the file does not hold (its usual headers are
+        not looked for either)."""
+        return {f: [self.cleaned_data[f]] if self.cleaned_data[f] else [] for f in imports.FIELDS}
 
 
 def _require(request):
@@ -27,25 +55,84 @@ def _require(request):
 def import_upload(request):
     _require(request)
     status = 200
+    if request.method == "POST" and "map-token" in request.POST:
+        return _mapped(request)
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            started = imports.start_import(
-                request.user,
-                form.cleaned_data["file"],
-                channel=form.cleaned_data["channel"] or Channel.HOTLINE,
-                dry_run=form.cleaned_data["dry_run"],
-                skip_imported=form.cleaned_data["skip_imported"],
-            )
-            if started.done:  # no broker: it ran here
-                return _render_report(request, started.report, form=ImportForm())
-            return redirect("tickets:import-status", task=started.task)
+            upload = form.cleaned_data["file"]
+            options = {
+                "channel": form.cleaned_data["channel"] or Channel.HOTLINE,
+                "dry_run": form.cleaned_data["dry_run"],
+                "skip_imported": form.cleaned_data["skip_imported"],
+            }
+            try:
+                headers, recognised, missing = imports.header_choices(upload, upload.name)
+            except imports.ImportFormatError:
+                missing = ""  # the import's report says what is wrong with the file
+            upload.seek(0)
+            if missing:
+                token = imports.keep_for_mapping(request.user, upload, name=upload.name, **options)
+                mapping_form = MappingForm(
+                    headers=headers, prefix="map", initial={"token": token, **recognised}
+                )
+                return _render_mapping(request, mapping_form, missing, upload.name)
+            return _started(request, imports.start_import(request.user, upload, **options))
         status = 400
     else:
         form = ImportForm()
     return render(
         request, "tickets/import.html", {"form": form, "section": "import"}, status=status
     )
+
+
+def _started(request, started):
+    if started.done:  # no broker: it ran here
+        return _render_report(request, started.report, form=ImportForm())
+    return redirect("tickets:import-status", task=started.task)
+
+
+def _mapped(request):
+    """The mapping table sent: check that it names the needed columns, then import."""
+    found = imports.pending_upload(request.POST.get("map-token"), request.user)
+    if found is None:
+        return _gone(request)
+    path, options = found
+    headers, _recognised, missing = imports.header_choices(path)
+    mapping_form = MappingForm(request.POST, headers=headers, prefix="map")
+    if mapping_form.is_valid():
+        mapping = mapping_form.mapping()
+        try:
+            imports.resolve_mapping(headers, mapping)
+        except imports.ImportFormatError as exc:
+            missing = str(exc)
+        else:
+            token = mapping_form.cleaned_data["token"]
+            started = imports.start_mapped_import(request.user, token, mapping)
+            return _gone(request) if started is None else _started(request, started)
+    return _render_mapping(request, mapping_form, missing, options.get("name", ""), status=400)
+
+
+def _gone(request):
+    """The kept upload is not this user's, or was deleted (PENDING_HOURS) or imported."""
+    context = {
+        "form": ImportForm(),
+        "section": "import",
+        "upload_error": _("The uploaded file is no longer kept; upload it again."),
+    }
+    return render(request, "tickets/import.html", context, status=400)
+
+
+def _render_mapping(request, mapping_form, missing, name, status=200):
+    context = {
+        "form": ImportForm(),
+        "section": "import",
+        "mapping_form": mapping_form,
+        "missing": missing,
+        "file_name": name,
+        "needed": NEEDED,
+    }
+    return render(request, "tickets/import.html", context, status=status)
 
 
 @login_required

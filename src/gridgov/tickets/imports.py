@@ -42,6 +42,7 @@ from pathlib import Path
 
 from celery import states
 from django.conf import settings
+from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -260,21 +261,52 @@ def read_table(source, filename=None, mapping=None):
     top rows that names the columns an import needs: platform exports often open with a
     title line ("XX区12345热线工单明细") or a blank row above the headers.
     """
-    name = (filename or getattr(source, "name", None) or str(source)).lower()
-    raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-    if raw[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        rows = _read_xlsx(raw)
-    elif raw[:8] == _OLE2 or name.endswith(".xls"):
-        rows = _read_xls(raw)
-    else:
-        rows = _read_csv(raw)
-    rows = [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
-    if not rows:
-        raise ImportFormatError(_("The file is empty."))
+    rows = _read_rows(source, filename)
     headers, rows = _split_header(rows, mapping)
     if len(rows) > MAX_ROWS:
         raise _too_many_rows()
     return headers, rows
+
+
+def _read_rows(source, filename=None, limit=None):
+    """[(row number, cells)] of the rows holding something (the first `limit` only)."""
+    name = (filename or getattr(source, "name", None) or str(source)).lower()
+    raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+    if raw[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
+        rows = _read_xlsx(raw, limit)
+    elif raw[:8] == _OLE2 or name.endswith(".xls"):
+        rows = _read_xls(raw, limit)
+    else:
+        rows = _read_csv(raw, limit)
+    rows = [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
+    if not rows:
+        raise ImportFormatError(_("The file is empty."))
+    return rows
+
+
+def header_choices(source, filename=None):
+    """(headers, {field: header recognised}, what is missing or "") from the top rows of a
+    file: what the import page offers to map when its headers are not all known. Without a
+    row naming the needed columns, the headers are the first of the widest top rows (the
+    title lines above them hold one cell)."""
+    rows = _read_rows(source, filename, limit=HEADER_SCAN_ROWS)
+    headers, _rest = _split_header(rows)
+    missing = ""
+    try:
+        resolve_mapping(headers)
+    except ImportFormatError:
+        widest = max(sum(1 for c in cells if c != "") for _n, cells in rows)
+        headers = next(
+            [str(c).strip() for c in cells]
+            for _n, cells in rows
+            if sum(1 for c in cells if c != "") == widest
+        )
+        try:
+            resolve_mapping(headers)
+        except ImportFormatError as exc:
+            missing = str(exc)  # what these headers lack
+    columns = _match_columns(headers)
+    return headers, {f: headers[i] for f, i in columns.items()}, missing
 
 
 HEADER_SCAN_ROWS = 10
@@ -307,12 +339,15 @@ def _too_many_rows():
     )
 
 
-def _bounded(rows):
+def _bounded(rows, limit=None):
     """[(row number, cells)] of the rows holding something, each cut at MAX_COLUMNS and
     without its empty cells at the end (the rows come with their numbers); ImportFormatError
-    past MAX_ROWS rows and the title lines above the headers."""
+    past MAX_ROWS rows and the title lines above the headers. With `limit`, the first
+    `limit` such rows only."""
     kept, blank = [], None
     for number, cells in rows:
+        if limit is not None and len(kept) >= limit:
+            break
         if cells is blank:
             continue  # openpyxl fills a gap of a million rows with one and the same tuple
         if not any(c is not None and c != "" for c in cells):
@@ -328,13 +363,13 @@ def _bounded(rows):
     return kept
 
 
-def _read_csv(raw):
+def _read_csv(raw, limit=None):
     text = _decode(raw)
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _bounded(enumerate(reader, start=1))
+        return _bounded(enumerate(reader, start=1), limit)
     except csv.Error as exc:  # a cell over 131,072 characters: an unclosed quote, mostly
         raise ImportFormatError(
             _("The CSV file cannot be read near line %(n)s: %(e)s")
@@ -359,7 +394,7 @@ def _check_unpacked_size(raw):
         )
 
 
-def _read_xlsx(raw):
+def _read_xlsx(raw, limit=None):
     from openpyxl import load_workbook
 
     _check_unpacked_size(raw)
@@ -374,7 +409,7 @@ def _read_xlsx(raw):
         # the rows below were left out without a word. Read what the sheet holds.
         sheet.reset_dimensions()
         rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-        return _bounded(enumerate(rows, start=1))
+        return _bounded(enumerate(rows, start=1), limit)
     except ImportFormatError:
         raise
     except Exception as exc:  # the sheet is parsed only now: broken XML, a bad zip entry …
@@ -383,7 +418,7 @@ def _read_xlsx(raw):
         book.close()
 
 
-def _read_xls(raw):
+def _read_xls(raw, limit=None):
     """The first sheet of an Excel 97-2003 file (xlrd), dates as datetimes."""
     import xlrd
 
@@ -410,7 +445,7 @@ def _read_xls(raw):
 
     try:
         sheet = book.sheet_by_index(0)
-        return _bounded(rows())
+        return _bounded(rows(), limit)
     except ImportFormatError:
         raise
     except Exception as exc:
@@ -419,7 +454,30 @@ def _read_xls(raw):
 
 def resolve_mapping(headers, mapping=None):
     """{field: column index} for the given headers; raises ImportFormatError when a
-    required column (or both title and description) is missing."""
+    required column (or both title and description) is missing. A field mapped to no
+    header ([] or "") is not read, whatever its usual headers."""
+    columns = _match_columns(headers, mapping)
+    # Named as the file should name them: each field's first column name.
+    wanted = {f: list(names) for f, names in DEFAULT_MAPPING.items()}
+    for name, value in (mapping or {}).items():
+        candidates = [value] if isinstance(value, str) else list(value)
+        wanted[name] = [c for c in candidates if c] or wanted[name]
+    missing = [wanted[f][0] for f in REQUIRED if f not in columns]
+    if "title" not in columns and "description" not in columns:
+        missing.append(f"{wanted['title'][0]}/{wanted['description'][0]}")
+    if not any(f in columns for f in ("address", "place", "lat")):
+        missing.append(f"{wanted['address'][0]}/{wanted['place'][0]}/{wanted['lat'][0]}")
+    if missing:
+        raise ImportFormatError(
+            _("Missing column(s) for %(f)s; headers found: %(h)s")
+            % {"f": ", ".join(missing), "h": ", ".join(h for h in headers if h)}
+        )
+    return columns
+
+
+def _match_columns(headers, mapping=None):
+    """{field: column index} of the fields found among `headers` (DEFAULT_MAPPING's headers,
+    or the mapping's for the fields it names)."""
     wanted = {f: list(names) for f, names in DEFAULT_MAPPING.items()}
     for name, value in (mapping or {}).items():
         if name not in wanted:
@@ -431,17 +489,6 @@ def resolve_mapping(headers, mapping=None):
         found = next((index[c] for c in candidates if c in index), None)
         if found is not None:
             columns[name] = found
-    # Named as the file should name them: each field's first column name.
-    missing = [wanted[f][0] for f in REQUIRED if f not in columns]
-    if "title" not in columns and "description" not in columns:
-        missing.append(f"{wanted['title'][0]}/{wanted['description'][0]}")
-    if not any(f in columns for f in ("address", "place", "lat")):
-        missing.append(f"{wanted['address'][0]}/{wanted['place'][0]}/{wanted['lat'][0]}")
-    if missing:
-        raise ImportFormatError(
-            _("Missing column(s) for %(f)s; headers found: %(h)s")
-            % {"f": ", ".join(missing), "h": ", ".join(h for h in headers if h)}
-        )
     return columns
 
 
@@ -1362,9 +1409,10 @@ def _counted(items, bar):
     bar.close()
 
 
-def save_upload(upload, data_dir):
-    """Keep an uploaded import file under data_dir/imports/ for the import task; → path."""
-    folder = Path(data_dir) / "imports"
+def save_upload(upload, data_dir, folder=None):
+    """Keep an uploaded import file under data_dir/imports/ (or `folder`) for the import
+    task; → path."""
+    folder = Path(folder or Path(data_dir) / "imports")
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(upload.name or "").suffix.lower()
     suffix = suffix if suffix in (".csv", ".txt", ".xlsx", ".xlsm", ".xls") else ".csv"
@@ -1558,11 +1606,15 @@ def start_import(
     Without a broker the task runs here and the state is done, with its report; with one
     the state is PENDING and `import_state(state.task, user)` follows it. Only `user` can.
     """
+    saved = save_upload(upload, settings.DATA_DIR)
+    return _start(user, saved, mapping, channel, dry_run, skip_imported)
+
+
+def _start(user, saved, mapping, channel, dry_run, skip_imported):
     from celery.result import EagerResult
 
     from .tasks import import_task
 
-    saved = save_upload(upload, settings.DATA_DIR)
     task_id = _owned_id(user.pk, secrets.token_bytes(8))
     result = import_task.apply_async(
         (str(saved), mapping, channel, user.pk, True, dry_run),
@@ -1572,6 +1624,62 @@ def start_import(
     if isinstance(result, EagerResult):  # no broker: it ran in this process
         return ImportState(task_id, result.state, report=result.get())
     return ImportState(task_id, "PENDING")
+
+
+# --- uploads whose columns the user maps on the page first --------------------------------
+
+_PENDING_SALT = "gridgov.tickets.imports.pending"
+PENDING_HOURS = 24  # an upload nobody mapped is deleted after this long
+_PENDING_NAME = re.compile(r"^[0-9a-f]{32}\.(?:csv|txt|xlsx|xlsm|xls)$")
+
+
+def _pending_dir():
+    return Path(settings.DATA_DIR) / "imports" / "pending"
+
+
+def keep_for_mapping(user, upload, **options):
+    """Keep an upload whose columns the user is to map (the import page); → a token that
+    only `user` can redeem with `start_mapped_import`, for PENDING_HOURS. Older uploads
+    left unmapped are deleted now."""
+    folder = _pending_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PENDING_HOURS * 3600
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+    saved = save_upload(upload, settings.DATA_DIR, folder=folder)
+    return signing.dumps({"f": saved.name, "u": user.pk, "o": options}, salt=_PENDING_SALT)
+
+
+def pending_upload(token, user):
+    """(path, options) of the upload `token` names, if `user` kept it and it is still
+    there; else None."""
+    try:
+        data = signing.loads(token or "", salt=_PENDING_SALT, max_age=PENDING_HOURS * 3600)
+    except signing.BadSignature:
+        return None
+    if data.get("u") != user.pk or not _PENDING_NAME.match(str(data.get("f"))):
+        return None
+    path = _pending_dir() / data["f"]
+    return (path, data.get("o") or {}) if path.exists() else None
+
+
+def start_mapped_import(user, token, mapping):
+    """Run the import of a kept upload (keep_for_mapping) with the user's mapping; an
+    ImportState, or None when the token is not the user's or the upload is gone."""
+    found = pending_upload(token, user)
+    if found is None:
+        return None
+    path, options = found
+    return _start(
+        user,
+        path,
+        mapping,
+        options.get("channel") or Channel.HOTLINE,
+        bool(options.get("dry_run")),
+        bool(options.get("skip_imported")),
+    )
 
 
 def import_state(task_id, user):

@@ -207,3 +207,17 @@ def test_the_command_says_how_many_were_closed(world, tmp_path):
         out.getvalue()
     )
     assert Ticket.objects.get(external_id="C-1").status == Status.CLOSED
+
+
+def test_the_ticket_page_shows_the_imported_history(client, world):
+    from django.urls import reverse
+
+    data = [row(2, "P-1", "已归档", "2026-03-04 10:30", "已协调物业清理完毕。")]
+    assert imports.import_rows(HEADERS, data, actor=world.hotline).ok
+    ticket = Ticket.objects.get(external_id="P-1")
+    client.force_login(world.gridworker_a)
+    response = client.get(reverse("tickets:detail", args=[ticket.code]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "已协调物业清理完毕。" in html and "已在12345平台办结，随导入关闭。" in html
+    assert "2026-03-04 10:30" in html

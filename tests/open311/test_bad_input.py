@@ -57,6 +57,9 @@ def test_location(client, w, fmt):
     # A point outside every grid: intake's own check, named by the parameter.
     message = refused(client, w, fmt, 400, address_string=None, lat="10", long="10")
     assert message.startswith("lat/long: ")
+    # An address naming a district that is not ours: intake's own check too.
+    message = refused(client, w, fmt, 400, address_string="北京市朝阳区建国路88号")
+    assert message.startswith("address_string: ") and "北京市朝阳区" in message
     assert "NOPE" in refused(client, w, fmt, 400, address_string=None, address_id="NOPE")
     # address_id is a building code, not any place.
     refused(client, w, fmt, 400, address_string=None, address_id=w.grid_a.code)

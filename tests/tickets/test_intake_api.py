@@ -143,6 +143,7 @@ def test_idempotency_key_is_per_caller(world):
         ({"category": "NO-SUCH-CATEGORY"}, "category"),
         ({"address": "", "place": "NO-SUCH-PLACE"}, "place"),
         ({"address": "", "lat": 31.23, "lng": 121.47}, "location"),  # Shanghai: not ours
+        ({"address": "北京市朝阳区建国路88号"}, "address"),  # a district not ours
         ({"requester_phone": ""}, "requester_phone"),  # a complaint needs a phone
         ({"channel": "fax"}, "channel"),
         ({"title": "", "description": ""}, "title"),

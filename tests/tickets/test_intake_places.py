@@ -112,3 +112,29 @@ def test_the_address_check_names_the_compound_when_no_building_matches(world, cl
     assert "魏家坡社区 › 幸福里小区" in page
     page = client.get(url, {"address": "火车站广场"}).content.decode()
     assert "data-area" not in page and "address-none" in page
+
+
+def test_an_address_in_a_district_not_ours_is_refused_unless_a_point_places_it(world):
+    with pytest.raises(intake.IntakeError) as refused:
+        _file(world, world.hotline, "北京市朝阳区建国路88号", channel="hotline")
+    assert refused.value.errors == {"address": "地址位于“北京市朝阳区”，不在本辖区内。"}
+    building = world.buildings[0]
+    data = ticket_data(
+        channel="hotline",
+        address="北京市朝阳区建国路88号",
+        lat=building.lat,
+        lng=building.lng,
+        category=world.corridor.code,
+    )
+    ticket = intake.create_ticket(data, actor=world.hotline).ticket
+    assert ticket.grid_id == building.parent_id
+
+
+def test_the_address_check_says_an_address_is_outside_our_area(world, client):
+    client.force_login(world.hotline)
+    url = reverse("tickets:address-check")
+    page = client.get(url, {"address": "北京市朝阳区建国路88号"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page = page.content.decode()
+    assert "address-foreign" in page and "地址位于“北京市朝阳区”，不在本辖区内。" in page
+    page = client.get(url, {"address": "火车站广场"}).content.decode()
+    assert "address-foreign" not in page and "address-none" in page

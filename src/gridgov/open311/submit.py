@@ -35,6 +35,7 @@ PARAMETER_FOR = {
     "requester_name": "first_name",
     "anonymous": "first_name",
     "location": "lat/long",
+    "address": "address_string",
     "place": "address_id",
     "category": "service_code",
     "urgency": "attribute[urgency]",

@@ -161,6 +161,9 @@ class AddressResult:
     number: str | None = None
     # No building found: the grid (小区), else the community or street, the text names.
     area: object = None
+    # No building found: a district or street outside ours that the text names, as written
+    # (北京市朝阳区), else "" (OurRegions).
+    foreign: str = ""
 
 
 @dataclass
@@ -187,6 +190,7 @@ class AddressIndex:
         from .models import Level
 
         self.rows = rows or {}
+        self._regions = None  # OurRegions, made when first needed
         self.exact = defaultdict(set)
         self.by_number = defaultdict(list)
         self.buildings = {}
@@ -289,6 +293,9 @@ class AddressIndex:
         found = self._resolve_building(text)
         if found.building is None:
             found.area = self.area(text)
+            if self._regions is None:
+                self._regions = OurRegions(self)
+            found.foreign = self._regions.foreign(text)
         return found
 
     def _resolve_building(self, text):
@@ -410,6 +417,75 @@ _REGION_PREFIX = re.compile(
     rf"(?:(?:{'|'.join(_PROVINCES)})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)?)"
     rf"|(?:[^\d市]{{2,4}}市(?!场|政|民))"
 )
+
+
+# What an address names at its front that is not a place: 魏家坡小区 is a compound, 园区 a
+# park. A district or county of another city is named with 区, 县 or 旗 after these are
+# ruled out (OurRegions.foreign).
+_NOT_DISTRICTS = (
+    *("小区", "社区", "园区", "校区", "厂区", "景区", "片区", "街区", "营区", "矿区", "郊区"),
+    *("库区", "院区", "住宅区", "生活区", "商业区", "工业区", "开发区", "产业区", "服务区"),
+    *("保税区", "示范区", "功能区", "办公区", "宿舍区", "家属区", "安置区", "林区", "山区"),
+)
+_GENERIC_AREAS = ("老城区", "主城区", "新城区", "市区", "城区")  # 东城区 and 西城区 are districts
+_DISTRICT_AT_FRONT = re.compile(r"^[\u4e00-\u9fff]{2,6}?(?:区|县|旗)")
+_STREET_AT_FRONT = re.compile(r"^[\u4e00-\u9fff]{2,8}?街道")
+# Without a province or city before it, a district name is short (朝阳区, 浦东新区) and
+# does not end in a direction or number, which names a part of a compound (花园东区, 二区).
+_SHORT_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{2,4}(?:区|县|旗)$")
+_PART_OF_A_COMPOUND = re.compile(r"[东西南北中上下前后一二三四五六七八九十新老]区$")
+
+
+class OurRegions:
+    """Which administrative regions an address names that are not ours (the place tree's).
+
+    The line, for an address the index finds no building for: it names, at its
+    front and after any province or city (北京市, 湖南省长沙市), a district or county that
+    is none of our districts (朝阳区 when ours is 清风区); or, after one of our districts, a
+    street (…街道) that is none of our streets. An address that names no region, or only
+    a province or city (which the tree does not know), or only our own regions, may be
+    local: intake and the import leave it at the dispatch desk (never lost), and refuse
+    the others.
+    """
+
+    def __init__(self, index):
+        from .models import Level
+
+        district_paths = {
+            row["path"] for row in index.rows.values() if row["level"] == Level.DISTRICT
+        }
+        self.names = {name for name, _path in index.areas}  # districts, streets, communities
+        self.districts = sorted(
+            {name for name, path in index.areas if path in district_paths}, key=len, reverse=True
+        )
+
+    def foreign(self, text):
+        """The region outside ours that `text` names (as written), or ""."""
+        rest, named = normalise(text), ""
+        while True:
+            ours = next((d for d in self.districts if rest.startswith(d)), None)
+            if ours is not None:
+                after = rest[len(ours) :]
+                street = _STREET_AT_FRONT.match(after)
+                if street and not any(after.startswith(n) for n in self.names):
+                    return named + ours + street.group()
+                return ""
+            region = _REGION_PREFIX.match(rest)
+            if region is None or region.end() >= len(rest):
+                break
+            named += region.group()
+            rest = rest[region.end() :]
+        district = _DISTRICT_AT_FRONT.match(rest)
+        if district is None:
+            return ""
+        token = district.group()
+        if token.endswith(_NOT_DISTRICTS) or token in _GENERIC_AREAS:
+            return ""
+        if any(rest.startswith(n) for n in self.names):
+            return ""
+        if not named and (not _SHORT_DISTRICT.match(token) or _PART_OF_A_COMPOUND.search(token)):
+            return ""
+        return named + token
 
 
 # --- cached index for the database -----------------------------------------------

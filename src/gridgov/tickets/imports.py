@@ -565,72 +565,6 @@ class CategoryIndex:
         return None, _("Unknown category %(c)s.") % {"c": text}
 
 
-# What an address names at its front that is not a place: 魏家坡小区 is a compound, 园区 a
-# park. A district or county of another city is named with 区, 县 or 旗 after these are
-# ruled out (OurRegions.foreign).
-_NOT_DISTRICTS = (
-    *("小区", "社区", "园区", "校区", "厂区", "景区", "片区", "街区", "营区", "矿区", "郊区"),
-    *("库区", "院区", "住宅区", "生活区", "商业区", "工业区", "开发区", "产业区", "服务区"),
-    *("保税区", "示范区", "功能区", "办公区", "宿舍区", "家属区", "安置区", "林区", "山区"),
-)
-_GENERIC_AREAS = ("老城区", "主城区", "新城区", "市区", "城区")  # 东城区 and 西城区 are districts
-_DISTRICT_AT_FRONT = re.compile(r"^[\u4e00-\u9fff]{2,6}?(?:区|县|旗)")
-_STREET_AT_FRONT = re.compile(r"^[\u4e00-\u9fff]{2,8}?街道")
-# Without a province or city before it, a district name is short (朝阳区, 浦东新区) and
-# does not end in a direction or number, which names a part of a compound (花园东区, 二区).
-_SHORT_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{2,4}(?:区|县|旗)$")
-_PART_OF_A_COMPOUND = re.compile(r"[东西南北中上下前后一二三四五六七八九十新老]区$")
-
-
-class OurRegions:
-    """Which administrative regions an address names that are not ours (the place tree's).
-
-    The line, for rows the address index finds no building for: the address names, at its
-    front and after any province or city (北京市, 湖南省长沙市), a district or county that
-    is none of our districts (朝阳区 when ours is 清风区); or, after one of our districts, a
-    street (…街道) that is none of our streets. An address that names no region, or only
-    a province or city (which the tree does not know), or only our own regions, may be
-    local: it waits at the dispatch desk, as intake leaves it (never lost).
-    """
-
-    def __init__(self, index):
-        district_paths = {
-            row["path"] for row in index.rows.values() if row["level"] == Level.DISTRICT
-        }
-        self.names = {name for name, _path in index.areas}  # districts, streets, communities
-        self.districts = sorted(
-            {name for name, path in index.areas if path in district_paths}, key=len, reverse=True
-        )
-
-    def foreign(self, text):
-        """The region outside ours that `text` names (as written), or ""."""
-        rest, named = addresses.normalise(text), ""
-        while True:
-            ours = next((d for d in self.districts if rest.startswith(d)), None)
-            if ours is not None:
-                after = rest[len(ours) :]
-                street = _STREET_AT_FRONT.match(after)
-                if street and not any(after.startswith(n) for n in self.names):
-                    return named + ours + street.group()
-                return ""
-            region = addresses._REGION_PREFIX.match(rest)
-            if region is None or region.end() >= len(rest):
-                break
-            named += region.group()
-            rest = rest[region.end() :]
-        district = _DISTRICT_AT_FRONT.match(rest)
-        if district is None:
-            return ""
-        token = district.group()
-        if token.endswith(_NOT_DISTRICTS) or token in _GENERIC_AREAS:
-            return ""
-        if any(rest.startswith(n) for n in self.names):
-            return ""
-        if not named and (not _SHORT_DISTRICT.match(token) or _PART_OF_A_COMPOUND.search(token)):
-            return ""
-        return named + token
-
-
 @dataclass
 class Parsed:
     row: int
@@ -676,7 +610,6 @@ class Importer:
         self.places_by_code = {}
         self._address_cache = {}
         self._address_index = None
-        self._regions = None  # OurRegions of the address index
 
     # validation ---------------------------------------------------------------
 
@@ -814,10 +747,7 @@ class Importer:
         if place_id is None and address:
             building_id, area_id, foreign = self._resolve_address(address)
             if foreign and lat is None:  # a position inside the area says more than words
-                bad(
-                    "address",
-                    _("The address is in %(p)s, which is outside our area.") % {"p": foreign},
-                )
+                bad("address", _(intake.FOREIGN_ADDRESS) % {"p": foreign})
             if building_id is not None:
                 place_id, how = building_id, "address"
             elif area_id is not None:
@@ -916,10 +846,8 @@ class Importer:
         if text not in self._address_cache:
             if self._address_index is None:  # checks the places' fingerprint: once
                 self._address_index = addresses.get_index()
-                self._regions = OurRegions(self._address_index)
             found = self._address_index.resolve(text)
-            foreign = self._regions.foreign(text) if found.building is None else ""
-            self._address_cache[text] = (found.building, found.area, foreign)
+            self._address_cache[text] = (found.building, found.area, found.foreign)
         return self._address_cache[text]
 
     def _locate_points(self, parsed, errors, header_of):

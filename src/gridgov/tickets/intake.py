@@ -86,6 +86,8 @@ class IntakeError(Exception):
         self.errors = errors
 
 
+# An address naming a district or street that is not ours (places.addresses.OurRegions).
+FOREIGN_ADDRESS = gettext_noop("The address is in %(p)s, which is outside our area.")
 KEY_REUSED = gettext_noop(
     "This Idempotency-Key was already used for a different demand (ticket %(ticket)s); "
     "a new demand needs a new key. Nothing was filed."
@@ -163,6 +165,8 @@ def resolve_location(address="", lat=None, lng=None, place_code=None):
             if result.area is not None:  # a compound, community or street, but no building
                 location = Location(place=result.area, how="address:area")
             location.candidates = [(b.code, score) for b, score in result.candidates[:5]]
+            if result.foreign and lat is None and lng is None:  # a point inside would say more
+                errors["address"] = _(FOREIGN_ADDRESS) % {"p": result.foreign}
     if (lat is not None or lng is not None) and location.building is None:
         try:
             found = geo.lookup_point(lat, lng)

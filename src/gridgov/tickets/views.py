@@ -687,7 +687,7 @@ def address_check(request):
     """htmx: what the typed address resolves to (building → grid → community → street)."""
     text = (request.GET.get("address") or "").strip()
     building, area, candidates = None, None, []
-    chain = []
+    chain, foreign = [], ""
     if text:
         result = addresses.resolve_address(text)
         building, area = result.building, result.area
@@ -696,7 +696,11 @@ def address_check(request):
             chain = [p for p in found.ancestors() if p.level != Level.DISTRICT] + [found]
         if building is None:
             candidates = [place for place, _score in result.candidates[:5]]
+            # Intake will refuse it (unless a position inside the area is sent): say so now.
+            if result.foreign:
+                foreign = _(intake.FOREIGN_ADDRESS) % {"p": result.foreign}
     context = {"text": text, "building": building, "area": area, "chain": chain}
+    context["foreign"] = foreign
     return render(request, "tickets/_address.html", {**context, "candidates": candidates})
 
 

@@ -379,3 +379,32 @@ def test_a_decided_extension_request_no_longer_holds_escalation(world):
     perform(ticket, "approve-extension", world.community_staff, now=old + H, approve=False)
     report = sweep.run(now=old + 25 * H)
     assert report.escalated == [(ticket.code, world.grid_a.code, world.community.code)]
+
+
+def test_next_due_names_the_run_that_acts_next_as_run_does_for_a_replayed_past(world, settings):
+    """sweep.next_due (the demo replays its past with it): the run it names acts on the
+    ticket, the run before does nothing, up the ladder 网格 → 社区 → 街道 and no higher."""
+    settings.GRIDGOV_SWEEP_MINUTES = 10
+    every = dt.timedelta(minutes=10)
+    ticket = make_ticket(world)
+    after, steps = T0, []
+    while at := sweep.next_due(ticket, after, sweep._supervisions([ticket.pk])[ticket.pk]):
+        assert at > after and at.minute % 10 == 0 and len(steps) < 12
+        before = sweep.run(now=at - every, remind=False)
+        assert (before.supervised, before.escalated) == ([], [])
+        report = sweep.run(now=at, remind=False)
+        assert report.supervised or report.escalated
+        steps.append(bool(report.escalated))
+        ticket.refresh_from_db()
+        after = at
+    assert steps.count(True) == 2  # to the community, then to the street
+    assert ticket.owner_place == world.street and ticket.status == Status.ESCALATED
+    # Supervisions only: the grid's missed deadline supervised, its escalation left alone.
+    other = make_ticket(world)
+    at = sweep.next_due(other, T0, set(), escalate=False)
+    report = sweep.sweep_ticket(other, at, set(), escalate=False)
+    assert report.supervised and report.escalated == []
+    grace_later = at + sweep.grace() + every
+    done = sweep._supervisions([other.pk])[other.pk]
+    report = sweep.sweep_ticket(other, grace_later, done, escalate=False)
+    assert report.escalated == [] and other.owner_place == world.grid_a

@@ -7,7 +7,9 @@ through the real intake and lifecycle, so the timelines are what the
 platform itself would have written. Calls and messages are taken in by the
 hotline; 随手拍 and patrol reports are filed by the volunteer and grid workers.
 Handling times and callback answers vary, drawn from one seeded generator, so
-the KPIs look like a working district's and every build is the same.
+the KPIs look like a working district's and every build is the same. The
+deadline sweep has run all along (SweepReplay): its supervisions and
+escalations stand in the timelines at the runs that would have made them.
 """
 
 import csv
@@ -21,10 +23,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from gridgov.core import versions
 from gridgov.people.models import Department, Role, RoleAssignment
 from gridgov.places.models import Level, Place
-from gridgov.tickets import intake, lifecycle
-from gridgov.tickets.models import Category, RoutingRule, Status, Ticket
+from gridgov.tickets import intake, lifecycle, sweep
+from gridgov.tickets.models import (
+    OPEN_STATUSES,
+    Category,
+    RoutingRule,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 
 from . import names
 
@@ -172,6 +182,11 @@ class Actors:
         if self.volunteer is not None:
             area = RoleAssignment.objects.filter(user=self.volunteer, active=True).first()
             self.volunteer_area = area.place.path if area and area.place_id else None
+        self.replay = SweepReplay()
+
+    def perform(self, ticket, action, actor, now, **params):
+        """Every act of the demo: lifecycle.perform after the sweep's (SweepReplay)."""
+        return self.replay.perform(ticket, action, actor, now, **params)
 
     def owner(self, ticket):
         if ticket.owner_department_id:
@@ -248,6 +263,67 @@ class Pace:
         return self.step(dt.timedelta(hours=self.rng.uniform(3, 30)))
 
 
+class SweepReplay:
+    """The deadline sweep (督办、上报) as it would have run over the demo's past: the demo's
+    street has had its sweep running all along, so the first real sweep finds the ladder
+    网格 → 社区 → 街道 climbed where it was due, each step at the run that would have made it,
+    instead of a wall of escalations stamped with the demo's start. sweep.next_due says
+    when the sweep would act on a ticket as it stands, sweep.sweep_ticket acts as a run
+    does; timelines stay in time order, and every act of the demo goes through `perform`."""
+
+    def __init__(self):
+        # ticket id → [time of its last event, its supervisions, a pending extension's date]
+        self.known = {}
+
+    def perform(self, ticket, action, actor, now, **params):
+        """lifecycle.perform, after the sweep's supervisions that fell due on the ticket
+        before `now`. Not its escalations: one would have taken the ticket from the unit
+        acting now, so where a unit acted late the demo has it act, not the sweep pass it
+        up."""
+        self.until(ticket, now, escalate=False)
+        event = lifecycle.perform(ticket, action, actor, now=now, **params)
+        if ticket.pk in self.known:
+            self.known[ticket.pk][0] = now
+        return event
+
+    def until(self, ticket, until, escalate):
+        """The sweep's acts on `ticket` that fell due after its last event and before
+        `until` (at `until` too when escalating)."""
+        if not sweep.missed_stages(ticket, until):
+            return  # no deadline passed by then: the common case, and no query
+        state = self.known.get(ticket.pk) or self._read(ticket)
+        while True:
+            last, supervisions, pending = state
+            at = sweep.next_due(ticket, last, supervisions, pending, escalate=escalate)
+            if at is None or at > until or (at == until and not escalate):
+                return
+            owner = (ticket.owner_place_id, ticket.owner_department_id)
+            report = sweep.sweep_ticket(ticket, at, supervisions, pending, escalate=escalate)
+            state[0] = at
+            supervisions.update((owner, stage, at) for _code, stage in report.supervised)
+            if not report.supervised and not report.escalated:
+                escalate = False  # no rung above (routing.next_level_up): supervisions only
+
+    def _read(self, ticket):
+        events = TicketEvent.objects.filter(ticket=ticket).order_by("-at")
+        last = events.values_list("at", flat=True).first() or ticket.created_at
+        supervisions = sweep._supervisions([ticket.pk])[ticket.pk]
+        pending = sweep._pending_until([ticket.pk]).get(ticket.pk)
+        self.known[ticket.pk] = state = [last, supervisions, pending]
+        return state
+
+    def finish(self, now):
+        """The sweep's acts on every open demo ticket up to `now`, supervisions and
+        escalations, each when it fell due after the ticket's last event (read again: a
+        ticket may have had events written other than through `perform`)."""
+        self.known.clear()
+        tickets = Ticket.objects.filter(
+            status__in=OPEN_STATUSES, external_id__startswith=EXTERNAL_PREFIX
+        ).select_related("owner_place", "owner_department", "place", "category")
+        for ticket in tickets.order_by("id"):
+            self.until(ticket, now, escalate=True)
+
+
 def _data(row, building, rng, channel):
     return {
         "channel": channel,
@@ -269,7 +345,7 @@ def _self_service(data):
 def _dispatch_if_waiting(ticket, actors, at):
     if ticket.status == Status.RECEIVED:
         community = ticket.place.ancestor_at(Level.COMMUNITY)
-        lifecycle.perform(
+        actors.perform(
             ticket,
             "dispatch",
             actors.street_of(ticket),
@@ -281,9 +357,9 @@ def _dispatch_if_waiting(ticket, actors, at):
 
 def _handle(ticket, actors, pace, reply, resolved_at):
     owner = actors.owner(ticket)
-    lifecycle.perform(ticket, "accept", owner, now=pace.accept())
-    lifecycle.perform(ticket, "contact", owner, now=pace.contact(), note="已电话联系诉求人")
-    lifecycle.perform(ticket, "resolve", owner, now=max(resolved_at, pace.at), reply=reply)
+    actors.perform(ticket, "accept", owner, now=pace.accept())
+    actors.perform(ticket, "contact", owner, now=pace.contact(), note="已电话联系诉求人")
+    actors.perform(ticket, "resolve", owner, now=max(resolved_at, pace.at), reply=reply)
 
 
 def _pass_over(row, buildings, rng):
@@ -322,7 +398,7 @@ def seed_history(rows, buildings, actors, rng, end, moved=()):
         resolved_at = ticket.resolved_at
         callback_at = resolved_at + dt.timedelta(hours=rng.uniform(4, 40))
         if rng.random() < 0.08:
-            lifecycle.perform(
+            actors.perform(
                 ticket,
                 "callback",
                 actors.hotline,
@@ -331,10 +407,10 @@ def seed_history(rows, buildings, actors, rng, end, moved=()):
                 satisfaction="dissatisfied",
                 note="诉求人表示问题仍未解决",
             )
-            lifecycle.perform(
+            actors.perform(
                 ticket, "contact", actors.owner(ticket), now=callback_at + dt.timedelta(hours=2)
             )
-            lifecycle.perform(
+            actors.perform(
                 ticket,
                 "resolve",
                 actors.owner(ticket),
@@ -344,7 +420,7 @@ def seed_history(rows, buildings, actors, rng, end, moved=()):
             callback_at += dt.timedelta(days=3)
         # History is closed: its last callback closes it (an unresolved or dissatisfied one
         # would reopen it, leaving a ticket years overdue among the recent ones).
-        lifecycle.perform(
+        actors.perform(
             ticket,
             "callback",
             actors.hotline,
@@ -406,17 +482,17 @@ def _handle_until(ticket, actors, pace, reply, now):
     owner = actors.owner(ticket)
     if (at := pace.accept()) > now:
         return
-    lifecycle.perform(ticket, "accept", owner, now=at)
+    actors.perform(ticket, "accept", owner, now=at)
     if (at := pace.contact()) > now:
         return
-    lifecycle.perform(ticket, "contact", owner, now=at, note="已电话联系诉求人")
+    actors.perform(ticket, "contact", owner, now=at, note="已电话联系诉求人")
     if (at := pace.resolve()) > now:
         return
-    lifecycle.perform(ticket, "resolve", owner, now=at, reply=reply)
+    actors.perform(ticket, "resolve", owner, now=at, reply=reply)
     if (at := pace.callback()) > now:
         return
     satisfaction = pace.rng.choice(["satisfied"] * 2 + ["basic"])
-    lifecycle.perform(
+    actors.perform(
         ticket, "callback", actors.hotline, now=at, resolved=True, satisfaction=satisfaction
     )
 
@@ -493,18 +569,18 @@ def seed_recent(rows, buildings, actors, rng, now):
         pace = Pace(rng, start, now)
         _dispatch_if_waiting(ticket, actors, pace.dispatch())
         owner = actors.owner(ticket)
-        lifecycle.perform(ticket, "accept", owner, now=pace.accept())
+        actors.perform(ticket, "accept", owner, now=pace.accept())
         if fate in (1, 2):
             _call_again(i, ticket, data, actors, now)
             continue  # accepted, nobody called the requester yet
-        lifecycle.perform(ticket, "contact", owner, now=pace.contact(), note="已联系")
+        actors.perform(ticket, "contact", owner, now=pace.contact(), note="已联系")
         if fate == 3:
             street = actors.street_of(ticket)
             departments = list(Department.objects.order_by("code").values_list("code", flat=True))
             drawn = rng.sample(departments, 2)  # still drawn: later tickets keep their draws
             summoned = _summoned(ticket, departments, drawn)
             blown = pace.step(dt.timedelta(hours=1))
-            lifecycle.perform(
+            actors.perform(
                 ticket,
                 "whistle",
                 street,
@@ -514,7 +590,7 @@ def seed_recent(rows, buildings, actors, rng, now):
                 reason="涉及多个部门职责，街道吹哨召集联合处置",
             )
             first = Department.objects.get(code=summoned[0])
-            lifecycle.perform(
+            actors.perform(
                 ticket,
                 "whistle-report",
                 actors.by_department[first.pk],
@@ -523,7 +599,7 @@ def seed_recent(rows, buildings, actors, rng, now):
                 note="已到场，联合执法",
             )
             if rng.random() < 0.7:  # the street rates the department that came
-                lifecycle.perform(
+                actors.perform(
                     ticket,
                     "whistle-rate",
                     street,
@@ -535,7 +611,7 @@ def seed_recent(rows, buildings, actors, rng, now):
         if fate in (4, 5):
             _call_again(i, ticket, data, actors, now)
             continue  # in progress
-        lifecycle.perform(
+        actors.perform(
             ticket, "resolve", owner, now=pace.resolve(), reply="已现场处置，问题已解决。"
         )
         if fate == 6:
@@ -545,7 +621,7 @@ def seed_recent(rows, buildings, actors, rng, now):
             late = ticket.resolve_by is not None and ticket.resolved_at > ticket.resolve_by
             weights = UNHAPPY_WEIGHTS["late" if late else "on_time"]
             (resolved, satisfaction, note), *_ = rng.choices(UNHAPPY_CALLBACKS, weights=weights)
-            lifecycle.perform(
+            actors.perform(
                 ticket,
                 "callback",
                 actors.hotline,
@@ -555,7 +631,7 @@ def seed_recent(rows, buildings, actors, rng, now):
                 note=note,
             )
             continue  # reopened
-        lifecycle.perform(
+        actors.perform(
             ticket,
             "callback",
             actors.hotline,
@@ -589,8 +665,8 @@ def seed_hot_clusters(rows, actors, rng, now):
                 pace = Pace(rng, start, now)
                 _dispatch_if_waiting(ticket, actors, pace.dispatch())
                 owner = actors.owner(ticket)
-                lifecycle.perform(ticket, "accept", owner, now=pace.accept())
-                lifecycle.perform(ticket, "contact", owner, now=pace.contact(), note="已联系")
+                actors.perform(ticket, "accept", owner, now=pace.accept())
+                actors.perform(ticket, "contact", owner, now=pace.contact(), note="已联系")
 
 
 def seed_tickets(now=None, limit=None):
@@ -603,6 +679,13 @@ def seed_tickets(now=None, limit=None):
         return
     limit = limit or getattr(settings, "GRIDGOV_DEMO_TICKET_LIMIT", None)
     seed_routing_rules()
+    # The reference data's versions read once, not at every cached lookup of every act
+    # (a write of reference data in here would read them again: versions.bump).
+    with versions.scope():
+        _seed_tickets(now, limit)
+
+
+def _seed_tickets(now, limit):
     now = now or timezone.now().replace(minute=0, second=0, microsecond=0)
     rng = random.Random(SEED)
     buildings = list(Place.objects.filter(level=Level.BUILDING).order_by("code"))
@@ -620,6 +703,7 @@ def seed_tickets(now=None, limit=None):
     seed_recent(recent, buildings, actors, rng, now)
     # Its own generator: the clusters leave every other demo ticket as it was.
     seed_hot_clusters(read("hot_clusters_sample.csv"), actors, random.Random(SEED + 2), now)
+    actors.replay.finish(now)
 
 
 def resample(source_dir):

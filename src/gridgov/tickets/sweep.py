@@ -206,24 +206,72 @@ def _sweep_chunk(tickets, now, report):
 
 
 def _needs_action(ticket, now, supervisions, pending_until=None):
+    stages, escalate = due(ticket, now, supervisions, pending_until)
+    return bool(stages) or escalate
+
+
+def due(ticket, now, supervisions, pending_until=None):
+    """What a sweep at `now` would do to the ticket as it stands: ([stages it would
+    supervise], whether it would escalate), judged from its holder, its deadlines, its
+    supervise events (`supervisions`, see _supervisions) and a pending extension's date."""
     missed = missed_stages(ticket, now)
     if not missed:
-        return False
+        return [], False
     owner = (ticket.owner_place_id, ticket.owner_department_id)
+    # When the holder got the ticket; a deadline already missed then is not theirs.
     received = ticket.dispatched_at or ticket.created_at
-    for stage, deadline in missed:
-        if deadline >= received and not _supervised(supervisions, stage, owner, deadline):
-            return True
+    stages = [
+        stage
+        for stage, deadline in missed
+        if deadline >= received and not _supervised(supervisions, stage, owner, deadline)
+    ]
     earliest = escalation_clock(missed, pending_until)
     top = ticket.owner_place is not None and ticket.owner_place.level in TOP_LEVELS
-    return (
+    escalate = (
         ticket.status in ESCALATABLE
         and now >= max(earliest, received) + grace()
         and (ticket.owner_department_id is not None or not top)
     )
+    return stages, escalate
 
 
-def _act_on(tickets, now, report):
+def next_due(ticket, after, supervisions, pending_until=None, escalate=True):
+    """The first sweep run later than `after` that would act on the ticket as it stands, or
+    None: runs fall every GRIDGOV_SWEEP_MINUTES on the clock. Each deadline and each stage's
+    end of grace proposes a run; `due` decides. For replaying the sweep over a past period
+    (the demo's history); `escalate=False` asks for supervisions only."""
+    missed = missed_stages(ticket, dt.datetime.max.replace(tzinfo=dt.UTC))
+    if not missed:
+        return None
+    received = ticket.dispatched_at or ticket.created_at
+    proposed = {deadline for _stage, deadline in missed}
+    if escalate:
+        proposed |= {max(escalation_clock([m], pending_until), received) + grace() for m in missed}
+    for at in sorted({_run_after(max(at, after)) for at in proposed}):
+        stages, escalates = due(ticket, at, supervisions, pending_until)
+        if stages or (escalate and escalates):
+            return at
+    return None
+
+
+def _run_after(moment):
+    """The first sweep run strictly after `moment`, runs falling every GRIDGOV_SWEEP_MINUTES
+    counted from the epoch (so on the hour for any divisor of 60)."""
+    every = dt.timedelta(minutes=float(getattr(settings, "GRIDGOV_SWEEP_MINUTES", 10)))
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return epoch + ((moment - epoch) // every + 1) * every
+
+
+def sweep_ticket(ticket, now, supervisions, pending_until=None, escalate=True):
+    """What a run at `now` does to one ticket (its supervisions and escalation, stamped
+    `now`), without the locking of a run's groups: for a ticket nobody acts on meanwhile,
+    as in the past the demo replays. `supervisions` as _supervisions reads them;
+    `escalate=False` supervises only. → a SweepReport of what was done."""
+    ticket.pending_until = pending_until
+    return _handle_overdue(ticket, now, supervisions, escalate)
+
+
+def _act_on(tickets, now, report, escalate=True):
     """Supervise and escalate a group of screened tickets in one transaction: their rows
     locked first, in id order (as a merge locks its pair), so two sweeps running at once
     cannot both act; then, under the locks, their supervisions and pending extension
@@ -247,7 +295,7 @@ def _act_on(tickets, now, report):
                 continue
             try:
                 with transaction.atomic():
-                    acts = _handle_overdue(locked[pk], now, supervisions[pk])
+                    acts = _handle_overdue(locked[pk], now, supervisions[pk], escalate)
             except lifecycle.LifecycleError as exc:  # e.g. a person acted on it meanwhile
                 report.errors.append((codes[pk], exc.message))
                 log.info("sweep skipped %s: %s", codes[pk], exc.message)
@@ -257,19 +305,12 @@ def _act_on(tickets, now, report):
             report.escalated_units += acts.escalated_units
 
 
-def _handle_overdue(ticket, now, supervisions):
+def _handle_overdue(ticket, now, supervisions, escalate=True):
     """Supervise a locked ticket's missed deadlines not supervised yet, and escalate it
-    when due; → what was done (a SweepReport's lists)."""
+    when due (and `escalate`); → what was done (a SweepReport's lists)."""
     acts = SweepReport(now=now)
-    missed = missed_stages(ticket, now)
-    if not missed:
-        return acts
-    owner = (ticket.owner_place_id, ticket.owner_department_id)
-    # When the holder got the ticket; a deadline already missed then is not theirs.
-    received = ticket.dispatched_at or ticket.created_at
-    for stage, deadline in missed:
-        if deadline < received or _supervised(supervisions, stage, owner, deadline):
-            continue
+    stages, escalates = due(ticket, now, supervisions, ticket.pending_until)
+    for stage in stages:
         lifecycle.perform(
             ticket,
             "supervise",
@@ -279,12 +320,7 @@ def _handle_overdue(ticket, now, supervisions):
             reason=SUPERVISE_REASON,
         )
         acts.supervised.append((ticket.code, stage))
-    earliest = escalation_clock(missed, ticket.pending_until)
-    if (
-        ticket.status in ESCALATABLE
-        and now >= max(earliest, received) + grace()
-        and routing.next_level_up(ticket) is not None
-    ):
+    if escalate and escalates and routing.next_level_up(ticket) is not None:
         before = ticket.owner
         lifecycle.perform(
             ticket,

@@ -93,7 +93,7 @@ def test_closed_cases_import_closed_with_their_timeline(world):
         ("callback", "resolved", "closed", closed_at, ""),
     ]
     resolve = ticket.events.get(action="resolve")
-    assert resolve.data == {"on_time": True, "responded_on_time": True, "imported": True}
+    assert resolve.data == {"on_time": True, "imported": True}
     callback = Callback.objects.get(ticket=ticket)
     assert (callback.satisfaction, callback.resolved, callback.at) == ("satisfied", True, closed_at)
     assert callback.owner_place_id == ticket.owner_place_id == world.grid_a.pk
@@ -161,6 +161,10 @@ def test_kpis_count_an_imported_closed_case_as_handled_when_it_was(world):
     assert (c["due"], c["resolved_on_time"]) == (2, 1)
     assert (c["callbacks"], c["callbacks_satisfied"], c["callbacks_resolved"]) == (2, 1, 1)
     assert kpi.rates["satisfaction"] == 0.5
+    # When the requesters were first called the export does not say: neither case is
+    # judged for the response rate (the reply's time is not a time to first contact).
+    assert (c["response_due"], c["responded"]) == (0, 0) and kpi.rates["response"] is None
+    assert kpi.durations["contact"] == [] and len(kpi.durations["resolve"]) == 2
 
 
 BAD_ROWS = [

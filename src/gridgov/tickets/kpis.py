@@ -393,6 +393,15 @@ def _first_contact(evs):
     return next((e for e in evs if e.action in CONTACT_ACTIONS), None)
 
 
+def _response_unknown(first_contact):
+    return (
+        first_contact is not None
+        and first_contact.action == "resolve"
+        and first_contact.data.get("imported") is True
+        and "responded_on_time" not in first_contact.data
+    )
+
+
 def _contact_on_time(event, ticket):
     # Judged against respond_by at the time: a later reopening gives fresh deadlines and
     # must not turn a late first contact into an on-time one.
@@ -423,6 +432,9 @@ def _count_handling(ticket, evs, by_key, since, until, now):
         return
     first_contact = _first_contact(evs)
     judged = first_contact is not None or bool(ticket["respond_by"] and ticket["respond_by"] < now)
+    # A case imported as handled on the 12345 platform: when its requester was first called
+    # is unknown (only its reply's time is), so it cannot be judged for the response rate.
+    unknown = _response_unknown(first_contact)
     for unit, index in received.items():
         kpi = by_key[unit]
         c = kpi.counts
@@ -436,11 +448,11 @@ def _count_handling(ticket, evs, by_key, since, until, now):
             and ticket["respond_by"] < got
             and (first_contact is None or first_contact.at >= got)
         )
-        if inherited:
+        if inherited and not unknown:
             called = first_contact is not None and first_contact.unit == unit
             c["response_due"] += called
             c["responded"] += called
-        else:
+        elif not unknown:
             c["response_due"] += judged
             c["responded"] += (
                 first_contact is not None
@@ -461,7 +473,10 @@ def _count_handling(ticket, evs, by_key, since, until, now):
                 name = "contact"
             else:
                 continue
-            for stage in (name, "resolve") if event.action == "resolve" else (name,):
+            stages = (name, "resolve") if event.action == "resolve" else (name,)
+            if unknown and event is first_contact:
+                stages = ("resolve",)  # not a time to first contact
+            for stage in stages:
                 if stage not in seen:
                     seen.add(stage)
                     kpi.durations[stage].append(_hours(event.at - hold_start))

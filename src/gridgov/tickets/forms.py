@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import lifecycle, photos
+from . import imports, lifecycle, photos
 from .models import (
     Category,
     Channel,
@@ -903,6 +903,26 @@ class ImportForm(forms.Form):
             limit = settings.GRIDGOV_MAX_IMPORT_BYTES // (1024 * 1024)
             raise forms.ValidationError(_("The file is larger than %(n)s MB.") % {"n": limit})
         return upload
+
+
+class MappingForm(forms.Form):
+    """Which column of the file holds each ticket field ("" : none)."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, headers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        columns = list(dict.fromkeys(h for h in headers if h))
+        choices = [("", _("— not in the file —")), *((h, h) for h in columns)]
+        for name in imports.FIELDS:
+            self.fields[name] = forms.ChoiceField(
+                label=imports.field_label(name), choices=choices, required=False
+            )
+
+    def mapping(self):
+        """{field: [header]}, [] for a field the file does not hold (its usual headers are
+        not looked for either)."""
+        return {f: [self.cleaned_data[f]] if self.cleaned_data[f] else [] for f in imports.FIELDS}
 
 
 # --- the routing table page (reference_views.py) -----------------------------------------

@@ -8,7 +8,6 @@ with what was recognised; the import then runs with that mapping, as `--mapping`
 
 from urllib.parse import quote
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -17,32 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import imports
-from .forms import ImportForm
+from .forms import ImportForm, MappingForm
 from .models import Channel
 
 SHOWN_ERRORS = 200
 # Fields the mapping table marks as needed (and the "one of" groups its hint names).
 NEEDED = ("created_at", "nature", "category")
-
-
-class MappingForm(forms.Form):
-    """Which column of the file holds each ticket field ("" : none)."""
-
-    token = forms.CharField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, headers=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        columns = list(dict.fromkeys(h for h in headers if h))
-        choices = [("", _("— not in the file —")), *((h, h) for h in columns)]
-        for name in imports.FIELDS:
-            self.fields[name] = forms.ChoiceField(
-                label=imports.field_label(name), choices=choices, required=False
-            )
-
-    def mapping(self):
-        """{field: [header]}, [] for a field the file does not hold (its usual headers are
-        not looked for either)."""
-        return {f: [self.cleaned_data[f]] if self.cleaned_data[f] else [] for f in imports.FIELDS}
 
 
 def _require(request):

@@ -569,6 +569,27 @@ def test_window_form_and_photos(client, world):
     assert client.get(photo_url).status_code == 404
 
 
+@pytest.mark.parametrize("source", [Channel.BOX, Channel.EVENT])
+def test_the_window_enters_suggestion_box_slips_and_event_demands_on_their_channel(
+    client, world, source
+):
+    """意见箱 and 活动现场征集 are channels of the one intake; their slips are typed in at
+    the window's form, which says where each came from (the hotline's form does not ask)."""
+    client_for(client, world.community_staff)
+    page = html_of(client.get(reverse("tickets:new-window")))
+    assert "收集渠道" in page and "意见箱" in page and "活动现场征集" in page
+    data = intake_post(nature="suggest", requester_phone="", source=source)
+    response = client.post(reverse("tickets:new-window"), data)
+    assert response.status_code == 302
+    assert Ticket.objects.get().channel == source
+    client.logout()
+    client_for(client, world.hotline)
+    assert "收集渠道" not in html_of(client.get(reverse("tickets:new-hotline")))
+    data = intake_post(category=world.corridor.code, source=Channel.BOX)
+    assert client.post(reverse("tickets:new-hotline"), data).status_code == 302
+    assert Ticket.objects.order_by("-id").first().channel == Channel.HOTLINE
+
+
 def test_intake_errors_are_shown_on_the_fields_and_nothing_is_written(client, world):
     client_for(client, world.hotline)
     response = client.post(

@@ -104,6 +104,10 @@ def _styled(field, **attrs):
 # --- intake -------------------------------------------------------------------------------
 
 
+# What the walk-in window's form may file on: the channels of demands handed in on paper.
+WINDOW_SOURCES = (Channel.WINDOW, Channel.BOX, Channel.EVENT)
+
+
 class IntakeForm(forms.Form):
     """What the 12345 operator or the walk-in window clerk types in."""
 
@@ -133,11 +137,19 @@ class IntakeForm(forms.Form):
     )
     knowledge_answer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # The window's desk also enters the suggestion box's slips (意见箱) and the demands
+    # collected at an event (活动现场征集): the channel says where each came from.
+    source = forms.ChoiceField(label=_("Collected through"), required=False, choices=())
 
     def __init__(self, *args, channel=Channel.HOTLINE, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", new_idempotency_key())
         super().__init__(*args, **kwargs)
         self.channel = channel
+        if channel in WINDOW_SOURCES:
+            self.fields["source"].choices = [(c, Channel(c).label) for c in WINDOW_SOURCES]
+            self.fields["source"].initial = channel
+        else:
+            del self.fields["source"]
         self.fields["category"].choices = category_choices()
         _styled(self.fields["title"], placeholder=_("A short summary, e.g. 楼道堆物堵塞"))
         _styled(
@@ -152,7 +164,7 @@ class IntakeForm(forms.Form):
         """The dict `intake.create_ticket` takes."""
         d = self.cleaned_data
         data = {
-            "channel": self.channel,
+            "channel": d.get("source") or self.channel,
             "nature": d["nature"],
             "title": d["title"],
             "description": d["description"],

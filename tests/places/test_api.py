@@ -157,6 +157,13 @@ def test_unknown_address_is_404(api, tree):
     assert error["message"] == "未找到匹配的楼栋"
 
 
+def test_an_address_in_a_district_not_ours_is_404_outside_area(api, tree):
+    response = api.get(LOOKUP, {"address": "北京市朝阳区建国路88号楼"})
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "outside_area" and error["detail"] == {"region": "北京市朝阳区"}
+
+
 # --- import and permissions -------------------------------------------------------------
 
 

@@ -115,7 +115,8 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
         description=(
             "With lat and lng: the grid containing the point, or the nearest grid within "
             "GRIDGOV_NEAREST_GRID_M metres (match=nearest). With address: the building, "
-            "ranked candidates and whether the text is ambiguous. 404 when nothing matches."
+            "ranked candidates and whether the text is ambiguous. 404 when nothing matches "
+            "(outside_area when the text names a district or street that is not ours)."
         ),
         parameters=[
             OpenApiParameter("lat", float, description="WGS84 latitude"),
@@ -158,6 +159,10 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _lookup_address(self, text):
         found = addresses.resolve_address(text)
+        if not found.candidates and found.foreign:  # names a district or street not ours
+            raise bilingual_error(
+                404, "outside_area", OUTSIDE_AREA, detail={"region": found.foreign}
+            )
         if not found.candidates:
             raise bilingual_error(404, "no_building", NO_BUILDING)
         building = found.building

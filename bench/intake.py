@@ -479,7 +479,8 @@ def measure_bulk(args, buildings, cats, rng):
     log(
         f"bulk import: {args.bulk} tickets ({report.dispatched} dispatched) with "
         f"{args.bulk + report.dispatched} events in {bulk_s:.2f}s = {bulk_per_s:,.0f} tickets/s "
-        f"(check {report.phases['check']:.2f}s, write {report.phases['write']:.2f}s); "
+        f"(check {report.phases['check']:.2f}s, write {report.phases['write']:.2f}s, "
+        f"commit {report.phases['commit']:.2f}s); "
         f"CPU: this process {bulk_cpu[0]:.2f}s, its PostgreSQL backend {bulk_cpu[1]:.2f}s "
         f"({bulk_cpu[1] / args.bulk * 1e6:.0f} µs a ticket: one transaction is one backend)"
     )

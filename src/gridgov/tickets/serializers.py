@@ -356,7 +356,9 @@ class TicketDetailSerializer(TicketListSerializer):
     requester_masked = serializers.SerializerMethodField(
         help_text="True when requester_name/phone are masked (use the requester endpoint)"
     )
-    merged_into = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    merged_into = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Null unless merged"
+    )
     created_by = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
     callbacks = CallbackSerializer(many=True, read_only=True)

@@ -295,7 +295,17 @@ def _ticket_or_404(request, code):
     return ticket
 
 
-def _deadlines(ticket, now):
+def _signed_at(ticket, events):
+    """When the holder signed for the ticket. Reopening hands it back to the same unit
+    signed (accepted_at becomes the reopening), weeks after the first round's 签收时限: the
+    signing, not the reopening, answers that deadline."""
+    if not ticket.reopen_count or ticket.accepted_at is None:
+        return ticket.accepted_at  # (None: dispatched again, not signed yet)
+    signed = [e.at for e in events if e.action == "accept"]
+    return signed[-1] if signed else ticket.accepted_at
+
+
+def _deadlines(ticket, now, events=()):
     if ticket.dispatched_at is None and ticket.status in (Status.ANSWERED, Status.CLOSED):
         return []  # answered on the spot (or closed at the desk): no unit raced a deadline
     if ticket.status == Status.MERGED:
@@ -303,7 +313,7 @@ def _deadlines(ticket, now):
     stage = sla.overdue_stage(ticket, now)
     rows = []
     for key, value, done in (
-        ("accept", ticket.accept_by, ticket.accepted_at),
+        ("accept", ticket.accept_by, _signed_at(ticket, events)),
         ("respond", ticket.respond_by, ticket.contacted_at),
         ("resolve", ticket.resolve_by, ticket.resolved_at),
     ):
@@ -396,7 +406,7 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
         "now": now,
         "overdue": sla.overdue_stage(ticket, now),
         "overdue_label": OVERDUE_LABELS.get(sla.overdue_stage(ticket, now), ""),
-        "deadlines": _deadlines(ticket, now),
+        "deadlines": _deadlines(ticket, now, events),
         "place_chain": place_chain,
         "events": events,
         "intake_photos": [p for p in photos if p.event_id is None],

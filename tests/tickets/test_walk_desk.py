@@ -1,0 +1,46 @@
+"""Fixes from walking the demo as the 12345 hotline and a street's dispatch desk."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from gridgov.tickets import intake, lifecycle
+
+from .factories import make_world, ticket_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def deadline_state(html, key):
+    """The state text of one deadline box on the ticket page."""
+    box = re.search(rf'data-deadline="{key}">(.*?)</li>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", box.split('deadline__state">')[1]).strip()
+
+
+def test_a_reopened_ticket_keeps_its_signing_on_time(client, world):
+    """A dissatisfied callback weeks later reopens the ticket, which the same unit handles
+    again without signing anew (its accepted_at is the reopening). The 签收时限 box judged
+    that reopening against the first round's deadline and showed 超时 2 周 in red, for a
+    unit that had signed within hours; it is judged by the signing."""
+    start = timezone.now() - dt.timedelta(days=20)
+    data = ticket_data(category=world.corridor.code)
+    ticket = intake.create_ticket(data, actor=world.hotline, now=start).ticket
+    signed = start + dt.timedelta(hours=1)
+    lifecycle.perform(ticket, "accept", world.gridworker_a, now=signed)
+    lifecycle.perform(ticket, "resolve", world.gridworker_a, reply="已处理", now=signed)
+    lifecycle.perform(
+        ticket, "callback", world.hotline, resolved=False, satisfaction="dissatisfied"
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == "reopened" and ticket.accepted_at > ticket.accept_by
+    client.force_login(world.hotline)
+    html = client.get(reverse("tickets:detail", args=[ticket.code])).content.decode()
+    assert deadline_state(html, "accept") == "按时"

@@ -91,3 +91,51 @@ def test_merged_into_is_the_surviving_tickets_code(world):
     assert answer.status_code == 200
     assert answer.json()["ticket"]["merged_into"] == survivor.code
     assert Ticket.objects.get(pk=duplicate.pk).merged_into_id == survivor.pk
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"overdue": "yes"}, "overdue"),
+        ({"overdue": "maybe"}, "overdue"),
+        ({"category": "NOPE"}, "category"),
+        ({"unit": "NOPE"}, "unit"),
+        ({"place": "NOPE"}, "place"),
+        ({"status": "dispatched", "overdue": "yes"}, "overdue"),
+    ],
+)
+def test_a_list_filter_with_a_bad_value_is_a_400_naming_it(world, params, field):
+    """overdue=yes used to be read as "not given" (every ticket listed, as if all were
+    overdue), and a mistyped code answered an empty page; both now say what is wrong."""
+    make_ticket(world)
+    for url in (TICKETS, f"{TICKETS}export.xlsx"):
+        response = client_for(world.street_staff).get(url, params)
+        assert response.status_code == 400, (url, params)
+        error = response.json()["error"]
+        assert error["code"] == "invalid"
+        assert list(error["detail"]) == [field]
+
+
+def test_list_filters_read_true_false_one_zero_and_known_codes(world):
+    ticket = make_ticket(world)
+    staff = client_for(world.street_staff)
+    for value in ("true", "True", "1"):
+        assert staff.get(TICKETS, {"overdue": value}).json()["count"] == 0
+    for value in ("false", "FALSE", "0"):
+        assert staff.get(TICKETS, {"overdue": value}).json()["count"] == 1
+    for params in (
+        {"category": "GE"},
+        {"unit": world.grid_a.code},
+        {"place": world.street.code},
+    ):
+        found = staff.get(TICKETS, params).json()["results"]
+        assert [row["id"] for row in found] == [ticket.pk], params
+
+
+def test_a_bad_filter_message_is_in_the_request_language(world):
+    response = client_for(world.street_staff).get(TICKETS, {"overdue": "yes"})
+    assert response.json()["error"]["detail"]["overdue"] == ["请填写 true 或 false，而不是 yes。"]
+    response = client_for(world.street_staff).get(
+        TICKETS, {"unit": "NOPE"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.json()["error"]["detail"]["unit"] == ["Unknown unit NOPE."]

@@ -8,9 +8,11 @@ out-of-scope ticket is a 404 and never leaks.
 """
 
 import django_filters
+from django import forms
 from django.db import connections
 from django.db.models import Case, F, FloatField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.arrays import any_of
@@ -128,6 +130,63 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """A comma-separated list of choices: status=dispatched,accepted."""
 
 
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0, any case): anything else is a 400 naming the parameter.
+
+    django-filter's boolean reads an unknown value as "not given", so `overdue=yes` listed
+    every ticket and an integrator took it for the overdue ones."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(
+                gettext("Give true or false, not %(v)s.") % {"v": value}, code="invalid"
+            ) from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class KnownCodeField(forms.CharField):
+    """A code that must name something (`known(code)`); unknown, a 400 with `message`: a
+    filter on a mistyped code answered an empty list, as if there were no such tickets."""
+
+    def __init__(self, *args, known=None, message=None, **kwargs):
+        self.known, self.message = known, message
+        super().__init__(*args, **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not self.known(value):
+            raise forms.ValidationError(
+                gettext(self.message) % {"c": value, "u": value}, code="unknown"
+            )
+
+
+class KnownCodeFilter(django_filters.CharFilter):
+    field_class = KnownCodeField
+
+
+def _is_category(code):
+    return Category.objects.filter(code=code).exists()
+
+
+def _is_place(code):
+    return Place.objects.filter(code=code).exists()
+
+
+def _is_unit(code):
+    return _is_place(code) or Department.objects.filter(code=code).exists()
+
+
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Ordering with empty deadlines last in either direction, and a stable tie-break."""
 
@@ -156,16 +215,25 @@ class TicketFilter(django_filters.FilterSet):
     urgency = ChoiceInFilter(
         choices=Urgency.choices, label=_("Urgency (comma-separated list)"), lookup_expr="in"
     )
-    category = django_filters.CharFilter(
-        method="filter_category", label=_("Category code (sub-categories included)")
+    category = KnownCodeFilter(
+        method="filter_category",
+        label=_("Category code (sub-categories included)"),
+        known=_is_category,
+        message=gettext_noop("Unknown category %(c)s."),
     )
-    unit = django_filters.CharFilter(
-        method="filter_unit", label=_("Owner: a place code or a department code")
+    unit = KnownCodeFilter(
+        method="filter_unit",
+        label=_("Owner: a place code or a department code"),
+        known=_is_unit,
+        message=gettext_noop("Unknown unit %(u)s."),
     )
-    place = django_filters.CharFilter(
-        method="filter_place", label=_("Location inside the place with this code")
+    place = KnownCodeFilter(
+        method="filter_place",
+        label=_("Location inside the place with this code"),
+        known=_is_place,
+        message=gettext_noop("Unknown place code %(c)s."),
     )
-    overdue = django_filters.BooleanFilter(
+    overdue = StrictBooleanFilter(
         method="filter_overdue", label=_("Open and past a deadline (true) or not (false)")
     )
     created_after = django_filters.IsoDateTimeFilter(
@@ -241,7 +309,7 @@ class TimeLimitFilter(django_filters.FilterSet):
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     category = django_filters.CharFilter(field_name="category__code", label=_("Category code"))
     place = django_filters.CharFilter(field_name="place__code", label=_("District code"))
-    city_wide = django_filters.BooleanFilter(
+    city_wide = StrictBooleanFilter(
         field_name="place", lookup_expr="isnull", label=_("City-wide rows only")
     )
 
@@ -279,7 +347,7 @@ class KnowledgeFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(
         method="filter_category", label=_("Category code (sub-categories included)")
     )
-    active = django_filters.BooleanFilter()
+    active = StrictBooleanFilter()
 
     class Meta:
         model = KnowledgeAnswer

@@ -44,3 +44,20 @@ def test_a_reopened_ticket_keeps_its_signing_on_time(client, world):
     client.force_login(world.hotline)
     html = client.get(reverse("tickets:detail", args=[ticket.code])).content.decode()
     assert deadline_state(html, "accept") == "按时"
+
+
+def test_an_unplaced_ticket_returned_by_a_grid_comes_back_to_the_street_that_sent_it(client, world):
+    """A walk-in the street could not place waits at the street's desk; the street sends it
+    to a grid, the grid returns it. It went to the district's desk (the desk of no place),
+    and vanished from the street that had sent it (its page a 404); it comes back to the
+    street's 待派单."""
+    data = ticket_data(channel="window", address="", description="有人私自占用公共绿地种菜")
+    ticket = intake.create_ticket(data, actor=world.street_staff).ticket
+    assert ticket.place is None and ticket.owner_place == world.street
+    lifecycle.perform(ticket, "dispatch", world.street_staff, unit=world.grid_a.code)
+    lifecycle.perform(ticket, "return", world.gridworker_a, reason_code="unclear_ownership")
+    ticket.refresh_from_db()
+    assert ticket.owner_place == world.street
+    client.force_login(world.street_staff)
+    html = client.get(reverse("tickets:queue") + "?tab=dispatch").content.decode()
+    assert ticket.code in html

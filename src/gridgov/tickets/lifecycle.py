@@ -464,10 +464,40 @@ def _return(t, actor, now, reason_code=None, reason=""):
     limit = WorkCalendar.load().add_workdays(since, 1)
     if now > limit:
         raise InvalidTransition(_("Returns are only possible within 1 working day of dispatch."))
-    desk = routing.dispatch_desk(t.place)
-    fields = {"owner_place": desk, "owner_department": None, "return_count": t.return_count + 1}
+    fields = {
+        "owner_place": _return_desk(t),
+        "owner_department": None,
+        "return_count": t.return_count + 1,
+    }
     data = {"reason_code": reason_code, "returned_by": _unit_name(t), "returns": t.return_count + 1}
     return Change(fields, reason=reason or str(RETURN_REASONS[reason_code]), data=data)
+
+
+def _return_desk(t):
+    """Where a returned ticket waits: the dispatch desk of its place. One without a place has
+    no desk of its own (routing's would be the district's): it goes back to the desk that
+    sent it, or the street that dispatched it to its grid loses sight of it."""
+    if t.place is not None:
+        return routing.dispatch_desk(t.place)
+    sent = (
+        TicketEvent.objects.filter(ticket=t, action__in=("dispatch", "designate"))
+        .order_by("-at", "-id")
+        .values_list("at", "id")
+        .first()
+    )
+    if sent is not None:
+        before = Q(at__lt=sent[0]) | Q(at=sent[0], id__lt=sent[1])
+        sender = (
+            TicketEvent.objects.filter(before, ticket=t, owner_department=None)
+            .exclude(owner_place=None)
+            .order_by("-at", "-id")
+            .values_list("owner_place", flat=True)
+            .first()
+        )
+        desk = Place.objects.filter(pk=sender).first() if sender else None
+        if desk is not None and desk.level in (Level.STREET, Level.DISTRICT):
+            return desk
+    return routing.dispatch_desk(None)
 
 
 def _unit_name(t):

@@ -139,3 +139,31 @@ def test_a_bad_filter_message_is_in_the_request_language(world):
         TICKETS, {"unit": "NOPE"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.json()["error"]["detail"]["unit"] == ["Unknown unit NOPE."]
+
+
+@pytest.mark.parametrize("half, missing", [({"lat": 28.1835}, "lng"), ({"lng": 112.96}, "lat")])
+def test_half_a_point_is_a_400_on_the_missing_half(world, half, missing):
+    """lat without lng was a 400 on "location" in English ("coordinates must be numbers:
+    28.1835, None"); a mini-program that lost one half of its point could not tell which."""
+    data = ticket_data(**half)
+    del data["address"]
+    before = Ticket.objects.count()
+    response = client_for(world.hotline).post(TICKETS, data, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["detail"] == {missing: ["lat 和 lng 须同时提供。"]}
+    assert Ticket.objects.count() == before
+
+
+@pytest.mark.parametrize("action", ["dispatch", "designate"])
+def test_dispatch_to_a_unit_and_a_department_at_once_is_a_400(world, action):
+    """Both given, the department won without a word."""
+    ticket = make_ticket(world)
+    version = Ticket.objects.get(pk=ticket.pk).version
+    response = client_for(world.street_staff).post(
+        f"{TICKETS}{ticket.pk}/{action}/",
+        {"unit": world.grid_a.code, "department": "CG"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["detail"]) == ["department"]
+    assert Ticket.objects.get(pk=ticket.pk).version == version

@@ -504,6 +504,11 @@ class TicketCreateSerializer(PrebuiltFieldsMixin, serializers.Serializer):
             raise serializers.ValidationError(
                 {"answer": [_("Only a consultation can be answered on intake.")]}
             )
+        # One half of a point placed nothing and came back as an English "location" error.
+        halves = {name: attrs.get(name) is not None for name in ("lat", "lng")}
+        if halves["lat"] != halves["lng"]:
+            missing = "lng" if halves["lat"] else "lat"
+            raise serializers.ValidationError({missing: [_("Give lat and lng together.")]})
         return attrs
 
 
@@ -650,8 +655,19 @@ class DispatchSerializer(ActionSerializer):
     unit = serializers.CharField(
         required=False, help_text="Place code of the office to dispatch to"
     )
-    department = serializers.CharField(required=False, help_text="Department code")
+    department = serializers.CharField(
+        required=False, help_text="Department code (instead of unit)"
+    )
     reason = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        # Both given, the department silently won: the ticket went where the caller did not
+        # necessarily mean.
+        if attrs.get("unit") and attrs.get("department"):
+            raise serializers.ValidationError(
+                {"department": [_("Give a unit or a department, not both.")]}
+            )
+        return attrs
 
 
 class AcceptSerializer(ActionSerializer):

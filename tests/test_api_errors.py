@@ -54,3 +54,40 @@ def test_api_docs_are_served_without_internet(client):
     html = response.content.decode()
     assert "swagger-ui" in html
     assert "cdn." not in html and "unpkg" not in html
+
+
+def _schema(client):
+    return client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+@pytest.mark.django_db
+def test_every_operation_lists_the_errors_it_can_answer(client):
+    """Views that declared only their 200 (the KPIs, patrols, people …) showed a client
+    generated from the schema no 401, 403, 404 or 400, nor the error body."""
+    schema = _schema(client)
+    responses = schema["paths"]["/api/v1/kpis/units/{code}/"]["get"]["responses"]
+    assert {"400", "401", "403", "404"} <= set(responses)
+    body = responses["404"]["content"]["application/json"]["schema"]
+    error = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
+    body_of = schema["components"]["schemas"][error["properties"]["error"]["$ref"].rsplit("/")[-1]]
+    assert set(body_of["required"]) == {"code", "message", "message_en"}
+    # A paginated list answers 404 for a page past the end.
+    assert "404" in schema["paths"]["/api/v1/tickets/"]["get"]["responses"]
+    # Declared errors keep their own words; public reads list no 401.
+    action = schema["paths"]["/api/v1/tickets/{id}/accept/"]["post"]["responses"]
+    assert "allowed_for_you" in action["409"]["description"]
+    assert "401" not in schema["paths"]["/api/v1/places/"]["get"]["responses"]
+    assert "401" not in schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+
+
+@pytest.mark.django_db
+def test_the_documented_errors_are_what_the_kpi_endpoint_answers(client, django_user_model):
+    from rest_framework.test import APIClient
+
+    assert client.get("/api/v1/kpis/").status_code == 401
+    api = APIClient()
+    api.force_authenticate(django_user_model.objects.create_user("x", password="pw-for-tests"))
+    response = api.get("/api/v1/kpis/units/NOPE/")
+    documented = _schema(client)["paths"]["/api/v1/kpis/units/{code}/"]["get"]["responses"]
+    assert str(response.status_code) in documented
+    assert set(response.json()["error"]) >= {"code", "message", "message_en"}

@@ -10,8 +10,9 @@ callers and 403 to signed-in ones.
 """
 
 from django.contrib.auth.models import AnonymousUser
-from drf_spectacular.openapi import AutoSchema
 from rest_framework import permissions
+
+from .schema import ErrorsAutoSchema
 
 
 class RulesPermission(permissions.BasePermission):
@@ -39,7 +40,7 @@ class RulesPermission(permissions.BasePermission):
         return perm is not None and request.user.has_perm(perm, obj)
 
 
-class RulesAutoSchema(AutoSchema):
+class RulesAutoSchema(ErrorsAutoSchema):
     """Marks an operation as open to anonymous callers in the OpenAPI schema
     when its `rules` perm lets an anonymous user through (set `schema =
     RulesAutoSchema()` on a view that uses RulesPermission)."""

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from gridgov.tickets import intake, lifecycle
 
-from .factories import make_world, ticket_data
+from .factories import make_ticket, make_world, ticket_data
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,22 @@ def test_an_unplaced_ticket_returned_by_a_grid_comes_back_to_the_street_that_sen
     client.force_login(world.street_staff)
     html = client.get(reverse("tickets:queue") + "?tab=dispatch").content.decode()
     assert ticket.code in html
+
+
+def test_an_extension_waiting_for_a_decision_is_the_first_thing_on_the_approvers_page(
+    client, world
+):
+    """The 待审批 tab leads to tickets whose extension waits for the approver; the decision
+    form stood folded among 督办, 吹哨 and 合并 under its title. Offered only while a
+    request waits, it is the page's first, open form."""
+    ticket = make_ticket(world)
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    ticket.refresh_from_db()
+    until = ticket.resolve_by + dt.timedelta(days=5)
+    lifecycle.perform(ticket, "extend", world.gridworker_a, until=until, reason="需协调物业")
+    client.force_login(world.community_staff)
+    html = client.get(reverse("tickets:detail", args=[ticket.code])).content.decode()
+    first = re.search(
+        r'<div class="action action--primary">\s*<h3[^>]*>[^<]*</h3>\s*<form id="([^"]+)"', html
+    )
+    assert first and first.group(1) == "action-approve-extension"

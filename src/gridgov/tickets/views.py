@@ -77,7 +77,16 @@ S = Status
 QUEUE_PER_PAGE = 50
 LIST_PER_PAGE = 25
 # Actions shown first and open, in this order; the rest are folded below.
-PRIMARY_ACTIONS = ("accept", "contact", "resolve", "callback", "dispatch", "designate", "answer")
+PRIMARY_ACTIONS = (
+    "approve-extension",  # offered only while a request waits for this decision
+    "accept",
+    "contact",
+    "resolve",
+    "callback",
+    "dispatch",
+    "designate",
+    "answer",
+)
 
 
 def _is_htmx(request):

@@ -187,3 +187,24 @@ def test_times_in_the_request_are_read_in_china_time(client, w):
     today = timezone.localdate().isoformat()
     response = client.get(f"{BASE}requests.json?start_date={today}T00:00:00")
     assert len(response.json()) == 1
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_json_body_is_refused_as_such_not_as_a_missing_key(client, w, fmt):
+    """GeoReport v2 POSTs form fields; a JSON body (wx.request's default) was not read, so
+    the caller was told the api_key it had sent was missing."""
+    before = (Ticket.objects.count(), Submission.objects.count())
+    data = {k: v for k, v in post_data(w).items() if v is not None}
+    response = client.post(
+        f"{BASE}requests.{fmt}",
+        data,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    (message,) = errors(response, fmt, 415)
+    assert "form fields" in message and "application/json" in message
+    assert (Ticket.objects.count(), Submission.objects.count()) == before
+    # Form fields, and a POST whose parameters are all in the URL, are read as before.
+    assert client.post(f"{BASE}requests.{fmt}", data).status_code == 201
+    bare = client.post(f"{BASE}requests.{fmt}?api_key={w.raw_key}", HTTP_ACCEPT_LANGUAGE="en")
+    assert "service_code is required" in " ".join(errors(bare, fmt, 400))

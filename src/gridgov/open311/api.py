@@ -32,6 +32,8 @@ EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 MAX_REQUESTS = 1000
 MAX_IDEMPOTENCY_KEY = 100
+# The bodies GeoReport v2 POSTs are; "" is a POST with no body (parameters in the URL).
+FORM_BODIES = ("application/x-www-form-urlencoded", "multipart/form-data", "")
 
 
 class Call:
@@ -90,6 +92,17 @@ def _dispatch(call, handler, methods, kwargs):
             _("%(m)s is not allowed here; use %(allowed)s.")
             % {"m": request.method, "allowed": ", ".join(methods)},
             headers={"Allow": ", ".join(methods)},
+        )
+    if request.method == "POST" and request.content_type not in FORM_BODIES:
+        # Django reads only form bodies into POST: a JSON body (wx.request's default) came
+        # back as "an api_key is required" though the key was in it.
+        raise Open311Error(
+            415,
+            _(
+                "Send the request as form fields (application/x-www-form-urlencoded, or "
+                "multipart/form-data with media), not %(t)s."
+            )
+            % {"t": request.content_type},
         )
     raw_key = call.param("api_key")
     found = keys.find_key(raw_key) if raw_key else None

@@ -167,3 +167,19 @@ def test_dispatch_to_a_unit_and_a_department_at_once_is_a_400(world, action):
     assert response.status_code == 400
     assert list(response.json()["error"]["detail"]) == ["department"]
     assert Ticket.objects.get(pk=ticket.pk).version == version
+
+
+def test_a_reused_idempotency_key_names_the_ticket_it_filed_in_detail(world):
+    """The 422 named the ticket only inside its message; a 12345 bridge retrying with a key
+    it had reused needs the id to follow up, not a sentence to parse."""
+    hotline = client_for(world.hotline)
+    first = hotline.post(
+        TICKETS, ticket_data(), format="json", HTTP_IDEMPOTENCY_KEY="call-0042"
+    ).json()
+    response = hotline.post(
+        TICKETS, ticket_data(title="另一件事"), format="json", HTTP_IDEMPOTENCY_KEY="call-0042"
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "idempotency_key_reused"
+    assert error["detail"] == {"ticket": {"id": first["id"], "code": first["code"]}}

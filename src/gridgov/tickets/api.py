@@ -286,8 +286,13 @@ class TicketViewSet(viewsets.GenericViewSet):
                 photos=request.FILES.getlist("photos"),
             )
         except intake.IdempotencyConflict as exc:
+            # The ticket the key filed, for a client to follow up without parsing the message.
             raise bilingual_error(
-                exc.status_code, "idempotency_key_reused", intake.KEY_REUSED, ticket=exc.ticket.code
+                exc.status_code,
+                "idempotency_key_reused",
+                intake.KEY_REUSED,
+                detail={"ticket": {"id": exc.ticket.pk, "code": exc.ticket.code}},
+                ticket=exc.ticket.code,
             ) from None
         except intake.IntakeError as exc:
             raise invalid(_as_lists(exc.errors)) from None

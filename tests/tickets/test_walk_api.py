@@ -183,3 +183,26 @@ def test_a_reused_idempotency_key_names_the_ticket_it_filed_in_detail(world):
     error = response.json()["error"]
     assert error["code"] == "idempotency_key_reused"
     assert error["detail"] == {"ticket": {"id": first["id"], "code": first["code"]}}
+
+
+def test_updated_after_lists_what_changed_since_the_last_pull(world):
+    """A 12345 bridge pulls status changes; updated_after (as Open311 has it) was ignored,
+    so the whole area came back on every pull."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.tickets.lifecycle import perform
+
+    quiet, busy = make_ticket(world), make_ticket(world)
+    later = timezone.now() + dt.timedelta(hours=2)
+    perform(busy, "accept", world.gridworker_a, now=later)
+    staff = client_for(world.street_staff)
+    cut = (later - dt.timedelta(minutes=1)).isoformat()
+    found = staff.get(TICKETS, {"updated_after": cut}).json()["results"]
+    assert [row["id"] for row in found] == [busy.pk]
+    found = staff.get(TICKETS, {"updated_before": cut}).json()["results"]
+    assert [row["id"] for row in found] == [quiet.pk]
+    found = staff.get(TICKETS, {"ordering": "-updated_at"}).json()["results"]
+    assert [row["id"] for row in found] == [busy.pk, quiet.pk]
+    assert staff.get(TICKETS, {"updated_after": "yesterday"}).status_code == 400

@@ -242,19 +242,28 @@ class TicketFilter(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label=_("Received before (ISO 8601)")
     )
+    # What changed since the last pull (a 12345 bridge syncing statuses): any lifecycle act
+    # or edit moves updated_at.
+    updated_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after (ISO 8601)")
+    )
+    updated_before = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="lt", label=_("Changed before (ISO 8601)")
+    )
     q = django_filters.CharFilter(method="filter_q", label=_("Search code, title and description"))
     ordering = NullsLastOrderingFilter(
         fields=(
             ("next_deadline", "deadline"),
             ("created_at", "created_at"),
+            ("updated_at", "updated_at"),
             ("accept_by", "accept_by"),
             ("respond_by", "respond_by"),
             ("resolve_by", "resolve_by"),
             ("code", "code"),
         ),
         label=_(
-            "Order by: deadline (the next one due), created_at, accept_by, respond_by, "
-            "resolve_by, code; prefix - for descending"
+            "Order by: deadline (the next one due), created_at, updated_at, accept_by, "
+            "respond_by, resolve_by, code; prefix - for descending"
         ),
     )
 

@@ -21,7 +21,8 @@
     return {
       color: p.overdue ? "#b4232a" : "#5b6b7f",
       weight: p.overdue ? 3 : 1.2,
-      dashArray: p.overdue ? null : "3 3",
+      // Dashed: no open ticket (the legend's 无在办工单), not merely none overdue.
+      dashArray: p.open ? null : "3 3",
       fillColor: heat(p.open, max),
       fillOpacity: p.open ? 0.75 : 0.35
     };

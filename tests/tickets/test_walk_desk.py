@@ -75,8 +75,28 @@ def test_an_extension_waiting_for_a_decision_is_the_first_thing_on_the_approvers
     until = ticket.resolve_by + dt.timedelta(days=5)
     lifecycle.perform(ticket, "extend", world.gridworker_a, until=until, reason="需协调物业")
     client.force_login(world.community_staff)
+    assert first_open_form(client, ticket) == "action-approve-extension"
+
+
+def first_open_form(client, ticket):
+    """The id of the first action form the ticket page shows open (not folded)."""
     html = client.get(reverse("tickets:detail", args=[ticket.code])).content.decode()
     first = re.search(
         r'<div class="action action--primary">\s*<h3[^>]*>[^<]*</h3>\s*<form id="([^"]+)"', html
     )
-    assert first and first.group(1) == "action-approve-extension"
+    return first.group(1) if first else None
+
+
+def test_a_summoned_department_finds_its_report_open_on_the_ticket(client, world):
+    """A department summoned by a whistle opens the ticket to report (报到) by its deadline:
+    that form, the only one it has, stood folded under its title. While its report is due
+    it is open."""
+    ticket = make_ticket(world)
+    codes = [world.city_mgmt.code]
+    lifecycle.perform(ticket, "whistle", world.street_staff, departments=codes, reason="联合处置")
+    client.force_login(world.city_handler)
+    assert first_open_form(client, ticket) == "action-whistle-report"
+    lifecycle.perform(
+        ticket, "whistle-report", world.city_handler, department=codes[0], note="已到场"
+    )
+    assert first_open_form(client, ticket) is None  # reported: nothing left to do here

@@ -79,6 +79,7 @@ LIST_PER_PAGE = 25
 # Actions shown first and open, in this order; the rest are folded below.
 PRIMARY_ACTIONS = (
     "approve-extension",  # offered only while a request waits for this decision
+    "whistle-report",  # shown only while the user's department has yet to report
     "accept",
     "contact",
     "resolve",

@@ -91,3 +91,29 @@ def test_the_documented_errors_are_what_the_kpi_endpoint_answers(client, django_
     documented = _schema(client)["paths"]["/api/v1/kpis/units/{code}/"]["get"]["responses"]
     assert str(response.status_code) in documented
     assert set(response.json()["error"]) >= {"code", "message", "message_en"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_post_without_the_trailing_slash_is_sent_on_with_308(client, settings, debug):
+    """APPEND_SLASH answered 301 (with DEBUG on, a RuntimeError page): an HTTP client follows
+    a 301 with a GET, so a POST meant to file a ticket came back 200 with the list and
+    filed nothing. 308 keeps the method and the body."""
+    from gridgov.tickets.models import Ticket
+    from tests.tickets.factories import make_world, ticket_data
+
+    settings.DEBUG = debug
+    world = make_world()
+    client.force_login(world.hotline)
+    data = ticket_data(category=world.corridor.code)
+    response = client.post("/api/v1/tickets", data, content_type="application/json")
+    assert response.status_code == 308
+    assert response["Location"] == "/api/v1/tickets/"
+    assert response.json()["error"]["code"] == "trailing_slash"
+    assert not Ticket.objects.exists()
+    followed = client.post("/api/v1/tickets", data, content_type="application/json", follow=True)
+    assert followed.status_code == 201
+    assert Ticket.objects.count() == 1
+    # Reads keep Django's redirect; unknown paths stay 404; Open311's paths end in a format.
+    assert client.get("/api/v1/tickets").status_code == 301
+    assert client.post("/api/v1/no-such-thing").status_code == 404

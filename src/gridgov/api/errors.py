@@ -20,6 +20,10 @@ MESSAGES = {
     "throttled": ("请求过于频繁，请稍后再试", "Too many requests, try again later"),
     "payload_too_large": ("上传内容过大", "Upload too large"),
     "conflict": ("状态冲突", "Conflict with the current state"),
+    "trailing_slash": (
+        "接口地址以斜杠结尾：请向 Location 所示地址重新提交",
+        "API URLs end with a slash: send the request again to the Location given",
+    ),
     "server_error": ("服务器内部错误", "Internal server error"),
 }
 

@@ -100,3 +100,37 @@ def test_a_summoned_department_finds_its_report_open_on_the_ticket(client, world
         ticket, "whistle-report", world.city_handler, department=codes[0], note="已到场"
     )
     assert first_open_form(client, ticket) is None  # reported: nothing left to do here
+
+
+def test_after_reporting_a_department_goes_on_to_its_next_summons(client, world):
+    """A department summoned on several tickets reports on one and was left on it with
+    已完成 only; like the callback desk it is offered the next of its 吹哨待报到."""
+    first, second = make_ticket(world), make_ticket(world, description="另一处楼道也堆满了杂物")
+    codes = [world.city_mgmt.code]
+    for ticket in (first, second):
+        lifecycle.perform(ticket, "whistle", world.street_staff, departments=codes, reason="联合")
+    client.force_login(world.city_handler)
+    first.refresh_from_db()
+    url = reverse("tickets:act", args=[first.code, "whistle-report"])
+    data = {"whistle-report-version": first.version, "whistle-report-department": codes[0]}
+    data["whistle-report-note"] = "已到场"
+    html = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert "已完成：部门报到" in html
+    assert f"下一件（吹哨待报到）：{second.code}，还剩 1 件" in html
+
+
+def test_after_deciding_an_extension_the_approver_goes_on_to_the_next(client, world):
+    tickets = [make_ticket(world), make_ticket(world, description="另一处楼道也堆满了杂物")]
+    for ticket in tickets:
+        lifecycle.perform(ticket, "accept", world.gridworker_a)
+        ticket.refresh_from_db()
+        until = ticket.resolve_by + dt.timedelta(days=5)
+        lifecycle.perform(ticket, "extend", world.gridworker_a, until=until, reason="需协调物业")
+    client.force_login(world.community_staff)
+    first = tickets[0]
+    first.refresh_from_db()
+    url = reverse("tickets:act", args=[first.code, "approve-extension"])
+    data = {"approve-extension-version": first.version, "approve-extension-approve": "yes"}
+    html = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert "已完成：延期审批" in html
+    assert f"下一件（待审批）：{tickets[1].code}，还剩 1 件" in html

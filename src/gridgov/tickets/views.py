@@ -465,7 +465,13 @@ def _refusal_message(exc, action, ticket):
 
 
 # After these acts the desk or the unit usually goes on to the next ticket of that tab.
-NEXT_TAB = {"callback": "callback", "dispatch": "dispatch", "accept": "accept"}
+NEXT_TAB = {
+    "callback": "callback",
+    "dispatch": "dispatch",
+    "accept": "accept",
+    "whistle-report": "report",
+    "approve-extension": "approve",
+}
 
 
 def _next_up(user, action, ticket):

@@ -206,3 +206,23 @@ def test_updated_after_lists_what_changed_since_the_last_pull(world):
     found = staff.get(TICKETS, {"ordering": "-updated_at"}).json()["results"]
     assert [row["id"] for row in found] == [busy.pk, quiet.pk]
     assert staff.get(TICKETS, {"updated_after": "yesterday"}).status_code == 400
+
+
+def test_a_date_offset_whose_plus_came_as_a_space_is_read(world):
+    """…T00:00:00+08:00 typed into a URL unencoded arrives as "…T00:00:00 08:00": Open311
+    read it, the tickets API refused it with only "enter a valid date/time"."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    ticket = make_ticket(world)
+    staff = client_for(world.street_staff)
+    start = (timezone.localtime() - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    for raw in (f"{start} 08:00", f"{start}+08:00", f"{start} 0800"):
+        response = staff.get(f"{TICKETS}?created_after={raw}")
+        assert response.status_code == 200, (raw, response.json())
+        assert [row["id"] for row in response.json()["results"]] == [ticket.pk]
+    refused = staff.get(TICKETS, {"updated_after": "29/11/2026"})
+    assert refused.status_code == 400
+    assert "ISO 8601" in refused.json()["error"]["detail"]["updated_after"][0]
+    assert "%2B" in refused.json()["error"]["detail"]["updated_after"][0]

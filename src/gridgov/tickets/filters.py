@@ -7,6 +7,8 @@ of them. Superusers see everything. Every ticket view starts from it, so an
 out-of-scope ticket is a 404 and never leaks.
 """
 
+import re
+
 import django_filters
 from django import forms
 from django.db import connections
@@ -130,6 +132,32 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """A comma-separated list of choices: status=dispatched,accepted."""
 
 
+# "…T08:00:00+08:00" typed into a URL unencoded: the + arrives as a space.
+OFFSET_AS_SPACE = re.compile(r"(?<=\d) (\d{2}(?::?\d{2})?)$")
+
+
+class IsoDateTimeParamField(django_filters.fields.IsoDateTimeField):
+    """ISO 8601 as Open311's dates are read: an offset whose + came as a space counts, and
+    a refusal shows the form wanted (it said only "enter a valid date/time")."""
+
+    # DRF formats the message with its parameters: the % of %2B is doubled.
+    default_error_messages = {
+        "invalid": _(
+            "Give a date or a date-time in ISO 8601, e.g. 2026-11-27 or "
+            "2026-11-27T08:00:00+08:00 (in a URL the + is written %%2B)."
+        )
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and "T" in value:
+            value = OFFSET_AS_SPACE.sub(r"+\1", value.strip())
+        return super().to_python(value)
+
+
+class IsoDateTimeParamFilter(django_filters.IsoDateTimeFilter):
+    field_class = IsoDateTimeParamField
+
+
 class StrictBooleanField(forms.Field):
     """true/false (or 1/0, any case): anything else is a 400 naming the parameter.
 
@@ -236,18 +264,18 @@ class TicketFilter(django_filters.FilterSet):
     overdue = StrictBooleanFilter(
         method="filter_overdue", label=_("Open and past a deadline (true) or not (false)")
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = IsoDateTimeParamFilter(
         field_name="created_at", lookup_expr="gte", label=_("Received at or after (ISO 8601)")
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = IsoDateTimeParamFilter(
         field_name="created_at", lookup_expr="lt", label=_("Received before (ISO 8601)")
     )
     # What changed since the last pull (a 12345 bridge syncing statuses): any lifecycle act
     # or edit moves updated_at.
-    updated_after = django_filters.IsoDateTimeFilter(
+    updated_after = IsoDateTimeParamFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Changed at or after (ISO 8601)")
     )
-    updated_before = django_filters.IsoDateTimeFilter(
+    updated_before = IsoDateTimeParamFilter(
         field_name="updated_at", lookup_expr="lt", label=_("Changed before (ISO 8601)")
     )
     q = django_filters.CharFilter(method="filter_q", label=_("Search code, title and description"))

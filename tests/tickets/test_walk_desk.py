@@ -134,3 +134,12 @@ def test_after_deciding_an_extension_the_approver_goes_on_to_the_next(client, wo
     html = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
     assert "已完成：延期审批" in html
     assert f"下一件（待审批）：{tickets[1].code}，还剩 1 件" in html
+
+
+def test_the_ranking_footnote_names_the_rates_that_make_a_score(client, world):
+    """A grid with only an on-time rate (0.0%) stood unranked, while the footnote said a unit
+    with any of 响应率、解决率、满意率、按时办结率 is scored: 按时办结率 is shown, not scored
+    (weight 0), so it makes no score. The footnote names the rates that do."""
+    client.force_login(world.street_staff)
+    html = client.get(reverse("tickets:kpis")).content.decode()
+    assert "没有任何计分的办理类指标（响应率、解决率、满意率）的单位不计分、不参与排名" in html

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
@@ -1000,6 +1000,12 @@ def kpi_ranking(request):
             "rows": rows,
             "weights": kpis.weights(),
             "weights_used": kpis.weights_used(level),
+            # The rates without which a unit has no score (kpis.composite).
+            "scoring_rates": pgettext("list separator", ", ").join(
+                str(label)
+                for name, label, _weight in kpis.weights_used(level)[0]
+                if name in kpis.HANDLING_RATES
+            ),
             "is_departments": level == kpis.DEPARTMENT,
             "section": "kpis",
         },

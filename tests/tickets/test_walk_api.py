@@ -226,3 +226,24 @@ def test_a_date_offset_whose_plus_came_as_a_space_is_read(world):
     assert refused.status_code == 400
     assert "ISO 8601" in refused.json()["error"]["detail"]["updated_after"][0]
     assert "%2B" in refused.json()["error"]["detail"]["updated_after"][0]
+
+
+def test_a_requester_rating_too_early_is_told_why_not_the_staff_actions(world):
+    """The 409 of 评价 on a demand not yet resolved listed `allowed`: accept, return,
+    supervise, escalate, whistle, merge — the internal acts 我的诉求 keeps to itself."""
+    from tests.people.factories import PersonFactory
+
+    from .factories import reported_by_resident
+
+    world.person = PersonFactory(user=world.resident, place=world.buildings[0], name="刘居民")
+    ticket = reported_by_resident(world)
+    api = client_for(world.resident)
+    response = api.post(
+        f"{TICKETS}mine/{ticket.code}/rate/",
+        {"resolved": True, "satisfaction": "satisfied"},
+        format="json",
+    )
+    assert response.status_code == 409
+    detail = response.json()["error"]["detail"]
+    assert set(detail) == {"reason", "status"}
+    assert detail["status"] == Ticket.objects.get(pk=ticket.pk).status

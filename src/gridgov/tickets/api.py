@@ -412,7 +412,13 @@ class TicketViewSet(viewsets.GenericViewSet):
         try:
             lifecycle.perform(ticket, "callback", request.user, expected_version=version, **params)
         except lifecycle.LifecycleError as exc:
-            raise self.refusal(exc) from None
+            error = self.refusal(exc)
+            # The requester is told why and where the demand is, not which staff acts
+            # (supervise, whistle, merge …) it is open to: those stay internal here.
+            error.raw_detail = {
+                k: v for k, v in error.raw_detail.items() if k in ("reason", "status")
+            }
+            raise error from None
         return Response(self.my_ticket_data(self.my_ticket(code)))
 
     def my_ticket(self, code):

@@ -209,7 +209,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "gridgov API",
-    "DESCRIPTION": "党建引领城市治理精细化平台 API — places, people, permissions.",
+    "DESCRIPTION": (
+        "党建引领城市治理精细化平台 API — places, people, Party organisations, tickets "
+        "(接诉即办), KPIs, patrols and visits. Sign in with POST /api/v1/auth/token/ "
+        "(username, password) and send `Authorization: Token <token>`. Errors: "
+        '`{"error": {"code", "message", "message_en", "detail"}}`. Open311 GeoReport v2 is '
+        "at /open311/v2/ (discovery.xml), outside this schema."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

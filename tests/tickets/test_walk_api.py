@@ -247,3 +247,21 @@ def test_a_requester_rating_too_early_is_told_why_not_the_staff_actions(world):
     detail = response.json()["error"]["detail"]
     assert set(detail) == {"reason", "status"}
     assert detail["status"] == Ticket.objects.get(pk=ticket.pk).status
+
+
+def test_the_schema_groups_the_tickets_operations_and_says_how_to_sign_in(client):
+    """/api/docs/ listed every operation of every module under one "v1" heading, and its
+    description spoke of places, people and permissions only."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    tags = {
+        (path, method): operation["tags"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and "tags" in operation
+    }
+    assert tags[("/api/v1/tickets/", "post")] == ["tickets"]
+    assert tags[("/api/v1/tickets/{id}/dispatch/", "post")] == ["tickets"]
+    assert tags[("/api/v1/tickets/mine/{code}/rate/", "post")] == ["tickets"]
+    assert tags[("/api/v1/kpis/", "get")] == ["kpis"]
+    assert "/api/v1/auth/token/" in schema["info"]["description"]
+    assert "/open311/v2/" in schema["info"]["description"]

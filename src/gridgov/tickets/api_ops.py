@@ -172,6 +172,7 @@ def listing(name, item, **extra):
     return inline_serializer(name, {**extra, "results": item(many=True)})
 
 
+@extend_schema(tags=["kpis"])
 class KpiRankingView(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "tickets.view_kpis"}
@@ -235,6 +236,7 @@ class KpiRankingView(APIView):
         )
 
 
+@extend_schema(tags=["kpis"])
 class KpiUnitView(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "tickets.view_kpis"}
@@ -315,6 +317,7 @@ HAZARD = inline_serializer(
 )
 
 
+@extend_schema(tags=["patrols"])
 class PatrolTaskView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser]
@@ -369,6 +372,7 @@ class PatrolTaskView(APIView):
         return Response(task_data(task), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["patrols"])
 class PatrolDueView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -381,6 +385,7 @@ class PatrolDueView(APIView):
         return Response({"results": [task_data(t, last, on) for t, last, on in due]})
 
 
+@extend_schema(tags=["patrols"])
 class PatrolRecordView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser]
@@ -443,6 +448,7 @@ def visit_data(visit):
     }
 
 
+@extend_schema(tags=["visits"])
 class VisitView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser]
@@ -509,6 +515,7 @@ class VisitView(APIView):
         return Response(visit_data(visit), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["visits"])
 class UnvisitedView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -571,6 +578,7 @@ class UnvisitedView(APIView):
 # --- callbacks due ----------------------------------------------------------------------------
 
 
+@extend_schema(tags=["tickets"])
 class CallbacksDueView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -606,6 +614,7 @@ class CallbacksDueView(APIView):
 # --- imports ----------------------------------------------------------------------------------
 
 
+@extend_schema(tags=["imports"])
 class ImportView(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"POST": "tickets.import_tickets"}
@@ -691,6 +700,7 @@ def _error_head(code):
     return {"code": code, "message": zh, "message_en": en}
 
 
+@extend_schema(tags=["imports"])
 class ImportStatusView(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "tickets.import_tickets"}

@@ -67,6 +67,7 @@ def test_every_operation_lists_the_errors_it_can_answer(client):
     schema = _schema(client)
     responses = schema["paths"]["/api/v1/kpis/units/{code}/"]["get"]["responses"]
     assert {"400", "401", "403", "404"} <= set(responses)
+    assert "415" in schema["paths"]["/api/v1/tickets/"]["post"]["responses"]
     body = responses["404"]["content"]["application/json"]["schema"]
     error = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[-1]]
     body_of = schema["components"]["schemas"][error["properties"]["error"]["$ref"].rsplit("/")[-1]]
@@ -117,3 +118,15 @@ def test_a_post_without_the_trailing_slash_is_sent_on_with_308(client, settings,
     # Reads keep Django's redirect; unknown paths stay 404; Open311's paths end in a format.
     assert client.get("/api/v1/tickets").status_code == 301
     assert client.post("/api/v1/no-such-thing").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_body_the_api_does_not_read_is_the_documented_415(client, django_user_model):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(django_user_model.objects.create_user("x", password="pw-for-tests"))
+    response = api.post("/api/v1/tickets/", "<ticket/>", content_type="application/xml")
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert "415" in _schema(client)["paths"]["/api/v1/tickets/"]["post"]["responses"]

@@ -50,6 +50,8 @@ class ErrorsAutoSchema(AutoSchema):
             found.append(("401", "Not signed in, or the token is wrong"))
         if signed_in or (checks and self.method in WRITES):
             found.append(("403", "Not allowed"))
+        if self.method in ("POST", "PUT", "PATCH"):
+            found.append(("415", "A body type the operation does not read (see its request)"))
         if "{" in self.path:
             found.append(("404", "Not found, or outside your area"))
         elif self.method == "GET" and self._get_pagination_parameters():

@@ -143,3 +143,25 @@ def test_the_ranking_footnote_names_the_rates_that_make_a_score(client, world):
     client.force_login(world.street_staff)
     html = client.get(reverse("tickets:kpis")).content.decode()
     assert "没有任何计分的办理类指标（响应率、解决率、满意率）的单位不计分、不参与排名" in html
+
+
+def test_the_desk_cannot_send_a_returned_ticket_back_by_the_rules_to_its_returner(client, world):
+    """A grid returns a ticket (属地不符); at the desk the dispatch form's first choice,
+    按派单规则自动派单, sent it straight back to that grid, which returned it again: three
+    rounds of it made it a designation. The desk is told to name a unit instead."""
+    ticket = make_ticket(world)
+    assert ticket.owner_place == world.grid_a
+    lifecycle.perform(ticket, "return", world.gridworker_a, reason_code="wrong_place")
+    client.force_login(world.street_staff)
+    ticket.refresh_from_db()
+    url = reverse("tickets:act", args=[ticket.code, "dispatch"])
+    data = {"dispatch-version": ticket.version, "dispatch-target": ""}
+    html = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert f"按派单规则会派回退单的{world.grid_a.name}：请选择承办单位。" in html
+    ticket.refresh_from_db()
+    assert ticket.status == "returned" and ticket.owner_place == world.street
+    # Named, it goes.
+    data = {"dispatch-version": ticket.version, "dispatch-target": f"place:{world.grid_b.code}"}
+    client.post(url, data, HTTP_HX_REQUEST="true")
+    ticket.refresh_from_db()
+    assert ticket.status == "dispatched" and ticket.owner_place == world.grid_b

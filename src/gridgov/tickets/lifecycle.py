@@ -420,9 +420,43 @@ def _dispatch(t, actor, now, unit=None, department=None, reason=""):
         raise BadParameters(_("No unit to dispatch to."))
     if route.dispatch_desk and not (unit or department):
         raise BadParameters(_("No routing rule covers this ticket: name a unit or department."))
+    if t.status == S.RETURNED and not (unit or department) and _returner(t) == _owner_ids(route):
+        # Back by the same rule to the unit that just returned it: a round trip that ends,
+        # after three, in a designation.
+        raise BadParameters(
+            _("The routing rules would send it back to %(unit)s, which returned it: choose a unit.")
+            % {"unit": _unit_data(route)["unit"]}
+        )
     _check_sent_down(t, actor, route)
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
     return Change(fields, reason=reason, data=_sent_data(t, route))
+
+
+def _owner_ids(route):
+    return (
+        route.place.pk if route.place is not None else None,
+        route.department.pk if route.department is not None else None,
+    )
+
+
+def _returner(t):
+    """(owner_place_id, owner_department_id) of the unit that returned the ticket last: the
+    owner before the return (a return comes before signing, so nothing changed hands)."""
+    last = (
+        TicketEvent.objects.filter(ticket=t, action="return")
+        .order_by("-at", "-id")
+        .values_list("at", "id")
+        .first()
+    )
+    if last is None:
+        return None
+    before = Q(at__lt=last[0]) | Q(at=last[0], id__lt=last[1])
+    return (
+        TicketEvent.objects.filter(before, ticket=t)
+        .order_by("-at", "-id")
+        .values_list("owner_place_id", "owner_department_id")
+        .first()
+    )
 
 
 def _check_sent_down(t, actor, route):

@@ -165,3 +165,30 @@ def test_the_desk_cannot_send_a_returned_ticket_back_by_the_rules_to_its_returne
     client.post(url, data, HTTP_HX_REQUEST="true")
     ticket.refresh_from_db()
     assert ticket.status == "dispatched" and ticket.owner_place == world.grid_b
+
+
+def test_a_resolved_ticket_nobody_can_be_called_about_is_closed_first_with_the_reason(
+    client, world
+):
+    """An anonymous caller who left no phone cannot be called back: the hotline's page put
+    回访 first, and recording an answer nobody gave would count in 解决率 and 满意率. The
+    desk's first, open form closes it, the reason filled in; 回访 stays folded below."""
+    data = ticket_data(
+        category=world.corridor.code,
+        nature="suggest",
+        anonymous=True,
+        requester_name="",
+        requester_phone="",
+    )
+    ticket = intake.create_ticket(data, actor=world.hotline).ticket
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    lifecycle.perform(ticket, "resolve", world.gridworker_a, reply="已清理")
+    client.force_login(world.hotline)
+    assert first_open_form(client, ticket) == "action-close"
+    html = client.get(reverse("tickets:detail", args=[ticket.code])).content.decode()
+    assert "诉求人匿名且未留联系电话，无法回访。" in html
+    # A requester with a phone is called back first, as before.
+    called = make_ticket(world)
+    lifecycle.perform(called, "accept", world.gridworker_a)
+    lifecycle.perform(called, "resolve", world.gridworker_a, reply="已清理")
+    assert first_open_form(client, called) == "action-callback"

@@ -688,6 +688,13 @@ class CloseForm(ReasonForm):
     action = "close"
     label = lifecycle.ACTION_LABELS["close"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.ticket.status == Status.RESOLVED and not self.ticket.reachable:
+            self.fields["reason"].initial = _(
+                "The requester is anonymous and left no phone: no callback is possible."
+            )
+
 
 class MergeForm(ActionForm):
     action = "merge"

@@ -418,6 +418,12 @@ class Ticket(models.Model):
     def has_personal_data(self):
         return bool(self.requester_name or self.requester_phone or self.address)
 
+    @property
+    def reachable(self):
+        """Whether the requester can be called back: a phone, or an account (a registered
+        person rates a resolution in 我的诉求)."""
+        return bool(self.requester_phone or self.requester_id)
+
     def masked_address(self):
         """The address as shown to those who may not see it in full: the building the
         ticket was resolved to (what an office goes to), else the typed address with every

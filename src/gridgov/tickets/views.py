@@ -352,6 +352,11 @@ def _ordered_actions(ticket, allowed):
         later = [a for a in AFTER_SIGNING if a in allowed]
         primary = [a for a in primary if a not in later]
         rest = [a for a in rest if a not in later] + later
+    elif ticket.status == S.RESOLVED and "close" in allowed and not ticket.reachable:
+        # Nobody to call back (anonymous, no phone, no account to answer in 我的诉求): the
+        # desk closes it with the reason, rather than a callback nobody answered.
+        primary = ["close"] + [a for a in primary if a != "callback"]
+        rest = [a for a in rest if a != "close"] + (["callback"] if "callback" in allowed else [])
     elif ticket.contacted_at and "contact" in primary:
         # The requester was reached: resolving comes next, a further call is folded below
         # (on a phone the contact form stood first and pushed 办结 down a screen).

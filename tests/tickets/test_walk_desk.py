@@ -192,3 +192,25 @@ def test_a_resolved_ticket_nobody_can_be_called_about_is_closed_first_with_the_r
     lifecycle.perform(called, "accept", world.gridworker_a)
     lifecycle.perform(called, "resolve", world.gridworker_a, reply="已清理")
     assert first_open_form(client, called) == "action-callback"
+
+
+def test_an_unplaced_ticket_sent_to_a_department_stays_in_sight_of_the_district(client, world):
+    """A walk-in nobody could place, sent by the street's desk to a district department:
+    it vanished from the district's staff and the hotline (their lists, its page a 404),
+    since their sight followed places only. It lies where the department serves."""
+    from gridgov.tickets.filters import visible_tickets
+
+    data = ticket_data(channel="window", address="", description="有人私自占用公共绿地种菜")
+    ticket = intake.create_ticket(data, actor=world.street_staff).ticket
+    lifecycle.perform(ticket, "dispatch", world.street_staff, department=world.housing.code)
+    ticket.refresh_from_db()
+    assert ticket.place is None and ticket.owner_department == world.housing
+    for user in (world.district_staff, world.hotline, world.housing_handler):
+        assert visible_tickets(user).filter(pk=ticket.pk).exists(), user
+        assert user.has_perm("tickets.view_ticket", ticket), user
+    client.force_login(world.district_staff)
+    assert client.get(reverse("tickets:detail", args=[ticket.code])).status_code == 200
+    # Not a grid's or a community's: their sight stays their places.
+    for user in (world.gridworker_a, world.community_staff):
+        assert not visible_tickets(user).filter(pk=ticket.pk).exists(), user
+        assert not user.has_perm("tickets.view_ticket", ticket), user

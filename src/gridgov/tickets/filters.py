@@ -62,8 +62,17 @@ def visible_tickets(user, queryset=None):
         # A district's places (a root of the tree) are thousands: no use reading them first.
         root = any(path.count("/") == 2 for path in paths)
         places = Place.objects.under_any(paths).values_list("id", flat=True)
+        # Unplaced tickets of the departments serving the area (rules.sees_ticket): a few
+        # dozen departments, so one short list.
+        served = list(
+            Department.objects.filter(place__in=Place.objects.under_any(paths)).values_list(
+                "id", flat=True
+            )
+        )
         places = _ids(places, postgresql and not root)
         query |= _among("place_id", places) | _among("owner_place_id", places)
+        if served:
+            query |= Q(place_id__isnull=True, owner_department_id__in=served)
     if scope.department_ids:
         departments = sorted(scope.department_ids)
         query |= Q(owner_department_id__in=departments)

@@ -214,3 +214,27 @@ def test_an_unplaced_ticket_sent_to_a_department_stays_in_sight_of_the_district(
     for user in (world.gridworker_a, world.community_staff):
         assert not visible_tickets(user).filter(pk=ticket.pk).exists(), user
         assert not user.has_perm("tickets.view_ticket", ticket), user
+
+
+def test_a_department_that_reported_is_offered_no_second_report(world):
+    """After its 部门报到 a department's allowed actions (the page's forms, the API's
+    allowed_for_you in a 409) still listed 部门报到; a second report is refused as such."""
+    ticket = make_ticket(world, category=world.unlicensed.code, title="无证摊贩")
+    lifecycle.perform(ticket, "accept", world.city_handler)
+    lifecycle.perform(
+        ticket,
+        "whistle",
+        world.street_staff,
+        departments=["CG", "ZJ"],
+        report_within_hours=2,
+        reason="多部门联合整治",
+    )
+    assert "whistle-report" in lifecycle.allowed_actions(ticket, world.housing_handler)
+    lifecycle.perform(ticket, "whistle-report", world.housing_handler, department="ZJ", note="到场")
+    ticket.refresh_from_db()
+    assert "whistle-report" not in lifecycle.allowed_actions(ticket, world.housing_handler)
+    assert "whistle-report" in lifecycle.allowed_actions(ticket, world.city_handler)  # not yet
+    with pytest.raises(lifecycle.InvalidTransition):  # 409: already reported, not 403
+        lifecycle.perform(
+            ticket, "whistle-report", world.housing_handler, department="ZJ", note="再次"
+        )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from gridgov.core import inserts
 from gridgov.people.models import Department
+from gridgov.people.scope import scope_for
 from gridgov.places.models import Level, Place
 
 from . import progress, routing, sla
@@ -194,7 +195,24 @@ def allowed_actions(ticket, user=None):
     actions = [a for a, (sources, _to) in TRANSITIONS.items() if ticket.status in sources]
     if user is not None:  # first: the guards may query, the permissions use the cached scope
         actions = [a for a in actions if user.has_perm(PERMISSIONS[a], ticket)]
+        if "whistle-report" in actions and not _awaits_report_from(ticket, user):
+            # Its department reported (once), or its whistle closed: no longer theirs to do.
+            # A second report still answers why (409 "already reported"), not 403.
+            actions.remove("whistle-report")
     return [a for a in actions if _guard(ticket, a) is None]
+
+
+def _awaits_report_from(ticket, user):
+    """An open whistle on the ticket summoned one of `user`'s departments, not reported."""
+    if user.is_superuser:
+        return ticket.whistles.filter(
+            closed_at__isnull=True, summonses__reported_at__isnull=True
+        ).exists()
+    return ticket.whistles.filter(
+        closed_at__isnull=True,
+        summonses__department_id__in=scope_for(user).department_ids,
+        summonses__reported_at__isnull=True,
+    ).exists()
 
 
 def _guard(ticket, action, now=None):

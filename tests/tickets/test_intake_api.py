@@ -145,6 +145,7 @@ def test_idempotency_key_is_per_caller(world):
         ({"address": "", "lat": 31.23, "lng": 121.47}, "location"),  # Shanghai: not ours
         ({"address": "北京市朝阳区建国路88号"}, "address"),  # a district not ours
         ({"requester_phone": ""}, "requester_phone"),  # a complaint needs a phone
+        ({"requester_phone": "12345"}, "requester_phone"),  # no number to call back
         ({"channel": "fax"}, "channel"),
         ({"title": "", "description": ""}, "title"),
         ({"nature": "help", "answer": "请拨打12345"}, "answer"),
@@ -367,3 +368,10 @@ def test_a_demand_without_a_title_is_titled_by_its_first_sentence(world):
     short = ticket_data(title="", description="路灯坏了。请修一下")
     response = client_for(world.hotline).post(TICKETS, short, format="json")
     assert Ticket.objects.get(pk=response.json()["id"]).title == "路灯坏了"
+
+
+@pytest.mark.parametrize("phone", ["+86 138-1234-5678", "(010) 6552-1234", "0731 8888 1234"])
+def test_phones_as_people_write_them_are_taken(world, phone):
+    data = ticket_data(category=world.corridor.code, requester_phone=phone)
+    response = client_for(world.hotline).post(TICKETS, data, format="json")
+    assert response.status_code == 201, response.json()

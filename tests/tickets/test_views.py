@@ -603,7 +603,7 @@ def test_intake_errors_are_shown_on_the_fields_and_nothing_is_written(client, wo
         reverse("tickets:new-hotline"),
         intake_post(idempotency_key="k2", photos=[png_upload("x.png")], requester_phone="abc"),
     )
-    assert "电话号码只能包含数字" in html_of(response)
+    assert "电话号码应为 7 至 15 位数字" in html_of(response)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     fake = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")

@@ -147,7 +147,6 @@ _DATE_RE = re.compile(
     r"^\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
     r"(?:[ T]+(\d{1,2})[:时](\d{1,2})分?(?::?(\d{1,2})秒?)?(?:\.\d+)?)?\s*$"
 )
-_PHONE_RE = re.compile(r"^\+?\d{7,15}$")
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # no ticket was received before
 _PATH_SPLIT = re.compile(r"\s*(?:/|／|>|＞|→|-|—|\\|·)\s*")
 
@@ -705,8 +704,7 @@ class Importer:
         if len(name) > 100:
             bad("requester_name", _("At most 100 characters."))
         phone = str(get("requester_phone")).strip()
-        compact = re.sub(r"[\s\-()（）]", "", phone)
-        if phone and not _PHONE_RE.match(compact):
+        if phone and not intake.is_phone(phone):
             bad("requester_phone", _("Not a phone number: %(v)s") % {"v": phone})
         if (
             nature in intake.NEEDS_CONTACT

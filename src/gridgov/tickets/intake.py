@@ -88,6 +88,17 @@ class IntakeError(Exception):
 
 # An address naming a district or street that is not ours (places.addresses.OurRegions).
 FOREIGN_ADDRESS = gettext_noop("The address is in %(p)s, which is outside our area.")
+# A phone as people write it: digits with spaces, dashes or brackets, + before a country
+# code; 7 (a landline without its area code) to 15 digits (E.164). "12345" or "abc" is no
+# number anyone can call back. The ticket import checks its rows by the same rule.
+_PHONE = re.compile(r"^\+?\d{7,15}$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
+
+
+def is_phone(text):
+    return bool(_PHONE.match(_PHONE_SEPARATORS.sub("", text)))
+
+
 KEY_REUSED = gettext_noop(
     "This Idempotency-Key was already used for a different demand (ticket %(ticket)s); "
     "a new demand needs a new key. Nothing was filed."
@@ -281,8 +292,11 @@ def validate(data, errors):
         errors["requester_phone"] = _(
             "A phone number is needed for a request for help or a complaint, so we can call back."
         )
-    if phone and not phone.replace("-", "").replace(" ", "").lstrip("+").isdigit():
-        errors["requester_phone"] = _("The phone number may only contain digits.")
+    if phone and not is_phone(phone):
+        errors["requester_phone"] = _(
+            "A phone number has 7 to 15 digits (spaces, dashes and brackets allowed; "
+            "+ before a country code)."
+        )
     if anonymous and (data.get("requester_name") or data.get("requester")):
         errors["anonymous"] = _("An anonymous demand cannot name its requester.")
     category = data.get("category")

@@ -670,6 +670,9 @@ def _route_preview(user, category_code, address, suggestions):
     if address:
         found = addresses.resolve_address(address)
         place = found.building or found.area
+        if found.building is None and found.foreign:  # intake will refuse it: no route
+            foreign = _(intake.FOREIGN_ADDRESS) % {"p": found.foreign}
+            return {"route": None, "category": category, "place": None, "foreign": foreign}
     route = routing.route(category, place)
     if route.dispatch_desk and place is None:
         route = routing.Route(place=routing.intake_desk(user), department=None, dispatch_desk=True)

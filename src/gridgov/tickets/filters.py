@@ -61,18 +61,16 @@ def visible_tickets(user, queryset=None):
     if paths:
         # A district's places (a root of the tree) are thousands: no use reading them first.
         root = any(path.count("/") == 2 for path in paths)
-        places = Place.objects.under_any(paths).values_list("id", flat=True)
-        # Unplaced tickets of the departments serving the area (rules.sees_ticket): a few
-        # dozen departments, so one short list.
-        served = list(
-            Department.objects.filter(place__in=Place.objects.under_any(paths)).values_list(
-                "id", flat=True
-            )
-        )
-        places = _ids(places, postgresql and not root)
+        under = Place.objects.under_any(paths)
+        places = _ids(under.values_list("id", flat=True), postgresql and not root)
         query |= _among("place_id", places) | _among("owner_place_id", places)
-        if served:
-            query |= Q(place_id__isnull=True, owner_department_id__in=served)
+        # Unplaced tickets of the departments serving the area (rules.sees_ticket): a few
+        # dozen departments, one short list. Departments serve districts and streets, so a
+        # community's or a grid's scope (the lists opened most) needs no query for them.
+        if any(path.count("/") <= STREET_DEPTH for path in paths):
+            served = list(Department.objects.filter(place__in=under).values_list("id", flat=True))
+            if served:
+                query |= Q(place_id__isnull=True, owner_department_id__in=served)
     if scope.department_ids:
         departments = sorted(scope.department_ids)
         query |= Q(owner_department_id__in=departments)
@@ -82,6 +80,9 @@ def visible_tickets(user, queryset=None):
         )
     return queryset.filter(query)
 
+
+# Slashes in a street's path (/QF/QF-WJ/): a district's has 2, a street's 3, deeper places more.
+STREET_DEPTH = 3
 
 # Ids of a scope written into the query as one array at most this many (a street: about 600
 # places); more (a district: 5,000) are matched through their subquery.

@@ -388,7 +388,7 @@ def test_next_due_names_the_run_that_acts_next_as_run_does_for_a_replayed_past(w
     every = dt.timedelta(minutes=10)
     ticket = make_ticket(world)
     after, steps = T0, []
-    while at := sweep.next_due(ticket, after, sweep._supervisions([ticket.pk])[ticket.pk]):
+    while at := sweep.next_due(ticket, after, sweep.supervisions_of([ticket.pk])[ticket.pk]):
         assert at > after and at.minute % 10 == 0 and len(steps) < 12
         before = sweep.run(now=at - every, remind=False)
         assert (before.supervised, before.escalated) == ([], [])
@@ -405,6 +405,6 @@ def test_next_due_names_the_run_that_acts_next_as_run_does_for_a_replayed_past(w
     report = sweep.sweep_ticket(other, at, set(), escalate=False)
     assert report.supervised and report.escalated == []
     grace_later = at + sweep.grace() + every
-    done = sweep._supervisions([other.pk])[other.pk]
+    done = sweep.supervisions_of([other.pk])[other.pk]
     report = sweep.sweep_ticket(other, grace_later, done, escalate=False)
     assert report.escalated == [] and other.owner_place == world.grid_a

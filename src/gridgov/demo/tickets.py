@@ -307,8 +307,8 @@ class SweepReplay:
     def _read(self, ticket):
         events = TicketEvent.objects.filter(ticket=ticket).order_by("-at")
         last = events.values_list("at", flat=True).first() or ticket.created_at
-        supervisions = sweep._supervisions([ticket.pk])[ticket.pk]
-        pending = sweep._pending_until([ticket.pk]).get(ticket.pk)
+        supervisions = sweep.supervisions_of([ticket.pk])[ticket.pk]
+        pending = sweep.pending_extensions([ticket.pk]).get(ticket.pk)
         self.known[ticket.pk] = state = [last, supervisions, pending]
         return state
 

@@ -160,7 +160,7 @@ def escalation_clock(missed, pending_until=None):
     return min(start(stage, deadline) for stage, deadline in missed)
 
 
-def _pending_until(ticket_ids):
+def pending_extensions(ticket_ids):
     """{ticket id: requested deadline} of the extension requests awaiting a decision."""
     return dict(
         Extension.objects.filter(
@@ -169,7 +169,7 @@ def _pending_until(ticket_ids):
     )
 
 
-def _supervisions(ticket_ids):
+def supervisions_of(ticket_ids):
     """{ticket id: {(owner, stage, at)}} of the tickets' supervise events (the stages already
     supervised, by holder), in one query; see _needs_action."""
     done = defaultdict(set)
@@ -198,8 +198,8 @@ def _sweep_chunk(tickets, now, report):
     overdue tickets costs a few queries per chunk."""
     if not tickets:
         return
-    done = _supervisions([t.pk for t in tickets])
-    pending = _pending_until([t.pk for t in tickets])
+    done = supervisions_of([t.pk for t in tickets])
+    pending = pending_extensions([t.pk for t in tickets])
     due = [t for t in tickets if _needs_action(t, now, done[t.pk], pending.get(t.pk))]
     for start in range(0, len(due), ACT_GROUP):
         _act_on(due[start : start + ACT_GROUP], now, report)
@@ -213,7 +213,7 @@ def _needs_action(ticket, now, supervisions, pending_until=None):
 def due(ticket, now, supervisions, pending_until=None):
     """What a sweep at `now` would do to the ticket as it stands: ([stages it would
     supervise], whether it would escalate), judged from its holder, its deadlines, its
-    supervise events (`supervisions`, see _supervisions) and a pending extension's date."""
+    supervise events (`supervisions`, see supervisions_of) and a pending extension's date."""
     missed = missed_stages(ticket, now)
     if not missed:
         return [], False
@@ -265,7 +265,7 @@ def _run_after(moment):
 def sweep_ticket(ticket, now, supervisions, pending_until=None, escalate=True):
     """What a run at `now` does to one ticket (its supervisions and escalation, stamped
     `now`), without the locking of a run's groups: for a ticket nobody acts on meanwhile,
-    as in the past the demo replays. `supervisions` as _supervisions reads them;
+    as in the past the demo replays. `supervisions` as supervisions_of reads them;
     `escalate=False` supervises only. → a SweepReport of what was done."""
     ticket.pending_until = pending_until
     return _handle_overdue(ticket, now, supervisions, escalate)
@@ -289,7 +289,7 @@ def _act_on(tickets, now, report, escalate=True):
             .order_by("pk")
         )
         locked = {ticket.pk: ticket for ticket in locked}
-        supervisions = _supervisions(ids)
+        supervisions = supervisions_of(ids)
         for pk in ids:
             if pk not in locked:
                 continue

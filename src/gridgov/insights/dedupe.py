@@ -240,10 +240,11 @@ class Candidate:
     reasons: list = field(default_factory=list)
 
 
-def _candidate_rows(keys, since, now, who, path, exact_path, exclude):
+def _candidate_rows(keys, since, now, who, path, exact_path, exclude, resolved=True):
     """(ticket_id, code, minhash, place_path, requester_key) of open tickets in the window
     that share a band key, the requester or the place: at most MAX_CANDIDATES, those
     sharing a band (near-identical texts) first, then the requester's, then the most recent.
+    `resolved`: resolved tickets (waiting for their callback) among them.
 
     One branch per signal, united: each reads only its own index range (band key,
     requester, place path, each with the time), where one WHERE … OR … made PostgreSQL
@@ -252,7 +253,7 @@ def _candidate_rows(keys, since, now, who, path, exact_path, exclude):
     """
     from django.db import connection
 
-    from gridgov.tickets.models import FINAL_STATUSES, Ticket
+    from gridgov.tickets.models import FINAL_STATUSES, Status, Ticket
 
     from .models import SignatureBand, TextSignature
 
@@ -293,7 +294,7 @@ def _candidate_rows(keys, since, now, who, path, exact_path, exclude):
         params += [_like_prefix(path), since, now]
     if not branches:
         return []
-    finals = list(FINAL_STATUSES)
+    finals = list(FINAL_STATUSES) if resolved else [*FINAL_STATUSES, Status.RESOLVED]
     sql = (
         f"WITH near AS ({' UNION ALL '.join(branches)}) "
         "SELECT s.ticket_id, t.code, s.minhash, s.place_path, s.requester_key, t.category_id "
@@ -331,11 +332,14 @@ def find_duplicates(
     exclude=None,
     callers=False,
     category=None,
+    resolved=True,
 ):
     """Open tickets that look like the same matter, best first: [Candidate].
 
     `callers`: also the requester's own open tickets below the threshold (and with no
     text at all), for the intake panel. `category`: the demand's, when known.
+    `resolved`: resolved tickets (waiting for their callback) count as open; without,
+    only those still being handled (what a ticket can be merged into).
     """
     from django.utils import timezone
 
@@ -364,6 +368,7 @@ def find_duplicates(
         grid.path if grid is not None else (building.path if building is not None else None),
         exact_path=grid is None and building is not None,
         exclude=exclude,
+        resolved=resolved,
     )
     if not rows:
         return []

@@ -101,10 +101,12 @@ def visible_duplicates(
     exclude=None,
     callers=False,
     category=None,
+    resolved=True,
 ):
     """[(dedupe.Candidate, Ticket)] of the open tickets that look like the same matter,
     best first, among those the user may see; with `callers` (intake), also the
-    requester's own open tickets whatever their score (dedupe.find_duplicates).
+    requester's own open tickets whatever their score (dedupe.find_duplicates); without
+    `resolved`, only those still being handled.
 
     A match that rests on the requester (same person or phone) tells who filed the other
     ticket, which is personal data: it is kept for those who may see that ticket's
@@ -124,6 +126,7 @@ def visible_duplicates(
         exclude=exclude,
         callers=callers,
         category=category,
+        resolved=resolved,
     )
     if not found:
         return []
@@ -161,7 +164,12 @@ def _as_seen_by(user, ticket, reasons, score):
 
 
 def duplicates_of(ticket, user):
-    """visible_duplicates for an existing ticket (itself left out)."""
+    """visible_duplicates for an existing ticket (itself left out), to merge it into: tickets
+    still being handled. A resolved one was listed among "open tickets" with a button to
+    merge into it, which would close the newer demand unhandled: a demand made after the
+    matter was reported done says it is back (the demo offered to merge 11-29's "修建搅拌厂，
+    严重污染环境" into a resolved ticket of the 21st about that plant), and is handled on
+    its own."""
     return visible_duplicates(
         user,
         dedupe.ticket_text(ticket),
@@ -171,6 +179,7 @@ def duplicates_of(ticket, user):
         now=max(ticket.created_at, ticket.updated_at),
         exclude=ticket.pk,
         category=ticket.category,
+        resolved=False,
     )
 
 

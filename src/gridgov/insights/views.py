@@ -8,9 +8,11 @@ from functools import reduce
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -60,6 +62,7 @@ def hot_issues(request):
     trends = {str(i.pk): hotissues.daily_series(i.trend) for i in issues[:10] if i.trend}
     # The lines are named by their issues' titles (a legend of "#12" named nothing on the page).
     trend_names = {str(i.pk): i.title for i in issues[:10] if i.trend}
+    topic = hotissues.monthly_topic(user=request.user)
     return render(
         request,
         "insights/hot_issues.html",
@@ -71,10 +74,29 @@ def hot_issues(request):
             "map_grids": _grid_outlines(issues),
             "trends": trends,
             "trend_names": trend_names,
-            "topic": hotissues.monthly_topic(user=request.user),
+            "topic": topic,
+            "topic_tickets": _topic_tickets_url(topic, request.user),
+            # When the hourly refresh last ran (every issue it finds gets its time): whether
+            # this morning's tickets are in the list was anyone's guess.
+            "refreshed_at": HotIssue.objects.aggregate(at=Max("refreshed_at"))["at"],
             "may_decide": request.user.has_perm("insights.decide_hotissue"),
         },
     )
+
+
+def _topic_tickets_url(topic, user):
+    """The area's ticket list filtered to the monthly topic's tickets (its category, area and
+    months), for those who have that list: the topic named "17 tickets" and no way to read
+    them."""
+    if topic is None or topic["place"] is None or not user.has_perm("tickets.use_workbench"):
+        return None
+    first_month = topic["per_month"][0][0]  # "2026-09"
+    query = {
+        "category": topic["category"].code,
+        "place": topic["place"].code,
+        "date_from": f"{first_month}-01",
+    }
+    return f"{reverse('tickets:list')}?{urlencode(query)}"
 
 
 @login_required

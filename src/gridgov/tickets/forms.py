@@ -456,12 +456,7 @@ class ReturnForm(ActionForm):
         return {**super().params(), "reason_code": self.cleaned_data["reason_code"] or None}
 
 
-CONTACT_METHODS = [
-    ("phone", _("Phone call")),
-    ("visit", _("Visit on site")),
-    ("sms", _("Text message")),
-    ("wechat", _("WeChat")),
-]
+CONTACT_METHODS = list(lifecycle.CONTACT_METHODS.items())
 
 
 class ContactForm(NoteForm):
@@ -512,6 +507,19 @@ class ApproveExtensionForm(ActionForm):
 class SuperviseForm(ReasonForm):
     action = "supervise"
     label = lifecycle.ACTION_LABELS["supervise"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The unit supervised reads what is asked of it (lifecycle refuses a blank one too).
+        field = _styled(
+            self.fields["reason"],
+            placeholder=_(
+                "What you ask of the unit and by when, e.g. 群众多次来电，请于周五前清理完毕并回复诉求人"
+            ),
+        )
+        field.label = _("Supervision request")
+        field.required = True
+        field.error_messages["required"] = lifecycle.SUPERVISE_NEEDS_REASON
 
 
 class EscalateForm(ReasonForm):

@@ -44,6 +44,15 @@ RETURN_REASONS = {
     "overlapping_duties": gettext_lazy("Overlapping duties (职能交叉)"),
     "other": gettext_lazy("Other"),
 }
+# How the unit reached the requester (contact, 响应): these codes only, so the timeline and
+# a system reading the events can tell a call from a visit.
+CONTACT_METHODS = {
+    "phone": gettext_lazy("Phone call"),
+    "sms": gettext_lazy("Text message"),
+    "wechat": gettext_lazy("WeChat"),
+    "visit": gettext_lazy("Visit on site"),
+    "other": gettext_lazy("Other"),
+}
 # Reasons the system writes are stored as message ids and translated when shown.
 AUTO_DISPATCH_REASON = gettext_noop("Routed automatically.")
 ANSWERED_REASON = gettext_noop("Answered on intake.")
@@ -570,6 +579,12 @@ def _designate(t, actor, now, unit=None, department=None, reason=""):
 
 
 def _contact(t, actor, now, note="", method="phone"):
+    if method not in CONTACT_METHODS:
+        raise BadParameters(
+            _("Unknown contact method %(m)s: use %(allowed)s.")
+            % {"m": method, "allowed": ", ".join(CONTACT_METHODS)},
+            allowed=list(CONTACT_METHODS),
+        )
     to = S.IN_PROGRESS if t.status in (S.ACCEPTED, S.REOPENED) else None
     fields = {} if t.contacted_at else {"contacted_at": now}
     on_time = bool(t.respond_by and now <= t.respond_by)
@@ -636,7 +651,14 @@ def _approve_extension(t, actor, now, approve=True, reason=""):
     return Change(fields, reason=reason, data=data, after=after)
 
 
+SUPERVISE_NEEDS_REASON = gettext_lazy("Say what you ask of the unit: a supervision needs a reason.")
+
+
 def _supervise(t, actor, now, reason="", stage=""):
+    # A person presses on the unit and must say for what; the sweep and 来电催办 (urge) write
+    # their own reasons.
+    if actor is not None:
+        _require((reason or "").strip(), SUPERVISE_NEEDS_REASON)
     return Change({}, reason=reason, data={"stage": stage or sla.overdue_stage(t, now) or ""})
 
 

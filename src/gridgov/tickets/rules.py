@@ -294,7 +294,12 @@ rules.add_perm(
 rules.add_perm("tickets.contact_ticket", is_superuser | is_owner_handler)
 rules.add_perm("tickets.extend_ticket", is_superuser | is_owner_handler)
 rules.add_perm("tickets.approve_extension_ticket", is_superuser | is_above_owner)
-rules.add_perm("tickets.supervise_ticket", is_superuser | is_above_owner | is_dispatcher)
+# 督办 is pressure from above: the units above the owner, and the dispatch desks (12345
+# presses on the units it sends tickets to), but no office on a ticket it holds itself.
+rules.add_perm(
+    "tickets.supervise_ticket",
+    is_superuser | is_above_owner | (is_dispatcher & ~is_owner_handler),
+)
 rules.add_perm("tickets.escalate_ticket", is_superuser | is_owner_handler)
 rules.add_perm("tickets.whistle_ticket", is_superuser | is_street_staff)
 rules.add_perm("tickets.whistle_report_ticket", is_superuser | is_summoned_handler)

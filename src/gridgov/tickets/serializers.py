@@ -687,10 +687,19 @@ class DesignateSerializer(DispatchSerializer):
     pass
 
 
+CONTACT_METHOD_CHOICE = _(
+    "“{input}” is not a contact method: use phone, sms, wechat, visit or other."
+)
+
+
 class ContactSerializer(ActionSerializer):
     note = serializers.CharField(required=False, allow_blank=True)
-    method = serializers.CharField(
-        required=False, max_length=16, help_text="phone (default), sms, visit …"
+    method = serializers.ChoiceField(
+        choices=[(k, str(v)) for k, v in lifecycle.CONTACT_METHODS.items()],
+        required=False,
+        help_text="How the requester was reached: phone (default) 电话, sms 短信, wechat 微信, "
+        "visit 上门走访, other 其他",
+        error_messages={"invalid_choice": CONTACT_METHOD_CHOICE},
     )
 
 

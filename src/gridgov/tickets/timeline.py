@@ -92,9 +92,10 @@ def describe(event, departments):
                 % {"unit": data["returned_by"], "n": data.get("returns", "")}
             )
     elif action == "contact":
-        methods = dict(CONTACT_METHODS)
-        if data.get("method") in methods:
-            lines.append(_("How: %(m)s") % {"m": methods[data["method"]]})
+        # Events from before the methods were fixed keep the text they were sent with.
+        method = data.get("method")
+        if method:
+            lines.append(_("How: %(m)s") % {"m": dict(CONTACT_METHODS).get(method, method)})
         if "on_time" in data:
             lines.append(_("On time") if data["on_time"] else _("Later than the response deadline"))
     elif action == "resolve":

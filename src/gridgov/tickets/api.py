@@ -243,7 +243,11 @@ class TicketViewSet(viewsets.GenericViewSet):
             "the ticket — or leaves it at the street's dispatch desk. A consultation with "
             "`answer` or `knowledge_answer` is answered and closed at once. With an "
             "`Idempotency-Key`, a retry returns the ticket created first, with 200; the key "
-            "sent with a different demand is refused with 422."
+            "sent with a different demand is refused with 422. `external_id` is the sending "
+            "platform's own case number (12345 工单编号, a mini-program's id): a second demand "
+            "with the same `channel` and `external_id` — from any caller, or imported before "
+            "— is refused with 409 `external_id_exists` naming the ticket in `detail.ticket`, "
+            "and nothing is written."
         ),
         parameters=[
             OpenApiParameter(
@@ -263,6 +267,11 @@ class TicketViewSet(viewsets.GenericViewSet):
                 s.TicketCreatedSerializer, description="Retry with a known Idempotency-Key"
             ),
             **errors(400, 401, 403),
+            409: OpenApiResponse(
+                s.TicketErrorSerializer,
+                description="A ticket has this channel and external_id already "
+                "(external_id_exists): detail.ticket {id, code}; nothing was written",
+            ),
             422: OpenApiResponse(
                 s.TicketErrorSerializer,
                 description="The Idempotency-Key filed a different demand before "
@@ -292,6 +301,20 @@ class TicketViewSet(viewsets.GenericViewSet):
                 "idempotency_key_reused",
                 intake.KEY_REUSED,
                 detail={"ticket": {"id": exc.ticket.pk, "code": exc.ticket.code}},
+                ticket=exc.ticket.code,
+            ) from None
+        except intake.ExternalIdTaken as exc:
+            # The same case pushed again: refused, naming the ticket it became (unlike a
+            # retry under its Idempotency-Key, which is answered with that ticket).
+            raise bilingual_error(
+                exc.status_code,
+                "external_id_exists",
+                intake.EXTERNAL_ID_TAKEN,
+                detail={
+                    "ticket": {"id": exc.ticket.pk, "code": exc.ticket.code},
+                    "external_id": exc.external_id,
+                },
+                external_id=exc.external_id,
                 ticket=exc.ticket.code,
             ) from None
         except intake.IntakeError as exc:
@@ -450,8 +473,86 @@ class TicketViewSet(viewsets.GenericViewSet):
         renderer_classes=[renderers.JSONRenderer, ImageRenderer],
     )
     def photo(self, request, pk=None, photo_id=None):
-        ticket = self.get_object()
-        return photos.file_response(get_object_or_404(TicketPhoto, pk=photo_id, ticket=ticket))
+        ticket, sees = self.photos_ticket(pk)
+        shown = photos.shown_to(ticket, request.user, sees)
+        return photos.file_response(get_object_or_404(shown, pk=photo_id))
+
+    def photos_ticket(self, pk):
+        """(ticket, whether the caller sees it) for the photo endpoints: a ticket in the
+        caller's area, else one of their own demands (我的诉求: its requester, or the
+        account that reported it, as a mini-program does), else 404."""
+        ticket = self.get_queryset().filter(pk=pk).first()
+        if ticket is not None:
+            return ticket, True
+        ticket = progress.own_tickets(self.request.user).filter(pk=pk).first()
+        if ticket is None:
+            raise Http404
+        return ticket, False
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The ticket's photos",
+        description=(
+            "Every photo of the ticket, oldest first, each with `event`: null for those "
+            "filed with it, else the event that added it (resolve, add-photos). Its "
+            "requester, when the ticket is not in their area, sees those of 我的诉求 (filed "
+            "with it, the result's) and the ones they added."
+        ),
+        responses={200: s.PhotoSerializer(many=True), **errors(401, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add photos to a ticket after intake (补充照片)",
+        description=(
+            f"Multipart, one or more `photos` (at most {photos.MAX_PHOTOS}): JPEG or PNG, "
+            "≤ 10 MB each, re-encoded, EXIF (GPS position included) removed, as at intake. "
+            "For those who act on the ticket: the owning unit's handlers, the units above "
+            "it, the dispatch desk, a summoned department, and its requester or the account "
+            "that reported it (a mini-program); those who only see it get 403, others 404. "
+            "Writes one `add-photos` event (data.photos: the photo ids) shown in the "
+            "timeline. A closed or merged ticket is 409 with the reason; nothing is written "
+            "on any error. The ticket's `updated_at` moves, its `version` does not."
+        ),
+        request={"multipart/form-data": s.AddPhotosSerializer},
+        responses={201: s.PhotosAddedSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="photos",
+        url_name="photos",
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[MultiPartParser],
+    )
+    def ticket_photos(self, request, pk=None):
+        ticket, sees = self.photos_ticket(pk)
+        if request.method == "GET":
+            shown = photos.shown_to(ticket, request.user, sees).order_by("id")
+            return Response(s.PhotoSerializer(shown, many=True, context=self.context()).data)
+        serializer = s.AddPhotosSerializer(data=request.data)
+        if not serializer.is_valid():
+            raise invalid(_as_lists(serializer.errors))
+        cleaned = clean_photos(request.FILES.getlist("photos"))
+        try:
+            event, stored = photos.add(ticket, cleaned, request.user)
+        except lifecycle.LifecycleError as exc:
+            error = self.refusal(exc, ticket)
+            if not sees:  # a requester is told why, not which staff acts are open (mine_rate)
+                error.raw_detail = {
+                    k: v for k, v in error.raw_detail.items() if k in ("reason", "status")
+                }
+            raise error from None
+        event = (
+            type(event)
+            .objects.select_related("actor", "owner_place", "owner_department", "ticket")
+            .get(pk=event.pk)
+        )
+        data = {
+            "event": s.EventSerializer(event).data,
+            "photos": s.PhotoSerializer(stored, many=True, context=self.context()).data,
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Requester name, phone and the exact address in full (logged)",

@@ -289,6 +289,8 @@ class TicketFilter(django_filters.FilterSet):
         field_name="updated_at", lookup_expr="lt", label=_("Changed before (ISO 8601)")
     )
     q = django_filters.CharFilter(method="filter_q", label=_("Search code, title and description"))
+    # The sending platform's own case number (a 12345 bridge finding the ticket of its case).
+    external_id = django_filters.CharFilter(label=_("External id (exact)"))
     ordering = NullsLastOrderingFilter(
         fields=(
             ("next_deadline", "deadline"),

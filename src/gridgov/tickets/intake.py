@@ -18,6 +18,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from gridgov.core import locks
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
@@ -115,6 +116,40 @@ class IdempotencyConflict(IntakeError):
     def __init__(self, ticket):
         super().__init__({"idempotency_key": _(KEY_REUSED) % {"ticket": ticket.code}})
         self.ticket = ticket
+
+
+EXTERNAL_ID_TAKEN = gettext_noop(
+    "A demand with the external id %(external_id)s came in on this channel before "
+    "(ticket %(ticket)s). Nothing was filed."
+)
+
+
+class ExternalIdTaken(IntakeError):
+    """A demand whose channel and external id (the sending platform's own case number) a
+    ticket already has: the same case pushed twice, which the 12345 import refuses as
+    "already imported". Unlike an Idempotency-Key, which replays its first answer to the
+    same caller, this is refused (409) whoever sends it, naming the ticket it became."""
+
+    status_code = 409
+
+    def __init__(self, ticket, external_id):
+        message = _(EXTERNAL_ID_TAKEN) % {"external_id": external_id, "ticket": ticket.code}
+        super().__init__({"external_id": message})
+        self.ticket = ticket
+        self.external_id = external_id
+
+
+def _taken(channel, external_id):
+    """The ticket that came in on `channel` with `external_id` before, if any (the same
+    test as the import's: imports.TicketImport._check_already_imported)."""
+    if not external_id:
+        return None
+    return (
+        Ticket.objects.filter(channel=channel, external_id=external_id)
+        .order_by("id")
+        .only("id", "code")
+        .first()
+    )
 
 
 def request_digest(data, photos=()):
@@ -355,6 +390,9 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
         errors["photos"] = str(exc)
     if errors:
         raise IntakeError(errors)
+    external_id = (data.get("external_id") or "").strip()
+    if taken := _taken(channel, external_id):  # refused before a code is spent on it
+        raise ExternalIdTaken(taken, external_id)
 
     # Optional text intelligence (settings.GRIDGOV_INTAKE_ADVISOR): a place named in the
     # text when none was given, and data for the create event (duplicates, model top).
@@ -393,6 +431,12 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     code = next_codes(timezone.localtime(now).date())[0]
     try:
         with transaction.atomic():
+            if external_id:
+                # Two pushes of one case at once: the second waits for the first's commit,
+                # then finds its ticket (SQLite runs one writing transaction at a time).
+                locks.transaction_lock(f"gridgov.tickets.external_id:{channel}:{external_id}")
+                if taken := _taken(channel, external_id):
+                    raise ExternalIdTaken(taken, external_id)
             ticket = Ticket(
                 code=code,
                 channel=data["channel"],
@@ -417,7 +461,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 respond_by=deadlines.respond_by,
                 resolve_by=deadlines.resolve_by,
                 idempotency_key=key,
-                external_id=data.get("external_id") or "",
+                external_id=external_id,
                 created_by=actor if getattr(actor, "pk", None) else None,
                 created_at=now,
             )

@@ -8,6 +8,7 @@ import io
 
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -116,13 +117,91 @@ def clean_all(uploads):
 
 
 def attach(ticket, cleaned, event=None):
-    """Store cleaned photos on the ticket (on the step they show, e.g. the resolution)."""
+    """Store cleaned photos on the ticket (on the step they show, e.g. the resolution);
+    → the stored TicketPhoto rows."""
     from .models import TicketPhoto
 
-    for content, width, height in cleaned:
+    return [
         TicketPhoto.objects.create(
             ticket_id=ticket.pk, event=event, image=content, width=width, height=height
         )
+        for content, width, height in cleaned
+    ]
+
+
+# The event of photos added to a ticket after intake (add): a row of the timeline, no
+# transition of the lifecycle; its data lists the photos' ids.
+ADD_PHOTOS = "add-photos"
+# Where a ticket's matter is over or handled elsewhere, nobody acts on a photo added to it.
+CLOSED_REFUSAL = gettext_noop(
+    "The ticket is closed: photos can no longer be added to it. If the matter is not "
+    "solved, the dispatch desk can reopen it."
+)
+MERGED_REFUSAL = gettext_noop(
+    "The ticket was merged into %(survivor)s, where the matter is handled: add the photos there."
+)
+
+
+def add(ticket, cleaned, actor, now=None):
+    """Store photos added to a ticket after intake, with one ADD_PHOTOS event naming them
+    (actor, time, the owner then), so the timeline shows who added what when; → (event,
+    photos). Refused (lifecycle.InvalidTransition, 409) on a closed or merged ticket and
+    (lifecycle.NotAllowed, 403) to whoever may not `tickets.add_photos` on it, checked
+    under the ticket's row lock: a close committed meanwhile is seen. The ticket's
+    `updated_at` moves (a bridge pulling `updated_after` sees the addition); its
+    `version` does not: no field an action decides on has changed."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from . import lifecycle
+    from .models import Status, Ticket, TicketEvent, TicketPhoto
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lifecycle._lock(ticket.pk)
+        refusal = None
+        if locked.status == Status.CLOSED:
+            refusal = _(CLOSED_REFUSAL)
+        elif locked.status == Status.MERGED:
+            refusal = _(MERGED_REFUSAL) % {"survivor": locked.survivor().code}
+        if refusal:
+            raise lifecycle.InvalidTransition(refusal, status=locked.status)
+        if not actor.has_perm("tickets.add_photos", locked):
+            raise lifecycle.NotAllowed(
+                _("You may not add photos to this ticket, or it is outside your area.")
+            )
+        stored = attach(locked, cleaned)
+        event = TicketEvent.objects.create(
+            ticket=locked,
+            action=ADD_PHOTOS,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            owner_place_id=locked.owner_place_id,
+            owner_department_id=locked.owner_department_id,
+            data={"photos": [photo.pk for photo in stored]},
+            at=now,
+        )
+        TicketPhoto.objects.filter(pk__in=[photo.pk for photo in stored]).update(event=event)
+        Ticket.objects.filter(pk=locked.pk).update(updated_at=now)
+    for photo in stored:
+        photo.event = event
+    return event, stored
+
+
+def shown_to(ticket, user, sees_ticket):
+    """The ticket's photos for `user`: all of them for whoever sees the ticket (staff in
+    scope); for its requester (我的诉求) those their demand's page shows
+    (progress.photos) and the ones they added themselves."""
+    from django.db.models import Q
+
+    from . import progress
+    from .models import TicketPhoto
+
+    photos = TicketPhoto.objects.filter(ticket=ticket)
+    if sees_ticket:
+        return photos
+    return progress.photos(ticket) | photos.filter(Q(event__action=ADD_PHOTOS, event__actor=user))
 
 
 def file_response(photo):

@@ -317,6 +317,18 @@ rules.add_perm("tickets.reopen_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.close_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.answer_ticket", is_superuser | is_intake_staff)
+# Photos added after intake (photos.add): by those who act on the matter (the owning unit,
+# the units above it, the dispatch desk, a summoned department) and by its requester or the
+# account that reported it (我的诉求, a mini-program); not by those who only see it.
+rules.add_perm(
+    "tickets.add_photos",
+    is_superuser
+    | is_owner_handler
+    | is_above_owner
+    | is_dispatcher
+    | is_summoned_handler
+    | is_own_ticket,
+)
 rules.add_perm("tickets.view_kpis", is_superuser | works_on_tickets)
 rules.add_perm("tickets.import_tickets", is_superuser | may_import)
 rules.add_perm("tickets.view_settings", is_superuser | works_on_tickets)

@@ -293,6 +293,7 @@ class TicketListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
         fields = [
             "id",
             "code",
+            "external_id",
             "channel",
             "nature",
             "title",
@@ -495,6 +496,13 @@ class TicketCreateSerializer(PrebuiltFieldsMixin, serializers.Serializer):
     )
     knowledge_answer = serializers.IntegerField(
         required=False, allow_null=True, help_text="Id of the standard answer used (知识库)"
+    )
+    external_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The sending platform's own case number (12345 工单编号); one ticket per "
+        "channel and external_id: a second is refused with 409 external_id_exists",
     )
 
     def validate(self, attrs):
@@ -749,6 +757,19 @@ class ResolveMultipartSerializer(ResolveSerializer):
     photos = serializers.ListField(
         child=serializers.FileField(), required=False, help_text="JPEG or PNG, ≤ 10 MB each, ≤ 9"
     )
+
+
+class AddPhotosSerializer(serializers.Serializer):
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        allow_empty=False,
+        help_text="JPEG or PNG, ≤ 10 MB each, ≤ 9",
+    )
+
+
+class PhotosAddedSerializer(serializers.Serializer):
+    event = EventSerializer(help_text="The add-photos event: data.photos lists the ids")
+    photos = PhotoSerializer(many=True)
 
 
 class CallbackActionSerializer(ActionSerializer):

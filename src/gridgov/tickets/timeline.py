@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from gridgov.people.models import Department
 
-from . import lifecycle
+from . import lifecycle, photos
 from .forms import ACTION_LABELS, CONTACT_METHODS, DEADLINE_LABELS, OVERDUE_LABELS
 from .models import Satisfaction, Summons, Ticket, TicketEvent
 
@@ -20,6 +20,7 @@ from .models import Satisfaction, Summons, Ticket, TicketEvent
 EVENT_LABELS = {
     lifecycle.MERGE_IN: pgettext_lazy("ticket action", "Duplicate merged in"),
     lifecycle.EDIT: pgettext_lazy("ticket action", "Corrected"),
+    photos.ADD_PHOTOS: pgettext_lazy("ticket action", "Photos added"),
 }
 
 

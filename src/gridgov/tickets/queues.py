@@ -193,6 +193,9 @@ def tab_filters(now, user=None):
     summons of the user's departments past its report-by."""
     parts = _parts(user) if user is not None else None
     owned = parts["owned"] if parts else Q()
+    # Routing and calling back are the dispatch desk's: a department summoned on a ticket
+    # the owner has resolved (or returned) has nothing to call back (or dispatch).
+    desk = parts["desk"] if parts else Q()
     late = sla.overdue_q(now)
     if parts:
         late &= parts["owned"] | parts["desk"] | parts["above"]
@@ -202,10 +205,10 @@ def tab_filters(now, user=None):
     return {
         "accept": owned & Q(status__in=(S.DISPATCHED, S.ESCALATED)),
         "report": parts["summoned"] if parts else NOTHING,
-        "dispatch": Q(status__in=(S.RECEIVED, S.RETURNED)),
+        "dispatch": desk & Q(status__in=(S.RECEIVED, S.RETURNED)),
         "approve": parts["above"] if parts else NOTHING,
         "handling": owned & Q(status__in=HANDLING),
-        "callback": Q(status=S.RESOLVED) | merged_callback_q(),
+        "callback": desk & (Q(status=S.RESOLVED) | merged_callback_q()),
         # Summoned departments past their report-by, for the street that blew the whistle.
         "late_reports": (parts["whistled"] if parts else NOTHING) & Q(Exists(_awaited(now))),
         "overdue": late,
@@ -225,12 +228,13 @@ def default_tab(tab_counts):
 
 
 def tabs(tab_counts, scope):
-    """The tabs to show, with their counts: the dispatch tab only to dispatchers, 待报到 only
+    """The tabs to show, with their counts: 待派单 and 待回访 only to dispatchers, 待报到 only
     to department handlers, 待审批 only to the units above others — or to anyone with
     something in them."""
     labels = tab_labels()
     shown_to = {
         "dispatch": scope.has_role(DISPATCH_ROLES),
+        "callback": scope.has_role(DISPATCH_ROLES),  # the desks call back, not the units
         "report": bool(scope.department_ids),
         "approve": scope.has_role(SUPERVISOR_ROLES),
         "late_reports": False,  # only when a department is late

@@ -108,6 +108,7 @@ def _ticket_queryset():
 
 
 REPORT_OVERDUE = gettext_lazy("Report overdue")
+REPORT_BY = gettext_lazy("Report by")
 
 
 def _mark(tickets, now):
@@ -339,6 +340,23 @@ def _deadlines(ticket, now, events=()):
     return rows
 
 
+def _report_deadline(user, whistles, now):
+    """For a department summoned by a whistle and yet to report: its 报到时限 (the earliest
+    of its summonses'), first among the deadlines. The page showed only the owner's, on
+    time, to a department its queue had just called 报到超时."""
+    departments = scope_for(user).department_ids
+    due = [
+        summons.report_by
+        for whistle in whistles
+        for summons in whistle.summonses.all()
+        if summons.department_id in departments and summons.reported_at is None
+    ]
+    if not due:
+        return []
+    report_by = min(due)
+    return [{"key": "report", "label": REPORT_BY, "value": report_by, "overdue": now > report_by}]
+
+
 # Offered to the holder of an escalated ticket before it signs for it, but after signing
 # and sending it on: the same order as for a dispatched ticket.
 AFTER_SIGNING = ("contact", "extend")
@@ -416,12 +434,13 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
     photos = list(TicketPhoto.objects.filter(ticket=ticket).order_by("uploaded_at", "id"))
     forms = _action_forms(request, ticket, bound)
     events = timeline.events(ticket)
+    deadlines = _report_deadline(request.user, whistles, now) + _deadlines(ticket, now, events)
     return {
         "ticket": ticket,
         "now": now,
         "overdue": sla.overdue_stage(ticket, now),
         "overdue_label": OVERDUE_LABELS.get(sla.overdue_stage(ticket, now), ""),
-        "deadlines": _deadlines(ticket, now, events),
+        "deadlines": deadlines,
         "place_chain": place_chain,
         "events": events,
         "intake_photos": [p for p in photos if p.event_id is None],

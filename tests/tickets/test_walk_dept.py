@@ -1,0 +1,149 @@
+"""Fixes from walking 接诉即办 on the demo as a department handler (区城管执法局) and as a
+community office (魏家坡社区), in a real browser (tests/browser/test_walk_dept.py)."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from gridgov.tickets.lifecycle import perform
+from gridgov.tickets.models import Status, Summons
+
+from .factories import make_ticket, make_world
+
+pytestmark = pytest.mark.django_db
+H = dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def html_of(client, user, url):
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def detail_url(ticket):
+    return reverse("tickets:detail", args=[ticket.code])
+
+
+def tab_counts(html):
+    found = re.findall(r'data-tab="([a-z_]+)">[^<]*<span class="wb-tab__count">(\d+)</span>', html)
+    return {name: int(n) for name, n in found}
+
+
+def whistled(world):
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    perform(ticket, "whistle", world.street_staff, departments=["CG"], reason="需要城管联合处置")
+    return ticket
+
+
+def test_a_summoned_department_has_nothing_to_call_back_when_the_owner_resolves(client, world):
+    """The grid resolved a whistled ticket before 城管 reported: 城管's queue counted it under
+    待回访 (1), a tab of tickets it could do nothing on (calling back is the desk's)."""
+    ticket = whistled(world)
+    perform(ticket, "resolve", world.gridworker_a, reply="已清理")
+    html = html_of(client, world.city_handler, reverse("tickets:queue"))
+    counts = tab_counts(html)
+    assert counts["report"] == 1 and counts["all"] == 1  # still owes its report
+    assert "callback" not in counts  # no 待回访 tab: a department calls nobody back
+    html = html_of(client, world.city_handler, reverse("tickets:queue") + "?tab=callback")
+    assert ticket.code not in html
+    # The desk still calls the requester back.
+    html = html_of(client, world.hotline, reverse("tickets:queue") + "?tab=callback")
+    assert tab_counts(html)["callback"] == 1 and ticket.code in html
+
+
+def test_a_summoned_department_has_nothing_to_dispatch_when_the_owner_returns(client, world):
+    ticket = make_ticket(world)
+    perform(ticket, "whistle", world.street_staff, departments=["CG"], reason="联合处置")
+    perform(ticket, "return", world.gridworker_a, reason_code="wrong_place")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RETURNED
+    counts = tab_counts(html_of(client, world.city_handler, reverse("tickets:queue")))
+    assert "dispatch" not in counts and counts["report"] == 1
+    counts = tab_counts(html_of(client, world.street_staff, reverse("tickets:queue")))
+    assert counts["dispatch"] == 1
+
+
+def test_offices_that_call_nobody_back_have_no_callback_tab(client, world):
+    """Community and grid offices, and departments, saw 待回访 0 on every visit."""
+    for user in (world.community_staff, world.gridworker_a, world.city_handler):
+        assert "callback" not in tab_counts(html_of(client, user, reverse("tickets:queue")))
+        assert 'data-tab="callback"' not in html_of(client, user, "/")
+    for user in (world.hotline, world.street_staff):
+        assert "callback" in tab_counts(html_of(client, user, reverse("tickets:queue")))
+
+
+def deadline_cards(html):
+    """[(key, classes, text)] of the deadline cards under the ticket's title."""
+    cards = re.findall(r'<li class="deadline([^"]*)" data-deadline="(\w+)">(.*?)</li>', html, re.S)
+    return [
+        (key, classes.strip(), re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip())
+        for classes, key, body in cards
+    ]
+
+
+def test_a_summoned_department_sees_its_report_by_first_on_the_ticket(client, world):
+    """The queue said 报到超时 (4 days), the ticket page's deadlines were the owner's, all
+    on time: nothing at the top told the department it was late."""
+    t0 = timezone.now()
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, now=t0 - 5 * H)
+    perform(
+        ticket,
+        "whistle",
+        world.street_staff,
+        now=t0 - 4 * H,
+        departments=["CG", "ZJ"],
+        report_within_hours=2,
+        reason="联合处置",
+    )
+    report_by = Summons.objects.get(whistle__ticket=ticket, department=world.city_mgmt).report_by
+    cards = deadline_cards(html_of(client, world.city_handler, detail_url(ticket)))
+    assert [key for key, _c, _t in cards] == ["report", "accept", "respond", "resolve"]
+    key, classes, text = cards[0]
+    assert classes == "is-overdue"
+    assert text.startswith("报到时限 " + timezone.localtime(report_by).strftime("%Y-%m-%d %H:%M"))
+    assert "已超时" in text
+    # The owner and the street see the owner's deadlines only; once reported, so does 城管.
+    for user in (world.gridworker_a, world.street_staff):
+        cards = deadline_cards(html_of(client, user, detail_url(ticket)))
+        assert [key for key, _c, _t in cards] == ["accept", "respond", "resolve"]
+    perform(ticket, "whistle-report", world.city_handler, department="CG", note="已到场")
+    cards = deadline_cards(html_of(client, world.city_handler, detail_url(ticket)))
+    assert [key for key, _c, _t in cards] == ["accept", "respond", "resolve"]
+
+
+def test_a_department_on_time_sees_its_report_by_counting_down(client, world):
+    ticket = whistled(world)
+    cards = deadline_cards(html_of(client, world.city_handler, detail_url(ticket)))
+    key, classes, text = cards[0]
+    assert key == "report" and classes == "" and "剩余" in text
+
+
+def test_the_home_page_marks_late_reports_red_as_the_queue_does(client, world):
+    """桂园街道's home page showed 报到超时 12 in grey beside 已超时 in red; its queue page
+    marks both."""
+    t0 = timezone.now()
+    ticket = make_ticket(world)
+    perform(
+        ticket,
+        "whistle",
+        world.street_staff,
+        now=t0 - 5 * H,
+        departments=["CG"],
+        report_within_hours=2,
+        reason="联合处置",
+    )
+    for url in ("/", reverse("tickets:queue")):
+        html = html_of(client, world.street_staff, url)
+        tab = re.search(r'<a [^>]*data-tab="late_reports"[^>]*>', html).group(0)
+        assert "wb-tab--alert" in tab, url

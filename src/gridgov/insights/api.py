@@ -31,6 +31,8 @@ from .models import HotIssue, ModelVersion
 class HotIssueSerializer(serializers.ModelSerializer):
     place = serializers.SerializerMethodField()
     category = serializers.SerializerMethodField()
+    # The refresh's own note (a dismissed issue put back) in the reader's language.
+    note = serializers.CharField(source="note_display", read_only=True)
 
     class Meta:
         model = HotIssue

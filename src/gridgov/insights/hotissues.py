@@ -430,7 +430,9 @@ def _street_of(path):
 
 
 def refresh(now=None, days=None, min_size=2):
-    """Recompute the hot issues of the last `days` days; decisions on known ones are kept.
+    """Recompute the hot issues of the last `days` days; decisions on known ones are kept,
+    but a dismissed one that as many new demands joined as make a hot issue comes back for
+    a decision (`_back_after_dismissal`).
 
     Clustering runs per street (the unit that acts on a hot issue), so the work
     grows with the busiest street, not with the city. What the issues' rows need (the
@@ -462,7 +464,7 @@ def refresh(now=None, days=None, min_size=2):
     with transaction.atomic():
         _one_refresh_at_a_time()
         planned = _plan_keys(issues)
-        rows, created = [], []
+        rows, created, back = [], [], []
         for issue, key, existing in planned:
             place = _common_place(issue, places)
             # The commonest top-level category of its tickets, the latest ticket first.
@@ -489,9 +491,12 @@ def refresh(now=None, days=None, min_size=2):
             rows.append((hot, issue.ids))
             if existing is None:
                 created.append(hot)
+            elif _back_after_dismissal(existing, issue, min_size):
+                back.append(existing)
         updates.update([hot for hot, _ids in rows if hot.pk], REFRESHED_FIELDS)
         HotIssue.objects.bulk_create(created, batch_size=500)
         _link_tickets(rows)
+        _put_back(back, now)
         seen = [hot.pk for hot, _ids in rows]
         # Undecided issues that no longer hold together are dropped; decided ones stay, and
         # so do reopened ones, whose decisions are on record. Locked first, then checked
@@ -507,6 +512,39 @@ def refresh(now=None, days=None, min_size=2):
                 pk__in=chunk, state=HotIssue.State.NEW, decisions__isnull=True
             ).delete()
     return len(seen)
+
+
+def _back_after_dismissal(hot, issue, min_size):
+    """Whether a dismissed issue comes back for a decision: as many demands as make a hot
+    issue came in after the dismissal. A dismissal held whatever followed: the matter could
+    grow from 2 tickets to 20 under 已排除, off the list and the home page, which show those
+    waiting for a decision. Demands received before it (an import, late) do not count."""
+    from .models import HotIssue
+
+    if hot.state != HotIssue.State.DISMISSED or hot.decided_at is None:
+        return False
+    return sum(1 for r in issue.records if r.time > hot.decided_at) >= min_size
+
+
+def _put_back(issues, now):
+    """Back to 待研判, each with a decision row of its own (by nobody: the refresh), unless
+    someone decided on it since it was read (the row is locked now: _plan_keys)."""
+    from .models import COMEBACK_NOTE, HotIssue, HotIssueDecision
+
+    for hot in issues:
+        changed = HotIssue.objects.filter(
+            pk=hot.pk, state=HotIssue.State.DISMISSED, decided_at=hot.decided_at
+        ).update(state=HotIssue.State.NEW, decided_by=None, decided_at=now, note=COMEBACK_NOTE)
+        if changed:
+            HotIssueDecision.objects.create(
+                issue_id=hot.pk,
+                action="reopen",
+                from_state=HotIssue.State.DISMISSED,
+                to_state=HotIssue.State.NEW,
+                user=None,
+                note=COMEBACK_NOTE,
+                at=now,
+            )
 
 
 def _one_refresh_at_a_time():

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.places.models import Place
@@ -203,6 +204,16 @@ class SignatureBand(models.Model):
         return f"{self.signature_id}:{self.key}"
 
 
+# What the refresh writes as the note of a dismissed issue it puts back for a decision
+# (hotissues._back_after_dismissal): a message id, translated when shown.
+COMEBACK_NOTE = gettext_noop("More demands came in after the dismissal: back for a decision.")
+
+
+def hot_note_display(note):
+    """A hot issue's or decision's note in the reader's language: the refresh's are ids."""
+    return gettext(note) if note == COMEBACK_NOTE else note
+
+
 class HotIssue(models.Model):
     """热点问题: a cluster of similar tickets in one area and time window (hotissues.py)."""
 
@@ -248,6 +259,10 @@ class HotIssue(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def note_display(self):
+        return hot_note_display(self.note)
+
 
 class HotIssueDecision(models.Model):
     """One decision on a hot issue (研判): the issue keeps only the latest, this keeps them all."""
@@ -274,3 +289,7 @@ class HotIssueDecision(models.Model):
 
     def __str__(self):
         return f"{self.issue_id}: {self.from_state} → {self.to_state}"
+
+    @property
+    def note_display(self):
+        return hot_note_display(self.note)

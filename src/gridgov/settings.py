@@ -271,6 +271,10 @@ GRIDGOV_CLASSIFIER = "gridgov.insights.predictor.suggest"
 # use (else it is kept, not used); intake suggests no label scoring below the floor.
 GRIDGOV_CLASSIFIER_TOLERANCE = float(env("GRIDGOV_CLASSIFIER_TOLERANCE", "0.01"))
 GRIDGOV_SUGGESTION_MIN_SCORE = float(env("GRIDGOV_SUGGESTION_MIN_SCORE", "0.05"))
+# A demand filed without a category whose best label the model scores below this waits at
+# the dispatch desk, which confirms the category, instead of being dispatched by the guess
+# (chosen on held-out messages: docs/insights.md; 0 dispatches every guess).
+GRIDGOV_AUTO_DISPATCH_MIN_SCORE = float(env("GRIDGOV_AUTO_DISPATCH_MIN_SCORE", "0.95"))
 GRIDGOV_INTAKE_ADVISOR = "gridgov.insights.intake.advise"
 # Panels the apps add to the home dashboard, in this order: each takes the request and
 # answers None (nothing to show this user) or a dict with the template to include.

@@ -10,6 +10,10 @@ in place of the model's best label (tickets.classify.grid_event), so the grid
 handles it. With no trained model (a fresh install) or a model that cannot be
 loaded, it falls back to the keyword baseline.
 
+The answer says where its best label comes from (tickets.classify.Suggestions.by: the
+model, a grid event type, the keywords): intake dispatches by a model's label only when
+it scores at least settings.GRIDGOV_AUTO_DISPATCH_MIN_SCORE (classify.needs_confirmation).
+
 What is offered is tidied (`_tidy`): a category is not listed beside one of its
 own descendants, nor a label the model all but rules out (below
 settings.GRIDGOV_SUGGESTION_MIN_SCORE, default 0.05; the best one always stays).
@@ -23,7 +27,7 @@ from django.conf import settings
 
 from gridgov.core import versions
 from gridgov.tickets import reference
-from gridgov.tickets.classify import grid_event, keyword_baseline
+from gridgov.tickets.classify import Suggestions, grid_event, keyword_baseline
 
 from . import textprep
 from .classifier import ClassifierError, TextClassifier
@@ -107,30 +111,31 @@ def min_score():
 def suggest(text, top=3):
     ranked = model_top(text, top=max(top, 3))
     if ranked is None:
-        return _tidy(keyword_baseline(text, top=top + 2), top)
+        return _tidy(keyword_baseline(text, top=top + 2), top, "keywords")
     categories = first_level_categories()
     suggestions = [
         (categories[label], round(score, 3)) for label, score in ranked if label in categories
     ]
     if not suggestions:
-        return _tidy(keyword_baseline(text, top=top + 2), top)
+        return _tidy(keyword_baseline(text, top=top + 2), top, "keywords")
     best, score = suggestions[0]
     for candidate, _kw in keyword_baseline(text, top=5):
         if candidate.depth > 1 and candidate.top().pk == best.pk:
             suggestions[0] = (candidate, score)
-            return _tidy(suggestions, top)
+            return _tidy(suggestions, top, "model")
     event = grid_event(text)
     if event is not None:
         # The grid's own event types are not among the model's labels: the one the text
         # names stands for the model's best label and takes its score, rather than
         # showing beside it with the same percentage.
         suggestions[0] = (event, score)
-    return _tidy(suggestions, top)
+        return _tidy(suggestions, top, "event")
+    return _tidy(suggestions, top, "model")
 
 
-def _tidy(suggestions, top):
+def _tidy(suggestions, top, by):
     """At most `top` suggestions: none that is an ancestor of another one listed, and none
-    scoring below the floor (but the best, whatever its score)."""
+    scoring below the floor (but the best, whatever its score); `by` says whence the best."""
     floor = min_score()
     by_id = reference.categories().by_id
     above = set()
@@ -144,4 +149,4 @@ def _tidy(suggestions, top):
         for index, (category, score) in enumerate(suggestions)
         if category.pk not in above and (index == 0 or score >= floor)
     ]
-    return kept[:top]
+    return Suggestions(kept[:top], by=by)

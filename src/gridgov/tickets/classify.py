@@ -3,6 +3,10 @@
 Until a trained model is configured (the insights app), a keyword baseline
 built from the taxonomy serves: each category's own name and its children's
 names, plus curated keywords, are matched against the text.
+
+`needs_confirmation(suggestions)`: whether the best suggestion is too unsure to send a
+ticket anywhere by (settings.GRIDGOV_AUTO_DISPATCH_MIN_SCORE); intake then leaves it at
+the dispatch desk, which confirms the category (docs/insights.md).
 """
 
 from django.conf import settings
@@ -13,6 +17,34 @@ from gridgov.core import versions
 from . import reference
 
 MIN_KEYWORD = 2
+# The trained model's best score below which intake does not dispatch by its label: chosen
+# on held-out messages (python bench/classify_holdout.py --confidence; docs/insights.md).
+AUTO_DISPATCH_MIN_SCORE = 0.95
+
+
+class Suggestions(list):
+    """[(category, score)], best first, saying where the best one comes from (`by`):
+    "model" (the trained classifier; its score is a calibrated probability), "event" (a grid
+    event type the text names, grid_event) or "keywords" (the keyword baseline)."""
+
+    def __init__(self, items=(), by="keywords"):
+        super().__init__(items)
+        self.by = by
+
+
+def auto_dispatch_min_score():
+    return float(getattr(settings, "GRIDGOV_AUTO_DISPATCH_MIN_SCORE", AUTO_DISPATCH_MIN_SCORE))
+
+
+def needs_confirmation(suggestions):
+    """Is the best suggestion the model's, scoring below the auto-dispatch threshold?
+
+    Only the model's score measures how sure a label is: a grid event type the text names
+    and the keyword baseline's hits (which name a category or its keywords) are taken as
+    they are, as before there was a threshold."""
+    if not suggestions or getattr(suggestions, "by", "keywords") != "model":
+        return False
+    return suggestions[0][1] < auto_dispatch_min_score()
 
 
 def _keyword_index():
@@ -88,8 +120,8 @@ def suggest_category(text, top=3):
     """Top categories for a demand's text, best first, scores in [0, 1]."""
     text = (text or "").strip()
     if not text:
-        return []
+        return Suggestions()
     backend = getattr(settings, "GRIDGOV_CLASSIFIER", None)
     if backend:
         return import_string(backend)(text, top=top)
-    return keyword_baseline(text, top=top)
+    return Suggestions(keyword_baseline(text, top=top))

@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import imports, lifecycle, photos
+from . import imports, intake, lifecycle, photos
 from .models import (
     Category,
     Channel,
@@ -424,6 +424,28 @@ class DispatchForm(UnitForm):
         field = self.fields["target"]
         field.required = False
         field.choices = [("", _("By the routing rules"))] + field.choices[1:]
+        # A ticket the classifier was unsure of: the desk confirms its category (the
+        # model's best three first, with their scores), and the rules route by it.
+        suggested = intake.category_to_confirm(self.ticket)
+        if suggested:
+            codes = {category.code for category, _score in suggested}
+            others = [
+                (group, [(code, name) for code, name in options if code not in codes])
+                for group, options in category_choices(include_blank=False)
+            ]
+            top = [(c.code, f"{c.full_name} · {score:.0%}") for c, score in suggested]
+            self.fields["category"] = forms.ChoiceField(
+                label=_("Category (to confirm)"),
+                choices=[(_("The classifier's suggestions"), top), *others],
+                initial=self.ticket.category.code if self.ticket.category_id else None,
+            )
+            self.order_fields(["category", "target", "reason"])
+
+    def params(self):
+        params = super().params()
+        if "category" in self.fields:
+            params["category"] = self.cleaned_data["category"]
+        return params
 
 
 class DesignateForm(UnitForm):

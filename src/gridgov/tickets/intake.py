@@ -24,12 +24,13 @@ from gridgov.places.models import Level, Place
 
 from . import lifecycle, reference, routing, sla
 from . import photos as photo_files
-from .classify import suggest_category
+from .classify import needs_confirmation, suggest_category
 from .models import (
     SELF_SERVICE_CHANNELS,
     Category,
     Channel,
     Nature,
+    Status,
     Ticket,
     TicketCounter,
     Urgency,
@@ -404,10 +405,12 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
         location = resolve_location(place_code=advice["place"].code)
         location.how = "text"
     suggestions = []
+    unsure = False  # the category is the model's guess, too unsure to send anyone by
     if category is None:
         suggestions = suggest_category(f"{title} {description}")
         if suggestions:
             category = suggestions[0][0]
+            unsure = needs_confirmation(suggestions)
     urgency = data.get("urgency") or (category.default_urgency if category else Urgency.GENERAL)
     deadlines = sla.compute_deadlines(urgency, category, now, place=location.place)
     consult_answered = data.get("nature") == Nature.CONSULT and (
@@ -415,6 +418,14 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     )
     if consult_answered:  # the desk that took it in answers it: no unit handles it
         route = routing.Route(place=routing.intake_desk(actor), department=None)
+    elif unsure:
+        # The model barely knows what this is: the dispatch desk of its place (as for what
+        # no rule covers) confirms the category before anyone is sent, rather than a wrong
+        # unit returning it a day later. It keeps the best guess until then.
+        desk = routing.dispatch_desk(location.place) if location.place else None
+        route = routing.Route(
+            place=desk or routing.intake_desk(actor), department=None, dispatch_desk=True
+        )
     else:
         route = routing.route(category, location.place)
         if route.dispatch_desk and location.place is None:
@@ -476,7 +487,10 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                     "suggestions": [(c.code, s) for c, s in suggestions],
                     "route": "answered"
                     if consult_answered
+                    else "low_confidence"
+                    if unsure
                     else ("dispatch_desk" if route.dispatch_desk else "rule"),
+                    **({"score": suggestions[0][1]} if unsure else {}),
                     **advice.get("event_data", {}),
                     **({"request_digest": digest} if digest else {}),
                 },
@@ -489,6 +503,23 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
             return replay
         raise
     return IntakeResult(ticket=ticket, created=True, suggestions=suggestions, location=location)
+
+
+def category_to_confirm(ticket):
+    """[(category, score)]: the model's suggestions for a ticket waiting at the dispatch
+    desk because the model was unsure of its category (create event route "low_confidence"),
+    for the desk to pick one when it dispatches; [] for any other ticket. Read once per
+    ticket object (the page and its dispatch form both ask)."""
+    if ticket.status != Status.RECEIVED:
+        return []
+    if getattr(ticket, "_category_to_confirm", None) is None:
+        events = ticket.events.filter(action="create").values_list("data", flat=True)
+        data = events.first() or {}
+        found = []
+        if data.get("route") == "low_confidence":
+            found = [(reference.active_category(c), score) for c, score in data["suggestions"]]
+        ticket._category_to_confirm = [(c, score) for c, score in found if c is not None]
+    return ticket._category_to_confirm
 
 
 def _after_intake(ticket, data, actor, route, now):

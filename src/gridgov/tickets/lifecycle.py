@@ -20,7 +20,7 @@ from gridgov.people.models import Department
 from gridgov.people.scope import scope_for
 from gridgov.places.models import Level, Place
 
-from . import progress, routing, sla
+from . import progress, reference, routing, sla
 from .models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -441,7 +441,8 @@ def _accept_by(ticket, now):
     return sla.add_limit(now, value, unit, calendar)
 
 
-def _dispatch(t, actor, now, unit=None, department=None, reason=""):
+def _dispatch(t, actor, now, unit=None, department=None, reason="", category=None):
+    chosen = _confirmed_category(t, category)  # the desk confirms or corrects the category
     route = _resolve_unit(unit, department) or routing.route(t.category, t.place)
     if route.place is None and route.department is None:
         raise BadParameters(_("No unit to dispatch to."))
@@ -456,7 +457,26 @@ def _dispatch(t, actor, now, unit=None, department=None, reason=""):
         )
     _check_sent_down(t, actor, route)
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
-    return Change(fields, reason=reason, data=_sent_data(t, route))
+    data = _sent_data(t, route)
+    if chosen:
+        fields["category"] = t.category
+        data["category"] = chosen
+    return Change(fields, reason=reason, data=data)
+
+
+def _confirmed_category(t, code):
+    """Put the category the dispatcher chose on `t` (routed and timed by it); → [old, new]
+    codes when it changed, else None."""
+    if code in (None, ""):
+        return None
+    category = reference.active_category(code)
+    if category is None:
+        raise BadParameters(_("Unknown category %(c)s.") % {"c": code})
+    if category.pk == t.category_id:
+        return None
+    old = t.category.code if t.category_id else None
+    t.category = category
+    return [old, category.code]
 
 
 def _owner_ids(route):

@@ -667,6 +667,11 @@ class DispatchSerializer(ActionSerializer):
         required=False, help_text="Department code (instead of unit)"
     )
     reason = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.CharField(
+        required=False,
+        help_text="Category code: confirms or corrects the ticket's category (one the "
+        "classifier was unsure of waits at the dispatch desk for this); routed by it",
+    )
 
     def validate(self, attrs):
         # Both given, the department silently won: the ticket went where the caller did not

@@ -15,6 +15,7 @@ from gridgov.people.models import Department
 from . import lifecycle, photos
 from .forms import ACTION_LABELS, CONTACT_METHODS, DEADLINE_LABELS, OVERDUE_LABELS
 from .models import Satisfaction, Summons, Ticket, TicketEvent
+from .reference import categories
 
 # Events that are no lifecycle action of their own.
 EVENT_LABELS = {
@@ -36,6 +37,11 @@ def _department_names(events):
     return dict(Department.objects.filter(code__in=codes).values_list("code", "name"))
 
 
+def _category_name(code):
+    category = categories().by_code.get(code) if code else None
+    return category.full_name if category is not None else code or "—"
+
+
 def _field_name(name):
     try:
         return str(Ticket._meta.get_field(name).verbose_name)
@@ -55,6 +61,14 @@ def describe(event, departments):
     elif action == "create":
         if data.get("route") == "dispatch_desk":
             lines.append(_("No routing rule matched: waiting at the dispatch desk."))
+        elif data.get("route") == "low_confidence":
+            lines.append(
+                _(
+                    "Category to confirm: the classifier was unsure (best score %(score)s), "
+                    "so the ticket waits at the dispatch desk."
+                )
+                % {"score": f"{float(data.get('score') or 0):.0%}"}
+            )
         how = data.get("location") or ""
         if how == "address":
             lines.append(_("Located by the address."))
@@ -69,6 +83,9 @@ def describe(event, departments):
         if data.get("auto"):
             text += _(" (by the routing rules)")
         lines.append(text)
+        if data.get("category"):
+            names = [_category_name(code) for code in data["category"]]
+            lines.append(_("Category: %(old)s → %(new)s") % {"old": names[0], "new": names[1]})
         if data.get("from_escalated"):
             lines.append(
                 _("Sent down by %(unit)s, to which it had been escalated (not a return).")

@@ -47,7 +47,7 @@ from . import (
     timeline,
 )
 from . import photos as photo_files
-from .classify import suggest_category
+from .classify import needs_confirmation, suggest_category
 from .filters import category_subtree_ids, visible_tickets
 from .forms import (
     ACTION_FORMS,
@@ -457,6 +457,7 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
         "revealed": revealed,
         "done": done,
         "duplicates": list(ticket.duplicates.only("code", "title")),
+        "category_to_confirm": intake.category_to_confirm(ticket),
         "section": "detail",
         # The language switch returns to the page, not to the action's POST-only URL.
         "lang_next": reverse("tickets:detail", args=[ticket.code]),
@@ -683,8 +684,10 @@ def _route_preview(user, category_code, address, suggestions):
     category picked, else the top suggestion; the place the address names. A desk sees who
     will handle the call before filing it, and a wrong route while the caller is on the line."""
     category = reference.active_category(category_code) if category_code else None
+    unsure = False
     if category is None and suggestions:
         category = suggestions[0][0]
+        unsure = needs_confirmation(suggestions)  # it waits at the desk (intake.create_ticket)
     place = None
     if address:
         found = addresses.resolve_address(address)
@@ -693,9 +696,13 @@ def _route_preview(user, category_code, address, suggestions):
             foreign = _(intake.FOREIGN_ADDRESS) % {"p": found.foreign}
             return {"route": None, "category": category, "place": None, "foreign": foreign}
     route = routing.route(category, place)
+    if unsure:
+        route = routing.Route(
+            place=routing.dispatch_desk(place), department=None, dispatch_desk=True
+        )
     if route.dispatch_desk and place is None:
         route = routing.Route(place=routing.intake_desk(user), department=None, dispatch_desk=True)
-    return {"route": route, "category": category, "place": place}
+    return {"route": route, "category": category, "place": place, "unsure": unsure}
 
 
 @login_required

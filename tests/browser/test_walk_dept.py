@@ -1,0 +1,58 @@
+"""A department handler's day in Chromium, as walked on the demo (区城管执法局): a whistle it is
+late to answer, from its queue to its report, on a phone."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from gridgov.tickets.lifecycle import perform
+from tests.tickets.factories import make_ticket, make_world
+
+from .session import signed_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_department_late_to_a_whistle_sees_it_on_the_ticket_and_reports(
+    chromium, live_server, transactional_db, artifacts
+):
+    world = make_world()
+    t0 = timezone.now()
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a, now=t0 - dt.timedelta(hours=6))
+    perform(
+        ticket,
+        "whistle",
+        world.street_staff,
+        now=t0 - dt.timedelta(hours=5),
+        departments=["CG"],
+        report_within_hours=2,
+        reason="占道经营反复出现，需城管联合执法",
+    )
+    with signed_in(chromium, live_server.url, world.city_handler.username, phone=True) as (
+        page,
+        errors,
+    ):
+        page.goto(live_server.url + "/tickets/")
+        # The queue opens on 吹哨待报到; a department calls nobody back, so no 待回访 tab.
+        expect(page.locator(".wb-tab[aria-current=page]")).to_have_attribute("data-tab", "report")
+        expect(page.locator(".wb-tab[data-tab=callback]")).to_have_count(0)
+        row = page.locator(f"tr[data-code='{ticket.code}']")
+        expect(row).to_have_class("wb-row is-overdue")
+        expect(row).to_contain_text("报到超时")
+        row.locator("a").first.click()
+        page.wait_for_url(f"**/tickets/{ticket.code}/")
+        # Its own deadline first, red: not the owner's deadlines, all on time.
+        first = page.locator(".deadlines .deadline").first
+        expect(first).to_have_attribute("data-deadline", "report")
+        expect(first).to_have_class("deadline is-overdue")
+        expect(first).to_contain_text("报到时限")
+        expect(first).to_contain_text("已超时")
+        page.screenshot(path=artifacts / "dept-late-report-phone-zh.png", full_page=True)
+        page.fill("#id_whistle-report-note", "已派执法队员到场，商贩已劝离")
+        page.click("#action-whistle-report button[type=submit]")
+        expect(page.locator(".wb-done")).to_contain_text("已完成：部门报到")
+        expect(page.locator(".deadlines [data-deadline=report]")).to_have_count(0)
+        assert not errors, errors

@@ -6,6 +6,7 @@ import re
 from functools import reduce
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q
@@ -21,6 +22,7 @@ from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 from gridgov.tickets import lifecycle
 from gridgov.tickets.models import Ticket
+from gridgov.tickets.templatetags.tickets_workbench import display_name
 
 from . import hotissues, services, training
 from . import intake as insights_intake
@@ -179,10 +181,28 @@ def _method_display(method):
     return method or ""
 
 
+def _version_notes(versions):
+    """{version: its note as shown}: "by <login>" names the person as the rest of the page
+    does (由 district 发起 showed a login beside 区级工作人员 in the changes below)."""
+    logins = {v.note[3:] for v in versions if (v.note or "").startswith("by ")}
+    users = {}
+    if logins:
+        found = get_user_model().objects.filter(username__in=logins)
+        users = {user.get_username(): user for user in found}
+    notes = {}
+    for v in versions:
+        user = users.get(v.note[3:]) if (v.note or "").startswith("by ") else None
+        notes[v.version] = (
+            _("by %(name)s") % {"name": display_name(user)} if user else v.note_display
+        )
+    return notes
+
+
 def _version_rows(versions, active):
     """The versions with their scores beside the one in use (training.comparison: over the
     categories both know when one has a category more)."""
     rows = []
+    notes = _version_notes(versions)
     for v in versions:
         compared = None
         if active is not None and not v.active:
@@ -190,6 +210,7 @@ def _version_rows(versions, active):
         rows.append(
             {
                 "v": v,
+                "note": notes[v.version],
                 "accuracy": (v.metrics or {}).get("accuracy"),
                 "macro_f1": (v.metrics or {}).get("macro_f1"),
                 "delta": compared["delta"] if compared else None,

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from gridgov.people.models import Department
 from gridgov.tickets import intake, timeline
-from gridgov.tickets.models import Category, RoutingRule
+from gridgov.tickets.models import Category, RoutingRule, Ticket
 from tests.tickets.factories import make_world, ticket_data
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,22 @@ def test_the_intake_preview_says_an_unsure_demand_waits_for_its_category(
     assert 'data-route="RS"' in html and "系统对分类把握不足" not in html
     html = client.get(url, {"description": CLEAR, "address": address}).content.decode()
     assert 'data-route="JY"' in html
+
+
+def test_the_api_and_the_hotline_form_leave_an_unsure_demand_at_the_desk(
+    world, active_model, client
+):
+    api = APIClient()
+    api.force_authenticate(world.hotline)
+    response = api.post(
+        "/api/v1/tickets/", ticket_data(title="", description=UNSURE), format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "received"
+    assert response.json()["owner"]["code"] == world.street.code
+    client.force_login(world.hotline)
+    form = {**ticket_data(title="", description=UNSURE), "idempotency_key": "form-1"}
+    assert client.post(reverse("tickets:new-hotline"), form).status_code == 302
+    ticket = Ticket.objects.exclude(pk=response.json()["id"]).get()
+    assert ticket.status == "received" and ticket.owner_place == world.street
+    assert create_event(ticket).data["route"] == "low_confidence"

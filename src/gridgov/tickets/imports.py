@@ -925,7 +925,11 @@ class Importer:
                 p.urgency, p.category, place, p.created_at, p.day
             )
             dispatch = not route.dispatch_desk
-            counts[p.outcome if p.outcome != OPEN else "dispatched" if dispatch else "at_desk"] += 1
+            praise = _passed_on(p, dispatch)
+            if praise or p.outcome != OPEN:
+                counts[CLOSED if praise else p.outcome] += 1
+            else:
+                counts["dispatched" if dispatch else "at_desk"] += 1
             grid = _grid_of(place, places)
             ticket = {
                 "code": next(codes[p.day]),
@@ -964,6 +968,12 @@ class Importer:
                     resolved_at=p.closed_at,
                     contacted_at=p.closed_at,
                     closed_at=p.closed_at if p.outcome == CLOSED else None,
+                )
+            elif praise:  # passed on to the unit praised and closed, as intake does
+                ticket.update(
+                    status=Status.CLOSED,
+                    closed_at=p.created_at,
+                    **dict.fromkeys(lifecycle.DEADLINE_FIELDS),
                 )
             tickets.append(ticket)
         counts["created"] = len(tickets)
@@ -1005,6 +1015,18 @@ class Importer:
                 )
             if p.outcome != OPEN:
                 self._handled_events(p, ticket, ticket_id, dispatched, events, callbacks)
+            elif ticket["status"] == Status.CLOSED:  # a praise passed on
+                events.append(
+                    {
+                        "action": "close",
+                        "from_status": Status.DISPATCHED,
+                        "to_status": Status.CLOSED,
+                        "actor_id": None,
+                        "reason": lifecycle.PRAISE_REASON,
+                        "data": {},
+                        **common,
+                    }
+                )
         write(TicketEvent, events, bar)
         if callbacks:
             write(Callback, callbacks, bar)
@@ -1178,10 +1200,18 @@ def _rows_written(parsed, tickets):
         total += 1 + (ticket["dispatched_at"] is not None)  # create, dispatch
         if p.outcome != OPEN:
             total += 1  # resolve
+        elif ticket["status"] == Status.CLOSED:
+            total += 1  # close: a praise passed on
         if p.outcome == CLOSED:
             unhappy = p.satisfaction == Satisfaction.DISSATISFIED
             total += 2 * bool(p.satisfaction) + (unhappy or not p.satisfaction)
     return total
+
+
+def _passed_on(p, dispatched):
+    """A praise still open on the platform, sent to the unit praised: closed on arrival
+    (lifecycle.PRAISE_REASON). One waiting at the desk is closed once dispatched there."""
+    return p.outcome == OPEN and dispatched and p.nature == Nature.PRAISE
 
 
 def _dispatch_data(ticket, places, departments, cache):

@@ -523,7 +523,11 @@ def category_to_confirm(ticket):
 
 
 def _after_intake(ticket, data, actor, route, now):
-    """Answer a consultation on the spot (routing already happened in open_ticket)."""
+    """Answer a consultation on the spot, close a praise once passed on to the unit praised
+    (routing already happened in open_ticket)."""
+    if ticket.nature == Nature.PRAISE and ticket.status == Status.DISPATCHED:
+        lifecycle.perform(ticket, "close", None, now=now, reason=lifecycle.PRAISE_REASON)
+        return
     answer = (data.get("answer") or "").strip()
     knowledge_answer = data.get("knowledge_answer")
     if ticket.nature == Nature.CONSULT and (answer or knowledge_answer):

@@ -26,6 +26,7 @@ from .models import (
     OPEN_STATUSES,
     Callback,
     Extension,
+    Nature,
     Satisfaction,
     Status,
     Summons,
@@ -65,6 +66,9 @@ MERGED_IN_REASON = gettext_noop("Another ticket about the same matter was merged
 URGE_REASON = gettext_noop("The requester called again to urge it (催办).")
 # The close of a case imported closed from a 12345 platform export (imports.py).
 IMPORTED_CLOSED_REASON = gettext_noop("Closed on the 12345 platform before the import.")
+# A praise (表扬) is passed on to the unit praised and closed: nothing to handle, no deadline
+# to run, no callback (see _close).
+PRAISE_REASON = gettext_noop("Praise passed on to the unit praised; nothing to handle.")
 # Message ids this module stores as `TicketEvent.reason`: translated when shown, unlike
 # what people type (reason_text adds the deadline sweep's).
 SYSTEM_REASONS = (
@@ -74,6 +78,7 @@ SYSTEM_REASONS = (
     MERGED_IN_REASON,
     URGE_REASON,
     IMPORTED_CLOSED_REASON,
+    PRAISE_REASON,
 )
 MERGE_IN = "merge-in"  # an event row on the survivor, not a transition of its own
 EDIT = "edit"  # a correction of the ticket's own fields (admin): an event row, not a transition
@@ -101,7 +106,8 @@ TRANSITIONS = {
     # too, once the ticket it was merged into is resolved: it stays merged (see _callback).
     "callback": ((S.RESOLVED, S.MERGED), None),
     "reopen": ((S.RESOLVED, S.CLOSED), S.REOPENED),
-    "close": ((S.RESOLVED, S.ANSWERED), S.CLOSED),
+    # From dispatched: a praise only, once the unit praised has it (_guard, _close).
+    "close": ((S.RESOLVED, S.ANSWERED, S.DISPATCHED), S.CLOSED),
     "merge": (
         (S.RECEIVED, S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.IN_PROGRESS, S.ESCALATED),
         S.MERGED,
@@ -250,6 +256,8 @@ def _guard(ticket, action, now=None):
             "No summoned department can be rated now: rate one once it has reported "
             "or its deadline has passed, and only once."
         )
+    if action == "close" and ticket.status == S.DISPATCHED and ticket.nature != Nature.PRAISE:
+        return _("Only a praise is closed without being handled; this one must be resolved.")
     if action == "escalate" and routing.next_level_up(ticket) is None:
         return _("Nothing above the street: blow the whistle instead.")
     if action == "whistle" and _street_of(ticket) is None:
@@ -982,6 +990,16 @@ def _reopen(t, actor, now, reason="", after_callback_on=None):
 def _close(t, actor, now, reason=""):
     if t.status == S.RESOLVED:
         _require(reason.strip(), _("Closing without a callback needs a reason."))
+    if t.status == S.DISPATCHED:
+        # A praise: its deadlines end with it, so no KPI counts it as unanswered or late;
+        # the event keeps what they were.
+        fields = {"closed_at": now, **dict.fromkeys(DEADLINE_FIELDS)}
+        moved = _deadline_change(t, fields)
+        return Change(
+            fields,
+            reason=reason.strip() or PRAISE_REASON,
+            data={"deadlines": moved} if moved else {},
+        )
     return Change({"closed_at": now}, reason=reason)
 
 

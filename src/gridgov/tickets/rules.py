@@ -7,7 +7,7 @@ from gridgov.people.scope import scope_for
 from gridgov.places.models import Level
 
 from . import progress
-from .models import Channel, Status
+from .models import Channel, Nature, Status
 
 # The office role of each place level: who handles a ticket owned by that place.
 OFFICE_ROLE = {
@@ -66,6 +66,11 @@ def is_above_owner(user, ticket):
     return any(
         owner.path.startswith(path) and owner.path != path for path in scope.paths(SUPERVISOR_ROLES)
     )
+
+
+@rules.predicate
+def is_praise(user, ticket):
+    return ticket.nature == Nature.PRAISE
 
 
 @rules.predicate
@@ -314,7 +319,10 @@ rules.add_perm(
     is_superuser | is_dispatcher | (is_own_ticket & ~is_owner_handler),
 )
 rules.add_perm("tickets.reopen_ticket", is_superuser | is_dispatcher)
-rules.add_perm("tickets.close_ticket", is_superuser | is_dispatcher)
+# A praise sent to a unit is closed by the desk that sent it or by the unit praised (知悉).
+rules.add_perm(
+    "tickets.close_ticket", is_superuser | is_dispatcher | (is_praise & is_owner_handler)
+)
 rules.add_perm("tickets.merge_ticket", is_superuser | is_dispatcher)
 rules.add_perm("tickets.answer_ticket", is_superuser | is_intake_staff)
 # Photos added after intake (photos.add): by those who act on the matter (the owning unit,

@@ -335,7 +335,9 @@ def test_an_extension_asked_before_an_escalation_cannot_move_its_fresh_deadline_
     fresh, now = ticket.resolve_by, old + 50 * H
     with pytest.raises(BadParameters, match="不晚于当前办结时限"):
         perform(ticket, "approve-extension", world.street_staff, now=now, approve=True)
-    perform(ticket, "approve-extension", world.street_staff, now=now, approve=False)
+    perform(
+        ticket, "approve-extension", world.street_staff, now=now, approve=False, reason="已重新计时"
+    )
     ticket.refresh_from_db()
     assert ticket.resolve_by == fresh and sla.overdue_stage(ticket, now) is None
 
@@ -376,7 +378,14 @@ def test_a_decided_extension_request_no_longer_holds_escalation(world):
     old = ticket.resolve_by
     until = (old + 72 * H).isoformat()
     perform(ticket, "extend", world.gridworker_a, now=old - H, until=until, reason="等配件")
-    perform(ticket, "approve-extension", world.community_staff, now=old + H, approve=False)
+    perform(
+        ticket,
+        "approve-extension",
+        world.community_staff,
+        now=old + H,
+        approve=False,
+        reason="不必等",
+    )
     report = sweep.run(now=old + 25 * H)
     assert report.escalated == [(ticket.code, world.grid_a.code, world.community.code)]
 

@@ -7,9 +7,10 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from gridgov.tickets.lifecycle import perform
-from gridgov.tickets.models import Status, Summons
+from gridgov.tickets.models import Extension, Status, Summons
 
 from .factories import make_ticket, make_world
 
@@ -147,3 +148,49 @@ def test_the_home_page_marks_late_reports_red_as_the_queue_does(client, world):
         html = html_of(client, world.street_staff, url)
         tab = re.search(r'<a [^>]*data-tab="late_reports"[^>]*>', html).group(0)
         assert "wb-tab--alert" in tab, url
+
+
+def test_an_extension_is_refused_with_a_reason_the_unit_reads(client, world):
+    """魏家坡社区 refused 魏家坡小区's extension with the reason left blank: the grid's page
+    said 未批准 and nothing else — not why, nor what to do instead."""
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    until = ticket.resolve_by + dt.timedelta(days=7)
+    perform(ticket, "extend", world.gridworker_a, until=until, reason="需等物业和业主协商")
+    client.force_login(world.community_staff)
+    url = reverse("tickets:act", args=[ticket.code, "approve-extension"])
+    ticket.refresh_from_db()
+    data = {"approve-extension-version": ticket.version, "approve-extension-approve": "no"}
+    html = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert "不批准延期须说明原因" in html
+    assert ticket.extensions.get().state == Extension.State.PENDING  # nothing decided
+    assert "不批准时必填" in html  # the form says so before it is sent
+    data["approve-extension-reason"] = "本周内先约谈商户，整改不到位再申请"
+    client.post(url, data, HTTP_HX_REQUEST="true")
+    assert ticket.extensions.get().state == Extension.State.REJECTED
+    html = html_of(client, world.gridworker_a, detail_url(ticket))
+    assert "本周内先约谈商户，整改不到位再申请" in html
+    # The API alike: a 400 naming why; approving needs no reason.
+    perform(ticket, "extend", world.gridworker_a, until=until, reason="再申请")
+    api = APIClient()
+    api.force_authenticate(world.community_staff)
+    body = {"approve": False}
+    response = api.post(f"/api/v1/tickets/{ticket.pk}/approve-extension/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["detail"]["reason"].startswith("不批准延期须说明原因")
+    perform(ticket, "approve-extension", world.community_staff)
+    assert ticket.extensions.filter(state=Extension.State.APPROVED).count() == 1
+
+
+def test_the_maps_grid_list_counts_in_chinese_without_an_english_comma(client, world):
+    """Clicking a grid on 工单地图 said “14 件在办工单, 3 件超时”: an English comma."""
+    t0 = timezone.now()
+    make_ticket(world)
+    late = make_ticket(world, address="魏家坡小区2号楼")
+    late.accept_by = t0 - H
+    late.save(update_fields=["accept_by"])
+    url = reverse("tickets:map-grid", args=[world.grid_a.code])
+    html = html_of(client, world.community_staff, url)
+    counts = re.search(r'<p class="muted small">(.*?)</p>', html, re.S).group(1)
+    text = re.sub(r"<[^>]+>", "", counts)
+    assert text == "2 件在办工单 · 1 件超时", text

@@ -323,7 +323,7 @@ def test_no_second_extension_request_is_offered_while_one_is_pending(world):
     assert "extend" not in lifecycle.allowed_actions(ticket, world.gridworker_a)
     with pytest.raises(InvalidTransition):
         perform(ticket, "extend", world.gridworker_a, until=until, reason="再申请")
-    perform(ticket, "approve-extension", world.community_staff, approve=False)
+    perform(ticket, "approve-extension", world.community_staff, approve=False, reason="先约谈物业")
     assert "extend" in lifecycle.allowed_actions(ticket, world.gridworker_a)
 
 

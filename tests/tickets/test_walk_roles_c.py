@@ -47,7 +47,8 @@ def test_a_department_returning_a_ticket_lands_on_its_queue_not_a_404(client, wo
         assert response.status_code == 204 and response["HX-Redirect"] == queue
     else:
         assert response.status_code == 302 and response["Location"] == queue
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["已完成：退单。"]
+    done = f"已完成：退单（{ticket.code}），该工单已移出您的待办。"
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [done]
 
 
 def _whistled(world, departments, reported=()):

@@ -517,7 +517,12 @@ class ApproveExtensionForm(ActionForm):
         initial="yes",
     )
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason"),
+        required=False,  # when rejecting (lifecycle says so)
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("Required to reject: why, and what to do instead")}
+        ),
     )
     passthrough = ("approve", "reason")
 

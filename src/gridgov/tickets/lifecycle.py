@@ -658,6 +658,9 @@ def _extend(t, actor, now, until=None, reason=""):
 def _approve_extension(t, actor, now, approve=True, reason=""):
     pending = t.extensions.filter(state=Extension.State.PENDING).get()
     approve = approve not in (False, "false", "False", "0", 0, "no")
+    if not approve:
+        # The unit that asked reads why, and what to do now (it saw only 未批准).
+        _require((reason or "").strip(), _("A refused extension needs a reason."))
     state = Extension.State.APPROVED if approve else Extension.State.REJECTED
     if approve and t.resolve_by and pending.requested_until <= t.resolve_by:
         # Asked before an escalation or a reopening gave fresh, later deadlines: approving

@@ -540,8 +540,11 @@ def ticket_action(request, code, action):
             done = _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
             if not _still_visible(request, ticket):
                 # Returned or escalated out of the user's scope (a department's return or
-                # 上报): the ticket is a 404 to them now, so the answer is their queue.
-                messages.success(request, done)
+                # 上报): the ticket is a 404 to them now, so the answer is their queue, which
+                # names the ticket done (已完成：退单。 on the queue did not say which).
+                gone = _("Done: %(action)s (%(code)s); it has left your queue.")
+                label = ACTION_LABELS.get(action, action)
+                messages.success(request, gone % {"action": label, "code": ticket.code})
                 return _go_to(request, reverse("tickets:queue"))
             if not _is_htmx(request):
                 messages.success(request, done)

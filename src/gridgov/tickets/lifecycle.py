@@ -469,7 +469,20 @@ def _dispatch(t, actor, now, unit=None, department=None, reason="", category=Non
     if chosen:
         fields["category"] = t.category
         data["category"] = chosen
+        if t.status == S.RECEIVED:
+            fields.update(_deadlines_for_category(t))
+            if moved := _deadline_change(t, fields):
+                data["deadlines"] = moved
     return Change(fields, reason=reason, data=data)
+
+
+def _deadlines_for_category(t):
+    """A first dispatch that corrects the category the ticket was filed under (one the
+    classifier was unsure of): the response and resolve deadlines become the corrected
+    category's, counted from when the demand came in, as if it had been filed under it (the
+    requester's time ran while it waited at the desk). Later hand-overs keep theirs."""
+    deadlines = sla.compute_deadlines(t.urgency, t.category, t.created_at, place=t.place)
+    return {"respond_by": deadlines.respond_by, "resolve_by": deadlines.resolve_by}
 
 
 def _confirmed_category(t, code):

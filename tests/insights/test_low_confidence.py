@@ -187,3 +187,21 @@ def test_the_api_and_the_hotline_form_leave_an_unsure_demand_at_the_desk(
     ticket = Ticket.objects.exclude(pk=response.json()["id"]).get()
     assert ticket.status == "received" and ticket.owner_place == world.street
     assert create_event(ticket).data["route"] == "low_confidence"
+
+
+def _row(html, code):
+    assert f'data-code="{code}"' in html, code
+    return html.split(f'data-code="{code}"')[1].split("</tr>")[0]
+
+
+def test_the_desks_queue_marks_the_demands_waiting_for_their_category(world, active_model, client):
+    unsure = create(world, UNSURE).ticket
+    # Also at the street's desk, placed only at the street: no unit below to route it to.
+    placed_at_street = create(
+        world, "楼道堆物", address="", place=world.street.code, category=world.corridor.code
+    ).ticket
+    assert placed_at_street.status == "received" and placed_at_street.owner_place == world.street
+    client.force_login(world.street_staff)
+    html = client.get(reverse("tickets:queue") + "?tab=all").content.decode()
+    assert "data-category-to-confirm" in _row(html, unsure.code)
+    assert "data-category-to-confirm" not in _row(html, placed_at_street.code)

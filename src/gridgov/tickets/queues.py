@@ -11,7 +11,7 @@ from gridgov.people.scope import NOTHING, scope_for
 
 from . import sla
 from .lifecycle import HANDLING, merged_callback_q
-from .models import OPEN_STATUSES, Extension, Status, Summons, Ticket
+from .models import OPEN_STATUSES, Extension, Status, Summons, Ticket, TicketEvent
 from .rules import DESK_STATUSES, DISPATCH_ROLES, OFFICE_ROLE, SUPERVISOR_ROLES
 
 S = Status
@@ -116,9 +116,16 @@ def in_order(user, tickets):
 
 
 def rows(user, tickets):
-    """The queue's rows: `due`, `pending_extension`, and for a department `to_report`."""
+    """The queue's rows: `due`, `pending_extension`, `category_unsure` (waiting at the desk
+    for its category, intake.category_to_confirm), and for a department `to_report`."""
     pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
-    tickets = _with_due(user, tickets).annotate(pending_extension=Exists(pending))
+    unsure = TicketEvent.objects.filter(
+        ticket=OuterRef("pk"), action="create", data__route="low_confidence"
+    )
+    tickets = _with_due(user, tickets).annotate(
+        pending_extension=Exists(pending),
+        category_unsure=Exists(unsure),  # shown while the ticket is received
+    )
     scope = scope_for(user)
     if scope.department_ids:
         tickets = tickets.annotate(to_report=Exists(_unreported(scope)))

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Extension, Status, Summons
+from tests.places.factories import make_tree
 
 from .factories import make_ticket, make_world
 
@@ -194,3 +195,27 @@ def test_the_maps_grid_list_counts_in_chinese_without_an_english_comma(client, w
     counts = re.search(r'<p class="muted small">(.*?)</p>', html, re.S).group(1)
     text = re.sub(r"<[^>]+>", "", counts)
     assert text == "2 件在办工单 · 1 件超时", text
+
+
+def test_a_department_narrows_its_list_to_a_street_or_community(client, world):
+    """区城管执法局's 辖区工单 offered only 全部辖区 under 所在地: its tickets lie across the
+    district's streets, and it could not list one street's."""
+    other = make_tree(key="2", district=world.district, origin=(116.40, 39.90))
+    here = make_ticket(world, category=world.unlicensed.code)
+    there = make_ticket(
+        world, category=world.unlicensed.code, address="", title="另一条街的占道经营"
+    )
+    there.place = there.grid = other.grids[0]
+    there.save(update_fields=["place", "grid"])
+    assert here.owner_department == there.owner_department == world.city_mgmt
+    url = reverse("tickets:list")
+    html = html_of(client, world.city_handler, url)
+    select = re.search(r'<select name="place".*?</select>', html, re.S).group(0)
+    for place in (world.street, world.community, other.street, other.grids[0]):
+        assert f'value="{place.code}"' in select, place.code
+    html = html_of(client, world.city_handler, f"{url}?place={other.street.code}")
+    assert there.code in html and here.code not in html
+    # A grid worker's choice is still its own grid only.
+    html = html_of(client, world.gridworker_a, url)
+    select = re.search(r'<select name="place".*?</select>', html, re.S).group(0)
+    assert re.findall(r'value="(\w*)"', select) == ["", world.grid_a.code]

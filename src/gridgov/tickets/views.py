@@ -28,8 +28,8 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
-from gridgov.people.models import AccessLog
-from gridgov.people.scope import filter_by_scope, scope_for
+from gridgov.people.models import AccessLog, Department
+from gridgov.people.scope import filter_by_scope, scope_for, scope_q
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 
@@ -54,6 +54,7 @@ from .forms import (
     ACTION_LABELS,
     DEADLINE_LABELS,
     OVERDUE_LABELS,
+    AddPhotosForm,
     IntakeForm,
     RateForm,
     ReportForm,
@@ -192,7 +193,13 @@ def queue(request):
 
 def _filter_places(user):
     places = Place.objects.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
-    return filter_by_scope(places, user, place_field="", roles=VIEW_ROLES).order_by("path")[:300]
+    area = scope_q(user, place_field="", roles=VIEW_ROLES)
+    # A department's tickets lie where it serves (its district or street): its handlers
+    # narrow them to a street or community there; they were offered only 全部辖区.
+    departments = Department.objects.filter(pk__in=sorted(scope_for(user).department_ids))
+    for path in departments.exclude(place=None).values_list("place__path", flat=True):
+        area |= Q(path__startswith=path)
+    return places.filter(area).order_by("path")[:300]
 
 
 def _listed(request, now):
@@ -820,10 +827,20 @@ def _own_ticket_or_404(request, code):
     return ticket
 
 
-def _my_ticket_page(request, ticket, rate_form=None, status=200):
+def _my_photos(request, ticket):
+    """What the requester sees of their demand's photos: those filed with it and those
+    they added later (the result's are shown with their step)."""
+    shown = photo_files.shown_to(ticket, request.user, sees_ticket=False)
+    return shown.filter(Q(event=None) | Q(event__action=photo_files.ADD_PHOTOS))
+
+
+def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=200):
     may_rate = progress.may_rate(request.user, ticket)
     if may_rate and rate_form is None:
         rate_form = RateForm(ticket=ticket, user=request.user)
+    may_add_photos = ticket.status not in (Status.CLOSED, Status.MERGED) and (
+        request.user.has_perm("tickets.add_photos", ticket)
+    )
     return render(
         request,
         "tickets/mine_detail.html",
@@ -831,9 +848,10 @@ def _my_ticket_page(request, ticket, rate_form=None, status=200):
             "ticket": ticket,
             "public_status": progress.public_status(ticket),
             "steps": progress.steps(ticket),
-            "intake_photos": list(progress.photos(ticket).filter(event=None).order_by("id")),
+            "intake_photos": list(_my_photos(request, ticket).order_by("id")),
             "may_view": request.user.has_perm("tickets.view_ticket", ticket),
             "rate_form": rate_form if may_rate else None,
+            "photos_form": (photos_form or AddPhotosForm()) if may_add_photos else None,
             "section": "mine",
         },
         status=status,
@@ -852,7 +870,27 @@ def my_ticket_photo(request, code, pk):
     """A photo of the requester's own demand (progress.photos: filed with it, or the
     result's), for a requester who does not see the ticket in the workbench."""
     ticket = _own_ticket_or_404(request, code)
-    return photo_files.file_response(progress.photos(ticket).filter(pk=pk).first())
+    shown = photo_files.shown_to(ticket, request.user, sees_ticket=False)
+    return photo_files.file_response(shown.filter(pk=pk).first())
+
+
+@login_required
+@require_POST
+def add_my_photos(request, code):
+    """补充照片: the requester adds photos to their own demand while it is handled (the
+    mini-program does the same through the API); the handling unit sees them in its
+    timeline."""
+    ticket = _own_ticket_or_404(request, code)
+    form = AddPhotosForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _my_ticket_page(request, ticket, photos_form=form, status=400)
+    try:
+        photo_files.add(ticket, form.cleaned_data["photos"], request.user)
+    except lifecycle.LifecycleError as exc:
+        messages.error(request, exc.message)
+        return redirect("tickets:mine-detail", code=ticket.code)
+    messages.success(request, _("Your photos were added to the demand."))
+    return redirect("tickets:mine-detail", code=ticket.code)
 
 
 @login_required

@@ -54,7 +54,6 @@ from .forms import (
     ACTION_LABELS,
     DEADLINE_LABELS,
     OVERDUE_LABELS,
-    AddPhotosForm,
     IntakeForm,
     RateForm,
     ReportForm,
@@ -827,20 +826,10 @@ def _own_ticket_or_404(request, code):
     return ticket
 
 
-def _my_photos(request, ticket):
-    """What the requester sees of their demand's photos: those filed with it and those
-    they added later (the result's are shown with their step)."""
-    shown = photo_files.shown_to(ticket, request.user, sees_ticket=False)
-    return shown.filter(Q(event=None) | Q(event__action=photo_files.ADD_PHOTOS))
-
-
-def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=200):
+def _my_ticket_page(request, ticket, rate_form=None, status=200):
     may_rate = progress.may_rate(request.user, ticket)
     if may_rate and rate_form is None:
         rate_form = RateForm(ticket=ticket, user=request.user)
-    may_add_photos = ticket.status not in (Status.CLOSED, Status.MERGED) and (
-        request.user.has_perm("tickets.add_photos", ticket)
-    )
     return render(
         request,
         "tickets/mine_detail.html",
@@ -848,10 +837,9 @@ def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=20
             "ticket": ticket,
             "public_status": progress.public_status(ticket),
             "steps": progress.steps(ticket),
-            "intake_photos": list(_my_photos(request, ticket).order_by("id")),
+            "intake_photos": list(progress.photos(ticket).filter(event=None).order_by("id")),
             "may_view": request.user.has_perm("tickets.view_ticket", ticket),
             "rate_form": rate_form if may_rate else None,
-            "photos_form": (photos_form or AddPhotosForm()) if may_add_photos else None,
             "section": "mine",
         },
         status=status,
@@ -870,27 +858,7 @@ def my_ticket_photo(request, code, pk):
     """A photo of the requester's own demand (progress.photos: filed with it, or the
     result's), for a requester who does not see the ticket in the workbench."""
     ticket = _own_ticket_or_404(request, code)
-    shown = photo_files.shown_to(ticket, request.user, sees_ticket=False)
-    return photo_files.file_response(shown.filter(pk=pk).first())
-
-
-@login_required
-@require_POST
-def add_my_photos(request, code):
-    """补充照片: the requester adds photos to their own demand while it is handled (the
-    mini-program does the same through the API); the handling unit sees them in its
-    timeline."""
-    ticket = _own_ticket_or_404(request, code)
-    form = AddPhotosForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _my_ticket_page(request, ticket, photos_form=form, status=400)
-    try:
-        photo_files.add(ticket, form.cleaned_data["photos"], request.user)
-    except lifecycle.LifecycleError as exc:
-        messages.error(request, exc.message)
-        return redirect("tickets:mine-detail", code=ticket.code)
-    messages.success(request, _("Your photos were added to the demand."))
-    return redirect("tickets:mine-detail", code=ticket.code)
+    return photo_files.file_response(progress.photos(ticket).filter(pk=pk).first())
 
 
 @login_required

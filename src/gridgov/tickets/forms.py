@@ -702,6 +702,23 @@ class CallbackForm(ActionForm):
     passthrough = ("resolved", "satisfaction", "note")
 
 
+class AddPhotosForm(forms.Form):
+    """补充照片 on the requester's own demand (我的诉求): the photos are checked and
+    re-encoded as at intake, then stored by photos.add with their event."""
+
+    photos = PhotosField(label=_("Add photos"), required=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "add")
+        super().__init__(*args, **kwargs)
+
+    def clean_photos(self):
+        try:
+            return photos.clean_all(self.cleaned_data.get("photos") or [])
+        except photos.PhotoError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
 class RateForm(CallbackForm):
     """The requester's own answer to the callback questions (评价, in 我的诉求)."""
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("mine/<str:code>/", views.my_ticket, name="mine-detail"),
     path("mine/<str:code>/rate/", views.rate_my_ticket, name="mine-rate"),
     path("mine/<str:code>/photos/<int:pk>/", views.my_ticket_photo, name="mine-photo"),
+    path("mine/<str:code>/photos/", views.add_my_photos, name="mine-add-photos"),
     path("map/", views.ticket_map, name="map"),
     path("map/data/", views.map_data, name="map-data"),
     path("map/grid/<str:code>/", views.map_grid, name="map-grid"),

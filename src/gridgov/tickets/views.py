@@ -54,6 +54,7 @@ from .forms import (
     ACTION_LABELS,
     DEADLINE_LABELS,
     OVERDUE_LABELS,
+    AddPhotosForm,
     IntakeForm,
     RateForm,
     ReportForm,
@@ -363,6 +364,15 @@ def _report_deadline(user, whistles, now):
     return [{"key": "report", "label": REPORT_BY, "value": report_by, "overdue": now > report_by}]
 
 
+def _with_decisions(extensions, events):
+    """Each decided extension request with the decider's reason (`decision_reason`): the
+    unit refused reads why beside its request, where it looks, not only in the timeline."""
+    reasons = {e.at: e.reason_text for e in events if e.action == "approve-extension"}
+    for x in extensions:
+        x.decision_reason = reasons.get(x.decided_at, "") if x.decided_at else ""
+    return extensions
+
+
 # Offered to the holder of an escalated ticket before it signs for it, but after signing
 # and sending it on: the same order as for a dispatched ticket.
 AFTER_SIGNING = ("contact", "extend")
@@ -453,7 +463,7 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
         "callbacks": list(
             Callback.objects.filter(ticket=ticket).select_related("by").order_by("at")
         ),
-        "extensions": lifecycle.extensions_of(ticket, events),
+        "extensions": _with_decisions(lifecycle.extensions_of(ticket, events), events),
         "survivor": _survivor(ticket),
         "whistles": whistles,
         "primary_forms": [f for f in forms if f.primary],
@@ -826,10 +836,20 @@ def _own_ticket_or_404(request, code):
     return ticket
 
 
-def _my_ticket_page(request, ticket, rate_form=None, status=200):
+def _my_photos(request, ticket):
+    """What the requester sees of their demand's photos: those filed with it and those
+    they added later (the result's are shown with their step)."""
+    shown = photo_files.shown_to(ticket, request.user, sees_ticket=False)
+    return shown.filter(Q(event=None) | Q(event__action=photo_files.ADD_PHOTOS))
+
+
+def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=200):
     may_rate = progress.may_rate(request.user, ticket)
     if may_rate and rate_form is None:
         rate_form = RateForm(ticket=ticket, user=request.user)
+    may_add_photos = ticket.status not in (Status.CLOSED, Status.MERGED) and (
+        request.user.has_perm("tickets.add_photos", ticket)
+    )
     return render(
         request,
         "tickets/mine_detail.html",
@@ -837,9 +857,10 @@ def _my_ticket_page(request, ticket, rate_form=None, status=200):
             "ticket": ticket,
             "public_status": progress.public_status(ticket),
             "steps": progress.steps(ticket),
-            "intake_photos": list(progress.photos(ticket).filter(event=None).order_by("id")),
+            "intake_photos": list(_my_photos(request, ticket).order_by("id")),
             "may_view": request.user.has_perm("tickets.view_ticket", ticket),
             "rate_form": rate_form if may_rate else None,
+            "photos_form": (photos_form or AddPhotosForm()) if may_add_photos else None,
             "section": "mine",
         },
         status=status,
@@ -858,7 +879,27 @@ def my_ticket_photo(request, code, pk):
     """A photo of the requester's own demand (progress.photos: filed with it, or the
     result's), for a requester who does not see the ticket in the workbench."""
     ticket = _own_ticket_or_404(request, code)
-    return photo_files.file_response(progress.photos(ticket).filter(pk=pk).first())
+    shown = photo_files.shown_to(ticket, request.user, sees_ticket=False)
+    return photo_files.file_response(shown.filter(pk=pk).first())
+
+
+@login_required
+@require_POST
+def add_my_photos(request, code):
+    """补充照片: the requester adds photos to their own demand while it is handled (the
+    mini-program does the same through the API); the handling unit sees them in its
+    timeline."""
+    ticket = _own_ticket_or_404(request, code)
+    form = AddPhotosForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _my_ticket_page(request, ticket, photos_form=form, status=400)
+    try:
+        photo_files.add(ticket, form.cleaned_data["photos"], request.user)
+    except lifecycle.LifecycleError as exc:
+        messages.error(request, exc.message)
+        return redirect("tickets:mine-detail", code=ticket.code)
+    messages.success(request, _("Your photos were added to the demand."))
+    return redirect("tickets:mine-detail", code=ticket.code)
 
 
 @login_required

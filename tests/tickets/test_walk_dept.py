@@ -170,7 +170,9 @@ def test_an_extension_is_refused_with_a_reason_the_unit_reads(client, world):
     client.post(url, data, HTTP_HX_REQUEST="true")
     assert ticket.extensions.get().state == Extension.State.REJECTED
     html = html_of(client, world.gridworker_a, detail_url(ticket))
-    assert "本周内先约谈商户，整改不到位再申请" in html
+    # Beside its request in 延期申请, not only in the timeline.
+    panel = re.search(r"<h2>延期申请</h2>.*?</section>", html, re.S).group(0)
+    assert "审批意见：本周内先约谈商户，整改不到位再申请" in panel
     # The API alike: a 400 naming why; approving needs no reason.
     perform(ticket, "extend", world.gridworker_a, until=until, reason="再申请")
     api = APIClient()

@@ -221,3 +221,18 @@ def test_a_department_narrows_its_list_to_a_street_or_community(client, world):
     html = html_of(client, world.gridworker_a, url)
     select = re.search(r'<select name="place".*?</select>', html, re.S).group(0)
     assert re.findall(r'value="(\w*)"', select) == ["", world.grid_a.code]
+
+
+def test_a_code_searched_from_another_tab_opens_the_tab_that_holds_it(client, world):
+    """城管 typed a ticket's code on 待签收: 待办中没有符合条件的工单, with 办理中 1 beside it."""
+    ticket = make_ticket(world, category=world.unlicensed.code)
+    make_ticket(world, category=world.unlicensed.code, title="另一件待签收")
+    perform(ticket, "accept", world.city_handler)
+    url = reverse("tickets:queue") + f"?tab=accept&q={ticket.code}"
+    html = html_of(client, world.city_handler, url)
+    assert re.search(r'aria-current="page" data-tab="handling"', html)
+    assert f'data-code="{ticket.code}"' in html and "没有符合条件" not in html
+    # Nothing anywhere: the tab asked for, and the words say so.
+    html = html_of(client, world.city_handler, reverse("tickets:queue") + "?tab=accept&q=无此工单")
+    assert re.search(r'aria-current="page" data-tab="accept"', html)
+    assert "待办中没有符合条件的工单" in html

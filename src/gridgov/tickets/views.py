@@ -162,6 +162,10 @@ def queue(request):
     tab = request.GET.get("tab") or queues.default_tab(counts)
     if tab not in tab_filters:
         tab = "all"
+    if query and not counts[tab] and counts["all"]:
+        # Searched from one tab, found in another (a code typed on 待签收 for a ticket in
+        # hand): open where it is, rather than 待办中没有符合条件的工单 beside its count.
+        tab = queues.default_tab(counts)
     # Sort and page on ids alone, then load the page's tickets with their relations: joining
     # every relation of every ticket in scope before sorting took seconds at a city's size.
     ordered = queues.in_order(request.user, mine.filter(tab_filters[tab]))

@@ -379,7 +379,6 @@ class Ticket(models.Model):
             models.Index(fields=["owner_place", "status"]),
             models.Index(fields=["owner_department", "status"]),
             models.Index(fields=["status"], name="tickets_ticket_status_idx"),
-            models.Index(fields=["external_id"], name="tickets_ticket_external_id_idx"),
             # ?ordering=deadline and the lists sorted nearest deadline first: read in this
             # order, a wide area's page stops after its first rows instead of sorting all of
             # its tickets (tickets.filters.visible_tickets narrows a small area by index).
@@ -392,6 +391,15 @@ class Ticket(models.Model):
             models.UniqueConstraint(fields=["code"], name="tickets_ticket_code_unique"),
             models.UniqueConstraint(
                 fields=["idempotency_key"], name="tickets_ticket_idempotency_key_unique"
+            ),
+            # One ticket per case of a sending platform (its 工单编号) on a channel: intake
+            # and the import refuse a case twice (intake._taken, the import's check); this
+            # holds even against a race between them. Leading with external_id, it also
+            # serves ?external_id= alone.
+            models.UniqueConstraint(
+                fields=["external_id", "channel"],
+                condition=~models.Q(external_id=""),
+                name="tickets_ticket_external_unique",
             ),
         ]
 

@@ -236,3 +236,17 @@ def test_a_code_searched_from_another_tab_opens_the_tab_that_holds_it(client, wo
     html = html_of(client, world.city_handler, reverse("tickets:queue") + "?tab=accept&q=无此工单")
     assert re.search(r'aria-current="page" data-tab="accept"', html)
     assert "待办中没有符合条件的工单" in html
+
+
+def test_a_search_that_misses_the_queue_offers_the_areas_list(client, world):
+    """A resolved ticket is in no tab of 城管's queue: searching its code said only 待办中
+    没有符合条件的工单; the list of the area, where it is, is one click away now."""
+    ticket = make_ticket(world, category=world.unlicensed.code)
+    perform(ticket, "accept", world.city_handler)
+    perform(ticket, "resolve", world.city_handler, reply="已责令整改")
+    html = html_of(client, world.city_handler, reverse("tickets:queue") + f"?q={ticket.code}")
+    assert "待办中没有符合条件的工单" in html
+    link = re.search(r'<a href="([^"]+)" data-search-area>([^<]+)</a>', html)
+    assert link.group(2) == "到辖区工单中查找"
+    found = html_of(client, world.city_handler, link.group(1).replace("&amp;", "&"))
+    assert f'data-code="{ticket.code}"' in found

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from gridgov.tickets.lifecycle import perform
+from gridgov.tickets import lifecycle
+from gridgov.tickets.lifecycle import InvalidTransition, perform
 from gridgov.tickets.models import Extension, Status, Summons
 from tests.places.factories import make_tree
 
@@ -250,3 +251,20 @@ def test_a_search_that_misses_the_queue_offers_the_areas_list(client, world):
     assert link.group(2) == "到辖区工单中查找"
     found = html_of(client, world.city_handler, link.group(1).replace("&amp;", "&"))
     assert f'data-code="{ticket.code}"' in found
+
+
+def test_a_return_is_not_offered_once_its_working_day_has_passed(client, world):
+    """The 退单 form stayed on the page after the return window (1 working day from the
+    dispatch): the handler chose a reason, explained, sent it, and was told 只能在派单后 1
+    个工作日内退单."""
+    fresh = make_ticket(world, category=world.unlicensed.code)
+    old = make_ticket(world, category=world.unlicensed.code, title="上周派来的工单")
+    old.dispatched_at -= dt.timedelta(days=8)
+    old.save(update_fields=["dispatched_at"])
+    assert "return" in lifecycle.allowed_actions(fresh, world.city_handler)
+    assert "return" not in lifecycle.allowed_actions(old, world.city_handler)
+    assert 'id="action-return"' in html_of(client, world.city_handler, detail_url(fresh))
+    html = html_of(client, world.city_handler, detail_url(old))
+    assert 'id="action-return"' not in html and 'id="action-accept"' in html
+    with pytest.raises(InvalidTransition, match="只能在派单后 1 个工作日内退单"):
+        perform(old, "return", world.city_handler, reason_code="overlapping_duties")

@@ -230,6 +230,14 @@ def _awaits_report_from(ticket, user):
     ).exists()
 
 
+RETURN_TOO_LATE = gettext_lazy("Returns are only possible within 1 working day of dispatch.")
+
+
+def return_by(ticket):
+    """Until when the unit a ticket was sent to may return it: 1 working day (DESIGN §4)."""
+    return WorkCalendar.load().add_workdays(ticket.dispatched_at or ticket.created_at, 1)
+
+
 def _guard(ticket, action, now=None):
     """State conditions beyond the table; returns why the action is refused, or None."""
     if action == "callback" and ticket.status == S.MERGED:
@@ -242,6 +250,9 @@ def _guard(ticket, action, now=None):
         return _("Designation comes after %(n)s returns; dispatch it instead.") % {"n": MAX_RETURNS}
     if action == "return" and ticket.designated:
         return _("This ticket was designated; it can no longer be returned.")
+    if action == "return" and (now or timezone.now()) > return_by(ticket):
+        # Not offered once the window has passed (the form was, and refused what it sent).
+        return str(RETURN_TOO_LATE)
     if action in ("approve-extension", "extend"):
         pending = ticket.extensions.filter(state=Extension.State.PENDING).exists()
         if action == "approve-extension" and not pending:
@@ -562,10 +573,8 @@ def _return(t, actor, now, reason_code=None, reason=""):
         )
     if reason_code == "other":
         _require(reason.strip(), _("Describe the reason for the return."))
-    since = t.dispatched_at or t.created_at
-    limit = WorkCalendar.load().add_workdays(since, 1)
-    if now > limit:
-        raise InvalidTransition(_("Returns are only possible within 1 working day of dispatch."))
+    if now > return_by(t):
+        raise InvalidTransition(str(RETURN_TOO_LATE))
     fields = {
         "owner_place": _return_desk(t),
         "owner_department": None,

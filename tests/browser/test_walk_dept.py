@@ -1,7 +1,9 @@
-"""A department handler's day in Chromium, as walked on the demo (区城管执法局): a whistle it is
-late to answer, from its queue to its report, on a phone."""
+"""A department handler's and a community office's day in Chromium, as walked on the demo
+(区城管执法局, 魏家坡社区), on a phone: a whistle the department is late to answer, from its
+queue to its report; an extension the community refuses, saying why."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -55,4 +57,39 @@ def test_a_department_late_to_a_whistle_sees_it_on_the_ticket_and_reports(
         page.click("#action-whistle-report button[type=submit]")
         expect(page.locator(".wb-done")).to_contain_text("已完成：部门报到")
         expect(page.locator(".deadlines [data-deadline=report]")).to_have_count(0)
+        assert not errors, errors
+
+
+def test_a_community_refuses_an_extension_saying_why_and_the_grid_reads_it(
+    chromium, live_server, transactional_db, artifacts
+):
+    world = make_world()
+    ticket = make_ticket(world)
+    perform(ticket, "accept", world.gridworker_a)
+    until = ticket.resolve_by + dt.timedelta(days=7)
+    perform(ticket, "extend", world.gridworker_a, until=until, reason="需等物业和业主协商")
+    base = live_server.url
+    with signed_in(chromium, base, world.community_staff.username, phone=True) as (page, errors):
+        page.goto(base + "/tickets/")
+        expect(page.locator(".wb-tab[aria-current=page]")).to_have_attribute("data-tab", "approve")
+        page.locator(f"tr[data-code='{ticket.code}'] a").first.click()
+        form = page.locator("#action-approve-extension")
+        expect(form.locator("textarea")).to_have_attribute(
+            "placeholder", re.compile("不批准时必填")
+        )
+        form.locator("input[value=no]").check()
+        form.locator("button[type=submit]").click()
+        expect(page.locator("#action-approve-extension .action-refusal")).to_contain_text(
+            "不批准延期须说明原因"
+        )
+        page.fill("#action-approve-extension textarea", "先约谈商户，整改不到位再申请")
+        page.locator("#action-approve-extension button[type=submit]").click()
+        expect(page.locator(".wb-done")).to_contain_text("已完成：延期审批")
+        assert not errors, errors
+    with signed_in(chromium, base, world.gridworker_a.username, phone=True) as (page, errors):
+        page.goto(f"{base}/tickets/{ticket.code}/")
+        expect(page.locator("[data-decision]")).to_have_text(
+            "审批意见：先约谈商户，整改不到位再申请"
+        )
+        page.screenshot(path=artifacts / "extension-refused-grid-phone-zh.png", full_page=True)
         assert not errors, errors

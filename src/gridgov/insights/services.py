@@ -47,8 +47,10 @@ def visible_hot_issues(user, state=None):
 def visible_issue_tickets(issue, user):
     """The issue's tickets that `user` may see, oldest first: a hot issue can reach over
     places the user does not hold (a street-level issue seen by one community's staff),
-    and its tickets keep their own scope (tickets.filters.visible_tickets)."""
-    return visible_tickets(user, issue.tickets.all()).order_by("created_at", "pk")
+    and its tickets keep their own scope (tickets.filters.visible_tickets). With their
+    owners: the page says which unit has each."""
+    tickets = issue.tickets.select_related("owner_place", "owner_department")
+    return visible_tickets(user, tickets).order_by("created_at", "pk")
 
 
 def map_points(issues):

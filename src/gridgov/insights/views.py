@@ -105,13 +105,16 @@ def _topic_tickets_url(topic, user):
 def hot_issue(request, pk):
     issue = get_object_or_404(HotIssue.objects.select_related("place", "category"), pk=pk)
     _require(request, "insights.view_hotissue", issue)
-    tickets = services.visible_issue_tickets(issue, request.user)
+    tickets = list(services.visible_issue_tickets(issue, request.user))
     return render(
         request,
         "insights/hot_issue.html",
         {
             "issue": issue,
             "tickets": tickets,
+            # Fewer than its count when some lie outside the user's area: said, not left to
+            # look like a miscount (工单 9 above a list of 3).
+            "hidden": max(issue.ticket_count - len(tickets), 0),
             "trend": hotissues.daily_series(issue.trend),
             "may_decide": request.user.has_perm("insights.decide_hotissue", issue),
             "decisions": services.decisions_for(issue),

@@ -263,7 +263,11 @@ def test_a_return_is_not_offered_once_its_working_day_has_passed(client, world):
     old.save(update_fields=["dispatched_at"])
     assert "return" in lifecycle.allowed_actions(fresh, world.city_handler)
     assert "return" not in lifecycle.allowed_actions(old, world.city_handler)
-    assert 'id="action-return"' in html_of(client, world.city_handler, detail_url(fresh))
+    html = html_of(client, world.city_handler, detail_url(fresh))
+    assert 'id="action-return"' in html
+    # The form says until when (the window was nowhere on the page).
+    until = timezone.localtime(lifecycle.return_by(fresh)).strftime("%Y-%m-%d %H:%M")
+    assert f"须在 {until} 前退单（派单后 1 个工作日内）。" in html
     html = html_of(client, world.city_handler, detail_url(old))
     assert 'id="action-return"' not in html and 'id="action-accept"' in html
     with pytest.raises(InvalidTransition, match="只能在派单后 1 个工作日内退单"):

@@ -474,6 +474,10 @@ class ReturnForm(ActionForm):
     )
     passthrough = ("reason_code", "reason")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.return_by = lifecycle.return_by(self.ticket)  # said above the fields
+
     def params(self):
         return {**super().params(), "reason_code": self.cleaned_data["reason_code"] or None}
 

@@ -71,3 +71,39 @@ def test_the_hot_issue_list_says_when_it_was_last_refreshed(world, client):
         '每小时根据工单自动刷新，最近一次为 <span class="nowrap">2026-11-29 16:57</span>。' in page
     )
     assert "见文档" not in page  # a reference to documentation the office cannot open
+
+
+def test_a_list_cut_at_the_hottest_hundred_says_so(world, client):
+    at = timezone.now()
+    HotIssue.objects.bulk_create(
+        HotIssue(
+            key=f"many-{n}",
+            title=f"魏家坡小区第{n}号事项",
+            place=world.grid_a,
+            place_label=world.grid_a.name,
+            first_at=at - dt.timedelta(days=3),
+            last_at=at,
+            ticket_count=2,
+            requester_count=2,
+            heat=float(n),
+            refreshed_at=at,
+        )
+        for n in range(1, 101)
+    )
+    client.force_login(world.district_staff)
+    page = client.get("/insights/hot/").content.decode()
+    assert page.count("<tr data-issue=") == 100 and 'id="hot-more"' not in page
+    HotIssue.objects.create(
+        key="many-0",
+        title="魏家坡小区最冷的事项",
+        place=world.grid_a,
+        first_at=at,
+        last_at=at,
+        ticket_count=2,
+        requester_count=2,
+        heat=0.1,
+        refreshed_at=at,
+    )
+    page = client.get("/insights/hot/").content.decode()
+    assert page.count("<tr data-issue=") == 100 and "最冷的事项" not in page
+    assert "共 101 个，仅显示最热的 100 个。" in page

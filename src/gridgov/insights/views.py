@@ -50,15 +50,19 @@ def _states(chosen):
     return [(value, label) for value, label in HotIssue.State.choices if value != topic or offered]
 
 
+LISTED = 100  # hot issues on the list page, hottest first
+
+
 @login_required
 def hot_issues(request):
     _require(request, "insights.view_hotissue")
     state = request.GET.get("state", "new")
     if state not in (*HotIssue.State.values, "all"):
         state = "new"
-    issues = list(
-        services.visible_hot_issues(request.user, None if state == "all" else state)[:100]
-    )
+    listed = services.visible_hot_issues(request.user, None if state == "all" else state)
+    issues = list(listed[:LISTED])
+    # The rest were cut off unsaid: a district's list looked complete at 100.
+    total = listed.count() if len(issues) == LISTED else len(issues)
     # Only issues with days to draw: with none the chart is left out for a note (a bare axis
     # was drawn on a grid worker's empty list).
     trends = {str(i.pk): hotissues.daily_series(i.trend) for i in issues[:10] if i.trend}
@@ -70,6 +74,7 @@ def hot_issues(request):
         "insights/hot_issues.html",
         {
             "issues": issues,
+            "total": total,
             "state": state,
             "states": [("all", _("All")), *_states(state)],
             "map_points": services.map_points(issues),

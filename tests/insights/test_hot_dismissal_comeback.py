@@ -61,6 +61,7 @@ def test_a_dismissed_issue_with_new_demands_comes_back_for_a_decision(world, cli
     assert f'data-issue="{issue.pk}"' in client.get("/").content.decode()
     page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
     assert page.count("排除后又有新的诉求，已转回待研判。") == 2  # the note and the record
+    assert " · 系统 · 已排除 → <strong>待研判</strong>" in page  # by the refresh, not "—"
     assert "已转交环保部门处理" in page  # the dismissal's reason stays in the record
     api = client.get(f"/api/v1/insights/hot-issues/{issue.pk}/").json()
     assert api["state"] == "new" and api["note"] == "排除后又有新的诉求，已转回待研判。"

@@ -272,3 +272,27 @@ def test_a_return_is_not_offered_once_its_working_day_has_passed(client, world):
     assert 'id="action-return"' not in html and 'id="action-accept"' in html
     with pytest.raises(InvalidTransition, match="只能在派单后 1 个工作日内退单"):
         perform(old, "return", world.city_handler, reason_code="overlapping_duties")
+
+
+def queue_row(html, ticket):
+    return re.search(rf'<tr class="wb-row[^"]*" data-code="{ticket.code}">.*?</tr>', html, re.S)
+
+
+def test_a_unit_sees_in_its_queue_which_tickets_were_supervised(client, world):
+    """魏家坡社区 supervised (督办) a ticket of 魏家坡小区 with what it asked: nothing on the
+    grid's queue row said so; only the ticket's timeline did."""
+    pressed = make_ticket(world)
+    other = make_ticket(world, title="另一件", address="魏家坡小区2号楼")
+    for ticket in (pressed, other):
+        perform(ticket, "accept", world.gridworker_a)
+    perform(pressed, "supervise", world.community_staff, reason="请本周内清理并回复诉求人")
+    perform(other, "supervise", None, reason="auto", stage="resolve")  # the sweep's: not flagged
+    html = html_of(client, world.gridworker_a, reverse("tickets:queue") + "?tab=handling")
+    assert "已督办" in queue_row(html, pressed).group(0)
+    assert "data-supervised" not in queue_row(html, other).group(0)
+    # Pressure on an earlier holder does not follow the ticket to the next one.
+    ticket = make_ticket(world, title="上报的工单", address="魏家坡小区3号楼")
+    perform(ticket, "supervise", world.community_staff, reason="请尽快签收")
+    perform(ticket, "escalate", world.gridworker_a, reason="需社区协调")
+    html = html_of(client, world.community_staff, reverse("tickets:queue") + "?tab=accept")
+    assert "data-supervised" not in queue_row(html, ticket).group(0)

@@ -125,11 +125,24 @@ def rows(user, tickets):
     tickets = _with_due(user, tickets).annotate(
         pending_extension=Exists(pending),
         category_unsure=Exists(unsure),  # shown while the ticket is received
+        supervised=Exists(_pressed_on_owner()),
     )
     scope = scope_for(user)
     if scope.department_ids:
         tickets = tickets.annotate(to_report=Exists(_unreported(scope)))
     return tickets
+
+
+def _pressed_on_owner():
+    """督办 by a person (a unit above, the hotline, a caller's 来电催办) on the ticket row
+    while its present owner held it: a grid's row did not say its community had pressed on
+    it. The sweep's own supervisions are not counted: those rows are red already."""
+    same_owner = Q(
+        owner_department__isnull=False, owner_department_id=OuterRef("owner_department_id")
+    ) | Q(owner_department__isnull=True, owner_place_id=OuterRef("owner_place_id"))
+    return TicketEvent.objects.filter(
+        same_owner, ticket=OuterRef("pk"), action="supervise", actor__isnull=False
+    )
 
 
 def late_departments(tickets, now):

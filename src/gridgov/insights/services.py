@@ -25,6 +25,10 @@ class DecisionError(ValueError):
     pass
 
 
+# A decision on an issue the hourly refresh dropped (its tickets regrouped) while its page was open.
+REGROUPED = _("This hot issue was regrouped by the latest refresh; reload the list.")
+
+
 def visible_hot_issues(user, state=None):
     """Hot issues in the user's area (places under their subtrees, or above them for deciders)."""
     scope = scope_for(user)
@@ -201,9 +205,7 @@ def decide(issue, action, user, note=""):
     try:
         locked = HotIssue.objects.select_for_update().get(pk=issue.pk)
     except HotIssue.DoesNotExist:  # the hourly refresh regrouped it while the page was open
-        raise DecisionError(
-            _("This hot issue was regrouped by the latest refresh; reload the list.")
-        ) from None
+        raise DecisionError(REGROUPED) from None
     if action not in decisions_for(locked):
         # Deciding it again would only overwrite who decided, and when.
         raise DecisionError(

@@ -108,7 +108,11 @@ def _topic_tickets_url(topic, user):
 
 @login_required
 def hot_issue(request, pk):
-    issue = get_object_or_404(HotIssue.objects.select_related("place", "category"), pk=pk)
+    _require(request, "insights.view_hotissue")
+    issue = HotIssue.objects.select_related("place", "category").filter(pk=pk).first()
+    if issue is None:  # a link from before the refresh regrouped it (the home page's)
+        messages.error(request, services.REGROUPED)
+        return redirect("insights:hot-issues")
     _require(request, "insights.view_hotissue", issue)
     tickets = list(services.visible_issue_tickets(issue, request.user))
     return render(
@@ -131,7 +135,13 @@ def hot_issue(request, pk):
 @login_required
 @require_POST
 def decide(request, pk):
-    issue = get_object_or_404(HotIssue.objects.select_related("place"), pk=pk)
+    _require(request, "insights.decide_hotissue")
+    issue = HotIssue.objects.select_related("place").filter(pk=pk).first()
+    if issue is None:
+        # The hourly refresh regrouped it while its page was open: a bare 404 said nothing
+        # of why, nor where to go.
+        messages.error(request, services.REGROUPED)
+        return redirect("insights:hot-issues")
     _require(request, "insights.decide_hotissue", issue)
     try:
         services.decide(
@@ -139,6 +149,8 @@ def decide(request, pk):
         )
     except services.DecisionError as exc:
         messages.error(request, str(exc))
+        if not HotIssue.objects.filter(pk=issue.pk).exists():  # regrouped meanwhile
+            return redirect("insights:hot-issues")
     else:
         messages.success(request, _("Saved: %(state)s.") % {"state": issue.get_state_display()})
     return redirect("insights:hot-issue", pk=issue.pk)

@@ -296,3 +296,19 @@ def test_a_unit_sees_in_its_queue_which_tickets_were_supervised(client, world):
     perform(ticket, "escalate", world.gridworker_a, reason="需社区协调")
     html = html_of(client, world.community_staff, reverse("tickets:queue") + "?tab=accept")
     assert "data-supervised" not in queue_row(html, ticket).group(0)
+
+
+def test_a_deadline_within_the_minute_is_not_zero_minutes(world):
+    """The emergency sent down to 魏家坡小区 read 剩余 0 分钟 in its queue, seconds before its
+    签收时限: as if no time were left at all, or none had been given."""
+    from gridgov.tickets.templatetags.tickets_workbench import countdown
+
+    now = timezone.now()
+
+    def text(deadline):
+        return re.sub(r"<[^>]+>", "", countdown(deadline, now)).replace("\xa0", " ")
+
+    assert text(now + dt.timedelta(seconds=40)) == "剩余不足 1 分钟"
+    assert text(now - dt.timedelta(seconds=40)) == "刚刚超时"
+    assert text(now + dt.timedelta(minutes=5, seconds=10)) == "剩余 5 分钟"
+    assert text(now - dt.timedelta(minutes=2, seconds=5)) == "已超时 2 分钟"

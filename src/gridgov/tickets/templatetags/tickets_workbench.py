@@ -41,18 +41,22 @@ def countdown(deadline, now=None, done=None):
             stamp,
             _("late by %(t)s") % {"t": timesince(deadline, done, depth=1)},
         )
+    # Within a minute either side Django says "0 分钟": 剩余 0 分钟 read as no time at all.
     if now > deadline:
-        return format_html(
-            '<span class="due due--over" title="{}">{}</span>',
-            stamp,
-            _("overdue by %(t)s") % {"t": timesince(deadline, now, depth=1)},
+        late = (
+            _("overdue by %(t)s") % {"t": timesince(deadline, now, depth=1)}
+            if (now - deadline).total_seconds() >= 60
+            else _("just overdue")
         )
-    soon = (deadline - now).total_seconds() < 4 * 3600
+        return format_html('<span class="due due--over" title="{}">{}</span>', stamp, late)
+    left = (deadline - now).total_seconds()
     return format_html(
         '<span class="due{}" title="{}">{}</span>',
-        " due--soon" if soon else "",
+        " due--soon" if left < 4 * 3600 else "",
         stamp,
-        _("%(t)s left") % {"t": timeuntil(deadline, now, depth=1)},
+        _("%(t)s left") % {"t": timeuntil(deadline, now, depth=1)}
+        if left >= 60
+        else _("under a minute left"),
     )
 
 

@@ -312,3 +312,23 @@ def test_a_deadline_within_the_minute_is_not_zero_minutes(world):
     assert text(now - dt.timedelta(seconds=40)) == "刚刚超时"
     assert text(now + dt.timedelta(minutes=5, seconds=10)) == "剩余 5 分钟"
     assert text(now - dt.timedelta(minutes=2, seconds=5)) == "已超时 2 分钟"
+
+
+def test_a_department_resolves_an_unplaced_ticket_and_the_desk_calls_back(client, world):
+    """A caller gave no address; the rules sent the matter to 城管, which resolved it. No
+    desk had it under 待回访 or could call back: it stayed resolved for good, never closed
+    and never in 解决率 or 满意率."""
+    ticket = make_ticket(world, category=world.unlicensed.code, address="")
+    assert ticket.place_id is None and ticket.owner_department == world.city_mgmt
+    perform(ticket, "accept", world.city_handler)
+    perform(ticket, "resolve", world.city_handler, reply="已责令商户整改")
+    html = html_of(client, world.hotline, reverse("tickets:queue") + "?tab=callback")
+    assert tab_counts(html)["callback"] == 1 and f'data-code="{ticket.code}"' in html
+    # A street's desk does not: the department serves the district.
+    counts = tab_counts(html_of(client, world.street_staff, reverse("tickets:queue")))
+    assert counts["callback"] == 0
+    html = html_of(client, world.hotline, detail_url(ticket))
+    assert 'id="action-callback"' in html
+    perform(ticket, "callback", world.hotline, resolved=True, satisfaction="satisfied")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED

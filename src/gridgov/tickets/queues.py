@@ -6,7 +6,7 @@ Shared by the queue page and the dashboard's 接诉即办 panel, so both count a
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
-from gridgov.people.models import Role
+from gridgov.people.models import Department, Role
 from gridgov.people.scope import NOTHING, scope_for
 
 from . import sla
@@ -55,6 +55,15 @@ def _parts(user):
         desk |= Q(place__path__startswith=path) | Q(
             place__isnull=True, owner_place__path__startswith=path
         )
+    if desk:
+        # Unplaced and sent to a department: the desks where the department serves call the
+        # requester back (rules._where); departments are few, so their ids are read first.
+        serving = Q()
+        for path in scope.paths(DISPATCH_ROLES):
+            serving |= Q(place__path__startswith=path)
+        ids = sorted(Department.objects.filter(serving).values_list("pk", flat=True))
+        if ids:
+            desk |= Q(place__isnull=True, owner_place__isnull=True, owner_department_id__in=ids)
     if desk:
         parts["desk"] = desk & (Q(status__in=DESK_STATUSES) | merged_callback_q())
     # Extension requests for the unit above the owner (rules.is_above_owner).

@@ -39,8 +39,13 @@ VIEW_ROLES = {
 
 
 def _where(ticket):
-    """The place that decides scope: the location, else the owning office (a desk)."""
-    return ticket.place or ticket.owner_place
+    """The place that decides scope: the location, else the owning office (a desk), else,
+    for a ticket nobody could place sent to a department, where the department serves (as
+    sees_ticket has it): its district's desks call it back once resolved, which no desk
+    could (nobody's 待回访, never closed, never in a 解决率)."""
+    if ticket.place_id or ticket.owner_place_id or not ticket.owner_department_id:
+        return ticket.place or ticket.owner_place
+    return ticket.owner_department.place
 
 
 @rules.predicate

@@ -275,7 +275,22 @@ def classifier(request):
 @require_POST
 def retrain(request):
     _require(request, "insights.retrain_classifier")
+    from . import predictor
     from .tasks import retrain as task
+
+    if not training.has_news() and predictor.load_active()[1] is not None:
+        # Each click trained the same data again: a copy of the version in use, which pushed
+        # the oldest version kept for a rollback out (training.prune_versions keeps five).
+        latest = ModelVersion.objects.order_by("-version").first()
+        messages.info(
+            request,
+            _(
+                "No staff correction since v%(v)s was trained: retraining would give the same "
+                "version again and push out an older one kept for going back. Not retrained."
+            )
+            % {"v": latest.version},
+        )
+        return redirect("insights:classifier")
 
     result = task.delay(note=f"by {request.user.get_username()}", user_id=request.user.pk)
     if not result.ready():

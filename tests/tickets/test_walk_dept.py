@@ -332,3 +332,18 @@ def test_a_department_resolves_an_unplaced_ticket_and_the_desk_calls_back(client
     perform(ticket, "callback", world.hotline, resolved=True, satisfaction="satisfied")
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+
+
+def test_the_district_decides_an_extension_a_department_asks_on_an_unplaced_ticket(client, world):
+    """The same unplaced ticket: 城管's extension request waited for a decision nobody could
+    take (no one was above a ticket with no place)."""
+    ticket = make_ticket(world, category=world.unlicensed.code, address="")
+    perform(ticket, "accept", world.city_handler)
+    until = ticket.resolve_by + dt.timedelta(days=5)
+    perform(ticket, "extend", world.city_handler, until=until, reason="需联合住建测绘")
+    html = html_of(client, world.district_staff, reverse("tickets:queue"))
+    assert tab_counts(html)["approve"] == 1 and f'data-code="{ticket.code}"' in html
+    assert "approve-extension" in lifecycle.allowed_actions(ticket, world.district_staff)
+    assert "approve-extension" not in lifecycle.allowed_actions(ticket, world.street_staff)
+    perform(ticket, "approve-extension", world.district_staff)
+    assert ticket.extensions.get().state == Extension.State.APPROVED

@@ -57,14 +57,8 @@ def _parts(user):
         )
     if desk:
         # Unplaced and sent to a department: the desks where the department serves call the
-        # requester back (rules._where); departments are few, so their ids are read first.
-        serving = Q()
-        for path in scope.paths(DISPATCH_ROLES):
-            serving |= Q(place__path__startswith=path)
-        ids = sorted(Department.objects.filter(serving).values_list("pk", flat=True))
-        if ids:
-            desk |= Q(place__isnull=True, owner_place__isnull=True, owner_department_id__in=ids)
-    if desk:
+        # requester back (rules._where).
+        desk |= _unplaced_of_departments(scope.paths(DISPATCH_ROLES))
         parts["desk"] = desk & (Q(status__in=DESK_STATUSES) | merged_callback_q())
     # Extension requests for the unit above the owner (rules.is_above_owner).
     above = Q()
@@ -75,6 +69,7 @@ def _parts(user):
     for path in scope.paths({Role.STREET_STAFF, Role.DISTRICT_STAFF}):
         above |= Q(owner_department__isnull=False, place__path__startswith=path)
     if above:
+        above |= _unplaced_of_departments(scope.paths({Role.STREET_STAFF, Role.DISTRICT_STAFF}))
         pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
         parts["above"] = above & Q(Exists(pending), status__in=OPEN_STATUSES)
     # Whistles blown in the user's street (or district) that still await a department: the
@@ -85,6 +80,18 @@ def _parts(user):
     if whistled:
         parts["whistled"] = whistled & Q(Exists(_awaited()))
     return parts
+
+
+def _unplaced_of_departments(paths):
+    """Tickets nobody could place, held by a department that serves under `paths` (rules.
+    _where puts them there); departments are few, so their ids are read first."""
+    serving = Q()
+    for path in paths:
+        serving |= Q(place__path__startswith=path)
+    ids = sorted(Department.objects.filter(serving).values_list("pk", flat=True)) if serving else []
+    if not ids:
+        return NOTHING
+    return Q(place__isnull=True, owner_place__isnull=True, owner_department_id__in=ids)
 
 
 def _awaited(before=None):

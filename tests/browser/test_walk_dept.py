@@ -84,7 +84,7 @@ def test_a_community_refuses_an_extension_saying_why_and_the_grid_reads_it(
         )
         page.fill("#action-approve-extension textarea", "先约谈商户，整改不到位再申请")
         page.locator("#action-approve-extension button[type=submit]").click()
-        expect(page.locator(".wb-done")).to_contain_text("已完成：延期审批")
+        expect(page.locator(".wb-done")).to_contain_text(f"已不批准延期：{ticket.code}")
         assert not errors, errors
     with signed_in(chromium, base, world.gridworker_a.username, phone=True) as (page, errors):
         page.goto(f"{base}/tickets/{ticket.code}/")

@@ -132,7 +132,7 @@ def test_after_deciding_an_extension_the_approver_goes_on_to_the_next(client, wo
     url = reverse("tickets:act", args=[first.code, "approve-extension"])
     data = {"approve-extension-version": first.version, "approve-extension-approve": "yes"}
     html = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
-    assert "已完成：延期审批" in html
+    assert f"已批准延期：{first.code}" in html
     assert f"下一件（待审批）：{tickets[1].code}，还剩 1 件" in html
 
 

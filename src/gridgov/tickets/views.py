@@ -533,6 +533,25 @@ def _next_up(user, action, ticket):
     return {"code": first, "left": waiting.count(), "tab": tab, "label": queues.tab_labels()[tab]}
 
 
+def _done_message(action, ticket, event):
+    """What the page says after an action. A decided extension says which way it went and
+    the deadline that holds (已完成：延期审批。 said neither)."""
+    if action == "approve-extension":
+        data = event.data or {}
+        until = data.get("until") if data.get("approved") else data.get("previous")
+        values = {"code": ticket.code}
+        if until:
+            values["until"] = timezone.localtime(dt.datetime.fromisoformat(until)).strftime(
+                "%Y-%m-%d %H:%M"
+            )
+        if data.get("approved"):
+            return _("Extension approved: %(code)s is now due by %(until)s.") % values
+        if until:
+            return _("Extension refused: %(code)s stays due by %(until)s.") % values
+        return _("Extension refused for %(code)s.") % values
+    return _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
+
+
 @login_required
 @require_POST
 def ticket_action(request, code, action):
@@ -557,7 +576,7 @@ def ticket_action(request, code, action):
             form.refusal = _refusal_message(exc, action, ticket)
             status = exc.status_code
         else:
-            done = _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
+            done = _done_message(action, ticket, event)
             if not _still_visible(request, ticket):
                 # Returned or escalated out of the user's scope (a department's return or
                 # 上报): the ticket is a 404 to them now, so the answer is their queue, which

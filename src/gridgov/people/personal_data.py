@@ -32,10 +32,21 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
+def holds_something(value):
+    """Whether a personal-data field holds anything to see (not None, not blank)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None
+
+
 def log_access(user, obj, fields, channel, request=None, purpose="", place=None):
-    """Write the AccessLog row for one full view of `fields` of `obj`."""
+    """Write the AccessLog row for one full view of `fields` of `obj`.
+
+    Only the fields that hold something are listed: a ticket without an address had
+    `address` in its log as if an exact address had been seen."""
     if channel not in AccessLog.Channel.values:
         raise ValueError(f"Unknown access channel {channel!r}")
+    fields = [name for name in fields if holds_something(getattr(obj, name, None))]
     if place is None:
         candidate = getattr(obj, "place", None)
         place = candidate if isinstance(candidate, Place) else None
@@ -43,7 +54,7 @@ def log_access(user, obj, fields, channel, request=None, purpose="", place=None)
         user=user if getattr(user, "is_authenticated", False) else None,
         subject_type=obj._meta.label_lower,
         subject_id=str(obj.pk),
-        fields=list(fields),
+        fields=fields,
         purpose=(purpose or "")[:200],
         channel=channel,
         ip=client_ip(request),

@@ -951,7 +951,7 @@ class Importer:
                 "owner_place_id": route.place.pk if route.place else None,
                 "owner_department_id": route.department.pk if route.department else None,
                 "accept_by": accept_by,
-                "respond_by": respond_by,
+                "respond_by": respond_by if p.requester_phone else None,  # else nobody to call
                 "resolve_by": resolve_by,
                 "dispatched_at": p.created_at if dispatch else None,
                 "external_id": p.external_id,

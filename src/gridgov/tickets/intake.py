@@ -469,7 +469,9 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 owner_place=route.place,
                 owner_department=route.department,
                 accept_by=deadlines.accept_by,
-                respond_by=deadlines.respond_by,
+                # Nobody to contact (a patrol's hazard, an anonymous caller without a
+                # phone): no response deadline (lifecycle._respond_by).
+                respond_by=deadlines.respond_by if requester_phone or requester else None,
                 resolve_by=deadlines.resolve_by,
                 idempotency_key=key,
                 external_id=external_id,

@@ -269,6 +269,8 @@ def _guard(ticket, action, now=None):
         )
     if action == "close" and ticket.status == S.DISPATCHED and ticket.nature != Nature.PRAISE:
         return _("Only a praise is closed without being handled; this one must be resolved.")
+    if action == "contact" and not ticket.reachable:
+        return _("Nobody to contact: the requester left no phone and has no account.")
     if action == "escalate" and routing.next_level_up(ticket) is None:
         return _("Nothing above the street: blow the whistle instead.")
     if action == "whistle" and _street_of(ticket) is None:
@@ -493,7 +495,14 @@ def _deadlines_for_category(t):
     category's, counted from when the demand came in, as if it had been filed under it (the
     requester's time ran while it waited at the desk). Later hand-overs keep theirs."""
     deadlines = sla.compute_deadlines(t.urgency, t.category, t.created_at, place=t.place)
-    return {"respond_by": deadlines.respond_by, "resolve_by": deadlines.resolve_by}
+    return {"respond_by": _respond_by(t, deadlines), "resolve_by": deadlines.resolve_by}
+
+
+def _respond_by(t, deadlines):
+    """The response deadline (first contact with the requester), or None when nobody can
+    be contacted: a hazard found on patrol, an anonymous caller who left no phone. No unit
+    is judged for a response it cannot make (kpis), nor pressed for it (the sweep)."""
+    return deadlines.respond_by if t.reachable else None
 
 
 def _confirmed_category(t, code):
@@ -738,7 +747,9 @@ def _escalate(t, actor, now, reason=""):
     fresh = sla.compute_deadlines(t.urgency, t.category, now, place=t.place)
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": fresh.accept_by}
     if t.contacted_at is None:
-        fields["respond_by"] = max(filter(None, (t.respond_by, fresh.respond_by)), default=None)
+        fields["respond_by"] = max(
+            filter(None, (t.respond_by, _respond_by(t, fresh))), default=None
+        )
     fields["resolve_by"] = max(filter(None, (t.resolve_by, fresh.resolve_by)), default=None)
     data = {"from": _unit_name(t), **_unit_data(route), "by_sweep": actor is None}
     changed = _deadline_change(t, fields)
@@ -871,7 +882,8 @@ def _resolve(t, actor, now, reply=""):
     data = {"on_time": bool(t.resolve_by and now <= t.resolve_by)}
     if not t.contacted_at:  # the reply is the first contact: judged now, as a contact is
         fields["contacted_at"] = now
-        data["responded_on_time"] = bool(t.respond_by and now <= t.respond_by)
+        if t.respond_by:  # else nobody could be contacted: no response to judge
+            data["responded_on_time"] = now <= t.respond_by
     return Change(fields, reason=reply, data=data)
 
 
@@ -979,7 +991,7 @@ def _reopen_fields(t, now):
         "resolved_at": None,
         "closed_at": None,
         "accepted_at": now,
-        "respond_by": deadlines.respond_by,
+        "respond_by": _respond_by(t, deadlines),
         "resolve_by": deadlines.resolve_by,
         "contacted_at": None,
     }

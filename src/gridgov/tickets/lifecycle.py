@@ -469,11 +469,29 @@ def _dispatch(t, actor, now, unit=None, department=None, reason="", category=Non
         raise BadParameters(_("No unit to dispatch to."))
     if route.dispatch_desk and not (unit or department):
         raise BadParameters(_("No routing rule covers this ticket: name a unit or department."))
-    if t.status == S.RETURNED and not (unit or department) and _returner(t) == _owner_ids(route):
+    if (
+        t.status == S.RETURNED
+        and not (unit or department)
+        and _handed_back_by(t) == _owner_ids(route)
+    ):
         # Back by the same rule to the unit that just returned it: a round trip that ends,
         # after three, in a designation.
         raise BadParameters(
             _("The routing rules would send it back to %(unit)s, which returned it: choose a unit.")
+            % {"unit": _unit_data(route)["unit"]}
+        )
+    if (
+        t.status == S.ESCALATED
+        and not (unit or department)
+        and _handed_back_by(t, "escalate") == _owner_ids(route)
+    ):
+        # The unit that passed it up could not handle it: sending it back down to them is
+        # a choice to make by name (with instructions), not the rules' default.
+        raise BadParameters(
+            _(
+                "The routing rules would send it back to %(unit)s, which held it before it "
+                "was passed up: choose a unit."
+            )
             % {"unit": _unit_data(route)["unit"]}
         )
     _check_sent_down(t, actor, route)
@@ -527,11 +545,11 @@ def _owner_ids(route):
     )
 
 
-def _returner(t):
-    """(owner_place_id, owner_department_id) of the unit that returned the ticket last: the
-    owner before the return (a return comes before signing, so nothing changed hands)."""
+def _handed_back_by(t, action="return"):
+    """(owner_place_id, owner_department_id) of the unit that last returned the ticket (or
+    passed it up, `action` "escalate"): the owner before that event."""
     last = (
-        TicketEvent.objects.filter(ticket=t, action="return")
+        TicketEvent.objects.filter(ticket=t, action=action)
         .order_by("-at", "-id")
         .values_list("at", "id")
         .first()

@@ -312,14 +312,18 @@ class SweepReplay:
         self.known[ticket.pk] = state = [last, supervisions, pending]
         return state
 
-    def finish(self, now):
+    def finish(self, now, tickets=None):
         """The sweep's acts on every open demo ticket up to `now`, supervisions and
         escalations, each when it fell due after the ticket's last event (read again: a
-        ticket may have had events written other than through `perform`)."""
+        ticket may have had events written other than through `perform`). `tickets`: the
+        demo tickets to sweep, by default those made from messages (EXTERNAL_PREFIX); the
+        field work's (fieldwork.py) are made later and swept there."""
         self.known.clear()
-        tickets = Ticket.objects.filter(
-            status__in=OPEN_STATUSES, external_id__startswith=EXTERNAL_PREFIX
-        ).select_related("owner_place", "owner_department", "place", "category")
+        if tickets is None:
+            tickets = Ticket.objects.filter(external_id__startswith=EXTERNAL_PREFIX)
+        tickets = tickets.filter(status__in=OPEN_STATUSES).select_related(
+            "owner_place", "owner_department", "place", "category"
+        )
         for ticket in tickets.order_by("id"):
             self.until(ticket, now, escalate=True)
 

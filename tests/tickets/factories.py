@@ -51,6 +51,16 @@ def make_world():
     return w
 
 
+def make_world_with_resident():
+    """make_world, with the resident login's person record (刘居民, in the first building)
+    as `world.person`: their 随手拍 and 我的诉求 (see reported_by_resident)."""
+    from tests.people.factories import PersonFactory
+
+    w = make_world()
+    w.person = PersonFactory(user=w.resident, place=w.buildings[0], name="刘居民")
+    return w
+
+
 def ticket_data(**overrides):
     data = {
         "channel": "hotline",

@@ -14,9 +14,15 @@ from gridgov.people.models import Role
 from gridgov.tickets import imports, intake, timeline
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Ticket, TicketCounter, TicketEvent, TicketPhoto
-from tests.people.factories import PersonFactory, user_with_role
+from tests.people.factories import user_with_role
 
-from .factories import make_ticket, make_world, reported_by_resident, ticket_data
+from .factories import (
+    make_ticket,
+    make_world,
+    make_world_with_resident,
+    reported_by_resident,
+    ticket_data,
+)
 from .test_api import TICKETS, client_for, snapshot
 from .test_import import rows, write_csv
 from .test_intake_api import assert_no_exif, jpeg_with_gps
@@ -26,9 +32,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    w = make_world()
-    w.person = PersonFactory(user=w.resident, place=w.buildings[0], name="刘居民")
-    return w
+    return make_world_with_resident()
 
 
 def post_case(user, external_id, **overrides):

@@ -13,7 +13,7 @@ from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Callback, Ticket, TicketPhoto
 from tests.people.factories import PersonFactory, user_with_role
 
-from .factories import make_ticket, make_world, reported_by_resident
+from .factories import make_ticket, make_world_with_resident, reported_by_resident
 from .test_views import act, png_upload
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    w = make_world()
-    w.person = PersonFactory(user=w.resident, place=w.buildings[0], name="刘居民")
-    return w
+    return make_world_with_resident()
 
 
 def page(client, user, url):

@@ -10,9 +10,8 @@ from django.urls import reverse
 
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import TicketEvent, TicketPhoto
-from tests.people.factories import PersonFactory
 
-from .factories import make_world, reported_by_resident
+from .factories import make_world_with_resident, reported_by_resident
 from .test_views import png_upload
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world():
-    w = make_world()
-    w.person = PersonFactory(user=w.resident, place=w.buildings[0], name="刘居民")
-    return w
+    return make_world_with_resident()
 
 
 def add(client, ticket, *files):

@@ -1108,17 +1108,13 @@ def _merge(t, actor, now, into=None, reason=""):
     def after(ticket, event):
         # The survivor's timeline tells of the duplicate too: an event row, no transition
         # (its status and version stay; its requester is still called back on its own).
-        TicketEvent.objects.create(
-            ticket=survivor,
-            action=MERGE_IN,
-            from_status=survivor.status,
-            to_status=survivor.status,
-            actor=actor,
-            owner_place_id=survivor.owner_place_id,
-            owner_department_id=survivor.owner_department_id,
+        record(
+            survivor,
+            MERGE_IN,
+            actor,
+            now,
             reason=MERGED_IN_REASON,
             data={"merged": ticket.pk, "merged_code": ticket.code, "event": event.pk},
-            at=now,
         )
 
     return Change(
@@ -1194,18 +1190,31 @@ def correct(ticket, actor, values, now=None):
         Ticket.objects.filter(pk=locked.pk).update(
             version=F("version") + 1, updated_at=now, **{n: values[n] for n in changes}
         )
-        TicketEvent.objects.create(
-            ticket=locked,
-            action=EDIT,
-            from_status=locked.status,
-            to_status=locked.status,
-            actor=actor if getattr(actor, "pk", None) else None,
-            owner_place_id=locked.owner_place_id,
-            owner_department_id=locked.owner_department_id,
+        record(
+            locked,
+            EDIT,
+            actor if getattr(actor, "pk", None) else None,
+            now,
             data={"changes": changes},
-            at=now,
         )
     return list(changes)
+
+
+def record(ticket, action, actor, at, reason="", data=None):
+    """An event row on `ticket` that changes no status (a merge into it, a correction,
+    photos added): who, when, and the unit holding it then, as a transition's row has."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        from_status=ticket.status,
+        to_status=ticket.status,
+        actor=actor,
+        owner_place_id=ticket.owner_place_id,
+        owner_department_id=ticket.owner_department_id,
+        reason=reason,
+        data=data or {},
+        at=at,
+    )
 
 
 def _plain(value):

@@ -154,7 +154,7 @@ def add(ticket, cleaned, actor, now=None):
     from django.utils import timezone
 
     from . import lifecycle
-    from .models import Status, Ticket, TicketEvent, TicketPhoto
+    from .models import Status, Ticket, TicketPhoto
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -171,16 +171,8 @@ def add(ticket, cleaned, actor, now=None):
                 _("You may not add photos to this ticket, or it is outside your area.")
             )
         stored = attach(locked, cleaned)
-        event = TicketEvent.objects.create(
-            ticket=locked,
-            action=ADD_PHOTOS,
-            from_status=locked.status,
-            to_status=locked.status,
-            actor=actor,
-            owner_place_id=locked.owner_place_id,
-            owner_department_id=locked.owner_department_id,
-            data={"photos": [photo.pk for photo in stored]},
-            at=now,
+        event = lifecycle.record(
+            locked, ADD_PHOTOS, actor, now, data={"photos": [photo.pk for photo in stored]}
         )
         TicketPhoto.objects.filter(pk__in=[photo.pk for photo in stored]).update(event=event)
         Ticket.objects.filter(pk=locked.pk).update(updated_at=now)

@@ -435,13 +435,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         try:
             lifecycle.perform(ticket, "callback", request.user, expected_version=version, **params)
         except lifecycle.LifecycleError as exc:
-            error = self.refusal(exc)
-            # The requester is told why and where the demand is, not which staff acts
-            # (supervise, whistle, merge …) it is open to: those stay internal here.
-            error.raw_detail = {
-                k: v for k, v in error.raw_detail.items() if k in ("reason", "status")
-            }
-            raise error from None
+            raise self.refusal(exc, requester=True) from None
         return Response(self.my_ticket_data(self.my_ticket(code)))
 
     def my_ticket(self, code):
@@ -537,12 +531,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         try:
             event, stored = photos.add(ticket, cleaned, request.user)
         except lifecycle.LifecycleError as exc:
-            error = self.refusal(exc, ticket)
-            if not sees:  # a requester is told why, not which staff acts are open (mine_rate)
-                error.raw_detail = {
-                    k: v for k, v in error.raw_detail.items() if k in ("reason", "status")
-                }
-            raise error from None
+            raise self.refusal(exc, ticket, requester=not sees) from None
         event = (
             type(event)
             .objects.select_related("actor", "owner_place", "owner_department", "ticket")
@@ -649,8 +638,10 @@ class TicketViewSet(viewsets.GenericViewSet):
             {"event": s.EventSerializer(event).data, "ticket": self.detail_data(ticket.pk)}
         )
 
-    def refusal(self, exc, ticket=None):
-        """The ApiError for a lifecycle refusal: 409 with allowed actions, 403, or 400."""
+    def refusal(self, exc, ticket=None, requester=False):
+        """The ApiError for a lifecycle refusal: 409 with allowed actions, 403, or 400.
+        `requester`: told why and where the demand is, not which staff acts (supervise,
+        whistle, merge …) it is open to: those stay internal."""
         detail = {"reason": str(exc.message), **exc.detail}
         if isinstance(exc, lifecycle.InvalidTransition) and ticket is not None:
             fresh = Ticket.objects.select_related(
@@ -660,6 +651,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             detail["allowed_for_you"] = lifecycle.allowed_actions(fresh, self.request.user)
             detail["status"] = fresh.status
             detail["version"] = fresh.version
+        if requester:
+            detail = {k: v for k, v in detail.items() if k in ("reason", "status")}
         return coded_error(exc.status_code, exc.code, detail)
 
 

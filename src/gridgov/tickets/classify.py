@@ -20,6 +20,8 @@ MIN_KEYWORD = 2
 # The trained model's best score below which intake does not dispatch by its label: chosen
 # on held-out messages (python bench/classify_holdout.py --confidence; docs/insights.md).
 AUTO_DISPATCH_MIN_SCORE = 0.95
+# The create event's `route` of a demand left at the dispatch desk for that reason (intake).
+LOW_CONFIDENCE = "low_confidence"
 
 
 class Suggestions(list):

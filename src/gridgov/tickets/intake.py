@@ -24,7 +24,7 @@ from gridgov.places.models import Level, Place
 
 from . import lifecycle, reference, routing, sla
 from . import photos as photo_files
-from .classify import needs_confirmation, suggest_category
+from .classify import LOW_CONFIDENCE, needs_confirmation, suggest_category
 from .models import (
     SELF_SERVICE_CHANNELS,
     Category,
@@ -418,20 +418,8 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     )
     if consult_answered:  # the desk that took it in answers it: no unit handles it
         route = routing.Route(place=routing.intake_desk(actor), department=None)
-    elif unsure:
-        # The model barely knows what this is: the dispatch desk of its place (as for what
-        # no rule covers) confirms the category before anyone is sent, rather than a wrong
-        # unit returning it a day later. It keeps the best guess until then.
-        desk = routing.dispatch_desk(location.place) if location.place else None
-        route = routing.Route(
-            place=desk or routing.intake_desk(actor), department=None, dispatch_desk=True
-        )
     else:
-        route = routing.route(category, location.place)
-        if route.dispatch_desk and location.place is None:
-            # Nobody knows where: it waits at the desk that took it in, still unplaced.
-            desk = routing.intake_desk(actor)
-            route = routing.Route(place=desk, department=None, dispatch_desk=True)
+        route = route_for(category, location.place, actor, unsure)
     # A requester named by their person record (a resident's own 随手拍, a visited household
     # member) is called back on the phone on record: the ticket keeps the name and phone of
     # the day, like a hotline caller's, so the unit can reach them.
@@ -469,15 +457,14 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 owner_place=route.place,
                 owner_department=route.department,
                 accept_by=deadlines.accept_by,
-                # Nobody to contact (a patrol's hazard, an anonymous caller without a
-                # phone): no response deadline (lifecycle._respond_by).
-                respond_by=deadlines.respond_by if requester_phone or requester else None,
+                respond_by=None,  # below: none when nobody can be contacted
                 resolve_by=deadlines.resolve_by,
                 idempotency_key=key,
                 external_id=external_id,
                 created_by=actor if getattr(actor, "pk", None) else None,
                 created_at=now,
             )
+            ticket.respond_by = lifecycle.respond_by_for(ticket, deadlines)
             lifecycle.open_ticket(
                 ticket,
                 actor if getattr(actor, "pk", None) else None,
@@ -489,7 +476,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                     "suggestions": [(c.code, s) for c, s in suggestions],
                     "route": "answered"
                     if consult_answered
-                    else "low_confidence"
+                    else LOW_CONFIDENCE
                     if unsure
                     else ("dispatch_desk" if route.dispatch_desk else "rule"),
                     **({"score": suggestions[0][1]} if unsure else {}),
@@ -507,6 +494,23 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     return IntakeResult(ticket=ticket, created=True, suggestions=suggestions, location=location)
 
 
+def route_for(category, place, actor, unsure=False):
+    """Where a demand filed by `actor` goes (create_ticket, and the intake page's preview):
+    by the routing rules; a demand nobody knows where waits, unplaced, at the desk that took
+    it in. `unsure`: the model barely knows what it is, so the dispatch desk of its place
+    (as for what no rule covers) confirms the category before anyone is sent, rather than
+    a wrong unit returning it a day later."""
+    if unsure:
+        desk = routing.dispatch_desk(place) if place is not None else None
+        return routing.Route(
+            place=desk or routing.intake_desk(actor), department=None, dispatch_desk=True
+        )
+    route = routing.route(category, place)
+    if route.dispatch_desk and place is None:
+        return routing.Route(place=routing.intake_desk(actor), department=None, dispatch_desk=True)
+    return route
+
+
 def category_to_confirm(ticket):
     """[(category, score)]: the model's suggestions for a ticket waiting at the dispatch
     desk because the model was unsure of its category (create event route "low_confidence"),
@@ -518,7 +522,7 @@ def category_to_confirm(ticket):
         events = ticket.events.filter(action="create").values_list("data", flat=True)
         data = events.first() or {}
         found = []
-        if data.get("route") == "low_confidence":
+        if data.get("route") == LOW_CONFIDENCE:
             found = [(reference.active_category(c), score) for c, score in data["suggestions"]]
         ticket._category_to_confirm = [(c, score) for c, score in found if c is not None]
     return ticket._category_to_confirm

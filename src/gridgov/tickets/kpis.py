@@ -434,7 +434,7 @@ def _count_handling(ticket, evs, by_key, since, until, now):
     judged = first_contact is not None or bool(ticket["respond_by"] and ticket["respond_by"] < now)
     # A case imported as handled on the 12345 platform: when its requester was first called
     # is unknown (only its reply's time is), so it cannot be judged for the response rate;
-    # nor can one whose requester nobody could contact (no respond_by: lifecycle._respond_by).
+    # nor can one whose requester nobody could contact (no respond_by: lifecycle.respond_by_for).
     unknown = _response_unknown(first_contact) or ticket["respond_by"] is None
     for unit, index in received.items():
         kpi = by_key[unit]

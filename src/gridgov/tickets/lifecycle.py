@@ -299,7 +299,7 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
             _lock_pair(ticket, params.get("into"))
         elif action == "callback":
             _lock_merge_chain(ticket.pk)
-        locked = _lock(ticket.pk)
+        locked = lock_ticket(ticket.pk)
         if expected_version is not None and locked.version != expected_version:
             raise InvalidTransition(
                 _("The ticket was changed by someone else; reload it."),
@@ -358,7 +358,7 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, **param
 LOCK_JOINED = ("category", "place", "owner_place", "owner_department")
 
 
-def _lock(pk):
+def lock_ticket(pk):
     """The ticket, its row locked (of=self: related rows stay readable by others), with the
     rows the rules and handlers read about it.
 
@@ -513,10 +513,10 @@ def _deadlines_for_category(t):
     category's, counted from when the demand came in, as if it had been filed under it (the
     requester's time ran while it waited at the desk). Later hand-overs keep theirs."""
     deadlines = sla.compute_deadlines(t.urgency, t.category, t.created_at, place=t.place)
-    return {"respond_by": _respond_by(t, deadlines), "resolve_by": deadlines.resolve_by}
+    return {"respond_by": respond_by_for(t, deadlines), "resolve_by": deadlines.resolve_by}
 
 
-def _respond_by(t, deadlines):
+def respond_by_for(t, deadlines):
     """The response deadline (first contact with the requester), or None when nobody can
     be contacted: a hazard found on patrol, an anonymous caller who left no phone. No unit
     is judged for a response it cannot make (kpis), nor pressed for it (the sweep)."""
@@ -766,7 +766,7 @@ def _escalate(t, actor, now, reason=""):
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": fresh.accept_by}
     if t.contacted_at is None:
         fields["respond_by"] = max(
-            filter(None, (t.respond_by, _respond_by(t, fresh))), default=None
+            filter(None, (t.respond_by, respond_by_for(t, fresh))), default=None
         )
     fields["resolve_by"] = max(filter(None, (t.resolve_by, fresh.resolve_by)), default=None)
     data = {"from": _unit_name(t), **_unit_data(route), "by_sweep": actor is None}
@@ -1009,7 +1009,7 @@ def _reopen_fields(t, now):
         "resolved_at": None,
         "closed_at": None,
         "accepted_at": now,
-        "respond_by": _respond_by(t, deadlines),
+        "respond_by": respond_by_for(t, deadlines),
         "resolve_by": deadlines.resolve_by,
         "contacted_at": None,
     }

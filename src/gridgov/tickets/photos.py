@@ -158,7 +158,7 @@ def add(ticket, cleaned, actor, now=None):
 
     now = now or timezone.now()
     with transaction.atomic():
-        locked = lifecycle._lock(ticket.pk)
+        locked = lifecycle.lock_ticket(ticket.pk)
         refusal = None
         if locked.status == Status.CLOSED:
             refusal = _(CLOSED_REFUSAL)

@@ -10,6 +10,7 @@ from gridgov.people.models import Department, Role
 from gridgov.people.scope import NOTHING, scope_for
 
 from . import sla
+from .classify import LOW_CONFIDENCE
 from .lifecycle import HANDLING, merged_callback_q
 from .models import OPEN_STATUSES, Extension, Status, Summons, Ticket, TicketEvent
 from .rules import DESK_STATUSES, DISPATCH_ROLES, OFFICE_ROLE, SUPERVISOR_ROLES
@@ -136,7 +137,7 @@ def rows(user, tickets):
     for its category, intake.category_to_confirm), and for a department `to_report`."""
     pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
     unsure = TicketEvent.objects.filter(
-        ticket=OuterRef("pk"), action="create", data__route="low_confidence"
+        ticket=OuterRef("pk"), action="create", data__route=LOW_CONFIDENCE
     )
     tickets = _with_due(user, tickets).annotate(
         pending_extension=Exists(pending),

@@ -117,12 +117,8 @@ def sees_ticket(user, ticket):
     if scope.covers(ticket.place, VIEW_ROLES) or scope.covers(ticket.owner_place, VIEW_ROLES):
         return True
     # A ticket nobody could place, routed to a department, lies where that department
-    # serves: its district's (or street's) staff and desks see it, as they would a placed one.
-    return (
-        ticket.place_id is None
-        and ticket.owner_department_id is not None
-        and scope.covers(ticket.owner_department.place, VIEW_ROLES)
-    )
+    # serves (_where): its district's (or street's) staff and desks see it, as a placed one.
+    return scope.covers(_where(ticket), VIEW_ROLES)
 
 
 @rules.predicate

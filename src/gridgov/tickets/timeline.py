@@ -13,7 +13,8 @@ from django.utils.translation import pgettext_lazy
 from gridgov.people.models import Department
 
 from . import lifecycle, photos
-from .forms import ACTION_LABELS, CONTACT_METHODS, DEADLINE_LABELS, OVERDUE_LABELS
+from .classify import LOW_CONFIDENCE
+from .forms import ACTION_LABELS, DEADLINE_LABELS, OVERDUE_LABELS
 from .models import Satisfaction, Summons, Ticket, TicketEvent
 from .reference import categories
 
@@ -61,7 +62,7 @@ def describe(event, departments):
     elif action == "create":
         if data.get("route") == "dispatch_desk":
             lines.append(_("No routing rule matched: waiting at the dispatch desk."))
-        elif data.get("route") == "low_confidence":
+        elif data.get("route") == LOW_CONFIDENCE:
             lines.append(
                 _(
                     "Category to confirm: the classifier was unsure (best score %(score)s), "
@@ -113,7 +114,7 @@ def describe(event, departments):
         # Events from before the methods were fixed keep the text they were sent with.
         method = data.get("method")
         if method:
-            lines.append(_("How: %(m)s") % {"m": dict(CONTACT_METHODS).get(method, method)})
+            lines.append(_("How: %(m)s") % {"m": lifecycle.CONTACT_METHODS.get(method, method)})
         if "on_time" in data:
             lines.append(_("On time") if data["on_time"] else _("Later than the response deadline"))
     elif action == "resolve":

@@ -42,7 +42,6 @@ from . import (
     progress,
     queues,
     reference,
-    routing,
     sla,
     timeline,
 )
@@ -722,7 +721,7 @@ def new_ticket(request, channel):
 
 
 def _route_preview(user, category_code, address, suggestions):
-    """Where the ticket would go if filed now, as intake decides it (routing.route): the
+    """Where the ticket would go if filed now, as intake decides it (intake.route_for): the
     category picked, else the top suggestion; the place the address names. A desk sees who
     will handle the call before filing it, and a wrong route while the caller is on the line."""
     category = reference.active_category(category_code) if category_code else None
@@ -737,13 +736,7 @@ def _route_preview(user, category_code, address, suggestions):
         if found.building is None and found.foreign:  # intake will refuse it: no route
             foreign = _(intake.FOREIGN_ADDRESS) % {"p": found.foreign}
             return {"route": None, "category": category, "place": None, "foreign": foreign}
-    route = routing.route(category, place)
-    if unsure:
-        route = routing.Route(
-            place=routing.dispatch_desk(place), department=None, dispatch_desk=True
-        )
-    if route.dispatch_desk and place is None:
-        route = routing.Route(place=routing.intake_desk(user), department=None, dispatch_desk=True)
+    route = intake.route_for(category, place, user, unsure)
     return {"route": route, "category": category, "place": place, "unsure": unsure}
 
 

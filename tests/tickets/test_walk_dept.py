@@ -15,21 +15,14 @@ from gridgov.tickets.models import Extension, Status, Summons
 from tests.places.factories import make_tree
 
 from .factories import make_ticket, make_world
+from .test_walk_fixes import H, html_of
 
 pytestmark = pytest.mark.django_db
-H = dt.timedelta(hours=1)
 
 
 @pytest.fixture
 def world():
     return make_world()
-
-
-def html_of(client, user, url):
-    client.force_login(user)
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def detail_url(ticket):

@@ -75,3 +75,41 @@ def test_a_custom_period_over_a_year_is_refused_on_the_page_as_in_the_api(client
     assert f'name="start" value="{start:%Y-%m-%d}"' in html
     assert f'name="end" value="{end:%Y-%m-%d}"' in html
     assert "跨度不超过" not in page(client, fixture.street_staff)
+
+
+def test_the_page_says_how_many_units_had_nothing_to_score(client, fixture):  # noqa: F811
+    """Of three grids, G1c had nothing to score: the page said only that units without a
+    rate are not ranked, not how many, and the home page read G1a as "2 / 3"."""
+    html = page(client, fixture.street_staff, parent=fixture.community.code, level="grid")
+    assert 'data-unranked="1"' in html
+    assert "2 个单位参与排名；1 个单位本期无可考核的工单，未参与排名。" in html
+    assert "1 个单位参与排名；1 个单位本期无可考核的工单" in page(
+        client, fixture.district_staff, parent=fixture.district.code, level="department"
+    )
+    # Every unit scored (C1, the street's only community): nothing to say.
+    communities = page(client, fixture.street_staff, parent=fixture.street.code, level="community")
+    assert row(communities, "C1").startswith("1 ") and "data-unranked" not in communities
+
+
+def test_the_home_pages_rank_counts_only_the_units_ranked(client, world):  # noqa: F811
+    """本单位考核 read "1 / 3" for a grid ranked first of one: its two sibling grids had no
+    ticket this month. Now "1 / 1", and the cell's title names the two left unranked."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.tickets.lifecycle import perform
+
+    from .test_kpis import make_ticket
+
+    now = timezone.now()
+    ticket = make_ticket(world, now=now - dt.timedelta(seconds=2))
+    assert ticket.owner_place_id == world.grid_a.pk
+    perform(ticket, "accept", world.gridworker_a, now=now - dt.timedelta(seconds=1))
+    perform(ticket, "contact", world.gridworker_a, now=now)
+    client.force_login(world.gridworker_a)
+    html = client.get(reverse("home")).content.decode()
+    cell = re.search(r'<tr data-unit="G1a">.*?<td class="num rank">(.*?)</td>', html, re.S)
+    assert cell, html
+    assert ">1 / 1</span>" in cell.group(1)
+    assert "在 1 个有得分的单位中排名；另有 2 个单位本月无可考核的工单" in cell.group(1)

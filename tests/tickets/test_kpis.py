@@ -258,7 +258,10 @@ def test_grid_kpis_match_the_hand_computed_fixture(fixture):
     assert a.rates["on_time"] == pytest.approx(0.4)
     assert a.rates["whistle"] is None
     assert a.medians == {"accept": 2.0, "contact": 2.0, "resolve": 99.0}
-    assert a.of == 3
+    # Ranked among the two grids with a score: G1c, with nothing to score, is not counted
+    # in `of` (the home page read "2 / 3" for a ranking of two).
+    assert (a.rank, a.of, a.unranked) == (2, 2, 1)
+    assert by_code(rows)["G1c"].of == 2
 
     b = by_code(rows)["G1b"]
     assert b.rates == {
@@ -367,10 +370,10 @@ def test_kpi_endpoint_ranks_siblings_as_the_ranking_page_does(fixture):
     # (the API listed only their own row, the page all three); their community is the
     # default area, and an area that is neither theirs nor above it is refused.
     mine = api(w.gridworker_a).get(url).json()["results"]
-    assert [(r["unit"]["code"], r["rank"], r["of"]) for r in mine] == [
-        ("G1b", 1, 3),
-        ("G1a", 2, 3),
-        ("G1c", None, 3),
+    assert [(r["unit"]["code"], r["rank"], r["of"], r["unranked"]) for r in mine] == [
+        ("G1b", 1, 2, 1),
+        ("G1a", 2, 2, 1),
+        ("G1c", None, 2, 1),
     ]
     default = api(w.gridworker_a).get(f"/api/v1/kpis/?level=grid&{MARCH_QUERY}").json()
     assert default["parent"] == "C1" and len(default["results"]) == 3
@@ -392,6 +395,7 @@ def test_kpi_unit_endpoint_and_bad_parameters(fixture):
     response = api(w.gridworker_a).get(f"/api/v1/kpis/units/G1a/?{MARCH_QUERY}")
     assert response.status_code == 200
     assert (response.json()["score"], response.json()["rank"]) == (58.67, 2)
+    assert (response.json()["of"], response.json()["unranked"]) == (2, 1)
     sibling = api(w.gridworker_a).get(f"/api/v1/kpis/units/G1b/?{MARCH_QUERY}")
     assert sibling.status_code == 200 and sibling.json()["rank"] == 1  # in their ranking
     cg = api(w.city_handler).get(f"/api/v1/kpis/units/CG/?{MARCH_QUERY}").json()

@@ -86,7 +86,10 @@ class KpiRowSerializer(serializers.Serializer):
     whistle = serializers.DictField(required=False)
     score = serializers.FloatField(allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
-    of = serializers.IntegerField()
+    of = serializers.IntegerField(help_text="Units ranked: those with a score")
+    unranked = serializers.IntegerField(
+        help_text="Units compared but not ranked: nothing to score in the period"
+    )
 
 
 class TicketRefSerializer(serializers.Serializer):
@@ -184,7 +187,9 @@ class KpiRankingView(APIView):
             "`level` under `parent` (all grids of a community, all communities of a street, "
             "departments of the district …), best first, as on the workbench's ranking page: "
             "`parent` is an area of yours or above it (default: your own area); another "
-            "area is 403. Rates with a zero denominator are null. Definitions: docs/kpis.md."
+            "area is 403. Rates with a zero denominator are null; a unit with no score has "
+            "`rank` null, and `of` counts the units ranked, `unranked` those with nothing "
+            "to score. Definitions: docs/kpis.md."
         ),
         parameters=[
             OpenApiParameter("level", OpenApiTypes.STR, enum=list(kpis.LEVELS)),

@@ -169,7 +169,10 @@ class UnitKpi:
     whistle: dict | None = None
     score: float | None = None
     rank: int | None = None
+    # Units ranked (those with a score) and, of the units compared, those left unranked:
+    # "4 / 11" read as fourth of eleven when three of them had nothing to score.
     of: int | None = None
+    unranked: int = 0
 
     @property
     def medians(self):
@@ -186,6 +189,7 @@ class UnitKpi:
             "score": self.score,
             "rank": self.rank,
             "of": self.of,
+            "unranked": self.unranked,
         }
         if self.whistle is not None:
             data["whistle"] = dict(self.whistle)
@@ -370,7 +374,8 @@ def composite(rates, w):
 
 
 def rank(kpis):
-    """Competition ranking by score (1, 2, 2, 4); unscored units get no rank."""
+    """Competition ranking by score (1, 2, 2, 4); unscored units get no rank. `of` is the
+    number of units ranked, `unranked` the number compared but without a score."""
     scored = sorted((k for k in kpis if k.score is not None), key=lambda k: -k.score)
     previous, position = None, 0
     for index, kpi in enumerate(scored, start=1):
@@ -378,7 +383,7 @@ def rank(kpis):
             position, previous = index, kpi.score
         kpi.rank = position
     for kpi in kpis:
-        kpi.of = len(kpis)
+        kpi.of, kpi.unranked = len(scored), len(kpis) - len(scored)
         if kpi.score is None:
             kpi.rank = None
     return kpis

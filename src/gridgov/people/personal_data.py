@@ -39,18 +39,16 @@ def holds_something(value):
     return value is not None
 
 
-def log_access(user, obj, fields, channel, request=None, purpose="", place=None):
-    """Write the AccessLog row for one full view of `fields` of `obj`.
-
-    Only the fields that hold something are listed: a ticket without an address had
-    `address` in its log as if an exact address had been seen."""
+def _log_row(user, obj, fields, channel, request, purpose, place):
+    """The AccessLog row of one full view of `fields` of `obj`, unsaved, listing only the
+    fields that hold something; None when none does (nothing was seen in full)."""
     if channel not in AccessLog.Channel.values:
         raise ValueError(f"Unknown access channel {channel!r}")
     fields = [name for name in fields if holds_something(getattr(obj, name, None))]
     if place is None:
         candidate = getattr(obj, "place", None)
         place = candidate if isinstance(candidate, Place) else None
-    return AccessLog.objects.create(
+    return AccessLog(
         user=user if getattr(user, "is_authenticated", False) else None,
         subject_type=obj._meta.label_lower,
         subject_id=str(obj.pk),
@@ -60,6 +58,32 @@ def log_access(user, obj, fields, channel, request=None, purpose="", place=None)
         ip=client_ip(request),
         place=place,
     )
+
+
+def log_access(user, obj, fields, channel, request=None, purpose="", place=None):
+    """Write the AccessLog row for one full view of `fields` of `obj`.
+
+    Only the fields that hold something are listed: a ticket without an address had
+    `address` in its log as if an exact address had been seen."""
+    row = _log_row(user, obj, fields, channel, request, purpose, place)
+    row.save()
+    return row
+
+
+LOG_BATCH = 1000  # rows an INSERT carries: a 20,000-row export is 20 statements
+
+
+def log_accesses(user, views, channel, request=None, purpose=""):
+    """Write the AccessLog rows of many full views at once: `views` is [(obj, fields,
+    place)], each logged as log_access logs one (its own row, only the fields holding
+    something), in one bulk insert, all or none. A view with no such field writes no row."""
+    rows = [
+        _log_row(user, obj, fields, channel, request, purpose, place)
+        for obj, fields, place in views
+    ]
+    rows = [row for row in rows if row.fields]
+    with transaction.atomic():
+        return AccessLog.objects.bulk_create(rows, batch_size=LOG_BATCH)
 
 
 def reveal(user, obj, fields=None, channel=AccessLog.Channel.API, request=None, *, purpose=""):

@@ -119,7 +119,8 @@ class XlsxRenderer(renderers.BaseRenderer):
 # --- tickets ----------------------------------------------------------------------------------
 
 ACTION_SUMMARIES = {
-    "dispatch": "派单: give the ticket to a unit (default: its route)",
+    "dispatch": "派单: give the ticket to a unit (default: its route); 交办: the office "
+    "handling it hands it to an office below it",
     "accept": "签收: the owning unit signs for the ticket",
     "return": "退单: the owning unit sends it back with a reason, within 1 working day",
     "designate": "指定: after 3 returns, the street names the owner; no more returns",
@@ -577,8 +578,8 @@ class TicketViewSet(viewsets.GenericViewSet):
         description=(
             f"Same filters as the list; at most {exports.MAX_ROWS} rows. Requester names "
             "and phones are masked, unless `purpose` says what the contacts are needed for: "
-            "then rows you may see in full are in full, and the export is written to the "
-            "access log with that purpose and the ids of those tickets."
+            "then rows you may see in full are in full, and each of those tickets is written "
+            "to the access log with that purpose and the fields shown in full, as a reveal is."
         ),
         filters=True,
         parameters=[

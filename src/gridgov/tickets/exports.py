@@ -10,8 +10,10 @@ stay readable. An export "with
 contacts" is for those holding `tickets.export_contacts` (whose work shows some caller
 in full: NoContactsRight, a PermissionDenied, for anyone else) and states its purpose;
 it shows a row in full only where the caller holds `tickets.view_requester` for that
-ticket, and writes one AccessLog row with the purpose and the ids of the tickets shown
-in full before the file is handed out: no log, no data (DESIGN §8). A list of hundreds
+ticket, and logs each of those tickets before the file is handed out, as a reveal on its
+page is logged: one AccessLog row per ticket with the purpose and exactly the fields the
+row shows in full (a caller without a phone does not log a phone), none for rows shown
+masked, written in one bulk insert: no log, no data (DESIGN §8). A list of hundreds
 of callers' phones is more than the one-ticket reveal on a ticket's page, so it is
 never the default.
 
@@ -38,8 +40,7 @@ from openpyxl.styles import Font
 
 from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import AccessLog
-from gridgov.people.personal_data import client_ip
-from gridgov.places.models import Place, common_path
+from gridgov.people.personal_data import holds_something, log_accesses
 
 from . import sla
 from .models import Channel, Nature, Status, Ticket
@@ -74,8 +75,19 @@ COLUMNS = [
     ("诉求人", 10),
     ("联系电话", 16),
 ]
-# What a row "in full" shows: Ticket's personal fields (name, phone, the exact address).
+# What a row "in full" may show: Ticket's personal fields (name, phone, the exact address).
 PERSONAL_FIELDS = list(Ticket.PERSONAL_DATA_FIELDS)
+
+
+def shown_in_full(ticket):
+    """The personal fields a row in full shows as they are, as _row writes them: those
+    holding something, but not an anonymous caller's name (the cell says 匿名)."""
+    return [
+        name
+        for name in PERSONAL_FIELDS
+        if holds_something(getattr(ticket, name))
+        and not (name == "requester_name" and ticket.anonymous)
+    ]
 
 
 # A cell beginning with one of these is a formula to Excel and WPS once it is edited.
@@ -164,17 +176,9 @@ def _row(ticket, now, full, labels):
     ]
 
 
-def _common_place(tickets):
-    """The deepest place above all the tickets, so the area's auditors see the log row."""
-    paths = [(t.place or t.owner_place).path for t in tickets if (t.place or t.owner_place)]
-    if not paths:
-        return None
-    prefix = common_path(paths)
-    return Place.objects.filter(path=prefix).first() if len(prefix) > 1 else None
-
-
 def build_workbook(tickets, user, now=None, contacts=False):
-    """(xlsx bytes, the tickets whose requester is shown in full: none without `contacts`)."""
+    """(xlsx bytes, [(ticket, fields shown in full)] of the rows not masked: none without
+    `contacts`)."""
     now = now or timezone.now()
     labels = _labels()
     workbook = Workbook(write_only=True)
@@ -194,7 +198,7 @@ def build_workbook(tickets, user, now=None, contacts=False):
         has_data = ticket.has_personal_data
         full = contacts and has_data and user.has_perm(Ticket.PERSONAL_DATA_PERM, ticket)
         if full:
-            revealed.append(ticket)
+            revealed.append((ticket, shown_in_full(ticket)))
         sheet.append(_text_cells(sheet, _row(ticket, now, full, labels)))
     out = io.BytesIO()
     workbook.save(out)
@@ -231,17 +235,15 @@ def export_tickets(
     if len(tickets) > MAX_ROWS:
         raise TooManyRows(MAX_ROWS)
     content, revealed = build_workbook(tickets, user, now, contacts=purpose is not None)
-    if revealed:
-        AccessLog.objects.create(
-            user=user,
-            subject_type=Ticket._meta.label_lower,
-            subject_id="export",
-            fields={"fields": PERSONAL_FIELDS, "tickets": [t.pk for t in revealed]},
-            purpose=purpose,
-            channel=channel,
-            ip=client_ip(request),
-            place=_common_place(revealed),
-        )
+    # Each ticket's row is placed where the ticket is (else with its owner), so the
+    # auditors of its area see it, as they see a reveal on its page.
+    log_accesses(
+        user,
+        [(ticket, fields, ticket.place or ticket.owner_place) for ticket, fields in revealed],
+        channel,
+        request,
+        purpose,
+    )
     return content
 
 

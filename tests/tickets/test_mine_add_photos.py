@@ -82,3 +82,14 @@ def test_someone_elses_demand_is_not_found(client, world):
     client.force_login(world.gridworker_b)
     assert add(client, ticket, png_upload()).status_code == 404
     assert not TicketPhoto.objects.filter(ticket=ticket).exists()
+
+
+def test_sending_no_photo_says_so_and_writes_nothing(client, world):
+    """补充照片 sent with no photo chosen said 照片已补充到您的诉求中。 and wrote an empty
+    补充照片 row into the unit's timeline."""
+    ticket = reported_by_resident(world)
+    client.force_login(world.resident)
+    response = add(client, ticket)
+    assert response.status_code == 400
+    assert "请先选择照片。" in response.content.decode()
+    assert not TicketEvent.objects.filter(ticket=ticket, action="add-photos").exists()

@@ -52,6 +52,10 @@ class PhotosField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        # FileField's own required check runs per file, so never on an empty list: 补充照片
+        # sent without a photo said it was added and wrote an empty event in the timeline.
+        if self.required and not files:
+            raise forms.ValidationError(_("Choose at least one photo."), code="required")
         if len(files) > photos.MAX_PHOTOS:
             raise forms.ValidationError(_("At most %(n)s photos.") % {"n": photos.MAX_PHOTOS})
         return [super(PhotosField, self).clean(f, initial) for f in files]

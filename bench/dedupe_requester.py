@@ -47,20 +47,7 @@ def main():
     django.setup()
     from gridgov.insights import dedupe
 
-    records, seen = [], set()
-    for name in ("hot_messages.csv", "replies.csv", "messages.csv"):
-        path = Path(args.data) / name
-        if not path.exists():
-            continue
-        with open(path, encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                key = (row["user"], row["title"], row["time"])
-                when = parse_time(row.get("time", ""))
-                if key in seen or when is None:
-                    continue
-                seen.add(key)
-                records.append({"user": row["user"], "time": when, "title": row["title"],
-                                "text": f"{row['title']} {row['body']}"})  # fmt: skip
+    records = read_records(args.data)
     pairs = dedupe.same_requester_pairs(records, days=args.days, min_similarity=args.min_similarity)
     users = {}
     for r in records:
@@ -86,6 +73,26 @@ def main():
         result["judged"] = len(marks)
         result["precision"] = round(marks.count("y") / len(marks), 3) if marks else None
     print(json.dumps(result))
+
+
+def read_records(data):
+    """The messages with a `user` (user, time, title, text), each once (also for
+    dedupe_titles.py)."""
+    records, seen = [], set()
+    for name in ("hot_messages.csv", "replies.csv", "messages.csv"):
+        path = Path(data) / name
+        if not path.exists():
+            continue
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                key = (row["user"], row["title"], row["time"])
+                when = parse_time(row.get("time", ""))
+                if key in seen or when is None:
+                    continue
+                seen.add(key)
+                records.append({"user": row["user"], "time": when, "title": row["title"],
+                                "text": f"{row['title']} {row['body']}"})  # fmt: skip
+    return records
 
 
 def _by_user(records):

@@ -153,7 +153,7 @@ def test_text_that_names_a_place_routes_a_hotline_ticket_without_address(world):
 def test_every_new_ticket_gets_a_signature(world):
     ticket = create(world).ticket
     sig = TextSignature.objects.get(ticket=ticket)
-    assert sig.bands.count() == 16
+    assert sig.bands.count() == 32  # the text's 16 and the title's 16
     assert sig.place_path == ticket.place.path
     assert sig.requester_key.startswith("t:") and "1234" not in sig.requester_key
 

@@ -21,6 +21,12 @@ requests start to match).
 At intake (`callers=True`) the caller's own open tickets are listed whatever
 their score (重复来电: the operator tells the caller where theirs stands); merge
 suggestions keep to the threshold.
+
+Titles get band keys of their own: beside the intake form (`title=`), a title typed
+before any description is compared with the other tickets' titles, like with like — against
+their title and description it shares too few bigrams to be found. A near-identical title
+(≥ TITLE_MATCH) counts as the text where the place does not contradict it: with no place
+known yet, it is listed, and every match then says 地点未知 (`place_unknown`).
 """
 
 import datetime as dt
@@ -56,6 +62,12 @@ TEXT_REASON = 0.5
 MAX_SUGGESTIONS = 5
 MAX_CALLER_TICKETS = 10  # a caller's own open tickets listed at intake beyond the best matches
 MAX_CANDIDATES = 300
+# A typed title near-identical to another ticket's title: measured on the shared data
+# (bench/dedupe_titles.py), pairs of messages within 30 days whose titles reach 0.8 were about
+# the same matter 40 times in 40, 9 of them with whole texts below the threshold. Titles of
+# fewer bigrams (路灯坏了, 噪音扰民) name a kind of matter, not one matter: not compared.
+TITLE_MATCH = 0.8
+TITLE_MIN_GRAMS = 5
 
 
 def window_days():
@@ -106,14 +118,36 @@ def signature(text):
     return values
 
 
-def band_keys(values):
-    """One signed 64-bit key per LSH band (fits a PostgreSQL bigint)."""
+def band_keys(values, first=0):
+    """One signed 64-bit key per LSH band (fits a PostgreSQL bigint). `first`: the bands'
+    first number, BANDS for a title's (title_band_keys), so its keys never meet a text's."""
     keys = []
     for band in range(BANDS):
         chunk = values[band * ROWS : (band + 1) * ROWS].astype("<u4").tobytes()
-        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        digest = hashlib.blake2b(bytes([first + band]) + chunk, digest_size=8).digest()
         keys.append(struct.unpack("<q", digest)[0])
     return keys
+
+
+def title_band_keys(title):
+    """The band keys of a title (none for one too short to compare: TITLE_MIN_GRAMS)."""
+    values = signature(title) if len(title_grams(title)) >= TITLE_MIN_GRAMS else None
+    return band_keys(values, first=BANDS) if values is not None else []
+
+
+def title_grams(title):
+    """The set of character bigrams of a normalised title, punctuation kept out: titles are
+    short, so their similarity is computed exactly (in Python, a few µs each)."""
+    text = _strip(textprep.normalise(title or ""))
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def title_similarity(grams, title):
+    """Jaccard similarity of `grams` (title_grams) and another title's bigrams."""
+    other = title_grams(title)
+    if not grams or not other:
+        return 0.0
+    return len(grams & other) / len(grams | other)
 
 
 def similarity(a, b):
@@ -163,8 +197,9 @@ def index_ticket(ticket, new=False):
         "place_path": place.path if place is not None else "",
         "created_at": ticket.created_at,
     }
+    keys = band_keys(values) + title_band_keys(ticket.title)
     if new:  # every intake: two plain statements, no model instances
-        return _insert_signature(ticket, fields, band_keys(values))
+        return _insert_signature(ticket, fields, keys)
     # One transaction, the signature row locked (update_or_create) until its bands are
     # replaced: two refreshes indexing one ticket at once doubled its bands, and a failure
     # between the two statements left it with none.
@@ -172,10 +207,7 @@ def index_ticket(ticket, new=False):
         sig, _created = TextSignature.objects.update_or_create(ticket=ticket, defaults=fields)
         sig.bands.all().delete()
         SignatureBand.objects.bulk_create(
-            [
-                SignatureBand(signature=sig, key=k, created_at=ticket.created_at)
-                for k in band_keys(values)
-            ]
+            [SignatureBand(signature=sig, key=k, created_at=ticket.created_at) for k in keys]
         )
     return sig
 
@@ -238,12 +270,15 @@ class Candidate:
     score: float = 0.0
     text: float = 0.0
     reasons: list = field(default_factory=list)
+    place_unknown: bool = False  # listed on its text alone, the demand's place not known yet
 
 
-def _candidate_rows(keys, since, now, who, path, exact_path, exclude, resolved=True):
-    """(ticket_id, code, minhash, place_path, requester_key) of open tickets in the window
-    that share a band key, the requester or the place: at most MAX_CANDIDATES, those
-    sharing a band (near-identical texts) first, then the requester's, then the most recent.
+def _candidate_rows(keys, since, now, who, path, exact_path, exclude, resolved=True, title_keys=()):
+    """(ticket_id, code, minhash, place_path, requester_key, category_id, title) of open
+    tickets in the window that share a band key, the requester, the place or a title band
+    key: at most MAX_CANDIDATES, those sharing a band (near-identical texts) first, then
+    the requester's, then the place's, then near-identical titles (a title names a kind of
+    matter more often than a text does), each the most recent first.
     `resolved`: resolved tickets (waiting for their callback) among them.
 
     One branch per signal, united: each reads only its own index range (band key,
@@ -292,12 +327,19 @@ def _candidate_rows(keys, since, now, who, path, exact_path, exclude, resolved=T
             f"SELECT id, 2 AS prio FROM {sig} WHERE place_path LIKE %s ESCAPE '\\' AND {window}"
         )
         params += [_like_prefix(path), since, now]
+    if title_keys:
+        branches.append(
+            f"SELECT signature_id AS id, 3 AS prio FROM {band} "
+            f"WHERE key IN ({', '.join(['%s'] * len(title_keys))}) AND {window}"
+        )
+        params += [*title_keys, since, now]
     if not branches:
         return []
     finals = list(FINAL_STATUSES) if resolved else [*FINAL_STATUSES, Status.RESOLVED]
     sql = (
         f"WITH near AS ({' UNION ALL '.join(branches)}) "
-        "SELECT s.ticket_id, t.code, s.minhash, s.place_path, s.requester_key, t.category_id "
+        "SELECT s.ticket_id, t.code, s.minhash, s.place_path, s.requester_key, t.category_id, "
+        "t.title "
         "FROM (SELECT id, MIN(prio) AS prio FROM near GROUP BY id) n "
         f"JOIN {sig} s ON s.id = n.id JOIN {Ticket._meta.db_table} t ON t.id = s.ticket_id "
         f"WHERE t.status NOT IN ({', '.join(['%s'] * len(finals))})"
@@ -333,6 +375,7 @@ def find_duplicates(
     callers=False,
     category=None,
     resolved=True,
+    title="",
 ):
     """Open tickets that look like the same matter, best first: [Candidate].
 
@@ -340,19 +383,25 @@ def find_duplicates(
     text at all), for the intake panel. `category`: the demand's, when known.
     `resolved`: resolved tickets (waiting for their callback) count as open; without,
     only those still being handled (what a ticket can be merged into).
+    `title`: the demand's title, for the intake panel: a near-identical title (TITLE_MATCH)
+    counts as the text, unless the place is known and the other ticket is elsewhere; with no
+    place known, the candidates are marked `place_unknown`. Filing and merge suggestions
+    leave it out: their precision is the texts' (docs/insights.md).
     """
     from django.utils import timezone
 
     from gridgov.places.models import Level
 
     values = signature(text)
+    typed_title = title_grams(title) if title else set()
+    title_keys = title_band_keys(title) if len(typed_title) >= TITLE_MIN_GRAMS else []
     # A person named without a phone (a resident's own report) is keyed by the phone on
     # their record, as their ticket will be (intake keeps it).
     who = requester_key(
         getattr(requester, "pk", requester), phone or getattr(requester, "phone", "")
     )
     callers = callers and bool(who)
-    if values is None and not callers:
+    if values is None and not callers and not title_keys:
         return []
     now = now or timezone.now()
     since = now - dt.timedelta(days=window_days())
@@ -369,6 +418,7 @@ def find_duplicates(
         exact_path=grid is None and building is not None,
         exclude=exclude,
         resolved=resolved,
+        title_keys=title_keys,
     )
     if not rows:
         return []
@@ -381,19 +431,26 @@ def find_duplicates(
     threshold = min_score()
     building_path = building.path if building is not None else None
     grid_path = grid.path if grid is not None else None
+    place_known = grid_path is not None or building_path is not None
     found, own = [], []
     # Scored first, described (reasons, a Candidate) only when listed: most of the up to
     # MAX_CANDIDATES rows (a grid's month of tickets) are not, and describing each of them
     # took most of this loop's time on every intake.
     for row, text_sim in zip(rows, text_sims.tolist(), strict=True):
-        ticket_id, code, _minhash, path, key, category_id = row
-        score, place = text_sim, None
+        ticket_id, code, _minhash, path, key, category_id, other_title = row
+        place = None
         if building_path is not None and path == building_path:
-            score += BUILDING_BONUS
             place = "building"
         elif grid_path is not None and path.startswith(grid_path):
-            score += GRID_BONUS
             place = "grid"
+        by_title = False
+        if title_keys and (place is not None or not place_known):
+            # Like with like: a title typed before any description against the other's title
+            # (against its title and description it shares too few bigrams).
+            title_sim = title_similarity(typed_title, other_title)
+            if title_sim >= TITLE_MATCH and title_sim > text_sim:
+                text_sim, by_title = title_sim, True
+        score = text_sim + {"building": BUILDING_BONUS, "grid": GRID_BONUS, None: 0}[place]
         same_category = bool(specific) and category_id == specific and place is not None
         if same_category:
             score += CATEGORY_BONUS
@@ -409,10 +466,13 @@ def find_duplicates(
             reasons.append("requester")
         if text_sim >= min(TEXT_REASON, threshold) or (text_sim > 0 and not reasons):
             # A match at 0.45–0.5 on the text alone was listed with no reason at all.
-            reasons.insert(0, "text")
+            reasons.insert(0, "title" if by_title else "text")
         candidate = Candidate(
             ticket_id, code, round(min(score, 1.0), 3), round(text_sim, 3), reasons
         )
+        # Beside the intake form, before an address: a match on the words alone may be the
+        # same matter somewhere else, which the operator asks the caller about.
+        candidate.place_unknown = bool(title) and not place_known and not mine
         (found if score >= threshold else own).append(candidate)
     best = sorted(found, key=lambda c: (-c.score, -c.ticket_id))[:MAX_SUGGESTIONS]
     if not callers:

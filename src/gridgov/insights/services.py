@@ -108,11 +108,13 @@ def visible_duplicates(
     callers=False,
     category=None,
     resolved=True,
+    title="",
 ):
     """[(dedupe.Candidate, Ticket)] of the open tickets that look like the same matter,
     best first, among those the user may see; with `callers` (intake), also the
     requester's own open tickets whatever their score (dedupe.find_duplicates); without
-    `resolved`, only those still being handled.
+    `resolved`, only those still being handled; with `title` (beside the intake form),
+    also near-identical titles (dedupe.find_duplicates).
 
     A match that rests on the requester (same person or phone) tells who filed the other
     ticket, which is personal data: it is kept for those who may see that ticket's
@@ -133,6 +135,7 @@ def visible_duplicates(
         callers=callers,
         category=category,
         resolved=resolved,
+        title=title,
     )
     if not found:
         return []

@@ -30,6 +30,7 @@ from .models import HotIssue, ModelVersion
 
 REASONS = {
     "text": gettext_lazy("similar text"),
+    "title": gettext_lazy("same title"),
     "building": gettext_lazy("same building"),
     "grid": gettext_lazy("same grid"),
     "requester": gettext_lazy("same requester"),
@@ -340,6 +341,7 @@ def _duplicate_rows(found, user=None):
             "score": d.score,
             "reasons": [REASONS[r] for r in d.reasons],
             "same_caller": "requester" in d.reasons,
+            "place_unknown": d.place_unknown,
             "may_urge": user is not None and "supervise" in lifecycle.allowed_actions(t, user),
         }
         for d, t in found
@@ -374,7 +376,8 @@ def intake_duplicates(request):
     The caller's own open tickets are always listed (重复来电), even before any text."""
     _require(request, "insights.find_duplicates")
     get = request.GET
-    text = " ".join(get.get(f, "").strip() for f in ("title", "description")).strip()
+    title = get.get("title", "").strip()
+    text = " ".join((title, get.get("description", "").strip())).strip()
     phone = get.get("requester_phone", "").strip()
     rows = []
     if text or phone:
@@ -390,7 +393,13 @@ def intake_duplicates(request):
         )
         rows = _duplicate_rows(
             services.visible_duplicates(
-                request.user, text, place=place, phone=phone, callers=True, category=category
+                request.user,
+                text,
+                place=place,
+                phone=phone,
+                callers=True,
+                category=category,
+                title=title,
             ),
             request.user,
         )

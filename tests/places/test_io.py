@@ -227,7 +227,7 @@ def test_command_export_then_import(tree, tmp_path, capsys):
     call_command("places", "export", "--format", "csv", "-o", str(target))
     assert target.read_text(encoding="utf-8").startswith("code,name,level")
     call_command("places", "import", str(target))
-    assert "8 unchanged" in capsys.readouterr().out
+    assert "8 个无变化" in capsys.readouterr().out
     call_command("places", "export", "--root", "G1a")
     assert '"B1a5"' in capsys.readouterr().out
 
@@ -237,10 +237,10 @@ def test_command_prints_a_table_and_fails(tree, tmp_path, capsys):
     bad.write_bytes(
         collection(feature("G9", "x", "grid", "NOPE"), feature("G9", "y", "grid", "C1"))
     )
-    with pytest.raises(CommandError, match="nothing was written"):
+    with pytest.raises(CommandError, match="未写入任何数据"):
         call_command("places", "import", str(bad))
     err = capsys.readouterr().err
-    assert "row" in err and "NOPE" in err and "G9" in err
+    assert "行" in err and "NOPE" in err and "G9" in err
     assert not Place.objects.filter(code="G9").exists()
 
 

@@ -40,6 +40,40 @@ CSV_COLUMNS = [
     "boundary",
 ]
 CSV_REQUIRED = {"code", "name", "level", "parent_code"}
+# A street's own spreadsheet names its columns and levels in Chinese (编码, 层级: 社区 …);
+# these are read as the English ones, which exports keep writing.
+COLUMN_NAMES = {
+    "编码": "code",
+    "代码": "code",
+    "地点编码": "code",
+    "名称": "name",
+    "地点名称": "name",
+    "层级": "level",
+    "级别": "level",
+    "上级编码": "parent_code",
+    "上级代码": "parent_code",
+    "纬度": "lat",
+    "经度": "lng",
+    "地址": "address",
+    "别名": "aliases",
+    "边界": "boundary",
+}
+LEVEL_NAMES = {
+    "区": Level.DISTRICT,
+    "区县": Level.DISTRICT,
+    "县": Level.DISTRICT,
+    "街道": Level.STREET,
+    "街镇": Level.STREET,
+    "镇": Level.STREET,
+    "乡": Level.STREET,
+    "乡镇": Level.STREET,
+    "社区": Level.COMMUNITY,
+    "居村": Level.COMMUNITY,
+    "村": Level.COMMUNITY,
+    "网格": Level.GRID,
+    "楼栋": Level.BUILDING,
+    "楼": Level.BUILDING,
+}
 ALIAS_SEPARATOR = ";"
 AREA_TYPES = {"Polygon", "MultiPolygon"}
 # Fields an import may set; anything else (path, timestamps) follows from them.
@@ -128,7 +162,9 @@ def _read_bytes(source):
 
 def _decode(data):
     if b"\x00" in data[:4096]:
-        raise ImportFormatError(_("The file is binary, not GeoJSON or CSV."))
+        raise ImportFormatError(
+            _("The file is binary: not GeoJSON, CSV or an Excel .xlsx workbook.")
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -155,7 +191,15 @@ def _level_label(level):
 
 
 def _text(value):
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a code typed as a number in a spreadsheet
     return "" if value is None else str(value).strip()
+
+
+def _level(value):
+    """The level a cell names: district … building, or 区 … 楼栋 (unknown text as it is)."""
+    text = _text(value)
+    return LEVEL_NAMES.get(text, text.lower() if text.lower() in LEVELS else text)
 
 
 def _float(value, label, problems):
@@ -176,7 +220,7 @@ def _aliases(value, problems):
     if value in (None, ""):
         return []
     if isinstance(value, str):
-        value = value.split(ALIAS_SEPARATOR)
+        value = value.replace("；", ALIAS_SEPARATOR).split(ALIAS_SEPARATOR)
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
         problems.append(("aliases", "bad_value", _("Aliases must be a list of strings.")))
         return []
@@ -214,7 +258,7 @@ def _parse_geojson(text):
             problems.append(("properties", "bad_value", _("Properties must be an object.")))
             props = {}
         geometry = feature.get("geometry")
-        level = _text(props.get("level"))
+        level = _level(props.get("level"))
         lat = _float(props.get("lat"), "lat", problems)
         lng = _float(props.get("lng"), "lng", problems)
         boundary = geometry
@@ -250,19 +294,72 @@ def _geometry_type(geometry):
     return type(geometry).__name__
 
 
-def _parse_csv(text):
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
-    if not CSV_REQUIRED <= set(header):
+def _csv_rows(text):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for cells in reader:
+        yield reader.line_num, cells
+
+
+def _xlsx_rows(data):
+    """(row number, cells) of the first sheet of an Excel workbook."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some writers state a wrong used range
+        rows = [
+            (number, ["" if c is None else c for c in cells])
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+        book.close()
+    except Exception as exc:  # a broken zip or XML: openpyxl raises many kinds
         raise ImportFormatError(
-            _("A place CSV needs the columns %(columns)s.") % {"columns": ",".join(CSV_COLUMNS)}
+            _("The Excel file cannot be read: %(error)s") % {"error": exc}
+        ) from None
+    return rows
+
+
+HEADER_SCAN_ROWS = 10
+
+
+def _column(header):
+    text = _text(header)
+    return COLUMN_NAMES.get(text, text.lower())
+
+
+def _parse_table(rows):
+    """The rows of a CSV file or a sheet, the first holding something being the header."""
+    # Blank lines, which spreadsheets leave around rows, are skipped; the header is the
+    # first of the top rows naming the needed columns, under a title line ("东桥街道网格台账")
+    # if there is one.
+    rows = [(number, cells) for number, cells in rows if any(_text(c) for c in cells)]
+    start = next(
+        (
+            i
+            for i, (_n, cells) in enumerate(rows[:HEADER_SCAN_ROWS])
+            if CSV_REQUIRED <= {_column(h) for h in cells}
+        ),
+        0,
+    )
+    header = [_column(h) for h in rows[start][1]] if rows else []
+    rows = rows[start + 1 :]
+    missing = [c for c in CSV_COLUMNS if c in CSV_REQUIRED and c not in header]
+    if missing:
+        names = {v: k for k, v in reversed(COLUMN_NAMES.items())}  # the first Chinese name
+        raise ImportFormatError(
+            _("A place table needs the columns %(columns)s; missing: %(missing)s.")
+            % {
+                "columns": ", ".join(f"{c} ({names[c]})" for c in CSV_COLUMNS if c in CSV_REQUIRED),
+                "missing": ", ".join(f"{c} ({names[c]})" for c in missing),
+            }
         )
-    reader.fieldnames = header
-    for raw in reader:
+    for number, cells in rows:
         problems = []
-        if None in raw:  # more cells than header columns
+        if len(cells) > len(header) and any(_text(c) for c in cells[len(header) :]):
             problems.append(("", "bad_value", _("The row has more cells than the header.")))
-        level = _text(raw.get("level"))
+        raw = dict(zip(header, cells, strict=False))
+        level = _level(raw.get("level"))
         lat = _float(raw.get("lat"), "lat", problems)
         lng = _float(raw.get("lng"), "lng", problems)
         boundary = None
@@ -282,7 +379,7 @@ def _parse_csv(text):
                         )
                     )
                     boundary = None
-        yield reader.line_num, raw, level, lat, lng, boundary, problems
+        yield number, raw, level, lat, lng, boundary, problems
 
 
 def _position_problem(position):
@@ -351,11 +448,19 @@ def _clean_geometry(geometry):
 def read_records(source, fmt=None):
     """(format, [Record], [RowError]) from a file; raises ImportFormatError."""
     data, name = _read_bytes(source)
-    text = _decode(data)
-    fmt = fmt or detect_format(text, name)
-    if fmt not in FORMATS:
+    if data[:4] == b"PK\x03\x04" or name.lower().endswith(".xlsx"):
+        # The street's own spreadsheet, as Excel or WPS saves it: read like a CSV.
+        fmt = fmt or CSV
+        rows = _parse_table(_xlsx_rows(data)) if fmt == CSV else None
+    else:
+        text = _decode(data)
+        fmt = fmt or detect_format(text, name)
+        if fmt == GEOJSON:
+            rows = _parse_geojson(text)
+        elif fmt == CSV:
+            rows = _parse_table(_csv_rows(text))
+    if fmt not in FORMATS or rows is None:
         raise ImportFormatError(_("Unknown format %(format)s.") % {"format": fmt})
-    rows = _parse_geojson(text) if fmt == GEOJSON else _parse_csv(text)
     records, errors = [], []
     for row, props, level, lat, lng, boundary, problems in rows:
         code = _text(props.get("code"))
@@ -684,6 +789,20 @@ def _write(tree, report, progress):
     tick()
 
 
+def _count(tree, report):
+    """What _write would do, counted without writing (a dry run says what it would change)."""
+    for rec in tree.records.values():
+        place = tree.db.get(rec.code)
+        if place is None:
+            report.created += 1
+        elif tree.db_parent.get(rec.code) == rec.parent_code and all(
+            getattr(place, f) == v for f, v in rec.values().items()
+        ):
+            report.unchanged += 1
+        else:
+            report.updated += 1
+
+
 def _group_by_rank(ordered):
     groups = {}
     for rec in ordered:
@@ -713,7 +832,10 @@ def import_places(
     report.errors = sorted(errors, key=lambda e: (e.row or 0, e.field))
     if can_change is not None:
         report.forbidden = check_permission(tree, can_change)
-    if not report.ok or dry_run:
+    if not report.ok:
+        return report
+    if dry_run:
+        _count(tree, report)
         return report
     try:
         with transaction.atomic():

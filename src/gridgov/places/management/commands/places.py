@@ -3,13 +3,14 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from gridgov.places import io
 from gridgov.places.models import Place
 
 
 class Command(BaseCommand):
-    help = "Import or export the place tree (GeoJSON or CSV)."
+    help = "Import or export the place tree (GeoJSON, CSV or an Excel .xlsx sheet)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -40,15 +41,20 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if report.errors:
             self.print_table(report.errors)
-            raise CommandError(f"{len(report.errors)} problem(s) found; nothing was written.")
-        counts = report.counts()
-        verb = "checked" if options["dry_run"] else "imported"
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{verb} {counts['total']} place(s): {counts['created']} created, "
-                f"{counts['updated']} updated, {counts['unchanged']} unchanged"
+            raise CommandError(
+                _("%(n)s problem(s) found; nothing was written.") % {"n": len(report.errors)}
             )
-        )
+        if options["dry_run"]:
+            done = _(
+                "Checked %(total)s place(s): %(created)s to create, %(updated)s to update, "
+                "%(unchanged)s unchanged. Nothing was written (--dry-run)."
+            )
+        else:
+            done = _(
+                "Imported %(total)s place(s): %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged."
+            )
+        self.stdout.write(self.style.SUCCESS(done % report.counts()))
 
     def progress(self, done, total):
         # Only worth showing for big files, and only on a terminal.
@@ -57,7 +63,7 @@ class Command(BaseCommand):
             self.stderr.write(f"\r{done}/{total} places written", ending=end)
 
     def print_table(self, errors):
-        rows = [("row", "code", "field", "problem")]
+        rows = [(_("row"), _("code"), _("field"), _("problem"))]
         rows += [(str(e.row or ""), e.code, e.field, e.message) for e in errors]
         widths = [max(_width(r[i]) for r in rows) for i in range(3)]
         for i, row in enumerate(rows):
@@ -69,7 +75,7 @@ class Command(BaseCommand):
     def do_export(self, options):
         root = options["root"]
         if root and not Place.objects.filter(code=root).exists():
-            raise CommandError(f"No place has the code {root}.")
+            raise CommandError(_("No place has the code %(code)s.") % {"code": root})
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
                 io.export_places(options["format"], root, out)

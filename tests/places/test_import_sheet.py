@@ -1,0 +1,92 @@
+"""A street's own place spreadsheet: Chinese column names and levels, a title line above
+the header, Excel .xlsx, and a dry run that says what it would do."""
+
+import io as stdio
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+from openpyxl import Workbook
+
+from gridgov.places import io
+from gridgov.places.models import Place
+
+pytestmark = pytest.mark.django_db
+
+SHEET = [
+    ["东桥街道网格台账"],  # a title line, as street offices keep their sheets
+    [],
+    ["编码", "名称", "层级", "上级编码", "纬度", "经度", "地址", "别名"],
+    ["HX", "河西区", "区", "", "", "", "", ""],
+    ["HX-DQ", "东桥街道", "街道", "HX", "", "", "", ""],
+    ["HX-DQ-LY", "柳荫社区", "社区", "HX-DQ", "", "", "", ""],
+    ["HX-DQ-LY-01", "柳荫一网格", "网格", "HX-DQ-LY", "", "", "", "柳荫里；柳荫"],
+    ["HX-DQ-LY-01-01", "1号楼", "楼栋", "HX-DQ-LY-01", 39.91, 116.40, "柳荫里1号楼", ""],
+]
+
+
+def as_csv(rows):
+    return "\n".join(",".join(str(c) for c in row) for row in rows).encode("utf-8")
+
+
+def as_xlsx(rows):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = stdio.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make", [as_csv, as_xlsx])
+def test_a_streets_sheet_with_chinese_columns_and_levels_imports(db, make):
+    report = io.import_places(make(SHEET))
+    assert report.ok and report.created == 5, report.problems()
+    building = Place.objects.get(code="HX-DQ-LY-01-01")
+    assert (
+        building.level == "building"
+        and building.path == "/HX/HX-DQ/HX-DQ-LY/HX-DQ-LY-01/HX-DQ-LY-01-01/"
+    )
+    assert (building.lat, building.lng) == (39.91, 116.40)
+    assert Place.objects.get(code="HX-DQ-LY-01").aliases == ["柳荫里", "柳荫"]
+
+
+def test_an_xlsx_row_error_names_the_sheet_row(db):
+    rows = [*SHEET, ["HX-DQ-LY-02", "柳荫二网格", "小区", "HX-DQ-LY"]]
+    report = io.import_places(as_xlsx(rows))
+    assert [(e.row, e.code, e.field) for e in report.errors] == [(9, "HX-DQ-LY-02", "level")]
+    assert not Place.objects.exists()
+
+
+def test_a_missing_column_is_named_in_english_and_chinese(db):
+    rows = [["编码", "名称", "类别", "上级编码"], ["HX", "河西区", "区", ""]]
+    with translation.override("zh-hans"), pytest.raises(io.ImportFormatError) as caught:
+        io.import_places(as_csv(rows))
+    assert "缺少：level (层级)" in str(caught.value)
+
+
+def test_a_dry_run_says_what_it_would_create(db):
+    report = io.import_places(as_csv(SHEET), dry_run=True)
+    assert report.counts() == {"total": 5, "created": 5, "updated": 0, "unchanged": 0}
+    assert not Place.objects.exists()
+    io.import_places(as_csv(SHEET))
+    again = io.import_places(
+        as_csv([*SHEET[:3], ["HX", "河西新区", "区", ""], *SHEET[4:]]), dry_run=True
+    )
+    assert again.counts() == {"total": 5, "created": 0, "updated": 1, "unchanged": 4}
+
+
+def test_the_command_answers_in_chinese(db, tmp_path):
+    sheet = tmp_path / "street.xlsx"
+    sheet.write_bytes(as_xlsx(SHEET))
+    out = stdio.StringIO()
+    with translation.override("zh-hans"):
+        call_command("places", "import", str(sheet), "--dry-run", stdout=out)
+    assert "将新建 5 个" in out.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(as_csv([*SHEET, ["X1", "", "网格", "HX-DQ-LY"]]))
+    err = stdio.StringIO()
+    with translation.override("zh-hans"), pytest.raises(CommandError) as caught:
+        call_command("places", "import", str(bad), stderr=err)
+    assert "发现 1 个问题" in str(caught.value)
+    assert err.getvalue().split()[:4] == ["行", "编码", "字段", "问题"]

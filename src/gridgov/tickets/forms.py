@@ -27,6 +27,7 @@ from .models import (
     Satisfaction,
     Status,
     Summons,
+    Ticket,
     TimeLimit,
     Urgency,
 )
@@ -764,7 +765,13 @@ class MergeForm(ActionForm):
     passthrough = ("into", "reason")
 
     def clean_into(self):
-        return self.cleaned_data["into"].strip().upper()
+        code = self.cleaned_data["into"].strip().upper()
+        survivor = Ticket.objects.filter(code=code).first()
+        if survivor is not None and self.user.has_perm("tickets.view_ticket", survivor):
+            refusal = lifecycle.merge_refusal(survivor)
+            if refusal:  # beside the field, before anything is tried (lifecycle refuses too)
+                raise forms.ValidationError(refusal)
+        return code
 
 
 class AnswerForm(ActionForm):

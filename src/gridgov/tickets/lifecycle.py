@@ -22,7 +22,6 @@ from gridgov.places.models import Level, Place
 
 from . import progress, reference, routing, sla
 from .models import (
-    FINAL_STATUSES,
     OPEN_STATUSES,
     Callback,
     Extension,
@@ -1093,6 +1092,18 @@ def _lock_merge_chain(pk, max_hops=10):
         list(rows.values("pk"))
 
 
+def merge_refusal(survivor):
+    """Why `survivor` cannot take a merge, or None: it must still be handled. Into a
+    resolved (or closed) one, the merged requester would be called back with a reply
+    to another demand, their own handled by nobody."""
+    if survivor.status in OPEN_STATUSES:
+        return None
+    return _(
+        "Ticket %(code)s is %(status)s: merge only into a ticket still being handled, or "
+        "this requester is called back about a reply nobody made to their demand."
+    ) % {"code": survivor.code, "status": survivor.get_status_display()}
+
+
 def _merge(t, actor, now, into=None, reason=""):
     _require(into, _("Merge into which ticket?"))
     survivor = Ticket.objects.filter(**_survivor_lookup(into)).first()
@@ -1100,10 +1111,10 @@ def _merge(t, actor, now, into=None, reason=""):
         raise BadParameters(_("Unknown ticket %(t)s.") % {"t": into})
     if survivor.pk == t.pk:
         raise BadParameters(_("A ticket cannot be merged into itself."))
-    if survivor.status in FINAL_STATUSES:
-        raise InvalidTransition(_("The surviving ticket must still be open."))
     if actor is not None and not actor.has_perm("tickets.view_ticket", survivor):
         raise NotAllowed(_("The surviving ticket is outside your area."))
+    if survivor.status not in OPEN_STATUSES:  # after the scope: says nothing of others'
+        raise InvalidTransition(merge_refusal(survivor))
 
     def after(ticket, event):
         # The survivor's timeline tells of the duplicate too: an event row, no transition

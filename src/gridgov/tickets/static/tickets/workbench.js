@@ -67,6 +67,17 @@
     });
   }
 
+  // --- an action's outcome, in view -------------------------------------------------------
+  // The ticket comes back with 已完成：… (and the next ticket) at its top; on a phone the
+  // action's form is a screen or more below it, so the worker saw the form change and no
+  // word of what happened.
+  if (window.htmx) {
+    window.htmx.onLoad(function (element) {
+      var done = element.querySelector && element.querySelector(".wb-done");
+      if (done && done.getBoundingClientRect().top < 0) done.scrollIntoView({ block: "start" });
+    });
+  }
+
   // --- selects that submit their form -------------------------------------------------------
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

@@ -1,0 +1,46 @@
+"""A grid worker's day on a phone (390 × 844, Chromium): what tripped them up on the
+demo's 魏家坡小区, each fixed and checked here."""
+
+import pytest
+from playwright.sync_api import expect
+
+from gridgov.tickets import intake
+from gridgov.tickets.categories import load_taxonomy
+
+from .test_tickets import on_a_phone
+
+pytestmark = pytest.mark.browser
+
+
+def a_demand_for_the_grid(city):
+    """A complaint at 幸福里1栋, sent by the rules to 幸福一网格 (the grid worker's)."""
+    load_taxonomy()  # flushed with the transactional tests' data
+    data = {"channel": "hotline", "nature": "complaint", "title": "楼道堆满杂物"}
+    data.update(description="幸福里1栋楼道里堆满了纸箱，挡住了通道。", address="幸福路1号")
+    data.update(requester_name="张三丰", requester_phone="13812341234")
+    return intake.create_ticket(data, actor=city.community_staff).ticket
+
+
+def test_an_action_taken_far_down_the_page_says_what_it_did_in_view(
+    chromium, live_server, live_city, artifacts
+):
+    """签收 sits a screen below the top of the ticket on a phone, and 已完成：签收。 (with the
+    next ticket to sign for) came back at the top, out of sight: the worker saw the form
+    change and no word of what happened."""
+    ticket = a_demand_for_the_grid(live_city)
+    context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
+    page.goto(f"{live_server.url}/tickets/{ticket.code}/")
+    button = page.locator("#action-accept button[type=submit]")
+    button.scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 300  # the top of the ticket is off-screen
+    button.click()
+    done = page.locator("#ticket .wb-done")
+    expect(done).to_contain_text("已完成：签收。")
+    expect(done).to_be_in_viewport()
+    page.screenshot(path=artifacts / "fieldwork-phone-signed.png")
+    # Another action in the page (the contact details) does not pull the view back up.
+    page.locator("#requester button[name=reveal]").scroll_into_view_if_needed()
+    page.locator("#requester button[name=reveal]").click()
+    expect(page.locator("#requester a[href='tel:13812341234']")).to_be_in_viewport()
+    assert not errors, errors
+    context.close()

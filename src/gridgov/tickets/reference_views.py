@@ -214,9 +214,19 @@ def time_limits(request, pk=None):
         ),
     )
     today = timezone.localdate()
+    # What the library says, or None for a year it has no data for (it would only say
+    # whether the date is a weekday, which is no judgement on a holiday).
     days = [
-        (day, _library_is_workday(day.date))
+        (day, _library_is_workday(day.date) if workdays.library_knows(day.date) else None)
         for day in CalendarDay.objects.filter(date__gte=today.replace(month=1, day=1))
+    ]
+    # This year and the next, when the library lacks them: deadlines running into such a
+    # year count its public holidays as working days unless staff set them here.
+    first_year, last_year = workdays.library_years()
+    unknown_years = [
+        (year, sum(1 for day, _library in days if day.date.year == year))
+        for year in (today.year, today.year + 1)
+        if year > last_year
     ]
     return render(
         request,
@@ -228,6 +238,8 @@ def time_limits(request, pk=None):
             "may_write": may_write,
             "day_form": day_form,
             "days": days,
+            "library_years": (first_year, last_year),
+            "unknown_years": unknown_years,
             "may_calendar": may_calendar,
             "section": "time-limits",
         },

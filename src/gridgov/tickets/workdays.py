@@ -24,6 +24,21 @@ def _library_is_workday(day):
         return day.weekday() < 5
 
 
+@lru_cache(maxsize=1)
+def library_years():
+    """(first, last) year whose holidays and make-up workdays the package knows; a year
+    after `last` counts weekdays as working days until staff set its days."""
+    from chinese_calendar.constants import holidays
+
+    years = [day.year for day in holidays]
+    return min(years), max(years)
+
+
+def library_knows(day):
+    first, last = library_years()
+    return first <= day.year <= last
+
+
 @lru_cache(maxsize=4096)
 def _library_cached(day):
     return _library_is_workday(day)

@@ -437,6 +437,9 @@ class AccessLog(models.Model):
     class Channel(models.TextChoices):
         API = "api", _("API")
         WEB = "web", _("Web")
+        # An export hands the data out as a file: auditors tell it from a view on a page.
+        WEB_EXPORT = "web-export", _("Export from the web")
+        API_EXPORT = "api-export", _("Export through the API")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -214,7 +214,7 @@ class NoContactsRight(PermissionDenied):
 
 
 def export_tickets(
-    queryset, user, request=None, now=None, channel=AccessLog.Channel.API, purpose=None
+    queryset, user, request=None, now=None, channel=AccessLog.Channel.API_EXPORT, purpose=None
 ):
     """Build the workbook for a filtered queryset; bytes.
 

@@ -275,7 +275,12 @@ def ticket_export(request):
     back = redirect(f"{reverse('tickets:list')}?{filters.urlencode()}")
     try:
         content = exports.export_tickets(
-            tickets, request.user, request, now=now, channel=AccessLog.Channel.WEB, purpose=purpose
+            tickets,
+            request.user,
+            request,
+            now=now,
+            channel=AccessLog.Channel.WEB_EXPORT,
+            purpose=purpose,
         )
     except exports.TooManyRows as exc:
         messages.error(

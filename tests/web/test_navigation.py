@@ -76,7 +76,7 @@ def test_the_field_pages_light_up_patrols_and_visits_not_tickets(client, world):
 
 def test_the_header_shows_who_is_signed_in(client, world):
     html = html_of(client, world.gridworker_a, "/")
-    assert re.search(r'<div class="site-user">\s*<span class="user-name"', html)
+    assert re.search(r'<div class="site-user">\s*<a class="user-name" href="/password/"', html)
 
 
 def test_the_resident_home_is_about_their_demands_and_staff_keep_the_workbench(client, world):

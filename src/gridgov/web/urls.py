@@ -5,7 +5,7 @@ The other pages are prefixed "web-" so they cannot clash with API route names.
 """
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, reverse_lazy
 
 from . import views
 
@@ -19,6 +19,21 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # A login handed out with an initial password (gridgov people import) is changed here;
+    # the admin's own page is for superusers only.
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="web/password_change.html",
+            success_url=reverse_lazy("web-password-done"),
+        ),
+        name="web-password",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html"),
+        name="web-password-done",
+    ),
     path("places/", views.places_index, name="web-places"),
     path("places/<str:code>/", views.place_detail, name="web-place-detail"),
     path("places/<str:code>/children/", views.place_children, name="web-place-children"),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
-from gridgov.core import versions
+from gridgov.core import sheets, versions
 
 from .models import AREA_LEVELS, CODE_RE, LEVELS, Level, Place, level_rank
 
@@ -190,10 +190,7 @@ def _level_label(level):
     return str(Level(level).label) if level in LEVELS else str(level)
 
 
-def _text(value):
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a code typed as a number in a spreadsheet
-    return "" if value is None else str(value).strip()
+_text = sheets.text
 
 
 def _level(value):
@@ -294,35 +291,6 @@ def _geometry_type(geometry):
     return type(geometry).__name__
 
 
-def _csv_rows(text):
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for cells in reader:
-        yield reader.line_num, cells
-
-
-def _xlsx_rows(data):
-    """(row number, cells) of the first sheet of an Excel workbook."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # some writers state a wrong used range
-        rows = [
-            (number, ["" if c is None else c for c in cells])
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-        book.close()
-    except Exception as exc:  # a broken zip or XML: openpyxl raises many kinds
-        raise ImportFormatError(
-            _("The Excel file cannot be read: %(error)s") % {"error": exc}
-        ) from None
-    return rows
-
-
-HEADER_SCAN_ROWS = 10
-
-
 def _column(header):
     text = _text(header)
     return COLUMN_NAMES.get(text, text.lower())
@@ -330,20 +298,7 @@ def _column(header):
 
 def _parse_table(rows):
     """The rows of a CSV file or a sheet, the first holding something being the header."""
-    # Blank lines, which spreadsheets leave around rows, are skipped; the header is the
-    # first of the top rows naming the needed columns, under a title line ("东桥街道网格台账")
-    # if there is one.
-    rows = [(number, cells) for number, cells in rows if any(_text(c) for c in cells)]
-    start = next(
-        (
-            i
-            for i, (_n, cells) in enumerate(rows[:HEADER_SCAN_ROWS])
-            if CSV_REQUIRED <= {_column(h) for h in cells}
-        ),
-        0,
-    )
-    header = [_column(h) for h in rows[start][1]] if rows else []
-    rows = rows[start + 1 :]
+    header, rows = sheets.header(rows, _column, CSV_REQUIRED)
     missing = [c for c in CSV_COLUMNS if c in CSV_REQUIRED and c not in header]
     if missing:
         names = {v: k for k, v in reversed(COLUMN_NAMES.items())}  # the first Chinese name
@@ -448,17 +403,24 @@ def _clean_geometry(geometry):
 def read_records(source, fmt=None):
     """(format, [Record], [RowError]) from a file; raises ImportFormatError."""
     data, name = _read_bytes(source)
-    if data[:4] == b"PK\x03\x04" or name.lower().endswith(".xlsx"):
+    rows = None
+    if sheets.is_xlsx(data, name):
         # The street's own spreadsheet, as Excel or WPS saves it: read like a CSV.
         fmt = fmt or CSV
-        rows = _parse_table(_xlsx_rows(data)) if fmt == CSV else None
+        if fmt == CSV:
+            try:
+                rows = _parse_table(sheets.xlsx_rows(data))
+            except sheets.SheetError as exc:
+                raise ImportFormatError(
+                    _("The Excel file cannot be read: %(error)s") % {"error": exc}
+                ) from None
     else:
         text = _decode(data)
         fmt = fmt or detect_format(text, name)
         if fmt == GEOJSON:
             rows = _parse_geojson(text)
         elif fmt == CSV:
-            rows = _parse_table(_csv_rows(text))
+            rows = _parse_table(sheets.csv_rows(text))
     if fmt not in FORMATS or rows is None:
         raise ImportFormatError(_("Unknown format %(format)s.") % {"format": fmt})
     records, errors = [], []

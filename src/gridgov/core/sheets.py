@@ -1,0 +1,70 @@
+"""Rows of the tables offices keep: a CSV file or the first sheet of an Excel .xlsx workbook.
+
+Spreadsheets leave blank lines about and often a title line above the header ("东桥街道
+网格台账"), so `header` finds the first of the top rows that names the needed columns.
+Row numbers are the file's (CSV line, sheet row), for errors that point at the row.
+"""
+
+import csv
+import io
+
+XLSX_MAGIC = b"PK\x03\x04"  # a zip, which an .xlsx is
+HEADER_SCAN_ROWS = 10
+
+
+class SheetError(ValueError):
+    """The workbook cannot be read."""
+
+
+def is_xlsx(data, name=""):
+    return data[:4] == XLSX_MAGIC or str(name).lower().endswith(".xlsx")
+
+
+def csv_rows(text):
+    """(line number, cells) of CSV text; a quoted cell may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for cells in reader:
+        yield reader.line_num, cells
+
+
+def xlsx_rows(data):
+    """(row number, cells) of a workbook's first sheet; empty cells are ""."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some writers state a wrong used range
+        rows = [
+            (number, ["" if c is None else c for c in cells])
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+        book.close()
+    except Exception as exc:  # a broken zip or XML: openpyxl raises many kinds
+        raise SheetError(str(exc)) from None
+    return rows
+
+
+def text(value):
+    """A cell as text: a whole number typed into a spreadsheet (a code, a phone) without
+    its ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
+def header(rows, column, required):
+    """(header as field names, the rows below it) from (number, cells) rows: the header is
+    the first of the top rows whose cells, read by `column(cell)`, hold all of `required`
+    (the first row when none does, so the caller can say what is missing)."""
+    rows = [(number, cells) for number, cells in rows if any(text(c) for c in cells)]
+    start = next(
+        (
+            i
+            for i, (_n, cells) in enumerate(rows[:HEADER_SCAN_ROWS])
+            if set(required) <= {column(c) for c in cells}
+        ),
+        0,
+    )
+    fields = [column(c) for c in rows[start][1]] if rows else []
+    return fields, rows[start + 1 :]

@@ -1,0 +1,283 @@
+"""人员导入: the street's list of staff logins with their roles, from a CSV file or an
+Excel .xlsx sheet — grid workers, community and street staff, hotline operators,
+department handlers.
+
+One row per role: 登录名 (username), 姓名 (name), 电话 (phone), 角色 (role: 网格员 or
+grid_worker …), 地点编码 (place_code) or, for a department handler, 部门编码
+(department_code). A login with two roles takes two rows. The whole file is checked
+first; if any row has a problem nothing is written and every problem is listed with its
+row. New logins get a person record at the role's place and an initial password, which
+the report holds for handing out (they change it at /password/ on their first sign-in);
+existing logins keep theirs, and roles they hold already are left as they are.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from gridgov.core import sheets, textfiles
+from gridgov.places.models import Place
+
+from .models import Department, Person, Role, RoleAssignment
+
+COLUMNS = ["username", "name", "phone", "role", "place_code", "department_code"]
+REQUIRED = {"username", "name", "role"}
+COLUMN_NAMES = {
+    "登录名": "username",
+    "账号": "username",
+    "用户名": "username",
+    "姓名": "name",
+    "电话": "phone",
+    "手机": "phone",
+    "手机号": "phone",
+    "角色": "role",
+    "地点编码": "place_code",
+    "网格编码": "place_code",
+    "部门编码": "department_code",
+}
+# Other words offices use for a role, besides its key and its Chinese and English labels.
+ROLE_NAMES = {
+    "热线坐席": Role.HOTLINE_OPERATOR,
+    "12345热线坐席": Role.HOTLINE_OPERATOR,
+    "社区工作人员": Role.COMMUNITY_STAFF,
+    "区工作人员": Role.DISTRICT_STAFF,
+    "承办人": Role.DEPARTMENT_HANDLER,
+    "专职网格员": Role.GRID_WORKER,
+}
+# Letters and digits that cannot be misread when a password is read out or copied by hand.
+PASSWORD_CHARS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+class ImportFormatError(ValueError):
+    """The file is not a table of staff (unreadable, or a needed column is missing)."""
+
+
+@dataclass
+class Problem:
+    row: int
+    username: str
+    field: str
+    message: str
+
+
+@dataclass
+class Report:
+    total: int = 0
+    logins_created: int = 0
+    roles_created: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+    # (username, initial password) of the logins created, to hand out.
+    passwords: list = field(default_factory=list)
+    written: bool = False
+
+
+@dataclass
+class Row:
+    number: int
+    username: str
+    name: str
+    phone: str
+    role: str
+    place: Place | None
+    department: Department | None
+
+
+def _column(cell):
+    text = sheets.text(cell)
+    return COLUMN_NAMES.get(text, text.lower())
+
+
+def _role_names():
+    names = {r.value: r.value for r in Role}
+    names.update({str(r.label).lower(): r.value for r in Role})
+    with translation.override("zh-hans"):
+        names.update({str(r.label).replace(" ", ""): r.value for r in Role})
+    names.update(ROLE_NAMES)
+    return names
+
+
+def read_rows(source, name=""):
+    """(header fields, rows) of a path, bytes or file object."""
+    if hasattr(source, "read"):
+        data, name = source.read(), name or getattr(source, "name", "")
+    elif isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    else:
+        with open(source, "rb") as f:
+            data, name = f.read(), str(source)
+    if sheets.is_xlsx(data, name):
+        try:
+            rows = sheets.xlsx_rows(data)
+        except sheets.SheetError as exc:
+            raise ImportFormatError(
+                _("The Excel file cannot be read: %(error)s") % {"error": exc}
+            ) from None
+    else:
+        try:
+            rows = sheets.csv_rows(textfiles.decode(data)[0])
+        except textfiles.NotText:
+            raise ImportFormatError(
+                _("The file is neither an Excel .xlsx workbook nor CSV text.")
+            ) from None
+    header, rows = sheets.header(rows, _column, REQUIRED)
+    missing = [c for c in COLUMNS if c in REQUIRED and c not in header]
+    if missing:
+        chinese = {v: k for k, v in reversed(COLUMN_NAMES.items())}
+        raise ImportFormatError(
+            _("A staff table needs the columns %(columns)s; missing: %(missing)s.")
+            % {
+                "columns": ", ".join(f"{chinese[c]} ({c})" for c in COLUMNS if c in REQUIRED),
+                "missing": ", ".join(f"{chinese[c]} ({c})" for c in missing),
+            }
+        )
+    return header, rows
+
+
+def check(header, rows):
+    """([Row], [Problem]): every row read and checked against the database."""
+    roles = _role_names()
+    cells = [(n, dict(zip(header, (sheets.text(c) for c in cs), strict=False))) for n, cs in rows]
+    places = {
+        p.code: p
+        for p in Place.objects.filter(code__in={c.get("place_code") for _n, c in cells} - {""})
+    }
+    departments = {
+        d.code: d
+        for d in Department.objects.select_related("place").filter(
+            code__in={c.get("department_code") for _n, c in cells} - {""}
+        )
+    }
+    checked, problems, seen, names = [], [], {}, {}
+    validate_username = UnicodeUsernameValidator()
+    for number, raw in cells:
+        username, name = raw.get("username", ""), raw.get("name", "")
+        phone, role_text = raw.get("phone", ""), raw.get("role", "")
+        place_code, dept_code = raw.get("place_code", ""), raw.get("department_code", "")
+        found = []
+
+        def bad(column, message, found=found):
+            found.append((column, message))
+
+        if not username:
+            bad("username", _("The login name is missing."))
+        else:
+            try:
+                validate_username(username)
+            except ValidationError:
+                bad(
+                    "username",
+                    _("A login name may use letters, digits and @ . + - _ only: %(name)s")
+                    % {"name": username},
+                )
+        if not name:
+            bad("name", _("The person's name is missing."))
+        elif names.setdefault(username, name) != name:
+            bad(
+                "name",
+                _("Login %(login)s has another name on an earlier row.") % {"login": username},
+            )
+        if len(phone) > 32:
+            bad("phone", _("The phone number is longer than 32 characters."))
+        role = roles.get(role_text.replace(" ", "").lower()) or roles.get(role_text)
+        if not role:
+            bad(
+                "role",
+                _("Unknown role %(role)s; use one of %(roles)s.")
+                % {"role": role_text or "—", "roles": "、".join(str(r.label) for r in Role)},
+            )
+        place = department = None
+        if role == Role.DEPARTMENT_HANDLER:
+            department = departments.get(dept_code)
+            if not dept_code:
+                bad("department_code", _("A department handler needs a department code."))
+            elif department is None:
+                bad(
+                    "department_code",
+                    _("No department has the code %(code)s; add it first under 管理后台 → 部门.")
+                    % {"code": dept_code},
+                )
+        elif role:
+            place = places.get(place_code)
+            if not place_code:
+                bad("place_code", _("This role needs a place code."))
+            elif place is None:
+                bad(
+                    "place_code",
+                    _("No place has the code %(code)s; import the place tree first.")
+                    % {"code": place_code},
+                )
+            else:
+                try:
+                    RoleAssignment(role=role, place=place).clean()
+                except ValidationError as exc:
+                    bad("place_code", " ".join(exc.messages))
+        key = (username, role, dept_code if role == Role.DEPARTMENT_HANDLER else place_code)
+        if role and key in seen:
+            bad("role", _("The same role is given on row %(row)s.") % {"row": seen[key]})
+        seen.setdefault(key, number)
+        problems += [Problem(number, username, column, msg) for column, msg in found]
+        if not found:
+            checked.append(Row(number, username, name, phone, role, place, department))
+    return checked, problems
+
+
+def new_password():
+    return "".join(secrets.choice(PASSWORD_CHARS) for _i in range(10))
+
+
+def import_staff(source, *, name="", dry_run=False):
+    """Check a staff table and, if no row has a problem (and not `dry_run`), write it."""
+    header, rows = read_rows(source, name)
+    checked, problems = check(header, rows)
+    report = Report(total=len(rows), errors=problems)
+    if problems:
+        return report
+    User = get_user_model()
+    with transaction.atomic():
+        users = {
+            u.username: u for u in User.objects.filter(username__in={r.username for r in checked})
+        }
+        held = set(
+            RoleAssignment.objects.filter(user__in=users.values()).values_list(
+                "user__username", "role", "place_id", "department_id"
+            )
+        )
+        for row in checked:
+            user = users.get(row.username)
+            if user is None:
+                password = new_password()
+                report.passwords.append((row.username, password))
+                report.logins_created += 1
+                if not dry_run:
+                    user = User.objects.create_user(row.username, password=password)
+                    Person.objects.create(
+                        user=user,
+                        name=row.name,
+                        phone=row.phone,
+                        place=row.place or row.department.place,
+                    )
+                users[row.username] = user or row.username
+            key = (
+                row.username,
+                row.role,
+                row.place.pk if row.place else None,
+                row.department.pk if row.department else None,
+            )
+            if key in held:
+                report.unchanged += 1
+                continue
+            held.add(key)
+            report.roles_created += 1
+            if not dry_run:
+                RoleAssignment.objects.create(
+                    user=user, role=row.role, place=row.place, department=row.department
+                )
+    report.written = not dry_run
+    return report

@@ -1,0 +1,76 @@
+"""gridgov people import FILE: staff logins with their roles, from a CSV or .xlsx table."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from gridgov.people import imports
+from gridgov.places.management.commands.places import _width
+
+
+class Command(BaseCommand):
+    help = "Import staff logins with their roles (CSV or an Excel .xlsx sheet)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        imp = sub.add_parser(
+            "import",
+            help="Columns 登录名 姓名 电话 角色 地点编码 部门编码 (username, name, phone, "
+            "role, place_code, department_code); one row per role.",
+        )
+        imp.add_argument("file")
+        imp.add_argument("--dry-run", action="store_true", help="Check only, write nothing.")
+
+    def handle(self, *args, file, dry_run, **options):
+        try:
+            report = imports.import_staff(file, dry_run=dry_run)
+        except (OSError, imports.ImportFormatError) as exc:
+            raise CommandError(str(exc)) from exc
+        if report.errors:
+            self.table(
+                self.stderr,
+                [(_("row"), _("login"), _("column"), _("problem"))]
+                + [(str(e.row), e.username, e.field, e.message) for e in report.errors],
+            )
+            raise CommandError(
+                _("%(n)s problem(s) found; nothing was written.") % {"n": len(report.errors)}
+            )
+        counts = {
+            "total": report.total,
+            "logins": report.logins_created,
+            "roles": report.roles_created,
+            "unchanged": report.unchanged,
+        }
+        if dry_run:
+            self.stdout.write(
+                _(
+                    "Checked %(total)s row(s): %(logins)s new login(s), %(roles)s new role(s), "
+                    "%(unchanged)s held already. Nothing was written (--dry-run)."
+                )
+                % counts
+            )
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Imported %(total)s row(s): %(logins)s new login(s), %(roles)s new "
+                    "role(s), %(unchanged)s held already."
+                )
+                % counts
+            )
+        )
+        if report.passwords:
+            self.stdout.write(
+                _(
+                    "Initial passwords of the new logins (shown this once; hand each to its "
+                    "holder, who changes it at /password/ after signing in):"
+                )
+            )
+            self.table(self.stdout, [(_("login"), _("initial password"))] + report.passwords)
+
+    def table(self, out, rows):
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+        for i, row in enumerate(rows):
+            cells = [row[c] + " " * (widths[c] - _width(row[c])) for c in range(len(widths))]
+            out.write("  ".join([*cells, row[-1]]))
+            if i == 0:
+                out.write("  ".join("-" * w for w in [*widths, 8]))

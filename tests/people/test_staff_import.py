@@ -1,0 +1,128 @@
+"""gridgov people import: the street's staff list (CSV or .xlsx, Chinese or English
+columns and roles) becomes logins, person records and roles, all or nothing, with every
+bad row named."""
+
+import io as stdio
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.utils import translation
+from openpyxl import Workbook
+
+from gridgov.people import imports
+from gridgov.people.models import Department, Person, Role, RoleAssignment
+from gridgov.people.scope import scope_for
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["登录名", "姓名", "电话", "角色", "地点编码", "部门编码"]
+
+
+def as_csv(rows):
+    return "\n".join(",".join(str(c) for c in row) for row in rows).encode("utf-8")
+
+
+def as_xlsx(rows):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = stdio.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def dept(tree):
+    return Department.objects.create(code="CG", name="城管执法队", place=tree.s1)
+
+
+def staff(tree):
+    return [
+        ["东桥街道人员名单"],
+        HEADER,
+        ["ly-wang", "王芳", 13800001111, "网格员", "G1", ""],
+        ["ly-li", "李强", "13800002222", "社区工作者", "C1", ""],
+        ["dq-zhao", "赵敏", "", "street_staff", "S1", ""],
+        ["dq-zhao", "赵敏", "", "12345 热线坐席", "S1", ""],
+        ["cg-sun", "孙丽", "", "部门承办人", "", "CG"],
+    ]
+
+
+@pytest.mark.parametrize("make", [as_csv, as_xlsx])
+def test_a_staff_sheet_makes_logins_people_and_roles(tree, dept, make):
+    report = imports.import_staff(make(staff(tree)))
+    assert not report.errors and report.written
+    assert (report.total, report.logins_created, report.roles_created) == (5, 4, 5)
+    assert [u for u, _pw in report.passwords] == ["ly-wang", "ly-li", "dq-zhao", "cg-sun"]
+    wang = get_user_model().objects.get(username="ly-wang")
+    assert wang.check_password(dict(report.passwords)["ly-wang"])
+    assert wang.person.name == "王芳" and wang.person.phone == "13800001111"
+    assert wang.person.place == tree.g1
+    assert scope_for(wang).covers(tree.b1, {Role.GRID_WORKER})
+    assert set(
+        RoleAssignment.objects.filter(user__username="dq-zhao").values_list("role", flat=True)
+    ) == {Role.STREET_STAFF, Role.HOTLINE_OPERATOR}
+    handler = RoleAssignment.objects.get(user__username="cg-sun")
+    assert handler.department == dept and handler.place is None
+    assert Person.objects.get(user__username="cg-sun").place == tree.s1
+
+
+def test_importing_again_changes_nothing(tree, dept):
+    imports.import_staff(as_csv(staff(tree)))
+    again = imports.import_staff(as_csv(staff(tree)))
+    assert (again.logins_created, again.roles_created, again.unchanged) == (0, 0, 5)
+    assert not again.passwords and Person.objects.count() == 4
+
+
+def test_every_bad_row_is_named_and_nothing_is_written(tree, dept):
+    rows = [
+        *staff(tree),
+        ["x1", "某甲", "", "网格员", "C1", ""],  # a grid worker at a community
+        ["x2", "", "", "网格长", "G1", ""],
+        ["x3", "某丙", "", "网格员", "NOPE", ""],
+        ["x4", "某丁", "", "部门承办人", "", "ZZ"],
+        ["x 5", "某戊", "", "居民", "B1", ""],
+        ["ly-wang", "王芳", "", "网格员", "G1", ""],
+    ]
+    with translation.override("zh-hans"):
+        report = imports.import_staff(as_csv(rows))
+    found = [(e.row, e.username, e.field) for e in report.errors]
+    assert found == [
+        (8, "x1", "place_code"),
+        (9, "x2", "name"),
+        (9, "x2", "role"),
+        (10, "x3", "place_code"),
+        (11, "x4", "department_code"),
+        (12, "x 5", "username"),
+        (13, "ly-wang", "role"),
+    ]
+    messages = {e.username: e.message for e in report.errors}
+    assert "NOPE" in messages["x3"] and "地点" in messages["x3"]
+    assert "第 3 行" in messages["ly-wang"]
+    assert not report.written and not get_user_model().objects.exists()
+
+
+def test_a_missing_column_is_named(tree):
+    with translation.override("zh-hans"), pytest.raises(imports.ImportFormatError) as caught:
+        imports.import_staff(as_csv([["登录名", "姓名", "地点编码"], ["a", "b", "G1"]]))
+    assert "缺少：角色 (role)" in str(caught.value)
+
+
+def test_the_command_prints_the_initial_passwords(tree, dept, tmp_path):
+    sheet = tmp_path / "staff.xlsx"
+    sheet.write_bytes(as_xlsx(staff(tree)))
+    out = stdio.StringIO()
+    with translation.override("zh-hans"):
+        call_command("people", "import", str(sheet), "--dry-run", stdout=out)
+        assert "新登录账号 4 个" in out.getvalue() and not get_user_model().objects.exists()
+        call_command("people", "import", str(sheet), stdout=out)
+    password = get_user_model().objects.get(username="ly-wang")
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("ly-wang"))
+    assert password.check_password(line.split()[-1])
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(as_csv([HEADER, ["y1", "某", "", "网格员", "C1", ""]]))
+    err = stdio.StringIO()
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="发现 1 个问题"):
+        call_command("people", "import", str(bad), stderr=err)
+    assert err.getvalue().split()[:4] == ["行", "登录账号", "列", "问题"]

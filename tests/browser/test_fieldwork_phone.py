@@ -44,3 +44,29 @@ def test_an_action_taken_far_down_the_page_says_what_it_did_in_view(
     expect(page.locator("#requester a[href='tel:13812341234']")).to_be_in_viewport()
     assert not errors, errors
     context.close()
+
+
+def test_the_area_list_shows_tickets_on_the_first_screen_of_a_phone(
+    chromium, live_server, live_city, artifacts
+):
+    """辖区工单's seven filters filled the first screen of a phone; the tickets began below
+    it. Search and status stay; the others fold under 更多筛选, and stay open when one of
+    them is set."""
+    ticket = a_demand_for_the_grid(live_city)
+    context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
+    page.goto(f"{live_server.url}/tickets/all/")
+    row = page.locator(f"[data-code='{ticket.code}']").first
+    expect(row).to_be_in_viewport()
+    expect(page.locator("#id_q")).to_be_visible()
+    expect(page.locator("#id_status")).to_be_visible()
+    expect(page.locator("#id_channel")).to_be_hidden()
+    page.screenshot(path=artifacts / "fieldwork-phone-list.png")
+    page.get_by_role("button", name="更多筛选").click()
+    expect(page.locator("#id_channel")).to_be_visible()
+    page.select_option("#id_channel", "hotline")
+    page.get_by_role("button", name="筛选", exact=True).click()
+    expect(page.locator("#id_channel")).to_be_visible()  # a filter set stays in sight
+    expect(page.get_by_role("button", name="收起筛选")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not errors, errors
+    context.close()

@@ -78,6 +78,20 @@
     });
   }
 
+  // --- the list's filters on a phone: the ones seldom used folded away, unless one is set --
+  var filters = byId("ticket-filters");
+  var more = filters && filters.querySelector(".wb-filters__more");
+  if (more) {
+    var fold = function (folded) {
+      filters.classList.toggle("is-folded", folded);
+      more.setAttribute("aria-expanded", folded ? "false" : "true");
+      more.textContent = folded ? more.dataset.more : more.dataset.fewer;
+    };
+    filters.classList.add("is-foldable");
+    fold(!filters.querySelector(".field--more.is-set"));
+    more.addEventListener("click", function () { fold(!filters.classList.contains("is-folded")); });
+  }
+
   // --- selects that submit their form -------------------------------------------------------
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });

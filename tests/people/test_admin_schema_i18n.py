@@ -1,5 +1,7 @@
 """Admin masking and logging, the OpenAPI schema, and translations."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -101,3 +103,18 @@ def test_validation_messages_are_chinese_by_default(api, tree):
     )
     assert response.status_code == 400
     assert response.json()["error"]["detail"]["place"] == ["党支部不能设在楼栋一级。"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/people/department/add/", "/admin/people/roleassignment/add/"]
+)
+def test_a_place_is_picked_by_name_not_by_database_id(admin_client, tree, url):
+    html = admin_client.get(url).content.decode()
+    place = re.search(r'<select name="place"[^>]*>', html)
+    assert place and "admin-autocomplete" in place.group(0), "a raw id box asks for the pk"
+    found = admin_client.get(
+        "/admin/autocomplete/",
+        {"term": tree.c1.name, "app_label": "people", "model_name": "department",
+         "field_name": "place"},
+    ).json()  # fmt: skip
+    assert str(tree.c1.pk) in [r["id"] for r in found["results"]]

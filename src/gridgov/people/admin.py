@@ -117,7 +117,9 @@ class DepartmentAdmin(SuperuserOnlyAdmin):
     list_display = ["code", "name", "place", "phone"]
     list_filter = ["place__level"]
     search_fields = ["code", "name"]
-    raw_id_fields = ["place"]
+    # Picked by name or code as one types: a raw id box asked for the place's database id,
+    # which nobody setting up a street knows.
+    autocomplete_fields = ["place"]
 
 
 @admin.register(PartyOrganization)
@@ -153,8 +155,7 @@ class RoleAssignmentAdmin(SuperuserOnlyAdmin):
     list_display = ["user", "role", "place", "department", "active", "since"]
     list_filter = ["role", "active", "place__level"]
     search_fields = ["user__username", "place__code", "place__name", "department__code"]
-    raw_id_fields = ["user", "place"]
-    autocomplete_fields = ["department"]
+    autocomplete_fields = ["user", "place", "department"]  # by name, as for departments
     list_select_related = ["user", "place", "department"]
 
 

@@ -179,6 +179,28 @@ def late_departments(tickets, now):
     return names
 
 
+def awaited_departments(tickets, now):
+    """{ticket id: ([names], earliest report-by)} of the departments summoned on it that
+    have not reported and are not late yet: the street following its whistle sees on the
+    row who is still to come and by when."""
+    awaited = (
+        Summons.objects.filter(
+            whistle__ticket__in=[t.pk for t in tickets],
+            reported_at__isnull=True,
+            report_by__gte=now,
+        )
+        .order_by("department__code")
+        .values_list("whistle__ticket_id", "department__name", "report_by")
+    )
+    found = {}
+    for ticket_id, name, report_by in awaited:
+        names, by = found.get(ticket_id, ([], report_by))
+        if name not in names:
+            names.append(name)
+        found[ticket_id] = (names, min(by, report_by))
+    return found
+
+
 def queue_q(user):
     """Tickets the user must act on: owned by one of their units, waiting at a dispatch desk
     they serve (to route or to call back), summoning one of their departments, or with an

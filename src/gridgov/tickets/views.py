@@ -129,10 +129,13 @@ def _mark(tickets, now):
 
 
 def _mark_late(tickets, now):
-    """Attach `late_departments`: those summoned on the ticket and late to report."""
+    """Attach `late_departments`: those summoned on the ticket and late to report, and
+    `awaited_departments`: (names, report-by) of those still to report in time."""
     late = queues.late_departments(tickets, now)
+    awaited = queues.awaited_departments(tickets, now)
     for ticket in tickets:
         ticket.late_departments = late.get(ticket.pk, ())
+        ticket.awaited_departments = awaited.get(ticket.pk)
 
 
 # --- my queue ---------------------------------------------------------------------------

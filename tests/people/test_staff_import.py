@@ -58,6 +58,7 @@ def test_a_staff_sheet_makes_logins_people_and_roles(tree, dept, make):
     wang = get_user_model().objects.get(username="ly-wang")
     assert wang.check_password(dict(report.passwords)["ly-wang"])
     assert wang.person.name == "王芳" and wang.person.phone == "13800001111"
+    assert wang.get_full_name() == "王芳"  # the header and timelines name them
     assert wang.person.place == tree.g1
     assert scope_for(wang).covers(tree.b1, {Role.GRID_WORKER})
     assert set(

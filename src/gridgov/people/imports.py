@@ -256,7 +256,10 @@ def import_staff(source, *, name="", dry_run=False):
                 report.passwords.append((row.username, password))
                 report.logins_created += 1
                 if not dry_run:
-                    user = User.objects.create_user(row.username, password=password)
+                    # The name greets them and signs their work in timelines (get_full_name).
+                    user = User.objects.create_user(
+                        row.username, password=password, first_name=row.name[:150]
+                    )
                     Person.objects.create(
                         user=user,
                         name=row.name,

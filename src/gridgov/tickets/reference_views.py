@@ -59,7 +59,19 @@ def routing_rules(request, pk=None):
                 form.add_error("category", routing.RULE_TAKEN)
             else:
                 candidate.save()
-                messages.success(request, _("Routing rule saved: %(rule)s") % {"rule": candidate})
+                # In words, with what it changes (the rule's str() is for logs: "… @ * → …").
+                messages.success(
+                    request,
+                    _(
+                        "Routing rule saved: demands of %(category)s in %(place)s now go to "
+                        "%(department)s; tickets already sent keep their owner."
+                    )
+                    % {
+                        "category": candidate.category.full_name,
+                        "place": candidate.place.name if candidate.place else _("Everywhere"),
+                        "department": candidate.department.name,
+                    },
+                )
                 return redirect("tickets:routing-rules")
         status = 400
     else:

@@ -1,11 +1,10 @@
 """`gridgov demo`: migrate, build the demo street (once) and serve it."""
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from gridgov.core.beat import EmbeddedBeat
+from gridgov.core import serving
 from gridgov.demo import seed
 
 
@@ -40,27 +39,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         if no_serve:
             return
-        from waitress import serve
-
-        from gridgov.wsgi import application
-
-        url = f"http://{host}:{port}/"
-        if not settings.CELERY_BROKER_URL and not no_beat:
-            # Nothing else would run the sweep and the other beat entries (core.beat). They run
-            # at once too, so what went overdue while the demo was stopped is handled on start.
-            self.beat = EmbeddedBeat(catch_up=True).start()
-            self.stdout.write(
-                _(
-                    "Periodic tasks (deadline sweep every %(minutes)s minutes, hot issues hourly) "
-                    "run in this process, a first time now."
-                )
-                % {"minutes": f"{settings.GRIDGOV_SWEEP_MINUTES:g}"}
-            )
-        self.stdout.write(
-            self.style.SUCCESS(_("gridgov demo is running at %(url)s") % {"url": url})
-        )
-        self.stdout.write(_("API docs: %(url)sapi/docs/   Press Ctrl+C to stop.") % {"url": url})
-        serve(application, host=host, port=port, threads=threads, ident="gridgov")
+        if not no_beat:
+            self.beat = serving.start_beat(self.stdout)
+        serving.serve(self.stdout, self.style, host=host, port=port, threads=threads)
 
     def _print_logins(self):
         self.stdout.write("")

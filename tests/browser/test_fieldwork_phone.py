@@ -70,3 +70,32 @@ def test_the_area_list_shows_tickets_on_the_first_screen_of_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert not errors, errors
     context.close()
+
+
+def test_the_number_to_call_is_in_the_contact_form(chromium, live_server, live_city, artifacts):
+    """联系诉求人 is logged at the top of the ticket, and the number to call was in the 诉求人
+    panel two screens below it on a phone: down to show it, call, back up to log the call.
+    The form shows the masked number and 查看联系方式; shown, it is a tel: link there and in
+    the panel, and the view is logged once."""
+    from gridgov.people.models import AccessLog
+    from gridgov.tickets.lifecycle import perform
+
+    ticket = a_demand_for_the_grid(live_city)
+    perform(ticket, "accept", live_city.grid_worker)
+    context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
+    page.goto(f"{live_server.url}/tickets/{ticket.code}/")
+    line = page.locator("#action-contact .contact-line")
+    expect(line).to_contain_text("张** 138****1234")
+    line.get_by_role("button", name="查看联系方式").click()
+    call = page.locator("#action-contact a[href='tel:13812341234']")
+    expect(call).to_be_in_viewport()
+    expect(line).to_contain_text("张三丰")
+    expect(page.locator("#requester a[href='tel:13812341234']")).to_have_count(1)
+    assert AccessLog.objects.filter(user=live_city.grid_worker).count() == 1
+    page.screenshot(path=artifacts / "fieldwork-phone-contact.png")
+    # Logged from there, the contact is recorded as before.
+    page.select_option("#id_contact-method", "phone")
+    page.locator("#action-contact button[type=submit]").click()
+    expect(page.locator("#ticket .wb-done")).to_contain_text("已完成：联系诉求人。")
+    assert not errors, errors
+    context.close()

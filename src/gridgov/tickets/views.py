@@ -645,6 +645,8 @@ def reveal_requester(request, code):
         raise PermissionDenied(_("You may not see this requester's contact details.")) from None
     context = {"ticket": ticket, "revealed": revealed, "can_reveal": True}
     if _is_htmx(request):
+        # The number shows in the 联系诉求人 form too, wherever it was asked for.
+        context["swap_contact"] = "contact" in lifecycle.allowed_actions(ticket, request.user)
         response = render(request, "tickets/_requester.html", context)
     else:
         response = render(

@@ -90,3 +90,11 @@ def test_the_command_answers_in_chinese(db, tmp_path):
         call_command("places", "import", str(bad), stderr=err)
     assert "发现 1 个问题" in str(caught.value)
     assert err.getvalue().split()[:4] == ["行", "编码", "字段", "问题"]
+
+
+def test_an_unknown_level_names_the_chinese_levels(db):
+    rows = [SHEET[2], ["HX", "河西区", "小区", ""]]
+    with translation.override("zh-hans"):
+        report = io.import_places(as_csv(rows))
+    assert "区 (district)" in report.errors[0].message
+    assert "楼栋 (building)" in report.errors[0].message

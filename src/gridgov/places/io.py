@@ -193,6 +193,12 @@ def _level_label(level):
 _text = sheets.text
 
 
+# "区 (district), 街道 (street), …": the words a sheet may use for each level.
+_LEVELS_NAMED = ", ".join(
+    f"{next(k for k, v in LEVEL_NAMES.items() if v == level)} ({level})" for level in LEVELS
+)
+
+
 def _level(value):
     """The level a cell names: district … building, or 区 … 楼栋 (unknown text as it is)."""
     text = _text(value)
@@ -464,7 +470,7 @@ def read_records(source, fmt=None):
                     "level",
                     "bad_value",
                     _("Unknown level %(level)s; use one of %(levels)s.")
-                    % {"level": level, "levels": ", ".join(LEVELS)},
+                    % {"level": level, "levels": _LEVELS_NAMED},
                 )
             )
         if (lat is None) != (lng is None):

@@ -99,3 +99,42 @@ def test_the_number_to_call_is_in_the_contact_form(chromium, live_server, live_c
     expect(page.locator("#ticket .wb-done")).to_contain_text("已完成：联系诉求人。")
     assert not errors, errors
     context.close()
+
+
+def test_people_in_my_area_are_cards_on_a_phone(chromium, live_server, live_city, artifacts):
+    """辖区人员 on a phone was a five-column table: names (张/**) and places (幸福/一网/格)
+    stood a character or two a line, and 62 residents took four screens. Now a card a
+    person: name and phone on a line, then place and household, then the marks."""
+    from gridgov.people.models import Person
+
+    # One with both marks, as the demo has them (the widest row).
+    Person.objects.filter(pk=live_city.zhang.pk).update(new_employment=True)
+    context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
+    page.goto(f"{live_server.url}/people/")
+    row = page.locator(".people-table tbody tr").first
+    expect(row).to_contain_text("张**")
+    lines = page.evaluate(
+        """() => {
+          const row = document.querySelector('.people-table tbody tr');
+          const lines = (el) => {
+            const range = document.createRange();
+            range.selectNodeContents(el);
+            return new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size;
+          };
+          const box = (sel) => row.querySelector(sel).getBoundingClientRect();
+          return {
+            name: lines(row.querySelector('.people-name')),
+            place: lines(row.querySelector('.people-place')),
+            sameLine: Math.round(box('.people-name').top) === Math.round(box('.people-phone').top),
+            placeBelow: box('.people-place').top > box('.people-name').bottom,
+          };
+        }"""
+    )
+    assert lines == {"name": 1, "place": 1, "sameLine": True, "placeBelow": True}, lines
+    expect(row.locator(".people-household")).to_have_text("1-101")
+    expect(row.locator(".people-household")).to_have_attribute("data-label", "住户")
+    expect(row.locator(".people-notes")).to_contain_text("独居老人")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts / "fieldwork-phone-people.png", full_page=True)
+    assert not errors, errors
+    context.close()

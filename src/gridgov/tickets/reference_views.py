@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -44,6 +45,20 @@ def routing_rules(request, pk=None):
             "note": rule.note,
         }
     status = 200
+    if request.method == "POST" and rule is not None and request.POST.get("delete"):
+        # Removed from its change page (the permission on the rule was checked above): a
+        # rule set by mistake could only be pointed elsewhere, never taken back.
+        values = _rule_words(rule)
+        rule.delete()
+        messages.success(
+            request,
+            _(
+                "Routing rule removed: demands of %(category)s in %(place)s no longer go to "
+                "%(department)s by this rule; tickets already sent keep their owner."
+            )
+            % values,
+        )
+        return redirect("tickets:routing-rules")
     if request.method == "POST":
         form = RoutingRuleForm(request.POST, places=places, everywhere=everywhere)
         if form.is_valid():
@@ -66,11 +81,7 @@ def routing_rules(request, pk=None):
                         "Routing rule saved: demands of %(category)s in %(place)s now go to "
                         "%(department)s; tickets already sent keep their owner."
                     )
-                    % {
-                        "category": candidate.category.full_name,
-                        "place": candidate.place.name if candidate.place else _("Everywhere"),
-                        "department": candidate.department.name,
-                    },
+                    % _rule_words(candidate),
                 )
                 return redirect("tickets:routing-rules")
         status = 400
@@ -83,6 +94,14 @@ def routing_rules(request, pk=None):
         {"form": form, "rules": rules, "rule": rule, "section": "routing"},
         status=status,
     )
+
+
+def _rule_words(rule):
+    return {
+        "category": rule.category.full_name,
+        "place": rule.place.name if rule.place else _("Everywhere"),
+        "department": rule.department.name,
+    }
 
 
 @login_required
@@ -171,6 +190,39 @@ def time_limits(request, pk=None):
     }
     form = TimeLimitForm(initial=_limit_initial(limit), **where)
     day_form, status = CalendarDayForm(), 200
+    if request.method == "POST" and request.POST.get("form") == "calendar-delete":
+        # A day set by mistake goes back to what the library says (or to a weekday rule).
+        if not may_calendar:
+            raise PermissionDenied(_(sla.CALENDAR_REFUSED))
+        try:
+            date = parse_date(request.POST.get("date") or "")
+        except ValueError:  # 2027-02-30
+            date = None
+        day = get_object_or_404(CalendarDay, date=date)
+        day.delete()
+        if workdays.library_knows(day.date):
+            said = _("Calendar day removed: %(day)s follows the calendar library again.")
+        else:
+            said = _(
+                "Calendar day removed: the calendar library has no data for %(year)s, so "
+                "%(day)s counts as %(kind)s (Monday to Friday are working days)."
+            )
+        kind = _("a working day") if _library_is_workday(day.date) else _("a day off")
+        messages.success(request, said % {"day": day.date, "year": day.date.year, "kind": kind})
+        return redirect("tickets:time-limits")
+    if request.method == "POST" and limit is not None and request.POST.get("delete"):
+        # The district's own limit (checked above) removed: its tickets fall back on the
+        # next broader limit, from the next ticket on.
+        limit.delete()
+        messages.success(
+            request,
+            _(
+                "Time limit removed: %(limit)s. Tickets filed from now on follow the next "
+                "broader limit; tickets already filed keep their deadlines."
+            )
+            % {"limit": limit},
+        )
+        return redirect("tickets:time-limits")
     if request.method == "POST" and request.POST.get("form") == "calendar":
         if not may_calendar:
             raise PermissionDenied(_(sla.CALENDAR_REFUSED))

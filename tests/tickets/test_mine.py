@@ -473,3 +473,29 @@ def test_the_requester_reads_an_extended_date_as_a_local_day(world):
     perform(ticket, "approve-extension", world.community_staff, approve=True)
     event = TicketEvent.objects.get(ticket=ticket, action="approve-extension")
     assert "2026-12-31" in progress._step(event)
+
+
+def test_the_reply_being_rated_stands_above_the_rating_questions(client, world):
+    """评价 asked 您反映的问题解决了吗？ with the unit's reply (and its photos) at the foot
+    of the page, under the form: on a phone, a screen below the questions about it."""
+    ticket = reported_by_resident(world)
+    perform(ticket, "accept", world.gridworker_a)
+    client.force_login(world.gridworker_a)
+    done = act(client, ticket, "resolve", reply="纸箱已清走，通道已恢复畅通。", photos=png_upload())
+    assert done.status_code == 200
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    reply = html.index('id="rate-reply"')
+    assert reply < html.index('id="rate-form"')
+    assert html.index("纸箱已清走，通道已恢复畅通。", reply) < html.index('id="rate-form"')
+    (photo,) = TicketPhoto.objects.filter(ticket=ticket)
+    photo_url = reverse("tickets:mine-photo", args=[ticket.code, photo.pk])
+    assert html.index(photo_url, reply) < html.index('id="rate-form"')
+    # Once rated, nothing is asked and the reply is where the steps tell it.
+    ticket.refresh_from_db()
+    assert rate(client, ticket, resolved="yes", satisfaction="satisfied").status_code == 302
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    assert 'id="rate-reply"' not in html and "纸箱已清走，通道已恢复畅通。" in html

@@ -876,13 +876,17 @@ def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=20
     may_add_photos = ticket.status not in (Status.CLOSED, Status.MERGED) and (
         request.user.has_perm("tickets.add_photos", ticket)
     )
+    steps = progress.steps(ticket)
+    # What is rated, beside the questions: the reply was at the foot of the page, under them.
+    reply = next((s for s in reversed(steps) if s.action == "resolve"), None) if may_rate else None
     return render(
         request,
         "tickets/mine_detail.html",
         {
             "ticket": ticket,
             "public_status": progress.public_status(ticket),
-            "steps": progress.steps(ticket),
+            "steps": steps,
+            "reply": reply,
             "intake_photos": list(_my_photos(request, ticket).order_by("id")),
             "may_view": request.user.has_perm("tickets.view_ticket", ticket),
             "rate_form": rate_form if may_rate else None,

@@ -102,6 +102,10 @@ RESIDENT = {
     # 我的诉求: their own demands only (progress.own_tickets).
     "tickets:mine": {"GET"},
     "ticket-mine": {"GET"},
+    # Changing one's own password (Django's PasswordChangeView, which takes PUT like POST;
+    # an empty form changes nothing) and the page saying it is done.
+    "web-password": {"GET", "POST", "PUT"},
+    "web-password-done": {"GET"},
 }
 
 # Known leaks: (caller, method, URL name) -> reason, marked xfail(strict=True) so that fixing

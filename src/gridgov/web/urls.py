@@ -7,7 +7,7 @@ The other pages are prefixed "web-" so they cannot clash with API route names.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import place_import, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,6 +35,13 @@ urlpatterns = [
         name="web-password-done",
     ),
     path("places/", views.places_index, name="web-places"),
+    # Before places/<code>/: "import" is not a place code (docs/places.md).
+    path("places/import/", place_import.place_import, name="web-place-import"),
+    path(
+        "places/import/template.xlsx",
+        place_import.place_import_template,
+        name="web-place-import-template",
+    ),
     path("places/<str:code>/", views.place_detail, name="web-place-detail"),
     path("places/<str:code>/children/", views.place_children, name="web-place-children"),
     path("places/<str:code>/panel/", views.place_panel, name="web-place-panel"),

@@ -1,0 +1,114 @@
+"""地点导入 page: a street's place sheet uploaded from the browser, checked row by row
+(places.io, the same import as `gridgov places import` and the API), and the template
+sheet to fill in."""
+
+import io
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from gridgov.places import io as places_io
+from gridgov.places.rules import import_guard
+
+# The template's columns: the Chinese names the import reads (places.io.COLUMN_NAMES).
+TEMPLATE_COLUMNS = ["编码", "名称", "层级", "上级编码", "纬度", "经度", "地址", "别名", "边界"]
+TEMPLATE_ROWS = [
+    ["HX", "河西区", "区", "", "", "", "", "", ""],
+    ["HX-DQ", "东桥街道", "街道", "HX", "", "", "", "", ""],
+    ["HX-DQ-LY", "柳荫社区", "社区", "HX-DQ", "", "", "", "", ""],
+    ["HX-DQ-LY-01", "柳荫一网格", "网格", "HX-DQ-LY", "", "", "", "柳荫里", ""],
+    ["HX-DQ-LY-01-01", "1号楼", "楼栋", "HX-DQ-LY-01", 39.91, 116.40, "柳荫里1号楼", "", ""],
+]
+
+
+def _may_import(user):
+    # With no place, the perm holds for superusers and district/street staff; each row is
+    # then checked against the importer's area (import_guard).
+    return user.has_perm("places.add_place")
+
+
+@login_required
+def place_import(request):
+    if not _may_import(request.user):
+        raise PermissionDenied
+    context = {"columns": TEMPLATE_COLUMNS, "limit_mb": settings.GRIDGOV_MAX_IMPORT_BYTES >> 20}
+    if request.method == "POST":
+        context.update(_check_upload(request))
+    return render(request, "web/places/import.html", context)
+
+
+def _check_upload(request):
+    upload = request.FILES.get("file")
+    if upload is None:
+        return {"failure": _("Choose a file to import.")}
+    if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
+        return {
+            "failure": _("The file is larger than %(n)s MB.")
+            % {"n": settings.GRIDGOV_MAX_IMPORT_BYTES >> 20}
+        }
+    dry_run = bool(request.POST.get("dry_run"))
+    try:
+        report = places_io.import_places(
+            upload, can_change=import_guard(request.user), dry_run=dry_run
+        )
+    except places_io.ImportFormatError as exc:
+        return {"failure": str(exc), "file_name": upload.name}
+    except places_io.ImportConflict:
+        return {
+            "failure": _("Someone changed the places meanwhile; nothing was written. Try again.")
+        }
+    return {
+        "report": report,
+        "dry_run": dry_run,
+        "file_name": upload.name,
+        "problem_count": len(report.errors) + len(report.forbidden),
+    }
+
+
+@login_required
+def place_import_template(request):
+    """The sheet to fill in: the header the import reads and a worked example."""
+    if not _may_import(request.user):
+        raise PermissionDenied
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Places")
+    sheet.append(TEMPLATE_COLUMNS)
+    for row in TEMPLATE_ROWS:
+        sheet.append(row)
+    for column, width in zip("ABCDEFGHI", (18, 14, 8, 16, 10, 10, 18, 14, 30), strict=True):
+        sheet.column_dimensions[column].width = width
+    notes = book.create_sheet(_("How to fill in"))
+    for line in _template_notes():
+        notes.append([line])
+    notes.column_dimensions["A"].width = 110
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''places-template.xlsx"
+    return response
+
+
+def _template_notes():
+    return [
+        _("Only the first sheet is imported; replace the example rows with your own."),
+        _("编码 (code): letters, digits, '-', '_' and '.'; unique; it identifies the place."),
+        _(
+            "层级 (level): 区, 街道, 社区, 网格 or 楼栋; 上级编码: the code of the place one level up."
+        ),
+        _("纬度/经度 (lat/lng): a building's position in WGS84 (GPS), optional."),
+        _("地址, 别名 (address, aliases; ';' between aliases): how callers name the place."),
+        _(
+            "边界 (boundary): a grid's GeoJSON polygon, optional; needed to place reports by position."
+        ),
+        _("Importing again updates the places by their code; nothing is deleted."),
+    ]

@@ -50,3 +50,43 @@ def test_staff_can_retire_an_event_type():
     corridor.active = False
     corridor.save()
     assert grid_event("楼道里堆满杂物") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "长赣高铁离小区不到30米，以后噪音扰民怎么办？",  # the demo's hot issue
+        "小区旁边的铁路晚上火车经过噪声很大，严重扰民。",
+        "绕城高速车流噪音扰民，请加装隔音屏。",
+        "机场航线从小区上空过，飞机噪音扰民。",
+        "对面工地通宵施工，噪音扰民。",
+        "小区附近建搅拌站，噪音扰民，灰尘也大。",
+        "医院凌晨施工扰民，噪声很大。",
+    ],
+)
+def test_noise_from_a_source_beyond_the_grid_is_not_the_grid_event(text):
+    assert grid_event(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼上噪音扰民，天天半夜不睡觉。",
+        "小区广场舞噪音扰民，音响开得很大。",
+        "隔壁装修噪音扰民，周末一大早就开始电钻。",
+        # A facility only placing a neighbour's noise: still the grid's.
+        "高铁站旁边小区楼上装修噪音扰民。",
+        "楼上装修噪音扰民，吵得跟工地一样。",
+    ],
+)
+def test_a_neighbours_noise_stays_the_grid_event(text):
+    assert grid_event(text) == event("噪声扰民")
+
+
+def test_the_keyword_baseline_leaves_a_railways_noise_to_the_taxonomy():
+    from gridgov.tickets.classify import keyword_baseline
+
+    rail = keyword_baseline("长赣高铁离小区不到30米，以后噪音扰民怎么办？")
+    assert event("噪声扰民") not in [c for c, _s in rail]
+    assert rail[0][0].top().name == "环境保护"  # 噪音, 扰民: its keywords
+    assert keyword_baseline("楼上噪音扰民，天天半夜不睡觉。")[0][0] == event("噪声扰民")

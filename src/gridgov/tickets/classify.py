@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from gridgov.core import versions
 
 from . import reference
+from .categories import BEYOND_THE_GRID
 
 MIN_KEYWORD = 2
 # The trained model's best score below which intake does not dispatch by its label: chosen
@@ -76,6 +77,13 @@ def keyword_baseline(text, top=3):
         if word in text:
             for pk in ids:
                 scores[pk] = scores.get(pk, 0.0) + len(word)
+    # A grid event type the text places beyond the grid leaves its words to the taxonomy's
+    # categories (高铁噪音 → 环境保护, not 噪声扰民).
+    scores = {
+        pk: score
+        for pk, score in scores.items()
+        if not (categories[pk].grid_event and beyond_the_grid(categories[pk], text))
+    }
     if not scores:
         return []
     # A vote for a child also counts for its parents; prefer the most specific.
@@ -103,12 +111,15 @@ def grid_event(text):
     characters: two words (楼道 + 堆满), or one long and specific one (消防通道). A model
     trained on the city's message board knows the board's first-level categories, not
     the grid's own event types; a demand that names one is that event, and the grid
-    handles it (小事不出网格). One generic word ("经营", "垃圾") is not enough.
+    handles it (小事不出网格). One generic word ("经营", "垃圾") is not enough, nor a text
+    naming a source beyond the grid's reach (高铁噪音: beyond_the_grid).
     """
     text = text or ""
     best, best_weight = None, CLEAR_EVENT - 1
     events = [c for c in reference.categories().by_id.values() if c.active and c.grid_event]
     for category in sorted(events, key=lambda c: c.code):
+        if beyond_the_grid(category, text):
+            continue
         words = {w for w in category.keywords if len(w) >= MIN_KEYWORD}
         weight = sum(len(w) for w in words if w in text)
         if category.name in text:
@@ -116,6 +127,14 @@ def grid_event(text):
         if weight > best_weight:
             best, best_weight = category, weight
     return best
+
+
+def beyond_the_grid(category, text):
+    """Does `text` place this grid event type's matter beyond the grid (a railway's noise,
+    not a neighbour's)? By the words of categories.BEYOND_THE_GRID: a source the grid cannot
+    deal with named, and no neighbour's noise beside it."""
+    sources, neighbours = BEYOND_THE_GRID.get(category.name, ((), ()))
+    return any(w in text for w in sources) and not any(w in text for w in neighbours)
 
 
 def suggest_category(text, top=3):

@@ -176,9 +176,9 @@ def _row(ticket, now, full, labels):
     ]
 
 
-def build_workbook(tickets, user, now=None, contacts=False):
+def build_workbook(tickets, user, now=None, contacts=False, about=()):
     """(xlsx bytes, [(ticket, fields shown in full)] of the rows not masked: none without
-    `contacts`)."""
+    `contacts`). `about`: [(item, value)] for a second sheet, 导出说明."""
     now = now or timezone.now()
     labels = _labels()
     workbook = Workbook(write_only=True)
@@ -200,6 +200,13 @@ def build_workbook(tickets, user, now=None, contacts=False):
         if full:
             revealed.append((ticket, shown_in_full(ticket)))
         sheet.append(_text_cells(sheet, _row(ticket, now, full, labels)))
+    if about:
+        # After the tickets' sheet, which stays the first (the import reads that one).
+        notes = workbook.create_sheet("导出说明")
+        notes.column_dimensions["A"].width = 16
+        notes.column_dimensions["B"].width = 60
+        for item, value in about:
+            notes.append(_text_cells(notes, [item, value]))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), revealed
@@ -214,13 +221,21 @@ class NoContactsRight(PermissionDenied):
 
 
 def export_tickets(
-    queryset, user, request=None, now=None, channel=AccessLog.Channel.API_EXPORT, purpose=None
+    queryset,
+    user,
+    request=None,
+    now=None,
+    channel=AccessLog.Channel.API_EXPORT,
+    purpose=None,
+    filters=None,
 ):
     """Build the workbook for a filtered queryset; bytes.
 
     With a `purpose` (the export "with contacts", `tickets.export_contacts`: else
     NoContactsRight), requesters the user may see are in full, and those rows are logged
-    with it; without one, every row is masked.
+    with it; without one, every row is masked. `filters`, [(name, value)] of the list's
+    filters as shown, go on the 导出说明 sheet with who exported what and when: a file
+    passed on said nothing of the list it came from.
     """
     if purpose is not None:
         if not user.has_perm("tickets.export_contacts"):
@@ -234,7 +249,10 @@ def export_tickets(
     tickets = list(queryset[: MAX_ROWS + 1])
     if len(tickets) > MAX_ROWS:
         raise TooManyRows(MAX_ROWS)
-    content, revealed = build_workbook(tickets, user, now, contacts=purpose is not None)
+    about = _about(user, now, len(tickets), purpose, filters)
+    content, revealed = build_workbook(
+        tickets, user, now, contacts=purpose is not None, about=about
+    )
     # Each ticket's row is placed where the ticket is (else with its owner), so the
     # auditors of its area see it, as they see a reveal on its page.
     log_accesses(
@@ -245,6 +263,26 @@ def export_tickets(
         purpose,
     )
     return content
+
+
+def _about(user, now, count, purpose, filters):
+    """The 导出说明 sheet's rows, in Chinese as the tickets' sheet."""
+    about = [
+        ("导出时间", f"{timezone.localtime(now or timezone.now()):%Y-%m-%d %H:%M}"),
+        ("导出人", user.get_full_name() or user.get_username()),
+        ("工单数", count),
+        (
+            "诉求人信息",
+            "姓名、电话和门牌已脱敏"
+            if purpose is None
+            else f"含联系方式（仅导出人有权查看的工单；用途：{purpose}）",
+        ),
+    ]
+    if filters is not None:
+        about += [("筛选条件", f"{label}：{value}") for label, value in filters] or [
+            ("筛选条件", "无（导出人辖区内全部工单）")
+        ]
+    return about
 
 
 def filename(now=None):

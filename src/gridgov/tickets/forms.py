@@ -296,6 +296,33 @@ class TicketFilterForm(forms.Form):
     def active(self):
         return self.is_bound and any(self.data.get(name) for name in self.fields)
 
+    def described(self):
+        """[(label, value as shown)] of the filters set, in the form's words: what an
+        export of the list says it holds."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        described = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if not value:
+                continue
+            if isinstance(field, forms.ChoiceField):
+                value = _choice_label(field.choices, value)
+            described.append((str(field.label), str(value).strip("　")))
+        return described
+
+
+def _choice_label(choices, value):
+    """The label of `value` among choices, option groups included."""
+    for key, label in choices:
+        if isinstance(label, list | tuple):
+            found = _choice_label(label, value)
+            if found is not None:
+                return found
+        elif str(key) == str(value):
+            return label
+    return value
+
 
 # --- actions ----------------------------------------------------------------------------------
 

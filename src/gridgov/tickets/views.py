@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -272,7 +272,9 @@ def ticket_export(request):
     """The area list as filtered, in Excel: requesters masked where the user may not see
     them in full, and any unmasked row logged (exports.py)."""
     now = timezone.now()
-    _form, tickets = _listed(request, now)
+    form, tickets = _listed(request, now)
+    with translation.override("zh-hans"):  # the sheet's words, whatever the UI language
+        described = form.described()
     filters = request.GET.copy()
     purpose = filters.pop("purpose", [None])[-1]  # the export with contacts
     back = redirect(f"{reverse('tickets:list')}?{filters.urlencode()}")
@@ -284,6 +286,7 @@ def ticket_export(request):
             now=now,
             channel=AccessLog.Channel.WEB_EXPORT,
             purpose=purpose,
+            filters=described,
         )
     except exports.TooManyRows as exc:
         messages.error(

@@ -138,3 +138,74 @@ def test_people_in_my_area_are_cards_on_a_phone(chromium, live_server, live_city
     page.screenshot(path=artifacts / "fieldwork-phone-people.png", full_page=True)
     assert not errors, errors
     context.close()
+
+
+def report_from(chromium, base, city, lat, lng):
+    """随手拍 on a resident's phone standing at (lat, lng), a photo and a description in."""
+    from .test_tickets import png_bytes
+
+    load_taxonomy()
+    context = chromium.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": lat, "longitude": lng},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto(base + "/login/")
+    page.fill("input[name=username]", "volunteer")
+    page.fill("input[name=password]", city.password)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/tickets/report/")
+    page.set_input_files(
+        "#id_photos", files=[{"name": "bin.png", "mimeType": "image/png", "buffer": png_bytes()}]
+    )
+    page.fill("#id_description", "小区门口垃圾堆了三天没人清运")
+    page.click("#locate")
+    return context, page
+
+
+def test_the_photo_report_says_where_the_phone_is_in_place_names(
+    chromium, live_server, live_city, artifacts
+):
+    """使用我的当前位置 answered 已获取位置 (28.181100, 112.961200): nothing a resident can
+    check. It now says the places the position falls in."""
+    from gridgov.tickets.models import Ticket
+
+    context, page = report_from(chromium, live_server.url, live_city, 28.1811, 112.9612)
+    expect(page.locator("#address-check [data-point=inside]")).to_have_text(
+        "✓ 您的位置在：和平街道 › 幸福社区 › 幸福一网格"
+    )
+    page.screenshot(path=artifacts / "report-phone-position.png")
+    page.click("#submit-report")
+    expect(page.locator("#new-code")).to_be_visible()
+    assert Ticket.objects.get().grid == live_city.g1
+    context.close()
+
+
+def test_a_position_outside_the_area_is_said_before_the_photos_are_sent(
+    chromium, live_server, live_city, artifacts
+):
+    """A phone outside the area sent its report, and the page came back with 该位置不在本辖区内。
+    and 照片未保存，请重新选择。: the photo taken was lost. Now the position is said to be
+    outside at once and not kept, and sending asks for the address first, photo still there."""
+    from gridgov.tickets.models import Ticket
+
+    context, page = report_from(chromium, live_server.url, live_city, 39.9, 116.4)
+    expect(page.locator("#address-check [data-point=outside]")).to_contain_text(
+        "您的位置不在本辖区内"
+    )
+    page.click("#submit-report")
+    expect(page.locator("#location-missing")).to_be_visible()
+    expect(page.locator("#photo-preview img")).to_have_count(1)  # nothing was sent
+    assert not Ticket.objects.exists()
+    page.fill("#id_address", "幸福路1号")
+    page.click("#submit-report")
+    expect(page.locator("#new-code")).to_be_visible()
+    ticket = Ticket.objects.get()
+    assert ticket.place == live_city.b1 and ticket.photos.count() == 1
+    context.close()

@@ -809,7 +809,24 @@ def address_check(request):
                 foreign = _(intake.FOREIGN_ADDRESS) % {"p": result.foreign}
     context = {"text": text, "building": building, "area": area, "chain": chain}
     context["foreign"] = foreign
+    if not text and request.GET.get("lat") and request.GET.get("lng"):
+        # 随手拍's 使用我的当前位置: where the phone stands, in place names (the page showed
+        # bare coordinates), and a position outside the area said before the photos go.
+        context["point"] = _point_check(request.GET["lat"], request.GET["lng"])
     return render(request, "tickets/_address.html", {**context, "candidates": candidates})
+
+
+def _point_check(lat, lng):
+    """The chain of places a position falls in (street → grid); empty outside the area."""
+    from gridgov.places import geo
+
+    try:
+        found = geo.lookup_point(lat, lng)
+    except geo.InvalidCoordinates:
+        return []
+    if not found.found:
+        return []
+    return [p for p in found.ancestors if p.level != Level.DISTRICT] + [found.grid]
 
 
 # --- 随手拍 --------------------------------------------------------------------------------

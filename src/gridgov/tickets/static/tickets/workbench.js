@@ -170,6 +170,28 @@
   if (locate) {
     var status = byId("locate-status");
     var say = function (text) { if (status) status.textContent = text; };
+    // Where the position is, in place names; outside the area it is not kept, so the check
+    // before sending asks for an address (the server would refuse it and drop the photos).
+    var checkPoint = function (lat, lng) {
+      var box = byId("address-check");
+      var address = byId("id_address");
+      var url = address && address.getAttribute("hx-get");
+      if (!box || !url || address.value.trim()) return;
+      fetch(url + "?lat=" + lat + "&lng=" + lng, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          if (!html || address.value.trim()) return;
+          box.innerHTML = html;
+          if (box.querySelector("[data-point=outside]")) {
+            byId("id_lat").value = "";
+            byId("id_lng").value = "";
+            locate.classList.remove("is-located");
+            say("");
+            address.focus();
+          }
+        })
+        .catch(function () {});
+    };
     locate.addEventListener("click", function () {
       if (!navigator.geolocation) {
         say(locate.dataset.failed);
@@ -184,6 +206,7 @@
           byId("id_lng").value = lng;
           say(locate.dataset.located + " (" + lat + ", " + lng + ")");
           locate.classList.add("is-located");
+          checkPoint(lat, lng);
         },
         function () {
           say(locate.dataset.failed);

@@ -454,6 +454,16 @@ class DispatchForm(UnitForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["target"]
+        if self.ticket.status in lifecycle.HANDLING:
+            # 交办: the holder hands it down, to the offices below it that cover the place.
+            self.label = lifecycle.HAND_DOWN_LABEL
+            field.label = _("To the office below")
+            field.choices = [("", _("Choose an office"))] + [
+                (f"place:{p.code}", f"{p.name}（{p.get_level_display()}）")
+                for p in lifecycle.hand_down_units(self.ticket)
+            ]
+            self.fields["reason"].label = _("Instructions")
+            return
         field.required = False
         field.choices = [("", _("By the routing rules"))] + field.choices[1:]
         # A ticket the classifier was unsure of: the desk confirms its category (the

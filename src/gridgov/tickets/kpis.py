@@ -76,6 +76,11 @@ RATE_LABELS = {
 }
 # Events that hand a ticket to a unit (the unit is the event's owner).
 HOLD_ACTIONS = ("dispatch", "designate", "escalate")
+# A dispatch from handling is a 交办 (lifecycle._hand_down): the unit that handed the ticket
+# down stays answerable for it (see _team).
+HANDED_DOWN = Q(
+    action="dispatch", from_status__in=(Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED)
+)
 # Events that stand for the first contact with the requester.
 CONTACT_ACTIONS = ("contact", "resolve", "answer")
 DEPARTMENT = "department"
@@ -344,7 +349,12 @@ def _count_tickets(ids, by_key, since, until, due_until, now):
     events = defaultdict(list)
     # Only contacts and hand-overs have data the counting reads (on-time flags, earlier
     # deadlines): the rest's is not sent nor decoded.
-    data = Case(When(action__in=DATA_ACTIONS, then="data"), default=None, output_field=JSONField())
+    data = Case(
+        When(action__in=DATA_ACTIONS, then="data"),
+        When(HANDED_DOWN, then="data"),
+        default=None,
+        output_field=JSONField(),
+    )
     rows = (
         TicketEvent.objects.filter(any_of("ticket_id", ids))
         .order_by("ticket_id", "at", "id")
@@ -417,6 +427,17 @@ def _contact_on_time(event, ticket):
     return bool(ticket["respond_by"] and event.at <= ticket["respond_by"])  # older events
 
 
+def _team(evs, index, unit):
+    """`unit` and the units it handed the ticket down to (交办) after evs[index], and those
+    they handed it on to: a community whose grid called the requester has responded, as
+    it answers for what it hands down within its area."""
+    team = {unit}
+    for before, event in zip(evs[index:], evs[index + 1 :], strict=False):
+        if event.data.get("handed_down") and before.unit in team:
+            team.add(event.unit)
+    return team
+
+
 def _count_handling(ticket, evs, by_key, since, until, now):
     """Dispatched, accepted, responded, resolved and the times to each, per unit.
 
@@ -445,6 +466,7 @@ def _count_handling(ticket, evs, by_key, since, until, now):
         kpi = by_key[unit]
         c = kpi.counts
         c["dispatched"] += 1
+        team = _team(evs, index, unit)
         got = evs[index].at
         # As the sweep: a response deadline that had passed before the unit got the ticket
         # (a re-dispatch after returns), with nobody having called, is not the unit's miss;
@@ -455,7 +477,7 @@ def _count_handling(ticket, evs, by_key, since, until, now):
             and (first_contact is None or first_contact.at >= got)
         )
         if inherited and not unknown:
-            called = first_contact is not None and first_contact.unit == unit
+            called = first_contact is not None and first_contact.unit in team
             c["response_due"] += called
             c["responded"] += called
         elif not unknown:
@@ -463,7 +485,7 @@ def _count_handling(ticket, evs, by_key, since, until, now):
             c["responded"] += (
                 first_contact is not None
                 and _contact_on_time(first_contact, ticket)
-                and (first_contact.at < got or first_contact.unit == unit)
+                and (first_contact.at < got or first_contact.unit in team)
             )
         hold_start = got
         seen = set()

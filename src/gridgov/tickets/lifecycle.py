@@ -83,11 +83,14 @@ MERGE_IN = "merge-in"  # an event row on the survivor, not a transition of its o
 EDIT = "edit"  # a correction of the ticket's own fields (admin): an event row, not a transition
 DEADLINE_FIELDS = ("accept_by", "respond_by", "resolve_by")
 HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+# Events that give the ticket to another holder.
+HOLDER_CHANGES = ("dispatch", "designate", "escalate", "return")
 
 # action -> (statuses it may start from, status it leads to; None keeps the status)
 TRANSITIONS = {
     # From escalated: the unit it was passed up to sends it down again (no return counted).
-    "dispatch": ((S.RECEIVED, S.RETURNED, S.ESCALATED), S.DISPATCHED),
+    # From handling: 交办, the office holding it hands it to an office below (_hand_down).
+    "dispatch": ((S.RECEIVED, S.RETURNED, S.ESCALATED, *HANDLING), S.DISPATCHED),
     "accept": ((S.DISPATCHED, S.ESCALATED), S.ACCEPTED),
     "return": ((S.DISPATCHED, S.ESCALATED), S.RETURNED),
     "designate": ((S.RETURNED, S.ESCALATED), S.DISPATCHED),
@@ -135,6 +138,8 @@ ACTION_LABELS = {
     "merge": pgettext_lazy("ticket action", "Merge as duplicate"),
     "answer": pgettext_lazy("ticket action", "Answer"),
 }
+# A dispatch from handling (交办, _hand_down): named so where people read it.
+HAND_DOWN_LABEL = pgettext_lazy("ticket action", "Hand down")
 # The rules permission each action needs (rules.py), e.g. "tickets.accept_ticket".
 PERMISSIONS = {action: f"tickets.{action.replace('-', '_')}_ticket" for action in ACTIONS}
 # Acts the system itself performs (the deadline sweep).
@@ -241,6 +246,16 @@ def _guard(ticket, action, now=None):
     """State conditions beyond the table; returns why the action is refused, or None."""
     if action == "callback" and ticket.status == S.MERGED:
         return _merged_callback_refusal(ticket)
+    if action == "dispatch" and ticket.status in HANDLING:
+        # Only where an office below could take it; a grid or a department may not hand
+        # down at all (rules.hands_down), which the permission says.
+        owner = ticket.owner_place
+        office = not ticket.owner_department_id and owner is not None and owner.level != Level.GRID
+        if office and not hand_down_units(ticket):
+            return _(
+                "Nothing below %(unit)s covers where the matter is: handle it, or escalate it."
+            ) % {"unit": _unit_name(ticket)}
+        return None
     if action == "dispatch" and ticket.return_count >= MAX_RETURNS:
         return _("Returned %(n)s times: the unit above must designate an owner.") % {
             "n": ticket.return_count
@@ -462,6 +477,8 @@ def _accept_by(ticket, now):
 
 
 def _dispatch(t, actor, now, unit=None, department=None, reason="", category=None):
+    if t.status in HANDLING:
+        return _hand_down(t, unit, department, reason, category, now)
     chosen = _confirmed_category(t, category)  # the desk confirms or corrects the category
     route = _resolve_unit(unit, department) or routing.route(t.category, t.place)
     if route.place is None and route.department is None:
@@ -504,6 +521,78 @@ def _dispatch(t, actor, now, unit=None, department=None, reason="", category=Non
             if moved := _deadline_change(t, fields):
                 data["deadlines"] = moved
     return Change(fields, reason=reason, data=data)
+
+
+def hand_down_units(ticket):
+    """交办 (小事不出网格): the place offices the office holding a ticket may hand it to:
+    strictly below its own place and covering where the matter is (for a street, the
+    community and the grid of the ticket's place); every office below for a ticket without
+    a place. None for a department (it returns the ticket to the desk or asks for a
+    whistle) or a grid (nothing below it)."""
+    owner = ticket.owner_place
+    if ticket.owner_department_id or owner is None or owner.level == Level.GRID:
+        return []
+    if ticket.place is None:
+        below = Place.objects.under(owner, include_self=False)
+        return list(below.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID)))
+    chain = [*ticket.place.ancestors(), ticket.place]
+    return [
+        p
+        for p in chain
+        if p.level != Level.BUILDING and p.path.startswith(owner.path) and p.pk != owner.pk
+    ]
+
+
+def _hand_down(t, unit, department, reason, category, now):
+    """交办: the requester's respond_by and resolve_by stay (their time runs on); the unit
+    below gets its own accept_by, and its return window from now. What the office held
+    (status, signing, accept_by) is kept in the event's data: a return brings it back
+    there (_return), not to the dispatch desk."""
+    owner = t.owner_place
+    if department not in (None, ""):
+        raise NotAllowed(
+            _(
+                "A ticket is handed down to an office below yours, not to a department: "
+                "return it to the dispatch desk, or ask the street to blow the whistle."
+            )
+        )
+    if category not in (None, ""):
+        raise BadParameters(_("Only the dispatch desk confirms the category."))
+    route = _require(_resolve_unit(unit), _("Name the office below yours that takes it."))
+    if not route.place.path.startswith(owner.path) or route.place.pk == owner.pk:
+        raise NotAllowed(
+            _("%(unit)s is not below %(owner)s: a ticket is handed down only within your area.")
+            % {"unit": route.place.name, "owner": owner.name}
+        )
+    if route.place.pk not in {p.pk for p in hand_down_units(t)}:
+        raise BadParameters(
+            _("%(unit)s does not cover where the matter is (%(place)s).")
+            % {"unit": route.place.name, "place": t.place.name if t.place else ""}
+        )
+    held = {"status": t.status}
+    for name in ("accepted_at", "dispatched_at", "accept_by"):
+        value = getattr(t, name)
+        held[name] = value.isoformat() if value else None
+    fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
+    data = {
+        **_unit_data(route),
+        "handed_down": {"from": owner.name, "from_place": owner.code, "held": held},
+    }
+    return Change(fields, reason=reason, data=data)
+
+
+def _handed_down_by(t):
+    """The `handed_down` data of the 交办 that gave the ticket to its holder, or None when
+    it came to them otherwise (dispatch, designation, escalation, a return)."""
+    last = (
+        TicketEvent.objects.filter(ticket=t, action__in=HOLDER_CHANGES)
+        .order_by("-at", "-id")
+        .values_list("action", "data")
+        .first()
+    )
+    if last is None or last[0] != "dispatch":
+        return None
+    return (last[1] or {}).get("handed_down")
 
 
 def _deadlines_for_category(t):
@@ -601,6 +690,9 @@ def _return(t, actor, now, reason_code=None, reason=""):
         _require(reason.strip(), _("Describe the reason for the return."))
     if now > return_by(t):
         raise InvalidTransition(str(RETURN_TOO_LATE))
+    handed = _handed_down_by(t)
+    if handed is not None:
+        return _return_to_hander(t, handed, reason_code, reason)
     fields = {
         "owner_place": _return_desk(t),
         "owner_department": None,
@@ -608,6 +700,24 @@ def _return(t, actor, now, reason_code=None, reason=""):
     }
     data = {"reason_code": reason_code, "returned_by": _unit_name(t), "returns": t.return_count + 1}
     return Change(fields, reason=reason or str(RETURN_REASONS[reason_code]), data=data)
+
+
+def _return_to_hander(t, handed, reason_code, reason):
+    """A ticket handed down (交办) goes back to the office that handed it, as it held it
+    (handling, signed for), not to the dispatch desk: the office sorts it out within its
+    area. Not counted towards the desk's MAX_RETURNS (no desk dispatched it)."""
+    hander = Place.objects.get(code=handed["from_place"])
+    held = handed["held"]
+    fields = {"owner_place": hander, "owner_department": None}
+    for name in ("accepted_at", "dispatched_at", "accept_by"):
+        fields[name] = dt.datetime.fromisoformat(held[name]) if held.get(name) else None
+    data = {"reason_code": reason_code, "returned_by": _unit_name(t), "returned_to": hander.name}
+    return Change(
+        fields,
+        to_status=held["status"],
+        reason=reason or str(RETURN_REASONS[reason_code]),
+        data=data,
+    )
 
 
 def _return_desk(t):

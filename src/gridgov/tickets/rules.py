@@ -132,6 +132,29 @@ sends_escalated_down = is_escalated & (is_owner_handler | is_street_staff)
 
 
 @rules.predicate
+def awaits_dispatch(user, ticket):
+    return ticket.status in (Status.RECEIVED, Status.RETURNED)
+
+
+@rules.predicate
+def is_handled_by_place_office(user, ticket):
+    """Held by a community, street or district office that signed for it (accepted, in
+    progress, reopened): one with offices below it. Not a grid, not a department."""
+    owner = ticket.owner_place
+    return (
+        ticket.status in (Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED)
+        and not ticket.owner_department_id
+        and owner is not None
+        and owner.level != Level.GRID
+    )
+
+
+# 交办 (a dispatch from handling): the office holding the ticket hands it down within its
+# own area (lifecycle.hand_down_units), as a community gives the 小事 to its grid.
+hands_down = is_handled_by_place_office & is_owner_handler
+
+
+@rules.predicate
 def is_own_ticket(user, ticket):
     """The user filed it, or is its requester (我的诉求)."""
     return progress.is_own(user, ticket)
@@ -287,7 +310,8 @@ rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
 rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher_in_contact)
 rules.add_perm("tickets.export_contacts", is_superuser | may_export_contacts)
 rules.add_perm(
-    "tickets.dispatch_ticket", is_superuser | (is_dispatcher & ~is_escalated) | sends_escalated_down
+    "tickets.dispatch_ticket",
+    is_superuser | (is_dispatcher & awaits_dispatch) | sends_escalated_down | hands_down,
 )
 # Dispatch to any unit of the area; other holders of an escalated ticket send it only below them.
 rules.add_perm("tickets.dispatch_anywhere", is_superuser | is_dispatcher)

@@ -661,7 +661,9 @@ class ActionSerializer(serializers.Serializer):
 
 class DispatchSerializer(ActionSerializer):
     unit = serializers.CharField(
-        required=False, help_text="Place code of the office to dispatch to"
+        required=False,
+        help_text="Place code of the office to dispatch to; 交办 (from accepted, in progress "
+        "or reopened): required, an office below the holder covering the ticket's place",
     )
     department = serializers.CharField(
         required=False, help_text="Department code (instead of unit)"

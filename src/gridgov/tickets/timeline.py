@@ -92,6 +92,11 @@ def describe(event, departments):
                 _("Sent down by %(unit)s, to which it had been escalated (not a return).")
                 % {"unit": data["from_escalated"]}
             )
+        if data.get("handed_down"):
+            lines.append(
+                _("Handed down by %(unit)s; the requester's deadlines stay.")
+                % {"unit": data["handed_down"].get("from", "")}
+            )
     elif action == "escalate":
         lines.append(
             _("From %(from)s to %(to)s") % {"from": data.get("from", ""), "to": unit or ""}
@@ -105,7 +110,14 @@ def describe(event, departments):
         code = data.get("reason_code")
         if code in lifecycle.RETURN_REASONS:
             lines.append(_("Reason: %(r)s") % {"r": lifecycle.RETURN_REASONS[code]})
-        if data.get("returned_by"):
+        if data.get("returned_to"):
+            lines.append(
+                _(
+                    "Returned by %(unit)s to %(to)s, which had handed it down (not a return to the desk)"
+                )
+                % {"unit": data.get("returned_by", ""), "to": data["returned_to"]}
+            )
+        elif data.get("returned_by"):
             lines.append(
                 _("Returned by %(unit)s (return no. %(n)s)")
                 % {"unit": data["returned_by"], "n": data.get("returns", "")}
@@ -218,6 +230,8 @@ def events(ticket):
         event.label = EVENT_LABELS.get(event.action) or ACTION_LABELS.get(
             event.action, event.action
         )
+        if event.action == "dispatch" and (event.data or {}).get("handed_down"):
+            event.label = lifecycle.HAND_DOWN_LABEL
         event.lines = describe(event, departments)
         event.changed = event.from_status != event.to_status
         event.reason_text = lifecycle.reason_text(event.reason)

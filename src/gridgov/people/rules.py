@@ -197,6 +197,8 @@ rules.add_perm("people.add_role_assignment", is_superuser | may_grant_role)
 rules.add_perm("people.change_role_assignment", is_superuser | may_grant_role)
 rules.add_perm("people.delete_role_assignment", is_superuser | may_grant_role)
 rules.add_perm("people.view_access_log", is_superuser | auditor_covers_access_log)
+# 人员导入 creates logins, which only superusers do (the admin is theirs too).
+rules.add_perm("people.import_staff", is_superuser)
 
 # Django's codenames (view_partymember, …) name the same rules, so a generic
 # "{app_label}.{action}_{model_name}" mapping finds them.

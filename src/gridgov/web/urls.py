@@ -7,7 +7,7 @@ The other pages are prefixed "web-" so they cannot clash with API route names.
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import place_import, views
+from . import place_import, staff_import, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -46,6 +46,12 @@ urlpatterns = [
     path("places/<str:code>/children/", views.place_children, name="web-place-children"),
     path("places/<str:code>/panel/", views.place_panel, name="web-place-panel"),
     path("people/", views.people_list, name="web-people"),
+    path("people/import/", staff_import.staff_import, name="web-staff-import"),
+    path(
+        "people/import/template.xlsx",
+        staff_import.staff_import_template,
+        name="web-staff-import-template",
+    ),
     path("people/<int:pk>/", views.person_detail, name="web-person-detail"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="web-person-reveal"),
 ]

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
@@ -559,7 +559,43 @@ def _done_message(action, ticket, event):
         if until:
             return _("Extension refused: %(code)s stays due by %(until)s.") % values
         return _("Extension refused for %(code)s.") % values
+    if action == "whistle":
+        return _whistled_message(ticket, event.data or {})
+    if action == "whistle-rate":
+        return _rated_message(ticket, event.data or {})
     return _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}
+
+
+def _whistled_message(ticket, data):
+    """Whom the whistle summoned and by when (已完成：吹哨。 said neither)."""
+    codes = data.get("departments") or []
+    names = Department.objects.filter(code__in=codes).order_by("code")
+    by = timezone.localtime(dt.datetime.fromisoformat(data["report_by"]))
+    return _("Whistle blown on %(code)s: %(departments)s to report by %(by)s.") % {
+        "code": ticket.code,
+        "departments": "、".join(names.values_list("name", flat=True)),
+        "by": by.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _rated_message(ticket, data):
+    """The rating given, and how many departments are left to rate on the ticket."""
+    department = Department.objects.filter(code=data.get("department")).first()
+    values = {
+        "department": department.name if department else data.get("department"),
+        "rating": Summons.Rating(data["rating"]).label,
+        "n": lifecycle.rateable_summonses(ticket).count(),
+    }
+    if not values["n"]:
+        return _("Rated %(department)s: %(rating)s.") % values
+    return (
+        ngettext(
+            "Rated %(department)s: %(rating)s. %(n)s more department to rate.",
+            "Rated %(department)s: %(rating)s. %(n)s more departments to rate.",
+            values["n"],
+        )
+        % values
+    )
 
 
 @login_required

@@ -203,7 +203,7 @@ def test_the_community_hands_down_on_the_ticket_page(client, world):
     assert f'value="place:{world.grid_a.code}"' in form
     assert world.grid_b.code not in form and f"place:{world.street.code}" not in form
     url = reverse("tickets:act", args=[ticket.code, "dispatch"])
-    client.post(
+    answer = client.post(
         url,
         {
             "dispatch-version": ticket.version + 0,
@@ -212,6 +212,7 @@ def test_the_community_hands_down_on_the_ticket_page(client, world):
         },
         HTTP_HX_REQUEST="true",
     )
+    assert "已完成：交办" in answer.content.decode()
     ticket.refresh_from_db()
     assert ticket.owner_place == world.grid_a and ticket.status == "dispatched"
     client.force_login(world.gridworker_a)

@@ -546,6 +546,8 @@ def _next_up(user, action, ticket):
 def _done_message(action, ticket, event):
     """What the page says after an action. A decided extension says which way it went and
     the deadline that holds (已完成：延期审批。 said neither)."""
+    if action == "dispatch" and (event.data or {}).get("handed_down"):
+        return _("Done: %(action)s.") % {"action": lifecycle.HAND_DOWN_LABEL}  # 交办, not 派单
     if action == "approve-extension":
         data = event.data or {}
         until = data.get("until") if data.get("approved") else data.get("previous")

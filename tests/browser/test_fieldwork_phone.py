@@ -209,3 +209,38 @@ def test_a_position_outside_the_area_is_said_before_the_photos_are_sent(
     ticket = Ticket.objects.get()
     assert ticket.place == live_city.b1 and ticket.photos.count() == 1
     context.close()
+
+
+def test_a_hazard_on_patrol_gets_its_category_and_route_before_it_is_filed(
+    chromium, live_server, live_city, artifacts
+):
+    """The patrol's hazard had only a category list of some 300 entries, left at 根据内容自动分类:
+    an unsure guess sent the ticket to wait at the street's dispatch desk (分类待确认) and the
+    worker on the spot was not told. Now the text's categories come as chips with where the
+    ticket goes, as on the intake page; a chip picks the category."""
+    from gridgov.tickets.models import PatrolTask, Ticket
+
+    load_taxonomy()
+    task = PatrolTask.objects.create(
+        grid=live_city.g1, title="幸福一网格日常巡查", checklist=["楼道堆物"], every_days=1
+    )
+    context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
+    page.goto(f"{live_server.url}/tickets/patrols/{task.pk}/")
+    page.locator("details.hazard > summary").click()
+    page.fill("#id_hazard", "楼道里电动车充电，电线裸露")
+    chip = page.locator("#hazard-suggest [data-pick-category]").first
+    expect(chip).to_be_visible()
+    expect(page.locator("#hazard-suggest [data-route]")).to_be_visible()
+    code = chip.get_attribute("data-pick-category")
+    chip.click()
+    expect(page.locator("#id_hazard_category")).to_have_value(code)
+    expect(page.locator(f"#hazard-suggest [data-pick-category='{code}']")).to_have_class(
+        "chip is-picked"
+    )
+    page.screenshot(path=artifacts / "fieldwork-phone-hazard.png", full_page=True)
+    page.click("#submit-patrol")
+    expect(page.locator(".messages, .message").first).to_contain_text("发现的隐患已上报为工单")
+    ticket = Ticket.objects.get()
+    assert ticket.category.code == code and ticket.grid == live_city.g1
+    assert not errors, errors
+    context.close()

@@ -771,10 +771,11 @@ def new_ticket(request, channel):
     )
 
 
-def _route_preview(user, category_code, address, suggestions):
+def _route_preview(user, category_code, address, suggestions, place_code=""):
     """Where the ticket would go if filed now, as intake decides it (intake.route_for): the
-    category picked, else the top suggestion; the place the address names. A desk sees who
-    will handle the call before filing it, and a wrong route while the caller is on the line."""
+    category picked, else the top suggestion; the place the address names (else the place
+    `place_code` names: a patrol's grid). A desk sees who will handle the call before filing
+    it, and a wrong route while the caller is on the line."""
     category = reference.active_category(category_code) if category_code else None
     unsure = False
     if category is None and suggestions:
@@ -787,6 +788,8 @@ def _route_preview(user, category_code, address, suggestions):
         if found.building is None and found.foreign:  # intake will refuse it: no route
             foreign = _(intake.FOREIGN_ADDRESS) % {"p": found.foreign}
             return {"route": None, "category": category, "place": None, "foreign": foreign}
+    if place is None and place_code:
+        place = Place.objects.filter(code=place_code).first()
     route = intake.route_for(category, place, user, unsure)
     return {"route": route, "category": category, "place": place, "unsure": unsure}
 
@@ -796,16 +799,31 @@ def _route_preview(user, category_code, address, suggestions):
 def intake_suggest(request):
     """htmx: category suggestions and standard answers for what the operator is typing,
     and where the ticket would be routed."""
+    hazard = request.GET.get("for") == "hazard"
+    if hazard:
+        # A patrol's hazard (its fields named hazard, hazard_category, hazard_address): the
+        # categories and the route, the task's grid standing for a missing address. Filed
+        # with 根据内容自动分类 it waited at the street's desk when the guess was unsure,
+        # and the worker on the spot had not been told.
+        request.GET = request.GET.copy()
+        for name in ("description", "category", "address"):
+            request.GET[name] = request.GET.get(
+                f"hazard_{name}" if name != "description" else "hazard", ""
+            )
+        request.GET["answers"] = "0"
     text = " ".join(
         part for part in (request.GET.get("title", ""), request.GET.get("description", "")) if part
     )
     suggestions = suggest_category(text) if text.strip() else []
     picked = (request.GET.get("category") or "").strip()
     route = None
-    if request.user.has_perm("tickets.take_in") and request.GET.get("answers", "1") == "1":
+    if request.user.has_perm("tickets.take_in") and (
+        request.GET.get("answers", "1") == "1" or hazard
+    ):
         if text.strip() or picked:
             address = (request.GET.get("address") or "").strip()
-            route = _route_preview(request.user, picked, address, suggestions)
+            place = request.GET.get("place", "")
+            route = _route_preview(request.user, picked, address, suggestions, place)
     # An ancestor beside its own descendant says nothing more: keep the most specific.
     above = {a.pk for category, _score in suggestions for a in category.lineage()[1:]}
     suggestions = [(c, score) for c, score in suggestions if c.pk not in above]

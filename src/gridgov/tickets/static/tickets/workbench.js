@@ -29,7 +29,9 @@
     if (!target) return;
     event.preventDefault();
     if (target.dataset.pickCategory) {
-      setValue(byId("id_category"), target.dataset.pickCategory);
+      // The category field of the form the suggestions serve (a patrol's hazard has its own).
+      var holder = target.closest("[data-category-input]");
+      setValue(byId(holder ? holder.dataset.categoryInput : "id_category"), target.dataset.pickCategory);
       document.querySelectorAll("[data-pick-category]").forEach(function (b) {
         b.classList.toggle("is-picked", b === target);
       });

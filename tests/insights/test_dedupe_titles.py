@@ -80,14 +80,14 @@ def test_open_tickets_indexed_before_get_their_title_bands(world):
 
     plant = make_ticket(world, title=TITLE, description=BODY, address="")
     bands = SignatureBand.objects.filter(signature__ticket=plant)
-    assert bands.count() == 2 * dedupe.BANDS
+    assert bands.count() == dedupe.BANDS + dedupe.TITLE_BANDS
     title_keys = set(dedupe.title_band_keys(TITLE))
     bands.filter(key__in=title_keys).delete()  # as indexed before titles had bands
     assert services.visible_duplicates(world.hotline, TITLE, title=TITLE) == []
     migration = import_module("gridgov.insights.migrations.0005_title_bands")
     migration.add_title_bands(apps, None)
     migration.add_title_bands(apps, None)  # a second run adds nothing
-    assert bands.count() == 2 * dedupe.BANDS
+    assert bands.count() == dedupe.BANDS + dedupe.TITLE_BANDS
     assert [t for _d, t in services.visible_duplicates(world.hotline, TITLE, title=TITLE)] == [
         plant
     ]

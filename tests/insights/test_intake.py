@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from gridgov.insights import predictor, training
+from gridgov.insights import dedupe, predictor, training
 from gridgov.insights.models import ModelVersion, TextSignature, TrainingExample
 from gridgov.people.models import Department
 from gridgov.tickets import intake
@@ -163,7 +163,7 @@ def test_text_that_names_a_place_routes_a_hotline_ticket_without_address(world):
 def test_every_new_ticket_gets_a_signature(world):
     ticket = create(world).ticket
     sig = TextSignature.objects.get(ticket=ticket)
-    assert sig.bands.count() == 32  # the text's 16 and the title's 16
+    assert sig.bands.count() == dedupe.BANDS + dedupe.TITLE_BANDS  # the text's 16, the title's 8
     assert sig.place_path == ticket.place.path
     assert sig.requester_key.startswith("t:") and "1234" not in sig.requester_key
 

@@ -248,3 +248,25 @@ def test_the_visit_page_shows_what_was_heard_at_the_last_visits(client, world):
     client.force_login(cadre)
     page = html(client.get(url))
     assert page.count("data-visit=") == 2 and "王大爷" not in page
+
+
+def test_the_visit_page_says_who_lives_there(client, world):
+    """The household's page said 2 名成员 and no more: not whom the worker was calling on, nor
+    that one of them is an elderly person living alone (the reason for many visits). The
+    members are listed, masked as in the requester list."""
+    from gridgov.people.models import Person
+
+    Person.objects.filter(pk=world.wang.pk).update(relation="head", lives_alone_elderly=True)
+    Person.objects.create(
+        name="王小明",
+        phone="13700000000",
+        place=world.buildings[0],
+        household=world.home_a,
+        relation="child",
+    )
+    client.force_login(world.gridworker_a)
+    page = html(client.get(reverse("tickets:visit-new", args=[world.home_a.pk])))
+    members = page[page.index('id="visit-members"') : page.index('id="visit-form"')]
+    assert "王*" in members and "户主" in members and "独居老人" in members
+    assert "王**" in members and "子女" in members
+    assert "王大爷" not in page and "王小明" not in page and "13611112222" not in page

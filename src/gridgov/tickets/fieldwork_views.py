@@ -151,10 +151,8 @@ def visit_new(request, household):
     )
     if patrols.visit_capacity(request.user, household) is None:
         raise PermissionDenied
-    members = [
-        (str(p.pk), mask_name(p.name))
-        for p in Person.objects.filter(household=household).order_by("id")
-    ]
+    people = list(Person.objects.filter(household=household).order_by("id"))
+    members = [(str(p.pk), mask_name(p.name)) for p in people]
     status = 200
     if request.method == "POST":
         form = VisitForm(request.POST, members=members)
@@ -192,6 +190,9 @@ def visit_new(request, household):
         {
             "household": household,
             "members": len(members),
+            # Whom the worker is calling on (masked, as in the requester list), and who needs
+            # looking after: the page said only "4 名成员".
+            "people": people,
             "last": earlier[0] if earlier else None,
             "earlier": earlier,
             "form": form,

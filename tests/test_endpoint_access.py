@@ -556,8 +556,10 @@ def _rows(response):
                     return body[key]
         return None
     if content_type.startswith("application/vnd.openxmlformats-officedocument.spreadsheetml"):
+        # The data is the first sheet; a ticket export's second, 导出说明, says who exported
+        # what and when (exports._about), the resident's own name and a count of 0 here.
         book = openpyxl.load_workbook(io.BytesIO(response.body), read_only=True)
-        return [row for sheet in book.worksheets for row in list(sheet.iter_rows())[1:]]
+        return list(book.worksheets[0].iter_rows())[1:]
     return None
 
 

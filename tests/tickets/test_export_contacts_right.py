@@ -69,4 +69,5 @@ def test_handlers_and_dispatchers_may_export_with_contacts(world):
     assert phones[world.gridworker_a] == ["13812341234"]
     assert phones[world.community_staff] == ["138****1234"]
     log = AccessLog.objects.get(user=world.gridworker_a)
-    assert log.purpose == "回访" and log.fields["tickets"] == [world.ticket.pk]
+    assert log.purpose == "回访" and log.subject_id == str(world.ticket.pk)
+    assert log.channel == AccessLog.Channel.API_EXPORT

@@ -244,3 +244,35 @@ def test_a_hazard_on_patrol_gets_its_category_and_route_before_it_is_filed(
     assert ticket.category.code == code and ticket.grid == live_city.g1
     assert not errors, errors
     context.close()
+
+
+def test_a_patrol_or_visit_sent_back_shows_its_error_in_view(
+    chromium, live_server, live_city, artifacts
+):
+    """A walk with 有问题 ticked and nothing said came back at the top of the page, its error
+    under the note a screen below the checklist: the worker saw the checklist again and no
+    reason. The first error is brought into view and its field focused; a visit's too."""
+    from gridgov.people.models import Household
+    from gridgov.tickets.models import PatrolTask
+
+    items = ["楼道堆物", "消防通道", "电动车充电", "井盖与路灯", "垃圾分类", "高空坠物", "违章搭建"]
+    task = PatrolTask.objects.create(grid=live_city.g1, title="日常巡查", checklist=items)
+    context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
+    page.goto(f"{live_server.url}/tickets/patrols/{task.pk}/")
+    page.check(f"#id_item_{len(items) - 1}_1")
+    page.click("#submit-patrol")
+    error = page.locator("[data-field=note] .field-errors")
+    expect(error).to_contain_text("请说明问题")
+    expect(error).to_be_in_viewport()
+    expect(page.locator("#id_note")).to_be_focused()
+    page.screenshot(path=artifacts / "fieldwork-phone-walk-error.png")
+
+    household = Household.objects.get(building=live_city.b1)
+    page.goto(f"{live_server.url}/tickets/visits/{household.pk}/")
+    page.fill("#id_heard", "反映电梯经常坏，老人上下楼困难")
+    page.check("#id_file_demand")
+    page.click("#submit-visit")
+    expect(page.locator("[data-field=requester] .field-errors")).to_be_in_viewport()
+    expect(page.locator("#id_requester")).to_be_focused()
+    assert not errors, errors
+    context.close()

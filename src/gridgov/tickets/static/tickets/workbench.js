@@ -106,6 +106,18 @@
     if (input && period) input.addEventListener("change", function () { period.value = "custom"; });
   });
 
+  // --- a form sent back with errors: the first one in view, its field focused --------------
+  // The page comes back at its top; on a phone the field at fault (a patrol's note under
+  // its checklist, a visit's requester) was a screen below, the error out of sight.
+  var firstError = document.querySelector(
+    "#patrol-form .has-error, #visit-form .has-error, #report-form .has-error, #intake-form .has-error"
+  );
+  if (firstError) {
+    firstError.scrollIntoView({ block: "center" });
+    var input = firstError.querySelector("textarea, select, input:not([type=file]):not([type=hidden])");
+    if (input) input.focus({ preventScroll: true });
+  }
+
   // --- one submit per form ----------------------------------------------------------------
   ["intake-form", "report-form", "patrol-form", "visit-form", "import-form"].forEach(function (id) {
     var form = byId(id);

@@ -722,7 +722,10 @@ class ResolveForm(ActionForm):
         try:
             return photos.clean_all(self.cleaned_data.get("photos") or [])
         except photos.PhotoError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            # The form comes back without any of them: a page may not fill a file input in.
+            raise forms.ValidationError(
+                [str(exc), _("The photos were not kept: choose them again.")]
+            ) from None
 
     def after(self, event):
         photos.attach(self.ticket, self.cleaned_data.get("photos") or [], event)
@@ -762,7 +765,9 @@ class AddPhotosForm(forms.Form):
         try:
             return photos.clean_all(self.cleaned_data.get("photos") or [])
         except photos.PhotoError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(
+                [str(exc), _("The photos were not kept: choose them again.")]
+            ) from exc
 
 
 class RateForm(CallbackForm):

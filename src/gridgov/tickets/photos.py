@@ -113,7 +113,21 @@ def clean_all(uploads):
     Raises PhotoError with the first problem, before anything is stored."""
     if len(uploads) > MAX_PHOTOS:
         raise PhotoError(_("At most %(n)s photos.") % {"n": MAX_PHOTOS})
-    return [clean_photo(upload) for upload in uploads]
+    cleaned = []
+    for number, upload in enumerate(uploads, 1):
+        try:
+            cleaned.append(clean_photo(upload))
+        except PhotoError as exc:
+            if len(uploads) == 1:
+                raise
+            # Which of the photos chosen on the phone: "不是 JPEG 或 PNG 图片" alone left the
+            # worker guessing which of five to leave out.
+            name = getattr(upload, "name", "") or "—"
+            raise PhotoError(
+                _("Photo %(n)s of %(count)s (%(name)s): %(error)s")
+                % {"n": number, "count": len(uploads), "name": name, "error": exc}
+            ) from None
+    return cleaned
 
 
 def attach(ticket, cleaned, event=None):

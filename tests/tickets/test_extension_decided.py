@@ -55,3 +55,16 @@ def test_a_refused_extension_says_refused_and_the_deadline_that_stays(client, wo
     said = f"已不批准延期：{ticket.code} 的办结时限不变，仍为 {local(ticket.resolve_by)}。"
     assert said in html
     assert "已完成：延期审批" not in html and "已批准延期" not in html
+
+
+def test_a_request_left_pending_when_the_ticket_is_resolved_no_longer_says_pending(client, world):
+    # Found walking the grid worker's phone: the grid resolved the ticket while its request
+    # waited, and the page went on saying 待审批 for a decision nobody could take any more.
+    ticket, _until = asked_for_five_more_days(world)
+    client.force_login(world.gridworker_a)
+    html = client.get(reverse("tickets:detail", args=[ticket.code])).content.decode()
+    assert "待审批" in html and "data-undecidable" not in html
+    lifecycle.perform(ticket, "resolve", world.gridworker_a, reply="已协调物业清理")
+    html = client.get(reverse("tickets:detail", args=[ticket.code])).content.decode()
+    assert "未审批：工单已不在办理中" in html and "data-undecidable" in html
+    assert 'badge badge--warn">待审批' not in html

@@ -174,7 +174,8 @@ class BadParameters(LifecycleError):
 
 def extensions_of(ticket, events=None):
     """The ticket's extension requests, oldest first; an approved one that a later reopening
-    replaced is marked `lapsed` (the reopening set new deadlines). Uses what the caller
+    replaced is marked `lapsed` (the reopening set new deadlines), a pending one the ticket
+    can no longer have decided `undecidable`. Uses what the caller
     prefetched (`extensions`) and `events` when given; reads only what is missing."""
     if "extensions" not in getattr(ticket, "_prefetched_objects_cache", {}):
         related = Extension.objects.select_related("requested_by", "decided_by")
@@ -188,8 +189,12 @@ def extensions_of(ticket, events=None):
         reopened = [
             e.at for e in events if e.to_status == S.REOPENED and e.from_status != S.REOPENED
         ]
+    # A request still pending once the ticket left handling (resolved, merged, closed) can
+    # no longer be decided: shown as such, not as 待审批 for a decision nobody can take.
+    decidable = ticket.status in TRANSITIONS["approve-extension"][0]
     for x in extensions:
         x.lapsed = x in approved and any(at >= x.decided_at for at in reopened)
+        x.undecidable = x.state == Extension.State.PENDING and not decidable
     return extensions
 
 
@@ -280,6 +285,13 @@ def _guard(ticket, action, now=None):
         return _(
             "No summoned department can be rated now: rate one once it has reported "
             "or its deadline has passed, and only once."
+        )
+    if action == "answer" and ticket.nature != Nature.CONSULT:
+        # Answered on intake and closed with no unit involved: for a question only. A
+        # complaint or a hazard waiting at the desk (its filer may be intake staff, a grid
+        # worker's own patrol hazard) is dispatched, not closed by a reply.
+        return _(
+            "Only a consultation is answered at intake: dispatch it to the unit that handles it."
         )
     if action == "close" and ticket.status == S.DISPATCHED and ticket.nature != Nature.PRAISE:
         return _("Only a praise is closed without being handled; this one must be resolved.")

@@ -113,7 +113,12 @@ class ModelActivation(models.Model):
 
     # The version row may be pruned later; its number stays in the record.
     version = models.ForeignKey(
-        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="activations"
+        ModelVersion,
+        verbose_name=_("classifier version"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activations",
     )
     version_number = models.PositiveIntegerField(_("version"))
     previous_number = models.PositiveIntegerField(_("previous version"), null=True, blank=True)
@@ -145,14 +150,28 @@ class TrainingExample(models.Model):
         MANUAL = "manual", _("Added by staff")
 
     ticket = models.OneToOneField(
-        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="training_example"
+        Ticket,
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="training_example",
     )
     text = models.TextField(_("text"))
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    suggested = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="+"
     )
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.OVERRIDE)
+    suggested = models.ForeignKey(
+        Category,
+        verbose_name=_("suggested category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.OVERRIDE
+    )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -224,14 +243,24 @@ class HotIssue(models.Model):
         TOPIC = "topic", _("Turned into a topic")
 
     # Stable across refreshes: the cluster's earliest ticket, so a decision sticks.
-    key = models.CharField(max_length=64, unique=True)
+    key = models.CharField(_("cluster key"), max_length=64, unique=True)
     title = models.CharField(_("representative title"), max_length=200)
     place = models.ForeignKey(
-        Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Place,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     place_label = models.CharField(_("place"), max_length=200, blank=True)
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     first_at = models.DateTimeField(_("first"))
     last_at = models.DateTimeField(_("last"))
@@ -240,14 +269,21 @@ class HotIssue(models.Model):
     reactions = models.PositiveIntegerField(_("public reactions"), default=0)
     heat = models.FloatField(_("heat"), db_index=True)
     trend = models.JSONField(_("trend"), default=list, blank=True)  # [[date, count], …]
-    tickets = models.ManyToManyField(Ticket, related_name="hot_issues", blank=True)
+    tickets = models.ManyToManyField(
+        Ticket, verbose_name=_("tickets"), related_name="hot_issues", blank=True
+    )
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 
@@ -267,7 +303,9 @@ class HotIssue(models.Model):
 class HotIssueDecision(models.Model):
     """One decision on a hot issue (研判): the issue keeps only the latest, this keeps them all."""
 
-    issue = models.ForeignKey(HotIssue, on_delete=models.CASCADE, related_name="decisions")
+    issue = models.ForeignKey(
+        HotIssue, verbose_name=_("hot issue"), on_delete=models.CASCADE, related_name="decisions"
+    )
     action = models.CharField(_("decision"), max_length=16)
     from_state = models.CharField(_("from"), max_length=16, choices=HotIssue.State.choices)
     to_state = models.CharField(_("to"), max_length=16, choices=HotIssue.State.choices)

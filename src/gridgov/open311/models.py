@@ -86,7 +86,7 @@ class ApiKey(models.Model):
         help_text=_("Leave empty for a key valid in every jurisdiction."),
     )
     prefix = models.CharField(_("key starts with"), max_length=12, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     rate_limit = models.PositiveIntegerField(
         _("requests per minute"),
         default=60,
@@ -143,7 +143,12 @@ class Submission(models.Model):
         ApiKey, verbose_name=_("API key"), on_delete=models.PROTECT, related_name="submissions"
     )
     jurisdiction = models.ForeignKey(
-        Jurisdiction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Jurisdiction,
+        verbose_name=_("jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     service = models.ForeignKey(
         Category, verbose_name=_("service"), on_delete=models.PROTECT, related_name="+"
@@ -157,9 +162,9 @@ class Submission(models.Model):
         related_name="open311_submission",
     )
     media_url = models.URLField(_("media URL"), max_length=1000, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    device_id = models.CharField(max_length=200, blank=True)
-    account_id = models.CharField(max_length=200, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    device_id = models.CharField(_("device id"), max_length=200, blank=True)
+    account_id = models.CharField(_("account id"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("received at"), db_index=True)
 
     class Meta:

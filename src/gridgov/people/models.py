@@ -26,7 +26,7 @@ class Household(models.Model):
     )
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     room = models.CharField(_("room"), max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("household")
@@ -89,8 +89,8 @@ class Person(models.Model):
     new_employment = models.BooleanField(
         _("new-employment worker"), default=False, help_text=_("Courier, rider or driver")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     # What `personal_data.reveal` may unmask, and the permission it needs.
     PERSONAL_DATA_FIELDS = ("name", "phone", "id_number")
@@ -361,7 +361,7 @@ class RoleAssignment(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     since = models.DateField(_("since"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role assignment")

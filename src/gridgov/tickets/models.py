@@ -61,7 +61,12 @@ class Category(models.Model):
     code = models.CharField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     depth = models.PositiveSmallIntegerField(_("level"), default=1)
     home_level = models.CharField(
@@ -115,12 +120,21 @@ class Category(models.Model):
 class RoutingRule(models.Model):
     """Category × place → department. The most specific matching rule wins."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="routing_rules")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="routing_rules"
+    )
     # The rule applies to tickets located anywhere under this place (null: everywhere).
     place = models.ForeignKey(
-        Place, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+        Place,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
     )
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="+"
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -146,7 +160,12 @@ class TimeLimit(models.Model):
 
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="time_limits"
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="time_limits",
     )
     place = models.ForeignKey(
         Place,
@@ -158,11 +177,11 @@ class TimeLimit(models.Model):
         limit_choices_to={"level": Level.DISTRICT},
     )
     accept_value = models.PositiveIntegerField(_("accept within"))
-    accept_unit = models.CharField(max_length=16, choices=Unit.choices)
+    accept_unit = models.CharField(_("accept time unit"), max_length=16, choices=Unit.choices)
     respond_value = models.PositiveIntegerField(_("respond within"))
-    respond_unit = models.CharField(max_length=16, choices=Unit.choices)
+    respond_unit = models.CharField(_("respond time unit"), max_length=16, choices=Unit.choices)
     resolve_value = models.PositiveIntegerField(_("resolve within"))
-    resolve_unit = models.CharField(max_length=16, choices=Unit.choices)
+    resolve_unit = models.CharField(_("resolve time unit"), max_length=16, choices=Unit.choices)
 
     class Meta:
         verbose_name = _("time limit")
@@ -281,7 +300,12 @@ class Ticket(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=4000)
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
     )
     urgency = models.CharField(
         _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.GENERAL
@@ -296,6 +320,7 @@ class Ticket(models.Model):
     lng = models.FloatField(_("longitude"), null=True, blank=True)
     building = models.ForeignKey(
         Place,
+        verbose_name=_("building"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -304,6 +329,7 @@ class Ticket(models.Model):
     )
     grid = models.ForeignKey(
         Place,
+        verbose_name=_("grid"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -312,12 +338,22 @@ class Ticket(models.Model):
     )
     # The most specific place known (building, grid, community or street): drives scope.
     place = models.ForeignKey(
-        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+        Place,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
     )
 
     # Requester: a registered person, or only what they told us; personal data.
     requester = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        Person,
+        verbose_name=_("requester"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
     )
     requester_name = models.CharField(_("requester name"), max_length=100, blank=True)
     requester_phone = models.CharField(_("requester phone"), max_length=32, blank=True)
@@ -327,6 +363,7 @@ class Ticket(models.Model):
     # Indexed by the (owner, status) indexes in Meta, which lead with them.
     owner_place = models.ForeignKey(
         Place,
+        verbose_name=_("owning office"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -335,6 +372,7 @@ class Ticket(models.Model):
     )
     owner_department = models.ForeignKey(
         Department,
+        verbose_name=_("owning department"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -345,30 +383,40 @@ class Ticket(models.Model):
     accept_by = models.DateTimeField(_("accept by"), null=True, blank=True, db_index=True)
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
     resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    contacted_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("contacted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
-    return_count = models.PositiveSmallIntegerField(default=0)
+    return_count = models.PositiveSmallIntegerField(_("times returned"), default=0)
     designated = models.BooleanField(_("designated"), default=False)
-    reopen_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     resolution = models.TextField(_("reply"), blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
     )
     public = models.BooleanField(_("may be published"), default=True)
 
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128, null=True, blank=True)
     external_id = models.CharField(_("external id"), max_length=64, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("received at"), db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic lock: lifecycle bumps it, so two concurrent transitions cannot both win.
-    version = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(_("row version"), default=0)
 
     class Meta:
         verbose_name = _("ticket")
@@ -480,20 +528,34 @@ DEADLINE_RESETS = models.Q(
 class TicketEvent(models.Model):
     """One row per state change or recorded act on a ticket; never updated."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="events"
+    )
     action = models.CharField(_("action"), max_length=32)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
+    from_status = models.CharField(_("from status"), max_length=16, blank=True)
+    to_status = models.CharField(_("to status"), max_length=16, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # Owner after the event, so the timeline shows who held the ticket when. Indexed by the
     # (owner, action, at, ticket) indexes in Meta, which lead with them.
     owner_place = models.ForeignKey(
-        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Place,
+        verbose_name=_("owning office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     owner_department = models.ForeignKey(
         Department,
+        verbose_name=_("owning department"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -501,7 +563,7 @@ class TicketEvent(models.Model):
         db_index=False,
     )
     reason = models.TextField(_("reason"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
     at = models.DateTimeField(_("at"), db_index=True)
 
     class Meta:
@@ -534,14 +596,25 @@ class TicketEvent(models.Model):
 
 
 class TicketPhoto(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="photos")
-    event = models.ForeignKey(
-        TicketEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="photos"
     )
-    image = models.ImageField(upload_to="tickets/%Y/%m/")
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    event = models.ForeignKey(
+        TicketEvent,
+        verbose_name=_("ticket event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photos",
+    )
+    image = models.ImageField(_("image"), upload_to="tickets/%Y/%m/")
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket photo")
+        verbose_name_plural = _("ticket photos")
 
     def __str__(self):
         return self.image.name
@@ -553,18 +626,35 @@ class Extension(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="extensions")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="extensions"
+    )
     requested_until = models.DateTimeField(_("requested deadline"))
     reason = models.TextField(_("reason"))
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    state = models.CharField(
+        _("approval"), max_length=16, choices=State.choices, default=State.PENDING
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approver"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    requested_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
 
     def __str__(self):
         return f"{self.ticket_id} → {self.requested_until:%Y-%m-%d} ({self.state})"
@@ -573,21 +663,41 @@ class Extension(models.Model):
 class Callback(models.Model):
     """回访: asking the requester whether it was resolved and if they are satisfied."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="callbacks")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="callbacks"
+    )
     resolved = models.BooleanField(_("resolved"))
     satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices)
     note = models.TextField(_("note"), blank=True)
     # The unit being judged, kept so KPIs survive later re-routing.
     owner_place = models.ForeignKey(
-        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Place,
+        verbose_name=_("owning office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     owner_department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Department,
+        verbose_name=_("owning department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("called back by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField(_("called back at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
 
     def __str__(self):
         return f"{self.ticket_id} {self.satisfaction}"
@@ -596,14 +706,26 @@ class Callback(models.Model):
 class Whistle(models.Model):
     """吹哨报到: a street summons departments to a ticket, each with a report-by deadline."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="whistles")
-    street = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="whistles")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="whistles"
+    )
+    street = models.ForeignKey(
+        Place, verbose_name=_("street"), on_delete=models.PROTECT, related_name="whistles"
+    )
     reason = models.TextField(_("reason"))
     blown_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("blown by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    blown_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
+    blown_at = models.DateTimeField(_("blown at"))
+    closed_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("whistle")
+        verbose_name_plural = _("whistles")
 
     def __str__(self):
         return f"{self.ticket_id} @ {self.street}"
@@ -616,17 +738,23 @@ class Summons(models.Model):
         GOOD = 3, _("Good")
         EXCELLENT = 4, _("Excellent")
 
-    whistle = models.ForeignKey(Whistle, on_delete=models.PROTECT, related_name="summonses")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="summonses")
+    whistle = models.ForeignKey(
+        Whistle, verbose_name=_("whistle"), on_delete=models.PROTECT, related_name="summonses"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="summonses"
+    )
     report_by = models.DateTimeField(_("report by"))
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
     action = models.TextField(_("action taken"), blank=True)
     rating = models.PositiveSmallIntegerField(
         _("rating"), choices=Rating.choices, null=True, blank=True
     )
-    rated_at = models.DateTimeField(null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("summons")
+        verbose_name_plural = _("summonses")
         constraints = [
             models.UniqueConstraint(fields=["whistle", "department"], name="summons_unique")
         ]
@@ -646,7 +774,12 @@ class KnowledgeAnswer(models.Model):
     answer = models.TextField(_("answer"))
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answers",
     )
     used_count = models.PositiveIntegerField(_("times used"), default=0)
     reviewed_at = models.DateTimeField(_("last reviewed"))
@@ -663,30 +796,56 @@ class KnowledgeAnswer(models.Model):
 class PatrolTask(models.Model):
     """网格巡查: a checklist a grid worker walks through on a schedule."""
 
-    grid = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="patrol_tasks")
+    grid = models.ForeignKey(
+        Place, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="patrol_tasks"
+    )
     title = models.CharField(_("title"), max_length=200)
     checklist = models.JSONField(_("checklist"), default=list)
     every_days = models.PositiveSmallIntegerField(_("every N days"), default=1)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("patrol task")
+        verbose_name_plural = _("patrol tasks")
 
     def __str__(self):
         return self.title
 
 
 class PatrolRecord(models.Model):
-    task = models.ForeignKey(PatrolTask, on_delete=models.PROTECT, related_name="records")
+    task = models.ForeignKey(
+        PatrolTask, verbose_name=_("patrol task"), on_delete=models.PROTECT, related_name="records"
+    )
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("walked by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    at = models.DateTimeField()
-    results = models.JSONField(default=dict)
-    note = models.TextField(blank=True)
+    at = models.DateTimeField(_("walked at"))
+    results = models.JSONField(_("results"), default=dict)
+    note = models.TextField(_("note"), blank=True)
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="patrol_records"
+        Ticket,
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patrol_records",
     )
+
+    class Meta:
+        verbose_name = _("patrol record")
+        verbose_name_plural = _("patrol records")
 
     def __str__(self):
         return f"{self.task} {self.at:%Y-%m-%d}"
@@ -695,17 +854,32 @@ class PatrolRecord(models.Model):
 class Visit(models.Model):
     """入户走访: a logged door-to-door visit to a household."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="visits")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="visits"
+    )
     visitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visitor"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     # In which capacity: grid_worker, party_member, cadre, staff (see patrols.py).
     role = models.CharField(_("visited as"), max_length=32, blank=True)
-    at = models.DateTimeField(db_index=True)
+    at = models.DateTimeField(_("visited at"), db_index=True)
     heard = models.TextField(_("what was heard"), blank=True)
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
+        Ticket,
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
     )
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
 
     def __str__(self):
         return f"{self.household} {self.at:%Y-%m-%d}"
@@ -734,8 +908,12 @@ class Notice(models.Model):
 class TicketCounter(models.Model):
     """Per-day sequence for human-readable codes (GD20261127-000123)."""
 
-    day = models.DateField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    day = models.DateField(_("day"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("ticket counter")
+        verbose_name_plural = _("ticket counters")
 
     def __str__(self):
         return f"{self.day} #{self.last}"

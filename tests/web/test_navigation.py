@@ -42,13 +42,22 @@ def current_links(html):
     return re.findall(r'<a href="([^"]+)" aria-current="page"', main_nav(html))
 
 
-def test_api_docs_are_offered_to_staff_only(client, world):
-    for user in (world.resident, world.city_handler):
+def test_api_docs_are_offered_to_those_who_connect_systems_only(client, world):
+    # A grid worker's 快捷入口 offered 接口文档, of no use to them; nor to an operator.
+    for user in (
+        world.resident,
+        world.city_handler,
+        world.gridworker_a,
+        world.hotline,
+        world.community_staff,
+    ):
         html = html_of(client, user, "/")
         assert API_DOCS not in main_nav(html), user.username
         assert API_DOCS not in html, user.username  # nor among the quick links
-    for user in (world.gridworker_a, world.street_staff, world.hotline):
-        assert API_DOCS in main_nav(html_of(client, user, "/")), user.username
+    for user in (world.street_staff, world.district_staff):
+        html = html_of(client, user, "/")
+        assert API_DOCS in main_nav(html), user.username
+        assert html.count(API_DOCS) == 2, user.username  # the menu and the quick links
     client.logout()
     landing = client.get("/").content.decode()
     assert API_DOCS not in main_nav(landing)

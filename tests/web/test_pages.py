@@ -20,11 +20,13 @@ def test_landing_page_is_chinese_by_default(client, city):
     assert "gridgov 网格治理" in html
     assert "党建引领" in html
     assert "登录" in html
-    # Navigation: 首页, 地图与网格, 人员; no admin link for anonymous users. The API docs
-    # are not in their menu but the landing page names them for integrators.
-    for label in ("首页", "地图与网格", "人员", "接口文档"):
+    # Navigation: 首页, 地图与网格; no admin link for anonymous users, nor 人员, which would
+    # only lead them to the login. The API docs are not in their menu but the landing page
+    # names them for integrators.
+    for label in ("首页", "地图与网格", "接口文档"):
         assert label in html
     assert 'href="/admin/"' not in html
+    assert 'href="/people/"' not in html
     assert 'href="/api/docs/"' in html
 
 

@@ -4,7 +4,8 @@ from django import template
 from django.utils import timezone
 
 from gridgov.people import masking
-from gridgov.people.scope import STAFF_ROLES, scope_for
+from gridgov.people.models import Role
+from gridgov.people.scope import scope_for
 
 register = template.Library()
 
@@ -63,15 +64,20 @@ def nav_current(context, *prefixes):
     return "page" if max(known, key=len) in prefixes else ""
 
 
+API_ROLES = frozenset({Role.DISTRICT_STAFF, Role.STREET_STAFF})
+
+
 @register.filter
 def uses_api(user):
-    """Whether the main menu offers the API docs: staff who work on places, people and
-    tickets (and administrators), not residents, volunteers or department handlers."""
+    """Whether the main menu and the home page's quick links offer the API docs: those who
+    connect systems to the platform (administrators, district and street staff). A grid
+    worker, hotline operator or community worker works in the pages; the docs stay one link
+    away on the landing page."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_superuser or user.is_staff:
         return True
-    return scope_for(user).has_role(STAFF_ROLES)
+    return scope_for(user).has_role(API_ROLES)
 
 
 @register.filter

@@ -266,6 +266,9 @@ GRIDGOV_WEBHOOK_SECRET = env("GRIDGOV_WEBHOOK_SECRET", "")
 GRIDGOV_WEBHOOK_ALLOWED_NETWORKS = env("GRIDGOV_WEBHOOK_ALLOWED_NETWORKS", "")
 # The address people open the platform at, for links in e-mails (https://…); empty: paths.
 GRIDGOV_SITE_URL = env("GRIDGOV_SITE_URL", "")
+# Office hours of a working day, local time: a whistle on a non-emergency ticket counts its
+# report-by hours in these only (docs/tickets-api.md, 吹哨报到).
+GRIDGOV_OFFICE_HOURS = env("GRIDGOV_OFFICE_HOURS", "08:30-12:00,13:30-17:30")
 GRIDGOV_KPI_WEIGHTS = json.loads(env("GRIDGOV_KPI_WEIGHTS", "{}") or "{}")
 GRIDGOV_VISIT_PERIOD_DAYS = int(env("GRIDGOV_VISIT_PERIOD_DAYS", "90"))
 # Insights: the trained classifier (keyword fallback), place/duplicate advice at intake.

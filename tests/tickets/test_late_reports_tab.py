@@ -37,7 +37,8 @@ def test_departments_late_to_report_are_a_tab_of_the_street_that_whistled(client
     )
     perform(ticket, "whistle-report", world.city_handler, department="CG", note="已到场")
     assert _late_count(world.street_staff, start) == 0  # nobody late yet
-    later = start + dt.timedelta(hours=2)
+    # An hour after the report-by (counted in office time, so not simply start + 1 hour).
+    later = Summons.objects.filter(whistle__ticket=ticket).first().report_by + dt.timedelta(hours=1)
     assert _late_count(world.street_staff, later) == 1  # 住建 has not come
     assert _late_count(world.gridworker_a, later) == 0  # the grid did not blow it
     perform(ticket, "whistle-report", world.housing_handler, department="ZJ", note="到场")

@@ -225,11 +225,12 @@ def test_department_routing_and_whistle_with_late_department(world):
     )
     with pytest.raises(NotAllowed):  # 城管 cannot report for 住建
         perform(ticket, "whistle-report", world.city_handler, department="ZJ", note="到场")
+    report_by = whistle.summonses.first().report_by  # 2 hours of office time
     perform(
         ticket,
         "whistle-report",
         world.housing_handler,
-        now=now + dt.timedelta(hours=3),
+        now=report_by + dt.timedelta(hours=1),
         department="ZJ",
         note="已到场",
     )

@@ -102,6 +102,8 @@ def test_a_summoned_department_sees_its_report_by_first_on_the_ticket(client, wo
         report_within_hours=2,
         reason="联合处置",
     )
+    # Its hours count in office time: set the report-by past, whatever the hour of the run.
+    Summons.objects.filter(whistle__ticket=ticket).update(report_by=t0 - 2 * H)
     report_by = Summons.objects.get(whistle__ticket=ticket, department=world.city_mgmt).report_by
     cards = deadline_cards(html_of(client, world.city_handler, detail_url(ticket)))
     assert [key for key, _c, _t in cards] == ["report", "accept", "respond", "resolve"]
@@ -139,6 +141,7 @@ def test_the_home_page_marks_late_reports_red_as_the_queue_does(client, world):
         report_within_hours=2,
         reason="联合处置",
     )
+    Summons.objects.filter(whistle__ticket=ticket).update(report_by=t0 - 3 * H)  # office time
     for url in ("/", reverse("tickets:queue")):
         html = html_of(client, world.street_staff, url)
         tab = re.search(r'<a [^>]*data-tab="late_reports"[^>]*>', html).group(0)

@@ -12,13 +12,14 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import imports, intake, lifecycle, photos
+from . import imports, intake, lifecycle, photos, sla, workdays
 from .models import (
     Category,
     Channel,
@@ -635,6 +636,30 @@ class WhistleForm(ActionForm):
             for code, name in options
             if code.startswith("department:")
         ]
+        self.fields["report_within_hours"].help_text = report_hours_help(self.ticket)
+
+
+def report_hours_help(ticket, now=None):
+    """How the whistle form's hours count on this ticket, and where the default ends if
+    blown now: a street picking 8 hours at 19:47 otherwise could not tell 03:47 from the
+    next working day (sla.whistle_report_by)."""
+    hours = WhistleForm.base_fields["report_within_hours"].initial
+    due = timezone.localtime(sla.whistle_report_by(ticket.urgency, now or timezone.now(), hours))
+    when = due.strftime("%Y-%m-%d %H:%M")
+    if ticket.urgency in sla.CLOCK_URGENCIES:
+        text = gettext(
+            "Clock hours, night and weekend included: an emergency or utility ticket. "
+            "Blown now, %(hours)s hours end at %(when)s."
+        )
+        return text % {"hours": hours, "when": when}
+    spans = "、".join(
+        f"{a.strftime('%H:%M')}–{b.strftime('%H:%M')}" for a, b in workdays.office_hours()
+    )
+    text = gettext(
+        "Office hours (%(spans)s) of working days only: nights, weekends and public holidays "
+        "do not count, make-up working days do. Blown now, %(hours)s hours end at %(when)s."
+    )
+    return text % {"spans": spans, "hours": hours, "when": when}
 
 
 def _summoned(ticket, unreported=False):

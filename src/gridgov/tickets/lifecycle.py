@@ -924,7 +924,7 @@ def _whistle(t, actor, now, departments=None, report_within_hours=24, reason="")
     if not 0 < hours <= 24 * 30:
         raise BadParameters(_("report_within_hours must be between 0 and 720."))
     street = _street_of(t)  # _guard made sure there is one
-    report_by = now + dt.timedelta(hours=hours)
+    report_by = sla.whistle_report_by(t.urgency, now, hours)
 
     def after(ticket, event):
         whistle = Whistle.objects.create(

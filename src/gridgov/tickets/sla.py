@@ -93,6 +93,19 @@ def add_limit(start, value, unit, calendar):
     return calendar.add_workdays(start, value)
 
 
+# Urgencies whose time limits, and whose whistles' report-by, run in clock time.
+CLOCK_URGENCIES = (Urgency.EMERGENCY, Urgency.UTILITY)
+
+
+def whistle_report_by(urgency, start, hours, calendar=None):
+    """The report-by of a whistle blown at `start` giving `hours`: clock hours on an
+    emergency or utility ticket (a burst main is worked on at night too), else office hours
+    on working days (workdays.add_office_hours), as nobody can report at 03:47."""
+    if urgency in CLOCK_URGENCIES:
+        return start + dt.timedelta(hours=hours)
+    return (calendar or WorkCalendar.load()).add_office_hours(start, hours)
+
+
 def compute_deadlines(urgency, category, start, calendar=None, place=None):
     """The deadlines of a ticket filed (or handed on) at `start`; `place` is where it lies,
     whose district's time limits apply (limits_for)."""

@@ -10,11 +10,36 @@ import datetime as dt
 from functools import lru_cache
 
 import chinese_calendar
+from django.conf import settings
 from django.utils import timezone
 
 from . import reference
 
 MAX_SCAN_DAYS = 400
+
+# Office hours of a working day (settings.GRIDGOV_OFFICE_HOURS), local time: a whistle's
+# report-by on a non-emergency ticket counts only these (sla.whistle_report_by).
+DEFAULT_OFFICE_HOURS = "08:30-12:00,13:30-17:30"
+
+
+def office_hours(spec=None):
+    """[(start, end), ...] of `spec` ("08:30-12:00,13:30-17:30"; default: the setting),
+    sorted; ValueError names a malformed or overlapping span."""
+    spec = spec if spec is not None else getattr(settings, "GRIDGOV_OFFICE_HOURS", "")
+    spans = []
+    for part in (spec or DEFAULT_OFFICE_HOURS).split(","):
+        try:
+            start, end = (dt.time.fromisoformat(t.strip()) for t in part.split("-"))
+        except ValueError:
+            raise ValueError(f"GRIDGOV_OFFICE_HOURS: {part.strip()!r} is not HH:MM-HH:MM") from None
+        if start >= end:
+            raise ValueError(f"GRIDGOV_OFFICE_HOURS: {part.strip()!r} ends before it starts")
+        spans.append((start, end))
+    spans.sort()
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            raise ValueError("GRIDGOV_OFFICE_HOURS: spans overlap")
+    return spans
 
 
 def _library_is_workday(day):
@@ -77,6 +102,29 @@ class WorkCalendar:
                 remaining -= 1
         end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=local.tzinfo)
         return end
+
+    def add_office_hours(self, start, hours, spans=None):
+        """The moment `hours` of office time (`spans`, default office_hours()) on working
+        days have passed since `start`: 8 hours from Friday 19:47 end on Monday, not at
+        03:47 when no office is open. A result on a span's end stays there (12:00, not
+        13:30)."""
+        spans = spans or office_hours()
+        tz = timezone.get_current_timezone()
+        local = timezone.localtime(start, tz)
+        remaining = dt.timedelta(hours=hours)
+        day = local.date()
+        for _ in range(MAX_SCAN_DAYS * 2):
+            if self.is_workday(day):
+                for opens, closes in spans:
+                    begin = max(dt.datetime.combine(day, opens, tzinfo=tz), local)
+                    end = dt.datetime.combine(day, closes, tzinfo=tz)
+                    if begin >= end:
+                        continue
+                    if begin + remaining <= end:
+                        return begin + remaining
+                    remaining -= end - begin
+            day += dt.timedelta(days=1)
+        raise ValueError("no working day found within the scan range")
 
     def workdays_between(self, start, end):
         """Working days strictly after start's date up to and including end's date."""

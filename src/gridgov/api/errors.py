@@ -25,6 +25,10 @@ MESSAGES = {
         "API URLs end with a slash: send the request again to the Location given",
     ),
     "server_error": ("服务器内部错误", "Internal server error"),
+    "password_change_required": (
+        "请先修改初始密码：在网页登录后于 /password/ 修改",
+        "Change your initial password first: sign in on the web and change it at /password/",
+    ),
 }
 
 

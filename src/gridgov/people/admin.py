@@ -6,14 +6,19 @@ person's form, which shows it in full, is written to the access log.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from . import passwords
 from .masking import mask_id_number, mask_name, mask_phone
 from .models import (
     AccessLog,
     CheckIn,
     Department,
     Household,
+    InitialPassword,
     PartyMember,
     PartyOrganization,
     Person,
@@ -177,3 +182,26 @@ class AccessLogAdmin(SuperuserOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class UserAdmin(auth_admin.UserAdmin):
+    """Django's, but a password set here for someone else is an initial password: its holder
+    changes it at their next sign-in (people.passwords)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and obj.has_usable_password():
+            passwords.require_change(obj, InitialPassword.Reason.ADMIN_ADD)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        # A redirect is the form's success; one's own password is not someone else's.
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            if user is not None and user.pk != request.user.pk and user.has_usable_password():
+                passwords.require_change(user, InitialPassword.Reason.ADMIN_RESET)
+        return response
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserAdmin)

@@ -7,8 +7,11 @@ grid_worker …), 地点编码 (place_code) or, for a department handler, 部门
 (department_code). A login with two roles takes two rows. The whole file is checked
 first; if any row has a problem nothing is written and every problem is listed with its
 row. New logins get a person record at the role's place and an initial password, which
-the report holds for handing out (they change it at /password/ on their first sign-in);
-existing logins keep theirs, and roles they hold already are left as they are.
+the report holds for handing out (they must change it at /password/ on their first
+sign-in, people.passwords). Existing logins keep their password, and roles they hold
+already are left as they are; their name and phone are brought up to the sheet's, each
+change listed in the report (an empty 电话 leaves the phone as it is: a list without
+phones does not wipe them).
 """
 
 import secrets
@@ -24,7 +27,8 @@ from django.utils.translation import gettext as _
 from gridgov.core import sheets, textfiles
 from gridgov.places.models import Place
 
-from .models import Department, Person, Role, RoleAssignment
+from . import passwords
+from .models import Department, InitialPassword, Person, Role, RoleAssignment
 
 COLUMNS = ["username", "name", "phone", "role", "place_code", "department_code"]
 REQUIRED = {"username", "name", "role"}
@@ -67,9 +71,24 @@ class Problem:
 
 
 @dataclass
+class Change:
+    username: str
+    field: str  # "name" or "phone"
+    old: str
+    new: str
+
+    @property
+    def label(self):
+        return _("Full name") if self.field == "name" else _("Phone")
+
+
+@dataclass
 class Report:
     total: int = 0
     logins_created: int = 0
+    # Existing logins whose name or phone the sheet changed, and each change.
+    logins_updated: int = 0
+    changes: list = field(default_factory=list)
     roles_created: int = 0
     unchanged: int = 0
     errors: list = field(default_factory=list)
@@ -249,6 +268,7 @@ def import_staff(source, *, name="", dry_run=False):
                 "user__username", "role", "place_id", "department_id"
             )
         )
+        _update_existing(checked, users, report, dry_run)
         for row in checked:
             user = users.get(row.username)
             if user is None:
@@ -260,6 +280,7 @@ def import_staff(source, *, name="", dry_run=False):
                     user = User.objects.create_user(
                         row.username, password=password, first_name=row.name[:150]
                     )
+                    passwords.require_change(user, InitialPassword.Reason.IMPORT)
                     Person.objects.create(
                         user=user,
                         name=row.name,
@@ -284,3 +305,37 @@ def import_staff(source, *, name="", dry_run=False):
                 )
     report.written = not dry_run
     return report
+
+
+def _update_existing(checked, users, report, dry_run):
+    """Bring the name and phone of logins that exist already up to the sheet's."""
+    wanted = {}  # username -> [name, phone, first row]: the phone of its first row with one
+    for row in checked:
+        entry = wanted.setdefault(row.username, [row.name, row.phone, row])
+        entry[1] = entry[1] or row.phone
+    persons = {p.user_id: p for p in Person.objects.filter(user__in=users.values())}
+    for username, (name, phone, row) in wanted.items():
+        user = users.get(username)
+        if user is None:
+            continue
+        person = persons.get(user.pk)
+        old = {"name": person.name if person else "", "phone": person.phone if person else ""}
+        new = {"name": name, "phone": phone or old["phone"]}
+        changes = [
+            Change(username, f, old[f], new[f]) for f in ("name", "phone") if old[f] != new[f]
+        ]
+        if not changes:
+            continue
+        report.logins_updated += 1
+        report.changes += changes
+        if dry_run:
+            continue
+        if person is None:
+            # A login made in the admin has no person record yet: it gets one, as a new login.
+            Person.objects.create(user=user, place=row.place or row.department.place, **new)
+        else:
+            person.name, person.phone = new["name"], new["phone"]
+            person.save(update_fields=["name", "phone", "updated_at"])
+        if user.first_name != name[:150]:
+            user.first_name = name[:150]
+            user.save(update_fields=["first_name"])

@@ -475,3 +475,32 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.subject_type}:{self.subject_id} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class InitialPassword(models.Model):
+    """A login whose password someone else set (the staff import, the admin's 增加用户 or
+    password reset) and which its holder must change at the next sign-in (web.middleware).
+
+    A row of its own, not a flag in the session, so it holds across devices and until the
+    holder has changed it; deleted when they do (people.passwords)."""
+
+    class Reason(models.TextChoices):
+        IMPORT = "import", _("Staff import")
+        ADMIN_ADD = "admin-add", _("Added in the admin")
+        ADMIN_RESET = "admin-reset", _("Reset in the admin")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        on_delete=models.CASCADE,
+        related_name="initial_password",
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    set_at = models.DateTimeField(_("set at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("initial password to change")
+        verbose_name_plural = _("initial passwords to change")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_reason_display()}"

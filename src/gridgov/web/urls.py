@@ -5,9 +5,9 @@ The other pages are prefixed "web-" so they cannot clash with API route names.
 """
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
-from . import place_import, staff_import, views
+from . import password, place_import, staff_import, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,16 +19,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # A login handed out with an initial password (gridgov people import) is changed here;
-    # the admin's own page is for superusers only.
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="web/password_change.html",
-            success_url=reverse_lazy("web-password-done"),
-        ),
-        name="web-password",
-    ),
+    # A login handed out with an initial password (gridgov people import) is changed here,
+    # first of all (web.middleware); the admin's own page is for superusers only.
+    path("password/", password.PasswordChangeView.as_view(), name="web-password"),
     path(
         "password/done/",
         auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html"),

@@ -40,6 +40,17 @@ class Command(BaseCommand):
             "roles": report.roles_created,
             "unchanged": report.unchanged,
         }
+        if report.changes:
+            self.stdout.write(
+                _("Existing logins whose name or phone the sheet changes (passwords kept):")
+                if dry_run
+                else _("Existing logins whose name or phone was changed (passwords kept):")
+            )
+            self.table(
+                self.stdout,
+                [(_("login"), _("Column"), _("Was"), _("Now"))]
+                + [(c.username, c.label, c.old or "—", c.new) for c in report.changes],
+            )
         if dry_run:
             self.stdout.write(
                 _(

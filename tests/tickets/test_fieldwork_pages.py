@@ -51,7 +51,7 @@ def test_the_patrols_due_and_a_walk_with_a_hazard_reported(client, world):
     assert ticket.channel == Channel.PATROL and ticket.grid == world.grid_a
     assert ticket.category == world.fire_lane and ticket.created_by == world.gridworker_a
     page = html(client.get(reverse("tickets:patrols"), follow=True))
-    assert f"发现的隐患已上报为工单 {ticket.code}" in page
+    assert f'发现的隐患已上报为工单 <a href="/tickets/{ticket.code}/">{ticket.code}</a>' in page
     assert f'data-task="{world.task.pk}"' not in page  # walked today: no longer due
     assert ticket.code in page  # in my latest patrols
 

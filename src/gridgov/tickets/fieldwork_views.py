@@ -8,7 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -65,6 +68,17 @@ HAZARD_FIELDS = {
 }
 
 
+def _confirmed(message, user, ticket, **values):
+    """A confirmation naming the ticket just filed, its code a link to the ticket where the
+    user may open it, so the worker can add to it or follow it from the message."""
+    code = ticket.code
+    if user.has_perm("tickets.view_ticket", ticket):
+        code = format_html('<a href="{}">{}</a>', reverse("tickets:detail", args=[code]), code)
+    values = {key: conditional_escape(value) for key, value in values.items()}
+    # The message is a trusted catalogue string; every value in it is escaped above.
+    return mark_safe(message % {**values, "code": conditional_escape(code)})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def patrol_walk(request, pk):
@@ -90,9 +104,12 @@ def patrol_walk(request, pk):
                 if record.ticket is None:
                     text = _("Patrol recorded: %(task)s.") % {"task": task.title}
                 else:
-                    text = _(
-                        "Patrol recorded: %(task)s. The hazard was reported as ticket %(code)s."
-                    ) % {"task": task.title, "code": record.ticket.code}
+                    text = _confirmed(
+                        _("Patrol recorded: %(task)s. The hazard was reported as ticket %(code)s."),
+                        request.user,
+                        record.ticket,
+                        task=task.title,
+                    )
                 messages.success(request, text)
                 return redirect("tickets:patrols")
         note_dropped_photos(form, "hazard_photos")
@@ -114,7 +131,12 @@ def visit_list(request):
     grids = list(patrols.visiting_grids(request.user)[:200])
     grid = next((g for g in grids if g.code == request.GET.get("grid")), None)
     households = patrols.unvisited_in(request.user, grid)
-    recent = patrols.visible_visits(request.user).filter(visitor=request.user).order_by("-at")[:10]
+    recent = (
+        patrols.visible_visits(request.user)
+        .filter(visitor=request.user)
+        .select_related("household__building__parent")
+        .order_by("-at")[:10]
+    )
     return render(
         request,
         "tickets/visits.html",
@@ -174,9 +196,12 @@ def visit_new(request, household):
                 if visit.ticket is None:
                     text = _("Visit logged: %(household)s.") % {"household": label}
                 else:
-                    text = _(
-                        "Visit logged: %(household)s. The demand was filed as ticket %(code)s."
-                    ) % {"household": label, "code": visit.ticket.code}
+                    text = _confirmed(
+                        _("Visit logged: %(household)s. The demand was filed as ticket %(code)s."),
+                        request.user,
+                        visit.ticket,
+                        household=label,
+                    )
                 messages.success(request, text)
                 return redirect("tickets:visits")
         status = 400

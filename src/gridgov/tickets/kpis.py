@@ -15,7 +15,8 @@ included) `compute` answers, per unit:
   (`resolve_by` inside the period and already past), each charged to the unit
   holding the ticket when it was resolved, or when the deadline passed.
 - whistle (departments only) = mean of the on-time report rate and the rating
-  score ((rating − 1) ÷ 3) of the department's summonses due in the period.
+  score ((rating − 1) ÷ 3) of the department's summonses of the period: reported in
+  it, or not reported and due in it (report_by inside the period and already past).
 - score = weighted mean × 100 of the rates that exist (settings.GRIDGOV_KPI_WEIGHTS,
   default response 30, resolution 35, satisfaction 35, on_time 0, whistle 10).
   The whistle rate only adjusts a score made of handling rates: a unit with no
@@ -618,7 +619,11 @@ def _count_now(units, by_key, since, until, now):
 
 
 def _count_whistles(units, by_key, since, until, now):
-    """Summonses due in the period: reported by report_by? rated how? (departments only)."""
+    """Summonses of the period: reported by report_by? rated how? (departments only).
+
+    A summons belongs to the period it was reported in, or, unreported, the one its
+    report-by falls in (docs/kpis.md): by report-by alone, a department that reported in
+    March on a summons due in April counted in neither month's KPI until April ended."""
     department_ids = [u.id for u in units if u.kind == DEPARTMENT]
     if not department_ids:
         return
@@ -631,9 +636,12 @@ def _count_whistles(units, by_key, since, until, now):
             "mean_rating": None,
         }
     ratings = defaultdict(list)
-    summonses = Summons.objects.filter(
-        department_id__in=department_ids, report_by__gte=since, report_by__lt=until
-    ).values("department_id", "report_by", "reported_at", "rating")
+    of_period = Q(reported_at__gte=since, reported_at__lt=until) | Q(
+        reported_at__isnull=True, report_by__gte=since, report_by__lt=until
+    )
+    summonses = Summons.objects.filter(of_period, department_id__in=department_ids).values(
+        "department_id", "report_by", "reported_at", "rating"
+    )
     for row in summonses:
         reported = row["reported_at"]
         if reported is None and row["report_by"] >= now:

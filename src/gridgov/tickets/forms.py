@@ -251,8 +251,28 @@ class ReportForm(forms.Form):
 # --- list filters ---------------------------------------------------------------------------
 
 
+class DayField(forms.DateField):
+    """A date as a list filter reads it: a refusal names the value, which a date input
+    cannot show back (the field comes back empty beside its error)."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                _("%(value)s is not a date: give a day that exists, e.g. 2026-11-27.")
+                % {"value": str(value).strip()},
+                code="invalid",
+            ) from None
+
+
 class TicketFilterForm(forms.Form):
-    """Filters of the "all tickets in my area" list (GET)."""
+    """Filters of the "all tickets in my area" list (GET).
+
+    A place or category given by code (a link from elsewhere, a hand-edited URL) need not
+    be among the options offered: one that exists (the user's place, if a place) is added
+    to them; one that does not is refused by name.
+    """
 
     q = forms.CharField(label=pgettext_lazy("ticket list", "Search"), required=False)
     status = forms.ChoiceField(
@@ -273,14 +293,14 @@ class TicketFilterForm(forms.Form):
         label=_("Channel"), required=False, choices=[("", _("Any channel"))] + list(Channel.choices)
     )
     place = forms.ChoiceField(label=_("Place"), required=False, choices=())
-    date_from = forms.DateField(
+    date_from = DayField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = DayField(
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, places=(), **kwargs):
+    def __init__(self, *args, places=(), area=None, **kwargs):
         super().__init__(*args, **kwargs)
         categories = category_choices(include_blank=False, max_depth=2)
         self.fields["category"].choices = [("", _("Any category"))] + categories
@@ -291,7 +311,50 @@ class TicketFilterForm(forms.Form):
                 (place.code, f"{indent}{place.name}（{place.get_level_display()}）")
             )
         self.fields["place"].choices = place_choices
+        self._offer_given(area)
         _styled(self.fields["q"], placeholder=_("Code, title or description"), type="search")
+
+    def _offer_given(self, area):
+        """Add a place or category code given but not offered when it names one: a district
+        (the hot issues' 每月一题 links to one), a grid past the first options, a third-level
+        category. `area`: the places the user may filter on (None: any)."""
+        if not self.is_bound:
+            return
+        code = (self.data.get("category") or "").strip()
+        if code and not self.fields["category"].valid_value(code):
+            category = Category.objects.filter(code=code).first()
+            if category is not None:
+                self.fields["category"].choices += [(category.code, category.name)]
+        code = (self.data.get("place") or "").strip()
+        if code and not self.fields["place"].valid_value(code):
+            area = Place.objects.all() if area is None else area
+            place = area.filter(code=code).first()
+            if place is not None:
+                label = f"{place.name}（{place.get_level_display()}）"
+                self.fields["place"].choices += [(place.code, label)]
+
+    def add_error(self, field, error):
+        # "Select a valid choice" for a code typed into a URL: say what is unknown instead.
+        if field in ("category", "place") and getattr(error, "code", None) == "invalid_choice":
+            value = self.data.get(field)
+            error = forms.ValidationError(
+                _("There is no category with the code %(code)s.")
+                if field == "category"
+                else _("There is no place with the code %(code)s in your area."),
+                params={"code": value},
+                code="unknown",
+            )
+        super().add_error(field, error)
+
+    def refusal(self):
+        """What is wrong with the filters, one line per field ("Label: message"), or ""."""
+        if not self.is_bound or self.is_valid():
+            return ""
+        return "；".join(
+            f"{self.fields[name].label if name in self.fields else name}："
+            + " ".join(str(e).rstrip("。.") for e in errors)
+            for name, errors in self.errors.items()
+        )
 
     @property
     def active(self):

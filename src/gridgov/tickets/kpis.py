@@ -249,9 +249,14 @@ def _as_date(value, default):
         return default
     if isinstance(value, dt.date):
         return value
+    return day_or_none(value)
+
+
+def day_or_none(value):
+    """The date an ISO string names, or None: not one, or no such day (2026-02-30)."""
     try:
         return parse_date(str(value).strip())
-    except ValueError:  # well formed but no such day, e.g. 2026-02-30
+    except ValueError:
         return None
 
 

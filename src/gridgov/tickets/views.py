@@ -161,8 +161,15 @@ def queue(request):
     tab_filters = queues.tab_filters(now, request.user)
     counts = queues.counts(mine, tab_filters)
     scope = scope_for(request.user)
-    tab = request.GET.get("tab") or queues.default_tab(counts)
+    asked = request.GET.get("tab")
+    tab = asked or queues.default_tab(counts)
+    notice = ""
     if tab not in tab_filters:
+        # A mistyped tab (a link passed on, an old bookmark): the whole queue, said so.
+        if asked:
+            notice = _("There is no tab %(tab)s in your queue: all of it is shown.") % {
+                "tab": asked
+            }
         tab = "all"
     if query and not counts[tab] and counts["all"]:
         # Searched from one tab, found in another (a code typed on 待签收 for a ticket in
@@ -187,6 +194,7 @@ def queue(request):
             "page": page,
             "tabs": queues.tabs(counts, scope),
             "tab": tab,
+            "tab_notice": notice,
             "query": query,
             "now": now,
             "section": "queue",
@@ -197,23 +205,36 @@ def queue(request):
 # --- all tickets in my area -------------------------------------------------------------
 
 
-def _filter_places(user):
-    places = Place.objects.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
+def _area_places(user):
+    """The places (any level) whose tickets `user` may narrow the area list to."""
     area = scope_q(user, place_field="", roles=VIEW_ROLES)
     # A department's tickets lie where it serves (its district or street): its handlers
     # narrow them to a street or community there; they were offered only 全部辖区.
     departments = Department.objects.filter(pk__in=sorted(scope_for(user).department_ids))
     for path in departments.exclude(place=None).values_list("place__path", flat=True):
         area |= Q(path__startswith=path)
-    return places.filter(area).order_by("path")[:300]
+    return Place.objects.filter(area)
+
+
+def _filter_places(user):
+    places = _area_places(user).filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
+    return places.order_by("path")[:300]
 
 
 def _listed(request, now):
-    """(the filter form, the visible tickets it selects): the area list and its export."""
+    """(the filter form, the visible tickets it selects): the area list and its export.
+
+    Filters that are not valid select no ticket: the list and its export stay empty until
+    they are corrected (the form says what is wrong beside each field). Dropping them all
+    listed the whole area, and an export of "this community's overdue tickets" with a
+    mistyped date held the whole street's.
+    """
     places = list(_filter_places(request.user))
-    form = TicketFilterForm(request.GET or None, places=places)
+    form = TicketFilterForm(request.GET or None, places=places, area=_area_places(request.user))
     tickets = visible_tickets(request.user, _ticket_queryset())
-    if form.is_valid():
+    if form.is_bound and not form.is_valid():
+        tickets = tickets.none()
+    elif form.is_valid():
         d = form.cleaned_data
         tickets = _search(tickets, d["q"])
         if d["status"] == "open":
@@ -278,6 +299,15 @@ def ticket_export(request):
     filters = request.GET.copy()
     purpose = filters.pop("purpose", [None])[-1]  # the export with contacts
     back = redirect(f"{reverse('tickets:list')}?{filters.urlencode()}")
+    refusal = form.refusal()
+    if refusal:
+        # Never an export wider than asked: back to the list, where the fields say it too.
+        messages.error(
+            request,
+            _("Not exported: a filter is not valid (%(errors)s). Correct it and export again.")
+            % {"errors": refusal},
+        )
+        return back
     try:
         content = exports.export_tickets(
             tickets,
@@ -1128,17 +1158,31 @@ def _kpi_level_labels():
 
 
 def _period(request):
-    """The chosen period (kpis.period): this month by default; a custom period that is not
-    one falls back to this month and says why."""
-    choice = request.GET.get("period") or "month"
+    """The chosen period (kpis.period): this month by default; a period that is not one
+    falls back to this month and says why (a ranking of the wrong month read as the one
+    asked for). Dates without a period (a link made by hand) are a custom period."""
+    get = request.GET
+    start, end = get.get("start"), get.get("end")
+    choice = get.get("period") or ("custom" if start or end else "month")
     try:
-        return (choice, *kpis.period(choice, request.GET.get("start"), request.GET.get("end")), "")
+        return (choice, *kpis.period(choice, start, end), "")
     except kpis.BadPeriod:
-        error = _(
-            "A custom period's first day may not be after its last, and it spans at most "
-            "%(n)s days. Showing this month."
-        ) % {"n": kpis.MAX_PERIOD_DAYS}
-        return ("month", *kpis.period("month"), error if choice == "custom" else "")
+        pass
+    month = ("month", *kpis.period("month"))
+    if choice not in dict(kpis.PERIODS):
+        error = _("There is no period %(p)s. Showing this month.") % {"p": choice}
+        return (*month, error)
+    if start and kpis.day_or_none(start) is None:
+        error = _("The first day, %(value)s, is not a date (e.g. 2026-11-27). Showing this month.")
+        return (*month, error % {"value": start.strip()})
+    if end and kpis.day_or_none(end) is None:
+        error = _("The last day, %(value)s, is not a date (e.g. 2026-11-27). Showing this month.")
+        return (*month, error % {"value": end.strip()})
+    error = _(
+        "A custom period's first day may not be after its last, and it spans at most "
+        "%(n)s days. Showing this month."
+    ) % {"n": kpis.MAX_PERIOD_DAYS}
+    return (*month, error)
 
 
 @login_required
@@ -1147,8 +1191,13 @@ def kpi_ranking(request):
     if not request.user.has_perm("tickets.view_kpis"):
         raise PermissionDenied(_("Your roles do not include the KPI ranking."))
     parents = kpis.ranking_parents(request.user)
-    parent = next((p for p in parents if p.code == request.GET.get("parent")), None)
+    asked = request.GET.get("parent")
+    parent = next((p for p in parents if p.code == asked), None)
     parent = parent or kpis.default_parent(request.user, parents)
+    notices = []
+    if asked and (parent is None or parent.code != asked):
+        # Someone else's area, or a mistyped code: say whose ranking this is instead.
+        notices.append(_("%(code)s is not an area you may rank.") % {"code": asked})
     level_labels = _kpi_level_labels()
     levels = []
     if parent is not None:
@@ -1160,6 +1209,8 @@ def kpi_ranking(request):
         levels = [(lvl, level_labels[lvl]) for lvl in (*below, kpis.DEPARTMENT)]
     level = request.GET.get("level")
     if level not in dict(levels):
+        if level and levels:
+            notices.append(_("%(level)s cannot be compared here.") % {"level": level})
         level = kpis.default_level(request.user, [value for value, _label in levels])
     choice, start, end, period_error = _period(request)
     rows = []
@@ -1185,6 +1236,7 @@ def kpi_ranking(request):
             "periods": kpis.PERIODS,
             "period": choice,
             "period_error": period_error,
+            "notices": notices,
             "start": start,
             "end": end,
             "rows": rows,

@@ -104,6 +104,7 @@ def test_services_xml_lists_public_categories_in_chinese(client, w):
     assert corridor.findtext("metadata") == "true"
     assert corridor.findtext("type") == "realtime"
     assert "楼道" in corridor.findtext("keywords")
+    assert "+" not in corridor.findtext("keywords")  # its co-occurrences are the classifier's
     top = by_code["C01"]
     assert top.findtext("group") == top.findtext("service_name") == "城乡建设"
     # A category staff did not mark public is not a service.

@@ -54,7 +54,8 @@ def service(category, children=()):
         "description": description,
         "metadata": True,
         "type": "realtime",
-        "keywords": ", ".join(category.keywords or []),
+        # Words only: a co-occurrence ("安全出口+堵|锁") is the classifier's, no client's word.
+        "keywords": ", ".join(w for w in category.keywords or [] if "+" not in w and "|" not in w),
         "group": category.top().name,
     }
 

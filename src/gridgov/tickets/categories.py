@@ -94,34 +94,116 @@ KEYWORDS = {
 
 GRID_EVENTS_CODE = "GE"
 GRID_EVENTS = [
-    # (name, urgency, keywords)
-    # 堆满, 纸箱, 旧家具: how residents put it ("楼道里堆满了纸箱"); migration 0005 adds them
-    # to a database seeded before.
+    # (name, urgency, keywords). Keywords are words (楼道) or co-occurrences ("楼上|楼下+吵":
+    # a thing and what is wrong with it; tickets.classify.covered). Appended types keep the
+    # codes of those before (GE.01 …). Words learnt later reach databases seeded before by a
+    # migration: 0005 (堆满, 纸箱, 旧家具), 0006 (破了皮 … 井盖没了 …), 0014 (the
+    # co-occurrences, 电动车违规充电, 小广告乱贴), tested on residents' and grid workers' own
+    # phrasings (tests/tickets/test_grid_event_phrasings.py).
     (
         "楼道堆物",
         Urgency.GENERAL,
-        ["楼道", "堆物", "杂物", "堆放", "过道", "堆满", "纸箱", "旧家具"],
+        ["楼道", "堆物", "杂物", "堆放", "过道", "堆满", "纸箱", "旧家具"]
+        + ["楼梯间", "楼梯口", "走廊", "废品", "纸壳", "纸板", "囤积", "泡沫箱"]
+        + ["楼道|楼梯|走廊|过道+堆|占|放|杂物"],
     ),
-    # 破了皮, 老化, 私拉乱接, 井盖没了 …: residents' words too (migration 0006).
     (
         "线路破损",
         Urgency.UTILITY,
-        ["电线", "线路", "破损", "飞线", "漏电", "裸露", "破了皮", "破皮", "老化", "私拉乱接"],
+        ["电线", "线路", "破损", "飞线", "漏电", "裸露", "破了皮", "破皮", "老化", "私拉乱接"]
+        + ["电箱", "配电箱", "线头", "电缆", "电线|线路|电缆+破|断|掉|垂|耷拉|咬|烧|火花"],
     ),
-    ("电动车乱停乱放", Urgency.GENERAL, ["电动车", "乱停", "乱放", "充电", "停放"]),
-    ("消防通道堵塞", Urgency.EMERGENCY, ["消防通道", "消防车道", "堵塞", "占用消防"]),
-    ("占道经营", Urgency.GENERAL, ["占道", "摆摊", "流动摊贩", "经营"]),
-    ("垃圾暴露", Urgency.GENERAL, ["垃圾", "暴露", "清运", "垃圾桶", "恶臭"]),
-    ("违章搭建", Urgency.GENERAL, ["违章", "违建", "搭建", "加建"]),
-    ("噪声扰民", Urgency.GENERAL, ["噪音", "噪声", "扰民", "施工声"]),
+    # 充电 went to 电动车违规充电 (0014 takes it off this type's row).
+    (
+        "电动车乱停乱放",
+        Urgency.GENERAL,
+        ["电动车", "乱停", "乱放", "停放", "电瓶车", "共享单车", "乱摆", "停满"]
+        + ["电动车|电瓶车|自行车|单车|摩托车+停在|停到|乱停|乱放|乱摆|停满|堆在|盲道|占"],
+    ),
+    # Blocked or locked, whatever blocks it: 安全出口被电动车堵住 is this, not the bike's type.
+    (
+        "消防通道堵塞",
+        Urgency.EMERGENCY,
+        ["消防通道", "消防车道", "堵塞", "占用消防", "生命通道", "疏散通道", "逃生通道"]
+        + ["安全出口|消防通道|消防车道|疏散通道|生命通道|逃生通道+堵|占|锁|挡|封|停|堆"]
+        + ["防火门|楼梯间+锁|堵"],
+    ),
+    (
+        "占道经营",
+        Urgency.GENERAL,
+        ["占道", "摆摊", "流动摊贩", "经营", "小摊", "摊贩", "出店经营", "早市", "烧烤摊"]
+        + [
+            "摆摊|摊贩|小摊|摊位|烧烤摊|卖菜|水果摊|菜贩|小贩+人行道|马路|路边|路口|路中间|门口|占|堵"
+        ],
+    ),
+    (
+        "垃圾暴露",
+        Urgency.GENERAL,
+        ["垃圾", "暴露", "清运", "垃圾桶", "恶臭", "建筑垃圾", "装修垃圾", "垃圾袋", "臭气熏天"]
+        + ["垃圾+满了|装满|堆满|满地|溢|没人清|没人收|没人管|乱扔|乱倒|乱丢|堆|臭"],
+    ),
+    (
+        "违章搭建",
+        Urgency.GENERAL,
+        ["违章", "违建", "搭建", "加建", "私搭乱建", "加盖", "彩钢房", "扩建", "圈地", "私建"]
+        + ["私自|违规|擅自|占用|楼顶|屋顶|院子|绿地|空地+搭|建房|建了|加盖|盖了|盖房"],
+    ),
+    (
+        "噪声扰民",
+        Urgency.GENERAL,
+        ["噪音", "噪声", "扰民", "施工声", "喧哗"]
+        + [
+            "楼上|楼下|隔壁|邻居|广场舞|音响|KTV|狗|半夜|深夜|空调外机+吵|噪音|噪声|扰民|喧哗|声音太大|声音很大",
+            "狗+叫",
+        ],
+    ),
     (
         "井盖缺失",
         Urgency.EMERGENCY,
-        ["井盖", "窨井", "缺失", "下水道", "井盖没了", "没有井盖", "井盖丢", "井盖坏", "井盖松动"],
+        ["井盖", "窨井", "缺失", "下水道", "井盖没了", "没有井盖", "井盖丢", "井盖坏", "井盖松动"]
+        + ["井盖+破|碎|塌|陷|翻|丢|偷|没|松|坏|缺"]
+        + ["下水道|窨井|雨水井|污水井+盖子|盖板", "盖子|盖板+偷|丢|没了"],
     ),
-    ("路灯损坏", Urgency.GENERAL, ["路灯", "不亮", "照明"]),
-    ("高空抛物", Urgency.EMERGENCY, ["高空", "抛物", "坠物"]),
-    ("漏水停水", Urgency.UTILITY, ["漏水", "停水", "水管", "爆管"]),
+    (
+        "路灯损坏",
+        Urgency.GENERAL,
+        ["路灯", "不亮", "照明", "路灯+坏|灭|闪|歪|倒|黑|亮着|不开|没开"],
+    ),
+    (
+        "高空抛物",
+        Urgency.EMERGENCY,
+        ["高空", "抛物", "坠物"]
+        + ["楼上|窗户|窗外|阳台|楼顶|高处+往下扔|扔|丢|抛|泼|砸|掉下|坠落"]
+        + ["瓷砖|外墙|墙皮+脱落|掉|砸"],
+    ),
+    (
+        "漏水停水",
+        Urgency.UTILITY,
+        ["漏水", "停水", "水管", "爆管", "停水了", "没水了"]
+        + ["水管|管道|自来水管|消防栓|水表+爆|破|裂|漏水|渗水|冒水"]
+        + ["楼上|楼下|卫生间|天花板|屋顶+漏水|渗水|滴水"]
+        + ["停水|没水|没有水+突然|没通知|一整天|好几天|了"],
+    ),
+    # New in 0014. 飞线充电, 电动车进楼道、入户充电: the fire hazard on every grid worker's
+    # daily patrol checklist (demo.fieldwork.DAILY), not a parking matter.
+    (
+        "电动车违规充电",
+        Urgency.EMERGENCY,
+        ["飞线充电", "入户充电", "楼道充电", "违规充电", "拉线充电", "私拉电线"]
+        + ["电动车|电瓶车|电池|电瓶+充电"]
+        + ["楼道|楼梯间|电梯+充电"]
+        + [
+            "飞线|拉线|拉了根线|接线|私拉+充电",
+            "电动车|电瓶车+上楼|进电梯|推进电梯|入户|推到家|带回家",
+        ],
+    ),
+    # New in 0014: cleared by the grid worker on the spot (小事不出网格).
+    (
+        "小广告乱贴",
+        Urgency.GENERAL,
+        ["小广告", "牛皮癣", "乱贴", "乱涂乱画", "乱张贴", "涂鸦"]
+        + ["广告|牛皮癣+贴|满|全是|到处|太多", "办证|开锁|疏通+贴|喷|刷"],
+    ),
 ]
 
 
@@ -132,6 +214,8 @@ GRID_EVENTS = [
 # license and police them (生态环境, 住建, 城管, 交通, 铁路), not a 小事 to settle in the
 # grid. Unless the text also names a neighbour's noise (楼上装修, 广场舞), which it then is.
 # 火车 and 地铁 are left out: 火车站 and 地铁口 place a neighbour's noise as often as not.
+# Likewise charging points (充电桩: where to build them, what they cost) are no hazard of
+# 电动车违规充电, unless someone charges in a corridor or home, or by a flying lead, anyway.
 BEYOND_THE_GRID = {
     "噪声扰民": (
         # rail, roads, air
@@ -141,6 +225,10 @@ BEYOND_THE_GRID = {
         + ("工地", "在建", "搅拌", "工厂", "厂区", "厂房", "屠宰场", "变电站")
         + ("夜间施工", "夜晚施工", "通宵施工", "彻夜施工", "凌晨施工"),
         ("楼上", "装修", "广场舞", "邻居", "隔壁"),
+    ),
+    "电动车违规充电": (
+        ("充电桩", "充电站", "充电棚", "充电车棚", "充电设施"),
+        ("飞线", "拉线", "私拉", "楼道", "家里", "入户", "电梯"),
     ),
 }
 
@@ -156,6 +244,51 @@ def add_event_keywords(Category, added):  # noqa: N803 (a migration's historical
                 category.keywords = [*category.keywords, *missing]
                 category.save(update_fields=["keywords"])
                 changed = True
+    return changed
+
+
+def drop_event_keywords(Category, dropped):  # noqa: N803 (a migration's historical model)
+    """Take words ({name: [words]}) off grid event types that learnt a better home for them
+    (充电: 电动车违规充电, no longer 电动车乱停乱放). True when a row changed."""
+    changed = False
+    for name, words in dropped.items():
+        for category in Category.objects.filter(grid_event=True, name=name):
+            kept = [w for w in category.keywords if w not in words]
+            if kept != category.keywords:
+                category.keywords = kept
+                category.save(update_fields=["keywords"])
+                changed = True
+    return changed
+
+
+def add_event_types(Category, names):  # noqa: N803 (a migration's historical model)
+    """Create the grid event types of GRID_EVENTS named (under 网格事件, with the next free
+    code) that a database seeded before lacks; one that has it keeps its row. True when a
+    row was created."""
+    parent = Category.objects.filter(code=GRID_EVENTS_CODE).first()
+    if parent is None:  # no taxonomy loaded: load_taxonomy creates them all
+        return False
+    changed = False
+    for name, urgency, keywords in GRID_EVENTS:
+        if name not in names or Category.objects.filter(grid_event=True, name=name).exists():
+            continue
+        codes = set(Category.objects.values_list("code", flat=True))
+        index = 1
+        while f"{GRID_EVENTS_CODE}.{index:02d}" in codes:
+            index += 1
+        Category.objects.create(
+            code=f"{GRID_EVENTS_CODE}.{index:02d}",
+            name=name,
+            parent=parent,
+            depth=2,
+            home_level=HomeLevel.GRID,
+            grid_event=True,
+            public=True,
+            public_space=True,
+            default_urgency=urgency,
+            keywords=list(keywords),
+        )
+        changed = True
     return changed
 
 

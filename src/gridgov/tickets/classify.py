@@ -74,9 +74,10 @@ def keyword_baseline(text, top=3):
     index, categories = _keyword_index()
     scores = {}
     for word, ids in index.items():
-        if word in text:
+        weight = len(covered(word, text))
+        if weight:
             for pk in ids:
-                scores[pk] = scores.get(pk, 0.0) + len(word)
+                scores[pk] = scores.get(pk, 0.0) + weight
     # A grid event type the text places beyond the grid leaves its words to the taxonomy's
     # categories (高铁噪音 → 环境保护, not 噪声扰民).
     scores = {
@@ -102,30 +103,64 @@ def keyword_baseline(text, top=3):
 # How much of a text must name a grid event type: two of its words (楼道 + 堆满) or one word
 # of four characters (消防通道), counted in characters.
 CLEAR_EVENT = 4
+# Urgency first when two event types cover as much of a text (安全出口被电动车挡住: the blocked
+# exit is the hazard, whatever blocks it).
+_URGENCY_RANK = {"emergency": 3, "utility": 2, "general": 1}
+
+
+def covered(keyword, text):
+    """The positions of `text` a keyword covers (empty when it is not found).
+
+    A keyword is a word (楼道), or a co-occurrence: parts joined by "+", each listing
+    alternatives joined by "|" ("安全出口|消防通道+堵|占|锁": an exit or fire lane, and
+    something blocking or locking it), found when every part is; each part covers the
+    first place of its longest alternative found. Single characters (堵, 锁) are only
+    meaningful beside another part, so they appear in co-occurrences only.
+    """
+    if "+" not in keyword and "|" not in keyword:
+        at = text.find(keyword) if keyword else -1
+        return set(range(at, at + len(keyword))) if at >= 0 else set()
+    positions = set()
+    for part in keyword.split("+"):
+        found = [w for w in part.split("|") if w and w in text]
+        if not found:
+            return set()
+        word = max(found, key=len)
+        at = text.find(word)
+        positions.update(range(at, at + len(word)))
+    return positions
 
 
 def grid_event(text):
     """The grid event type (网格事件: 楼道堆物, 井盖缺失 …) a text clearly names, or None.
 
-    Clearly: its name, or its keywords found in the text adding up to CLEAR_EVENT
-    characters: two words (楼道 + 堆满), or one long and specific one (消防通道). A model
-    trained on the city's message board knows the board's first-level categories, not
-    the grid's own event types; a demand that names one is that event, and the grid
-    handles it (小事不出网格). One generic word ("经营", "垃圾") is not enough, nor a text
-    naming a source beyond the grid's reach (高铁噪音: beyond_the_grid).
+    Clearly: its name; or one of its co-occurrences (安全出口 + 堵, 井盖 + 没, 楼上 + 吵: a
+    thing and what is wrong with it, written to be specific); or its words covering
+    CLEAR_EVENT characters of the text: two words (楼道 + 堆满), or one long and specific
+    one (消防通道). When several types qualify, the one whose words cover most of the text
+    wins, the more urgent on a tie. A model trained on the city's message board knows the
+    board's first-level categories, not the grid's own event types; a demand that names
+    one is that event, and the grid handles it (小事不出网格). One generic word ("经营",
+    "垃圾") is not enough, nor a text naming a source beyond the grid's reach (高铁噪音,
+    充电桩: beyond_the_grid).
     """
     text = text or ""
-    best, best_weight = None, CLEAR_EVENT - 1
+    best, best_rank = None, None
     events = [c for c in reference.categories().by_id.values() if c.active and c.grid_event]
     for category in sorted(events, key=lambda c: c.code):
         if beyond_the_grid(category, text):
             continue
-        words = {w for w in category.keywords if len(w) >= MIN_KEYWORD}
-        weight = sum(len(w) for w in words if w in text)
-        if category.name in text:
+        positions, clear = set(), False
+        for word in {w for w in category.keywords if len(w) >= MIN_KEYWORD}:
+            found = covered(word, text)
+            positions |= found
+            clear = clear or bool(found and "+" in word)
+        weight = len(positions)
+        if clear or category.name in text:
             weight = max(weight, CLEAR_EVENT)
-        if weight > best_weight:
-            best, best_weight = category, weight
+        rank = (weight, _URGENCY_RANK.get(category.default_urgency, 0))
+        if weight >= CLEAR_EVENT and (best_rank is None or rank > best_rank):
+            best, best_rank = category, rank
     return best
 
 

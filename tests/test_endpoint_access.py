@@ -82,8 +82,10 @@ PUBLIC = {
     "open311:requests": {"GET"},
     "open311:request": {"GET"},
     "open311:token": {"GET"},
-    # Open311's root and catch-all: a 404 in the spec's error format, whatever the method.
+    # Open311's root (and /open311/): a redirect to discovery.xml; its catch-all: a 404 in the
+    # spec's error format, whatever the method.
     "open311:root": {"GET", "POST"},
+    "open311-home": {"GET", "POST"},
     "open311:not-found": {"GET", "POST"},
 }
 

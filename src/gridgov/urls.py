@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from gridgov.api.tokens import ObtainAuthToken
+from gridgov.open311 import api as open311_api
 from gridgov.web import health
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("gridgov.tickets.api")),
     path("api/v1/", include("gridgov.tickets.api_ops")),
     path("api/v1/", include("gridgov.insights.api")),
+    path("open311/", open311_api.root, name="open311-home"),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

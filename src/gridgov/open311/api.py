@@ -12,6 +12,7 @@ import datetime as dt
 from functools import wraps
 
 from django.conf import settings
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -410,6 +411,19 @@ def _post_request(call):
         }
     ]
     return "service_requests", data, 201 if created.created else 200
+
+
+@csrf_exempt
+def root(request):
+    """The bare /open311/v2/ (and /open311/): a 302 to the discovery document, which lists
+    the endpoints, formats and where keys come from. It answered a raw XML 404, which
+    told whoever opened it in a browser nothing. JSON when the caller asks for JSON."""
+    if request.method not in ("GET", "HEAD"):
+        return not_found(request)
+    fmt = "json" if "application/json" in request.headers.get("Accept", "") else "xml"
+    url = reverse("open311:discovery", kwargs={"fmt": fmt})
+    query = request.META.get("QUERY_STRING", "")  # jurisdiction_id, say
+    return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
 
 @csrf_exempt

@@ -9,7 +9,8 @@ app_name = "open311"
 FMT = r"\.(?P<fmt>[A-Za-z]+)"
 
 urlpatterns = [
-    path("", api.not_found, name="root"),
+    # The bare root: a redirect to discovery.xml (discovery.json when asked for JSON).
+    path("", api.root, name="root"),
     # Staff pages (HTML): issue, list and revoke keys; each key's request log.
     path("keys/", views.key_list, name="keys"),
     path("keys/<int:pk>/", views.key_detail, name="key"),

@@ -986,6 +986,23 @@ def rateable_summonses(ticket, now=None):
     return Summons.objects.filter(_rateable_q(now or timezone.now()), whistle__ticket=ticket)
 
 
+def attach_rating_notes(whistles, events):
+    """Set `rating_note` on each summons of `whistles` (summonses prefetched, with their
+    department) from `events`, the ticket's: the street's note on its rating is kept only
+    in the whistle-rate event (its reason, written at the summons' rated_at), so the
+    whistle panel showed the rating beside the department and the note only in the
+    timeline."""
+    notes = {
+        ((event.data or {}).get("department"), event.at): event.reason
+        for event in events
+        if event.action == "whistle-rate"
+    }
+    for whistle in whistles:
+        for summons in whistle.summonses.all():
+            key = (summons.department.code, summons.rated_at)
+            summons.rating_note = notes.get(key, "") if summons.rated_at else ""
+
+
 def _whistle_rate(t, actor, now, department=None, rating=None, note=""):
     which = _require(department, _("Which department is rated?"))
     summons = _open_summons(t, which, _rateable_q(now))

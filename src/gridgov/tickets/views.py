@@ -494,6 +494,7 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
     photos = list(TicketPhoto.objects.filter(ticket=ticket).order_by("uploaded_at", "id"))
     forms = _action_forms(request, ticket, bound)
     events = timeline.events(ticket)
+    lifecycle.attach_rating_notes(whistles, events)
     deadlines = _report_deadline(request.user, whistles, now) + _deadlines(ticket, now, events)
     return {
         "ticket": ticket,

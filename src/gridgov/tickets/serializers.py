@@ -741,7 +741,11 @@ class WhistleActionSerializer(ActionSerializer):
     departments = serializers.ListField(
         child=serializers.CharField(), allow_empty=False, help_text="Department codes to summon"
     )
-    report_within_hours = serializers.FloatField(required=False, help_text="Default 24")
+    report_within_hours = serializers.FloatField(
+        required=False,
+        help_text="Default 24. Office hours of working days (GRIDGOV_OFFICE_HOURS), or clock "
+        "hours on an emergency or utility ticket",
+    )
     reason = serializers.CharField()
 
 

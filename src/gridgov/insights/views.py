@@ -58,7 +58,13 @@ LISTED = 100  # hot issues on the list page, hottest first
 def hot_issues(request):
     _require(request, "insights.view_hotissue")
     state = request.GET.get("state", "new")
+    notice = None
     if state not in (*HotIssue.State.values, "all"):
+        # A mistyped or old link: the new ones, said so (it showed them with no word).
+        notice = _("There is no state %(state)s among hot issues: %(shown)s are shown.") % {
+            "state": state,
+            "shown": HotIssue.State.NEW.label,
+        }
         state = "new"
     listed = services.visible_hot_issues(request.user, None if state == "all" else state)
     issues = list(listed[:LISTED])
@@ -77,6 +83,7 @@ def hot_issues(request):
             "issues": issues,
             "total": total,
             "state": state,
+            "state_notice": notice,
             "states": [("all", _("All")), *_states(state)],
             "map_points": services.map_points(issues),
             "map_grids": _grid_outlines(issues),

@@ -108,27 +108,49 @@ CLEAR_EVENT = 4
 _URGENCY_RANK = {"emergency": 3, "utility": 2, "general": 1}
 
 
+# How near each other the parts of a co-occurrence must be, in characters: 安全出口被电动车堵住
+# is one matter; a letter naming 违规 in one sentence and 建了 in another is not 违章搭建.
+NEAR = 12
+
+
+def _at(word, text):
+    """Every place of `word` in `text`."""
+    places, at = [], text.find(word)
+    while at >= 0:
+        places.append(at)
+        at = text.find(word, at + 1)
+    return places
+
+
 def covered(keyword, text):
     """The positions of `text` a keyword covers (empty when it is not found).
 
     A keyword is a word (楼道), or a co-occurrence: parts joined by "+", each listing
     alternatives joined by "|" ("安全出口|消防通道+堵|占|锁": an exit or fire lane, and
-    something blocking or locking it), found when every part is; each part covers the
-    first place of its longest alternative found. Single characters (堵, 锁) are only
-    meaningful beside another part, so they appear in co-occurrences only.
+    something blocking or locking it), found when every part is found within NEAR
+    characters of the first part. Single characters (堵, 锁) are only meaningful beside
+    another part, so they appear in co-occurrences only.
     """
     if "+" not in keyword and "|" not in keyword:
         at = text.find(keyword) if keyword else -1
         return set(range(at, at + len(keyword))) if at >= 0 else set()
-    positions = set()
-    for part in keyword.split("+"):
-        found = [w for w in part.split("|") if w and w in text]
-        if not found:
-            return set()
-        word = max(found, key=len)
-        at = text.find(word)
-        positions.update(range(at, at + len(word)))
-    return positions
+    parts = [
+        [(at, w) for w in part.split("|") if w for at in _at(w, text)]
+        for part in keyword.split("+")
+    ]
+    if not all(parts):
+        return set()
+    for anchor, first in parts[0]:
+        positions = set(range(anchor, anchor + len(first)))
+        for others in parts[1:]:
+            near = [(at, w) for at, w in others if abs(at - anchor) <= NEAR]
+            if not near:
+                break
+            at, word = max(near, key=lambda found: (len(found[1]), -abs(found[0] - anchor)))
+            positions.update(range(at, at + len(word)))
+        else:
+            return positions
+    return set()
 
 
 def grid_event(text):

@@ -128,7 +128,7 @@ def test_the_whistle_form_says_how_its_hours_count(client):
     night = at(2025, 3, 11, 19, 47)
     assert report_hours_help(ticket, now=night) == (
         "仅计工作日的办公时间（08:30–12:00、13:30–17:30）：夜间、周末和法定节假日不计，"
-        "调休上班日计入。现在吹哨，24 小时截至 2025-03-17 10:00。"
+        "调休上班日计入。现在吹哨，8 小时截至 2025-03-13 09:00。"
     )
 
 
@@ -140,3 +140,18 @@ def test_the_whistle_form_of_an_emergency_says_clock_hours(client):
     assert report_hours_help(ticket, now=at(2025, 3, 11, 19, 47)) == (
         "按自然小时计，含夜间和周末：紧急或水电气热诉求。现在吹哨，24 小时截至 2025-03-12 19:47。"
     )
+
+
+@pytest.mark.parametrize(
+    ("urgency", "due"),
+    [
+        # 8 office hours: 7.5 on Wednesday, half an hour on Thursday; 24 would be Monday.
+        (Urgency.GENERAL, at(2025, 3, 13, 9, 0)),
+        (Urgency.EMERGENCY, at(2025, 3, 12, 19, 47)),  # 24 clock hours, as before
+    ],
+)
+def test_a_whistle_without_hours_is_due_about_the_next_working_day(urgency, due):
+    world = make_world()
+    ticket = make_ticket(world, urgency=urgency)
+    summons = _whistle(ticket, world, at(2025, 3, 11, 19, 47), hours=None)
+    assert summons.report_by == due

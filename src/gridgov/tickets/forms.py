@@ -681,7 +681,10 @@ class WhistleForm(ActionForm):
         widget=forms.CheckboxSelectMultiple,
     )
     report_within_hours = forms.IntegerField(
-        label=_("Report within (hours)"), min_value=1, max_value=720, initial=24
+        label=_("Report within (hours)"),
+        min_value=1,
+        max_value=720,
+        initial=sla.WHISTLE_OFFICE_HOURS,
     )
     reason = forms.CharField(
         label=_("Why they are summoned"),
@@ -699,6 +702,7 @@ class WhistleForm(ActionForm):
             for code, name in options
             if code.startswith("department:")
         ]
+        self.fields["report_within_hours"].initial = sla.default_whistle_hours(self.ticket.urgency)
         self.fields["report_within_hours"].help_text = report_hours_help(self.ticket)
 
 
@@ -706,7 +710,7 @@ def report_hours_help(ticket, now=None):
     """How the whistle form's hours count on this ticket, and where the default ends if
     blown now: a street picking 8 hours at 19:47 otherwise could not tell 03:47 from the
     next working day (sla.whistle_report_by)."""
-    hours = WhistleForm.base_fields["report_within_hours"].initial
+    hours = sla.default_whistle_hours(ticket.urgency)
     due = timezone.localtime(sla.whistle_report_by(ticket.urgency, now or timezone.now(), hours))
     when = due.strftime("%Y-%m-%d %H:%M")
     if ticket.urgency in sla.CLOCK_URGENCIES:

@@ -910,13 +910,15 @@ def _street_of(t):
     return None
 
 
-def _whistle(t, actor, now, departments=None, report_within_hours=24, reason=""):
+def _whistle(t, actor, now, departments=None, report_within_hours=None, reason=""):
     codes = departments or []
     if isinstance(codes, str):
         codes = [c.strip() for c in codes.split(",") if c.strip()]
     _require(codes, _("Name at least one department to summon."))
     _require(reason.strip(), _("Say why the departments are summoned."))
     found = [_resolve_unit(department=c).department for c in codes]
+    if report_within_hours in (None, ""):
+        report_within_hours = sla.default_whistle_hours(t.urgency)
     try:
         hours = float(report_within_hours)
     except (TypeError, ValueError):

@@ -743,8 +743,8 @@ class WhistleActionSerializer(ActionSerializer):
     )
     report_within_hours = serializers.FloatField(
         required=False,
-        help_text="Default 24. Office hours of working days (GRIDGOV_OFFICE_HOURS), or clock "
-        "hours on an emergency or utility ticket",
+        help_text="Office hours of working days (GRIDGOV_OFFICE_HOURS), default 8 (about the "
+        "next working day); on an emergency or utility ticket clock hours, default 24",
     )
     reason = serializers.CharField()
 

@@ -97,6 +97,17 @@ def add_limit(start, value, unit, calendar):
 CLOCK_URGENCIES = (Urgency.EMERGENCY, Urgency.UTILITY)
 
 
+# The report-by a whistle gives when the street names no hours: an emergency or utility
+# ticket 24 clock hours; any other 8 office hours, about the next working day (24 office
+# hours would be three working days and more).
+WHISTLE_CLOCK_HOURS = 24
+WHISTLE_OFFICE_HOURS = 8
+
+
+def default_whistle_hours(urgency):
+    return WHISTLE_CLOCK_HOURS if urgency in CLOCK_URGENCIES else WHISTLE_OFFICE_HOURS
+
+
 def whistle_report_by(urgency, start, hours, calendar=None):
     """The report-by of a whistle blown at `start` giving `hours`: clock hours on an
     emergency or utility ticket (a burst main is worked on at night too), else office hours

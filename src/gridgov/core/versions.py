@@ -29,6 +29,7 @@ WATCHED = {
     "tickets.RoutingRule": "routing",
     "tickets.TimeLimit": "timelimits",
     "tickets.CalendarDay": "calendar",
+    "tickets.KpiWeights": "kpiweights",
     "insights.ModelVersion": "classifier",
 }
 

@@ -6,6 +6,7 @@ the caller's area is refused (403) or not found (404), and nothing is written.
 
 - GET  kpis/?level=grid&parent=CODE&start=&end=   ranking of sibling units
 - GET  kpis/units/{code}/?start=&end=              one unit, ranked among its siblings
+- GET, PUT kpis/weights/                            考核权重 in force, their history; a change
 - GET  patrols/tasks/?grid=CODE, POST patrols/tasks/
 - GET  patrols/due/                                 the caller's patrols due today
 - GET, POST patrols/tasks/{id}/records/             walks; a hazard becomes a ticket
@@ -38,7 +39,7 @@ from gridgov.people.scope import scope_q
 from gridgov.places.models import Level, Place
 
 from . import imports, kpis, patrols, sweep
-from .models import Channel, PatrolRecord
+from .models import Channel, KpiWeights, PatrolRecord
 from .rules import DISPATCH_ROLES
 
 LIST_LIMIT = 500
@@ -234,7 +235,7 @@ class KpiRankingView(APIView):
                 "level": level,
                 "parent": parent.code if parent else None,
                 "period": {"start": start.isoformat(), "end": end.isoformat()},
-                "weights": kpis.weights(),
+                "weights": kpis.period_weights(end),
                 "count": len(results),
                 "results": results,
             }
@@ -260,6 +261,71 @@ class KpiUnitView(APIView):
             raise coded_error(404, "not_found")
         start, end = period(request)
         return Response(kpis.unit_kpis(unit, start, end).as_dict())
+
+
+class KpiWeightsSerializer(serializers.Serializer):
+    """New weights (each ≥ 0, relative: they need not total 100) and why."""
+
+    response = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
+    resolution = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
+    satisfaction = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
+    on_time = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
+    whistle = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
+    reason = serializers.CharField(max_length=300)
+
+
+def weights_data():
+    current = kpis.weights()
+    history = [
+        {
+            "valid_from": timezone.localtime(row.valid_from).isoformat(),
+            "weights": row.as_dict(),
+            "changed_by": row.changed_by.username if row.changed_by_id else None,
+            "reason": row.reason,
+        }
+        for row in KpiWeights.objects.select_related("changed_by")[:200]
+    ]
+    return {
+        "weights": current,
+        "total": sum(current.values()),
+        "settings_weights": kpis.settings_weights(),
+        "history": history,
+    }
+
+
+@extend_schema(tags=["kpis"])
+class KpiWeightsView(APIView):
+    """考核权重: read by whoever sees the rankings, changed by district staff (and
+    superusers). Every change is a new row, kept: `history`, newest first; before the first
+    one the server's `settings_weights` were in force. A change scores the current period
+    and later ones; a period that ended before keeps the weights in force at its end."""
+
+    permission_classes = [RulesPermission]
+    rules_perms = {"GET": "tickets.view_kpis", "PUT": "tickets.manage_kpi_weights"}
+
+    @extend_schema(summary="KPI weights in force and their history")
+    def get(self, request):
+        return Response(weights_data())
+
+    @extend_schema(
+        summary="Change the KPI weights from now on",
+        request=KpiWeightsSerializer,
+        description=(
+            "Every weight is required, ≥ 0 and ≤ 1000; at least one of response, resolution, "
+            "satisfaction and on_time must be above 0. Weights are relative (the score divides "
+            "by those of the rates a unit has), so they need not total 100. Weights equal to "
+            "those in force are refused (400)."
+        ),
+    )
+    def put(self, request):
+        serializer = KpiWeightsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            kpis.change_weights(data, request.user, data["reason"])
+        except kpis.BadWeights as exc:
+            raise bilingual_error(400, "invalid", next(iter(exc.errors.values()))) from None
+        return Response(weights_data())
 
 
 # --- patrols ----------------------------------------------------------------------------------
@@ -735,6 +801,7 @@ class ImportStatusView(APIView):
 urlpatterns = [
     path("kpis/", KpiRankingView.as_view(), name="kpi-ranking"),
     path("kpis/units/<str:code>/", KpiUnitView.as_view(), name="kpi-unit"),
+    path("kpis/weights/", KpiWeightsView.as_view(), name="kpi-weights"),
     path("patrols/tasks/", PatrolTaskView.as_view(), name="patrol-tasks"),
     path("patrols/due/", PatrolDueView.as_view(), name="patrols-due"),
     path("patrols/tasks/<int:pk>/records/", PatrolRecordView.as_view(), name="patrol-records"),

@@ -1258,3 +1258,22 @@ class CalendarDayForm(forms.Form):
         coerce=lambda value: value in (True, "True", "true", "1"),
     )
     note = forms.CharField(label=_("Note"), max_length=100, required=False)
+
+
+class KpiWeightsForm(forms.Form):
+    """考核权重: one weight per rate, and why they change (kept in the history)."""
+
+    def __init__(self, *args, **kwargs):
+        from . import kpis
+
+        super().__init__(*args, **kwargs)
+        for name in kpis.RATES:
+            self.fields[name] = forms.FloatField(
+                label=kpis.RATE_LABELS[name],
+                min_value=0,
+                max_value=kpis.MAX_WEIGHT,
+                widget=forms.NumberInput(attrs={"step": "any", "min": 0}),
+            )
+        self.fields["reason"] = forms.CharField(
+            label=_("Reason for the change"), max_length=300, strip=True
+        )

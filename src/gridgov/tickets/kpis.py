@@ -17,8 +17,10 @@ included) `compute` answers, per unit:
 - whistle (departments only) = mean of the on-time report rate and the rating
   score ((rating − 1) ÷ 3) of the department's summonses of the period: reported in
   it, or not reported and due in it (report_by inside the period and already past).
-- score = weighted mean × 100 of the rates that exist (settings.GRIDGOV_KPI_WEIGHTS,
-  default response 30, resolution 35, satisfaction 35, on_time 0, whistle 10).
+- score = weighted mean × 100 of the rates that exist, with the weights in force at the
+  period's end (考核权重, KpiWeights rows set by district staff; before any, settings.
+  GRIDGOV_KPI_WEIGHTS over the defaults response 30, resolution 35, satisfaction 35,
+  on_time 0, whistle 10).
   The whistle rate only adjusts a score made of handling rates: a unit with no
   handling rate (nothing dispatched, due or called back) has no score.
 
@@ -104,12 +106,86 @@ COUNTS = (
 )
 
 
-def weights():
+def settings_weights():
+    """The weights of the server's settings over the defaults: those in force before the
+    district first set its own (KpiWeights), so a deployment keeps its scores."""
     configured = getattr(settings, "GRIDGOV_KPI_WEIGHTS", None) or {}
     unknown = set(configured) - set(DEFAULT_WEIGHTS)
     if unknown:
         raise ValueError(f"GRIDGOV_KPI_WEIGHTS: unknown keys {sorted(unknown)}")
     return {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in configured.items()}}
+
+
+def weight_history():
+    """[(valid_from, weights)] of every change the district made, newest first; cached
+    per process until one is added (core.versions), since every ranking reads it."""
+    from gridgov.core import versions
+
+    from .models import KpiWeights
+
+    def load():
+        return [(row.valid_from, row.as_dict()) for row in KpiWeights.objects.all()]
+
+    return versions.cached("kpiweights", "history", load)
+
+
+def weights(at=None):
+    """The weights in force at `at` (default now): the latest change made before it, or
+    the settings' (settings_weights) before any."""
+    at = at or timezone.now()
+    for valid_from, w in weight_history():
+        if valid_from <= at:
+            return dict(w)
+    return settings_weights()
+
+
+def period_weights(end, now=None):
+    """The weights that score a period ending on `end` (a local date): those in force at its
+    last moment, or now for a period still running. A later change leaves past periods'
+    scores as they were published."""
+    _since, until = period_bounds(end, end)
+    now = now or timezone.now()
+    return weights(at=min(until - dt.timedelta(microseconds=1), now))
+
+
+MAX_WEIGHT = 1000
+NO_HANDLING_WEIGHT = gettext_noop(
+    "At least one of response, resolution, satisfaction and on-time rate needs a weight "
+    "above 0: the whistle rate alone makes no score."
+)
+WEIGHTS_UNCHANGED = gettext_noop("These weights are in force already; nothing was changed.")
+
+
+class BadWeights(ValueError):
+    """Weights refused; `errors` maps a rate (or "__all__") to a message id."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def change_weights(values, user, reason, now=None):
+    """Put new weights in force from now: a new KpiWeights row (earlier ones stay, and
+    keep scoring the periods that ended under them). `values` holds every rate's weight,
+    non-negative; they are relative (the score renormalises over the rates a unit has),
+    so they need not total 100. Raises BadWeights."""
+    from .models import KpiWeights
+
+    w = {name: float(values[name]) for name in RATES}
+    errors = {}
+    for name, weight in w.items():
+        if not 0 <= weight <= MAX_WEIGHT:
+            errors[name] = gettext_noop("Ensure this value is between 0 and 1000.")
+    if not errors and not any(w[name] > 0 for name in HANDLING_RATES):
+        errors["__all__"] = NO_HANDLING_WEIGHT
+    now = now or timezone.now()
+    if not errors and w == weights(at=now):
+        errors["__all__"] = WEIGHTS_UNCHANGED
+    if errors:
+        raise BadWeights(errors)
+    return KpiWeights.objects.create(
+        **w, valid_from=now, changed_by=user if user and user.pk else None, reason=reason
+    )
 
 
 def weights_used(level, w=None):
@@ -328,7 +404,7 @@ def compute(units, start, end, now=None, weights_=None):
     _count_now(units, by_key, since, until, now)
     _count_whistles(units, by_key, since, until, now)
 
-    w = weights_ or weights()
+    w = weights_ or period_weights(end, now)
     for kpi in by_key.values():
         c = kpi.counts
         kpi.rates["response"] = _ratio(c["responded"], c["response_due"])

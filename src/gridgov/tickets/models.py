@@ -917,3 +917,39 @@ class TicketCounter(models.Model):
 
     def __str__(self):
         return f"{self.day} #{self.last}"
+
+
+class KpiWeights(models.Model):
+    """考核权重: the weights of the composite score from `valid_from` on (kpis.weights).
+
+    Rows are only ever added: a change is a new row, with who made it and why, so the
+    weights that scored any past period can still be told (the history on the page)."""
+
+    response = models.FloatField(_("response rate weight"))
+    resolution = models.FloatField(_("resolution rate weight"))
+    satisfaction = models.FloatField(_("satisfaction rate weight"))
+    on_time = models.FloatField(_("on-time rate weight"))
+    whistle = models.FloatField(_("whistle reports weight"))
+    valid_from = models.DateTimeField(_("in force from"), db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        verbose_name = _("KPI weights")
+        verbose_name_plural = _("KPI weights")
+        ordering = ["-valid_from", "-id"]
+
+    def __str__(self):
+        return f"{self.valid_from:%Y-%m-%d %H:%M} {self.as_dict()}"
+
+    def as_dict(self):
+        from .kpis import RATES
+
+        return {name: getattr(self, name) for name in RATES}

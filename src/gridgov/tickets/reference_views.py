@@ -3,8 +3,9 @@ which department handles a category where; the rules listed and the places offer
 routing.py's `visible_rules` and `writable_places`, as in the API, and who may write which
 rule is rules.py's `tickets.manage_routing`), the time limits and calendar overrides the
 deadlines run on (时限表, sla.py and workdays.py: read by all staff, written by district
-staff for their district and by superusers for the whole city), and the knowledge base (知识库: standard
-answers, how often used, which are stale; knowledge.py)."""
+staff for their district and by superusers for the whole city), the knowledge base (知识库: standard
+answers, how often used, which are stale; knowledge.py), and the KPI weights (考核权重: read by
+whoever sees the ranking, changed by district staff, every change kept; kpis.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,9 +17,15 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import knowledge, routing, sla, workdays
-from .forms import CalendarDayForm, KnowledgeAnswerForm, RoutingRuleForm, TimeLimitForm
-from .models import CalendarDay, KnowledgeAnswer, RoutingRule, TimeLimit, Urgency
+from . import knowledge, kpis, routing, sla, workdays
+from .forms import (
+    CalendarDayForm,
+    KnowledgeAnswerForm,
+    KpiWeightsForm,
+    RoutingRuleForm,
+    TimeLimitForm,
+)
+from .models import CalendarDay, KnowledgeAnswer, KpiWeights, RoutingRule, TimeLimit, Urgency
 from .workdays import _library_is_workday
 
 
@@ -328,3 +335,67 @@ def _limit_initial(limit):
         initial[f"{stage}_value"] = getattr(limit, f"{stage}_value")
         initial[f"{stage}_unit"] = getattr(limit, f"{stage}_unit")
     return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kpi_weights(request):
+    """The weights in force, every earlier change (who, when, why), and for district staff
+    a form to change them from now on (kpis.change_weights)."""
+    user = request.user
+    if not user.has_perm("tickets.view_kpis"):
+        raise PermissionDenied(_("Your roles do not include the KPI ranking."))
+    may_change = user.has_perm("tickets.manage_kpi_weights")
+    current = kpis.weights()
+    status = 200
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied(_("Only district staff change the KPI weights."))
+        form = KpiWeightsForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                kpis.change_weights(d, user, d["reason"])
+            except kpis.BadWeights as exc:
+                for name, message in exc.errors.items():
+                    form.add_error(None if name == "__all__" else name, _(message))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "KPI weights changed: they score the current period and every later "
+                        "one; periods that ended before keep the weights they had."
+                    ),
+                )
+                return redirect("tickets:kpi-weights")
+        status = 400
+    else:
+        form = KpiWeightsForm(initial=current)
+    changes = list(KpiWeights.objects.select_related("changed_by")[:200])
+    rows = [
+        {
+            "change": change,
+            "weights": [(kpis.RATE_LABELS[name], getattr(change, name)) for name in kpis.RATES],
+            "total": sum(change.as_dict().values()),
+        }
+        for change in changes
+    ]
+    return render(
+        request,
+        "tickets/kpi_weights.html",
+        {
+            "form": form,
+            "may_change": may_change,
+            "current": [(name, kpis.RATE_LABELS[name], current[name]) for name in kpis.RATES],
+            "total": sum(current.values()),
+            "handling_total": sum(current[name] for name in kpis.HANDLING_RATES),
+            "rows": rows,
+            # Before the first change the settings' weights were in force (since when is
+            # not known): say so under the history.
+            "settings_weights": [
+                (kpis.RATE_LABELS[name], weight) for name, weight in kpis.settings_weights().items()
+            ],
+            "section": "kpis",
+        },
+        status=status,
+    )

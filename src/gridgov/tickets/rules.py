@@ -369,5 +369,8 @@ rules.add_perm("tickets.view_settings", is_superuser | works_on_tickets)
 # district staff (their district's limits) and superusers (the city-wide ones too).
 rules.add_perm("tickets.manage_calendar", is_superuser | is_district_staff)
 rules.add_perm("tickets.manage_time_limits", is_superuser | covers_limit_district)
+# 考核权重 score every street, community, grid and department of the district: its staff
+# set them (and superusers); everyone who sees the ranking reads them and their history.
+rules.add_perm("tickets.manage_kpi_weights", is_superuser | is_district_staff)
 rules.add_perm("tickets.manage_knowledge", is_superuser | is_street_or_district_staff)
 rules.add_perm("tickets.manage_routing", is_superuser | covers_rule_place)

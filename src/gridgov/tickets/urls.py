@@ -24,6 +24,7 @@ urlpatterns = [
     path("map/data/", views.map_data, name="map-data"),
     path("map/grid/<str:code>/", views.map_grid, name="map-grid"),
     path("kpis/", views.kpi_ranking, name="kpis"),
+    path("kpis/weights/", reference_views.kpi_weights, name="kpi-weights"),
     path("routing/", reference_views.routing_rules, name="routing-rules"),
     path("routing/<int:pk>/", reference_views.routing_rules, name="routing-rule"),
     path("time-limits/", reference_views.time_limits, name="time-limits"),

@@ -1217,6 +1217,8 @@ def kpi_ranking(request):
     rows = []
     if parent is not None and level is not None:
         rows = kpis.ranking(level, kpis.ranking_area(level, parent), start, end)
+    # Those compute() scored with: the ones in force at the period's end.
+    weights = kpis.period_weights(end)
     mine = set(scope_for(request.user).paths(VIEW_ROLES))
     mine_departments = scope_for(request.user).department_ids
     for row in rows:
@@ -1241,12 +1243,12 @@ def kpi_ranking(request):
             "start": start,
             "end": end,
             "rows": rows,
-            "weights": kpis.weights(),
-            "weights_used": kpis.weights_used(level),
+            "weights": weights,
+            "weights_used": kpis.weights_used(level, weights),
             # The rates without which a unit has no score (kpis.composite).
             "scoring_rates": pgettext("list separator", ", ").join(
                 str(label)
-                for name, label, _weight in kpis.weights_used(level)[0]
+                for name, label, _weight in kpis.weights_used(level, weights)[0]
                 if name in kpis.HANDLING_RATES
             ),
             "is_departments": level == kpis.DEPARTMENT,

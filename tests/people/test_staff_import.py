@@ -49,7 +49,21 @@ def staff(tree):
     ]
 
 
-@pytest.mark.parametrize("make", [as_csv, as_xlsx])
+def as_xls(rows):
+    """An Excel 97-2003 workbook, as 12345 platforms and street offices still save."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = stdio.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make", [as_csv, as_xlsx, as_xls])
 def test_a_staff_sheet_makes_logins_people_and_roles(tree, dept, make):
     report = imports.import_staff(make(staff(tree)))
     assert not report.errors and report.written

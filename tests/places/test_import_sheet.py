@@ -38,7 +38,21 @@ def as_xlsx(rows):
     return out.getvalue()
 
 
-@pytest.mark.parametrize("make", [as_csv, as_xlsx])
+def as_xls(rows):
+    """An Excel 97-2003 workbook, as 12345 platforms and street offices still save."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = stdio.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("make", [as_csv, as_xlsx, as_xls])
 def test_a_streets_sheet_with_chinese_columns_and_levels_imports(db, make):
     report = io.import_places(make(SHEET))
     assert report.ok and report.created == 5, report.problems()

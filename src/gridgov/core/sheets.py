@@ -1,4 +1,5 @@
-"""Rows of the tables offices keep: a CSV file or the first sheet of an Excel .xlsx workbook.
+"""Rows of the tables offices keep: a CSV file or the first sheet of an Excel workbook,
+.xlsx or the Excel 97-2003 .xls that 12345 platforms and street offices still save.
 
 Spreadsheets leave blank lines about and often a title line above the header ("东桥街道
 网格台账"), so `header` finds the first of the top rows that names the needed columns.
@@ -9,6 +10,7 @@ import csv
 import io
 
 XLSX_MAGIC = b"PK\x03\x04"  # a zip, which an .xlsx is
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the OLE2 container of an Excel 97-2003 .xls
 HEADER_SCAN_ROWS = 10
 
 
@@ -18,6 +20,21 @@ class SheetError(ValueError):
 
 def is_xlsx(data, name=""):
     return data[:4] == XLSX_MAGIC or str(name).lower().endswith(".xlsx")
+
+
+def is_xls(data, name=""):
+    return data[:8] == XLS_MAGIC or str(name).lower().endswith(".xls")
+
+
+def is_excel(data, name=""):
+    return is_xlsx(data, name) or is_xls(data, name)
+
+
+def excel_rows(data, name=""):
+    """(row number, cells) of the first sheet of an .xlsx or .xls workbook."""
+    if data[:4] != XLSX_MAGIC and is_xls(data, name):
+        return list(xls_rows(data))
+    return xlsx_rows(data)
 
 
 def csv_rows(text):
@@ -43,6 +60,34 @@ def xlsx_rows(data):
     except Exception as exc:  # a broken zip or XML: openpyxl raises many kinds
         raise SheetError(str(exc)) from None
     return rows
+
+
+def xls_rows(data, max_columns=None):
+    """(row number, cells) of an Excel 97-2003 workbook's first sheet (xlrd), as they are
+    asked for; empty cells are "", dates datetimes (a serial no calendar has is left as
+    its number, for the row check to report). SheetError when the file cannot be read."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data)
+        sheet = book.sheet_by_index(0)
+    except Exception as exc:  # not OLE2, a damaged stream …: xlrd raises many kinds
+        raise SheetError(str(exc)) from None
+
+    def date(value):
+        try:
+            return xlrd.xldate_as_datetime(value, book.datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return value
+
+    for index in range(sheet.nrows):
+        cells = []
+        for cell in sheet.row_slice(index, 0, max_columns):
+            value = cell.value
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                value = date(value)
+            cells.append(value)
+        yield index + 1, cells
 
 
 def text(value):

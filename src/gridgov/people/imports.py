@@ -1,5 +1,5 @@
 """人员导入: the street's list of staff logins with their roles, from a CSV file or an
-Excel .xlsx sheet — grid workers, community and street staff, hotline operators,
+Excel sheet (.xlsx or .xls) — grid workers, community and street staff, hotline operators,
 department handlers.
 
 One row per role: 登录名 (username), 姓名 (name), 电话 (phone), 角色 (role: 网格员 or
@@ -131,9 +131,9 @@ def read_rows(source, name=""):
     else:
         with open(source, "rb") as f:
             data, name = f.read(), str(source)
-    if sheets.is_xlsx(data, name):
+    if sheets.is_excel(data, name):
         try:
-            rows = sheets.xlsx_rows(data)
+            rows = sheets.excel_rows(data, name)
         except sheets.SheetError as exc:
             raise ImportFormatError(
                 _("The Excel file cannot be read: %(error)s") % {"error": exc}

@@ -410,12 +410,12 @@ def read_records(source, fmt=None):
     """(format, [Record], [RowError]) from a file; raises ImportFormatError."""
     data, name = _read_bytes(source)
     rows = None
-    if sheets.is_xlsx(data, name):
-        # The street's own spreadsheet, as Excel or WPS saves it: read like a CSV.
+    if sheets.is_excel(data, name):
+        # The street's own spreadsheet, as Excel or WPS saves it (.xlsx or .xls): read like a CSV.
         fmt = fmt or CSV
         if fmt == CSV:
             try:
-                rows = _parse_table(sheets.xlsx_rows(data))
+                rows = _parse_table(sheets.excel_rows(data, name))
             except sheets.SheetError as exc:
                 raise ImportFormatError(
                     _("The Excel file cannot be read: %(error)s") % {"error": exc}

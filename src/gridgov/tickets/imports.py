@@ -48,7 +48,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from gridgov.core import textfiles, versions
+from gridgov.core import sheets, textfiles, versions
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
@@ -273,7 +273,7 @@ def _read_rows(source, filename=None, limit=None):
     raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
     if raw[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
         rows = _read_xlsx(raw, limit)
-    elif raw[:8] == _OLE2 or name.endswith(".xls"):
+    elif raw[:8] == sheets.XLS_MAGIC or name.endswith(".xls"):
         rows = _read_xls(raw, limit)
     else:
         rows = _read_csv(raw, limit)
@@ -316,7 +316,6 @@ HEADER_SCAN_ROWS = 10
 MAX_COLUMNS = 200
 MAX_ROWS = 200_000  # data rows of one import (the 50,000-row benchmark takes 6 s)
 UNPACKED_PER_BYTE = 16  # an .xlsx may unpack to this many times GRIDGOV_MAX_IMPORT_BYTES
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of Excel 97-2003 .xls files
 
 
 def _split_header(rows, mapping=None):
@@ -418,36 +417,13 @@ def _read_xlsx(raw, limit=None):
 
 
 def _read_xls(raw, limit=None):
-    """The first sheet of an Excel 97-2003 file (xlrd), dates as datetimes."""
-    import xlrd
-
+    """The first sheet of an Excel 97-2003 file (core.sheets, as for places and staff),
+    dates as datetimes."""
     try:
-        book = xlrd.open_workbook(file_contents=raw)
-    except Exception as exc:
-        raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
-
-    def date(value):
-        try:
-            return xlrd.xldate_as_datetime(value, book.datemode)
-        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return value  # no such date: left as the number, which the row check reports
-
-    def rows():
-        for index in range(sheet.nrows):
-            cells = []
-            for cell in sheet.row_slice(index, 0, MAX_COLUMNS):
-                value = cell.value
-                if cell.ctype == xlrd.XL_CELL_DATE:
-                    value = date(value)
-                cells.append(value)
-            yield index + 1, cells
-
-    try:
-        sheet = book.sheet_by_index(0)
-        return _bounded(rows(), limit)
+        return _bounded(sheets.xls_rows(raw, MAX_COLUMNS), limit)
     except ImportFormatError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # sheets.SheetError, or xlrd failing on a row
         raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
 
 

@@ -1,4 +1,5 @@
-"""gridgov people import FILE: staff logins with their roles, from a CSV or .xlsx table."""
+"""gridgov people import FILE: staff logins with their roles, from a CSV or Excel (.xlsx,
+.xls) table."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -8,7 +9,7 @@ from gridgov.places.management.commands.places import _width
 
 
 class Command(BaseCommand):
-    help = "Import staff logins with their roles (CSV or an Excel .xlsx sheet)."
+    help = "Import staff logins with their roles (CSV or an Excel .xlsx or .xls sheet)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

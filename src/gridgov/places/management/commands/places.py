@@ -10,7 +10,7 @@ from gridgov.places.models import Place
 
 
 class Command(BaseCommand):
-    help = "Import or export the place tree (GeoJSON, CSV or an Excel .xlsx sheet)."
+    help = "Import or export the place tree (GeoJSON, CSV or an Excel .xlsx or .xls sheet)."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

@@ -23,6 +23,7 @@ WRITING = {
     "classify",
     "createsuperuser",
     "demo",
+    "departments",
     "flush",
     "hotissues",
     "loaddata",
@@ -34,7 +35,13 @@ WRITING = {
     "tickets",
 }
 # Commands (with their subcommand) that expect the street's data to be there already.
-EXPECTING_DATA = {("serve",), ("sweep",), ("people", "import"), ("places", "import")}
+EXPECTING_DATA = {
+    ("serve",),
+    ("sweep",),
+    ("people", "import"),
+    ("places", "import"),
+    ("departments", "import"),
+}
 
 
 def before_command(argv, stream=None):

@@ -120,9 +120,14 @@ class Department(models.Model):
 
     code = models.CharField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
-    # The district or street whose jurisdiction the department serves.
+    # The district or street whose jurisdiction the department serves; the admin's picker
+    # offers only those (limit_choices_to also narrows its autocomplete).
     place = models.ForeignKey(
-        Place, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="departments"
+        Place,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        related_name="departments",
+        limit_choices_to={"level__in": [Level.DISTRICT, Level.STREET]},
     )
     phone = models.CharField(_("office phone"), max_length=32, blank=True)
 

@@ -9,7 +9,7 @@ by the same scope in visibility.py, so a list never shows what a detail refuses.
 import rules
 
 from .assignments import may_grant
-from .models import Person
+from .models import Person, Role
 from .scope import (
     ADMIN_ROLES,
     AUDIT_ROLES,
@@ -160,6 +160,9 @@ editor_covers_check_in = scoped("editor_covers_check_in", EDITOR_ROLES, check_in
 admin_covers_role_assignment = scoped(
     "admin_covers_role_assignment", ADMIN_ROLES, role_assignment_places
 )
+district_staff_covers_place = scoped(
+    "district_staff_covers_place", {Role.DISTRICT_STAFF}, lambda place: [place]
+)
 auditor_covers_access_log = scoped("auditor_covers_access_log", AUDIT_ROLES, access_log_places)
 
 is_superuser = rules.is_superuser
@@ -199,6 +202,9 @@ rules.add_perm("people.delete_role_assignment", is_superuser | may_grant_role)
 rules.add_perm("people.view_access_log", is_superuser | auditor_covers_access_log)
 # 人员导入 creates logins, which only superusers do (the admin is theirs too).
 rules.add_perm("people.import_staff", is_superuser)
+# 部门导入: asked of the place a department is to serve; without one, whether the user may
+# open the import at all (district staff anywhere), each row then checked.
+rules.add_perm("people.import_departments", is_superuser | district_staff_covers_place)
 
 # Django's codenames (view_partymember, …) name the same rules, so a generic
 # "{app_label}.{action}_{model_name}" mapping finds them.
@@ -215,3 +221,11 @@ for _model, _name in [
                 f"people.{_action}_{_model}",
                 rules.permissions.permissions[f"people.{_action}_{_name}"],
             )
+
+
+def department_import_guard(user):
+    """`can_change` for department_import.import_departments: may `user` have a department
+    serve this place."""
+    if user.is_superuser:
+        return None
+    return lambda place: user.has_perm("people.import_departments", place)

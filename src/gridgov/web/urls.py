@@ -7,7 +7,7 @@ The other pages are prefixed "web-" so they cannot clash with API route names.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import password, place_import, staff_import, views
+from . import department_import, password, place_import, staff_import, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -44,6 +44,16 @@ urlpatterns = [
         "people/import/template.xlsx",
         staff_import.staff_import_template,
         name="web-staff-import-template",
+    ),
+    path(
+        "people/departments/import/",
+        department_import.department_import_page,
+        name="web-department-import",
+    ),
+    path(
+        "people/departments/import/template.xlsx",
+        department_import.department_import_template,
+        name="web-department-import-template",
     ),
     path("people/<int:pk>/", views.person_detail, name="web-person-detail"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="web-person-reveal"),

@@ -1,0 +1,265 @@
+"""部门导入: the departments (职能部门) tickets are routed to, from a CSV file or an
+Excel sheet (.xlsx or .xls), instead of one at a time in the admin.
+
+One row per department: 部门编码 (code), 部门名称 (name), 管辖区域编码 (the code of the
+district or street it serves) and optionally 联系电话 (office phone). The whole file is
+checked first; if any row has a problem nothing is written and every problem is listed
+with its row and column. A code that exists already is updated to the sheet's name, area
+and phone, each change listed in the report (an empty 联系电话 leaves the phone as it is).
+Nothing is deleted.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gridgov.core import sheets, textfiles
+from gridgov.places.models import Level, Place
+
+from .models import Department
+
+COLUMNS = ["code", "name", "place_code", "phone"]
+REQUIRED = {"code", "name", "place_code"}
+# The template's column names first: they name the columns in the report.
+COLUMN_NAMES = {
+    "部门编码": "code",
+    "编码": "code",
+    "部门名称": "name",
+    "名称": "name",
+    "部门": "name",
+    "管辖区域编码": "place_code",
+    "管辖区域": "place_code",
+    "区域编码": "place_code",
+    "地点编码": "place_code",
+    "联系电话": "phone",
+    "值班电话": "phone",
+    "电话": "phone",
+}
+HEADERS = {v: k for k, v in reversed(COLUMN_NAMES.items())}
+AREA_LEVELS = {Level.DISTRICT, Level.STREET}
+FIELD_COLUMNS = {"name": "name", "place": "place_code", "phone": "phone"}
+
+
+class ImportFormatError(ValueError):
+    """The file is not a table of departments (unreadable, or a needed column is missing)."""
+
+
+@dataclass
+class Problem:
+    row: int
+    code: str
+    field: str
+    message: str
+
+    @property
+    def column(self):
+        """The column as the template names it (部门编码 …)."""
+        return HEADERS.get(self.field, self.field)
+
+
+@dataclass
+class Change:
+    code: str
+    field: str  # "name", "place" or "phone"
+    old: str
+    new: str
+
+    @property
+    def label(self):
+        """The sheet's column the change came from, as the errors name theirs."""
+        return HEADERS[FIELD_COLUMNS[self.field]]
+
+
+@dataclass
+class Report:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    written: bool = False
+
+
+@dataclass
+class Row:
+    number: int
+    code: str
+    name: str
+    place: Place
+    phone: str
+
+
+def _column(cell):
+    text = sheets.text(cell)
+    return COLUMN_NAMES.get(text.replace(" ", ""), text.lower())
+
+
+def _place_label(place):
+    return f"{place.name}（{place.code}）"
+
+
+def read_rows(source, name=""):
+    """(header fields, rows) of a path, bytes or file object."""
+    if hasattr(source, "read"):
+        data, name = source.read(), name or getattr(source, "name", "")
+    elif isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    else:
+        with open(source, "rb") as f:
+            data, name = f.read(), str(source)
+    if sheets.is_excel(data, name):
+        try:
+            rows = sheets.excel_rows(data, name)
+        except sheets.SheetError as exc:
+            raise ImportFormatError(
+                _("The Excel file cannot be read: %(error)s") % {"error": exc}
+            ) from None
+    else:
+        try:
+            rows = sheets.csv_rows(textfiles.decode(data)[0])
+        except textfiles.NotText:
+            raise ImportFormatError(
+                _("The file is neither an Excel workbook (.xlsx, .xls) nor CSV text.")
+            ) from None
+    header, rows = sheets.header(rows, _column, REQUIRED)
+    missing = [c for c in COLUMNS if c in REQUIRED and c not in header]
+    if missing:
+        raise ImportFormatError(
+            _("A department table needs the columns %(columns)s; missing: %(missing)s.")
+            % {
+                "columns": "、".join(HEADERS[c] for c in COLUMNS if c in REQUIRED),
+                "missing": "、".join(HEADERS[c] for c in missing),
+            }
+        )
+    return header, rows
+
+
+def check(header, rows, can_change=None):
+    """([Row], [Problem]): every row read and checked against the database. `can_change`
+    (a place -> bool) says whether the importer may put a department there."""
+    cells = [(n, dict(zip(header, (sheets.text(c) for c in cs), strict=False))) for n, cs in rows]
+    places = {
+        p.code: p
+        for p in Place.objects.filter(code__in={c.get("place_code") for _n, c in cells} - {""})
+    }
+    existing = {
+        d.code: d
+        for d in Department.objects.select_related("place").filter(
+            code__in={c.get("code") for _n, c in cells} - {""}
+        )
+    }
+    checked, problems, seen = [], [], {}
+    for number, raw in cells:
+        code, name = raw.get("code", ""), raw.get("name", "")
+        place_code, phone = raw.get("place_code", ""), raw.get("phone", "")
+        found = []
+
+        def bad(column, message, found=found):
+            found.append((column, message))
+
+        if not code:
+            bad("code", _("The department code is missing."))
+        elif len(code) > 64:
+            bad("code", _("The department code is longer than 64 characters."))
+        elif code in seen:
+            bad(
+                "code",
+                _("The code %(code)s is on row %(row)s too.") % {"code": code, "row": seen[code]},
+            )
+        seen.setdefault(code, number)
+        if not name:
+            bad("name", _("The department name is missing."))
+        elif len(name) > 200:
+            bad("name", _("The department name is longer than 200 characters."))
+        place = places.get(place_code)
+        if not place_code:
+            bad("place_code", _("The code of the district or street it serves is missing."))
+        elif place is None:
+            bad(
+                "place_code",
+                _("No place has the code %(code)s; import the place tree first.")
+                % {"code": place_code},
+            )
+        elif place.level not in AREA_LEVELS:
+            bad(
+                "place_code",
+                _("%(place)s is a %(level)s; a department serves a district or a street.")
+                % {"place": _place_label(place), "level": Level(place.level).label},
+            )
+        elif can_change is not None and not can_change(place):
+            bad(
+                "place_code",
+                _("%(place)s is outside your area.") % {"place": _place_label(place)},
+            )
+        old = existing.get(code)
+        if old is not None and can_change is not None and not can_change(old.place):
+            bad(
+                "code",
+                _("Department %(code)s serves %(place)s, outside your area.")
+                % {"code": code, "place": _place_label(old.place)},
+            )
+        if len(phone) > 32:
+            bad("phone", _("The phone number is longer than 32 characters."))
+        problems += [Problem(number, code, column, msg) for column, msg in found]
+        if not found:
+            checked.append(Row(number, code, name, place, phone))
+    return checked, problems
+
+
+def import_departments(
+    source, *, name="", dry_run=False, can_change: Callable | None = None
+) -> Report:
+    """Check a department table and, if no row has a problem (and not `dry_run`), write it.
+    `can_change(place)`: may the importer have a department serve `place` (None: anyone)."""
+    header, rows = read_rows(source, name)
+    checked, problems = check(header, rows, can_change)
+    report = Report(total=len(rows), errors=problems)
+    if problems:
+        return report
+    with transaction.atomic():
+        existing = {
+            d.code: d
+            for d in Department.objects.select_related("place").filter(
+                code__in={r.code for r in checked}
+            )
+        }
+        for row in checked:
+            department = existing.get(row.code)
+            if department is None:
+                report.created += 1
+                if not dry_run:
+                    Department.objects.create(
+                        code=row.code, name=row.name, place=row.place, phone=row.phone
+                    )
+                continue
+            changes = _changes(department, row)
+            if not changes:
+                report.unchanged += 1
+                continue
+            report.updated += 1
+            report.changes += changes
+            if not dry_run:
+                department.name, department.place = row.name, row.place
+                department.phone = row.phone or department.phone
+                department.save(update_fields=["name", "place", "phone"])
+    report.written = not dry_run
+    return report
+
+
+def _changes(department, row):
+    old = {
+        "name": department.name,
+        "place": _place_label(department.place),
+        "phone": department.phone,
+    }
+    new = {
+        "name": row.name,
+        "place": _place_label(row.place),
+        "phone": row.phone or department.phone,
+    }
+    return [
+        Change(row.code, f, old[f], new[f]) for f in ("name", "place", "phone") if old[f] != new[f]
+    ]

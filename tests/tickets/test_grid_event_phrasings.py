@@ -227,7 +227,22 @@ NEGATIVES += [
     "电动车头盔必须戴吗",
     "水费涨价了",
     "城管把我的摊子收走了，要罚款",
+    # A letter (over classify.CO_OCCURRENCE_UP_TO characters) is read word by word, not by
+    # co-occurrences: 线路 + 断 here is a bus route, not a broken cable.
+    "对A市公交线路的整体建议 A市的公交线路断头路多，不少线路绕行严重，换乘不便，早晚高峰车辆"
+    "拥挤，部分站点设置不合理，市民出行很不方便。建议有关部门对全市公交线路进行整体评估，优化线网"
+    "结构，增开社区巴士和微循环线路，提高发车频率，方便市民出行。",
 ]
+
+
+def test_a_letter_naming_a_grid_event_type_is_that_type():
+    # 噪声扰民 named in the title beats another type's words spread over the body.
+    letter = (
+        "A1区紫薇路上的美聚酒店噪声扰民！ 酒店在楼顶私自搭建了一个大棚，违规加建，"
+        "每天晚上在棚里举办婚宴和派对，音响开到很晚，周边居民无法入睡。"
+    )
+    found = grid_event(letter)
+    assert found is not None and found.name == "噪声扰民", found and found.name
 
 
 @pytest.mark.parametrize(("text", "expected"), POSITIVES)

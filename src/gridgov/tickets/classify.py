@@ -111,6 +111,11 @@ _URGENCY_RANK = {"emergency": 3, "utility": 2, "general": 1}
 # How near each other the parts of a co-occurrence must be, in characters: 安全出口被电动车堵住
 # is one matter; a letter naming 违规 in one sentence and 建了 in another is not 违章搭建.
 NEAR = 12
+# Co-occurrences are read in short texts only: a report (随手拍, a patrol hazard, an
+# operator's summary) names one matter; a long letter names many, and on the shared message
+# board's letters they took 公交线路的建议 as 线路破损 and 房屋质量 as 漏水停水 more often
+# than they found a real grid event (docs/insights.md). Letters keep the single-word rule.
+CO_OCCURRENCE_UP_TO = 100
 
 
 def _at(word, text):
@@ -167,6 +172,7 @@ def grid_event(text):
     充电桩: beyond_the_grid).
     """
     text = text or ""
+    pairs = len(text) <= CO_OCCURRENCE_UP_TO
     best, best_rank = None, None
     events = [c for c in reference.categories().by_id.values() if c.active and c.grid_event]
     for category in sorted(events, key=lambda c: c.code):
@@ -174,13 +180,18 @@ def grid_event(text):
             continue
         positions, clear = set(), False
         for word in {w for w in category.keywords if len(w) >= MIN_KEYWORD}:
+            if "+" in word and not pairs:
+                continue
             found = covered(word, text)
             positions |= found
             clear = clear or bool(found and "+" in word)
         weight = len(positions)
-        if clear or category.name in text:
+        named = category.name in text
+        if clear or named:
             weight = max(weight, CLEAR_EVENT)
-        rank = (weight, _URGENCY_RANK.get(category.default_urgency, 0))
+        # A type the text names (噪声扰民 in a letter's title) wins over words of another
+        # spread over its body.
+        rank = (named, weight, _URGENCY_RANK.get(category.default_urgency, 0))
         if weight >= CLEAR_EVENT and (best_rank is None or rank > best_rank):
             best, best_rank = category, rank
     return best

@@ -83,7 +83,7 @@ def test_pagination_keeps_filters(client, city):
     assert len(page.object_list) == 25
     html = response.content.decode()
     assert "?place=G1&amp;page=2" in html
-    assert "第 1 / 2 页" in html
+    assert "第 1 页，共 2 页" in html
     second = client.get("/people/?place=G1&page=2")
     assert len(second.context["page"].object_list) == 6
 

@@ -12,6 +12,7 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.places.models import Level, Place
 from gridgov.tickets.models import Category, Channel, Ticket
@@ -43,7 +44,8 @@ class Jurisdiction(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("jurisdiction")
+        # The spec's jurisdiction, 辖区 as in jurisdiction_id; a department's (people) is 管辖区域.
+        verbose_name = pgettext_lazy("open311", "jurisdiction")
         verbose_name_plural = _("jurisdictions")
         ordering = ["identifier"]
 
@@ -78,7 +80,7 @@ class ApiKey(models.Model):
     )
     jurisdiction = models.ForeignKey(
         Jurisdiction,
-        verbose_name=_("jurisdiction"),
+        verbose_name=pgettext_lazy("open311", "jurisdiction"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -144,7 +146,7 @@ class Submission(models.Model):
     )
     jurisdiction = models.ForeignKey(
         Jurisdiction,
-        verbose_name=_("jurisdiction"),
+        verbose_name=pgettext_lazy("open311", "jurisdiction"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

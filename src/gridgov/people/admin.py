@@ -10,6 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import passwords
 from .masking import mask_id_number, mask_name, mask_phone
@@ -55,7 +56,7 @@ class PersonInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    @admin.display(description=_("name"))
+    @admin.display(description=pgettext_lazy("person", "name"))
     def masked_name(self, obj):
         return mask_name(obj.name)
 
@@ -88,7 +89,7 @@ class PersonAdmin(SuperuserOnlyAdmin):
     raw_id_fields = ["household", "user", "place"]
     list_select_related = ["place", "household", "household__building"]
 
-    @admin.display(description=_("name"))
+    @admin.display(description=pgettext_lazy("person", "name"))
     def masked_name(self, obj):
         return mask_name(obj.name)
 

@@ -8,7 +8,7 @@ masking.py); every full view is written to AccessLog.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.places.models import Level, Place
@@ -59,7 +59,8 @@ class Person(models.Model):
         PARENT = "parent", _("Parent")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=100)
+    # A person's name is 姓名; the catalogs' plain "name" is 名称, the name of a place or unit.
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     id_number = models.CharField(_("ID number"), max_length=32, blank=True)
     # Where the person lives or is registered; drives place scope.
@@ -231,7 +232,10 @@ class PartyMember(models.Model):
         on_delete=models.PROTECT,
         related_name="members",
     )
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    # The member's category (类别), not a ticket's status (状态), which shares the msgid.
+    status = models.CharField(
+        pgettext_lazy("party member", "status"), max_length=16, choices=Status.choices
+    )
     # In-service members report (报到) to the community where they live.
     home_community = models.ForeignKey(
         Place,

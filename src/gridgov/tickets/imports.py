@@ -892,11 +892,13 @@ class Importer:
             place=routing.intake_desk(self.actor), department=None, dispatch_desk=True
         )
         tickets = []
+        row_routes = []  # each row's route: its dispatch event names the rule that chose it
         for p in parsed:
             place = places.get(p.place_id)
             route = routes(p.category, place)
             if route.dispatch_desk and place is None:
                 route = desk
+            row_routes.append(route)
             accept_by, respond_by, resolve_by = deadlines(
                 p.urgency, p.category, place, p.created_at, p.day
             )
@@ -959,7 +961,7 @@ class Importer:
         events, callbacks = [], []
         routed = lifecycle.AUTO_DISPATCH_REASON  # a message id, translated when shown
         shared = {}
-        for p, ticket, ticket_id in zip(parsed, tickets, ids, strict=True):
+        for p, ticket, ticket_id, route in zip(parsed, tickets, ids, row_routes, strict=True):
             dispatched = ticket["dispatched_at"] is not None
             common = {
                 "ticket_id": ticket_id,
@@ -985,7 +987,7 @@ class Importer:
                         "to_status": Status.DISPATCHED,
                         "actor_id": None,
                         "reason": routed,
-                        "data": _dispatch_data(ticket, places, routes.departments, shared),
+                        "data": _dispatch_data(ticket, route, places, routes.departments, shared),
                         **common,
                     }
                 )
@@ -1190,9 +1192,11 @@ def _passed_on(p, dispatched):
     return p.outcome == OPEN and dispatched and p.nature == Nature.PRAISE
 
 
-def _dispatch_data(ticket, places, departments, cache):
-    """The dispatch event's data, one shared dict per owner (serialised once by COPY)."""
-    key = (ticket["owner_place_id"], ticket["owner_department_id"])
+def _dispatch_data(ticket, route, places, departments, cache):
+    """The dispatch event's data, one shared dict per owner and what chose it (the rule, or
+    the home level: routing.route_data), serialised once by COPY."""
+    rule = route.rule.pk if route.rule is not None else None
+    key = (ticket["owner_place_id"], ticket["owner_department_id"], rule, route.home_level)
     if key not in cache:
         if ticket["owner_department_id"]:
             d = departments[ticket["owner_department_id"]]
@@ -1202,7 +1206,7 @@ def _dispatch_data(ticket, places, departments, cache):
             if p is None:
                 p = Place.objects.get(pk=ticket["owner_place_id"])
             unit = {"place": p.code, "unit": p.name}
-        cache[key] = {"auto": True, **unit}
+        cache[key] = {"auto": True, **unit, **routing.route_data(route)}
     return cache[key]
 
 

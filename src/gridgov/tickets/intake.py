@@ -483,6 +483,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                     **advice.get("event_data", {}),
                     **({"request_digest": digest} if digest else {}),
                 },
+                route=route,
             )
             photo_files.attach(ticket, cleaned_photos)
             _after_intake(ticket, data, actor, route, now)

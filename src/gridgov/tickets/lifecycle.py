@@ -403,11 +403,13 @@ def lock_ticket(pk):
     return locked
 
 
-def open_ticket(ticket, actor, now, dispatch, data=None):
+def open_ticket(ticket, actor, now, dispatch, data=None, route=None):
     """Save a new ticket with its first status and events.
 
     A ticket a rule routed is dispatched at once (events `create` and
     `dispatch`); one that no rule covers stays `received` at the dispatch desk.
+    `route`: the routing.Route that decided its owner, whose rule (or home level) the
+    dispatch event names.
     """
     ticket.status = S.DISPATCHED if dispatch else S.RECEIVED
     if dispatch:
@@ -435,6 +437,7 @@ def open_ticket(ticket, actor, now, dispatch, data=None):
                 data={
                     "auto": True,
                     **_unit_data(routing.Route(ticket.owner_place, ticket.owner_department)),
+                    **(routing.route_data(route) if route is not None else {}),
                 },
                 **{**common, "actor": None},
             )
@@ -525,6 +528,8 @@ def _dispatch(t, actor, now, unit=None, department=None, reason="", category=Non
     _check_sent_down(t, actor, route)
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
     data = _sent_data(t, route)
+    if not (unit or department):
+        data.update(routing.route_data(route))  # which rule (or home level) chose the unit
     if chosen:
         fields["category"] = t.category
         data["category"] = chosen

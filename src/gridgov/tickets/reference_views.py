@@ -55,7 +55,7 @@ def routing_rules(request, pk=None):
     if request.method == "POST" and rule is not None and request.POST.get("delete"):
         # Removed from its change page (the permission on the rule was checked above): a
         # rule set by mistake could only be pointed elsewhere, never taken back.
-        values = _rule_words(rule)
+        values = routing.rule_words(rule)
         rule.delete()
         messages.success(
             request,
@@ -88,7 +88,7 @@ def routing_rules(request, pk=None):
                         "Routing rule saved: demands of %(category)s in %(place)s now go to "
                         "%(department)s; tickets already sent keep their owner."
                     )
-                    % _rule_words(candidate),
+                    % routing.rule_words(candidate),
                 )
                 return redirect("tickets:routing-rules")
         status = 400
@@ -101,14 +101,6 @@ def routing_rules(request, pk=None):
         {"form": form, "rules": rules, "rule": rule, "section": "routing"},
         status=status,
     )
-
-
-def _rule_words(rule):
-    return {
-        "category": rule.category.full_name,
-        "place": rule.place.name if rule.place else _("Everywhere"),
-        "department": rule.department.name,
-    }
 
 
 @login_required

@@ -10,6 +10,7 @@ is lost.
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.places.models import Level, Place
@@ -24,6 +25,11 @@ class Route:
     department: object | None
     # True when nothing matched and the ticket waits at a dispatch desk.
     dispatch_desk: bool = False
+    # What decided it, for the dispatch event (route_data): the rule, or else the
+    # category's home level; carried out of route() so nothing is looked up twice.
+    rule: object | None = None
+    rule_category: object | None = None  # the rule's category, from the lineage in hand
+    home_level: str | None = None
 
     @property
     def unit(self):
@@ -36,8 +42,10 @@ def has_rules(category):
 
 
 def _rule_for(category, place):
+    """(the rule that routes `category` at `place`, its category from the lineage) or
+    (None, None)."""
     if category is None:
-        return None
+        return None, None
     chain = category.lineage()
     rules = reference.routing_rules([c.pk for c in chain])
     best, best_key = None, None
@@ -49,7 +57,47 @@ def _rule_for(category, place):
         key = (len(rule.place.path) if rule.place else 0, -depth[rule.category_id])
         if best_key is None or key > best_key:
             best, best_key = rule, key
-    return best
+    return best, (chain[depth[best.category_id]] if best is not None else None)
+
+
+def rule_words(rule, category=None):
+    """A routing rule in words: its category's full name, its place's (全区（所有地点） for a
+    rule for everywhere), its department's. The routing page says with these what a rule
+    saved or removed does, and a ticket's timeline which rule sent it. `rule`: a RoutingRule
+    (`category`: its category, when in hand) or the record an event keeps (route_data)."""
+    if isinstance(rule, dict):
+        names = rule.get("names") or {}
+    else:
+        category = category or rule.category
+        names = {
+            "category": category.full_name,
+            "place": rule.place.name if rule.place else None,
+            "department": rule.department.name,
+        }
+    return {**names, "place": names.get("place") or _("Everywhere")}
+
+
+def route_data(route):
+    """What a dispatch by the rules records of what decided it: {"rule": its id, codes and
+    names as they were (a rule may change or go later)}, or {"home_level": …} when no rule
+    covered the category there; {} for a unit named by hand or a dispatch desk."""
+    rule = route.rule
+    if rule is not None:
+        category = route.rule_category or rule.category
+        return {
+            "rule": {
+                "id": rule.pk,
+                "category": category.code,
+                "place": rule.place.code if rule.place else None,
+                "department": rule.department.code,
+                "names": {
+                    "category": category.full_name,
+                    "place": rule.place.name if rule.place else None,
+                    "department": rule.department.name,
+                },
+            }
+        }
+    return {"home_level": route.home_level} if route.home_level else {}
 
 
 def dispatch_desk(place):
@@ -87,14 +135,14 @@ def home_street(user):
 
 def route(category, place):
     if category is not None:
-        rule = _rule_for(category, place)
+        rule, rule_category = _rule_for(category, place)
         if rule is not None:
-            return Route(place=None, department=rule.department)
+            return Route(None, rule.department, rule=rule, rule_category=rule_category)
         home = category.home_level
         if home != HomeLevel.DEPARTMENT and place is not None:
             owner = place.ancestor_at(home)
             if owner is not None:
-                return Route(place=owner, department=None)
+                return Route(place=owner, department=None, home_level=home)
     return Route(place=dispatch_desk(place), department=None, dispatch_desk=True)
 
 

@@ -12,10 +12,10 @@ from django.utils.translation import pgettext_lazy
 
 from gridgov.people.models import Department
 
-from . import lifecycle, photos
+from . import lifecycle, photos, routing
 from .classify import LOW_CONFIDENCE
 from .forms import ACTION_LABELS, DEADLINE_LABELS, OVERDUE_LABELS
-from .models import Satisfaction, Summons, Ticket, TicketEvent
+from .models import HomeLevel, Satisfaction, Summons, Ticket, TicketEvent
 from .reference import categories
 
 # Events that are no lifecycle action of their own.
@@ -84,6 +84,7 @@ def describe(event, departments):
         if data.get("auto"):
             text += _(" (by the routing rules)")
         lines.append(text)
+        lines += _routed_by(data)
         if data.get("category"):
             names = [_category_name(code) for code in data["category"]]
             lines.append(_("Category: %(old)s → %(new)s") % {"old": names[0], "new": names[1]})
@@ -177,6 +178,27 @@ def describe(event, departments):
     elif action == "answer" and data.get("knowledge_answer"):
         lines.append(_("Answered from the knowledge base."))
     return lines
+
+
+def _routed_by(data):
+    """Which routing rule, or else which home level, chose the unit (routing.route_data): a
+    street asking why a matter went to 城管 read only 按规则自动派单。"""
+    if data.get("rule"):
+        words = routing.rule_words(data["rule"])
+        return [
+            _("Routing rule no. %(id)s: demands of %(category)s in %(place)s go to %(department)s.")
+            % {"id": data["rule"].get("id", ""), **words}
+        ]
+    level = data.get("home_level")
+    if level in HomeLevel.values:
+        return [
+            _(
+                "No routing rule for this category here: it goes to the %(level)s of the "
+                "place, the category's home level."
+            )
+            % {"level": HomeLevel(level).label}
+        ]
+    return []
 
 
 def _deadline_lines(change):

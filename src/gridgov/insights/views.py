@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
 from gridgov.tickets import lifecycle
-from gridgov.tickets.models import Ticket
+from gridgov.tickets.models import OPEN_STATUSES, Ticket
 from gridgov.tickets.templatetags.tickets_workbench import display_name
 
 from . import hotissues, services, training
@@ -129,6 +129,7 @@ def hot_issue(request, pk):
         {
             "issue": issue,
             "tickets": tickets,
+            "next_steps": _next_steps(issue, tickets, request.user),
             # Fewer than its count when some lie outside the user's area: said, not left to
             # look like a miscount (工单 9 above a list of 3).
             "hidden": max(issue.ticket_count - len(tickets), 0),
@@ -138,6 +139,30 @@ def hot_issue(request, pk):
             "history": issue.decisions.select_related("user"),
         },
     )
+
+
+def _next_steps(issue, tickets, user):
+    """What a confirmed hot issue leads to: its tickets stay with the units that own them
+    (each listed with how many it holds, how many still open), read and exported from the
+    area list filtered to them. The page offered nothing after 确认. A deliberation topic
+    (议题) is for when that app exists (docs/insights.md)."""
+    if issue.state != HotIssue.State.CONFIRMED:
+        return None
+    owners = {}
+    for t in tickets:
+        unit = t.owner
+        row = owners.setdefault(unit.pk if unit else None, {"unit": unit, "total": 0, "open": 0})
+        row["total"] += 1
+        row["open"] += t.status in OPEN_STATUSES
+    listed = None
+    if tickets and user.has_perm("tickets.use_workbench"):
+        query = urlencode({"hot": issue.pk})
+        listed = {
+            "list": f"{reverse('tickets:list')}?{query}",
+            "export": f"{reverse('tickets:export')}?{query}",
+        }
+    rows = sorted(owners.values(), key=lambda r: (-r["open"], -r["total"]))
+    return {"owners": rows, "links": listed}
 
 
 @login_required

@@ -299,9 +299,15 @@ class TicketFilterForm(forms.Form):
     date_to = DayField(
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # The tickets of one hot issue (未诉先办): its page links here once a street confirms it.
+    hot = forms.IntegerField(
+        label=_("Hot issue"), required=False, min_value=1, widget=forms.HiddenInput
+    )
 
-    def __init__(self, *args, places=(), area=None, **kwargs):
+    def __init__(self, *args, places=(), area=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.hot_issue = None
         categories = category_choices(include_blank=False, max_depth=2)
         self.fields["category"].choices = [("", _("Any category"))] + categories
         place_choices = [("", _("All of my area"))]
@@ -332,6 +338,23 @@ class TicketFilterForm(forms.Form):
             if place is not None:
                 label = f"{place.name}（{place.get_level_display()}）"
                 self.fields["place"].choices += [(place.code, label)]
+
+    def clean_hot(self):
+        pk = self.cleaned_data.get("hot")
+        if not pk:
+            return None
+        # The insights app's model through the reverse relation: tickets does not import it.
+        model = Ticket._meta.get_field("hot_issues").related_model
+        issue = model.objects.filter(pk=pk).first()
+        if issue is None or (
+            self.user is not None and not self.user.has_perm("insights.view_hotissue", issue)
+        ):
+            raise forms.ValidationError(
+                _("There is no hot issue no. %(n)s: the hourly refresh may have regrouped it."),
+                params={"n": pk},
+            )
+        self.hot_issue = issue
+        return pk
 
     def add_error(self, field, error):
         # "Select a valid choice" for a code typed into a URL: say what is unknown instead.
@@ -372,6 +395,8 @@ class TicketFilterForm(forms.Form):
                 continue
             if isinstance(field, forms.ChoiceField):
                 value = _choice_label(field.choices, value)
+            elif name == "hot" and self.hot_issue is not None:
+                value = self.hot_issue.title
             described.append((str(field.label), str(value).strip("　")))
         return described
 

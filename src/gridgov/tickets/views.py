@@ -230,7 +230,9 @@ def _listed(request, now):
     mistyped date held the whole street's.
     """
     places = list(_filter_places(request.user))
-    form = TicketFilterForm(request.GET or None, places=places, area=_area_places(request.user))
+    form = TicketFilterForm(
+        request.GET or None, places=places, area=_area_places(request.user), user=request.user
+    )
     tickets = visible_tickets(request.user, _ticket_queryset())
     if form.is_bound and not form.is_valid():
         tickets = tickets.none()
@@ -252,6 +254,8 @@ def _listed(request, now):
             tickets = tickets.filter(category_id__in=category_subtree_ids(d["category"]))
         if d["channel"]:
             tickets = tickets.filter(channel=d["channel"])
+        if d["hot"]:
+            tickets = tickets.filter(hot_issues=d["hot"])
         if d["place"]:
             path = Place.objects.filter(code=d["place"]).values_list("path", flat=True).first()
             tickets = tickets.filter(place__path__startswith=path) if path else tickets.none()

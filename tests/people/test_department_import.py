@@ -8,42 +8,17 @@ import io as stdio
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from gridgov.people import department_import
 from gridgov.people.models import Department, Role
+from tests.sheets import as_csv, as_xls, as_xlsx
 
 from .factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
 HEADER = ["部门编码", "部门名称", "管辖区域编码", "联系电话"]
-
-
-def as_csv(rows):
-    return "\n".join(",".join(str(c) for c in row) for row in rows).encode("utf-8")
-
-
-def as_xlsx(rows):
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = stdio.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def as_xls(rows):
-    import xlwt
-
-    book = xlwt.Workbook(encoding="utf-8")
-    sheet = book.add_sheet("部门")
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            sheet.write(r, c, value)
-    out = stdio.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def departments():

@@ -8,28 +8,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import translation
-from openpyxl import Workbook
 
 from gridgov.people import imports
 from gridgov.people.models import Department, Person, Role, RoleAssignment
 from gridgov.people.scope import scope_for
+from tests.sheets import as_csv, as_xls, as_xlsx
 
 pytestmark = pytest.mark.django_db
 
 HEADER = ["登录名", "姓名", "电话", "角色", "地点编码", "部门编码"]
-
-
-def as_csv(rows):
-    return "\n".join(",".join(str(c) for c in row) for row in rows).encode("utf-8")
-
-
-def as_xlsx(rows):
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = stdio.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -47,20 +34,6 @@ def staff(tree):
         ["dq-zhao", "赵敏", "", "12345 热线坐席", "S1", ""],
         ["cg-sun", "孙丽", "", "部门承办人", "", "CG"],
     ]
-
-
-def as_xls(rows):
-    """An Excel 97-2003 workbook, as 12345 platforms and street offices still save."""
-    import xlwt
-
-    book = xlwt.Workbook(encoding="utf-8")
-    sheet = book.add_sheet("Sheet1")
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            sheet.write(r, c, value)
-    out = stdio.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("make", [as_csv, as_xlsx, as_xls])

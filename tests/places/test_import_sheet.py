@@ -6,10 +6,10 @@ import io as stdio
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
-from openpyxl import Workbook
 
 from gridgov.places import io
 from gridgov.places.models import Place
+from tests.sheets import as_csv, as_xls, as_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -23,33 +23,6 @@ SHEET = [
     ["HX-DQ-LY-01", "柳荫一网格", "网格", "HX-DQ-LY", "", "", "", "柳荫里；柳荫"],
     ["HX-DQ-LY-01-01", "1号楼", "楼栋", "HX-DQ-LY-01", 39.91, 116.40, "柳荫里1号楼", ""],
 ]
-
-
-def as_csv(rows):
-    return "\n".join(",".join(str(c) for c in row) for row in rows).encode("utf-8")
-
-
-def as_xlsx(rows):
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = stdio.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def as_xls(rows):
-    """An Excel 97-2003 workbook, as 12345 platforms and street offices still save."""
-    import xlwt
-
-    book = xlwt.Workbook(encoding="utf-8")
-    sheet = book.add_sheet("Sheet1")
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            sheet.write(r, c, value)
-    out = stdio.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("make", [as_csv, as_xlsx, as_xls])

@@ -9,6 +9,10 @@ Row numbers are the file's (CSV line, sheet row), for errors that point at the r
 import csv
 import io
 
+from django.utils.translation import gettext as _
+
+from . import textfiles
+
 XLSX_MAGIC = b"PK\x03\x04"  # a zip, which an .xlsx is
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the OLE2 container of an Excel 97-2003 .xls
 HEADER_SCAN_ROWS = 10
@@ -113,3 +117,25 @@ def header(rows, column, required):
     )
     fields = [column(c) for c in rows[start][1]] if rows else []
     return fields, rows[start + 1 :]
+
+
+def read(source, name, error, not_text):
+    """(number, cells) rows of a path, bytes or file object, CSV or Excel; an unreadable
+    file raises `error` (the importer's own format error), with `not_text` when it is
+    neither a workbook nor text."""
+    if hasattr(source, "read"):
+        data, name = source.read(), name or getattr(source, "name", "")
+    elif isinstance(source, bytes | bytearray):
+        data = bytes(source)
+    else:
+        with open(source, "rb") as f:
+            data, name = f.read(), str(source)
+    if is_excel(data, name):
+        try:
+            return excel_rows(data, name)
+        except SheetError as exc:
+            raise error(_("The Excel file cannot be read: %(error)s") % {"error": exc}) from None
+    try:
+        return csv_rows(textfiles.decode(data)[0])
+    except textfiles.NotText:
+        raise error(not_text) from None

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from gridgov.core import sheets, textfiles
+from gridgov.core import sheets
 from gridgov.places.models import Place
 
 from . import passwords
@@ -124,27 +124,12 @@ def _role_names():
 
 def read_rows(source, name=""):
     """(header fields, rows) of a path, bytes or file object."""
-    if hasattr(source, "read"):
-        data, name = source.read(), name or getattr(source, "name", "")
-    elif isinstance(source, bytes | bytearray):
-        data = bytes(source)
-    else:
-        with open(source, "rb") as f:
-            data, name = f.read(), str(source)
-    if sheets.is_excel(data, name):
-        try:
-            rows = sheets.excel_rows(data, name)
-        except sheets.SheetError as exc:
-            raise ImportFormatError(
-                _("The Excel file cannot be read: %(error)s") % {"error": exc}
-            ) from None
-    else:
-        try:
-            rows = sheets.csv_rows(textfiles.decode(data)[0])
-        except textfiles.NotText:
-            raise ImportFormatError(
-                _("The file is neither an Excel .xlsx workbook nor CSV text.")
-            ) from None
+    rows = sheets.read(
+        source,
+        name,
+        ImportFormatError,
+        _("The file is neither an Excel .xlsx workbook nor CSV text."),
+    )
     header, rows = sheets.header(rows, _column, REQUIRED)
     missing = [c for c in COLUMNS if c in REQUIRED and c not in header]
     if missing:

@@ -2,17 +2,16 @@
 the same import as `gridgov departments import`), and the template sheet to fill in.
 Superusers, and district staff for departments serving their district or its streets."""
 
-import io
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from gridgov.people import department_import
 from gridgov.people.rules import department_import_guard
+
+from . import sheet_import
 
 TEMPLATE_COLUMNS = ["部门编码", "部门名称", "管辖区域编码", "联系电话"]
 TEMPLATE_ROWS = [
@@ -39,15 +38,9 @@ def department_import_page(request):
 
 
 def _upload(request):
-    upload = request.FILES.get("file")
-    if upload is None:
-        return {"failure": _("Choose a file to import.")}
-    if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
-        return {
-            "failure": _("The file is larger than %(n)s MB.")
-            % {"n": settings.GRIDGOV_MAX_IMPORT_BYTES >> 20}
-        }
-    dry_run = bool(request.POST.get("dry_run"))
+    upload, dry_run, failure = sheet_import.upload(request)
+    if failure:
+        return {"failure": failure}
     try:
         report = department_import.import_departments(
             upload,
@@ -57,40 +50,31 @@ def _upload(request):
         )
     except department_import.ImportFormatError as exc:
         return {"failure": str(exc)}
-    return {"report": report, "dry_run": dry_run}
+    return {
+        "report": report,
+        "dry_run": dry_run,
+        "problems": [(e.row, e.code, e.column, e.message) for e in report.errors],
+        "changes": [(c.code, c.label, c.old, c.new) for c in report.changes],
+    }
 
 
 @login_required
 def department_import_template(request):
     _check(request.user)
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Departments")
-    sheet.append(TEMPLATE_COLUMNS)
-    for row in TEMPLATE_ROWS:
-        sheet.append(row)
-    for column, width in zip("ABCD", (14, 28, 14, 16), strict=True):
-        sheet.column_dimensions[column].width = width
-    notes = book.create_sheet(_("How to fill in"))
-    for line in [
-        _("Only the first sheet is imported; replace the example rows with your own."),
-        _("部门编码 (code): unique; staff lists name a department handler's department by it."),
-        _(
-            "管辖区域编码: the code of the district (区) or street (街道) the department serves "
-            "(import the places first)."
-        ),
-        _("联系电话 (office phone) is optional; left empty, a phone entered before is kept."),
-        _("Importing again updates the departments by their code; nothing is deleted."),
-    ]:
-        notes.append([line])
-    notes.column_dimensions["A"].width = 110
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return sheet_import.template_response(
+        title=_("Departments"),
+        columns=TEMPLATE_COLUMNS,
+        rows=TEMPLATE_ROWS,
+        widths=(14, 28, 14, 16),
+        notes=[
+            _("Only the first sheet is imported; replace the example rows with your own."),
+            _("部门编码 (code): unique; staff lists name a department handler's department by it."),
+            _(
+                "管辖区域编码: the code of the district (区) or street (街道) the department serves "
+                "(import the places first)."
+            ),
+            _("联系电话 (office phone) is optional; left empty, a phone entered before is kept."),
+            _("Importing again updates the departments by their code; nothing is deleted."),
+        ],
+        filename="departments-template.xlsx",
     )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''departments-template.xlsx"
-    return response

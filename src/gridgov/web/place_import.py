@@ -2,17 +2,16 @@
 (places.io, the same import as `gridgov places import` and the API), and the template
 sheet to fill in."""
 
-import io
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from gridgov.places import io as places_io
 from gridgov.places.rules import import_guard
+
+from . import sheet_import
 
 # The template's columns: the Chinese names the import reads (places.io.COLUMN_NAMES).
 TEMPLATE_COLUMNS = ["编码", "名称", "层级", "上级编码", "纬度", "经度", "地址", "别名", "边界"]
@@ -42,15 +41,9 @@ def place_import(request):
 
 
 def _check_upload(request):
-    upload = request.FILES.get("file")
-    if upload is None:
-        return {"failure": _("Choose a file to import.")}
-    if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
-        return {
-            "failure": _("The file is larger than %(n)s MB.")
-            % {"n": settings.GRIDGOV_MAX_IMPORT_BYTES >> 20}
-        }
-    dry_run = bool(request.POST.get("dry_run"))
+    upload, dry_run, failure = sheet_import.upload(request)
+    if failure:
+        return {"failure": failure}
     try:
         report = places_io.import_places(
             upload, can_change=import_guard(request.user), dry_run=dry_run
@@ -65,7 +58,9 @@ def _check_upload(request):
         "report": report,
         "dry_run": dry_run,
         "file_name": upload.name,
-        "problem_count": len(report.errors) + len(report.forbidden),
+        "problems": [
+            (e.row, e.code, e.field, e.message) for e in [*report.errors, *report.forbidden]
+        ],
     }
 
 
@@ -74,28 +69,14 @@ def place_import_template(request):
     """The sheet to fill in: the header the import reads and a worked example."""
     if not _may_import(request.user):
         raise PermissionDenied
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Places")
-    sheet.append(TEMPLATE_COLUMNS)
-    for row in TEMPLATE_ROWS:
-        sheet.append(row)
-    for column, width in zip("ABCDEFGHI", (18, 14, 8, 16, 10, 10, 18, 14, 30), strict=True):
-        sheet.column_dimensions[column].width = width
-    notes = book.create_sheet(_("How to fill in"))
-    for line in _template_notes():
-        notes.append([line])
-    notes.column_dimensions["A"].width = 110
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return sheet_import.template_response(
+        title=_("Places"),
+        columns=TEMPLATE_COLUMNS,
+        rows=TEMPLATE_ROWS,
+        widths=(18, 14, 8, 16, 10, 10, 18, 14, 30),
+        notes=_template_notes(),
+        filename="places-template.xlsx",
     )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''places-template.xlsx"
-    return response
 
 
 def _template_notes():

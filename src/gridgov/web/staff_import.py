@@ -2,18 +2,16 @@
 same import as `gridgov people import`), and the template sheet to fill in. The initial
 passwords of new logins are shown once, on the answer to the upload."""
 
-import io
-
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from gridgov.people import imports
 from gridgov.people.models import Role
+
+from . import sheet_import
 
 TEMPLATE_COLUMNS = ["登录名", "姓名", "电话", "角色", "地点编码", "部门编码"]
 TEMPLATE_ROWS = [
@@ -41,53 +39,38 @@ def staff_import(request):
 
 
 def _upload(request):
-    upload = request.FILES.get("file")
-    if upload is None:
-        return {"failure": _("Choose a file to import.")}
-    if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
-        return {
-            "failure": _("The file is larger than %(n)s MB.")
-            % {"n": settings.GRIDGOV_MAX_IMPORT_BYTES >> 20}
-        }
-    dry_run = bool(request.POST.get("dry_run"))
+    upload, dry_run, failure = sheet_import.upload(request)
+    if failure:
+        return {"failure": failure}
     try:
         report = imports.import_staff(upload, name=upload.name, dry_run=dry_run)
     except imports.ImportFormatError as exc:
         return {"failure": str(exc)}
-    return {"report": report, "dry_run": dry_run}
+    return {
+        "report": report,
+        "dry_run": dry_run,
+        "problems": [(e.row, e.username, e.field, e.message) for e in report.errors],
+        "changes": [(c.username, c.label, c.old, c.new) for c in report.changes],
+    }
 
 
 @login_required
 def staff_import_template(request):
     _check(request.user)
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Staff")
-    sheet.append(TEMPLATE_COLUMNS)
-    for row in TEMPLATE_ROWS:
-        sheet.append(row)
-    for column, width in zip("ABCDEF", (14, 10, 16, 16, 18, 12), strict=True):
-        sheet.column_dimensions[column].width = width
-    notes = book.create_sheet(_("How to fill in"))
-    for line in [
-        _("Only the first sheet is imported; replace the example rows with your own."),
-        _("One row per role; a login with two roles takes two rows with the same 登录名."),
-        _("角色 (role): one of %(roles)s.") % {"roles": "、".join(str(r.label) for r in Role)},
-        _(
-            "地点编码: the code of the place of the role (import the places first); 部门编码: "
-            "for a 部门承办人, the code of the department (add it in the admin first)."
-        ),
-        _("New logins get an initial password, shown once after the import."),
-    ]:
-        notes.append([line])
-    notes.column_dimensions["A"].width = 110
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return sheet_import.template_response(
+        title=_("Staff"),
+        columns=TEMPLATE_COLUMNS,
+        rows=TEMPLATE_ROWS,
+        widths=(14, 10, 16, 16, 18, 12),
+        notes=[
+            _("Only the first sheet is imported; replace the example rows with your own."),
+            _("One row per role; a login with two roles takes two rows with the same 登录名."),
+            _("角色 (role): one of %(roles)s.") % {"roles": "、".join(str(r.label) for r in Role)},
+            _(
+                "地点编码: the code of the place of the role (import the places first); 部门编码: "
+                "for a 部门承办人, the code of the department (add it in the admin first)."
+            ),
+            _("New logins get an initial password, shown once after the import."),
+        ],
+        filename="staff-template.xlsx",
     )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''staff-template.xlsx"
-    return response

@@ -4,8 +4,8 @@ from a CSV or Excel (.xlsx, .xls) table."""
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from gridgov.core.console import write_table
 from gridgov.people import department_import
-from gridgov.places.management.commands.places import _width
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         except (OSError, department_import.ImportFormatError) as exc:
             raise CommandError(str(exc)) from exc
         if report.errors:
-            self.table(
+            write_table(
                 self.stderr,
                 [(_("row"), _("department code"), _("column"), _("problem"))]
                 + [(str(e.row), e.code, e.column, e.message) for e in report.errors],
@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 if dry_run
                 else _("Existing departments changed:")
             )
-            self.table(
+            write_table(
                 self.stdout,
                 [(_("department code"), _("Column"), _("Was"), _("Now"))]
                 + [(c.code, str(c.label), c.old or "—", c.new) for c in report.changes],
@@ -70,11 +70,3 @@ class Command(BaseCommand):
                 % counts
             )
         )
-
-    def table(self, out, rows):
-        widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-        for i, row in enumerate(rows):
-            cells = [row[c] + " " * (widths[c] - _width(row[c])) for c in range(len(widths))]
-            out.write("  ".join([*cells, row[-1]]))
-            if i == 0:
-                out.write("  ".join("-" * w for w in [*widths, 8]))

@@ -4,8 +4,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from gridgov.core.console import write_table
 from gridgov.people import imports
-from gridgov.places.management.commands.places import _width
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         except (OSError, imports.ImportFormatError) as exc:
             raise CommandError(str(exc)) from exc
         if report.errors:
-            self.table(
+            write_table(
                 self.stderr,
                 [(_("row"), _("login"), _("column"), _("problem"))]
                 + [(str(e.row), e.username, e.field, e.message) for e in report.errors],
@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 if dry_run
                 else _("Existing logins whose name or phone was changed (passwords kept):")
             )
-            self.table(
+            write_table(
                 self.stdout,
                 [(_("login"), _("Column"), _("Was"), _("Now"))]
                 + [(c.username, c.label, c.old or "—", c.new) for c in report.changes],
@@ -77,12 +77,4 @@ class Command(BaseCommand):
                     "holder, who changes it at /password/ after signing in):"
                 )
             )
-            self.table(self.stdout, [(_("login"), _("initial password"))] + report.passwords)
-
-    def table(self, out, rows):
-        widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-        for i, row in enumerate(rows):
-            cells = [row[c] + " " * (widths[c] - _width(row[c])) for c in range(len(widths))]
-            out.write("  ".join([*cells, row[-1]]))
-            if i == 0:
-                out.write("  ".join("-" * w for w in [*widths, 8]))
+            write_table(self.stdout, [(_("login"), _("initial password"))] + report.passwords)

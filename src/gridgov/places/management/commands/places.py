@@ -5,6 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from gridgov.core.console import write_table
 from gridgov.places import io
 from gridgov.places.models import Place
 
@@ -65,12 +66,7 @@ class Command(BaseCommand):
     def print_table(self, errors):
         rows = [(_("row"), _("code"), _("field"), _("problem"))]
         rows += [(str(e.row or ""), e.code, e.field, e.message) for e in errors]
-        widths = [max(_width(r[i]) for r in rows) for i in range(3)]
-        for i, row in enumerate(rows):
-            cells = [row[c] + " " * (widths[c] - _width(row[c])) for c in range(3)]
-            self.stderr.write("  ".join([*cells, row[3]]))
-            if i == 0:
-                self.stderr.write("  ".join("-" * w for w in [*widths, 7]))
+        write_table(self.stderr, rows, last=7)
 
     def do_export(self, options):
         root = options["root"]
@@ -81,8 +77,3 @@ class Command(BaseCommand):
                 io.export_places(options["format"], root, out)
         else:
             self.stdout.write(io.export_places(options["format"], root), ending="")
-
-
-def _width(text):
-    # CJK characters take two columns in a terminal.
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

@@ -274,6 +274,18 @@ class KpiWeightsSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
+# What GET and PUT answer (weights_data), declared so the schema describes it.
+WEIGHTS_ANSWER = inline_serializer(
+    "KpiWeightsAnswer",
+    {
+        "weights": serializers.DictField(child=serializers.FloatField()),
+        "total": serializers.FloatField(),
+        "settings_weights": serializers.DictField(child=serializers.FloatField()),
+        "history": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
 def weights_data():
     current = kpis.weights()
     history = [
@@ -303,13 +315,14 @@ class KpiWeightsView(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "tickets.view_kpis", "PUT": "tickets.manage_kpi_weights"}
 
-    @extend_schema(summary="KPI weights in force and their history")
+    @extend_schema(summary="KPI weights in force and their history", responses=WEIGHTS_ANSWER)
     def get(self, request):
         return Response(weights_data())
 
     @extend_schema(
         summary="Change the KPI weights from now on",
         request=KpiWeightsSerializer,
+        responses=WEIGHTS_ANSWER,
         description=(
             "Every weight is required, ≥ 0 and ≤ 1000; at least one of response, resolution, "
             "satisfaction and on_time must be above 0. Weights are relative (the score divides "

@@ -410,7 +410,7 @@ def find_duplicates(
 
     values = signature(text)
     typed_title = title_grams(title) if title else set()
-    title_keys = title_band_keys(title) if len(typed_title) >= TITLE_MIN_GRAMS else []
+    title_keys = title_band_keys(title) if title else []  # none for a short title
     # A person named without a phone (a resident's own report) is keyed by the phone on
     # their record, as their ticket will be (intake keeps it).
     who = requester_key(

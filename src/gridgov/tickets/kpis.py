@@ -47,6 +47,7 @@ from gridgov.places.models import Level, Place
 
 from .models import (
     DEADLINE_RESETS,
+    HANDLING_STATUSES,
     OPEN_STATUSES,
     RESETTING_ACTIONS,
     Callback,
@@ -81,9 +82,7 @@ RATE_LABELS = {
 HOLD_ACTIONS = ("dispatch", "designate", "escalate")
 # A dispatch from handling is a 交办 (lifecycle._hand_down): the unit that handed the ticket
 # down stays answerable for it (see _team).
-HANDED_DOWN = Q(
-    action="dispatch", from_status__in=(Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED)
-)
+HANDED_DOWN = Q(action="dispatch", from_status__in=HANDLING_STATUSES)
 # Events that stand for the first contact with the requester.
 CONTACT_ACTIONS = ("contact", "resolve", "answer")
 DEPARTMENT = "department"

@@ -22,6 +22,7 @@ from gridgov.places.models import Level, Place
 
 from . import progress, reference, routing, sla
 from .models import (
+    HANDLING_STATUSES,
     OPEN_STATUSES,
     Callback,
     Extension,
@@ -82,7 +83,7 @@ SYSTEM_REASONS = (
 MERGE_IN = "merge-in"  # an event row on the survivor, not a transition of its own
 EDIT = "edit"  # a correction of the ticket's own fields (admin): an event row, not a transition
 DEADLINE_FIELDS = ("accept_by", "respond_by", "resolve_by")
-HANDLING = (S.ACCEPTED, S.IN_PROGRESS, S.REOPENED)
+HANDLING = HANDLING_STATUSES
 # Events that give the ticket to another holder.
 HOLDER_CHANGES = ("dispatch", "designate", "escalate", "return")
 
@@ -254,9 +255,7 @@ def _guard(ticket, action, now=None):
     if action == "dispatch" and ticket.status in HANDLING:
         # Only where an office below could take it; a grid or a department may not hand
         # down at all (rules.hands_down), which the permission says.
-        owner = ticket.owner_place
-        office = not ticket.owner_department_id and owner is not None and owner.level != Level.GRID
-        if office and not hand_down_units(ticket):
+        if ticket.owner_has_offices_below and not hand_down_units(ticket):
             return _(
                 "Nothing below %(unit)s covers where the matter is: handle it, or escalate it."
             ) % {"unit": _unit_name(ticket)}
@@ -546,9 +545,9 @@ def hand_down_units(ticket):
     community and the grid of the ticket's place); every office below for a ticket without
     a place. None for a department (it returns the ticket to the desk or asks for a
     whistle) or a grid (nothing below it)."""
-    owner = ticket.owner_place
-    if ticket.owner_department_id or owner is None or owner.level == Level.GRID:
+    if not ticket.owner_has_offices_below:
         return []
+    owner = ticket.owner_place
     if ticket.place is None:
         below = Place.objects.under(owner, include_self=False)
         return list(below.filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID)))

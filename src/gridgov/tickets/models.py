@@ -260,6 +260,8 @@ OPEN_STATUSES = (
     Status.REOPENED,
 )
 FINAL_STATUSES = (Status.CLOSED, Status.ANSWERED, Status.MERGED)
+# Signed for and being handled by its owner (签收 … 办理中, or reopened).
+HANDLING_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED)
 
 # Before acceptance the owner races accept_by (a ticket at the desk too: whoever gets it must
 # accept by then); a resolved one waits for its callback, so it is due from its resolution.
@@ -476,6 +478,13 @@ class Ticket(models.Model):
     @property
     def has_personal_data(self):
         return bool(self.requester_name or self.requester_phone or self.address)
+
+    @property
+    def owner_has_offices_below(self):
+        """Owned by a place office above the grid (community, street, district), which has
+        offices below it to hand the ticket down to (交办); not a grid, not a department."""
+        owner = self.owner_place
+        return not self.owner_department_id and owner is not None and owner.level != Level.GRID
 
     @property
     def reachable(self):

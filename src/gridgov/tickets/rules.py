@@ -7,7 +7,7 @@ from gridgov.people.scope import scope_for
 from gridgov.places.models import Level
 
 from . import progress
-from .models import Channel, Nature, Status
+from .models import HANDLING_STATUSES, Channel, Nature, Status
 
 # The office role of each place level: who handles a ticket owned by that place.
 OFFICE_ROLE = {
@@ -140,13 +140,7 @@ def awaits_dispatch(user, ticket):
 def is_handled_by_place_office(user, ticket):
     """Held by a community, street or district office that signed for it (accepted, in
     progress, reopened): one with offices below it. Not a grid, not a department."""
-    owner = ticket.owner_place
-    return (
-        ticket.status in (Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED)
-        and not ticket.owner_department_id
-        and owner is not None
-        and owner.level != Level.GRID
-    )
+    return ticket.status in HANDLING_STATUSES and ticket.owner_has_offices_below
 
 
 # 交办 (a dispatch from handling): the office holding the ticket hands it down within its

@@ -121,3 +121,37 @@ def test_an_imported_ticket_names_the_rule_or_the_home_level_too():
     rule = RoutingRule.objects.get(category=world.unlicensed, place=None)
     assert by_rule.data["rule"]["id"] == rule.pk
     assert by_rule.data["department"] == world.city_mgmt.code
+
+
+def _create_data(ticket):
+    return TicketEvent.objects.get(ticket=ticket, action="create").data
+
+
+def test_the_create_event_says_what_decided_as_the_dispatch_event_does(client):
+    """The create event said route "rule" for every routed demand, also one no rule covered
+    that went to the office of its category's home level (the dispatch event's
+    data.home_level said so)."""
+    world = make_world()
+    by_level = make_ticket(world)  # 楼道堆物: no rule, the grid's (its home level)
+    assert "rule" not in _dispatch_data(by_level)
+    assert _dispatch_data(by_level)["home_level"] == HomeLevel.GRID
+    assert _create_data(by_level)["route"] == "home_level"
+    by_rule = make_ticket(world, category=world.unlicensed.code)
+    assert _dispatch_data(by_rule)["rule"]["category"] == world.unlicensed.code
+    assert _create_data(by_rule)["route"] == "rule"
+    # Neither: a department's category no rule routes waits at the street's desk.
+    orphan = Category.objects.filter(home_level=HomeLevel.DEPARTMENT).exclude(
+        pk__in=[c.pk for c in Category.objects.all() if routing.has_rules(c)]
+    )[0]
+    waiting = make_ticket(world, category=orphan.code)
+    assert waiting.status == Status.RECEIVED
+    assert _create_data(waiting)["route"] == "dispatch_desk"
+    assert not TicketEvent.objects.filter(ticket=waiting, action="dispatch").exists()
+    # The events API and the timeline tell the same.
+    api = APIClient()
+    api.force_authenticate(world.street_staff)
+    events = api.get(f"/api/v1/tickets/{by_level.pk}/events/").json()
+    create = next(e for e in events if e["action"] == "create")
+    assert create["data"]["route"] == "home_level"
+    html = _timeline(client, world.street_staff, by_level)
+    assert "此处无该分类的派单规则：按分类的承办层级派给所在网格。" in html

@@ -478,7 +478,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                     if consult_answered
                     else LOW_CONFIDENCE
                     if unsure
-                    else ("dispatch_desk" if route.dispatch_desk else "rule"),
+                    else routing.decided_by(route),
                     **({"score": suggestions[0][1]} if unsure else {}),
                     **advice.get("event_data", {}),
                     **({"request_digest": digest} if digest else {}),

@@ -100,6 +100,17 @@ def route_data(route):
     return {"home_level": route.home_level} if route.home_level else {}
 
 
+def decided_by(route):
+    """What decided where a demand went, as its create event's `route` says it, in step with
+    the dispatch event's data (route_data): "rule", "home_level" (no rule for the category
+    there: its home level's office), "dispatch_desk" (neither: it waits at the desk)."""
+    if route.rule is not None:
+        return "rule"
+    if route.home_level:
+        return "home_level"
+    return "dispatch_desk"
+
+
 def dispatch_desk(place):
     """The street above a place, or the district when the street is unknown."""
     if place is None:

@@ -94,7 +94,8 @@ def test_every_bad_row_is_named_and_nothing_is_written(tree, dept):
 def test_a_missing_column_is_named(tree):
     with translation.override("zh-hans"), pytest.raises(imports.ImportFormatError) as caught:
         imports.import_staff(as_csv([["登录名", "姓名", "地点编码"], ["a", "b", "G1"]]))
-    assert "缺少：角色 (role)" in str(caught.value)
+    # The template's column names, listed as the departments import lists its own.
+    assert str(caught.value) == "人员表格需要以下列：登录名、姓名、角色；缺少：角色。"
 
 
 def test_the_command_prints_the_initial_passwords(tree, dept, tmp_path):
@@ -113,4 +114,56 @@ def test_the_command_prints_the_initial_passwords(tree, dept, tmp_path):
     err = stdio.StringIO()
     with translation.override("zh-hans"), pytest.raises(CommandError, match="发现 1 个问题"):
         call_command("people", "import", str(bad), stderr=err)
-    assert err.getvalue().split()[:4] == ["行", "登录账号", "列", "问题"]
+    # The key and column as the sheet names them, as in gridgov departments import.
+    assert err.getvalue().split()[:4] == ["行", "登录名", "列", "问题"]
+    assert err.getvalue().splitlines()[2].split()[:3] == ["2", "y1", "地点编码"]
+
+
+def test_an_unknown_department_is_to_be_imported_at_the_department_import(tree, tmp_path):
+    """It sent the street to 管理后台 → 部门, before departments had an import of their own."""
+    with translation.override("zh-hans"):
+        report = imports.import_staff(
+            as_csv([HEADER, ["cg-sun", "孙丽", "", "部门承办人", "", "NOPE"]])
+        )
+    (problem,) = report.errors
+    assert problem.column == "部门编码"
+    assert "请先导入部门" in problem.message and "/people/departments/import/" in problem.message
+    assert "gridgov departments import" in problem.message and "管理后台" not in problem.message
+
+
+def test_the_commands_of_both_imports_sum_up_alike(tree, dept, tmp_path):
+    """gridgov people import counts the logins it updates, as departments import counts the
+    departments, in the same words."""
+    sheet = tmp_path / "staff.csv"
+    sheet.write_bytes(as_csv([HEADER, ["ly-wang", "王芳", "", "网格员", "G1", ""]]))
+    again = tmp_path / "again.csv"
+    again.write_bytes(
+        as_csv(
+            [
+                HEADER,
+                ["ly-wang", "王芳芳", "", "网格员", "G1", ""],
+                ["ly-li", "李强", "", "网格员", "G2", ""],
+            ]
+        )
+    )
+    departments = tmp_path / "departments.csv"
+    departments.write_bytes(
+        as_csv([["部门编码", "部门名称", "管辖区域编码"], ["CG", "城管", "S1"]])
+    )
+    out = stdio.StringIO()
+    with translation.override("zh-hans"):
+        call_command("people", "import", str(sheet), stdout=stdio.StringIO())
+        call_command("people", "import", str(again), "--dry-run", stdout=out)
+        call_command("people", "import", str(again), stdout=out)
+        call_command("departments", "import", str(departments), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "表格将修改以下已有账号（密码不变）：" in lines
+    assert "已修改以下已有账号（密码不变）：" in lines
+    assert ["登录名", "列", "原为", "现为"] in [line.split() for line in lines]
+    assert ["ly-wang", "姓名", "王芳", "王芳芳"] in [line.split() for line in lines]
+    assert (
+        "已检查 2 行：新登录账号 1 个，待更新 1 个，新角色 1 个，已有角色 1 个。"
+        "未写入任何数据（--dry-run）。"
+    ) in lines
+    assert "已导入 2 行：新登录账号 1 个，更新 1 个，新角色 1 个，已有角色 1 个。" in lines
+    assert "已导入 1 行：新部门 0 个，更新 1 个，无变化 0 个。" in lines

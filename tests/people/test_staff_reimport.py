@@ -113,4 +113,4 @@ def test_the_command_and_the_page_list_the_changes(tree, tmp_path):
     upload.name = "staff.csv"
     page = client.post(reverse("web-staff-import"), {"file": upload}).content.decode()
     assert 'id="staff-import-changes"' in page and "王芳芳" in page and "139" in page
-    assert "已按表格更新（密码不变）" in page
+    assert "已修改以下已有账号（密码不变）" in page and "<td>姓名</td>" in page

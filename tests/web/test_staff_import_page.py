@@ -47,6 +47,17 @@ def test_the_people_page_leads_the_superuser_to_the_import(client, admin):
     assert [c.value for c in sheet[1]] == HEADER
 
 
+def test_the_page_and_its_template_send_departments_to_their_import(client, admin):
+    """They said to add departments in the admin, before 导入部门 existed."""
+    page = client.get("/people/import/").content.decode()
+    assert '<a href="/people/departments/import/">导入部门</a>' in page
+    assert "管理后台" not in page.split('id="staff-template"')[1].split("</section>")[0]
+    template = client.get("/people/import/template.xlsx")
+    book = load_workbook(io.BytesIO(template.content))
+    notes = " ".join(row[0] for row in book.worksheets[1].iter_rows(values_only=True))
+    assert "导入部门" in notes and "管理后台" not in notes
+
+
 def test_a_staff_list_is_imported_and_the_passwords_shown_once(client, admin):
     rows = [HEADER, ["g1-wang", "王芳", "13800001111", "网格员", "G1", ""]]
     checked = client.post("/people/import/", {"file": xlsx(rows), "dry_run": "1"})
@@ -60,15 +71,16 @@ def test_a_staff_list_is_imported_and_the_passwords_shown_once(client, admin):
     assert wang.check_password(password)
     assert RoleAssignment.objects.get(user=wang).role == Role.GRID_WORKER
     again = client.post("/people/import/", {"file": xlsx(rows)}).content.decode()
-    assert "<code>" not in again and "1 个已有" in again
+    assert "<code>" not in again and "已有角色 1 个" in again
 
 
 def test_bad_rows_are_listed_and_nothing_is_written(client, admin):
     rows = [HEADER, ["x1", "某甲", "", "网格员", "C1", ""], ["x2", "某乙", "", "网格长", "G1", ""]]
     html = client.post("/people/import/", {"file": xlsx(rows)}).content.decode()
     assert "发现 2 个问题" in html
-    assert "<td>2</td><td>x1</td><td>place_code</td>" in html
-    assert "<td>3</td><td>x2</td><td>role</td>" in html
+    # The columns as the sheet names them, as on the departments import page.
+    assert "<td>2</td><td>x1</td><td>地点编码</td>" in html
+    assert "<td>3</td><td>x2</td><td>角色</td>" in html
     assert not get_user_model().objects.filter(username__in=["x1", "x2"]).exists()
 
 

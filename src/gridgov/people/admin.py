@@ -22,10 +22,11 @@ from .models import (
     InitialPassword,
     PartyMember,
     PartyOrganization,
+    PasswordReset,
     Person,
     RoleAssignment,
 )
-from .personal_data import log_access
+from .personal_data import client_ip, log_access
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):
@@ -185,9 +186,50 @@ class AccessLogAdmin(SuperuserOnlyAdmin):
         return False
 
 
+@admin.register(PasswordReset)
+class PasswordResetAdmin(SuperuserOnlyAdmin):
+    """Read-only, as the access log: who reset whose password (重置密码)."""
+
+    list_display = ["at", "username", "reset_by", "channel", "tokens_revoked", "ip"]
+    list_filter = ["channel", "at"]
+    search_fields = ["username", "reset_by__username", "ip"]
+    date_hierarchy = "at"
+    list_select_related = ["reset_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InitialPasswordFilter(admin.SimpleListFilter):
+    title = _("initial password not changed")
+    parameter_name = "initial_password"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(initial_password__isnull=self.value() == "no")
+        return queryset
+
+
 class UserAdmin(auth_admin.UserAdmin):
     """Django's, but a password set here for someone else is an initial password: its holder
-    changes it at their next sign-in (people.passwords)."""
+    changes it at their next sign-in (people.passwords); the list says who has yet to."""
+
+    list_display = [*auth_admin.UserAdmin.list_display, "initial_password_not_changed"]
+    list_filter = [InitialPasswordFilter, *auth_admin.UserAdmin.list_filter]
+    list_select_related = ["initial_password"]
+
+    @admin.display(description=_("initial password not changed"), boolean=True)
+    def initial_password_not_changed(self, obj):
+        return passwords.must_change(obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -201,6 +243,7 @@ class UserAdmin(auth_admin.UserAdmin):
             user = self.get_object(request, unquote(id))
             if user is not None and user.pk != request.user.pk and user.has_usable_password():
                 passwords.require_change(user, InitialPassword.Reason.ADMIN_RESET)
+                passwords.logged_admin_reset(user, request.user, ip=client_ip(request))
         return response
 
 

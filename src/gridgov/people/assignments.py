@@ -57,3 +57,28 @@ def may_grant(user, assignment):
     if not administers_above(scope, place):
         return False
     return all(scope.covers(place, right) for right in RIGHTS if assignment.role in right)
+
+
+def may_reset_password(user, target):
+    """May `user` reset the password of the login `target` (重置密码)?
+
+    Only if they could grant every role `target` holds (may_grant): so a community's staff
+    reset those of its grids and buildings, a street's those of its communities and grids
+    and of its departments' handlers — never their own, a colleague's at their level or
+    above, one who also works outside their area, a superuser's or an admin user's (those
+    are reset in the admin), nor a login without any role.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if target is None or target.pk == user.pk or target.is_superuser or target.is_staff:
+        return False
+    if user.is_superuser:
+        return True
+    held = getattr(target, "active_roles", None)  # prefetched by a list of logins
+    if held is None:
+        held = list(active_roles(target))
+    return bool(held) and all(may_grant(user, assignment) for assignment in held)
+
+
+def active_roles(target):
+    return target.role_assignments.filter(active=True).select_related("place", "department__place")

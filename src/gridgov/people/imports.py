@@ -14,7 +14,6 @@ change listed in the report (an empty 电话 leaves the phone as it is: a list w
 phones does not wipe them).
 """
 
-import secrets
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -45,6 +44,9 @@ COLUMN_NAMES = {
     "网格编码": "place_code",
     "部门编码": "department_code",
 }
+# The template's column names (the first of each above): they name the columns in the report,
+# as the departments import's do.
+HEADERS = {v: k for k, v in reversed(COLUMN_NAMES.items())}
 # Other words offices use for a role, besides its key and its Chinese and English labels.
 ROLE_NAMES = {
     "热线坐席": Role.HOTLINE_OPERATOR,
@@ -54,8 +56,6 @@ ROLE_NAMES = {
     "承办人": Role.DEPARTMENT_HANDLER,
     "专职网格员": Role.GRID_WORKER,
 }
-# Letters and digits that cannot be misread when a password is read out or copied by hand.
-PASSWORD_CHARS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
 class ImportFormatError(ValueError):
@@ -69,6 +69,11 @@ class Problem:
     field: str
     message: str
 
+    @property
+    def column(self):
+        """The column as the template names it (登录名 …)."""
+        return HEADERS.get(self.field, self.field)
+
 
 @dataclass
 class Change:
@@ -79,7 +84,8 @@ class Change:
 
     @property
     def label(self):
-        return _("Full name") if self.field == "name" else _("Phone")
+        """The sheet's column the change came from, as the problems name theirs."""
+        return HEADERS[self.field]
 
 
 @dataclass
@@ -128,17 +134,16 @@ def read_rows(source, name=""):
         source,
         name,
         ImportFormatError,
-        _("The file is neither an Excel .xlsx workbook nor CSV text."),
+        _("The file is neither an Excel workbook (.xlsx, .xls) nor CSV text."),
     )
     header, rows = sheets.header(rows, _column, REQUIRED)
     missing = [c for c in COLUMNS if c in REQUIRED and c not in header]
     if missing:
-        chinese = {v: k for k, v in reversed(COLUMN_NAMES.items())}
         raise ImportFormatError(
             _("A staff table needs the columns %(columns)s; missing: %(missing)s.")
             % {
-                "columns": ", ".join(f"{chinese[c]} ({c})" for c in COLUMNS if c in REQUIRED),
-                "missing": ", ".join(f"{chinese[c]} ({c})" for c in missing),
+                "columns": "、".join(HEADERS[c] for c in COLUMNS if c in REQUIRED),
+                "missing": "、".join(HEADERS[c] for c in missing),
             }
         )
     return header, rows
@@ -204,7 +209,10 @@ def check(header, rows):
             elif department is None:
                 bad(
                     "department_code",
-                    _("No department has the code %(code)s; add it first under 管理后台 → 部门.")
+                    _(
+                        "No department has the code %(code)s; import the departments first "
+                        "(导入部门: /people/departments/import/ or gridgov departments import)."
+                    )
                     % {"code": dept_code},
                 )
         elif role:
@@ -232,10 +240,6 @@ def check(header, rows):
     return checked, problems
 
 
-def new_password():
-    return "".join(secrets.choice(PASSWORD_CHARS) for _i in range(10))
-
-
 def import_staff(source, *, name="", dry_run=False):
     """Check a staff table and, if no row has a problem (and not `dry_run`), write it."""
     header, rows = read_rows(source, name)
@@ -257,7 +261,7 @@ def import_staff(source, *, name="", dry_run=False):
         for row in checked:
             user = users.get(row.username)
             if user is None:
-                password = new_password()
+                password = passwords.new_password()
                 report.passwords.append((row.username, password))
                 report.logins_created += 1
                 if not dry_run:

@@ -497,6 +497,8 @@ class InitialPassword(models.Model):
         IMPORT = "import", _("Staff import")
         ADMIN_ADD = "admin-add", _("Added in the admin")
         ADMIN_RESET = "admin-reset", _("Reset in the admin")
+        # By a street's or community's administrator for staff of their area (重置密码).
+        AREA_RESET = "area-reset", _("Reset by the area's administrator")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -513,3 +515,42 @@ class InitialPassword(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_reason_display()}"
+
+
+class PasswordReset(models.Model):
+    """重置密码: who reset whose password, when and where (the evidence of each reset, as the
+    access log is of each full view). Never edited; the user's name is kept as it was, so the
+    row outlives the login."""
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Staff logins page")
+        ADMIN = "admin", _("Admin")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="password_resets",
+    )
+    username = models.CharField(_("login name"), max_length=150)
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reset by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    # How many API tokens the reset revoked (the admin's reset keeps them: people.passwords).
+    tokens_revoked = models.PositiveSmallIntegerField(_("tokens revoked"), default=0)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("password reset")
+        verbose_name_plural = _("password resets")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.username} · {self.at:%Y-%m-%d %H:%M}"

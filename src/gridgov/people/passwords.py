@@ -4,18 +4,33 @@ The staff import and the admin (adding a user with a password, or a superuser re
 a forgotten one) call `require_change`; the holder's own change at /password/ calls
 `changed`. Until then web.middleware.InitialPasswordMiddleware sends their browser to
 /password/ and refuses the API on their session, and the token endpoint gives them no
-token (api.authentication.ObtainAuthToken). Tokens issued before a reset keep working:
-they belong to integrations set up by staff and are revoked in the admin (令牌), not by a
-password reset.
+token (api.authentication.ObtainAuthToken). Tokens issued before a superuser's reset in the
+admin keep working: they belong to integrations set up by staff and are revoked there (令牌).
+
+A street's or community's administrator resets the password of staff of their area with
+`reset` (重置密码, web.staff_logins; who may: assignments.may_reset_password). That login may
+be in other hands, so the reset also ends its sessions and revokes its API token. Every
+reset, there or in the admin, is a PasswordReset row.
 
 The demo's logins are never marked: they share one published password (gridgov-demo)
 that every visitor of the demo is meant to use.
 """
 
+import secrets
+
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from rest_framework.authtoken.models import Token
 
-from .models import InitialPassword
+from .models import InitialPassword, PasswordReset
+
+# Letters and digits that cannot be misread when a password is read out or copied by hand.
+PASSWORD_CHARS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_password():
+    return "".join(secrets.choice(PASSWORD_CHARS) for _i in range(10))
 
 
 def require_change(user, reason):
@@ -28,6 +43,38 @@ def require_change(user, reason):
 def changed(user):
     InitialPassword.objects.filter(user=user).delete()
     user._must_change_password = False
+
+
+def reset(user, by, *, ip=None):
+    """A new initial password for `user`, set by their area's administrator `by`: returned
+    to be shown once. Their sessions end (Django's session check fails once the password
+    hash changes, on their next request) and their API token is revoked."""
+    password = new_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        require_change(user, InitialPassword.Reason.AREA_RESET)
+        revoked, _per_model = Token.objects.filter(user=user).delete()
+        PasswordReset.objects.create(
+            user=user,
+            username=user.get_username(),
+            reset_by=by,
+            channel=PasswordReset.Channel.WEB,
+            tokens_revoked=revoked,
+            ip=ip,
+        )
+    return password
+
+
+def logged_admin_reset(user, by, *, ip=None):
+    """The PasswordReset row of a superuser's reset in the admin (tokens kept)."""
+    PasswordReset.objects.create(
+        user=user,
+        username=user.get_username(),
+        reset_by=by,
+        channel=PasswordReset.Channel.ADMIN,
+        ip=ip,
+    )
 
 
 def must_change(user):

@@ -8,7 +8,7 @@ by the same scope in visibility.py, so a list never shows what a detail refuses.
 
 import rules
 
-from .assignments import may_grant
+from .assignments import may_grant, may_reset_password
 from .models import Person, Role
 from .scope import (
     ADMIN_ROLES,
@@ -133,6 +133,14 @@ def may_grant_role(user, assignment):
     return may_grant(user, assignment)
 
 
+@rules.predicate
+def may_reset(user, target):
+    if target is None:
+        # Whether the user administers an area at all (the staff logins page, its link).
+        return scope_for(user).has_role(ADMIN_ROLES)
+    return may_reset_password(user, target)
+
+
 # -- scope ------------------------------------------------------------------
 
 registry_covers_person = scoped("registry_covers_person", REGISTRY_ROLES, person_places)
@@ -200,6 +208,11 @@ rules.add_perm("people.add_role_assignment", is_superuser | may_grant_role)
 rules.add_perm("people.change_role_assignment", is_superuser | may_grant_role)
 rules.add_perm("people.delete_role_assignment", is_superuser | may_grant_role)
 rules.add_perm("people.view_access_log", is_superuser | auditor_covers_access_log)
+# 重置密码 of a login (a User): its area's administrators, as for granting its roles. Asked of
+# a login through may_reset_password_of: Django answers every perm of a superuser yes, and a
+# superuser's (or an admin user's) password is reset in the admin only.
+rules.add_perm("people.reset_password", is_superuser | may_reset)
+rules.add_rule("people.reset_password", may_reset)
 # 人员导入 creates logins, which only superusers do (the admin is theirs too).
 rules.add_perm("people.import_staff", is_superuser)
 # 部门导入: asked of the place a department is to serve; without one, whether the user may
@@ -221,6 +234,11 @@ for _model, _name in [
                 f"people.{_action}_{_model}",
                 rules.permissions.permissions[f"people.{_action}_{_name}"],
             )
+
+
+def may_reset_password_of(user, target):
+    """May `user` reset the password of the login `target` (重置密码)?"""
+    return rules.test_rule("people.reset_password", user, target)
 
 
 def department_import_guard(user):

@@ -49,7 +49,7 @@ def _upload(request):
     return {
         "report": report,
         "dry_run": dry_run,
-        "problems": [(e.row, e.username, e.field, e.message) for e in report.errors],
+        "problems": [(e.row, e.username, e.column, e.message) for e in report.errors],
         "changes": [(c.username, c.label, c.old, c.new) for c in report.changes],
     }
 
@@ -68,7 +68,8 @@ def staff_import_template(request):
             _("角色 (role): one of %(roles)s.") % {"roles": "、".join(str(r.label) for r in Role)},
             _(
                 "地点编码: the code of the place of the role (import the places first); 部门编码: "
-                "for a 部门承办人, the code of the department (add it in the admin first)."
+                "for a 部门承办人, the code of the department (import the departments first: "
+                "导入部门)."
             ),
             _("New logins get an initial password, shown once after the import."),
         ],

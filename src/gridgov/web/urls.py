@@ -7,7 +7,7 @@ The other pages are prefixed "web-" so they cannot clash with API route names.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import department_import, password, place_import, staff_import, views
+from . import department_import, password, place_import, staff_import, staff_logins, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -54,6 +54,12 @@ urlpatterns = [
         "people/departments/import/template.xlsx",
         department_import.department_import_template,
         name="web-department-import-template",
+    ),
+    path("people/staff/", staff_logins.staff_logins, name="web-staff-logins"),
+    path(
+        "people/staff/<int:pk>/reset-password/",
+        staff_logins.reset_password,
+        name="web-staff-password-reset",
     ),
     path("people/<int:pk>/", views.person_detail, name="web-person-detail"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="web-person-reveal"),

@@ -29,8 +29,8 @@ class Command(BaseCommand):
         if report.errors:
             write_table(
                 self.stderr,
-                [(_("row"), _("login"), _("column"), _("problem"))]
-                + [(str(e.row), e.username, e.field, e.message) for e in report.errors],
+                [(_("row"), _("login name"), _("column"), _("problem"))]
+                + [(str(e.row), e.username, e.column, e.message) for e in report.errors],
             )
             raise CommandError(
                 _("%(n)s problem(s) found; nothing was written.") % {"n": len(report.errors)}
@@ -38,25 +38,27 @@ class Command(BaseCommand):
         counts = {
             "total": report.total,
             "logins": report.logins_created,
+            "updated": report.logins_updated,
             "roles": report.roles_created,
             "unchanged": report.unchanged,
         }
         if report.changes:
             self.stdout.write(
-                _("Existing logins whose name or phone the sheet changes (passwords kept):")
+                _("Existing logins the sheet changes (passwords kept):")
                 if dry_run
-                else _("Existing logins whose name or phone was changed (passwords kept):")
+                else _("Existing logins changed (passwords kept):")
             )
             write_table(
                 self.stdout,
-                [(_("login"), _("Column"), _("Was"), _("Now"))]
+                [(_("login name"), _("Column"), _("Was"), _("Now"))]
                 + [(c.username, c.label, c.old or "—", c.new) for c in report.changes],
             )
         if dry_run:
             self.stdout.write(
                 _(
-                    "Checked %(total)s row(s): %(logins)s new login(s), %(roles)s new role(s), "
-                    "%(unchanged)s held already. Nothing was written (--dry-run)."
+                    "Checked %(total)s row(s): %(logins)s new login(s), %(updated)s to update, "
+                    "%(roles)s new role(s), %(unchanged)s held already. Nothing was written "
+                    "(--dry-run)."
                 )
                 % counts
             )
@@ -64,8 +66,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 _(
-                    "Imported %(total)s row(s): %(logins)s new login(s), %(roles)s new "
-                    "role(s), %(unchanged)s held already."
+                    "Imported %(total)s row(s): %(logins)s new login(s), %(updated)s updated, "
+                    "%(roles)s new role(s), %(unchanged)s held already."
                 )
                 % counts
             )
@@ -77,4 +79,4 @@ class Command(BaseCommand):
                     "holder, who changes it at /password/ after signing in):"
                 )
             )
-            write_table(self.stdout, [(_("login"), _("initial password"))] + report.passwords)
+            write_table(self.stdout, [(_("login name"), _("initial password"))] + report.passwords)

@@ -72,10 +72,11 @@ def test_district_staff_change_the_weights_on_the_page_and_the_ranking_uses_them
     assert response.status_code == 302
     row = KpiWeights.objects.get()
     assert (row.response, row.on_time, row.changed_by) == (0, 20, fixture.district_staff)
+    assert row.district == fixture.district  # district staff set their district's own
     page = client.get(reverse("tickets:kpi-weights")).content.decode()
     history = re.search(r'id="kpi-weights-history">(.*?)</table>', page, re.S).group(1)
     assert "按时办结纳入考核" in history and f'data-change="{row.pk}"' in history
-    assert 'data-change="settings"' in history  # what was in force before the first change
+    assert 'data-change="city"' in history  # before the district's first change: 全市
     assert re.search(r"data-total>\s*100\s*<", page)  # 0+35+35+20+10
     # This month's ranking states (and scores with) the new weights.
     ranking = client.get(reverse("tickets:kpis")).content.decode()
@@ -125,17 +126,20 @@ def test_the_api_reads_and_changes_the_weights_and_keeps_the_history(fixture):  
     client = api(fixture.district_staff)
     body = client.get(URL).json()
     assert body["weights"] == kpis.settings_weights() and body["history"] == []
+    assert body["source"] == "settings" and body["district"] is None
     response = client.put(URL, weights(on_time=15, reason="加入按时办结率"), format="json")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["weights"]["on_time"] == 15 and body["total"] == 125
     assert body["history"][0]["changed_by"] == "district"
+    assert body["district"] == body["history"][0]["district"] == fixture.district.code
     assert body["history"][0]["reason"] == "加入按时办结率"
     client.put(URL, weights(on_time=25), format="json")
     assert [h["weights"]["on_time"] for h in client.get(URL).json()["history"]] == [25, 15]
-    # The ranking endpoint reports the weights it scored with.
+    # The ranking endpoint reports the weights it scored with, and whose.
     ranking = client.get("/api/v1/kpis/", {"level": "grid", "parent": fixture.community.code})
     assert ranking.json()["weights"]["on_time"] == 25
+    assert ranking.json()["weights_district"] == fixture.district.code
     refused = client.put(URL, weights(on_time=25), format="json")
     assert refused.status_code == 400 and "权重未变" in refused.json()["error"]["message"]
     assert client.put(URL, weights(whistle=-1), format="json").status_code == 400

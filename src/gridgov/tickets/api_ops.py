@@ -20,6 +20,7 @@ the caller's area is refused (403) or not found (404), and nothing is written.
 import json
 
 from django.conf import settings
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -205,6 +206,11 @@ class KpiRankingView(APIView):
                     "parent": serializers.CharField(allow_null=True),
                     "period": serializers.DictField(),
                     "weights": serializers.DictField(child=serializers.FloatField()),
+                    "weights_district": serializers.CharField(
+                        allow_null=True,
+                        help_text="The district whose weights scored the units (null: the "
+                        "deployment's, which rank districts)",
+                    ),
                     "count": serializers.IntegerField(),
                     "results": KpiRowSerializer(many=True),
                 },
@@ -226,16 +232,19 @@ class KpiRankingView(APIView):
         else:
             parent = kpis.default_parent(request.user, parents)
         start, end = period(request)
-        rows = []
+        rows, district = [], None
         if parent is not None:
-            rows = kpis.ranking(level, kpis.ranking_area(level, parent), start, end)
+            area = kpis.ranking_area(level, parent)
+            rows = kpis.ranking(level, area, start, end)
+            district = kpis.scoring_district(level, area)
         results = [r.as_dict() for r in rows]
         return Response(
             {
                 "level": level,
                 "parent": parent.code if parent else None,
                 "period": {"start": start.isoformat(), "end": end.isoformat()},
-                "weights": kpis.period_weights(end),
+                "weights": kpis.period_weights(end, district=district),
+                "weights_district": district.code if district else None,
                 "count": len(results),
                 "results": results,
             }
@@ -264,7 +273,7 @@ class KpiUnitView(APIView):
 
 
 class KpiWeightsSerializer(serializers.Serializer):
-    """New weights (each ≥ 0, relative: they need not total 100) and why."""
+    """New weights (each ≥ 0, relative: they need not total 100), why, and where."""
 
     response = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
     resolution = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
@@ -272,12 +281,30 @@ class KpiWeightsSerializer(serializers.Serializer):
     on_time = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
     whistle = serializers.FloatField(min_value=0, max_value=kpis.MAX_WEIGHT)
     reason = serializers.CharField(max_length=300)
+    district = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text=(
+            "Code of the district whose own weights these are; null or empty: the "
+            "deployment's (全市, superusers only). Left out: district staff change their "
+            "district's, superusers the deployment's."
+        ),
+    )
 
 
 # What GET and PUT answer (weights_data), declared so the schema describes it.
 WEIGHTS_ANSWER = inline_serializer(
     "KpiWeightsAnswer",
     {
+        "district": serializers.CharField(
+            allow_null=True, help_text="The district asked for; null: the deployment's (全市)"
+        ),
+        "source": serializers.ChoiceField(
+            choices=[kpis.DISTRICT_OWN, kpis.CITY, kpis.SETTINGS],
+            help_text="Whose weights are in force there: the district's own, the "
+            "deployment's, or the server's settings",
+        ),
         "weights": serializers.DictField(child=serializers.FloatField()),
         "total": serializers.FloatField(),
         "settings_weights": serializers.DictField(child=serializers.FloatField()),
@@ -286,18 +313,29 @@ WEIGHTS_ANSWER = inline_serializer(
 )
 
 
-def weights_data():
-    current = kpis.weights()
+def weights_data(user, district=None, filtered=False):
+    """The weights in force in `district` (None: the deployment's) and the history: of that
+    district (or the deployment's alone) when `filtered`, else every change the user may
+    read (the deployment's and their districts'), each naming its district."""
+    current, source = kpis.weights_in_force(district=district)
+    rows = KpiWeights.objects.select_related("changed_by", "district")
+    if filtered:
+        rows = rows.filter(district=district)
+    else:
+        rows = rows.filter(Q(district__isnull=True) | Q(district__in=kpis.weights_districts(user)))
     history = [
         {
             "valid_from": timezone.localtime(row.valid_from).isoformat(),
+            "district": row.district.code if row.district_id else None,
             "weights": row.as_dict(),
             "changed_by": row.changed_by.username if row.changed_by_id else None,
             "reason": row.reason,
         }
-        for row in KpiWeights.objects.select_related("changed_by")[:200]
+        for row in rows[:200]
     ]
     return {
+        "district": district.code if district else None,
+        "source": source,
         "weights": current,
         "total": sum(current.values()),
         "settings_weights": kpis.settings_weights(),
@@ -305,19 +343,52 @@ def weights_data():
     }
 
 
+def weights_district(user, code, for_change=False):
+    """The district a `district` parameter names ("" or None: the deployment's, None). An
+    unknown code is 400; a district whose rankings the user does not see is 403."""
+    if not code:
+        return None
+    district = Place.objects.filter(code=code, level=Level.DISTRICT).first()
+    if district is None:
+        raise bilingual_error(400, "invalid", kpis.NO_SUCH_DISTRICT, district=code)
+    if not for_change and district not in kpis.weights_districts(user):
+        raise coded_error(403, "permission_denied")
+    return district
+
+
 @extend_schema(tags=["kpis"])
 class KpiWeightsView(APIView):
-    """考核权重: read by whoever sees the rankings, changed by district staff (and
-    superusers). Every change is a new row, kept: `history`, newest first; before the first
-    one the server's `settings_weights` were in force. A change scores the current period
-    and later ones; a period that ended before keeps the weights in force at its end."""
+    """考核权重: read by whoever sees the rankings; a district's own set by its district
+    staff, the deployment's (全市, scoring every district without its own and ranking the
+    districts against each other) by superusers. Every change is a new row, kept:
+    `history`, newest first; before the first one the server's `settings_weights` were in
+    force. A change scores the current period and later ones; a period that ended before
+    keeps the weights in force at its end."""
 
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "tickets.view_kpis", "PUT": "tickets.manage_kpi_weights"}
 
-    @extend_schema(summary="KPI weights in force and their history", responses=WEIGHTS_ANSWER)
+    @extend_schema(
+        summary="KPI weights in force and their history",
+        parameters=[
+            OpenApiParameter(
+                "district",
+                OpenApiTypes.STR,
+                description=(
+                    "A district's code: the weights in force there (its own, else the "
+                    "deployment's) and its own changes only; empty: the deployment's and "
+                    "its changes only. Left out: the deployment's weights and every change "
+                    "you may read, each naming its district."
+                ),
+            )
+        ],
+        responses=WEIGHTS_ANSWER,
+    )
     def get(self, request):
-        return Response(weights_data())
+        if "district" not in request.query_params:
+            return Response(weights_data(request.user))
+        district = weights_district(request.user, request.query_params["district"].strip())
+        return Response(weights_data(request.user, district, filtered=True))
 
     @extend_schema(
         summary="Change the KPI weights from now on",
@@ -327,18 +398,32 @@ class KpiWeightsView(APIView):
             "Every weight is required, ≥ 0 and ≤ 1000; at least one of response, resolution, "
             "satisfaction and on_time must be above 0. Weights are relative (the score divides "
             "by those of the rates a unit has), so they need not total 100. Weights equal to "
-            "those in force are refused (400)."
+            "those in force there are refused (400). District staff change their district's "
+            "own weights (another district's: 403); the deployment's (district null) are the "
+            "superusers'."
         ),
     )
     def put(self, request):
         serializer = KpiWeightsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        user = request.user
+        if "district" in data:
+            district = weights_district(user, (data["district"] or "").strip(), True)
+        elif user.is_superuser:
+            district = None
+        else:
+            own = kpis.own_districts(user)
+            if len(own) != 1:
+                raise bilingual_error(400, "invalid", kpis.NAME_A_DISTRICT)
+            district = own[0]
+        if not user.has_perm("tickets.manage_kpi_weights", KpiWeights(district=district)):
+            raise coded_error(403, "permission_denied")
         try:
-            kpis.change_weights(data, request.user, data["reason"])
+            kpis.change_weights(data, user, data["reason"], district=district)
         except kpis.BadWeights as exc:
             raise bilingual_error(400, "invalid", next(iter(exc.errors.values()))) from None
-        return Response(weights_data())
+        return Response(weights_data(user, district, filtered=True))
 
 
 # --- patrols ----------------------------------------------------------------------------------

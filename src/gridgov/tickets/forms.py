@@ -1302,3 +1302,6 @@ class KpiWeightsForm(forms.Form):
         self.fields["reason"] = forms.CharField(
             label=_("Reason for the change"), max_length=300, strip=True
         )
+        # The district whose weights change (empty: the deployment's); the view decides
+        # which it is and whether the user may (reference_views._weights_place).
+        self.fields["district"] = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -13,12 +13,14 @@ included) `compute` answers, per unit:
 - 满意率 satisfaction = callbacks satisfied or basically satisfied ÷ callbacks made.
 - 按时办结率 on_time = tickets resolved by `resolve_by` ÷ tickets due in the period
   (`resolve_by` inside the period and already past), each charged to the unit
-  holding the ticket when it was resolved, or when the deadline passed.
+  holding the ticket when it was resolved, or when the deadline passed, and to the
+  offices that had handed it down to that unit (交办).
 - whistle (departments only) = mean of the on-time report rate and the rating
   score ((rating − 1) ÷ 3) of the department's summonses of the period: reported in
   it, or not reported and due in it (report_by inside the period and already past).
 - score = weighted mean × 100 of the rates that exist, with the weights in force at the
-  period's end (考核权重, KpiWeights rows set by district staff; before any, settings.
+  period's end in the unit's district (考核权重, KpiWeights rows: the district's own, else
+  the whole deployment's, which also score districts; before any, settings.
   GRIDGOV_KPI_WEIGHTS over the defaults response 30, resolution 35, satisfaction 35,
   on_time 0, whistle 10).
   The whistle rate only adjusts a score made of handling rates: a unit with no
@@ -116,35 +118,98 @@ def settings_weights():
 
 
 def weight_history():
-    """[(valid_from, weights)] of every change the district made, newest first; cached
-    per process until one is added (core.versions), since every ranking reads it."""
+    """{district code or None: [(valid_from, weights)]} of every change made, newest first
+    (None: the whole deployment's, 全市); cached per process until one is added or a place
+    changes (core.versions), since every ranking reads it."""
     from gridgov.core import versions
 
     from .models import KpiWeights
 
     def load():
-        return [(row.valid_from, row.as_dict()) for row in KpiWeights.objects.all()]
+        history = defaultdict(list)
+        rows = KpiWeights.objects.select_related("district").order_by("-valid_from", "-id")
+        for row in rows:
+            code = row.district.code if row.district_id else None
+            history[code].append((row.valid_from, row.as_dict()))
+        return dict(history)
 
-    return versions.cached("kpiweights", "history", load)
+    return versions.cached(("kpiweights", "places"), "history", load)
 
 
-def weights(at=None):
-    """The weights in force at `at` (default now): the latest change made before it, or
-    the settings' (settings_weights) before any."""
+CITY, DISTRICT_OWN, SETTINGS = "city", "district", "settings"
+
+
+def district_code(path):
+    """The code of the district a place path lies in: the tree's roots are districts."""
+    return path.strip("/").split("/")[0]
+
+
+def weights_in_force(at=None, district=None):
+    """(weights, source) in force at `at` (default now) in `district` (a Place, its code or
+    None): the district's latest change made before `at` (source "district"), else the
+    whole deployment's ("city"), else the server's settings ("settings")."""
     at = at or timezone.now()
-    for valid_from, w in weight_history():
-        if valid_from <= at:
-            return dict(w)
-    return settings_weights()
+    code = getattr(district, "code", district)
+    history = weight_history()
+    scopes = [(code, DISTRICT_OWN)] if code is not None else []
+    for key, source in [*scopes, (None, CITY)]:
+        for valid_from, w in history.get(key, ()):
+            if valid_from <= at:
+                return dict(w), source
+    return settings_weights(), SETTINGS
 
 
-def period_weights(end, now=None):
-    """The weights that score a period ending on `end` (a local date): those in force at its
-    last moment, or now for a period still running. A later change leaves past periods'
-    scores as they were published."""
+def weights(at=None, district=None):
+    """The weights in force at `at` (default now) in `district` (weights_in_force)."""
+    return weights_in_force(at, district)[0]
+
+
+def period_weights(end, now=None, district=None):
+    """The weights that score a period ending on `end` (a local date) in `district` (a
+    Place or its code; None: the whole deployment's, which also rank districts against each
+    other): those in force at its last moment, or now for a period still running. A later
+    change leaves past periods' scores as they were published."""
     _since, until = period_bounds(end, end)
     now = now or timezone.now()
-    return weights(at=min(until - dt.timedelta(microseconds=1), now))
+    return weights(at=min(until - dt.timedelta(microseconds=1), now), district=district)
+
+
+def scoring_district(level, place):
+    """The district whose weights score the units at `level` under (or at) `place`: its
+    district. None for districts, which are ranked among themselves with the deployment's
+    weights (one district's own would not compare them alike), or without a place."""
+    if place is None or level == Level.DISTRICT:
+        return None
+    return place.ancestor_at(Level.DISTRICT)
+
+
+def weights_districts(user):
+    """The districts whose weights `user` reads: those their rankings lie in (every one for
+    a superuser), by path."""
+    from gridgov.people.scope import scope_for
+
+    districts = Place.objects.filter(level=Level.DISTRICT).order_by("path")
+    if scope_for(user).everything:
+        return list(districts)
+    codes = {p.path.strip("/").split("/")[0] for p in ranking_parents(user)}
+    return list(districts.filter(code__in=sorted(codes)))
+
+
+def own_districts(user):
+    """The districts whose own weights `user` sets as district staff, by path."""
+    from gridgov.people.models import Role
+    from gridgov.people.scope import scope_for
+
+    paths = scope_for(user).paths({Role.DISTRICT_STAFF})
+    districts = Place.objects.filter(level=Level.DISTRICT, path__in=paths)
+    return list(districts.order_by("path"))
+
+
+NO_SUCH_DISTRICT = gettext_noop("There is no district with the code %(district)s.")
+NAME_A_DISTRICT = gettext_noop(
+    "You are district staff in more than one district: name the district whose weights "
+    "change (district)."
+)
 
 
 MAX_WEIGHT = 1000
@@ -163,11 +228,12 @@ class BadWeights(ValueError):
         self.errors = errors
 
 
-def change_weights(values, user, reason, now=None):
-    """Put new weights in force from now: a new KpiWeights row (earlier ones stay, and
-    keep scoring the periods that ended under them). `values` holds every rate's weight,
-    non-negative; they are relative (the score renormalises over the rates a unit has),
-    so they need not total 100. Raises BadWeights."""
+def change_weights(values, user, reason, now=None, district=None):
+    """Put new weights in force from now in `district` (a Place; None: the deployment's): a
+    new KpiWeights row (earlier ones stay, and keep scoring the periods that ended under
+    them). `values` holds every rate's weight, non-negative; they are relative (the score
+    renormalises over the rates a unit has), so they need not total 100. Who may is
+    rules.py's `tickets.manage_kpi_weights`, checked by the caller. Raises BadWeights."""
     from .models import KpiWeights
 
     w = {name: float(values[name]) for name in RATES}
@@ -178,12 +244,16 @@ def change_weights(values, user, reason, now=None):
     if not errors and not any(w[name] > 0 for name in HANDLING_RATES):
         errors["__all__"] = NO_HANDLING_WEIGHT
     now = now or timezone.now()
-    if not errors and w == weights(at=now):
+    if not errors and w == weights(at=now, district=district):
         errors["__all__"] = WEIGHTS_UNCHANGED
     if errors:
         raise BadWeights(errors)
     return KpiWeights.objects.create(
-        **w, valid_from=now, changed_by=user if user and user.pk else None, reason=reason
+        **w,
+        valid_from=now,
+        changed_by=user if user and user.pk else None,
+        reason=reason,
+        district=district,
     )
 
 
@@ -204,6 +274,9 @@ class Unit:
     code: str
     name: str
     level: str  # a place level, or "department"
+    # The code of the district whose weights score the unit (scoring_district), from its
+    # path: no query. None for a district.
+    weights_district: str | None = field(default=None, compare=False)
 
     @property
     def key(self):
@@ -212,8 +285,10 @@ class Unit:
     @classmethod
     def of(cls, obj):
         if isinstance(obj, Department):
-            return cls(DEPARTMENT, obj.pk, obj.code, obj.name, DEPARTMENT)
-        return cls("place", obj.pk, obj.code, obj.name, obj.level)
+            district = district_code(obj.place.path)
+            return cls(DEPARTMENT, obj.pk, obj.code, obj.name, DEPARTMENT, district)
+        district = None if obj.level == Level.DISTRICT else district_code(obj.path)
+        return cls("place", obj.pk, obj.code, obj.name, obj.level, district)
 
     def as_dict(self):
         return {"kind": self.kind, "code": self.code, "name": self.name, "level": self.level}
@@ -403,8 +478,14 @@ def compute(units, start, end, now=None, weights_=None):
     _count_now(units, by_key, since, until, now)
     _count_whistles(units, by_key, since, until, now)
 
-    w = weights_ or period_weights(end, now)
+    # Each unit with its district's weights: siblings share a district, so one ranking
+    # compares like with like (districts themselves: the deployment's, scoring_district).
+    by_district = {}
     for kpi in by_key.values():
+        district = kpi.unit.weights_district
+        if district not in by_district:
+            by_district[district] = weights_ or period_weights(end, now, district)
+        w = by_district[district]
         c = kpi.counts
         kpi.rates["response"] = _ratio(c["responded"], c["response_due"])
         kpi.rates["resolution"] = _ratio(c["callbacks_resolved"], c["callbacks"])

@@ -929,7 +929,8 @@ class TicketCounter(models.Model):
 
 
 class KpiWeights(models.Model):
-    """考核权重: the weights of the composite score from `valid_from` on (kpis.weights).
+    """考核权重: the weights of the composite score from `valid_from` on (kpis.weights), in
+    one district or, without one, the whole deployment.
 
     Rows are only ever added: a change is a new row, with who made it and why, so the
     weights that scored any past period can still be told (the history on the page)."""
@@ -949,6 +950,18 @@ class KpiWeights(models.Model):
         related_name="+",
     )
     reason = models.CharField(_("reason"), max_length=300)
+    # A district's own weights score its streets, communities, grids and departments; a row
+    # without one holds for the whole deployment (全市), where a district has none in force,
+    # and ranks the districts against each other (kpis.weights).
+    district = models.ForeignKey(
+        Place,
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="kpi_weights",
+        limit_choices_to={"level": Level.DISTRICT},
+    )
 
     class Meta:
         verbose_name = _("KPI weights")

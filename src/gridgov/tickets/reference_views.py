@@ -5,15 +5,18 @@ rule is rules.py's `tickets.manage_routing`), the time limits and calendar overr
 deadlines run on (时限表, sla.py and workdays.py: read by all staff, written by district
 staff for their district and by superusers for the whole city), the knowledge base (知识库: standard
 answers, how often used, which are stale; knowledge.py), and the KPI weights (考核权重: read by
-whoever sees the ranking, changed by district staff, every change kept; kpis.py)."""
+whoever sees the ranking, a district's changed by its staff, the whole deployment's by
+superusers, every change kept; kpis.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -329,25 +332,60 @@ def _limit_initial(limit):
     return initial
 
 
+def _weights_place(request, districts):
+    """(district, notice) the page shows: the one `district` names (empty: the deployment's,
+    全市), else the user's own district (district staff), else the district their area lies
+    in, else the deployment's. A code not among `districts` falls back and says so."""
+    data = request.POST if request.method == "POST" else request.GET
+    notice = ""
+    if "district" in data:
+        code = data["district"].strip()
+        if not code:
+            return None, notice
+        district = next((d for d in districts if d.code == code), None)
+        if district is not None:
+            return district, notice
+        notice = _("%(code)s is not a district whose weights you may see.") % {"code": code}
+    if request.user.is_superuser:
+        return None, notice
+    own = kpis.own_districts(request.user)
+    district = next((d for d in own if d in districts), None)
+    return district or (districts[0] if districts else None), notice
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def kpi_weights(request):
-    """The weights in force, every earlier change (who, when, why), and for district staff
+    """The weights in force in a district (or the whole deployment, 全市), that place's
+    earlier changes (who, when, why), and for those who may set them (district staff their
+    district's, superusers any and the deployment's: rules.py's `tickets.manage_kpi_weights`)
     a form to change them from now on (kpis.change_weights)."""
     user = request.user
     if not user.has_perm("tickets.view_kpis"):
         raise PermissionDenied(_("Your roles do not include the KPI ranking."))
-    may_change = user.has_perm("tickets.manage_kpi_weights")
-    current = kpis.weights()
+    districts = kpis.weights_districts(user)
+    district, notice = _weights_place(request, districts)
+    may_change = user.has_perm("tickets.manage_kpi_weights", KpiWeights(district=district))
+    current, source = kpis.weights_in_force(district=district)
+    here = (
+        reverse("tickets:kpi-weights")
+        + "?"
+        + urlencode({"district": getattr(district, "code", "")})
+    )
     status = 200
     if request.method == "POST":
-        if not may_change:
-            raise PermissionDenied(_("Only district staff change the KPI weights."))
+        if notice or not may_change:
+            raise PermissionDenied(
+                _(
+                    "Only district staff change their district's KPI weights; the whole "
+                    "deployment's are changed by an administrator."
+                )
+            )
         form = KpiWeightsForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
             try:
-                kpis.change_weights(d, user, d["reason"])
+                kpis.change_weights(d, user, d["reason"], district=district)
             except kpis.BadWeights as exc:
                 for name, message in exc.errors.items():
                     form.add_error(None if name == "__all__" else name, _(message))
@@ -359,11 +397,11 @@ def kpi_weights(request):
                         "one; periods that ended before keep the weights they had."
                     ),
                 )
-                return redirect("tickets:kpi-weights")
+                return redirect(here)
         status = 400
     else:
-        form = KpiWeightsForm(initial=current)
-    changes = list(KpiWeights.objects.select_related("changed_by")[:200])
+        form = KpiWeightsForm(initial={**current, "district": getattr(district, "code", "")})
+    changes = list(KpiWeights.objects.filter(district=district).select_related("changed_by")[:200])
     rows = [
         {
             "change": change,
@@ -378,12 +416,17 @@ def kpi_weights(request):
         {
             "form": form,
             "may_change": may_change,
+            "district": district,
+            "districts": districts,
+            "notice": notice,
+            "source": source,
             "current": [(name, kpis.RATE_LABELS[name], current[name]) for name in kpis.RATES],
             "total": sum(current.values()),
             "handling_total": sum(current[name] for name in kpis.HANDLING_RATES),
             "rows": rows,
-            # Before the first change the settings' weights were in force (since when is
-            # not known): say so under the history.
+            # Before the deployment's first change the settings' weights were in force
+            # (since when is not known), before a district's its deployment's: said under
+            # the history.
             "settings_weights": [
                 (kpis.RATE_LABELS[name], weight) for name, weight in kpis.settings_weights().items()
             ],

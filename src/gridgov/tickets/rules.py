@@ -241,6 +241,20 @@ def covers_limit_district(user, limit):
 
 
 @rules.predicate
+def covers_weights_district(user, weights):
+    """考核权重 (a KpiWeights, saved or not) for the user's own district (district staff);
+    the deployment's (no district) score every district without its own and rank the
+    districts, so they are the superusers' alone, as city-wide time limits; without
+    weights, whether the user may set any."""
+    scope = scope_for(user)
+    if weights is None:
+        return scope.has_role({Role.DISTRICT_STAFF})
+    if weights.district_id is None:
+        return False
+    return scope.covers(weights.district, {Role.DISTRICT_STAFF})
+
+
+@rules.predicate
 def walks_patrols(user):
     """A grid or micro-grid worker, or the assignee of some patrol task."""
     from .models import PatrolTask
@@ -363,8 +377,9 @@ rules.add_perm("tickets.view_settings", is_superuser | works_on_tickets)
 # district staff (their district's limits) and superusers (the city-wide ones too).
 rules.add_perm("tickets.manage_calendar", is_superuser | is_district_staff)
 rules.add_perm("tickets.manage_time_limits", is_superuser | covers_limit_district)
-# 考核权重 score every street, community, grid and department of the district: its staff
-# set them (and superusers); everyone who sees the ranking reads them and their history.
-rules.add_perm("tickets.manage_kpi_weights", is_superuser | is_district_staff)
+# 考核权重 score every street, community, grid and department of a district: its staff set
+# its own (superusers any, and the deployment's); everyone who sees the ranking reads them
+# and their history.
+rules.add_perm("tickets.manage_kpi_weights", is_superuser | covers_weights_district)
 rules.add_perm("tickets.manage_knowledge", is_superuser | is_street_or_district_staff)
 rules.add_perm("tickets.manage_routing", is_superuser | covers_rule_place)

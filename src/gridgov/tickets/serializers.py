@@ -5,19 +5,15 @@ unmasked values, obtained through `gridgov.people.personal_data.reveal` (which l
 view), into the context under `revealed` ({ticket id: {field: value}}).
 """
 
-import datetime as dt
 import threading
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timezone import is_aware
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import ISO_8601, serializers
+from rest_framework import serializers
 from rest_framework.fields import empty
-from rest_framework.settings import api_settings
 
 from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import Department
@@ -460,127 +456,10 @@ class TicketCreatedSerializer(TicketDetailSerializer):
 
     @extend_schema_field(SuggestionSerializer(many=True))
     def get_suggestions(self, ticket):
-        return _suggestions(self.context)
-
-    @classmethod
-    def represent_new(cls, ticket, context, photos=()):
-        """The answer to an intake: `represent(ticket, context)` for a ticket just created
-        (no callbacks, extensions or whistles yet; `photos`, the ones just stored), built
-        here rather than by DRF's field-by-field machinery, which cost about as much CPU as
-        writing the ticket (bench seed). The same answer, field for field and in the same
-        order (a test compares the two); a field added to the serializer and not here
-        fails loudly (KeyError) instead of going missing."""
-        _known_empty(ticket, photos)
-        revealed = (context.get("revealed") or {}).get(ticket.pk)
-        if revealed:
-            address, (lat, lng) = revealed["address"], (ticket.lat, ticket.lng)
-            name, phone = revealed["requester_name"], revealed["requester_phone"]
-        else:
-            address, (lat, lng) = ticket.masked_address(), ticket.masked_point()
-            name, phone = mask_name(ticket.requester_name), mask_phone(ticket.requester_phone)
-        request = context.get("request")
-        merged_into = ticket.merged_into
-        values = {
-            "id": ticket.pk,
-            "code": ticket.code,
-            "external_id": ticket.external_id,
-            "channel": _choice(ticket.channel),
-            "nature": _choice(ticket.nature),
-            "title": ticket.title,
-            "category": category_ref(ticket.category),
-            "urgency": _choice(ticket.urgency),
-            "status": _choice(ticket.status),
-            "place": place_ref(ticket.place),
-            "grid": place_ref(ticket.grid),
-            "owner": owner_ref(ticket.owner_place, ticket.owner_department),
-            "requester_name": name,
-            "requester_phone": phone,
-            "anonymous": bool(ticket.anonymous),
-            "overdue": sla.overdue_stage(ticket, _now(context)),
-            "version": ticket.version,
-            "description": ticket.description,
-            "address": address,
-            "lat": lat,
-            "lng": lng,
-            "building": place_ref(ticket.building),
-            "requester_masked": revealed is None,
-            "return_count": ticket.return_count,
-            "designated": bool(ticket.designated),
-            "reopen_count": ticket.reopen_count,
-            "resolution": ticket.resolution,
-            "merged_into": merged_into.code if merged_into is not None else None,
-            "created_by": user_ref(ticket.created_by),
-            "photos": PhotoSerializer(photos, many=True, context=context).data if photos else [],
-            "callbacks": [],
-            "extensions": [],
-            "whistles": [],
-            "allowed_actions": lifecycle.allowed_actions(ticket, request.user if request else None),
-            "suggestions": _suggestions(context),
-        }
-        values.update(_datetimes(ticket, _NEW_TICKET_TIMES))
-        return {name: values[name] for name in cls.Meta.fields}
-
-
-# The answer to an intake (TicketCreatedSerializer.represent_new): the datetimes of a ticket
-# as its serializer's DateTimeFields give them, and its choices (ChoiceField: the value).
-_DATETIME = serializers.DateTimeField()
-_NEW_TICKET_TIMES = (
-    "accept_by",
-    "respond_by",
-    "resolve_by",
-    "created_at",
-    "dispatched_at",
-    "accepted_at",
-    "contacted_at",
-    "resolved_at",
-    "closed_at",
-    "updated_at",
-)
-
-
-def _datetimes(obj, names):
-    """{name: as a DateTimeField gives it}, the time zone looked up once rather than per
-    value; what is not aware ISO 8601 output goes through the field itself."""
-    zone = timezone.get_current_timezone() if settings.USE_TZ else None
-    iso = api_settings.DATETIME_FORMAT.lower() == ISO_8601
-    shown = {}
-    for name in names:
-        value = getattr(obj, name)
-        if value is None:
-            shown[name] = None
-        elif zone is not None and iso and isinstance(value, dt.datetime) and is_aware(value):
-            text = value.astimezone(zone).isoformat()
-            shown[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
-        else:
-            shown[name] = _DATETIME.to_representation(value)
-    return shown
-
-
-def _choice(value):
-    return value if value in ("", None) else str(value)
-
-
-def _suggestions(context):
-    return [
-        {"category": category_ref(category), "score": score}
-        for category, score in context.get("suggestions") or []
-    ]
-
-
-def _known_empty(ticket, photos):
-    """A new ticket's related rows, as prefetch_related leaves them: querysets whose results
-    are already there (its photos, the ones just stored); of none when there are none (half
-    the CPU of the ticket's own): nothing filtered from them, as an action's guard does
-    (allowed_actions), can exist either, so nothing is read back."""
-    known = {"photos": photos, "callbacks": [], "extensions": [], "whistles": []}
-    ticket._prefetched_objects_cache = {}
-    for name, rows in known.items():
-        if rows:
-            queryset = getattr(ticket, name).all()
-        else:
-            queryset = Ticket._meta.get_field(name).related_model.objects.none()
-        queryset._result_cache, queryset._prefetch_done = list(rows), True
-        ticket._prefetched_objects_cache[name] = queryset
+        return [
+            {"category": category_ref(category), "score": score}
+            for category, score in self.context.get("suggestions") or []
+        ]
 
 
 class OptionalBooleanField(serializers.BooleanField):

@@ -1218,11 +1218,13 @@ def kpi_ranking(request):
             notices.append(_("%(level)s cannot be compared here.") % {"level": level})
         level = kpis.default_level(request.user, [value for value, _label in levels])
     choice, start, end, period_error = _period(request)
-    rows = []
+    rows, district = [], None
     if parent is not None and level is not None:
-        rows = kpis.ranking(level, kpis.ranking_area(level, parent), start, end)
-    # Those compute() scored with: the ones in force at the period's end.
-    weights = kpis.period_weights(end)
+        area = kpis.ranking_area(level, parent)
+        rows = kpis.ranking(level, area, start, end)
+        district = kpis.scoring_district(level, area)
+    # Those compute() scored with: the ones in force in the units' district at the period's end.
+    weights = kpis.period_weights(end, district=district)
     mine = set(scope_for(request.user).paths(VIEW_ROLES))
     mine_departments = scope_for(request.user).department_ids
     for row in rows:
@@ -1248,6 +1250,7 @@ def kpi_ranking(request):
             "end": end,
             "rows": rows,
             "weights": weights,
+            "weights_district": district,
             "weights_used": kpis.weights_used(level, weights),
             # The rates without which a unit has no score (kpis.composite).
             "scoring_rates": pgettext("list separator", ", ").join(

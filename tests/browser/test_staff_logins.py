@@ -45,3 +45,8 @@ def test_the_community_resets_a_grid_workers_password(page, login, live_city, ar
     page.screenshot(path=artifacts / "staff-password-reset-zh.png", full_page=True)
     page.get_by_role("link", name="返回工作人员账号").click()
     expect(page.locator('tr[data-login="gridworker2"]')).to_contain_text("辖区管理员重置")
+    # On a phone the page keeps its width; the table scrolls within its frame.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.base_url + "/people/staff/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=artifacts / "staff-logins-phone-zh.png", full_page=True)

@@ -50,3 +50,13 @@ def test_the_community_resets_a_grid_workers_password(page, login, live_city, ar
     page.goto(page.base_url + "/people/staff/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=artifacts / "staff-logins-phone-zh.png", full_page=True)
+
+
+def test_the_staff_import_sends_departments_to_their_import(page, login, live_city, artifacts):
+    """It said to add them in the admin, before 导入部门 existed."""
+    login(page, "admin")
+    page.goto(page.base_url + "/people/import/")
+    page.screenshot(path=artifacts / "staff-import-zh.png", full_page=True)
+    expect(page.locator("main")).not_to_contain_text("管理后台")
+    page.get_by_role("link", name="导入部门").click()
+    expect(page.locator("h1")).to_have_text("导入部门")

@@ -210,10 +210,12 @@ def test_the_escalated_page_offers_signing_and_sending_down_first(client, world)
     assert "不计退单" in html
 
 
-# --- B6: the unit a ticket is escalated to gets fresh deadlines -----------------------------
+# --- B6: the unit a ticket is escalated to gets its own accept window --------------------------
+# (Fresh respond_by and resolve_by too until 2026-11-29: passing a ticket up bought time;
+# tests/tickets/test_escalation_deadlines.py.)
 
 
-def test_escalation_gives_fresh_deadlines_and_records_the_old_ones(world):
+def test_escalation_gives_an_accept_window_and_records_the_old_one(world):
     t0 = timezone.now() - dt.timedelta(days=20)
     ticket = make_ticket(world)
     Ticket.objects.filter(pk=ticket.pk).update(
@@ -224,15 +226,16 @@ def test_escalation_gives_fresh_deadlines_and_records_the_old_ones(world):
     now = timezone.now()
     event = perform(ticket, "escalate", None, now=now, reason=sweep.ESCALATE_REASON)
     ticket.refresh_from_db()
-    assert min(ticket.accept_by, ticket.respond_by, ticket.resolve_by) > now
+    assert ticket.accept_by > now and (ticket.respond_by, ticket.resolve_by) == old[1:]
     changed = event.data["deadlines"]
-    assert [parse_datetime(changed["before"][k]) for k in lifecycle.DEADLINE_FIELDS] == list(old)
-    assert parse_datetime(changed["after"]["resolve_by"]) == ticket.resolve_by
+    assert parse_datetime(changed["before"]["accept_by"]) == old[0]
+    assert set(changed["after"]) == {"accept_by"}
+    assert [parse_datetime(v) for v in event.data["kept"].values()] == list(old[1:])
     assert ticket.owner_place == world.community
-    # The community has nothing overdue on arrival.
+    # Overdue is overdue: the community has its 签收 window, and the requester waits still.
     from gridgov.tickets import sla
 
-    assert sla.overdue_stage(ticket, now) is None
+    assert sla.overdue_stage(ticket, now) == "respond"
 
 
 def test_escalation_keeps_a_later_deadline_and_a_response_already_made(world):
@@ -247,11 +250,11 @@ def test_escalation_keeps_a_later_deadline_and_a_response_already_made(world):
     event = perform(ticket, "escalate", world.gridworker_a, now=later)
     ticket.refresh_from_db()
     assert ticket.resolve_by == far and ticket.respond_by == respond_by
-    assert "resolve_by" not in event.data["deadlines"]["after"]
-    assert "respond_by" not in event.data["deadlines"]["after"]
+    assert set(event.data["deadlines"]["after"]) == {"accept_by"}
+    assert event.data["kept"] == {"resolve_by": far.isoformat()}  # responded: none owed
 
 
-def test_the_timeline_shows_the_new_time_limits_of_an_escalation(client, world):
+def test_the_timeline_shows_the_time_limits_of_an_escalation(client, world):
     from gridgov.tickets import intake
 
     from .factories import ticket_data
@@ -261,8 +264,8 @@ def test_the_timeline_shows_the_new_time_limits_of_an_escalation(client, world):
     ticket = intake.create_ticket(data, actor=world.hotline, now=filed).ticket
     perform(ticket, "escalate", None, reason=sweep.ESCALATE_REASON)
     html = detail(client, world.community_staff, ticket)
-    assert "魏家坡社区的办理时限自上报时起重新计算" in html
-    assert "签收时限：" in html and "办结时限：" in html
+    assert "魏家坡社区的签收时限自上报时起计算；诉求人的办理时限不变：" in html
+    assert "签收时限：" in html and "办结时限：" in html and "（不变）" in html
 
 
 # --- B9: a merge is told on the survivor; the merged page shows the survivor ----------------

@@ -674,16 +674,28 @@ def _count_handling(ticket, evs, by_key, since, until, now):
         c["resolved"] += "resolve" in seen
 
 
-def _holder_at(evs, moment):
-    """The unit holding the ticket at `moment`: owner of the last event by then,
-    provided the ticket had been handed to a unit at all."""
-    holder, handed = None, False
+def _answerable_at(evs, moment):
+    """The units answering for a deadline at `moment`: the unit holding the ticket (owner of
+    the last event by then, provided it had been handed to a unit at all), and the offices
+    that handed it down to that unit (交办) and their own handers: as for the response
+    (_team), an office answers for what it hands down within its area, so handing a ticket
+    down on the eve of its deadline does not pass the miss to the grid alone. A ticket that
+    comes back up (escalated, or returned to the office that handed it down) is that
+    office's again; one sent elsewhere (the desk, a designation) is its new holder's."""
+    chain, handed = [], False
     for event in evs:
         if event.at > moment:
             break
-        holder = event.unit
         handed = handed or event.action in HOLD_ACTIONS
-    return holder if handed else None
+        if chain and event.unit == chain[-1]:
+            continue
+        if chain and event.data.get("handed_down"):
+            chain.append(event.unit)
+        elif event.unit in chain:
+            del chain[chain.index(event.unit) + 1 :]
+        else:
+            chain = [event.unit]
+    return chain if handed else []
 
 
 # Events that can set a fresh resolve_by, and those that did (models.DEADLINE_RESETS): an
@@ -696,9 +708,10 @@ DATA_ACTIONS = (*CONTACT_ACTIONS, *HANDOVER_ACTIONS)
 
 
 def _count_missed_before_handover(evs, by_key, since, due_until):
-    """A deadline missed in an earlier round stays missed: the fresh resolve_by that an
-    escalation or a reopening sets must not erase it (missing a deadline would improve the
-    record). Charged to the unit that held the ticket when it passed:
+    """A deadline missed in an earlier round stays missed: the fresh resolve_by that a
+    reopening sets (an escalation too, in events before 2026-11-29) must not erase it
+    (missing a deadline would improve the record). Charged to the units answering for the
+    ticket when it passed (_answerable_at):
     - escalated (by the sweep, or by the unit itself) after its resolve_by had passed;
       escalating before the deadline is no miss (大事不出社区: passing it up in time);
     - reopened (by an unhappy callback, or a merged ticket's), where the round's
@@ -717,9 +730,9 @@ def _count_missed_before_handover(evs, by_key, since, due_until):
         finished = event.at if event.action == "escalate" else (resolved_at or event.at)
         if finished <= old:
             continue
-        holder = _holder_at(evs, old)
-        if holder in by_key:
-            by_key[holder].counts["due"] += 1
+        for unit in _answerable_at(evs, old):
+            if unit in by_key:
+                by_key[unit].counts["due"] += 1
 
 
 def _count_due(ticket, evs, by_key, since, due_until):
@@ -729,10 +742,10 @@ def _count_due(ticket, evs, by_key, since, due_until):
         return
     resolved_at = ticket["resolved_at"]
     on_time = resolved_at is not None and resolved_at <= resolve_by
-    holder = _holder_at(evs, resolved_at if on_time else resolve_by)
-    if holder in by_key:
-        by_key[holder].counts["due"] += 1
-        by_key[holder].counts["resolved_on_time"] += on_time
+    for unit in _answerable_at(evs, resolved_at if on_time else resolve_by):
+        if unit in by_key:
+            by_key[unit].counts["due"] += 1
+            by_key[unit].counts["resolved_on_time"] += on_time
 
 
 def _count_callbacks(units, by_key, since, until):

@@ -837,8 +837,8 @@ def _approve_extension(t, actor, now, approve=True, reason=""):
         _require((reason or "").strip(), _("A refused extension needs a reason."))
     state = Extension.State.APPROVED if approve else Extension.State.REJECTED
     if approve and t.resolve_by and pending.requested_until <= t.resolve_by:
-        # Asked before an escalation or a reopening gave fresh, later deadlines: approving
-        # would move the deadline back ("a deadline is never moved earlier").
+        # Asked before a reopening (or, in events before 2026-11-29, an escalation) gave
+        # fresh, later deadlines: approving would move the deadline back.
         raise BadParameters(
             _("The requested deadline %(d)s is not later than the current one; reject it.")
             % {"d": timezone.localtime(pending.requested_until).strftime("%Y-%m-%d %H:%M")}
@@ -880,24 +880,25 @@ def _deadline_change(t, fields):
 
 
 def _escalate(t, actor, now, reason=""):
-    """Policy: the unit a ticket is passed up to gets the time limits of the table counted
-    from the escalation (it could not have met deadlines that ran out before it held the
-    ticket). A deadline is never moved earlier, a response already made keeps its deadline
-    (so its on-time record stands), and the deadlines the requester was promised until then
-    are kept in the event's data ("deadlines": before/after)."""
+    """Policy: passing a ticket up buys no time (DESIGN §4 gives escalation none). The unit
+    above gets its own 签收 window (accept_by from the time-limit table, counted from now)
+    and nothing more: respond_by and resolve_by are the requester's, moved only by an
+    approved extension (a reopening starts a new round). Fresh deadlines here let an office
+    hand a ticket down (交办) on the eve of its deadline and have it passed straight back,
+    by its grid or by the sweep, with a week more. What was missed before stays missed:
+    the KPIs charge it to whoever held the ticket then, and the sweep judges the unit above
+    only from now (sweep.due). The event keeps the accept_by it replaced and, as `kept`,
+    the requester's deadlines the unit above now owes."""
     target = routing.next_level_up(t)
     route = routing.Route(place=target, department=None)
-    fresh = sla.compute_deadlines(t.urgency, t.category, now, place=t.place)
-    fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": fresh.accept_by}
-    if t.contacted_at is None:
-        fields["respond_by"] = max(
-            filter(None, (t.respond_by, respond_by_for(t, fresh))), default=None
-        )
-    fields["resolve_by"] = max(filter(None, (t.resolve_by, fresh.resolve_by)), default=None)
+    fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
     data = {"from": _unit_name(t), **_unit_data(route), "by_sweep": actor is None}
     changed = _deadline_change(t, fields)
     if changed:
         data["deadlines"] = changed
+    kept = {"respond_by": t.respond_by if t.contacted_at is None else None}
+    kept["resolve_by"] = t.resolve_by
+    data["kept"] = {name: value.isoformat() for name, value in kept.items() if value}
     return Change(fields, reason=reason, data=data)
 
 

@@ -10,7 +10,9 @@ not at all changes no answer about a ticket. What the sweep does:
    event already written does nothing.
 2. Escalate (上报) a ticket overdue for more than GRIDGOV_ESCALATION_GRACE_HOURS
    (default 24) — counted from the missed deadline, and never sooner than the
-   grace period after the current holder received it — one level up the ladder
+   grace period after the current holder received it (an escalation keeps the
+   requester's deadlines, so a ticket that arrives overdue goes on up one grace
+   period later unless resolved) — one level up the ladder
    网格 → 社区 → 街道 (a department's ticket goes to the street where it lies),
    through lifecycle.perform(ticket, "escalate", None): a system act. Nothing
    goes above the street; there the street whistles. While an extension request
@@ -247,7 +249,10 @@ def next_due(ticket, after, supervisions, pending_until=None, escalate=True):
     proposed = {deadline for _stage, deadline in missed}
     if escalate:
         proposed |= {max(escalation_clock([m], pending_until), received) + grace() for m in missed}
-    for at in sorted({_run_after(max(at, after)) for at in proposed}):
+    # A proposed moment on a run itself is that run's (an escalation one grace period after
+    # the sweep escalated it to this holder, say), not the next one's.
+    tick = dt.timedelta(microseconds=1)
+    for at in sorted({_run_after(max(at - tick, after)) for at in proposed}):
         stages, escalates = due(ticket, at, supervisions, pending_until)
         if stages or (escalate and escalates):
             return at

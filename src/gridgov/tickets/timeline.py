@@ -104,7 +104,21 @@ def describe(event, departments):
         )
         if data.get("by_sweep"):
             lines.append(_("Escalated automatically: overdue past the grace period."))
-        if data.get("deadlines"):
+        if "kept" in data:  # only its own 签收 window: passing a ticket up buys no time
+            lines.append(
+                _(
+                    "%(unit)s signs for it within its own time limit, counted from now; "
+                    "the requester's deadlines stay:"
+                )
+                % {"unit": unit}
+            )
+            lines += _deadline_lines(data.get("deadlines") or {})
+            for name, value in data["kept"].items():
+                lines.append(
+                    _("%(label)s: %(d)s (unchanged)")
+                    % {"label": DEADLINE_LABELS[name.removesuffix("_by")], "d": _fmt_iso(value)}
+                )
+        elif data.get("deadlines"):  # written before 2026-11-29, when it got fresh ones
             lines.append(_("New time limits for %(unit)s, counted from now:") % {"unit": unit})
             lines += _deadline_lines(data["deadlines"])
     elif action == "return":

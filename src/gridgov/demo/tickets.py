@@ -123,8 +123,10 @@ DEPARTMENT_DESK_CATEGORY = "城管执法"
 # the concrete plant's letters (HOT_CLUSTERS), taken for the grid event 噪声扰民 until a
 # plant's noise no longer was (tickets.categories.BEYOND_THE_GRID). This recent grid matter
 # (a neighbour's illegal extension, 违章搭建; left waiting to be signed for, i % 10 == 0) is
-# placed in it: a building is still drawn, so every other ticket stays as it was.
-GRID_PLACED = {"194168": "QF-WJ-WJP-G02"}
+# placed in it: a building is still drawn, so every other ticket stays as it was. Filed under
+# that event, as the resident reporting it would pick it: its title (为什么不依法拘留…的恶人)
+# names no grid event, and a long letter is one only when its head names it (classify.head).
+GRID_PLACED = {"194168": ("QF-WJ-WJP-G02", "违章搭建")}
 # Whom a street summons when it blows the whistle (吹哨报到), by the matter's first-level
 # category: the department that owns such matters first (it reports), then the one sharing
 # the duty (it is late); never the department holding the ticket. Drawn at random, a 劳动
@@ -583,10 +585,13 @@ def seed_recent(rows, buildings, actors, rng, now):
         start = _start(now - dt.timedelta(hours=rng.uniform(1, RECENT_DAYS * 24)), now, i)
         building = rng.choice(buildings)
         if row["message_id"] in GRID_PLACED:
-            grid = GRID_PLACED[row["message_id"]]
+            grid = GRID_PLACED[row["message_id"]][0]
             building = next((b for b in buildings if f"/{grid}/" in b.path), building)
         channel = rng.choice(["hotline", "wechat", "photo", "patrol"])
         data = _data(row, building, rng, channel)
+        if row["message_id"] in GRID_PLACED:
+            event = GRID_PLACED[row["message_id"]][1]
+            data["category"] = Category.objects.filter(grid_event=True, name=event).first()
         if row["message_id"] in DEPARTMENT_DESK and city_management is not None:
             start = now - dt.timedelta(hours=DEPARTMENT_DESK[row["message_id"]])
             data["category"] = city_management

@@ -221,9 +221,9 @@ BEYOND_THE_GRID = {
         # rail, roads, air
         ("高铁", "铁路", "动车", "轻轨", "城轨", "高速", "高架", "快速路", "货车", "渣土车")
         + ("飙车", "隔音屏", "机场", "飞机")
-        # building sites, plants, night work (needs a permit: 夜间施工许可)
-        + ("工地", "在建", "搅拌", "工厂", "厂区", "厂房", "屠宰场", "变电站")
-        + ("夜间施工", "夜晚施工", "通宵施工", "彻夜施工", "凌晨施工"),
+        # building sites, plants, works (道路施工, 地铁施工, 夜间施工: the builder's permit and
+        # hours, 城管 and 住建; a neighbour's 装修 is named among the neighbours below)
+        + ("工地", "在建", "搅拌", "工厂", "厂区", "厂房", "屠宰场", "变电站", "施工"),
         ("楼上", "装修", "广场舞", "邻居", "隔壁"),
     ),
     "电动车违规充电": (

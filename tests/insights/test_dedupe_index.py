@@ -51,3 +51,59 @@ def test_a_new_tickets_signature_and_bands_are_stored_in_one_statement_on_postgr
     bands = SignatureBand.objects.filter(signature=stored)
     assert sorted(bands.values_list("key", flat=True)) == sorted(dedupe.band_keys(values))
     assert {b.created_at for b in bands} == {ticket.created_at}
+
+
+def _indexed_ticket():
+    world = make_world()
+    data = ticket_data(title="楼道堆物", description="3号楼2单元楼道里堆满了纸箱和旧家具。")
+    return intake.create_ticket({**data, "category": world.corridor.code}, actor=world.hotline)
+
+
+def test_a_new_ticket_is_indexed_without_a_savepoint_on_postgresql():
+    """The intake's index statement cannot fail on its data: on PostgreSQL no savepoint (two
+    round trips) around it; elsewhere its two statements keep theirs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.insights.intake import index_new_ticket
+    from gridgov.insights.models import TextSignature
+
+    ticket = _indexed_ticket().ticket
+    TextSignature.objects.filter(ticket=ticket).delete()
+    with CaptureQueriesContext(connection) as queries:
+        index_new_ticket(type(ticket), ticket, created=True)
+    savepoints = [q["sql"] for q in queries if "SAVEPOINT" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1 and not savepoints
+    else:
+        assert len(savepoints) == 2  # SAVEPOINT, RELEASE
+    assert TextSignature.objects.filter(ticket=ticket).count() == 1
+
+
+def test_indexing_a_new_ticket_twice_keeps_the_first_signature():
+    from django.db import connection
+
+    from gridgov.insights.models import TextSignature
+
+    ticket = _indexed_ticket().ticket
+    sig = TextSignature.objects.get(ticket=ticket)
+    bands = sorted(SignatureBand.objects.filter(signature=sig).values_list("key", flat=True))
+    if connection.vendor == "postgresql":
+        assert dedupe.index_ticket(ticket, new=True) is None  # nothing written, no error
+    assert TextSignature.objects.get(ticket=ticket).pk == sig.pk  # the transaction goes on
+    assert sorted(SignatureBand.objects.filter(signature=sig).values_list("key", flat=True)) == (
+        bands
+    )
+
+
+def test_an_intake_goes_on_when_its_signature_cannot_be_computed(monkeypatch, caplog):
+    from gridgov.insights.models import TextSignature
+
+    def fail(*args, **kwargs):
+        raise ValueError("a text the signature could not take")
+
+    monkeypatch.setattr(dedupe, "_insert_signature", fail)
+    result = _indexed_ticket()
+    assert result.created and result.ticket.events.count() >= 1
+    assert not TextSignature.objects.filter(ticket=result.ticket).exists()
+    assert "could not index ticket" in caplog.text

@@ -9,7 +9,7 @@ text signature is stored by the post_save signal below.
 
 import logging
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -85,9 +85,24 @@ def category_of(value):
 
 @receiver(post_save, sender=Ticket, dispatch_uid="insights-index-ticket")
 def index_new_ticket(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
+    if not created or raw:
+        return
+    if connection.vendor != "postgresql":
         try:
             with transaction.atomic():  # a savepoint: a failure here leaves the intake intact
                 dedupe.index_ticket(instance, new=True)
         except Exception:  # never let the index stop an intake
             log.exception("could not index ticket %s for duplicates", instance.pk)
+        return
+    # On PostgreSQL the index is one statement (dedupe._insert_signature) that its data
+    # cannot make fail (a signature already there stays, ON CONFLICT; every value is
+    # bounded), so it goes without a savepoint, two round trips on every intake. A
+    # failure of the database itself there is raised, as the intake's next statement
+    # would meet it anyway; a failure before the statement (computing the signature)
+    # leaves the transaction as it was, and the intake goes on.
+    try:
+        dedupe.index_ticket(instance, new=True)
+    except DatabaseError:
+        raise
+    except Exception:  # never let the index stop an intake
+        log.exception("could not index ticket %s for duplicates", instance.pk)

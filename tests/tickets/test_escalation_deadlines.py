@@ -67,6 +67,7 @@ def test_handing_down_and_escalating_back_buys_the_community_no_time(world):
     assert owed(ticket) == promised  # a fresh resolve_by a week later, before
     assert ticket.accept_by == accept_window(ticket, back)  # its own 签收 window only
     assert set((event.data.get("deadlines") or {}).get("after", {})) <= {"accept_by"}
+    assert dt.datetime.fromisoformat(event.data["accept_by"]) == ticket.accept_by
     assert event.data["kept"]["resolve_by"] == promised[1].isoformat()
     assert "respond_by" not in event.data["kept"]  # the requester was called already
 
@@ -141,6 +142,8 @@ def test_the_timeline_says_the_requesters_deadlines_stay(client, world):
     ticket.refresh_from_db()
     resolve_by = timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d %H:%M")
     assert f"办结时限：{resolve_by}（不变）" in html
+    accept_by = timezone.localtime(ticket.accept_by).strftime("%Y-%m-%d %H:%M")
+    assert f"签收时限：{accept_by}" in html or f"→ {accept_by}" in html
     assert "重新计算" not in html
     api = APIClient()
     api.force_authenticate(world.community_staff)

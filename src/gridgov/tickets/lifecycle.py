@@ -896,6 +896,7 @@ def _escalate(t, actor, now, reason=""):
     changed = _deadline_change(t, fields)
     if changed:
         data["deadlines"] = changed
+    data["accept_by"] = fields["accept_by"].isoformat()  # said even when no later than before
     kept = {"respond_by": t.respond_by if t.contacted_at is None else None}
     kept["resolve_by"] = t.resolve_by
     data["kept"] = {name: value.isoformat() for name, value in kept.items() if value}

@@ -112,7 +112,13 @@ def describe(event, departments):
                 )
                 % {"unit": unit}
             )
-            lines += _deadline_lines(data.get("deadlines") or {})
+            moved = _deadline_lines(data.get("deadlines") or {})
+            if not moved and data.get("accept_by"):  # the same as the holder's before
+                moved = [
+                    _("%(label)s: %(d)s")
+                    % {"label": DEADLINE_LABELS["accept"], "d": _fmt_iso(data["accept_by"])}
+                ]
+            lines += moved
             for name, value in data["kept"].items():
                 lines.append(
                     _("%(label)s: %(d)s (unchanged)")

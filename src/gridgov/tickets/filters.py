@@ -16,7 +16,10 @@ from django.db.models import Case, F, FloatField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.settings import api_settings
 
+from gridgov.api.errors import bilingual_error
 from gridgov.core.arrays import any_of
 from gridgov.people.models import Department
 from gridgov.people.scope import NOTHING, scope_for
@@ -307,6 +310,9 @@ class TicketFilter(django_filters.FilterSet):
         ),
     )
 
+    # Parameters an action reads besides the filters (KnownParamsFilterBackend).
+    ACTION_PARAMS = {"export": ("purpose",)}
+
     class Meta:
         model = Ticket
         fields = []
@@ -340,6 +346,43 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(code__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value)
         )
+
+
+UNKNOWN_PARAMETER = gettext_noop(
+    "Unknown query parameter %(unknown)s: no filter reads it, so the answer would hold more "
+    "than asked for. Allowed: %(allowed)s."
+)
+
+
+class KnownParamsFilterBackend(DjangoFilterBackend):
+    """django-filter, refusing a query parameter that nothing reads (400 naming it and the
+    allowed ones): `?statuss=accepted` answered every ticket of the area, which a street
+    office reads as "all accepted". Allowed: the filterset's filters, a list's page and
+    page size, DRF's format override, and the action's own (ACTION_PARAMS)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            allowed = set(filterset_class.base_filters)
+            allowed.update(getattr(filterset_class, "ACTION_PARAMS", {}).get(view.action, ()))
+            # Pages only where the answer is paged (not the export, which holds them all).
+            paginator = getattr(view, "paginator", None) if view.action == "list" else None
+            for name in ("page_query_param", "page_size_query_param"):
+                if paginator is not None and getattr(paginator, name, None):
+                    allowed.add(getattr(paginator, name))
+            if api_settings.URL_FORMAT_OVERRIDE:
+                allowed.add(api_settings.URL_FORMAT_OVERRIDE)
+            unknown = sorted(set(request.query_params) - allowed)
+            if unknown:
+                raise bilingual_error(
+                    400,
+                    "unknown_parameter",
+                    UNKNOWN_PARAMETER,
+                    detail={"unknown": unknown, "allowed": sorted(allowed)},
+                    unknown=", ".join(unknown),
+                    allowed=", ".join(sorted(allowed)),
+                )
+        return super().filter_queryset(request, queryset, view)
 
 
 class RoutingRuleFilter(django_filters.FilterSet):

@@ -304,10 +304,16 @@ class TicketFilterForm(forms.Form):
         label=_("Hot issue"), required=False, min_value=1, widget=forms.HiddenInput
     )
 
+    # Query parameters the pages send besides the filters: the list's page links, and the
+    # purpose of an export with contacts (the list ignores one put into a link).
+    PAGE_PARAMS = ("page", "purpose")
+
     def __init__(self, *args, places=(), area=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.hot_issue = None
+        # Parameters no filter reads (?statuss=accepted): ignored, they listed everything.
+        self.unknown = sorted(set(self.data) - set(self.fields) - set(self.PAGE_PARAMS))
         categories = category_choices(include_blank=False, max_depth=2)
         self.fields["category"].choices = [("", _("Any category"))] + categories
         place_choices = [("", _("All of my area"))]
@@ -356,6 +362,22 @@ class TicketFilterForm(forms.Form):
         self.hot_issue = issue
         return pk
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.unknown:
+            raise forms.ValidationError(
+                _(
+                    "There is no filter %(unknown)s, so no ticket is listed (ignoring it would "
+                    "list more than you asked for). The filters are: %(allowed)s."
+                ),
+                params={
+                    "unknown": "、".join(self.unknown),
+                    "allowed": "、".join((*self.fields, *self.PAGE_PARAMS)),
+                },
+                code="unknown_parameter",
+            )
+        return cleaned
+
     def add_error(self, field, error):
         # "Select a valid choice" for a code typed into a URL: say what is unknown instead.
         if field in ("category", "place") and getattr(error, "code", None) == "invalid_choice":
@@ -374,7 +396,7 @@ class TicketFilterForm(forms.Form):
         if not self.is_bound or self.is_valid():
             return ""
         return "；".join(
-            f"{self.fields[name].label if name in self.fields else name}："
+            (f"{self.fields[name].label}：" if name in self.fields else "")
             + " ".join(str(e).rstrip("。.") for e in errors)
             for name, errors in self.errors.items()
         )

@@ -275,6 +275,12 @@ def _listed(request, now):
 def ticket_list(request):
     now = timezone.now()
     form, tickets = _listed(request, now)
+    return _list_page(request, form, tickets, now)
+
+
+def _list_page(request, form, tickets, now):
+    """The area list; a 400 when the query has a parameter no filter reads (the form names
+    it and the allowed ones): a street office would read the unfiltered list as filtered."""
     page = Paginator(tickets, LIST_PER_PAGE).get_page(request.GET.get("page"))
     _mark(page.object_list, now)
     _mark_late(page.object_list, now)
@@ -286,7 +292,10 @@ def ticket_list(request):
     ]
     context = {"form": form, "page": page, "now": now, "section": "list", "filters": filters}
     return render(
-        request, "tickets/list.html", {**context, "contacts": contacts, "query": urlencode(filters)}
+        request,
+        "tickets/list.html",
+        {**context, "contacts": contacts, "query": urlencode(filters)},
+        status=400 if form.unknown else 200,
     )
 
 
@@ -298,6 +307,10 @@ def ticket_export(request):
     them in full, and any unmasked row logged (exports.py)."""
     now = timezone.now()
     form, tickets = _listed(request, now)
+    if form.unknown:
+        # A script or a hand-made link, not the list's own links: answered as the list is,
+        # 400 naming the parameter, rather than a redirect a download would not show.
+        return _list_page(request, form, tickets, now)
     with translation.override("zh-hans"):  # the sheet's words, whatever the UI language
         described = form.described()
     filters = request.GET.copy()

@@ -67,3 +67,35 @@ def test_has_chinese():
     assert textprep.has_chinese("abc 小区")
     assert not textprep.has_chinese("hello 123")
     assert not textprep.has_chinese("")
+
+
+def _tricky_texts():
+    pool = "魏家坡小区路灯ＡＢＣａｚ０９AZaz09　\t\n\r\x0b\x0c \x00！？,.。😀\u00a0\u0085ｦＺ～"
+    rng = np.random.default_rng(11)
+    made = ["".join(rng.choice(list(pool), size=n)) for n in range(0, 60) for _ in range(5)]
+    return [*TEXTS, "\x00", "  \x00  ", "Ｚ", "a", "\u3000\u3000x", *made]
+
+
+def test_one_texts_code_points_are_those_of_the_batch():
+    for text in _tricky_texts():
+        assert np.array_equal(textprep.text_code_points(text), textprep.code_points([text]))
+        assert textprep.text_code_points(text).dtype == np.uint32
+
+
+def test_shingles_are_the_bigram_keys_of_ngram_keys():
+    from gridgov.insights import dedupe
+
+    for text in _tricky_texts():
+        _docs, keys = textprep.ngram_keys([dedupe._strip(text)], 2, 2)
+        expected = np.unique((textprep._mix(keys) & np.uint64(0xFFFFFFFF)).astype(np.uint64))
+        assert np.array_equal(dedupe.shingles(text), expected)
+
+
+def test_a_signature_is_the_minhash_of_the_shingles():
+    from gridgov.insights import dedupe
+
+    for text in _tricky_texts():
+        hashes = dedupe.shingles(text)
+        expected = dedupe._minhash(hashes.astype(np.uint32)) if len(hashes) else None
+        got = dedupe.signature.__wrapped__(text)
+        assert (got is None and expected is None) or np.array_equal(got, expected)

@@ -91,8 +91,15 @@ def _permutations():
 
 def shingles(text):
     """32-bit hashes of the character bigrams of the normalised text (punctuation kept out)."""
-    _docs, keys = textprep.ngram_keys([_strip(text)], 2, 2)
-    return np.unique((textprep._mix(keys) & np.uint64(0xFFFFFFFF)).astype(np.uint64))
+    return np.unique(_bigram_hashes(text))
+
+
+def _bigram_hashes(text):
+    """shingles(text), some perhaps more than once: the bigram keys as
+    textprep.ngram_keys([text], 2, 2) makes them, for one text."""
+    cps = textprep.text_code_points(_strip(text)).astype(np.uint64)
+    keys = (cps[:-1] << textprep.SHIFT) | cps[1:]
+    return textprep._mix(keys) & np.uint64(0xFFFFFFFF)
 
 
 _PUNCT = set(" ,.!?;:，。！？；：、\"'“”‘’()（）[]【】<>《》-—_~…·")
@@ -110,7 +117,7 @@ def signature(text):
 
     The array is shared by the cache: read it, never write to it.
     """
-    values = shingles(text)
+    values = _bigram_hashes(text)  # a hash twice changes no minimum: not made unique
     if len(values) == 0:
         return None
     values = _minhash(values.astype(np.uint32))

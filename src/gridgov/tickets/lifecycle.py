@@ -413,7 +413,6 @@ def open_ticket(ticket, actor, now, dispatch, data=None, route=None):
     ticket.status = S.DISPATCHED if dispatch else S.RECEIVED
     if dispatch:
         ticket.dispatched_at = now
-    inserts.save_new(ticket)  # Model.save's signals, at a plain INSERT's cost
     common = {
         "ticket": ticket,
         "actor": actor,
@@ -441,7 +440,9 @@ def open_ticket(ticket, actor, now, dispatch, data=None, route=None):
                 **{**common, "actor": None},
             )
         )
-    inserts.insert(events)  # as bulk_create, for half the CPU
+    # Model.save's signals, at a plain INSERT's cost; the events as bulk_create writes
+    # them, for half the CPU, in the same statement on PostgreSQL.
+    inserts.save_new(ticket, then=events, link="ticket")
     return events
 
 

@@ -9,6 +9,8 @@ version check (two concurrent transitions cannot both win), writes exactly one
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib import auth
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
@@ -219,12 +221,32 @@ def allowed_actions(ticket, user=None):
     """Actions valid in the ticket's state (and, with a user, permitted to them)."""
     actions = [a for a, (sources, _to) in TRANSITIONS.items() if ticket.status in sources]
     if user is not None:  # first: the guards may query, the permissions use the cached scope
-        actions = [a for a in actions if user.has_perm(PERMISSIONS[a], ticket)]
+        actions = _permitted(user, actions, ticket)
         if "whistle-report" in actions and not _awaits_report_from(ticket, user):
             # Its department reported (once), or its whistle closed: no longer theirs to do.
             # A second report still answers why (409 "already reported"), not 403.
             actions.remove("whistle-report")
     return [a for a in actions if _guard(ticket, a) is None]
+
+
+def _permitted(user, actions, ticket):
+    """[a for a in actions if user.has_perm(PERMISSIONS[a], ticket)], as Django's has_perm
+    decides (an active superuser may; else the first backend that grants it, none after one
+    that raises PermissionDenied), with the backends loaded once: has_perm loads them anew
+    every time, a quarter of its cost, nine times for a ticket just dispatched."""
+    if user.is_active and user.is_superuser:
+        return list(actions)
+    backends = [b for b in auth.get_backends() if hasattr(b, "has_perm")]
+    permitted = []
+    for action in actions:
+        for backend in backends:
+            try:
+                if backend.has_perm(user, PERMISSIONS[action], ticket):
+                    permitted.append(action)
+                    break
+            except PermissionDenied:
+                break
+    return permitted
 
 
 def _awaits_report_from(ticket, user):

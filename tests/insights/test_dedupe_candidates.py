@@ -70,3 +70,17 @@ def test_the_place_branch_reads_the_path_index_in_a_generic_plan():
         cursor.execute("DEALLOCATE near_generic")
     on_path = [line.strip() for line in plan if "place_path" in line]
     assert on_path and all(line.startswith("Index Cond") for line in on_path), plan
+
+
+def test_titles_are_read_only_to_compare_with_a_typed_title():
+    world = make_world()
+    ticket = make_ticket(world, title="楼道里堆满杂物")
+    now = timezone.now()
+    since = now - dt.timedelta(days=30)
+    path = ticket.grid.path
+    filing = dedupe._candidate_rows([], since, now, "", path, exact_path=False, exclude=None)
+    panel = dedupe._candidate_rows(
+        [], since, now, "", path, False, None, title_keys=dedupe.title_band_keys(ticket.title)
+    )
+    assert [row[6] for row in filing if row[0] == ticket.pk] == [""]
+    assert [row[6] for row in panel if row[0] == ticket.pk] == ["楼道里堆满杂物"]

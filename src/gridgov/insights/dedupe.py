@@ -300,11 +300,11 @@ class Candidate:
 
 
 def _candidate_rows(keys, since, now, who, path, exact_path, exclude, resolved=True, title_keys=()):
-    """(ticket_id, code, minhash, place_path, requester_key, category_id, title) of open
-    tickets in the window that share a band key, the requester, the place or a title band
-    key: at most MAX_CANDIDATES, those sharing a band (near-identical texts) first, then
-    the requester's, then the place's, then near-identical titles (a title names a kind of
-    matter more often than a text does), each the most recent first.
+    """(ticket_id, code, minhash, place_path, requester_key, category_id, title; "" without
+    title_keys) of open tickets in the window that share a band key, the requester, the
+    place or a title band key: at most MAX_CANDIDATES, those sharing a band (near-identical
+    texts) first, then the requester's, then the place's, then near-identical titles (a
+    title names a kind of matter more often than a text does), each the most recent first.
     `resolved`: resolved tickets (waiting for their callback) among them.
 
     One branch per signal, united: each reads only its own index range (band key,
@@ -362,10 +362,13 @@ def _candidate_rows(keys, since, now, who, path, exact_path, exclude, resolved=T
     if not branches:
         return []
     finals = list(FINAL_STATUSES) if resolved else [*FINAL_STATUSES, Status.RESOLVED]
+    # Titles are compared only with a typed title (the intake panel): filing would read up to
+    # MAX_CANDIDATES of them for nothing.
+    title = "t.title" if title_keys else "''"
     sql = (
         f"WITH near AS ({' UNION ALL '.join(branches)}) "
         "SELECT s.ticket_id, t.code, s.minhash, s.place_path, s.requester_key, t.category_id, "
-        "t.title "
+        f"{title} "
         "FROM (SELECT id, MIN(prio) AS prio FROM near GROUP BY id) n "
         f"JOIN {sig} s ON s.id = n.id JOIN {Ticket._meta.db_table} t ON t.id = s.ticket_id "
         f"WHERE t.status NOT IN ({', '.join(['%s'] * len(finals))})"

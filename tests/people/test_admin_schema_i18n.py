@@ -3,6 +3,9 @@
 import re
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.drainage import GENERATOR_STATS
@@ -53,6 +56,7 @@ def test_person_change_form_is_a_logged_full_view(admin_client, tree):
         "checkin",
         "roleassignment",
         "accesslog",
+        "passwordreset",
     ],
 )
 def test_every_model_has_a_changelist(admin_client, tree, model):
@@ -65,8 +69,15 @@ def test_admin_is_for_superusers_only(client, tree):
     assert client.get(reverse("admin:people_person_changelist")).status_code == 403
 
 
-def test_access_log_admin_is_read_only(admin_client, tree):
-    assert admin_client.get(reverse("admin:people_accesslog_add")).status_code == 403
+@pytest.mark.parametrize("model", ["accesslog", "passwordreset"])
+def test_evidence_admins_are_read_only_even_for_a_superuser(admin_client, tree, model):
+    assert admin_client.get(reverse(f"admin:people_{model}_add")).status_code == 403
+    model_admin = admin.site._registry[apps.get_model("people", model)]
+    request = RequestFactory().get("/")
+    request.user = admin_client.admin
+    assert model_admin.has_view_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
 
 
 def test_people_views_document_cleanly_in_the_schema():

@@ -46,6 +46,19 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_superuser
 
 
+class ReadOnlyRecordAdmin(SuperuserOnlyAdmin):
+    """A record kept as evidence (the access log, password resets): seen, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PersonInline(admin.TabularInline):
     model = Person
     fields = ["masked_name", "relation"]
@@ -167,7 +180,7 @@ class RoleAssignmentAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(SuperuserOnlyAdmin):
+class AccessLogAdmin(ReadOnlyRecordAdmin):
     """Read-only: the log is evidence and is never edited by hand."""
 
     list_display = ["at", "user", "subject_type", "subject_id", "fields", "channel", "ip", "place"]
@@ -176,18 +189,9 @@ class AccessLogAdmin(SuperuserOnlyAdmin):
     date_hierarchy = "at"
     list_select_related = ["user", "place"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PasswordReset)
-class PasswordResetAdmin(SuperuserOnlyAdmin):
+class PasswordResetAdmin(ReadOnlyRecordAdmin):
     """Read-only, as the access log: who reset whose password (重置密码)."""
 
     list_display = ["at", "username", "reset_by", "channel", "tokens_revoked", "ip"]
@@ -195,15 +199,6 @@ class PasswordResetAdmin(SuperuserOnlyAdmin):
     search_fields = ["username", "reset_by__username", "ip"]
     date_hierarchy = "at"
     list_select_related = ["reset_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InitialPasswordFilter(admin.SimpleListFilter):

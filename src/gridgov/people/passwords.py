@@ -55,25 +55,18 @@ def reset(user, by, *, ip=None):
         user.save(update_fields=["password"])
         require_change(user, InitialPassword.Reason.AREA_RESET)
         revoked, _per_model = Token.objects.filter(user=user).delete()
-        PasswordReset.objects.create(
-            user=user,
-            username=user.get_username(),
-            reset_by=by,
-            channel=PasswordReset.Channel.WEB,
-            tokens_revoked=revoked,
-            ip=ip,
-        )
+        _record(user, by, PasswordReset.Channel.WEB, ip, tokens_revoked=revoked)
     return password
 
 
 def logged_admin_reset(user, by, *, ip=None):
     """The PasswordReset row of a superuser's reset in the admin (tokens kept)."""
+    _record(user, by, PasswordReset.Channel.ADMIN, ip)
+
+
+def _record(user, by, channel, ip, **more):
     PasswordReset.objects.create(
-        user=user,
-        username=user.get_username(),
-        reset_by=by,
-        channel=PasswordReset.Channel.ADMIN,
-        ip=ip,
+        user=user, username=user.get_username(), reset_by=by, channel=channel, ip=ip, **more
     )
 
 

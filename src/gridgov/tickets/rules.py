@@ -227,31 +227,31 @@ def is_district_staff(user):
     return scope_for(user).has_role({Role.DISTRICT_STAFF})
 
 
+def _district_staff_own(user, row, district):
+    """Whether `user` may write `row`, a setting held per district (`district`; None: the
+    whole deployment's, which moves every district and so is the superusers' alone):
+    district staff, for their own district; without a row, whether they may write any."""
+    scope = scope_for(user)
+    if row is None:
+        return scope.has_role({Role.DISTRICT_STAFF})
+    if district is None:
+        return False
+    return district.level == Level.DISTRICT and scope.covers(district, {Role.DISTRICT_STAFF})
+
+
 @rules.predicate
 def covers_limit_district(user, limit):
-    """A time limit for the user's own district (district staff); a city-wide one (no place)
-    moves every street's deadlines and KPIs, so it is the superusers' alone; without a
-    limit, whether the user may write any."""
-    scope = scope_for(user)
-    if limit is None:
-        return scope.has_role({Role.DISTRICT_STAFF})
-    if limit.place_id is None:
-        return False
-    return limit.place.level == Level.DISTRICT and scope.covers(limit.place, {Role.DISTRICT_STAFF})
+    """A time limit for the user's own district; a city-wide one (no place) moves every
+    street's deadlines and KPIs."""
+    return _district_staff_own(user, limit, limit.place if limit and limit.place_id else None)
 
 
 @rules.predicate
 def covers_weights_district(user, weights):
-    """考核权重 (a KpiWeights, saved or not) for the user's own district (district staff);
-    the deployment's (no district) score every district without its own and rank the
-    districts, so they are the superusers' alone, as city-wide time limits; without
-    weights, whether the user may set any."""
-    scope = scope_for(user)
-    if weights is None:
-        return scope.has_role({Role.DISTRICT_STAFF})
-    if weights.district_id is None:
-        return False
-    return scope.covers(weights.district, {Role.DISTRICT_STAFF})
+    """考核权重 (a KpiWeights, saved or not) for the user's own district; the deployment's
+    (no district) score every district without its own and rank the districts."""
+    district = weights.district if weights and weights.district_id else None
+    return _district_staff_own(user, weights, district)
 
 
 @rules.predicate

@@ -293,7 +293,23 @@ class KpiWeightsSerializer(serializers.Serializer):
     )
 
 
-# What GET and PUT answer (weights_data), declared so the schema describes it.
+class FollowCitySerializer(serializers.Serializer):
+    """The query of DELETE kpis/weights/: which district returns to 全市's weights, and why."""
+
+    district = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The district's code. Left out: district staff return their own district; a "
+            "superuser must name one."
+        ),
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="Why (optional)"
+    )
+
+
+# What GET, PUT and DELETE answer (weights_data), declared so the schema describes it.
 WEIGHTS_ANSWER = inline_serializer(
     "KpiWeightsAnswer",
     {
@@ -330,6 +346,9 @@ def weights_data(user, district=None, filtered=False):
             "weights": row.as_dict(),
             "changed_by": row.changed_by.username if row.changed_by_id else None,
             "reason": row.reason,
+            # A return to the deployment's weights: `weights` are the district's own that
+            # it ended.
+            "follows_city": row.follows_city,
         }
         for row in rows[:200]
     ]
@@ -366,7 +385,13 @@ class KpiWeightsView(APIView):
     keeps the weights in force at its end."""
 
     permission_classes = [RulesPermission]
-    rules_perms = {"GET": "tickets.view_kpis", "PUT": "tickets.manage_kpi_weights"}
+    # DELETE: who may return which district is asked of the district's row in delete(), to
+    # say why a refusal (whose district it is).
+    rules_perms = {
+        "GET": "tickets.view_kpis",
+        "PUT": "tickets.manage_kpi_weights",
+        "DELETE": "tickets.view_kpis",
+    }
 
     @extend_schema(
         summary="KPI weights in force and their history",
@@ -423,6 +448,53 @@ class KpiWeightsView(APIView):
             kpis.change_weights(data, user, data["reason"], district=district)
         except kpis.BadWeights as exc:
             raise bilingual_error(400, "invalid", next(iter(exc.errors.values()))) from None
+        return Response(weights_data(user, district, filtered=True))
+
+    @extend_schema(
+        summary="Return a district to the whole deployment's weights (恢复使用全市设置)",
+        parameters=[FollowCitySerializer],
+        request=None,
+        responses=WEIGHTS_ANSWER,
+        description=(
+            "From now on the district's streets, communities, grids and departments are "
+            "scored with the deployment's weights (全市), and later changes of those reach "
+            "them. Nothing is deleted: the return is a row of the history (`follows_city` "
+            "true, `weights` the district's own that it ended, who, when, why), and periods "
+            "that ended before keep their scores. A district's staff return their own "
+            "district, superusers any (another district's staff, street and community "
+            "staff: 403). A district with no own weights in force, or the deployment itself: "
+            "400, nothing written."
+        ),
+    )
+    def delete(self, request):
+        user = request.user
+        query = FollowCitySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        if "district" in params:
+            district = weights_district(user, params["district"].strip(), True)
+        elif user.is_superuser:
+            district = None
+        else:
+            own = kpis.own_districts(user)
+            district = own[0] if len(own) == 1 else None
+            if district is None and own:
+                raise bilingual_error(400, "invalid", kpis.NAME_A_DISTRICT)
+        if district is not None and not user.has_perm(
+            "tickets.manage_kpi_weights", KpiWeights(district=district)
+        ):
+            raise bilingual_error(
+                403, "permission_denied", kpis.DISTRICT_WEIGHTS_REFUSED, district=district.name
+            )
+        if district is None:
+            if not user.has_perm("tickets.manage_kpi_weights"):
+                raise bilingual_error(403, "permission_denied", kpis.WEIGHTS_READ_ONLY)
+            raise bilingual_error(400, "invalid", kpis.CITY_FOLLOWS_NOTHING)
+        try:
+            kpis.follow_city(user, params.get("reason", "").strip(), district)
+        except kpis.BadWeights as exc:
+            message = next(iter(exc.errors.values()))
+            raise bilingual_error(400, "invalid", message, district=district.name) from None
         return Response(weights_data(user, district, filtered=True))
 
 

@@ -119,8 +119,9 @@ def settings_weights():
 
 def weight_history():
     """{district code or None: [(valid_from, weights)]} of every change made, newest first
-    (None: the whole deployment's, 全市); cached per process until one is added or a place
-    changes (core.versions), since every ranking reads it."""
+    (None: the whole deployment's, 全市); weights None where a district returned to the
+    deployment's (follows_city). Cached per process until one is added or a place changes
+    (core.versions), since every ranking reads it."""
     from gridgov.core import versions
 
     from .models import KpiWeights
@@ -130,7 +131,7 @@ def weight_history():
         rows = KpiWeights.objects.select_related("district").order_by("-valid_from", "-id")
         for row in rows:
             code = row.district.code if row.district_id else None
-            history[code].append((row.valid_from, row.as_dict()))
+            history[code].append((row.valid_from, None if row.follows_city else row.as_dict()))
         return dict(history)
 
     return versions.cached(("kpiweights", "places"), "history", load)
@@ -146,16 +147,17 @@ def district_code(path):
 
 def weights_in_force(at=None, district=None):
     """(weights, source) in force at `at` (default now) in `district` (a Place, its code or
-    None): the district's latest change made before `at` (source "district"), else the
-    whole deployment's ("city"), else the server's settings ("settings")."""
+    None): the district's latest change made before `at` (source "district") unless that
+    was a return to the whole deployment's, else the whole deployment's ("city"), else the
+    server's settings ("settings")."""
     at = at or timezone.now()
     code = getattr(district, "code", district)
     history = weight_history()
     scopes = [(code, DISTRICT_OWN)] if code is not None else []
     for key, source in [*scopes, (None, CITY)]:
-        for valid_from, w in history.get(key, ()):
-            if valid_from <= at:
-                return dict(w), source
+        w = next((w for valid_from, w in history.get(key, ()) if valid_from <= at), None)
+        if w is not None:
+            return dict(w), source
     return settings_weights(), SETTINGS
 
 
@@ -254,6 +256,48 @@ def change_weights(values, user, reason, now=None, district=None):
         changed_by=user if user and user.pk else None,
         reason=reason,
         district=district,
+    )
+
+
+FOLLOWS_CITY_ALREADY = gettext_noop(
+    "%(district)s has no weights of its own in force: it follows the whole deployment's "
+    "(全市) already; nothing was changed."
+)
+DISTRICT_WEIGHTS_REFUSED = gettext_noop(
+    "Only the district staff of %(district)s (or an administrator) may change its KPI "
+    "weights or return it to the whole deployment's."
+)
+WEIGHTS_READ_ONLY = gettext_noop(
+    "Only district staff change their district's KPI weights; the whole deployment's are "
+    "changed by an administrator."
+)
+CITY_FOLLOWS_NOTHING = gettext_noop(
+    "The whole deployment's (全市) weights follow nothing else: name a district."
+)
+
+
+def follow_city(user, reason, district, now=None):
+    """Return `district` (a Place) to the whole deployment's weights (恢复使用全市设置) from
+    now on: a KpiWeights row with follows_city, keeping as its rates the district's own
+    weights in force until now (who, when, why and what ended), so periods that ended under
+    them keep their scores. Refused (BadWeights) for 全市 itself and for a district with no
+    own weights in force, where it would change nothing. Who may is rules.py's
+    `tickets.manage_kpi_weights` on the district's row, checked by the caller."""
+    from .models import KpiWeights
+
+    if district is None:
+        raise BadWeights({"__all__": CITY_FOLLOWS_NOTHING})
+    now = now or timezone.now()
+    own, source = weights_in_force(at=now, district=district)
+    if source != DISTRICT_OWN:
+        raise BadWeights({"__all__": FOLLOWS_CITY_ALREADY})
+    return KpiWeights.objects.create(
+        **own,
+        valid_from=now,
+        changed_by=user if user and user.pk else None,
+        reason=reason,
+        district=district,
+        follows_city=True,
     )
 
 

@@ -962,6 +962,10 @@ class KpiWeights(models.Model):
         related_name="kpi_weights",
         limit_choices_to={"level": Level.DISTRICT},
     )
+    # A district's return to the whole deployment's weights (恢复使用全市设置): from
+    # `valid_from` on its own no longer apply. Such a row keeps, as its rates, the
+    # district's own weights that were in force until then, so the history shows what ended.
+    follows_city = models.BooleanField(_("follows the whole deployment's weights"), default=False)
 
     class Meta:
         verbose_name = _("KPI weights")

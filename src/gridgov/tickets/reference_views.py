@@ -375,12 +375,31 @@ def kpi_weights(request):
     status = 200
     if request.method == "POST":
         if notice or not may_change:
-            raise PermissionDenied(
-                _(
-                    "Only district staff change their district's KPI weights; the whole "
-                    "deployment's are changed by an administrator."
+            if not notice and district and user.has_perm("tickets.manage_kpi_weights"):
+                # District staff, on another district: say whose it is.
+                raise PermissionDenied(
+                    _(kpis.DISTRICT_WEIGHTS_REFUSED) % {"district": district.name}
                 )
+            raise PermissionDenied(_(kpis.WEIGHTS_READ_ONLY))
+    if request.method == "POST" and request.POST.get("form") == "follow-city":
+        # 恢复使用全市设置: a row of the history too (kpis.follow_city), never a deletion.
+        try:
+            kpis.follow_city(user, request.POST.get("reason", "").strip()[:300], district)
+        except kpis.BadWeights as exc:
+            message = next(iter(exc.errors.values()))
+            messages.error(request, _(message) % {"district": getattr(district, "name", "")})
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(district)s follows the whole deployment's weights (全市) again: they "
+                    "score the current period and every later one, and later changes of "
+                    "them apply there too. Periods that ended before keep their scores."
+                )
+                % {"district": district.name},
             )
+        return redirect(here)
+    if request.method == "POST":
         form = KpiWeightsForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
@@ -402,6 +421,10 @@ def kpi_weights(request):
     else:
         form = KpiWeightsForm(initial={**current, "district": getattr(district, "code", "")})
     changes = list(KpiWeights.objects.filter(district=district).select_related("changed_by")[:200])
+    # Who may return the district to 全市's weights: whoever may change them, while the
+    # district's own are in force.
+    may_follow_city = may_change and district is not None and source == kpis.DISTRICT_OWN
+    followed_since = changes[0].valid_from if changes and changes[0].follows_city else None
     rows = [
         {
             "change": change,
@@ -416,6 +439,8 @@ def kpi_weights(request):
         {
             "form": form,
             "may_change": may_change,
+            "may_follow_city": may_follow_city,
+            "followed_since": followed_since,
             "district": district,
             "districts": districts,
             "notice": notice,

@@ -32,6 +32,7 @@ def main(argv=None):
     parser.add_argument("--requests", type=int, default=900, help="measured, after 1000 warm")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--dump", help="with --profile: also write the pstats data to this file")
     args = parser.parse_args(argv)
     admin = "postgres://postgres@127.0.0.1:5432/postgres"
     bench.recreate_database(admin, args.database)
@@ -108,6 +109,8 @@ def run(args):
         profiler.enable()
         post(bench.ticket_bodies(300, buildings, cats, rng))
         profiler.disable()
+        if args.dump:
+            profiler.dump_stats(args.dump)
         pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
             os.environ.get("BENCH_FILTER", "gridgov|django/db|rest_framework|psycopg"), 60
         )

@@ -8,6 +8,7 @@ Row numbers are the file's (CSV line, sheet row), for errors that point at the r
 
 import csv
 import io
+import logging
 
 from django.utils.translation import gettext as _
 
@@ -17,9 +18,22 @@ XLSX_MAGIC = b"PK\x03\x04"  # a zip, which an .xlsx is
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the OLE2 container of an Excel 97-2003 .xls
 HEADER_SCAN_ROWS = 10
 
+logger = logging.getLogger(__name__)
+
 
 class SheetError(ValueError):
     """The workbook cannot be read."""
+
+
+def unreadable(exc):
+    """What to tell the person whose workbook cannot be read. The parser's own words
+    ("File is not a zip file", "Unsupported format …") are English and mean nothing at a
+    street office: they go to the log, the page says what to do."""
+    logger.info("unreadable workbook: %s", exc)
+    return _(
+        "The Excel file cannot be read: it is damaged, or it is not an Excel workbook. "
+        "Open it in Excel or WPS and save it again as .xlsx."
+    )
 
 
 def is_xlsx(data, name=""):
@@ -134,7 +148,7 @@ def read(source, name, error, not_text):
         try:
             return excel_rows(data, name)
         except SheetError as exc:
-            raise error(_("The Excel file cannot be read: %(error)s") % {"error": exc}) from None
+            raise error(unreadable(exc)) from None
     try:
         return csv_rows(textfiles.decode(data)[0])
     except textfiles.NotText:

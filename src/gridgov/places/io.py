@@ -417,9 +417,7 @@ def read_records(source, fmt=None):
             try:
                 rows = _parse_table(sheets.excel_rows(data, name))
             except sheets.SheetError as exc:
-                raise ImportFormatError(
-                    _("The Excel file cannot be read: %(error)s") % {"error": exc}
-                ) from None
+                raise ImportFormatError(sheets.unreadable(exc)) from None
     else:
         text = _decode(data)
         fmt = fmt or detect_format(text, name)

@@ -399,7 +399,7 @@ def _read_xlsx(raw, limit=None):
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:
-        raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
+        raise ImportFormatError(sheets.unreadable(exc)) from None
     try:
         sheet = book.worksheets[0]
         # A sheet states its own used range (<dimension ref="A1:G5000"/>), and read-only
@@ -411,7 +411,7 @@ def _read_xlsx(raw, limit=None):
     except ImportFormatError:
         raise
     except Exception as exc:  # the sheet is parsed only now: broken XML, a bad zip entry …
-        raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
+        raise ImportFormatError(sheets.unreadable(exc)) from None
     finally:
         book.close()
 
@@ -424,7 +424,7 @@ def _read_xls(raw, limit=None):
     except ImportFormatError:
         raise
     except Exception as exc:  # sheets.SheetError, or xlrd failing on a row
-        raise ImportFormatError(_("The Excel file cannot be read: %(e)s") % {"e": exc}) from None
+        raise ImportFormatError(sheets.unreadable(exc)) from None
 
 
 def resolve_mapping(headers, mapping=None):

@@ -8,6 +8,7 @@ it in full, is written to the access log.
 """
 
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.admin import SuperuserOnlyAdmin
@@ -15,7 +16,7 @@ from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import log_access
 
-from . import lifecycle
+from . import lifecycle, sla
 from .models import (
     CalendarDay,
     Callback,
@@ -31,6 +32,7 @@ from .models import (
     TicketEvent,
     TicketPhoto,
     TimeLimit,
+    TimeLimitChange,
     Visit,
     Whistle,
 )
@@ -120,6 +122,24 @@ class TimeLimitAdmin(SuperuserOnlyAdmin):
     autocomplete_fields = ["category"]
     raw_id_fields = ["place"]
     list_select_related = ["category__parent__parent", "place"]
+
+    # Kept in the change record as on the page and in the API (sla.record_change).
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        before = [sla.limit_values(TimeLimit.objects.get(pk=obj.pk))] if change else []
+        super().save_model(request, obj, form, change)
+        sla.record_change(TimeLimitChange.Action.SAVED, request.user, obj.place, [obj], before)
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        sla.record_change(TimeLimitChange.Action.REMOVED, request.user, obj.place, [obj])
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("category", "place"):
+            sla.record_change(TimeLimitChange.Action.REMOVED, request.user, obj.place, [obj])
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(CalendarDay)

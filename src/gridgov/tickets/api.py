@@ -22,8 +22,14 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, renderers, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -33,9 +39,11 @@ from rest_framework.views import APIView
 from gridgov.api.errors import bilingual_error, coded_error
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
+from gridgov.places.models import Level, Place
 
 from . import exports, filters, intake, lifecycle, photos, progress, routing, sla, workdays
 from . import serializers as s
+from .kpis import NO_SUCH_DISTRICT
 from .models import (
     CalendarDay,
     Callback,
@@ -47,6 +55,7 @@ from .models import (
     Ticket,
     TicketPhoto,
     TimeLimit,
+    TimeLimitChange,
     Whistle,
 )
 
@@ -806,6 +815,19 @@ class ExplainsReadOnly:
         super().permission_denied(request, message=message, code=code)
 
 
+class FollowCityLimitsSerializer(drf_serializers.Serializer):
+    """Which district returns to the city-wide time limits, and why."""
+
+    district = drf_serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="District code (left out: district staff return their own district)",
+    )
+    reason = drf_serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="Why (optional)"
+    )
+
+
 @extend_schema(tags=["time-limits"])
 class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
     """时限表: deadlines by urgency and (optionally) category, for the whole city (`place`
@@ -832,6 +854,84 @@ class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
     def refused(self, obj):
         message, params = sla.limit_refusal(self.request.user, obj)
         return bilingual_error(403, "permission_denied", message, **params)
+
+    # Every write is kept in the change record (sla.record_change: who, when, what before).
+    @transaction.atomic
+    def perform_create(self, serializer):
+        self.check_candidate(serializer)
+        saved = serializer.save()
+        sla.record_change(TimeLimitChange.Action.SAVED, self.request.user, saved.place, [saved])
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        self.check_candidate(serializer)
+        before = sla.limit_values(TimeLimit.objects.get(pk=serializer.instance.pk))
+        saved = serializer.save()
+        user = self.request.user
+        sla.record_change(TimeLimitChange.Action.SAVED, user, saved.place, [saved], [before])
+
+    @extend_schema(
+        summary="Return a district to the city-wide time limits (恢复使用全市设置)",
+        description=(
+            "Removes every time limit of the district's own at once: tickets filed from now "
+            "on run on the city-wide limits (and their later changes); deadlines already "
+            "given to tickets are not recomputed. The removed rows' values are kept in the "
+            "change record with who, when and why (`removed`). A district's staff return "
+            "their own district (left out: theirs), superusers any; another district's "
+            "staff 403, street, community and grid staff 403. A district with no limits of "
+            "its own: 400, nothing written."
+        ),
+        request=FollowCityLimitsSerializer,
+        responses={
+            200: inline_serializer(
+                "TimeLimitsFollowCity",
+                {
+                    "district": drf_serializers.CharField(),
+                    "follows_city": drf_serializers.BooleanField(),
+                    "at": drf_serializers.DateTimeField(),
+                    "changed_by": drf_serializers.CharField(allow_null=True),
+                    "reason": drf_serializers.CharField(),
+                    "removed": drf_serializers.ListField(child=drf_serializers.DictField()),
+                },
+            ),
+            **SETTINGS_ERRORS,
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="follow-city", filterset_class=None)
+    def follow_city(self, request):
+        query = FollowCityLimitsSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        user = request.user
+        code = (data.get("district") or "").strip()
+        if code:
+            district = Place.objects.filter(code=code, level=Level.DISTRICT).first()
+            if district is None:
+                raise bilingual_error(400, "invalid", NO_SUCH_DISTRICT, district=code)
+        else:
+            own = list(sla.writable_districts(user)) if not user.is_superuser else []
+            if len(own) != 1:
+                raise bilingual_error(400, "invalid", sla.NAME_A_LIMITS_DISTRICT)
+            district = own[0]
+        probe = TimeLimit(place=district)
+        if not user.has_perm(self.manage_perm, probe):
+            raise self.refused(probe)
+        try:
+            change = sla.follow_city(user, district, data.get("reason", "").strip())
+        except sla.NothingToReturn:
+            raise bilingual_error(
+                400, "invalid", sla.NO_OWN_LIMITS, district=district.name
+            ) from None
+        return Response(
+            {
+                "district": district.code,
+                "follows_city": True,
+                "at": timezone.localtime(change.at).isoformat(),
+                "changed_by": user.username,
+                "reason": change.reason,
+                "removed": change.limits,
+            }
+        )
 
 
 @extend_schema(tags=["calendar-days"])

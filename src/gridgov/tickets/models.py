@@ -220,6 +220,53 @@ class TimeLimit(models.Model):
         return message % {"level": place.get_level_display(), "place": place.name}
 
 
+class TimeLimitChange(models.Model):
+    """时限修改记录: a time limit saved or removed on the page or through the API, or a
+    district returned to the city-wide limits (恢复使用全市设置: its own rows removed at
+    once). TimeLimit rows are changed in place, as tickets keep the deadlines they were
+    given; this keeps who changed what, when, and the values in force before."""
+
+    class Action(models.TextChoices):
+        SAVED = "saved", _("Saved")
+        REMOVED = "removed", _("Removed")
+        FOLLOWS_CITY = "follows_city", _("Returned to the city-wide time limits")
+
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    at = models.DateTimeField(_("at"), db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # None: the city-wide rows (全市).
+    district = models.ForeignKey(
+        Place,
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="time_limit_changes",
+        limit_choices_to={"level": Level.DISTRICT},
+    )
+    # [{urgency, category (code or null), accept/respond/resolve: [value, unit]}]: a saved
+    # limit's new values, and in `before` what it replaced ([] for a new one); the removed
+    # limits' values otherwise.
+    limits = models.JSONField(_("time limits"), default=list)
+    before = models.JSONField(_("before"), default=list, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("time limit change")
+        verbose_name_plural = _("time limit changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.district or '*'}"
+
+
 class CalendarDay(models.Model):
     """Staff override of the working-day calendar (holidays, make-up workdays)."""
 

@@ -11,6 +11,7 @@ superusers, every change kept; kpis.py)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Case, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +21,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import knowledge, kpis, routing, sla, workdays
+from gridgov.places.models import Level, Place
+
+from . import knowledge, kpis, reference, routing, sla, workdays
 from .forms import (
     CalendarDayForm,
     KnowledgeAnswerForm,
@@ -28,7 +31,15 @@ from .forms import (
     RoutingRuleForm,
     TimeLimitForm,
 )
-from .models import CalendarDay, KnowledgeAnswer, KpiWeights, RoutingRule, TimeLimit, Urgency
+from .models import (
+    CalendarDay,
+    KnowledgeAnswer,
+    KpiWeights,
+    RoutingRule,
+    TimeLimit,
+    TimeLimitChange,
+    Urgency,
+)
 from .workdays import _library_is_workday
 
 
@@ -212,10 +223,14 @@ def time_limits(request, pk=None):
         kind = _("a working day") if _library_is_workday(day.date) else _("a day off")
         messages.success(request, said % {"day": day.date, "year": day.date.year, "kind": kind})
         return redirect("tickets:time-limits")
+    if request.method == "POST" and request.POST.get("form") == "follow-city":
+        return _follow_city_limits(request, where["districts"])
     if request.method == "POST" and limit is not None and request.POST.get("delete"):
         # The district's own limit (checked above) removed: its tickets fall back on the
-        # next broader limit, from the next ticket on.
-        limit.delete()
+        # next broader limit, from the next ticket on. Its values stay in the record.
+        with transaction.atomic():
+            sla.record_change(TimeLimitChange.Action.REMOVED, user, limit.place, [limit])
+            limit.delete()
         messages.success(
             request,
             _(
@@ -252,10 +267,15 @@ def time_limits(request, pk=None):
             elif sla.limit_taken(saved.urgency, saved.category, saved.place, exclude=limit):
                 form.add_error("urgency", sla.LIMIT_TAKEN)
             else:
+                # What it replaced, read before the form's values go in.
+                before = [sla.limit_values(TimeLimit.objects.get(pk=limit.pk))] if limit else []
                 for stage in STAGES:
                     setattr(saved, f"{stage}_value", d[f"{stage}_value"])
                     setattr(saved, f"{stage}_unit", d[f"{stage}_unit"])
-                saved.save()
+                with transaction.atomic():
+                    saved.save()
+                    action = TimeLimitChange.Action.SAVED
+                    sla.record_change(action, user, saved.place, [saved], before)
                 messages.success(request, _("Time limit saved: %(limit)s") % {"limit": saved})
                 return redirect("tickets:time-limits")
         status = 400
@@ -294,6 +314,17 @@ def time_limits(request, pk=None):
         for year in (today.year, today.year + 1)
         if year > last_year
     ]
+    # The districts whose own limits the user may give back (恢复使用全市设置), and the
+    # changes of the limits they write (the city's and their districts').
+    own_counts = {}
+    changes = []
+    if may_write:
+        for t, _stages, editable in rows:
+            if editable and t.place_id is not None:
+                own_counts[t.place] = own_counts.get(t.place, 0) + 1
+        changes = TimeLimitChange.objects.filter(
+            Q(district__isnull=True) | Q(district__in=where["districts"])
+        ).select_related("changed_by", "district")[:50]
     return render(
         request,
         "tickets/time_limits.html",
@@ -301,6 +332,11 @@ def time_limits(request, pk=None):
             "form": form,
             "limit": limit,
             "rows": rows,
+            "returnable": sorted(own_counts.items(), key=lambda item: item[0].path),
+            "changes": [
+                (c, [_limit_words(v) for v in c.limits], [_limit_words(v) for v in c.before])
+                for c in changes
+            ],
             "may_write": may_write,
             "day_form": day_form,
             "days": days,
@@ -311,6 +347,46 @@ def time_limits(request, pk=None):
         },
         status=status,
     )
+
+
+def _follow_city_limits(request, districts):
+    """POST form=follow-city, district=CODE: the district's own limits removed at once
+    (sla.follow_city), when the user may write them."""
+    user = request.user
+    code = request.POST.get("district", "").strip()
+    district = next((d for d in districts if d.code == code), None)
+    if district is None:
+        probe = TimeLimit(place=Place.objects.filter(code=code, level=Level.DISTRICT).first())
+        if probe.place is None:
+            raise PermissionDenied(_(sla.LIMITS_READ_ONLY))
+        raise PermissionDenied(_refusal(user, probe))
+    reason = request.POST.get("reason", "").strip()[:300]
+    try:
+        change = sla.follow_city(user, district, reason)
+    except sla.NothingToReturn:
+        messages.error(request, _(sla.NO_OWN_LIMITS) % {"district": district.name})
+    else:
+        messages.success(
+            request,
+            _(
+                "%(district)s follows the city-wide time limits again: its %(count)s own "
+                "limits were removed (kept in the change record). Tickets filed from now on "
+                "run on the city's limits; deadlines already given are not recomputed."
+            )
+            % {"district": district.name, "count": len(change.limits)},
+        )
+    return redirect("tickets:time-limits")
+
+
+def _limit_words(values):
+    """A recorded limit in words: 一般 · 楼道堆物 · 1 工作日 / 2 工作日 / 7 工作日."""
+    category = reference.categories().by_code.get(values["category"])
+    parts = [
+        Urgency(values["urgency"]).label,
+        category.full_name if category else (values["category"] or _("Every category")),
+        " / ".join(f"{v} {TimeLimit.Unit(u).label}" for v, u in (values[s] for s in STAGES)),
+    ]
+    return " · ".join(str(p) for p in parts)
 
 
 def _refusal(user, limit):

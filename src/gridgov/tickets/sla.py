@@ -8,6 +8,7 @@ nothing stores an "overdue" flag.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -20,6 +21,7 @@ from .models import (
     WAITING_TO_ACCEPT,
     Status,
     TimeLimit,
+    TimeLimitChange,
     Urgency,
     racing_deadline,
 )
@@ -230,6 +232,67 @@ def limit_taken(urgency, category, place=None, exclude=None):
     in this district (no place: the whole city)."""
     limits = TimeLimit.objects.filter(urgency=urgency, category=category, place=place)
     return limits.exclude(pk=exclude.pk).exists() if exclude is not None else limits.exists()
+
+
+# --- the change record, and a district's return to the city's limits ----------------------
+
+NO_OWN_LIMITS = gettext_noop(
+    "%(district)s has no time limits of its own: it follows the city-wide ones already; "
+    "nothing was changed."
+)
+NAME_A_LIMITS_DISTRICT = gettext_noop(
+    "Name the district that returns to the city-wide time limits (district)."
+)
+
+
+class NothingToReturn(ValueError):
+    """follow_city: the district has no limits of its own."""
+
+
+def limit_values(limit):
+    """A time limit's values as the change record keeps them."""
+    values = {
+        "urgency": limit.urgency,
+        "category": limit.category.code if limit.category_id else None,
+    }
+    for stage in ("accept", "respond", "resolve"):
+        values[stage] = [getattr(limit, f"{stage}_value"), getattr(limit, f"{stage}_unit")]
+    return values
+
+
+def record_change(action, user, district, limits, before=(), reason="", now=None):
+    """A TimeLimitChange row: `limits` and `before` are TimeLimit rows (or values)."""
+
+    def values(rows):
+        return [row if isinstance(row, dict) else limit_values(row) for row in rows]
+
+    return TimeLimitChange.objects.create(
+        action=action,
+        at=now or timezone.now(),
+        changed_by=user if user is not None and user.pk else None,
+        district=district,
+        limits=values(limits),
+        before=values(before),
+        reason=reason,
+    )
+
+
+def follow_city(user, district, reason="", now=None):
+    """Return `district` to the city-wide time limits (恢复使用全市设置): its own rows are
+    removed, their values kept in a TimeLimitChange (who, when, what was in force). Tickets
+    filed from then on run on the city's limits; deadlines already given stay (a ticket's
+    deadlines are stored on it). Who may is rules.py's `tickets.manage_time_limits` on the
+    district's row, checked by the caller. Raises NothingToReturn when it has none."""
+    with transaction.atomic():
+        own = TimeLimit.objects.filter(place=district).select_related("category")
+        rows = list(own.order_by("urgency", "category__code", "id"))
+        if not rows:
+            raise NothingToReturn(district)
+        change = record_change(
+            TimeLimitChange.Action.FOLLOWS_CITY, user, district, rows, reason=reason, now=now
+        )
+        TimeLimit.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return change
 
 
 # --- the deadline a ticket races now ---------------------------------------------------------

@@ -159,3 +159,21 @@ def test_the_return_is_in_the_openapi_schema(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     post = schema["paths"]["/api/v1/time-limits/follow-city/"]["post"]
     assert "not recomputed" in post["description"]
+
+
+def test_removals_in_the_admin_are_kept_in_the_record(client, world):  # noqa: F811
+    one, two = limit(3, place=world.district), limit(4, place=world.district2)
+    world.root.is_staff = True
+    world.root.save()
+    client.force_login(world.root)
+    url = reverse("admin:tickets_timelimit_delete", args=[one.pk])
+    assert client.post(url, {"post": "yes"})["Location"].endswith("/tickets/timelimit/")
+    changelist = reverse("admin:tickets_timelimit_changelist")
+    body = {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"}
+    assert client.post(changelist, body).status_code == 302
+    records = TimeLimitChange.objects.order_by("id")
+    assert [(c.action, c.district, c.limits[0]["accept"][0]) for c in records] == [
+        ("removed", world.district, 3),
+        ("removed", world.district2, 4),
+    ]
+    assert {c.changed_by for c in records} == {world.root}

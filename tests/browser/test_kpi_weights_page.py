@@ -1,6 +1,7 @@
 """考核权重 per district on a district officer's phone (390 × 844, Chromium): the tabs of
 全市 and the districts, the district's own weights and their form, all on the screen, and
-a change saved from the phone lands in the district's history."""
+a change saved from the phone lands in the district's history; 恢复使用全市设置, confirmed,
+returns the district to 全市's."""
 
 import pytest
 from playwright.sync_api import expect
@@ -37,6 +38,16 @@ def test_district_staff_set_their_districts_weights_on_a_phone(
     expect(page.locator("#kpi-weights-history")).to_contain_text("按时办结纳入考核")
     row = KpiWeights.objects.get()
     assert (row.district, row.on_time) == (live_city.district, 20)
+    # 恢复使用全市设置, confirmed in the browser's dialog: the district follows 全市 again.
+    back = page.locator("#kpi-weights-follow-city")
+    back.locator("input[name=reason]").fill("全市统一考核")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    back.locator("#follow-city").click()
+    expect(page.locator("#kpi-weights-history [data-follows-city]")).to_contain_text("全市统一考核")
+    assert "恢复使用全市设置" in asked[0]
+    expect(page.locator("#kpi-weights-follow-city")).to_have_count(0)
+    assert KpiWeights.objects.filter(follows_city=True, district=live_city.district).exists()
     # 全市's tab: read-only for district staff.
     tabs.locator("[data-district='']").click()
     expect(page.locator("#kpi-weights-read-only")).to_be_visible()

@@ -37,6 +37,15 @@ def test_an_area_or_level_not_offered_is_said(client, fixture):  # noqa: F811
     html = page(client, fixture.street_staff, parent="NOPE", level="grid")
     assert "NOPE 不是你可查看排名的区域" in html
     html = page(client, fixture.street_staff, parent=fixture.street.code, level="street")
-    assert "此处不能按 street 比较" in html
+    assert "此处不能按 街道 比较" in html
+
+
+def test_a_level_not_offered_is_named_in_chinese(client, fixture):  # noqa: F811
+    """A community's worker following a street colleague's link (?level=community) read
+    "此处不能按 community 比较": the parameter's English, not the level's name."""
+    html = page(client, fixture.street_staff, parent=fixture.street.code, level="district")
+    assert "此处不能按 区 比较" in html
+    html = page(client, fixture.street_staff, parent=fixture.street.code, level="nonsense")
+    assert "此处不能按 nonsense 比较" in html  # not a level: said as it was asked
     html = page(client, fixture.street_staff, parent=fixture.street.code, level="grid")
     assert "不是你可查看排名的区域" not in html and "此处不能按" not in html

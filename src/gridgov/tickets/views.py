@@ -1228,7 +1228,9 @@ def kpi_ranking(request):
     level = request.GET.get("level")
     if level not in dict(levels):
         if level and levels:
-            notices.append(_("%(level)s cannot be compared here.") % {"level": level})
+            # Named as the page names levels (社区, not the parameter's "community").
+            named = level_labels.get(level) or dict(Level.choices).get(level, level)
+            notices.append(_("%(level)s cannot be compared here.") % {"level": named})
         level = kpis.default_level(request.user, [value for value, _label in levels])
     choice, start, end, period_error = _period(request)
     rows, district = [], None

@@ -401,8 +401,10 @@ def seed_logins():
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
             continue
-        user.is_staff = login.role in {Role.DISTRICT_STAFF, Role.STREET_STAFF}
-        user.save(update_fields=["is_staff"])
+        # Street and district staff are no admin users: the admin is for superusers
+        # (people.admin), so it showed them nothing behind their 管理后台 link, and an admin
+        # user's password is reset in the admin alone, so the district could not reset a
+        # street login's at 工作人员账号 (people.assignments.may_reset_password).
         place = Place.objects.get(code=login.place_code) if login.place_code else None
         home = place if place is not None else Place.objects.get(code=names.DISTRICT[0])
         person = Person.objects.create(user=user, place=home, **_person_fields(rng))

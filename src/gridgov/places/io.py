@@ -18,6 +18,7 @@ from pathlib import Path
 import shapely
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -239,12 +240,44 @@ def _aliases(value, problems):
     return aliases
 
 
+# GEOS's reasons (explain_validity: "Self-intersection[112.965 28.185]"), in the page's
+# language; one it does not list is shown as GEOS says it.
+GEOS_REASONS = {
+    "Self-intersection": _lazy("the boundary crosses itself"),
+    "Ring Self-intersection": _lazy("the boundary touches itself"),
+    "Too few points in geometry component": _lazy("a ring has too few points"),
+    "Hole lies outside shell": _lazy("a hole lies outside the boundary"),
+    "Nested holes": _lazy("a hole lies inside another hole"),
+    "Nested shells": _lazy("a polygon lies inside another"),
+    "Interior is disconnected": _lazy("the area is cut in two"),
+    "Duplicate Rings": _lazy("a ring is given twice"),
+    "Invalid Coordinate": _lazy("a coordinate is not a number"),
+    "Ring is not closed": _lazy("a ring does not end where it starts"),
+}
+
+
+def _invalidity(geom):
+    return _invalidity_text(explain_validity(geom))
+
+
+def _invalidity_text(reason):
+    what, _bracket, where = reason.partition("[")
+    said = GEOS_REASONS.get(what.strip())
+    if said is None:
+        return reason
+    if where.rstrip("]").strip():
+        return _("%(what)s, near %(where)s") % {"what": said, "where": where.rstrip("]")}
+    return str(said)
+
+
 def _parse_geojson(text):
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
+        # Where, not json's English ("Expecting value: line 1 column 44 (char 43)").
         raise ImportFormatError(
-            _("The file is not valid JSON: %(error)s") % {"error": exc}
+            _("The file is not valid JSON: line %(line)s, column %(column)s is wrong.")
+            % {"line": exc.lineno, "column": exc.colno}
         ) from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise ImportFormatError(_("A GeoJSON import must be a FeatureCollection."))
@@ -397,7 +430,7 @@ def geometry_problem(level, geometry):
     if geom.is_empty:
         return _("The geometry is empty.")
     if not shapely.is_valid(geom):
-        return _("The geometry is invalid: %(reason)s") % {"reason": explain_validity(geom)}
+        return _("The geometry is invalid: %(reason)s") % {"reason": _invalidity(geom)}
     return None
 
 

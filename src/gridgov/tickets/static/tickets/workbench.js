@@ -56,6 +56,15 @@
     }
   });
 
+  // --- 来电催办 beside the intake form ---------------------------------------------------
+  // Pressing the button took the focus out of the address just typed: its change refreshed
+  // the duplicates panel, which replaced the button's form while the urging was recorded,
+  // so the confirmation went nowhere (or was written over) and the operator, seeing the
+  // button still there, pressed it again: two urgings. The focus stays where it is.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest && event.target.closest("form.urge button")) event.preventDefault();
+  });
+
   // An answer typed by hand is not the standard answer any more.
   var answerBox = byId("id_answer");
   if (answerBox) {

@@ -56,10 +56,32 @@ def excel_rows(data, name=""):
 
 
 def csv_rows(text):
-    """(line number, cells) of CSV text; a quoted cell may span lines."""
+    """(line number, cells) of CSV text; a quoted cell may span lines. SheetError (in the
+    page's words, csv's to the log) when a row cannot be read: a stray quotation mark runs
+    the rest of the file into one cell, over csv's limit, and csv.Error was a 500."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    for cells in reader:
-        yield reader.line_num, cells
+    start = 1
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise SheetError(csv_unreadable(start, exc)) from None
+
+
+def csv_unreadable(line, exc):
+    """What to tell the person whose CSV file stops being readable at `line`."""
+    logger.info("unreadable CSV near line %s: %s", line, exc)
+    if "field limit" in str(exc):
+        return _(
+            'The CSV file cannot be read from line %(n)s on: a quotation mark (") there is '
+            "not closed, so the rest of the file reads as one cell. Close or remove it and "
+            "save the file again."
+        ) % {"n": line}
+    return _(
+        "The CSV file cannot be read near line %(n)s. Open it in Excel or WPS and save it "
+        "again as CSV (UTF-8)."
+    ) % {"n": line}
 
 
 def xlsx_rows(data):
@@ -150,6 +172,8 @@ def read(source, name, error, not_text):
         except SheetError as exc:
             raise error(unreadable(exc)) from None
     try:
-        return csv_rows(textfiles.decode(data)[0])
+        return list(csv_rows(textfiles.decode(data)[0]))
     except textfiles.NotText:
         raise error(not_text) from None
+    except SheetError as exc:
+        raise error(str(exc)) from None

@@ -457,7 +457,11 @@ def read_records(source, fmt=None):
         if fmt == GEOJSON:
             rows = _parse_geojson(text)
         elif fmt == CSV:
-            rows = _parse_table(sheets.csv_rows(text))
+            try:
+                table = list(sheets.csv_rows(text))
+            except sheets.SheetError as exc:
+                raise ImportFormatError(str(exc)) from None
+            rows = _parse_table(table)
     if fmt not in FORMATS or rows is None:
         raise ImportFormatError(_("Unknown format %(format)s.") % {"format": fmt})
     records, errors = [], []

@@ -366,13 +366,25 @@ def _read_csv(raw, limit=None):
     sample = text[:4096]
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    starts = _RecordStarts(reader)
     try:
-        return _bounded(enumerate(reader, start=1), limit)
+        return _bounded(enumerate(starts, start=1), limit)
     except csv.Error as exc:  # a cell over 131,072 characters: an unclosed quote, mostly
-        raise ImportFormatError(
-            _("The CSV file cannot be read near line %(n)s: %(e)s")
-            % {"n": reader.line_num, "e": exc}
-        ) from None
+        raise ImportFormatError(sheets.csv_unreadable(starts.next_line, exc)) from None
+
+
+class _RecordStarts:
+    """The reader's rows, remembering the line the next one starts on: where a stray
+    quotation mark is, when that row cannot be read (reader.line_num is then the end of
+    the file)."""
+
+    def __init__(self, reader):
+        self.reader, self.next_line = reader, 1
+
+    def __iter__(self):
+        for cells in self.reader:
+            yield cells
+            self.next_line = self.reader.line_num + 1
 
 
 def _check_unpacked_size(raw):

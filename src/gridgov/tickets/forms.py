@@ -1215,7 +1215,9 @@ class RoutingRuleForm(forms.Form):
             for p in places
         ]
         self.fields["place"].choices = choices
-        self.fields["department"].choices = [
+        # No department chosen in advance: with the first one preselected, a rule saved with
+        # only its category sent that category to 区城市管理和综合执法局 unasked.
+        self.fields["department"].choices = [("", _("Choose a unit"))] + [
             (d.code, d.name) for d in Department.objects.order_by("code")
         ]
 

@@ -1097,7 +1097,11 @@ class PatrolTaskForm(forms.Form):
 
     def __init__(self, *args, grids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grid"].choices = [(g.code, g.name) for g in grids]
+        grids = list(grids)
+        # Of several grids none is chosen in advance: a street's plan saved without looking
+        # went to its first grid (东塘小区). A grid worker's one grid is chosen for them.
+        blank = [("", _("Choose a grid"))] if len(grids) > 1 else []
+        self.fields["grid"].choices = blank + [(g.code, g.name) for g in grids]
         _styled(self.fields["checklist"], placeholder=_("楼道堆物\n消防通道\n电动车充电"))
 
     def items(self):

@@ -815,19 +815,6 @@ class ExplainsReadOnly:
         super().permission_denied(request, message=message, code=code)
 
 
-class FollowCityLimitsSerializer(drf_serializers.Serializer):
-    """Which district returns to the city-wide time limits, and why."""
-
-    district = drf_serializers.CharField(
-        required=False,
-        allow_blank=True,
-        help_text="District code (left out: district staff return their own district)",
-    )
-    reason = drf_serializers.CharField(
-        required=False, allow_blank=True, max_length=300, help_text="Why (optional)"
-    )
-
-
 @extend_schema(tags=["time-limits"])
 class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
     """时限表: deadlines by urgency and (optionally) category, for the whole city (`place`
@@ -881,7 +868,7 @@ class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
             "staff 403, street, community and grid staff 403. A district with no limits of "
             "its own: 400, nothing written."
         ),
-        request=FollowCityLimitsSerializer,
+        request=s.FollowCitySerializer,
         responses={
             200: inline_serializer(
                 "TimeLimitsFollowCity",
@@ -899,7 +886,7 @@ class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
     )
     @action(detail=False, methods=["post"], url_path="follow-city", filterset_class=None)
     def follow_city(self, request):
-        query = FollowCityLimitsSerializer(data=request.data)
+        query = s.FollowCitySerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         user = request.user

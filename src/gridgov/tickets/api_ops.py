@@ -40,6 +40,7 @@ from gridgov.people.scope import scope_q
 from gridgov.places.models import Level, Place
 
 from . import imports, kpis, patrols, sweep
+from . import serializers as s
 from .models import Channel, KpiWeights, PatrolRecord
 from .rules import DISPATCH_ROLES
 
@@ -293,22 +294,6 @@ class KpiWeightsSerializer(serializers.Serializer):
     )
 
 
-class FollowCitySerializer(serializers.Serializer):
-    """The query of DELETE kpis/weights/: which district returns to 全市's weights, and why."""
-
-    district = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        help_text=(
-            "The district's code. Left out: district staff return their own district; a "
-            "superuser must name one."
-        ),
-    )
-    reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=300, help_text="Why (optional)"
-    )
-
-
 # What GET, PUT and DELETE answer (weights_data), declared so the schema describes it.
 WEIGHTS_ANSWER = inline_serializer(
     "KpiWeightsAnswer",
@@ -452,7 +437,7 @@ class KpiWeightsView(APIView):
 
     @extend_schema(
         summary="Return a district to the whole deployment's weights (恢复使用全市设置)",
-        parameters=[FollowCitySerializer],
+        parameters=[s.FollowCitySerializer],
         request=None,
         responses=WEIGHTS_ANSWER,
         description=(
@@ -468,7 +453,7 @@ class KpiWeightsView(APIView):
     )
     def delete(self, request):
         user = request.user
-        query = FollowCitySerializer(data=request.query_params)
+        query = s.FollowCitySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         if "district" in params:

@@ -1207,3 +1207,20 @@ class KnowledgeAnswerSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         reviewed = validated_data.pop("reviewed", False)
         return knowledge.save_answer(instance, validated_data, reviewed=reviewed)
+
+
+class FollowCitySerializer(serializers.Serializer):
+    """Which district returns to the city-wide (全市) setting, and why: the query of DELETE
+    kpis/weights/ and the body of POST time-limits/follow-city/."""
+
+    district = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The district's code. Left out: district staff return their own district; a "
+            "superuser must name one."
+        ),
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="Why (optional)"
+    )

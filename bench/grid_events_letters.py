@@ -37,6 +37,7 @@ import json
 import os
 import random
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -175,9 +176,19 @@ def main():
     parser.add_argument("--judged", action="append", help="judged file (repeatable)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+    # The grid event types are categories in the database: without a data dir of one's own,
+    # a throwaway one is migrated (the migrations seed the categories), so a clean checkout runs.
+    scratch = None
+    if "GRIDGOV_DATA_DIR" not in os.environ:
+        scratch = tempfile.TemporaryDirectory(prefix="gridgov-bench-")
+        os.environ["GRIDGOV_DATA_DIR"] = scratch.name
     import django
 
     django.setup()
+    if scratch is not None:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
     from gridgov.tickets.classify import CO_OCCURRENCE_UP_TO, grid_event
 
     if args.greetings:

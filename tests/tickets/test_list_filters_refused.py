@@ -93,3 +93,14 @@ def test_a_code_not_offered_but_real_filters_rather_than_being_dropped(client, w
     html = html_of(client.get(LIST, {"category": leaf.code}))
     assert row_codes(html) == [] and 'id="filters-refused"' not in html
     assert f'<option value="{leaf.code}" selected>{leaf.name}</option>' in html
+
+
+def test_a_start_day_after_the_end_day_is_refused_beside_the_end_day(client, world, tickets):
+    client.force_login(world.street_staff)
+    query = {"date_from": "2026-11-30", "date_to": "2026-11-01"}
+    html = html_of(client.get(LIST, query))
+    # Was an empty list that looked like a quiet month.
+    assert "结束日期 2026-11-01 早于开始日期 2026-11-30，请对调两个日期。" in html
+    assert 'id="filters-refused"' in html and row_codes(html) == []
+    html = html_of(client.get(LIST, {"date_from": "2020-01-01", "date_to": "2099-12-31"}))
+    assert 'id="filters-refused"' not in html and len(row_codes(html)) == 2

@@ -376,6 +376,17 @@ class TicketFilterForm(forms.Form):
                 },
                 code="unknown_parameter",
             )
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            # Both days are valid alone, so the list was merely empty, as if nothing came in.
+            self.add_error(
+                "date_to",
+                forms.ValidationError(
+                    _("The end day %(end)s is before the start day %(start)s: swap them."),
+                    params={"start": start, "end": end},
+                    code="reversed",
+                ),
+            )
         return cleaned
 
     def add_error(self, field, error):

@@ -499,3 +499,22 @@ def test_the_reply_being_rated_stands_above_the_rating_questions(client, world):
         client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
     )
     assert 'id="rate-reply"' not in html and "纸箱已清走，通道已恢复畅通。" in html
+
+
+def test_where_names_the_building_once_when_the_address_is_its_name(client, world):
+    building = world.buildings[0]
+    said = f"{world.grid_a.name}{building.name}"  # as the demo's addresses: 魏家坡小区3栋
+    ticket = make_ticket(world, requester=world.person, requester_name="", address=said)
+    assert ticket.place == building
+    url = reverse("tickets:mine-detail", args=[ticket.code])
+    _response, html = page(client, world.resident, url)
+    where = re.search(r"<dt>位置</dt><dd>(.*?)</dd>", html, re.S).group(1)
+    # Was 魏家坡小区3栋 <span>魏家坡小区3栋</span>: the address said again.
+    assert where.count(building.name) == 1, where
+    assert said in where
+    # An address that says more than the place is still shown.
+    other = make_ticket(world, requester=world.person, requester_name="", address=f"{said}2单元")
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[other.code])
+    )
+    assert f"{said}2单元" in re.search(r"<dt>位置</dt><dd>(.*?)</dd>", html, re.S).group(1)

@@ -52,6 +52,17 @@ def test_a_missing_column_is_named_in_english_and_chinese(db):
     assert "缺少：level (层级)" in str(caught.value)
 
 
+def test_the_missing_columns_are_a_chinese_list(db):
+    rows = [["编码", "名称", "上级编码"], ["HX", "河西区", ""]]
+    with translation.override("zh-hans"), pytest.raises(io.ImportFormatError) as caught:
+        io.import_places(as_csv(rows))
+    assert "缺少：level (层级)" in str(caught.value) and ", " not in str(caught.value)
+    assert "code (编码)、name (名称)、level (层级)" in str(caught.value)
+    with translation.override("en"), pytest.raises(io.ImportFormatError) as caught:
+        io.import_places(as_csv(rows))
+    assert "code (编码), name (名称), level (层级)" in str(caught.value)
+
+
 def test_a_dry_run_says_what_it_would_create(db):
     report = io.import_places(as_csv(SHEET), dry_run=True)
     assert report.counts() == {"total": 5, "created": 5, "updated": 0, "unchanged": 0}
@@ -85,3 +96,4 @@ def test_an_unknown_level_names_the_chinese_levels(db):
         report = io.import_places(as_csv(rows))
     assert "区 (district)" in report.errors[0].message
     assert "楼栋 (building)" in report.errors[0].message
+    assert "区 (district)、街道 (street)" in report.errors[0].message

@@ -87,7 +87,9 @@ def test_unknown_headers_are_mapped_on_the_page_then_imported(client, world, tmp
     html = response.content.decode()
     assert response.status_code == 200 and not Ticket.objects.exists()
     assert "请对应文件的列" in html and "未能在 export.csv 中识别出导入所需的全部列" in html
-    assert "缺少 受理时间, 诉求类型 对应的列" in html
+    # A Chinese list is written with 、, the file's headers too.
+    assert "缺少 受理时间、诉求类型 对应的列" in html
+    assert "文件中的表头为：工单编号、派单时间、内容、事发地址" in html
     form = mapping_form(html)
     # Every field has a select of the file's headers, the recognised ones chosen.
     assert form.options["map-created_at"] == ["", *HEADERS]

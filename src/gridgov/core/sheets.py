@@ -11,6 +11,7 @@ import io
 import logging
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import textfiles
 
@@ -34,6 +35,12 @@ def unreadable(exc):
         "The Excel file cannot be read: it is damaged, or it is not an Excel workbook. "
         "Open it in Excel or WPS and save it again as .xlsx."
     )
+
+
+def listing(items):
+    """Items as a list in the page's language: 受理时间、诉求类型 on a Chinese page (a
+    Chinese list is not written with ", "), "created, category" in English."""
+    return pgettext("list separator", ", ").join(str(i) for i in items)
 
 
 def is_xlsx(data, name=""):

@@ -115,8 +115,8 @@ def read_rows(source, name=""):
         raise ImportFormatError(
             _("A department table needs the columns %(columns)s; missing: %(missing)s.")
             % {
-                "columns": "、".join(HEADERS[c] for c in COLUMNS if c in REQUIRED),
-                "missing": "、".join(HEADERS[c] for c in missing),
+                "columns": sheets.listing(HEADERS[c] for c in COLUMNS if c in REQUIRED),
+                "missing": sheets.listing(HEADERS[c] for c in missing),
             }
         )
     return header, rows

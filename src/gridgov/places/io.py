@@ -194,10 +194,11 @@ def _level_label(level):
 _text = sheets.text
 
 
-# "区 (district), 街道 (street), …": the words a sheet may use for each level.
-_LEVELS_NAMED = ", ".join(
-    f"{next(k for k, v in LEVEL_NAMES.items() if v == level)} ({level})" for level in LEVELS
-)
+def _levels_named():
+    """The words a sheet may use for each level: 区 (district)、街道 (street)、…"""
+    return sheets.listing(
+        f"{next(k for k, v in LEVEL_NAMES.items() if v == level)} ({level})" for level in LEVELS
+    )
 
 
 def _level(value):
@@ -344,8 +345,10 @@ def _parse_table(rows):
         raise ImportFormatError(
             _("A place table needs the columns %(columns)s; missing: %(missing)s.")
             % {
-                "columns": ", ".join(f"{c} ({names[c]})" for c in CSV_COLUMNS if c in CSV_REQUIRED),
-                "missing": ", ".join(f"{c} ({names[c]})" for c in missing),
+                "columns": sheets.listing(
+                    f"{c} ({names[c]})" for c in CSV_COLUMNS if c in CSV_REQUIRED
+                ),
+                "missing": sheets.listing(f"{c} ({names[c]})" for c in missing),
             }
         )
     for number, cells in rows:
@@ -505,7 +508,7 @@ def read_records(source, fmt=None):
                     "level",
                     "bad_value",
                     _("Unknown level %(level)s; use one of %(levels)s.")
-                    % {"level": level, "levels": _LEVELS_NAMED},
+                    % {"level": level, "levels": _levels_named()},
                 )
             )
         if (lat is None) != (lng is None):

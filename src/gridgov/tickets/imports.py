@@ -457,7 +457,7 @@ def resolve_mapping(headers, mapping=None):
     if missing:
         raise ImportFormatError(
             _("Missing column(s) for %(f)s; headers found: %(h)s")
-            % {"f": ", ".join(missing), "h": ", ".join(h for h in headers if h)}
+            % {"f": sheets.listing(missing), "h": sheets.listing(h for h in headers if h)}
         )
     return columns
 

@@ -55,7 +55,10 @@ def test_full_view_returns_unmasked_data_and_writes_one_log_row(api, tree, peopl
 def test_every_full_view_is_logged(api, tree, people, community_staff):
     client = api(community_staff)
     for _ in range(3):
-        assert client.get(f"/api/v1/people/{people.g2.pk}/personal-data/").status_code == 200
+        response = client.get(
+            f"/api/v1/people/{people.g2.pk}/personal-data/", {"purpose": "入户走访"}
+        )
+        assert response.status_code == 200
     assert AccessLog.objects.filter(user=community_staff, subject_id=str(people.g2.pk)).count() == 3
 
 

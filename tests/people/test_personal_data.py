@@ -49,7 +49,7 @@ def test_reveal_rejects_fields_that_are_not_personal_data(tree):
 
 def test_access_logs_are_for_street_and_district_staff(api, tree, people):
     worker = user_with_role(Role.GRID_WORKER, tree.g1)
-    api(worker).get(f"/api/v1/people/{people.g1.pk}/personal-data/")
+    api(worker).get(f"/api/v1/people/{people.g1.pk}/personal-data/", {"purpose": "入户走访"})
     log = AccessLog.objects.get()
     street = user_with_role(Role.STREET_STAFF, tree.s1)
     body = api(street).get("/api/v1/access-logs/", {"user": worker.pk}).json()

@@ -42,6 +42,6 @@ def test_the_api_logs_only_the_phone_of_a_caller_who_gave_no_name(world):
 
 def test_a_ticket_with_everything_still_logs_everything(world):
     ticket = make_ticket(world)
-    values = reveal(world.gridworker_a, ticket, None, "web")
+    values = reveal(world.gridworker_a, ticket, None, "web", purpose="回访")
     assert values["address"] == "魏家坡小区3号楼2单元"
     assert AccessLog.objects.get().fields == ["requester_name", "requester_phone", "address"]

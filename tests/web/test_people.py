@@ -132,7 +132,7 @@ def test_reveal_is_post_only(client, city):
 
 def test_community_staff_may_reveal_in_their_community(client, city):
     client.force_login(city.community_staff)
-    response = client.post(f"/people/{city.li.pk}/reveal/")
+    response = client.post(f"/people/{city.li.pk}/reveal/", {"purpose": "入户走访"})
     assert response.status_code == 200
     assert "13987654321" in response.content.decode()
     assert AccessLog.objects.filter(user=city.community_staff, subject_id=str(city.li.pk)).exists()

@@ -31,7 +31,7 @@ from .models import (
     RoleAssignment,
 )
 from .permissions import RulesPermission, RulesWriteMixin, refused
-from .personal_data import PersonalDataDenied, reveal
+from .personal_data import PersonalDataDenied, PurposeRequired, reveal
 from .scope import PERSONAL_DATA_ROLES, STAFF_ROLES, scope_for
 
 
@@ -77,10 +77,14 @@ class PersonViewSet(
         summary="Unmasked personal data (logged)",
         description=(
             "Returns the person's full name, phone and ID number. Needs "
-            "`people.view_personal_data`; every call writes an access log row."
+            "`people.view_personal_data`; every call writes an access log row with its "
+            "`purpose`, which is required (400 `purpose_required` when blank; nothing is "
+            "revealed or logged then)."
         ),
         parameters=[
-            OpenApiParameter("purpose", OpenApiTypes.STR, description="Why the data is needed")
+            OpenApiParameter(
+                "purpose", OpenApiTypes.STR, required=True, description="Why the data is needed"
+            )
         ],
         responses=serializers.PersonalDataSerializer,
     )
@@ -99,6 +103,14 @@ class PersonViewSet(
             raise refused(
                 "无权查看完整个人信息（仅限有权角色且在辖区内）",
                 "Not allowed to view full personal data (only entitled roles, within their area)",
+            ) from None
+        except PurposeRequired:
+            raise ApiError(
+                400,
+                "purpose_required",
+                "请填写查看事由（purpose，如“入户走访”）：每次查看完整个人信息都连同事由记入查看记录",
+                "Give a purpose (e.g. purpose=door-to-door visit): every full view of personal "
+                "data is logged with why it was needed",
             ) from None
         response = Response({"id": person.pk, **values})
         # Unmasked data must not linger in shared caches.

@@ -23,6 +23,16 @@ class PersonalDataDenied(PermissionDenied):
     """The user may see this object, but not its personal data unmasked."""
 
 
+class PurposeRequired(ValueError):
+    """A full view was asked for without saying why: the access log must record the
+    purpose of every view (docs/permissions.md, 查看记录), so nothing is revealed."""
+
+
+def clean_purpose(purpose):
+    """The purpose as logged (trimmed, at most 200 characters), or "" when blank."""
+    return (purpose or "").strip()[:200]
+
+
 def client_ip(request):
     # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted
     # proxy rewrites it, and the proxy (gunicorn --forwarded-allow-ips) then
@@ -53,7 +63,7 @@ def _log_row(user, obj, fields, channel, request, purpose, place):
         subject_type=obj._meta.label_lower,
         subject_id=str(obj.pk),
         fields=fields,
-        purpose=(purpose or "")[:200],
+        purpose=clean_purpose(purpose),
         channel=channel,
         ip=client_ip(request),
         place=place,
@@ -90,7 +100,9 @@ def reveal(user, obj, fields=None, channel=AccessLog.Channel.API, request=None, 
     """Return `{field: value}` unmasked, after checking the permission and logging the view.
 
     Raises PersonalDataDenied (a PermissionDenied) when the user lacks the
-    object's PERSONAL_DATA_PERM; nothing is logged then.
+    object's PERSONAL_DATA_PERM, and PurposeRequired when `purpose` is blank;
+    nothing is logged then. Callers whose purpose is implied by the page (a ticket's
+    handler reaching its requester) pass it themselves, as tickets does.
     """
     allowed = tuple(getattr(obj, "PERSONAL_DATA_FIELDS", ()))
     perm = getattr(obj, "PERSONAL_DATA_PERM", None)
@@ -102,6 +114,9 @@ def reveal(user, obj, fields=None, channel=AccessLog.Channel.API, request=None, 
         raise ValueError(f"Not personal data of {obj._meta.label}: {sorted(unknown)}")
     if not user.has_perm(perm, obj):
         raise PersonalDataDenied
+    # Checked after the permission: a caller without the right learns nothing more.
+    if not clean_purpose(purpose):
+        raise PurposeRequired
     # The log row is written before anything is returned: no log, no data.
     with transaction.atomic():
         log_access(user, obj, fields, channel, request, purpose)

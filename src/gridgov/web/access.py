@@ -8,6 +8,7 @@ reveal button from the `rules` perms, and every full view goes through
 
 from gridgov.people import personal_data
 from gridgov.people.models import AccessLog
+from gridgov.people.personal_data import PurposeRequired  # noqa: F401 (the pages catch it)
 from gridgov.people.visibility import visible_people
 
 
@@ -31,7 +32,8 @@ def can_view_personal_data(user, person):
 def reveal_person(request, person, purpose=""):
     """The unmasked personal data of `person`, after logging the view.
 
-    Raises PermissionDenied when the user may not see it; nothing is logged then.
+    Raises PermissionDenied when the user may not see it and PurposeRequired when
+    `purpose` is blank; nothing is logged then.
     """
     return personal_data.reveal(
         request.user, person, None, AccessLog.Channel.WEB, request, purpose=purpose

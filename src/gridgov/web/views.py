@@ -302,10 +302,18 @@ def person_detail(request, pk):
 def person_reveal(request, pk):
     _registry_user(request)
     person = _person_or_404(request, pk)
+    purpose = request.POST.get("purpose", "")
     try:
-        revealed = access.reveal_person(request, person, request.POST.get("purpose", ""))
+        revealed = access.reveal_person(request, person, purpose)
     except PermissionDenied:
         raise PermissionDenied(_("You may not view this person's full personal data.")) from None
+    except access.PurposeRequired:
+        # Every full view is logged with why it was needed: nothing shown, nothing logged.
+        context = _person_context(request, person)
+        context["purpose_error"] = _(
+            "Please give the purpose of viewing: it is recorded with every full view."
+        )
+        return render(request, "web/people/detail.html", context, status=400)
     context = _person_context(request, person, revealed)
     context["lang_next"] = reverse("web-person-detail", args=[person.pk])
     response = render(request, "web/people/detail.html", context)

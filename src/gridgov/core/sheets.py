@@ -9,6 +9,7 @@ Row numbers are the file's (CSV line, sheet row), for errors that point at the r
 import csv
 import io
 import logging
+from urllib.parse import quote
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -41,6 +42,14 @@ def listing(items):
     """Items as a list in the page's language: 受理时间、诉求类型 on a Chinese page (a
     Chinese list is not written with ", "), "created, category" in English."""
     return pgettext("list separator", ", ").join(str(i) for i in items)
+
+
+def attachment(name, fallback):
+    """Content-Disposition of a download: `name` as the office files it (工单-辖区-….xlsx),
+    in RFC 5987's filename*, which browsers prefer, and the ASCII `fallback` in filename
+    for clients that read only that (RFC 6266 section 4.3). Django's
+    content_disposition_header gives one or the other, never both."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
 
 
 def is_xlsx(data, name=""):

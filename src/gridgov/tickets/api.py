@@ -610,7 +610,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         except exports.NoPurpose:
             raise bilingual_error(400, "invalid", NO_EXPORT_PURPOSE) from None
         response = HttpResponse(content, content_type=exports.CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{exports.filename(now)}"'
+        response["Content-Disposition"] = exports.content_disposition(now)
         response["Cache-Control"] = "no-store"
         return response
 

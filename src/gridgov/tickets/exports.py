@@ -38,6 +38,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from gridgov.core import sheets
 from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import holds_something, log_accesses
@@ -285,5 +286,8 @@ def _about(user, now, count, purpose, filters):
     return about
 
 
-def filename(now=None):
-    return f"tickets-{timezone.localtime(now or timezone.now()):%Y%m%d-%H%M}.xlsx"
+def content_disposition(now=None):
+    """The download's name: 工单-辖区-2026-11-29.xlsx, as a street office files it (the
+    list is 辖区工单), tickets-2026-11-29.xlsx for clients without RFC 5987."""
+    day = f"{timezone.localtime(now or timezone.now()):%Y-%m-%d}"
+    return sheets.attachment(f"工单-辖区-{day}.xlsx", f"tickets-{day}.xlsx")

@@ -345,7 +345,7 @@ def ticket_export(request):
         messages.error(request, _("Say what the contacts are needed for (purpose)."))
         return back
     response = HttpResponse(content, content_type=exports.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(now)}"'
+    response["Content-Disposition"] = exports.content_disposition(now)
     add_never_cache_headers(response)
     return response
 

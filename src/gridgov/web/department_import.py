@@ -76,5 +76,6 @@ def department_import_template(request):
             _("联系电话 (office phone) is optional; left empty, a phone entered before is kept."),
             _("Importing again updates the departments by their code; nothing is deleted."),
         ],
+        name="部门导入模板.xlsx",
         filename="departments-template.xlsx",
     )

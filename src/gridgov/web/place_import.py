@@ -75,6 +75,7 @@ def place_import_template(request):
         rows=TEMPLATE_ROWS,
         widths=(18, 14, 8, 16, 10, 10, 18, 14, 30),
         notes=_template_notes(),
+        name="地点导入模板.xlsx",
         filename="places-template.xlsx",
     )
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from gridgov.core import sheets
+
 
 def upload(request):
     """(uploaded file, dry run, failure): failure is the message to show instead when no
@@ -23,9 +25,10 @@ def upload(request):
     return upload, bool(request.POST.get("dry_run")), None
 
 
-def template_response(*, title, columns, rows, widths, notes, filename):
+def template_response(*, title, columns, rows, widths, notes, name, filename):
     """An .xlsx to fill in: the header the import reads and example rows on the first
-    sheet, `notes` (one line each) on a second."""
+    sheet, `notes` (one line each) on a second; downloaded as `name` (地点导入模板.xlsx),
+    `filename` the ASCII name for clients that read no other."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
@@ -47,5 +50,5 @@ def template_response(*, title, columns, rows, widths, notes, filename):
         out.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    response["Content-Disposition"] = sheets.attachment(name, filename)
     return response

@@ -73,5 +73,6 @@ def staff_import_template(request):
             ),
             _("New logins get an initial password, shown once after the import."),
         ],
+        name="人员导入模板.xlsx",
         filename="staff-template.xlsx",
     )

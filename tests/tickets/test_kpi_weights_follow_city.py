@@ -172,3 +172,9 @@ def test_the_return_is_in_the_openapi_schema(client):
     delete = schema["paths"]["/api/v1/kpis/weights/"]["delete"]
     assert {p["name"] for p in delete["parameters"]} >= {"district", "reason"}
     assert "follows_city" in delete["description"]
+    # It answers 200 with the weights now in force (as GET), not a DELETE's bodiless 204:
+    # a generated client read the schema's 204 and threw the answer away.
+    assert "204" not in delete["responses"]
+    answer = delete["responses"]["200"]["content"]["application/json"]["schema"]
+    get = schema["paths"]["/api/v1/kpis/weights/"]["get"]["responses"]["200"]
+    assert answer == get["content"]["application/json"]["schema"]

@@ -439,7 +439,8 @@ class KpiWeightsView(APIView):
         summary="Return a district to the whole deployment's weights (恢复使用全市设置)",
         parameters=[s.FollowCitySerializer],
         request=None,
-        responses=WEIGHTS_ANSWER,
+        # A DELETE defaults to 204 without a body; this one answers the weights now in force.
+        responses={200: WEIGHTS_ANSWER},
         description=(
             "From now on the district's streets, communities, grids and departments are "
             "scored with the deployment's weights (全市), and later changes of those reach "

@@ -73,13 +73,23 @@ def test_closed_loop_through_the_api(world):
 
     worker = client_for(world.gridworker_a)
     assert "accept" in worker.get(f"{TICKETS}{ticket_id}/").json()["allowed_actions"]
+    # docs/tickets-api.md, step 2: a callback before the work is a 409 saying what is possible.
+    early = act(world.hotline, ticket_id, "callback", resolved=True, satisfaction="satisfied")
+    assert early.status_code == 409
+    assert early.json()["error"]["detail"]["allowed_for_you"] == ["supervise", "merge"]
     steps = [
         (world.gridworker_a, "accept", {}, "accepted"),
         (world.gridworker_a, "contact", {"note": "已电话联系居民"}, "in_progress"),
         (world.gridworker_a, "resolve", {"reply": "已清理楼道杂物"}, "resolved"),
         (world.hotline, "callback", {"resolved": True, "satisfaction": "satisfied"}, "closed"),
     ]
+    requester = f"{TICKETS}{ticket_id}/requester/"
     for user, action, params, status in steps:
+        if action == "callback":
+            # Step 4: the resolved ticket waits at the desk, which may see the caller in full.
+            shown = hotline.get(requester, {"purpose": "回访"})
+            assert shown.status_code == 200
+            assert shown.json()["address"] == "魏家坡小区3号楼2单元"
         response = act(user, ticket_id, action, **params)
         assert response.status_code == 200, (action, response.json())
         body = response.json()
@@ -104,12 +114,18 @@ def test_closed_loop_through_the_api(world):
     assert all(e["actor"]["name"] for e in events if e["actor"])
     assert events[2]["owner"]["code"] == world.grid_a.code
     assert events[-1]["data"] == {"resolved": True, "satisfaction": "satisfied"}
+    # What decided the route (the walk-through's second jq): no rule covers 楼道堆物,
+    # so its home level, the grid, took it.
+    assert events[0]["data"]["route"] == "home_level"
+    assert events[1]["data"]["home_level"] == "grid" and "rule" not in events[1]["data"]
 
     detail = hotline.get(f"{TICKETS}{ticket_id}/").json()
     assert detail["status"] == "closed"
     assert detail["callbacks"][0]["satisfaction"] == "satisfied"
     assert detail["overdue"] is None
     assert detail["allowed_actions"] == ["reopen"]
+    # Step 6: closed, it no longer waits for the desk: the caller is masked to the hotline.
+    assert hotline.get(requester, {"purpose": "回访"}).status_code == 403
 
 
 def test_anonymous_callers_get_401(world):

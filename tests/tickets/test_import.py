@@ -197,7 +197,7 @@ def test_missing_required_column_is_a_format_error(world, tmp_path):
         imports.import_file(path)
     # The columns are named as a 12345 export names them, not by internal field names.
     message = str(raised.value)
-    assert "受理时间, 诉求性质, 诉求类型, 诉求地址/地点编码/纬度" in message
+    assert "受理时间、诉求性质、诉求类型、诉求地址/地点编码/纬度" in message
     assert "created_at" not in message
 
 

@@ -6,9 +6,11 @@ Spreadsheets leave blank lines about and often a title line above the header ("�
 Row numbers are the file's (CSV line, sheet row), for errors that point at the row.
 """
 
+import codecs
 import csv
 import io
 import logging
+from pathlib import PurePath
 from urllib.parse import quote
 
 from django.utils.translation import gettext as _
@@ -19,6 +21,24 @@ from . import textfiles
 XLSX_MAGIC = b"PK\x03\x04"  # a zip, which an .xlsx is
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the OLE2 container of an Excel 97-2003 .xls
 HEADER_SCAN_ROWS = 10
+# What is uploaded instead of the table: a photo or scan of it, its PDF or Word copy, an
+# archive. GB18030 decodes almost any bytes, so read as CSV these were "missing columns".
+# By content (a phone's photo may have any name) and by name (.docx and .pptx are zips,
+# like an .xlsx; .doc like an .xls). A CSV under another name (.txt, none) is still read.
+NOT_TABLE_MAGIC = (
+    b"\xff\xd8\xff",  # JPEG
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"%PDF-",
+    b"Rar!\x1a\x07",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x1f\x8b\x08",  # gzip
+)
+NOT_TABLE_SUFFIXES = frozenset(
+    ".jpg .jpeg .png .gif .bmp .webp .heic .heif .tif .tiff .pdf .ofd .doc .docx .wps"
+    " .ppt .pptx .zip .rar .7z .gz".split()
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +56,37 @@ def unreadable(exc):
         "The Excel file cannot be read: it is damaged, or it is not an Excel workbook. "
         "Open it in Excel or WPS and save it again as .xlsx."
     )
+
+
+def refusal(data, name=""):
+    """What to say instead of reading `data` as a table, or "": the file is empty, or it
+    is a picture, a PDF, a Word document … rather than CSV or an Excel workbook."""
+    body = data
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        body = body.removeprefix(bom)
+    if not body.strip():
+        return empty()
+    if (
+        data.startswith(NOT_TABLE_MAGIC)
+        or data[4:8] == b"ftyp"  # HEIC, the iPhone's photos (and MP4)
+        or PurePath(str(name)).suffix.lower() in NOT_TABLE_SUFFIXES
+    ):
+        return _(
+            "The file is not a CSV or Excel file: a picture, a PDF or a Word document "
+            "cannot be imported. Upload the table itself, saved from Excel or WPS as "
+            ".xlsx, .xls or .csv."
+        )
+    return ""
+
+
+def empty():
+    return _("The file is empty.")
+
+
+def holds_nothing(rows):
+    """Whether no row of (number, cells) rows holds anything: a file of blank lines or
+    empty cells, or a workbook whose first sheet is empty."""
+    return not any(text(c) for _n, cells in rows for c in cells)
 
 
 def listing(items):
@@ -174,7 +225,8 @@ def header(rows, column, required):
 def read(source, name, error, not_text):
     """(number, cells) rows of a path, bytes or file object, CSV or Excel; an unreadable
     file raises `error` (the importer's own format error), with `not_text` when it is
-    neither a workbook nor text."""
+    neither a workbook nor text, with `refusal`'s words when it is empty or a picture,
+    PDF … and when no row holds anything."""
     if hasattr(source, "read"):
         data, name = source.read(), name or getattr(source, "name", "")
     elif isinstance(source, bytes | bytearray):
@@ -182,14 +234,21 @@ def read(source, name, error, not_text):
     else:
         with open(source, "rb") as f:
             data, name = f.read(), str(source)
+    problem = refusal(data, name)
+    if problem:
+        raise error(problem)
     if is_excel(data, name):
         try:
-            return excel_rows(data, name)
+            rows = excel_rows(data, name)
         except SheetError as exc:
             raise error(unreadable(exc)) from None
-    try:
-        return list(csv_rows(textfiles.decode(data)[0]))
-    except textfiles.NotText:
-        raise error(not_text) from None
-    except SheetError as exc:
-        raise error(str(exc)) from None
+    else:
+        try:
+            rows = list(csv_rows(textfiles.decode(data)[0]))
+        except textfiles.NotText:
+            raise error(not_text) from None
+        except SheetError as exc:
+            raise error(str(exc)) from None
+    if holds_nothing(rows):
+        raise error(empty())
+    return rows

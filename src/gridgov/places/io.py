@@ -338,6 +338,8 @@ def _column(header):
 
 def _parse_table(rows):
     """The rows of a CSV file or a sheet, the first holding something being the header."""
+    if sheets.holds_nothing(rows):
+        raise ImportFormatError(sheets.empty())
     header, rows = sheets.header(rows, _column, CSV_REQUIRED)
     missing = [c for c in CSV_COLUMNS if c in CSV_REQUIRED and c not in header]
     if missing:
@@ -445,15 +447,19 @@ def _clean_geometry(geometry):
 def read_records(source, fmt=None):
     """(format, [Record], [RowError]) from a file; raises ImportFormatError."""
     data, name = _read_bytes(source)
+    problem = sheets.refusal(data, name)
+    if problem:
+        raise ImportFormatError(problem)
     rows = None
     if sheets.is_excel(data, name):
         # The street's own spreadsheet, as Excel or WPS saves it (.xlsx or .xls): read like a CSV.
         fmt = fmt or CSV
         if fmt == CSV:
             try:
-                rows = _parse_table(sheets.excel_rows(data, name))
+                table = sheets.excel_rows(data, name)
             except sheets.SheetError as exc:
                 raise ImportFormatError(sheets.unreadable(exc)) from None
+            rows = _parse_table(table)
     else:
         text = _decode(data)
         fmt = fmt or detect_format(text, name)

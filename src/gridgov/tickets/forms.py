@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import sheets
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
@@ -1184,6 +1185,12 @@ class ImportForm(forms.Form):
         if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
             limit = settings.GRIDGOV_MAX_IMPORT_BYTES // (1024 * 1024)
             raise forms.ValidationError(_("The file is larger than %(n)s MB.") % {"n": limit})
+        # A photo, a PDF … is refused here, by content and name: the import keeps only
+        # the suffixes it reads, and would take a .docx (a zip) for a damaged .xlsx.
+        problem = sheets.refusal(upload.read(), upload.name)
+        upload.seek(0)
+        if problem:
+            raise forms.ValidationError(problem)
         return upload
 
 

@@ -271,6 +271,9 @@ def _read_rows(source, filename=None, limit=None):
     """[(row number, cells)] of the rows holding something (the first `limit` only)."""
     name = (filename or getattr(source, "name", None) or str(source)).lower()
     raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+    problem = sheets.refusal(raw, name)
+    if problem:
+        raise ImportFormatError(problem)
     if raw[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
         rows = _read_xlsx(raw, limit)
     elif raw[:8] == sheets.XLS_MAGIC or name.endswith(".xls"):
@@ -279,7 +282,7 @@ def _read_rows(source, filename=None, limit=None):
         rows = _read_csv(raw, limit)
     rows = [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
     if not rows:
-        raise ImportFormatError(_("The file is empty."))
+        raise ImportFormatError(sheets.empty())
     return rows
 
 

@@ -178,3 +178,24 @@ def test_the_return_is_in_the_openapi_schema(client):
     answer = delete["responses"]["200"]["content"]["application/json"]["schema"]
     get = schema["paths"]["/api/v1/kpis/weights/"]["get"]["responses"]["200"]
     assert answer == get["content"]["application/json"]["schema"]
+
+
+def test_a_misspelt_parameter_is_refused_not_ignored(second):  # noqa: F811
+    """DELETE ?district=D2&reson=… returned D2 to 全市 with no reason kept, and GET
+    ?distrct=D2 answered the deployment's weights as if D2's: the ticket lists' rule (400
+    naming the parameter, nothing done) holds here too."""
+    staff = second.district2_staff
+    set_weights(CITY, at(3, 10, 0))
+    set_weights(D2_OWN, at(3, 20, 0), district=second.d2, user=staff)
+    refused = api(staff).delete(f"{URL}?district=D2&reson=统一考核")
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["code"] == "unknown_parameter"
+    assert error["detail"] == {"unknown": ["reson"], "allowed": ["district", "format", "reason"]}
+    assert error["message"].startswith("未知的查询参数 reson：此处不读取它，未作任何处理。")
+    assert not KpiWeights.objects.filter(follows_city=True).exists()
+    assert kpis.weights_in_force(district=second.d2)[0] == D2_OWN
+    read = api(staff).get(f"{URL}?distrct=D2")
+    assert read.status_code == 400
+    assert read.json()["error"]["detail"]["unknown"] == ["distrct"]
+    assert api(staff).get(f"{URL}?district=D2&format=json").status_code == 200

@@ -31,6 +31,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from gridgov.api.errors import MESSAGES, bilingual_error, coded_error
@@ -360,6 +361,29 @@ def weights_district(user, code, for_change=False):
     return district
 
 
+UNKNOWN_WEIGHTS_PARAMETER = gettext_noop(
+    "Unknown query parameter %(unknown)s: nothing here reads it, and nothing was done. "
+    "Allowed: %(allowed)s."
+)
+
+
+def refuse_unknown_parameters(request, *allowed):
+    """400 for a query parameter nobody reads, as the ticket lists do (filters.
+    KnownParamsFilterBackend): a misspelt ?distrct= answered the deployment's weights, and
+    DELETE ?reson=… returned the district to 全市 with no reason kept."""
+    allowed = sorted({*allowed, api_settings.URL_FORMAT_OVERRIDE} - {None})
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        raise bilingual_error(
+            400,
+            "unknown_parameter",
+            UNKNOWN_WEIGHTS_PARAMETER,
+            detail={"unknown": unknown, "allowed": allowed},
+            unknown=", ".join(unknown),
+            allowed=", ".join(allowed),
+        )
+
+
 @extend_schema(tags=["kpis"])
 class KpiWeightsView(APIView):
     """考核权重: read by whoever sees the rankings; a district's own set by its district
@@ -395,6 +419,7 @@ class KpiWeightsView(APIView):
         responses=WEIGHTS_ANSWER,
     )
     def get(self, request):
+        refuse_unknown_parameters(request, "district")
         if "district" not in request.query_params:
             return Response(weights_data(request.user))
         district = weights_district(request.user, request.query_params["district"].strip())
@@ -453,6 +478,7 @@ class KpiWeightsView(APIView):
         ),
     )
     def delete(self, request):
+        refuse_unknown_parameters(request, "district", "reason")
         user = request.user
         query = s.FollowCitySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

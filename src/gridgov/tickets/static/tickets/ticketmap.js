@@ -43,6 +43,7 @@
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 20 });
   var selected = null;
   var layer = null;
+  var labelled = [];
 
   function showGrid(code) {
     var url = el.dataset.gridUrl.replace("__CODE__", encodeURIComponent(code));
@@ -67,8 +68,10 @@
           var label = p.name + " · " + p.open + " " + el.dataset.openText +
             (p.overdue ? " / " + p.overdue + " " + el.dataset.overdueText : "");
           if (drawable.length <= 12) {
-            // Few grids: their names are written under the counts.
+            // Few grids: their names are written under the counts where they fit, else
+            // a letter explained under the map (web/gridlabels.js).
             sub.bindTooltip(p.name, { permanent: true, direction: "center", offset: [0, 26], className: "grid-label" });
+            labelled.push({ layer: sub, name: p.name, below: 17 });
           } else {
             sub.bindTooltip(label, { sticky: true });
           }
@@ -108,7 +111,9 @@
         setStatus(el.dataset.emptyText, "empty");
         return;
       }
+      var labels = labelled.length && window.GridLabels ? window.GridLabels.attach(map, el, labelled) : null;
       map.fitBounds(bounds, { padding: [16, 16] });
+      if (labels) labels.fit();
       setStatus("", "ready");
     })
     .catch(function (error) {

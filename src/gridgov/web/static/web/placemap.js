@@ -109,32 +109,21 @@
       });
   }
 
-  // Grid names are written inside the polygons, but only where they fit.
-  var labelled = [];
-
-  function fitLabels() {
-    labelled.forEach(function (item) {
-      var bounds = item.layer.getBounds();
-      var sw = map.latLngToContainerPoint(bounds.getSouthWest());
-      var ne = map.latLngToContainerPoint(bounds.getNorthEast());
-      var tooltip = item.layer.getTooltip();
-      var node = tooltip && tooltip.getElement();
-      if (!node) return;
-      var fits = ne.x - sw.x > node.offsetWidth + 6 && sw.y - ne.y > node.offsetHeight + 2;
-      node.style.visibility = fits ? "" : "hidden";
-    });
-  }
+  // Grid names are written inside the polygons where they fit, else as a letter
+  // explained under the map (gridlabels.js).
+  var labels = null;
 
   function labelGrids(layer, count) {
-    if (count > 300) return;
+    if (count > 300 || !window.GridLabels) return;
+    var items = [];
     layer.eachLayer(function (sub) {
       var name = sub.feature.properties && sub.feature.properties.name;
       if (!name) return;
       sub.unbindTooltip();
       sub.bindTooltip(name, { permanent: true, direction: "center", className: "grid-label" });
-      labelled.push({ layer: sub });
+      items.push({ layer: sub, name: name });
     });
-    map.on("zoomend", fitLabels);
+    labels = window.GridLabels.attach(map, el, items);
   }
 
   var requests = [getJSON(el.dataset.gridsUrl)];
@@ -166,7 +155,7 @@
       return;
     }
     map.fitBounds(bounds, { padding: [16, 16] });
-    fitLabels();
+    if (labels) labels.fit();
     // The focus place is highlighted in the context of its neighbours; a
     // building is too small for that, so the map zooms to it.
     var focus = el.dataset.focus;

@@ -1045,6 +1045,9 @@ class PatrolWalkForm(forms.Form):
     hazard_category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
     hazard_address = forms.CharField(label=_("Where exactly"), required=False, max_length=300)
     hazard_photos = PhotosField(label=_("Photos of the hazard"))
+    # Set by the page while the hazard section is open: opened and left empty, the worker
+    # meant to report something, and a walk recorded without it would drop it silently.
+    hazard_open = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
@@ -1069,9 +1072,29 @@ class PatrolWalkForm(forms.Form):
         problems = any(d.get(name) == "issue" for name in self.item_names)
         if problems and not (d.get("note") or "").strip() and not (d.get("hazard") or "").strip():
             self.add_error("note", _("Say what the problem is, in the note or as a hazard."))
-        if d.get("hazard_photos") and not (d.get("hazard") or "").strip():
+        described = (d.get("hazard") or "").strip()
+        if d.get("hazard_photos") and not described:
             # A photo alone would be recorded with the walk and lost: it goes with the ticket.
             self.add_error("hazard", _("Describe the hazard the photos show."))
+        elif not described and (
+            d.get("hazard_category") or (d.get("hazard_address") or "").strip()
+        ):
+            # No description, no ticket: the category and place would go unsaid.
+            self.add_error(
+                "hazard",
+                _(
+                    "Describe the hazard, or clear its category and place: without a "
+                    "description no ticket is filed."
+                ),
+            )
+        elif not described and d.get("hazard_open"):
+            self.add_error(
+                "hazard",
+                _(
+                    "The hazard section is open but empty: describe the hazard, or close the "
+                    "section to record the patrol without one."
+                ),
+            )
         return d
 
     def results(self):

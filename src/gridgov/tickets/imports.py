@@ -672,7 +672,11 @@ class Importer:
                 if nature_text
                 else _("The nature is missing; one of: %(a)s")
             )
-            bad("nature", message % {"v": nature_text, "a": "咨询 求助 投诉 举报 建议 表扬"})
+            bad(
+                "nature",
+                message
+                % {"v": nature_text, "a": sheets.listing("咨询 求助 投诉 举报 建议 表扬".split())},
+            )
         category, problem = self.categories.find(str(get("category")))
         if problem:
             bad("category", problem)
@@ -788,7 +792,10 @@ class Importer:
                 bad(
                     "status",
                     _("Unknown handling status %(v)s; one of: %(a)s")
-                    % {"v": status_text, "a": "办理中 待回访 已办结 已归档"},
+                    % {
+                        "v": status_text,
+                        "a": sheets.listing(("办理中", "待回访", "已办结", "已归档")),
+                    },
                 )
                 return OPEN, None, "", ""
         else:
@@ -824,7 +831,7 @@ class Importer:
                 bad(
                     "satisfaction",
                     _("Unknown satisfaction %(v)s; one of: %(a)s")
-                    % {"v": satisfaction_text, "a": "满意 基本满意 不满意"},
+                    % {"v": satisfaction_text, "a": sheets.listing(("满意", "基本满意", "不满意"))},
                 )
             elif outcome != CLOSED:
                 bad("satisfaction", _("A satisfaction is given, but the case is not closed."))

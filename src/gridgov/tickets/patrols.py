@@ -24,6 +24,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.core import sheets
 from gridgov.people.models import Household, PartyMember, Person, Role
 from gridgov.people.scope import (
     PERSONAL_DATA_ROLES,
@@ -227,7 +228,9 @@ def record_patrol(user, task, results=None, note="", hazard=None, now=None, phot
         raise PatrolError({"results": _("Results map checklist items to ok, issue or skipped.")})
     unknown = sorted(set(results) - set(task.checklist))
     if unknown:
-        raise PatrolError({"results": _("Not on the checklist: %(i)s") % {"i": ", ".join(unknown)}})
+        raise PatrolError(
+            {"results": _("Not on the checklist: %(i)s") % {"i": sheets.listing(unknown)}}
+        )
     if any(value not in RESULTS for value in results.values()):
         raise PatrolError({"results": _("Each result is one of: ok, issue, skipped.")})
     with transaction.atomic():

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 from rest_framework.test import APIClient
 
 from gridgov.tickets import intake, kpis, sla, sweep
@@ -68,7 +69,7 @@ def test_handing_down_and_escalating_back_buys_the_community_no_time(world):
     assert ticket.accept_by == accept_window(ticket, back)  # its own 签收 window only
     assert set((event.data.get("deadlines") or {}).get("after", {})) <= {"accept_by"}
     assert dt.datetime.fromisoformat(event.data["accept_by"]) == ticket.accept_by
-    assert event.data["kept"]["resolve_by"] == promised[1].isoformat()
+    assert event.data["kept"]["resolve_by"] == localtime(promised[1]).isoformat()
     assert "respond_by" not in event.data["kept"]  # the requester was called already
 
 
@@ -96,8 +97,8 @@ def test_an_escalation_gives_the_unit_above_its_accept_window_and_keeps_the_rest
     assert ticket.owner_place == world.community and owed(ticket) == promised
     assert ticket.accept_by == accept_window(ticket, now)
     assert event.data["kept"] == {
-        "respond_by": promised[0].isoformat(),
-        "resolve_by": promised[1].isoformat(),
+        "respond_by": localtime(promised[0]).isoformat(),
+        "resolve_by": localtime(promised[1]).isoformat(),
     }
 
 
@@ -149,7 +150,7 @@ def test_the_timeline_says_the_requesters_deadlines_stay(client, world):
     api.force_authenticate(world.community_staff)
     events = api.get(f"/api/v1/tickets/{ticket.pk}/events/").json()
     up = next(e for e in events if e["action"] == "escalate")
-    assert up["data"]["kept"]["resolve_by"] == ticket.resolve_by.isoformat()
+    assert up["data"]["kept"]["resolve_by"] == localtime(ticket.resolve_by).isoformat()
 
 
 # --- who is charged (按时办结率) ----------------------------------------------------------------

@@ -1,5 +1,5 @@
 """A ticket's timeline says which routing rule sent it where, or that no rule did and the
-category's home level (承办层级) chose the office: it said only 按规则自动派单。, and a street
+category's home level (承办层级) chose the office: it said only 系统自动派单。, and a street
 asking why a matter went to 城管 could not tell. The dispatch event keeps the rule's id,
 codes and names (the rule may change later); the API's events carry them."""
 

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.timezone import localtime
 
 from gridgov.tickets import lifecycle, sweep
 from gridgov.tickets.lifecycle import InvalidTransition, NotAllowed, perform
@@ -251,7 +252,7 @@ def test_escalation_keeps_a_later_deadline_and_a_response_already_made(world):
     ticket.refresh_from_db()
     assert ticket.resolve_by == far and ticket.respond_by == respond_by
     assert set(event.data["deadlines"]["after"]) == {"accept_by"}
-    assert event.data["kept"] == {"resolve_by": far.isoformat()}  # responded: none owed
+    assert event.data["kept"] == {"resolve_by": localtime(far).isoformat()}  # responded: none owed
 
 
 def test_the_timeline_shows_the_time_limits_of_an_escalation(client, world):
@@ -422,7 +423,7 @@ def test_typed_reasons_are_not_translated_but_system_reasons_are(client, world):
     html = detail(client, world.gridworker_a, ticket)
     reasons = re.findall(r'<div class="timeline__reason">(.*?)</div>', html, re.S)
     assert "In progress" in reasons  # a message id typed by a person stays as typed
-    assert "按规则自动派单。" in reasons  # lifecycle's AUTO_DISPATCH_REASON, translated
+    assert "系统自动派单。" in reasons  # lifecycle's AUTO_DISPATCH_REASON, translated
     assert "超时已过宽限期：时限巡检自动上报。" in reasons
 
 
@@ -437,7 +438,7 @@ def test_the_api_gives_each_events_reason_as_people_read_it(world):
     api.force_authenticate(world.gridworker_a)
     events = api.get(f"/api/v1/tickets/{ticket.pk}/events/").json()
     texts = {e["action"]: (e["reason"], e["reason_text"]) for e in events}
-    assert texts["dispatch"] == ("Routed automatically.", "按规则自动派单。")
+    assert texts["dispatch"] == ("Routed automatically.", "系统自动派单。")
     assert texts["accept"] == ("In progress", "In progress")
     english = api.get(f"/api/v1/tickets/{ticket.pk}/events/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert {e["action"]: e["reason_text"] for e in english}["dispatch"] == "Routed automatically."

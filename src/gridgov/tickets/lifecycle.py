@@ -611,7 +611,7 @@ def _hand_down(t, unit, department, reason, category, now):
     held = {"status": t.status}
     for name in ("accepted_at", "dispatched_at", "accept_by"):
         value = getattr(t, name)
-        held[name] = value.isoformat() if value else None
+        held[name] = _iso(value) if value else None
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}
     data = {
         **_unit_data(route),
@@ -849,7 +849,7 @@ def _extend(t, actor, now, until=None, reason=""):
             requested_at=now,
         )
 
-    return Change({}, reason=reason, data={"until": until.isoformat()}, after=after)
+    return Change({}, reason=reason, data={"until": _iso(until)}, after=after)
 
 
 def _approve_extension(t, actor, now, approve=True, reason=""):
@@ -873,9 +873,9 @@ def _approve_extension(t, actor, now, approve=True, reason=""):
         )
 
     fields = {"resolve_by": pending.requested_until} if approve else {}
-    data = {"approved": approve, "until": pending.requested_until.isoformat()}
+    data = {"approved": approve, "until": _iso(pending.requested_until)}
     if t.resolve_by:
-        data["previous"] = t.resolve_by.isoformat()
+        data["previous"] = _iso(t.resolve_by)
     return Change(fields, reason=reason, data=data, after=after)
 
 
@@ -890,6 +890,12 @@ def _supervise(t, actor, now, reason="", stage=""):
     return Change({}, reason=reason, data={"stage": stage or sla.overdue_stage(t, now) or ""})
 
 
+def _iso(moment):
+    """An event's time in the deployment's zone: computed deadlines are local and those read
+    from the database UTC, so one event's data mixed +08:00 and +00:00 for the same kind."""
+    return timezone.localtime(moment).isoformat()
+
+
 def _deadline_change(t, fields):
     """{"before": {...}, "after": {...}} of the deadlines `fields` move (ISO times), so no
     deadline changes without a trace in the event's data."""
@@ -897,8 +903,8 @@ def _deadline_change(t, fields):
     for name in DEADLINE_FIELDS:
         if name in fields and fields[name] != getattr(t, name):
             old = getattr(t, name)
-            before[name] = old.isoformat() if old else None
-            after[name] = fields[name].isoformat() if fields[name] else None
+            before[name] = _iso(old) if old else None
+            after[name] = _iso(fields[name]) if fields[name] else None
     return {"before": before, "after": after} if after else None
 
 
@@ -919,10 +925,10 @@ def _escalate(t, actor, now, reason=""):
     changed = _deadline_change(t, fields)
     if changed:
         data["deadlines"] = changed
-    data["accept_by"] = fields["accept_by"].isoformat()  # said even when no later than before
+    data["accept_by"] = _iso(fields["accept_by"])  # said even when no later than before
     kept = {"respond_by": t.respond_by if t.contacted_at is None else None}
     kept["resolve_by"] = t.resolve_by
-    data["kept"] = {name: value.isoformat() for name, value in kept.items() if value}
+    data["kept"] = {name: _iso(value) for name, value in kept.items() if value}
     return Change(fields, reason=reason, data=data)
 
 
@@ -967,7 +973,7 @@ def _whistle(t, actor, now, departments=None, report_within_hours=None, reason="
         event.data["whistle"] = whistle.pk
         TicketEvent.objects.filter(pk=event.pk).update(data=event.data)
 
-    data = {"departments": [d.code for d in found], "report_by": report_by.isoformat()}
+    data = {"departments": [d.code for d in found], "report_by": _iso(report_by)}
     return Change({}, reason=reason, data=data, after=after)
 
 
@@ -1199,7 +1205,7 @@ def _reopen_data(t, fields):
         else None
     )
     if extension is not None:
-        data["extension_lapsed"] = extension.requested_until.isoformat()
+        data["extension_lapsed"] = _iso(extension.requested_until)
     return data
 
 

@@ -407,6 +407,12 @@ def test_kpi_unit_endpoint_and_bad_parameters(fixture):
     assert staff.get("/api/v1/kpis/?start=2025-01-01&end=2026-03-01").status_code == 400
     assert staff.get("/api/v1/kpis/?start=2026-02-30&end=2026-03-01").status_code == 400
     assert staff.get("/api/v1/kpis/units/NOPE/").status_code == 404
+    # A misspelt parameter is refused, not read as its default (?levl=community ranked grids).
+    for url in ("/api/v1/kpis/?levl=community", "/api/v1/kpis/units/G1a/?strat=2026-03-01"):
+        refused = staff.get(url)
+        assert refused.status_code == 400, url
+        assert refused.json()["error"]["code"] == "unknown_parameter"
+    assert staff.get(f"/api/v1/kpis/?level=grid&format=json&{MARCH_QUERY}").status_code == 200
 
 
 def test_a_ticket_not_yet_due_for_a_response_is_no_miss(world):

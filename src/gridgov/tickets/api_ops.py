@@ -220,6 +220,7 @@ class KpiRankingView(APIView):
         },
     )
     def get(self, request):
+        refuse_unknown_parameters(request, "level", "parent", "start", "end")
         level = request.query_params.get("level") or Level.GRID
         if level not in kpis.LEVELS:
             raise bilingual_error(400, "invalid", UNKNOWN_LEVEL)
@@ -265,6 +266,7 @@ class KpiUnitView(APIView):
         responses={200: KpiRowSerializer},
     )
     def get(self, request, code):
+        refuse_unknown_parameters(request, "start", "end")
         unit = Place.objects.filter(code=code).exclude(level=Level.BUILDING).first()
         if unit is None:
             unit = Department.objects.filter(code=code).select_related("place").first()
@@ -361,7 +363,7 @@ def weights_district(user, code, for_change=False):
     return district
 
 
-UNKNOWN_WEIGHTS_PARAMETER = gettext_noop(
+UNKNOWN_QUERY_PARAMETER = gettext_noop(
     "Unknown query parameter %(unknown)s: nothing here reads it, and nothing was done. "
     "Allowed: %(allowed)s."
 )
@@ -369,15 +371,16 @@ UNKNOWN_WEIGHTS_PARAMETER = gettext_noop(
 
 def refuse_unknown_parameters(request, *allowed):
     """400 for a query parameter nobody reads, as the ticket lists do (filters.
-    KnownParamsFilterBackend): a misspelt ?distrct= answered the deployment's weights, and
-    DELETE ?reson=… returned the district to 全市 with no reason kept."""
+    KnownParamsFilterBackend): a misspelt ?distrct= answered the deployment's weights,
+    DELETE ?reson=… returned the district to 全市 with no reason kept, and ?levl=community
+    ranked grids."""
     allowed = sorted({*allowed, api_settings.URL_FORMAT_OVERRIDE} - {None})
     unknown = sorted(set(request.query_params) - set(allowed))
     if unknown:
         raise bilingual_error(
             400,
             "unknown_parameter",
-            UNKNOWN_WEIGHTS_PARAMETER,
+            UNKNOWN_QUERY_PARAMETER,
             detail={"unknown": unknown, "allowed": allowed},
             unknown=", ".join(unknown),
             allowed=", ".join(allowed),

@@ -921,6 +921,24 @@ class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
         )
 
 
+@extend_schema(tags=["time-limits"])
+class TimeLimitChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """时限变更记录: every save and removal of a time limit and every district's return to the
+    city-wide limits (恢复使用全市设置), newest first: who, when, the values and what a save
+    replaced. Listed for the limits you see (GET time-limits/): the city's changes and those
+    of your district. Nothing here is written but by the changes themselves."""
+
+    permission_classes = [SettingsPermission]
+    manage_perm = "tickets.manage_time_limits"  # asked of writes, which answer 405 here
+    serializer_class = s.TimeLimitChangeSerializer
+    filter_backends = [filters.KnownParamsFilterBackend]  # ?distrct= is refused
+    filterset_class = filters.TimeLimitChangeFilter
+    queryset = TimeLimitChange.objects.none()  # per user: get_queryset
+
+    def get_queryset(self):
+        return sla.visible_changes(self.request.user).order_by("-at", "-id")
+
+
 @extend_schema(tags=["calendar-days"])
 class CalendarDayViewSet(
     ExplainsReadOnly, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
@@ -967,6 +985,7 @@ router = SimpleRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("time-limits", TimeLimitViewSet, basename="time-limit")
+router.register("time-limit-changes", TimeLimitChangeViewSet, basename="time-limit-change")
 router.register("calendar-days", CalendarDayViewSet, basename="calendar-day")
 router.register("knowledge", KnowledgeViewSet, basename="knowledge")
 

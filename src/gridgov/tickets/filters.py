@@ -37,6 +37,7 @@ from .models import (
     Summons,
     Ticket,
     TimeLimit,
+    TimeLimitChange,
     Urgency,
 )
 from .rules import VIEW_ROLES
@@ -407,6 +408,18 @@ class TimeLimitFilter(django_filters.FilterSet):
 
     class Meta:
         model = TimeLimit
+        fields = []
+
+
+class TimeLimitChangeFilter(django_filters.FilterSet):
+    district = django_filters.CharFilter(field_name="district__code", label=_("District code"))
+    city_wide = StrictBooleanFilter(
+        field_name="district", lookup_expr="isnull", label=_("The city's changes only")
+    )
+    action = django_filters.ChoiceFilter(choices=TimeLimitChange.Action.choices)
+
+    class Meta:
+        model = TimeLimitChange
         fields = []
 
 

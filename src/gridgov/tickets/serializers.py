@@ -40,6 +40,7 @@ from .models import (
     Ticket,
     TicketEvent,
     TimeLimit,
+    TimeLimitChange,
     Urgency,
 )
 from .workdays import _library_is_workday
@@ -1095,6 +1096,42 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         if routing.rule_taken(category, place, exclude=self.instance):
             raise serializers.ValidationError({"category": [routing.RULE_TAKEN]})
         return attrs
+
+
+class TimeLimitChangeSerializer(serializers.ModelSerializer):
+    """A row of the time limits' change record (sla.record_change): read-only."""
+
+    district = serializers.CharField(source="district.code", allow_null=True, read_only=True)
+    district_name = serializers.CharField(source="district.name", allow_null=True, read_only=True)
+    changed_by = serializers.CharField(
+        source="changed_by.username", allow_null=True, read_only=True
+    )
+    limits = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="The saved limit's new values, or the removed limits' values: urgency, "
+        "category (code or null), accept/respond/resolve as [value, unit]",
+    )
+    before = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="What a save replaced ([] for a new limit and for removals)",
+    )
+
+    class Meta:
+        model = TimeLimitChange
+        fields = [
+            "id",
+            "action",
+            "at",
+            "changed_by",
+            "district",
+            "district_name",
+            "limits",
+            "before",
+            "reason",
+        ]
+        read_only_fields = fields
 
 
 class TimeLimitSerializer(serializers.ModelSerializer):

@@ -168,19 +168,32 @@ def visible_limits(user):
     handler the district its department serves); every row for a superuser. The
     time-limit page and GET /api/v1/time-limits/ list these; who may write which is
     rules.py's `tickets.manage_time_limits`."""
+    limits = TimeLimit.objects.select_related("category__parent__parent", "place")
+    return limits.filter(_city_or_own_district(user, "place"))
+
+
+def visible_changes(user):
+    """The change record of the limits a user sees (visible_limits): the city's changes and
+    those of the districts they work in; GET /api/v1/time-limit-changes/."""
+    changes = TimeLimitChange.objects.select_related("changed_by", "district")
+    return changes.filter(_city_or_own_district(user, "district"))
+
+
+def _city_or_own_district(user, field):
+    """Q: `field` (a district, or a place under one) is null (the city's) or in the user's
+    area, a department handler's being the district their department serves."""
     from gridgov.people.models import Department
     from gridgov.people.scope import scope_for, scope_q
 
     from .rules import VIEW_ROLES
 
-    in_area = scope_q(user, "place", VIEW_ROLES, ancestors=True)
+    in_area = scope_q(user, field, VIEW_ROLES, ancestors=True)
     departments = scope_for(user).department_ids
     if departments:
         served = Department.objects.filter(pk__in=departments, place__isnull=False)
         paths = served.values_list("place__path", flat=True)
-        in_area |= Q(place__path__in=sorted({_district_path(p) for p in paths}))
-    limits = TimeLimit.objects.select_related("category__parent__parent", "place")
-    return limits.filter(in_area | Q(place__isnull=True))
+        in_area |= Q(**{f"{field}__path__in": sorted({_district_path(p) for p in paths})})
+    return in_area | Q(**{f"{field}__isnull": True})
 
 
 def _district_path(path):

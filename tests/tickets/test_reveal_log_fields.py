@@ -45,3 +45,19 @@ def test_a_ticket_with_everything_still_logs_everything(world):
     values = reveal(world.gridworker_a, ticket, None, "web", purpose="回访")
     assert values["address"] == "魏家坡小区3号楼2单元"
     assert AccessLog.objects.get().fields == ["requester_name", "requester_phone", "address"]
+
+
+def test_a_blank_purpose_given_for_a_requester_falls_back_on_the_implied_one(client, world):
+    """A purpose of spaces was passed on as given, and reveal (which now refuses a blank
+    purpose) answered it with a 500 on both the page and the API."""
+    ticket = make_ticket(world)
+    api = APIClient()
+    api.force_authenticate(world.gridworker_a)
+    response = api.get(f"/api/v1/tickets/{ticket.pk}/requester/", {"purpose": "   "})
+    assert response.status_code == 200
+    client.force_login(world.gridworker_a)
+    page = client.post(
+        reverse("tickets:reveal", args=[ticket.code]), {"purpose": " "}, HTTP_HX_REQUEST="true"
+    )
+    assert page.status_code == 200 and "13812341234" in page.content.decode()
+    assert sorted(AccessLog.objects.values_list("purpose", flat=True)) == ["requester", "办理工单"]

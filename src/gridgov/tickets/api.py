@@ -565,7 +565,7 @@ class TicketViewSet(viewsets.GenericViewSet):
                 ticket,
                 channel=AccessLog.Channel.API,
                 request=request,
-                purpose=request.query_params.get("purpose", "") or "requester",
+                purpose=request.query_params.get("purpose", "").strip() or "requester",
             )
         except PersonalDataDenied:
             raise bilingual_error(403, "permission_denied", NO_REQUESTER_RIGHT) from None

@@ -728,7 +728,7 @@ def reveal_requester(request, code):
             None,
             AccessLog.Channel.WEB,
             request,
-            purpose=request.POST.get("purpose", "") or _("handling the ticket"),
+            purpose=request.POST.get("purpose", "").strip() or _("handling the ticket"),
         )
     except personal_data.PersonalDataDenied:
         raise PermissionDenied(_("You may not see this requester's contact details.")) from None

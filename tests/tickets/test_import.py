@@ -394,3 +394,21 @@ def test_imported_text_is_cleaned_as_at_intake(world):
     assert (ticket.title, ticket.description) == ("楼道堆物", "堆满了纸箱")
     assert (ticket.address, ticket.requester_name) == ("魏家坡小区5栋", "李四")
     assert ticket.building is not None and ticket.building.name.endswith("5栋")
+
+
+def test_upload_endpoint_names_a_word_file_for_what_it_is(world, tmp_path, settings):
+    """A .docx (a zip, like an .xlsx) sent to the API was saved without its name and then
+    reported as a damaged workbook; the page's form already named it. Nothing is kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    settings.DATA_DIR = tmp_path
+    client = APIClient()
+    client.force_authenticate(world.hotline)
+    word = SimpleUploadedFile("工单.docx", b"PK\x03\x04" + bytes(200))
+    response = client.post("/api/v1/imports/tickets/", {"file": word}, format="multipart")
+    assert response.status_code == 400
+    (message,) = response.json()["error"]["detail"]["file"]
+    assert "不是 CSV 或 Excel 表格" in message, message
+    assert not (tmp_path / "imports").exists() or not list((tmp_path / "imports").iterdir())
+    assert Ticket.objects.count() == 0

@@ -36,6 +36,7 @@ from rest_framework.views import APIView
 
 from gridgov.api.errors import MESSAGES, bilingual_error, coded_error
 from gridgov.api.permissions import RulesPermission
+from gridgov.core import sheets
 from gridgov.people.models import Department, Household
 from gridgov.people.scope import scope_q
 from gridgov.places.models import Level, Place
@@ -914,6 +915,12 @@ class ImportView(APIView):
             raise coded_error(400, "invalid", {"file": ["a CSV or Excel file"]})
         if upload.size > settings.GRIDGOV_MAX_IMPORT_BYTES:
             raise coded_error(413, "payload_too_large")
+        # As the page's form does: the import keeps only the suffixes it reads, so a .docx (a
+        # zip) was reported as a damaged workbook once saved.
+        problem = sheets.refusal(upload.read(), upload.name)
+        upload.seek(0)
+        if problem:
+            raise coded_error(400, "invalid", {"file": [problem]})
         mapping = request.data.get("mapping") or None
         if mapping:
             try:

@@ -8,7 +8,6 @@ it in full, is written to the access log.
 """
 
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.admin import SuperuserOnlyAdmin
@@ -32,7 +31,6 @@ from .models import (
     TicketEvent,
     TicketPhoto,
     TimeLimit,
-    TimeLimitChange,
     Visit,
     Whistle,
 )
@@ -123,23 +121,26 @@ class TimeLimitAdmin(SuperuserOnlyAdmin):
     raw_id_fields = ["place"]
     list_select_related = ["category__parent__parent", "place"]
 
-    # Kept in the change record as on the page and in the API (sla.record_change).
-    @transaction.atomic
+    # Kept in the change record as on the page and in the API (sla.save_limit, remove_limits).
     def save_model(self, request, obj, form, change):
-        before = [sla.limit_values(TimeLimit.objects.get(pk=obj.pk))] if change else []
-        super().save_model(request, obj, form, change)
-        sla.record_change(TimeLimitChange.Action.SAVED, request.user, obj.place, [obj], before)
+        def save():
+            super(TimeLimitAdmin, self).save_model(request, obj, form, change)
+            return obj
 
-    @transaction.atomic
+        sla.save_limit(request.user, obj.pk if change else None, save)
+
     def delete_model(self, request, obj):
-        sla.record_change(TimeLimitChange.Action.REMOVED, request.user, obj.place, [obj])
-        super().delete_model(request, obj)
+        sla.remove_limits(
+            request.user, [obj], lambda: super(TimeLimitAdmin, self).delete_model(request, obj)
+        )
 
-    @transaction.atomic
     def delete_queryset(self, request, queryset):
-        for obj in queryset.select_related("category", "place"):
-            sla.record_change(TimeLimitChange.Action.REMOVED, request.user, obj.place, [obj])
-        super().delete_queryset(request, queryset)
+        limits = list(queryset.select_related("category", "place"))
+        sla.remove_limits(
+            request.user,
+            limits,
+            lambda: super(TimeLimitAdmin, self).delete_queryset(request, queryset),
+        )
 
 
 @admin.register(CalendarDay)

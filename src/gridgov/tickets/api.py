@@ -842,20 +842,14 @@ class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
         message, params = sla.limit_refusal(self.request.user, obj)
         return bilingual_error(403, "permission_denied", message, **params)
 
-    # Every write is kept in the change record (sla.record_change: who, when, what before).
-    @transaction.atomic
+    # Every write is kept in the change record (sla.save_limit: who, when, what before).
     def perform_create(self, serializer):
         self.check_candidate(serializer)
-        saved = serializer.save()
-        sla.record_change(TimeLimitChange.Action.SAVED, self.request.user, saved.place, [saved])
+        sla.save_limit(self.request.user, None, serializer.save)
 
-    @transaction.atomic
     def perform_update(self, serializer):
         self.check_candidate(serializer)
-        before = sla.limit_values(TimeLimit.objects.get(pk=serializer.instance.pk))
-        saved = serializer.save()
-        user = self.request.user
-        sla.record_change(TimeLimitChange.Action.SAVED, user, saved.place, [saved], [before])
+        sla.save_limit(self.request.user, serializer.instance.pk, serializer.save)
 
     @extend_schema(
         summary="Return a district to the city-wide time limits (恢复使用全市设置)",

@@ -11,7 +11,6 @@ superusers, every change kept; kpis.py)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Case, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -228,9 +227,7 @@ def time_limits(request, pk=None):
     if request.method == "POST" and limit is not None and request.POST.get("delete"):
         # The district's own limit (checked above) removed: its tickets fall back on the
         # next broader limit, from the next ticket on. Its values stay in the record.
-        with transaction.atomic():
-            sla.record_change(TimeLimitChange.Action.REMOVED, user, limit.place, [limit])
-            limit.delete()
+        sla.remove_limits(user, [limit], limit.delete)
         messages.success(
             request,
             _(
@@ -267,15 +264,11 @@ def time_limits(request, pk=None):
             elif sla.limit_taken(saved.urgency, saved.category, saved.place, exclude=limit):
                 form.add_error("urgency", sla.LIMIT_TAKEN)
             else:
-                # What it replaced, read before the form's values go in.
-                before = [sla.limit_values(TimeLimit.objects.get(pk=limit.pk))] if limit else []
                 for stage in STAGES:
                     setattr(saved, f"{stage}_value", d[f"{stage}_value"])
                     setattr(saved, f"{stage}_unit", d[f"{stage}_unit"])
-                with transaction.atomic():
-                    saved.save()
-                    action = TimeLimitChange.Action.SAVED
-                    sla.record_change(action, user, saved.place, [saved], before)
+                # What it replaced is read from the database, before the save.
+                sla.save_limit(user, limit.pk if limit else None, lambda: saved.save() or saved)
                 messages.success(request, _("Time limit saved: %(limit)s") % {"limit": saved})
                 return redirect("tickets:time-limits")
         status = 400

@@ -290,6 +290,25 @@ def record_change(action, user, district, limits, before=(), reason="", now=None
     )
 
 
+def save_limit(user, pk, save):
+    """Run `save` (→ the saved TimeLimit) and keep it in the change record with the values
+    it replaced (those of row `pk`, read first; None: a new limit), in one transaction: the
+    page, the API and the admin all save limits this way."""
+    with transaction.atomic():
+        before = [limit_values(TimeLimit.objects.get(pk=pk))] if pk else []
+        saved = save()
+        record_change(TimeLimitChange.Action.SAVED, user, saved.place, [saved], before)
+    return saved
+
+
+def remove_limits(user, limits, delete):
+    """Keep each of `limits` in the change record, then run `delete`, in one transaction."""
+    with transaction.atomic():
+        for limit in limits:
+            record_change(TimeLimitChange.Action.REMOVED, user, limit.place, [limit])
+        delete()
+
+
 def follow_city(user, district, reason="", now=None):
     """Return `district` to the city-wide time limits (恢复使用全市设置): its own rows are
     removed, their values kept in a TimeLimitChange (who, when, what was in force). Tickets

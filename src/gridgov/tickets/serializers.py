@@ -21,7 +21,7 @@ from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from gridgov.people.masking import mask_name, mask_phone
+from gridgov.people.masking import mask_address, mask_name, mask_phone
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
@@ -762,6 +762,27 @@ class MyTicketDetailSerializer(MyTicketSerializer):
 EVENT_DATA_NOT_SHOWN = {"duplicates", "request_digest"}
 
 
+def _masked_value(name, value):
+    if value is None or value == "":
+        return value
+    if name == "requester_name":
+        return mask_name(value)
+    if name == "requester_phone":
+        return mask_phone(value)
+    if name == "address":
+        return mask_address(value)
+    if name in ("lat", "lng"):
+        return round(float(value), 3)  # as Ticket.masked_point: about 100 m, not the doorstep
+    return value
+
+
+def masked_changes(changes):
+    """A correction's [old, new] values (lifecycle.correct) with the requester's name, phone
+    and exact address masked: the timeline is not a reveal, and every viewer of the ticket
+    reads it (a full view is GET /tickets/{id}/requester/, logged)."""
+    return {name: [_masked_value(name, v) for v in pair] for name, pair in changes.items()}
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(help_text="Null for acts of the system")
     owner = serializers.SerializerMethodField(help_text="Owner after the event")
@@ -794,7 +815,10 @@ class EventSerializer(serializers.ModelSerializer):
         # The duplicates found at intake name other tickets, perhaps outside the viewer's
         # area, and whether the same caller is behind them: they are listed per viewer by
         # GET /api/v1/insights/duplicates/{code}/, not here.
-        return {k: v for k, v in (event.data or {}).items() if k not in EVENT_DATA_NOT_SHOWN}
+        data = {k: v for k, v in (event.data or {}).items() if k not in EVENT_DATA_NOT_SHOWN}
+        if isinstance(data.get("changes"), dict):
+            data["changes"] = masked_changes(data["changes"])
+        return data
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_actor(self, event):

@@ -226,7 +226,7 @@ def test_a_hazard_on_patrol_gets_its_category_and_route_before_it_is_filed(
     )
     context, page, errors = on_a_phone(chromium, live_server.url, live_city, "gridworker")
     page.goto(f"{live_server.url}/tickets/patrols/{task.pk}/")
-    page.locator("details.hazard > summary").click()
+    page.check("#id_hazard_open")
     page.fill("#id_hazard", "楼道里电动车充电，电线裸露")
     chip = page.locator("#hazard-suggest [data-pick-category]").first
     expect(chip).to_be_visible()

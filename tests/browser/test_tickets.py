@@ -340,7 +340,7 @@ def test_a_grid_worker_walks_a_patrol_and_visits_a_household_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.click(f"[data-task='{task.pk}'] a.button")
     page.check("input[name=item_0][value=issue]")
-    page.click("details.hazard summary")
+    page.check("#id_hazard_open")
     page.fill("#id_hazard", "幸福里1栋东侧消防通道停放两辆私家车，消防车无法通行。")
     page.screenshot(path=artifacts / "patrol-walk-phone.png", full_page=True)
     page.click("#submit-patrol")

@@ -1045,12 +1045,27 @@ class PatrolWalkForm(forms.Form):
     hazard_category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
     hazard_address = forms.CharField(label=_("Where exactly"), required=False, max_length=300)
     hazard_photos = PhotosField(label=_("Photos of the hazard"))
-    # Set by the page while the hazard section is open: opened and left empty, the worker
-    # meant to report something, and a walk recorded without it would drop it silently.
-    hazard_open = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The switch that opens the hazard section: a real checkbox, so the POST itself says
+    # the worker opened it, with or without JavaScript (a <details> opened on a phone with
+    # no script posted nothing, and an empty section was dropped without a word).
+    hazard_open = forms.BooleanField(
+        label=_("Found a hazard? Report it as a ticket"), required=False
+    )
+
+    HAZARD_INPUTS = ("hazard", "hazard_category", "hazard_address")
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get(self.add_prefix("hazard_open")):
+            # Something in the hazard's fields counts as the section in use, as it did
+            # before the switch (a client that sends the fields alone): it is checked
+            # and reported, and a page sent back shows the section open around its error.
+            typed = any(
+                (self.data.get(self.add_prefix(n)) or "").strip() for n in self.HAZARD_INPUTS
+            )
+            if typed or any(self.files.getlist(self.add_prefix("hazard_photos"))):
+                self.data = self.data.copy()
+                self.data[self.add_prefix("hazard_open")] = "on"
         self.task = task
         self.item_names = []
         for index, item in enumerate(task.checklist):
@@ -1091,8 +1106,8 @@ class PatrolWalkForm(forms.Form):
             self.add_error(
                 "hazard",
                 _(
-                    "The hazard section is open but empty: describe the hazard, or close the "
-                    "section to record the patrol without one."
+                    "A hazard was ticked but not described: describe it, or untick "
+                    "“Found a hazard” to record the patrol without one."
                 ),
             )
         return d

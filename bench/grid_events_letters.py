@@ -23,12 +23,18 @@ ones (title + " " + body, as intake sees them), and
   their body alone (key#body), as a resident who types no title sends them.
 - `--greetings`: lists those letters (bodies.csv's and the titled ones' bodies alone) that get a
   type only because the head skips their salutation, with the head, to judge.
+- `--openings`: lists those letters whose head still opens with a salutation or greeting (an
+  honorific, 您好, an official's title in its first 12 characters: STILL_GREETED), with the head,
+  to find the shapes classify.SALUTATION and classify.GLUED_TITLE do not read. The letters whose
+  type the shapes read since changed are judged in bench/grid_events_letters_judged_openings.txt,
+  also read by default.
 
 Last line: JSON, the figures of each judged file.
 
     python bench/grid_events_letters.py [--data ../shared/data/teddy2020] [--judged FILE ...]
     python bench/grid_events_letters.py --sample 100 [--seed 5]
     python bench/grid_events_letters.py --greetings
+    python bench/grid_events_letters.py --openings
 """
 
 import argparse
@@ -36,6 +42,7 @@ import csv
 import json
 import os
 import random
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -45,7 +52,12 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "teddy2020"
 DEFAULT_JUDGED = HERE / "grid_events_letters_judged.txt"
 DEFAULT_GREETINGS = HERE / "grid_events_letters_judged_greetings.txt"
+DEFAULT_OPENINGS = HERE / "grid_events_letters_judged_openings.txt"
 BODY_ALONE = "#body"
+# A head that still opens with a salutation or greeting (--openings).
+STILL_GREETED = re.compile(
+    r"^.{0,12}?(?:尊敬|敬爱|尊重|您好|你好|大家好|领导|书记|市长|局长|厅长|主任)"
+)
 
 
 def read_letters(data, bodies_alone=False):
@@ -134,6 +146,22 @@ def greetings(data):
         print(f"    head: {skip(long[key])}\n    {long[key]}\n")
 
 
+def openings(data):
+    """The long letters without a title whose head still opens with a salutation or greeting."""
+    from gridgov.tickets import classify
+
+    letters = read_letters(data, bodies_alone=True)
+    letters.update((k, t) for k, t in read_letters(data).items() if k.startswith("bodies:"))
+    long = {k: t for k, t in letters.items() if len(t) > classify.CO_OCCURRENCE_UP_TO}
+    still = sorted(k for k, t in long.items() if STILL_GREETED.match(classify.head(t)))
+    print(
+        f"{len(long)} long letters without a title; {len(still)} heads open with a salutation",
+        file=sys.stderr,
+    )
+    for key in still:
+        print(f"{key}\t{classify.head(long[key])}\n    {long[key][:160]}\n")
+
+
 def measure(path, found):
     """The figures of one judged file against the rule as the code has it now (`found`: key →
     grid event type or None)."""
@@ -173,6 +201,7 @@ def main():
     parser.add_argument("--sample", type=int, help="print N letters to judge")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--greetings", action="store_true", help="list greeting-led gains")
+    parser.add_argument("--openings", action="store_true", help="list heads still greeted")
     parser.add_argument("--judged", action="append", help="judged file (repeatable)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
@@ -193,6 +222,8 @@ def main():
 
     if args.greetings:
         return greetings(args.data)
+    if args.openings:
+        return openings(args.data)
     letters = read_letters(args.data)
     long = {k: t for k, t in letters.items() if len(t) > CO_OCCURRENCE_UP_TO}
     if not long:
@@ -212,7 +243,7 @@ def main():
 
     alone = read_letters(args.data, bodies_alone=True)
     figures = {"long_letters": len(long), "typed_now": len(typed)}
-    for path in args.judged or [DEFAULT_JUDGED, DEFAULT_GREETINGS]:
+    for path in args.judged or [DEFAULT_JUDGED, DEFAULT_GREETINGS, DEFAULT_OPENINGS]:
         keys = {row["key"] for row in read_judged(path)}
         found.update((k, grid_event(alone[k])) for k in keys if k in alone)
         figures[Path(path).name] = measure(path, found)

@@ -333,6 +333,70 @@ def test_the_head_skips_a_salutation_and_greeting(text, expected):
     assert head(text) == expected
 
 
+# Openings the salutation rule did not read before (bench/grid_events_letters.py --openings), in
+# the shapes of the shared data's letters without a title.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An honorific addressee the letter goes on from without a pause.
+        ("尊敬的领导我们小区楼道堆满杂物，无法通行。", "我们小区楼道堆满杂物，无法通行"),
+        ("尊敬的雷局长根据县里的文件精神，楼道要清理。", "根据县里的文件精神，楼道要清理"),
+        ("尊敬的F5县委县人民政府我们是东山镇天井村的村民。", "我们是东山镇天井村的村民"),
+        # An office named at length before its colon or greeting; 、 between offices.
+        ("C市教育局领导:你们好！三楼楼道堆满杂物。", "三楼楼道堆满杂物"),
+        ("A市市委胡华衡书记：你好！小区消防通道被堵", "小区消防通道被堵"),
+        ("K5县委、县政府、苏书记：我们是南漯村的村民。", "我们是南漯村的村民"),
+        ("胡书记∶我叫郑磊石。", "我叫郑磊石"),
+        ("G市场监督管理局相关领导，我代表高尚名门1100户业主。", "我代表高尚名门1100户业主"),
+        ("G市公积中心，你好。我于19年2月离职。", "我于19年2月离职"),
+        # 各位 and whom; a name greeted.
+        ("各位领导干部大家好，楼道堆满杂物。", "楼道堆满杂物"),
+        ("各位网友，大家好！小区消防通道被堵", "小区消防通道被堵"),
+        ("李菊：您好！小区消防通道被堵", "小区消防通道被堵"),
+        # A title glued before the salutation is the head; an office before it is skipped.
+        (
+            "关于举报J7县山青采石场非法采矿洗砂尊敬的市、县各级纪检委领导：J市J7县武水镇……",
+            "关于举报J7县山青采石场非法采矿洗砂",
+        ),
+        ("紧急求助:各位领导好，我是一名农民工。", "紧急求助"),
+        ("故土难离，新家难入领导您好:我是一个普通农民。", "故土难离，新家难入"),
+        ("A市人民政府尊敬的胡华衡市长：小区消防通道被堵。", "小区消防通道被堵"),
+    ],
+)
+def test_the_head_skips_the_salutations_of_letters_without_a_title(text, expected):
+    assert head(text) == expected
+
+
+# What only looks like a salutation is the head: the writer speaking to the leaders, an honorific
+# inside a sentence, a 餐厅 (not an office) before a greeting.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我今天要向各位领导，检举西湖管理区谢勇国。", "我今天要向各位领导，检举西湖管理区谢勇国"),
+        (
+            "我给前两位尊敬的省长和市长都写过信，至今没有回复。",
+            "我给前两位尊敬的省长和市长都写过信，至今没有回复",
+        ),
+        ("今天我要向尊敬的市长反映楼道堆物问题。", "今天我要向尊敬的市长反映楼道堆物问题"),
+        ("A3区兰亭湾畔违法开餐厅 你好，我是兰亭湾畔的业主", "A3区兰亭湾畔违法开餐厅"),
+        ("请求尊重我们的教育选择权还教育一方净土。", "请求尊重我们的教育选择权还教育一方净土"),
+    ],
+)
+def test_the_head_does_not_cut_what_only_looks_like_a_salutation(text, expected):
+    assert head(text) == expected
+
+
+def test_a_letter_greeting_an_office_at_length_is_the_grid_event_it_goes_on_to_name():
+    letter = (
+        "A区城管局领导：你们好！我们单元三楼楼道堆满杂物，纸箱、旧家具堆到了楼梯口，"
+        "老人上下楼要侧身通过。物业说是住户自己的东西，不归他们管，我们多次找社区也没有结果，"
+        "楼道里的杂物越堆越多，一旦起火后果不堪设想，请领导派人来看看。"
+    )
+    assert len(letter) > CO_OCCURRENCE_UP_TO
+    found = grid_event(letter)
+    assert found is not None and found.name == "楼道堆物", found and found.name
+
+
 def test_a_head_after_a_salutation_is_read_as_far_as_a_title():
     assert len(head("尊敬的领导：您好！" + "很" * 300)) == GREETED_HEAD_UP_TO < CO_OCCURRENCE_UP_TO
 

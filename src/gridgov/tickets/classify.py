@@ -131,11 +131,23 @@ HEAD_END = re.compile(r"[\s。！？!?；;]")
 # sentence after them; a letter led by them otherwise never had a grid event, its head being
 # the greeting. An addressee is 尊敬的/敬爱的/亲爱的 and a few characters, or at most four
 # characters and an official's title, before a pause or a greeting (投诉物业经理，… is no
-# salutation), or an office before a colon.
+# salutation), or an office before a colon; and in the shapes the letters without a title of the
+# shared data also open with (bench/grid_events_letters.py --openings: 188 heads opened with one,
+# 87 do now, most of them a sentence about 领导): an office named at length, 各位…大家好, an
+# honorific addressee with no pause after it, a title glued before the salutation (GLUED_TITLE).
 _TITLES = "领导|书记|市长|县长|区长|省长|镇长|乡长|局长|厅长|处长|科长|主任|部长|主席|委员|同志"
-_PAUSE = r"\s。！？!?；;：:，,、…~～"
+# ∶ (U+2236) stands for a colon in some letters (胡书记∶我叫…).
+_PAUSE = r"\s。！？!?；;：:∶，,、…~～"
 # 好 alone after an addressee (各位领导好！).
 _GREETING = rf"(?:各位|大家|您|你|{_TITLES})们?好[啊呀]?|好[啊呀]?(?=[{_PAUSE}])|打扰了|打扰您了"
+# What an addressee ends with: an official's title, an office, or a form of address (书记大人);
+# not a 餐厅 or a 格局.
+_ADDRESSEE = rf"(?:{_TITLES}|干部|政府|部门|(?<![格布结饭赌])局|委|(?<![餐客大舞歌展])厅|大队|中心|大人|先生)们?"
+_HONORIFIC = "(?:(?:尊敬|敬爱|亲爱)的?|尊重的)"
+# An addressee naming its office at length (C市教育局领导, A市市委胡华衡书记, K5县委、县政府、苏
+# 书记): offices, 、 between them, up to 20 characters; not a report or a request (投诉物业经理),
+# nor a title before its salutation (GLUED_TITLE), nor the writer (我今天要向各位领导，检举…).
+_AT_LENGTH = rf"(?!投诉|举报|反映|关于|感谢|请|希望|要求|恳请|呼吁)(?:(?!{_HONORIFIC}|我|因为)[^{_PAUSE}]|、){{1,20}}?"
 # A head after a salutation is a letter's first sentence, which runs on where a title stops, and
 # the more it runs on the more it mentions in passing (没有消防通道 in a list of a compound's ills,
 # a pig farm 臭气熏天): it is read only as far as a title goes, 32 characters (99% of the shared
@@ -144,11 +156,38 @@ _GREETING = rf"(?:各位|大家|您|你|{_TITLES})们?好[啊呀]?|好[啊呀]?(
 # read so far. A self-introduction after the greeting (我是XX小区的业主，) is not skipped too:
 # that typed 20 such letters, 15 right (docs/insights.md).
 GREETED_HEAD_UP_TO = 32
+# A title or government the letter goes on from, rather than one more addressee or a greeting.
+_GOES_ON = (
+    rf"(?:{_TITLES}|政府|部门)"
+    rf"(?![{_PAUSE}]|{_TITLES}|政府|部门|及|和|并|与|们|大人|先生|负责人|同志|工作人员|好|您|你)"
+)
 SALUTATION = re.compile(
-    rf"(?:(?:(?:尊敬|敬爱|亲爱)的?[^{_PAUSE}]{{1,14}}?|(?!投诉|举报|反映|关于|感谢)[^{_PAUSE}]{{0,4}}?"
+    # An honorific addressee runs to a pause or greeting, but not past a title the letter goes on
+    # from (尊敬的领导我们小区楼道堆满杂物，: below).
+    rf"(?:(?:{_HONORIFIC}(?:(?!{_GOES_ON})[^{_PAUSE}]){{1,14}}?|(?!投诉|举报|反映|关于|感谢)[^{_PAUSE}]{{0,4}}?"
     rf"(?:{_TITLES})们?)(?=[{_PAUSE}]|好|{_GREETING})|[^{_PAUSE}]{{1,6}}?(?:局|委|厅|政府|部门)(?=[：:])"
+    # An addressee at length before a colon or a greeting (西地省环保厅领导：你们好), or before a
+    # comma when it is the leaders (G市场监督管理局相关领导，我代表…).
+    rf"|{_AT_LENGTH}{_ADDRESSEE}(?=[：:∶]|[，,、]?(?:{_GREETING}))|{_AT_LENGTH}领导们?(?=[，,])"
+    # Anyone greeted by name (李菊：您好！).
+    rf"|[^{_PAUSE}]{{1,6}}[：:∶](?=(?:您|你)们?好)"
+    # 各位 and whom (各位领导干部大家好, 各位网友，大家好).
+    rf"|各位[^{_PAUSE}]{{0,8}}?(?:{_ADDRESSEE}|网友|朋友|读者)(?=[{_PAUSE}]|好|{_GREETING})"
+    # An honorific addressee the letter goes on from without a pause (尊敬的领导我是…, 尊敬的雷局长
+    # 根据…): up to its last title or government in 16 characters (尊敬的F5县委县人民政府我们是…).
+    rf"|{_HONORIFIC}[^{_PAUSE}]{{0,14}}(?:{_TITLES}|政府|部门)们?"
     rf"|{_GREETING})[{_PAUSE}]*"
 )
+# A title glued to a letter before its salutation (关于举报J7县山青采石场非法采矿洗砂尊敬的市、县
+# 各级纪检委领导：…, B7县教育局不作为各位领导好，…, 故土难离，新家难入领导您好:): the head is the
+# title, as a titled letter's is, unless it names an office the letter is sent to (A市人民政府尊敬
+# 的胡华衡市长：), which is skipped with the salutation. The salutation must end in a pause or a
+# greeting: 今天我要向尊敬的市长反映楼道堆物 is no title and a salutation.
+GLUED_TITLE = re.compile(
+    rf"([^\s。！？!?；;]{{2,40}}?)(?<![{_PAUSE}][^{_PAUSE}])(?={_HONORIFIC}(?:[^{_PAUSE}]|、){{1,20}}?"
+    rf"(?:[：:∶]|[{_PAUSE}]*(?:{_GREETING}))|(?:各位|各级|相关)?{_ADDRESSEE}(?:好(?=[{_PAUSE}])|[{_PAUSE}]*(?:您|你|大家)们?好))"
+)
+ADDRESSED = re.compile(rf"{_AT_LENGTH}(?:{_ADDRESSEE}|人民政府)")
 # A letter whose head proposes or asks (建议增设高杆灯, 咨询…安装标准, 对垃圾站选址的质疑,
 # 请问…什么时候推广垃圾分类) is no report of an event on the spot, unless it also complains
 # (投诉和建议).
@@ -199,14 +238,25 @@ def covered(keyword, text):
 def head(text):
     """A text's title or first sentence: up to its first space or sentence end, at most
     CO_OCCURRENCE_UP_TO characters (intake reads a demand as title + " " + description),
-    after any salutation and greeting it opens with (SALUTATION: 尊敬的领导：您好！)."""
+    after any salutation and greeting it opens with (SALUTATION: 尊敬的领导：您好！); or the
+    title glued before them (GLUED_TITLE)."""
     text = text.lstrip()
-    start = 0
-    while (opening := SALUTATION.match(text, start)) and opening.end() > start:
-        start = opening.end()
+    start = _past_salutations(text, 0)
+    if not start and (glued := GLUED_TITLE.match(text)):
+        title = glued.group(1)
+        if not ADDRESSED.fullmatch(title):
+            return title.rstrip("：:∶，,、…~～ ")[:CO_OCCURRENCE_UP_TO]
+        start = _past_salutations(text, glued.end())
     end = HEAD_END.search(text, start)
     up_to = GREETED_HEAD_UP_TO if start else CO_OCCURRENCE_UP_TO
     return text[start : end.start() if end else len(text)][:up_to]
+
+
+def _past_salutations(text, start):
+    """Where `text` goes on after the salutations and greetings from `start`."""
+    while (opening := SALUTATION.match(text, start)) and opening.end() > start:
+        start = opening.end()
+    return start
 
 
 def _speaks_of(category, text):

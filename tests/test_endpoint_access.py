@@ -385,6 +385,8 @@ def _values(w):
         "check-in-detail": {"pk": w.check_in.pk},
         "role-assignment-detail": {"pk": w.assignment.pk},
         "access-log-detail": {"pk": w.access_log.pk},
+        # A login a street's staff may reset (工作人员账号), not a dummy name.
+        "staff-login-reset-password": {"username": w.gridworker_a.username},
         "routing-rule-detail": {"pk": w.rule.pk},
         "tickets:routing-rule": {"pk": w.rule.pk},
         "time-limit-detail": {"pk": w.time_limit.pk},

@@ -6,20 +6,22 @@ action's rules permission refuses is a 403; writes are checked on the object
 as it would be saved (permissions.RulesWriteMixin).
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from gridgov.api.errors import ApiError
+from gridgov.api.params import refuse_unknown_parameters
 from gridgov.places.models import Place
 
-from . import filters, serializers, visibility
+from . import filters, passwords, serializers, visibility
 from .models import (
     AccessLog,
     CheckIn,
@@ -27,11 +29,13 @@ from .models import (
     Household,
     PartyMember,
     PartyOrganization,
+    PasswordReset,
     Person,
     RoleAssignment,
 )
 from .permissions import RulesPermission, RulesWriteMixin, refused
-from .personal_data import PersonalDataDenied, PurposeRequired, reveal
+from .personal_data import PersonalDataDenied, PurposeRequired, client_ip, reveal
+from .rules import may_reset_password_of
 from .scope import PERSONAL_DATA_ROLES, STAFF_ROLES, scope_for
 
 
@@ -239,6 +243,117 @@ class AccessLogViewSet(
     rules_model_name = "access_log"
 
 
+class AdministersArea(permissions.IsAuthenticated):
+    """Community, street and district staff (people.reset_password asked without a login),
+    as the page /people/staff/ lets in; anyone else signed in is told why (403)."""
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if not request.user.has_perm("people.reset_password"):
+            raise refused(
+                "只有辖区的管理人员（社区、街道、区级工作人员）可以查看工作人员账号。",
+                "Only the administrators of an area see its staff logins.",
+            )
+        return True
+
+
+INITIAL_PARAMETER = {"": False, "0": False, "false": False, "1": True, "true": True}
+
+
+@extend_schema(tags=["people"])
+class StaffLoginViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """工作人员账号: the logins of the staff of the caller's area and 重置密码, as the page
+    /people/staff/ (visibility.administered_logins, passwords.reset). A login outside the
+    area is a 404; one in it that the caller may not reset is a 403 with the reason."""
+
+    permission_classes = [AdministersArea]
+    serializer_class = serializers.StaffLoginSerializer
+    queryset = get_user_model().objects.none()  # per caller: get_queryset
+    lookup_field = "username"
+    lookup_value_regex = r"[^/]+"  # login names may hold dots (zhang.san)
+    filter_backends = []  # q and initial are read by get_queryset; anything else is a 400
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        if self.action != "list":
+            return visibility.administered_logins(self.request.user)
+        params = self.request.query_params
+        initial = params.get("initial", "").strip().lower()
+        if initial not in INITIAL_PARAMETER:
+            raise ApiError(
+                400,
+                "invalid",
+                "initial 参数应为 true 或 false（1 或 0）",
+                "initial is true or false (1 or 0)",
+                detail={"initial": [params["initial"]]},
+            )
+        return visibility.administered_logins(
+            self.request.user,
+            query=params.get("q", ""),
+            initial_only=INITIAL_PARAMETER[initial],
+        )
+
+    @extend_schema(
+        summary="Staff logins of the caller's area (工作人员账号)",
+        description=(
+            "The active logins holding an active role in the area the caller administers "
+            "(community, street or district staff; others 403), by login name, paged. Names "
+            "are masked. `initial_password` marks a login still on a password someone else "
+            "set; `may_reset_password` says whether the caller may reset it. A query "
+            "parameter other than these is refused with 400 `unknown_parameter`."
+        ),
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Part of the login or the name"),
+            OpenApiParameter(
+                "initial",
+                OpenApiTypes.BOOL,
+                description="true: only the logins still on an initial password",
+            ),
+        ],
+    )
+    def list(self, request, *args, **kwargs):
+        paginator = self.paginator
+        refuse_unknown_parameters(
+            request, "q", "initial", paginator.page_query_param, paginator.page_size_query_param
+        )
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Reset the password of a login (重置密码)",
+        description=(
+            "Sets a new initial password, answered this once (`Cache-Control: no-store`): its "
+            "holder must change it at the next sign-in. The login's sessions end and its API "
+            "token is revoked; a PasswordReset row (channel `api`) records who reset it. "
+            "Allowed for the staff below the caller in the caller's area only: a colleague "
+            "at the caller's level or above, one who also works elsewhere, a superuser or an "
+            "admin user is 403 `permission_denied` and nothing changes; a login outside the "
+            "area is 404. No body."
+        ),
+        request=None,
+        responses={200: OpenApiResponse(serializers.PasswordResetSerializer)},
+    )
+    @action(detail=True, methods=["post"], url_path="reset-password")
+    def reset_password(self, request, username=None):
+        refuse_unknown_parameters(request)
+        login = self.get_object()
+        if not may_reset_password_of(request.user, login):
+            raise refused(
+                "您只能重置本人辖区内下级工作人员的密码。同级或上级同事、同时在辖区外任职的人员"
+                "以及管理员的密码，请由系统管理员重置。",
+                "You may reset the passwords of the staff below you in your own area only. A "
+                "colleague's at your level or above, one who also works elsewhere, or an "
+                "administrator's is reset by the system administrator.",
+            )
+        password = passwords.reset(
+            login, request.user, ip=client_ip(request), channel=PasswordReset.Channel.API
+        )
+        response = Response({"username": login.get_username(), "password": password})
+        response["Cache-Control"] = "no-store"  # the password is shown once, kept nowhere
+        return response
+
+
 class MeView(APIView):
     """The caller's roles, scope and rights, for clients to shape their menus."""
 
@@ -293,6 +408,8 @@ def _scope_codes(scope):
 
 
 router = SimpleRouter()
+# Before "people": its detail route people/{pk}/ would take people/staff/.
+router.register("people/staff", StaffLoginViewSet, basename="staff-login")
 router.register("people", PersonViewSet, basename="person")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("departments", DepartmentViewSet, basename="department")

@@ -525,6 +525,8 @@ class PasswordReset(models.Model):
     class Channel(models.TextChoices):
         WEB = "web", _("Staff logins page")
         ADMIN = "admin", _("Admin")
+        # POST /api/v1/people/staff/{username}/reset-password/ (an area's own app).
+        API = "api", _("API")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

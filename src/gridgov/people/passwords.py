@@ -8,9 +8,10 @@ token (api.authentication.ObtainAuthToken). Tokens issued before a superuser's r
 admin keep working: they belong to integrations set up by staff and are revoked there (令牌).
 
 A street's or community's administrator resets the password of staff of their area with
-`reset` (重置密码, web.staff_logins; who may: assignments.may_reset_password). That login may
-be in other hands, so the reset also ends its sessions and revokes its API token. Every
-reset, there or in the admin, is a PasswordReset row.
+`reset` (重置密码, web.staff_logins and POST /api/v1/people/staff/{username}/reset-password/;
+who may: assignments.may_reset_password). That login may be in other hands, so the reset
+also ends its sessions and revokes its API token. Every reset, on the page, through the
+API or in the admin, is a PasswordReset row.
 
 The demo's logins are never marked: they share one published password (gridgov-demo)
 that every visitor of the demo is meant to use.
@@ -45,9 +46,9 @@ def changed(user):
     user._must_change_password = False
 
 
-def reset(user, by, *, ip=None):
-    """A new initial password for `user`, set by their area's administrator `by`: returned
-    to be shown once. Their sessions end (Django's session check fails once the password
+def reset(user, by, *, ip=None, channel=PasswordReset.Channel.WEB):
+    """A new initial password for `user`, set by their area's administrator `by` on the
+    staff logins page or through the API (`channel`): returned to be shown once. Their sessions end (Django's session check fails once the password
     hash changes, on their next request) and their API token is revoked."""
     password = new_password()
     with transaction.atomic():
@@ -55,7 +56,7 @@ def reset(user, by, *, ip=None):
         user.save(update_fields=["password"])
         require_change(user, InitialPassword.Reason.AREA_RESET)
         revoked, _per_model = Token.objects.filter(user=user).delete()
-        _record(user, by, PasswordReset.Channel.WEB, ip, tokens_revoked=revoked)
+        _record(user, by, channel, ip, tokens_revoked=revoked)
     return password
 
 

@@ -16,12 +16,14 @@ from .models import (
     CheckIn,
     Department,
     Household,
+    InitialPassword,
     PartyMember,
     PartyOrganization,
     Person,
     Role,
     RoleAssignment,
 )
+from .rules import may_reset_password_of
 
 
 class CleanModelSerializer(serializers.ModelSerializer):
@@ -341,3 +343,68 @@ class MeSerializer(serializers.Serializer):
         help_text=_("Codes of the places whose people's personal data the caller may view"),
     )
     may_view_access_logs = serializers.BooleanField()
+
+
+class StaffLoginRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    label = serializers.CharField()
+    place = serializers.CharField(allow_null=True)
+    place_name = serializers.CharField(allow_null=True)
+    department = serializers.CharField(allow_null=True)
+    department_name = serializers.CharField(allow_null=True)
+
+
+class StaffLoginSerializer(serializers.Serializer):
+    """A login of 工作人员账号 (visibility.administered_logins), as the page shows it: the name
+    masked, the active roles, whether it is still on an initial password, and whether the
+    caller may reset it (`request` in the context)."""
+
+    id = serializers.IntegerField(source="pk", read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField()
+    initial_password = serializers.SerializerMethodField()
+    initial_password_reason = serializers.SerializerMethodField()
+    initial_password_set_at = serializers.SerializerMethodField()
+    may_reset_password = serializers.SerializerMethodField()
+
+    def get_name(self, login) -> str:
+        person = getattr(login, "person", None)
+        return mask_name(person.name) if person else ""
+
+    @extend_schema_field(StaffLoginRoleSerializer(many=True))
+    def get_roles(self, login):
+        return [
+            {
+                "role": a.role,
+                "label": str(a.get_role_display()),
+                "place": a.place.code if a.place_id else None,
+                "place_name": a.place.name if a.place_id else None,
+                "department": a.department.code if a.department_id else None,
+                "department_name": a.department.name if a.department_id else None,
+            }
+            for a in sorted(login.active_roles, key=lambda a: (a.role, a.pk))
+        ]
+
+    def get_initial_password(self, login) -> bool:
+        return getattr(login, "initial_password", None) is not None
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=InitialPassword.Reason.choices, allow_null=True)
+    )
+    def get_initial_password_reason(self, login):
+        initial = getattr(login, "initial_password", None)
+        return initial.reason if initial else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_initial_password_set_at(self, login):
+        initial = getattr(login, "initial_password", None)
+        return serializers.DateTimeField().to_representation(initial.set_at) if initial else None
+
+    def get_may_reset_password(self, login) -> bool:
+        return may_reset_password_of(self.context["request"].user, login)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField()

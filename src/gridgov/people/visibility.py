@@ -5,7 +5,7 @@ roles and places as the matching predicate in rules.py.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from .models import (
     AccessLog,
@@ -97,6 +97,34 @@ def visible_access_logs(user):
     return AccessLog.objects.filter(scope_q(user, "place", AUDIT_ROLES)).select_related(
         "user", "place"
     )
+
+
+def administered_logins(user, *, query="", initial_only=False):
+    """工作人员账号: the active logins holding an active role in the area `user` administers,
+    by login name, each with its active roles (`active_roles`), person and initial password
+    loaded. Listed by the page /people/staff/ and GET /api/v1/people/staff/; `query` matches
+    the login or the name (not the phone, as the people list), `initial_only` keeps those
+    still on an initial password. Whether one may be reset: rules.may_reset_password_of."""
+    if not _authenticated(user):
+        return get_user_model().objects.none()
+    in_area = RoleAssignment.objects.filter(active=True).filter(
+        scope_q(user, ("place", "department__place"), ADMIN_ROLES)
+    )
+    roles = RoleAssignment.objects.filter(active=True).select_related(
+        "place", "department", "department__place"
+    )
+    logins = (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=in_area.values("user_id"))
+        .select_related("person", "initial_password")
+        .prefetch_related(Prefetch("role_assignments", queryset=roles, to_attr="active_roles"))
+    )
+    if initial_only:
+        logins = logins.filter(initial_password__isnull=False)
+    query = query.strip()
+    if query:
+        logins = logins.filter(Q(username__icontains=query) | Q(person__name__icontains=query))
+    return logins.order_by("username")
 
 
 def assignable_users():

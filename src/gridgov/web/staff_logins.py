@@ -6,17 +6,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.people import passwords
-from gridgov.people.models import RoleAssignment
 from gridgov.people.personal_data import client_ip
 from gridgov.people.rules import may_reset_password_of
-from gridgov.people.scope import ADMIN_ROLES, scope_q
+from gridgov.people.visibility import administered_logins
 
 LOGINS_PER_PAGE = 25
 
@@ -26,36 +24,14 @@ def _administrator(user):
         raise PermissionDenied(_("Only the administrators of an area see its staff logins."))
 
 
-def logins_in_area(user):
-    """Active logins holding an active role in the area `user` administers, each with its
-    active roles (active_roles), person and initial password loaded."""
-    in_area = RoleAssignment.objects.filter(active=True).filter(
-        scope_q(user, ("place", "department__place"), ADMIN_ROLES)
-    )
-    roles = RoleAssignment.objects.filter(active=True).select_related(
-        "place", "department", "department__place"
-    )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, pk__in=in_area.values("user_id"))
-        .select_related("person", "initial_password")
-        .prefetch_related(Prefetch("role_assignments", queryset=roles, to_attr="active_roles"))
-    )
-
-
 @login_required
 @require_GET
 def staff_logins(request):
     _administrator(request.user)
-    logins = logins_in_area(request.user)
     initial_only = request.GET.get("initial") == "1"
-    if initial_only:
-        logins = logins.filter(initial_password__isnull=False)
     query = request.GET.get("q", "").strip()
-    if query:
-        # Login and name only, as the people list: no search by phone.
-        logins = logins.filter(Q(username__icontains=query) | Q(person__name__icontains=query))
-    page = Paginator(logins.order_by("username"), LOGINS_PER_PAGE).get_page(request.GET.get("page"))
+    logins = administered_logins(request.user, query=query, initial_only=initial_only)
+    page = Paginator(logins, LOGINS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [(login, may_reset_password_of(request.user, login)) for login in page]
     params = request.GET.copy()
     params.pop("page", None)

@@ -103,3 +103,22 @@ def test_every_grid_is_named_on_both_maps_at_390_px(page, login, narrow_grids, a
     expect(page.locator("#ticket-map")).to_have_attribute("data-state", "ready")
     page.locator("#ticket-map").screenshot(path=artifacts / "grid-labels-tickets-390.png")
     assert set(identified(page, "#ticket-map")) == everything
+
+
+MARKUP = '<img src="x" onerror="window.__labelScript = 1">网格'
+
+
+def test_a_grid_name_is_shown_as_text_never_run_as_markup(page, login, live_city):
+    """Place names come from imported sheets; Leaflet parses a string tooltip as HTML, so
+    a name with markup in it ran its script on every map that labelled it."""
+    Place.objects.create(
+        code="GX", name=MARKUP, level=Level.GRID, parent=live_city.c1, boundary=_strip(112.975)
+    )
+    login(page, "community")
+    for url, selector in (("/places/", "#place-map"), ("/tickets/map/", "#ticket-map")):
+        page.goto(page.base_url + url)
+        expect(page.locator(selector)).to_have_attribute("data-state", "ready")
+        labels = page.locator(selector + " .grid-label").all_text_contents()
+        assert MARKUP in labels, labels
+        assert page.evaluate("window.__labelScript") is None, url
+        assert page.locator(selector + " .grid-label img").count() == 0, url

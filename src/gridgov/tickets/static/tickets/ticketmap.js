@@ -203,7 +203,7 @@
           if (drawable.length <= LABELLED) {
             // Few grids: their names are written under the counts where they fit, else
             // a letter explained under the map (web/gridlabels.js).
-            sub.bindTooltip(p.name, { permanent: true, direction: "center", offset: [0, 26], className: "grid-label" });
+            sub.bindTooltip(document.createTextNode(p.name), { permanent: true, direction: "center", offset: [0, 26], className: "grid-label" });
             labelled.push({ layer: sub, name: p.name, below: 17 });
           } else {
             sub.hoverText = label;

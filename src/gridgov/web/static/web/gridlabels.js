@@ -40,7 +40,7 @@
 
     function show(item, text, wrap) {
       var tooltip = item.layer.getTooltip();
-      tooltip.setContent(text);
+      tooltip.setContent(document.createTextNode(text)); // a name is data: a string would be parsed as HTML
       var node = tooltip.getElement();
       node.classList.toggle("grid-label--wrap", !!wrap);
       node.style.maxWidth = wrap ? wrap + "px" : "";

@@ -94,7 +94,8 @@
     layersByCode[code] = layer;
     var name = (feature.properties && feature.properties.name) || code;
     var point = feature.geometry.type === "Point";
-    layer.bindTooltip(name, point ? { direction: "top", offset: [0, -6] } : { sticky: true });
+    // A text node: Leaflet parses a string as HTML, and names come from imported sheets.
+    layer.bindTooltip(document.createTextNode(name), point ? { direction: "top", offset: [0, -6] } : { sticky: true });
     layer.on("click", function () {
       select(code, false);
       showPanel(code);
@@ -120,7 +121,7 @@
       var name = sub.feature.properties && sub.feature.properties.name;
       if (!name) return;
       sub.unbindTooltip();
-      sub.bindTooltip(name, { permanent: true, direction: "center", className: "grid-label" });
+      sub.bindTooltip(document.createTextNode(name), { permanent: true, direction: "center", className: "grid-label" });
       items.push({ layer: sub, name: name });
     });
     labels = window.GridLabels.attach(map, el, items);

@@ -2,10 +2,15 @@
 inside the system, but outside a ticket's requester right or outside its area, can learn.
 Each test here failed before the fix that came with it."""
 
-import pytest
+import datetime as dt
 
-from gridgov.tickets import lifecycle
-from tests.tickets.factories import make_ticket, make_world
+import pytest
+from django.utils import timezone
+
+from gridgov.insights import hotissues
+from gridgov.insights.models import HotIssue
+from gridgov.tickets import intake, lifecycle
+from tests.tickets.factories import make_ticket, make_world, ticket_data
 from tests.tickets.test_api import TICKETS, client_for
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +44,57 @@ def test_a_corrected_requester_is_not_in_the_timeline_of_those_who_may_not_see_i
     # Which fields changed stays said, and what is not personal data in full.
     assert edit["data"]["changes"]["requester_phone"] == ["138****1234", "139****1111"]
     assert edit["data"]["changes"]["title"][1] == "楼道堆物"
+
+
+def test_a_hot_issue_title_blanks_the_callers_phone_room_and_name(world):
+    """A hot issue's title is one caller's ticket title, listed to everyone who sees the
+    issue: a street's issue to each of its communities, which mostly cannot see that
+    ticket. It carried the caller's phone, room and name as typed."""
+    now = timezone.now()
+    title = "张三丰反映魏家坡小区3栋501室旁搅拌站噪音扰民，电话13900001111"
+    for i in range(3):
+        intake.create_ticket(
+            ticket_data(
+                title=title,
+                description="小区旁边搅拌站日夜施工，噪音粉尘严重，影响休息。",
+                address="魏家坡小区3栋",
+                requester_name="张三丰",
+                requester_phone=f"1390000{i:04d}",
+            ),
+            actor=world.hotline,
+            now=now - dt.timedelta(hours=5 * i),
+        )
+    hotissues.refresh(now=now)
+    issue = HotIssue.objects.get()
+    for value in ("13900001111", "501室", "张三丰"):
+        assert value not in issue.title
+    assert "搅拌站噪音扰民" in issue.title and "张**" in issue.title
+
+
+def test_a_hot_issue_outside_the_area_is_not_found_through_the_api(world):
+    """GET /api/v1/insights/hot-issues/{id}/ answered 403 for an issue outside the caller's
+    area and 404 for none at all: which ids exist elsewhere, where its decision (and every
+    other detail) answers 404 for both."""
+    issue = HotIssue.objects.create(
+        key="elsewhere",
+        title="楼道堆物",
+        place=world.grid_a,
+        first_at=timezone.now(),
+        last_at=timezone.now(),
+        ticket_count=2,
+        requester_count=2,
+        heat=5.0,
+        refreshed_at=timezone.now(),
+    )
+    outsider = world.gridworker_b  # sees hot issues, in grid B only
+    api = client_for(outsider)
+    there = api.get(f"/api/v1/insights/hot-issues/{issue.pk}/")
+    gone = api.get("/api/v1/insights/hot-issues/999999/")
+    assert there.status_code == gone.status_code == 404
+    assert there.json() == gone.json()
+    assert (
+        client_for(world.gridworker_a)
+        .get(f"/api/v1/insights/hot-issues/{issue.pk}/")
+        .json()["title"]
+        == "楼道堆物"
+    )

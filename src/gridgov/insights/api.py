@@ -98,10 +98,12 @@ class HotIssueDetail(APIView):
     rules_perms = {"GET": "insights.view_hotissue"}
 
     def get_object(self):
-        issue = get_object_or_404(
-            HotIssue.objects.select_related("place", "category"), pk=self.kwargs["pk"]
-        )
-        self.check_object_permissions(self.request, issue)
+        issue = HotIssue.objects.select_related("place", "category").filter(pk=self.kwargs["pk"])
+        issue = issue.first()
+        # Outside the caller's area the issue does not exist for them (403 told it did), as
+        # for its decision.
+        if issue is None or not self.request.user.has_perm("insights.view_hotissue", issue):
+            raise bilingual_error(404, "not_found", _noop("No such hot issue."))
         return issue
 
     @extend_schema(responses=HotIssueDetailSerializer, summary="One hot issue with its tickets")

@@ -72,6 +72,7 @@ class Record:
     # May the requester link (_repeats) tie this record? Tickets: only under a specific
     # category, since a first-level one (商贸旅游) holds a person's unrelated matters.
     links_requester: bool = True
+    name: str = ""  # the requester's name, masked where a title names them (_public_title)
 
 
 @dataclass
@@ -422,9 +423,20 @@ def ticket_records(since, until, base=None):
                 place_key=place.path if place is not None else "",
                 category=t.category_id,
                 links_requester=t.category is not None and t.category.depth > 1,
+                name=t.requester_name,
             )
         )
     return records
+
+
+def _public_title(issue):
+    """The issue's title, one caller's words, as shown to everyone who sees the issue: a
+    street's issue is listed to each of its communities, most of which may not see that
+    caller's ticket, so phone, ID and room numbers and the callers' names are blanked out
+    (masking.scrub_text, as for notifications and Open311)."""
+    from gridgov.people.masking import scrub_text
+
+    return scrub_text(issue.title, sorted({r.name for r in issue.records if r.name}))
 
 
 def _street_of(path):
@@ -475,7 +487,7 @@ def refresh(now=None, days=None, min_size=2):
                 tops[r.category] for r in reversed(issue.records) if r.category in tops
             )
             values = {
-                "title": issue.title[:200],
+                "title": _public_title(issue)[:200],
                 "place": place,
                 "place_label": (place.name if place else issue.place_label)[:200],
                 "category_id": categories.most_common(1)[0][0] if categories else None,

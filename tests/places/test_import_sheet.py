@@ -87,7 +87,8 @@ def test_the_command_answers_in_chinese(db, tmp_path):
     with translation.override("zh-hans"), pytest.raises(CommandError) as caught:
         call_command("places", "import", str(bad), stderr=err)
     assert "发现 1 个问题" in str(caught.value)
-    assert err.getvalue().split()[:4] == ["行", "编码", "字段", "问题"]
+    assert err.getvalue().split()[:4] == ["行", "编码", "列", "问题"]
+    assert err.getvalue().split()[-4:-1] == ["9", "X1", "名称"]
 
 
 def test_an_unknown_level_names_the_chinese_levels(db):
@@ -97,3 +98,21 @@ def test_an_unknown_level_names_the_chinese_levels(db):
     assert "区 (district)" in report.errors[0].message
     assert "楼栋 (building)" in report.errors[0].message
     assert "区 (district)、街道 (street)" in report.errors[0].message
+
+
+def test_problems_name_the_sheets_columns_in_chinese(db):
+    """A street's sheet says 上级编码 and 纬度: its problems name those columns, not the
+    export's parent_code and lat (as the staff and department imports do)."""
+    rows = [
+        *SHEET[2:7],
+        ["HX-DQ-LY-02", "柳荫二网格", "网格", "", "", "", "", ""],
+        ["HX-DQ-LY-01-02", "2号楼", "楼栋", "HX-DQ-LY-01", "三十九", 116.40, "", ""],
+    ]
+    with translation.override("zh-hans"):
+        report = io.import_places(as_xlsx(rows))
+        problems = [(e.row, e.column, e.message) for e in report.errors]
+    assert [e.field for e in report.errors][:2] == ["parent_code", "lat"]  # the API's keys
+    assert problems[:2] == [
+        (6, "上级编码", "网格需要填写上级编码（parent_code）。"),
+        (7, "纬度", "纬度 (lat) 必须是数字。"),
+    ]

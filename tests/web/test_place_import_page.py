@@ -59,8 +59,9 @@ def test_bad_rows_are_listed_with_their_row_and_nothing_is_written(client, admin
     ]
     html = client.post("/places/import/", {"file": xlsx(rows)}).content.decode()
     assert "未导入任何数据" in html and "发现 2 个问题" in html
-    assert "<td>3</td><td>HX-DQ</td><td>level</td>" in html
-    assert "<td>4</td><td>HX-X</td><td>parent_code</td>" in html
+    # The columns as the sheet names them.
+    assert "<td>3</td><td>HX-DQ</td><td>层级</td>" in html
+    assert "<td>4</td><td>HX-X</td><td>上级编码</td>" in html
     assert not Place.objects.exists()
 
 
@@ -91,3 +92,38 @@ def test_a_grid_worker_has_no_import(client):
     assert 'href="/places/import/"' not in client.get("/places/").content.decode()
     assert client.get("/places/import/").status_code == 403
     assert client.get("/places/import/template.xlsx").status_code == 403
+
+
+STREET_SHEET = [
+    ["编码", "名称", "层级", "上级编码"],
+    ["HX", "河西区", "区", ""],
+    ["HX-DQ", "东桥街道", "街道", "HX"],
+    ["HX-DQ-LY", "柳荫社区", "社区", "HX-DQ"],
+]
+
+
+def test_street_staff_upload_their_sheet_with_the_district_row_as_it_is(client):
+    """The street's sheet starts 区 → 街道 (README, day one): its district row, unchanged,
+    is no change outside the street, so it does not stop the street's new grid."""
+    from gridgov.places import io as places_io
+
+    places_io.import_places(xlsx(STREET_SHEET))
+    client.force_login(user_with_role(Role.STREET_STAFF, Place.objects.get(code="HX-DQ")))
+    rows = [*STREET_SHEET, ["HX-DQ-LY-01", "柳荫一网格", "网格", "HX-DQ-LY"]]
+    html = client.post("/places/import/", {"file": xlsx(rows)}).content.decode()
+    assert "已导入" in html and "新建 1 个" in html and "3 个无变化" in html, html
+    assert Place.objects.get(code="HX-DQ-LY-01").path == "/HX/HX-DQ/HX-DQ-LY/HX-DQ-LY-01/"
+
+
+def test_an_unchanged_district_row_lets_street_staff_change_nothing_above_them(client):
+    from gridgov.places import io as places_io
+
+    places_io.import_places(xlsx(STREET_SHEET))
+    client.force_login(user_with_role(Role.STREET_STAFF, Place.objects.get(code="HX-DQ")))
+    new_street = [*STREET_SHEET, ["HX-XQ", "西桥街道", "街道", "HX"]]
+    renamed = [STREET_SHEET[0], ["HX", "河西新区", "区", ""], *STREET_SHEET[2:]]
+    for rows, code in ((new_street, "HX-XQ"), (renamed, "HX")):
+        html = client.post("/places/import/", {"file": xlsx(rows)}).content.decode()
+        assert "未导入任何数据" in html and f"您无权修改 {code} 处的地点。" in html, code
+    assert not Place.objects.filter(code="HX-XQ").exists()
+    assert Place.objects.get(code="HX").name == "河西区"

@@ -59,6 +59,9 @@ COLUMN_NAMES = {
     "别名": "aliases",
     "边界": "boundary",
 }
+# The template's column names (the first of each above): a problem names its column as the
+# street's sheet does (层级, not level), as the staff and department imports do.
+HEADERS = {v: k for k, v in reversed(COLUMN_NAMES.items())}
 LEVEL_NAMES = {
     "区": Level.DISTRICT,
     "区县": Level.DISTRICT,
@@ -97,6 +100,11 @@ class RowError:
     field: str
     kind: str
     message: str
+
+    @property
+    def column(self):
+        """The column as the template names it (上级编码 …); a GeoJSON's geometry as it is."""
+        return HEADERS.get(self.field, self.field)
 
 
 @dataclass
@@ -210,13 +218,15 @@ def _level(value):
 def _float(value, label, problems):
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    # 纬度 (lat): the sheet's name for the column and the file's.
+    named = f"{HEADERS[label]} ({label})"
     if isinstance(value, bool):
-        problems.append((label, "bad_value", _("%(field)s must be a number.") % {"field": label}))
+        problems.append((label, "bad_value", _("%(field)s must be a number.") % {"field": named}))
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
-        problems.append((label, "bad_value", _("%(field)s must be a number.") % {"field": label}))
+        problems.append((label, "bad_value", _("%(field)s must be a number.") % {"field": named}))
         return None
     return number
 
@@ -343,7 +353,7 @@ def _parse_table(rows):
     header, rows = sheets.header(rows, _column, CSV_REQUIRED)
     missing = [c for c in CSV_COLUMNS if c in CSV_REQUIRED and c not in header]
     if missing:
-        names = {v: k for k, v in reversed(COLUMN_NAMES.items())}  # the first Chinese name
+        names = HEADERS
         raise ImportFormatError(
             _("A place table needs the columns %(columns)s; missing: %(missing)s.")
             % {
@@ -717,15 +727,19 @@ def check_permission(tree, can_change):
 
     for rec in tree.records.values():
         existing = tree.db.get(rec.code)
+        if existing is not None and _unchanged(tree, rec):
+            # A street's sheet starts with its district's row, as it is: no change to allow.
+            continue
         if existing is not None and not allowed(existing):
             forbidden.append(rec)
             continue
-        moved = existing is None or existing.parent_id != getattr(
-            tree.db.get(rec.parent_code), "pk", None
-        )
-        if not moved or rec.parent_code in tree.records:
-            continue  # the parent row is checked on its own
-        if not allowed(tree.db.get(rec.parent_code) if rec.parent_code else None):
+        parent = tree.db.get(rec.parent_code) if rec.parent_code else None
+        moved = existing is None or existing.parent_id != getattr(parent, "pk", None)
+        if not moved or (rec.parent_code and parent is None):
+            continue  # a parent new in the file is checked on its own row
+        # A parent already in the database is checked where it is now, whether or not its
+        # row is in the file (an unchanged row above is not checked itself).
+        if not allowed(parent):
             forbidden.append(rec)
     return [
         RowError(
@@ -804,15 +818,20 @@ def _write(tree, report, progress):
 def _count(tree, report):
     """What _write would do, counted without writing (a dry run says what it would change)."""
     for rec in tree.records.values():
-        place = tree.db.get(rec.code)
-        if place is None:
+        if rec.code not in tree.db:
             report.created += 1
-        elif tree.db_parent.get(rec.code) == rec.parent_code and all(
-            getattr(place, f) == v for f, v in rec.values().items()
-        ):
+        elif _unchanged(tree, rec):
             report.unchanged += 1
         else:
             report.updated += 1
+
+
+def _unchanged(tree, rec):
+    """The row says what the database holds already (same parent and values)."""
+    place = tree.db[rec.code]
+    return tree.db_parent.get(rec.code) == rec.parent_code and all(
+        getattr(place, f) == v for f, v in rec.values().items()
+    )
 
 
 def _group_by_rank(ordered):

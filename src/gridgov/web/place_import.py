@@ -59,7 +59,7 @@ def _check_upload(request):
         "dry_run": dry_run,
         "file_name": upload.name,
         "problems": [
-            (e.row, e.code, e.field, e.message) for e in [*report.errors, *report.forbidden]
+            (e.row, e.code, e.column, e.message) for e in [*report.errors, *report.forbidden]
         ],
     }
 

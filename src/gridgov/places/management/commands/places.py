@@ -64,8 +64,8 @@ class Command(BaseCommand):
             self.stderr.write(f"\r{done}/{total} places written", ending=end)
 
     def print_table(self, errors):
-        rows = [(_("row"), _("code"), _("field"), _("problem"))]
-        rows += [(str(e.row or ""), e.code, e.field, e.message) for e in errors]
+        rows = [(_("row"), _("code"), _("column"), _("problem"))]
+        rows += [(str(e.row or ""), e.code, e.column, e.message) for e in errors]
         write_table(self.stderr, rows, last=7)
 
     def do_export(self, options):

@@ -10,6 +10,13 @@
     try { return JSON.parse(el.textContent); } catch (e) { return null; }
   }
 
+  // ECharts puts a formatter's answer into the tooltip as HTML; titles are residents' words.
+  function escapeHtml(text) {
+    var box = document.createElement("div");
+    box.textContent = text;
+    return box.innerHTML;
+  }
+
   // --- forms that change what everybody gets (retrain, put a version in use) ask first ---
   // Retraining takes a minute or more while the old page stays on screen: the button says
   // it is at work and takes no second click (each click trained another version).
@@ -64,7 +71,8 @@
         interactive: false,
         style: { color: "#8a99ab", weight: 1, fillColor: "#dde3ea", fillOpacity: 0.4 },
         onEachFeature: function (feature, sub) {
-          sub.bindTooltip(feature.properties.name, {
+          // A text node: Leaflet parses a string as HTML, and names come from imported sheets.
+          sub.bindTooltip(document.createTextNode(feature.properties.name), {
             // Below the centre, where an issue's circle sits (it hid the name).
             permanent: true, direction: "center", offset: [0, 32], className: "grid-label hot-grid-label"
           });
@@ -136,7 +144,7 @@
       legend: many ? {
         type: "scroll", bottom: 0, left: 0, right: 0, textStyle: { fontSize: 11 },
         formatter: function (name) { return name.length > 12 ? name.slice(0, 12) + "…" : name; },
-        tooltip: { show: true }
+        tooltip: { show: true, formatter: function (p) { return escapeHtml(p.name); } }
       } : undefined,
       series: series
     });

@@ -1,0 +1,73 @@
+"""The hot-issue page shows grid names and residents' titles as text, never as markup.
+
+Leaflet parses a string tooltip as HTML and ECharts puts a tooltip formatter's answer into
+the page as HTML; grid names come from imported sheets and titles from residents' words."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from gridgov.insights.models import HotIssue
+from tests.tickets.factories import make_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+GRID = '<img src="x" onerror="window.__ran = (window.__ran || 0) + 1">网格'
+TITLE = '<img src="y" onerror="window.__ran = (window.__ran || 0) + 1">楼道堆物'
+
+
+def test_grid_names_and_titles_are_text_on_the_hot_issue_page(chromium, live_server):
+    world = make_world()
+    grid = world.grid_a
+    grid.name = GRID
+    grid.lat, grid.lng = 28.18, 112.97
+    grid.boundary = {
+        "type": "Polygon",
+        "coordinates": [
+            [[112.968, 28.178], [112.972, 28.178], [112.972, 28.182], [112.968, 28.178]]
+        ],
+    }
+    grid.save()
+    now = timezone.now()
+    day = now.date()
+    HotIssue.objects.create(
+        key="t-markup",
+        title=TITLE,
+        place=grid,
+        place_label=GRID,
+        first_at=now - dt.timedelta(days=3),
+        last_at=now,
+        ticket_count=3,
+        requester_count=3,
+        heat=9.0,
+        refreshed_at=now,
+        trend=[[str(day - dt.timedelta(days=d)), 1] for d in range(3)],
+    )
+    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", world.community_staff.username)
+        page.fill("input[name=password]", "pw-for-tests")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(live_server.url + "/")
+        page.goto(live_server.url + "/insights/hot/?state=all")
+        page.wait_for_selector("#hot-map .hot-grid-label")
+        assert GRID in page.locator("#hot-map .hot-grid-label").all_text_contents()
+        # The trend's tooltips: the axis tooltip (ECharts' own), then the legend's.
+        page.evaluate(
+            """() => echarts.getInstanceByDom(document.getElementById('hot-trend'))
+                 .dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0})"""
+        )
+        legend = page.evaluate(
+            """t => echarts.getInstanceByDom(document.getElementById('hot-trend'))
+                 .getOption().legend[0].tooltip.formatter({name: t})""",
+            TITLE,
+        )
+        page.wait_for_timeout(300)
+        assert "<img" not in legend, legend
+        assert page.evaluate("window.__ran") is None
+        assert page.locator("img[src=x], img[src=y]").count() == 0
+    finally:
+        context.close()

@@ -31,10 +31,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from gridgov.api.errors import MESSAGES, bilingual_error, coded_error
+from gridgov.api.params import refuse_unknown_parameters
 from gridgov.api.permissions import RulesPermission
 from gridgov.core import sheets
 from gridgov.people.models import Department, Household
@@ -362,30 +362,6 @@ def weights_district(user, code, for_change=False):
     if not for_change and district not in kpis.weights_districts(user):
         raise coded_error(403, "permission_denied")
     return district
-
-
-UNKNOWN_QUERY_PARAMETER = gettext_noop(
-    "Unknown query parameter %(unknown)s: nothing here reads it, and nothing was done. "
-    "Allowed: %(allowed)s."
-)
-
-
-def refuse_unknown_parameters(request, *allowed):
-    """400 for a query parameter nobody reads, as the ticket lists do (filters.
-    KnownParamsFilterBackend): a misspelt ?distrct= answered the deployment's weights,
-    DELETE ?reson=… returned the district to 全市 with no reason kept, and ?levl=community
-    ranked grids."""
-    allowed = sorted({*allowed, api_settings.URL_FORMAT_OVERRIDE} - {None})
-    unknown = sorted(set(request.query_params) - set(allowed))
-    if unknown:
-        raise bilingual_error(
-            400,
-            "unknown_parameter",
-            UNKNOWN_QUERY_PARAMETER,
-            detail={"unknown": unknown, "allowed": allowed},
-            unknown=", ".join(unknown),
-            allowed=", ".join(allowed),
-        )
 
 
 @extend_schema(tags=["kpis"])

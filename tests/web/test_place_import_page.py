@@ -127,3 +127,16 @@ def test_an_unchanged_district_row_lets_street_staff_change_nothing_above_them(c
         assert "未导入任何数据" in html and f"您无权修改 {code} 处的地点。" in html, code
     assert not Place.objects.filter(code="HX-XQ").exists()
     assert Place.objects.get(code="HX").name == "河西区"
+
+
+def test_a_row_without_its_parent_is_one_problem_for_street_staff(client):
+    """Street staff leaving 上级编码 empty read one problem, not also 您无权修改 (a
+    place without a parent would be a district, which only a superuser creates)."""
+    from gridgov.places import io as places_io
+
+    places_io.import_places(xlsx(STREET_SHEET))
+    client.force_login(user_with_role(Role.STREET_STAFF, Place.objects.get(code="HX-DQ")))
+    rows = [*STREET_SHEET, ["HX-DQ-LY-01", "柳荫一网格", "网格", ""]]
+    html = client.post("/places/import/", {"file": xlsx(rows)}).content.decode()
+    assert "发现 1 个问题" in html and "网格需要填写上级编码（parent_code）。" in html
+    assert "您无权修改" not in html

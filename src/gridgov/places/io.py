@@ -711,11 +711,12 @@ def _check_level_changes(tree, errors):
             )
 
 
-def check_permission(tree, can_change):
+def check_permission(tree, can_change, wrong=frozenset()):
     """Rows the user may not write: an existing place must be changeable where
     it is now, and a place placed under a database parent (new, or moved there)
     needs that parent to be changeable; `can_change(None)` stands for creating
-    a new root."""
+    a new root. Codes in `wrong` have a problem listed already (a grid without its
+    上级编码 would read as a new district), so they are not refused a second time."""
     forbidden = []
     cache = {}
 
@@ -726,6 +727,8 @@ def check_permission(tree, can_change):
         return cache[key]
 
     for rec in tree.records.values():
+        if rec.code in wrong:
+            continue
         existing = tree.db.get(rec.code)
         if existing is not None and _unchanged(tree, rec):
             # A street's sheet starts with its district's row, as it is: no change to allow.
@@ -862,7 +865,8 @@ def import_places(
     tree = check_tree(records, errors)
     report.errors = sorted(errors, key=lambda e: (e.row or 0, e.field))
     if can_change is not None:
-        report.forbidden = check_permission(tree, can_change)
+        wrong = {e.code for e in report.errors}
+        report.forbidden = check_permission(tree, can_change, wrong)
     if not report.ok:
         return report
     if dry_run:

@@ -174,3 +174,10 @@ def test_the_admin_picker_offers_only_districts_and_streets(admin_client, tree):
         "/admin/people/department/add/", {"code": "WG", "name": "网格部门", "place": tree.g1.pk}
     )
     assert response.status_code == 200 and not Department.objects.exists()
+
+
+def test_a_phone_that_is_no_number_is_named(tree):
+    rows = [HEADER, ["CG", "区城管执法局", "D", "见备注"], ["ZJ", "区住建局", "D", "010 8888 1234"]]
+    report = department_import.import_departments(as_csv(rows))
+    assert [(e.row, e.column) for e in report.errors] == [(2, "联系电话")]
+    assert "不是电话号码" in report.errors[0].message and not Department.objects.exists()

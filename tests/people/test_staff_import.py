@@ -167,3 +167,24 @@ def test_the_commands_of_both_imports_sum_up_alike(tree, dept, tmp_path):
     ) in lines
     assert "已导入 2 行：新登录账号 1 个，更新 1 个，新角色 1 个，已有角色 1 个。" in lines
     assert "已导入 1 行：新部门 0 个，更新 1 个，无变化 0 个。" in lines
+
+
+def test_a_phone_that_is_no_number_is_named_and_spaces_are_fine(tree):
+    """暂无 where the sheet has no phone would become the login's phone; a number written
+    with spaces or dashes, as offices write them, is one."""
+    rows = [
+        HEADER,
+        ["ly-wang", "王芳", "138 0000 1111", "网格员", "G1", ""],
+        ["ly-li", "李强", "暂无", "社区工作者", "C1", ""],
+        ["ly-zhou", "周婷", "(010) 8888-1234", "网格员", "G2", ""],
+    ]
+    with translation.override("zh-hans"):
+        report = imports.import_staff(as_csv(rows))
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (
+            3,
+            "电话",
+            "“暂无”不是电话号码：应为 7 到 15 位数字（可含空格、横线、括号）；没有电话请留空。",
+        )
+    ]
+    assert not report.written and not Person.objects.exists()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from gridgov.core import sheets
 from gridgov.places.models import Level, Place
 
+from .imports import NOT_A_PHONE, is_phone_number
 from .models import Department
 
 COLUMNS = ["code", "name", "place_code", "phone"]
@@ -188,6 +189,8 @@ def check(header, rows, can_change=None):
             )
         if len(phone) > 32:
             bad("phone", _("The phone number is longer than 32 characters."))
+        elif phone and not is_phone_number(phone):
+            bad("phone", _(NOT_A_PHONE) % {"phone": phone})
         problems += [Problem(number, code, column, msg) for column, msg in found]
         if not found:
             checked.append(Row(number, code, name, place, phone))

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gridgov.core import sheets
 from gridgov.places.models import Place
@@ -56,6 +57,21 @@ ROLE_NAMES = {
     "承办人": Role.DEPARTMENT_HANDLER,
     "专职网格员": Role.GRID_WORKER,
 }
+
+
+# 暂无 or 见备注 written where a sheet has no number: nobody could call it, and the login
+# would keep it as its phone.
+NOT_A_PHONE = gettext_noop(
+    "%(phone)s is not a phone number: 7 to 15 digits (spaces, dashes and brackets "
+    "allowed); leave it empty when there is none."
+)
+
+
+def is_phone_number(text):
+    # The intake's rule, so a phone a staff sheet gives is one a ticket would take.
+    from gridgov.tickets.intake import is_phone
+
+    return is_phone(text)
 
 
 class ImportFormatError(ValueError):
@@ -194,6 +210,8 @@ def check(header, rows):
             )
         if len(phone) > 32:
             bad("phone", _("The phone number is longer than 32 characters."))
+        elif phone and not is_phone_number(phone):
+            bad("phone", _(NOT_A_PHONE) % {"phone": phone})
         role = roles.get(role_text.replace(" ", "").lower()) or roles.get(role_text)
         if not role:
             bad(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from gridgov.insights import hotissues
 from gridgov.insights.models import HotIssue
 from gridgov.tickets import intake, lifecycle
+from tests.people.factories import PersonFactory
 from tests.tickets.factories import make_ticket, make_world, ticket_data
 from tests.tickets.test_api import TICKETS, client_for
 
@@ -98,3 +99,41 @@ def test_a_hot_issue_outside_the_area_is_not_found_through_the_api(world):
         .json()["title"]
         == "楼道堆物"
     )
+
+
+def test_the_api_never_names_the_requesters_own_login(world):
+    """A resident's 随手拍 is filed by their own login, and they rate it from 我的诉求: the
+    page and the timeline say 诉求人本人, but the ticket's `created_by` and its callback's
+    `by` gave the login's name and username (often a phone number) to everyone who sees
+    the ticket, unlogged."""
+    resident = world.resident
+    resident.first_name, resident.username = "蒋东洋", "13712345678"
+    resident.save()
+    person = PersonFactory(user=resident, place=world.buildings[0], name="蒋东洋")
+    ticket = intake.create_ticket(
+        {
+            "channel": "photo",
+            "nature": "report",
+            "title": "楼道里电动车充电",
+            "description": "1栋楼道里有人给电动车充电，很危险。",
+            "address": "魏家坡小区3栋",
+            "category": world.fire_lane.code,
+        },
+        actor=resident,
+    ).ticket
+    assert ticket.requester == person
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    lifecycle.perform(ticket, "resolve", world.gridworker_a, reply="已劝离充电车辆")
+    lifecycle.perform(ticket, "callback", resident, resolved=True, satisfaction="satisfied")
+    viewer = world.community_staff  # sees the ticket, not its requester
+    assert not viewer.has_perm("tickets.view_requester", ticket)
+    detail = client_for(viewer).get(f"{TICKETS}{ticket.pk}/")
+    assert detail.status_code == 200
+    text = detail.content.decode()
+    assert "蒋东洋" not in text and "13712345678" not in text
+    body = detail.json()
+    assert body["created_by"] == {"id": None, "username": "", "name": "诉求人本人"}
+    assert body["callbacks"][0]["by"] == {"id": None, "username": "", "name": "诉求人本人"}
+    # Staff stay named.
+    listed = client_for(viewer).get(TICKETS).json()["results"]
+    assert "13712345678" not in str(listed)

@@ -137,6 +137,15 @@ def user_ref(user):
     }
 
 
+def actor_ref(user, ticket):
+    """user_ref of who acted on `ticket`; the requester's own login (a resident's 随手拍,
+    their rating) is "the requester": its name, and a username that is often a phone
+    number, are the requester's personal data (shown in full only by the logged reveal)."""
+    if user is not None and ticket is not None and ticket.is_requesters_account(user):
+        return {"id": None, "username": "", "name": gettext("The requester")}
+    return user_ref(user)
+
+
 # --- tickets ----------------------------------------------------------------------------------
 
 
@@ -168,7 +177,7 @@ class CallbackSerializer(serializers.Serializer):
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_by(self, callback):
-        return user_ref(callback.by)
+        return actor_ref(callback.by, callback.ticket)
 
 
 class ExtensionSerializer(serializers.Serializer):
@@ -457,7 +466,7 @@ class TicketDetailSerializer(TicketListSerializer):
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_created_by(self, ticket):
-        return user_ref(ticket.created_by)
+        return actor_ref(ticket.created_by, ticket)
 
     @extend_schema_field(ExtensionSerializer(many=True))
     def get_extensions(self, ticket):
@@ -538,7 +547,7 @@ class TicketCreatedSerializer(TicketDetailSerializer):
             "reopen_count": ticket.reopen_count,
             "resolution": ticket.resolution,
             "merged_into": merged_into.code if merged_into is not None else None,
-            "created_by": user_ref(ticket.created_by),
+            "created_by": actor_ref(ticket.created_by, ticket),
             "photos": PhotoSerializer(photos, many=True, context=context).data if photos else [],
             "callbacks": [],
             "extensions": [],
@@ -822,10 +831,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_actor(self, event):
-        if event.ticket.is_requesters_account(event.actor):
-            # The requester's own login: their name is personal data (see the requester view).
-            return {"id": None, "username": "", "name": gettext("The requester")}
-        return user_ref(event.actor)
+        return actor_ref(event.actor, event.ticket)
 
     @extend_schema_field(OwnerSerializer(allow_null=True))
     def get_owner(self, event):

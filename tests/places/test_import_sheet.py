@@ -2,6 +2,7 @@
 the header, Excel .xlsx, and a dry run that says what it would do."""
 
 import io as stdio
+import json
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -115,4 +116,35 @@ def test_problems_name_the_sheets_columns_in_chinese(db):
     assert problems[:2] == [
         (6, "上级编码", "网格需要填写上级编码（parent_code）。"),
         (7, "纬度", "纬度 (lat) 必须是数字。"),
+    ]
+
+
+def test_a_boundary_pasted_as_drawn_is_read_as_its_geometry(db):
+    """geojson.io and QGIS save a drawn grid as a Feature in a FeatureCollection; pasted
+    whole into 边界, it is the grid's polygon. Two features are two boundaries: refused."""
+    ring = [[116.3, 39.9], [116.31, 39.9], [116.31, 39.91], [116.3, 39.91], [116.3, 39.9]]
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    drawn = {"type": "FeatureCollection", "features": [feature]}
+    rows = [
+        [*SHEET[2], "边界"],
+        *SHEET[3:6],
+        ["G1", "柳荫一网格", "网格", "HX-DQ-LY", "", "", "", "", json.dumps(drawn)],
+        ["G2", "柳荫二网格", "网格", "HX-DQ-LY", "", "", "", "", json.dumps(feature)],
+    ]
+    report = io.import_places(as_xlsx(rows))
+    assert report.ok, report.problems()
+    assert Place.objects.get(code="G1").boundary["type"] == "Polygon"
+    assert Place.objects.get(code="G2").boundary == feature["geometry"]
+    two = {"type": "FeatureCollection", "features": [feature, feature]}
+    with translation.override("zh-hans"):
+        report = io.import_places(as_xlsx([rows[0], [*rows[4][:8], json.dumps(two)]]))
+    assert [(e.column, e.message) for e in report.errors] == [
+        (
+            "边界",
+            "边界是含 2 个要素的 FeatureCollection；一个地点只有一个边界（多个多边形请合并为一个 MultiPolygon）。",
+        )
     ]

@@ -379,6 +379,7 @@ def _parse_table(rows):
             except json.JSONDecodeError:
                 problems.append(("boundary", "bad_geometry", _("The boundary is not valid JSON.")))
             else:
+                boundary = _drawn_geometry(boundary, problems)
                 if level == Level.BUILDING:
                     problems.append(
                         (
@@ -389,6 +390,31 @@ def _parse_table(rows):
                     )
                     boundary = None
         yield number, raw, level, lat, lng, boundary, problems
+
+
+def _drawn_geometry(value, problems):
+    """The geometry of a boundary pasted as a drawing tool saves it (geojson.io, QGIS): a
+    Feature, or a FeatureCollection of one, stands for its geometry."""
+    if not isinstance(value, dict):
+        return value
+    if value.get("type") == "FeatureCollection" and isinstance(value.get("features"), list):
+        if len(value["features"]) != 1:
+            problems.append(
+                (
+                    "boundary",
+                    "bad_geometry",
+                    _(
+                        "The boundary is a FeatureCollection of %(n)s features; a place has "
+                        "one boundary (join several polygons into one MultiPolygon)."
+                    )
+                    % {"n": len(value["features"])},
+                )
+            )
+            return None
+        value = value["features"][0]
+    if isinstance(value, dict) and value.get("type") == "Feature" and value.get("geometry"):
+        return value["geometry"]
+    return value
 
 
 def _position_problem(position):

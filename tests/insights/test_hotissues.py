@@ -9,6 +9,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -340,7 +341,16 @@ def test_hot_issue_pages_and_api_are_scoped(world, client):
 
     client.force_login(outsider)
     assert client.get("/api/v1/insights/hot-issues/").json() == []
-    assert client.get(f"/insights/hot/{issue.pk}/").status_code == 403
+    # Another area's issue is answered as a regrouped (missing) one: the same redirect and
+    # message, so the page does not tell that the id exists.
+    outside = client.get(f"/insights/hot/{issue.pk}/")
+    missing = client.get(f"/insights/hot/{issue.pk + 1000}/")
+    assert outside.status_code == missing.status_code == 302
+    assert outside["Location"] == missing["Location"]
+    said = [str(m) for m in get_messages(outside.wsgi_request)]
+    assert said == [str(services.REGROUPED)]
+    # (the first answer's message is still in the cookie: the redirect was not followed)
+    assert [str(m) for m in get_messages(missing.wsgi_request)][-1:] == said
     assert (
         client.post(
             f"/api/v1/insights/hot-issues/{issue.pk}/decision/", {"action": "reopen"}

@@ -118,10 +118,12 @@ def _topic_tickets_url(topic, user):
 def hot_issue(request, pk):
     _require(request, "insights.view_hotissue")
     issue = HotIssue.objects.select_related("place", "category").filter(pk=pk).first()
-    if issue is None:  # a link from before the refresh regrouped it (the home page's)
+    # A link from before the refresh regrouped it (the home page's), or another area's
+    # issue: answered alike, so the page tells no one that an id exists elsewhere (the
+    # API answers 404 for both).
+    if issue is None or not request.user.has_perm("insights.view_hotissue", issue):
         messages.error(request, services.REGROUPED)
         return redirect("insights:hot-issues")
-    _require(request, "insights.view_hotissue", issue)
     tickets = list(services.visible_issue_tickets(issue, request.user))
     return render(
         request,

@@ -181,3 +181,10 @@ def test_a_phone_that_is_no_number_is_named(tree):
     report = department_import.import_departments(as_csv(rows))
     assert [(e.row, e.column) for e in report.errors] == [(2, "联系电话")]
     assert "不是电话号码" in report.errors[0].message and not Department.objects.exists()
+
+
+def test_codes_typed_full_width_are_the_codes(tree):
+    rows = [HEADER, ["ＣＧ－０１", "区城管执法局", "Ｄ", ""]]
+    report = department_import.import_departments(as_csv(rows))
+    assert not report.errors and report.written, report.errors
+    assert Department.objects.get(code="CG-01").place == tree.d

@@ -188,3 +188,14 @@ def test_a_phone_that_is_no_number_is_named_and_spaces_are_fine(tree):
         )
     ]
     assert not report.written and not Person.objects.exists()
+
+
+def test_codes_typed_full_width_find_their_place_and_department(tree, dept):
+    rows = [
+        HEADER,
+        ["ly-wang", "王芳", "", "网格员", "Ｇ１", ""],
+        ["cg-sun", "孙丽", "", "部门承办人", "", "ＣＧ"],
+    ]
+    report = imports.import_staff(as_csv(rows))
+    assert not report.errors and report.written, report.errors
+    assert Person.objects.get(user__username="ly-wang").place == tree.g1

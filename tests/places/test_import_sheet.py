@@ -148,3 +148,11 @@ def test_a_boundary_pasted_as_drawn_is_read_as_its_geometry(db):
             "边界是含 2 个要素的 FeatureCollection；一个地点只有一个边界（多个多边形请合并为一个 MultiPolygon）。",
         )
     ]
+
+
+def test_codes_typed_full_width_are_the_codes(db):
+    """A Chinese input method left in full-width mode types ＨＸ－ＤＱ: the code HX-DQ."""
+    rows = [SHEET[2], SHEET[3], ["ＨＸ－ＤＱ", "东桥街道", "街道", "ＨＸ", "", "", "", ""]]
+    report = io.import_places(as_xlsx(rows))
+    assert report.ok, report.problems()
+    assert Place.objects.get(code="HX-DQ").path == "/HX/HX-DQ/"

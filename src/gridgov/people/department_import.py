@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from gridgov.core import sheets
 from gridgov.places.models import Level, Place
 
-from .imports import NOT_A_PHONE, is_phone_number
+from .imports import NOT_A_PHONE, is_phone_number, read_cells
 from .models import Department
 
 COLUMNS = ["code", "name", "place_code", "phone"]
@@ -126,7 +126,7 @@ def read_rows(source, name=""):
 def check(header, rows, can_change=None):
     """([Row], [Problem]): every row read and checked against the database. `can_change`
     (a place -> bool) says whether the importer may put a department there."""
-    cells = [(n, dict(zip(header, (sheets.text(c) for c in cs), strict=False))) for n, cs in rows]
+    cells = [(n, read_cells(header, cs, ("code", "place_code"))) for n, cs in rows]
     places = {
         p.code: p
         for p in Place.objects.filter(code__in={c.get("place_code") for _n, c in cells} - {""})

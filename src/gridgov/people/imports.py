@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridgov.core import sheets
+from gridgov.places.io import as_code
 from gridgov.places.models import Place
 
 from . import passwords
@@ -72,6 +73,19 @@ def is_phone_number(text):
     from gridgov.tickets.intake import is_phone
 
     return is_phone(text)
+
+
+# Columns holding codes, read half-width (places.io.as_code).
+CODE_COLUMNS = ("place_code", "department_code")
+
+
+def read_cells(header, cells, code_columns):
+    """A row as {column: text}, the codes in `code_columns` made half-width."""
+    row = dict(zip(header, (sheets.text(c) for c in cells), strict=False))
+    for column in code_columns:
+        if column in row:
+            row[column] = as_code(row[column])
+    return row
 
 
 class ImportFormatError(ValueError):
@@ -168,7 +182,7 @@ def read_rows(source, name=""):
 def check(header, rows):
     """([Row], [Problem]): every row read and checked against the database."""
     roles = _role_names()
-    cells = [(n, dict(zip(header, (sheets.text(c) for c in cs), strict=False))) for n, cs in rows]
+    cells = [(n, read_cells(header, cs, CODE_COLUMNS)) for n, cs in rows]
     places = {
         p.code: p
         for p in Place.objects.filter(code__in={c.get("place_code") for _n, c in cells} - {""})

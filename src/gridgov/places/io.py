@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -207,6 +208,13 @@ def _levels_named():
     return sheets.listing(
         f"{next(k for k, v in LEVEL_NAMES.items() if v == level)} ({level})" for level in LEVELS
     )
+
+
+def as_code(text):
+    """A code typed in an input method's full-width mode (ＬＹ－０１, common on Chinese
+    keyboards) is the code (LY-01): NFKC makes it half-width. Codes are ASCII by rule, so a
+    code already valid never changes."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def _level(value):
@@ -511,9 +519,9 @@ def read_records(source, fmt=None):
         raise ImportFormatError(_("Unknown format %(format)s.") % {"format": fmt})
     records, errors = [], []
     for row, props, level, lat, lng, boundary, problems in rows:
-        code = _text(props.get("code"))
+        code = as_code(_text(props.get("code")))
         name = _text(props.get("name"))
-        parent_code = _text(props.get("parent_code")) or None
+        parent_code = as_code(_text(props.get("parent_code"))) or None
         address = _text(props.get("address"))
         aliases = _aliases(props.get("aliases"), problems)
         if not code:

@@ -18,7 +18,7 @@ TEMPLATE_ROWS = [
     ["ly-wang", "王芳", "13800001111", "网格员", "HX-DQ-LY-01", ""],
     ["ly-li", "李强", "13800002222", "社区工作者", "HX-DQ-LY", ""],
     ["dq-sun", "孙丽", "13800003333", "12345 热线坐席", "HX-DQ", ""],
-    ["cg-zhao", "赵敏", "", "部门承办人", "", "DQ-CG"],
+    ["cg-zhao", "赵敏", "", "部门承办人", "", "HX-CG"],  # the departments template's first
 ]
 
 

@@ -1283,12 +1283,14 @@ def merge_refusal(survivor):
 def _merge(t, actor, now, into=None, reason=""):
     _require(into, _("Merge into which ticket?"))
     survivor = Ticket.objects.filter(**_survivor_lookup(into)).first()
-    if survivor is None:
+    # Another area's ticket reads as no ticket: a dispatcher typing codes must not learn
+    # which exist elsewhere (docs/permissions.md).
+    if survivor is None or (
+        actor is not None and not actor.has_perm("tickets.view_ticket", survivor)
+    ):
         raise BadParameters(_("Unknown ticket %(t)s.") % {"t": into})
     if survivor.pk == t.pk:
         raise BadParameters(_("A ticket cannot be merged into itself."))
-    if actor is not None and not actor.has_perm("tickets.view_ticket", survivor):
-        raise NotAllowed(_("The surviving ticket is outside your area."))
     if survivor.status not in OPEN_STATUSES:  # after the scope: says nothing of others'
         raise InvalidTransition(merge_refusal(survivor))
 

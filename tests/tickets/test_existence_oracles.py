@@ -1,0 +1,60 @@
+"""An object outside the caller's area is answered as one that does not exist (the same
+status, code and message), so a caller cannot learn that a ticket, household or another
+area's case exists (docs/permissions.md). Each test here failed before its fix."""
+
+import pytest
+
+from gridgov.people.models import Role
+from gridgov.tickets import lifecycle
+from tests.people.factories import user_with_role
+from tests.places.factories import make_tree
+
+from .factories import make_ticket, make_world
+from .test_api import TICKETS, client_for
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 987654321  # no ticket or household has this id
+
+
+@pytest.fixture
+def world():
+    w = make_world()
+    # A second street beside the first, with its own staff and a ticket of theirs.
+    w.other = make_tree(key="2", district=w.district, origin=(116.5, 39.9))
+    w.other_street_staff = user_with_role(Role.STREET_STAFF, w.other.street, username="s2")
+    return w
+
+
+def _same_answer(outside, missing, typed_outside, typed_missing):
+    """Both answers alike but for the value the caller typed, which each echoes."""
+    assert outside.status_code == missing.status_code, (outside.json(), missing.json())
+    text = outside.content.decode().replace(str(typed_outside), "<typed>")
+    assert text == missing.content.decode().replace(str(typed_missing), "<typed>")
+
+
+def test_merge_into_another_areas_ticket_reads_as_an_unknown_ticket(world):
+    survivor = make_ticket(world)  # in the first street, which s2 does not see
+    mine = make_ticket(world, place=world.other.buildings[0].code, title="路灯不亮")
+    staff = world.other_street_staff
+    assert staff.has_perm("tickets.view_ticket", mine)
+    assert not staff.has_perm("tickets.view_ticket", survivor)
+
+    # By id or by code (a code one digit longer is no ticket's).
+    for into, unknown in ((survivor.pk, MISSING), (survivor.code, f"{survivor.code}0")):
+        with pytest.raises(lifecycle.LifecycleError) as outside:
+            lifecycle.perform(mine, "merge", staff, into=into)
+        with pytest.raises(lifecycle.LifecycleError) as missing:
+            lifecycle.perform(mine, "merge", staff, into=unknown)
+        assert type(outside.value) is type(missing.value)
+        assert outside.value.message.replace(str(into), "<typed>") == (
+            missing.value.message.replace(str(unknown), "<typed>")
+        )
+
+    client = client_for(staff)
+    url = f"{TICKETS}{mine.pk}/merge/"
+    outside = client.post(url, {"into": survivor.pk, "version": mine.version}, format="json")
+    missing = client.post(url, {"into": MISSING, "version": mine.version}, format="json")
+    _same_answer(outside, missing, survivor.pk, MISSING)
+    mine.refresh_from_db()
+    assert mine.merged_into_id is None

@@ -13,8 +13,9 @@ included) `compute` answers, per unit:
 - 满意率 satisfaction = callbacks satisfied or basically satisfied ÷ callbacks made.
 - 按时办结率 on_time = tickets resolved by `resolve_by` ÷ tickets due in the period
   (`resolve_by` inside the period and already past), each charged to the unit
-  holding the ticket when it was resolved, or when the deadline passed, and to the
-  offices that had handed it down to that unit (交办).
+  holding the ticket when it was resolved, or when the deadline passed (a dispatch desk,
+  for a ticket it never dispatched or had back), and to the offices that had handed it
+  down to that unit (交办).
 - whistle (departments only) = mean of the on-time report rate and the rating
   score ((rating − 1) ÷ 3) of the department's summonses of the period: reported in
   it, or not reported and due in it (report_by inside the period and already past).
@@ -85,6 +86,11 @@ HOLD_ACTIONS = ("dispatch", "designate", "escalate")
 # A dispatch from handling is a 交办 (lifecycle._hand_down): the unit that handed the ticket
 # down stays answerable for it (see _team).
 HANDED_DOWN = Q(action="dispatch", from_status__in=HANDLING_STATUSES)
+# A dispatch desk (派单台: a street's, else a district's, routing.dispatch_desk) holds a
+# ticket without a hand-over: one received there (create) that no rule routed, and one sent
+# back to it (return). Until it dispatches them their deadlines are its own (_answerable_at).
+DESK_LEVELS = (Level.STREET, Level.DISTRICT)
+DESK_ACTIONS = ("create", "return")
 # Events that stand for the first contact with the requester.
 CONTACT_ACTIONS = ("contact", "resolve", "answer")
 DEPARTMENT = "department"
@@ -498,10 +504,12 @@ def compute(units, start, end, now=None, weights_=None):
     dispatched = TicketEvent.objects.filter(
         owner_q, action__in=HOLD_ACTIONS, at__gte=since, at__lt=until
     ).values("ticket_id")
-    held = TicketEvent.objects.filter(owner_q, action__in=HOLD_ACTIONS).values("ticket_id")
+    held = _held(units).values("ticket_id")
+    # Answered consultations stay in: one answered at the desk after waiting there is the
+    # desk's (on time or late); one answered on intake is left out when counted.
     due = (
         Ticket.objects.filter(resolve_by__gte=since, resolve_by__lt=due_until, id__in=held)
-        .exclude(status__in=(Status.MERGED, Status.ANSWERED))
+        .exclude(status=Status.MERGED)
         .values("id")
     )
     # A deadline of an earlier round, missed in the period, when the current one is not:
@@ -541,6 +549,16 @@ def compute(units, start, end, now=None, weights_=None):
     return result
 
 
+def _held(units):
+    """The events by which the units held a ticket: hand-overs to them, and for desks also
+    receiving or having it back (DESK_ACTIONS; a grid or department is never a desk, so its
+    ranking reads the hand-overs alone). Read from the owner indexes without the table."""
+    actions = HOLD_ACTIONS
+    if any(u.level in DESK_LEVELS for u in units):
+        actions = (*HOLD_ACTIONS, *DESK_ACTIONS)
+    return TicketEvent.objects.filter(_owner_q(units), action__in=actions).order_by()
+
+
 COUNT_CHUNK = 5000  # tickets read and counted at a time (their events with them)
 
 
@@ -570,9 +588,9 @@ def _count_tickets(ids, by_key, since, until, due_until, now):
     for ticket_id, action, place_id, department_id, at, data in rows:
         events[ticket_id].append(_Event(action, _key(place_id, department_id), at, data or {}))
     for ticket in tickets:
-        if ticket["status"] in (Status.MERGED, Status.ANSWERED):
-            continue  # a duplicate merged away, or answered on the spot: no unit's work
         evs = events.get(ticket["id"], [])
+        if ticket["status"] == Status.MERGED or _answered_on_intake(evs):
+            continue  # a duplicate merged away, or answered on the spot: no unit's work
         _count_handling(ticket, evs, by_key, since, until, now)
         _count_due(ticket, evs, by_key, since, due_until)
 
@@ -608,6 +626,13 @@ def rank(kpis):
 def ordered(kpis):
     """Best first; unscored units last, by code."""
     return sorted(kpis, key=lambda k: (k.rank is None, k.rank or 0, k.unit.code))
+
+
+def _answered_on_intake(evs):
+    """A consultation answered as it was filed (intake's answer, at its create's moment),
+    closed since or not: no unit's work. One that waited at a desk and was answered later
+    is not: its answer counts as the desk's resolution, on time or late."""
+    return len(evs) > 1 and evs[1].action == "answer" and evs[1].at == evs[0].at
 
 
 def _first_contact(evs):
@@ -720,17 +745,16 @@ def _count_handling(ticket, evs, by_key, since, until, now):
 
 def _answerable_at(evs, moment):
     """The units answering for a deadline at `moment`: the unit holding the ticket (owner of
-    the last event by then, provided it had been handed to a unit at all), and the offices
+    the last event by then: a dispatch desk for what it never dispatched), and the offices
     that handed it down to that unit (交办) and their own handers: as for the response
     (_team), an office answers for what it hands down within its area, so handing a ticket
     down on the eve of its deadline does not pass the miss to the grid alone. A ticket that
     comes back up (escalated, or returned to the office that handed it down) is that
     office's again; one sent elsewhere (the desk, a designation) is its new holder's."""
-    chain, handed = [], False
+    chain = []
     for event in evs:
         if event.at > moment:
             break
-        handed = handed or event.action in HOLD_ACTIONS
         if chain and event.unit == chain[-1]:
             continue
         if chain and event.data.get("handed_down"):
@@ -739,7 +763,7 @@ def _answerable_at(evs, moment):
             del chain[chain.index(event.unit) + 1 :]
         else:
             chain = [event.unit]
-    return chain if handed else []
+    return chain
 
 
 # Events that can set a fresh resolve_by, and those that did (models.DEADLINE_RESETS): an

@@ -6,10 +6,11 @@ import pytest
 
 from gridgov.people.models import Role
 from gridgov.tickets import lifecycle
+from gridgov.tickets.models import Visit
 from tests.people.factories import user_with_role
 from tests.places.factories import make_tree
 
-from .factories import make_ticket, make_world
+from .factories import add_households, make_ticket, make_world
 from .test_api import TICKETS, client_for
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +59,27 @@ def test_merge_into_another_areas_ticket_reads_as_an_unknown_ticket(world):
     _same_answer(outside, missing, survivor.pk, MISSING)
     mine.refresh_from_db()
     assert mine.merged_into_id is None
+
+
+def test_a_visit_to_another_areas_household_reads_as_an_unknown_household(world):
+    add_households(world)
+    visits = "/api/v1/visits/"
+    # Grid worker B visits grid B's households, not grid A's.
+    client = client_for(world.gridworker_b)
+    outside = client.post(visits, {"household": world.home_a.pk, "heard": "x"}, format="json")
+    missing = client.post(visits, {"household": MISSING, "heard": "x"}, format="json")
+    _same_answer(outside, missing, world.home_a.pk, MISSING)
+    assert outside.status_code == 400
+    # Those who visit no household are refused whatever the id, before it is looked up.
+    for login in (world.resident, world.city_handler):
+        client = client_for(login)
+        outside = client.post(visits, {"household": world.home_a.pk}, format="json")
+        missing = client.post(visits, {"household": MISSING}, format="json")
+        _same_answer(outside, missing, world.home_a.pk, MISSING)
+        assert outside.status_code == 403
+    assert not Visit.objects.exists()
+    # Their own grid's household still takes the visit.
+    response = client_for(world.gridworker_b).post(
+        visits, {"household": world.home_b.pk, "heard": "x"}, format="json"
+    )
+    assert response.status_code == 201

@@ -710,6 +710,11 @@ class VisitView(APIView):
 
     @extend_schema(
         summary="Log a visit; a demand heard becomes a `visit` ticket in the same step",
+        description=(
+            "For those who visit households (grid workers, cadres, office staff, Party "
+            "members); others 403. A household outside your visiting area is answered as an "
+            "unknown one: 400 `household`: unknown household."
+        ),
         request=inline_serializer(
             "VisitIn",
             {
@@ -722,11 +727,15 @@ class VisitView(APIView):
         responses={201: VisitSerializer},
     )
     def post(self, request):
+        if not patrols.may_visit(request.user):  # before any lookup: says nothing of ids
+            raise coded_error(403, "permission_denied")
         household = Household.objects.select_related("building").filter(
             pk=request.data.get("household") or 0
         )
         household = household.first()
-        if household is None:
+        # A household outside the caller's visiting area reads as none: the answer must not
+        # tell which household ids exist elsewhere (docs/permissions.md).
+        if household is None or patrols.visit_capacity(request.user, household) is None:
             raise coded_error(400, "invalid", {"household": ["unknown household"]})
         at = request.data.get("at")
         if at:

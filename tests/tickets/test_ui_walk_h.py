@@ -212,3 +212,11 @@ def test_a_logged_visit_is_named_with_its_compound(client, world):
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
     compound = world.home_a.building.parent.name
     assert message == f"走访已记录：{compound} {world.home_a}。"
+
+
+def test_the_address_example_names_no_estate_of_the_demo(client, world):
+    # A street's own install showed the demo's 魏家坡小区 as the example address.
+    client_for(client, world.hotline)
+    html = html_of(client.get(reverse("tickets:new-hotline")))
+    assert 'placeholder="如：××小区3号楼2单元"' in html
+    assert "魏家坡" not in html

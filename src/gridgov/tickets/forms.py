@@ -163,7 +163,7 @@ class IntakeForm(forms.Form):
             self.fields["description"],
             placeholder=_("What happened, where, since when, what the requester wants"),
         )
-        _styled(self.fields["address"], placeholder=_("e.g. 魏家坡小区3号楼2单元"))
+        _styled(self.fields["address"], placeholder=_("e.g. <estate> Building 3, Unit 2"))
         _styled(self.fields["requester_phone"], inputmode="tel", autocomplete="off")
         _styled(self.fields["requester_name"], autocomplete="off")
 
@@ -1076,7 +1076,7 @@ class PatrolWalkForm(forms.Form):
             self.item_names.append(name)
         self.fields["hazard_category"].choices = category_choices()
         _styled(self.fields["hazard"], placeholder=_("e.g. 3栋楼道堆满纸箱，挡住了通道"))
-        _styled(self.fields["hazard_address"], placeholder=_("e.g. 魏家坡小区3号楼2单元"))
+        _styled(self.fields["hazard_address"], placeholder=_("e.g. <estate> Building 3, Unit 2"))
         self.fields["hazard_photos"].widget.attrs["capture"] = "environment"
 
     def items(self):

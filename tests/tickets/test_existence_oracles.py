@@ -6,11 +6,11 @@ import pytest
 
 from gridgov.people.models import Role
 from gridgov.tickets import lifecycle
-from gridgov.tickets.models import Visit
+from gridgov.tickets.models import Ticket, Visit
 from tests.people.factories import user_with_role
 from tests.places.factories import make_tree
 
-from .factories import add_households, make_ticket, make_world
+from .factories import add_households, make_ticket, make_world, ticket_data
 from .test_api import TICKETS, client_for
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +83,31 @@ def test_a_visit_to_another_areas_household_reads_as_an_unknown_household(world)
         visits, {"household": world.home_b.pk, "heard": "x"}, format="json"
     )
     assert response.status_code == 201
+
+
+def test_a_case_sent_again_names_its_ticket_only_to_those_who_may_view_it(world):
+    """The 409 stays (a second push must not file a second ticket), but another area's
+    staff or a resident's app learned from it the id and code of a ticket they cannot
+    see, for any case number they tried."""
+    data = ticket_data(
+        external_id="WX-90001", channel="wechat", nature="report", place=world.buildings[0].code
+    )
+    first = client_for(world.hotline).post(TICKETS, data, format="json")
+    assert first.status_code == 201, first.content
+    ticket = Ticket.objects.get(pk=first.json()["id"])
+    count = Ticket.objects.count()
+    for sender in (world.other_street_staff, world.resident):
+        assert not sender.has_perm("tickets.view_ticket", ticket)
+        again = client_for(sender).post(TICKETS, data, format="json")
+        assert again.status_code == 409, again.content
+        error = again.json()["error"]
+        assert error["code"] == "external_id_exists"
+        assert error["detail"] == {"external_id": "WX-90001"}
+        assert ticket.code not in again.content.decode()
+        assert error["message"] == "该渠道已受理过外部编号为 WX-90001 的诉求，本次未重复登记。"
+        assert "WX-90001" in error["message_en"]
+    # Who sees it is still told which ticket the case became.
+    again = client_for(world.street_staff).post(TICKETS, data, format="json")
+    assert again.status_code == 409
+    assert again.json()["error"]["detail"]["ticket"] == {"id": ticket.pk, "code": ticket.code}
+    assert Ticket.objects.count() == count

@@ -248,8 +248,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             "sent with a different demand is refused with 422. `external_id` is the sending "
             "platform's own case number (12345 工单编号, a mini-program's id): a second demand "
             "with the same `channel` and `external_id` — from any caller, or imported before "
-            "— is refused with 409 `external_id_exists` naming the ticket in `detail.ticket`, "
-            "and nothing is written."
+            "— is refused with 409 `external_id_exists`, and nothing is written; the ticket "
+            "is named (in the message and `detail.ticket`) only to a caller who may view it."
         ),
         parameters=[
             OpenApiParameter(
@@ -272,7 +272,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             409: OpenApiResponse(
                 s.TicketErrorSerializer,
                 description="A ticket has this channel and external_id already "
-                "(external_id_exists): detail.ticket {id, code}; nothing was written",
+                "(external_id_exists): detail.ticket {id, code} if you may view it; "
+                "nothing was written",
             ),
             422: OpenApiResponse(
                 s.TicketErrorSerializer,
@@ -306,8 +307,17 @@ class TicketViewSet(viewsets.GenericViewSet):
                 ticket=exc.ticket.code,
             ) from None
         except intake.ExternalIdTaken as exc:
-            # The same case pushed again: refused, naming the ticket it became (unlike a
-            # retry under its Idempotency-Key, which is answered with that ticket).
+            # The same case pushed again: refused, naming the ticket it became to a caller
+            # who may view it (unlike a retry under its Idempotency-Key, which is answered
+            # with that ticket); to others without it, as for a ticket they cannot see.
+            if exc.ticket is None:
+                raise bilingual_error(
+                    exc.status_code,
+                    "external_id_exists",
+                    intake.EXTERNAL_ID_TAKEN_UNNAMED,
+                    detail={"external_id": exc.external_id},
+                    external_id=exc.external_id,
+                ) from None
             raise bilingual_error(
                 exc.status_code,
                 "external_id_exists",

@@ -124,18 +124,31 @@ EXTERNAL_ID_TAKEN = gettext_noop(
     "A demand with the external id %(external_id)s came in on this channel before "
     "(ticket %(ticket)s). Nothing was filed."
 )
+# To a sender who may not see that ticket (another area's, a resident's app): the refusal
+# still stops a second ticket, but names none.
+EXTERNAL_ID_TAKEN_UNNAMED = gettext_noop(
+    "A demand with the external id %(external_id)s came in on this channel before. "
+    "Nothing was filed."
+)
 
 
 class ExternalIdTaken(IntakeError):
     """A demand whose channel and external id (the sending platform's own case number) a
     ticket already has: the same case pushed twice, which the 12345 import refuses as
     "already imported". Unlike an Idempotency-Key, which replays its first answer to the
-    same caller, this is refused (409) whoever sends it, naming the ticket it became."""
+    same caller, this is refused (409) whoever sends it, naming the ticket it became only
+    to an `actor` who may view it (`ticket` is None otherwise): the answer must not tell
+    others which ticket, in which area, a case number became."""
 
     status_code = 409
 
-    def __init__(self, ticket, external_id):
-        message = _(EXTERNAL_ID_TAKEN) % {"external_id": external_id, "ticket": ticket.code}
+    def __init__(self, ticket, external_id, actor=None):
+        if actor is not None and not actor.has_perm("tickets.view_ticket", ticket):
+            ticket = None
+        if ticket is None:
+            message = _(EXTERNAL_ID_TAKEN_UNNAMED) % {"external_id": external_id}
+        else:
+            message = _(EXTERNAL_ID_TAKEN) % {"external_id": external_id, "ticket": ticket.code}
         super().__init__({"external_id": message})
         self.ticket = ticket
         self.external_id = external_id
@@ -404,7 +417,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
         raise IntakeError(errors)
     external_id = (data.get("external_id") or "").strip()
     if taken := _taken(channel, external_id):  # refused before a code is spent on it
-        raise ExternalIdTaken(taken, external_id)
+        raise ExternalIdTaken(taken, external_id, actor)
 
     # Optional text intelligence (settings.GRIDGOV_INTAKE_ADVISOR): a place named in the
     # text when none was given, and data for the create event (duplicates, model top).
@@ -446,7 +459,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 # then finds its ticket (SQLite runs one writing transaction at a time).
                 locks.transaction_lock(f"gridgov.tickets.external_id:{channel}:{external_id}")
                 if taken := _taken(channel, external_id):
-                    raise ExternalIdTaken(taken, external_id)
+                    raise ExternalIdTaken(taken, external_id, actor)
             ticket = Ticket(
                 code=code,
                 channel=data["channel"],

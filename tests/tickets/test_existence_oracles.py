@@ -111,3 +111,15 @@ def test_a_case_sent_again_names_its_ticket_only_to_those_who_may_view_it(world)
     assert again.status_code == 409
     assert again.json()["error"]["detail"]["ticket"] == {"id": ticket.pk, "code": ticket.code}
     assert Ticket.objects.count() == count
+
+
+def test_a_household_that_is_no_number_is_a_400_not_a_500(world):
+    add_households(world)
+    client = client_for(world.gridworker_b)
+    for value in ("abc", "1.5", {"id": 1}):
+        response = client.post("/api/v1/visits/", {"household": value}, format="json")
+        assert response.status_code == 400, (value, response.status_code)
+        assert response.json()["error"]["detail"]["household"], response.json()
+    response = client.get("/api/v1/visits/", {"household": "abc"})
+    assert response.status_code == 400 and response.json()["error"]["detail"]["household"]
+    assert not Visit.objects.exists()

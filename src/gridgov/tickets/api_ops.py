@@ -681,6 +681,18 @@ def visit_data(visit):
     }
 
 
+def _household_id(value):
+    """A household's id as sent: a whole number, else 400 (the lookup raised a 500)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        value = None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise coded_error(
+            400, "invalid", {"household": ["a household id (a whole number)"]}
+        ) from None
+
+
 @extend_schema(tags=["visits"])
 class VisitView(APIView):
     permission_classes = [permissions.IsAuthenticated]
@@ -699,7 +711,7 @@ class VisitView(APIView):
             "ticket__owner_place", "ticket__owner_department", "ticket__grid"
         )
         if request.query_params.get("household"):
-            visits = visits.filter(household_id=request.query_params["household"])
+            visits = visits.filter(household_id=_household_id(request.query_params["household"]))
         if request.query_params.get("grid"):
             grid = Place.objects.filter(code=request.query_params["grid"]).first()
             if grid is None:
@@ -730,7 +742,7 @@ class VisitView(APIView):
         if not patrols.may_visit(request.user):  # before any lookup: says nothing of ids
             raise coded_error(403, "permission_denied")
         household = Household.objects.select_related("building").filter(
-            pk=request.data.get("household") or 0
+            pk=_household_id(request.data.get("household") or 0)
         )
         household = household.first()
         # A household outside the caller's visiting area reads as none: the answer must not

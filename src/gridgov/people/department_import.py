@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.core import sheets
+from gridgov.core.phones import is_phone
 from gridgov.places.models import Level, Place
 
-from .imports import NOT_A_PHONE, is_phone_number, read_cells
+from .imports import NOT_A_PHONE, read_cells
 from .models import Department
 
 COLUMNS = ["code", "name", "place_code", "phone"]
@@ -189,7 +190,7 @@ def check(header, rows, can_change=None):
             )
         if len(phone) > 32:
             bad("phone", _("The phone number is longer than 32 characters."))
-        elif phone and not is_phone_number(phone):
+        elif phone and not is_phone(phone):
             bad("phone", _(NOT_A_PHONE) % {"phone": phone})
         problems += [Problem(number, code, column, msg) for column, msg in found]
         if not found:

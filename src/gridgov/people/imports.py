@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridgov.core import sheets
+from gridgov.core.phones import is_phone
 from gridgov.places.io import as_code
 from gridgov.places.models import Place
 
@@ -66,13 +67,6 @@ NOT_A_PHONE = gettext_noop(
     "%(phone)s is not a phone number: 7 to 15 digits (spaces, dashes and brackets "
     "allowed); leave it empty when there is none."
 )
-
-
-def is_phone_number(text):
-    # The intake's rule, so a phone a staff sheet gives is one a ticket would take.
-    from gridgov.tickets.intake import is_phone
-
-    return is_phone(text)
 
 
 # Columns holding codes, read half-width (places.io.as_code).
@@ -224,7 +218,7 @@ def check(header, rows):
             )
         if len(phone) > 32:
             bad("phone", _("The phone number is longer than 32 characters."))
-        elif phone and not is_phone_number(phone):
+        elif phone and not is_phone(phone):
             bad("phone", _(NOT_A_PHONE) % {"phone": phone})
         role = roles.get(role_text.replace(" ", "").lower()) or roles.get(role_text)
         if not role:

@@ -49,6 +49,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from gridgov.core import sheets, textfiles, versions
+from gridgov.core.phones import is_phone
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
@@ -699,7 +700,7 @@ class Importer:
         if len(name) > 100:
             bad("requester_name", _("At most 100 characters."))
         phone = str(get("requester_phone")).strip()
-        if phone and not intake.is_phone(phone):
+        if phone and not is_phone(phone):
             bad("requester_phone", _("Not a phone number: %(v)s") % {"v": phone})
         if (
             nature in intake.NEEDS_CONTACT

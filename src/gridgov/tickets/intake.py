@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from gridgov.core import locks
+from gridgov.core.phones import is_phone
 from gridgov.places import addresses, geo
 from gridgov.places.models import Level, Place
 
@@ -91,17 +92,6 @@ class IntakeError(Exception):
 
 # An address naming a district or street that is not ours (places.addresses.OurRegions).
 FOREIGN_ADDRESS = gettext_noop("The address is in %(p)s, which is outside our area.")
-# A phone as people write it: digits with spaces, dashes or brackets, + before a country
-# code; 7 (a landline without its area code) to 15 digits (E.164). "12345" or "abc" is no
-# number anyone can call back. The ticket import checks its rows by the same rule.
-_PHONE = re.compile(r"^\+?\d{7,15}$")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
-
-
-def is_phone(text):
-    return bool(_PHONE.match(_PHONE_SEPARATORS.sub("", text)))
-
-
 KEY_REUSED = gettext_noop(
     "This Idempotency-Key was already used for a different demand (ticket %(ticket)s); "
     "a new demand needs a new key. Nothing was filed."

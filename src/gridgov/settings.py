@@ -202,7 +202,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["gridgov.api.params.KnownParamsFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "gridgov.api.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "gridgov.api.schema.ErrorsAutoSchema",
     "EXCEPTION_HANDLER": "gridgov.api.errors.exception_handler",

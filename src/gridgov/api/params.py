@@ -1,6 +1,7 @@
 """Query parameters an API view does not read are refused, not ignored."""
 
 from django.utils.translation import gettext_noop
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.settings import api_settings
 
 from .errors import bilingual_error
@@ -28,3 +29,35 @@ def refuse_unknown_parameters(request, *allowed):
             unknown=", ".join(unknown),
             allowed=", ".join(allowed),
         )
+
+
+class KnownParamsFilterBackend(DjangoFilterBackend):
+    """django-filter for every viewset (settings DEFAULT_FILTER_BACKENDS), refusing what
+    nothing reads: `/api/v1/households/?buildng=…` answered every household of the area.
+
+    Allowed: the filterset's filters, the names an action reads itself (the view's
+    `action_params`, or the filterset's ACTION_PARAMS, {action: names}), a list's page and
+    page size, DRF's format override. An action without a filterset reads none but those.
+    get_object filters too, so a detail route or an action on one is covered as well."""
+
+    def filter_queryset(self, request, queryset, view):
+        refuse_unknown_parameters(request, *self.known_parameters(request, queryset, view))
+        return super().filter_queryset(request, queryset, view)
+
+    def known_parameters(self, request, queryset, view):
+        action = getattr(view, "action", None)
+        filterset_class = self.get_filterset_class(view, queryset)
+        allowed = set(filterset_class.base_filters) if filterset_class else set()
+        allowed.update(getattr(view, "action_params", {}).get(action, ()))
+        allowed.update(getattr(filterset_class, "ACTION_PARAMS", {}).get(action, ()))
+        # A page is asked for only where the answer is paged: the list, not an object of it.
+        if action == "list":
+            allowed.update(page_parameters(view))
+        return allowed
+
+
+def page_parameters(view):
+    """The query parameters of the view's paginator (page, page_size), if it pages."""
+    paginator = getattr(view, "paginator", None)
+    names = (getattr(paginator, n, None) for n in ("page_query_param", "page_size_query_param"))
+    return [name for name in names if name]

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gridgov.api.errors import bilingual_error
+from gridgov.api.params import refuse_unknown_parameters
 from gridgov.api.permissions import RulesPermission
 from gridgov.tickets.classify import suggest_category
 from gridgov.tickets.models import Ticket
@@ -86,6 +87,7 @@ class HotIssueList(APIView):
 
     @extend_schema(responses=HotIssueSerializer(many=True), summary="Hot issues in my area")
     def get(self, request):
+        refuse_unknown_parameters(request, "state")
         state = request.query_params.get("state") or None
         if state and state not in HotIssue.State.values:
             raise bilingual_error(400, "invalid", _noop("Unknown state %(s)s."), s=state)
@@ -108,6 +110,7 @@ class HotIssueDetail(APIView):
 
     @extend_schema(responses=HotIssueDetailSerializer, summary="One hot issue with its tickets")
     def get(self, request, pk):
+        refuse_unknown_parameters(request)
         issue = self.get_object()
         return Response(HotIssueDetailSerializer(issue, context={"request": request}).data)
 
@@ -147,6 +150,7 @@ class MonthlyTopic(APIView):
         summary="每月一题: the recurring category × area with the most tickets",
     )
     def get(self, request):
+        refuse_unknown_parameters(request, "months", "level")
         try:
             months = min(max(int(request.query_params.get("months", 3)), 1), 12)
         except ValueError:
@@ -195,6 +199,7 @@ class ClassifierStatus(APIView):
         responses=OpenApiTypes.OBJECT, summary="Classifier in use, its metrics and confusion matrix"
     )
     def get(self, request):
+        refuse_unknown_parameters(request)
         status = services.classifier_status()
         return Response(
             {
@@ -260,6 +265,7 @@ class Duplicates(APIView):
         summary="Open tickets that look like the same matter as this one",
     )
     def get(self, request, code):
+        refuse_unknown_parameters(request)
         ticket = get_object_or_404(Ticket.objects.select_related("place"), code=code)
         if not request.user.has_perm("tickets.view_ticket", ticket):
             raise bilingual_error(404, "not_found", _noop("No such ticket."))

@@ -76,6 +76,8 @@ class PersonViewSet(
     # Seeing the person is checked by the permission class; the right to the
     # unmasked data is checked (and logged) by `reveal`.
     rules_permissions = {"personal_data": "people.view_person"}
+    # Read by the action itself (api.params.KnownParamsFilterBackend refuses the rest).
+    action_params = {"personal_data": ("purpose",)}
 
     @extend_schema(
         summary="Unmasked personal data (logged)",
@@ -359,6 +361,7 @@ class MeView(APIView):
 
     @extend_schema(responses=serializers.MeSerializer)
     def get(self, request):
+        refuse_unknown_parameters(request)
         user = request.user
         scope = scope_for(user)
         assignments = (

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from gridgov.api.errors import bilingual_error
+from gridgov.api.params import refuse_unknown_parameters
 from gridgov.api.permissions import RulesAutoSchema, RulesPermission
 
 from . import addresses, geo, io
@@ -135,6 +136,7 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False, methods=["get"], url_path="lookup", filter_backends=[])
     def lookup(self, request):
+        refuse_unknown_parameters(request, "lat", "lng", "address")
         query = LookupQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

@@ -37,6 +37,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from gridgov.api.errors import bilingual_error, coded_error
+from gridgov.api.params import page_parameters, refuse_unknown_parameters
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
 from gridgov.places.models import Level, Place
@@ -381,6 +382,8 @@ class TicketViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def events(self, request, pk=None):
+        # Actions without a filterset pass the ticket list's backend: each refuses here.
+        refuse_unknown_parameters(request)
         ticket = self.get_object()
         events = ticket.events.select_related("actor", "owner_place", "owner_department").order_by(
             "at", "id"
@@ -394,6 +397,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"], filterset_class=None)
     def mine(self, request):
+        refuse_unknown_parameters(request, *page_parameters(self))
         page = self.paginate_queryset(progress.own_tickets(request.user))
         return self.get_paginated_response(s.MyTicketSerializer(page, many=True).data)
 
@@ -415,6 +419,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         filterset_class=None,
     )
     def mine_detail(self, request, code=None):
+        refuse_unknown_parameters(request)
         return Response(self.my_ticket_data(self.my_ticket(code)))
 
     @extend_schema(
@@ -479,6 +484,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         renderer_classes=[renderers.JSONRenderer, ImageRenderer],
     )
     def photo(self, request, pk=None, photo_id=None):
+        refuse_unknown_parameters(request)
         ticket, sees = self.photos_ticket(pk)
         shown = photos.shown_to(ticket, request.user, sees)
         return photos.file_response(get_object_or_404(shown, pk=photo_id))
@@ -534,6 +540,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     def ticket_photos(self, request, pk=None):
         ticket, sees = self.photos_ticket(pk)
         if request.method == "GET":
+            refuse_unknown_parameters(request)
             shown = photos.shown_to(ticket, request.user, sees).order_by("id")
             return Response(s.PhotoSerializer(shown, many=True, context=self.context()).data)
         serializer = s.AddPhotosSerializer(data=request.data)
@@ -568,6 +575,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def requester(self, request, pk=None):
+        refuse_unknown_parameters(request, "purpose")
         ticket = self.get_object()
         try:
             values = reveal(
@@ -794,6 +802,7 @@ class CategoryTreeView(APIView):
         categories = Category.objects.order_by("depth", "code")
         if request.query_params.get("active") in ("true", "1"):
             categories = categories.filter(active=True)
+        refuse_unknown_parameters(request, "active")
         tree = s.category_tree(list(categories))
         return Response(s.CategoryNodeSerializer(tree, many=True).data)
 

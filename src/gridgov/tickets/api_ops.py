@@ -561,6 +561,7 @@ class PatrolTaskView(APIView):
         responses={200: listing("PatrolTaskList", PatrolTaskSerializer)},
     )
     def get(self, request):
+        refuse_unknown_parameters(request, "grid")
         tasks = patrols.visible_tasks(request.user).order_by("grid__path", "id")
         if request.query_params.get("grid"):
             tasks = tasks.filter(grid__code=request.query_params["grid"])
@@ -614,6 +615,7 @@ class PatrolDueView(APIView):
         responses={200: listing("PatrolDueList", PatrolTaskSerializer)},
     )
     def get(self, request):
+        refuse_unknown_parameters(request)
         due = patrols.due_tasks(request.user)
         return Response({"results": [task_data(t, last, on) for t, last, on in due]})
 
@@ -631,6 +633,7 @@ class PatrolRecordView(APIView):
         responses={200: listing("PatrolRecordList", PatrolRecordSerializer)},
     )
     def get(self, request, pk):
+        refuse_unknown_parameters(request)
         task = self.task(request, pk)
         records = PatrolRecord.objects.filter(task=task).select_related("by", "ticket__grid")
         records = records.select_related("ticket__owner_place", "ticket__owner_department")
@@ -707,6 +710,7 @@ class VisitView(APIView):
         responses={200: listing("VisitList", VisitSerializer)},
     )
     def get(self, request):
+        refuse_unknown_parameters(request, "household", "grid")  # ?househld=3 listed them all
         visits = patrols.visible_visits(request.user).select_related(
             "ticket__owner_place", "ticket__owner_department", "ticket__grid"
         )
@@ -795,6 +799,7 @@ class UnvisitedView(APIView):
         },
     )
     def get(self, request):
+        refuse_unknown_parameters(request, "grid", "days")
         if not request.user.has_perm("tickets.visit_households"):
             raise coded_error(403, "permission_denied")
         grid = Place.objects.filter(code=request.query_params.get("grid") or "").first()
@@ -844,6 +849,7 @@ class CallbacksDueView(APIView):
         },
     )
     def get(self, request):
+        refuse_unknown_parameters(request)
         query = scope_q(request.user, ("place", "owner_place"), roles=DISPATCH_ROLES)
         tickets = (
             sweep.callbacks_due()
@@ -974,6 +980,7 @@ class ImportStatusView(APIView):
         responses={200: ImportReportSerializer, 201: ImportReportSerializer},
     )
     def get(self, request, task):
+        refuse_unknown_parameters(request)
         state = imports.import_state(task, request.user)
         if state is None:
             raise coded_error(404, "not_found")

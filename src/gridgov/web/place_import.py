@@ -61,7 +61,6 @@ def _check_upload(request):
         "problems": [
             (e.row, e.code, e.column, e.message) for e in [*report.errors, *report.forbidden]
         ],
-        "warnings": [(e.row, e.code, e.column, e.message) for e in report.warnings],
     }
 
 

@@ -8,6 +8,7 @@ import io as stdio
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import load_workbook
 
 from gridgov.people import department_import
@@ -188,3 +189,24 @@ def test_codes_typed_full_width_are_the_codes(tree):
     report = department_import.import_departments(as_csv(rows))
     assert not report.errors and report.written, report.errors
     assert Department.objects.get(code="CG-01").place == tree.d
+
+
+def test_the_same_phone_written_otherwise_is_no_change_and_keeps_what_is_stored(tree):
+    department_import.import_departments(as_csv(departments()))
+    rows = departments()
+    rows[4] = ["S1-ZFD", "东桥街道综合执法队", "S1", "010 8888"]  # stored as 010-8888
+    rows[2] = ["CG", "区城管执法局", "D", "1234-5678"]  # stored as 12345678
+    report = department_import.import_departments(as_csv(rows))
+    assert (report.updated, report.unchanged, report.changes) == (0, 3, [])
+    assert Department.objects.get(code="S1-ZFD").phone == "010-8888"
+    assert Department.objects.get(code="CG").phone == "12345678"
+
+
+def test_an_area_code_in_the_wrong_case_is_named_with_the_right_one(tree):
+    with translation.override("zh-hans"):
+        report = department_import.import_departments(
+            as_csv([HEADER, ["CG", "区城管执法局", "s1", ""]])
+        )
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "管辖区域编码", "未找到管辖区域编码 s1；是否为 S1？（编码区分大小写）")
+    ]

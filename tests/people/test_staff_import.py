@@ -199,3 +199,20 @@ def test_codes_typed_full_width_find_their_place_and_department(tree, dept):
     report = imports.import_staff(as_csv(rows))
     assert not report.errors and report.written, report.errors
     assert Person.objects.get(user__username="ly-wang").place == tree.g1
+
+
+def test_a_code_in_the_wrong_case_is_named_with_the_right_one(tree, dept):
+    rows = [
+        HEADER,
+        ["ly-wang", "王芳", "", "网格员", "g1", ""],
+        ["cg-sun", "孙丽", "", "部门承办人", "", "cg"],
+        ["ly-li", "李强", "", "网格员", "NOPE", ""],
+    ]
+    with translation.override("zh-hans"):
+        report = imports.import_staff(as_csv(rows))
+    problems = [(e.row, e.column, e.message) for e in report.errors]
+    assert problems[:2] == [
+        (2, "地点编码", "未找到地点编码 g1；是否为 G1？（编码区分大小写）"),
+        (3, "部门编码", "未找到部门编码 cg；是否为 CG？（编码区分大小写）"),
+    ]
+    assert "是否为" not in problems[2][2] and not report.written

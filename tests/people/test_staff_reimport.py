@@ -114,3 +114,11 @@ def test_the_command_and_the_page_list_the_changes(tree, tmp_path):
     page = client.post(reverse("web-staff-import"), {"file": upload}).content.decode()
     assert 'id="staff-import-changes"' in page and "王芳芳" in page and "13900001234" in page
     assert "已修改以下已有账号（密码不变）" in page and "<td>姓名</td>" in page
+
+
+@pytest.mark.parametrize("written", ["138-0000-1111", "138 0000 1111", "(138)0000-1111"])
+def test_the_same_phone_written_otherwise_is_no_change_and_keeps_what_is_stored(tree, written):
+    imports.import_staff(as_csv(FIRST))
+    again = imports.import_staff(as_csv([HEADER, ["ly-wang", "王芳", written, "网格员", "G1", ""]]))
+    assert (again.logins_updated, again.changes, again.unchanged) == (0, [], 1)
+    assert person("ly-wang").phone == "13800001111"

@@ -2,6 +2,7 @@
 to fill in, reached from the map page; for superusers and district/street staff only."""
 
 import io
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -140,3 +141,24 @@ def test_a_row_without_its_parent_is_one_problem_for_street_staff(client):
     html = client.post("/places/import/", {"file": xlsx(rows)}).content.decode()
     assert "发现 1 个问题" in html and "网格需要填写上级编码（parent_code）。" in html
     assert "您无权修改" not in html
+
+
+def test_a_building_just_outside_its_grid_is_imported_and_shown_to_check(client, admin):
+    grid = {
+        "type": "Polygon",
+        "coordinates": [
+            [[116.4, 39.91], [116.402, 39.91], [116.402, 39.912], [116.4, 39.912], [116.4, 39.91]]
+        ],
+    }
+    rows = [
+        ["编码", "名称", "层级", "上级编码", "纬度", "经度", "边界"],
+        ["HX", "河西区", "区", "", "", "", ""],
+        ["HX-DQ", "东桥街道", "街道", "HX", "", "", ""],
+        ["HX-DQ-LY", "柳荫社区", "社区", "HX-DQ", "", "", ""],
+        ["HX-DQ-LY-01", "柳荫一网格", "网格", "HX-DQ-LY", "", "", json.dumps(grid)],
+        ["HX-DQ-LY-01-01", "1号楼", "楼栋", "HX-DQ-LY-01", 39.9122, 116.401, ""],
+    ]
+    html = client.post("/places/import/", {"file": xlsx(rows)}).content.decode()
+    assert Place.objects.filter(code="HX-DQ-LY-01-01").exists()
+    assert 'id="place-import-warnings"' in html and "请核对以下各行" in html
+    assert "楼栋位于所属网格 HX-DQ-LY-01 的边界外 22 米；已导入" in html

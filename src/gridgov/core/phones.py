@@ -12,3 +12,13 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
 
 def is_phone(text):
     return bool(_PHONE.match(_PHONE_SEPARATORS.sub("", text)))
+
+
+def digits(text):
+    """The number a phone is, whatever way it is written: 139-0000-0019, 139 0000 0019 and
+    13900000019 are one number (a re-imported sheet writing it otherwise changes nothing)."""
+    return re.sub(r"\D", "", text or "")
+
+
+def same_phone(a, b):
+    return digits(a) == digits(b)

@@ -16,10 +16,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gridgov.core import sheets
-from gridgov.core.phones import is_phone
+from gridgov.core.phones import is_phone, same_phone
+from gridgov.places.io import case_matches
 from gridgov.places.models import Level, Place
 
-from .imports import NOT_A_PHONE, read_cells
+from .imports import NOT_A_PHONE, did_you_mean, read_cells
 from .models import Department
 
 COLUMNS = ["code", "name", "place_code", "phone"]
@@ -138,6 +139,9 @@ def check(header, rows, can_change=None):
             code__in={c.get("code") for _n, c in cells} - {""}
         )
     }
+    place_hints = case_matches(
+        Place.objects.all(), {c.get("place_code") for _n, c in cells} - set(places)
+    )
     checked, problems, seen = [], [], {}
     for number, raw in cells:
         code, name = raw.get("code", ""), raw.get("name", "")
@@ -164,6 +168,8 @@ def check(header, rows, can_change=None):
         place = places.get(place_code)
         if not place_code:
             bad("place_code", _("The code of the district or street it serves is missing."))
+        elif place_hints.get(place_code):
+            bad("place_code", did_you_mean("place_code", place_code, place_hints, HEADERS))
         elif place is None:
             bad(
                 "place_code",
@@ -232,7 +238,7 @@ def import_departments(
             report.changes += changes
             if not dry_run:
                 department.name, department.place = row.name, row.place
-                department.phone = row.phone or department.phone
+                department.phone = _phone(department, row)
                 department.save(update_fields=["name", "place", "phone"])
     report.written = not dry_run
     return report
@@ -247,8 +253,16 @@ def _changes(department, row):
     new = {
         "name": row.name,
         "place": _place_label(row.place),
-        "phone": row.phone or department.phone,
+        "phone": _phone(department, row),
     }
     return [
         Change(row.code, f, old[f], new[f]) for f in ("name", "place", "phone") if old[f] != new[f]
     ]
+
+
+def _phone(department, row):
+    """The phone to keep: the sheet's, unless it is empty or the stored number written
+    otherwise (010-8888 1234 for 01088881234), which leaves what is stored."""
+    if not row.phone or same_phone(row.phone, department.phone):
+        return department.phone
+    return row.phone

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from gridgov.core import sheets
-from gridgov.core.phones import is_phone
-from gridgov.places.io import as_code
+from gridgov.core.phones import is_phone, same_phone
+from gridgov.places.io import as_code, case_matches
 from gridgov.places.models import Place
 
 from . import passwords
@@ -187,6 +187,13 @@ def check(header, rows):
             code__in={c.get("department_code") for _n, c in cells} - {""}
         )
     }
+    # Codes differing only in case from one not found: named as a hint, never taken for it.
+    place_hints = case_matches(
+        Place.objects.all(), {c.get("place_code") for _n, c in cells} - set(places)
+    )
+    department_hints = case_matches(
+        Department.objects.all(), {c.get("department_code") for _n, c in cells} - set(departments)
+    )
     checked, problems, seen, names = [], [], {}, {}
     validate_username = UnicodeUsernameValidator()
     for number, raw in cells:
@@ -232,6 +239,8 @@ def check(header, rows):
             department = departments.get(dept_code)
             if not dept_code:
                 bad("department_code", _("A department handler needs a department code."))
+            elif department_hints.get(dept_code):
+                bad("department_code", did_you_mean("department_code", dept_code, department_hints))
             elif department is None:
                 bad(
                     "department_code",
@@ -245,6 +254,8 @@ def check(header, rows):
             place = places.get(place_code)
             if not place_code:
                 bad("place_code", _("This role needs a place code."))
+            elif place_hints.get(place_code):
+                bad("place_code", did_you_mean("place_code", place_code, place_hints))
             elif place is None:
                 bad(
                     "place_code",
@@ -264,6 +275,13 @@ def check(header, rows):
         if not found:
             checked.append(Row(number, username, name, phone, role, place, department))
     return checked, problems
+
+
+def did_you_mean(column, code, hints, headers=HEADERS):
+    """未找到地点编码 g1；是否为 G1？: a code not found, with those differing only in case."""
+    return _(
+        "%(column)s %(code)s not found; did you mean %(match)s? (Codes are case-sensitive.)"
+    ) % {"column": headers[column], "code": code, "match": sheets.listing(hints[code])}
 
 
 def import_staff(source, *, name="", dry_run=False):
@@ -335,7 +353,9 @@ def _update_existing(checked, users, report, dry_run):
             continue
         person = persons.get(user.pk)
         old = {"name": person.name if person else "", "phone": person.phone if person else ""}
-        new = {"name": name, "phone": phone or old["phone"]}
+        # The same number written otherwise (spaces, dashes) is no change: what is stored stays.
+        keep = not phone or same_phone(phone, old["phone"])
+        new = {"name": name, "phone": old["phone"] if keep else phone}
         changes = [
             Change(username, f, old[f], new[f]) for f in ("name", "phone") if old[f] != new[f]
         ]

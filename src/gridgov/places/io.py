@@ -18,6 +18,7 @@ from pathlib import Path
 
 import shapely
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from shapely.geometry import shape
@@ -25,6 +26,7 @@ from shapely.validation import explain_validity
 
 from gridgov.core import sheets, versions
 
+from .geo import LocalProjection
 from .models import AREA_LEVELS, CODE_RE, LEVELS, Level, Place, level_rank
 
 GEOJSON = "geojson"
@@ -81,6 +83,13 @@ LEVEL_NAMES = {
 }
 ALIAS_SEPARATOR = ";"
 AREA_TYPES = {"Polygon", "MultiPolygon"}
+# A building pin a few metres outside its grid (on the road before the gate) is common and
+# only warned about; further out it is a wrong coordinate (GCJ-02 from a Chinese map, 纬度 and
+# 经度 swapped) or a wrong 上级编码, and the row is refused.
+BUILDING_OUTSIDE_M = 50
+# Grids drawn by hand overlap a little at shared edges; more than this share of the smaller
+# grid is a real overlap (a report there goes to whichever grid was created first).
+GRID_OVERLAP_SHARE = 0.01
 # Fields an import may set; anything else (path, timestamps) follows from them.
 DATA_FIELDS = ("name", "level", "boundary", "lat", "lng", "address", "aliases")
 
@@ -118,6 +127,9 @@ class ImportReport:
     errors: list = field(default_factory=list)
     # Rows the importing user may not change (checked only with `can_change`).
     forbidden: list = field(default_factory=list)
+    # Shown with the report, not blocking it: a building pin just outside its grid, grids of
+    # the sheet that overlap (check_geometry).
+    warnings: list = field(default_factory=list)
     written: bool = False
 
     @property
@@ -215,6 +227,21 @@ def as_code(text):
     keyboards) is the code (LY-01): NFKC makes it half-width. Codes are ASCII by rule, so a
     code already valid never changes."""
     return unicodedata.normalize("NFKC", text)
+
+
+def case_matches(queryset, codes, known=()):
+    """{code: [codes of `queryset` or `known` that differ from it only in case]}: codes are
+    case-sensitive (nh-nh-ly may be a place of its own), so a code typed in the wrong case
+    is not taken for another, only named as a hint (未找到上级编码 nh-nh-ly；是否为 NH-NH-LY？)."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    lowered = {c.lower() for c in codes}
+    stored = queryset.annotate(code_lower=Lower("code")).filter(code_lower__in=lowered)
+    found = {}
+    for other in [*known, *stored.values_list("code", flat=True)]:
+        found.setdefault(other.lower(), set()).add(other)
+    return {c: sorted(found.get(c.lower(), set()) - {c}) for c in codes}
 
 
 def _level(value):
@@ -648,6 +675,7 @@ def check_tree(records, errors):
                 % {"code": rec.code, "row": first_row[rec.code]},
             )
         )
+    unknown = []
     for rec in tree.records.values():
         if rec.level not in LEVELS:
             continue
@@ -664,16 +692,7 @@ def check_tree(records, errors):
                 )
             continue
         if not tree.exists(rec.parent_code):
-            errors.append(
-                RowError(
-                    rec.row,
-                    rec.code,
-                    "parent_code",
-                    "unknown_parent",
-                    _("Parent %(parent)s is neither in the file nor in the database.")
-                    % {"parent": rec.parent_code},
-                )
-            )
+            unknown.append(rec)
             continue
         cycle = tree.cycle_from(rec.code)
         if cycle and rec.code in cycle:
@@ -704,8 +723,26 @@ def check_tree(records, errors):
                     },
                 )
             )
+    _unknown_parents(unknown, tree, errors)
     _check_level_changes(tree, errors)
     return tree
+
+
+def _unknown_parents(unknown, tree, errors):
+    """A parent in neither the file nor the database, named with the codes that differ from
+    it only in case (nh-nh-ly for NH-NH-LY, the usual slip)."""
+    hints = case_matches(Place.objects.all(), {r.parent_code for r in unknown}, tree.records)
+    for rec in unknown:
+        if hints.get(rec.parent_code):
+            message = _(
+                "Parent code %(parent)s not found; did you mean %(code)s? (Codes are "
+                "case-sensitive.)"
+            ) % {"parent": rec.parent_code, "code": sheets.listing(hints[rec.parent_code])}
+        else:
+            message = _("Parent %(parent)s is neither in the file nor in the database.") % {
+                "parent": rec.parent_code
+            }
+        errors.append(RowError(rec.row, rec.code, "parent_code", "unknown_parent", message))
 
 
 def _check_level_changes(tree, errors):
@@ -743,6 +780,98 @@ def _check_level_changes(tree, errors):
                     },
                 )
             )
+
+
+def _area(boundary):
+    """A valid shapely area from a row's or a place's boundary, or None."""
+    if not boundary:
+        return None
+    try:
+        geom = shape(boundary)
+    except Exception:  # a broken boundary is reported as its own row's error
+        return None
+    if geom.is_empty or not shapely.is_valid(geom) or geom.area == 0:
+        return None
+    return geom
+
+
+def check_geometry(tree, errors, warnings):
+    """Buildings against their grid's boundary (the file's row, else the database's) and the
+    sheet's grids against each other: a pin far outside its grid is an error, one just
+    outside and grids overlapping by more than a sliver are warnings."""
+    projected = {}  # grid code -> (projection, boundary in metres) or None
+
+    def grid_area(code):
+        if code not in projected:
+            if code in tree.records:
+                rec = tree.records[code]
+                geom = _area(rec.boundary) if rec.level == Level.GRID else None
+            else:
+                place = tree.db.get(code)
+                geom = _area(place.boundary) if place and place.level == Level.GRID else None
+            if geom is None:
+                projected[code] = None
+            else:
+                centre = geom.centroid
+                projection = LocalProjection(centre.y, centre.x)
+                projected[code] = (projection, projection.geometry(geom))
+        return projected[code]
+
+    for rec in tree.records.values():
+        if rec.level != Level.BUILDING or rec.lat is None or rec.lng is None:
+            continue
+        if not rec.parent_code or not math.isfinite(rec.lat) or not math.isfinite(rec.lng):
+            continue
+        found = grid_area(rec.parent_code)
+        if found is None:
+            continue
+        projection, area = found
+        x, y = projection.xy(rec.lat, rec.lng)
+        metres = shapely.distance(area, shapely.Point(float(x), float(y)))
+        if metres <= 0:
+            continue
+        values = {"grid": rec.parent_code, "m": round(metres)}
+        if metres > BUILDING_OUTSIDE_M:
+            message = _(
+                "The building lies %(m)s m outside the boundary of its grid %(grid)s (more "
+                "than %(limit)s m): check 纬度/经度 (WGS84; convert GCJ-02 or BD-09 map "
+                "coordinates first) or 上级编码."
+            ) % {**values, "limit": BUILDING_OUTSIDE_M}
+            errors.append(RowError(rec.row, rec.code, "lat", "outside_grid", message))
+        else:
+            message = (
+                _(
+                    "The building lies %(m)s m outside the boundary of its grid %(grid)s; "
+                    "imported, but check 纬度/经度 or the grid's 边界."
+                )
+                % values
+            )
+            warnings.append(RowError(rec.row, rec.code, "lat", "outside_grid", message))
+    _check_overlaps(tree, warnings)
+
+
+def _check_overlaps(tree, warnings):
+    grids = [
+        (rec, geom)
+        for rec in sorted(tree.records.values(), key=lambda r: r.row)
+        if rec.level == Level.GRID and (geom := _area(rec.boundary)) is not None
+    ]
+    if len(grids) < 2:
+        return
+    index = shapely.STRtree([geom for _rec, geom in grids])
+    # Each pair once, on the later row (which names the earlier one).
+    pairs = index.query([geom for _rec, geom in grids], predicate="intersects")
+    for i, j in sorted({(min(a, b), max(a, b)) for a, b in pairs.T if a != b}):
+        (first, a), (second, b) = grids[i], grids[j]
+        # Degrees squared: the ratio of two nearby areas is the same as in metres.
+        share = a.intersection(b).area / min(a.area, b.area)
+        if share > GRID_OVERLAP_SHARE:
+            message = _(
+                "The grid overlaps grid %(other)s (row %(row)s) by %(share)s%% of the smaller "
+                "one's area; imported, but a report there goes to the grid created first: "
+                "redraw the 边界."
+            ) % {"other": first.code, "row": first.row, "share": round(share * 100, 1)}
+            warnings.append(RowError(second.row, second.code, "boundary", "overlap", message))
 
 
 def check_permission(tree, can_change, wrong=frozenset()):
@@ -897,7 +1026,10 @@ def import_places(
     fmt, records, errors = read_records(source, fmt)
     report = ImportReport(format=fmt, total=len(records))
     tree = check_tree(records, errors)
+    warnings = []
+    check_geometry(tree, errors, warnings)
     report.errors = sorted(errors, key=lambda e: (e.row or 0, e.field))
+    report.warnings = sorted(warnings, key=lambda e: (e.row or 0, e.field))
     if can_change is not None:
         wrong = {e.code for e in report.errors}
         report.forbidden = check_permission(tree, can_change, wrong)

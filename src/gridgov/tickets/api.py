@@ -799,10 +799,10 @@ class CategoryTreeView(APIView):
         responses={200: s.CategoryNodeSerializer(many=True), **errors(401)},
     )
     def get(self, request):
+        refuse_unknown_parameters(request, "active")
         categories = Category.objects.order_by("depth", "code")
         if request.query_params.get("active") in ("true", "1"):
             categories = categories.filter(active=True)
-        refuse_unknown_parameters(request, "active")
         tree = s.category_tree(list(categories))
         return Response(s.CategoryNodeSerializer(tree, many=True).data)
 

@@ -61,6 +61,7 @@ def _check_upload(request):
         "problems": [
             (e.row, e.code, e.column, e.message) for e in [*report.errors, *report.forbidden]
         ],
+        "warnings": [(e.row, e.code, e.column, e.message) for e in report.warnings],
     }
 
 

@@ -40,6 +40,10 @@ class Command(BaseCommand):
             )
         except (OSError, io.ImportFormatError, io.ImportConflict) as exc:
             raise CommandError(str(exc)) from exc
+        if report.warnings:
+            # Shown whether or not the file is written: they never block it.
+            self.stderr.write(_("Warnings (they do not stop the import):"))
+            self.print_table(report.warnings)
         if report.errors:
             self.print_table(report.errors)
             raise CommandError(

@@ -388,7 +388,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         events = ticket.events.select_related("actor", "owner_place", "owner_department").order_by(
             "at", "id"
         )
-        return Response(s.EventSerializer(events, many=True).data)
+        return Response(s.EventSerializer(events, many=True, context=self.context()).data)
 
     @extend_schema(
         summary="My demands (我的诉求): those I reported myself or that name me as requester",
@@ -557,7 +557,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             .get(pk=event.pk)
         )
         data = {
-            "event": s.EventSerializer(event).data,
+            "event": s.EventSerializer(event, context=self.context()).data,
             "photos": s.PhotoSerializer(stored, many=True, context=self.context()).data,
         }
         return Response(data, status=status.HTTP_201_CREATED)
@@ -655,7 +655,10 @@ class TicketViewSet(viewsets.GenericViewSet):
             .get(pk=event.pk)
         )
         return Response(
-            {"event": s.EventSerializer(event).data, "ticket": self.detail_data(ticket.pk)}
+            {
+                "event": s.EventSerializer(event, context=self.context()).data,
+                "ticket": self.detail_data(ticket.pk),
+            }
         )
 
     def refusal(self, exc, ticket=None, requester=False):

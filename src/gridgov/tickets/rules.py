@@ -154,6 +154,15 @@ def is_own_ticket(user, ticket):
     return progress.is_own(user, ticket)
 
 
+# Who reads the ticket's free text as written (description, title, reply, callback notes,
+# the timeline's reasons): the unit that holds it, which acts on it and phones the
+# requester, and the requester or reporter themselves, whose own words they are. Every
+# other viewer (community police, cadres, offices above, desks, summoned departments)
+# reads it scrubbed of phones, ID and room numbers and the requester's name (DESIGN §8;
+# requester_text.py). No query per row: the scope and the user's person are read once.
+may_read_requester_text = is_owner_handler | is_own_ticket
+
+
 @rules.predicate
 def is_summoned_handler(user, ticket):
     """A handler of a department a whistle on this ticket summoned."""
@@ -316,6 +325,7 @@ rules.add_perm("tickets.plan_patrols", is_superuser | plans_patrols)
 rules.add_perm("tickets.visit_households", is_superuser | visits_households)
 rules.add_perm("tickets.view_ticket", is_superuser | sees_ticket)
 rules.add_perm("tickets.view_requester", is_superuser | is_owner_handler | is_dispatcher_in_contact)
+rules.add_perm("tickets.read_requester_text", is_superuser | may_read_requester_text)
 rules.add_perm("tickets.export_contacts", is_superuser | may_export_contacts)
 rules.add_perm(
     "tickets.dispatch_ticket",

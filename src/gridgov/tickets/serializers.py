@@ -25,7 +25,7 @@ from gridgov.people.masking import mask_address, mask_name, mask_phone
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import knowledge, lifecycle, progress, routing, sla
+from . import knowledge, lifecycle, progress, requester_text, routing, sla
 from .models import (
     CalendarDay,
     Category,
@@ -100,6 +100,27 @@ class UserRefSerializer(serializers.Serializer):
 class DepartmentRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+
+
+def viewer(context):
+    """The user the answer is for (the request's), or None: then free text is scrubbed."""
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+# The ticket's free text: as written to its holding unit and its requester, scrubbed for
+# every other viewer (requester_text.text_for; docs/permissions.md).
+TICKET_TEXT_FIELDS = ("title", "description", "resolution")
+
+
+def shown_ticket_text(data, ticket, context):
+    """`data`, a ticket's representation, with its free text as the viewer reads it."""
+    shown = requester_text.text_for(viewer(context), ticket)
+    if shown is not requester_text.as_written:
+        for name in TICKET_TEXT_FIELDS:
+            if data.get(name):
+                data[name] = shown(data[name])
+    return data
 
 
 def place_ref(place):
@@ -178,6 +199,15 @@ class CallbackSerializer(serializers.Serializer):
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_by(self, callback):
         return actor_ref(callback.by, callback.ticket)
+
+    def to_representation(self, callback):
+        data = super().to_representation(callback)
+        # The desk's note of what the requester said: scrubbed unless the viewer reads the
+        # ticket's text as written.
+        data["note"] = requester_text.shown_text(
+            viewer(self.context), callback.ticket, data["note"]
+        )
+        return data
 
 
 class ExtensionSerializer(serializers.Serializer):
@@ -376,6 +406,9 @@ class TicketListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     def _revealed(self, ticket):
         return (self.context.get("revealed") or {}).get(ticket.pk)
 
+    def to_representation(self, ticket):
+        return shown_ticket_text(super().to_representation(ticket), ticket, self.context)
+
     def get_requester_name(self, ticket) -> str:
         revealed = self._revealed(ticket)
         return revealed["requester_name"] if revealed else mask_name(ticket.requester_name)
@@ -556,7 +589,7 @@ class TicketCreatedSerializer(TicketDetailSerializer):
             "suggestions": _suggestions(context),
         }
         values.update(_datetimes(ticket, _NEW_TICKET_TIMES))
-        return {name: values[name] for name in cls.Meta.fields}
+        return shown_ticket_text({name: values[name] for name in cls.Meta.fields}, ticket, context)
 
 
 # The answer to an intake (TicketCreatedSerializer.represent_new): the datetimes of a ticket
@@ -785,11 +818,20 @@ def _masked_value(name, value):
     return value
 
 
-def masked_changes(changes):
+def masked_changes(changes, shown=requester_text.as_written):
     """A correction's [old, new] values (lifecycle.correct) with the requester's name, phone
     and exact address masked: the timeline is not a reveal, and every viewer of the ticket
-    reads it (a full view is GET /tickets/{id}/requester/, logged)."""
-    return {name: [_masked_value(name, v) for v in pair] for name, pair in changes.items()}
+    reads it (a full view is GET /tickets/{id}/requester/, logged); its free text (title,
+    description, reply) through `shown`, the viewer's version (requester_text.text_for)."""
+    return {
+        name: [
+            shown(v)
+            if name in TICKET_TEXT_FIELDS and isinstance(v, str)
+            else _masked_value(name, v)
+            for v in pair
+        ]
+        for name, pair in changes.items()
+    }
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -818,7 +860,17 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_reason_text(self, event) -> str:
-        return lifecycle.reason_text(event.reason)
+        return self._shown(event)(lifecycle.reason_text(event.reason))
+
+    def _shown(self, event):
+        """The viewer's version of the ticket's free text: a typed reason is the reply on
+        a resolve, the note of a contact or a callback, often the requester's words."""
+        return requester_text.text_for(viewer(self.context), event.ticket)
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        data["reason"] = self._shown(event)(data["reason"])
+        return data
 
     def get_data(self, event) -> dict:
         # The duplicates found at intake name other tickets, perhaps outside the viewer's
@@ -826,7 +878,7 @@ class EventSerializer(serializers.ModelSerializer):
         # GET /api/v1/insights/duplicates/{code}/, not here.
         data = {k: v for k, v in (event.data or {}).items() if k not in EVENT_DATA_NOT_SHOWN}
         if isinstance(data.get("changes"), dict):
-            data["changes"] = masked_changes(data["changes"])
+            data["changes"] = masked_changes(data["changes"], self._shown(event))
         return data
 
     @extend_schema_field(UserRefSerializer(allow_null=True))

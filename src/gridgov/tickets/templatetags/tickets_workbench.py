@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
+from .. import requester_text
 from ..forms import ACTION_LABELS, OVERDUE_LABELS
 from ..models import Status
 
@@ -93,6 +94,15 @@ def display_name(user):
     if user is None:
         return _("System")
     return user.get_full_name() or user.get_username()
+
+
+@register.simple_tag(takes_context=True)
+def ticket_text(context, ticket, text):
+    """`text`, a free text of `ticket`, as the page's user reads it: as written for the
+    holding unit and the requester, else scrubbed (requester_text.text_for).
+    {% ticket_text ticket ticket.description as description %}"""
+    request = context.get("request")
+    return requester_text.shown_text(getattr(request, "user", None), ticket, text)
 
 
 @register.filter

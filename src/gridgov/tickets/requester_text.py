@@ -1,0 +1,67 @@
+"""What a ticket's viewer reads of the requester in its free text and its address (DESIGN §8).
+
+Citizens write "请联系我 13912345678", their ID or their room number into a demand, and a
+reply or a callback note quotes them. The unit that holds the ticket acts on those words
+and reads them as written, as does the requester themselves; every other viewer of the
+ticket (community police, sent-down cadres, the offices above, the desks, a summoned
+department) reads them scrubbed: phones, ID and room numbers, e-mail, QQ and WeChat
+blanked, the requester's name masked (`masking.scrub_text`, as notifications and Open311
+do). One rule (`tickets.read_requester_text`, rules.may_read_requester_text) and one
+function (`text_for`) serve the pages, the API and the export alike.
+
+The exact address is personal data with a logged full view (Ticket.PERSONAL_DATA_FIELDS):
+the holding unit's handlers see it on the ticket's page without asking (`exact_address`),
+each time logged as a reveal of the address alone; others see `Ticket.masked_address`.
+"""
+
+from django.utils.translation import gettext
+
+from gridgov.people.masking import scrub_text
+from gridgov.people.personal_data import reveal
+
+READ_PERM = "tickets.read_requester_text"
+
+
+def as_written(text):
+    return text or ""
+
+
+def text_for(user, ticket):
+    """The viewer's version of `ticket`'s free text: a function text → text, as written for
+    those holding `tickets.read_requester_text`, else scrubbed. Decided once per viewer and
+    holder and kept on the ticket: a timeline asks for each of its events, a list for each
+    row (the rule reads the scope cached for the request and the row's owner, no query)."""
+    if user is None:
+        return _scrubber(ticket)
+    cache = ticket.__dict__.setdefault("_gridgov_text_for", {})
+    key = (user.pk, ticket.owner_place_id, ticket.owner_department_id)
+    shown = cache.get(key)
+    if shown is None:
+        shown = cache[key] = as_written if user.has_perm(READ_PERM, ticket) else _scrubber(ticket)
+    return shown
+
+
+def shown_text(user, ticket, text):
+    """`text`, a free text of `ticket` (its title, description, reply, a note), as `user`
+    reads it."""
+    return text_for(user, ticket)(text)
+
+
+def _scrubber(ticket):
+    names = (ticket.requester_name,)
+    return lambda text: scrub_text(text, names)
+
+
+def exact_address(user, ticket, channel, request):
+    """The address as typed (柳荫里2号楼3单元) for a viewer holding
+    `tickets.read_requester_text` who may see the requester (the holding unit's handlers
+    go there to fix it), logged as a full view of the address; None for anyone else, and
+    when there is no address."""
+    if not ticket.address or not user.has_perm(READ_PERM, ticket):
+        return None
+    if not user.has_perm(ticket.PERSONAL_DATA_PERM, ticket):
+        return None  # the requester's own login: their own words, not a work view
+    values = reveal(
+        user, ticket, ["address"], channel, request, purpose=gettext("handling the ticket")
+    )
+    return values["address"]

@@ -13,7 +13,7 @@ UNKNOWN_QUERY_PARAMETER = gettext_noop(
 )
 
 
-def refuse_unknown_parameters(request, *allowed):
+def refuse_unknown_parameters(request, *allowed, message=UNKNOWN_QUERY_PARAMETER):
     """400 unknown_parameter naming a query parameter outside `allowed` (and DRF's format
     override), as the ticket lists do (tickets.filters.KnownParamsFilterBackend): a misspelt
     ?inital=1 answered every login of the area as if filtered, DELETE kpis/weights/?reson=…
@@ -24,7 +24,7 @@ def refuse_unknown_parameters(request, *allowed):
         raise bilingual_error(
             400,
             "unknown_parameter",
-            UNKNOWN_QUERY_PARAMETER,
+            message,
             detail={"unknown": unknown, "allowed": allowed},
             unknown=", ".join(unknown),
             allowed=", ".join(allowed),
@@ -40,8 +40,11 @@ class KnownParamsFilterBackend(DjangoFilterBackend):
     page size, DRF's format override. An action without a filterset reads none but those.
     get_object filters too, so a detail route or an action on one is covered as well."""
 
+    message = UNKNOWN_QUERY_PARAMETER
+
     def filter_queryset(self, request, queryset, view):
-        refuse_unknown_parameters(request, *self.known_parameters(request, queryset, view))
+        known = self.known_parameters(request, queryset, view)
+        refuse_unknown_parameters(request, *known, message=self.message)
         return super().filter_queryset(request, queryset, view)
 
     def known_parameters(self, request, queryset, view):

@@ -16,10 +16,8 @@ from django.db.models import Case, F, FloatField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.settings import api_settings
 
-from gridgov.api.errors import bilingual_error
+from gridgov.api import params
 from gridgov.core.arrays import any_of
 from gridgov.people.models import Department
 from gridgov.people.scope import NOTHING, scope_for
@@ -355,35 +353,17 @@ UNKNOWN_PARAMETER = gettext_noop(
 )
 
 
-class KnownParamsFilterBackend(DjangoFilterBackend):
-    """django-filter, refusing a query parameter that nothing reads (400 naming it and the
-    allowed ones): `?statuss=accepted` answered every ticket of the area, which a street
-    office reads as "all accepted". Allowed: the filterset's filters, a list's page and
-    page size, DRF's format override, and the action's own (ACTION_PARAMS)."""
+class KnownParamsFilterBackend(params.KnownParamsFilterBackend):
+    """The API's backend (api.params) with the ticket lists' message: `?statuss=accepted`
+    answered every ticket of the area, which a street office reads as "all accepted"."""
 
-    def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            allowed = set(filterset_class.base_filters)
-            allowed.update(getattr(filterset_class, "ACTION_PARAMS", {}).get(view.action, ()))
-            # Pages only where the answer is paged (not the export, which holds them all).
-            paginator = getattr(view, "paginator", None) if view.action == "list" else None
-            for name in ("page_query_param", "page_size_query_param"):
-                if paginator is not None and getattr(paginator, name, None):
-                    allowed.add(getattr(paginator, name))
-            if api_settings.URL_FORMAT_OVERRIDE:
-                allowed.add(api_settings.URL_FORMAT_OVERRIDE)
-            unknown = sorted(set(request.query_params) - allowed)
-            if unknown:
-                raise bilingual_error(
-                    400,
-                    "unknown_parameter",
-                    UNKNOWN_PARAMETER,
-                    detail={"unknown": unknown, "allowed": sorted(allowed)},
-                    unknown=", ".join(unknown),
-                    allowed=", ".join(sorted(allowed)),
-                )
-        return super().filter_queryset(request, queryset, view)
+    message = UNKNOWN_PARAMETER
+
+    def known_parameters(self, request, queryset, view):
+        if self.get_filterset_class(view, queryset) is None:
+            # An action without filters (requester, events, photos…) checks its own.
+            return set(request.query_params)
+        return super().known_parameters(request, queryset, view)
 
 
 class RoutingRuleFilter(django_filters.FilterSet):

@@ -153,3 +153,22 @@ def test_scrubbing_a_list_reads_nothing_per_row(world, ticket):
     five = queries()
     assert (one[0], five[0]) == (1, 5)
     assert five[1] == one[1]
+
+
+def test_the_desk_calling_back_reads_the_words_as_written_and_only_then(world):
+    """The desk may see the requester in full while the demand waits for it (to call back,
+    tickets.view_requester): it reads the words as written then, as the holding unit does;
+    once the ticket is with a unit again, scrubbed."""
+    ticket = make_ticket(
+        world,
+        title="楼道堆物",
+        description=f"请联系我 {PHONE}",
+        address="魏家坡小区3号楼2单元",
+        place=world.grid_a.code,
+    )
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    url = f"/api/v1/tickets/{ticket.pk}/"
+    assert PHONE not in api(world.hotline).get(url).json()["description"]
+    lifecycle.perform(ticket, "resolve", world.gridworker_a, reply="已清理。")
+    assert world.hotline.has_perm("tickets.view_requester", ticket)
+    assert PHONE in api(world.hotline).get(url).json()["description"]

@@ -2,9 +2,9 @@
 
 Citizens write "请联系我 13912345678", their ID or their room number into a demand, and a
 reply or a callback note quotes them. The unit that holds the ticket acts on those words
-and reads them as written, as does the requester themselves; every other viewer of the
-ticket (community police, sent-down cadres, the offices above, the desks, a summoned
-department) reads them scrubbed: phones, ID and room numbers, e-mail, QQ and WeChat
+and reads them as written, as do the desk while the demand waits for it (to place it or
+call back) and the requester themselves; every other viewer of the ticket (community
+police, sent-down cadres, the offices above, a summoned department) reads them scrubbed: phones, ID and room numbers, e-mail, QQ and WeChat
 blanked, the requester's name masked (`masking.scrub_text`, as notifications and Open311
 do). One rule (`tickets.read_requester_text`, rules.may_read_requester_text) and one
 function (`text_for`) serve the pages, the API and the export alike.
@@ -34,7 +34,8 @@ def text_for(user, ticket):
     if user is None:
         return _scrubber(ticket)
     cache = ticket.__dict__.setdefault("_gridgov_text_for", {})
-    key = (user.pk, ticket.owner_place_id, ticket.owner_department_id)
+    # The holder and the status decide it (the desk reads as written while the demand waits).
+    key = (user.pk, ticket.owner_place_id, ticket.owner_department_id, ticket.status)
     shown = cache.get(key)
     if shown is None:
         shown = cache[key] = as_written if user.has_perm(READ_PERM, ticket) else _scrubber(ticket)

@@ -155,12 +155,13 @@ def is_own_ticket(user, ticket):
 
 
 # Who reads the ticket's free text as written (description, title, reply, callback notes,
-# the timeline's reasons): the unit that holds it, which acts on it and phones the
-# requester, and the requester or reporter themselves, whose own words they are. Every
-# other viewer (community police, cadres, offices above, desks, summoned departments)
-# reads it scrubbed of phones, ID and room numbers and the requester's name (DESIGN §8;
+# the timeline's reasons): those who may see the requester in full (the unit that holds
+# it, which acts on it, and the desk while the demand waits for it, to place it or call
+# back), and the requester or reporter themselves, whose own words they are. Every other
+# viewer (community police, cadres, offices above, summoned departments) reads it
+# scrubbed of phones, ID and room numbers and the requester's name (DESIGN §8;
 # requester_text.py). No query per row: the scope and the user's person are read once.
-may_read_requester_text = is_owner_handler | is_own_ticket
+may_read_requester_text = is_owner_handler | is_dispatcher_in_contact | is_own_ticket
 
 
 @rules.predicate

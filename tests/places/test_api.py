@@ -193,9 +193,26 @@ def test_street_staff_imports_inside_their_street(api, street_staff):
     response = api.post(IMPORT, upload(new_grid()), format="multipart")
     assert response.status_code == 200, response.json()
     assert response.json() == {
-        "format": "geojson", "total": 1, "created": 1, "updated": 0, "unchanged": 0
+        "format": "geojson", "total": 1, "created": 1, "updated": 0, "unchanged": 0,
+        "warnings": [],
     }  # fmt: skip
     assert Place.objects.get(code="G7").path == "/D1/S1/C1/G7/"
+
+
+def test_the_answer_carries_the_warnings_that_did_not_stop_the_import(api, street_staff):
+    # G1a spans 39.90–39.91; 39.9102 is about 22 m north of its edge: imported, with a warning.
+    api.force_authenticate(street_staff)
+    pin = {"type": "Point", "coordinates": [116.305, 39.9102]}
+    data = collection(feature("B1a7", "7栋", "building", "G1a", pin))
+    response = api.post(IMPORT, upload(data), format="multipart", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["created"] == 1 and Place.objects.filter(code="B1a7").exists()
+    [warning] = body["warnings"]
+    assert {k: warning[k] for k in ("row", "code", "field", "column", "kind")} == {
+        "row": 1, "code": "B1a7", "field": "lat", "column": "纬度", "kind": "outside_grid"
+    }  # fmt: skip
+    assert warning["message"].startswith("楼栋位于所属网格 G1a 的边界外 22 米；已导入")
 
 
 def test_street_staff_cannot_import_outside_their_street(api, tree, street_staff):
@@ -308,6 +325,11 @@ def test_schema_describes_the_place_views(api):
     assert (
         "multipart/form-data" in paths["/api/v1/places/import/"]["post"]["requestBody"]["content"]
     )
+    result = schema["components"]["schemas"]["ImportResult"]
+    assert result["properties"]["warnings"]["items"] == {
+        "$ref": "#/components/schemas/ImportProblem"
+    }
+    assert "column" in schema["components"]["schemas"]["ImportProblem"]["properties"]
 
 
 def test_concurrent_change_is_409_and_writes_nothing(api, street_staff, monkeypatch):

@@ -195,7 +195,8 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Import places from GeoJSON or CSV",
         description=(
             "Checks the whole file first; on any problem nothing is written and the "
-            "problems come back with their row numbers in error.detail."
+            "problems come back with their row numbers in error.detail. Rows to check that "
+            "do not stop the import come back in `warnings` (empty when there are none)."
         ),
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
@@ -246,7 +247,8 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
         if report.errors:
             detail = ImportProblemSerializer(report.errors, many=True).data
             raise bilingual_error(400, "invalid_import", IMPORT_INVALID, detail=detail)
-        return Response({"format": report.format, **report.counts()})
+        warnings = ImportProblemSerializer(report.warnings, many=True).data
+        return Response({"format": report.format, **report.counts(), "warnings": warnings})
 
 
 class OptionalSlashRouter(SimpleRouter):

@@ -162,22 +162,28 @@ class ImportUploadSerializer(serializers.Serializer):
     )
 
 
-class ImportResultSerializer(serializers.Serializer):
-    format = serializers.CharField()
-    total = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-
-
 class ImportProblemSerializer(serializers.Serializer):
     row = serializers.IntegerField(
         allow_null=True, help_text="CSV: line in the file (header = 1); GeoJSON: feature number"
     )
     code = serializers.CharField()
     field = serializers.CharField()
+    column = serializers.CharField(help_text="The column as the sheet's header names it (纬度 …)")
     kind = serializers.CharField()
     message = serializers.CharField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    total = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    warnings = ImportProblemSerializer(
+        many=True,
+        help_text="Rows to check that did not stop the import (a building up to 50 m outside "
+        "its grid: kind outside_grid; grids of the file overlapping by more than 1%: overlap)",
+    )
 
 
 class ErrorBodySerializer(serializers.Serializer):

@@ -210,3 +210,39 @@ def test_an_area_code_in_the_wrong_case_is_named_with_the_right_one(tree):
     assert [(e.row, e.column, e.message) for e in report.errors] == [
         (2, "管辖区域编码", "未找到管辖区域编码 s1；是否为 S1？（编码区分大小写）")
     ]
+
+
+def test_a_new_code_differing_only_in_case_from_a_department_is_refused_naming_it(tree):
+    department_import.import_departments(as_csv(departments()))
+    with translation.override("zh-hans"):
+        report = department_import.import_departments(
+            as_csv([HEADER, ["cg", "区城管执法局", "D", ""], ["CG", "区城管执法局", "D", ""]])
+        )
+    # Before, cg was created beside CG: a second department for the same office.
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (
+            2,
+            "部门编码",
+            "部门编码 cg 与已有部门 CG（区城管执法局）仅大小写不同；编码区分大小写："
+            "更新该部门请填写 CG，否则请另取编码。",
+        )
+    ]
+    assert not report.written and not Department.objects.filter(code="cg").exists()
+    # A department whose code is exactly cg is that department: updated, nothing refused.
+    Department.objects.create(code="cg", name="城管小组", place=tree.d)
+    again = department_import.import_departments(as_csv([HEADER, ["cg", "城管组", "D", ""]]))
+    assert not again.errors and again.updated == 1
+
+
+def test_two_new_codes_of_the_sheet_differing_only_in_case_are_refused(tree):
+    rows = [HEADER, ["ZJ", "区住建局", "D", ""], ["zj", "区住建局", "D", ""]]
+    with translation.override("zh-hans"):
+        report = department_import.import_departments(as_csv(rows))
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (
+            3,
+            "部门编码",
+            "部门编码 zj 与第 2 行的 ZJ 仅大小写不同；编码区分大小写：同一部门的编码请写法一致。",
+        )
+    ]
+    assert not Department.objects.exists()

@@ -142,7 +142,17 @@ def check(header, rows, can_change=None):
     place_hints = case_matches(
         Place.objects.all(), {c.get("place_code") for _n, c in cells} - set(places)
     )
-    checked, problems, seen = [], [], {}
+    # A new code differing only in case from a department's (cg beside CG) would silently
+    # make a second one; codes stay case-sensitive, so it is refused naming the existing one.
+    twins = case_matches(
+        Department.objects.all(), {c.get("code") for _n, c in cells} - set(existing)
+    )
+    twin_names = dict(
+        Department.objects.filter(code__in={t for ts in twins.values() for t in ts}).values_list(
+            "code", "name"
+        )
+    )
+    checked, problems, seen, seen_folded = [], [], {}, {}
     for number, raw in cells:
         code, name = raw.get("code", ""), raw.get("name", "")
         place_code, phone = raw.get("place_code", ""), raw.get("phone", "")
@@ -160,7 +170,33 @@ def check(header, rows, can_change=None):
                 "code",
                 _("The code %(code)s is on row %(row)s too.") % {"code": code, "row": seen[code]},
             )
+        elif twins.get(code):
+            bad(
+                "code",
+                _(
+                    "The code %(code)s differs only in case from the existing department "
+                    "%(department)s; codes are case-sensitive: write %(match)s to update it, "
+                    "or choose another code."
+                )
+                % {
+                    "code": code,
+                    "department": sheets.listing(f"{t}（{twin_names[t]}）" for t in twins[code]),
+                    "match": sheets.listing(twins[code]),
+                },
+            )
+        elif code not in existing and seen_folded.get(code.lower(), (code,))[0] != code:
+            other, row = seen_folded[code.lower()]
+            bad(
+                "code",
+                _(
+                    "The code %(code)s differs only in case from %(other)s on row %(row)s; "
+                    "codes are case-sensitive: write one department's code the same way."
+                )
+                % {"code": code, "other": other, "row": row},
+            )
         seen.setdefault(code, number)
+        if code:
+            seen_folded.setdefault(code.lower(), (code, number))
         if not name:
             bad("name", _("The department name is missing."))
         elif len(name) > 200:

@@ -14,7 +14,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext_noop as _noop
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -85,7 +90,18 @@ class HotIssueList(APIView):
     permission_classes = [RulesPermission]
     rules_perms = {"GET": "insights.view_hotissue"}
 
-    @extend_schema(responses=HotIssueSerializer(many=True), summary="Hot issues in my area")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "state",
+                OpenApiTypes.STR,
+                enum=HotIssue.State.values,
+                description="Only issues in this state (default: every state)",
+            )
+        ],
+        responses=HotIssueSerializer(many=True),
+        summary="Hot issues in my area",
+    )
     def get(self, request):
         refuse_unknown_parameters(request, "state")
         state = request.query_params.get("state") or None
@@ -146,6 +162,21 @@ class MonthlyTopic(APIView):
     rules_perms = {"GET": "insights.view_hotissue"}
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "months",
+                OpenApiTypes.INT,
+                default=3,
+                description="Months looked back, 1 to 12 (a number outside is taken as 1 or 12)",
+            ),
+            OpenApiParameter(
+                "level",
+                OpenApiTypes.STR,
+                enum=["street", "community", "grid"],
+                default="community",
+                description="Level of the area the topic is about",
+            ),
+        ],
         responses=OpenApiTypes.OBJECT,
         summary="每月一题: the recurring category × area with the most tickets",
     )

@@ -111,6 +111,11 @@ def viewer(context):
 # The ticket's free text: as written to its holding unit and its requester, scrubbed for
 # every other viewer (requester_text.text_for; docs/permissions.md).
 TICKET_TEXT_FIELDS = ("title", "description", "resolution")
+# The schema's word on the requester's free text (requester_text.text_for, docs/permissions.md).
+AS_THE_VIEWER_READS = (
+    "As written for the holding unit, the requester and a desk the demand waits for; "
+    "scrubbed for other viewers (phones, IDs, room numbers → ***, 张三 → 张*)"
+)
 
 
 def shown_ticket_text(data, ticket, context):
@@ -187,7 +192,7 @@ class PhotoSerializer(serializers.Serializer):
 class CallbackSerializer(serializers.Serializer):
     resolved = serializers.BooleanField()
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
-    note = serializers.CharField()
+    note = serializers.CharField(help_text=AS_THE_VIEWER_READS)
     owner = serializers.SerializerMethodField()
     by = serializers.SerializerMethodField()
     at = serializers.DateTimeField()
@@ -386,6 +391,7 @@ class TicketListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+        extra_kwargs = {name: {"help_text": AS_THE_VIEWER_READS} for name in TICKET_TEXT_FIELDS}
 
     @extend_schema_field(CategoryRefSerializer(allow_null=True))
     def get_category(self, ticket):
@@ -839,7 +845,7 @@ class EventSerializer(serializers.ModelSerializer):
     owner = serializers.SerializerMethodField(help_text="Owner after the event")
     reason_text = serializers.SerializerMethodField(
         help_text="The reason as people read it: the system's own reasons (stored in `reason` "
-        "as fixed English texts) in the request's language, typed reasons as typed"
+        "as fixed English texts) in the request's language, typed reasons as `reason` shows them"
     )
     data = serializers.SerializerMethodField(help_text="What the event recorded")
 
@@ -858,6 +864,7 @@ class EventSerializer(serializers.ModelSerializer):
             "at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"reason": {"help_text": f"Stored reason. {AS_THE_VIEWER_READS}"}}
 
     def get_reason_text(self, event) -> str:
         return self._shown(event)(lifecycle.reason_text(event.reason))

@@ -20,6 +20,7 @@ from .factories import make_ticket, make_world
 pytestmark = pytest.mark.django_db
 
 PHONE = "13912345678"
+TICKETS = "/api/v1/tickets/"
 ID_NUMBER = "110101199001011234"
 
 
@@ -172,3 +173,21 @@ def test_the_desk_calling_back_reads_the_words_as_written_and_only_then(world):
     lifecycle.perform(ticket, "resolve", world.gridworker_a, reply="已清理。")
     assert world.hotline.has_perm("tickets.view_requester", ticket)
     assert PHONE in api(world.hotline).get(url).json()["description"]
+
+
+def test_a_search_for_a_phone_finds_only_the_tickets_whose_text_one_reads_as_written(
+    client, world, ticket
+):
+    """Police read the description blanked (请联系我 ***): a search for the number must not
+    tell them the ticket holds it. Words that are not personal data are still found."""
+    lifecycle.perform(ticket, "reopen", world.hotline, reason="不满意")
+    ticket.refresh_from_db()
+    assert world.gridworker_a.has_perm("tickets.read_requester_text", ticket)
+    for who, finds_phone in (("police", False), ("cadre", False), ("gridworker_a", True)):
+        user = getattr(world, who)
+        for term, found in ((PHONE, finds_phone), (ID_NUMBER, finds_phone), ("纸箱", True)):
+            codes = [t["code"] for t in api(user).get(TICKETS, {"q": term}).json()["results"]]
+            assert (ticket.code in codes) is found, (who, term, codes)
+            client.force_login(user)
+            page = client.get(reverse("tickets:list"), {"q": term}).content.decode()
+            assert (ticket.code in page) is found, (who, term, "list page")

@@ -23,7 +23,7 @@ from gridgov.people.models import Department
 from gridgov.people.scope import NOTHING, scope_for
 from gridgov.places.models import Place
 
-from . import knowledge, sla
+from . import knowledge, requester_text, sla
 from .models import (
     CalendarDay,
     Category,
@@ -339,12 +339,7 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(code__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value)
-        )
+        return requester_text.search(queryset, value, self.request.user)
 
 
 UNKNOWN_PARAMETER = gettext_noop(

@@ -23,6 +23,27 @@ OWNER_STATUSES = (S.DISPATCHED, S.ESCALATED, S.ACCEPTED, S.IN_PROGRESS, S.REOPEN
 WHISTLE_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
 
 
+def held_q(scope, statuses=None):
+    """Tickets held by one of the scope's units (rules.is_owner_handler), in `statuses` if
+    given: each unit's part carries the status, so each is read through its own index."""
+    status = Q(status__in=statuses) if statuses else Q()
+    held = NOTHING
+    if scope.department_ids:
+        held |= Q(owner_department_id__in=sorted(scope.department_ids)) & status
+    for level, role in OFFICE_ROLE.items():
+        paths = scope.paths_by_role.get(role)
+        if paths:
+            held |= (
+                Q(
+                    owner_department__isnull=True,
+                    owner_place__level=level,
+                    owner_place__path__in=sorted(paths),
+                )
+                & status
+            )
+    return held
+
+
 def _parts(user):
     """The user's queue by why a ticket is in it: {"owned", "summoned", "desk", "above"},
     each a Q (NOTHING when it does not apply)."""
@@ -33,20 +54,7 @@ def _parts(user):
         parts["desk"] = Q(status__in=DESK_STATUSES) | merged_callback_q()
         parts["whistled"] = Q(Exists(_awaited()))
         return parts
-    owned = NOTHING
-    # Owned by the user's unit (rules.is_owner_handler).
-    if scope.department_ids:
-        owned |= Q(owner_department_id__in=sorted(scope.department_ids), status__in=OWNER_STATUSES)
-    for level, role in OFFICE_ROLE.items():
-        paths = scope.paths_by_role.get(role)
-        if paths:
-            owned |= Q(
-                owner_department__isnull=True,
-                owner_place__level=level,
-                owner_place__path__in=sorted(paths),
-                status__in=OWNER_STATUSES,
-            )
-    parts["owned"] = owned
+    parts["owned"] = held_q(scope, OWNER_STATUSES)
     # A whistle summoned one of the user's departments, which has not reported yet.
     if scope.department_ids:
         parts["summoned"] = Q(Exists(_unreported(scope)))
@@ -209,6 +217,12 @@ def queue_q(user):
     for part in _parts(user).values():
         query |= part
     return query
+
+
+def desk_q(user):
+    """The part of the queue waiting at a dispatch desk the user serves (rules.
+    is_dispatcher_in_contact): to route, or to call the requester back."""
+    return _parts(user)["desk"]
 
 
 def owned_q(user):

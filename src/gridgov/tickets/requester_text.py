@@ -14,12 +14,39 @@ the holding unit's handlers see it on the ticket's page without asking (`exact_a
 each time logged as a reveal of the address alone; others see `Ticket.masked_address`.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext
 
 from gridgov.people.masking import scrub_text
 from gridgov.people.personal_data import reveal
+from gridgov.people.scope import scope_for
+
+from . import progress, queues
 
 READ_PERM = "tickets.read_requester_text"
+
+
+def written_q(user):
+    """The tickets whose free text `user` reads as written (rules.may_read_requester_text),
+    as a Q: those their units hold, those waiting at a desk they serve, their own."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    return queues.held_q(scope) | queues.desk_q(user) | progress.own_q(user)
+
+
+def search(queryset, text, user):
+    """`queryset` narrowed to the tickets whose code is `text` or whose title or description
+    holds it (the lists' and the queue's 搜索, the API's ?q=). A phone, ID or room number
+    is looked for only in the text `user` reads as written: elsewhere they read it blanked,
+    and the hits would tell them which tickets it was written in."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    words = Q(title__icontains=text) | Q(description__icontains=text)
+    if scrub_text(text) != text:
+        words &= written_q(user)
+    return queryset.filter(Q(code__iexact=text) | words)
 
 
 def as_written(text):

@@ -142,15 +142,6 @@ def _mark_late(tickets, now):
 # --- my queue ---------------------------------------------------------------------------
 
 
-def _search(queryset, text):
-    text = (text or "").strip()
-    if not text:
-        return queryset
-    return queryset.filter(
-        Q(code__iexact=text) | Q(title__icontains=text) | Q(description__icontains=text)
-    )
-
-
 @login_required
 @require_GET
 def queue(request):
@@ -158,7 +149,7 @@ def queue(request):
         return redirect("tickets:mine")  # residents, volunteers: the demands they reported
     now = timezone.now()
     query = (request.GET.get("q") or "").strip()
-    mine = _search(queues.mine(request.user), query)
+    mine = requester_text.search(queues.mine(request.user), query, request.user)
     tab_filters = queues.tab_filters(now, request.user)
     counts = queues.counts(mine, tab_filters)
     scope = scope_for(request.user)
@@ -239,7 +230,7 @@ def _listed(request, now):
         tickets = tickets.none()
     elif form.is_valid():
         d = form.cleaned_data
-        tickets = _search(tickets, d["q"])
+        tickets = requester_text.search(tickets, d["q"], request.user)
         if d["status"] == "open":
             tickets = tickets.filter(status__in=OPEN_STATUSES)
         elif d["status"] == "overdue":

@@ -178,14 +178,16 @@ def test_the_desk_calling_back_reads_the_words_as_written_and_only_then(world):
 def test_a_search_for_a_phone_finds_only_the_tickets_whose_text_one_reads_as_written(
     client, world, ticket
 ):
-    """Police read the description blanked (请联系我 ***): a search for the number must not
-    tell them the ticket holds it. Words that are not personal data are still found."""
+    """Police read the description blanked (请联系我 ***, 张*): a search for the number or
+    the requester's name must not tell them the ticket holds it. Words that are not personal
+    data are still found."""
     lifecycle.perform(ticket, "reopen", world.hotline, reason="不满意")
     ticket.refresh_from_db()
     assert world.gridworker_a.has_perm("tickets.read_requester_text", ticket)
     for who, finds_phone in (("police", False), ("cadre", False), ("gridworker_a", True)):
         user = getattr(world, who)
-        for term, found in ((PHONE, finds_phone), (ID_NUMBER, finds_phone), ("纸箱", True)):
+        terms = ((PHONE, finds_phone), (ID_NUMBER, finds_phone), ("张三", finds_phone))
+        for term, found in (*terms, ("纸箱", True), ("张", True)):
             codes = [t["code"] for t in api(user).get(TICKETS, {"q": term}).json()["results"]]
             assert (ticket.code in codes) is found, (who, term, codes)
             client.force_login(user)

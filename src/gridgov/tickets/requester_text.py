@@ -37,15 +37,18 @@ def written_q(user):
 
 def search(queryset, text, user):
     """`queryset` narrowed to the tickets whose code is `text` or whose title or description
-    holds it (the lists' and the queue's 搜索, the API's ?q=). A phone, ID or room number
-    is looked for only in the text `user` reads as written: elsewhere they read it blanked,
-    and the hits would tell them which tickets it was written in."""
+    holds it (the lists' and the queue's 搜索, the API's ?q=). A phone, ID or room number,
+    or the requester's name, is looked for only in the text `user` reads as written:
+    elsewhere they read it blanked, and the hits would tell them which tickets hold it."""
     text = (text or "").strip()
     if not text:
         return queryset
     words = Q(title__icontains=text) | Q(description__icontains=text)
     if scrub_text(text) != text:
         words &= written_q(user)
+    elif len(text) >= 2:
+        # Nor is the requester's name, which they read masked (张*), a key to the ticket.
+        words &= written_q(user) | ~Q(requester_name__icontains=text)
     return queryset.filter(Q(code__iexact=text) | words)
 
 

@@ -51,6 +51,7 @@
   var selected = null;
   var layer = null;
   var labelled = [];
+  var counted = []; // [count marker, its grid] for fitCounts
   var byCode = {};
   var quiet = null; // the selected grid, its hover tooltip off while its popup is open
 
@@ -148,6 +149,20 @@
     }
   }
 
+  // A count circle (30 px) only on a grid it fits in: at a phone's fitted zoom a district's
+  // grids are some 25 px wide and their circles covered each other and the grids. The
+  // shading and the list under the map still tell them; zoomed in, the counts come back.
+  var COUNT_FITS = 30;
+  function fitCounts() {
+    counted.forEach(function (pair) {
+      var b = pair[1].getBounds();
+      var size = map.latLngToContainerPoint(b.getSouthEast())
+        .subtract(map.latLngToContainerPoint(b.getNorthWest()));
+      var icon = pair[0].getElement();
+      if (icon) icon.classList.toggle("is-crowded", size.x < COUNT_FITS || size.y < COUNT_FITS);
+    });
+  }
+
   function node(tag, className, text) {
     var n = document.createElement(tag);
     if (className) n.className = className;
@@ -222,6 +237,7 @@
               keyboard: false
             });
             marker.addTo(map);
+            counted.push([marker, sub]);
           }
         }
       }).addTo(map);
@@ -244,6 +260,8 @@
       var labels = labelled.length && window.GridLabels ? window.GridLabels.attach(map, el, labelled) : null;
       map.fitBounds(bounds, { padding: [16, 16] });
       if (labels) labels.fit();
+      fitCounts();
+      map.on("zoomend", fitCounts);
       setStatus("", "ready");
     })
     .catch(function (error) {

@@ -1,9 +1,10 @@
 """Masking functions: properties that hold for any input (hypothesis)."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridgov.people.masking import mask_id_number, mask_name, mask_phone
+from gridgov.people.masking import mask_id_number, mask_name, mask_phone, scrub_text
 
 phones = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
 id_numbers = st.from_regex(r"[1-9][0-9]{16}[0-9X]", fullmatch=True)
@@ -79,3 +80,22 @@ def test_a_masked_address_keeps_the_road_and_compound_but_no_number():
     )
     assert mask_address("朝阳里１２号") == "朝阳里**号"  # full-width digits too
     assert mask_address("") == ""
+
+
+@pytest.mark.parametrize(
+    "text, scrubbed",
+    [
+        ("住2单元501室", "住***"),  # 室: the unit goes with it, as before
+        ("住1栋2单元501", "住1栋2单元***"),
+        ("2单元501号漏水", "2单元***漏水"),
+        ("1栋501", "1栋***"),
+        ("5栋1单元1202家", "5栋1单元***家"),
+        ("3号楼1101", "3号楼***"),
+        # Not rooms: a building or unit number alone, a year, a bus route.
+        ("3号楼2单元门口", "3号楼2单元门口"),
+        ("2019年装的路灯", "2019年装的路灯"),
+        ("坐501路公交", "坐501路公交"),
+    ],
+)
+def test_scrub_text_blanks_room_numbers_written_with_or_without_室(text, scrubbed):
+    assert scrub_text(text) == scrubbed

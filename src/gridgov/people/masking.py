@@ -58,6 +58,9 @@ _PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _ROOM = re.compile(r"(?:\d{1,2}\s*(?:单元|号楼|栋|-)\s*)?\d{3,4}\s*(?:号房|室|房)")
+# A room written without 室 after its building or unit (1栋501, 2单元501号, 5栋1单元1202):
+# the number is blanked, the building and unit kept as the masked address keeps them.
+_BARE_ROOM = re.compile(r"((?:单元|号楼|栋|幢)\s*)\d{3,4}(?:号)?(?!\d)")
 REDACTED = "***"
 
 
@@ -76,4 +79,4 @@ def scrub_text(text, names=()):
         text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
     for pattern in (_ID_NUMBER, _PHONE, _LANDLINE, _ROOM):
         text = pattern.sub(REDACTED, text)
-    return text
+    return _BARE_ROOM.sub(lambda match: match.group(1) + REDACTED, text)

@@ -73,3 +73,20 @@ def test_possible_duplicates_beside_the_intake_form_read_as_the_operator_does(cl
     html = client.get(reverse("insights:intake-duplicates"), typed).content.decode()
     assert said.code in html
     assert _leaks(html) == [] and "张*反映路灯不亮 ***" in html
+
+
+def test_the_insights_api_reads_the_titles_as_the_viewer_does(world):
+    """The API side of the two pages above: a hot issue's tickets and a ticket's possible
+    duplicates."""
+    from rest_framework.test import APIClient
+
+    said = _said(world)
+    issue = _issue(world.street, [said], key="t-scrub-api")
+    other = make_ticket(world, title="", description=LAMP, requester_phone="13900001111")
+    client = APIClient()
+    client.force_authenticate(world.street_staff)
+    issue_answer = client.get(f"/api/v1/insights/hot-issues/{issue.pk}/").json()
+    assert [t["title"] for t in issue_answer["tickets"]] == ["张*反映路灯不亮 ***"]
+    duplicates = client.get(f"/api/v1/insights/duplicates/{other.code}/").json()
+    assert said.code in [d["code"] for d in duplicates]
+    assert not _leaks(str(duplicates)) and not _leaks(str(issue_answer))

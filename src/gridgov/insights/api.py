@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from gridgov.api.errors import bilingual_error
 from gridgov.api.params import refuse_unknown_parameters
 from gridgov.api.permissions import RulesPermission
+from gridgov.tickets import requester_text
 from gridgov.tickets.classify import suggest_category
 from gridgov.tickets.models import Ticket
 
@@ -78,7 +79,7 @@ class HotIssueDetailSerializer(HotIssueSerializer):
             {
                 "id": t.pk,
                 "code": t.code,
-                "title": t.title,
+                "title": requester_text.shown_text(request.user, t, t.title),
                 "status": t.status,
                 "created_at": t.created_at,
             }
@@ -302,7 +303,12 @@ class Duplicates(APIView):
             raise bilingual_error(404, "not_found", _noop("No such ticket."))
         return Response(
             [
-                {"code": d.code, "title": t.title, "score": d.score, "reasons": d.reasons}
+                {
+                    "code": d.code,
+                    "title": requester_text.shown_text(request.user, t, t.title),
+                    "score": d.score,
+                    "reasons": d.reasons,
+                }
                 for d, t in services.duplicates_of(ticket, request.user)
             ]
         )

@@ -71,3 +71,42 @@ def test_grid_names_and_titles_are_text_on_the_hot_issue_page(chromium, live_ser
         assert page.locator("img[src=x], img[src=y]").count() == 0
     finally:
         context.close()
+
+
+def test_the_trend_lines_follow_the_table_hottest_first(chromium, live_server):
+    """The lines were keyed by issue id, which the browser orders by number: the legend of a
+    district's list opened on an old, cool issue, not on the hottest."""
+    world = make_world()
+    now = timezone.now()
+    trend = [[str(now.date() - dt.timedelta(days=d)), 1] for d in range(3)]
+    for n, (title, heat) in enumerate((("较早的冷门问题", 2.0), ("最热的问题", 9.0))):
+        HotIssue.objects.create(
+            key=f"t-order-{n}",
+            title=title,
+            place=world.grid_a,
+            place_label=world.grid_a.name,
+            first_at=now - dt.timedelta(days=3),
+            last_at=now,
+            ticket_count=3,
+            requester_count=3,
+            heat=heat,
+            refreshed_at=now,
+            trend=trend,
+        )
+    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", world.community_staff.username)
+        page.fill("input[name=password]", "pw-for-tests")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(live_server.url + "/")
+        page.goto(live_server.url + "/insights/hot/?state=all")
+        page.wait_for_selector("#hot-trend canvas")
+        names = page.evaluate(
+            """() => echarts.getInstanceByDom(document.getElementById('hot-trend'))
+                 .getOption().series.map(s => s.name)"""
+        )
+        assert names == ["最热的问题", "较早的冷门问题"]
+    finally:
+        context.close()

@@ -176,7 +176,7 @@ def test_without_hot_issues_the_trend_chart_gives_way_to_a_note(world, client):
     client.force_login(world.gridworker_b)
     page = client.get("/insights/hot/").content.decode()
     assert 'id="hot-trend"' in page and 'id="hot-trend-empty"' not in page
-    assert list(_script(page, "hot-trends")) == [str(issue.pk)]
+    assert [line["id"] for line in _script(page, "hot-trends")] == [issue.pk]
     # An issue with no day on record (its page) gets the note too.
     HotIssue.objects.filter(pk=issue.pk).update(trend=[])
     page = client.get(f"/insights/hot/{issue.pk}/").content.decode()

@@ -516,7 +516,9 @@ def test_the_trend_charts_draw_the_quiet_days_as_zero(world, client):
 
     days = [["2026-11-09", 2], ["2026-11-10", 0], ["2026-11-11", 1]]
     assert chart(f"/insights/hot/{issue.pk}/", "hot-trend-data") == days
-    assert chart("/insights/hot/", "hot-trends") == {str(issue.pk): days}
+    assert chart("/insights/hot/", "hot-trends") == [
+        {"id": issue.pk, "name": issue.title, "data": days}
+    ]
 
 
 @pytest.mark.django_db

@@ -72,9 +72,13 @@ def hot_issues(request):
     total = listed.count() if len(issues) == LISTED else len(issues)
     # Only issues with days to draw: with none the chart is left out for a note (a bare axis
     # was drawn on a grid worker's empty list).
-    trends = {str(i.pk): hotissues.daily_series(i.trend) for i in issues[:10] if i.trend}
-    # The lines are named by their issues' titles (a legend of "#12" named nothing on the page).
-    trend_names = {str(i.pk): i.title for i in issues[:10] if i.trend}
+    # A list in the table's order (hottest first), each line named by its issue's title (a
+    # legend of "#12" named nothing); an object keyed by id was drawn in id order.
+    trends = [
+        {"id": i.pk, "name": i.title, "data": hotissues.daily_series(i.trend)}
+        for i in issues[:10]
+        if i.trend
+    ]
     topic = hotissues.monthly_topic(user=request.user)
     return render(
         request,
@@ -88,7 +92,6 @@ def hot_issues(request):
             "map_points": services.map_points(issues),
             "map_grids": _grid_outlines(issues),
             "trends": trends,
-            "trend_names": trend_names,
             "topic": topic,
             "topic_tickets": _topic_tickets_url(topic, request.user),
             # When the hourly refresh last ran (every issue it finds gets its time): whether

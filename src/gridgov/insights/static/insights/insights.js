@@ -121,12 +121,11 @@
     var series = [];
     var many = data("hot-trends");
     var one = data("hot-trend-data");
-    var names = data("hot-trend-names") || {};
     if (many) {
-      // One line per issue, named by its title in the legend and the tooltip; straight, as
-      // daily counts are (a smoothed line bulged between days and below zero).
-      Object.keys(many).forEach(function (id) {
-        series.push({ name: names[id] || "#" + id, type: "line", smooth: false, data: many[id] });
+      // One line per issue, hottest first, named by its title in the legend and the tooltip;
+      // straight, as daily counts are (a smoothed line bulged between days and below zero).
+      many.forEach(function (line) {
+        series.push({ name: line.name || "#" + line.id, type: "line", smooth: false, data: line.data });
       });
     } else if (one) {
       series.push({ name: trendEl.dataset.title, type: "bar", data: one });

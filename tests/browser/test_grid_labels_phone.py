@@ -122,3 +122,48 @@ def test_a_grid_name_is_shown_as_text_never_run_as_markup(page, login, live_city
         assert MARKUP in labels, labels
         assert page.evaluate("window.__labelScript") is None, url
         assert page.locator(selector + " .grid-label img").count() == 0, url
+
+
+def test_every_grid_is_named_on_the_hot_issue_map_at_390_px(page, login, narrow_grids, artifacts):
+    """The hot-issue map drew each grid's name at its centre whatever its width: at a
+    phone's width they ran into each other, and grids beyond the issues' circles were cut
+    off at the map's edge."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.insights.models import HotIssue
+
+    g1 = narrow_grids.g1
+    ring = g1.boundary["coordinates"][0]
+    g1.lng = sum(p[0] for p in ring[:-1]) / (len(ring) - 1)
+    g1.lat = sum(p[1] for p in ring[:-1]) / (len(ring) - 1)
+    g1.save()
+    now = timezone.now()
+    HotIssue.objects.create(
+        key="t-map-labels",
+        title="楼道堆物",
+        place=g1,
+        place_label=g1.name,
+        first_at=now - dt.timedelta(days=3),
+        last_at=now,
+        ticket_count=3,
+        requester_count=3,
+        heat=9.0,
+        refreshed_at=now,
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "community")
+    page.goto(page.base_url + "/insights/hot/?state=all")
+    page.wait_for_selector("#hot-map .grid-label")
+    page.wait_for_timeout(300)  # the fitted zoom's labels
+    page.locator("#hot-map").screenshot(path=artifacts / "grid-labels-hot-390.png")
+    assert set(identified(page, "#hot-map")) == {"幸福一网格", "幸福二网格", *NARROW}
+    # A lettered grid's key entry brings it into view, its name written at that zoom.
+    lettered = page.locator("#hot-map ~ .grid-key .grid-key-entry").first
+    name = lettered.inner_text().split(" ", 1)[-1].strip()
+    lettered.click()
+    page.wait_for_timeout(500)
+    label = page.locator("#hot-map .grid-label", has_text=name)
+    expect(label).to_have_text(name)
+    expect(label).to_be_in_viewport()

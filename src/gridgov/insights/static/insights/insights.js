@@ -66,8 +66,10 @@
     // The grids around the issues, named, under the circles: without them the circles
     // stood on a blank background (the map has no tiles).
     var grids = data("hot-grids");
+    var gridLayer = null;
+    var labelled = [];
     if (grids && grids.features.length) {
-      L.geoJSON(grids, {
+      gridLayer = L.geoJSON(grids, {
         interactive: false,
         style: { color: "#8a99ab", weight: 1, fillColor: "#dde3ea", fillOpacity: 0.4 },
         onEachFeature: function (feature, sub) {
@@ -76,6 +78,9 @@
             // Below the centre, where an issue's circle sits (it hid the name).
             permanent: true, direction: "center", offset: [0, 32], className: "grid-label hot-grid-label"
           });
+          labelled.push({ layer: sub, name: feature.properties.name, below: 20 });
+          // A lettered grid's entry in the key zooms to it (the outlines take no taps).
+          sub.on("click", function () { map.fitBounds(sub.getBounds(), { maxZoom: 18 }); });
         }
       }).addTo(map);
     }
@@ -104,8 +109,15 @@
       }
     });
     layer.addTo(map);
+    // Names that do not fit their grid are wrapped or lettered (web/gridlabels.js): side by
+    // side they ran into each other.
+    var labels = labelled.length && window.GridLabels ? window.GridLabels.attach(map, mapEl, labelled) : null;
     if (points.length) {
-      map.fitBounds(layer.getBounds().pad(0.3), { maxZoom: 16 });
+      // The grids drawn around the issues are in view too (those at the edge were cut off).
+      var bounds = layer.getBounds().pad(0.3);
+      if (gridLayer) bounds.extend(gridLayer.getBounds());
+      map.fitBounds(bounds, { maxZoom: 16 });
+      if (labels) labels.fit();
     } else {
       map.setView([28.2, 112.97], 12);
       var note = document.createElement("div");

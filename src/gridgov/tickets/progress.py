@@ -78,6 +78,8 @@ def is_own(user, ticket):
         return False
     if ticket.created_by_id == user.pk and ticket.channel in SELF_SERVICE_CHANNELS:
         return True
+    if ticket.requester_id is None:
+        return False  # no person named: no need to look up the user's (a query per intake)
     person_id = _person_id(user)
     return bool(person_id) and ticket.requester_id == person_id
 

@@ -4,6 +4,7 @@ Leaflet parses a string tooltip as HTML and ECharts puts a tooltip formatter's a
 the page as HTML; grid names come from imported sheets and titles from residents' words."""
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
 from django.utils import timezone
@@ -15,6 +16,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 GRID = '<img src="x" onerror="window.__ran = (window.__ran || 0) + 1">网格'
 TITLE = '<img src="y" onerror="window.__ran = (window.__ran || 0) + 1">楼道堆物'
+
+
+@contextmanager
+def hot_issues_page(chromium, live_server, user):
+    """热点诉求 (all states) in a Chinese browser, signed in as `user`."""
+    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", "pw-for-tests")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(live_server.url + "/")
+        page.goto(live_server.url + "/insights/hot/?state=all")
+        yield page
+    finally:
+        context.close()
 
 
 def test_grid_names_and_titles_are_text_on_the_hot_issue_page(chromium, live_server):
@@ -44,15 +62,7 @@ def test_grid_names_and_titles_are_text_on_the_hot_issue_page(chromium, live_ser
         refreshed_at=now,
         trend=[[str(day - dt.timedelta(days=d)), 1] for d in range(3)],
     )
-    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=username]", world.community_staff.username)
-        page.fill("input[name=password]", "pw-for-tests")
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(live_server.url + "/")
-        page.goto(live_server.url + "/insights/hot/?state=all")
+    with hot_issues_page(chromium, live_server, world.community_staff) as page:
         page.wait_for_selector("#hot-map .hot-grid-label", state="attached")
         page.wait_for_timeout(300)  # the fitted zoom's labels: a name, or a letter and its key
         shown = page.locator("#hot-map .hot-grid-label").all_text_contents()
@@ -72,8 +82,6 @@ def test_grid_names_and_titles_are_text_on_the_hot_issue_page(chromium, live_ser
         assert "<img" not in legend, legend
         assert page.evaluate("window.__ran") is None
         assert page.locator("img[src=x], img[src=y]").count() == 0
-    finally:
-        context.close()
 
 
 def test_the_trend_lines_follow_the_table_hottest_first(chromium, live_server):
@@ -96,20 +104,10 @@ def test_the_trend_lines_follow_the_table_hottest_first(chromium, live_server):
             refreshed_at=now,
             trend=trend,
         )
-    context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    try:
-        page = context.new_page()
-        page.goto(live_server.url + "/login/")
-        page.fill("input[name=username]", world.community_staff.username)
-        page.fill("input[name=password]", "pw-for-tests")
-        page.press("input[name=password]", "Enter")
-        page.wait_for_url(live_server.url + "/")
-        page.goto(live_server.url + "/insights/hot/?state=all")
+    with hot_issues_page(chromium, live_server, world.community_staff) as page:
         page.wait_for_selector("#hot-trend canvas")
         names = page.evaluate(
             """() => echarts.getInstanceByDom(document.getElementById('hot-trend'))
                  .getOption().series.map(s => s.name)"""
         )
         assert names == ["最热的问题", "较早的冷门问题"]
-    finally:
-        context.close()

@@ -128,7 +128,7 @@ class ImportReport:
     # Rows the importing user may not change (checked only with `can_change`).
     forbidden: list = field(default_factory=list)
     # Shown with the report, not blocking it: a building pin just outside its grid, grids of
-    # the sheet that overlap (check_geometry).
+    # the sheet that overlap each other or a grid already in the database (check_geometry).
     warnings: list = field(default_factory=list)
     written: bool = False
 
@@ -856,7 +856,7 @@ def _check_overlaps(tree, warnings):
         for rec in sorted(tree.records.values(), key=lambda r: r.row)
         if rec.level == Level.GRID and (geom := _area(rec.boundary)) is not None
     ]
-    if len(grids) < 2:
+    if not grids:
         return
     index = shapely.STRtree([geom for _rec, geom in grids])
     # Each pair once, on the later row (which names the earlier one).
@@ -872,6 +872,153 @@ def _check_overlaps(tree, warnings):
                 "redraw the 边界."
             ) % {"other": first.code, "row": first.row, "share": round(share * 100, 1)}
             warnings.append(RowError(second.row, second.code, "boundary", "overlap", message))
+    _check_overlaps_with_database(tree, grids, index, warnings)
+
+
+def _check_overlaps_with_database(tree, grids, index, warnings):
+    """The sheet's grids against the grids already in the database that the sheet does not
+    replace (a row with the code of an existing grid redraws it, so is not compared with its
+    old self). Another street's grid is a warning as well, not a refusal: the importer may not
+    redraw it, and refusing would stop a street's whole tree on a neighbour's drawing that
+    only the neighbour (or the district) can fix; the lookup still answers the same grid every
+    time (the one created first), and the warning names the grid and its street to call."""
+    near = _nearby_grid_paths(tree, grids, index)
+    if not near:
+        return
+    rows = (
+        Place.objects.filter(level=Level.GRID, boundary__isnull=False)
+        .under_any(near)
+        .values_list("pk", "code", "name", "path", "boundary")
+        .iterator(chunk_size=2000)
+    )
+    existing, geoms = [], []
+    for pk, code, name, path, boundary in rows:
+        if code in tree.records:
+            continue  # replaced by the sheet's row
+        geom = _stored_area(boundary)
+        if geom is not None:
+            existing.append((pk, code, name, path))
+            geoms.append(geom)
+    if not existing:
+        return
+    found = []
+    # The bounding boxes first (the tree), then the exact test on the few pairs left.
+    old_idx, new_idx = index.query(geoms, predicate="intersects")
+    for i, j in zip(old_idx.tolist(), new_idx.tolist(), strict=True):
+        (rec, a), b = grids[j], geoms[i]
+        try:
+            share = a.intersection(b).area / min(a.area, b.area)
+        except shapely.errors.GEOSException:  # a stored boundary GEOS cannot cut
+            continue
+        if share > GRID_OVERLAP_SHARE:
+            found.append((rec, existing[i], share))
+    streets = _street_names({other[3] for _rec, other, _share in found})
+    for rec, (pk, code, name, path), share in sorted(found, key=lambda f: (f[0].row, f[1][1])):
+        own = tree.db.get(rec.code)
+        # A point in both grids goes to the one with the lowest id (geo.GridIndex.lookup): a
+        # new grid comes after every existing one.
+        first = rec.code if own is not None and own.pk < pk else code
+        values = {
+            "code": rec.code,
+            "other": code,
+            "name": name,
+            "share": round(share * 100, 1),
+            "first": first,
+        }
+        street = _street_of(path)
+        if street == _sheet_street(tree, rec):
+            message = (
+                _(
+                    "The grid %(code)s overlaps grid %(other)s (%(name)s) already in the database "
+                    "by %(share)s%% of the smaller one's area; imported, but a report there goes to "
+                    "%(first)s, the grid created first: redraw the 边界."
+                )
+                % values
+            )
+        else:
+            message = _(
+                "The grid %(code)s overlaps grid %(other)s (%(name)s) of %(street)s, already in "
+                "the database, by %(share)s%% of the smaller one's area; imported, but a report "
+                "there goes to %(first)s, the grid created first: redraw the 边界 with that "
+                "street's office."
+            ) % {**values, "street": streets.get(street, street)}
+        warnings.append(RowError(rec.row, rec.code, "boundary", "overlap", message))
+
+
+# Past this many streets near the sheet, their grids are looked for by district instead (the
+# query holds one LIKE per path).
+NEAR_STREETS_MAX = 200
+
+
+def _nearby_grid_paths(tree, grids, index):
+    """The paths of the streets whose grids may overlap the sheet's, so that a city's thousands
+    of grid boundaries are not all read: the streets (and districts) above the sheet's grids,
+    those whose boundary's bounding box meets a sheet grid's, and, inside the sheet's
+    districts, those with no boundary to tell."""
+    above = set()
+    for rec, _geom in grids:
+        code = rec.parent_code
+        while code and code not in above:
+            above.add(code)
+            code = tree.parent_of(code)
+
+    def near(code, boundary):
+        if code in above:
+            return True
+        try:
+            box = shapely.box(*shape(boundary).bounds) if boundary else None
+        except Exception:  # an unreadable stored boundary tells nothing
+            return False
+        return box is not None and len(index.query(box)) > 0
+
+    districts = [
+        f"/{code}/"
+        for code, boundary in Place.objects.filter(level=Level.DISTRICT).values_list(
+            "code", "boundary"
+        )
+        if near(code, boundary)
+    ]
+    if not districts:
+        return []
+    streets = [
+        path
+        for code, path, boundary in Place.objects.filter(level=Level.STREET)
+        .under_any(districts)
+        .values_list("code", "path", "boundary")
+        if near(code, boundary) or (not boundary and path.split("/")[1] in above)
+    ]
+    return streets if len(streets) <= NEAR_STREETS_MAX else districts
+
+
+def _stored_area(boundary):
+    """A stored boundary as shapely (repaired if invalid, as geo.GridIndex does), or None."""
+    if not boundary:
+        return None
+    try:
+        geom = shape(boundary)
+    except Exception:  # an unreadable stored boundary is not the sheet's problem
+        return None
+    if not geom.is_empty and not shapely.is_valid(geom):
+        geom = shapely.make_valid(geom)
+    return None if geom.is_empty or geom.area == 0 else geom
+
+
+def _street_of(path):
+    """The street's code in a grid's path /district/street/community/grid/."""
+    codes = path.strip("/").split("/")
+    return codes[1] if len(codes) > 1 else None
+
+
+def _sheet_street(tree, rec):
+    """The street the sheet puts a grid under (grid → community → street)."""
+    return tree.parent_of(rec.parent_code) if rec.parent_code else None
+
+
+def _street_names(paths):
+    codes = {_street_of(p) for p in paths} - {None}
+    if not codes:
+        return {}
+    return dict(Place.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 def check_permission(tree, can_change, wrong=frozenset()):

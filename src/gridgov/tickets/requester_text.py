@@ -6,8 +6,11 @@ and reads them as written, as do the desk while the demand waits for it (to plac
 call back) and the requester themselves; every other viewer of the ticket (community
 police, sent-down cadres, the offices above, a summoned department) reads them scrubbed: phones, ID and room numbers, e-mail, QQ and WeChat
 blanked, the requester's name masked (`masking.scrub_text`, as notifications and Open311
-do). One rule (`tickets.read_requester_text`, rules.may_read_requester_text) and one
-function (`text_for`) serve the pages, the API and the export alike.
+do). Staff quote the requester in the words they write on a ticket (已电话联系 139… 张三):
+an extension request and its decision, a whistle's reason, a department's report, a
+rating note; these are read the same way. One rule (`tickets.read_requester_text`,
+rules.may_read_requester_text) and one function (`text_for`) serve the pages, the API and
+the export alike.
 
 The exact address is personal data with a logged full view (Ticket.PERSONAL_DATA_FIELDS):
 the holding unit's handlers see it on the ticket's page without asking (`exact_address`),

@@ -215,9 +215,20 @@ class CallbackSerializer(serializers.Serializer):
         return data
 
 
+# Words staff write on a ticket (an extension's reason, a whistle's, a department's
+# report) often quote the requester (已电话联系 139…): read as the ticket's own free text.
+STAFF_WORDS = f"Staff's words, often quoting the requester. {AS_THE_VIEWER_READS}"
+
+
+def shown_staff_words(data, name, ticket, context):
+    """`data[name]`, words staff wrote on `ticket`, as the viewer reads the ticket's text."""
+    data[name] = requester_text.shown_text(viewer(context), ticket, data[name])
+    return data
+
+
 class ExtensionSerializer(serializers.Serializer):
     requested_until = serializers.DateTimeField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text=STAFF_WORDS)
     state = serializers.CharField()
     requested_by = serializers.SerializerMethodField()
     requested_at = serializers.DateTimeField()
@@ -230,6 +241,10 @@ class ExtensionSerializer(serializers.Serializer):
     def get_requested_by(self, extension):
         return user_ref(extension.requested_by)
 
+    def to_representation(self, extension):
+        data = super().to_representation(extension)
+        return shown_staff_words(data, "reason", extension.ticket, self.context)
+
 
 class SummonsSerializer(serializers.Serializer):
     department = DepartmentRefSerializer()
@@ -238,17 +253,21 @@ class SummonsSerializer(serializers.Serializer):
     late = serializers.SerializerMethodField(
         help_text="Reported after report_by, or not reported and report_by has passed"
     )
-    action = serializers.CharField(help_text="What the department reported doing")
+    action = serializers.CharField(help_text=f"What the department reported doing. {STAFF_WORDS}")
     rating = serializers.IntegerField(allow_null=True, help_text="1 poor … 4 excellent")
 
     def get_late(self, summons) -> bool:
         return summons.is_late(_now(self.context))
 
+    def to_representation(self, summons):
+        data = super().to_representation(summons)
+        return shown_staff_words(data, "action", summons.whistle.ticket, self.context)
+
 
 class WhistleSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     street = serializers.SerializerMethodField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text=STAFF_WORDS)
     blown_by = serializers.SerializerMethodField()
     blown_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
@@ -261,6 +280,10 @@ class WhistleSerializer(serializers.Serializer):
     @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_blown_by(self, whistle):
         return user_ref(whistle.blown_by)
+
+    def to_representation(self, whistle):
+        data = super().to_representation(whistle)
+        return shown_staff_words(data, "reason", whistle.ticket, self.context)
 
 
 def _now(context):
@@ -511,7 +534,9 @@ class TicketDetailSerializer(TicketListSerializer):
     def get_extensions(self, ticket):
         extensions = lifecycle.extensions_of(ticket)
         # Most tickets have none (every new one): no list serializer built to say so.
-        return ExtensionSerializer(extensions, many=True).data if extensions else []
+        if not extensions:
+            return []
+        return ExtensionSerializer(extensions, many=True, context=self.context).data
 
     @extend_schema_field(
         serializers.ListField(child=serializers.ChoiceField(choices=lifecycle.ACTIONS))

@@ -182,7 +182,8 @@ class ImportResultSerializer(serializers.Serializer):
     warnings = ImportProblemSerializer(
         many=True,
         help_text="Rows to check that did not stop the import (a building up to 50 m outside "
-        "its grid: kind outside_grid; grids of the file overlapping by more than 1%: overlap)",
+        "its grid: kind outside_grid; a grid of the file overlapping another of the file, or "
+        "a grid already in the database, by more than 1% of the smaller one: overlap)",
     )
 
 

@@ -35,6 +35,7 @@ def test_a_hazard_reported_on_a_walk_is_linked_from_the_confirmation(client, wor
     url = reverse("tickets:patrol-walk", args=[world.task.pk])
     data = {
         "item_0": "issue",
+        "hazard_open": "on",
         "hazard": "消防通道堆放建材<b>",
         "hazard_category": world.fire_lane.code,
     }

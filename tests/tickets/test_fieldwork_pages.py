@@ -41,7 +41,7 @@ def test_the_patrols_due_and_a_walk_with_a_hazard_reported(client, world):
     form = html(client.get(url))
     assert all(item in form for item in CHECKLIST)
     assert form.count('value="ok"') == form.count(" checked") == len(CHECKLIST)  # all right
-    data = {"item_0": "issue", "item_1": "ok", "item_2": "skipped"}
+    data = {"item_0": "issue", "item_1": "ok", "item_2": "skipped", "hazard_open": "on"}
     data.update(hazard="3栋东侧消防通道堆放建材，挡住通道。", hazard_category=world.fire_lane.code)
     response = client.post(url, data)
     assert response.status_code == 302 and response.url == reverse("tickets:patrols")
@@ -71,7 +71,7 @@ def test_a_hazard_is_reported_with_its_photos(client, world):
     url = reverse("tickets:patrol-walk", args=[world.task.pk])
     form = html(client.get(url))
     assert 'enctype="multipart/form-data"' in form and 'name="hazard_photos"' in form
-    walk = {"item_0": "issue", "item_1": "ok", "item_2": "ok"}
+    walk = {"item_0": "issue", "item_1": "ok", "item_2": "ok", "hazard_open": "on"}
     # Photos without words: refused, nothing written, and the worker told to choose again.
     response = client.post(url, {**walk, "hazard_photos": [_jpeg()]})
     assert response.status_code == 400 and "请描述照片所示的隐患" in html(response)
@@ -100,7 +100,8 @@ def test_a_problem_needs_words_and_a_refused_walk_writes_nothing(client, world):
     # the record nor the hazard's ticket is written.
     world.task.active = False
     world.task.save()
-    walk = {"item_0": "issue", "item_1": "ok", "item_2": "ok", "hazard": "消防通道被占"}
+    walk = {"item_0": "issue", "item_1": "ok", "item_2": "ok", "hazard_open": "on"}
+    walk["hazard"] = "消防通道被占"
     response = client.post(url, walk)
     assert response.status_code == 400 and "不再有效" in html(response)
     assert not PatrolRecord.objects.exists() and not Ticket.objects.exists()

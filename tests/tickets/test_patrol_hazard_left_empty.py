@@ -99,7 +99,8 @@ def hazard_error(html):
 
 def test_a_category_and_place_without_a_description_come_back(client, walk):
     world, url = walk
-    data = {**WALK, "hazard_category": world.fire_lane.code, "hazard_address": "3栋东侧"}
+    data = {**WALK, "hazard_open": "on", "hazard_category": world.fire_lane.code}
+    data["hazard_address"] = "3栋东侧"
     response = client.post(url, data)
     html = response.content.decode()
     assert response.status_code == 400

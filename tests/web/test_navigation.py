@@ -129,6 +129,7 @@ def test_field_pages_use_chinese_colons(client, world):
         url,
         {
             "item_0": "issue",
+            "hazard_open": "on",
             "hazard": "3栋东侧消防通道堆放建材，挡住通道。",
             "hazard_category": world.fire_lane.code,
         },

@@ -1047,7 +1047,8 @@ class PatrolWalkForm(forms.Form):
     hazard_photos = PhotosField(label=_("Photos of the hazard"))
     # The switch that opens the hazard section: a real checkbox, so the POST itself says
     # the worker opened it, with or without JavaScript (a <details> opened on a phone with
-    # no script posted nothing, and an empty section was dropped without a word).
+    # no script posted nothing, and an empty section was dropped without a word). Its
+    # fields filled while it is unticked are neither filed nor dropped: clean() asks.
     hazard_open = forms.BooleanField(
         label=_("Found a hazard? Report it as a ticket"), required=False
     )
@@ -1056,16 +1057,6 @@ class PatrolWalkForm(forms.Form):
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.is_bound and not self.data.get(self.add_prefix("hazard_open")):
-            # Something in the hazard's fields counts as the section in use, as it did
-            # before the switch (a client that sends the fields alone): it is checked
-            # and reported, and a page sent back shows the section open around its error.
-            typed = any(
-                (self.data.get(self.add_prefix(n)) or "").strip() for n in self.HAZARD_INPUTS
-            )
-            if typed or any(self.files.getlist(self.add_prefix("hazard_photos"))):
-                self.data = self.data.copy()
-                self.data[self.add_prefix("hazard_open")] = "on"
         self.task = task
         self.item_names = []
         for index, item in enumerate(task.checklist):
@@ -1082,13 +1073,35 @@ class PatrolWalkForm(forms.Form):
     def items(self):
         return [self[name] for name in self.item_names]
 
+    def hazard_filled(self):
+        """Whether anything was put in the hazard's fields, as sent (a category not on the
+        list or a text too long counts too)."""
+        if not self.is_bound:
+            return False
+        typed = any((self.data.get(self.add_prefix(n)) or "").strip() for n in self.HAZARD_INPUTS)
+        return typed or any(self.files.getlist(self.add_prefix("hazard_photos")))
+
     def clean(self):
         d = super().clean()
+        ticked = d.get("hazard_open")
+        described = (d.get("hazard") or "").strip() if ticked else ""
         problems = any(d.get(name) == "issue" for name in self.item_names)
-        if problems and not (d.get("note") or "").strip() and not (d.get("hazard") or "").strip():
+        if problems and not (d.get("note") or "").strip() and not described:
             self.add_error("note", _("Say what the problem is, in the note or as a hazard."))
-        described = (d.get("hazard") or "").strip()
-        if d.get("hazard_photos") and not described:
+        if not ticked:
+            # Unticked after typing: "no hazard after all", or a mis-tap. Filing it would
+            # report what the worker withdrew, dropping it would lose their words: ask.
+            # (With JavaScript the hidden fields are disabled, so they are not sent.)
+            if self.hazard_filled():
+                self.add_error(
+                    "hazard_open",
+                    _(
+                        "Hazard details were filled in but “Found a hazard” is not ticked: "
+                        "tick it to report them, or clear them to record the patrol without "
+                        "a hazard."
+                    ),
+                )
+        elif d.get("hazard_photos") and not described:
             # A photo alone would be recorded with the walk and lost: it goes with the ticket.
             self.add_error("hazard", _("Describe the hazard the photos show."))
         elif not described and (
@@ -1102,7 +1115,7 @@ class PatrolWalkForm(forms.Form):
                     "description no ticket is filed."
                 ),
             )
-        elif not described and d.get("hazard_open"):
+        elif not described:
             self.add_error(
                 "hazard",
                 _(
@@ -1122,7 +1135,7 @@ class PatrolWalkForm(forms.Form):
         """The hazard as patrols.record_patrol takes it, or None."""
         d = self.cleaned_data
         text = (d.get("hazard") or "").strip()
-        if not text:
+        if not text or not d.get("hazard_open"):
             return None
         hazard = {"title": "", "description": text}
         if d.get("hazard_category"):

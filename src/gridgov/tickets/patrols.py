@@ -215,7 +215,8 @@ def record_patrol(user, task, results=None, note="", hazard=None, now=None, phot
     """Record one walk of `task`; a `hazard` dict becomes a `patrol` ticket in one step.
 
     hazard: title, description, category (code), optional urgency, nature (default
-    report), address / lat+lng / place (default: the task's grid), requester fields.
+    report), address / lat+lng / place (default: the task's grid), requester fields;
+    None (or False) for none. An empty one is refused, not taken for none.
     photos: uploaded files of the hazard, filed with its ticket (checked by intake).
     """
     now = now or timezone.now()
@@ -233,6 +234,12 @@ def record_patrol(user, task, results=None, note="", hazard=None, now=None, phot
         )
     if any(value not in RESULTS for value in results.values()):
         raise PatrolError({"results": _("Each result is one of: ok, issue, skipped.")})
+    if hazard is not None and hazard is not False and not hazard:
+        # An empty hazard ({}, "") was taken for none and the walk recorded: a client that
+        # meant to report one was not told. As the page refuses 发现隐患 ticked and empty.
+        raise PatrolError(
+            {"hazard": _("The hazard is empty: describe it, or send none to record the walk.")}
+        )
     with transaction.atomic():
         ticket = None
         if hazard:

@@ -115,6 +115,30 @@
     if (input && period) input.addEventListener("change", function () { period.value = "custom"; });
   });
 
+  // --- a patrol's hazard: hidden while 发现隐患 is unticked, and then not sent ----------------
+  // A worker who typed a hazard and unticked the box means "no hazard after all": the walk
+  // is recorded without it. The fields are disabled, not cleared, so ticking the box again
+  // brings back what was typed. Without a script they are sent, and the server asks
+  // (PatrolWalkForm); a page it sent back so (.is-held) keeps them in view and enabled
+  // until the box is touched.
+  var hazardSwitch = byId("id_hazard_open");
+  var hazardSection = byId("hazard-section");
+  var hazardBody = hazardSection && hazardSection.querySelector(".hazard__body");
+  if (hazardSwitch && hazardBody) {
+    var syncHazard = function () {
+      var off = !hazardSwitch.checked && !hazardSection.classList.contains("is-held");
+      hazardBody.hidden = off;
+      hazardBody.querySelectorAll("input, select, textarea").forEach(function (el) {
+        el.disabled = off;
+      });
+    };
+    hazardSwitch.addEventListener("change", function () {
+      hazardSection.classList.remove("is-held");
+      syncHazard();
+    });
+    syncHazard();
+  }
+
   // --- a form sent back with errors: the first one in view, its field focused --------------
   // The page comes back at its top; on a phone the field at fault (a patrol's note under
   // its checklist, a visit's requester) was a screen below, the error out of sight.

@@ -2,7 +2,9 @@
 Open311 key form, in Chromium at a desktop's and a phone's width."""
 
 import pytest
+from django.utils import timezone
 
+from gridgov.tickets.models import KnowledgeAnswer
 from tests.tickets.factories import make_world
 
 from .session import signed_in
@@ -35,3 +37,36 @@ def test_the_open311_rate_limit_field_looks_like_the_others(
         )
         assert rate == name
         assert not errors
+
+
+def test_the_knowledge_base_reads_on_a_phone(chromium, live_server, street_staff, artifacts):
+    # At 390 px the table's five columns squeezed each question to two characters a line
+    # (发现私/家车占/用消防…) and the dates to 2026-/05-14: each answer is a card now.
+    KnowledgeAnswer.objects.create(
+        question="发现私家车占用消防通道怎么办？",
+        answer="可拨打12345或通过随手拍上报，写明位置和车牌；紧急情况请直接拨打119。",
+        keywords=["消防通道", "占用"],
+        used_count=22,
+        reviewed_at=timezone.now(),
+    )
+    with signed_in(chromium, live_server.url, street_staff.username, phone=True) as (
+        page,
+        errors,
+    ):
+        page.goto(live_server.url + "/tickets/knowledge/")
+        row = page.locator("#knowledge-table tbody tr").first
+        question = row.locator("td").first
+        page.screenshot(path=str(artifacts / "knowledge-phone.png"), full_page=True)
+        box = question.bounding_box()
+        assert box["width"] > 280, box
+        # The question on one or two lines, not one line per two characters.
+        assert box["height"] < 4 * 24, box
+        # Each figure named beside it, the header row being hidden.
+        labels = row.locator("td[data-label]").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+        )
+        assert labels == ['"分类"', '"使用次数"', '"上次复核"'], labels
+        width = page.evaluate("() => [window.innerWidth, document.documentElement.scrollWidth]")
+        assert width[1] <= width[0], width
+        assert not errors
+        assert "{#" not in page.inner_text("main")

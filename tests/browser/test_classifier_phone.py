@@ -77,3 +77,30 @@ def test_the_classifier_tables_are_readable_on_a_phone(chromium, live_server, ar
         assert sizes["scrolls"], sizes  # inside its panel
         assert sizes["page"] <= 390, sizes  # the page itself does not scroll sideways
         assert errors == []
+
+
+def test_every_predicted_category_is_named_under_the_matrix_on_a_phone(
+    chromium, live_server, artifacts
+):
+    # At 390 px ECharts named every other column of the confusion matrix (交通运输, 卫生计生,
+    # 城乡建设, 环境保护): 劳动和社会保障's column had no name under it.
+    world = make_world()
+    ModelVersion.objects.create(
+        version=1, path="/nonexistent", fingerprint="t", metrics=_metrics(), active=True
+    )
+    with signed_in(chromium, live_server.url, world.street_staff.username, phone=True) as (
+        page,
+        errors,
+    ):
+        page.goto(live_server.url + "/insights/classifier/")
+        page.wait_for_function(
+            "() => window.echarts && echarts.getInstanceByDom(document.getElementById('confusion'))"
+        )
+        page.locator("#confusion").screenshot(path=str(artifacts / "confusion-phone.png"))
+        named = page.evaluate(
+            """() => { const model = echarts.getInstanceByDom(document.getElementById("confusion")).getModel();
+              return ["xAxis", "yAxis"].map((axis) => model.getComponent(axis, 0).axis
+                .getViewLabels().map((label) => label.formattedLabel)); }"""
+        )
+        assert named == [LABELS, LABELS]
+        assert errors == []

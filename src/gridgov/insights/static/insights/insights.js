@@ -177,7 +177,9 @@
       } },
       // Axis names sit in the middle, clear of the (rotated) category labels.
       grid: { left: 130, right: 20, top: 10, bottom: 110 },
-      xAxis: { type: "category", data: cm.labels, name: cmEl.dataset.predicted, nameLocation: "middle", nameGap: 90, axisLabel: { rotate: 40 } },
+      // Every predicted category named (interval 0): on a phone ECharts left out every
+      // other one, so a column of the matrix had no name. Rotated, they do not overlap.
+      xAxis: { type: "category", data: cm.labels, name: cmEl.dataset.predicted, nameLocation: "middle", nameGap: 90, axisLabel: { rotate: 40, interval: 0 } },
       yAxis: { type: "category", data: cm.labels, name: cmEl.dataset.true, nameLocation: "middle", nameGap: 110, nameRotate: 90, inverse: true },
       visualMap: { min: 0, max: max, show: false, inRange: { color: ["#f4f6f9", "#b4232a"] } },
       series: [{ type: "heatmap", data: cells, label: { show: true } }]

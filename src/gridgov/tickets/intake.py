@@ -237,6 +237,23 @@ def resolve_location(address="", lat=None, lng=None, place_code=None):
     return location
 
 
+def advise(title, description, data, location, now=None):
+    """Optional text intelligence (settings.GRIDGOV_INTAKE_ADVISOR): a place named in the
+    text when none was given, and data for the create event (duplicates, model top)."""
+    advisor = getattr(settings, "GRIDGOV_INTAKE_ADVISOR", None)
+    return import_string(advisor)(title, description, data, location, now) if advisor else {}
+
+
+def located_by_text(location, advice):
+    """The place the text names (advise) when the address gave none or only an area."""
+    if advice.get("place") is not None and (
+        location.place is None or location.how == "address:area"
+    ):
+        location = resolve_location(place_code=advice["place"].code)
+        location.how = "text"
+    return location
+
+
 def next_codes(day, count=1):
     """Reserve `count` consecutive daily sequence numbers: GD20261127-000123.
 
@@ -409,15 +426,8 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     if taken := _taken(channel, external_id):  # refused before a code is spent on it
         raise ExternalIdTaken(taken, external_id, actor)
 
-    # Optional text intelligence (settings.GRIDGOV_INTAKE_ADVISOR): a place named in the
-    # text when none was given, and data for the create event (duplicates, model top).
-    advisor = getattr(settings, "GRIDGOV_INTAKE_ADVISOR", None)
-    advice = import_string(advisor)(title, description, data, location, now) if advisor else {}
-    if advice.get("place") is not None and (
-        location.place is None or location.how == "address:area"
-    ):
-        location = resolve_location(place_code=advice["place"].code)
-        location.how = "text"
+    advice = advise(title, description, data, location, now)
+    location = located_by_text(location, advice)
     suggestions = []
     unsure = False  # the category is the model's guess, too unsure to send anyone by
     if category is None:

@@ -821,27 +821,42 @@ def new_ticket(request, channel):
     )
 
 
-def _route_preview(user, category_code, address, suggestions, place_code=""):
+def _route_preview(user, category_code, address, suggestions, place_code="", title="", text=""):
     """Where the ticket would go if filed now, as intake decides it (intake.route_for): the
-    category picked, else the top suggestion; the place the address names (else the place
-    `place_code` names: a patrol's grid). A desk sees who will handle the call before filing
-    it, and a wrong route while the caller is on the line."""
+    category picked, else the top suggestion; the place the address names, else the one
+    the text names (intake.located_by_text), else the place `place_code` names (a patrol's
+    grid). A desk sees who will handle the call before filing it, and a wrong route while
+    the caller is on the line."""
     category = reference.active_category(category_code) if category_code else None
     unsure = False
     if category is None and suggestions:
         category = suggestions[0][0]
         unsure = needs_confirmation(suggestions)  # it waits at the desk (intake.create_ticket)
-    place = None
+    location = intake.Location()
     if address:
         found = addresses.resolve_address(address)
-        place = found.building or found.area
         if found.building is None and found.foreign:  # intake will refuse it: no route
             foreign = _(intake.FOREIGN_ADDRESS) % {"p": found.foreign}
             return {"route": None, "category": category, "place": None, "foreign": foreign}
+        if found.building or found.area:
+            how = "address" if found.building else "address:area"
+            location = intake.Location(place=found.building or found.area, how=how)
+    if text and not place_code:
+        # Filing reads the place from the text when the address names none (or only an
+        # area): the preview said 派单台 and 地址尚未匹配 for a call filed to the grid.
+        data = {"category": category_code or None}
+        location = intake.located_by_text(location, intake.advise(title, text, data, location))
+    place = location.place
     if place is None and place_code:
         place = Place.objects.filter(code=place_code).first()
     route = intake.route_for(category, place, user, unsure)
-    return {"route": route, "category": category, "place": place, "unsure": unsure}
+    return {
+        "route": route,
+        "category": category,
+        "place": place,
+        "unsure": unsure,
+        "from_text": location.how == "text",
+    }
 
 
 @login_required
@@ -873,7 +888,15 @@ def intake_suggest(request):
         if text.strip() or picked:
             address = (request.GET.get("address") or "").strip()
             place = request.GET.get("place", "")
-            route = _route_preview(request.user, picked, address, suggestions, place)
+            route = _route_preview(
+                request.user,
+                picked,
+                address,
+                suggestions,
+                place,
+                title=request.GET.get("title", ""),
+                text=request.GET.get("description", ""),
+            )
     # An ancestor beside its own descendant says nothing more: keep the most specific.
     above = {a.pk for category, _score in suggestions for a in category.lineage()[1:]}
     suggestions = [(c, score) for c, score in suggestions if c.pk not in above]

@@ -1,0 +1,44 @@
+"""The intake panel's 派单去向 reads the place from the caller's words as filing does: a call
+with only text (魏家坡小区3号楼楼道堆满杂物) was previewed as going to the district's
+dispatch desk with 地址尚未匹配到具体地点, then filed straight to the grid the text names
+(found walking the demo as the hotline operator)."""
+
+import pytest
+from django.urls import reverse
+
+from gridgov.tickets.models import Ticket
+
+from .factories import make_world
+from .test_views import client_for, html_of
+
+pytestmark = pytest.mark.django_db
+TEXT = "魏家坡小区3号楼楼道里堆满了纸箱和旧家具，挡住了通道"
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def test_the_preview_routes_a_text_only_call_where_filing_sends_it(client, world):
+    client_for(client, world.hotline)
+    params = {"description": TEXT, "address": "", "category": world.corridor.code}
+    html = html_of(client.get(reverse("tickets:suggest"), params))
+    response = client.post(
+        reverse("tickets:new-hotline"),
+        {**params, "nature": "help", "requester_phone": "13812341234", "idempotency_key": "t-1"},
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.owner_place == world.grid_a  # filing found the grid in the text
+    assert f'data-route="{world.grid_a.code}"' in html, html
+    assert "派单台" not in html and "地址尚未匹配到具体地点。" not in html
+    assert 'data-place-from="text"' in html and "地点取自诉求描述" in html
+
+
+def test_an_address_still_comes_before_the_text(client, world):
+    client_for(client, world.hotline)
+    params = {"description": TEXT, "address": "幸福里小区3栋", "category": world.corridor.code}
+    html = html_of(client.get(reverse("tickets:suggest"), params))
+    assert f'data-route="{world.grid_b.code}"' in html
+    assert 'data-place-from="text"' not in html

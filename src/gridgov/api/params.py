@@ -35,28 +35,46 @@ class KnownParamsFilterBackend(DjangoFilterBackend):
     """django-filter for every viewset (settings DEFAULT_FILTER_BACKENDS), refusing what
     nothing reads: `/api/v1/households/?buildng=…` answered every household of the area.
 
-    Allowed: the filterset's filters, the names an action reads itself (the view's
-    `action_params`, or the filterset's ACTION_PARAMS, {action: names}), a list's page and
-    page size, DRF's format override. An action without a filterset reads none but those.
-    get_object filters too, so a detail route or an action on one is covered as well."""
+    Allowed: the filterset's filters where a list is answered, the names an action reads
+    itself (the view's `action_params`, or the filterset's ACTION_PARAMS, {action: names}),
+    a list's page and page size, DRF's format override. An action without a filterset reads
+    none but those. get_object filters too, so a detail route or an action on one is covered
+    as well, and there the list's filters are refused: /tickets/5/?status=closed answered
+    404 (as if ticket 5 did not exist) when it was open, a narrowing nobody asks of one
+    object; a client who sends one has mistaken the URL for the list's."""
 
     message = UNKNOWN_QUERY_PARAMETER
+    # On one object, whatever `message` a list uses: the ticket lists' "no filter reads it,
+    # so the answer would hold more than asked for" is untrue of a single ticket.
+    detail_message = UNKNOWN_QUERY_PARAMETER
 
     def filter_queryset(self, request, queryset, view):
         known = self.known_parameters(request, queryset, view)
-        refuse_unknown_parameters(request, *known, message=self.message)
+        message = self.detail_message if one_object(view) else self.message
+        refuse_unknown_parameters(request, *known, message=message)
         return super().filter_queryset(request, queryset, view)
 
     def known_parameters(self, request, queryset, view):
         action = getattr(view, "action", None)
         filterset_class = self.get_filterset_class(view, queryset)
-        allowed = set(filterset_class.base_filters) if filterset_class else set()
+        filters = filterset_class.base_filters if filterset_class else ()
+        allowed = set() if one_object(view) else set(filters)
         allowed.update(getattr(view, "action_params", {}).get(action, ()))
         allowed.update(getattr(filterset_class, "ACTION_PARAMS", {}).get(action, ()))
         # A page is asked for only where the answer is paged: the list, not an object of it.
         if action == "list":
             allowed.update(page_parameters(view))
         return allowed
+
+
+def one_object(view):
+    """Whether the view answers one object (a viewset's detail route or `detail=True`
+    action), not a list. A view that is no viewset: whether its URL names the object."""
+    detail = getattr(view, "detail", None)
+    if detail is not None:
+        return detail
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    return bool(lookup) and lookup in getattr(view, "kwargs", {})
 
 
 def page_parameters(view):

@@ -7,7 +7,15 @@ The other pages are prefixed "web-" so they cannot clash with API route names.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import department_import, password, place_import, staff_import, staff_logins, views
+from . import (
+    access_log,
+    department_import,
+    password,
+    place_import,
+    staff_import,
+    staff_logins,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -55,6 +63,7 @@ urlpatterns = [
         department_import.department_import_template,
         name="web-department-import-template",
     ),
+    path("people/access-log/", access_log.access_log, name="web-access-log"),
     path("people/staff/", staff_logins.staff_logins, name="web-staff-logins"),
     path(
         "people/staff/<int:pk>/reset-password/",

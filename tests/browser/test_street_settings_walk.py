@@ -70,3 +70,24 @@ def test_the_knowledge_base_reads_on_a_phone(chromium, live_server, street_staff
         assert width[1] <= width[0], width
         assert not errors
         assert "{#" not in page.inner_text("main")
+
+
+def test_the_routing_table_reads_on_a_phone(chromium, live_server, street_staff, artifacts):
+    # At 390 px 派单规则's four columns wrapped 城乡建设 / 城市建设和市政管理 / 城管执法 four
+    # characters a line and 全区（所有地点） over three: each rule is a card now.
+    with signed_in(chromium, live_server.url, street_staff.username, phone=True) as (
+        page,
+        errors,
+    ):
+        page.goto(live_server.url + "/tickets/routing/")
+        row = page.locator("#routing-table tbody tr").first
+        page.screenshot(path=str(artifacts / "routing-phone.png"), full_page=True)
+        category = row.locator("td").first.bounding_box()
+        assert category["width"] > 280, category
+        labels = row.locator("td[data-label]").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+        )
+        assert labels[:2] == ['"位置"', '"职能部门"'], labels
+        width = page.evaluate("() => [window.innerWidth, document.documentElement.scrollWidth]")
+        assert width[1] <= width[0], width
+        assert not errors

@@ -683,7 +683,9 @@ class ApproveExtensionForm(ActionForm):
         choices=[("yes", _("Approve")), ("no", _("Reject"))],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
-        initial="yes",
+        # No default: 批准 ticked in advance extended deadlines for approvers who meant to
+        # reject or had not read the request.
+        error_messages={"required": _("Choose to approve or reject the extension.")},
     )
     reason = forms.CharField(
         label=_("Reason"),

@@ -87,6 +87,9 @@ def hot_issues(request):
             "issues": issues,
             "total": total,
             "state": state,
+            # Said when the list is empty: "no hot issue here yet" under 已排除 read as if
+            # there were none at all.
+            "state_label": "" if state == "all" else HotIssue.State(state).label,
             "state_notice": notice,
             "states": [("all", _("All")), *_states(state)],
             "map_points": services.map_points(issues),

@@ -42,3 +42,25 @@ def test_an_address_still_comes_before_the_text(client, world):
     html = html_of(client.get(reverse("tickets:suggest"), params))
     assert f'data-route="{world.grid_b.code}"' in html
     assert 'data-place-from="text"' not in html
+
+
+def test_a_consultation_with_its_answer_is_previewed_as_answered_not_routed(client, world):
+    """A consultation given an answer is closed on filing by the desk that took it: the
+    preview named the dispatch desk (or a unit) all the same."""
+    client_for(client, world.hotline)
+    params = {"description": "请问居住证怎么办理？需要哪些材料", "category": world.corridor.code}
+    html = html_of(client.get(reverse("tickets:suggest"), {**params, "nature": "consult"}))
+    assert 'data-route="answered"' not in html  # no answer yet: it would be routed
+    answer = {"nature": "consult", "answer": "持身份证到社区服务中心办理。"}
+    html = html_of(client.get(reverse("tickets:suggest"), {**params, **answer}))
+    assert 'data-route="answered"' in html and "提交后随答复直接办结，不派单" in html
+    assert "将派至" not in html and "派单台" not in html
+    # Only a consultation is answered on the spot.
+    html = html_of(client.get(reverse("tickets:suggest"), {**params, **answer, "nature": "help"}))
+    assert 'data-route="answered"' not in html
+    response = client.post(
+        reverse("tickets:new-hotline"),
+        {**params, **answer, "requester_phone": "13812341234", "idempotency_key": "c-1"},
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.get().status == "closed"

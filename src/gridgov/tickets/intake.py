@@ -237,6 +237,14 @@ def resolve_location(address="", lat=None, lng=None, place_code=None):
     return location
 
 
+def answered_on_the_spot(data):
+    """A consultation given its answer at intake: the desk that took it in closes it on
+    filing, and no unit is sent (create_ticket, and the intake page's preview)."""
+    return data.get("nature") == Nature.CONSULT and bool(
+        (data.get("answer") or "").strip() or data.get("knowledge_answer")
+    )
+
+
 def advise(title, description, data, location, now=None):
     """Optional text intelligence (settings.GRIDGOV_INTAKE_ADVISOR): a place named in the
     text when none was given, and data for the create event (duplicates, model top)."""
@@ -437,9 +445,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
             unsure = needs_confirmation(suggestions)
     urgency = data.get("urgency") or (category.default_urgency if category else Urgency.GENERAL)
     deadlines = sla.compute_deadlines(urgency, category, now, place=location.place)
-    consult_answered = data.get("nature") == Nature.CONSULT and (
-        (data.get("answer") or "").strip() or data.get("knowledge_answer")
-    )
+    consult_answered = answered_on_the_spot(data)
     if consult_answered:  # the desk that took it in answers it: no unit handles it
         route = routing.Route(place=routing.intake_desk(actor), department=None)
     else:

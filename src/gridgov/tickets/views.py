@@ -885,7 +885,10 @@ def intake_suggest(request):
     if request.user.has_perm("tickets.take_in") and (
         request.GET.get("answers", "1") == "1" or hazard
     ):
-        if text.strip() or picked:
+        if intake.answered_on_the_spot(request.GET):
+            # Filed now, it is closed with its answer: naming a unit or the desk was wrong.
+            route = {"answered": True}
+        elif text.strip() or picked:
             address = (request.GET.get("address") or "").strip()
             place = request.GET.get("place", "")
             route = _route_preview(

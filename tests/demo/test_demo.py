@@ -327,3 +327,18 @@ def test_a_whistle_summons_departments_that_serve_the_matter(demo):
         assert holder not in summoned
         wanted = {f"D-QF-{suffix}" for suffix in WHISTLE_DEPARTMENTS.get(root, ())}
         assert wanted - {holder} <= summoned, (ticket.code, root, summoned)
+
+
+def test_a_whistle_gives_the_departments_the_report_by_the_page_offers(demo):
+    """The demo gave 24 office hours, which on a general ticket whistled on a Wednesday
+    morning ran to the next Monday: a department could not be late for days."""
+    from gridgov.tickets import sla
+    from gridgov.tickets.models import Whistle
+
+    whistles = Whistle.objects.select_related("ticket").prefetch_related("summonses")
+    assert whistles.exists()
+    for whistle in whistles:
+        hours = sla.default_whistle_hours(whistle.ticket.urgency)
+        wanted = sla.whistle_report_by(whistle.ticket.urgency, whistle.blown_at, hours)
+        for summons in whistle.summonses.all():
+            assert summons.report_by == wanted, (whistle.ticket.code, summons.report_by, wanted)

@@ -736,8 +736,9 @@ def reveal_requester(request, code):
         raise PermissionDenied(_("You may not see this requester's contact details.")) from None
     context = {"ticket": ticket, "revealed": revealed, "can_reveal": True}
     if _is_htmx(request):
-        # The number shows in the 联系诉求人 form too, wherever it was asked for.
-        context["swap_contact"] = "contact" in lifecycle.allowed_actions(ticket, request.user)
+        # The number shows in the 联系诉求人 (or 回访) form too, wherever it was asked for.
+        allowed = lifecycle.allowed_actions(ticket, request.user)
+        context["swap_contact"] = "contact" in allowed or "callback" in allowed
         response = render(request, "tickets/_requester.html", context)
     else:
         response = render(

@@ -341,6 +341,21 @@ def racing(ticket):
     return ticket.resolve_by
 
 
+def shown_due(ticket, now=None):
+    """The deadline a list shows counting down for an open ticket that has missed none
+    (overdue_stage): racing(), except a 签收时限 passed while the ticket waits at the desk
+    (受理/退单). That one counts against nobody, since dispatching sets the unit's anew, so
+    the list said 已超时 2 日 of a ticket neither marked nor counted overdue (the tickets
+    map said 1 件超时 over two such rows): the requester's next deadline is shown instead."""
+    due = racing(ticket)
+    now = now or timezone.now()
+    if ticket.status in (Status.RECEIVED, Status.RETURNED) and due and due < now:
+        if ticket.contacted_at is None and ticket.respond_by:
+            return ticket.respond_by
+        return ticket.resolve_by
+    return due
+
+
 def racing_expr(*whens):
     """racing() as a database expression, for sorting a queue or a list; `whens` first
     (models.racing_deadline: without `whens`, the expression of an index)."""

@@ -125,7 +125,7 @@ def _mark(tickets, now):
         ticket.overdue_label = OVERDUE_LABELS.get(ticket.overdue, "")
         # The deadline missed, else the one the ticket races now.
         stage = ticket.overdue
-        ticket.next_due = getattr(ticket, f"{stage}_by") if stage else sla.racing(ticket)
+        ticket.next_due = getattr(ticket, f"{stage}_by") if stage else sla.shown_due(ticket, now)
     return tickets
 
 

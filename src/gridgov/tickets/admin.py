@@ -15,13 +15,14 @@ from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import log_access
 
-from . import lifecycle, sla
+from . import knowledge, lifecycle, sla
 from .models import (
     CalendarDay,
     Callback,
     Category,
     Extension,
     KnowledgeAnswer,
+    KnowledgeAnswerChange,
     PatrolRecord,
     PatrolTask,
     RoutingRule,
@@ -150,13 +151,45 @@ class CalendarDayAdmin(SuperuserOnlyAdmin):
     date_hierarchy = "date"
 
 
+class KnowledgeAnswerChangeInline(ReadOnlyInline):
+    model = KnowledgeAnswerChange
+    fields = ["at", "action", "changed_by", "channel", "before", "after"]
+    readonly_fields = fields
+    ordering = ["-at", "-id"]
+
+
 @admin.register(KnowledgeAnswer)
 class KnowledgeAnswerAdmin(SuperuserOnlyAdmin):
     list_display = ["question", "category", "used_count", "reviewed_at", "active"]
     list_filter = ["active", "reviewed_at"]
     search_fields = ["question", "answer"]
     autocomplete_fields = ["category"]
-    readonly_fields = ["used_count"]
+    # The review date moves by knowledge.save_answer's rule, as on the page and in the API.
+    readonly_fields = ["used_count", "reviewed_at"]
+    inlines = [KnowledgeAnswerChangeInline]
+
+    # Kept in the change record as on the page and in the API (knowledge.save_answer).
+    def save_model(self, request, obj, form, change):
+        fields = {name: getattr(obj, name) for name in knowledge.TRACKED}
+        saved = knowledge.save_answer(
+            obj if change else None,
+            fields,
+            by=request.user,
+            channel=KnowledgeAnswerChange.Channel.ADMIN,
+        )
+        obj.pk, obj.reviewed_at = saved.pk, saved.reviewed_at
+
+    # Taken out of use (active), not deleted: an answer's change record stays with it.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KnowledgeAnswerChange)
+class KnowledgeAnswerChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "answer", "action", "changed_by", "channel"]
+    list_filter = ["action", "channel"]
+    date_hierarchy = "at"
+    list_select_related = ["answer", "changed_by"]
 
 
 # --- tickets ------------------------------------------------------------------------------------

@@ -42,7 +42,18 @@ from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import PersonalDataDenied, reveal
 from gridgov.places.models import Level, Place
 
-from . import exports, filters, intake, lifecycle, photos, progress, routing, sla, workdays
+from . import (
+    exports,
+    filters,
+    intake,
+    knowledge,
+    lifecycle,
+    photos,
+    progress,
+    routing,
+    sla,
+    workdays,
+)
 from . import serializers as s
 from .kpis import NO_SUCH_DISTRICT
 from .models import (
@@ -995,6 +1006,24 @@ class KnowledgeViewSet(SettingsViewSet):
     serializer_class = s.KnowledgeAnswerSerializer
     filterset_class = filters.KnowledgeFilter
     manage_perm = "tickets.manage_knowledge"
+
+    @extend_schema(
+        summary="The answer's change record (修改记录), newest first",
+        description=(
+            "Who added, changed, took out of use, put back or confirmed the answer, when, "
+            "through which channel (web page, API, admin), and the changed fields' values "
+            "before and after. Times used (counted at intake) are not changes. Answers "
+            "added before the record was kept have none from before."
+        ),
+        responses={200: s.KnowledgeAnswerChangeSerializer(many=True), **errors(401, 403, 404)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def changes(self, request, pk=None):
+        refuse_unknown_parameters(request)
+        answer = self.get_object()
+        return Response(
+            s.KnowledgeAnswerChangeSerializer(knowledge.changes_of(answer), many=True).data
+        )
 
 
 router = SimpleRouter()

@@ -2,16 +2,17 @@
 
 An answer not reviewed for STALE_AFTER is stale: flagged for staff, still offered. Its
 review date moves when its question, answer, keywords or category change, or when staff
-confirm it still holds.
+confirm it still holds. Every such change is kept (KnowledgeAnswerChange, save_answer).
 """
 
 import datetime as dt
 import re
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import KnowledgeAnswer
+from .models import KnowledgeAnswer, KnowledgeAnswerChange
 
 MIN_SCORE = 2
 STALE_AFTER = dt.timedelta(days=180)
@@ -36,21 +37,67 @@ def split_keywords(text):
     return [k for k in re.split(r"[\s,，、;；]+", text or "") if k][:50]
 
 
-def save_answer(answer, fields, reviewed=False, now=None):
-    """Create (answer None) or change a standard answer from `fields` (model field names);
-    the review date moves when its content changes, or when `reviewed`."""
+TRACKED = (*CONTENT, "active")  # what a KnowledgeAnswerChange keeps before and after
+
+
+def tracked_values(answer):
+    """{field: value} of an answer's tracked fields as the change record keeps them (the
+    category by its code)."""
+    values = {name: getattr(answer, name) for name in TRACKED}
+    values["keywords"] = list(values["keywords"] or [])
+    values["category"] = answer.category.code if answer.category_id else None
+    return values
+
+
+def save_answer(answer, fields, reviewed=False, *, by, channel, now=None):
+    """Create (answer None) or change a standard answer from `fields` (model field names),
+    and keep it in the change record (KnowledgeAnswerChange: `by` whom, through which
+    `channel`, the changed fields before and after), in one transaction: the page, the
+    API and the admin all save answers this way. The review date moves when its content
+    changes, or when `reviewed` (confirmed as still correct: recorded as such when
+    nothing else changed). A save that changes nothing writes no record."""
     now = now or timezone.now()
-    if answer is None:
-        return KnowledgeAnswer.objects.create(reviewed_at=now, **fields)
-    changed = any(
-        getattr(answer, name) != value for name, value in fields.items() if name in CONTENT
-    )
-    for name, value in fields.items():
-        setattr(answer, name, value)
-    if changed or reviewed:
-        answer.reviewed_at = now
-    answer.save()
+    Action = KnowledgeAnswerChange.Action
+    with transaction.atomic():
+        if answer is None:
+            answer = KnowledgeAnswer.objects.create(reviewed_at=now, **fields)
+            before, after = {}, tracked_values(answer)
+            action = Action.CREATED
+        else:
+            # Compared with the stored row, not with what a caller may have set on `answer`.
+            old = tracked_values(KnowledgeAnswer.objects.select_for_update().get(pk=answer.pk))
+            for name, value in fields.items():
+                setattr(answer, name, value)
+            new = tracked_values(answer)
+            changed = [name for name in TRACKED if old[name] != new[name]]
+            if any(name in CONTENT for name in changed) or reviewed:
+                answer.reviewed_at = now
+            answer.save()
+            before = {name: old[name] for name in changed}
+            after = {name: new[name] for name in changed}
+            if "active" in changed:
+                action = Action.REACTIVATED if answer.active else Action.DEACTIVATED
+            elif changed:
+                action = Action.CHANGED
+            elif reviewed:
+                action = Action.CONFIRMED
+            else:
+                return answer
+        KnowledgeAnswerChange.objects.create(
+            answer=answer,
+            action=action,
+            at=now,
+            changed_by=by if by is not None and by.pk else None,
+            channel=channel,
+            before=before,
+            after=after,
+        )
     return answer
+
+
+def changes_of(answer):
+    """An answer's change record, newest first."""
+    return answer.changes.select_related("changed_by").order_by("-at", "-id")
 
 
 def scores(text, queryset=None):

@@ -849,6 +849,56 @@ class KnowledgeAnswer(models.Model):
         return self.question
 
 
+class KnowledgeAnswerChange(models.Model):
+    """知识库修改记录: a standard answer added, changed, taken out of use or put back, or
+    confirmed as still correct, on the page, through the API or in the admin
+    (knowledge.save_answer). Operators across the city are offered these answers and they
+    are changed in place; this keeps who changed what, when, where, and the values before.
+    Times used (counted at intake) are not changes."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Added")
+        CHANGED = "changed", _("Changed")
+        DEACTIVATED = "deactivated", _("Taken out of use")
+        REACTIVATED = "reactivated", _("Put back in use")
+        CONFIRMED = "confirmed", _("Confirmed as still correct")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Knowledge base page")
+        API = "api", _("API")
+        ADMIN = "admin", _("Admin site")
+
+    answer = models.ForeignKey(
+        KnowledgeAnswer,
+        verbose_name=_("standard answer"),
+        on_delete=models.PROTECT,  # taken out of use, not deleted: its record stays
+        related_name="changes",
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    at = models.DateTimeField(_("at"), db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    # {field: value} of the fields that changed (question, answer, keywords, category as
+    # its code, active): before ({} for an added answer) and after.
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("standard answer change")
+        verbose_name_plural = _("standard answer changes")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.answer_id}"
+
+
 class PatrolTask(models.Model):
     """网格巡查: a checklist a grid worker walks through on a schedule."""
 

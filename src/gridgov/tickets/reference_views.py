@@ -32,7 +32,9 @@ from .forms import (
 )
 from .models import (
     CalendarDay,
+    Category,
     KnowledgeAnswer,
+    KnowledgeAnswerChange,
     KpiWeights,
     RoutingRule,
     TimeLimit,
@@ -126,13 +128,15 @@ def knowledge_base(request, pk=None):
     answer = get_object_or_404(KnowledgeAnswer, pk=pk) if pk else None
     status = 200
     if request.method == "POST" and request.POST.get("confirm") and answer is not None:
-        knowledge.save_answer(answer, {}, reviewed=True)
+        knowledge.save_answer(answer, {}, reviewed=True, by=request.user, channel=WEB)
         messages.success(request, _("Confirmed as still correct: %(q)s") % {"q": answer})
         return redirect("tickets:knowledge")
     if request.method == "POST":
         form = KnowledgeAnswerForm(request.POST)
         if form.is_valid():
-            saved = knowledge.save_answer(answer, form.answer_fields())
+            saved = knowledge.save_answer(
+                answer, form.answer_fields(), by=request.user, channel=WEB
+            )
             messages.success(request, _("Standard answer saved: %(q)s") % {"q": saved})
             return redirect("tickets:knowledge")
         status = 400
@@ -167,6 +171,7 @@ def knowledge_base(request, pk=None):
         {
             "form": form,
             "answer": answer,
+            "changes": _knowledge_changes(answer) if answer is not None else [],
             "rows": rows,
             "query": query,
             "stale_count": KnowledgeAnswer.objects.filter(knowledge.stale_q()).count(),
@@ -175,6 +180,46 @@ def knowledge_base(request, pk=None):
         },
         status=status,
     )
+
+
+WEB = KnowledgeAnswerChange.Channel.WEB
+
+
+def _knowledge_changes(answer):
+    """An answer's change record for its page: (change, [(field label, before, after)])."""
+    labels = {name: KnowledgeAnswerForm.base_fields[name].label for name in knowledge.TRACKED}
+    codes = set()
+    changes = list(knowledge.changes_of(answer)[:100])
+    for change in changes:
+        for values in (change.before, change.after):
+            if values.get("category"):
+                codes.add(values["category"])
+    names = dict(Category.objects.filter(code__in=codes).values_list("code", "name"))
+
+    def words(name, value):
+        if name == "keywords":
+            return "、".join(value or []) or "—"
+        if name == "category":
+            return names.get(value, value) if value else _("Any category")
+        if name == "active":
+            return _("Offered") if value else _("Not offered")
+        return value or "—"
+
+    return [
+        (
+            change,
+            [
+                (
+                    labels[name],
+                    words(name, change.before[name]) if name in change.before else None,
+                    words(name, change.after.get(name)),
+                )
+                for name in knowledge.TRACKED
+                if name in change.after
+            ],
+        )
+        for change in changes
+    ]
 
 
 STAGES = ("accept", "respond", "resolve")

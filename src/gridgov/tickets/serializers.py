@@ -32,6 +32,7 @@ from .models import (
     Channel,
     HomeLevel,
     KnowledgeAnswer,
+    KnowledgeAnswerChange,
     Nature,
     RoutingRule,
     Satisfaction,
@@ -1350,14 +1351,38 @@ class KnowledgeAnswerSerializer(serializers.ModelSerializer):
     def get_stale(self, answer) -> bool:
         return knowledge.is_stale(answer)
 
-    # When the review date moves is knowledge.py's rule, as on the workbench page.
+    # When the review date moves, and the change record, are knowledge.py's, as on the page.
     def create(self, validated_data):
         validated_data.pop("reviewed", None)
-        return knowledge.save_answer(None, validated_data)
+        return knowledge.save_answer(None, validated_data, **self._by())
 
     def update(self, instance, validated_data):
         reviewed = validated_data.pop("reviewed", False)
-        return knowledge.save_answer(instance, validated_data, reviewed=reviewed)
+        return knowledge.save_answer(instance, validated_data, reviewed=reviewed, **self._by())
+
+    def _by(self):
+        return {"by": self.context["request"].user, "channel": KnowledgeAnswerChange.Channel.API}
+
+
+class KnowledgeAnswerChangeSerializer(serializers.ModelSerializer):
+    """A row of a standard answer's change record (knowledge.save_answer): read-only."""
+
+    changed_by = serializers.CharField(
+        source="changed_by.username", allow_null=True, read_only=True
+    )
+    before = serializers.DictField(
+        read_only=True,
+        help_text="The changed fields' values before ({} for an added answer): question, "
+        "answer, keywords, category (code or null), active",
+    )
+    after = serializers.DictField(
+        read_only=True, help_text="The same fields' values after the change"
+    )
+
+    class Meta:
+        model = KnowledgeAnswerChange
+        fields = ["id", "action", "at", "changed_by", "channel", "before", "after"]
+        read_only_fields = fields
 
 
 class FollowCitySerializer(serializers.Serializer):

@@ -574,6 +574,7 @@ NEXT_TAB = {
     "callback": "callback",
     "dispatch": "dispatch",
     "accept": "accept",
+    "return": "accept",  # 待签收 is gone through by signing for each ticket or returning it
     "whistle-report": "report",
     "approve-extension": "approve",
 }

@@ -50,3 +50,34 @@ def test_an_answers_history_reads_beside_its_form(chromium, live_server, world, 
         width = page.evaluate("() => [window.innerWidth, document.documentElement.scrollWidth]")
         assert width[1] <= width[0], width
         assert not errors
+
+
+def test_street_staff_read_an_answer_and_its_history_without_the_form(
+    chromium, live_server, world, artifacts
+):
+    answer = KnowledgeAnswer.objects.create(
+        question="居住证怎么办理？",
+        answer="携带身份证到社区服务中心登记。",
+        keywords=["居住证"],
+        reviewed_at=timezone.now(),
+    )
+    knowledge.save_answer(
+        answer, {"keywords": ["居住证", "暂住证"]}, by=world.district_staff, channel="web"
+    )
+    with signed_in(chromium, live_server.url, world.street_staff.username, phone=True) as (
+        page,
+        errors,
+    ):
+        page.goto(f"{live_server.url}/tickets/knowledge/")
+        assert page.locator("#knowledge-form").count() == 0
+        page.get_by_role("link", name="查看").first.click()
+        page.wait_for_url(f"**/tickets/knowledge/{answer.pk}/")
+        page.screenshot(path=str(artifacts / "knowledge-street-read.png"), full_page=True)
+        facts = page.locator("#knowledge-read-only").inner_text()
+        assert "携带身份证到社区服务中心登记。" in facts and "居住证、暂住证" in facts
+        assert "街道工作人员只能查看" in facts
+        assert "暂住证" in page.locator("#knowledge-changes").inner_text()
+        assert page.locator("#knowledge-form, button[name=confirm]").count() == 0
+        width = page.evaluate("() => [window.innerWidth, document.documentElement.scrollWidth]")
+        assert width[1] <= width[0], width
+        assert not errors

@@ -141,10 +141,10 @@ def test_knowledge_base_search_while_typing_staleness_and_use(world):
     rows = {a["id"]: a for a in hotline.get(url).json()["results"]}
     assert rows[old.pk]["stale"] is True and rows[fresh.pk]["stale"] is False
 
-    # Operators read; street staff maintain. An edit counts as a review.
+    # Operators read; district staff maintain. An edit counts as a review.
     assert hotline.post(url, {"question": "q", "answer": "a"}, format="json").status_code == 403
-    street = client_for(world.street_staff)
-    response = street.patch(
+    district = client_for(world.district_staff)
+    response = district.patch(
         f"{url}{old.pk}/", {"answer": "每天7-9点、18-20点投放。"}, format="json"
     )
     assert response.status_code == 200
@@ -152,12 +152,12 @@ def test_knowledge_base_search_while_typing_staleness_and_use(world):
     # As on the page: sending the same text again is no review, and nobody sets the date.
     before = KnowledgeAnswer.objects.get(pk=fresh.pk).reviewed_at
     same = {"answer": fresh.answer, "reviewed_at": "2020-01-01T00:00:00+08:00"}
-    assert street.patch(f"{url}{fresh.pk}/", same, format="json").status_code == 200
+    assert district.patch(f"{url}{fresh.pk}/", same, format="json").status_code == 200
     assert KnowledgeAnswer.objects.get(pk=fresh.pk).reviewed_at == before
-    confirmed = street.patch(f"{url}{fresh.pk}/", {"reviewed": True}, format="json").json()
+    confirmed = district.patch(f"{url}{fresh.pk}/", {"reviewed": True}, format="json").json()
     assert KnowledgeAnswer.objects.get(pk=fresh.pk).reviewed_at > before
     assert "reviewed" not in confirmed and confirmed["stale"] is False
-    response = street.post(
+    response = district.post(
         url,
         {
             "question": "门前三包是什么",

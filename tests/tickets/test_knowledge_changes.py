@@ -244,3 +244,74 @@ def test_the_admin_records_its_edits_and_the_record_is_read_only(world):
     delete = reverse("admin:tickets_knowledgeanswer_delete", args=[answer.pk])
     assert admin.post(delete, {"post": "yes"}).status_code == 403
     assert KnowledgeAnswer.objects.filter(pk=answer.pk).exists()
+
+
+# --- who changes them: district staff and superusers; street staff read -------------------
+
+
+def test_street_staff_read_the_answers_and_their_record_but_do_not_change_them(client, world):
+    answer = _answer(reviewed_at=timezone.now() - dt.timedelta(days=400))  # to review
+    knowledge.save_answer(
+        answer, {"keywords": ["居住证", "暂住证"]}, by=world.district_staff, channel="web"
+    )
+    client.force_login(world.street_staff)
+    listed = client.get(reverse("tickets:knowledge"))
+    assert listed.status_code == 200
+    page = listed.content.decode()
+    assert f'data-answer="{answer.pk}"' in page and "知识库" in page
+    # No form, no 仍然有效, no 修改: 查看 and who keeps them.
+    assert 'id="knowledge-form"' not in page and 'name="confirm"' not in page
+    assert "查看" in page and "由区级工作人员和超级管理员维护" in page
+    assert "超过 180 天未复核的答复会标为待复核。" in page and "然后修改或确认" not in page
+    url = reverse("tickets:knowledge-answer", args=[answer.pk])
+    page = client.get(url).content.decode()
+    assert 'id="knowledge-form"' not in page and "携带身份证到社区服务中心登记。" in page
+    assert 'id="knowledge-changes"' in page and "暂住证" in page
+    # Writes refused, with the reason; nothing changed, nothing recorded.
+    for data in (_form(answer, answer="改掉"), {"confirm": "1"}):
+        refused = client.post(url, data)
+        assert refused.status_code == 403
+        assert "由区级工作人员和超级管理员维护" in refused.content.decode()
+    refused = client.post(reverse("tickets:knowledge"), _form(answer, question="新问题"))
+    assert refused.status_code == 403
+    answer.refresh_from_db()
+    assert (
+        answer.answer == "携带身份证到社区服务中心登记。" and KnowledgeAnswer.objects.count() == 1
+    )
+    assert KnowledgeAnswerChange.objects.count() == 1
+
+
+def test_district_staff_and_superusers_change_them_on_the_page(client, world):
+    answer = _answer()
+    url = reverse("tickets:knowledge-answer", args=[answer.pk])
+    root = get_user_model().objects.create(username="root", is_superuser=True)
+    for user, text in ((world.district_staff, "区里改的"), (root, "管理员改的")):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert 'id="knowledge-form"' in page
+        assert client.post(url, _form(answer, answer=text)).status_code == 302
+        answer.refresh_from_db()
+        assert answer.answer == text
+        assert KnowledgeAnswerChange.objects.order_by("-id").first().changed_by == user
+
+
+def test_the_api_refuses_street_staff_with_the_reason_and_lets_district_staff(world):
+    answer = _answer()
+    street = client_for(world.street_staff)
+    assert street.get(f"{API}{answer.pk}/").status_code == 200
+    assert street.get(f"{API}{answer.pk}/changes/").status_code == 200
+    for response in (
+        street.patch(f"{API}{answer.pk}/", {"answer": "改掉"}, format="json"),
+        street.post(API, {"question": "门前三包是什么", "answer": "责任区制度。"}, format="json"),
+    ):
+        assert response.status_code == 403
+        error = response.json()["error"]
+        assert error["code"] == "permission_denied"
+        assert "由区级工作人员和超级管理员维护" in error["message"]
+        assert "district staff" in error["message_en"]
+    assert KnowledgeAnswer.objects.get().answer == "携带身份证到社区服务中心登记。"
+    assert not KnowledgeAnswerChange.objects.exists()
+    district = client_for(world.district_staff)
+    response = district.patch(f"{API}{answer.pk}/", {"answer": "区里改的"}, format="json")
+    assert response.status_code == 200
+    assert KnowledgeAnswerChange.objects.get().changed_by == world.district_staff

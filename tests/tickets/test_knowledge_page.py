@@ -1,6 +1,6 @@
-"""The knowledge base page (知识库): street staff add standard answers the operators are then
-offered, see the stale ones first, change or confirm them (the review date moves), and take
-one out of use; nothing for other roles."""
+"""The knowledge base page (知识库): district staff add standard answers the operators are
+then offered, see the stale ones first, change or confirm them (the review date moves), and
+take one out of use; street staff read them; nothing for other roles."""
 
 import datetime as dt
 
@@ -28,7 +28,7 @@ def test_staff_keep_the_standard_answers_the_operators_are_offered(client, world
         keywords=["居住证"],
         reviewed_at=timezone.now() - dt.timedelta(days=400),
     )
-    client.force_login(world.street_staff)
+    client.force_login(world.district_staff)
     page = client.get(reverse("tickets:knowledge")).content.decode()
     assert f'data-answer="{old.pk}" class="is-overdue"' in page and "待复核" in page
     data = {

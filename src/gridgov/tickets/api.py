@@ -999,13 +999,19 @@ class CalendarDayViewSet(
 
 
 @extend_schema(tags=["knowledge"])
-class KnowledgeViewSet(SettingsViewSet):
-    """知识库: standard answers; `?q=` searches while typing, best match first."""
+class KnowledgeViewSet(ExplainsReadOnly, SettingsViewSet):
+    """知识库: standard answers; `?q=` searches while typing, best match first. Read by all
+    staff; written by district staff and superusers (every operator in the city is offered
+    them), each write kept in the answer's change record."""
 
     queryset = KnowledgeAnswer.objects.select_related("category").order_by("-used_count", "id")
     serializer_class = s.KnowledgeAnswerSerializer
     filterset_class = filters.KnowledgeFilter
     manage_perm = "tickets.manage_knowledge"
+    read_only = knowledge.READ_ONLY
+
+    def refused(self, obj):
+        return bilingual_error(403, "permission_denied", self.read_only)
 
     @extend_schema(
         summary="The answer's change record (修改记录), newest first",

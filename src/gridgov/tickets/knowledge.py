@@ -11,6 +11,7 @@ import re
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .models import KnowledgeAnswer, KnowledgeAnswerChange
 
@@ -22,6 +23,12 @@ QUESTION_PIECES = frozenset(
     "怎么 么办 什么 么材 请问 问在 如何 需要 要什 哪里 哪些 为什 可以 是否 多少 有没 没有".split()
 )
 CONTENT = ("question", "answer", "keywords", "category")
+# Why a write is refused (rules.py's `tickets.manage_knowledge`): every operator in the
+# city is offered these answers.
+READ_ONLY = gettext_noop(
+    "Standard answers are offered to operators across the city, so district staff and "
+    "superusers keep them; street staff may only view them."
+)
 
 
 def is_stale(answer, now=None):

@@ -122,9 +122,13 @@ def routing_rules(request, pk=None):
 @require_http_methods(["GET", "POST"])
 def knowledge_base(request, pk=None):
     """The standard answers, stale and most used first, and a form to add one (or change
-    the one `pk` names, or confirm it still holds)."""
-    if not request.user.has_perm("tickets.manage_knowledge"):
+    the one `pk` names, or confirm it still holds) for those who keep them; those who only
+    read them (street staff) see the answer `pk` names and its change record."""
+    if not request.user.has_perm("tickets.view_knowledge"):
         raise PermissionDenied
+    may_manage = request.user.has_perm("tickets.manage_knowledge")
+    if request.method == "POST" and not may_manage:
+        raise PermissionDenied(_(knowledge.READ_ONLY))
     answer = get_object_or_404(KnowledgeAnswer, pk=pk) if pk else None
     status = 200
     if request.method == "POST" and request.POST.get("confirm") and answer is not None:
@@ -140,7 +144,7 @@ def knowledge_base(request, pk=None):
             messages.success(request, _("Standard answer saved: %(q)s") % {"q": saved})
             return redirect("tickets:knowledge")
         status = 400
-    elif answer is not None:
+    elif answer is not None and may_manage:
         form = KnowledgeAnswerForm(
             initial={
                 "question": answer.question,
@@ -150,8 +154,10 @@ def knowledge_base(request, pk=None):
                 "active": answer.active,
             }
         )
-    else:
+    elif may_manage:
         form = KnowledgeAnswerForm()
+    else:
+        form = None
     answers = KnowledgeAnswer.objects.select_related("category")
     query = request.GET.get("q", "").strip()
     if query:
@@ -170,6 +176,7 @@ def knowledge_base(request, pk=None):
         "tickets/knowledge.html",
         {
             "form": form,
+            "may_manage": may_manage,
             "answer": answer,
             "changes": _knowledge_changes(answer) if answer is not None else [],
             "rows": rows,

@@ -215,7 +215,7 @@ SETTINGS_ROLES = {Role.STREET_STAFF, Role.DISTRICT_STAFF}
 
 @rules.predicate
 def is_street_or_district_staff(user):
-    """No object: street or district staff anywhere (the knowledge base)."""
+    """No object: street or district staff anywhere (reading the knowledge base)."""
     return scope_for(user).has_role(SETTINGS_ROLES)
 
 
@@ -233,7 +233,8 @@ def covers_rule_place(user, rule):
 
 @rules.predicate
 def is_district_staff(user):
-    """No object: district staff anywhere (calendar days, which every district counts on)."""
+    """No object: district staff anywhere (calendar days and the knowledge base, which
+    every street counts on)."""
     return scope_for(user).has_role({Role.DISTRICT_STAFF})
 
 
@@ -392,5 +393,9 @@ rules.add_perm("tickets.manage_time_limits", is_superuser | covers_limit_distric
 # its own (superusers any, and the deployment's); everyone who sees the ranking reads them
 # and their history.
 rules.add_perm("tickets.manage_kpi_weights", is_superuser | covers_weights_district)
-rules.add_perm("tickets.manage_knowledge", is_superuser | is_street_or_district_staff)
+# 知识库: every hotline operator in the city is offered these answers, so they are kept by
+# district staff and superusers (each change recorded: knowledge.save_answer); street
+# staff read them and their change record on the page (the API reads: `view_settings`).
+rules.add_perm("tickets.view_knowledge", is_superuser | is_street_or_district_staff)
+rules.add_perm("tickets.manage_knowledge", is_superuser | is_district_staff)
 rules.add_perm("tickets.manage_routing", is_superuser | covers_rule_place)

@@ -225,3 +225,15 @@ def test_the_api_filters_the_history_by_district(second):
     staff = api(second.district_staff)
     assert [h["district"] for h in staff.get(URL).json()["history"]] == ["D1", None]
     assert staff.get(URL, {"district": "D2"}).status_code == 403
+
+
+def test_a_district_following_an_unset_whole_deployment_says_the_settings_apply(client, second):
+    """The district's history said 执行全市权重 beside a panel saying neither it nor 全市
+    has set any, so the server's settings apply: both now say whose weights score it."""
+    page = weights_page(second.district_staff)
+    assert "海淀区" in page and 'data-change="city"' in page
+    row = page.split('data-change="city"')[1].split("</tr>")[0]
+    assert "全市尚未设置，故执行服务器设置的权重" in row
+    set_weights(CITY, dt.datetime(2026, 3, 10, tzinfo=TZ))
+    row = weights_page(second.district_staff).split('data-change="city"')[1].split("</tr>")[0]
+    assert "执行全市权重" in row and "服务器" not in row

@@ -315,3 +315,14 @@ def test_the_api_refuses_street_staff_with_the_reason_and_lets_district_staff(wo
     response = district.patch(f"{API}{answer.pk}/", {"answer": "区里改的"}, format="json")
     assert response.status_code == 200
     assert KnowledgeAnswerChange.objects.get().changed_by == world.district_staff
+
+
+def test_a_change_keeps_the_times_used_counted_meanwhile(world):
+    """An intake counts a use (F() + 1) while staff have the answer open: saving their
+    edit wrote the whole row back and lost that count."""
+    answer = _answer()
+    staff = get_user_model().objects.create_user("kb-editor")
+    KnowledgeAnswer.objects.filter(pk=answer.pk).update(used_count=5)
+    knowledge.save_answer(answer, {"answer": "携带身份证和租房合同。"}, by=staff, channel="web")
+    answer.refresh_from_db()
+    assert answer.answer == "携带身份证和租房合同。" and answer.used_count == 5

@@ -79,7 +79,9 @@ def save_answer(answer, fields, reviewed=False, *, by, channel, now=None):
             changed = [name for name in TRACKED if old[name] != new[name]]
             if any(name in CONTENT for name in changed) or reviewed:
                 answer.reviewed_at = now
-            answer.save()
+            # Only what the caller sets: a whole-row save would put back the times used
+            # an intake counted since `answer` was read (lifecycle adds them with F()).
+            answer.save(update_fields=[*fields, "reviewed_at"])
             before = {name: old[name] for name in changed}
             after = {name: new[name] for name in changed}
             if "active" in changed:

@@ -275,6 +275,7 @@ def test_a_patrol_or_visit_sent_back_shows_its_error_in_view(
     page.goto(f"{live_server.url}/tickets/visits/{household.pk}/")
     page.fill("#id_heard", "反映电梯经常坏，老人上下楼困难")
     page.check("#id_file_demand")
+    page.select_option("#id_nature", "help")
     page.click("#submit-visit")
     expect(page.locator("[data-field=requester] .field-errors")).to_be_in_viewport()
     expect(page.locator("#id_requester")).to_be_focused()

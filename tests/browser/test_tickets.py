@@ -363,6 +363,7 @@ def test_a_grid_worker_walks_a_patrol_and_visits_a_household_on_a_phone(
     page.fill("#id_heard", "张三丰老人独居，反映楼道灯坏了，晚上出门不便。")
     page.check("#id_file_demand")
     expect(demand).to_be_visible()
+    page.select_option("#id_nature", "help")
     page.select_option("#id_requester", str(live_city.zhang.pk))
     expect(page.locator("#id_requester option:checked")).to_have_text("张**")
     page.screenshot(path=artifacts / "visit-phone.png", full_page=True)

@@ -115,6 +115,14 @@ def _styled(field, **attrs):
 WINDOW_SOURCES = (Channel.WINDOW, Channel.BOX, Channel.EVENT)
 
 
+# The nature of a demand as staff file it: chosen every time, none offered first.
+NATURE_CHOICES = [("", _("Choose the nature of the demand")), *Nature.choices]
+NATURE_REQUIRED = _(
+    "Choose the nature of the demand: consultation, request for help, complaint, report, "
+    "suggestion or praise."
+)
+
+
 class IntakeForm(forms.Form):
     """What the 12345 operator or the walk-in window clerk types in."""
 
@@ -122,8 +130,12 @@ class IntakeForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
     )
+    # No default: a form that chose 求助 for the operator filed complaints and reports
+    # as requests for help whenever the field was overlooked.
     nature = forms.ChoiceField(
-        label=_("Nature"), choices=Nature.choices, initial=Nature.HELP, required=False
+        label=_("Nature"),
+        choices=NATURE_CHOICES,
+        error_messages={"required": NATURE_REQUIRED},
     )
     urgency = forms.ChoiceField(
         label=_("Urgency"),
@@ -1188,9 +1200,7 @@ class VisitForm(forms.Form):
         label=_("A demand to handle: file it as a ticket"), required=False
     )
     title = forms.CharField(label=_("Title"), required=False, max_length=200)
-    nature = forms.ChoiceField(
-        label=_("Nature"), choices=Nature.choices, initial=Nature.HELP, required=False
-    )
+    nature = forms.ChoiceField(label=_("Nature"), choices=NATURE_CHOICES, required=False)
     category = forms.ChoiceField(label=_("Category"), choices=(), required=False)
     requester = forms.ChoiceField(label=_("Requester"), required=False)
 
@@ -1205,6 +1215,8 @@ class VisitForm(forms.Form):
         d = super().clean()
         if d.get("file_demand") and not (d.get("heard") or "").strip():
             self.add_error("heard", _("Say what the demand is."))
+        if d.get("file_demand") and not d.get("nature") and not self.has_error("nature"):
+            self.add_error("nature", NATURE_REQUIRED)
         return d
 
     def demand_data(self):
@@ -1212,7 +1224,7 @@ class VisitForm(forms.Form):
         d = self.cleaned_data
         if not d.get("file_demand"):
             return None
-        demand = {"title": d.get("title") or "", "nature": d.get("nature") or Nature.HELP}
+        demand = {"title": d.get("title") or "", "nature": d["nature"]}
         if d.get("category"):
             demand["category"] = d["category"]
         if d.get("requester"):

@@ -79,6 +79,12 @@ def hot_issues(request):
         for i in issues[:10]
         if i.trend
     ]
+    # The chart's numbers as a table, for a browser without JavaScript (it drew nothing): each
+    # charted issue's days with demands, the quiet days being the chart's zeros.
+    trend_table = [
+        {"name": line["name"], "days": [(day, n) for day, n in line["data"] if n]}
+        for line in trends
+    ]
     topic = hotissues.monthly_topic(user=request.user)
     return render(
         request,
@@ -95,6 +101,7 @@ def hot_issues(request):
             "map_points": services.map_points(issues),
             "map_grids": _grid_outlines(issues),
             "trends": trends,
+            "trend_table": trend_table,
             "topic": topic,
             "topic_tickets": _topic_tickets_url(topic, request.user),
             # When the hourly refresh last ran (every issue it finds gets its time): whether
@@ -131,6 +138,7 @@ def hot_issue(request, pk):
         messages.error(request, services.REGROUPED)
         return redirect("insights:hot-issues")
     tickets = list(services.visible_issue_tickets(issue, request.user))
+    trend = hotissues.daily_series(issue.trend)
     return render(
         request,
         "insights/hot_issue.html",
@@ -141,7 +149,9 @@ def hot_issue(request, pk):
             # Fewer than its count when some lie outside the user's area: said, not left to
             # look like a miscount (工单 9 above a list of 3).
             "hidden": max(issue.ticket_count - len(tickets), 0),
-            "trend": hotissues.daily_series(issue.trend),
+            "trend": trend,
+            # The bars as a table (without JavaScript there are none): the days with demands.
+            "trend_days": [(day, n) for day, n in trend if n],
             "may_decide": request.user.has_perm("insights.decide_hotissue", issue),
             "decisions": services.decisions_for(issue),
             "history": issue.decisions.select_related("user"),
@@ -291,6 +301,8 @@ def classifier(request):
         "labels": metrics.get("labels", []),
         "confusion": metrics.get("confusion", []),
     }
+    # The heatmap as a table, for a browser without JavaScript: a row per true category.
+    confusion_rows = list(zip(chart["labels"], chart["confusion"], strict=False))
     by_kind = [
         (TEXT_KINDS.get(kind, kind), m) for kind, m in (metrics.get("by_kind") or {}).items()
     ]
@@ -304,6 +316,7 @@ def classifier(request):
             "per_class": sorted((metrics.get("per_class") or {}).items()),
             "by_kind": by_kind,
             "chart": chart,
+            "confusion_rows": confusion_rows,
             "versions": _version_rows(status["versions"], status["active"]),
             "tolerance": training.tolerance(),
             "may_retrain": request.user.has_perm("insights.retrain_classifier"),

@@ -127,6 +127,13 @@
     }
   }
 
+  // A chart drawn: its table of numbers (查看数据, open for a browser without JavaScript)
+  // is folded under it.
+  function fold(id) {
+    var table = document.getElementById(id);
+    if (table) table.open = false;
+  }
+
   // --- trend: one line per hot issue (list page) or one issue (detail page) ---
   var trendEl = document.getElementById("hot-trend");
   if (trendEl && window.echarts) {
@@ -159,6 +166,7 @@
       } : undefined,
       series: series
     });
+    fold("hot-trend-table");
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
@@ -184,6 +192,7 @@
       visualMap: { min: 0, max: max, show: false, inRange: { color: ["#f4f6f9", "#b4232a"] } },
       series: [{ type: "heatmap", data: cells, label: { show: true } }]
     });
+    fold("confusion-table");
     window.addEventListener("resize", function () { heat.resize(); });
   }
 })();

@@ -9,6 +9,7 @@ ticket anywhere by (settings.GRIDGOV_AUTO_DISPATCH_MIN_SCORE); intake then leave
 the dispatch desk, which confirms the category (docs/insights.md).
 """
 
+import math
 import re
 
 from django.conf import settings
@@ -39,6 +40,12 @@ class Suggestions(list):
 
 def auto_dispatch_min_score():
     return float(getattr(settings, "GRIDGOV_AUTO_DISPATCH_MIN_SCORE", AUTO_DISPATCH_MIN_SCORE))
+
+
+def score_percent(score):
+    """A score as a whole percent, rounded down: shown beside 把握不足 it must stay below the
+    threshold's own figure (0.9496 read 95%, the threshold, rounded half up)."""
+    return f"{math.floor(float(score or 0) * 100 + 1e-9)}%"  # 1e-9: 0.29 * 100 is 28.99…
 
 
 def needs_confirmation(suggestions):

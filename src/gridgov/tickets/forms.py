@@ -21,6 +21,7 @@ from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
 from . import imports, intake, lifecycle, photos, sla, workdays
+from .classify import score_percent
 from .models import (
     Category,
     Channel,
@@ -610,7 +611,7 @@ class DispatchForm(UnitForm):
                 (group, [(code, name) for code, name in options if code not in codes])
                 for group, options in category_choices(include_blank=False)
             ]
-            top = [(c.code, f"{c.full_name} · {score:.0%}") for c, score in suggested]
+            top = [(c.code, f"{c.full_name} · {score_percent(score)}") for c, score in suggested]
             self.fields["category"] = forms.ChoiceField(
                 label=_("Category (to confirm)"),
                 choices=[(_("The classifier's suggestions"), top), *others],

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from gridgov.people.models import Department
 
 from . import lifecycle, photos, routing
-from .classify import LOW_CONFIDENCE
+from .classify import LOW_CONFIDENCE, score_percent
 from .forms import ACTION_LABELS, DEADLINE_LABELS, OVERDUE_LABELS
 from .models import HomeLevel, Satisfaction, Summons, Ticket, TicketEvent
 from .reference import categories
@@ -68,7 +68,7 @@ def describe(event, departments):
                     "Category to confirm: the classifier was unsure (best score %(score)s), "
                     "so the ticket waits at the dispatch desk."
                 )
-                % {"score": f"{float(data.get('score') or 0):.0%}"}
+                % {"score": score_percent(data.get("score"))}
             )
         how = data.get("location") or ""
         if how == "address":

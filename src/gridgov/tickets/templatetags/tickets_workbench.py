@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from .. import requester_text
+from .. import classify, requester_text
 from ..forms import ACTION_LABELS, OVERDUE_LABELS
 from ..models import Status
 
@@ -125,6 +125,12 @@ def percent(value):
     if value is None:
         return "—"
     return f"{value * 100:.1f}%"
+
+
+@register.filter
+def score_percent(value):
+    """A classifier's score, rounded down to a whole percent (classify.score_percent)."""
+    return classify.score_percent(value)
 
 
 @register.simple_tag(takes_context=True)

@@ -405,6 +405,7 @@ def find_duplicates(
     category=None,
     resolved=True,
     title="",
+    at=None,
 ):
     """Open tickets that look like the same matter, best first: [Candidate].
 
@@ -416,6 +417,9 @@ def find_duplicates(
     counts as the text, unless the place is known and the other ticket is elsewhere; with no
     place known, the candidates are marked `place_unknown`. Filing and merge suggestions
     leave it out: their precision is the texts' (docs/insights.md).
+    `at`: when the demand was made, for a ticket already filed (its page): the window is
+    the days either side of it, so two tickets list each other whichever page is opened.
+    Without it, the window ends `now` (a demand being made).
     """
     from django.utils import timezone
 
@@ -433,7 +437,13 @@ def find_duplicates(
     if values is None and not callers and not title_keys:
         return []
     now = now or timezone.now()
-    since = now - dt.timedelta(days=window_days())
+    window = dt.timedelta(days=window_days())
+    since = (at or now) - window
+    if at is not None:
+        # Up to the window after it, not up to the ticket's last change: ended there, an
+        # older ticket's page never listed a later demand that lists it (demo: 11-09's
+        # 搅拌厂 letter and one of 11-29 sharing a sentence, 0.48 on the newer page only).
+        now = at + window
     building = place if place is not None and place.level == Level.BUILDING else None
     grid = place.ancestor_at(Level.GRID) if place is not None else None
     specific = category.pk if category is not None and category.depth > 1 else None

@@ -109,12 +109,14 @@ def visible_duplicates(
     category=None,
     resolved=True,
     title="",
+    at=None,
 ):
     """[(dedupe.Candidate, Ticket)] of the open tickets that look like the same matter,
     best first, among those the user may see; with `callers` (intake), also the
     requester's own open tickets whatever their score (dedupe.find_duplicates); without
     `resolved`, only those still being handled; with `title` (beside the intake form),
-    also near-identical titles (dedupe.find_duplicates).
+    also near-identical titles; `at`: a filed ticket's time, the window around it
+    (dedupe.find_duplicates).
 
     A match that rests on the requester (same person or phone) tells who filed the other
     ticket, which is personal data: it is kept for those who may see that ticket's
@@ -136,6 +138,7 @@ def visible_duplicates(
         category=category,
         resolved=resolved,
         title=title,
+        at=at,
     )
     if not found:
         return []
@@ -185,7 +188,7 @@ def duplicates_of(ticket, user):
         place=ticket.place,
         requester=ticket.requester_id,
         phone=ticket.requester_phone,
-        now=max(ticket.created_at, ticket.updated_at),
+        at=ticket.created_at,
         exclude=ticket.pk,
         category=ticket.category,
         resolved=False,

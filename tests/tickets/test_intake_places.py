@@ -117,7 +117,9 @@ def test_the_address_check_names_the_compound_when_no_building_matches(world, cl
 def test_an_address_in_a_district_not_ours_is_refused_unless_a_point_places_it(world):
     with pytest.raises(intake.IntakeError) as refused:
         _file(world, world.hotline, "北京市朝阳区建国路88号", channel="hotline")
-    assert refused.value.errors == {"address": "地址位于“北京市朝阳区”，不在本辖区内。"}
+    assert refused.value.errors == {
+        "address": "地址位于“北京市朝阳区”，不在本辖区内：请核对地址；地址无误的，请转当地12345热线办理。"
+    }
     building = world.buildings[0]
     data = ticket_data(
         channel="hotline",

@@ -131,7 +131,10 @@ def test_the_hotline_desk_sees_where_the_ticket_would_go_before_filing(client, w
     # An address in a district not ours: no route, since intake will refuse it.
     html = suggest(client, **text, address="北京市朝阳区建国路88号", category=world.corridor.code)
     assert 'data-route="outside"' in html and "派单台" not in html
-    assert "地址位于“北京市朝阳区”，不在本辖区内。" in html
+    assert (
+        "地址位于“北京市朝阳区”，不在本辖区内：请核对地址；地址无误的，请转当地12345热线办理。"
+        in html
+    )
     # What is filed goes where the preview said.
     response = client.post(
         reverse("tickets:new-hotline"),

@@ -37,6 +37,7 @@ from .models import (
     TicketCounter,
     Urgency,
 )
+from .rules import DESK_CHANNELS
 
 # Natures whose requester must be reachable, so the callback can happen.
 NEEDS_CONTACT = {Nature.HELP, Nature.COMPLAINT}
@@ -92,6 +93,11 @@ class IntakeError(Exception):
 
 # An address naming a district or street that is not ours (places.addresses.OurRegions).
 FOREIGN_ADDRESS = gettext_noop("The address is in %(p)s, which is outside our area.")
+# The same said to a desk taking the demand in (热线, 窗口), with what to do next.
+FOREIGN_ADDRESS_AT_DESK = gettext_noop(
+    "The address is in %(p)s, which is outside our area: check the address; if it is right, "
+    "refer the demand to that area's 12345 hotline."
+)
 KEY_REUSED = gettext_noop(
     "This Idempotency-Key was already used for a different demand (ticket %(ticket)s); "
     "a new demand needs a new key. Nothing was filed."
@@ -197,8 +203,9 @@ class IntakeResult:
     location: Location | None = None
 
 
-def resolve_location(address="", lat=None, lng=None, place_code=None):
-    """Building → grid → community → street, from whichever of the inputs is given."""
+def resolve_location(address="", lat=None, lng=None, place_code=None, foreign=FOREIGN_ADDRESS):
+    """Building → grid → community → street, from whichever of the inputs is given;
+    `foreign`: the message refusing an address outside our area."""
     errors = {}
     location = Location()
     if place_code:
@@ -217,7 +224,7 @@ def resolve_location(address="", lat=None, lng=None, place_code=None):
                 location = Location(place=result.area, how="address:area")
             location.candidates = [(b.code, score) for b, score in result.candidates[:5]]
             if result.foreign and lat is None and lng is None:  # a point inside would say more
-                errors["address"] = _(FOREIGN_ADDRESS) % {"p": result.foreign}
+                errors["address"] = _(foreign) % {"p": result.foreign}
     if (lat is not None or lng is not None) and location.building is None:
         try:
             found = geo.lookup_point(lat, lng)
@@ -420,6 +427,9 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
             lat=data.get("lat"),
             lng=data.get("lng"),
             place_code=data.get("place"),
+            foreign=FOREIGN_ADDRESS_AT_DESK
+            if data.get("channel") in DESK_CHANNELS
+            else FOREIGN_ADDRESS,
         )
     except IntakeError as exc:
         errors.update(exc.errors)

@@ -836,7 +836,11 @@ def _extend(t, actor, now, until=None, reason=""):
     if t.resolve_by and now > t.resolve_by:
         raise InvalidTransition(_("An extension must be requested before the deadline passes."))
     if t.resolve_by and until <= t.resolve_by:
-        raise BadParameters(_("The new deadline must be later than the current one."))
+        # Said with the deadline it must pass: the form shows only the date typed.
+        raise BadParameters(
+            _("The current deadline is %(d)s; the new deadline must be later.")
+            % {"d": timezone.localtime(t.resolve_by).strftime("%Y-%m-%d %H:%M")}
+        )
     if t.extensions.filter(state=Extension.State.PENDING).exists():
         raise InvalidTransition(_("An extension request is already pending."))
 

@@ -823,7 +823,9 @@ def new_ticket(request, channel):
     )
 
 
-def _route_preview(user, category_code, address, suggestions, place_code="", title="", text=""):
+def _route_preview(
+    user, category_code, address, suggestions, place_code="", title="", text="", at_desk=True
+):
     """Where the ticket would go if filed now, as intake decides it (intake.route_for): the
     category picked, else the top suggestion; the place the address names, else the one
     the text names (intake.located_by_text), else the place `place_code` names (a patrol's
@@ -838,7 +840,9 @@ def _route_preview(user, category_code, address, suggestions, place_code="", tit
     if address:
         found = addresses.resolve_address(address)
         if found.building is None and found.foreign:  # intake will refuse it: no route
-            foreign = _(intake.FOREIGN_ADDRESS) % {"p": found.foreign}
+            # What filing will say (intake.create_ticket): at a desk, with what to do next.
+            message = intake.FOREIGN_ADDRESS_AT_DESK if at_desk else intake.FOREIGN_ADDRESS
+            foreign = _(message) % {"p": found.foreign}
             return {"route": None, "category": category, "place": None, "foreign": foreign}
         if found.building or found.area:
             how = "address" if found.building else "address:area"
@@ -901,6 +905,7 @@ def intake_suggest(request):
                 place,
                 title=request.GET.get("title", ""),
                 text=request.GET.get("description", ""),
+                at_desk=not hazard,
             )
     # An ancestor beside its own descendant says nothing more: keep the most specific.
     above = {a.pk for category, _score in suggestions for a in category.lineage()[1:]}
@@ -940,7 +945,10 @@ def address_check(request):
             candidates = [place for place, _score in result.candidates[:5]]
             # Intake will refuse it (unless a position inside the area is sent): say so now.
             if result.foreign:
-                foreign = _(intake.FOREIGN_ADDRESS) % {"p": result.foreign}
+                # The intake desks' page asks for the next step to be said (?at=desk).
+                at_desk = request.GET.get("at") == "desk"
+                message = intake.FOREIGN_ADDRESS_AT_DESK if at_desk else intake.FOREIGN_ADDRESS
+                foreign = _(message) % {"p": result.foreign}
     context = {"text": text, "building": building, "area": area, "chain": chain}
     context["foreign"] = foreign
     if not text and request.GET.get("lat") and request.GET.get("lng"):

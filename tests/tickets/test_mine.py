@@ -519,3 +519,24 @@ def test_where_names_the_building_once_when_the_address_is_its_name(client, worl
         client, world.resident, reverse("tickets:mine-detail", args=[other.code])
     )
     assert f"{said}2单元" in re.search(r"<dt>位置</dt><dd>(.*?)</dd>", html, re.S).group(1)
+
+
+def test_the_rating_questions_are_required_in_the_browser_too(client, world):
+    """The radios were marked required but the form said novalidate: a phone sent the rating
+    unanswered and came back with the server's errors. The server still asks."""
+    ticket = resolved_report(world)
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    form = re.search(r'<form id="rate-form"[^>]*>.*?</form>', html, re.S).group(0)
+    assert "novalidate" not in form.split(">", 1)[0]
+    for name, count in (("rate-resolved", 2), ("rate-satisfaction", 3)):
+        radios = re.findall(rf'<input type="radio" name="{name}"[^>]*>', form)
+        assert len(radios) == count and all(" required" in r for r in radios)
+    response = rate(client, ticket, note="")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<div class="field has-error" data-field="resolved">' in html
+    assert '<div class="field has-error" data-field="satisfaction">' in html
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved"

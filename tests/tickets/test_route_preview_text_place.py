@@ -64,3 +64,19 @@ def test_a_consultation_with_its_answer_is_previewed_as_answered_not_routed(clie
     )
     assert response.status_code == 302
     assert Ticket.objects.get().status == "closed"
+
+
+def test_the_preview_reads_the_place_without_a_duplicate_search(client, world):
+    """It runs on every pause in typing; the intake page's duplicates panel searches
+    for duplicates already (intake_duplicates), so the preview asks the advisor for the
+    place alone: it searched the signatures a second time and threw the answer away."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client_for(client, world.hotline)
+    params = {"description": TEXT, "address": "", "category": world.corridor.code}
+    with CaptureQueriesContext(connection) as queries:
+        html = html_of(client.get(reverse("tickets:suggest"), params))
+    assert f'data-route="{world.grid_a.code}"' in html  # the place still read from the text
+    searched = [q["sql"] for q in queries if "insights_signatureband" in q["sql"]]
+    assert not searched, searched

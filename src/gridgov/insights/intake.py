@@ -22,13 +22,17 @@ from . import dedupe, locations, predictor
 log = logging.getLogger(__name__)
 
 
-def advise(title, description, data, location, now=None):
-    """{"place": Place or None, "event_data": {...}} for tickets.intake.create_ticket."""
+def advise(title, description, data, location, now=None, place_only=False):
+    """{"place": Place or None, "event_data": {...}} for tickets.intake.create_ticket;
+    `place_only`: without the model's top label and the duplicate search (the route
+    preview, which the intake page's duplicates panel accompanies)."""
     text = f"{title} {description}".strip()
     advice = {"place": None, "event_data": {}}
     place = demand_place(text, location.place, area_only=location.how == "address:area")
     if place is not None and place != location.place:
         advice["place"] = place
+    if place_only:
+        return advice
     version, _model = predictor.load_active()
     ranked = predictor.model_top(text, top=3)
     if ranked:

@@ -252,11 +252,16 @@ def answered_on_the_spot(data):
     )
 
 
-def advise(title, description, data, location, now=None):
+def advise(title, description, data, location, now=None, place_only=False):
     """Optional text intelligence (settings.GRIDGOV_INTAKE_ADVISOR): a place named in the
-    text when none was given, and data for the create event (duplicates, model top)."""
+    text when none was given, and data for the create event (duplicates, model top);
+    `place_only`: the place alone (the route preview, asked on every pause in typing)."""
     advisor = getattr(settings, "GRIDGOV_INTAKE_ADVISOR", None)
-    return import_string(advisor)(title, description, data, location, now) if advisor else {}
+    if not advisor:
+        return {}
+    # Asked only when wanted, so an advisor written for five arguments still serves.
+    extra = {"place_only": True} if place_only else {}
+    return import_string(advisor)(title, description, data, location, now, **extra)
 
 
 def located_by_text(location, advice):

@@ -851,7 +851,8 @@ def _route_preview(
         # Filing reads the place from the text when the address names none (or only an
         # area): the preview said 派单台 and 地址尚未匹配 for a call filed to the grid.
         data = {"category": category_code or None}
-        location = intake.located_by_text(location, intake.advise(title, text, data, location))
+        advice = intake.advise(title, text, data, location, place_only=True)
+        location = intake.located_by_text(location, advice)
     place = location.place
     if place is None and place_code:
         place = Place.objects.filter(code=place_code).first()

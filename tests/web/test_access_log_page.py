@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from gridgov.people.models import AccessLog, Person, Role
 from gridgov.places.models import Level, Place
@@ -120,3 +121,29 @@ def test_an_empty_log_says_so(client, w):
     user = user_with_role(Role.STREET_STAFF, w.street)
     client.force_login(user)
     assert "辖区内还没有人查看过完整的个人信息" in client.get(URL).content.decode()
+
+
+def test_the_purposes_the_system_writes_are_said_in_chinese(client, w):
+    """The API's ticket detail and requester lookup log the purpose as "ticket detail" and
+    "requester", a record opened in the admin as "admin": the page showed these English
+    words in its 事由 column. The log keeps them as written."""
+    AccessLog.objects.all().delete()
+    api = APIClient()
+    api.force_authenticate(w.gridworker_a)
+    assert api.get(f"/api/v1/tickets/{w.ticket.pk}/").status_code == 200
+    assert api.get(f"/api/v1/tickets/{w.ticket.pk}/requester/").status_code == 200
+    AccessLog.objects.create(
+        user=w.gridworker_a,
+        subject_type="people.person",
+        subject_id=str(w.person.pk),
+        fields=["name"],
+        purpose="admin",
+        place=w.buildings[0],
+    )
+    logged = set(AccessLog.objects.values_list("purpose", flat=True))
+    assert logged == {"ticket detail", "requester", "admin"}
+    client.force_login(w.street_staff)
+    html = client.get(URL).content.decode()
+    assert "查看工单详情" in html and "查看诉求人联系方式" in html and "在管理后台查看" in html
+    for word in ("ticket detail", ">requester<", ">admin<"):
+        assert word not in html

@@ -14,12 +14,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from gridgov.people.models import AccessLog
 from gridgov.people.visibility import visible_access_logs
 
 PER_PAGE = 50
+
+# Purposes the system writes itself, not typed by the viewer: the API's ticket detail and
+# requester lookup (tickets/api.py) and a record opened in the admin (tickets/admin.py,
+# people/admin.py). The log keeps them as written; the page says them in Chinese.
+SYSTEM_PURPOSES = {
+    "ticket detail": pgettext_lazy("access log purpose", "Reading the ticket's details"),
+    "requester": pgettext_lazy("access log purpose", "Looking up the requester"),
+    "admin": pgettext_lazy("access log purpose", "Opened in the admin site"),
+}
 
 
 def _day(value):
@@ -101,6 +111,7 @@ def access_log(request):
             log,
             subjects[(log.subject_type, log.subject_id)],
             _field_names(log.subject_type, log.fields),
+            SYSTEM_PURPOSES.get(log.purpose, log.purpose),
         )
         for log in page.object_list
     ]

@@ -642,7 +642,9 @@ class ReturnForm(ActionForm):
     reason_code = forms.ChoiceField(
         label=_("Reason for the return"),
         choices=[("", _("Choose a reason"))] + list(lifecycle.RETURN_REASONS.items()),
-        required=False,
+        required=False,  # lifecycle refuses a return without one, in its own words;
+        # the browser asks first, so a phone is not sent a round trip to learn it.
+        widget=forms.Select(attrs={"required": True}),
     )
     reason = forms.CharField(
         label=_("Explanation"),

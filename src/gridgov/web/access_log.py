@@ -5,20 +5,23 @@ the record viewed (人员 #12, 工单 GD…) and the fields, never their values.
 
 import datetime as dt
 
+from django import forms
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
-from gridgov.people.models import AccessLog
+from gridgov.people.filters import Seen, address_only_q, filter_seen
+from gridgov.people.models import AccessLog, Person
 from gridgov.people.visibility import visible_access_logs
+from gridgov.tickets.forms import DayField
 
 PER_PAGE = 50
 
@@ -32,11 +35,63 @@ SYSTEM_PURPOSES = {
 }
 
 
-def _day(value):
-    try:
-        return parse_date(value or "")
-    except ValueError:  # 2026-02-30
-        return None
+class AccessLogFilterForm(forms.Form):
+    """The page's filters (GET). A value not offered (a channel, a kind of view) or a day
+    that does not exist is refused beside its field, and nothing is listed: ignoring it
+    listed every view, more than the auditor asked for."""
+
+    viewer = forms.CharField(
+        label=pgettext_lazy("access log", "Viewer"), required=False, max_length=150
+    )
+    seen = forms.ChoiceField(label=pgettext_lazy("access log", "What was seen"), required=False)
+    channel = forms.ChoiceField(
+        label=pgettext_lazy("access log", "Channel"),
+        required=False,
+        choices=[("", pgettext_lazy("access log", "All channels"))] + AccessLog.Channel.choices,
+    )
+    since = DayField(
+        label=pgettext_lazy("access log", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = DayField(
+        label=pgettext_lazy("access log", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The kinds named by the fields a resident's record declares personal (姓名、电话、
+        # 身份证号): a ticket's requester name and phone count with them.
+        names = "、".join(
+            str(Person._meta.get_field(name).verbose_name) for name in Person.PERSONAL_DATA_FIELDS
+        )
+        self.fields["seen"].choices = [
+            ("", pgettext_lazy("access log", "Everything")),
+            (Seen.CONTACTS, _("Contact details and ID (%(fields)s…)") % {"fields": names}),
+            (Seen.ADDRESS, Seen.ADDRESS.label),
+        ]
+        self.fields["viewer"].widget.attrs.update(
+            type="search", placeholder=pgettext_lazy("access log", "Login")
+        )
+        for name, field in self.fields.items():
+            field.widget.attrs["id"] = f"log-{name}"
+
+    def select(self, logs):
+        """`logs` narrowed by every filter but `seen`, which the page counts across."""
+        d = self.cleaned_data
+        if d["viewer"]:  # stripped by the form
+            logs = logs.filter(user__username__icontains=d["viewer"])
+        if d["channel"]:
+            logs = logs.filter(channel=d["channel"])
+        zone = timezone.get_current_timezone()
+        if d["since"]:
+            logs = logs.filter(at__gte=dt.datetime.combine(d["since"], dt.time(), zone))
+        if d["until"]:
+            day_after = d["until"] + dt.timedelta(days=1)
+            logs = logs.filter(at__lt=dt.datetime.combine(day_after, dt.time(), zone))
+        return logs
 
 
 def _subjects(rows):
@@ -90,20 +145,25 @@ def access_log(request):
             _("Only street and district staff read the personal data access log of their area.")
         )
     logs = visible_access_logs(request.user)
-    viewer = request.GET.get("viewer", "").strip()
-    channel = request.GET.get("channel", "")
-    since, until = _day(request.GET.get("since")), _day(request.GET.get("until"))
-    if viewer:
-        logs = logs.filter(user__username__icontains=viewer)
-    if channel in AccessLog.Channel.values:
-        logs = logs.filter(channel=channel)
-    zone = timezone.get_current_timezone()
-    if since:
-        logs = logs.filter(at__gte=dt.datetime.combine(since, dt.time(), zone))
-    if until:
-        logs = logs.filter(
-            at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), zone)
-        )
+    form = AccessLogFilterForm(request.GET)
+    params = request.GET.copy()
+    params.pop("page", None)
+    split = None
+    if not form.is_valid():
+        logs = logs.none()
+    else:
+        logs = form.select(logs)
+        # The address views a ticket's page logs on every visit flood the log: the page
+        # says how many of the selection (whatever 查看内容) they are, beside the rest,
+        # each a link to that kind alone. One query.
+        counts = logs.aggregate(all=Count("pk"), address=Count("pk", filter=address_only_q()))
+        counts[Seen.CONTACTS] = counts["all"] - counts["address"]
+        split = []
+        for kind in (Seen.CONTACTS, Seen.ADDRESS):
+            link = params.copy()
+            link["seen"] = kind
+            split.append((kind, kind.label, counts[kind], link.urlencode()))
+        logs = filter_seen(logs, form.cleaned_data["seen"])
     page = Paginator(logs.order_by("-at", "-id"), PER_PAGE).get_page(request.GET.get("page"))
     subjects = _subjects(page.object_list)
     rows = [
@@ -115,20 +175,16 @@ def access_log(request):
         )
         for log in page.object_list
     ]
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "web/people/access_log.html",
         {
+            "form": form,
             "page": page,
             "rows": rows,
-            "viewer": viewer,
-            "channel": channel if channel in AccessLog.Channel.values else "",
-            "channels": AccessLog.Channel.choices,
-            "since": since,
-            "until": until,
-            "filtered": bool(viewer or channel or since or until),
+            "split": split,
+            "seen": form.cleaned_data.get("seen", "") if form.is_valid() else "",
+            "filtered": any(params.get(name) for name in form.fields),
             "params": params.urlencode(),
         },
     )

@@ -168,7 +168,7 @@ def test_what_was_seen_tells_the_reveals_from_the_flood_of_address_views(client,
     for _ in range(3):
         _address_view(w)
     # The address with a name is a reveal of the name: not "address only".
-    both = AccessLog.objects.create(
+    AccessLog.objects.create(
         user=w.community_staff,
         subject_type="tickets.ticket",
         subject_id=str(w.ticket.pk),
@@ -206,7 +206,6 @@ def test_what_was_seen_tells_the_reveals_from_the_flood_of_address_views(client,
     html = client.get(URL, {"seen": "contacts", "viewer": w.community_staff.username})
     html = html.content.decode()
     assert "共 2 条记录" in html and "入户走访核实" in html and "核实诉求人" in html
-    both.delete()
 
 
 def test_a_filter_not_offered_is_refused_beside_its_field(client, w):
@@ -248,3 +247,20 @@ def test_address_only_is_an_exact_match_of_the_address_field(w):
     others = set(filter_seen(logs, Seen.CONTACTS))
     assert others == {w.ticket_view, w.person_view, w.elsewhere}
     assert filter_seen(logs, "").count() == 4
+
+
+def test_the_views_the_ticket_page_logs_are_told_apart(client, w):
+    """What the ticket's page really logs: the holding unit's view of the exact address on
+    every visit (仅地址), and its 查看联系方式 (联系方式与证件, with the address)."""
+    AccessLog.objects.all().delete()
+    ticket_url = reverse("tickets:detail", args=[w.ticket.code])
+    client.force_login(w.gridworker_a)
+    for _ in range(2):
+        assert client.get(ticket_url).status_code == 200
+    client.post(reverse("tickets:reveal", args=[w.ticket.code]), HTTP_HX_REQUEST="true")
+    assert AccessLog.objects.count() == 3
+    client.force_login(w.street_staff)
+    html = client.get(URL, {"seen": "address"}).content.decode()
+    assert "共 2 条记录" in html and "联系方式与证件 1" in html
+    html = client.get(URL, {"seen": "contacts"}).content.decode()
+    assert "共 1 条记录" in html and "诉求人姓名、诉求人电话" in html

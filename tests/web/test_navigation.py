@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from gridgov.tickets import patrols
-from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Ticket
 from tests.people.factories import PersonFactory
 from tests.tickets.factories import add_households, make_ticket, make_world, reported_by_resident
@@ -109,16 +108,6 @@ def test_an_overdue_demand_is_marked_for_the_resident(client, world):
     assert "工单号：<strong" in html
     html = html_of(client, world.resident, reverse("tickets:mine-detail", args=[on_time.code]))
     assert "due--over" not in html and 'id="mine-overdue-note"' not in html
-
-
-def test_the_rating_form_leaves_checks_to_the_server(client, world):
-    ticket = reported_by_resident(world)
-    perform(ticket, "accept", world.gridworker_a)
-    ticket.refresh_from_db()
-    perform(ticket, "resolve", world.gridworker_a, reply="已清理。")
-    html = html_of(client, world.resident, reverse("tickets:mine-detail", args=[ticket.code]))
-    form = re.search(r'<form id="rate-form"[^>]*>', html).group(0)
-    assert "novalidate" in form
 
 
 def test_field_pages_use_chinese_colons(client, world):

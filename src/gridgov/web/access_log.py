@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
+from gridgov.core import sheets
 from gridgov.people.filters import Seen, address_only_q, filter_seen
 from gridgov.people.models import AccessLog, Person
 from gridgov.people.visibility import visible_access_logs
@@ -64,8 +65,8 @@ class AccessLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The kinds named by the fields a resident's record declares personal (姓名、电话、
         # 身份证号): a ticket's requester name and phone count with them.
-        names = "、".join(
-            str(Person._meta.get_field(name).verbose_name) for name in Person.PERSONAL_DATA_FIELDS
+        names = sheets.listing(
+            Person._meta.get_field(name).verbose_name for name in Person.PERSONAL_DATA_FIELDS
         )
         self.fields["seen"].choices = [
             ("", pgettext_lazy("access log", "Everything")),

@@ -20,7 +20,7 @@ from gridgov.core.phones import is_phone, same_phone
 from gridgov.places.io import case_matches
 from gridgov.places.models import Level, Place
 
-from .imports import NOT_A_PHONE, did_you_mean, read_cells
+from .imports import NOT_A_PHONE, did_you_mean, read_cells, read_table
 from .models import Department
 
 COLUMNS = ["code", "name", "place_code", "phone"]
@@ -106,23 +106,16 @@ def _place_label(place):
 
 def read_rows(source, name=""):
     """(header fields, rows) of a path, bytes or file object."""
-    rows = sheets.read(
+    return read_table(
         source,
         name,
-        ImportFormatError,
-        _("The file is neither an Excel workbook (.xlsx, .xls) nor CSV text."),
+        error=ImportFormatError,
+        column=_column,
+        columns=COLUMNS,
+        required=REQUIRED,
+        headers=HEADERS,
+        needs=_("A department table needs the columns %(columns)s; missing: %(missing)s."),
     )
-    header, rows = sheets.header(rows, _column, REQUIRED)
-    missing = [c for c in COLUMNS if c in REQUIRED and c not in header]
-    if missing:
-        raise ImportFormatError(
-            _("A department table needs the columns %(columns)s; missing: %(missing)s.")
-            % {
-                "columns": sheets.listing(HEADERS[c] for c in COLUMNS if c in REQUIRED),
-                "missing": sheets.listing(HEADERS[c] for c in missing),
-            }
-        )
-    return header, rows
 
 
 def check(header, rows, can_change=None):

@@ -152,25 +152,42 @@ def _role_names():
     return names
 
 
-def read_rows(source, name=""):
-    """(header fields, rows) of a path, bytes or file object."""
+def read_table(source, name, *, error, column, columns, required, headers, needs):
+    """(header fields, rows) of a path, bytes or file object, for the staff and the
+    departments imports: `column(cell)` reads a header cell as a field, and a missing
+    `required` field raises `error` with `needs` (its %(columns)s and %(missing)s named as
+    `headers` names them, in the order of `columns`)."""
     rows = sheets.read(
         source,
         name,
-        ImportFormatError,
+        error,
         _("The file is neither an Excel workbook (.xlsx, .xls) nor CSV text."),
     )
-    header, rows = sheets.header(rows, _column, REQUIRED)
-    missing = [c for c in COLUMNS if c in REQUIRED and c not in header]
+    header, rows = sheets.header(rows, column, required)
+    missing = [c for c in columns if c in required and c not in header]
     if missing:
-        raise ImportFormatError(
-            _("A staff table needs the columns %(columns)s; missing: %(missing)s.")
+        raise error(
+            needs
             % {
-                "columns": sheets.listing(HEADERS[c] for c in COLUMNS if c in REQUIRED),
-                "missing": sheets.listing(HEADERS[c] for c in missing),
+                "columns": sheets.listing(headers[c] for c in columns if c in required),
+                "missing": sheets.listing(headers[c] for c in missing),
             }
         )
     return header, rows
+
+
+def read_rows(source, name=""):
+    """(header fields, rows) of a path, bytes or file object."""
+    return read_table(
+        source,
+        name,
+        error=ImportFormatError,
+        column=_column,
+        columns=COLUMNS,
+        required=REQUIRED,
+        headers=HEADERS,
+        needs=_("A staff table needs the columns %(columns)s; missing: %(missing)s."),
+    )
 
 
 def check(header, rows):

@@ -12,6 +12,7 @@ grid's name stand in for the coordinates and the address. Only categories
 marked `public_space` show the point as reported and the building.
 """
 
+import re
 from functools import cached_property
 
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 
+from gridgov.people.masking import REDACTED
 from gridgov.people.masking import scrub_text as scrub
 from gridgov.places.models import Level
 from gridgov.tickets.models import FINAL_STATUSES, Nature, Status, Urgency
@@ -36,6 +38,53 @@ def iso(value):
     if value is None:
         return None
     return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+# A digit, ASCII or full-width, and what may stand between the digits of a phone number.
+_DIGIT = {d: f"[{d}{chr(0xFF10 + int(d))}]" for d in "0123456789"}
+_PHONE_SEPARATORS = r"[\s\-.()（）]*"
+_NOT_A_DIGIT_BEFORE, _NOT_A_DIGIT_AFTER = r"(?<![0-9０-９])", r"(?![0-9０-９])"
+# Written before the number: a country code (+86, 0086) and an area code's bracket.
+_PHONE_PREFIX = r"(?:[+＋]?\s*(?:00)?86[\s\-]*)?(?:[(（]\s*)?"
+MIN_PHONE_DIGITS = 7  # shorter "phones" (110, an extension) would blank ordinary numbers
+
+
+def _phone_numbers(phone):
+    """The ways the requester's own phone number may be written: as given, without the
+    country code, and a landline's local number without its area code (0731-88886666 is
+    told to a neighbour as 88886666)."""
+    digits = "".join(c for c in (phone or "") if c.isdigit() and c.isascii())
+    national = digits
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= 10:
+            national = digits[len(prefix) :]
+            break
+    numbers = {digits, national}
+    if national.startswith("0") and len(national) >= 10:
+        area = 3 if national[1] in "12" else 4  # 010, 02x; else 0xxx
+        numbers.add(national[area:])
+    return sorted((n for n in numbers if len(n) >= MIN_PHONE_DIGITS), key=len, reverse=True)
+
+
+def blank_own_contacts(text, phone="", email=""):
+    """`text` with the requester's own phone number (however it is spaced, dashed or
+    bracketed, ASCII or full-width) and e-mail address blanked. The patterns of
+    `scrub_text` find mobile numbers and landlines with their area code; a requester who
+    writes the landline they gave as 88886666, or their mobile as 138.1234.1234, is
+    found only by the number itself."""
+    if not text:
+        return text
+    numbers = _phone_numbers(phone)
+    if numbers:
+        alternatives = "|".join(
+            _PHONE_SEPARATORS.join(_DIGIT[d] for d in number) for number in numbers
+        )
+        pattern = f"{_NOT_A_DIGIT_BEFORE}{_PHONE_PREFIX}(?:{alternatives}){_NOT_A_DIGIT_AFTER}"
+        text = re.sub(pattern, REDACTED, text)
+    email = (email or "").strip()
+    if len(email) >= 3:
+        text = re.sub(re.escape(email), REDACTED, text, flags=re.IGNORECASE)
+    return text
 
 
 def open311_status(ticket_status):
@@ -161,6 +210,14 @@ class Presenter:
     def service_for(self, ticket):
         return self.services.get(ticket.category_id)
 
+    def scrub(self, ticket, text):
+        """A published text of `ticket` (its description, a reply) without the requester's
+        name, phone number or e-mail address, nor any phone, ID or room number."""
+        submission = getattr(ticket, "open311_submission", None)
+        email = submission.email if submission is not None else ""
+        text = blank_own_contacts(text, ticket.requester_phone, email)
+        return scrub(text, (ticket.requester_name,))
+
     def texts_published(self, ticket):
         """Whether the request's own words and the replies to it are published.
 
@@ -213,7 +270,6 @@ class Presenter:
         service = self.service_for(ticket)
         unit = unit_name(ticket.owner_place, ticket.owner_department)
         address, address_id, lat, lng = self.location(ticket)
-        names = (ticket.requester_name,)
         submission = getattr(ticket, "open311_submission", None)
         published = self.texts_published(ticket)
         doc = {
@@ -222,7 +278,7 @@ class Presenter:
             "status_notes": self.status_notes(ticket, unit, published),
             "service_name": service.name if service else None,
             "service_code": service.code if service else None,
-            "description": scrub(ticket.description, names) if published else None,
+            "description": self.scrub(ticket, ticket.description) if published else None,
             "agency_responsible": unit or None,
             "service_notice": service_notice(ticket),
             "requested_datetime": iso(ticket.created_at),
@@ -247,11 +303,10 @@ class Presenter:
         text = str(template) % {"unit": unit or _("the office"), "into": into}
         if published and ticket.status in (Status.CLOSED, Status.ANSWERED) and ticket.resolution:
             separator = "" if text.endswith("。") else " "
-            text = f"{text}{separator}{scrub(ticket.resolution, (ticket.requester_name,))}"
+            text = f"{text}{separator}{self.scrub(ticket, ticket.resolution)}"
         return text
 
     def notes(self, ticket, published=True):
-        names = (ticket.requester_name,)
         notes = []
         for event in ticket.events.all():
             template = NOTE_TEXTS.get(event.action)
@@ -263,7 +318,7 @@ class Presenter:
             description = str(template) % {
                 "unit": unit or _("the office"),
                 "into": data.get("into_code", ""),
-                "text": scrub(text, names),
+                "text": self.scrub(ticket, text),
             }
             notes.append(
                 {"datetime": iso(event.at), "description": description, "type": event.action}

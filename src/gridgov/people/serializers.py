@@ -345,12 +345,8 @@ class MeSerializer(serializers.Serializer):
     may_view_access_logs = serializers.BooleanField()
 
 
-class StaffLoginRoleSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices)
-    label = serializers.CharField()
-    place = serializers.CharField(allow_null=True)
-    place_name = serializers.CharField(allow_null=True)
-    department = serializers.CharField(allow_null=True)
+# A role of a staff login: as /me/ gives the caller's own, with the department's name too.
+class StaffLoginRoleSerializer(MeRoleSerializer):
     department_name = serializers.CharField(allow_null=True)
 
 

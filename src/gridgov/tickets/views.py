@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
@@ -981,7 +981,7 @@ def report(request):
     may_patrol = request.user.has_perm("tickets.file_on_channel", Channel.PATROL)
     status = 200
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, may_patrol=may_patrol)
+        form = _report_form(request.POST, request.FILES, may_patrol=may_patrol)
         if form.is_valid() and (result := _file(request, form, form.intake_data())):
             ticket = result.ticket
             return render(
@@ -993,18 +993,52 @@ def report(request):
                     "section": "report",
                 },
             )
+        _say_what_is_wrong_with_the_photos(form)
         note_dropped_photos(form)
         status = 400
     else:
-        form = ReportForm(may_patrol=may_patrol)
+        form = _report_form(may_patrol=may_patrol)
     return render(
         request, "tickets/report.html", {"form": form, "section": "report"}, status=status
     )
 
 
+def _report_form(*args, **kwargs):
+    form = ReportForm(*args, **kwargs)
+    # Not Django's 该字段是必填项: the reporter is told what is missing.
+    form.fields["description"].error_messages["required"] = _("Say in a few words what is wrong.")
+    return form
+
+
+def _say_what_is_wrong_with_the_photos(form):
+    """A report sent back for another reason (no description, no place) had only "the
+    photos were not kept" on its photos: a file that is no photo, or one over 10 MB, was
+    chosen again and refused only on the next try. Check them now and say why."""
+    if form.files is None or form.has_error("photos"):
+        return
+    uploads = [f for f in form.files.getlist(form.add_prefix("photos")) if f]
+    if not uploads:
+        return
+    try:
+        photo_files.clean_all(uploads)
+    except photo_files.PhotoError as exc:
+        form.add_error("photos", [str(exc), _("The photos were not kept: choose them again.")])
+
+
 # --- 我的诉求: a requester follows their own demands --------------------------------------
 
 MINE_PER_PAGE = 20
+# The status words a requester reads beside their demand, where the workbench's are jargon:
+# 已派单 and 已签收 are steps of the desk, not news to someone waiting for a fix.
+REQUESTER_STATUS_LABELS = {
+    Status.DISPATCHED: pgettext_lazy("status, to a requester", "Passed to a unit"),
+    Status.ACCEPTED: pgettext_lazy("status, to a requester", "Being handled"),
+}
+
+
+def _requester_label(status):
+    label = REQUESTER_STATUS_LABELS.get(status)
+    return str(label) if label else None
 
 
 @login_required
@@ -1015,6 +1049,7 @@ def my_tickets(request):
     page.object_list = list(page.object_list)
     for ticket in page.object_list:
         ticket.public_status = progress.public_status(ticket)  # no internal statuses
+        ticket.public_label = _requester_label(ticket.public_status)
     return render(request, "tickets/mine.html", {"page": page, "section": "mine"})
 
 
@@ -1040,6 +1075,7 @@ def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=20
         request.user.has_perm("tickets.add_photos", ticket)
     )
     steps = progress.steps(ticket)
+    public_status = progress.public_status(ticket)
     # What is rated, beside the questions: the reply was at the foot of the page, under them.
     reply = next((s for s in reversed(steps) if s.action == "resolve"), None) if may_rate else None
     return render(
@@ -1047,7 +1083,8 @@ def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=20
         "tickets/mine_detail.html",
         {
             "ticket": ticket,
-            "public_status": progress.public_status(ticket),
+            "public_status": public_status,
+            "public_label": _requester_label(public_status),
             "steps": steps,
             "reply": reply,
             "intake_photos": list(_my_photos(request, ticket).order_by("id")),
@@ -1114,7 +1151,14 @@ def rate_my_ticket(request, code):
     except lifecycle.LifecycleError as exc:
         messages.error(request, exc.message)
         return redirect("tickets:mine-detail", code=ticket.code)
-    messages.success(request, _("Thank you for your rating."))
+    ticket.refresh_from_db(fields=["status"])
+    if ticket.status == Status.REOPENED:
+        said = _("Thank you for your rating. Your demand is handled again; follow it here.")
+    elif ticket.status == Status.CLOSED:
+        said = _("Thank you for your rating. Your demand is closed.")
+    else:
+        said = _("Thank you for your rating.")
+    messages.success(request, said)
     return redirect("tickets:mine-detail", code=ticket.code)
 
 

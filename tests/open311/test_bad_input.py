@@ -166,7 +166,7 @@ def test_list_parameters(client, w, fmt):
 def test_wrong_method_and_get_with_a_bad_key(client, w, fmt):
     response = client.post(f"{BASE}services.{fmt}", {"api_key": w.raw_key})
     errors(response, fmt, 405)
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"
     errors(client.get(f"{BASE}services.{fmt}?api_key=guess"), fmt, 403)
 
 
@@ -208,3 +208,18 @@ def test_a_json_body_is_refused_as_such_not_as_a_missing_key(client, w, fmt):
     assert client.post(f"{BASE}requests.{fmt}", data).status_code == 201
     bare = client.post(f"{BASE}requests.{fmt}?api_key={w.raw_key}", HTTP_ACCEPT_LANGUAGE="en")
     assert "service_code is required" in " ".join(errors(bare, fmt, 400))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("path", ["discovery", "services", "requests"])
+def test_head_is_answered_wherever_get_is(client, w, fmt, path):
+    """HTTP servers must support HEAD where they support GET (RFC 9110 §9.1); it was a 405."""
+    got = client.get(f"{BASE}{path}.{fmt}")
+    head = client.head(f"{BASE}{path}.{fmt}")
+    assert head.status_code == got.status_code == 200
+    assert head["Content-Type"] == got["Content-Type"]
+    assert head.content == b""  # the test client drops the body, as a server does
+    response = client.options(f"{BASE}{path}.{fmt}")
+    errors(response, fmt, 405)
+    allowed = "GET, POST, HEAD" if path == "requests" else "GET, HEAD"
+    assert response["Allow"] == allowed

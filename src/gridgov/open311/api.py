@@ -87,12 +87,14 @@ def _dispatch(call, handler, methods, kwargs):
             404,
             _("Unknown format %(f)s: add .xml or .json to the URL.") % {"f": call.fmt or "—"},
         )
-    if request.method not in methods:
+    # HEAD wherever GET (RFC 9110 §9.1): a monitor's or link checker's HEAD was a 405.
+    allowed = (*methods, "HEAD") if "GET" in methods else methods
+    if request.method not in allowed:
         raise Open311Error(
             405,
             _("%(m)s is not allowed here; use %(allowed)s.")
             % {"m": request.method, "allowed": ", ".join(methods)},
-            headers={"Allow": ", ".join(methods)},
+            headers={"Allow": ", ".join(allowed)},
         )
     if request.method == "POST" and request.content_type not in FORM_BODIES:
         # Django reads only form bodies into POST: a JSON body (wx.request's default) came

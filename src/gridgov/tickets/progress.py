@@ -13,6 +13,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from .models import SELF_SERVICE_CHANNELS, Satisfaction, Status, Ticket, TicketEvent, TicketPhoto
 
@@ -41,6 +42,20 @@ PUBLIC_STATUS = {Status.ESCALATED: Status.IN_PROGRESS, Status.RETURNED: Status.R
 def public_status(ticket):
     """The status a requester is shown (我的诉求, and the API of their demands)."""
     return PUBLIC_STATUS.get(ticket.status, ticket.status)
+
+
+# The words a requester reads for a status, where the workbench's are jargon: 已派单 and
+# 已签收 are steps of the desk, not news to someone waiting for a fix.
+REQUESTER_STATUS_LABELS = {
+    Status.DISPATCHED: pgettext_lazy("status, to a requester", "Passed to a unit"),
+    Status.ACCEPTED: pgettext_lazy("status, to a requester", "Being handled"),
+}
+
+
+def requester_label(status):
+    """The requester's word for `status` (a public_status), or None for the usual label."""
+    label = REQUESTER_STATUS_LABELS.get(status)
+    return str(label) if label else None
 
 
 def _person_id(user):

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.people import personal_data
@@ -1028,17 +1028,6 @@ def _say_what_is_wrong_with_the_photos(form):
 # --- 我的诉求: a requester follows their own demands --------------------------------------
 
 MINE_PER_PAGE = 20
-# The status words a requester reads beside their demand, where the workbench's are jargon:
-# 已派单 and 已签收 are steps of the desk, not news to someone waiting for a fix.
-REQUESTER_STATUS_LABELS = {
-    Status.DISPATCHED: pgettext_lazy("status, to a requester", "Passed to a unit"),
-    Status.ACCEPTED: pgettext_lazy("status, to a requester", "Being handled"),
-}
-
-
-def _requester_label(status):
-    label = REQUESTER_STATUS_LABELS.get(status)
-    return str(label) if label else None
 
 
 @login_required
@@ -1049,7 +1038,7 @@ def my_tickets(request):
     page.object_list = list(page.object_list)
     for ticket in page.object_list:
         ticket.public_status = progress.public_status(ticket)  # no internal statuses
-        ticket.public_label = _requester_label(ticket.public_status)
+        ticket.public_label = progress.requester_label(ticket.public_status)
     return render(request, "tickets/mine.html", {"page": page, "section": "mine"})
 
 
@@ -1084,7 +1073,7 @@ def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=20
         {
             "ticket": ticket,
             "public_status": public_status,
-            "public_label": _requester_label(public_status),
+            "public_label": progress.requester_label(public_status),
             "steps": steps,
             "reply": reply,
             "intake_photos": list(_my_photos(request, ticket).order_by("id")),

@@ -6,12 +6,14 @@ When the file's headers do not name every column the import needs, the upload is
 (`imports.keep_for_mapping`) and the page asks which column holds each field, prefilled
 with what was recognised; the import then runs with that mapping, as `--mapping` does."""
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,6 +24,7 @@ from .models import Channel
 SHOWN_ERRORS = 200
 # Fields the mapping table marks as needed (and the "one of" groups its hint names).
 NEEDED = ("created_at", "nature", "category")
+CHOSEN_KEY = "tickets.import.mapping"  # the session's last mapping, to fill the next in
 
 
 def _require(request):
@@ -52,9 +55,8 @@ def import_upload(request):
             upload.seek(0)
             if missing:
                 token = imports.keep_for_mapping(request.user, upload, name=upload.name, **options)
-                mapping_form = MappingForm(
-                    headers=headers, prefix="map", initial={"token": token, **recognised}
-                )
+                initial = {"token": token, **recognised, **_chosen_before(request, headers)}
+                mapping_form = MappingForm(headers=headers, prefix="map", initial=initial)
                 return _render_mapping(request, mapping_form, missing, upload.name)
             return _started(request, imports.start_import(request.user, upload, **options))
         status = 400
@@ -62,6 +64,100 @@ def import_upload(request):
         form = ImportForm()
     return render(
         request, "tickets/import.html", {"form": form, "section": "import"}, status=status
+    )
+
+
+# The template's header: the names DEFAULT_MAPPING reads first, so it needs no mapping.
+TEMPLATE_COLUMNS = [
+    "工单编号",
+    "受理时间",
+    "诉求标题",
+    "诉求内容",
+    "诉求地址",
+    "来电人",
+    "联系电话",
+    "诉求类型",
+    "诉求性质",
+    "紧急程度",
+    "办理状态",
+    "办结时间",
+    "答复内容",
+    "满意度",
+]
+TEMPLATE_ROWS = [
+    [
+        "12345-20260302-0001",
+        "2026-03-02 09:30",
+        "楼道堆物",
+        "3号楼2单元楼道里堆满纸箱，挡住通道。",
+        "魏家坡小区3号楼2单元",
+        "张先生",
+        "13800001111",
+        "网格事件/楼道堆物",
+        "投诉",
+        "一般",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "12345-20260228-0107",
+        "2026-02-28 15:05",
+        "垃圾桶满溢无人清运",
+        "小区东门垃圾桶满溢两天无人清运。",
+        "魏家坡小区东门",
+        "李女士",
+        "13900002222",
+        "网格事件/垃圾暴露",
+        "投诉",
+        "",
+        "已办结",
+        "2026-03-01 10:00",
+        "已联系环卫公司清运，并增加东门清运频次。",
+        "满意",
+    ],
+]
+
+
+@login_required
+@require_GET
+def import_template(request):
+    """The sheet to fill in: the headers the import reads without a mapping, two example
+    rows (an open complaint, a case closed on the platform) and how to fill it in."""
+    _require(request)
+    from gridgov.web.sheet_import import template_response
+
+    return template_response(
+        title=gettext("12345 tickets"),
+        columns=TEMPLATE_COLUMNS,
+        rows=TEMPLATE_ROWS,
+        widths=(22, 18, 20, 36, 24, 10, 14, 24, 10, 10, 10, 18, 36, 10),
+        notes=[
+            gettext("Only the first sheet is imported; replace the example rows with your own."),
+            gettext(
+                "受理时间 (received at): a date and time such as 2026-03-02 09:30. 诉求性质 "
+                "(nature): 咨询, 求助, 投诉, 举报, 建议 or 表扬; a 求助 or 投诉 needs its 联系电话."
+            ),
+            gettext(
+                "诉求类型 (category): the path 一级/二级/三级 as the 12345 platform writes it, "
+                "or a category name found only once."
+            ),
+            gettext(
+                "诉求地址 (address): as the caller gave it; it is matched to a building of your "
+                "area. An address outside your area is refused."
+            ),
+            gettext(
+                "工单编号 (the platform's number): one row per ticket. A file uploaded again is "
+                "checked against the tickets imported before, so nothing is imported twice."
+            ),
+            gettext(
+                "Cases already handled on the platform: 办理状态 (已办结, 待回访), 办结时间 and "
+                "答复内容; 满意度 only for a closed case. Leave them empty for open cases."
+            ),
+        ],
+        name="12345工单导入模板.xlsx",
+        filename="tickets-import-template.xlsx",
     )
 
 
@@ -87,9 +183,20 @@ def _mapped(request):
             missing = str(exc)
         else:
             token = mapping_form.cleaned_data["token"]
+            # Next week's export of the same platform has the same headers: its mapping
+            # table comes filled in with these choices (it asked for all of them again).
+            request.session[CHOSEN_KEY] = {f: h[0] for f, h in mapping.items() if h}
             started = imports.start_mapped_import(request.user, token, mapping)
             return _gone(request) if started is None else _started(request, started)
     return _render_mapping(request, mapping_form, missing, options.get("name", ""), status=400)
+
+
+def _chosen_before(request, headers):
+    """{field: header} of the user's last mapping (this session) for the headers this file
+    has too."""
+    chosen = request.session.get(CHOSEN_KEY) or {}
+    present = set(headers)
+    return {f: h for f, h in chosen.items() if f in imports.FIELDS and h in present}
 
 
 def _gone(request):
@@ -147,7 +254,26 @@ def _report_context(report):
         "columns": columns,
         # Carried in the link itself: an import run without a broker keeps no report.
         "errors_csv": quote(imports.errors_csv(errors)) if errors else "",
+        # Every row of the file was imported before (nothing new, nothing else wrong): there
+        # is nothing to correct ("correct them in the file" sent staff hunting through it).
+        "all_imported_before": bool(errors)
+        and report.get("already_imported") == report.get("error_count") == report.get("rows"),
+        "imported_url": _imported_url(report),
     }
+
+
+def _imported_url(report):
+    """The area list filtered to what the import wrote: its channel and the days its rows
+    were received (the list before: every ticket of the area, the new ones lost among
+    them). "" when nothing was written."""
+    if not report.get("created") or not report.get("first_day"):
+        return ""
+    query = {
+        "channel": report.get("channel") or Channel.HOTLINE,
+        "date_from": report["first_day"],
+        "date_to": report["last_day"],
+    }
+    return f"{reverse('tickets:list')}?{urlencode(query)}"
 
 
 def _render_report(request, report, form):

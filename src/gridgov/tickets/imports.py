@@ -207,6 +207,8 @@ class ImportReport:
     mapping: dict = field(default_factory=dict)
     skipped: int = 0  # rows imported before, left out at the user's word (skip_imported)
     already_imported: int = 0  # rows imported before, skipped or reported
+    channel: str = ""
+    days: tuple = ()  # (first, last) day received of the rows written: the page links them
 
     @property
     def ok(self):
@@ -225,6 +227,9 @@ class ImportReport:
             "dry_run": self.dry_run,
             "skipped": self.skipped,
             "already_imported": self.already_imported,
+            "channel": self.channel,
+            "first_day": self.days[0].isoformat() if self.days else "",
+            "last_day": self.days[-1].isoformat() if self.days else "",
             "seconds": round(self.seconds, 3),
             "phases": {k: round(v, 3) for k, v in self.phases.items()},
             "mapping": self.mapping,
@@ -1424,7 +1429,7 @@ def _import_rows(
     headers, rows, mapping, channel, actor, dry_run, progress, source, now, skip_imported
 ):
     started = time.perf_counter()
-    report = ImportReport(source=source, rows=len(rows), dry_run=dry_run)
+    report = ImportReport(source=source, rows=len(rows), dry_run=dry_run, channel=channel)
     columns = resolve_mapping(headers, mapping)
     report.mapping = {f: headers[i] for f, i in columns.items()}
     importer = Importer(
@@ -1437,6 +1442,8 @@ def _import_rows(
     if report.errors or dry_run:
         report.seconds = time.perf_counter() - started
         return report
+    days = [p.day for p in parsed if p.day]
+    report.days = (min(days), max(days)) if days else ()
     writing = time.perf_counter()
     with transaction.atomic():
         counts = importer.insert(parsed, progress)

@@ -32,6 +32,7 @@ urlpatterns = [
     path("knowledge/", reference_views.knowledge_base, name="knowledge"),
     path("knowledge/<int:pk>/", reference_views.knowledge_base, name="knowledge-answer"),
     path("import/", import_views.import_upload, name="import"),
+    path("import/template.xlsx", import_views.import_template, name="import-template"),
     path("import/<str:task>/", import_views.import_status, name="import-status"),
     path("patrols/", fieldwork_views.patrol_list, name="patrols"),
     path("patrols/plan/", fieldwork_views.patrol_plan, name="patrol-plan"),

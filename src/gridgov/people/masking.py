@@ -54,14 +54,70 @@ _WECHAT = re.compile(
     r"[A-Za-z][-_A-Za-z0-9]{5,19}(?![-_A-Za-z0-9])",
     re.IGNORECASE,
 )
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# A digit as people type it, ASCII or full-width, and what people put between the groups of
+# a phone or ID number: spaces, a line break, a dash of any width, a dot, 、.
+_D = "[0-9０-９]"
+_NO_DIGIT_BEFORE, _NO_DIGIT_AFTER = r"(?<![0-9０-９])", r"(?![0-9０-９])"
+_SEP = r"\s{0,3}(?:(?:[-－—–‐‑―]{1,3}|[.．·・、])\s{0,3})?"
+# Not 、 after an area code: 2018-0051、2018-0052 are two permit numbers.
+_AREA_SEP = r"\s{0,3}(?:(?:[-－—–‐‑―]{1,3}|[.．·・])\s{0,3})?"
+# +86 138…, 86-138…, 0086 138…, (+86)138….
+_COUNTRY = r"(?:[(（]\s*)?(?:[+＋]\s*|[0０]{2})?[8８][6６]\s*[)）]?" + _SEP
+# Mobiles: 138 1234 1234, 138-1234-1234, 138.1234.1234, １３８１２３４１２３４, +86 ….
+_PHONE = re.compile(
+    rf"{_NO_DIGIT_BEFORE}(?:{_COUNTRY})?[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_NO_DIGIT_AFTER}"
+)
+# Landlines with their area code: 0731-88886666, (0731)88886666, （0731）8888 6666,
+# 0731 8888 6666, 0731—88886666, 010.8888.6666.
+_AREA = rf"[0０]{_D}{{2,3}}"
+_LANDLINE = re.compile(
+    rf"{_NO_DIGIT_BEFORE}(?:[(（]\s*{_AREA}\s*[)）]\s*(?:[-－—–]{{1,2}}\s*)?|{_AREA}{_AREA_SEP})"
+    rf"{_D}{{3,4}}{_SEP}{_D}{{4}}{_NO_DIGIT_AFTER}"
+)
+# A local number without its area code (8888 6666, 3322792) is taken for a phone only where
+# the text calls it one just before (电话：, 手机, 联系, 拨打, 致电 …), and not when a unit
+# follows it (88886666元, 2312528人): alone it is as likely an amount, a date or a code.
+_LOCAL = rf"[2-9２-９]{_D}{{2,3}}{_SEP}{_D}{{4}}"
+_CUED_LOCAL = re.compile(
+    r"((?:电话|手机|联系|拨打|致电|热线|座机|来电|(?<![A-Za-z])(?:tel|phone))"
+    r"(?:[A-Za-z]+[0-9]+|[^0-9０-９。！？；;!?\n]){0,12}?"  # 电话(J11市卫健局:, 拨打12345或
+    r"(?:(?<![0-9])(?:1[0-2]\d{1,3}|9\d{4})\s*(?:[、/]|或者?)\s*)?)"
+    rf"({_NO_DIGIT_BEFORE}{_LOCAL}(?:\s*(?:[、，,/和及]|或者?)\s*{_LOCAL})*)"
+    rf"{_NO_DIGIT_AFTER}(?!\s*(?:[元万亿年月日号个次人户台辆件条间套位名份天倍吨斤米㎡%％]|平方))",
+    re.IGNORECASE,
+)
+_LOCAL_NUMBER = re.compile(_LOCAL)
+# ID card numbers: 18 characters in one piece, or written in groups (430102 19900101 1234,
+# 4301 0219 9001 0112 34) when the birth date sits where an ID number has it.
+_ID_NUMBER = re.compile(r"(?<![0-9０-９A-Za-z])[0-9０-９]{17}[0-9０-９XxＸｘ](?![0-9０-９A-Za-z])")
+_SPACED_ID_NUMBER = re.compile(
+    rf"(?<![0-9０-９A-Za-z])[1-9１-９](?:{_SEP}{_D}){{16}}{_SEP}[0-9０-９XxＸｘ](?![0-9０-９A-Za-z])"
+)
 _ROOM = re.compile(r"(?:\d{1,2}\s*(?:单元|号楼|栋|-)\s*)?\d{3,4}\s*(?:号房|室|房)")
 # A room written without 室 after its building or unit (1栋501, 2单元501号, 5栋1单元1202):
 # the number is blanked, the building and unit kept as the masked address keeps them.
 _BARE_ROOM = re.compile(r"((?:单元|号楼|栋|幢)\s*)\d{3,4}(?:号)?(?!\d)")
 REDACTED = "***"
+
+
+def _id_number_or_as_written(match):
+    """An ID number written in groups is blanked when its 7th to 14th digits are a birth
+    date (19000101–20991231): 18 digits in groups are otherwise a list of numbers."""
+    digits = "".join(str(int(c)) for c in match.group() if c.isdigit())
+    return REDACTED if _is_date(digits[6:14]) else match.group()
+
+
+def _local_number(match):
+    """A local number is blanked unless it is a date (拨打时间20191231)."""
+    digits = "".join(str(int(c)) for c in match.group() if c.isdigit())
+    if len(digits) == 8 and _is_date(digits):
+        return match.group()
+    return REDACTED
+
+
+def _is_date(digits):
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+    return 1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
 
 
 def scrub_text(text, names=()):
@@ -77,6 +133,12 @@ def scrub_text(text, names=()):
     text = _EMAIL.sub(REDACTED, text)  # before the phones: 13812341234@163.com is one
     for pattern in (_QQ, _WECHAT):
         text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
-    for pattern in (_ID_NUMBER, _PHONE, _LANDLINE, _ROOM):
+    text = _ID_NUMBER.sub(REDACTED, text)
+    text = _SPACED_ID_NUMBER.sub(_id_number_or_as_written, text)
+    for pattern in (_PHONE, _LANDLINE):
         text = pattern.sub(REDACTED, text)
+    text = _CUED_LOCAL.sub(
+        lambda match: match.group(1) + _LOCAL_NUMBER.sub(_local_number, match.group(2)), text
+    )
+    text = _ROOM.sub(REDACTED, text)
     return _BARE_ROOM.sub(lambda match: match.group(1) + REDACTED, text)

@@ -878,14 +878,7 @@ class Importer:
 
     def _check_already_imported(self, parsed, errors, header_of):
         ids = [p.external_id for p in parsed if p.external_id]
-        known = set()
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            known |= set(
-                Ticket.objects.filter(external_id__in=chunk, channel=self.channel).values_list(
-                    "external_id", flat=True
-                )
-            )
+        known = _imported_before(ids, self.channel)
         if not known:
             return
         before = [p for p in parsed if p.external_id in known]
@@ -1187,6 +1180,37 @@ class Importer:
             return add(start, day, *accept), add(start, day, *respond), add(start, day, *resolve)
 
         return deadlines
+
+
+def _imported_before(ids, channel):
+    """The external ids among `ids` that a ticket of `channel` already has.
+
+    On PostgreSQL one query with the ids as one array, through the unique index on
+    (external_id, channel), whose condition (external_id <> '') the query states: an
+    IN list of 2,000 parameters per batch was planned once per connection as a prepared
+    statement (server-side binding), and the generic plan compared every ticket with
+    every id: 3 s a batch, 70 s for a 50,000-row file once the table held 50,000.
+    """
+    if not ids:
+        return set()
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Ticket._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT external_id FROM {table} "
+                "WHERE external_id <> '' AND external_id = ANY(%s) AND channel = %s",
+                [list(ids), channel],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    known = set()
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        known |= set(
+            Ticket.objects.filter(external_id__in=chunk, channel=channel).values_list(
+                "external_id", flat=True
+            )
+        )
+    return known
 
 
 def _grid_of(place, places):

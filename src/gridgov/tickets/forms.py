@@ -13,7 +13,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core import sheets
@@ -104,6 +104,15 @@ def category_choices(include_blank=True, max_depth=3):
     return blank + groups
 
 
+def place_label(place):
+    """A place named in a list of choices with its level: 幸福一网格（网格）, in English
+    "Oak Grid (Grid)"."""
+    return gettext("%(name)s (%(level)s)") % {
+        "name": place.name,
+        "level": place.get_level_display(),
+    }
+
+
 def _styled(field, **attrs):
     field.widget.attrs.update(attrs)
     return field
@@ -171,7 +180,10 @@ class IntakeForm(forms.Form):
         else:
             del self.fields["source"]
         self.fields["category"].choices = category_choices()
-        _styled(self.fields["title"], placeholder=_("A short summary, e.g. 楼道堆物堵塞"))
+        _styled(
+            self.fields["title"],
+            placeholder=_("A short summary, e.g. Stairwell blocked by clutter"),
+        )
         _styled(
             self.fields["description"],
             placeholder=_("What happened, where, since when, what the requester wants"),
@@ -229,7 +241,10 @@ class ReportForm(forms.Form):
         if not may_patrol:
             del self.fields["patrol"]
         self.fields["category"].choices = category_choices()
-        _styled(self.fields["description"], placeholder=_("e.g. 3栋楼道堆满纸箱，挡住了通道"))
+        _styled(
+            self.fields["description"],
+            placeholder=_("e.g. Boxes piled in the stairwell of building 3 block the way"),
+        )
         self.fields["photos"].widget.attrs["capture"] = "environment"
 
     def clean(self):
@@ -333,9 +348,7 @@ class TicketFilterForm(forms.Form):
         place_choices = [("", _("All of my area"))]
         for place in places:
             indent = INDENT if place.level == Level.GRID else ""
-            place_choices.append(
-                (place.code, f"{indent}{place.name}（{place.get_level_display()}）")
-            )
+            place_choices.append((place.code, indent + place_label(place)))
         self.fields["place"].choices = place_choices
         self._offer_given(area)
         _styled(self.fields["q"], placeholder=_("Code, title or description"), type="search")
@@ -356,7 +369,7 @@ class TicketFilterForm(forms.Form):
             area = Place.objects.all() if area is None else area
             place = area.filter(code=code).first()
             if place is not None:
-                label = f"{place.name}（{place.get_level_display()}）"
+                label = place_label(place)
                 self.fields["place"].choices += [(place.code, label)]
 
     def clean_hot(self):
@@ -479,7 +492,7 @@ def _unit_choices(ticket):
     place_options = []
     for place in places.order_by("path")[:500]:
         depth = {Level.STREET: 0, Level.COMMUNITY: 1, Level.GRID: 2}[place.level]
-        label = f"{INDENT * depth}{place.name}（{place.get_level_display()}）"
+        label = INDENT * depth + place_label(place)
         place_options.append((f"place:{place.code}", label))
     department_options = [(f"department:{d.code}", d.name) for d in departments]
     choices = []
@@ -595,8 +608,7 @@ class DispatchForm(UnitForm):
             self.label = lifecycle.HAND_DOWN_LABEL
             field.label = _("To the office below")
             field.choices = [("", _("Choose an office"))] + [
-                (f"place:{p.code}", f"{p.name}（{p.get_level_display()}）")
-                for p in lifecycle.hand_down_units(self.ticket)
+                (f"place:{p.code}", place_label(p)) for p in lifecycle.hand_down_units(self.ticket)
             ]
             self.fields["reason"].label = _("Instructions")
             return
@@ -727,7 +739,8 @@ class SuperviseForm(ReasonForm):
         field = _styled(
             self.fields["reason"],
             placeholder=_(
-                "What you ask of the unit and by when, e.g. 群众多次来电，请于周五前清理完毕并回复诉求人"
+                "What you ask of the unit and by when, e.g. Residents keep calling: clear it by "
+                "Friday and reply to the requester"
             ),
         )
         field.label = _("Supervision request")
@@ -795,7 +808,7 @@ def report_hours_help(ticket, now=None):
             "Blown now, %(hours)s hours end at %(when)s."
         )
         return text % {"hours": hours, "when": when}
-    spans = "、".join(
+    spans = pgettext("list separator", ", ").join(
         f"{a.strftime('%H:%M')}–{b.strftime('%H:%M')}" for a, b in workdays.office_hours()
     )
     text = gettext(
@@ -1083,7 +1096,10 @@ class PatrolWalkForm(forms.Form):
             )
             self.item_names.append(name)
         self.fields["hazard_category"].choices = category_choices()
-        _styled(self.fields["hazard"], placeholder=_("e.g. 3栋楼道堆满纸箱，挡住了通道"))
+        _styled(
+            self.fields["hazard"],
+            placeholder=_("e.g. Boxes piled in the stairwell of building 3 block the way"),
+        )
         _styled(self.fields["hazard_address"], placeholder=_("e.g. <estate> Building 3, Unit 2"))
         self.fields["hazard_photos"].widget.attrs["capture"] = "environment"
 
@@ -1182,7 +1198,9 @@ class PatrolTaskForm(forms.Form):
         # went to its first grid (东塘小区). A grid worker's one grid is chosen for them.
         blank = [("", _("Choose a grid"))] if len(grids) > 1 else []
         self.fields["grid"].choices = blank + [(g.code, g.name) for g in grids]
-        _styled(self.fields["checklist"], placeholder=_("楼道堆物\n消防通道\n电动车充电"))
+        _styled(
+            self.fields["checklist"], placeholder=_("Stairwell clutter\nFire lane\nE-bike charging")
+        )
 
     def items(self):
         return [
@@ -1212,7 +1230,12 @@ class VisitForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
         self.fields["requester"].choices = [("", _("The household, nobody named")), *members]
-        _styled(self.fields["heard"], placeholder=_("e.g. 独居老人，反映楼道灯不亮，晚上出门不便"))
+        _styled(
+            self.fields["heard"],
+            placeholder=_(
+                "e.g. Lives alone; the stairwell light is out, so going out at night is hard"
+            ),
+        )
 
     def clean(self):
         d = super().clean()

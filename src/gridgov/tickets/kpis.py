@@ -267,7 +267,7 @@ def change_weights(values, user, reason, now=None, district=None):
 
 FOLLOWS_CITY_ALREADY = gettext_noop(
     "%(district)s has no weights of its own in force: it follows the whole deployment's "
-    "(全市) already; nothing was changed."
+    "already; nothing was changed."
 )
 DISTRICT_WEIGHTS_REFUSED = gettext_noop(
     "Only the district staff of %(district)s (or an administrator) may change its KPI "
@@ -278,7 +278,7 @@ WEIGHTS_READ_ONLY = gettext_noop(
     "changed by an administrator."
 )
 CITY_FOLLOWS_NOTHING = gettext_noop(
-    "The whole deployment's (全市) weights follow nothing else: name a district."
+    "The whole deployment's weights follow nothing else: name a district."
 )
 
 

@@ -42,9 +42,9 @@ S = Status
 MAX_RETURNS = 3
 # Lazy: translated when shown, in the reader's language.
 RETURN_REASONS = {
-    "wrong_place": gettext_lazy("Not in our area (属地不符)"),
-    "unclear_ownership": gettext_lazy("Ownership unclear (权属不清)"),
-    "overlapping_duties": gettext_lazy("Overlapping duties (职能交叉)"),
+    "wrong_place": gettext_lazy("Not in our area"),
+    "unclear_ownership": gettext_lazy("Ownership unclear"),
+    "overlapping_duties": gettext_lazy("Overlapping duties"),
     "other": gettext_lazy("Other"),
 }
 # How the unit reached the requester (contact, 响应): these codes only, so the timeline and

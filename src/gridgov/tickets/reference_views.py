@@ -513,7 +513,7 @@ def kpi_weights(request):
             messages.success(
                 request,
                 _(
-                    "%(district)s follows the whole deployment's weights (全市) again: they "
+                    "%(district)s follows the whole deployment's weights again: they "
                     "score the current period and every later one, and later changes of "
                     "them apply there too. Periods that ended before keep their scores."
                 )

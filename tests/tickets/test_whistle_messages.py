@@ -49,3 +49,23 @@ def test_the_whistle_and_each_rating_say_what_was_done(client):
     ticket.refresh_from_db()
     rate = {"whistle-rate-version": ticket.version, "whistle-rate-department": "ZJ"}
     assert said(client.post(url, {**rate, "whistle-rate-rating": "3"})) == "已评价住建局：良好。"
+
+
+def test_the_whistle_message_lists_the_departments_in_english_with_commas(client):
+    """In English the summoned departments were joined with 、 (h6's English sweep)."""
+    world = make_world()
+    ticket = make_ticket(world)
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    ticket.refresh_from_db()
+    client.force_login(world.street_staff)
+    client.cookies["django_language"] = "en"
+    url = reverse("tickets:act", args=[ticket.code, "whistle"])
+    data = {
+        "whistle-version": ticket.version,
+        "whistle-departments": ["CG", "ZJ"],
+        "whistle-report_within_hours": "8",
+        "whistle-reason": "joint action",
+    }
+    message = said(client.post(url, data))
+    assert "城管执法局, 住建局 to report by" in message
+    assert "、" not in message

@@ -13,7 +13,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core import sheets
@@ -808,7 +808,7 @@ def report_hours_help(ticket, now=None):
             "Blown now, %(hours)s hours end at %(when)s."
         )
         return text % {"hours": hours, "when": when}
-    spans = pgettext("list separator", ", ").join(
+    spans = sheets.listing(
         f"{a.strftime('%H:%M')}–{b.strftime('%H:%M')}" for a, b in workdays.office_hours()
     )
     text = gettext(

@@ -24,9 +24,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridgov.core.sheets import listing
 from gridgov.people import personal_data
 from gridgov.people.models import AccessLog, Department
 from gridgov.people.scope import filter_by_scope, scope_for, scope_q
@@ -626,7 +627,7 @@ def _whistled_message(ticket, data):
     by = timezone.localtime(dt.datetime.fromisoformat(data["report_by"]))
     return _("Whistle blown on %(code)s: %(departments)s to report by %(by)s.") % {
         "code": ticket.code,
-        "departments": "、".join(names.values_list("name", flat=True)),
+        "departments": listing(names.values_list("name", flat=True)),
         "by": by.strftime("%Y-%m-%d %H:%M"),
     }
 
@@ -1340,8 +1341,8 @@ def kpi_ranking(request):
             "weights_district": district,
             "weights_used": kpis.weights_used(level, weights),
             # The rates without which a unit has no score (kpis.composite).
-            "scoring_rates": pgettext("list separator", ", ").join(
-                str(label)
+            "scoring_rates": listing(
+                label
                 for name, label, _weight in kpis.weights_used(level, weights)[0]
                 if name in kpis.HANDLING_RATES
             ),

@@ -13,6 +13,7 @@ from gridgov.core import versions
 from gridgov.people.models import Department
 from gridgov.places.models import Place
 from gridgov.tickets import lifecycle, patrols
+from gridgov.tickets.import_views import TEMPLATE_COLUMNS
 from gridgov.tickets.models import Category, KnowledgeAnswer, Ticket, TicketEvent
 from tests.web.test_english_pages import CJK
 
@@ -24,21 +25,7 @@ pytestmark = pytest.mark.django_db
 # options of a list of places or categories are indented with ideographic spaces.
 ALLOWED = {"简体中文", "格", "\u3000", "\u3000\u3000"}
 # The import page names the column headers of the 12345 hotline's sheets: a data format.
-IMPORT_HEADERS = {
-    "工单编号",
-    "受理时间",
-    "诉求标题",
-    "诉求内容",
-    "诉求地址",
-    "来电人",
-    "联系电话",
-    "诉求类型",
-    "诉求性质",
-    "办理状态",
-    "办结时间",
-    "答复内容",
-    "满意度",
-}
+IMPORT_HEADERS = set(TEMPLATE_COLUMNS)
 
 
 def leaks(html, url=""):

@@ -25,6 +25,10 @@ TZ = timezone.get_fixed_timezone(8 * 60)
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
 
 
+def _minute(at):
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+
+
 @pytest.fixture
 def world(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -231,13 +235,16 @@ def test_sweep_reminds_before_deadlines_once(world, settings):
     assert sweep.run(now=soon).reminded == [(ticket.code, "accept_due")]
     assert sweep.run(now=soon + dt.timedelta(minutes=30)).reminded == []
     assert len(mail.outbox) == 1
-    assert "Sign for" in mail.outbox[0].subject or ticket.code in mail.outbox[0].subject
+    # The reminder says what is due and by when (every notice names the ticket's code).
+    assert mail.outbox[0].subject == f"请在 {_minute(ticket.accept_by)} 前签收工单 {ticket.code}"
 
     perform(ticket, "accept", world.gridworker_a, now=soon)
     # Contacted in time, so it is not escalated (which would bring fresh deadlines).
     perform(ticket, "contact", world.gridworker_a, now=soon)
     before_resolve = ticket.resolve_by - dt.timedelta(minutes=90)
     assert sweep.run(now=before_resolve).reminded == [(ticket.code, "resolve_due")]
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].subject == f"工单 {ticket.code} 须在 {_minute(ticket.resolve_by)} 前办结"
     assert sorted(Notice.objects.filter(ticket=ticket).values_list("kind", flat=True)) == [
         "accept_due",
         "resolve_due",

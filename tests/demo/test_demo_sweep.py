@@ -104,8 +104,8 @@ def test_the_patrols_emergency_hazard_was_handled_in_time_and_never_supervised(d
     assert hazard.status == Status.CLOSED
     assert hazard.owner_place == hazard.grid  # never passed up
     assert hazard.accepted_at <= hazard.accept_by
-    # Nobody to contact on a hazard found on patrol (lifecycle._respond_by): no respond_by.
-    assert hazard.respond_by is None or hazard.contacted_at <= hazard.respond_by
+    # Nobody to contact on a hazard found on patrol (lifecycle.respond_by_for): no respond_by.
+    assert hazard.respond_by is None
     assert hazard.resolved_at <= hazard.resolve_by
     actions = list(hazard.events.order_by("id").values_list("action", flat=True))
     assert actions == ["create", "dispatch", "accept", "resolve", "close"]

@@ -3,6 +3,7 @@ GPS position, 我的诉求 in words a resident reads, 评价 (不满意 reopens,
 what a resident may not see (staff names, internal notes, other residents' demands)."""
 
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -103,10 +104,18 @@ def test_a_resident_reports_follows_and_rates_on_a_phone(
     expect(page.locator("#id_address")).to_have_value("魏家坡小区3栋")
     shot("03-too-big")
     assert not Ticket.objects.exists()
-    # A phone photo with its GPS position, the phone's position and the address.
+    # A phone photo with its GPS position, the phone's position and the address. The error
+    # about the photo before goes with the new choice (it stayed under it).
     choose("IMG_0001.jpg", gps_jpeg())
+    expect(photo_error).to_have_count(0)
+    expect(page.locator("[data-field=photos]")).not_to_have_class("has-error")
     page.click("#locate")
     expect(page.locator("#locate-status")).to_contain_text("已获取位置")
+    # Position taken reads as done: green, not the pink of the button's hover (which a
+    # phone keeps after the tap) under green text, like an error.
+    located = page.locator("#locate.is-located")
+    expect(located).to_have_css("background-color", "rgb(230, 244, 234)")
+    expect(located).to_have_css("color", "rgb(30, 107, 52)")
     shot("04-ready")
     page.click("#submit-report")
     expect(page.locator("#new-code")).to_be_visible()
@@ -142,21 +151,44 @@ def test_a_resident_reports_follows_and_rates_on_a_phone(
     ticket.refresh_from_db()
     page.reload()
     expect(page.locator(".status").first).to_have_text("办理中")
-    # Adding a photo later.
+    # Adding a photo later: a file that is no photo first, then a photo, which clears the
+    # error, and is told as a step of the progress.
+    page.set_input_files(
+        "#id_add-photos",
+        files=[{"name": "note.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"}],
+    )
+    page.click("#add-photos-submit")
+    add_error = page.locator("#add-photos-form [data-field=photos] .field-errors")
+    expect(add_error).to_contain_text("不是 JPEG 或 PNG 图片")
     page.set_input_files(
         "#id_add-photos",
         files=[{"name": "now.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg()}],
     )
+    expect(add_error).to_have_count(0)
+    expect(page.locator("#add-photos-form .file-names")).to_have_text("已选择 1 张照片")
     page.click("#add-photos-submit")
     expect(page.locator(".messages, [role=status]").first).to_contain_text("照片")
     expect(page.locator("#mine-photos img")).to_have_count(2)
+    expect(page.locator(".step--add-photos")).to_have_text(re.compile("您补充了 1 张照片。"))
+    expect(page.locator(".step--add-photos img")).to_have_count(0)  # shown once, above
+    page.wait_for_function(
+        "[...document.querySelectorAll('#mine-photos img')].every(i => i.complete && i.naturalWidth)"
+    )
     shot("08-photo-added")
     ticket.refresh_from_db()
     perform(ticket, "resolve", worker, reply="纸箱已清理，楼道已畅通。")
 
     page.reload()
     expect(page.locator("#rate-reply")).to_contain_text("纸箱已清理，楼道已畅通。")
+    # What the resident is asked to do now: the badge says so, the rating comes first.
+    expect(page.locator(".status").first).to_have_text("已办结，待您评价")
+    rate_top = page.locator("#rate-form").bounding_box()["y"]
+    assert rate_top < page.locator("#add-photos-form").bounding_box()["y"]
     shot("09-resolved")
+    page.goto(base + "/tickets/mine/")
+    expect(card.locator(".status")).to_have_text("已办结，待您评价")
+    shot("09b-mine-to-rate")
+    card.locator("a").click()
     page.check("#rate-form input[name=rate-resolved][value=no]")
     page.check("#rate-form input[name=rate-satisfaction][value=dissatisfied]")
     page.fill("#rate-form textarea", "纸箱还在")

@@ -540,3 +540,28 @@ def test_the_rating_questions_are_required_in_the_browser_too(client, world):
     assert '<div class="field has-error" data-field="satisfaction">' in html
     ticket.refresh_from_db()
     assert ticket.status == "resolved"
+
+
+def test_a_resolved_demand_waiting_for_the_residents_rating_says_so(client, world):
+    """A resolved demand the resident is asked to rate read just 已办结 on 我的诉求 and its
+    page, as if nothing were left to do."""
+    ticket = resolved_report(world)
+    _response, html = page(client, world.resident, reverse("tickets:mine"))
+    assert 'data-status="resolved">已办结，待您评价</span>' in html
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    assert 'data-status="resolved">已办结，待您评价</span>' in html
+    assert rate(client, ticket, resolved="yes", satisfaction="satisfied").status_code == 302
+    for url in (reverse("tickets:mine"), reverse("tickets:mine-detail", args=[ticket.code])):
+        _response, html = page(client, world.resident, url)
+        assert "待您评价" not in html and 'data-status="closed">已结案</span>' in html
+
+
+def test_on_a_resolved_demand_the_rating_comes_before_the_photos_form(client, world):
+    """补充照片 sat above 评价办理结果: the rating is what the resident is asked to do now."""
+    ticket = resolved_report(world)
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    assert html.index('id="rate-form"') < html.index('id="add-photos-form"')

@@ -93,3 +93,24 @@ def test_sending_no_photo_says_so_and_writes_nothing(client, world):
     assert response.status_code == 400
     assert "请先选择照片。" in response.content.decode()
     assert not TicketEvent.objects.filter(ticket=ticket, action="add-photos").exists()
+
+
+def test_the_photos_added_are_a_step_of_the_requesters_progress_and_the_units_timeline(
+    client, world
+):
+    """A photo added later showed on the demand's page but 办理进度 did not say it was sent;
+    the photos staff add are theirs, not a step of the requester's."""
+    from gridgov.tickets import photos as photo_files
+
+    ticket = reported_by_resident(world)
+    client.force_login(world.resident)
+    assert add(client, ticket, png_upload("a.png"), png_upload("b.png")).status_code == 302
+    photo_files.add(ticket, photo_files.clean_all([png_upload("site.png")]), world.gridworker_a)
+    urls, html = my_photo_urls(client, ticket)
+    assert re.findall(r'data-action="([^"]+)"', html) == ["create", "dispatch", "add-photos"]
+    assert "您补充了 2 张照片。" in html
+    assert len(urls) == 2  # the two photos once, at the top: not again in the step
+    # The unit's timeline has both additions, the resident's named as theirs.
+    client.force_login(world.gridworker_a)
+    detail = client.get(reverse("tickets:detail", args=[ticket.code])).content.decode()
+    assert detail.count("补充照片") >= 2

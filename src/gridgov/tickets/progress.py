@@ -4,7 +4,8 @@ of each told in plain words.
 Only the steps that concern them are shown (filed, passed to a unit, signed for, contacted,
 time extended, resolved with the reply, called back, reopened, closed, merged, answered).
 Internal acts (returns, supervision, whistles, extension requests) and the names of staff
-stay inside: the requester sees units, not people.
+stay inside: the requester sees units, not people. The photos they added later are a step
+of theirs (您补充了 2 张照片); photos staff added are not shown to them.
 """
 
 from dataclasses import dataclass, field
@@ -13,9 +14,10 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from .models import SELF_SERVICE_CHANNELS, Satisfaction, Status, Ticket, TicketEvent, TicketPhoto
+from .photos import ADD_PHOTOS
 
 PUBLIC_ACTIONS = (
     "create",
@@ -52,9 +54,15 @@ REQUESTER_STATUS_LABELS = {
 }
 
 
-def requester_label(status):
-    """The requester's word for `status` (a public_status), or None for the usual label."""
-    label = REQUESTER_STATUS_LABELS.get(status)
+# Resolved and theirs to rate: 已办结 alone read as the end, and the list did not say that
+# the demand waits for them.
+AWAITING_RATING = pgettext_lazy("status, to a requester", "Resolved, awaiting your rating")
+
+
+def requester_label(status, may_rate=False):
+    """The requester's word for `status` (a public_status), or None for the usual label;
+    `may_rate` (progress.may_rate) says the resolved demand waits for their rating."""
+    label = AWAITING_RATING if may_rate else REQUESTER_STATUS_LABELS.get(status)
     return str(label) if label else None
 
 
@@ -161,11 +169,20 @@ def _step(event):
         return _("Closed.")
     if action == "merge":
         return _("Handled together with other demands about the same matter.")
+    if action == ADD_PHOTOS:
+        count = len(data.get("photos") or [])
+        return ngettext("You added %(count)d photo.", "You added %(count)d photos.", count) % {
+            "count": count
+        }
     return None
 
 
-def _events(ticket, after=None):
-    events = TicketEvent.objects.filter(ticket=ticket, action__in=PUBLIC_ACTIONS)
+def _events(ticket, after=None, viewer=None):
+    # Photos added after filing: a step to whoever added them (staff's are not shown).
+    shown = Q(action__in=PUBLIC_ACTIONS)
+    if viewer is not None and viewer.pk:
+        shown |= Q(action=ADD_PHOTOS, actor_id=viewer.pk)
+    events = TicketEvent.objects.filter(shown, ticket=ticket)
     if after is not None:
         events = events.filter(at__gte=after)
     return (
@@ -175,11 +192,12 @@ def _events(ticket, after=None):
     )
 
 
-def steps(ticket):
-    """The public steps of a ticket, oldest first. A merged ticket goes on with the steps of
-    the ticket it was merged into: the matter is handled there (not that one's own filing,
-    merges or callbacks, which are another requester's)."""
-    result = [_as_step(event, ticket, with_photos=True) for event in _events(ticket)]
+def steps(ticket, viewer=None):
+    """The public steps of a ticket, oldest first, and the photos `viewer` (the requester
+    reading them) added. A merged ticket goes on with the steps of the ticket it was merged
+    into: the matter is handled there (not that one's own filing, merges or callbacks,
+    which are another requester's)."""
+    result = [_as_step(event, ticket, with_photos=True) for event in _events(ticket, viewer=viewer)]
     if ticket.status == Status.MERGED and ticket.closed_at:
         survivor = ticket.survivor()
         if survivor.pk != ticket.pk:
@@ -201,7 +219,8 @@ def _as_step(event, ticket, with_photos):
         detail = event.reason  # their own words
     if event.action == "answer":
         detail = ticket.resolution
-    shown = list(event.photos.all()) if with_photos else []
+    # The photos they added are shown with the demand's own, at the top of its page.
+    shown = list(event.photos.all()) if with_photos and event.action != ADD_PHOTOS else []
     return Step(event.action, event.at, text, detail, shown)
 
 

@@ -1039,7 +1039,9 @@ def my_tickets(request):
     page.object_list = list(page.object_list)
     for ticket in page.object_list:
         ticket.public_status = progress.public_status(ticket)  # no internal statuses
-        ticket.public_label = progress.requester_label(ticket.public_status)
+        ticket.public_label = progress.requester_label(
+            ticket.public_status, progress.may_rate(request.user, ticket)
+        )
     return render(request, "tickets/mine.html", {"page": page, "section": "mine"})
 
 
@@ -1064,7 +1066,7 @@ def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=20
     may_add_photos = ticket.status not in (Status.CLOSED, Status.MERGED) and (
         request.user.has_perm("tickets.add_photos", ticket)
     )
-    steps = progress.steps(ticket)
+    steps = progress.steps(ticket, viewer=request.user)
     public_status = progress.public_status(ticket)
     # What is rated, beside the questions: the reply was at the foot of the page, under them.
     reply = next((s for s in reversed(steps) if s.action == "resolve"), None) if may_rate else None
@@ -1074,7 +1076,7 @@ def _my_ticket_page(request, ticket, rate_form=None, photos_form=None, status=20
         {
             "ticket": ticket,
             "public_status": public_status,
-            "public_label": progress.requester_label(public_status),
+            "public_label": progress.requester_label(public_status, may_rate),
             "steps": steps,
             "reply": reply,
             "intake_photos": list(_my_photos(request, ticket).order_by("id")),

@@ -189,6 +189,13 @@
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("input[type=file]")) return;
+    // Files chosen anew: what the server said of the ones before (not a photo, over 10 MB,
+    // "choose them again") is no longer true, and it stayed under the new choice.
+    var field = input.closest(".field");
+    if (field) {
+      field.classList.remove("has-error");
+      field.querySelectorAll(".field-errors").forEach(function (el) { el.remove(); });
+    }
     var names = input.parentNode.querySelector(".file-names");
     if (!names) return;
     var files = Array.prototype.slice.call(input.files || []);

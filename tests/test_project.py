@@ -22,6 +22,18 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert command in setup
 
 
+def test_ci_fails_when_pytest_collects_no_tests():
+    """pytest exits 5 when it collects nothing (a renamed folder, a broken testpaths):
+    .ci/run's run_tests must fail on it as on any other exit but 0."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    run_tests = re.search(r"^run_tests\(\) \{\n.*?^\}$", ci, re.M | re.S).group(0)
+    for code, failed in ((5, True), (1, True), (0, False)):
+        script = f'TEST_CMD="exit {code}"\n{run_tests}\nrun_tests\necho ran'
+        result = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+        assert (result.returncode != 0) == failed, (code, result.stdout, result.stderr)
+        assert ("ran" in result.stdout) == (not failed)
+
+
 def _gridgov(*args, **env):
     # The browser tests allow async-unsafe calls in this process; a deployment never does.
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}

@@ -286,7 +286,7 @@ def time_limits(request, pk=None):
                 "Time limit removed: %(limit)s. Tickets filed from now on follow the next "
                 "broader limit; tickets already filed keep their deadlines."
             )
-            % {"limit": limit},
+            % {"limit": _limit_name(limit)},
         )
         return redirect("tickets:time-limits")
     if request.method == "POST" and request.POST.get("form") == "calendar":
@@ -321,7 +321,9 @@ def time_limits(request, pk=None):
                     setattr(saved, f"{stage}_unit", d[f"{stage}_unit"])
                 # What it replaced is read from the database, before the save.
                 sla.save_limit(user, limit.pk if limit else None, lambda: saved.save() or saved)
-                messages.success(request, _("Time limit saved: %(limit)s") % {"limit": saved})
+                messages.success(
+                    request, _("Time limit saved: %(limit)s") % {"limit": _limit_name(saved)}
+                )
                 return redirect("tickets:time-limits")
         status = 400
     urgency_order = {value: i for i, value in enumerate(Urgency.values)}
@@ -432,6 +434,19 @@ def _limit_words(values):
         " / ".join(f"{v} {TimeLimit.Unit(u).label}" for v, u in (values[s] for s in STAGES)),
     ]
     return " · ".join(str(p) for p in parts)
+
+
+def _limit_name(limit):
+    """Which limit, in words: 一般 · 全部分类 · 清风区 (its str() is for logs: 一般 · * · 清风区)."""
+    category = limit.category.full_name if limit.category_id else _("Every category")
+    return " · ".join(
+        str(p)
+        for p in (
+            limit.get_urgency_display(),
+            category,
+            limit.place.name if limit.place_id else _("Whole city"),
+        )
+    )
 
 
 def _refusal(user, limit):

@@ -565,3 +565,30 @@ def test_on_a_resolved_demand_the_rating_comes_before_the_photos_form(client, wo
         client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
     )
     assert html.index('id="rate-form"') < html.index('id="add-photos-form"')
+
+
+def test_the_api_and_the_home_page_word_a_demand_as_my_demands_does(client, world):
+    """The requester's API (the mini-program) and the home page's 我的诉求 panel said 已办结 of
+    a demand waiting for the resident's rating, and the API's steps left out the photos the
+    resident added: 我的诉求 said 已办结，待您评价 and 您补充了 1 张照片。"""
+    from rest_framework.test import APIClient
+
+    from gridgov.tickets import photos as photo_files
+    from tests.tickets.test_views import png_upload
+
+    ticket = resolved_report(world)
+    photo_files.add(ticket, photo_files.clean_all([png_upload("a.png")]), world.resident)
+    api = APIClient()
+    api.force_authenticate(world.resident)
+    listed = api.get("/api/v1/tickets/mine/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert listed["results"][0]["status"] == "resolved"
+    assert listed["results"][0]["status_label"] == "已办结，待您评价"
+    one = api.get(f"/api/v1/tickets/mine/{ticket.code}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert one["status_label"] == "已办结，待您评价"
+    assert "您补充了 1 张照片。" in [step["text"] for step in one["steps"]]
+    _response, html = page(client, world.resident, reverse("home"))
+    assert 'data-status="resolved">已办结，待您评价</span>' in html
+
+    assert rate(client, ticket, resolved="yes", satisfaction="satisfied").status_code == 302
+    one = api.get(f"/api/v1/tickets/mine/{ticket.code}/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert one["status_label"] == "已结案"

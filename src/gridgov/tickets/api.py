@@ -410,7 +410,8 @@ class TicketViewSet(viewsets.GenericViewSet):
     def mine(self, request):
         refuse_unknown_parameters(request, *page_parameters(self))
         page = self.paginate_queryset(progress.own_tickets(request.user))
-        return self.get_paginated_response(s.MyTicketSerializer(page, many=True).data)
+        data = s.MyTicketSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
 
     @extend_schema(
         summary="One of my demands with its steps (我的诉求)",
@@ -473,8 +474,8 @@ class TicketViewSet(viewsets.GenericViewSet):
         return ticket
 
     def my_ticket_data(self, ticket):
-        ticket.steps = progress.steps(ticket)
-        return s.MyTicketDetailSerializer(ticket).data
+        ticket.steps = progress.steps(ticket, viewer=self.request.user)
+        return s.MyTicketDetailSerializer(ticket, context={"request": self.request}).data
 
     @extend_schema(
         summary="A photo of the ticket",

@@ -41,6 +41,7 @@ def panel(request):
     for ticket in own:
         # As 我的诉求 shows it: the home page showed 已上报 where that page said 办理中.
         ticket.public_status = progress.public_status(ticket)
+        ticket.public_label = progress.label_for(user, ticket)
     context = {
         "template": "tickets/_dashboard.html",
         "stylesheet": "tickets/tickets.css",

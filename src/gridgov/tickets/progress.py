@@ -66,6 +66,12 @@ def requester_label(status, may_rate=False):
     return str(label) if label else None
 
 
+def label_for(user, ticket):
+    """The requester's word for where `ticket` stands, as `user` (its requester) reads it,
+    or None for the status's usual label (我的诉求, the home page and the API alike)."""
+    return requester_label(public_status(ticket), may_rate(user, ticket))
+
+
 def _person_id(user):
     return getattr(getattr(user, "person", None), "pk", None)
 

@@ -813,7 +813,9 @@ class MyTicketSerializer(serializers.ModelSerializer):
         return str(progress.public_status(ticket))
 
     def get_status_label(self, ticket) -> str:
-        return str(Status(progress.public_status(ticket)).label)
+        # As 我的诉求 words it for the requester asking (已办结，待您评价 when theirs to rate).
+        user = self.context["request"].user
+        return progress.label_for(user, ticket) or str(Status(progress.public_status(ticket)).label)
 
     @extend_schema_field(PlaceRefSerializer(allow_null=True))
     def get_place(self, ticket):

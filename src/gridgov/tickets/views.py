@@ -1039,9 +1039,7 @@ def my_tickets(request):
     page.object_list = list(page.object_list)
     for ticket in page.object_list:
         ticket.public_status = progress.public_status(ticket)  # no internal statuses
-        ticket.public_label = progress.requester_label(
-            ticket.public_status, progress.may_rate(request.user, ticket)
-        )
+        ticket.public_label = progress.label_for(request.user, ticket)
     return render(request, "tickets/mine.html", {"page": page, "section": "mine"})
 
 

@@ -152,7 +152,10 @@
   }
 
   // --- one submit per form ----------------------------------------------------------------
-  ["intake-form", "report-form", "patrol-form", "visit-form", "import-form"].forEach(function (id) {
+  [
+    "intake-form", "report-form", "patrol-form", "visit-form", "import-form",
+    "rate-form", "add-photos-form",
+  ].forEach(function (id) {
     var form = byId(id);
     if (!form) return;
     form.addEventListener("submit", function (event) {

@@ -193,3 +193,22 @@ def test_a_search_for_a_phone_finds_only_the_tickets_whose_text_one_reads_as_wri
             client.force_login(user)
             page = client.get(reverse("tickets:list"), {"q": term}).content.decode()
             assert (ticket.code in page) is found, (who, term, "list page")
+
+
+def test_a_search_for_a_bare_number_is_no_key_to_a_phone_read_blanked(client, world):
+    """scrub_text blanks 电话88886666 in a description, but the bare 88886666 is no phone to
+    it: police searching for the number found the ticket whose text they read blanked."""
+    ticket = make_ticket(
+        world,
+        title="噪音扰民",
+        description="晚上施工太吵，请拨打电话88886666联系我",
+        address="魏家坡小区3号楼2单元",
+        place=world.grid_a.code,
+    )
+    lifecycle.perform(ticket, "accept", world.gridworker_a)
+    url = f"/api/v1/tickets/{ticket.pk}/"
+    assert "88886666" not in api(world.police).get(url).json()["description"]
+    for who, finds_number in (("police", False), ("gridworker_a", True)):
+        for term, found in (("88886666", finds_number), ("施工太吵", True)):
+            listed = api(getattr(world, who)).get(TICKETS, {"q": term}).json()["results"]
+            assert (ticket.code in [t["code"] for t in listed]) is found, (who, term)

@@ -17,6 +17,8 @@ the holding unit's handlers see it on the ticket's page without asking (`exact_a
 each time logged as a reveal of the address alone; others see `Ticket.masked_address`.
 """
 
+import re
+
 from django.db.models import Q
 from django.utils.translation import gettext
 
@@ -47,12 +49,27 @@ def search(queryset, text, user):
     if not text:
         return queryset
     words = Q(title__icontains=text) | Q(description__icontains=text)
-    if scrub_text(text) != text:
+    if _may_be_personal(text):
         words &= written_q(user)
     elif len(text) >= 2:
         # Nor is the requester's name, which they read masked (张*), a key to the ticket.
         words &= written_q(user) | ~Q(requester_name__icontains=text)
     return queryset.filter(Q(code__iexact=text) | words)
+
+
+# Seven digits or more, spaces, dashes and dots aside: a number that may be a phone.
+_LONG_NUMBER = re.compile(r"\d{7,}")
+_NUMBER_SEPARATORS = re.compile(r"[\s.\-－—]")
+
+
+def _may_be_personal(text):
+    """Does the search term hold what a ticket's text may hold blanked? What scrub_text
+    blanks in the term itself, and any long number: a bare 88886666 is no phone to
+    scrub_text, but a description's 电话88886666 is, and a search for the bare number would
+    tell those who read it blanked which tickets hold it."""
+    if scrub_text(text) != text:
+        return True
+    return bool(_LONG_NUMBER.search(_NUMBER_SEPARATORS.sub("", text)))
 
 
 def as_written(text):

@@ -22,6 +22,15 @@ def _media_and_data_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _imports_in_the_request(settings):
+    # The import page's uploads run in a thread of their own when there is no broker
+    # (tickets/imports.py, run_in_background): its database connection does not see what a
+    # test wrote in the transaction the test runs in. The tests of the page run them in the
+    # request; tests/tickets/test_import_background.py turns it on (transactional tests).
+    settings.GRIDGOV_IMPORT_IN_BACKGROUND = False
+
+
+@pytest.fixture(autouse=True)
 def _no_request_scope_left_open():
     # The test client sends request_finished only once a streamed response (a photo,
     # an export) is read to the end; a test that only checks its status leaves the

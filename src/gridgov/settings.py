@@ -244,6 +244,10 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("GRIDGOV_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TIMEZONE = TIME_ZONE
+# Without a broker, an upload of the 12345 import page runs in a thread of the web process
+# and the page follows its progress (tickets/imports.py, run_in_background), as it follows
+# a worker's; off, it runs inside the request, and the page answers when it is done.
+GRIDGOV_IMPORT_IN_BACKGROUND = env_bool("GRIDGOV_IMPORT_IN_BACKGROUND", True)
 # The deadline sweep (tickets/sweep.py): supervision, escalation, reminders, callbacks due.
 GRIDGOV_SWEEP_MINUTES = float(env("GRIDGOV_SWEEP_MINUTES", "10"))
 CELERY_BEAT_SCHEDULE = {

@@ -58,7 +58,8 @@ def import_upload(request):
                 initial = {"token": token, **recognised, **_chosen_before(request, headers)}
                 mapping_form = MappingForm(headers=headers, prefix="map", initial=initial)
                 return _render_mapping(request, mapping_form, missing, upload.name)
-            return _started(request, imports.start_import(request.user, upload, **options))
+            started = imports.start_import(request.user, upload, background=True, **options)
+            return _started(request, started)
         status = 400
     else:
         form = ImportForm()
@@ -162,7 +163,7 @@ def import_template(request):
 
 
 def _started(request, started):
-    if started.done:  # no broker: it ran here
+    if started.done:  # no broker, and it ran in the request (GRIDGOV_IMPORT_IN_BACKGROUND)
         return _render_report(request, started.report, form=ImportForm())
     return redirect("tickets:import-status", task=started.task)
 
@@ -186,7 +187,7 @@ def _mapped(request):
             # Next week's export of the same platform has the same headers: its mapping
             # table comes filled in with these choices (it asked for all of them again).
             request.session[CHOSEN_KEY] = {f: h[0] for f, h in mapping.items() if h}
-            started = imports.start_mapped_import(request.user, token, mapping)
+            started = imports.start_mapped_import(request.user, token, mapping, background=True)
             return _gone(request) if started is None else _started(request, started)
     return _render_mapping(request, mapping_form, missing, options.get("name", ""), status=400)
 
@@ -230,7 +231,7 @@ def import_status(request, task):
     if state is None:
         raise Http404  # not this user's import: its report may name callers
     if state.done:
-        report = state.report or {"failed": True}
+        report = state.report or {"failed": True, "interrupted": state.interrupted}
         if request.headers.get("HX-Request"):
             return render(request, "tickets/_import_report.html", _report_context(report))
         return _render_report(request, report, form=ImportForm())

@@ -30,8 +30,11 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
+import os
 import re
 import secrets
+import threading
 import time
 import uuid
 import zipfile
@@ -44,7 +47,7 @@ from celery import states
 from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -1582,6 +1585,9 @@ class ImportState:
     progress: dict | None = None  # {phase, done, total} while it runs (tasks.import_task)
     # Once done: ImportReport.as_dict(), or {"ok": False, "format_error": …}; None if failed.
     report: dict | None = None
+    # Failed because the server stopped while it ran in its thread (run_in_background):
+    # its transaction never committed, so nothing of the file was written.
+    interrupted: bool = False
 
     @property
     def done(self):
@@ -1593,31 +1599,179 @@ class ImportState:
 
 
 def start_import(
-    user, upload, *, mapping=None, channel=Channel.HOTLINE, dry_run=False, skip_imported=False
+    user,
+    upload,
+    *,
+    mapping=None,
+    channel=Channel.HOTLINE,
+    dry_run=False,
+    skip_imported=False,
+    background=False,
 ):
     """Keep `upload` and run the import task for `user`; an ImportState.
 
     Without a broker the task runs here and the state is done, with its report; with one
     the state is PENDING and `import_state(state.task, user)` follows it. Only `user` can.
+    `background` (the import page): without a broker the task runs in a thread of this
+    process instead (run_in_background), followed the same way.
     """
     saved = save_upload(upload, settings.DATA_DIR)
-    return _start(user, saved, mapping, channel, dry_run, skip_imported)
+    return _start(user, saved, mapping, channel, dry_run, skip_imported, background)
 
 
-def _start(user, saved, mapping, channel, dry_run, skip_imported):
+def _start(user, saved, mapping, channel, dry_run, skip_imported, background=False):
     from celery.result import EagerResult
 
     from .tasks import import_task
 
     task_id = _owned_id(user.pk, secrets.token_bytes(8))
-    result = import_task.apply_async(
-        (str(saved), mapping, channel, user.pk, True, dry_run),
-        {"skip_imported": skip_imported} if skip_imported else {},
-        task_id=task_id,
-    )
+    args = (str(saved), mapping, channel, user.pk, True, dry_run)
+    kwargs = {"skip_imported": skip_imported} if skip_imported else {}
+    if background and settings.CELERY_TASK_ALWAYS_EAGER and settings.GRIDGOV_IMPORT_IN_BACKGROUND:
+        run_in_background(task_id, args, kwargs)
+        return ImportState(task_id, states.PENDING)
+    result = import_task.apply_async(args, kwargs, task_id=task_id)
     if isinstance(result, EagerResult):  # no broker: it ran in this process
         return ImportState(task_id, result.state, report=result.get())
     return ImportState(task_id, "PENDING")
+
+
+# --- uploads run in a thread of the web process, when there is no broker -------------------
+
+# Without a broker Celery runs a task inside the request: the page of a file of tens of
+# thousands of rows showed nothing until it was done (it looked frozen; a proxy timed out).
+# The import page's uploads then run the same task in a thread of the serving process, and
+# what a result backend would hold (the state, the task's {phase, done, total}, the report)
+# is kept in a JSON file per task under DATA_DIR/imports/tasks/, replaced whole at each
+# write, so a poll never reads half of one. A file rather than a database row: on SQLite
+# the import holds the one write lock from its first insert to its commit, so a progress
+# row could not be written meanwhile (nor, on the import's own connection, be seen before
+# the commit); and any thread or process of the machine reads the file. Whose it is, the
+# task id says (owns_task), as with a broker.
+#
+# The thread holds an flock on the task's .lock file while it runs. The kernel lets go of
+# it when the process ends, so a poll that finds the state unfinished and the lock free
+# knows the server stopped mid-import: interrupted, not running forever (its transaction
+# never committed: nothing of the file was written).
+TASK_FILE_HOURS = 24  # a finished task's file is deleted after this long
+_TASK_LOG = logging.getLogger("gridgov.tickets.imports")
+_in_thread = threading.local()
+
+
+def _task_dir():
+    return Path(settings.DATA_DIR) / "imports" / "tasks"
+
+
+def _write_task(task_id, data):
+    """Replace the task's file with `data` at once (temporary file, then os.replace)."""
+    path = _task_dir() / f"{task_id}.json"
+    temporary = path.with_name(f".{task_id}.{threading.get_ident()}.tmp")
+    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _claim_task(task_id):
+    """Create the task's files, PENDING, and hold its lock; → the open lock file (closing
+    it, or the end of the process, lets go)."""
+    import fcntl
+
+    folder = _task_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / f"{task_id}.lock", "w")  # noqa: SIM115 (held by the thread)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    _write_task(task_id, {"state": states.PENDING})
+    return handle
+
+
+def _running(task_id):
+    """Does a thread of a live process still hold the task's lock?"""
+    import fcntl
+
+    try:
+        handle = open(_task_dir() / f"{task_id}.lock")  # noqa: SIM115
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False
+
+
+def _forget_old_tasks():
+    cutoff = time.time() - TASK_FILE_HOURS * 3600
+    for old in _task_dir().glob("*.json"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff and not _running(old.stem):
+                old.with_suffix(".lock").unlink(missing_ok=True)
+                old.unlink()
+
+
+def run_in_background(task_id, args, kwargs):
+    """Run tasks.import_task(*args, **kwargs) as `task_id` in a daemon thread of this
+    process, in the language of the request that started it (as it ran in the request),
+    its state kept in its task file for import_state."""
+    handle = _claim_task(task_id)
+    _forget_old_tasks()
+    thread = threading.Thread(
+        target=_run_task,
+        args=(task_id, args, kwargs, handle, translation.get_language()),
+        name=f"gridgov-import-{task_id[:8]}",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def _run_task(task_id, args, kwargs, handle, language):
+    from django.db import connections
+
+    from .tasks import import_task
+
+    _in_thread.task = task_id
+    try:
+        with translation.override(language):
+            report = import_task.apply(args, kwargs, task_id=task_id, throw=True).get()
+        final = {"state": states.SUCCESS, "report": report}
+    except Exception:
+        _TASK_LOG.exception("The import %s failed", task_id)
+        final = {"state": states.FAILURE}
+    finally:
+        _in_thread.task = None
+        connections.close_all()  # this thread's own
+    try:
+        _write_task(task_id, final)
+    finally:
+        handle.close()
+
+
+def background_progress(task_id, meta):
+    """Keep the {phase, done, total} of the import `task_id` if it runs in this thread
+    (run_in_background); nothing otherwise (the CLI, the task in the request)."""
+    if getattr(_in_thread, "task", None) == task_id:
+        _write_task(task_id, {"state": "PROGRESS", "progress": meta})
+
+
+def _background_state(task_id):
+    """The ImportState of a task run in a thread (its task file), or None if it was not."""
+    path = _task_dir() / f"{task_id}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    if data.get("state") not in states.READY_STATES and not _running(task_id):
+        # Read again: it may have ended between the first read and the look at its lock.
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("state") not in states.READY_STATES:
+            return ImportState(task_id, states.FAILURE, interrupted=True)
+    progress = data.get("progress")
+    return ImportState(
+        task_id,
+        data["state"],
+        progress=progress if isinstance(progress, dict) else None,
+        report=data.get("report"),
+    )
 
 
 # --- uploads whose columns the user maps on the page first --------------------------------
@@ -1659,9 +1813,10 @@ def pending_upload(token, user):
     return (path, data.get("o") or {}) if path.exists() else None
 
 
-def start_mapped_import(user, token, mapping):
+def start_mapped_import(user, token, mapping, background=False):
     """Run the import of a kept upload (keep_for_mapping) with the user's mapping; an
-    ImportState, or None when the token is not the user's or the upload is gone."""
+    ImportState, or None when the token is not the user's or the upload is gone.
+    `background`: as for start_import."""
     found = pending_upload(token, user)
     if found is None:
         return None
@@ -1673,6 +1828,7 @@ def start_mapped_import(user, token, mapping):
         options.get("channel") or Channel.HOTLINE,
         bool(options.get("dry_run")),
         bool(options.get("skip_imported")),
+        background,
     )
 
 
@@ -1683,6 +1839,9 @@ def import_state(task_id, user):
 
     if not owns_task(user, task_id):
         return None
+    kept = _background_state(task_id)  # run in a thread of the web process (no broker)
+    if kept is not None:
+        return kept
     result = AsyncResult(task_id)
     try:
         state = result.state

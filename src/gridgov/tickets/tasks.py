@@ -1,6 +1,7 @@
 """Celery tasks of the tickets app: the deadline sweep, notifications, imports.
 
-Without a broker (GRIDGOV_BROKER_URL unset) they run in the calling process.
+Without a broker (GRIDGOV_BROKER_URL unset) they run in the calling process (an upload of
+the import page: in a thread of it, imports.run_in_background).
 The sweep is scheduled by `settings.CELERY_BEAT_SCHEDULE` and is also
 `gridgov sweep`.
 
@@ -193,8 +194,11 @@ def import_task(
     from . import imports
 
     def progress(phase, done, total):
+        meta = {"phase": phase, "done": done, "total": total}
         if not self.request.is_eager:
-            self.update_state(state="PROGRESS", meta={"phase": phase, "done": done, "total": total})
+            self.update_state(state="PROGRESS", meta=meta)
+        else:  # kept for the page if it runs in a thread of the web process (no broker)
+            imports.background_progress(self.request.id, meta)
 
     actor = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:

@@ -86,3 +86,22 @@ def follow_as_owner_and_other(owner, other, path):
     refused = other.get(f"{URL}{task}/")
     assert refused.status_code == 404
     assert "created" not in refused.content.decode()
+
+
+def test_a_task_with_no_result_backend_to_ask_is_unknown_not_an_error(db):
+    """With a broker but no result backend (GRIDGOV_RESULT_BACKEND set empty), Celery's
+    DisabledBackend raised AttributeError from AsyncResult.state: every poll was a 500."""
+    from celery.backends.base import DisabledBackend
+
+    from gridgov.celery import app
+    from tests.celery_broker import conf_set
+
+    world = make_world()
+    task = imports._owned_id(world.hotline.pk, b"87654321")
+    with conf_set(app, result_backend=None, task_always_eager=False):
+        app._local.__dict__.pop("backend", None)
+        try:
+            assert isinstance(app.backend, DisabledBackend)
+            assert imports.import_state(task, world.hotline) is None
+        finally:
+            app._local.__dict__.pop("backend", None)

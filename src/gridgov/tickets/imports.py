@@ -1835,6 +1835,7 @@ def start_mapped_import(user, token, mapping, background=False):
 def import_state(task_id, user):
     """The state of an import `user` started, with its progress or report; None when the
     task is not theirs (or the id is not a task id): callers answer 404, as for no task."""
+    from celery.backends.base import DisabledBackend
     from celery.result import AsyncResult
 
     if not owns_task(user, task_id):
@@ -1843,9 +1844,13 @@ def import_state(task_id, user):
     if kept is not None:
         return kept
     result = AsyncResult(task_id)
+    # No result backend, nothing was kept to follow: Celery's DisabledBackend raises
+    # NotImplementedError for some reads and AttributeError for get_task_meta.
+    if isinstance(result.backend, DisabledBackend):
+        return None
     try:
         state = result.state
-    except NotImplementedError:  # no result backend: nothing was kept to follow
+    except NotImplementedError:
         return None
     if state == "SUCCESS":
         return ImportState(task_id, state, report=result.result)

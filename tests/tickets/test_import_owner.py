@@ -58,7 +58,6 @@ def test_only_the_user_who_started_an_import_follows_it_to_its_report(tmp_path, 
     load_taxonomy()  # an earlier transactional test may have flushed the migration's rows
     world = make_world()
     settings.DATA_DIR = tmp_path
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker configured
     path = write_csv(tmp_path / "calls.csv", rows(n=300, bad=False))
     owner, other = api(world.hotline), api(world.street_staff)  # both may import
     with real_broker(app, broker):  # with keys of its own on the shared Redis

@@ -1627,7 +1627,10 @@ def _start(user, saved, mapping, channel, dry_run, skip_imported, background=Fal
     task_id = _owned_id(user.pk, secrets.token_bytes(8))
     args = (str(saved), mapping, channel, user.pk, True, dry_run)
     kwargs = {"skip_imported": skip_imported} if skip_imported else {}
-    if background and settings.CELERY_TASK_ALWAYS_EAGER and settings.GRIDGOV_IMPORT_IN_BACKGROUND:
+    # No broker (Celery runs tasks eagerly, as the app is configured: the notices and the
+    # sweep ask the same): the thread, unless the setting keeps it in the request.
+    eager = import_task.app.conf.task_always_eager
+    if background and eager and settings.GRIDGOV_IMPORT_IN_BACKGROUND:
         run_in_background(task_id, args, kwargs)
         return ImportState(task_id, states.PENDING)
     result = import_task.apply_async(args, kwargs, task_id=task_id)

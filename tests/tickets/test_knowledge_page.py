@@ -92,3 +92,28 @@ def test_question_words_alone_do_not_offer_an_answer(world):
     offered = knowledge.matches("请问在这边租房住，居住证怎么办理？需要什么材料")
     assert permit in offered and lane not in offered
     assert knowledge.matches("消防通道被车堵了怎么办") == [lane]
+
+
+def test_retiring_an_answer_and_taking_it_back_say_so(client, world):
+    """Retiring an answer said 标准答复已保存, as any edit: staff could not tell it was no
+    longer offered to the operators (found walking the district's day)."""
+    from django.contrib.messages import get_messages
+
+    answer = KnowledgeAnswer.objects.create(
+        question="居住证怎么办理？",
+        answer="携带身份证到社区服务中心登记。",
+        keywords=["居住证"],
+        reviewed_at=timezone.now(),
+    )
+    client.force_login(world.district_staff)
+    url = reverse("tickets:knowledge-answer", args=[answer.pk])
+    data = {"question": answer.question, "answer": answer.answer, "keywords": "居住证"}
+
+    def said(active):
+        response = client.post(url, {**data, "active": active})
+        assert response.status_code == 302
+        return [str(m) for m in get_messages(response.wsgi_request)][-1]
+
+    assert said("") == "标准答复已停用，受理时不再提供：居住证怎么办理？"
+    assert said("on") == "标准答复已恢复使用，受理时重新提供：居住证怎么办理？"
+    assert said("on") == "标准答复已保存：居住证怎么办理？"

@@ -138,10 +138,18 @@ def knowledge_base(request, pk=None):
     if request.method == "POST":
         form = KnowledgeAnswerForm(request.POST)
         if form.is_valid():
+            was_active = answer.active if answer is not None else None
             saved = knowledge.save_answer(
                 answer, form.answer_fields(), by=request.user, channel=WEB
             )
-            messages.success(request, _("Standard answer saved: %(q)s") % {"q": saved})
+            # Retiring one says so: the operators stop being offered it (not just "saved").
+            if was_active and not saved.active:
+                said = _("Standard answer retired, no longer offered at intake: %(q)s")
+            elif was_active is False and saved.active:
+                said = _("Standard answer back in use, offered at intake again: %(q)s")
+            else:
+                said = _("Standard answer saved: %(q)s")
+            messages.success(request, said % {"q": saved})
             return redirect("tickets:knowledge")
         status = 400
     elif answer is not None and may_manage:

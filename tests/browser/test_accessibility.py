@@ -18,7 +18,9 @@ import pytest
 from django.utils import timezone
 
 from gridgov.insights.models import HotIssue
-from gridgov.tickets.models import PatrolTask
+from gridgov.places.models import Place
+from gridgov.tickets.models import PatrolTask, Ticket
+from tests.places.factories import GRID_SIZE
 from tests.tickets.factories import make_ticket, make_world_with_resident, reported_by_resident
 
 from .session import signed_in
@@ -131,31 +133,48 @@ AUDIT = """({phone}) => {
     const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
     return (hi + 0.05) / (lo + 0.05);
   };
-  window.__a11y = { parse, behind, ratio, over, describe };
-  const seen = new Set();
-  for (const el of document.querySelectorAll("body *")) {
-    if (["SCRIPT", "STYLE", "NOSCRIPT", "OPTION", "TEMPLATE"].includes(el.tagName)) continue;
-    if (el.closest("svg, .leaflet-container canvas, [aria-hidden=true]")) continue;
+  // The text of `el` (its own text nodes), or null: "ratio:1 colour on background" where
+  // its contrast is under 4.5:1 (3:1 for large text).
+  const textNodes = (el) => {
+    if (["SCRIPT", "STYLE", "NOSCRIPT", "OPTION", "TEMPLATE"].includes(el.tagName)) return false;
+    if (el.closest("svg, .leaflet-container canvas, [aria-hidden=true]")) return false;
     const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
-    if (!own || !shown(el)) continue;
-    if (el.closest(":disabled, [aria-disabled=true]")) continue;
-    const style = getComputedStyle(el);
+    return own && shown(el) && !el.closest(":disabled, [aria-disabled=true]");
+  };
+  const lowContrast = (el, pseudo) => {
+    const style = getComputedStyle(el, pseudo);
     const size = parseFloat(style.fontSize);
-    if (size < 12) report("text-size", el, size.toFixed(1) + "px");
     const back = behind(el);
     const fore = parse(style.color);
-    if (!back || !fore) continue;
+    if (!back || !fore) return null;
     const alpha = fore.a * opacity(el);
     const shownColour = over({ ...fore, a: alpha }, back);
     const contrast = ratio(shownColour, back);
     const bold = parseInt(style.fontWeight, 10) >= 700;
     const large = size >= 24 || (bold && size >= 18.66);
+    if (contrast >= (large ? 3 : 4.5)) return null;
+    return contrast.toFixed(2) + ":1 " + style.color + " on rgb(" +
+      [back.r, back.g, back.b].map(Math.round).join(",") + ")";
+  };
+  window.__a11y = { parse, behind, ratio, over, describe, shown, textNodes, lowContrast };
+  const seen = new Set();
+  for (const el of document.querySelectorAll("body *")) {
+    if (!textNodes(el)) continue;
+    const style = getComputedStyle(el);
+    const size = parseFloat(style.fontSize);
+    if (size < 12) report("text-size", el, size.toFixed(1) + "px");
+    const low = lowContrast(el);
     const key = describe(el).split(" «")[0] + style.color + style.backgroundColor;
-    if (contrast < (large ? 3 : 4.5) && !seen.has(key)) {
+    if (low && !seen.has(key)) {
       seen.add(key);
-      report("contrast", el, contrast.toFixed(2) + ":1 " + style.color + " on rgb(" +
-        [back.r, back.g, back.b].map(Math.round).join(",") + ")");
+      report("contrast", el, low);
     }
+  }
+  // Placeholders are text too (the hint of what to write), with a browser's grey by default.
+  for (const el of document.querySelectorAll("input[placeholder], textarea[placeholder]")) {
+    if (!el.placeholder.trim() || !shown(el)) continue;
+    const low = lowContrast(el, "::placeholder");
+    if (low) report("placeholder-contrast", el, "«" + el.placeholder.slice(0, 16) + "» " + low);
   }
 
   // Tap targets on a phone.
@@ -196,9 +215,68 @@ REMEMBER_SHADOWS = """() => {
 }"""
 
 
+# The links and buttons to hover: one of each look (tag, class, colours), marked
+# data-a11y-hover=<n> for the test to point the mouse at.
+HOVER_TARGETS = """() => {
+  const { describe, shown } = window.__a11y;
+  const looks = new Set();
+  let n = 0;
+  for (const el of document.querySelectorAll(
+    "a[href], button, summary, [role=button], input[type=submit], input[type=button]"
+  )) {
+    if (!shown(el) || el.closest(":disabled, [aria-disabled=true], [aria-hidden=true]")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width < 2 || box.height < 2) continue;
+    const style = getComputedStyle(el);
+    const look = describe(el).split(" «")[0] + style.color + style.backgroundColor;
+    if (looks.has(look)) continue;
+    looks.add(look);
+    el.dataset.a11yHover = String(n++);
+  }
+  return n;
+}"""
+
+# What the mouse over one of them shows: its text's contrast, as the audit's.
+HOVERED = """(el) => {
+  const { describe, textNodes, lowContrast } = window.__a11y;
+  const found = [];
+  for (const node of [el, ...el.querySelectorAll("*")]) {
+    if (!textNodes(node) && !(node === el && node.tagName === "INPUT")) continue;
+    const low = lowContrast(node);
+    if (low) found.push(describe(node) + " " + low);
+  }
+  return found;
+}"""
+
+NO_TRANSITIONS = (
+    "*, *::before, *::after { transition: none !important; animation: none !important; }"
+)
+
+
+def hover_audit(page):
+    """The links and buttons whose text a mouse over them shows below WCAG's contrast."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    page.add_style_tag(content=NO_TRANSITIONS)
+    found = []
+    for n in range(page.evaluate(HOVER_TARGETS)):
+        target = page.locator(f"[data-a11y-hover='{n}']")
+        try:
+            target.hover(timeout=1500)
+        except PlaywrightError:  # covered by another element: the mouse cannot be over it
+            continue
+        found.extend(target.evaluate(HOVERED))
+    page.mouse.move(0, 0)
+    return found
+
+
 def audit(page, *, phone=False, tabs=150):
     """The page's problems by rule, with focus checked over its first `tabs` Tab presses."""
     problems = page.evaluate(AUDIT, {"phone": phone})
+    if not phone:
+        hovered = hover_audit(page)
+        if hovered:
+            problems["hover-contrast"] = hovered
     page.evaluate(REMEMBER_SHADOWS)
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     seen = set()
@@ -309,6 +387,101 @@ def test_the_main_pages_are_accessible(chromium, live_server, artifacts):
         visit(page, "community", "/tickets/", lang="en")
         visit(page, "community", f"/tickets/{ticket.code}/", lang="en")
         assert not errors, errors
+
+    listing = "\n".join(
+        f"{where}\n" + "\n".join(f"  {rule}: {items}" for rule, items in problems.items())
+        for where, problems in found.items()
+    )
+    assert not found, listing
+
+
+# Every map's text alternative, for a keyboard and a screen reader: what Tab must reach.
+MAP_ALTERNATIVES = {
+    "/tickets/map/": "#grid-rank .grid-rank-entry",
+    "/places/": ".place-tree a[href]",
+    "/insights/hot/": "tr[data-issue] a[href]",
+}
+
+TAB_REACHES = """(selector) => {
+  const el = document.activeElement;
+  return Boolean(el && el !== document.body && el.closest(selector));
+}"""
+
+
+def tab_reaches(page, selector, tabs=150):
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for _ in range(tabs):
+        page.keyboard.press("Tab")
+        if page.evaluate(TAB_REACHES, selector):
+            return True
+    return False
+
+
+def test_the_maps_and_the_admin_sign_in_are_accessible(chromium, live_server, artifacts):
+    """The maps as a phone and a desk show them, with their legends, counts, popups and
+    tooltips, each with a text alternative Tab reaches; and the admin's sign-in page."""
+    world, ticket, own = world_with_everything()
+    # The hot issue's grid located, for its circle on the map.
+    corner_lng, corner_lat = world.grid_a.boundary["coordinates"][0][0]
+    Place.objects.filter(pk=world.grid_a.pk).update(
+        lng=corner_lng + GRID_SIZE / 2, lat=corner_lat + GRID_SIZE / 2
+    )
+    # One ticket overdue, for the grid's overdue count on the map.
+    Ticket.objects.filter(pk=ticket.pk).update(resolve_by=timezone.now() - dt.timedelta(hours=1))
+    base = live_server.url
+    found = {}
+
+    def visit(page, who, path, *, phone=False, lang="zh-hans"):
+        problems = check(page, base + path, phone=phone, lang=lang)
+        if path in MAP_ALTERNATIVES and not tab_reaches(page, MAP_ALTERNATIVES[path]):
+            problems["map-alternative"] = [f"Tab never reaches {MAP_ALTERNATIVES[path]}"]
+        if problems:
+            found[f"{who} {'phone' if phone else 'desktop'} {path}"] = problems
+
+    def shot(page, name):
+        page.screenshot(path=artifacts / f"a11y-{name}.png", full_page=True)
+
+    for phone, width in ((True, 390), (False, 1366)):
+        with signed_in(chromium, base, world.community_staff.username, phone=phone) as (
+            page,
+            errors,
+        ):
+            for path, name in (
+                ("/tickets/map/", "ticket-map"),
+                ("/places/", "places"),
+                ("/insights/hot/", "hot"),
+            ):
+                visit(page, "community", path, phone=phone)
+                shot(page, f"{name}-{width}")
+            # A grid's popup on the ticket map, and a hot issue's tooltip.
+            page.goto(base + "/tickets/map/")
+            page.wait_for_selector("#ticket-map[data-state=ready]")
+            page.add_style_tag(content=NO_TRANSITIONS)  # the popup fades in
+            page.locator("#ticket-map path.leaflet-interactive").first.click(force=True)
+            page.wait_for_selector(".grid-popup")
+            shot(page, f"ticket-map-popup-{width}")
+            problems = audit(page, phone=phone, tabs=0)
+            problems.pop("lang")
+            if problems:
+                found[f"community {width} ticket map's popup"] = problems
+            page.goto(base + "/insights/hot/")
+            page.wait_for_load_state("networkidle")
+            page.add_style_tag(content=NO_TRANSITIONS)
+            page.locator("#hot-map .leaflet-interactive").first.hover(force=True)
+            page.wait_for_selector(".leaflet-tooltip:not(.grid-label)")
+            shot(page, f"hot-tooltip-{width}")
+            problems = audit(page, phone=phone, tabs=0)
+            problems.pop("lang")
+            if problems:
+                found[f"community {width} hot issue's tooltip"] = problems
+            assert not errors, errors
+
+    # The admin's sign-in page, before signing in.
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1366, "height": 860})
+    page = context.new_page()
+    visit(page, "anonymous", "/admin/login/")
+    shot(page, "admin-login-1366")
+    context.close()
 
     listing = "\n".join(
         f"{where}\n" + "\n".join(f"  {rule}: {items}" for rule, items in problems.items())

@@ -3,8 +3,9 @@
  * Clicking (tapping) a grid opens a popup with its name, community and counts, linking to
  * the ticket list filtered on it, and lists its open tickets beside the map (htmx). With
  * more than LABELLED grids none is named on the map (a district's view: the names would
- * cover it), and hover tooltips do not show on a phone: a list under the map ranks the
- * grids by open tickets, each entry selecting its grid as a tap does.
+ * cover it), and hover tooltips do not show on a phone. A list under the map ranks the
+ * grids by open tickets, each entry selecting its grid as a tap does: the map's text
+ * alternative, for a keyboard and a screen reader, however few grids it has.
  */
 (function () {
   "use strict";
@@ -256,7 +257,7 @@
         setStatus(el.dataset.emptyText, "empty");
         return;
       }
-      if (drawable.length > LABELLED) rank(drawable, max);
+      rank(drawable, max);
       var labels = labelled.length && window.GridLabels ? window.GridLabels.attach(map, el, labelled) : null;
       map.fitBounds(bounds, { padding: [16, 16] });
       if (labels) labels.fit();

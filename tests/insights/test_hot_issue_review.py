@@ -181,6 +181,10 @@ def test_without_hot_issues_the_trend_chart_gives_way_to_a_note(world, client):
     HotIssue.objects.filter(pk=issue.pk).update(trend=[])
     page = client.get(f"/insights/hot/{issue.pk}/").content.decode()
     assert 'id="hot-trend"' not in page and "暂无每日趋势可画。" in page
+    # The list's note no longer says there is no hot issue while it lists one.
+    page = client.get("/insights/hot/").content.decode()
+    assert 'id="hot-trend"' not in page and f'data-issue="{issue.pk}"' in page
+    assert "所列热点问题暂无每日趋势可画。" in page and "没有热点问题" not in page
 
 
 def test_the_state_filter_offers_turned_into_a_topic_only_once_an_issue_is(world, client):

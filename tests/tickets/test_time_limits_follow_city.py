@@ -177,3 +177,52 @@ def test_removals_in_the_admin_are_kept_in_the_record(client, world):  # noqa: F
         ("removed", world.district2, 4),
     ]
     assert {c.changed_by for c in records} == {world.root}
+
+
+def test_a_save_or_removal_on_the_page_keeps_its_reason(client, world):  # noqa: F811
+    row = limit(3, place=world.district)
+    client.force_login(world.district_staff)
+    url = reverse("tickets:time-limit", args=[row.pk])
+    assert 'id="id_reason"' in client.get(url).content.decode()  # the save form asks
+    body = limit_body(world, category="", accept_value="7", reason=" 区里人手不足 ")
+    assert client.post(url, body).status_code == 302
+    # Too long: the form says so, nothing saved.
+    long = limit_body(world, category="", accept_value="8", reason="长" * 301)
+    assert client.post(url, long).status_code == 400
+    assert client.post(url, {"delete": "1", "reason": "设错了"}).status_code == 302
+    removed, saved = TimeLimitChange.objects.all()
+    assert (saved.action, saved.limits[0]["accept"][0], saved.reason) == (
+        "saved",
+        7,
+        "区里人手不足",
+    )
+    assert (removed.action, removed.reason) == ("removed", "设错了")
+    html = page(client, world.district_staff)
+    assert "区里人手不足" in html and "设错了" in html  # the record's 原因 column
+
+
+def test_saves_through_the_api_keep_their_reason(world):  # noqa: F811
+    staff = client_for(world.district_staff)
+    created = staff.post(URL, limit_body(world, reason="新设楼道堆物时限"), format="json")
+    assert created.status_code == 201, created.content
+    assert "reason" not in created.json()  # no column of the limit
+    row = created.json()["id"]
+    patched = staff.patch(f"{URL}{row}/", {"accept_value": 6, "reason": "放宽"}, format="json")
+    assert patched.status_code == 200, patched.content
+    too_long = staff.patch(f"{URL}{row}/", {"reason": "长" * 301}, format="json")
+    assert too_long.status_code == 400
+    assert staff.patch(f"{URL}{row}/", {"accept_value": 5}, format="json").status_code == 200
+    assert [(c.limits[0]["accept"][0], c.reason) for c in TimeLimitChange.objects.all()] == [
+        (5, ""),
+        (6, "放宽"),
+        (2, "新设楼道堆物时限"),
+    ]
+    reasons = [r["reason"] for r in staff.get("/api/v1/time-limit-changes/").json()["results"]]
+    assert reasons == ["", "放宽", "新设楼道堆物时限"]
+
+
+def test_the_reason_of_a_save_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    request = schema["components"]["schemas"]["TimeLimitRequest"]["properties"]
+    assert request["reason"]["maxLength"] == 300
+    assert "reason" not in schema["components"]["schemas"]["TimeLimit"]["properties"]

@@ -876,14 +876,17 @@ class TimeLimitViewSet(ExplainsReadOnly, SettingsViewSet):
         message, params = sla.limit_refusal(self.request.user, obj)
         return bilingual_error(403, "permission_denied", message, **params)
 
-    # Every write is kept in the change record (sla.save_limit: who, when, what before).
+    # Every write is kept in the change record (sla.save_limit: who, when, what before, and
+    # the body's `reason`, which is no column of the limit).
     def perform_create(self, serializer):
+        reason = serializer.validated_data.pop("reason", "")
         self.check_candidate(serializer)
-        sla.save_limit(self.request.user, None, serializer.save)
+        sla.save_limit(self.request.user, None, serializer.save, reason)
 
     def perform_update(self, serializer):
+        reason = serializer.validated_data.pop("reason", "")
         self.check_candidate(serializer)
-        sla.save_limit(self.request.user, serializer.instance.pk, serializer.save)
+        sla.save_limit(self.request.user, serializer.instance.pk, serializer.save, reason)
 
     @extend_schema(
         summary="Return a district to the city-wide time limits (恢复使用全市设置)",

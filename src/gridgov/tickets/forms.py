@@ -1391,6 +1391,8 @@ class TimeLimitForm(forms.Form):
     respond_unit = forms.ChoiceField(label=_("Unit"), choices=TimeLimit.Unit.choices)
     resolve_value = forms.IntegerField(label=_("Resolve within"), min_value=1, max_value=10_000)
     resolve_unit = forms.ChoiceField(label=_("Unit"), choices=TimeLimit.Unit.choices)
+    # Kept in the change record (原因), as 恢复使用全市设置's is.
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
     def __init__(self, *args, districts=(), city_wide=False, **kwargs):
         """`districts`: those the user may set limits for; `city_wide`: may set the

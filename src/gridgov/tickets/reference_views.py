@@ -287,7 +287,8 @@ def time_limits(request, pk=None):
     if request.method == "POST" and limit is not None and request.POST.get("delete"):
         # The district's own limit (checked above) removed: its tickets fall back on the
         # next broader limit, from the next ticket on. Its values stay in the record.
-        sla.remove_limits(user, [limit], limit.delete)
+        reason = request.POST.get("reason", "").strip()[:300]
+        sla.remove_limits(user, [limit], limit.delete, reason)
         messages.success(
             request,
             _(
@@ -328,7 +329,12 @@ def time_limits(request, pk=None):
                     setattr(saved, f"{stage}_value", d[f"{stage}_value"])
                     setattr(saved, f"{stage}_unit", d[f"{stage}_unit"])
                 # What it replaced is read from the database, before the save.
-                sla.save_limit(user, limit.pk if limit else None, lambda: saved.save() or saved)
+                sla.save_limit(
+                    user,
+                    limit.pk if limit else None,
+                    lambda: saved.save() or saved,
+                    d["reason"],
+                )
                 messages.success(
                     request, _("Time limit saved: %(limit)s") % {"limit": _limit_name(saved)}
                 )

@@ -1266,6 +1266,14 @@ class TimeLimitSerializer(serializers.ModelSerializer):
         help_text="District code: the district's override (null: the whole city)",
     )
     place_name = serializers.CharField(source="place.name", read_only=True, allow_null=True)
+    # Not a column of the limit: kept with the save in the change record (time-limit-changes).
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=300,
+        help_text="Why (optional): kept with this change in the change record",
+    )
 
     class Meta:
         model = TimeLimit
@@ -1281,6 +1289,7 @@ class TimeLimitSerializer(serializers.ModelSerializer):
             "respond_unit",
             "resolve_value",
             "resolve_unit",
+            "reason",
         ]
         extra_kwargs = {
             name: {"min_value": 1} for name in ("accept_value", "respond_value", "resolve_value")

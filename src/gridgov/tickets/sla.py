@@ -290,22 +290,26 @@ def record_change(action, user, district, limits, before=(), reason="", now=None
     )
 
 
-def save_limit(user, pk, save):
+def save_limit(user, pk, save, reason=""):
     """Run `save` (→ the saved TimeLimit) and keep it in the change record with the values
-    it replaced (those of row `pk`, read first; None: a new limit), in one transaction: the
-    page, the API and the admin all save limits this way."""
+    it replaced (those of row `pk`, read first; None: a new limit) and why (`reason`,
+    optional), in one transaction: the page, the API and the admin all save limits this
+    way."""
     with transaction.atomic():
         before = [limit_values(TimeLimit.objects.get(pk=pk))] if pk else []
         saved = save()
-        record_change(TimeLimitChange.Action.SAVED, user, saved.place, [saved], before)
+        record_change(
+            TimeLimitChange.Action.SAVED, user, saved.place, [saved], before, reason=reason
+        )
     return saved
 
 
-def remove_limits(user, limits, delete):
-    """Keep each of `limits` in the change record, then run `delete`, in one transaction."""
+def remove_limits(user, limits, delete, reason=""):
+    """Keep each of `limits` in the change record (with why: `reason`, optional), then run
+    `delete`, in one transaction."""
     with transaction.atomic():
         for limit in limits:
-            record_change(TimeLimitChange.Action.REMOVED, user, limit.place, [limit])
+            record_change(TimeLimitChange.Action.REMOVED, user, limit.place, [limit], reason=reason)
         delete()
 
 

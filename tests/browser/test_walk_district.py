@@ -62,7 +62,7 @@ def test_the_streets_ranking_of_the_month(chromium, live_server, world, artifact
         second = rows.nth(1).inner_text()
         assert "清河街道" in second and "100" not in second
         assert rows.nth(1).locator("td").first.inner_text().strip() == "—"
-        assert "1 个单位本期无可考核的工单，未参与排名" in page.inner_text("main")
+        assert "1 个单位本期没有计分的办理类指标，未参与排名" in page.inner_text("main")
         assert not errors
 
 

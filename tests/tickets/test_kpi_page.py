@@ -82,8 +82,8 @@ def test_the_page_says_how_many_units_had_nothing_to_score(client, fixture):  # 
     rate are not ranked, not how many, and the home page read G1a as "2 / 3"."""
     html = page(client, fixture.street_staff, parent=fixture.community.code, level="grid")
     assert 'data-unranked="1"' in html
-    assert "2 个单位参与排名；1 个单位本期无可考核的工单，未参与排名。" in html
-    assert "1 个单位参与排名；1 个单位本期无可考核的工单" in page(
+    assert "2 个单位参与排名；1 个单位本期没有计分的办理类指标，未参与排名。" in html
+    assert "1 个单位参与排名；1 个单位本期没有计分的办理类指标" in page(
         client, fixture.district_staff, parent=fixture.district.code, level="department"
     )
     # Every unit scored (C1, the street's only community): nothing to say.
@@ -112,4 +112,23 @@ def test_the_home_pages_rank_counts_only_the_units_ranked(client, world):  # noq
     cell = re.search(r'<tr data-unit="G1a">.*?<td class="num rank">(.*?)</td>', html, re.S)
     assert cell, html
     assert ">1 / 1</span>" in cell.group(1)
-    assert "在 1 个有得分的单位中排名；另有 2 个单位本月无可考核的工单" in cell.group(1)
+    assert "在 1 个有得分的单位中排名；另有 2 个单位本月没有计分的办理类指标" in cell.group(1)
+
+
+def test_the_note_on_unranked_units_says_what_it_counts(client, world):  # noqa: F811
+    """The note read "1 个单位本期无可考核的工单" of G1a, which had a ticket due in the period:
+    handed over in February, due in March and still open, it has an 按时办结率 (0/1) but
+    that rate is weighted 0 by default, so G1a has no scored rate. The note counts units
+    without a score, and says so."""
+    from .test_kpis import MARCH as MONTH
+    from .test_kpis import NOW, at, make_ticket
+
+    make_ticket(world, now=at(2, 26, 9))
+    units = kpis.units_at("grid", world.community)
+    g1a = next(k for k in kpis.compute(units, *MONTH, now=NOW) if k.unit.code == "G1a")
+    assert (g1a.counts["due"], g1a.rates["on_time"], g1a.score) == (1, 0.0, None)
+    html = page(client, world.street_staff, parent=world.community.code, level="grid")
+    assert "0/1" in row(html, "G1a") and row(html, "G1a").startswith("— ")
+    note = re.search(r'<p class="kpi-unranked"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "无可考核的工单" not in note
+    assert note == "0 个单位参与排名；3 个单位本期没有计分的办理类指标，未参与排名。"

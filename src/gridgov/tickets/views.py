@@ -140,6 +140,21 @@ def _mark_late(tickets, now):
         ticket.awaited_departments = awaited.get(ticket.pk)
 
 
+def _mark_escalated(tickets):
+    """Attach `escalated_from` (the unit that passed it up), `escalated_by_sweep` and
+    `escalation_reason` to the tickets passed up and not signed for yet: the unit above
+    triages its 待签收 from the rows, not by opening each ticket."""
+    waiting = {t.pk: t for t in tickets if t.status == S.ESCALATED}
+    events = TicketEvent.objects.filter(ticket_id__in=list(waiting), action="escalate")
+    for ticket_id, reason, data in events.order_by("at", "id").values_list(
+        "ticket_id", "reason", "data"
+    ):
+        ticket = waiting[ticket_id]  # the latest escalation wins
+        ticket.escalated_from = (data or {}).get("from", "")
+        ticket.escalated_by_sweep = bool((data or {}).get("by_sweep"))
+        ticket.escalation_reason = lifecycle.reason_text(reason)
+
+
 # --- my queue ---------------------------------------------------------------------------
 
 
@@ -180,6 +195,7 @@ def queue(request):
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
     _mark(page.object_list, now)
     _mark_late(page.object_list, now)
+    _mark_escalated(page.object_list)
     return render(
         request,
         "tickets/queue.html",

@@ -23,15 +23,22 @@ the report names callers (a bad row's phone, the mapping of their columns).
    day (intake.next_codes), tickets and their `create` + `dispatch` events with
    bulk_create in batches. Imported tickets send no per-ticket notification; the
    sweep's reminders cover their deadlines.
+
+On PostgreSQL steps 2 and 3 overlap in that one transaction (Importer.import_streamed):
+each chunk of rows is checked and built while a thread COPYs the chunk before, its
+foreign keys checked as it goes; a bad row stops the writing, every row is still checked,
+and the transaction is rolled back — all or nothing, with the full report, as before.
 """
 
 import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import logging
 import os
+import queue
 import re
 import secrets
 import threading
@@ -42,6 +49,7 @@ import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from celery import states
 from django.conf import settings
@@ -74,6 +82,7 @@ from .models import (
 from .workdays import WorkCalendar
 
 BATCH = 2000
+CHUNK = 5000  # rows built while the chunk before is written (PostgreSQL: _CopyWriter)
 DEFAULT_MAPPING = {
     "external_id": ["工单编号", "工单号", "编号", "受理编号"],
     "created_at": ["受理时间", "来电时间", "登记时间", "创建时间", "诉求时间"],
@@ -609,12 +618,23 @@ class Importer:
         self.places_by_code = {}
         self._address_cache = {}
         self._address_index = None
+        self._dates = {}  # a cell's received-at → its datetime (look_ahead parses them once)
+        self._writing = None  # what the chunks of one import share (_write_state)
 
     # validation ---------------------------------------------------------------
 
     def validate(self, headers, rows, columns, progress=False):
         """[Parsed] and [RowError] for all rows."""
         errors, parsed = [], []
+        for chunk in self.checked_chunks(headers, rows, columns, errors, progress):
+            parsed.extend(chunk)
+        errors.sort(key=lambda e: (e.row, e.column))
+        return parsed, errors
+
+    def checked_chunks(self, headers, rows, columns, errors, progress=False, known=None):
+        """Check the rows CHUNK at a time: yields each chunk's good rows ([Parsed]) and
+        appends its problems to `errors` (unsorted). `known`: the external ids imported
+        before (look_ahead), else asked here in one query."""
         # A field the file has no column for (a title when only 诉求内容 is given) is
         # named in the user's language: the report is read by staff, not programmers.
         header_of = {f: field_label(f) for f in FIELDS}
@@ -627,26 +647,56 @@ class Importer:
                 self.places_by_code.update(
                     {p.code: p for p in Place.objects.filter(code__in=chunk)}
                 )
+        if known is None:
+            known = _imported_before(_external_ids(rows, columns), self.channel)
         seen_ids = {}
-        for number, cells in _progress(rows, progress, _("checking")):
-            row_errors = []
+        remaining = iter(_progress(rows, progress, _("checking")))
+        while chunk := list(itertools.islice(remaining, CHUNK)):
+            parsed = []
+            for number, cells in chunk:
+                row_errors = []
 
-            def bad(name, message, number=number, row_errors=row_errors):
-                row_errors.append(RowError(number, header_of.get(name, name), message))
+                def bad(name, message, number=number, row_errors=row_errors):
+                    row_errors.append(RowError(number, header_of.get(name, name), message))
 
-            item = self._parse_row(number, cells, columns, bad)
-            if item is not None and item.external_id:
-                first = seen_ids.setdefault(item.external_id, number)
-                if first != number:
-                    bad("external_id", _("Duplicate of row %(r)s.") % {"r": first})
-            if row_errors:
-                errors.extend(row_errors)
-            else:
-                parsed.append(item)
-        self._locate_points(parsed, errors, header_of)
-        self._check_already_imported(parsed, errors, header_of)
-        errors.sort(key=lambda e: (e.row, e.column))
-        return parsed, errors
+                item = self._parse_row(number, cells, columns, bad)
+                if item is not None and item.external_id:
+                    first = seen_ids.setdefault(item.external_id, number)
+                    if first != number:
+                        bad("external_id", _("Duplicate of row %(r)s.") % {"r": first})
+                if row_errors:
+                    errors.extend(row_errors)
+                else:
+                    parsed.append(item)
+            self._locate_points(parsed, errors, header_of)
+            self._check_already_imported(parsed, errors, header_of, known)
+            yield parsed
+        for _rest in remaining:  # an empty last slice: the checking bar is closed
+            pass
+
+    def look_ahead(self, rows, columns):
+        """(external ids imported before, {day: rows}) of the rows not imported before,
+        for a streamed import to reserve its codes and ids before writing. The dates
+        parsed here are kept for the check."""
+        known = _imported_before(_external_ids(rows, columns), self.channel)
+        ids, at = columns.get("external_id"), columns.get("created_at")
+        days = Counter()
+        for _number, cells in rows:
+            if known and str(_get(cells, ids)).strip() in known:
+                continue
+            created_at = self._date(_get(cells, at))
+            if created_at is not None:
+                days[created_at.astimezone(self.tz).date()] += 1
+        return known, days
+
+    def _date(self, value):
+        try:
+            return self._dates[value]
+        except KeyError:
+            self._dates[value] = parse_datetime(value, self.tz)
+            return self._dates[value]
+        except TypeError:  # unhashable: not a date anyway
+            return parse_datetime(value, self.tz)
 
     def _parse_row(self, number, cells, columns, bad):
         # What people wrote, cleaned as at intake: pasted control characters dropped, a NUL
@@ -663,7 +713,7 @@ class Importer:
                 return texts[name]
             return _get(cells, columns.get(name))
 
-        created_at = parse_datetime(get("created_at"), self.tz)
+        created_at = self._date(get("created_at"))
         if created_at is None:
             bad("created_at", _("Not a date and time: %(v)s") % {"v": get("created_at")})
         elif created_at > self.now + dt.timedelta(days=1):
@@ -879,9 +929,7 @@ class Importer:
             elif item.place_id is None or item.how == "address:area":
                 item.place_id, item.how = grid_id, "point"  # a point says more than an area
 
-    def _check_already_imported(self, parsed, errors, header_of):
-        ids = [p.external_id for p in parsed if p.external_id]
-        known = _imported_before(ids, self.channel)
+    def _check_already_imported(self, parsed, errors, header_of, known):
         if not known:
             return
         before = [p for p in parsed if p.external_id in known]
@@ -904,37 +952,152 @@ class Importer:
         counts = Counter()
         if not parsed:
             return counts
-        places = self._places([p.place_id for p in parsed])
-        routes = self._router(places)
-        deadlines = self._deadlines(parsed)
-        days = Counter(p.day for p in parsed)
-        codes = {day: iter(intake.next_codes(day, n)) for day, n in sorted(days.items())}
-        now = timezone.now()
-        actor_id = self.actor.pk if self.actor else None
-        # Rows nobody can place wait, unplaced, at the importing user's desk.
-        desk = routing.Route(
-            place=routing.intake_desk(self.actor), department=None, dispatch_desk=True
-        )
-        tickets = []
-        row_routes = []  # each row's route: its dispatch event names the rule that chose it
+        state = self._write_state(Counter(p.day for p in parsed))
+        self._more_places([p.place_id for p in parsed], state.places)
+        row_routes, dispatch_data, written = self._plan(parsed, state, counts)
+        bar = _bar(written, progress, _("writing"))
+        postgresql = connection.vendor == "postgresql"
+        ids = _reserve_ids(Ticket, len(parsed)) if postgresql else None
+        writer = _CopyWriter(connection, bar) if postgresql else None
+        try:
+            for start in range(0, len(parsed), CHUNK):
+                chunk = slice(start, start + CHUNK)
+                tickets = self._tickets(parsed[chunk], row_routes[chunk], state)
+                if writer is None:  # SQLite: bulk_create gives the ids the events need
+                    chunk_ids = _bulk_create(Ticket, tickets, bar)
+                    events, callbacks = self._events(
+                        parsed[chunk], tickets, chunk_ids, dispatch_data[chunk]
+                    )
+                    _bulk_create(TicketEvent, events, bar)
+                    _bulk_create(Callback, callbacks, bar)
+                    continue
+                events, callbacks = self._events(
+                    parsed[chunk], tickets, ids[chunk], dispatch_data[chunk]
+                )
+                writer.put((Ticket, tickets, ids[chunk]), (TicketEvent, events, None))
+                if callbacks:
+                    writer.put((Callback, callbacks, None))
+            if writer is not None:
+                writer.close()
+        finally:
+            if writer is not None:
+                writer.stop()
+        bar.close()
+        counts["created"] = len(parsed)
+        return counts
+
+    def import_streamed(self, headers, rows, columns, errors, progress=False):
+        """Check and write at once (PostgreSQL, in the caller's transaction): each chunk of
+        rows is checked and built here while a thread COPYs the chunk before (_CopyWriter),
+        so the database works while Python checks. Codes and ids are reserved first for
+        the rows not imported before (look_ahead): one query each, none while writing but
+        for places, routes and limits not met yet. After a bad row nothing more is
+        written but every row is still checked: the caller rolls back on any error, and
+        reports them all. → Counter as insert's; the time checking ended in
+        self.checked_at, the days written in self.days."""
+        known, days = self.look_ahead(rows, columns)
+        state = self._write_state(days)
+        reserved = iter(_reserve_ids(Ticket, sum(days.values())))
+        counts, total, self.days = Counter(), 0, set()
+        writer = _CopyWriter(connection, None)
+        try:
+            for parsed in self.checked_chunks(headers, rows, columns, errors, progress, known):
+                if errors or not parsed:
+                    continue  # a bad row: nothing more is written, the rest still checked
+                self._more_places([p.place_id for p in parsed], state.places)
+                row_routes, dispatch_data, written = self._plan(parsed, state, counts)
+                total += written
+                tickets = self._tickets(parsed, row_routes, state)
+                ids = list(itertools.islice(reserved, len(parsed)))
+                if len(ids) < len(parsed):  # never expected: look_ahead counted these rows
+                    ids += _reserve_ids(Ticket, len(parsed) - len(ids))
+                events, callbacks = self._events(parsed, tickets, ids, dispatch_data)
+                writer.put((Ticket, tickets, ids), (TicketEvent, events, None))
+                if callbacks:
+                    writer.put((Callback, callbacks, None))
+                counts["created"] += len(parsed)
+                self.days.update(p.day for p in parsed)
+            self.checked_at = time.perf_counter()
+            if not errors:
+                writer.bar = _bar(total, progress, _("writing"))
+                writer.close()
+                writer.bar.close()
+        except DatabaseError:
+            writer.stop()
+            writer.raise_error()  # a COPY failed first: the transaction was lost to it
+            raise
+        finally:
+            writer.stop()
+        return counts
+
+    def _write_state(self, days):
+        """What the chunks of one import share: the places and routes met so far, the time
+        limits, the desk of rows nobody can place, the codes reserved for `days` ({day:
+        rows}). Asked of the database before any COPY."""
+        if self._writing is None:
+            places = {}
+            self._writing = SimpleNamespace(
+                places=places,
+                routes=self._router(places),
+                deadlines=self._deadlines(),
+                # Rows nobody can place wait, unplaced, at the importing user's desk.
+                desk=routing.Route(
+                    place=routing.intake_desk(self.actor), department=None, dispatch_desk=True
+                ),
+                shared={},
+                codes={day: iter(intake.next_codes(day, n)) for day, n in sorted(days.items())},
+                now=timezone.now(),
+            )
+        return self._writing
+
+    def _code(self, state, day):
+        try:
+            return next(state.codes[day])
+        except (KeyError, StopIteration):  # never expected: look_ahead counted the rows
+            state.codes[day] = iter(intake.next_codes(day, CHUNK))
+            return next(state.codes[day])
+
+    def _plan(self, parsed, state, counts):
+        """Each row's route and its dispatch event's data, with the limits looked up:
+        ([route], [data or None], rows written with the events); counts what is
+        dispatched, at a desk, resolved or closed."""
+        row_routes, dispatch_data, written = [], [], len(parsed)
+        places, routes, desk = state.places, state.routes, state.desk
         for p in parsed:
             place = places.get(p.place_id)
             route = routes(p.category, place)
             if route.dispatch_desk and place is None:
                 route = desk
             row_routes.append(route)
-            accept_by, respond_by, resolve_by = deadlines(
-                p.urgency, p.category, place, p.created_at, p.day
-            )
             dispatch = not route.dispatch_desk
+            dispatch_data.append(
+                _dispatch_data(route, places, routes.departments, state.shared)
+                if dispatch
+                else None
+            )
+            state.deadlines.limits_for(p.urgency, p.category, place)
             praise = _passed_on(p, dispatch)
             if praise or p.outcome != OPEN:
                 counts[CLOSED if praise else p.outcome] += 1
             else:
                 counts["dispatched" if dispatch else "at_desk"] += 1
+            written += _events_of(p, dispatch, praise)
+        return row_routes, dispatch_data, written
+
+    def _tickets(self, parsed, row_routes, state):
+        """The ticket rows (attname → value) of these parsed rows, with their codes."""
+        places, deadlines, now = state.places, state.deadlines, state.now
+        actor_id = self.actor.pk if self.actor else None
+        tickets = []
+        for p, route in zip(parsed, row_routes, strict=True):
+            place = places.get(p.place_id)
+            accept_by, respond_by, resolve_by = deadlines(
+                p.urgency, p.category, place, p.created_at, p.day
+            )
+            dispatch = not route.dispatch_desk
             grid = _grid_of(place, places)
             ticket = {
-                "code": next(codes[p.day]),
+                "code": self._code(state, p.day),
                 "channel": self.channel,
                 "nature": p.nature,
                 "title": p.title,
@@ -971,21 +1134,22 @@ class Importer:
                     contacted_at=p.closed_at,
                     closed_at=p.closed_at if p.outcome == CLOSED else None,
                 )
-            elif praise:  # passed on to the unit praised and closed, as intake does
+            elif _passed_on(p, dispatch):  # passed on to the unit praised and closed
                 ticket.update(
                     status=Status.CLOSED,
                     closed_at=p.created_at,
                     **dict.fromkeys(lifecycle.DEADLINE_FIELDS),
                 )
             tickets.append(ticket)
-        counts["created"] = len(tickets)
-        bar = _bar(len(tickets) + _rows_written(parsed, tickets), progress, _("writing"))
-        write = _copy_rows if connection.vendor == "postgresql" else _bulk_create
-        ids = write(Ticket, tickets, bar, with_ids=True)
+        return tickets
+
+    def _events(self, parsed, tickets, ids, dispatch_data):
+        """The event and callback rows of these tickets (written with ids `ids`)."""
+        actor_id = self.actor.pk if self.actor else None
         events, callbacks = [], []
         routed = lifecycle.AUTO_DISPATCH_REASON  # a message id, translated when shown
-        shared = {}
-        for p, ticket, ticket_id, route in zip(parsed, tickets, ids, row_routes, strict=True):
+        rows = zip(parsed, tickets, ids, dispatch_data, strict=True)
+        for p, ticket, ticket_id, data in rows:
             dispatched = ticket["dispatched_at"] is not None
             common = {
                 "ticket_id": ticket_id,
@@ -1011,7 +1175,7 @@ class Importer:
                         "to_status": Status.DISPATCHED,
                         "actor_id": None,
                         "reason": routed,
-                        "data": _dispatch_data(ticket, route, places, routes.departments, shared),
+                        "data": data,
                         **common,
                     }
                 )
@@ -1029,11 +1193,7 @@ class Importer:
                         **common,
                     }
                 )
-        write(TicketEvent, events, bar)
-        if callbacks:
-            write(Callback, callbacks, bar)
-        bar.close()
-        return counts
+        return events, callbacks
 
     @staticmethod
     def _handled_events(p, ticket, ticket_id, dispatched, events, callbacks):
@@ -1106,20 +1266,22 @@ class Importer:
                 }
             )
 
-    def _places(self, place_ids):
-        """The places named by the rows, with every ancestor, by id (one or two queries)."""
-        ids = sorted({i for i in place_ids if i})
-        found = {}
+    def _more_places(self, place_ids, found):
+        """Add to `found` the places named by the rows, with every ancestor, by id (one or
+        two queries, for those not found before)."""
+        ids = sorted({i for i in place_ids if i and i not in found})
+        if not ids:
+            return
+        new = {}
         for start in range(0, len(ids), BATCH):
             for p in Place.objects.filter(pk__in=ids[start : start + BATCH]):
-                found[p.pk] = p
-        codes = {c for p in found.values() for c in p.ancestor_codes}
-        known = {p.code for p in found.values()}
-        todo = sorted(codes - known)
+                new[p.pk] = p
+        found.update(new)
+        codes = {c for p in new.values() for c in p.ancestor_codes}
+        todo = sorted(codes - {p.code for p in found.values()})
         for start in range(0, len(todo), BATCH):
             for p in Place.objects.filter(code__in=todo[start : start + BATCH]):
                 found[p.pk] = p
-        return found
 
     def _router(self, places):
         """routing.route(category, place), computed once per distinct answer:
@@ -1152,7 +1314,7 @@ class Importer:
         route.departments = departments
         return route
 
-    def _deadlines(self, parsed):
+    def _deadlines(self):
         """(accept_by, respond_by, resolve_by) per row, with the limits looked up once per
         (urgency, category, district: a district may override the city's limits) and
         working-day deadlines computed once per local date."""
@@ -1182,7 +1344,16 @@ class Importer:
             accept, respond, resolve = limits_for(urgency, category, place)
             return add(start, day, *accept), add(start, day, *respond), add(start, day, *resolve)
 
+        deadlines.limits_for = limits_for
         return deadlines
+
+
+def _external_ids(rows, columns):
+    """The file's 工单编号, as the check reads them (Parsed.external_id)."""
+    index = columns.get("external_id")
+    if index is None:
+        return []
+    return sorted({str(_get(cells, index)).strip() for _number, cells in rows} - {""})
 
 
 def _imported_before(ids, channel):
@@ -1226,18 +1397,16 @@ def _grid_of(place, places):
     return None
 
 
-def _rows_written(parsed, tickets):
-    """How many event and callback rows insert writes for these tickets (the bar's total)."""
-    total = 0
-    for p, ticket in zip(parsed, tickets, strict=True):
-        total += 1 + (ticket["dispatched_at"] is not None)  # create, dispatch
-        if p.outcome != OPEN:
-            total += 1  # resolve
-        elif ticket["status"] == Status.CLOSED:
-            total += 1  # close: a praise passed on
-        if p.outcome == CLOSED:
-            unhappy = p.satisfaction == Satisfaction.DISSATISFIED
-            total += 2 * bool(p.satisfaction) + (unhappy or not p.satisfaction)
+def _events_of(p, dispatched, praise):
+    """How many event and callback rows insert writes for a ticket (the bar's total)."""
+    total = 1 + dispatched  # create, dispatch
+    if p.outcome != OPEN:
+        total += 1  # resolve
+    elif praise:
+        total += 1  # close: a praise passed on
+    if p.outcome == CLOSED:
+        unhappy = p.satisfaction == Satisfaction.DISSATISFIED
+        total += 2 * bool(p.satisfaction) + (unhappy or not p.satisfaction)
     return total
 
 
@@ -1247,19 +1416,21 @@ def _passed_on(p, dispatched):
     return p.outcome == OPEN and dispatched and p.nature == Nature.PRAISE
 
 
-def _dispatch_data(ticket, route, places, departments, cache):
+def _dispatch_data(route, places, departments, cache):
     """The dispatch event's data, one shared dict per owner and what chose it (the rule, or
     the home level: routing.route_data), serialised once by COPY."""
     rule = route.rule.pk if route.rule is not None else None
-    key = (ticket["owner_place_id"], ticket["owner_department_id"], rule, route.home_level)
+    place_id = route.place.pk if route.place else None
+    department_id = route.department.pk if route.department else None
+    key = (place_id, department_id, rule, route.home_level)
     if key not in cache:
-        if ticket["owner_department_id"]:
-            d = departments[ticket["owner_department_id"]]
+        if department_id:
+            d = departments[department_id]
             unit = {"department": d.code, "unit": d.name}
         else:
-            p = places.get(ticket["owner_place_id"])
+            p = places.get(place_id)
             if p is None:
-                p = Place.objects.get(pk=ticket["owner_place_id"])
+                p = Place.objects.get(pk=place_id)
             unit = {"place": p.code, "unit": p.name}
         cache[key] = {"auto": True, **unit, **routing.route_data(route)}
     return cache[key]
@@ -1274,7 +1445,7 @@ def _defaults(model, given):
     }
 
 
-def _bulk_create(model, rows, bar, with_ids=False):
+def _bulk_create(model, rows, bar):
     """bulk_create in batches (SQLite, and any database but PostgreSQL); → ids."""
     objects = [model(**row) for row in rows]
     for start in range(0, len(objects), BATCH):
@@ -1283,50 +1454,143 @@ def _bulk_create(model, rows, bar, with_ids=False):
     return [o.pk for o in objects]
 
 
-def _copy_rows(model, rows, bar, with_ids=False):
-    """PostgreSQL COPY of row dicts (attname → value) in the current transaction.
+def _reserve_ids(model, count):
+    """`count` ids from the table's sequence (one query), for rows COPY writes with them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, count],
+        )
+        return [r[0] for r in cursor.fetchall()]
 
-    With `with_ids`, ids are reserved first from the table's sequence (one query)
-    and written with the rows, so the caller can point events at them; → ids.
+
+class _CopyWriter:
+    """COPY into PostgreSQL in a thread, in the caller's transaction, while the caller
+    builds the next chunk of rows: Python's work and the database's overlap (one
+    transaction, so still all or nothing).
+
+    The caller formats each chunk as COPY data (psycopg's own formatting, without the
+    server: FileWriter), so the thread has little Python to run and rarely waits for the
+    GIL; the thread sends it on the transaction's own psycopg connection (Django's is per
+    thread), and the caller asks the database nothing meanwhile. The foreign keys of the
+    tables written are checked as each COPY ends (SET CONSTRAINTS … IMMEDIATE), not all at
+    commit when Python would have nothing left to do: the same checks, sooner. A failed
+    COPY stops the writing; the caller gets its error at its next put or at close, as
+    Django's DatabaseError, and its atomic block rolls everything back. stop() (in a
+    finally) always waits for the thread: nothing is written after the caller has left.
     """
-    table = model._meta.db_table
-    ids = []
-    if with_ids:
-        pk = model._meta.pk.column
-        with connection.cursor() as cursor:
+
+    MODELS = (Ticket, TicketEvent, Callback)
+
+    def __init__(self, connection, bar):
+        self.connection, self.bar = connection, bar
+        self.raw = connection.connection
+        self.formatting = self.raw.cursor()  # never executes: its adapters format the rows
+        self.error = None
+        self.written = self.counted = 0
+        self.constraints = self._foreign_keys()
+        self._set_constraints("IMMEDIATE")
+        self.jobs = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, name="import-copy", daemon=True)
+        self.thread.start()
+
+    def _foreign_keys(self):
+        tables = [m._meta.db_table for m in self.MODELS]
+        with self.connection.cursor() as cursor:
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, len(rows)],
+                "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred "
+                "AND conrelid = ANY(%s::regclass[])",
+                [tables],
             )
-            ids = [r[0] for r in cursor.fetchall()]
-    fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
+            return [self.connection.ops.quote_name(r[0]) for r in cursor.fetchall()]
+
+    def _set_constraints(self, mode):
+        if self.constraints:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SET CONSTRAINTS {', '.join(self.constraints)} {mode}")
+
+    def put(self, *copies):
+        """Format and queue COPYs of (model, rows, ids or None); raises a COPY's error
+        seen so far."""
+        self.raise_error()
+        job = [
+            (*_copy_data(self.formatting, model, rows, ids), len(rows))
+            for model, rows, ids in copies
+        ]
+        self.jobs.put(job)  # the thread takes every job, even after an error: no hang
+        self._progress()
+
+    def close(self):
+        """Wait for every COPY; raise the first error; the constraints deferred again."""
+        self.jobs.put(None)
+        self.thread.join()
+        self.raise_error()
+        self._progress()
+        self._set_constraints("DEFERRED")
+
+    def stop(self):
+        if self.thread.is_alive():
+            self.jobs.put(None)
+            self.thread.join()
+
+    def raise_error(self):
+        if self.error is not None:
+            with self.connection.wrap_database_errors:  # psycopg's error as Django's
+                raise self.error
+
+    def _progress(self):
+        if self.bar is None:  # not shown yet: the checking bar is (import_streamed)
+            return
+        written = self.written  # counted by the thread; the bar is updated from here only
+        self.bar.update(written - self.counted)
+        self.counted = written
+
+    def _run(self):
+        while (job := self.jobs.get()) is not None:
+            if self.error is not None:
+                continue  # a COPY failed: the transaction is lost, write nothing more
+            try:
+                with self.raw.cursor() as cursor:
+                    for sql, data, count in job:
+                        with cursor.copy(sql) as copy:
+                            copy.write(data)
+                        self.written += count
+            except BaseException as exc:  # noqa: BLE001 — raised again in the caller's thread
+                self.error = exc
+
+
+def _copy_data(cursor, model, rows, ids=None):
+    """(COPY statement, its data) for row dicts (attname → value) into the model's table,
+    with `ids` as their primary keys when given. Formatted by psycopg for `cursor`'s
+    connection without asking the server anything."""
+    from psycopg.copy import Copy, FileWriter  # PostgreSQL only
+
+    table = model._meta.db_table
+    fields = [f for f in model._meta.concrete_fields if ids is not None or not f.primary_key]
     defaults = _defaults(model, {})
     dumped = {}  # id(dict) → (dict kept alive, its JSON)
     names = [f.attname for f in fields]
     json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN"
-        ) as copy:
-            for index, row in enumerate(rows):
-                if with_ids:
-                    row = {**row, model._meta.pk.attname: ids[index]}
-                values = [row[n] if n in row else defaults[n] for n in names]
-                for i in json_at:
-                    value = values[i]
-                    if value is not None:
-                        key = id(value)  # shared dicts are serialised once
-                        if key not in dumped:
-                            dumped[key] = (value, json.dumps(value, ensure_ascii=False))
-                        values[i] = dumped[key][1]
-                        if len(dumped) > 1000:
-                            dumped.clear()
-                copy.write_row(values)
-                if index % BATCH == BATCH - 1:
-                    bar.update(BATCH)
-    bar.update(len(rows) % BATCH)
-    return ids
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    pk = model._meta.pk.attname
+    data = io.BytesIO()
+    with Copy(cursor, writer=FileWriter(data)) as copy:
+        for index, row in enumerate(rows):
+            if ids is not None:
+                row = {**row, pk: ids[index]}
+            values = [row[n] if n in row else defaults[n] for n in names]
+            for i in json_at:
+                value = values[i]
+                if value is not None:
+                    key = id(value)  # shared dicts are serialised once
+                    if key not in dumped:
+                        dumped[key] = (value, json.dumps(value, ensure_ascii=False))
+                    values[i] = dumped[key][1]
+                    if len(dumped) > 1000:
+                        dumped.clear()
+            copy.write_row(values)
+    return f"COPY {quote(table)} ({columns}) FROM STDIN", data.getvalue()
 
 
 def _get(cells, index):
@@ -1462,6 +1726,8 @@ def _import_rows(
     importer = Importer(
         channel=channel, actor=actor, now=now, source=source, skip_imported=skip_imported
     )
+    if connection.vendor == "postgresql" and not dry_run:
+        return _import_streamed(importer, report, headers, rows, columns, progress, started)
     parsed, report.errors = importer.validate(headers, rows, columns, progress=progress)
     report.already_imported = importer.already_imported
     report.skipped = importer.already_imported if skip_imported else 0
@@ -1480,6 +1746,34 @@ def _import_rows(
     report.phases["write"] = written - writing
     # On PostgreSQL the foreign keys are checked at commit (Django makes them deferred).
     report.phases["commit"] = time.perf_counter() - written
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _import_streamed(importer, report, headers, rows, columns, progress, started):
+    """PostgreSQL: check and write at once in one transaction (Importer.import_streamed),
+    rolled back on any bad row: nothing written, every bad row reported."""
+    errors = []
+    with transaction.atomic():
+        counts = importer.import_streamed(headers, rows, columns, errors, progress)
+        if errors:
+            transaction.set_rollback(True)
+        written = time.perf_counter()
+    errors.sort(key=lambda e: (e.row, e.column))
+    report.errors = errors
+    report.already_imported = importer.already_imported
+    report.skipped = importer.already_imported if importer.skip_imported else 0
+    # Checking and writing overlap: "check" ends with the last row checked (the chunks
+    # before written meanwhile), "write" is the wait for the last COPYs.
+    report.phases["check"] = importer.checked_at - started
+    if errors:
+        report.seconds = time.perf_counter() - started
+        return report
+    report.days = (min(importer.days), max(importer.days)) if importer.days else ()
+    for name in ("created", "dispatched", "at_desk", "resolved", "closed"):
+        setattr(report, name, counts[name])
+    report.phases["write"] = written - importer.checked_at
+    report.phases["commit"] = time.perf_counter() - written  # the keys were checked by then
     report.seconds = time.perf_counter() - started
     return report
 

@@ -72,3 +72,19 @@ def test_my_latest_visits_name_the_compound(client, world):
     recent = page.split('id="visits-recent"')[1].split("</ul>")[0]
     for home, grid in ((world.home_a, world.grid_a), (world.home_b, world.grid_b)):
         assert f'<div class="recent__title">{grid.name} {home}</div>' in recent
+
+
+def test_the_confirmation_of_a_visits_demand_says_where_it_went(client, world):
+    """A cadre has no route preview: the message gave the code alone, and a demand no unit
+    was found for sat at the street's desk unbeknown to the visitor."""
+    client.force_login(world.gridworker_a)
+    data = {"file_demand": "on", "nature": "help", "requester": str(world.wang.pk)}
+    url = reverse("tickets:visit-new", args=[world.home_a.pk])
+    sent = {**data, "heard": "王大爷反映楼道灯坏了一个月", "category": world.corridor.code}
+    said = messages_of(client.post(url, sent, follow=True).content.decode())
+    assert f"已派至{world.grid_a.name}。" in said, said
+    waiting = {**data, "heard": "嗯嗯好的谢谢"}  # no category, none found
+    said = messages_of(client.post(url, waiting, follow=True).content.decode())
+    ticket = Visit.objects.filter(ticket__isnull=False).latest("at").ticket
+    assert ticket.status == "received"
+    assert f"工单暂留{ticket.owner_place.name}派单台，由派单员人工派单。" in said, said

@@ -12,6 +12,8 @@ from gridgov.people.scope import scope_for
 from gridgov.places.models import Place
 
 from . import kpis, progress, queues
+from .filters import visible_tickets
+from .models import OPEN_STATUSES
 from .rules import OFFICE_ROLE
 
 MAX_UNITS = 3
@@ -54,8 +56,17 @@ def panel(request):
     if staff:
         scope = scope_for(user)
         now = timezone.now()
-        counts = queues.counts(queues.mine(user), queues.tab_filters(now, user))
-        context["tabs"] = queues.tabs(counts, scope)
+        if queues.has_queue(user):
+            counts = queues.counts(queues.mine(user), queues.tab_filters(now, user))
+            context["tabs"] = queues.tabs(counts, scope)
+        else:
+            # Community police, cadres: tabs of zeros that never fill (全部 0, with the
+            # area's tickets next door) said there was nothing to see. What they have is
+            # the area's tickets to follow, read only.
+            context["tabs"] = None
+            context["area_open"] = (
+                visible_tickets(user).filter(status__in=OPEN_STATUSES).order_by().count()
+            )
         today = timezone.localdate()
         start = today.replace(day=1)
         rows = [kpis.unit_kpis(unit, start, today, now=now) for unit in _my_units(scope)]

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from gridgov.people.masking import mask_name
 from gridgov.people.models import Household, Person
 
-from . import patrols
+from . import intake, patrols
 from .forms import PatrolTaskForm, PatrolWalkForm, VisitForm, note_dropped_photos
-from .models import PatrolRecord
+from .models import PatrolRecord, Status
 
 LISTED = 50  # households listed to visit; the count says how many there are
 
@@ -165,6 +165,22 @@ DEMAND_FIELDS = {
 EARLIER_VISITS = 5
 
 
+def _where_it_went(ticket):
+    """Where a demand heard on a visit went, for the visitor who filed it: a cadre has no
+    route preview, and a demand filed with 根据内容自动分类 that the classifier was unsure
+    of waited at the street's desk (分类待确认) while the message said only its code."""
+    if ticket.status != Status.RECEIVED:
+        unit = ticket.owner_department or ticket.owner_place
+        return _("Sent to %(unit)s.") % {"unit": unit.name} if unit else ""
+    desk = ticket.owner_place.name if ticket.owner_place else ""
+    if intake.category_to_confirm(ticket):
+        return _(
+            "The category was not certain: the dispatch desk of %(desk)s confirms it "
+            "before anyone is sent."
+        ) % {"desk": desk}
+    return _("It waits at the dispatch desk of %(desk)s for a dispatcher.") % {"desk": desk}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_new(request, household):
@@ -202,6 +218,7 @@ def visit_new(request, household):
                         visit.ticket,
                         household=label,
                     )
+                    text = format_html("{} {}", text, _where_it_went(visit.ticket))
                 messages.success(request, text)
                 return redirect("tickets:visits")
         status = 400

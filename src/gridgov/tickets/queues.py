@@ -319,6 +319,13 @@ def tabs(tab_counts, scope):
     ]
 
 
+def has_queue(user):
+    """Whether anything can come into the user's queue at all: they hold for a unit, sit at
+    a desk, or are the office above others. Community police, sent-down cadres and
+    micro-grid workers do none of these: they follow their area's tickets (辖区工单)."""
+    return any(part is not NOTHING for part in _parts(user).values())
+
+
 def mine(user):
     """The user's queue (queue_q) as one `id IN (… UNION …)`: each part is read through its
     own indexes (status, owner, place), where one WHERE over the OR of the parts made

@@ -631,6 +631,13 @@ def _done_message(action, ticket, event):
         return _("Extension refused for %(code)s.") % values
     if action == "whistle":
         return _whistled_message(ticket, event.data or {})
+    if action == "escalate" and (event.data or {}).get("unit"):
+        # To whom, and by when they sign (已完成：上报。 said neither).
+        return _("%(code)s passed up to %(unit)s, to be signed for by %(by)s.") % {
+            "code": ticket.code,
+            "unit": event.data["unit"],
+            "by": timezone.localtime(ticket.accept_by).strftime("%Y-%m-%d %H:%M"),
+        }
     if action == "whistle-rate":
         return _rated_message(ticket, event.data or {})
     return _("Done: %(action)s.") % {"action": ACTION_LABELS.get(action, action)}

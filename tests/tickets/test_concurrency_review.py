@@ -25,16 +25,19 @@ def test_one_file_uploaded_twice_at_once_is_imported_once(tmp_path, monkeypatch)
     first = write_csv(tmp_path / "a.csv", rows(n=6, bad=False))
     second = shutil.copy(first, tmp_path / "b.csv")
     both_checked = threading.Barrier(2)
-    real = imports.Importer.insert
+    real = imports._imported_before
 
-    def insert(self, parsed, progress=False):  # both have checked before either writes
+    # Both have checked before either writes: the check for rows imported before is where
+    # both paths (Importer.insert after the check, import_streamed as it checks) look.
+    def imported_before(ids, channel):
+        known = real(ids, channel)
         try:
             both_checked.wait(timeout=3)
         except threading.BrokenBarrierError:
             pass  # the other one waits for this import to end: nothing to wait for
-        return real(self, parsed, progress)
+        return known
 
-    monkeypatch.setattr(imports.Importer, "insert", insert)
+    monkeypatch.setattr(imports, "_imported_before", imported_before)
     reports = []
 
     def upload(path):
@@ -63,16 +66,17 @@ def test_the_command_line_import_waits_for_an_upload_of_the_same_file(tmp_path, 
     first = write_csv(tmp_path / "a.csv", rows(n=6, bad=False))
     second = shutil.copy(first, tmp_path / "b.csv")
     both_checked = threading.Barrier(2)
-    real = imports.Importer.insert
+    real = imports._imported_before
 
-    def insert(self, parsed, progress=False):
+    def imported_before(ids, channel):  # as above
+        known = real(ids, channel)
         try:
             both_checked.wait(timeout=3)
         except threading.BrokenBarrierError:
             pass
-        return real(self, parsed, progress)
+        return known
 
-    monkeypatch.setattr(imports.Importer, "insert", insert)
+    monkeypatch.setattr(imports, "_imported_before", imported_before)
     outcomes = []
 
     def upload():

@@ -386,7 +386,10 @@ def validate(data, errors):
         )
     if anonymous and (data.get("requester_name") or data.get("requester")):
         errors["anonymous"] = _("An anonymous demand cannot name its requester.")
-    category = data.get("category")
+    # A blank category is none given: classified from the text, as the pages (their
+    # 根据内容自动分类) and the API (category "" allowed, inferred when left out) mean it;
+    # it went on as "" and crashed computing the deadlines.
+    category = data.get("category") or None
     if category and not isinstance(category, Category):
         found = reference.active_category(category)
         if found is None:

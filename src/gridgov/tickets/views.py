@@ -163,8 +163,14 @@ def _mark_escalated(tickets):
 def queue(request):
     if not request.user.has_perm("tickets.use_workbench"):
         return redirect("tickets:mine")  # residents, volunteers: the demands they reported
-    now = timezone.now()
     query = (request.GET.get("q") or "").strip()
+    if not queues.has_queue(request.user):
+        # Community police, sent-down cadres, micro-grid workers hold for no unit and sit at
+        # no desk: their 我的待办 was always empty, and 工单 opened on it. What they have is
+        # their area's open tickets to follow (辖区工单, as the home page's panel links it).
+        params = {"status": "open", **({"q": query} if query else {})}
+        return redirect(f"{reverse('tickets:list')}?{urlencode(params)}")
+    now = timezone.now()
     mine = requester_text.search(queues.mine(request.user), query, request.user)
     tab_filters = queues.tab_filters(now, request.user)
     counts = queues.counts(mine, tab_filters)

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.core.sheets import listing
 from gridgov.people import personal_data
-from gridgov.people.models import AccessLog, Department
+from gridgov.people.models import AccessLog, Department, Household
 from gridgov.people.scope import filter_by_scope, scope_for, scope_q
 from gridgov.places import addresses
 from gridgov.places.models import Level, Place
@@ -40,6 +40,7 @@ from . import (
     knowledge,
     kpis,
     lifecycle,
+    patrols,
     progress,
     queues,
     reference,
@@ -896,12 +897,23 @@ def _route_preview(
     }
 
 
+def _visited_household(user, pk):
+    """The household `pk` names if `user` may file a demand on a visit to it, else None."""
+    if not pk.isdigit() or not user.has_perm("tickets.file_on_channel", Channel.VISIT):
+        return None
+    household = Household.objects.select_related("building").filter(pk=pk).first()
+    if household is None or patrols.visit_capacity(user, household) is None:
+        return None
+    return household
+
+
 @login_required
 @require_GET
 def intake_suggest(request):
     """htmx: category suggestions and standard answers for what the operator is typing,
     and where the ticket would be routed."""
     hazard = request.GET.get("for") == "hazard"
+    visit = request.GET.get("for") == "visit"
     if hazard:
         # A patrol's hazard (its fields named hazard, hazard_category, hazard_address): the
         # categories and the route, the task's grid standing for a missing address. Filed
@@ -913,15 +925,30 @@ def intake_suggest(request):
                 f"hazard_{name}" if name != "description" else "hazard", ""
             )
         request.GET["answers"] = "0"
+    may_route = request.user.has_perm("tickets.take_in") and (
+        request.GET.get("answers", "1") == "1" or hazard
+    )
+    if visit:
+        # A demand heard on 入户走访 (its fields heard, title, category): the categories and
+        # the route, its place the household's building, as patrols.log_visit files it. A
+        # cadre, who takes no calls in, had only the ~300-entry list and was not told that an
+        # unsure guess waits at the street's desk. The route is shown to whoever may file a
+        # demand on that visit: the visit's channel (rules.files_on_channel) and this
+        # household (patrols.visit_capacity), as filing checks them.
+        household = _visited_household(request.user, request.GET.get("household", ""))
+        request.GET = request.GET.copy()
+        request.GET["description"] = request.GET.get("heard", "")
+        request.GET["address"] = ""
+        request.GET["place"] = household.building.code if household else ""
+        request.GET["answers"] = "0"
+        may_route = household is not None
     text = " ".join(
         part for part in (request.GET.get("title", ""), request.GET.get("description", "")) if part
     )
     suggestions = suggest_category(text) if text.strip() else []
     picked = (request.GET.get("category") or "").strip()
     route = None
-    if request.user.has_perm("tickets.take_in") and (
-        request.GET.get("answers", "1") == "1" or hazard
-    ):
+    if may_route:
         if intake.answered_on_the_spot(request.GET):
             # Filed now, it is closed with its answer: naming a unit or the desk was wrong.
             route = {"answered": True}
@@ -936,7 +963,7 @@ def intake_suggest(request):
                 place,
                 title=request.GET.get("title", ""),
                 text=request.GET.get("description", ""),
-                at_desk=not hazard,
+                at_desk=not (hazard or visit),
             )
     # An ancestor beside its own descendant says nothing more: keep the most specific.
     above = {a.pk for category, _score in suggestions for a in category.lineage()[1:]}

@@ -20,7 +20,7 @@ from gridgov.core import sheets
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import imports, intake, lifecycle, photos, sla, workdays
+from . import imports, intake, lifecycle, photos, routing, sla, workdays
 from .classify import score_percent
 from .models import (
     Category,
@@ -612,6 +612,10 @@ class DispatchForm(UnitForm):
             ]
             self.fields["reason"].label = _("Instructions")
             return
+        if self.ticket.status == Status.ESCALATED:
+            # Sent down by name, no default: the rules would mostly send it back to the
+            # unit that passed it up, or out of the holder's area, and lifecycle refuses both.
+            return
         field.required = False
         field.choices = [("", _("By the routing rules"))] + field.choices[1:]
         # A ticket the classifier was unsure of: the desk confirms its category (the
@@ -758,6 +762,8 @@ class EscalateForm(ReasonForm):
         # return says why (the deadline sweep writes its own reason).
         self.fields["reason"].required = True
         self.fields["reason"].error_messages["required"] = _("Say why the ticket is passed up.")
+        # Where lifecycle._escalate sends it, said above the fields (None: not offered).
+        self.target = routing.next_level_up(self.ticket)
 
 
 class WhistleForm(ActionForm):

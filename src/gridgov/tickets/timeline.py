@@ -102,7 +102,7 @@ def describe(event, departments):
         lines.append(
             _("From %(from)s to %(to)s") % {"from": data.get("from", ""), "to": unit or ""}
         )
-        if data.get("by_sweep"):
+        if data.get("by_sweep") and not event.reason:  # the sweep's reason says it
             lines.append(_("Escalated automatically: overdue past the grace period."))
         if "kept" in data:  # only its own 签收 window: passing a ticket up buys no time
             lines.append(

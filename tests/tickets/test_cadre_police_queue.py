@@ -49,3 +49,15 @@ def test_those_with_a_queue_still_open_it(client):
     response = client.get(reverse("tickets:queue"))
     assert response.status_code == 200
     assert response.context["section"] == "queue"
+
+
+@pytest.mark.parametrize("role, shown", [(Role.CADRE, False), (Role.GRID_WORKER, True)])
+def test_the_workbench_offers_my_queue_only_to_those_with_one(client, role, shown):
+    """The workbench's own navigation still offered 我的待办 to a cadre, whom /tickets/
+    now sends to 辖区工单: a link to a page they never reach."""
+    world = make_world()
+    client.force_login(user_with_role(role, world.grid_a))
+    html = client.get(reverse("tickets:list")).content.decode()
+    nav = re.search(r'<nav class="wb-nav" .*?</nav>', html, re.S).group(0)
+    assert ("我的待办" in nav) is shown
+    assert "辖区工单" in nav

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from .. import classify, requester_text
+from .. import classify, queues, requester_text
 from ..forms import ACTION_LABELS, OVERDUE_LABELS
 from ..models import Status
 
@@ -72,6 +72,13 @@ def status_badge(ticket_or_status, label=None):
         status,
         label,
     )
+
+
+@register.filter
+def has_queue(user):
+    """Whether 我的待办 can ever hold anything for `user` (queues.has_queue): not for
+    cadres, community police or micro-grid workers, whom /tickets/ sends to 辖区工单."""
+    return queues.has_queue(user)
 
 
 @register.filter

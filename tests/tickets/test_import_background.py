@@ -167,7 +167,7 @@ CHILD = """
 import sys, time, django
 django.setup()
 from gridgov.tickets import imports
-held = imports._claim_task(sys.argv[1])  # the lock, until the process ends
+held = imports._claim_task(sys.argv[1], sys.argv[2])  # the lock, until the process ends
 imports._write_task(sys.argv[1], {"state": "PROGRESS",
                                   "progress": {"phase": "写入", "done": 10, "total": 600}})
 print("running", flush=True)
@@ -175,28 +175,45 @@ time.sleep(120)
 """
 
 
+def saved_upload(settings, folder=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return imports.save_upload(
+        SimpleUploadedFile("12345.csv", b"a,b\n1,2\n"), settings.DATA_DIR, folder=folder
+    )
+
+
 def test_an_import_whose_server_stopped_is_interrupted(client, world, settings):
     """A process that runs an import (holds the task's lock, wrote its progress) is killed,
-    as by a restart: the page says the import was interrupted, instead of polling for ever."""
+    as by a restart: the page says the import was interrupted, instead of polling for ever,
+    and the upload it was importing, which the task would have deleted at its end, is
+    deleted (it stayed under DATA_DIR/imports/ for ever)."""
     task = imports._owned_id(world.street_staff.pk, b"restart!")
+    kept = saved_upload(settings)
+    another = saved_upload(settings)  # another upload's, not this task's
     env = {
         **os.environ,
         "GRIDGOV_DATA_DIR": str(settings.DATA_DIR),
         "DJANGO_SETTINGS_MODULE": "gridgov.settings",
     }
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, task], env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CHILD, task, str(kept)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert child.stdout.readline().strip() == "running"
         state = imports.import_state(task, world.street_staff)
         assert state.state == "PROGRESS" and not state.done
         assert state.progress == {"phase": "写入", "done": 10, "total": 600}
+        assert kept.exists()  # still being imported
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(10)
     state = imports.import_state(task, world.street_staff)
     assert state.done and state.failed and state.interrupted
+    assert not kept.exists() and another.exists()
     assert imports.import_state(task, world.hotline) is None
     client.force_login(world.street_staff)
     status_url = reverse("tickets:import-status", args=[task])
@@ -204,3 +221,32 @@ def test_an_import_whose_server_stopped_is_interrupted(client, world, settings):
     assert 'id="import-interrupted"' in html and "导入尚未完成时服务器停止了运行" in html
     assert "导入失败" in html
     assert Path(settings.DATA_DIR, "imports", "tasks", f"{task}.json").exists()
+
+
+def test_old_task_files_go_with_the_upload_of_an_import_nobody_followed(world, settings, tmp_path):
+    """An interrupted import nobody polled again: when its task files are deleted as old,
+    its upload is too — only a file kept under DATA_DIR/imports/ (or pending/), whatever
+    else a task's lock file names."""
+    uploads = {
+        "interrupted": saved_upload(settings),
+        "mapped": saved_upload(settings, folder=imports._pending_dir()),
+        "running": saved_upload(settings),
+        "elsewhere": tmp_path / f"{'0' * 32}.csv",
+    }
+    uploads["elsewhere"].write_bytes(b"not an upload")
+    held = {}
+    for name, path in uploads.items():
+        task = imports._owned_id(world.street_staff.pk, name.encode()[:8].ljust(8, b"."))
+        held[name] = imports._claim_task(task, path)
+        imports._write_task(task, {"state": "PROGRESS"})
+        old = time.time() - (imports.TASK_FILE_HOURS + 1) * 3600
+        os.utime(imports._task_dir() / f"{task}.json", (old, old))
+        if name != "running":
+            held[name].close()  # its process ended
+    try:
+        imports._forget_old_tasks()
+        assert not uploads["interrupted"].exists() and not uploads["mapped"].exists()
+        assert uploads["running"].exists() and uploads["elsewhere"].exists()
+        assert len(list(imports._task_dir().glob("*.json"))) == 1  # the running one's
+    finally:
+        held["running"].close()

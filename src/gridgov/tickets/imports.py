@@ -1950,6 +1950,10 @@ def _start(user, saved, mapping, channel, dry_run, skip_imported, background=Fal
 # it when the process ends, so a poll that finds the state unfinished and the lock free
 # knows the server stopped mid-import: interrupted, not running forever (its transaction
 # never committed: nothing of the file was written).
+#
+# The .lock file also names the task's upload (its first argument), written once when the
+# task is claimed: the task deletes the upload when it ends, but an interrupted one never
+# does, so the poll that finds it interrupted, or the clean-up of old task files, does.
 TASK_FILE_HOURS = 24  # a finished task's file is deleted after this long
 _TASK_LOG = logging.getLogger("gridgov.tickets.imports")
 _in_thread = threading.local()
@@ -1967,14 +1971,17 @@ def _write_task(task_id, data):
     os.replace(temporary, path)
 
 
-def _claim_task(task_id):
-    """Create the task's files, PENDING, and hold its lock; → the open lock file (closing
-    it, or the end of the process, lets go)."""
+def _claim_task(task_id, upload):
+    """Create the task's files, PENDING, its lock file naming `upload` (the file it
+    imports), and hold its lock; → the open lock file (closing it, or the end of the
+    process, lets go)."""
     import fcntl
 
     folder = _task_dir()
     folder.mkdir(parents=True, exist_ok=True)
     handle = open(folder / f"{task_id}.lock", "w")  # noqa: SIM115 (held by the thread)
+    handle.write(str(upload))
+    handle.flush()
     fcntl.flock(handle, fcntl.LOCK_EX)
     _write_task(task_id, {"state": states.PENDING})
     return handle
@@ -1996,11 +2003,27 @@ def _running(task_id):
         return False
 
 
+def _delete_upload(task_id):
+    """Delete the upload the task `task_id` was to import (named in its lock file), if it
+    is still there — only a file save_upload kept, in DATA_DIR/imports/ or its pending/."""
+    imports_dir = (Path(settings.DATA_DIR) / "imports").resolve()
+    with contextlib.suppress(OSError, ValueError):
+        named = (_task_dir() / f"{task_id}.lock").read_text(encoding="utf-8").strip()
+        if not named:
+            return
+        upload = Path(named).resolve()
+        if upload.parent in (imports_dir, imports_dir / "pending") and _UPLOAD_NAME.match(
+            upload.name
+        ):
+            upload.unlink(missing_ok=True)
+
+
 def _forget_old_tasks():
     cutoff = time.time() - TASK_FILE_HOURS * 3600
     for old in _task_dir().glob("*.json"):
         with contextlib.suppress(OSError):
             if old.stat().st_mtime < cutoff and not _running(old.stem):
+                _delete_upload(old.stem)  # an interrupted one's, nobody having asked
                 old.with_suffix(".lock").unlink(missing_ok=True)
                 old.unlink()
 
@@ -2009,7 +2032,7 @@ def run_in_background(task_id, args, kwargs):
     """Run tasks.import_task(*args, **kwargs) as `task_id` in a daemon thread of this
     process, in the language of the request that started it (as it ran in the request),
     its state kept in its task file for import_state."""
-    handle = _claim_task(task_id)
+    handle = _claim_task(task_id, args[0])
     _forget_old_tasks()
     thread = threading.Thread(
         target=_run_task,
@@ -2061,6 +2084,7 @@ def _background_state(task_id):
         # Read again: it may have ended between the first read and the look at its lock.
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("state") not in states.READY_STATES:
+            _delete_upload(task_id)  # the task that would have deleted it never will
             return ImportState(task_id, states.FAILURE, interrupted=True)
     progress = data.get("progress")
     return ImportState(
@@ -2075,7 +2099,8 @@ def _background_state(task_id):
 
 _PENDING_SALT = "gridgov.tickets.imports.pending"
 PENDING_HOURS = 24  # an upload nobody mapped is deleted after this long
-_PENDING_NAME = re.compile(r"^[0-9a-f]{32}\.(?:csv|txt|xlsx|xlsm|xls)$")
+# The name save_upload gives a kept upload.
+_UPLOAD_NAME = re.compile(r"^[0-9a-f]{32}\.(?:csv|txt|xlsx|xlsm|xls)$")
 
 
 def _pending_dir():
@@ -2104,7 +2129,7 @@ def pending_upload(token, user):
         data = signing.loads(token or "", salt=_PENDING_SALT, max_age=PENDING_HOURS * 3600)
     except signing.BadSignature:
         return None
-    if data.get("u") != user.pk or not _PENDING_NAME.match(str(data.get("f"))):
+    if data.get("u") != user.pk or not _UPLOAD_NAME.match(str(data.get("f"))):
         return None
     path = _pending_dir() / data["f"]
     return (path, data.get("o") or {}) if path.exists() else None

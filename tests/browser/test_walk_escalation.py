@@ -4,7 +4,7 @@ supervised and passed up by the deadline sweep; the community reads on its queue
 timeline why it came, signs for it and passes it on to the street, which may whistle; the
 late response is charged to the grid, not to the community that got it late (DESIGN §5,
 docs/kpis.md §1); and a grid worker's own escalation of a matter beyond the grid asks for a
-reason, which the community reads."""
+reason, says it goes to the community, and the community reads it."""
 
 import datetime as dt
 
@@ -135,6 +135,8 @@ def test_a_grid_worker_passes_up_a_matter_beyond_the_grid(chromium, live_server,
         page.locator("summary", has_text="上报").click()
         form = page.locator("form[data-action=escalate]")
         expect(form.locator("label[for$=reason]")).to_have_text("原因")
+        # Where it goes, before it is sent: the grid's community (c347ad3).
+        expect(form.locator("[data-escalate-to]")).to_have_text("将上报至魏家坡社区。")
         form.locator("button[type=submit]").click()  # empty: the browser asks for it
         expect(page.locator(".timeline__item[data-action=escalate]")).to_have_count(0)
         form.locator("textarea[name$=reason]").fill("围墙属多个产权单位，超出网格处置能力")

@@ -947,8 +947,9 @@ class Importer:
     # insertion ----------------------------------------------------------------
 
     def insert(self, parsed, progress=False):
-        """Write the tickets and their events; returns Counter of created, dispatched,
-        at_desk (open ones), resolved and closed."""
+        """Write the tickets and their events with bulk_create (SQLite, and any database
+        but PostgreSQL, which checks and writes at once: import_streamed); returns Counter
+        of created, dispatched, at_desk (open ones), resolved and closed."""
         counts = Counter()
         if not parsed:
             return counts
@@ -956,32 +957,13 @@ class Importer:
         self._more_places([p.place_id for p in parsed], state.places)
         row_routes, dispatch_data, written = self._plan(parsed, state, counts)
         bar = _bar(written, progress, _("writing"))
-        postgresql = connection.vendor == "postgresql"
-        ids = _reserve_ids(Ticket, len(parsed)) if postgresql else None
-        writer = _CopyWriter(connection, bar) if postgresql else None
-        try:
-            for start in range(0, len(parsed), CHUNK):
-                chunk = slice(start, start + CHUNK)
-                tickets = self._tickets(parsed[chunk], row_routes[chunk], state)
-                if writer is None:  # SQLite: bulk_create gives the ids the events need
-                    chunk_ids = _bulk_create(Ticket, tickets, bar)
-                    events, callbacks = self._events(
-                        parsed[chunk], tickets, chunk_ids, dispatch_data[chunk]
-                    )
-                    _bulk_create(TicketEvent, events, bar)
-                    _bulk_create(Callback, callbacks, bar)
-                    continue
-                events, callbacks = self._events(
-                    parsed[chunk], tickets, ids[chunk], dispatch_data[chunk]
-                )
-                writer.put((Ticket, tickets, ids[chunk]), (TicketEvent, events, None))
-                if callbacks:
-                    writer.put((Callback, callbacks, None))
-            if writer is not None:
-                writer.close()
-        finally:
-            if writer is not None:
-                writer.stop()
+        for start in range(0, len(parsed), CHUNK):
+            chunk = slice(start, start + CHUNK)
+            tickets = self._tickets(parsed[chunk], row_routes[chunk], state)
+            ids = _bulk_create(Ticket, tickets, bar)  # the ids the events need
+            events, callbacks = self._events(parsed[chunk], tickets, ids, dispatch_data[chunk])
+            _bulk_create(TicketEvent, events, bar)
+            _bulk_create(Callback, callbacks, bar)
         bar.close()
         counts["created"] = len(parsed)
         return counts
@@ -1735,19 +1717,12 @@ def _import_rows(
     if report.errors or dry_run:
         report.seconds = time.perf_counter() - started
         return report
-    days = [p.day for p in parsed if p.day]
-    report.days = (min(days), max(days)) if days else ()
     writing = time.perf_counter()
     with transaction.atomic():
         counts = importer.insert(parsed, progress)
         written = time.perf_counter()
-    for name in ("created", "dispatched", "at_desk", "resolved", "closed"):
-        setattr(report, name, counts[name])
     report.phases["write"] = written - writing
-    # On PostgreSQL the foreign keys are checked at commit (Django makes them deferred).
-    report.phases["commit"] = time.perf_counter() - written
-    report.seconds = time.perf_counter() - started
-    return report
+    return _written(report, counts, {p.day for p in parsed if p.day}, written, started)
 
 
 def _import_streamed(importer, report, headers, rows, columns, progress, started):
@@ -1769,11 +1744,18 @@ def _import_streamed(importer, report, headers, rows, columns, progress, started
     if errors:
         report.seconds = time.perf_counter() - started
         return report
-    report.days = (min(importer.days), max(importer.days)) if importer.days else ()
+    report.phases["write"] = written - importer.checked_at
+    # The keys were checked as each COPY ended (_CopyWriter), so the commit is short.
+    return _written(report, counts, importer.days, written, started)
+
+
+def _written(report, counts, days, written, started):
+    """`report` of an import that wrote: its counts, its first and last day, the commit's
+    time (since `written`) and the whole time (since `started`)."""
+    report.days = (min(days), max(days)) if days else ()
     for name in ("created", "dispatched", "at_desk", "resolved", "closed"):
         setattr(report, name, counts[name])
-    report.phases["write"] = written - importer.checked_at
-    report.phases["commit"] = time.perf_counter() - written  # the keys were checked by then
+    report.phases["commit"] = time.perf_counter() - written
     report.seconds = time.perf_counter() - started
     return report
 

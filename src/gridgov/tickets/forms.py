@@ -224,7 +224,11 @@ class ReportForm(forms.Form):
     """随手拍: a photo, a few words and where it is (the phone's position or an address)."""
 
     description = forms.CharField(
-        label=_("What is wrong?"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What is wrong?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        # Not Django's 该字段是必填项: the reporter is told what is missing.
+        error_messages={"required": _("Say in a few words what is wrong.")},
     )
     photos = PhotosField()
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)

@@ -1038,7 +1038,7 @@ def report(request):
     may_patrol = request.user.has_perm("tickets.file_on_channel", Channel.PATROL)
     status = 200
     if request.method == "POST":
-        form = _report_form(request.POST, request.FILES, may_patrol=may_patrol)
+        form = ReportForm(request.POST, request.FILES, may_patrol=may_patrol)
         if form.is_valid() and (result := _file(request, form, form.intake_data())):
             ticket = result.ticket
             return render(
@@ -1054,17 +1054,10 @@ def report(request):
         note_dropped_photos(form)
         status = 400
     else:
-        form = _report_form(may_patrol=may_patrol)
+        form = ReportForm(may_patrol=may_patrol)
     return render(
         request, "tickets/report.html", {"form": form, "section": "report"}, status=status
     )
-
-
-def _report_form(*args, **kwargs):
-    form = ReportForm(*args, **kwargs)
-    # Not Django's 该字段是必填项: the reporter is told what is missing.
-    form.fields["description"].error_messages["required"] = _("Say in a few words what is wrong.")
-    return form
 
 
 def _say_what_is_wrong_with_the_photos(form):

@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 from tests.people.factories import user_with_role
 from tests.tickets.factories import make_world_with_resident
 
-pytestmark = pytest.mark.browser
+from .session import PASSWORD, phone_at
 
-PASSWORD = "pw-for-tests"  # every factory user's
+pytestmark = pytest.mark.browser
 
 
 def gps_jpeg():
@@ -31,26 +31,7 @@ def gps_jpeg():
 
 
 def phone(chromium, base, username, building):
-    context = chromium.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"latitude": building.lat, "longitude": building.lng},
-        permissions=["geolocation"],
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(base + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.press("input[name=password]", "Enter")
-    page.wait_for_url(base + "/")
-    return context, page, errors
+    return phone_at(chromium, base, username, building, PASSWORD)
 
 
 def fits(page):

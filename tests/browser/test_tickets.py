@@ -14,6 +14,8 @@ from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Callback, Status, Ticket
 from tests.conftest import _password_hash
 
+from .session import phone_at
+
 pytestmark = pytest.mark.browser
 
 
@@ -198,27 +200,7 @@ def png_bytes():
 
 def on_a_phone(chromium, base, city, username):
     """A phone standing at building b1, signed in as `username`: (context, page, errors)."""
-    building = city.b1
-    context = chromium.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        geolocation={"latitude": building.lat, "longitude": building.lng},
-        permissions=["geolocation"],
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(base + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", city.password)
-    page.click("form.form button[type=submit]")
-    page.wait_for_url(base + "/")
-    return context, page, errors
+    return phone_at(chromium, base, username, city.b1, city.password)
 
 
 def test_photo_report_from_a_phone_and_the_map(chromium, live_server, live_city, artifacts):

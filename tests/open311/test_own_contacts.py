@@ -1,9 +1,12 @@
-"""The requester's own phone number and e-mail address are not published, however written.
+"""The requester's own phone number, e-mail address and name are not published, however
+written.
 
 scrub_text's patterns find a mobile number written 138-1234-1234 and a landline with its
 area code; the number the requester gave as `phone` was published when the description
 wrote it otherwise: a landline's local number (88886666), bracketed or spaced
-((0731)88886666, 0731 8888 6666), a mobile with dots or in full-width digits.
+((0731)88886666, 0731 8888 6666), a mobile with dots or in full-width digits. A requester
+with a Western name (first_name John, last_name Smith) who signs only John, or whom the
+unit's reply calls smith, was published by name: only the whole name was masked.
 """
 
 import pytest
@@ -92,3 +95,37 @@ def test_other_numbers_stay():
     assert blank_own_contacts("编号188886666", "88886666") == "编号188886666"
     assert blank_own_contacts("打110", "110") == "打110"  # too short to be told apart
     assert blank_own_contacts("", "88886666") == ""
+
+
+@pytest.mark.parametrize(
+    "first,last,text,masked,parts",
+    [
+        ("John", "Smith", "我是John，住3栋。", "我是J***，住3栋。", ["John", "Smith"]),
+        (
+            "Maria",
+            "Garcia-Lopez",
+            "Garcia-Lopez家门口，maria留。",
+            "G*****-L****家门口，m****留。",
+            ["Maria", "Garcia", "Lopez"],
+        ),
+    ],
+)
+def test_each_part_of_a_western_name_is_masked(client, w, first, last, text, masked, parts):
+    response = client.post(
+        f"{BASE}requests.json",
+        post_data(w, first_name=first, last_name=last, description=f"楼道堆满纸箱。{text}"),
+    )
+    ticket = Ticket.objects.get(code=parse_json(response)[0]["service_request_id"])
+    lifecycle.perform(ticket, "accept", w.gridworker_a)
+    reply = f"已清理，已告知{parts[-1].upper()}先生。"
+    lifecycle.perform(ticket, "resolve", w.gridworker_a, reply=reply)
+    lifecycle.perform(ticket, "close", w.street_staff, reason="回访满意")
+    response = client.get(f"{BASE}requests/{ticket.code}.json")
+    [doc] = parse_json(response)
+    assert doc["description"] == f"楼道堆满纸箱。{masked}"
+    told = f"已清理，已告知{parts[-1][0].upper()}{'*' * (len(parts[-1]) - 1)}先生。"
+    assert doc["status_notes"].endswith(told)
+    resolve = next(n for n in doc["notes"] if n["type"] == "resolve")
+    assert resolve["description"].endswith(told)
+    body = response.content.decode().lower()
+    assert not [part for part in parts if part.lower() in body]

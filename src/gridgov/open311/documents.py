@@ -2,8 +2,8 @@
 
 Privacy (DESIGN §8): no requester name, phone, e-mail, device or account
 appears in any document; phone and ID numbers, e-mail addresses, QQ numbers and
-WeChat IDs, the requester's own name and room numbers are blanked out of the
-published texts, and only requests about public space or sent to Open311 itself
+WeChat IDs, the requester's own name (a Western name's parts also alone: John, Smith)
+and room numbers are blanked out of the published texts, and only requests about public space or sent to Open311 itself
 publish their texts at all (Presenter.texts_published); private matters
 (Category.private: 低保, 计生, lawsuits, reports of crimes or on officials) are
 not published. A matter in private

@@ -63,9 +63,24 @@ _SEP = r"\s{0,3}(?:(?:[-－—–‐‑―]{1,3}|[.．·・、])\s{0,3})?"
 _AREA_SEP = r"\s{0,3}(?:(?:[-－—–‐‑―]{1,3}|[.．·・])\s{0,3})?"
 # +86 138…, 86-138…, 0086 138…, (+86)138….
 _COUNTRY = r"(?:[(（]\s*)?(?:[+＋]\s*|[0０]{2})?[8８][6６]\s*[)）]?" + _SEP
+# A number followed by a unit is an amount, a date, a count: 88886666元, 2312528人.
+_NO_UNIT_AFTER = r"(?!\s*(?:[元万亿年月日号个次人户台辆件条间套位名份天倍吨斤米㎡%％]|平方))"
 # Mobiles: 138 1234 1234, 138-1234-1234, 138.1234.1234, １３８１２３４１２３４, +86 ….
 _PHONE = re.compile(
     rf"{_NO_DIGIT_BEFORE}(?:{_COUNTRY})?[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_NO_DIGIT_AFTER}"
+)
+# The other groupings people type a mobile in, 1381 234 5678 (4-3-4) and 138 123 45678
+# (3-3-5), with both breaks written. Only spaces, dashes and dots break them: a list
+# 1500、200、3000 is amounts; nor is it a phone when a unit follows (1500 200 3000元) or
+# when it is one piece of a longer run of groups (a card number, a list of codes).
+_GROUP_SEP = r"(?:\s{1,3}|\s{0,3}(?:[-－—–‐‑―]{1,3}|[.．])\s{0,3})"
+_NO_GROUP_BEFORE = r"(?<![0-9０-９][\s\-－—–‐‑―.．])"
+_NO_GROUP_AFTER = rf"(?!{_GROUP_SEP}[0-9０-９])"
+_REGROUPED_PHONE = re.compile(
+    rf"{_NO_DIGIT_BEFORE}{_NO_GROUP_BEFORE}(?:{_COUNTRY})?[1１][3-9３-９]"
+    rf"(?:{_D}{{2}}{_GROUP_SEP}{_D}{{3}}{_GROUP_SEP}{_D}{{4}}"  # 4-3-4
+    rf"|{_D}{_GROUP_SEP}{_D}{{3}}{_GROUP_SEP}{_D}{{5}})"  # 3-3-5
+    rf"{_NO_DIGIT_AFTER}{_NO_GROUP_AFTER}{_NO_UNIT_AFTER}"
 )
 # Landlines with their area code: 0731-88886666, (0731)88886666, （0731）8888 6666,
 # 0731 8888 6666, 0731—88886666, 010.8888.6666.
@@ -83,7 +98,7 @@ _CUED_LOCAL = re.compile(
     r"(?:[A-Za-z]+[0-9]+|[^0-9０-９。！？；;!?\n]){0,12}?"  # 电话(J11市卫健局:, 拨打12345或
     r"(?:(?<![0-9])(?:1[0-2]\d{1,3}|9\d{4})\s*(?:[、/]|或者?)\s*)?)"
     rf"({_NO_DIGIT_BEFORE}{_LOCAL}(?:\s*(?:[、，,/和及]|或者?)\s*{_LOCAL})*)"
-    rf"{_NO_DIGIT_AFTER}(?!\s*(?:[元万亿年月日号个次人户台辆件条间套位名份天倍吨斤米㎡%％]|平方))",
+    rf"{_NO_DIGIT_AFTER}{_NO_UNIT_AFTER}",
     re.IGNORECASE,
 )
 _LOCAL_NUMBER = re.compile(_LOCAL)
@@ -120,22 +135,56 @@ def _is_date(digits):
     return 1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
 
 
+# A name in Latin letters (John Smith, Maria Garcia-Lopez, José Núñez): its parts are
+# words of two letters or more, found in a text on their own (张三 is found only whole).
+_LATIN = "A-Za-zÀ-ÖØ-öø-ɏ"
+_LATIN_PART = re.compile(rf"[{_LATIN}]{{2,}}")
+_LATIN_NAME = re.compile(rf"[{_LATIN}\s.'’·・-]+")
+
+
+def _starred(match):
+    written = match.group()
+    return written[0] + "*" * (len(written) - 1)
+
+
+def _as_a_word(words):
+    """`words` where no Latin letter or digit touches them (John, not Johnson), in any case."""
+    return re.compile(rf"(?<![{_LATIN}0-9_]){re.escape(words)}(?![{_LATIN}0-9_])", re.IGNORECASE)
+
+
+def _mask_names(text, names):
+    """Each name masked where the text writes it whole (张三 → 张*, John Smith → J*********),
+    then each Latin part of it where the text writes that alone: a requester named John
+    Smith signs 我是John or writes smith (→ J***, s****)."""
+    for name in names:
+        name = (name or "").strip()
+        if len(name) < 2:
+            continue
+        if _LATIN_NAME.fullmatch(name):
+            # As a word only: Li is a name, not the Li of Line.
+            text = _as_a_word(name).sub(_starred, text)
+        else:
+            text = text.replace(name, name[0] + "*" * (len(name) - 1))
+        for part in _LATIN_PART.findall(name):
+            text = _as_a_word(part).sub(_starred, text)
+    return text
+
+
 def scrub_text(text, names=()):
     """Free text (a description, a reply, a title made of the caller's words) with phone,
     ID and room numbers, e-mail addresses, QQ numbers and WeChat IDs blanked out, and
-    the given names masked (张三 → 张*): for what leaves the access-logged screens, the
-    public Open311 documents and notifications."""
-    text = text or ""
-    for name in names:
-        name = (name or "").strip()
-        if len(name) >= 2:
-            text = text.replace(name, name[0] + "*" * (len(name) - 1))
-    text = _EMAIL.sub(REDACTED, text)  # before the phones: 13812341234@163.com is one
+    the given names masked (张三 → 张*; John Smith, John, Smith → J*********, J***,
+    S****): for what leaves the access-logged screens, the public Open311 documents and
+    notifications."""
+    text = _EMAIL.sub(REDACTED, text or "")  # before the phones: 13812341234@163.com is one
     for pattern in (_QQ, _WECHAT):
         text = pattern.sub(lambda match: match.group(1) + REDACTED, text)
+    # After the e-mail addresses: john.smith@163.com masked as j***.s****@163.com is no
+    # longer found as an address.
+    text = _mask_names(text, names)
     text = _ID_NUMBER.sub(REDACTED, text)
     text = _SPACED_ID_NUMBER.sub(_id_number_or_as_written, text)
-    for pattern in (_PHONE, _LANDLINE):
+    for pattern in (_PHONE, _REGROUPED_PHONE, _LANDLINE):
         text = pattern.sub(REDACTED, text)
     text = _CUED_LOCAL.sub(
         lambda match: match.group(1) + _LOCAL_NUMBER.sub(_local_number, match.group(2)), text

@@ -94,9 +94,10 @@ class WorkCalendar:
         local = timezone.localtime(start)
         day = local.date()
         remaining = count
-        for _ in range(MAX_SCAN_DAYS * 2):
-            if remaining <= 0:
-                break
+        # No cap on the scan: a limit may be thousands of working days (the form takes up
+        # to 10 000), and it ends, as past the staff's few overrides every year has
+        # working days. A cap of 800 days gave limits past ~560 working days a wrong day.
+        while remaining > 0:
             day += dt.timedelta(days=1)
             if self.is_workday(day):
                 remaining -= 1

@@ -71,6 +71,9 @@ def follow_as_owner_and_other(owner, other, path):
         response = owner.post(URL, {"file": handle}, format="multipart")
     assert response.status_code == 202, response.content
     task = response.json()["task"]
+    # A broker answers 202 with or without Prefer: respond-async; Location says where to poll.
+    assert response["Location"] == f"http://testserver{URL}{task}/"
+    assert "Preference-Applied" not in response  # not asked for
     assert other.get(f"{URL}{task}/").status_code == 404  # while queued or running
     deadline = time.monotonic() + 120
     while True:

@@ -13,8 +13,8 @@ the caller's area is refused (403) or not found (404), and nothing is written.
 - GET  visits/?household=ID&grid=CODE, POST visits/ a heard demand becomes a ticket
 - GET  visits/unvisited/?grid=CODE&days=90
 - GET  callbacks/due/                               resolved tickets waiting for 回访
-- POST imports/tickets/ (multipart: file, mapping, channel, dry_run, skip_imported);
-  GET imports/tickets/{task}/
+- POST imports/tickets/ (multipart: file, mapping, channel, dry_run, skip_imported;
+  header Prefer: respond-async for 202 at once); GET imports/tickets/{task}/
 """
 
 import json
@@ -22,12 +22,17 @@ import json
 from django.conf import settings
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -886,7 +891,15 @@ class ImportView(APIView):
             "Runs the import as a Celery task. Without a broker it runs at once and answers "
             "201 with the report (200 for a dry run), or 400 with every bad row "
             "(row, column, message) and nothing written. With a broker it answers 202 with "
-            "the task id: poll GET imports/tickets/{task}/."
+            "the task id and a `Location` header: poll GET imports/tickets/{task}/ until it "
+            "answers 201 (200, 400) with the report, as above.\n\n"
+            "`Prefer: respond-async` (RFC 7240): without a broker too, the import runs in a "
+            "thread of the server and the answer is that 202 at once, with "
+            "`Preference-Applied: respond-async`; a year's file no longer holds the request "
+            "for minutes. A file refused before the import starts (not a CSV or Excel file, "
+            "a bad `mapping` or `channel`, too large) is still refused at once (400, 413). "
+            "Without the header, or with the background thread turned off "
+            "(GRIDGOV_IMPORT_IN_BACKGROUND=0), the answer is the report, as without it."
         ),
         request={
             "multipart/form-data": inline_serializer(
@@ -904,11 +917,39 @@ class ImportView(APIView):
                 },
             )
         },
+        parameters=[
+            OpenApiParameter(
+                "Prefer",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="`respond-async`: answer 202 at once and run the import in the "
+                "background, with or without a broker (RFC 7240)",
+            ),
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                description="the import's status URL (GET imports/tickets/{task}/)",
+                response=[202],
+            ),
+            OpenApiParameter(
+                "Preference-Applied",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="`respond-async` when the request's Prefer asked for it",
+                response=[202],
+            ),
+        ],
         responses={
             201: ImportReportSerializer,
             200: ImportReportSerializer,
-            202: inline_serializer(
-                "ImportQueued", {"task": serializers.CharField(), "state": serializers.CharField()}
+            202: OpenApiResponse(
+                inline_serializer(
+                    "ImportQueued",
+                    {"task": serializers.CharField(), "state": serializers.CharField()},
+                ),
+                description="Started: follow the Location header until it answers the report",
             ),
         },
     )
@@ -937,6 +978,7 @@ class ImportView(APIView):
             raise coded_error(400, "invalid", {"channel": list(Channel.values)})
         dry_run = str(request.data.get("dry_run", "")).lower() in ("1", "true", "yes")
         skip = str(request.data.get("skip_imported", "")).lower() in ("1", "true", "yes")
+        respond_async = _prefers_respond_async(request)
         started = imports.start_import(
             request.user,
             upload,
@@ -944,10 +986,34 @@ class ImportView(APIView):
             channel=channel,
             dry_run=dry_run,
             skip_imported=skip,
+            # No broker: the import page's thread, so the answer need not wait for the import.
+            background=respond_async,
         )
         if not started.done:
-            return Response({"task": started.task, "state": started.state}, status=202)
+            status_url = request.build_absolute_uri(
+                reverse("ticket-import-status", args=[started.task])
+            )
+            queued = Response(
+                {"task": started.task, "state": started.state},
+                status=202,
+                headers={"Location": status_url},
+            )
+            if respond_async:
+                queued["Preference-Applied"] = "respond-async"
+            return queued
+        # Ran in the request (no broker, and no header or the thread turned off): the
+        # preference was not applied, so no Preference-Applied.
         return _import_response(started.report)
+
+
+def _prefers_respond_async(request):
+    """Does the request's Prefer header (RFC 7240: comma-separated preferences, each with
+    optional ;parameters, names case-insensitive) ask for respond-async?"""
+    for preference in request.headers.get("Prefer", "").split(","):
+        name = preference.split(";", 1)[0].split("=", 1)[0].strip().lower()
+        if name == "respond-async":
+            return True
+    return False
 
 
 def _import_response(report):

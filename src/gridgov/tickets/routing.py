@@ -53,8 +53,10 @@ def _rule_for(category, place):
     for rule in rules:
         if rule.place is not None and (place is None or not place.path.startswith(rule.place.path)):
             continue
-        # More specific place first, then the more specific category.
-        key = (len(rule.place.path) if rule.place else 0, -depth[rule.category_id])
+        # More specific place first, then the more specific category, then the earlier rule:
+        # two rules for everywhere may share a category (NULL places differ for the unique
+        # constraint), and the database returns them in no set order.
+        key = (len(rule.place.path) if rule.place else 0, -depth[rule.category_id], -rule.pk)
         if best_key is None or key > best_key:
             best, best_key = rule, key
     return best, (chain[depth[best.category_id]] if best is not None else None)

@@ -13,6 +13,7 @@ users see them in Chromium, checked in the page (no axe-core):
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -400,6 +401,7 @@ MAP_ALTERNATIVES = {
     "/tickets/map/": "#grid-rank .grid-rank-entry",
     "/places/": ".place-tree a[href]",
     "/insights/hot/": "tr[data-issue] a[href]",
+    "/insights/hot/<pk>/": "ul.ticket-list a[href]",
 }
 
 TAB_REACHES = """(selector) => {
@@ -428,13 +430,18 @@ def test_the_maps_and_the_admin_sign_in_are_accessible(chromium, live_server, ar
     )
     # One ticket overdue, for the grid's overdue count on the map.
     Ticket.objects.filter(pk=ticket.pk).update(resolve_by=timezone.now() - dt.timedelta(hours=1))
+    # The hot issue's ticket, at its building: on the map of the issue's page.
+    Ticket.objects.filter(pk=ticket.pk).update(building=world.buildings[0])
+    hot = HotIssue.objects.get(key="a11y")
+    hot.tickets.set([ticket])
     base = live_server.url
     found = {}
 
     def visit(page, who, path, *, phone=False, lang="zh-hans"):
         problems = check(page, base + path, phone=phone, lang=lang)
-        if path in MAP_ALTERNATIVES and not tab_reaches(page, MAP_ALTERNATIVES[path]):
-            problems["map-alternative"] = [f"Tab never reaches {MAP_ALTERNATIVES[path]}"]
+        alternative = MAP_ALTERNATIVES.get(re.sub(r"/\d+/$", "/<pk>/", path))
+        if alternative and not tab_reaches(page, alternative):
+            problems["map-alternative"] = [f"Tab never reaches {alternative}"]
         if problems:
             found[f"{who} {'phone' if phone else 'desktop'} {path}"] = problems
 
@@ -450,6 +457,7 @@ def test_the_maps_and_the_admin_sign_in_are_accessible(chromium, live_server, ar
                 ("/tickets/map/", "ticket-map"),
                 ("/places/", "places"),
                 ("/insights/hot/", "hot"),
+                (f"/insights/hot/{hot.pk}/", "hot-issue"),
             ):
                 visit(page, "community", path, phone=phone)
                 shot(page, f"{name}-{width}")

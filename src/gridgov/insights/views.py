@@ -24,7 +24,7 @@ from gridgov.tickets import lifecycle
 from gridgov.tickets.models import OPEN_STATUSES, Ticket
 from gridgov.tickets.templatetags.tickets_workbench import display_name
 
-from . import hotissues, services, training
+from . import hotissues, issuemap, services, training
 from . import intake as insights_intake
 from .models import HotIssue, ModelVersion
 
@@ -137,14 +137,23 @@ def hot_issue(request, pk):
     if issue is None or not request.user.has_perm("insights.view_hotissue", issue):
         messages.error(request, services.REGROUPED)
         return redirect("insights:hot-issues")
-    tickets = list(services.visible_issue_tickets(issue, request.user))
+    # With their buildings and places: where each is, on the map and in words.
+    tickets = list(
+        services.visible_issue_tickets(issue, request.user).select_related("building", "place")
+    )
     trend = hotissues.daily_series(issue.trend)
+    # Where the tickets are (the list page had a map, the issue's own page none): only
+    # those the user may see, at their masked points.
+    ticket_map = issuemap.issue_map(issue, tickets)
     return render(
         request,
         "insights/hot_issue.html",
         {
             "issue": issue,
             "tickets": tickets,
+            # The map's text alternative: each ticket's place in words, in the list.
+            "ticket_rows": [(t, issuemap.where(t)) for t in tickets],
+            "ticket_map": ticket_map,
             "next_steps": _next_steps(issue, tickets, request.user),
             # Fewer than its count when some lie outside the user's area: said, not left to
             # look like a miscount (工单 9 above a list of 3).

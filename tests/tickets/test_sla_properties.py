@@ -246,3 +246,47 @@ def test_office_hours_end_inside_office_hours_of_a_working_day(start, hours, day
     assert calendar.is_workday(due.date())
     spans = workdays.office_hours()
     assert any(opens < due.time() <= closes for opens, closes in spans)
+
+
+@st.composite
+def office_spans(draw):
+    """GRIDGOV_OFFICE_HOURS as staff might set it: 1–3 separate spans, on quarter hours."""
+    marks = draw(
+        st.lists(st.integers(1, 95), min_size=2, max_size=6, unique=True)
+        .filter(lambda m: len(m) % 2 == 0)
+        .map(sorted)
+    )
+    quarter = [dt.time(m * 15 // 60, m * 15 % 60) for m in marks]
+    return list(zip(quarter[::2], quarter[1::2], strict=True))
+
+
+def office_time_between(calendar, spans, start, end):
+    """Office time in [start, end] on working days, counted day by day."""
+    total, day = dt.timedelta(0), local_date(start)
+    while day <= local_date(end):
+        if calendar.is_workday(day):
+            for opens, closes in spans:
+                begin = max(dt.datetime.combine(day, opens, tzinfo=SHANGHAI), start)
+                finish = min(dt.datetime.combine(day, closes, tzinfo=SHANGHAI), end)
+                total += max(finish - begin, dt.timedelta(0))
+        day += dt.timedelta(days=1)
+    return total
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=starts(), hours=st.integers(1, 200), spans=office_spans(), days_off=overrides)
+def test_office_hours_count_exactly_the_hours_given(start, hours, spans, days_off):
+    calendar = WorkCalendar(days_off)
+    due = calendar.add_office_hours(start, hours, spans)
+    assert office_time_between(calendar, spans, start, due) == dt.timedelta(hours=hours)
+
+
+def test_720_office_hours_of_an_office_open_an_hour_a_day_end():
+    """The whistle form takes up to 720 hours; at one office hour a working day that is
+    720 working days, past the 800 days the scan stopped at ("no working day found")."""
+    calendar = WorkCalendar({})
+    spans = [(dt.time(8, 30), dt.time(9, 30))]
+    start = dt.datetime(2024, 1, 2, 8, 0, tzinfo=SHANGHAI)
+    due = calendar.add_office_hours(start, 720, spans)
+    assert timezone.localtime(due).time() == dt.time(9, 30)
+    assert calendar.workdays_between(start, due) == 719  # the start day is the first

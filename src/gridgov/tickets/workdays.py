@@ -15,8 +15,6 @@ from django.utils import timezone
 
 from . import reference
 
-MAX_SCAN_DAYS = 400
-
 # Office hours of a working day (settings.GRIDGOV_OFFICE_HOURS), local time: a whistle's
 # report-by on a non-emergency ticket counts only these (sla.whistle_report_by).
 DEFAULT_OFFICE_HOURS = "08:30-12:00,13:30-17:30"
@@ -110,11 +108,16 @@ class WorkCalendar:
         03:47 when no office is open. A result on a span's end stays there (12:00, not
         13:30)."""
         spans = spans or office_hours()
+        if not any(opens < closes for opens, closes in spans):
+            raise ValueError("office hours must open for some time")
         tz = timezone.get_current_timezone()
         local = timezone.localtime(start, tz)
         remaining = dt.timedelta(hours=hours)
         day = local.date()
-        for _ in range(MAX_SCAN_DAYS * 2):
+        # No cap on the scan either (add_workdays): 720 hours (the whistle form's most) of
+        # an office open one hour a day run past 800 days, which raised "no working day
+        # found". Some span is longer than nothing, so it ends.
+        while True:
             if self.is_workday(day):
                 for opens, closes in spans:
                     begin = max(dt.datetime.combine(day, opens, tzinfo=tz), local)
@@ -125,7 +128,6 @@ class WorkCalendar:
                         return begin + remaining
                     remaining -= end - begin
             day += dt.timedelta(days=1)
-        raise ValueError("no working day found within the scan range")
 
     def workdays_between(self, start, end):
         """Working days strictly after start's date up to and including end's date."""

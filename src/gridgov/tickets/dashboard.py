@@ -1,15 +1,15 @@
 """The 接诉即办 panel of the home page (`settings.GRIDGOV_DASHBOARD_PANELS`).
 
 Staff see their queue by tab, this month's KPIs of their own units (ranked among their
-siblings) and the ways in to intake; residents and volunteers see the latest demands they
-reported.
+siblings) and the ways in to intake; district staff also see their streets ranked; residents
+and volunteers see the latest demands they reported.
 """
 
 from django.utils import timezone
 
 from gridgov.people.models import Department
 from gridgov.people.scope import scope_for
-from gridgov.places.models import Place
+from gridgov.places.models import Level, Place
 
 from . import kpis, progress, queues
 from .filters import visible_tickets
@@ -18,6 +18,8 @@ from .rules import OFFICE_ROLE
 
 MAX_UNITS = 3
 LATEST_OWN = 3
+# Streets of a district shown on its staff's home page, best first; the ranking page has all.
+TOP_BELOW = 5
 
 
 def _my_units(scope):
@@ -29,6 +31,28 @@ def _my_units(scope):
         departments = Department.objects.filter(pk__in=sorted(scope.department_ids))
         units += list(departments.select_related("place").order_by("code")[:room])
     return units
+
+
+def _units_below(units, start, today, now):
+    """The streets of the user's district, ranked this month (kpis.ranking, as the ranking
+    page opens for district staff), or None for anyone working at no district office.
+
+    A district office is given no tickets, so its own row is mostly dashes: how its streets
+    do is what it follows. Only districts: a street is a dispatch desk and answers for what it
+    hands down (docs/kpis.md), so its own row, ranked among the district's streets, is the
+    figure it is judged by, and its communities' ranking is one link away."""
+    district = next((u for u in units if isinstance(u, Place) and u.level == Level.DISTRICT), None)
+    if district is None:
+        return None
+    rows = kpis.ranking(Level.STREET, district, start, today, now=now)
+    if not rows:
+        return None
+    return {
+        "parent": district,
+        "level": Level.STREET,
+        "rows": rows[:TOP_BELOW],
+        "total": len(rows),
+    }
 
 
 def _has_figures(row):
@@ -69,11 +93,13 @@ def panel(request):
             )
         today = timezone.localdate()
         start = today.replace(day=1)
-        rows = [kpis.unit_kpis(unit, start, today, now=now) for unit in _my_units(scope)]
+        units = _my_units(scope)
+        rows = [kpis.unit_kpis(unit, start, today, now=now) for unit in units]
         # A unit to which nothing happened this month (a district office, which is given no
         # tickets) was a row of dashes ranked —; the ranking page still lists it.
         context["kpis"] = [row for row in rows if _has_figures(row)]
         context["period"] = (start, today)
+        context["below"] = _units_below(units, start, today, now)
     return context
 
 

@@ -293,6 +293,9 @@ def _guard(ticket, action, now=None):
     if action == "return" and (now or timezone.now()) > return_by(ticket):
         # Not offered once the window has passed (the form was, and refused what it sent).
         return str(RETURN_TOO_LATE)
+    if action == "extend" and ticket.resolve_by and (now or timezone.now()) > ticket.resolve_by:
+        # Not offered once the deadline has passed: the form was, and refused what it sent.
+        return _("An extension must be requested before the deadline passes.")
     if action in ("approve-extension", "extend"):
         pending = ticket.extensions.filter(state=Extension.State.PENDING).exists()
         if action == "approve-extension" and not pending:
@@ -833,8 +836,6 @@ def _parse_dt(value, name):
 def _extend(t, actor, now, until=None, reason=""):
     until = _parse_dt(until, "until")
     _require(reason.strip(), _("An extension request needs a reason."))
-    if t.resolve_by and now > t.resolve_by:
-        raise InvalidTransition(_("An extension must be requested before the deadline passes."))
     if t.resolve_by and until <= t.resolve_by:
         # Said with the deadline it must pass: the form shows only the date typed.
         raise BadParameters(

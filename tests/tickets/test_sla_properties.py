@@ -24,9 +24,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from gridgov.places.models import Level
 from gridgov.tickets import sla, workdays
 from gridgov.tickets.models import TimeLimit, Urgency
 from gridgov.tickets.workdays import WorkCalendar
+from tests.places.factories import PlaceFactory
+
+from .factories import make_world
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC
@@ -290,3 +294,83 @@ def test_720_office_hours_of_an_office_open_an_hour_a_day_end():
     due = calendar.add_office_hours(start, 720, spans)
     assert timezone.localtime(due).time() == dt.time(9, 30)
     assert calendar.workdays_between(start, due) == 719  # the start day is the first
+
+
+@pytest.fixture
+def limit_world():
+    world = make_world()
+    world.other_district = PlaceFactory(code="D2", name="朝阳区", level=Level.DISTRICT)
+    lineage = world.unlicensed.lineage()
+    world.limit_categories = [None, *lineage, world.corridor, world.fire_lane]
+    world.limit_places = [None, world.buildings[0], world.street, world.other_district]
+    return world
+
+
+limit_values = st.tuples(st.integers(1, 30), st.sampled_from(TimeLimit.Unit.values))
+
+
+@with_db
+@pytest.mark.django_db
+@given(data=st.data())
+def test_the_most_specific_time_limit_applies(limit_world, data):
+    """limits_for's rule: the category's row, then its parents', then the urgency's alone;
+    at each, the row of the ticket's district before the city's. Stated here as: of the
+    rows for the urgency whose category is the ticket's, a parent or none, and whose
+    district is the ticket's or none, the nearest category wins, then the district."""
+    world = limit_world
+    urgency = data.draw(st.sampled_from(Urgency.values), label="urgency")
+    category = data.draw(
+        st.sampled_from(world.limit_categories) | st.just(world.unlicensed), label="category"
+    )
+    place = data.draw(st.sampled_from(world.limit_places), label="place")
+    districts = [None, world.district, world.other_district]
+    own_district = place.ancestor_at(Level.DISTRICT) if place is not None else None
+    # Rows that compete (the ticket's lineage, its district) more often than not.
+    near = [None, *(category.lineage() if category else [])]
+    rows = data.draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([urgency, *Urgency.values]),
+                st.sampled_from(near) | st.sampled_from(world.limit_categories),
+                st.sampled_from([None, own_district]) | st.sampled_from(districts),
+                limit_values,
+                limit_values,
+                limit_values,
+            ),
+            max_size=8,
+            unique_by=lambda r: (r[0], r[1].pk if r[1] else 0, r[2].pk if r[2] else 0),
+        ),
+        label="rows",
+    )
+    lineage = [c.pk for c in category.lineage()] if category else []
+    district = sla.district_id(place)
+    with transaction.atomic():
+        TimeLimit.objects.all().delete()  # any the data migration wrote: the drawn ones only
+        applying = []
+        for row_urgency, row_category, row_district, accept, respond, resolve in rows:
+            TimeLimit.objects.create(
+                urgency=row_urgency,
+                category=row_category,
+                place=row_district,
+                accept_value=accept[0],
+                accept_unit=accept[1],
+                respond_value=respond[0],
+                respond_unit=respond[1],
+                resolve_value=resolve[0],
+                resolve_unit=resolve[1],
+            )
+            category_id = row_category.pk if row_category else None
+            district_id = row_district.pk if row_district else None
+            if row_urgency != urgency or district_id not in (None, district):
+                continue
+            if category_id is not None and category_id not in lineage:
+                continue
+            nearness = lineage.index(category_id) if category_id else len(lineage)
+            applying.append(((-nearness, district_id is not None), (accept, respond, resolve)))
+        expected = max(applying, key=lambda a: a[0])[1] if applying else sla.DEFAULT_LIMITS[urgency]
+        assert sla.limits_for(urgency, category, place) == tuple(expected)
+        start = dt.datetime(2026, 9, 30, 10, tzinfo=SHANGHAI)
+        calendar = WorkCalendar({})
+        deadlines = sla.compute_deadlines(urgency, category, start, calendar, place=place)
+        assert deadlines.resolve_by == sla.add_limit(start, *expected[2], calendar)
+        transaction.set_rollback(True)

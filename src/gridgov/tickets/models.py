@@ -403,6 +403,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tickets",
+        db_index=False,  # Meta's tickets_ticket_requester_idx: only the tickets naming one
     )
     requester_name = models.CharField(_("requester name"), max_length=100, blank=True)
     requester_phone = models.CharField(_("requester phone"), max_length=32, blank=True)
@@ -429,7 +430,10 @@ class Ticket(models.Model):
         db_index=False,
     )
 
-    accept_by = models.DateTimeField(_("accept by"), null=True, blank=True, db_index=True)
+    # No index of its own: the queue and the lists read it through tickets_ticket_racing_idx,
+    # the sweep's reminders (sweep._remind) through the status index (the tickets waiting to
+    # be signed for are few). resolve_by's serves the KPIs' tickets due in a period.
+    accept_by = models.DateTimeField(_("accept by"), null=True, blank=True)
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
     resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
@@ -449,6 +453,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="duplicates",
+        db_index=False,  # Meta's tickets_ticket_merged_idx: only the merged tickets
     )
     public = models.BooleanField(_("may be published"), default=True)
 
@@ -483,6 +488,19 @@ class Ticket(models.Model):
             # A system polling for changes (?updated_after=…&ordering=updated_at, the 12345
             # bridge) reads only what changed since its last pull, in the order it pages.
             models.Index(fields=["updated_at", "id"], name="tickets_ticket_updated_idx"),
+            # A ticket's duplicates and a requester's tickets (progress.own_q, and setting
+            # NULL when a person is deleted): a few tickets in a hundred are merged or name a
+            # person, so the others are left out of the index.
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="tickets_ticket_merged_idx",
+            ),
+            models.Index(
+                fields=["requester"],
+                condition=models.Q(requester__isnull=False),
+                name="tickets_ticket_requester_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="tickets_ticket_code_unique"),
@@ -620,7 +638,10 @@ class TicketEvent(models.Model):
     )
     reason = models.TextField(_("reason"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
-    at = models.DateTimeField(_("at"), db_index=True)
+    # No index of its own: events are read by ticket (ticket_id) and, for KPIs, through the
+    # owner indexes in Meta, which hold `at`. Only the admin's list of every event sorts by it
+    # alone, and that page counts the whole table anyway.
+    at = models.DateTimeField(_("at"))
 
     class Meta:
         verbose_name = _("ticket event")

@@ -11,7 +11,7 @@ The rule tested, from routing's docstrings (module, _rule_for; RoutingRule "the 
 specific matching rule wins"): a rule applies when its category is the ticket's or one of
 its parents and its place is the ticket's place or above it (or it has no place). Of those,
 the rule with the deepest place wins; at the same place, the one whose category is nearest
-the ticket's; and of two for the same category everywhere, the earlier one. Without one,
+the ticket's (one rule per category and place, also for everywhere). Without one,
 the office of the place at the category's home level above the location; without that,
 the dispatch desk: the street above the location, or the district for a place above any
 street, or the first district for no place.
@@ -20,7 +20,7 @@ street, or the first district for no place.
 import copy
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,14 +112,14 @@ def draw_case(data, city):
 
 def write_rules(specs):
     """The drawn rules, replacing make_world's (unless drawn again). One per category and
-    place, as the unique constraint has it, which lets rules for everywhere repeat."""
+    place, also for everywhere, as the unique constraints have it."""
     RoutingRule.objects.all().delete()
     seen = set()
     for rule_category, rule_place, department in specs:
-        if rule_place is not None:
-            if (rule_category.pk, rule_place.pk) in seen:
-                continue
-            seen.add((rule_category.pk, rule_place.pk))
+        key = (rule_category.pk, rule_place.pk if rule_place is not None else None)
+        if key in seen:
+            continue
+        seen.add(key)
         RoutingRule.objects.create(
             category_id=rule_category.pk, place=rule_place, department=department
         )
@@ -226,16 +226,16 @@ def test_the_category_home_level_decides_without_rules(city):
     assert at_street.place == world.street and at_street.dispatch_desk
 
 
-def test_two_rules_for_the_same_category_everywhere_route_to_the_earlier_one(city):
-    """The unique constraint on (category, place) lets a NULL place repeat, and the admin
-    checks no more than it, so a category may have two rules for everywhere. The first one
-    read won, in whatever order the database returned the rows: on PostgreSQL editing the
-    earlier rule moved it behind the later one, and the same matter went to another
-    department. The earlier rule wins now, whatever the order."""
+def test_a_second_rule_for_the_same_category_everywhere_is_refused(city):
+    """The unique constraint on (category, place) let a NULL place repeat, and routing took
+    the earlier of two rules for everywhere (72c90f8): the later was a dead row. The
+    database refuses it now (routing_rule_unique_everywhere); the earlier rule routes,
+    also after it is edited."""
     RoutingRule.objects.all().delete()
     world = city["world"]
     earlier = RoutingRule.objects.create(category=world.corridor, department=world.city_mgmt)
-    RoutingRule.objects.create(category=world.corridor, department=world.housing)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoutingRule.objects.create(category=world.corridor, department=world.housing)
     assert routing.route(world.corridor, world.buildings[0]).department == world.city_mgmt
     earlier.note = "夜间也派"
     earlier.save()

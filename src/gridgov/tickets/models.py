@@ -141,7 +141,20 @@ class RoutingRule(models.Model):
         verbose_name = _("routing rule")
         verbose_name_plural = _("routing rules")
         constraints = [
-            models.UniqueConstraint(fields=["category", "place"], name="routing_rule_unique")
+            models.UniqueConstraint(fields=["category", "place"], name="routing_rule_unique"),
+            # The one above lets a rule for everywhere repeat (NULL places differ); a second
+            # one would never route a ticket (routing takes the earlier). A partial index,
+            # as place is the only nullable column (TimeLimit coalesces two).
+            models.UniqueConstraint(
+                fields=["category"],
+                condition=models.Q(place__isnull=True),
+                name="routing_rule_unique_everywhere",
+                violation_error_code="unique",
+                violation_error_message=_(
+                    "This category has a rule for everywhere already: change that rule "
+                    "rather than adding another, which would never be used."
+                ),
+            ),
         ]
 
     def __str__(self):

@@ -93,7 +93,7 @@ def routing_rules(request, pk=None):
             if not user.has_perm("tickets.manage_routing", candidate):
                 form.add_error("place", _("Not allowed to change this setting for this place"))
             elif routing.rule_taken(candidate.category, candidate.place, exclude=rule):
-                form.add_error("category", routing.RULE_TAKEN)
+                form.add_error("category", routing.taken_message(candidate.place))
             else:
                 candidate.save()
                 # In words, with what it changes (the rule's str() is for logs: "… @ * → …").

@@ -53,9 +53,9 @@ def _rule_for(category, place):
     for rule in rules:
         if rule.place is not None and (place is None or not place.path.startswith(rule.place.path)):
             continue
-        # More specific place first, then the more specific category, then the earlier rule:
-        # two rules for everywhere may share a category (NULL places differ for the unique
-        # constraint), and the database returns them in no set order.
+        # More specific place first, then the more specific category, then the earlier rule
+        # (a tie the unique constraints now rule out, also for everywhere: kept so that the
+        # order the database returns rules in never decides).
         key = (len(rule.place.path) if rule.place else 0, -depth[rule.category_id], -rule.pk)
         if best_key is None or key > best_key:
             best, best_key = rule, key
@@ -173,6 +173,17 @@ def next_level_up(ticket):
 
 
 RULE_TAKEN = gettext_lazy("A rule for this category and place exists already.")
+# A second rule for everywhere: the database constraint's own words (the admin shows them).
+EVERYWHERE_TAKEN = next(
+    c.violation_error_message
+    for c in RoutingRule._meta.constraints
+    if c.name == "routing_rule_unique_everywhere"
+)
+
+
+def taken_message(place):
+    """Why a second rule for a category at `place` is refused."""
+    return EVERYWHERE_TAKEN if place is None else RULE_TAKEN
 
 
 def rule_taken(category, place, exclude=None):

@@ -1211,7 +1211,7 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         category = attrs.get("category", getattr(self.instance, "category", None))
         place = attrs.get("place", getattr(self.instance, "place", None))
         if routing.rule_taken(category, place, exclude=self.instance):
-            raise serializers.ValidationError({"category": [routing.RULE_TAKEN]})
+            raise serializers.ValidationError({"category": [routing.taken_message(place)]})
         return attrs
 
 

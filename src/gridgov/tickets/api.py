@@ -14,7 +14,7 @@
 
 import copy
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -835,6 +835,26 @@ class RoutingRuleViewSet(SettingsViewSet):
 
     def get_queryset(self):
         return routing.visible_rules(self.request.user).order_by("category__code", "id")
+
+    def perform_create(self, serializer):
+        self.check_candidate(serializer)
+        self.save_or_taken(serializer)
+
+    def perform_update(self, serializer):
+        self.check_candidate(serializer)
+        self.save_or_taken(serializer)
+
+    def save_or_taken(self, serializer):
+        """Save, or the 400 validate() gives when another request saved a rule for the same
+        category and place since it looked (the unique constraints refuse this one)."""
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            instance = serializer.instance
+            place = serializer.validated_data.get("place", getattr(instance, "place", None))
+            detail = {"category": [routing.taken_message(place)]}
+            raise drf_serializers.ValidationError(detail) from None
 
 
 class ExplainsReadOnly:

@@ -92,10 +92,11 @@ def routing_rules(request, pk=None):
             candidate.note = d["note"]
             if not user.has_perm("tickets.manage_routing", candidate):
                 form.add_error("place", _("Not allowed to change this setting for this place"))
-            elif routing.rule_taken(candidate.category, candidate.place, exclude=rule):
+            elif routing.rule_taken(
+                candidate.category, candidate.place, exclude=rule
+            ) or not routing.save_rule(candidate):
                 form.add_error("category", routing.taken_message(candidate.place))
             else:
-                candidate.save()
                 # In words, with what it changes (the rule's str() is for logs: "… @ * → …").
                 messages.success(
                     request,

@@ -9,6 +9,7 @@ is lost.
 
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -184,6 +185,17 @@ EVERYWHERE_TAKEN = next(
 def taken_message(place):
     """Why a second rule for a category at `place` is refused."""
     return EVERYWHERE_TAKEN if place is None else RULE_TAKEN
+
+
+def save_rule(rule):
+    """Save `rule`: False when the unique constraints refuse it, as another request saved a
+    rule for its category and place since rule_taken said there was none."""
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        return False
+    return True
 
 
 def rule_taken(category, place, exclude=None):

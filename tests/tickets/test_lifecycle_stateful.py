@@ -54,7 +54,7 @@ from gridgov.tickets.models import (
     TicketEvent,
 )
 
-from .factories import make_world, ticket_data
+from .factories import make_ticket, make_world, ticket_data
 
 pytestmark = pytest.mark.django_db
 
@@ -390,3 +390,27 @@ def test_no_extension_is_offered_once_the_deadline_has_passed():
     ticket, _filed_at = _filed(world, days_ago=0, requester_phone="13900001111")
     lifecycle.perform(ticket, "accept", world.gridworker_a)
     assert "extend" in lifecycle.allowed_actions(fresh(ticket.pk), world.gridworker_a)
+
+
+def test_a_ticket_merged_into_a_praise_closed_unresolved_is_not_called_back():
+    """A duplicate merged into a praise that was then closed as passed on (知悉: closed,
+    never resolved): its page and the queue asked for a callback since the survivor's
+    resolution, None, and allowed_actions raised (a 500)."""
+    world = make_world()
+    survivor = make_ticket(world, nature="praise")
+    assert survivor.status == S.CLOSED  # passed on to the grid and closed at intake
+    lifecycle.perform(survivor, "reopen", world.hotline, reason="误关闭")
+    duplicate = make_ticket(world, requester_phone="13900001111")
+    lifecycle.perform(duplicate, "merge", world.hotline, into=survivor.pk)
+    lifecycle.perform(survivor, "escalate", world.gridworker_a, reason="需社区协调")
+    lifecycle.perform(survivor, "dispatch", world.community_staff, unit=world.grid_a.code)
+    lifecycle.perform(survivor, "close", world.gridworker_a)
+    assert fresh(survivor.pk).status == S.CLOSED and fresh(survivor.pk).resolved_at is None
+    merged = fresh(duplicate.pk)
+    assert "callback" not in lifecycle.allowed_actions(merged, world.hotline)
+    assert not lifecycle.awaits_merged_callback(merged)
+    assert not Ticket.objects.filter(lifecycle.merged_callback_q(), pk=merged.pk).exists()
+    with pytest.raises(InvalidTransition):
+        lifecycle.perform(
+            merged, "callback", world.hotline, resolved=True, satisfaction="satisfied"
+        )

@@ -1091,6 +1091,8 @@ def awaits_merged_callback(ticket, survivor=None):
     survivor = survivor or ticket.survivor()
     if survivor.pk == ticket.pk or survivor.status not in (S.RESOLVED, S.CLOSED):
         return False
+    if survivor.resolved_at is None:  # closed unresolved (a praise passed on): nothing to ask
+        return False
     since = survivor.resolved_at
     return not Callback.objects.filter(ticket=ticket, at__gte=since).exists()
 
@@ -1106,7 +1108,12 @@ def merged_callback_q(resolved_before=None):
     branches = Q(pk__in=[])
     for hops in range(1, LISTED_MERGE_HOPS + 1):
         survivor = "merged_into__" * hops
-        due = Q(**{f"{survivor}status__in": (S.RESOLVED, S.CLOSED)})
+        due = Q(
+            **{
+                f"{survivor}status__in": (S.RESOLVED, S.CLOSED),
+                f"{survivor}resolved_at__isnull": False,
+            }
+        )
         if resolved_before is not None:
             due &= Q(**{f"{survivor}resolved_at__lt": resolved_before})
         called = Callback.objects.filter(
@@ -1119,7 +1126,7 @@ def merged_callback_q(resolved_before=None):
 
 def _merged_callback_refusal(ticket):
     survivor = ticket.survivor()
-    if survivor.status not in (S.RESOLVED, S.CLOSED):
+    if survivor.status not in (S.RESOLVED, S.CLOSED) or survivor.resolved_at is None:
         return _("Ticket %(code)s, which this one was merged into, is not resolved yet.") % {
             "code": survivor.code
         }

@@ -1102,26 +1102,26 @@ LISTED_MERGE_HOPS = 3  # merges of merges listed as due; deeper chains are rare
 
 def merged_callback_q(resolved_before=None):
     """Queryset twin of `awaits_merged_callback`, for merge chains up to LISTED_MERGE_HOPS
-    long (each depth is its own branch: in a shorter chain the next ticket is not merged).
-    The chain is followed inside one EXISTS on the same ticket, so a query using this (the
-    queue's counts) gains no joins over every ticket in scope."""
-    branches = Q(pk__in=[])
+    long. Each depth is its own EXISTS on the same ticket, so a query using this (the
+    queue's counts) gains no joins over every ticket in scope, and each EXISTS joins its
+    chain with inner joins from the merged tickets (the status index). In one EXISTS ORing
+    the depths, the joins were outer ones, and PostgreSQL, running the EXISTS once as a
+    hashed subplan, hashed every ticket for the deepest hop on each sweep and queue count."""
+    found = Q(pk__in=[])
     for hops in range(1, LISTED_MERGE_HOPS + 1):
         survivor = "merged_into__" * hops
-        due = Q(
-            **{
-                f"{survivor}status__in": (S.RESOLVED, S.CLOSED),
-                f"{survivor}resolved_at__isnull": False,
-            }
-        )
+        due = {
+            f"{survivor}status__in": (S.RESOLVED, S.CLOSED),
+            f"{survivor}resolved_at__isnull": False,
+        }
         if resolved_before is not None:
-            due &= Q(**{f"{survivor}resolved_at__lt": resolved_before})
+            due[f"{survivor}resolved_at__lt"] = resolved_before
         called = Callback.objects.filter(
             ticket=OuterRef("pk"), at__gte=OuterRef(f"{survivor}resolved_at")
         )
-        branches |= due & ~Q(Exists(called))
-    chain = Ticket.objects.filter(branches, pk=OuterRef("pk"))
-    return Q(status=S.MERGED) & Q(Exists(chain))
+        chain = Ticket.objects.filter(~Exists(called), pk=OuterRef("pk"), status=S.MERGED, **due)
+        found |= Q(Exists(chain))
+    return Q(status=S.MERGED) & found
 
 
 def _merged_callback_refusal(ticket):

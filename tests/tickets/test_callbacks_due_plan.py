@@ -11,13 +11,13 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gridgov.tickets import queues, sweep
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Ticket
 from tests.tickets.factories import make_ticket, make_world
+from tests.tickets.plans import plans
 
 pytestmark = pytest.mark.django_db
 
@@ -62,20 +62,6 @@ def world():
         )
         cursor.execute("ANALYZE tickets_ticket")
     return w
-
-
-def plans(run):
-    """The plans of the queries on tickets_ticket that `run` makes."""
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    found = []
-    for query in queries:
-        if "tickets_ticket" in query["sql"] and query["sql"].lstrip().startswith("SELECT"):
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN {query['sql']}")
-                found.append("\n".join(row[0] for row in cursor.fetchall()))
-    assert found
-    return found
 
 
 def test_the_sweeps_callbacks_due_read_only_resolved_and_merged_tickets(world):

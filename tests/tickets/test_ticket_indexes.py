@@ -9,12 +9,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gridgov.tickets import progress, sweep
 from gridgov.tickets.models import Status, Ticket
 from tests.tickets.factories import make_world_with_resident, reported_by_resident
+from tests.tickets.plans import plans
 
 pytestmark = pytest.mark.django_db
 
@@ -40,20 +40,6 @@ def world():
         )
         cursor.execute("ANALYZE tickets_ticket")
     return w
-
-
-def plans(run):
-    """The plans of the queries on tickets_ticket that `run` makes."""
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    found = []
-    for query in queries:
-        if "tickets_ticket" in query["sql"] and query["sql"].lstrip().startswith("SELECT"):
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN {query['sql']}")
-                found.append("\n".join(row[0] for row in cursor.fetchall()))
-    assert found
-    return found
 
 
 def test_a_residents_own_tickets_are_found_through_the_requester_index(world):

@@ -192,7 +192,9 @@ def queue(request):
         tab = queues.default_tab(counts)
     # Sort and page on ids alone, then load the page's tickets with their relations: joining
     # every relation of every ticket in scope before sorting took seconds at a city's size.
-    ordered = queues.in_order(request.user, mine.filter(tab_filters[tab]))
+    # The tab filters each part of the queue (queues.mine says why).
+    listed = queues.mine(request.user, within=tab_filters[tab])
+    ordered = queues.in_order(request.user, requester_text.search(listed, query, request.user))
     paginator = Paginator(ordered.values_list("pk", flat=True), QUEUE_PER_PAGE)
     paginator.count = counts[tab]  # counted with the tabs already
     page = paginator.get_page(request.GET.get("page"))
@@ -610,7 +612,7 @@ def _next_up(user, action, ticket):
     tab = NEXT_TAB.get(action)
     if tab is None:
         return None
-    waiting = queues.mine(user).filter(queues.tab_filters(timezone.now(), user)[tab])
+    waiting = queues.mine(user, within=queues.tab_filters(timezone.now(), user)[tab])
     waiting = waiting.exclude(pk=ticket.pk)
     first = queues.in_order(user, waiting).values_list("code", flat=True).first()
     if first is None:

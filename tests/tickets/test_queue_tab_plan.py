@@ -8,13 +8,13 @@ joined them to the UNION in a nested loop comparing ids without an index (2.5 s 
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gridgov.places.models import Level
 from gridgov.tickets import queues
 from tests.people.factories import make_place
 from tests.tickets.factories import make_ticket, make_world
+from tests.tickets.plans import plans
 
 pytestmark = pytest.mark.django_db
 
@@ -56,20 +56,6 @@ def world():
         cursor.execute("ANALYZE tickets_ticket")
         cursor.execute("ANALYZE places_place")
     return w
-
-
-def plans(run):
-    with CaptureQueriesContext(connection) as queries:
-        run()
-    found = []
-    for query in queries:
-        sql = query["sql"]
-        if "tickets_ticket" in sql and sql.lstrip().startswith("SELECT"):
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN {sql}")
-                found.append("\n".join(row[0] for row in cursor.fetchall()))
-    assert found
-    return found
 
 
 @pytest.mark.parametrize("tab", ["accept", "overdue"])

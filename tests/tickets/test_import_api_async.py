@@ -4,12 +4,10 @@ task, a Location to follow and Preference-Applied; the status URL then gives the
 the request would have given. Without the header the answer is still the report. A file
 refused before the import starts is still refused at once."""
 
-import threading
 import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 from rest_framework.test import APIClient
 
 from gridgov.tickets import imports
@@ -18,6 +16,7 @@ from gridgov.tickets.models import Ticket
 
 from .factories import make_world
 from .test_import import rows, write_csv
+from .test_import_background import answered
 
 URL = "/api/v1/imports/tickets/"
 ASYNC = {"HTTP_PREFER": "respond-async"}
@@ -44,24 +43,6 @@ def api(user):
 def post(client, path, headers=None, **fields):
     with open(path, "rb") as handle:
         return client.post(URL, {"file": handle, **fields}, format="multipart", **(headers or {}))
-
-
-def answered(call, seconds=10):
-    """call() in a thread of its own: its result, if it ends within `seconds` (an import
-    run in the request would wait there for the import lock this test holds)."""
-    result = []
-
-    def run():
-        try:
-            result.append(call())
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert result, "the upload did not answer while the import waited"
-    return result[0]
 
 
 def follow(client, location, timeout=60):

@@ -11,27 +11,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from gridgov.tickets import imports
-from gridgov.tickets.categories import load_taxonomy
 from gridgov.tickets.models import Ticket
 
-from .factories import make_world
+from . import test_import_background as background
 from .test_import import rows, write_csv
 from .test_import_background import answered
+
+# The page's background imports' world: committed (the thread has its own connection), no
+# broker, the thread on.
+world = background.world
 
 URL = "/api/v1/imports/tickets/"
 ASYNC = {"HTTP_PREFER": "respond-async"}
 # What differs between two runs of the same file: its saved name and the times taken.
 RUN_SPECIFIC = ("source", "seconds", "phases")
-
-
-@pytest.fixture
-def world(transactional_db, settings, tmp_path):
-    # The import's thread has its own connection, which sees only what is committed.
-    load_taxonomy()  # an earlier transactional test may have flushed the migration's rows
-    settings.DATA_DIR = tmp_path / "data"
-    settings.GRIDGOV_IMPORT_IN_BACKGROUND = True
-    assert settings.CELERY_TASK_ALWAYS_EAGER  # no broker
-    return make_world()
 
 
 def api(user):

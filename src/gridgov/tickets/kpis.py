@@ -41,13 +41,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connections
 from django.db.models import BigIntegerField, Case, Count, Func, JSONField, Q, TextField, When
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from gridgov.core.arrays import in_unnested
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
@@ -587,20 +587,6 @@ def _held(units):
 COUNT_CHUNK = 5000  # tickets read and counted at a time (their events with them)
 
 
-def _in_chunk(field, ids):
-    """Q: `field` is one of the chunk's `ids`. On PostgreSQL `field IN (SELECT unnest(ids))`,
-    one array parameter (not 5,000 placeholders), read a ticket at a time through the
-    field's index. `field = ANY(ids)` (core.arrays.any_of) read the chunk's events by a
-    whole scan of the events table: PostgreSQL 15 prices an index scan for an array of
-    5,000 as 5,000 descents fetching rows scattered over the table, dearer than reading
-    all of it, though each ticket's events lie together (1.15M events, a district's year:
-    17 chunks, 2.2 s scanning, 0.74 s through the index; tests/tickets/test_kpi_chunk_plan).
-    The row estimates were right either way."""
-    if connections["default"].vendor == "postgresql":
-        return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))})
-    return Q(**{f"{field}__in": list(ids)})
-
-
 def _count_tickets(ids, by_key, since, until, due_until, now):
     """Handling and deadlines met of the tickets with these ids, from their events."""
     # Moments are compared as microseconds since the epoch: PostgreSQL sends them so; on
@@ -613,7 +599,7 @@ def _count_tickets(ids, by_key, since, until, due_until, now):
     since, until, due_until, now = map(_micros, (since, until, due_until, now))
     fields = ("respond_by", "resolve_by", "resolved_at")
     tickets = (
-        Ticket.objects.filter(_in_chunk("id", ids))
+        Ticket.objects.filter(in_unnested("id", ids))
         .order_by()
         .values_list("id", "status", *map(stamp, fields))
     )
@@ -628,7 +614,7 @@ def _count_tickets(ids, by_key, since, until, due_until, now):
         output_field=JSONField(),
     )
     rows = (
-        TicketEvent.objects.filter(_in_chunk("ticket_id", ids))
+        TicketEvent.objects.filter(in_unnested("ticket_id", ids))
         .order_by("ticket_id", "at", "id")
         .values_list(
             "ticket_id",

@@ -339,70 +339,91 @@ class Change:
     after: object = None  # callable(ticket, event) run inside the transaction
 
 
-def perform(ticket, action, actor=None, now=None, expected_version=None, **params):
-    """Apply `action` to `ticket`; returns the written TicketEvent."""
+def perform(ticket, action, actor=None, now=None, expected_version=None, *, locked=False, **params):
+    """Apply `action` to `ticket`; returns the written TicketEvent.
+
+    `locked`: the caller holds the ticket's row lock in the transaction it is in, `ticket`
+    read as lock_ticket reads it (the sweep, acting on a group of tickets it locked at
+    once): the act neither reads the row again nor takes a savepoint of its own, its writes
+    stand or fall with the caller's transaction or savepoint. Not for merge and callback,
+    which lock other rows first."""
     if action not in TRANSITIONS:
         raise BadParameters(_("Unknown action %(a)s.") % {"a": action}, allowed=list(ACTIONS))
     now = now or timezone.now()
+    if locked:
+        if action in ("merge", "callback"):
+            raise ValueError(f"{action} locks its own rows")
+        if not transaction.get_connection().in_atomic_block:
+            raise transaction.TransactionManagementError("a row lock lasts one transaction")
+        event, _fields = _apply(ticket, action, actor, now, expected_version, params)
+        return event
     with transaction.atomic():
         if action == "merge":
             _lock_pair(ticket, params.get("into"))
         elif action == "callback":
             _lock_merge_chain(ticket.pk)
-        locked = lock_ticket(ticket.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise InvalidTransition(
-                _("The ticket was changed by someone else; reload it."),
-                allowed=allowed_actions(locked),
-            )
-        from_status = locked.status
-        sources, to_status = TRANSITIONS[action]
-        refusal = None
-        if from_status not in sources:
-            refusal = _("“%(action)s” is not possible while the ticket is %(status)s.") % {
-                "action": ACTION_LABELS[action],
-                "status": locked.get_status_display(),
-            }
-        refusal = refusal or _guard(locked, action, now)
-        if refusal:
-            raise InvalidTransition(refusal, status=from_status, allowed=allowed_actions(locked))
-        if actor is None:
-            if action not in SYSTEM_ACTIONS:
-                raise NotAllowed(_("Only a person may do this."))
-        elif not actor.has_perm(PERMISSIONS[action], locked):
-            raise NotAllowed(
-                _("You may not “%(action)s” this ticket, or it is outside your area.")
-                % {"action": ACTION_LABELS[action]}
-            )
-        change = HANDLERS[action](locked, actor, now, **params)
-        to_status = change.to_status or to_status or from_status
-        fields = {**change.fields, "status": to_status, "updated_at": now}
-        updated = Ticket.objects.filter(pk=locked.pk, version=locked.version).update(
-            version=F("version") + 1, **fields
-        )
-        if updated != 1:  # lost a race the row lock could not prevent
-            raise InvalidTransition(_("The ticket was changed by someone else; reload it."))
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.version += 1
-        event = TicketEvent.objects.create(
-            ticket=locked,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            owner_place_id=locked.owner_place_id,
-            owner_department_id=locked.owner_department_id,
-            reason=change.reason,
-            data=change.data or {},
-            at=now,
-        )
-        if change.after:
-            change.after(locked, event)
+        row = lock_ticket(ticket.pk)
+        event, fields = _apply(row, action, actor, now, expected_version, params)
     # The caller's object sees the new state.
     for name in ("version", *fields):
-        setattr(ticket, name, getattr(locked, name))
+        setattr(ticket, name, getattr(row, name))
     return event
+
+
+def _apply(locked, action, actor, now, expected_version, params):
+    """The act on the locked row: the version the caller expects, the table's and the
+    guards' refusals, the permission, the handler's change, the versioned update and the
+    event; `locked` takes the new state. → (event, fields written)."""
+    if expected_version is not None and locked.version != expected_version:
+        raise InvalidTransition(
+            _("The ticket was changed by someone else; reload it."),
+            allowed=allowed_actions(locked),
+        )
+    from_status = locked.status
+    sources, to_status = TRANSITIONS[action]
+    refusal = None
+    if from_status not in sources:
+        refusal = _("“%(action)s” is not possible while the ticket is %(status)s.") % {
+            "action": ACTION_LABELS[action],
+            "status": locked.get_status_display(),
+        }
+    refusal = refusal or _guard(locked, action, now)
+    if refusal:
+        raise InvalidTransition(refusal, status=from_status, allowed=allowed_actions(locked))
+    if actor is None:
+        if action not in SYSTEM_ACTIONS:
+            raise NotAllowed(_("Only a person may do this."))
+    elif not actor.has_perm(PERMISSIONS[action], locked):
+        raise NotAllowed(
+            _("You may not “%(action)s” this ticket, or it is outside your area.")
+            % {"action": ACTION_LABELS[action]}
+        )
+    change = HANDLERS[action](locked, actor, now, **params)
+    to_status = change.to_status or to_status or from_status
+    fields = {**change.fields, "status": to_status, "updated_at": now}
+    updated = Ticket.objects.filter(pk=locked.pk, version=locked.version).update(
+        version=F("version") + 1, **fields
+    )
+    if updated != 1:  # lost a race the row lock could not prevent
+        raise InvalidTransition(_("The ticket was changed by someone else; reload it."))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    event = TicketEvent.objects.create(
+        ticket=locked,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        owner_place_id=locked.owner_place_id,
+        owner_department_id=locked.owner_department_id,
+        reason=change.reason,
+        data=change.data or {},
+        at=now,
+    )
+    if change.after:
+        change.after(locked, event)
+    return event, fields
 
 
 LOCK_JOINED = ("category", "place", "owner_place", "owner_department")
@@ -419,12 +440,18 @@ def lock_ticket(pk):
     judged on no owner. The lock is held then, so reading again gives a consistent row."""
     query = Ticket.objects.select_for_update(of=("self",)).select_related(*LOCK_JOINED)
     locked = query.get(pk=pk)
-    if any(
-        getattr(locked, f"{name}_id") is not None and getattr(locked, name) is None
-        for name in LOCK_JOINED
-    ):
+    if joined_stale(locked):
         locked = query.get(pk=pk)
     return locked
+
+
+def joined_stale(locked):
+    """Did the locking query give a ticket whose joined rows (LOCK_JOINED) are those of
+    before the act it waited for (lock_ticket)? Read it again, the lock held."""
+    return any(
+        getattr(locked, f"{name}_id") is not None and getattr(locked, name) is None
+        for name in LOCK_JOINED
+    )
 
 
 def open_ticket(ticket, actor, now, dispatch, data=None, route=None):

@@ -328,21 +328,27 @@ def _act_on(tickets, now, report, escalate=True):
     codes = {t.pk: t.code for t in tickets}
     with transaction.atomic():
         pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
-        locked = (
+        query = (
             Ticket.objects.select_for_update(of=("self",))
-            .select_related("owner_place", "owner_department", "place", "category")
+            .select_related(*lifecycle.LOCK_JOINED)
             .annotate(pending_until=Subquery(pending.values("requested_until")[:1]))
-            .filter(pk__in=ids)
             .order_by("pk")
         )
-        locked = {ticket.pk: ticket for ticket in locked}
+        locked = {ticket.pk: ticket for ticket in query.filter(pk__in=ids)}
+        # As lifecycle.lock_ticket: after waiting for a lock, PostgreSQL gives the ticket as
+        # the other act left it but its joined rows as they were; read those again (locked).
+        stale = [pk for pk, ticket in locked.items() if lifecycle.joined_stale(ticket)]
+        if stale:
+            locked.update({ticket.pk: ticket for ticket in query.filter(pk__in=stale)})
         supervisions = supervisions_of(ids)
         for pk in ids:
             if pk not in locked:
                 continue
             try:
+                # The ticket's acts stand or fall together; each act writes through
+                # perform(locked=True), under this lock, without a savepoint or a read of its own.
                 with transaction.atomic():
-                    acts = _handle_overdue(locked[pk], now, supervisions[pk], escalate)
+                    acts = _handle_overdue(locked[pk], now, supervisions[pk], escalate, True)
             except lifecycle.LifecycleError as exc:  # e.g. a person acted on it meanwhile
                 report.errors.append((codes[pk], exc.message))
                 log.info("sweep skipped %s: %s", codes[pk], exc.message)
@@ -352,9 +358,10 @@ def _act_on(tickets, now, report, escalate=True):
             report.escalated_units += acts.escalated_units
 
 
-def _handle_overdue(ticket, now, supervisions, escalate=True):
-    """Supervise a locked ticket's missed deadlines not supervised yet, and escalate it
-    when due (and `escalate`); → what was done (a SweepReport's lists)."""
+def _handle_overdue(ticket, now, supervisions, escalate=True, locked=False):
+    """Supervise a ticket's missed deadlines not supervised yet, and escalate it when due
+    (and `escalate`); → what was done (a SweepReport's lists). `locked`: the caller holds
+    the ticket's row lock, read as lifecycle.lock_ticket reads it."""
     acts = SweepReport(now=now)
     stages, escalates = due(ticket, now, supervisions, ticket.pending_until)
     for stage in stages:
@@ -363,6 +370,7 @@ def _handle_overdue(ticket, now, supervisions, escalate=True):
             "supervise",
             None,
             now=now,
+            locked=locked,
             stage=stage,
             reason=SUPERVISE_REASON,
         )
@@ -374,6 +382,7 @@ def _handle_overdue(ticket, now, supervisions, escalate=True):
             "escalate",
             None,
             now=now,
+            locked=locked,
             reason=ESCALATE_REASON,
         )
         # perform gave `ticket` its new owner (the place or department itself).

@@ -104,6 +104,7 @@ DEFAULT_MAPPING = {
     "satisfaction": ["满意度", "回访满意度", "满意程度", "评价结果"],
 }
 FIELDS = tuple(DEFAULT_MAPPING)
+PHONE_CHARS = Ticket._meta.get_field("requester_phone").max_length
 REQUIRED = ("created_at", "nature", "category")
 
 NATURES = {
@@ -278,15 +279,16 @@ def read_table(source, filename=None, mapping=None):
     top rows that names the columns an import needs: platform exports often open with a
     title line ("XX区12345热线工单明细") or a blank row above the headers.
     """
-    rows = _read_rows(source, filename)
+    rows = _read_rows(source, filename, names=_header_names(mapping))
     headers, rows = _split_header(rows, mapping)
     if len(rows) > MAX_ROWS:
         raise _too_many_rows()
     return headers, rows
 
 
-def _read_rows(source, filename=None, limit=None):
-    """[(row number, cells)] of the rows holding something (the first `limit` only)."""
+def _read_rows(source, filename=None, limit=None, names=None):
+    """[(row number, cells)] of the rows holding something (the first `limit` only);
+    `names`: the headers a CSV's separator is told by (_delimiter)."""
     name = (filename or getattr(source, "name", None) or str(source)).lower()
     raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
     problem = sheets.refusal(raw, name)
@@ -297,7 +299,7 @@ def _read_rows(source, filename=None, limit=None):
     elif raw[:8] == sheets.XLS_MAGIC or name.endswith(".xls"):
         rows = _read_xls(raw, limit)
     else:
-        rows = _read_csv(raw, limit)
+        rows = _read_csv(raw, limit, names)
     rows = [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
     if not rows:
         raise ImportFormatError(sheets.empty())
@@ -382,10 +384,40 @@ def _bounded(rows, limit=None):
     return kept
 
 
-def _read_csv(raw, limit=None):
-    text = _decode(raw)
+def _header_names(mapping=None):
+    """Every header a column may have: DEFAULT_MAPPING's, and the mapping's."""
+    names = {h for headers in DEFAULT_MAPPING.values() for h in headers}
+    for value in (mapping or {}).values():
+        names.update([value] if isinstance(value, str) else value)
+    return names
+
+
+def _delimiter(text, names=None):
+    """Comma or tab: whichever splits one of the top rows into more of the headers
+    `names`; with none known, whichever the top of the file has more of. Counting them in
+    the text alone, a CSV with cells pasted from a spreadsheet into one of its cells (tabs)
+    was read as tab-separated, and tab-separated text with commas in its words as CSV:
+    "missing columns" for a good file."""
     sample = text[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    names = names or _header_names()
+
+    def headers_split(delimiter):
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        try:
+            rows = list(itertools.islice(reader, HEADER_SCAN_ROWS))
+        except csv.Error:
+            return 0
+        return max((sum(c.strip() in names for c in cells) for cells in rows), default=0)
+
+    commas, tabs = headers_split(","), headers_split("\t")
+    if commas != tabs:
+        return "," if commas > tabs else "\t"
+    return "\t" if sample.count("\t") > sample.count(",") else ","  # no header known
+
+
+def _read_csv(raw, limit=None, names=None):
+    text = _decode(raw)
+    delimiter = _delimiter(text, names)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     starts = _RecordStarts(reader)
     try:
@@ -758,7 +790,9 @@ class Importer:
         if len(name) > 100:
             bad("requester_name", _("At most 100 characters."))
         phone = str(get("requester_phone")).strip()
-        if phone and not is_phone(phone):
+        # is_phone counts the digits and lets separators be: a ticket keeps PHONE_CHARS
+        # characters (PostgreSQL refused a longer one in the COPY, failing the import).
+        if phone and (not is_phone(phone) or len(phone) > PHONE_CHARS):
             bad("requester_phone", _("Not a phone number: %(v)s") % {"v": phone})
         if (
             nature in intake.NEEDS_CONTACT

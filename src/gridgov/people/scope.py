@@ -67,6 +67,9 @@ class Scope:
     # role -> place paths (subtree roots) where the user holds that role
     paths_by_role: dict = field(default_factory=dict)
     department_ids: frozenset = frozenset()
+    # What callers work out from the scope once per request (queues' parts of 我的待办):
+    # scope_for caches the scope per request, and forget_scope drops this with it.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def paths(self, roles=None):
         """Subtree roots for the given roles (all roles when None)."""

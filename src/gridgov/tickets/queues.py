@@ -3,7 +3,19 @@
 Shared by the queue page and the dashboard's 接诉即办 panel, so both count alike.
 """
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.utils.translation import gettext as _
 
 from gridgov.people.models import Department, Role
@@ -44,15 +56,37 @@ def held_q(scope, statuses=None):
     return held
 
 
-def _parts(user):
-    """The user's queue by why a ticket is in it: {"owned", "summoned", "desk", "above"},
-    each a Q (NOTHING when it does not apply)."""
+PARTS = ("owned", "summoned", "desk", "above", "whistled")
+
+
+def _queue(user):
+    """The user's queue by why a ticket is in it (_parts), with where the desk and the
+    whistles are ("desk_at", "whistled_at": tab_filters narrows those by status). Worked out
+    once per request and kept on the scope (scope_for caches it per request): a queue page
+    asks five times (the menu, the counts, the tab filters, the list, its order), and each
+    time read the departments serving the user's area again."""
     scope = scope_for(user)
-    parts = dict.fromkeys(("owned", "summoned", "desk", "above", "whistled"), NOTHING)
+    found = scope.memo.get("queue")
+    if found is None:
+        found = scope.memo["queue"] = _queue_of(scope)
+    return found
+
+
+def _parts(user):
+    """The user's queue by why a ticket is in it: {"owned", "summoned", "desk", "above",
+    "whistled"}, each a Q (NOTHING when it does not apply)."""
+    found = _queue(user)
+    return {name: found[name] for name in PARTS}
+
+
+def _queue_of(scope):
+    parts = dict.fromkeys(PARTS, NOTHING)
+    parts["desk_at"] = parts["whistled_at"] = NOTHING
     if scope.everything:
         parts["owned"] = Q(status__in=OWNER_STATUSES)
         parts["desk"] = Q(status__in=DESK_STATUSES) | merged_callback_q()
         parts["whistled"] = Q(Exists(_awaited()))
+        parts["desk_at"] = parts["whistled_at"] = Q()
         return parts
     parts["owned"] = held_q(scope, OWNER_STATUSES)
     # A whistle summoned one of the user's departments, which has not reported yet.
@@ -64,10 +98,14 @@ def _parts(user):
         desk |= Q(place__path__startswith=path) | Q(
             place__isnull=True, owner_place__path__startswith=path
         )
+    departments = _departments_serving(
+        scope.paths(DISPATCH_ROLES | {Role.STREET_STAFF, Role.DISTRICT_STAFF})
+    )
     if desk:
         # Unplaced and sent to a department: the desks where the department serves call the
         # requester back (rules._where).
-        desk |= _unplaced_of_departments(scope.paths(DISPATCH_ROLES))
+        desk |= _unplaced_of_departments(departments, scope.paths(DISPATCH_ROLES))
+        parts["desk_at"] = desk
         parts["desk"] = desk & (Q(status__in=DESK_STATUSES) | merged_callback_q())
     # Extension requests for the unit above the owner (rules.is_above_owner).
     above = Q()
@@ -78,7 +116,9 @@ def _parts(user):
     for path in scope.paths({Role.STREET_STAFF, Role.DISTRICT_STAFF}):
         above |= Q(owner_department__isnull=False, place__path__startswith=path)
     if above:
-        above |= _unplaced_of_departments(scope.paths({Role.STREET_STAFF, Role.DISTRICT_STAFF}))
+        above |= _unplaced_of_departments(
+            departments, scope.paths({Role.STREET_STAFF, Role.DISTRICT_STAFF})
+        )
         pending = Extension.objects.filter(ticket=OuterRef("pk"), state=Extension.State.PENDING)
         parts["above"] = above & Q(Exists(pending), status__in=OPEN_STATUSES)
     # Whistles blown in the user's street (or district) that still await a department: the
@@ -87,17 +127,26 @@ def _parts(user):
     for path in scope.paths(WHISTLE_ROLES):
         whistled |= Q(place__path__startswith=path)
     if whistled:
+        parts["whistled_at"] = whistled
         parts["whistled"] = whistled & Q(Exists(_awaited()))
     return parts
 
 
-def _unplaced_of_departments(paths):
-    """Tickets nobody could place, held by a department that serves under `paths` (rules.
-    _where puts them there); departments are few, so their ids are read first."""
+def _departments_serving(paths):
+    """[(id, place path)] of the departments serving under `paths`, in one query for both
+    parts that need them (departments are few, so their ids are read first)."""
     serving = Q()
     for path in paths:
         serving |= Q(place__path__startswith=path)
-    ids = sorted(Department.objects.filter(serving).values_list("pk", flat=True)) if serving else []
+    if not serving:
+        return []
+    return list(Department.objects.filter(serving).values_list("pk", "place__path"))
+
+
+def _unplaced_of_departments(departments, paths):
+    """Tickets nobody could place, held by one of `departments` (_departments_serving) that
+    serves under `paths` (rules._where puts them there)."""
+    ids = sorted(pk for pk, place in departments if place.startswith(tuple(paths)))
     if not ids:
         return NOTHING
     return Q(place__isnull=True, owner_place__isnull=True, owner_department_id__in=ids)
@@ -263,27 +312,45 @@ def tab_filters(now, user=None):
     """{tab: Q} over the user's queue. Signing for and handling are the owning unit's
     (a summoned department signs for nothing: it reports); 待审批 holds the extension
     requests the user decides; overdue is a missed deadline of the owner or a desk, or a
-    summons of the user's departments past its report-by."""
-    parts = _parts(user) if user is not None else None
-    owned = parts["owned"] if parts else Q()
+    summons of the user's departments past its report-by.
+
+    Each tab names only the statuses it can hold, not the part's own (the owner's statuses,
+    the desk's with its merged tickets awaiting a callback, the whistles awaiting anyone):
+    the same tickets, but the counts' query carried the merged tickets' three EXISTS five
+    times, and compiling and planning it took most of the counts' time on a city."""
+    found = _queue(user) if user is not None else None
+    # The units' tickets: held_q narrows each unit's part by the tab's statuses.
+    scope = scope_for(user) if found else None
+    if scope is None or scope.everything:
+
+        def held(statuses):
+            return Q(status__in=statuses)
+
+    else:
+
+        def held(statuses):
+            return held_q(scope, statuses)
+
     # Routing and calling back are the dispatch desk's: a department summoned on a ticket
     # the owner has resolved (or returned) has nothing to call back (or dispatch).
-    desk = parts["desk"] if parts else Q()
+    desk_at = found["desk_at"] if found else Q()
+    to_dispatch = desk_at & Q(status__in=(S.RECEIVED, S.RETURNED))
     late = sla.overdue_q(now)
-    if parts:
-        late &= parts["owned"] | parts["desk"] | parts["above"]
-        scope = scope_for(user)
+    if found:
+        # Of the desk's statuses only those of to_dispatch are open (overdue_q's).
+        late &= found["owned"] | to_dispatch | found["above"]
         if scope.department_ids:
             late |= Q(Exists(_unreported(scope).filter(report_by__lt=now)))
     return {
-        "accept": owned & Q(status__in=(S.DISPATCHED, S.ESCALATED)),
-        "report": parts["summoned"] if parts else NOTHING,
-        "dispatch": desk & Q(status__in=(S.RECEIVED, S.RETURNED)),
-        "approve": parts["above"] if parts else NOTHING,
-        "handling": owned & Q(status__in=HANDLING),
-        "callback": desk & (Q(status=S.RESOLVED) | merged_callback_q()),
-        # Summoned departments past their report-by, for the street that blew the whistle.
-        "late_reports": (parts["whistled"] if parts else NOTHING) & Q(Exists(_awaited(now))),
+        "accept": held((S.DISPATCHED, S.ESCALATED)),
+        "report": found["summoned"] if found else NOTHING,
+        "dispatch": to_dispatch,
+        "approve": found["above"] if found else NOTHING,
+        "handling": held(HANDLING),
+        "callback": desk_at & (Q(status=S.RESOLVED) | merged_callback_q()),
+        # Summoned departments past their report-by, for the street that blew the whistle
+        # (awaited past its report-by is awaited: the whistled part's EXISTS goes).
+        "late_reports": (found["whistled_at"] if found else NOTHING) & Q(Exists(_awaited(now))),
         "overdue": late,
         "all": Q(),
     }
@@ -293,6 +360,84 @@ def counts(tickets, filters):
     """Tickets per tab of `tickets` (a queryset of the user's queue), in one query;
     `filters` from tab_filters."""
     return tickets.aggregate(**{name: Count("id", filter=q) for name, q in filters.items()})
+
+
+def tab_counts(user, now, narrow=None):
+    """{tab: tickets} of the user's queue, in one query: what `counts` gives over `mine`
+    with tab_filters, `narrow` (a function of a queryset: the page's search) applied to
+    each part of the queue.
+
+    Each part's rows say which tabs they are in, in columns of plain tests on the row
+    (_part_tabs), and a ticket is counted once a tab whichever parts hold it. Filtering the
+    whole queue by each tab repeated the parts' tests in each tab's FILTER (the desk's
+    merged tickets' three EXISTS five times): compiling and planning that query took most
+    of a street's or a district's counts."""
+    tabs_of = _part_tabs(user, now)
+    selects = []
+    for name, part in _parts(user).items():
+        if part is NOTHING:
+            continue
+        tickets = Ticket.objects.filter(part)
+        if narrow is not None:
+            tickets = narrow(tickets)
+        flags = {tab: _flag(tabs_of[name].get(tab)) for tab in TAB_NAMES if tab != "all"}
+        selects.append(tickets.order_by().values(ticket=F("pk"), **flags))
+    found = dict.fromkeys(TAB_NAMES, 0)
+    if not selects:
+        return found
+    union = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
+    connection = connections[union.db]
+    try:
+        sql, params = union.query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:  # every part narrowed to nothing
+        return found
+    quote = connection.ops.quote_name
+    columns = [f"COUNT(DISTINCT {quote('ticket')})"] + [
+        f"COUNT(DISTINCT CASE WHEN {quote(tab)} THEN {quote('ticket')} END)"
+        for tab in TAB_NAMES
+        if tab != "all"
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({sql}) parts", params)
+        row = cursor.fetchone()
+    names = ["all"] + [tab for tab in TAB_NAMES if tab != "all"]
+    return {**found, **dict(zip(names, row, strict=True))}
+
+
+def _flag(q):
+    """A column of a part's rows: True, False (None) or a Q tested on the row."""
+    if q is None or q is True:
+        return Value(q is True, output_field=BooleanField())
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+def _part_tabs(user, now):
+    """{part: {tab: Q or True}}: the tabs (tab_filters) a ticket of each part of the queue
+    is in. Tested on the part's own rows, a tab needs no more than its statuses or its
+    EXISTS; a ticket is in a tab if one of its parts says so."""
+    overdue = sla.overdue_q(now)
+    tabs = {
+        "owned": {
+            "accept": Q(status__in=(S.DISPATCHED, S.ESCALATED)),
+            "handling": Q(status__in=HANDLING),
+            "overdue": overdue,
+        },
+        # The desk's statuses (and its merged tickets awaiting a callback): of those, the
+        # received and returned are to dispatch, the resolved and merged to call back, and
+        # only the first are open (overdue_q's).
+        "desk": {
+            "dispatch": Q(status__in=(S.RECEIVED, S.RETURNED)),
+            "callback": Q(status__in=(S.RESOLVED, S.MERGED)),
+            "overdue": overdue,
+        },
+        "above": {"approve": True, "overdue": overdue},
+        "summoned": {"report": True},
+        "whistled": {"late_reports": Q(Exists(_awaited(now)))},
+    }
+    scope = scope_for(user)
+    if scope.department_ids:
+        tabs["summoned"]["overdue"] = Q(Exists(_unreported(scope).filter(report_by__lt=now)))
+    return tabs
 
 
 def default_tab(tab_counts):

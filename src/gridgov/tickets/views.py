@@ -172,9 +172,12 @@ def queue(request):
         params = {"status": "open", **({"q": query} if query else {})}
         return redirect(f"{reverse('tickets:list')}?{urlencode(params)}")
     now = timezone.now()
-    mine = requester_text.search(queues.mine(request.user), query, request.user)
     tab_filters = queues.tab_filters(now, request.user)
-    counts = queues.counts(mine, tab_filters)
+
+    def searched(tickets):  # each part of the queue, as the tab narrows the list below
+        return requester_text.search(tickets, query, request.user)
+
+    counts = queues.tab_counts(request.user, now, searched)
     scope = scope_for(request.user)
     asked = request.GET.get("tab")
     tab = asked or queues.default_tab(counts)

@@ -9,10 +9,11 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, Q
+from django.test import RequestFactory
 from django.utils import timezone
 
 from gridgov.people.scope import scope_for
-from gridgov.tickets import queues, requester_text, sla
+from gridgov.tickets import dashboard, queues, requester_text, sla
 from gridgov.tickets.lifecycle import HANDLING, merged_callback_q, perform
 from gridgov.tickets.models import Status, Ticket
 
@@ -117,3 +118,20 @@ def test_the_queue_page_shows_the_counts(client, world):
     )
     assert shown == {name: expected[name] for name in shown}
     assert shown["all"] == 1
+
+
+def test_the_home_page_shows_the_counts_of_the_queue_page(world):
+    """The home page's 接诉即办 panel counts with queues.tab_counts, as the queue page does."""
+    now = timezone.now()
+    for user in _users(world):
+        if not user.is_superuser and not queues.has_queue(user):
+            continue
+        request = RequestFactory().get("/")
+        request.user = get_user_model().objects.get(pk=user.pk)
+        panel = dashboard.panel(request)
+        if not panel.get("tabs"):
+            continue
+        shown = {tab["name"]: tab["count"] for tab in panel["tabs"]}
+        queue = Ticket.objects.filter(queues.queue_q(user))
+        expected = {tab: queue.filter(q).count() for tab, q in _tabs_as_defined(user, now).items()}
+        assert shown == {name: expected[name] for name in shown}, user.username

@@ -81,7 +81,7 @@ def panel(request):
         scope = scope_for(user)
         now = timezone.now()
         if queues.has_queue(user):
-            counts = queues.counts(queues.mine(user), queues.tab_filters(now, user))
+            counts = queues.tab_counts(user, now)
             context["tabs"] = queues.tabs(counts, scope)
         else:
             # Community police, cadres: tabs of zeros that never fill (全部 0, with the

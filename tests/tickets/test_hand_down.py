@@ -91,8 +91,10 @@ def test_a_grid_hands_nothing_up_or_sideways(world):
     ticket = make_ticket(world)  # 楼道堆物: grid A's
     lifecycle.perform(ticket, "accept", world.gridworker_a)
     assert "dispatch" not in lifecycle.allowed_actions(ticket, world.gridworker_a)
-    refused(lifecycle.NotAllowed, ticket, world.gridworker_a, unit=world.community.code)
-    refused(lifecycle.NotAllowed, ticket, world.gridworker_a, unit=world.grid_b.code)
+    # A grid has nobody below it: refused as a state of the ticket (409), with the reason.
+    up = refused(lifecycle.InvalidTransition, ticket, world.gridworker_a, unit=world.community.code)
+    assert "没有下级单位可以交办" in up.message
+    refused(lifecycle.InvalidTransition, ticket, world.gridworker_a, unit=world.grid_b.code)
 
 
 def test_a_community_hands_down_only_within_its_area_and_to_the_matters_grid(world):
@@ -115,7 +117,7 @@ def test_a_department_does_not_hand_down(world):
     assert ticket.owner_department == world.city_mgmt
     lifecycle.perform(ticket, "accept", world.city_handler)
     assert "dispatch" not in lifecycle.allowed_actions(ticket, world.city_handler)
-    refused(lifecycle.NotAllowed, ticket, world.city_handler, unit=world.grid_a.code)
+    refused(lifecycle.InvalidTransition, ticket, world.city_handler, unit=world.grid_a.code)
 
 
 def test_the_desk_does_not_redispatch_a_ticket_a_unit_is_handling(world):

@@ -637,18 +637,12 @@ settings_for_examples = hypothesis_settings(
 # --- what the test found, pinned down -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="lifecycle._guard lets dispatch (交办) through for a ticket a department holds, "
-    "which _hand_down reads as owner_place.path: a 500 for a superuser (lifecycle.py, _hand_down)",
-)
 def test_a_superuser_hands_down_no_department_ticket():
     """Found by the walk above: a superuser is offered 派单 on a ticket a department has
     signed for (any permission passes for them, and the guard of a dispatch in hand asks
     only whether the owner has offices below, which a department has not), and taking it
-    raised AttributeError in _hand_down (a 500 on the page and the API). Either it is not
-    offered, or it is refused with a reason."""
+    raised AttributeError in _hand_down (a 500 on the page and the API). Now _guard refuses
+    it (409 with the reason) and it is not offered."""
     from .factories import make_ticket, make_world
 
     world = make_world()
@@ -657,6 +651,7 @@ def test_a_superuser_hands_down_no_department_ticket():
     assert ticket.owner_department == world.city_mgmt
     lifecycle.perform(ticket, "accept", world.city_handler)
     ticket = fresh(ticket.pk)
-    if "dispatch" in lifecycle.allowed_actions(ticket, root):
-        with pytest.raises(LifecycleError):
-            lifecycle.perform(ticket, "dispatch", root, unit=world.street.code)
+    assert "dispatch" not in lifecycle.allowed_actions(ticket, root)
+    with pytest.raises(lifecycle.InvalidTransition, match="没有下级单位可以交办"):
+        lifecycle.perform(ticket, "dispatch", root, unit=world.street.code)
+    assert fresh(ticket.pk).version == ticket.version

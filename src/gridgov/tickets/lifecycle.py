@@ -275,9 +275,14 @@ def _guard(ticket, action, now=None):
     if action == "callback" and ticket.status == S.MERGED:
         return _merged_callback_refusal(ticket)
     if action == "dispatch" and ticket.status in HANDLING:
-        # Only where an office below could take it; a grid or a department may not hand
-        # down at all (rules.hands_down), which the permission says.
-        if ticket.owner_has_offices_below and not hand_down_units(ticket):
+        # Only where an office below could take it. A grid or a department may not hand
+        # down at all: rules.hands_down says so to all but a superuser, whom no rule stops.
+        if not ticket.owner_has_offices_below:
+            return _(
+                "%(unit)s has no office below it to hand the ticket down to: handle it, "
+                "return it or escalate it."
+            ) % {"unit": _unit_name(ticket)}
+        if not hand_down_units(ticket):
             return _(
                 "Nothing below %(unit)s covers where the matter is: handle it, or escalate it."
             ) % {"unit": _unit_name(ticket)}

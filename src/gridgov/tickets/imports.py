@@ -696,7 +696,11 @@ class Importer:
                     first = seen_ids.setdefault(item.external_id, number)
                     if first != number:
                         bad("external_id", _("Duplicate of row %(r)s.") % {"r": first})
-                if row_errors:
+                if row_errors and self.skip_imported and item.external_id in known:
+                    # Imported before, so left out, "not errors": what its cells say now
+                    # (a category since renamed …) stopped the whole file.
+                    self.already_imported += 1
+                elif row_errors:
                     errors.extend(row_errors)
                 else:
                     parsed.append(item)

@@ -4,8 +4,8 @@ The search's `title__icontains` and `description__icontains` compile to
 `UPPER("tickets_ticket"."title"::text) LIKE UPPER('%…%')`, which no b-tree serves: every
 search read every ticket. pg_trgm's GIN indexes on exactly those expressions serve a LIKE
 whose pattern holds a trigram (three letters or digits in a row, Chinese characters
-included under the server's C.UTF-8 ctype); requester_text sends shorter terms as STRPOS,
-which they do not serve. SQLite has no such index: nothing to do there.
+included under the server's C.UTF-8 ctype); requester_text sends a shorter term's LIKE
+under COLLATE "C", which they do not match. SQLite has no such index: nothing to do there.
 
 pg_trgm is a trusted extension since PostgreSQL 13: the database's owner creates it without
 being a superuser (checked on PostgreSQL 15 with a non-superuser owner); a role without

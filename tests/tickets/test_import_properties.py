@@ -181,12 +181,12 @@ def rows_of(draw, categories, coordinates):
         )
     )
     form = draw(st.integers(0, len(TIME_FORMATS) - 1))
-    as_cell = draw(st.booleans())  # an .xlsx may hold it as a date cell
+    as_cell = draw(st.booleans())  # a workbook may hold it as a date cell (CSV: its text)
     title = draw(texts(limit=200))
     description = draw(texts(min_size=0 if title.strip() else 1, max_size=120, limit=4000))
     assume(title.strip() or description.strip())
     phone = draw(st.sampled_from(["", *PHONES]) | phones())
-    # An .xlsx may hold a number typed in without separators as a number.
+    # A workbook may hold a number typed in without separators as a number.
     phone_cell = (
         int(phone) if phone.isdigit() and phone[0] != "0" and draw(st.booleans()) else phone
     )
@@ -220,7 +220,7 @@ def rows_of(draw, categories, coordinates):
             "lat": lat,
             "lng": lng,
         },
-        # Cells an .xlsx holds as text whatever they look like (CSV is text anyway).
+        # What the ticket must hold: the words stripped, the time as its form keeps it.
         created_at=(moment if as_cell else kept).replace(tzinfo=TZ),
         title=expected_title,
         description=description.strip() or expected_title,
@@ -504,7 +504,7 @@ def world(settings, tmp_path):
 
 @with_db
 @given(data=st.data())
-def test_every_row_of_a_valid_file_becomes_its_ticket_from_csv_and_xlsx_alike(world, data):
+def test_every_row_of_a_valid_file_becomes_its_ticket_from_csv_xlsx_and_xls_alike(world, data):
     file = data.draw(files(world))
     sheet = table(file)
     encoding = data.draw(st.sampled_from(encodings_of(sheet)))

@@ -258,7 +258,8 @@ def _group_place(records, group):
     """(label, level, path) of a cluster: the place its members name most often in their
     titles (else bodies), as mine() labels it, and the deepest place all of them are
     located under ("" unless every member is located)."""
-    members = [records[i] for i in group]
+    # In a fixed order (_order): Counter's ties go to the first seen, which was the input's.
+    members = sorted((records[i] for i in group), key=_order)
     named = Counter(
         (r.place_label, r.place_level) for r in members if r.place_label and r.label_in_title
     ) or Counter((r.place_label, r.place_level) for r in members if r.place_label)
@@ -312,14 +313,21 @@ def _repeats(records, full, window):
     return pairs
 
 
+def _order(record):
+    """A record's place in a fixed order (time, then id) whatever the input's order."""
+    return (record.time or dt.datetime.min, str(record.id))
+
+
 def _representative(indexes, features, records):
-    """The member most similar to the rest (ties: the most liked)."""
+    """The member most similar to the rest (ties: the most liked, then the earliest)."""
     if len(indexes) == 1:
         return indexes[0]
+    # Summed in a fixed order, and ties (copies of one text) not left to the input's order.
+    indexes = sorted(indexes, key=lambda i: _order(records[i]))
     sub = features[indexes]
     centrality = np.asarray((sub @ sub.T).sum(axis=1)).ravel()
-    likes = np.array([records[i].likes for i in indexes])
-    return indexes[int(np.lexsort((likes, centrality))[-1])]
+    best = max(range(len(indexes)), key=lambda k: (centrality[k], records[indexes[k]].likes, -k))
+    return indexes[best]
 
 
 def mine(records, window_days=30.0, min_size=2, weights=None):
@@ -331,7 +339,7 @@ def mine(records, window_days=30.0, min_size=2, weights=None):
     for indexes in groups:
         if len(indexes) < min_size:
             continue
-        members = [records[i] for i in indexes]
+        members = sorted((records[i] for i in indexes), key=_order)
         times = [r.time for r in members if r.time]
         first, last = (min(times), max(times)) if times else (None, None)
         users = {r.user or f"#{r.id}" for r in members}
@@ -348,7 +356,7 @@ def mine(records, window_days=30.0, min_size=2, weights=None):
         rep = records[_representative(indexes, features, records)]
         issues.append(
             Issue(
-                records=sorted(members, key=lambda r: (r.time or dt.datetime.min, str(r.id))),
+                records=members,
                 title=rep.title,
                 place_label=labels.most_common(1)[0][0] if labels else "",
                 place_key=keys.most_common(1)[0][0] if keys else "",
@@ -362,7 +370,8 @@ def mine(records, window_days=30.0, min_size=2, weights=None):
                 trend=sorted(trend.items()),
             )
         )
-    issues.sort(key=lambda i: (-i.heat, -i.count))
+    # Ties in a fixed order (the earliest message first), not in the input's.
+    issues.sort(key=lambda i: (-i.heat, -i.count, _order(i.records[0])))
     return issues
 
 

@@ -464,12 +464,6 @@ def test_bad_input_is_a_clear_error_and_no_output_file(tmp_path, case):
         assert set(ids) <= {r["message_id"] for r in usable}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="management/commands/hotissues.py _int catches ValueError only: float('1e999') is "
-    "inf, and int(inf) raises OverflowError (a traceback, not a clear error)",
-)
 def test_likes_too_large_for_a_number_are_read_as_none(tmp_path):
     made = [
         {"message_id": "1", "user": "u1", "title": "凉塘路路灯坏了", "body": "路灯坏了",

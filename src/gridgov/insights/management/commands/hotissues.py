@@ -37,7 +37,7 @@ def parse_time(text):
 def _int(value):
     try:
         return max(int(float(value or 0)), 0)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: 1e999 is read as inf
         return 0
 
 

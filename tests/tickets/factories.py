@@ -105,3 +105,21 @@ def add_households(w):
         name="王大爷", phone="13611112222", place=w.buildings[0], household=w.home_a
     )
     return w
+
+
+def every_kind_of_user(w, root):
+    """make_world's logins of every kind, and the superuser `root`: each sees a different
+    queue and list (the hotline desk, the offices of every level, two grids, two
+    departments, a resident)."""
+    return [
+        w.hotline,
+        w.district_staff,
+        w.street_staff,
+        w.community_staff,
+        w.gridworker_a,
+        w.gridworker_b,
+        w.city_handler,
+        w.housing_handler,
+        w.resident,
+        root,
+    ]

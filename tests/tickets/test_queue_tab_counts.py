@@ -17,7 +17,7 @@ from gridgov.tickets import dashboard, queues, requester_text, sla
 from gridgov.tickets.lifecycle import HANDLING, merged_callback_q, perform
 from gridgov.tickets.models import Status, Ticket
 
-from .factories import make_ticket, make_world
+from .factories import every_kind_of_user, make_ticket, make_world
 from .test_queue_union import _queue_in_every_state
 
 pytestmark = pytest.mark.django_db
@@ -64,18 +64,7 @@ def world():
 
 
 def _users(w):
-    return [
-        w.hotline,
-        w.district_staff,
-        w.street_staff,
-        w.community_staff,
-        w.gridworker_a,
-        w.gridworker_b,
-        w.city_handler,
-        w.housing_handler,
-        w.resident,
-        w.root,
-    ]
+    return every_kind_of_user(w, w.root)
 
 
 @pytest.mark.parametrize("days", [0, 40])

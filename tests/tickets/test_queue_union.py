@@ -12,7 +12,7 @@ from gridgov.tickets import queues
 from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Status, Ticket
 
-from .factories import make_ticket, make_world
+from .factories import every_kind_of_user, make_ticket, make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -52,18 +52,7 @@ def test_the_queue_holds_what_queue_q_describes_for_every_user():
     w = make_world()
     _queue_in_every_state(w)
     root = get_user_model().objects.create(username="root", is_superuser=True)
-    users = [
-        w.hotline,
-        w.district_staff,
-        w.street_staff,
-        w.community_staff,
-        w.gridworker_a,
-        w.gridworker_b,
-        w.city_handler,
-        w.housing_handler,
-        w.resident,
-        root,
-    ]
+    users = every_kind_of_user(w, root)
     now = timezone.now()
     for user in users:
         expected = set(Ticket.objects.filter(queues.queue_q(user)).values_list("pk", flat=True))

@@ -15,7 +15,7 @@ from gridgov.tickets.lifecycle import perform
 from gridgov.tickets.models import Ticket
 from gridgov.tickets.rules import sees_ticket
 
-from .factories import make_ticket, make_world
+from .factories import every_kind_of_user, make_ticket, make_world
 
 pytestmark = pytest.mark.django_db
 postgresql_only = pytest.mark.skipif(
@@ -25,18 +25,7 @@ postgresql_only = pytest.mark.skipif(
 
 def _users(w):
     root = get_user_model().objects.create(username="root", is_superuser=True)
-    return [
-        w.hotline,
-        w.district_staff,
-        w.street_staff,
-        w.community_staff,
-        w.gridworker_a,
-        w.gridworker_b,
-        w.city_handler,
-        w.housing_handler,
-        w.resident,
-        root,
-    ]
+    return every_kind_of_user(w, root)
 
 
 def _tickets(w):

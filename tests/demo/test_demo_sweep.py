@@ -150,7 +150,13 @@ def test_a_sweep_an_hour_later_escalates_only_what_came_due_in_that_hour(demo_no
     for ticket in Ticket.objects.filter(status__in=OPEN_STATUSES).select_related("owner_place"):
         missed = sweep.missed_stages(ticket, later)
         received = ticket.dispatched_at or ticket.created_at
-        if missed and max(sweep.escalation_clock(missed), received) + sweep.grace() > demo_now:
+        # Due for 上报 in (demo_now, later]: a deadline missed only within this hour is
+        # not (its grace has just begun; at 23:59:59 Beijing time, the end of a working
+        # day, that is every working-day deadline of the day).
+        if (
+            missed
+            and demo_now < max(sweep.escalation_clock(missed), received) + sweep.grace() <= later
+        ):
             came_due.add(ticket.code)
     report = sweep.run(now=later, remind=False)
     assert {code for code, _from, _to in report.escalated} <= came_due

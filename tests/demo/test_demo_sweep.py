@@ -14,7 +14,7 @@ from gridgov.demo.seed import seed_logins, seed_people, seed_places
 from gridgov.demo.tickets import seed_tickets
 from gridgov.people.models import Department
 from gridgov.places.models import Place
-from gridgov.tickets import sweep
+from gridgov.tickets import routing, sweep
 from gridgov.tickets.models import (
     OPEN_STATUSES,
     Category,
@@ -159,8 +159,19 @@ def test_a_sweep_an_hour_later_escalates_only_what_came_due_in_that_hour(demo_no
         ):
             came_due.add(ticket.code)
     report = sweep.run(now=later, remind=False)
-    assert {code for code, _from, _to in report.escalated} <= came_due
-    assert len(report.escalated) <= len(came_due) < Ticket.objects.count() // 20
+    escalated = {code for code, _from, _to in report.escalated}
+    assert escalated <= came_due
+    # Not a wall of escalations: whatever came due is what the hour's run passes up,
+    # unless held by a desk, at the top of the ladder or waiting for an extension's decision.
+    # (Not a share of the demo: at 00:00 Beijing the grace of yesterday's working-day
+    # deadlines ends, and 7 of 122 came due in that hour.)
+    pending = sweep.pending_extensions(list(Ticket.objects.values_list("pk", flat=True)))
+    for ticket in Ticket.objects.filter(code__in=came_due - escalated):
+        assert (
+            ticket.status not in sweep.HELD
+            or ticket.pk in pending
+            or routing.next_level_up(ticket) is None
+        ), ticket.code
 
 
 def test_the_demos_escalations_came_at_the_sweep_run_after_deadline_and_grace(demo_now):

@@ -1,3 +1,5 @@
+import datetime as dt
+import os
 from functools import cache
 from types import SimpleNamespace
 
@@ -6,6 +8,54 @@ import pytest
 from gridgov.core import versions
 
 PASSWORD = "test-pass-123"
+
+# GRIDGOV_TEST_NOW=2026-12-01T02:30:00+08:00 runs the whole session as if started at that
+# moment, the clock ticking on from there (Python's clock only: time.time, datetime.now,
+# timezone.now; not PostgreSQL's now(), which our code does not use, nor that of other
+# processes: Chromium's JavaScript, `gridgov` subprocesses). Unset: the real clock. It finds
+# the tests that pass only at some hours or days (docs/testing.md).
+TEST_NOW = "GRIDGOV_TEST_NOW"
+_traveller = None
+
+
+def clock_moment():
+    """The moment GRIDGOV_TEST_NOW names (aware), or None when it is unset or empty."""
+    value = os.environ.get(TEST_NOW, "").strip()
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise pytest.UsageError(
+            f"{TEST_NOW}={value!r}: not an ISO moment, e.g. 2026-12-01T02:30:00+08:00"
+        ) from None
+    if moment.tzinfo is None:
+        # A moment without an offset would be read in the machine's zone: say which.
+        raise pytest.UsageError(f"{TEST_NOW}={value!r}: give the offset (+08:00 or Z)")
+    return moment
+
+
+def pytest_configure(config):
+    global _traveller
+    moment = clock_moment()
+    if moment is not None:
+        import time_machine
+
+        _traveller = time_machine.travel(moment, tick=True)
+        _traveller.start()
+
+
+def pytest_unconfigure(config):
+    global _traveller
+    if _traveller is not None:
+        _traveller.stop()
+        _traveller = None
+
+
+def pytest_report_header(config):
+    moment = clock_moment()
+    if moment is not None:
+        return f"{TEST_NOW}: clock moved to {moment.isoformat()} (ticking)"
 
 
 @cache

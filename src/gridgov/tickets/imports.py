@@ -17,7 +17,9 @@ the report names callers (a bad row's phone, the mapping of their columns).
    building when possible, else kept as text and left at the dispatch desk),
    phone format, lengths, duplicate 工单编号 in the file or already imported.
    Every problem is reported as (row, column, message); if there is any, nothing
-   is written.
+   is written. A row with bad cells is still checked for being imported before and
+   for where its coordinates are, so the one report lists all its problems; with
+   skip_imported a row imported before is left out first, whatever else it says.
 3. Otherwise insert in one transaction: routes and deadlines computed once per
    (category, place) and (urgency, category, day), codes reserved one block per
    day (intake.next_codes), tickets and their `create` + `dispatch` events with
@@ -665,8 +667,10 @@ class Importer:
 
     def checked_chunks(self, headers, rows, columns, errors, progress=False, known=None):
         """Check the rows CHUNK at a time: yields each chunk's good rows ([Parsed]) and
-        appends its problems to `errors` (unsorted). `known`: the external ids imported
-        before (look_ahead), else asked here in one query."""
+        appends its problems to `errors` (unsorted), every problem of a row: cells, then
+        imported before (_check_already_imported), then where (_locate_points), each in
+        one pass over the chunk. `known`: the external ids imported before (look_ahead),
+        else asked here in one query."""
         # A field the file has no column for (a title when only 诉求内容 is given) is
         # named in the user's language: the report is read by staff, not programmers.
         header_of = {f: field_label(f) for f in FIELDS}
@@ -684,7 +688,9 @@ class Importer:
         seen_ids = {}
         remaining = iter(_progress(rows, progress, _("checking")))
         while chunk := list(itertools.islice(remaining, CHUNK)):
-            parsed = []
+            # failed: rows with bad cells, still checked below for being imported before
+            # and for where they are, so that one report lists every problem of a row.
+            parsed, failed = [], []
             for number, cells in chunk:
                 row_errors = []
 
@@ -702,10 +708,13 @@ class Importer:
                     self.already_imported += 1
                 elif row_errors:
                     errors.extend(row_errors)
+                    failed.append(item)
                 else:
                     parsed.append(item)
-            self._locate_points(parsed, errors, header_of)
-            self._check_already_imported(parsed, errors, header_of, known)
+            # Imported before first: with skip_imported such a row is left out whatever it
+            # says now, its point too.
+            failed += self._check_already_imported(parsed, failed, errors, header_of, known)
+            self._locate_points(parsed, failed, errors, header_of)
             yield parsed
         for _rest in remaining:  # an empty last slice: the checking bar is closed
             pass
@@ -943,9 +952,15 @@ class Importer:
             self._address_cache[text] = (found.building, found.area, found.foreign)
         return self._address_cache[text]
 
-    def _locate_points(self, parsed, errors, header_of):
-        """Coordinates → grid, in one bulk lookup, for rows no building was found for."""
+    def _locate_points(self, parsed, failed, errors, header_of):
+        """Coordinates → grid, in one bulk lookup, for rows no building was found for.
+
+        `parsed`: the good rows, given their grid, those outside the area removed;
+        `failed`: rows already in error, only checked (their problems all reported)."""
         todo = [p for p in parsed if p.lat is not None and p.building_id is None]
+        good = len(todo)
+        if failed:
+            todo += [p for p in failed if p.lat is not None and p.building_id is None]
         if not todo:
             return
         try:
@@ -953,6 +968,7 @@ class Importer:
         except geo.InvalidCoordinates as exc:
             grid_ids = None
             message = str(exc)
+        outside = set()
         for index, item in enumerate(todo):
             grid_id = int(grid_ids[index]) if grid_ids is not None else -1
             if grid_id < 0:
@@ -963,24 +979,35 @@ class Importer:
                         message if grid_ids is None else _("The location is outside our area."),
                     )
                 )
-                parsed.remove(item)
-            elif item.place_id is None or item.how == "address:area":
+                if index < good:
+                    outside.add(item.row)
+            elif index < good and (item.place_id is None or item.how == "address:area"):
                 item.place_id, item.how = grid_id, "point"  # a point says more than an area
+        if outside:  # one pass, not a list.remove per row
+            parsed[:] = [p for p in parsed if p.row not in outside]
 
-    def _check_already_imported(self, parsed, errors, header_of, known):
+    def _check_already_imported(self, parsed, failed, errors, header_of, known):
+        """Takes the rows imported before out of `parsed` and counts them; reports them
+        and those of `failed` (rows in error, with skip_imported left out already), unless
+        skip_imported. → the rows of `parsed` reported, to be checked further."""
         if not known:
-            return
+            return []
         before = [p for p in parsed if p.external_id in known]
         self.already_imported += len(before)
-        # One pass, not a list.remove per row: a whole month's export uploaded again is
-        # tens of thousands of rows known.
-        parsed[:] = [p for p in parsed if p.external_id not in known]
+        if before:
+            # One pass, not a list.remove per row: a whole month's export uploaded again is
+            # tens of thousands of rows known.
+            parsed[:] = [p for p in parsed if p.external_id not in known]
         if self.skip_imported:
             # Platform exports overlap (this month so far, every week): the rows imported
             # before are left out, the new ones imported.
-            return
+            return []
+        failed_before = [p for p in failed if p.external_id in known]
+        self.already_imported += len(failed_before)
         column = header_of.get("external_id", "external_id")
-        errors.extend(RowError(item.row, column, _("Already imported.")) for item in before)
+        message = _("Already imported.")
+        errors.extend(RowError(item.row, column, message) for item in before + failed_before)
+        return before
 
     # insertion ----------------------------------------------------------------
 

@@ -128,6 +128,7 @@ class GridIndex:
         self.projection = projection
         self.geoms = np.asarray([projection.geometry(g) for g in geoms], dtype=object)
         self.tree = shapely.STRtree(self.geoms)
+        self._positions = None  # grid id → its place in ids/geoms, built when distances asks
 
     @staticmethod
     def _projection_for(geoms):
@@ -175,12 +176,8 @@ class GridIndex:
             return best, NEAREST, distance
         return None, OUTSIDE, distance
 
-    def lookup_many(self, lats, lngs, nearest_m=None):
-        """Vectorised: an int64 array of grid ids, -1 where no grid matches.
-
-        With `nearest_m`, points outside every grid take the nearest grid
-        within that many metres (as `lookup` does).
-        """
+    @staticmethod
+    def _checked(lats, lngs):
         lats = np.asarray(lats, dtype=float).ravel()
         lngs = np.asarray(lngs, dtype=float).ravel()
         if lats.shape != lngs.shape:
@@ -194,6 +191,34 @@ class GridIndex:
                 f"{int(bad.sum())} invalid coordinate(s), first at index {first}: "
                 f"({lats[first]}, {lngs[first]})"
             )
+        return lats, lngs
+
+    def distances(self, grid_ids, lats, lngs):
+        """Vectorised: metres from each point to the grid given for it (0 in or on it);
+        NaN where that grid is None or has no boundary in the index."""
+        lats, lngs = self._checked(lats, lngs)
+        if self._positions is None:
+            self._positions = {int(grid_id): i for i, grid_id in enumerate(self.ids)}
+        where = np.asarray(
+            [-1 if g is None else self._positions.get(int(g), -1) for g in grid_ids],
+            dtype=np.int64,
+        )
+        if where.shape != lats.shape:
+            raise InvalidCoordinates("grid ids and points differ in length")
+        result = np.full(lats.shape, np.nan)
+        known = where >= 0
+        if known.any():
+            points = self._points(lats[known], lngs[known])
+            result[known] = shapely.distance(self.geoms[where[known]], points)
+        return result
+
+    def lookup_many(self, lats, lngs, nearest_m=None):
+        """Vectorised: an int64 array of grid ids, -1 where no grid matches.
+
+        With `nearest_m`, points outside every grid take the nearest grid
+        within that many metres (as `lookup` does).
+        """
+        lats, lngs = self._checked(lats, lngs)
         result = np.full(lats.shape, -1, dtype=np.int64)
         if not len(self) or not len(lats):
             return result
@@ -263,3 +288,9 @@ def lookup_points(lats, lngs, nearest=False, nearest_m=None):
     nearest grid within GRIDGOV_NEAREST_GRID_M, like `lookup_point`.
     """
     return get_index().lookup_many(lats, lngs, _nearest_m(nearest_m) if nearest else None)
+
+
+def distances_to_grids(grid_ids, lats, lngs):
+    """Metres from each point to the grid given for it (GridIndex.distances): 0 inside,
+    NaN for a grid without a boundary (or None)."""
+    return get_index().distances(grid_ids, lats, lngs)

@@ -227,10 +227,10 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket = detail_queryset(Ticket.objects.all()).get(pk=ticket_id)
         return serializer_class.represent(ticket, self.context(**context))
 
-    def created_data(self, ticket, suggestions):
+    def created_data(self, ticket, suggestions, reported_point=None):
         """The answer to an intake, from the objects in hand: nothing to read back."""
         photos = list(ticket.photos.order_by("id")) if self.request.FILES else []
-        context = self.context(suggestions=suggestions)
+        context = self.context(suggestions=suggestions, reported_point=reported_point)
         return s.TicketCreatedSerializer.represent_new(ticket, context, photos)
 
     @extend_schema(
@@ -346,12 +346,15 @@ class TicketViewSet(viewsets.GenericViewSet):
         except lifecycle.LifecycleError as exc:  # answering on intake was refused
             raise self.refusal(exc) from None
         if result.created:
-            data = self.created_data(result.ticket, result.suggestions)
+            data = self.created_data(
+                result.ticket, result.suggestions, result.location.reported_point
+            )
         else:
             data = self.detail_data(
                 result.ticket.pk,
                 s.TicketCreatedSerializer,
                 suggestions=_stored_suggestions(result.ticket),
+                reported_point=intake.reported_point_of(result.ticket),
             )
         response = Response(data, status=status.HTTP_201_CREATED if result.created else 200)
         response["Location"] = request.build_absolute_uri(f"{result.ticket.pk}/")

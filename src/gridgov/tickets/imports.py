@@ -630,6 +630,7 @@ class Parsed:
     closed_at: dt.datetime | None = None  # 办结时间: when the reply was given
     reply: str = ""  # 答复内容, the resolution
     satisfaction: str = ""  # the callback's answer, when the export has one
+    reported_point: dict | None = None  # coordinates not the ticket's (_reported_points)
 
 
 class Importer:
@@ -1110,6 +1111,7 @@ class Importer:
         dispatched, at a desk, resolved or closed."""
         row_routes, dispatch_data, written = [], [], len(parsed)
         places, routes, desk = state.places, state.routes, state.desk
+        self._reported_points(parsed, places)
         for p in parsed:
             place = places.get(p.place_id)
             route = routes(p.category, place)
@@ -1130,6 +1132,29 @@ class Importer:
                 counts["dispatched" if dispatch else "at_desk"] += 1
             written += _events_of(p, dispatch, praise)
         return row_routes, dispatch_data, written
+
+    @staticmethod
+    def _reported_points(parsed, places):
+        """A row whose address or code names a building keeps its coordinates only where
+        they agree with the building's grid (intake.points_off_grid, as at intake; one
+        bulk query a chunk); otherwise the ticket takes the building's point and the
+        coordinates are kept in its create event (reported_point)."""
+        todo = [p for p in parsed if p.building_id is not None and p.lat is not None]
+        if not todo:
+            return
+        grids = [_grid_of(places.get(p.building_id), places) for p in todo]
+        verdicts = intake.points_off_grid(
+            [g.pk if g is not None else None for g in grids],
+            [p.lat for p in todo],
+            [p.lng for p in todo],
+        )
+        others = {v for v in verdicts if v is not None and v != intake.OUTSIDE_AREA}
+        codes = dict(Place.objects.filter(pk__in=others).values_list("pk", "code"))
+        for p, off in zip(todo, verdicts, strict=True):
+            if off is not None:
+                building = places[p.building_id]
+                p.reported_point = {"lat": p.lat, "lng": p.lng, "grid": codes.get(off)}
+                p.lat, p.lng = building.lat, building.lng
 
     def _tickets(self, parsed, row_routes, state):
         """The ticket rows (attname → value) of these parsed rows, with their codes."""
@@ -1210,7 +1235,12 @@ class Importer:
                     "from_status": "",
                     "to_status": Status.RECEIVED,
                     "actor_id": actor_id,
-                    "data": {"import": self.source, "row": p.row, "location": p.how},
+                    "data": {
+                        "import": self.source,
+                        "row": p.row,
+                        "location": p.how,
+                        **({"reported_point": p.reported_point} if p.reported_point else {}),
+                    },
                     **common,
                 }
             )

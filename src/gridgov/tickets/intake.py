@@ -193,6 +193,103 @@ class Location:
     building: Place | None = None
     how: str = "none"
     candidates: list = field(default_factory=list)
+    # A point sent with a building (by address or code) that lies outside the building's
+    # grid: {"lat", "lng", "grid": the code of the grid it lies in, None outside our area}.
+    # Not the ticket's point (point_for): kept in the create event's data.
+    reported_point: dict | None = None
+
+    def point_for(self, lat, lng):
+        """The ticket's (lat, lng): the point sent, unless it lies outside the building's
+        grid (reported_point), then the building's own point (None, None when it has
+        none). The map and Open311 then show the ticket where it is counted."""
+        if self.reported_point is None:
+            return lat, lng
+        return self.building.lat, self.building.lng
+
+
+# Where a point sent with a building lies when it is not in the building's grid
+# (points_off_grid): outside every grid of ours.
+OUTSIDE_AREA = -1
+
+
+def points_off_grid(grid_ids, lats, lngs):
+    """For points sent together with a building (by address or code) whose grid is
+    `grid_ids[i]`: None where the point may be the ticket's, else where it lies instead:
+    the id of another grid of ours, or OUTSIDE_AREA.
+
+    The address decides the place when it names a building (a caller's phone, a
+    resident's app, a 12345 platform send where they are, not where the matter is); a
+    point is the ticket's only where it agrees with the building's grid: in or on it, or
+    in no grid but within GRIDGOV_NEAREST_GRID_M of it (as a point alone is placed). When
+    that grid has no boundary nothing can say the point is outside it, so it stays unless
+    it lies in another grid. One function for every way in (intake, Open311 through it,
+    the 12345 import a chunk of rows at once: one STRtree query for all). Raises
+    geo.InvalidCoordinates.
+    """
+    if not len(grid_ids):
+        return []
+    inside = geo.lookup_points(lats, lngs)
+    near = geo.lookup_points(lats, lngs, nearest=True)
+    distances = geo.distances_to_grids(grid_ids, lats, lngs)
+    tolerance = float(settings.GRIDGOV_NEAREST_GRID_M)
+    verdicts = []
+    for grid_id, in_grid, near_grid, distance in zip(
+        grid_ids, inside, near, distances, strict=True
+    ):
+        if distance == 0:  # in or on its grid (where grids overlap, in another too)
+            verdicts.append(None)
+        elif in_grid >= 0:  # inside another grid of ours
+            verdicts.append(int(in_grid))
+        elif distance <= tolerance or (distance != distance and grid_id is not None):
+            verdicts.append(None)  # just outside its grid, or its grid has no boundary
+        else:
+            verdicts.append(int(near_grid) if near_grid >= 0 else OUTSIDE_AREA)
+    return verdicts
+
+
+def _reported_point(building, grid, lat, lng):
+    """Location.reported_point of a point sent with `building` (in `grid`), or None when
+    the point is the ticket's (points_off_grid). Raises geo.InvalidCoordinates."""
+    (off,) = points_off_grid([grid.pk if grid is not None else None], [lat], [lng])
+    if off is None:
+        return None
+    other = None
+    if off != OUTSIDE_AREA:
+        other = Place.objects.filter(pk=off).values_list("code", flat=True).first()
+    return {"lat": float(lat), "lng": float(lng), "grid": other}
+
+
+# What the answer, the ticket's timeline and the 随手拍 page say of a reported_point.
+POINT_OUTSIDE_AREA = gettext_noop(
+    "The position sent (%(point)s) is outside our area: the ticket is located by the "
+    "address, at %(building)s, and takes that building's position; the position sent is "
+    "kept in the ticket's record."
+)
+POINT_IN_OTHER_GRID = gettext_noop(
+    "The position sent (%(point)s) is in %(grid)s, not in the grid of %(building)s named "
+    "by the address: the ticket is located by the address and takes that building's "
+    "position; the position sent is kept in the ticket's record."
+)
+
+
+def reported_point_of(ticket):
+    """The reported_point kept in the ticket's create event, or None."""
+    data = ticket.events.filter(action="create").values_list("data", flat=True).first()
+    return (data or {}).get("reported_point")
+
+
+def reported_point_note(reported, building):
+    """The sentence saying why the point sent is not the ticket's ("" for none)."""
+    if not reported:
+        return ""
+    point = f"{reported['lat']:.3f}, {reported['lng']:.3f}"  # as masked_point: ~100 m
+    where = (building.address or building.name) if building is not None else ""
+    grid = None
+    if reported.get("grid"):
+        grid = Place.objects.filter(code=reported["grid"]).only("name").first()
+    if grid is None:
+        return _(POINT_OUTSIDE_AREA) % {"point": point, "building": where}
+    return _(POINT_IN_OTHER_GRID) % {"point": point, "grid": grid.name, "building": where}
 
 
 @dataclass
@@ -225,7 +322,17 @@ def resolve_location(address="", lat=None, lng=None, place_code=None, foreign=FO
             location.candidates = [(b.code, score) for b, score in result.candidates[:5]]
             if result.foreign and lat is None and lng is None:  # a point inside would say more
                 errors["address"] = _(foreign) % {"p": result.foreign}
-    if (lat is not None or lng is not None) and location.building is None:
+    building = location.building
+    if location.place is not None and location.place.level == Level.BUILDING:
+        building = location.place  # a building's code decides as its address does
+    if (lat is not None or lng is not None) and building is not None:
+        # The building decides the place; the point is the ticket's only where it agrees.
+        location.grid = building.ancestor_at(Level.GRID)
+        try:
+            location.reported_point = _reported_point(building, location.grid, lat, lng)
+        except geo.InvalidCoordinates as exc:
+            errors["location"] = str(exc)
+    elif lat is not None or lng is not None:
         try:
             found = geo.lookup_point(lat, lng)
         except geo.InvalidCoordinates as exc:
@@ -233,7 +340,7 @@ def resolve_location(address="", lat=None, lng=None, place_code=None, foreign=FO
         else:
             if not found.found:
                 errors["location"] = _("The location is outside our area.")
-            elif location.place is None or location.place.level != Level.BUILDING:
+            else:
                 location = Location(place=found.grid, grid=found.grid, how=f"point:{found.match}")
     if errors:
         raise IntakeError(errors)
@@ -474,6 +581,7 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
     requester = data.get("requester")
     requester_name = (data.get("requester_name") or "").strip() or getattr(requester, "name", "")
     requester_phone = (data.get("requester_phone") or "").strip() or getattr(requester, "phone", "")
+    point = location.point_for(data.get("lat"), data.get("lng"))
     # Reserved in its own short transaction, so the counter row is not held locked.
     code = next_codes(timezone.localtime(now).date())[0]
     try:
@@ -493,8 +601,8 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 category=category,
                 urgency=urgency,
                 address=(data.get("address") or "").strip(),
-                lat=data.get("lat"),
-                lng=data.get("lng"),
+                lat=point[0],
+                lng=point[1],
                 building=location.building,
                 grid=location.grid,
                 place=location.place,
@@ -521,6 +629,11 @@ def create_ticket(data, actor=None, idempotency_key=None, photos=(), now=None):
                 data={
                     "location": location.how,
                     "address_candidates": location.candidates,
+                    **(
+                        {"reported_point": location.reported_point}
+                        if location.reported_point
+                        else {}
+                    ),
                     "suggestions": [(c.code, s) for c, s in suggestions],
                     "route": "answered"
                     if consult_answered

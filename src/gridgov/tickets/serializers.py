@@ -25,7 +25,7 @@ from gridgov.people.masking import mask_address, mask_name, mask_phone
 from gridgov.people.models import Department
 from gridgov.places.models import Level, Place
 
-from . import knowledge, lifecycle, progress, requester_text, routing, sla
+from . import intake, knowledge, lifecycle, progress, requester_text, routing, sla
 from .models import (
     CalendarDay,
     Category,
@@ -552,18 +552,34 @@ class SuggestionSerializer(serializers.Serializer):
     score = serializers.FloatField(help_text="0 … 1, best first")
 
 
+class ReportedPointSerializer(serializers.Serializer):
+    lat = serializers.FloatField(help_text="As sent, to three decimals")
+    lng = serializers.FloatField(help_text="As sent, to three decimals")
+    grid = PlaceRefSerializer(allow_null=True, help_text="The grid it lies in; null: outside")
+    note = serializers.CharField(help_text="What was done, in the request's language")
+
+
 class TicketCreatedSerializer(TicketDetailSerializer):
     suggestions = serializers.SerializerMethodField(
         help_text="Category suggestions when the category was inferred from the text"
     )
+    reported_point = serializers.SerializerMethodField(
+        help_text="The lat/lng sent when they lie outside the grid of the building the "
+        "address (or place code) names: not the ticket's point, which is the building's; "
+        "kept in the create event. Null otherwise"
+    )
 
     class Meta(TicketDetailSerializer.Meta):
-        fields = [*TicketDetailSerializer.Meta.fields, "suggestions"]
+        fields = [*TicketDetailSerializer.Meta.fields, "suggestions", "reported_point"]
         read_only_fields = fields
 
     @extend_schema_field(SuggestionSerializer(many=True))
     def get_suggestions(self, ticket):
         return _suggestions(self.context)
+
+    @extend_schema_field(ReportedPointSerializer(allow_null=True))
+    def get_reported_point(self, ticket):
+        return _reported_point(self.context, ticket)
 
     @classmethod
     def represent_new(cls, ticket, context, photos=()):
@@ -619,6 +635,7 @@ class TicketCreatedSerializer(TicketDetailSerializer):
             "whistles": [],
             "allowed_actions": lifecycle.allowed_actions(ticket, request.user if request else None),
             "suggestions": _suggestions(context),
+            "reported_point": _reported_point(context, ticket),
         }
         values.update(_datetimes(ticket, _NEW_TICKET_TIMES))
         return shown_ticket_text({name: values[name] for name in cls.Meta.fields}, ticket, context)
@@ -668,6 +685,20 @@ def _suggestions(context):
         {"category": category_ref(category), "score": score}
         for category, score in context.get("suggestions") or []
     ]
+
+
+def _reported_point(context, ticket):
+    """intake.Location.reported_point as the answer to an intake shows it."""
+    reported = context.get("reported_point")
+    if not reported:
+        return None
+    grid = Place.objects.filter(code=reported["grid"]).first() if reported.get("grid") else None
+    return {
+        "lat": round(float(reported["lat"]), 3),
+        "lng": round(float(reported["lng"]), 3),
+        "grid": place_ref(grid),
+        "note": intake.reported_point_note(reported, ticket.building),
+    }
 
 
 def _known_empty(ticket, photos):
@@ -914,6 +945,12 @@ class EventSerializer(serializers.ModelSerializer):
         data = {k: v for k, v in (event.data or {}).items() if k not in EVENT_DATA_NOT_SHOWN}
         if isinstance(data.get("changes"), dict):
             data["changes"] = masked_changes(data["changes"], self._shown(event))
+        if isinstance(data.get("reported_point"), dict):  # a phone's position: as masked_point
+            point = data["reported_point"]
+            data["reported_point"] = {
+                **point,
+                **{k: _masked_value(k, point.get(k)) for k in ("lat", "lng")},
+            }
         return data
 
     @extend_schema_field(UserRefSerializer(allow_null=True))

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from gridgov.people.models import Department
 
-from . import lifecycle, photos, routing
+from . import intake, lifecycle, photos, routing
 from .classify import LOW_CONFIDENCE, score_percent
 from .forms import ACTION_LABELS, DEADLINE_LABELS, OVERDUE_LABELS
 from .models import HomeLevel, Satisfaction, Summons, Ticket, TicketEvent
@@ -79,6 +79,8 @@ def describe(event, departments):
             lines.append(_("Located by the map position."))
         elif how == "none":
             lines.append(_("Location not found."))
+        if data.get("reported_point"):
+            lines.append(intake.reported_point_note(data["reported_point"], event.ticket.building))
     elif action in ("dispatch", "designate") and unit:
         text = _("To: %(unit)s") % {"unit": unit}
         if data.get("auto"):

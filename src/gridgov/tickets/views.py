@@ -1053,6 +1053,10 @@ def report(request):
                     "ticket": ticket,
                     "may_view": request.user.has_perm("tickets.view_ticket", ticket),
                     "section": "report",
+                    # The phone's position was not where the address's building is.
+                    "location_note": intake.reported_point_note(
+                        result.location and result.location.reported_point, ticket.building
+                    ),
                 },
             )
         _say_what_is_wrong_with_the_photos(form)

@@ -10,6 +10,12 @@ located at the same place of the tree). Clusters are the connected groups;
 groups at one compound or road (one grid) whose averaged matters are alike
 (`_merge_alike`) are then joined.
 
+Copies: a message posted again word for word (same title and body, by its writer or
+another) is one more demand (count, requesters, heat) but no more evidence about words
+or places: the TF-IDF's document frequencies, the groups' averaged matters, the
+representative title and the place label all count distinct texts (`_wording`), so a
+copy joins its original's issue and neither splits nor cools it.
+
 Heat (`heat`, docs/insights.md):
 
     heat = 10 × ( 3·ln(1 + U) + 1·ln(1 + N) + 1.5·ln(1 + r) + 1·ln(1 + R) ) / 6.5
@@ -50,7 +56,7 @@ ADMIN_AREA = re.compile(r"[A-Z]\d*[市区县]|[\u4e00-\u9fff]{2,4}?(?:街道|镇
 FACILITY = re.compile(r"(搅拌|垃圾|碎石|砂石|沙石)(?:中转|转运|收集)?[站厂场]")
 # Two clusters at one compound or road whose averaged matters are this alike are one matter.
 CLUSTER_SIMILARITY = 0.3
-RARE_NGRAMS_FROM = 500  # texts: from this many, n-grams seen in one text only are dropped
+RARE_NGRAMS_FROM = 500  # distinct texts: from this many, n-grams seen in one only are dropped
 NEAR = ("compound", "road")  # place labels narrow enough to tie one requester's letters
 WEIGHTS = {"requesters": 3.0, "count": 1.0, "rate": 1.5, "reactions": 1.0}
 
@@ -110,6 +116,20 @@ def heat(count, requesters, reactions, first, last, weights=None):
 
 def _text(record):
     return f"{record.title} {record.title} {record.body[:200]}"
+
+
+def _wording(record):
+    """What makes two records copies of one message: their words (and so the place read in
+    them). A copy is one more demand, not one more text saying its words are common."""
+    return (record.title, record.body, record.place_label, record.place_level)
+
+
+def _distinct(records, indexes):
+    """`indexes` less the copies of an earlier one's wording (_wording)."""
+    seen = {}
+    for i in indexes:
+        seen.setdefault(_wording(records[i]), i)
+    return list(seen.values())
 
 
 def _matter(record):
@@ -175,16 +195,25 @@ def cluster(records, window_days=30.0):
             if not r.place_label:
                 r.place_label, r.place_level = locations.labelled_place(r.body[:300])
     texts = [_text(r) for r in records]
+    # Document frequencies over distinct texts: a copy of a message counted as one more text
+    # lowered its n-grams' weight and cut a link a chain of single links depended on.
+    distinct = _distinct(records, range(n))
     # n-grams seen once are noise in a city's month of messages, but in a street's few
     # tickets dropping them leaves only the shared words (小区), and every pair looks alike.
-    min_df = 2 if n >= RARE_NGRAMS_FROM else 1
-    features = textprep.CharTfidf((2, 3), min_df=min_df).fit_transform(texts)
+    min_df = 2 if len(distinct) >= RARE_NGRAMS_FROM else 1
+    features = textprep.CharTfidf((2, 3), min_df=min_df)
+    features = features.fit([texts[i] for i in distinct]).transform(texts)
     similar = (features @ features.T).tocoo()
     keep = (similar.row < similar.col) & (similar.data >= PLACE_SIMILARITY)
     rows, cols, sims = similar.row[keep].tolist(), similar.col[keep].tolist(), similar.data[keep]
     pairs = {(i, j): s for i, j, s in zip(rows, cols, sims.tolist(), strict=True)}
     # Pairs whose matters (titles) are alike count as texts alike at the same place.
-    matters = textprep.CharTfidf((2, 3), min_df=min_df).fit_transform([_matter(r) for r in records])
+    matters = [_matter(r) for r in records]
+    matters = (
+        textprep.CharTfidf((2, 3), min_df=min_df)
+        .fit([matters[i] for i in distinct])
+        .transform(matters)
+    )
     alike = (matters @ matters.T).tocoo()
     keep = (alike.row < alike.col) & (alike.data >= TITLE_SIMILARITY)
     for pair in zip(alike.row[keep].tolist(), alike.col[keep].tolist(), strict=True):
@@ -200,6 +229,7 @@ def cluster(records, window_days=30.0):
         if same or (s >= HIGH_SIMILARITY and same is None):
             edges.append((i, j))
     edges += _repeats(records, full, window)
+    edges += _copies(records, full, window)
     graph = coo_matrix(
         (np.ones(len(edges)), ([e[0] for e in edges], [e[1] for e in edges])), shape=(n, n)
     )
@@ -217,14 +247,22 @@ def _merge_alike(records, groups, matters, window):
     (附近搅拌站噪音扰民, 附近违规乱建混凝土搅拌站谁来监管) whose letters are alike within each
     group and seldom across. Only groups of two or more: their average tells the matter,
     where two single letters are judged by the pairwise links (a lower bar for them joined
-    a compound's letters about planning, gas and quality)."""
-    big = [g for g in groups if len(g) >= 2]
+    a compound's letters about planning, gas and quality). Members are distinct texts: a
+    letter and its copy are one letter, and a copy weighed its text twice in the average."""
+    big, texts, small = [], [], []
+    for g in groups:
+        distinct = _distinct(records, g)
+        if len(distinct) >= 2:
+            big.append(g)
+            texts.append(distinct)
+        else:
+            small.append(g)
     if len(big) < 2:
         return groups
-    rows = [k for k, g in enumerate(big) for _ in g]
-    weights = [1.0 / len(g) for g in big for _ in g]
+    rows = [k for k, t in enumerate(texts) for _ in t]
+    weights = [1.0 / len(t) for t in texts for _ in t]
     pick = csr_matrix(
-        (weights, (rows, [i for g in big for i in g])), shape=(len(big), len(records))
+        (weights, (rows, [i for t in texts for i in t])), shape=(len(big), len(records))
     )
     centroids = pick @ matters
     norms = np.sqrt(np.asarray(centroids.multiply(centroids).sum(axis=1)).ravel())
@@ -251,19 +289,19 @@ def _merge_alike(records, groups, matters, window):
     joined = {}
     for k, g in enumerate(big):
         joined.setdefault(root(k), []).extend(g)
-    return [sorted(g) for g in joined.values()] + [g for g in groups if len(g) < 2]
+    return [sorted(g) for g in joined.values()] + small
 
 
 def _group_place(records, group):
     """(label, level, path) of a cluster: the place its members name most often in their
-    titles (else bodies), as mine() labels it, and the deepest place all of them are
-    located under ("" unless every member is located)."""
-    # In a fixed order (_order): Counter's ties go to the first seen, which was the input's.
-    members = sorted((records[i] for i in group), key=_order)
-    named = Counter(
-        (r.place_label, r.place_level) for r in members if r.place_label and r.label_in_title
-    ) or Counter((r.place_label, r.place_level) for r in members if r.place_label)
-    label, level = named.most_common(1)[0][0] if named else ("", "")
+    titles (else bodies), as mine() labels it (`_most_named`), and the deepest place all of
+    them are located under ("" unless every member is located)."""
+    members = [records[i] for i in group]
+    named = _most_named(
+        [r for r in members if r.label_in_title] or members,
+        lambda r: (r.place_label, r.place_level) if r.place_label else None,
+    )
+    label, level = named or ("", "")
     paths = [r.place_key for r in members]
     path = ""
     if all(paths):
@@ -271,6 +309,24 @@ def _group_place(records, group):
         for other in paths[1:]:
             path = _common_prefix(path, other)
     return label, level, path
+
+
+def _most_named(members, value):
+    """The value (not None) that most distinct texts among `members` give (_wording: copies
+    of a letter name its place once, as they tell its matter once); ties go to the value
+    named earliest, then the least (a copy, as early as its original or later, changes
+    neither)."""
+    texts, earliest = {}, {}
+    for r in members:
+        v = value(r)
+        if v is None:
+            continue
+        texts.setdefault(v, set()).add(_wording(r))
+        when = r.time or dt.datetime.min
+        earliest[v] = min(earliest.get(v, when), when)
+    if not texts:
+        return None
+    return min(texts, key=lambda v: (-len(texts[v]), earliest[v], v))
 
 
 def _one_place(a, b):
@@ -313,19 +369,48 @@ def _repeats(records, full, window):
     return pairs
 
 
+def _copies(records, full, window):
+    """Pairs (i, j) of one message posted again (_wording) within the window, at one place as
+    far as we can tell: a copy joins its original even where their text links nothing (from
+    RARE_NGRAMS_FROM texts, a text whose n-grams are all its own has no features)."""
+    by_wording = {}
+    for i, r in enumerate(records):
+        by_wording.setdefault(_wording(r), []).append(i)
+    pairs = []
+    for indexes in by_wording.values():
+        indexes.sort(key=lambda i: _order(records[i]))
+        for i, j in zip(indexes, indexes[1:], strict=False):
+            a, b = records[i], records[j]
+            if a.time and b.time and abs(a.time - b.time) > window:
+                continue
+            if _same_place(a, b, full[j]) is not False:
+                pairs.append((i, j))
+    return pairs
+
+
 def _order(record):
     """A record's place in a fixed order (time, then id) whatever the input's order."""
     return (record.time or dt.datetime.min, str(record.id))
 
 
 def _representative(indexes, features, records):
-    """The member most similar to the rest (ties: the most liked, then the earliest)."""
+    """The member most similar to the other letters, its copies counted once (a letter posted
+    three times is not more typical of the matter); ties go to the most liked, then the
+    earliest."""
     if len(indexes) == 1:
         return indexes[0]
     # Summed in a fixed order, and ties (copies of one text) not left to the input's order.
     indexes = sorted(indexes, key=lambda i: _order(records[i]))
-    sub = features[indexes]
-    centrality = np.asarray((sub @ sub.T).sum(axis=1)).ravel()
+    texts = _distinct(records, indexes)
+    own = {_wording(records[i]): n for n, i in enumerate(texts)}
+    column = [own[_wording(records[i])] for i in indexes]
+    # In float64, where float32 products are exact: the pair (a, b) sums to what (b, a) does.
+    # Each letter's similarity to itself left out: float32 rows are of unit length only to
+    # about 1e-6, and that noise, not likes and time, chose between two equally central
+    # letters (any two: 1 + s each). Rounded: what is left is summed in different orders.
+    sims = (features[indexes].astype(np.float64) @ features[texts].astype(np.float64).T).tocsr()
+    itself = np.asarray(sims[np.arange(len(indexes)), column]).ravel()
+    centrality = np.round(np.asarray(sims.sum(axis=1)).ravel() - itself, 9)
     best = max(range(len(indexes)), key=lambda k: (centrality[k], records[indexes[k]].likes, -k))
     return indexes[best]
 
@@ -349,17 +434,16 @@ def mine(records, window_days=30.0, min_size=2, weights=None):
         score, rate = (
             heat(len(members), len(users), reactions, first, last, weights) if times else (0, 0)
         )
-        labels = Counter(r.place_label for r in members if r.place_label and r.label_in_title)
-        labels = labels or Counter(r.place_label for r in members if r.place_label)
-        keys = Counter(r.place_key for r in members if r.place_key)
+        label, _level, _path = _group_place(records, indexes)
+        place_key = _most_named(members, lambda r: r.place_key or None)
         trend = Counter(_day(t) for t in times)
         rep = records[_representative(indexes, features, records)]
         issues.append(
             Issue(
                 records=members,
                 title=rep.title,
-                place_label=labels.most_common(1)[0][0] if labels else "",
-                place_key=keys.most_common(1)[0][0] if keys else "",
+                place_label=label,
+                place_key=place_key or "",
                 first=first,
                 last=last,
                 count=len(members),

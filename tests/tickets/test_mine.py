@@ -1,10 +1,12 @@
 """我的诉求: a requester follows their own demands; staff and residents see their own
 navigation; the home dashboard shows the queue, my units' KPIs and hot issues."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gridgov.insights import predictor
 from gridgov.insights.models import HotIssue
@@ -469,11 +471,15 @@ def test_the_requester_reads_an_extended_date_as_a_local_day(world):
 
     ticket = make_ticket(world)
     perform(ticket, "accept", world.gridworker_a)
-    until = "2026-12-31T07:30:00+08:00"
+    # A week past the deadline, wherever today puts it: a fixed 2026-12-31 came before the
+    # deadline of a ticket made in late December or later, and the extension was refused.
+    ticket.refresh_from_db()
+    day = timezone.localtime(ticket.resolve_by).date() + dt.timedelta(days=7)
+    until = f"{day.isoformat()}T07:30:00+08:00"
     perform(ticket, "extend", world.gridworker_a, until=until, reason="等配件")
     perform(ticket, "approve-extension", world.community_staff, approve=True)
     event = TicketEvent.objects.get(ticket=ticket, action="approve-extension")
-    assert "2026-12-31" in progress._step(event)
+    assert day.isoformat() in progress._step(event)
 
 
 def test_the_reply_being_rated_stands_above_the_rating_questions(client, world):

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -239,6 +240,10 @@ def test_escalation_gives_an_accept_window_and_records_the_old_one(world):
     assert sla.overdue_stage(ticket, now) == "respond"
 
 
+# On a working Tuesday: at the start of a long holiday (National Day, 2026-10-01 01:00
+# Beijing) the deadlines set again 3 days later fell on the same first working day after
+# it, nothing changed, and the event rightly recorded no deadlines.
+@time_machine.travel(dt.datetime(2026, 11, 17, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
 def test_escalation_keeps_a_later_deadline_and_a_response_already_made(world):
     ticket = make_ticket(world)
     perform(ticket, "accept", world.gridworker_a)
@@ -333,6 +338,10 @@ def test_no_second_extension_request_is_offered_while_one_is_pending(world):
     assert "extend" in lifecycle.allowed_actions(ticket, world.gridworker_a)
 
 
+# On a working Tuesday: at the start of a long holiday (National Day, 2026-10-01 01:00
+# Beijing) the deadlines set again 3 days later fell on the same first working day after
+# it, nothing changed, and the event rightly recorded no deadlines.
+@time_machine.travel(dt.datetime(2026, 11, 17, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
 def test_reopening_says_what_happens_to_the_deadlines_and_an_approved_extension(client, world):
     ticket = make_ticket(world)
     perform(ticket, "accept", world.gridworker_a)

@@ -274,9 +274,19 @@ def test_a_name_in_an_e_mail_address_leaves_the_address_to_be_blanked():
     assert scrub_text("写信给john.smith@163.com", ["John Smith"]) == "写信给***"
 
 
+# A part that starts as a WeChat cue does (vx, wx, weixin, wechat) and goes on for six
+# letters more reads as a WeChat ID and is blanked as one (我是vxaaaaaa → 我是vx***, below),
+# not starred as a name: such parts are left to that test.
+WECHAT_CUES = ("vx", "wx", "weixin", "wechat")
 latin_parts = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=12
-)
+).filter(lambda part: not part.lower().startswith(WECHAT_CUES))
+
+
+def test_a_name_part_written_as_a_wechat_id_is_blanked_as_one():
+    # Found by the property below (CI, PostgreSQL run): 'AA VXAAAAAA' signed vxaaaaaa.
+    assert scrub_text("我是vxaaaaaa，谢谢", ["AA VXAAAAAA"]) == "我是vx***，谢谢"
+    assert scrub_text("我是Wxyzabcd，谢谢", ["Wxyzabcd Li"]) == "我是Wx***，谢谢"
 
 
 @given(latin_parts, latin_parts, st.booleans(), st.sampled_from(["我是", "，", "联系人 ", "Dear "]))

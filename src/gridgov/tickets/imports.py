@@ -1143,17 +1143,15 @@ class Importer:
         if not todo:
             return
         grids = [_grid_of(places.get(p.building_id), places) for p in todo]
-        verdicts = intake.points_off_grid(
+        reported = intake.reported_points(
             [g.pk if g is not None else None for g in grids],
             [p.lat for p in todo],
             [p.lng for p in todo],
         )
-        others = {v for v in verdicts if v is not None and v != intake.OUTSIDE_AREA}
-        codes = dict(Place.objects.filter(pk__in=others).values_list("pk", "code"))
-        for p, off in zip(todo, verdicts, strict=True):
-            if off is not None:
+        for p, point in zip(todo, reported, strict=True):
+            if point is not None:
                 building = places[p.building_id]
-                p.reported_point = {"lat": p.lat, "lng": p.lng, "grid": codes.get(off)}
+                p.reported_point = point
                 p.lat, p.lng = building.lat, building.lng
 
     def _tickets(self, parsed, row_routes, state):

@@ -247,16 +247,18 @@ def points_off_grid(grid_ids, lats, lngs):
     return verdicts
 
 
-def _reported_point(building, grid, lat, lng):
-    """Location.reported_point of a point sent with `building` (in `grid`), or None when
-    the point is the ticket's (points_off_grid). Raises geo.InvalidCoordinates."""
-    (off,) = points_off_grid([grid.pk if grid is not None else None], [lat], [lng])
-    if off is None:
-        return None
-    other = None
-    if off != OUTSIDE_AREA:
-        other = Place.objects.filter(pk=off).values_list("code", flat=True).first()
-    return {"lat": float(lat), "lng": float(lng), "grid": other}
+def reported_points(grid_ids, lats, lngs):
+    """Location.reported_point of each point sent with a building in grid `grid_ids[i]`:
+    {"lat", "lng", "grid": the code of the grid it lies in, None outside our area}, or None
+    where the point is the ticket's (points_off_grid). One query for the grids' codes.
+    Raises geo.InvalidCoordinates."""
+    verdicts = points_off_grid(grid_ids, lats, lngs)
+    others = {v for v in verdicts if v is not None and v != OUTSIDE_AREA}
+    codes = dict(Place.objects.filter(pk__in=others).values_list("pk", "code")) if others else {}
+    return [
+        None if off is None else {"lat": float(lat), "lng": float(lng), "grid": codes.get(off)}
+        for off, lat, lng in zip(verdicts, lats, lngs, strict=True)
+    ]
 
 
 # What the answer, the ticket's timeline and the 随手拍 page say of a reported_point.
@@ -329,7 +331,9 @@ def resolve_location(address="", lat=None, lng=None, place_code=None, foreign=FO
         # The building decides the place; the point is the ticket's only where it agrees.
         location.grid = building.ancestor_at(Level.GRID)
         try:
-            location.reported_point = _reported_point(building, location.grid, lat, lng)
+            (location.reported_point,) = reported_points(
+                [location.grid.pk if location.grid is not None else None], [lat], [lng]
+            )
         except geo.InvalidCoordinates as exc:
             errors["location"] = str(exc)
     elif lat is not None or lng is not None:

@@ -408,7 +408,7 @@ def _post_request(call):
         {
             "service_request_id": ticket.code,
             "token": created.submission.token,
-            "service_notice": documents.service_notice(ticket),
+            "service_notice": documents.created_notice(ticket, created.reported_point),
             "account_id": None,
         }
     ]

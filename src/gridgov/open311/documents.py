@@ -23,6 +23,7 @@ from shapely.geometry import shape
 from gridgov.people.masking import REDACTED
 from gridgov.people.masking import scrub_text as scrub
 from gridgov.places.models import Level
+from gridgov.tickets import intake
 from gridgov.tickets.models import FINAL_STATUSES, Nature, Status, Urgency
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -334,6 +335,17 @@ def service_notice(ticket):
     return _("Received; to be resolved by %(when)s.") % {
         "when": timezone.localtime(ticket.resolve_by).strftime("%Y-%m-%d %H:%M")
     }
+
+
+def created_notice(ticket, reported_point=None):
+    """The POST answer's service_notice: the deadline, then, when the point sent with a
+    building's address was not taken (intake.points_off_grid), why, in the words the API's
+    answer and the 随手拍 page use, so the app can tell its user where the request lies."""
+    notice = service_notice(ticket)
+    note = intake.reported_point_note(reported_point, ticket.building)
+    if not (notice and note):
+        return notice or note or None
+    return _("%(notice)s %(note)s") % {"notice": notice, "note": note}
 
 
 class ServiceIndex:

@@ -52,6 +52,8 @@ class Created:
     ticket: object
     submission: Submission
     created: bool
+    # The point sent when it was not taken (intake.Location.reported_point), for the answer.
+    reported_point: dict | None = None
 
 
 def _one(params, name):
@@ -236,4 +238,10 @@ def create(params, files, key, jurisdiction, services, idempotency_key=None, now
             created_at=now,
             **extras,
         )
-    return Created(ticket=ticket, submission=submission, created=result.created)
+    if result.created:
+        reported = result.location.reported_point if result.location is not None else None
+    else:  # a replay answers as the first request was answered
+        reported = intake.reported_point_of(ticket)
+    return Created(
+        ticket=ticket, submission=submission, created=result.created, reported_point=reported
+    )

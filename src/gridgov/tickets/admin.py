@@ -7,6 +7,7 @@ records. Lists show the requester masked; opening a ticket's form, which shows
 it in full, is written to the access log.
 """
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +16,7 @@ from gridgov.people.masking import mask_name, mask_phone
 from gridgov.people.models import AccessLog
 from gridgov.people.personal_data import log_access
 
-from . import knowledge, lifecycle, sla
+from . import intake, knowledge, lifecycle, sla
 from .models import (
     CalendarDay,
     Callback,
@@ -266,8 +267,26 @@ LIFECYCLE_FIELDS = [
 ]
 
 
+class TicketAdminForm(forms.ModelForm):
+    """The ticket's change form (TicketAdmin gives the model and fields)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        # Building, grid and route stay as intake set them (read-only here), so a corrected
+        # point must agree with them: a point outside the grid it is counted in was written.
+        typed = not (self.has_error("lat") or self.has_error("lng"))  # else the field says why
+        if typed and {"lat", "lng"} & set(self.changed_data):
+            refusal = intake.correct_point_refusal(
+                self.instance, cleaned.get("lat"), cleaned.get("lng")
+            )
+            if refusal:
+                raise forms.ValidationError(refusal, code="point")
+        return cleaned
+
+
 @admin.register(Ticket)
 class TicketAdmin(SuperuserOnlyAdmin):
+    form = TicketAdminForm
     list_display = [
         "code",
         "title",

@@ -274,6 +274,65 @@ POINT_IN_OTHER_GRID = gettext_noop(
 )
 
 
+# Why a point typed in the admin (correct_point_refusal) may not be the ticket's.
+POINT_INVALID = gettext_noop(
+    "The latitude must be from -90 to 90 and the longitude from -180 to 180, not %(point)s."
+)
+POINT_HALF = gettext_noop("Give both the latitude and the longitude, or leave both empty.")
+POINT_OUTSIDE_AREA_FOR = gettext_noop(
+    "The position %(point)s is outside our area; the ticket is counted in %(where)s, so its "
+    "position must lie in or next to it."
+)
+POINT_OUTSIDE_AREA_ANY = gettext_noop("The position %(point)s is outside our area.")
+POINT_ELSEWHERE = gettext_noop(
+    "The position %(point)s is in %(other)s, not in %(where)s, where the ticket is counted; "
+    "its position must lie in or next to it."
+)
+POINT_WHERE_BUILDING = gettext_noop("%(grid)s (the grid of %(building)s)")
+
+
+def correct_point_refusal(ticket, lat, lng):
+    """Why (lat, lng) may not become `ticket`'s point in a correction (the admin), or ""
+    when it may. A correction moves the point only: the building, grid and route stay, so
+    the point must agree with them as intake's does (points_off_grid against the grid the
+    ticket is counted in: in or on it, or in no grid within GRIDGOV_NEAREST_GRID_M, as a
+    point alone is placed). A ticket in no grid: the point must lie in our area, and under
+    its place when it has one (a community, a street). Both empty is no point at all."""
+    if lat is None and lng is None:
+        return ""
+    if lat is None or lng is None:
+        return _(POINT_HALF)
+    try:
+        lat, lng = geo.check_coordinates(lat, lng)
+    except geo.InvalidCoordinates:
+        return _(POINT_INVALID) % {"point": f"({lat}, {lng})"}
+    point = f"({lat:.6f}, {lng:.6f})"
+    if ticket.grid_id is not None:
+        (off,) = points_off_grid([ticket.grid_id], [lat], [lng])
+        if off is None:
+            return ""
+        where = ticket.grid.name
+        if ticket.building_id is not None:
+            building = ticket.building
+            where = _(POINT_WHERE_BUILDING) % {
+                "grid": where,
+                "building": building.address or building.name,
+            }
+        if off == OUTSIDE_AREA:
+            return _(POINT_OUTSIDE_AREA_FOR) % {"point": point, "where": where}
+        other = Place.objects.filter(pk=off).values_list("name", flat=True).first()
+        return _(POINT_ELSEWHERE) % {"point": point, "other": other, "where": where}
+    (found,) = geo.lookup_points([lat], [lng], nearest=True)
+    if found < 0:
+        if ticket.place_id is None:
+            return _(POINT_OUTSIDE_AREA_ANY) % {"point": point}
+        return _(POINT_OUTSIDE_AREA_FOR) % {"point": point, "where": ticket.place.name}
+    grid = Place.objects.filter(pk=int(found)).only("name", "path").first()
+    if ticket.place_id is None or grid is None or grid.path.startswith(ticket.place.path):
+        return ""
+    return _(POINT_ELSEWHERE) % {"point": point, "other": grid.name, "where": ticket.place.name}
+
+
 def reported_point_of(ticket):
     """The reported_point kept in the ticket's create event, or None."""
     data = ticket.events.filter(action="create").values_list("data", flat=True).first()

@@ -82,6 +82,23 @@ def test_without_a_rule_the_home_level_is_named(client):
     assert "此处无该分类的派单规则：按分类的承办层级派给所在网格。" in html
 
 
+def test_a_home_level_dispatch_is_not_said_to_be_by_the_rules(client):
+    """派至：魏家坡小区（按规则自动） above 此处无该分类的派单规则 read as a contradiction on
+    every grid matter (found walking the demo as the grid worker); a rule's dispatch keeps it."""
+    world = make_world()
+    by_level = make_ticket(world)  # 楼道堆物: a grid event, no rule
+    html = _timeline(client, world.street_staff, by_level)
+    assert f"派至：{world.grid_a.name}" in html
+    assert "按规则自动" not in html
+    RoutingRule.objects.create(
+        category=world.corridor, place=world.street, department=world.housing
+    )
+    by_rule = make_ticket(world)
+    assert f"派至：{world.housing.name}（按规则自动）" in _timeline(
+        client, world.street_staff, by_rule
+    )
+
+
 def test_the_desk_dispatching_by_the_rules_records_the_rule_but_not_a_unit_named_by_hand():
     world = make_world()
     category = (

@@ -83,7 +83,8 @@ def describe(event, departments):
             lines.append(intake.reported_point_note(data["reported_point"], event.ticket.building))
     elif action in ("dispatch", "designate") and unit:
         text = _("To: %(unit)s") % {"unit": unit}
-        if data.get("auto"):
+        # Not beside _routed_by's "no routing rule for this category here": it contradicted it.
+        if data.get("auto") and not data.get("home_level"):
             text += _(" (by the routing rules)")
         lines.append(text)
         lines += _routed_by(data)

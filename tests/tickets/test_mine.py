@@ -573,6 +573,24 @@ def test_on_a_resolved_demand_the_rating_comes_before_the_photos_form(client, wo
     assert html.index('id="rate-form"') < html.index('id="add-photos-form"')
 
 
+def test_on_a_resolved_demand_the_photos_form_does_not_say_it_helps_the_handling(client, world):
+    """补充照片 said 有助于承办单位办理 under a demand already resolved and waiting for the
+    resident's rating (found walking the demo as the resident): nobody handles it unless the
+    rating says it is not solved. While it is handled the hint stays."""
+    handled = reported_by_resident(world)
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[handled.code])
+    )
+    assert "拍一张现场现在的照片，有助于承办单位办理。" in html
+    ticket = resolved_report(world)
+    _response, html = page(
+        client, world.resident, reverse("tickets:mine-detail", args=[ticket.code])
+    )
+    assert 'id="add-photos-form"' in html
+    assert "有助于承办单位办理" not in html
+    assert "问题仍未解决？请拍一张现场现在的照片，并在上方选择“否”：诉求将重新办理。" in html
+
+
 def test_the_api_and_the_home_page_word_a_demand_as_my_demands_does(client, world):
     """The requester's API (the mini-program) and the home page's 我的诉求 panel said 已办结 of
     a demand waiting for the resident's rating, and the API's steps left out the photos the

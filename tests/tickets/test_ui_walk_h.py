@@ -111,6 +111,21 @@ def suggest(client, **params):
     return html_of(response)
 
 
+def test_where_it_would_go_has_no_space_before_the_full_width_bracket(client, world):
+    """现在提交，将派至魏家坡小区 （属地办理）: the template's line break between the unit and
+    the bracket showed as a space in Chinese text (intake, 随手拍 and the patrol's hazard on a
+    phone; found walking the demo as the grid worker)."""
+    client_for(client, world.hotline)
+    text = {"description": "3号楼楼道里堆满了纸箱和旧家具，挡住了通道"}
+    html = suggest(client, **text, address="魏家坡小区3号楼2单元", category=world.corridor.code)
+    assert f'{world.grid_a.name}</strong><span class="muted">（属地办理）</span>' in html
+    html = suggest(client, **text, address="魏家坡小区3号楼2单元", category=world.unlicensed.code)
+    assert '</strong><span class="muted">（派单规则）</span>' in html
+    client.cookies["django_language"] = "en"  # English keeps its space
+    html = suggest(client, **text, address="魏家坡小区3号楼2单元", category=world.corridor.code)
+    assert '</strong><span class="muted"> (the place\'s office)</span>' in html
+
+
 def test_the_hotline_desk_sees_where_the_ticket_would_go_before_filing(client, world):
     """The intake suggested a category but not where the ticket would go: the operator
     learnt it only after filing, with the caller gone."""

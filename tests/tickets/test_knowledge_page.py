@@ -1,6 +1,7 @@
 """The knowledge base page (知识库): district staff add standard answers the operators are
 then offered, see the stale ones first, change or confirm them (the review date moves), and
-take one out of use; street staff read them; nothing for other roles."""
+take one out of use; street staff and the intake desks read them (test_knowledge_desks.py);
+nothing for other roles."""
 
 import datetime as dt
 
@@ -70,8 +71,8 @@ def test_a_change_of_content_moves_the_review_date_and_a_bad_form_writes_nothing
     assert answer.answer == "新的答复" and answer.reviewed_at > then
 
 
-def test_only_street_and_district_staff(client, world):
-    for user in (world.gridworker_a, world.hotline, world.resident):
+def test_not_for_those_who_take_nothing_in(client, world):
+    for user in (world.city_handler, world.resident):
         client.force_login(user)
         assert client.get(reverse("tickets:knowledge")).status_code == 403
 

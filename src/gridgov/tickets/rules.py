@@ -394,8 +394,12 @@ rules.add_perm("tickets.manage_time_limits", is_superuser | covers_limit_distric
 # and their history.
 rules.add_perm("tickets.manage_kpi_weights", is_superuser | covers_weights_district)
 # 知识库: every hotline operator in the city is offered these answers, so they are kept by
-# district staff and superusers (each change recorded: knowledge.save_answer); street
-# staff read them and their change record on the page (the API reads: `view_settings`).
-rules.add_perm("tickets.view_knowledge", is_superuser | is_street_or_district_staff)
+# district staff and superusers (each change recorded: knowledge.save_answer). Whoever takes
+# demands in at a desk (热线受理, 窗口受理: the hotline operator, the windows' staff) reads
+# them and their change record on the page, as the intake form offers them; street staff
+# too (the API reads: `view_settings`).
+rules.add_perm(
+    "tickets.view_knowledge", is_superuser | is_street_or_district_staff | takes_in_demands
+)
 rules.add_perm("tickets.manage_knowledge", is_superuser | is_district_staff)
 rules.add_perm("tickets.manage_routing", is_superuser | covers_rule_place)

@@ -576,7 +576,14 @@ def _detail_context(request, ticket, bound=None, revealed=None, done=None):
 @login_required
 @require_GET
 def ticket_detail(request, code):
-    ticket = _ticket_or_404(request, code)
+    try:
+        ticket = _ticket_or_404(request, code)
+    except Http404:
+        # A resident following a link to their demand (a message, a staff page's address)
+        # is sent to their own page of it; anyone else's, or no such code, stays 404 alike.
+        if progress.own_ticket(request.user, code) is not None:
+            return redirect("tickets:mine-detail", code)
+        raise
     return render(request, "tickets/detail.html", _detail_context(request, ticket))
 
 

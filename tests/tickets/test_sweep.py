@@ -300,14 +300,14 @@ def test_a_ticket_changed_meanwhile_is_skipped_and_the_rest_of_its_group_acted_o
     ticket's supervisions only, and the others of the group are supervised and escalated."""
     tickets = [make_ticket(world) for _ in range(3)]
     now = tickets[0].accept_by + 25 * H
-    perform_ = sweep.lifecycle.perform
+    perform_ = sweep.lifecycle.Acts.perform
 
-    def refuse_the_second(ticket, action, *args, **kwargs):
-        if ticket.pk == tickets[1].pk and action == "escalate":
+    def refuse_the_second(acts, action, *args, **kwargs):
+        if acts.ticket.pk == tickets[1].pk and action == "escalate":
             raise sweep.lifecycle.InvalidTransition("changed meanwhile")
-        return perform_(ticket, action, *args, **kwargs)
+        return perform_(acts, action, *args, **kwargs)
 
-    monkeypatch.setattr(sweep.lifecycle, "perform", refuse_the_second)
+    monkeypatch.setattr(sweep.lifecycle.Acts, "perform", refuse_the_second)
     report = sweep.run(now=now, remind=False)
     assert report.errors == [(tickets[1].code, "changed meanwhile")]
     assert sorted(code for code, *_ in report.escalated) == sorted(
@@ -315,6 +315,31 @@ def test_a_ticket_changed_meanwhile_is_skipped_and_the_rest_of_its_group_acted_o
     )
     assert {code for code, _stage in report.supervised} == {tickets[0].code, tickets[2].code}
     assert events(tickets[1], "supervise") == []  # rolled back with the refused escalation
+    assert len(events(tickets[2], "supervise")) == 2
+
+
+def test_a_ticket_whose_row_changed_under_the_lock_is_skipped_with_its_acts(world, monkeypatch):
+    """A ticket's acts write its row once, after its events: when that write finds another
+    version than the one the acts were judged on (a race the row lock could not prevent),
+    the ticket's events written before are rolled back with it; its group goes ahead."""
+    from django.db.models import F
+
+    tickets = [make_ticket(world) for _ in range(3)]
+    now = tickets[0].accept_by + 25 * H
+    save = sweep.lifecycle.Acts.save
+
+    def changed_meanwhile(acts):
+        if acts.ticket.pk == tickets[1].pk:
+            Ticket.objects.filter(pk=acts.ticket.pk).update(version=F("version") + 1)
+        return save(acts)
+
+    monkeypatch.setattr(sweep.lifecycle.Acts, "save", changed_meanwhile)
+    report = sweep.run(now=now, remind=False)
+    assert [code for code, _message in report.errors] == [tickets[1].code]
+    assert {code for code, _stage in report.supervised} == {tickets[0].code, tickets[2].code}
+    assert events(tickets[1], "supervise") == [] and events(tickets[1], "escalate") == []
+    tickets[1].refresh_from_db()
+    assert tickets[1].status == Status.DISPATCHED and tickets[1].owner_place == world.grid_a
     assert len(events(tickets[2], "supervise")) == 2
 
 

@@ -1,4 +1,4 @@
-"""The sweep acts under its group's row locks (perform(locked=True)), not through a lock
+"""The sweep acts under its group's row locks (lifecycle.Acts), not through a lock
 and read of its own per act: after waiting for a ticket's lock it must see the unit holding
 the ticket now, as lifecycle.lock_ticket does. On PostgreSQL the locking query that waited
 returns the ticket as the other act left it but its joined rows as they were: a ticket a

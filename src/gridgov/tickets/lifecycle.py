@@ -344,24 +344,12 @@ class Change:
     after: object = None  # callable(ticket, event) run inside the transaction
 
 
-def perform(ticket, action, actor=None, now=None, expected_version=None, *, locked=False, **params):
-    """Apply `action` to `ticket`; returns the written TicketEvent.
-
-    `locked`: the caller holds the ticket's row lock in the transaction it is in, `ticket`
-    read as lock_ticket reads it (the sweep, acting on a group of tickets it locked at
-    once): the act neither reads the row again nor takes a savepoint of its own, its writes
-    stand or fall with the caller's transaction or savepoint. Not for merge and callback,
-    which lock other rows first."""
+def perform(ticket, action, actor=None, now=None, expected_version=None, **params):
+    """Apply `action` to `ticket`; returns the written TicketEvent. (Acts on a ticket whose
+    row the caller holds locked, several sharing one write of the row: Acts.)"""
     if action not in TRANSITIONS:
         raise BadParameters(_("Unknown action %(a)s.") % {"a": action}, allowed=list(ACTIONS))
     now = now or timezone.now()
-    if locked:
-        if action in ("merge", "callback"):
-            raise ValueError(f"{action} locks its own rows")
-        if not transaction.get_connection().in_atomic_block:
-            raise transaction.TransactionManagementError("a row lock lasts one transaction")
-        event, _fields = _apply(ticket, action, actor, now, expected_version, params)
-        return event
     with transaction.atomic():
         if action == "merge":
             _lock_pair(ticket, params.get("into"))
@@ -375,10 +363,48 @@ def perform(ticket, action, actor=None, now=None, expected_version=None, *, lock
     return event
 
 
-def _apply(locked, action, actor, now, expected_version, params):
+class Acts:
+    """Acts on one ticket whose row lock the caller holds in its transaction, `ticket` read
+    as lock_ticket reads it (the sweep, acting on a group of tickets it locked at once):
+    each act is checked and applied as perform does, on the ticket as the acts before left
+    it, and writes its event; `save` writes the ticket's row once for them all, with the
+    values the last act left and the version counted once an act. The sweep supervises a
+    ticket's missed stages and escalates it: one UPDATE, not one an act. Nothing reads the
+    row again or takes a savepoint: the acts stand or fall with the caller's transaction or
+    savepoint. Not for merge and callback, which lock other rows first, nor for an act with
+    follow-up work (Change.after), which might read the row before it is written."""
+
+    def __init__(self, ticket):
+        if not transaction.get_connection().in_atomic_block:
+            raise transaction.TransactionManagementError("a row lock lasts one transaction")
+        self.ticket = ticket
+        self.read_version = ticket.version
+        self.fields = {}  # what the acts changed, to write
+
+    def perform(self, action, actor=None, now=None, **params):
+        """Apply `action` (see perform); returns the written TicketEvent."""
+        if action not in TRANSITIONS:
+            raise BadParameters(_("Unknown action %(a)s.") % {"a": action}, allowed=list(ACTIONS))
+        if action in ("merge", "callback"):
+            raise ValueError(f"{action} locks its own rows")
+        event, _fields = _apply(
+            self.ticket, action, actor, now or timezone.now(), None, params, unwritten=self.fields
+        )
+        return event
+
+    def save(self):
+        """Write the row: refused (InvalidTransition) when its version is no longer the one
+        read."""
+        if self.fields:
+            acts = self.ticket.version - self.read_version
+            _write_row(self.ticket.pk, self.read_version, self.fields, acts)
+
+
+def _apply(locked, action, actor, now, expected_version, params, unwritten=None):
     """The act on the locked row: the version the caller expects, the table's and the
     guards' refusals, the permission, the handler's change, the versioned update and the
-    event; `locked` takes the new state. → (event, fields written)."""
+    event; `locked` takes the new state. `unwritten` (Acts): a dict the changed fields go
+    into, for the caller to write, instead of the update. → (event, fields changed)."""
     if expected_version is not None and locked.version != expected_version:
         raise InvalidTransition(
             _("The ticket was changed by someone else; reload it."),
@@ -406,11 +432,12 @@ def _apply(locked, action, actor, now, expected_version, params):
     change = HANDLERS[action](locked, actor, now, **params)
     to_status = change.to_status or to_status or from_status
     fields = {**change.fields, "status": to_status, "updated_at": now}
-    updated = Ticket.objects.filter(pk=locked.pk, version=locked.version).update(
-        version=F("version") + 1, **fields
-    )
-    if updated != 1:  # lost a race the row lock could not prevent
-        raise InvalidTransition(_("The ticket was changed by someone else; reload it."))
+    if unwritten is None:
+        _write_row(locked.pk, locked.version, fields, acts=1)
+    elif change.after:
+        raise ValueError(f"{action}'s follow-up might read the row before Acts.save writes it")
+    else:
+        unwritten.update(fields)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.version += 1
@@ -429,6 +456,16 @@ def _apply(locked, action, actor, now, expected_version, params):
     if change.after:
         change.after(locked, event)
     return event, fields
+
+
+def _write_row(pk, read_version, fields, acts):
+    """The versioned update of a ticket's row: `fields`, the version counted once an act;
+    refused when the version is no longer the one the acts were judged on."""
+    updated = Ticket.objects.filter(pk=pk, version=read_version).update(
+        version=F("version") + acts, **fields
+    )
+    if updated != 1:  # lost a race the row lock could not prevent
+        raise InvalidTransition(_("The ticket was changed by someone else; reload it."))
 
 
 LOCK_JOINED = ("category", "place", "owner_place", "owner_department")

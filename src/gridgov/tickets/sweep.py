@@ -28,6 +28,7 @@ not at all changes no answer about a ticket. What the sweep does:
 """
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -315,15 +316,18 @@ def sweep_ticket(ticket, now, supervisions, pending_until=None, escalate=True):
     as in the past the demo replays. `supervisions` as supervisions_of reads them;
     `escalate=False` supervises only. → a SweepReport of what was done."""
     ticket.pending_until = pending_until
-    return _handle_overdue(ticket, now, supervisions, escalate)
+    return _handle_overdue(
+        ticket, now, supervisions, escalate, functools.partial(lifecycle.perform, ticket)
+    )
 
 
 def _act_on(tickets, now, report, escalate=True):
     """Supervise and escalate a group of screened tickets in one transaction: their rows
     locked first, in id order (as a merge locks its pair), so two sweeps running at once
     cannot both act; then, under the locks, their supervisions and pending extension
-    requests read again. Each ticket's acts stand or fall together (a savepoint): one a
-    person changed meanwhile is skipped, the others go ahead."""
+    requests read again. A ticket's acts write its row once (lifecycle.Acts) and stand or
+    fall together (a savepoint): one a person changed meanwhile is skipped, the others go
+    ahead."""
     ids = sorted(t.pk for t in tickets)
     codes = {t.pk: t.code for t in tickets}
     with transaction.atomic():
@@ -345,46 +349,36 @@ def _act_on(tickets, now, report, escalate=True):
             if pk not in locked:
                 continue
             try:
-                # The ticket's acts stand or fall together; each act writes through
-                # perform(locked=True), under this lock, without a savepoint or a read of its own.
+                # Under this lock, without a savepoint or a read of their own: each act
+                # writes its event, the ticket's row is written once they are all done.
                 with transaction.atomic():
-                    acts = _handle_overdue(locked[pk], now, supervisions[pk], escalate, True)
+                    acts = lifecycle.Acts(locked[pk])
+                    done = _handle_overdue(
+                        locked[pk], now, supervisions[pk], escalate, acts.perform
+                    )
+                    acts.save()
             except lifecycle.LifecycleError as exc:  # e.g. a person acted on it meanwhile
                 report.errors.append((codes[pk], exc.message))
                 log.info("sweep skipped %s: %s", codes[pk], exc.message)
                 continue
-            report.supervised += acts.supervised
-            report.escalated += acts.escalated
-            report.escalated_units += acts.escalated_units
+            report.supervised += done.supervised
+            report.escalated += done.escalated
+            report.escalated_units += done.escalated_units
 
 
-def _handle_overdue(ticket, now, supervisions, escalate=True, locked=False):
+def _handle_overdue(ticket, now, supervisions, escalate, perform):
     """Supervise a ticket's missed deadlines not supervised yet, and escalate it when due
-    (and `escalate`); → what was done (a SweepReport's lists). `locked`: the caller holds
-    the ticket's row lock, read as lifecycle.lock_ticket reads it."""
+    (and `escalate`), each act through `perform(action, actor, **params)` (lifecycle.perform
+    of the ticket, or lifecycle.Acts.perform when the caller holds its lock); → what was
+    done (a SweepReport's lists)."""
     acts = SweepReport(now=now)
     stages, escalates = due(ticket, now, supervisions, ticket.pending_until)
     for stage in stages:
-        lifecycle.perform(
-            ticket,
-            "supervise",
-            None,
-            now=now,
-            locked=locked,
-            stage=stage,
-            reason=SUPERVISE_REASON,
-        )
+        perform("supervise", None, now=now, stage=stage, reason=SUPERVISE_REASON)
         acts.supervised.append((ticket.code, stage))
     if escalate and escalates and routing.next_level_up(ticket) is not None:
         before = ticket.owner
-        lifecycle.perform(
-            ticket,
-            "escalate",
-            None,
-            now=now,
-            locked=locked,
-            reason=ESCALATE_REASON,
-        )
+        perform("escalate", None, now=now, reason=ESCALATE_REASON)
         # perform gave `ticket` its new owner (the place or department itself).
         acts.escalated.append((ticket.code, before.code, ticket.owner.code))
         acts.escalated_units.append((ticket.code, unit_info(before), unit_info(ticket.owner)))

@@ -23,8 +23,10 @@ from tests.people.factories import user_with_role
 from tests.places.factories import make_tree
 
 from .factories import make_world, ticket_data
+from .test_kpi_early_month import past_the_early_days  # noqa: F401 (a pytest fixture)
 
-pytestmark = pytest.mark.django_db
+# This month's figures: shown on the home page from a month's 6th day (kpis.default_period).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("past_the_early_days")]
 
 
 def _street_handles(world, tree, steps_at, satisfaction):

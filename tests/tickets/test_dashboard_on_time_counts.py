@@ -11,8 +11,10 @@ from gridgov.tickets.intake import create_ticket
 from gridgov.tickets.models import Ticket
 
 from .factories import make_world_with_resident, ticket_data
+from .test_kpi_early_month import past_the_early_days  # noqa: F401 (a pytest fixture)
 
-pytestmark = pytest.mark.django_db
+# This month's figures: shown on the home page from a month's 6th day (kpis.default_period).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("past_the_early_days")]
 
 
 def test_the_home_kpis_show_how_many_due_tickets_were_resolved_in_time(client):

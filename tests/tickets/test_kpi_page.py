@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from gridgov.tickets import kpis
 
+from .test_kpi_early_month import past_the_early_days  # noqa: F401 (a pytest fixture)
 from .test_kpis import fixture, world  # noqa: F401 (pytest fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,7 @@ def test_the_page_says_how_many_units_had_nothing_to_score(client, fixture):  # 
     assert row(communities, "C1").startswith("1 ") and "data-unranked" not in communities
 
 
+@pytest.mark.usefixtures("past_the_early_days")  # this month's figures on the home page
 def test_the_home_pages_rank_counts_only_the_units_ranked(client, world):  # noqa: F811
     """本单位考核 read "1 / 3" for a grid ranked first of one: its two sibling grids had no
     ticket this month. Now "1 / 1", and the cell's title names the two left unranked."""

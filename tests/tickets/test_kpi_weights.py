@@ -78,8 +78,9 @@ def test_district_staff_change_the_weights_on_the_page_and_the_ranking_uses_them
     assert "按时办结纳入考核" in history and f'data-change="{row.pk}"' in history
     assert 'data-change="city"' in history  # before the district's first change: 全市
     assert re.search(r"data-total>\s*100\s*<", page)  # 0+35+35+20+10
-    # This month's ranking states (and scores with) the new weights.
-    ranking = client.get(reverse("tickets:kpis")).content.decode()
+    # This month's ranking states (and scores with) the new weights (in a month's first
+    # days the page opens on last month, scored with those in force at its end).
+    ranking = client.get(reverse("tickets:kpis"), {"period": "month"}).content.decode()
     stated = re.search(r'<p class="muted kpi-weights">(.*?)</p>', ranking, re.S).group(1)
     assert "按时办结率 20" in stated and "响应率" in stated.split("仅展示、不计分")[1]
 

@@ -1,8 +1,8 @@
 """The 接诉即办 panel of the home page (`settings.GRIDGOV_DASHBOARD_PANELS`).
 
-Staff see their queue by tab, this month's KPIs of their own units (ranked among their
-siblings) and the ways in to intake; district staff also see their streets ranked; residents
-and volunteers see the latest demands they reported.
+Staff see their queue by tab, this month's KPIs of their own units (last month's in a
+month's first days) ranked among their siblings, and the ways in to intake; district staff
+also see their streets ranked; residents and volunteers see the latest demands they reported.
 """
 
 from django.utils import timezone
@@ -33,8 +33,8 @@ def _my_units(scope):
     return units
 
 
-def _units_below(units, start, today, now):
-    """The streets of the user's district, ranked this month (kpis.ranking, as the ranking
+def _units_below(units, start, end, now):
+    """The streets of the user's district, ranked in the period (kpis.ranking, as the ranking
     page opens for district staff), or None for anyone working at no district office.
 
     A district office is given no tickets, so its own row is mostly dashes: how its streets
@@ -44,7 +44,7 @@ def _units_below(units, start, today, now):
     district = next((u for u in units if isinstance(u, Place) and u.level == Level.DISTRICT), None)
     if district is None:
         return None
-    rows = kpis.ranking(Level.STREET, district, start, today, now=now)
+    rows = kpis.ranking(Level.STREET, district, start, end, now=now)
     if not rows:
         return None
     return {
@@ -91,15 +91,19 @@ def panel(request):
             context["area_open"] = (
                 visible_tickets(user).filter(status__in=OPEN_STATUSES).order_by().count()
             )
+        # This month so far, or last month in the month's first days (one day of figures
+        # on the 1st is a row of dashes): as the ranking page opens (kpis.default_period).
         today = timezone.localdate()
-        start = today.replace(day=1)
+        choice = kpis.default_period(today)
+        start, end = kpis.period(choice, today=today)
         units = _my_units(scope)
-        rows = [kpis.unit_kpis(unit, start, today, now=now) for unit in units]
-        # A unit to which nothing happened this month (a district office, which is given no
-        # tickets) was a row of dashes ranked —; the ranking page still lists it.
+        rows = [kpis.unit_kpis(unit, start, end, now=now) for unit in units]
+        # A unit to which nothing happened in the period (a district office, which is given
+        # no tickets) was a row of dashes ranked —; the ranking page still lists it.
         context["kpis"] = [row for row in rows if _has_figures(row)]
-        context["period"] = (start, today)
-        context["below"] = _units_below(units, start, today, now)
+        context["period"] = (start, end)
+        context["period_choice"] = choice
+        context["below"] = _units_below(units, start, end, now)
     return context
 
 

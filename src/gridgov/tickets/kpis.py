@@ -448,6 +448,19 @@ def period(choice="custom", start=None, end=None, today=None):
     return start, end
 
 
+# A month so far holds a day on the 1st and little more in the first days: nearly every
+# figure is "—" (no ticket of the unit due or resolved yet). Until the month has this many
+# days behind it, the pages open on last month, which a street office is judged by then.
+EARLY_MONTH_DAYS = 5
+
+
+def default_period(today=None):
+    """The period a unit's home page and the ranking page open on when none is asked for:
+    this month so far, or last month during the month's first EARLY_MONTH_DAYS days."""
+    today = today or timezone.localdate()
+    return "last_month" if today.day <= EARLY_MONTH_DAYS else "month"
+
+
 def _as_date(value, default):
     if not value:
         return default

@@ -1314,12 +1314,13 @@ def _kpi_level_labels():
 
 
 def _period(request):
-    """The chosen period (kpis.period): this month by default; a period that is not one
-    falls back to this month and says why (a ranking of the wrong month read as the one
-    asked for). Dates without a period (a link made by hand) are a custom period."""
+    """The chosen period (kpis.period): kpis.default_period when none is asked for (last
+    month in a month's first days); a period that is not one falls back to this month and
+    says why (a ranking of the wrong month read as the one asked for). Dates without a
+    period (a link made by hand) are a custom period."""
     get = request.GET
     start, end = get.get("start"), get.get("end")
-    choice = get.get("period") or ("custom" if start or end else "month")
+    choice = get.get("period") or ("custom" if start or end else kpis.default_period())
     try:
         return (choice, *kpis.period(choice, start, end), "")
     except kpis.BadPeriod:
@@ -1398,6 +1399,9 @@ def kpi_ranking(request):
             "periods": kpis.PERIODS,
             "period": choice,
             "period_error": period_error,
+            # Opened early in the month on last month, unasked: say why it is not this month.
+            "early_month": choice == "last_month" and "period" not in request.GET,
+            "early_month_days": kpis.EARLY_MONTH_DAYS,
             "notices": notices,
             "start": start,
             "end": end,

@@ -75,7 +75,7 @@ def test_street_staff_read_an_answer_and_its_history_without_the_form(
         page.screenshot(path=str(artifacts / "knowledge-street-read.png"), full_page=True)
         facts = page.locator("#knowledge-read-only").inner_text()
         assert "携带身份证到社区服务中心登记。" in facts and "居住证、暂住证" in facts
-        assert "街道工作人员只能查看" in facts
+        assert "街道工作人员和受理坐席只能查看" in facts
         assert "暂住证" in page.locator("#knowledge-changes").inner_text()
         assert page.locator("#knowledge-form, button[name=confirm]").count() == 0
         width = page.evaluate("() => [window.innerWidth, document.documentElement.scrollWidth]")

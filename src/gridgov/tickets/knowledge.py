@@ -27,7 +27,7 @@ CONTENT = ("question", "answer", "keywords", "category")
 # city is offered these answers.
 READ_ONLY = gettext_noop(
     "Standard answers are offered to operators across the city, so district staff and "
-    "superusers keep them; street staff may only view them."
+    "superusers keep them; street staff and the intake desks may only view them."
 )
 
 

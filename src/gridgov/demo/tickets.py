@@ -36,6 +36,7 @@ from gridgov.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from gridgov.tickets.workdays import WorkCalendar
 
 from . import names
 
@@ -343,17 +344,22 @@ class SweepReplay:
 
 class TakeUp:
     """The unit a ticket is escalated to takes most of them up (SweepReplay.take_up): signs
-    for it within hours, calls the requester if nobody has, and resolves it some days later
-    (by the requester's resolve_by or not, as the days fall; an escalation keeps it), then
-    the callback. Some are left waiting at the unit above: the overdue a street follows.
-    Without this, every ticket the sweep passed up stayed untouched where it arrived, and a
-    street's 按时办结率 counted only those (7% in the demo's month, beside a score of 99).
-    Its own generator: every other ticket of the demo stays as it was."""
+    for it within hours, calls the requester if nobody has, and resolves it some days later,
+    then the callback. Some are left waiting at the unit above: the overdue a street follows.
+    A ticket passed up after its resolve_by (an escalation keeps it) is resolved late
+    whatever is drawn; one taken up in time is resolved within the time left, but every
+    LATE-th of these days after it all the same (as a street sometimes is), so both happen
+    whatever the holidays, not as the days fall. Without this class, every ticket the
+    sweep passed up stayed untouched where it arrived, and a street's 按时办结率 counted
+    only those (7% in the demo's month, beside a score of 99). Its own generator: every
+    other ticket of the demo stays as it was."""
 
     LEFT = 0.25  # share of escalated tickets nobody above has taken up yet
+    LATE = 3  # every third ticket taken up in time is resolved after its resolve_by
 
     def __init__(self, actors, rng):
         self.actors, self.rng = actors, rng
+        self.in_time = 0  # tickets taken up with their resolve_by still ahead
 
     def __call__(self, ticket, at, until):
         rng = self.rng
@@ -362,13 +368,13 @@ class TakeUp:
         delays = (
             _minutes(rng, 90, 0.8, 10, 8 * 60),
             _minutes(rng, 60, 0.8, 5, 6 * 60),
-            dt.timedelta(days=rng.uniform(0.3, 6)),
+            rng.random(),
             dt.timedelta(hours=rng.uniform(3, 30)),
             rng.choice(["satisfied"] * 2 + ["basic"]),
         )
         if left:
             return
-        accept, contact, resolve, callback, satisfaction = delays
+        accept, contact, share, callback, satisfaction = delays
         owner = self.actors.owner(ticket)
         perform = self.actors.perform
         if (now := at + accept) > until:
@@ -378,7 +384,7 @@ class TakeUp:
             if (now := now + contact) > until:
                 return
             perform(ticket, "contact", owner, now=now, note="已联系诉求人")
-        if (now := now + resolve) > until:
+        if (now := self._resolved_at(ticket, now, share)) > until:
             return
         perform(ticket, "resolve", owner, now=now, reply="上级单位接手处置，问题已解决。")
         if (now := now + callback) > until:
@@ -391,6 +397,18 @@ class TakeUp:
             resolved=True,
             satisfaction=satisfaction,
         )
+
+    def _resolved_at(self, ticket, now, share):
+        """When the unit above resolves `ticket`, in hand since `now`; `share` drawn in
+        [0, 1): 0.3 to 6 days later when its resolve_by has passed; else within the time
+        left (a tenth to nine tenths of it), or 0.3 to 3 days after it for every LATE-th."""
+        deadline = ticket.resolve_by
+        if deadline is None or deadline <= now:
+            return now + dt.timedelta(days=0.3 + 5.7 * share)
+        self.in_time += 1
+        if self.in_time % self.LATE == 0:
+            return deadline + dt.timedelta(days=0.3 + 2.7 * share)
+        return now + (deadline - now) * (0.1 + 0.8 * share)
 
 
 def _data(row, building, rng, channel):
@@ -623,13 +641,28 @@ ON_TIME_AGE = {
 RECENT_DAYS = 21
 
 
-def _start(drawn, now, i):
+# A row signed for but never called (fates 1-2) that keeps its age is at least this many
+# working days old: the sweep passed it up for the missed call (2 working days, +24 h
+# grace) with its resolve_by (7 working days) still ahead, and that deadline has passed
+# by `now`, so the unit above (TakeUp) has had the time to resolve it by then or not.
+# Drawn in calendar days, on the first days after a long holiday (2026-02-24, 2026-10-08)
+# it fell in the holiday: no call was missed yet, and every ticket the sweep had passed up
+# was past its resolve_by already, so none could be resolved in time.
+MISSED_CALL_WORKDAYS = 8
+
+
+def _start(drawn, now, i, calendar):
     """When recent row `i` was received: `drawn` (over the last RECENT_DAYS), brought
-    nearer to `now` in proportion for unfinished fates within their ON_TIME_AGE."""
+    nearer to `now` in proportion for unfinished fates within their ON_TIME_AGE; a signed-
+    for row keeping its age at least MISSED_CALL_WORKDAYS old, whole days earlier."""
     cap = ON_TIME_AGE.get(i % 10)
-    if cap is None or (i // 10) % 5 == 0:
+    if cap is None:
         return drawn
-    return now - (now - drawn) * (cap / dt.timedelta(days=RECENT_DAYS))
+    if (i // 10) % 5:
+        return now - (now - drawn) * (cap / dt.timedelta(days=RECENT_DAYS))
+    while i % 10 in (1, 2) and calendar.workdays_between(drawn, now) < MISSED_CALL_WORKDAYS:
+        drawn -= dt.timedelta(days=1)
+    return drawn
 
 
 def seed_recent(rows, buildings, actors, rng, now):
@@ -637,9 +670,11 @@ def seed_recent(rows, buildings, actors, rng, now):
     resident = get_user_model().objects.filter(username="resident").select_related("person")
     resident = resident.first()
     city_management = Category.objects.filter(name=DEPARTMENT_DESK_CATEGORY).first()
+    calendar = WorkCalendar.load()
     for i, row in enumerate(rows):
         fate = i % 10
-        start = _start(now - dt.timedelta(hours=rng.uniform(1, RECENT_DAYS * 24)), now, i)
+        drawn = now - dt.timedelta(hours=rng.uniform(1, RECENT_DAYS * 24))
+        start = _start(drawn, now, i, calendar)
         building = rng.choice(buildings)
         if row["message_id"] in GRID_PLACED:
             grid = GRID_PLACED[row["message_id"]][0]

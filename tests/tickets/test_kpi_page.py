@@ -114,7 +114,7 @@ def test_the_home_pages_rank_counts_only_the_units_ranked(client, world):  # noq
     cell = re.search(r'<tr data-unit="G1a">.*?<td class="num rank">(.*?)</td>', html, re.S)
     assert cell, html
     assert ">1 / 1</span>" in cell.group(1)
-    assert "在 1 个有得分的单位中排名；另有 2 个单位本月没有计分的办理类指标" in cell.group(1)
+    assert "在 1 个有得分的单位中排名；另有 2 个单位在此时段没有计分的办理类指标" in cell.group(1)
 
 
 def test_the_note_on_unranked_units_says_what_it_counts(client, world):  # noqa: F811

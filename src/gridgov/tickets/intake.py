@@ -325,13 +325,13 @@ def correct_point_refusal(ticket, lat, lng):
             return _(POINT_OUTSIDE_AREA_FOR) % {"point": point, "where": where}
         other = Place.objects.filter(pk=off).values_list("name", flat=True).first()
         return _(POINT_ELSEWHERE) % {"point": point, "other": other, "where": where}
-    (found,) = geo.lookup_points([lat], [lng], nearest=True)
-    if found < 0:
+    found = geo.lookup_point(lat, lng)  # as resolve_location places a point alone
+    if not found.found:
         if ticket.place_id is None:
             return _(POINT_OUTSIDE_AREA_ANY) % {"point": point}
         return _(POINT_OUTSIDE_AREA_FOR) % {"point": point, "where": ticket.place.name}
-    grid = Place.objects.filter(pk=int(found)).only("name", "path").first()
-    if ticket.place_id is None or grid is None or grid.path.startswith(ticket.place.path):
+    grid = found.grid
+    if ticket.place_id is None or grid.path.startswith(ticket.place.path):
         return ""
     return _(POINT_ELSEWHERE) % {"point": point, "other": grid.name, "where": ticket.place.name}
 

@@ -5,8 +5,6 @@ or out of range is refused with a form error naming where it lies, and nothing i
 A point in or next to the grid is written as before (one edit event)."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
 
 from gridgov.places.models import Place
@@ -24,14 +22,6 @@ IN_GRID_A = (39.905, 116.305)
 NEXT_TO_GRID_A = (39.8995, 116.305)  # ~55 m south of it, in no grid
 IN_GRID_B = (39.905, 116.315)
 OUTSIDE = (39.95, 116.50)
-
-
-@pytest.fixture
-def admin_client():
-    user = get_user_model().objects.create(username="root", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """The tickets admin: pages open, status and history are read-only, full views are logged."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.urls import reverse
 
 from gridgov.people.models import AccessLog
@@ -11,14 +9,6 @@ from gridgov.tickets.models import Ticket, TicketEvent
 from .factories import make_ticket, make_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client():
-    user = get_user_model().objects.create(username="root", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_admin_pages_open_and_the_lifecycle_fields_are_read_only(admin_client):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,14 +19,22 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from gridgov.people.models import PartyMember, PartyOrganization, RoleAssignment
+from gridgov.people.models import CheckIn, PartyMember, PartyOrganization, RoleAssignment
 from gridgov.people.scope import REGISTRY_ROLES, STAFF_ROLES, filter_by_scope, scope_for
+from gridgov.people.visibility import visible_check_ins
 from gridgov.places.models import LEVELS, Level, Place
 
 from . import access
 from .places import build_nodes, expanded_codes_for, map_area
 
 PEOPLE_PER_PAGE = 25
+# 标记 on the people list: a community looks up its elderly living alone, its new-employment
+# workers and the in-service Party members who have reported (报到) to it.
+PEOPLE_MARKS = {
+    "checked_in": Q(party_checked_in=True),
+    "new_employment": Q(new_employment=True),
+    "elderly": Q(lives_alone_elderly=True),
+}
 CHART_GRIDS = 20
 
 
@@ -231,9 +239,18 @@ def _registry_user(request):
 @require_GET
 def people_list(request):
     _registry_user(request)
-    people = access.people_in_scope(request.user).select_related(
-        "place", "place__parent", "household"
+    people = (
+        access.people_in_scope(request.user)
+        .select_related("place", "place__parent", "household")
+        .annotate(
+            party_checked_in=Exists(
+                CheckIn.objects.filter(person=OuterRef("pk"), kind=CheckIn.Kind.PARTY_MEMBER)
+            )
+        )
     )
+    mark = request.GET.get("mark", "")
+    if mark in PEOPLE_MARKS:
+        people = people.filter(PEOPLE_MARKS[mark])
     place = None
     if request.GET.get("place"):
         place = Place.objects.filter(code=request.GET["place"]).first()
@@ -263,6 +280,7 @@ def people_list(request):
             "page": page,
             "query": query,
             "place": place,
+            "mark": mark if mark in PEOPLE_MARKS else "",
             "filter_places": filter_places,
             "params": params.urlencode(),
         },
@@ -284,6 +302,8 @@ def _person_context(request, person, revealed=None):
         "person": person,
         "ancestors": person.place.ancestors() + [person.place],
         "party_member": party_member,
+        # 报到: where and when they reported, as far as the viewer may see check-ins.
+        "check_ins": visible_check_ins(request.user).filter(person=person),
         "can_reveal": access.can_view_personal_data(request.user, person),
         "revealed": revealed,
     }

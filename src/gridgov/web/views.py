@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.people.models import CheckIn, PartyMember, PartyOrganization, RoleAssignment
@@ -107,7 +108,8 @@ def _people_by_grid(people, places):
     """People per grid in scope (largest first), for the dashboard chart."""
     grid_depth = LEVELS.index(Level.GRID)
     per_grid = Counter()
-    for path, n in people.values_list("place__path").annotate(n=Count("id")):
+    rows = list(people.values_list("place__path").annotate(n=Count("id")))
+    for path, n in rows:
         codes = path.strip("/").split("/")
         if len(codes) > grid_depth:
             per_grid[codes[grid_depth]] += n
@@ -119,9 +121,22 @@ def _people_by_grid(people, places):
             "code", "name"
         )
     )
+    # People registered at a community, street or district (staff records, mostly) are in the
+    # people count but in no bar: said under the chart, or the bars fall short of the count.
+    outside = sum(total for _path, total in rows) - sum(per_grid.values())
     return {
         "labels": [names.get(code, code) for code, _n in top],
         "values": [n for _code, n in top],
+        "outside_note": ngettext(
+            "%(n)s more person is registered outside every grid, at a community, street or "
+            "district.",
+            "%(n)s more people are registered outside every grid, at a community, street or "
+            "district.",
+            outside,
+        )
+        % {"n": outside}
+        if outside
+        else "",
         "title": _("People per grid")
         if len(per_grid) <= CHART_GRIDS
         else _("People per grid (top %(n)s)") % {"n": CHART_GRIDS},

@@ -244,6 +244,12 @@ class ReportForm(forms.Form):
         self.may_patrol = may_patrol
         if not may_patrol:
             del self.fields["patrol"]
+        else:
+            # Ticked: one who may patrol reports, in the field, what the patrol found.
+            # Unticked, the report is his own demand as a resident: intake makes him its
+            # requester (SELF_SERVICE_CHANNELS), to be contacted and to follow it.
+            self.fields["patrol"].initial = True
+            self.fields["patrol"].widget.attrs["aria-describedby"] = "patrol-help"
         self.fields["category"].choices = category_choices()
         _styled(
             self.fields["description"],

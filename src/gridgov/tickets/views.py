@@ -1059,6 +1059,9 @@ def report(request):
                 {
                     "ticket": ticket,
                     "may_view": request.user.has_perm("tickets.view_ticket", ticket),
+                    # 我的诉求 shows his own demands only: a patrol finding outside his grid
+                    # has no page of his to follow (its link answered 404).
+                    "is_own": progress.is_own(request.user, ticket),
                     "section": "report",
                     # The phone's position was not where the address's building is.
                     "location_note": intake.reported_point_note(

@@ -155,11 +155,18 @@ def test_households_to_visit_and_a_visit_with_a_demand(client, world):
 
 
 def test_a_household_outside_the_area_is_refused(client, world):
+    """As one that does not exist (404): a 403 beside a missing id's 404 told the visitor
+    that household existed (the API answers both alike)."""
     client.force_login(world.gridworker_a)
     url = reverse("tickets:visit-new", args=[world.home_b.pk])
-    assert client.get(url).status_code == 403
-    assert client.post(url, {"heard": "x"}).status_code == 403
+    missing = reverse("tickets:visit-new", args=[987654321])
+    assert client.get(url).status_code == 404 == client.get(missing).status_code
+    assert client.post(url, {"heard": "x"}).status_code == 404
+    assert client.post(missing, {"heard": "x"}).status_code == 404
     assert not Visit.objects.exists()
+    # Who visits no household is refused whatever the id, before it is looked up.
+    client.force_login(world.resident)
+    assert client.get(url).status_code == 403 == client.get(missing).status_code
 
 
 def test_the_home_page_counts_the_patrols_due_and_the_households_to_visit(client, world):

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,14 +48,27 @@ def patrol_list(request):
         {"task": task, "last_at": last_at, "late_days": (today - due_on).days}
         for task, last_at, due_on in patrols.due_tasks(request.user)
     ]
-    recent = (
+    recent = _with_ticket_links(
+        request.user,
         PatrolRecord.objects.filter(by=request.user)
         .select_related("task__grid", "ticket")
-        .order_by("-at")[:10]
+        .order_by("-at")[:10],
     )
     return render(
         request, "tickets/patrols.html", {"due": due, "recent": recent, "section": "patrols"}
     )
+
+
+def _with_ticket_links(user, rows):
+    """The rows (patrol records, visits), each with `ticket_url` set where the user may open
+    the ticket it filed: a task's volunteer assignee, a Party member or a micro-grid worker
+    filing beyond their building sees no ticket page, and the link answered 403."""
+    rows = list(rows)
+    for row in rows:
+        ticket = row.ticket
+        may_open = ticket is not None and user.has_perm("tickets.view_ticket", ticket)
+        row.ticket_url = reverse("tickets:detail", args=[ticket.code]) if may_open else ""
+    return rows
 
 
 HAZARD_FIELDS = {
@@ -131,11 +145,12 @@ def visit_list(request):
     grids = list(patrols.visiting_grids(request.user)[:200])
     grid = next((g for g in grids if g.code == request.GET.get("grid")), None)
     households = patrols.unvisited_in(request.user, grid)
-    recent = (
+    recent = _with_ticket_links(
+        request.user,
         patrols.visible_visits(request.user)
         .filter(visitor=request.user)
-        .select_related("household__building__parent")
-        .order_by("-at")[:10]
+        .select_related("household__building__parent", "ticket")
+        .order_by("-at")[:10],
     )
     return render(
         request,
@@ -184,11 +199,14 @@ def _where_it_went(ticket):
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_new(request, household):
-    household = get_object_or_404(
-        Household.objects.select_related("building__parent"), pk=household
-    )
-    if patrols.visit_capacity(request.user, household) is None:
+    # Who visits no household is refused whatever the id; another area's household reads
+    # as one that does not exist (403 beside 404 told that it did), as the API answers.
+    if not patrols.may_visit(request.user):
         raise PermissionDenied
+    household = Household.objects.select_related("building__parent").filter(pk=household)
+    household = household.first()
+    if household is None or patrols.visit_capacity(request.user, household) is None:
+        raise Http404
     people = list(Person.objects.filter(household=household).order_by("id"))
     members = [(str(p.pk), mask_name(p.name)) for p in people]
     status = 200
@@ -220,6 +238,10 @@ def visit_new(request, household):
                     )
                     text = format_html("{} {}", text, _where_it_went(visit.ticket))
                 messages.success(request, text)
+                if not request.user.has_perm("tickets.visit_households"):
+                    # A Party member visits households but has no list of them to visit
+                    # (VISIT_AREA_ROLES): the list answered 403 after the visit was logged.
+                    return redirect("tickets:visit-new", household=household.pk)
                 return redirect("tickets:visits")
         status = 400
     else:

@@ -324,8 +324,10 @@ class Lifecycle(RuleBasedStateMachine):
 
     def check_deadlines(self, step, old, now, event):
         """respond_by and resolve_by are the requester's: only an approved extension moves
-        resolve_by (later), a reopening starts a new round from its time; accept_by is set
-        anew only when the ticket changes holder."""
+        resolve_by (later), a reopening starts a new round from its time; a dispatch or a
+        designation raises one falling before the unit's new accept_by to it, and a return
+        to the desk brings back what it raised; accept_by is set anew only when the ticket
+        changes holder."""
         which, action, actor_name, status, params = step
         reopens = action == "reopen" or (action == "callback" and now["status"] == S.REOPENED)
         for name in DEADLINE_FIELDS:
@@ -340,6 +342,14 @@ class Lifecycle(RuleBasedStateMachine):
                 assert before is None or after > before, (step, name)
             elif name == "accept_by":
                 assert action in ACCEPT_BY_SETTERS, (step, name, before, after)
+            elif action in ("dispatch", "designate") and status not in HANDLING_STATUSES:
+                # Not sooner than the unit signs (lifecycle._owed_no_sooner_than_signed).
+                assert after == now["accept_by"] and (before is None or after > before), step
+                assert event.data["raised"][name] == timezone.localtime(before).isoformat()
+            elif action == "return" and now["status"] == S.RETURNED:
+                assert after is not None and before is not None and after < before, step
+                moved = event.data["deadlines"]["after"][name]
+                assert moved == timezone.localtime(after).isoformat(), step
             else:
                 raise AssertionError(f"{name} moved from {before} to {after}: {step}")
 

@@ -624,13 +624,14 @@ def _dispatch(t, actor, now, unit=None, department=None, reason="", category=Non
     data = _sent_data(t, route)
     if not (unit or department):
         data.update(routing.route_data(route))  # which rule (or home level) chose the unit
+    recount = False
     if chosen:
         fields["category"] = t.category
         data["category"] = chosen
         if t.status == S.RECEIVED:
             fields.update(_deadlines_for_category(t))
-            if moved := _deadline_change(t, fields):
-                data["deadlines"] = moved
+            recount = True
+    _owed_no_sooner_than_signed(t, fields, now, data, recount)
     return Change(fields, reason=reason, data=data)
 
 
@@ -692,18 +693,69 @@ def _hand_down(t, unit, department, reason, category, now):
     return Change(fields, reason=reason, data=data)
 
 
-def _handed_down_by(t):
+def _handed_down_by(t, last=None):
     """The `handed_down` data of the 交办 that gave the ticket to its holder, or None when
-    it came to them otherwise (dispatch, designation, escalation, a return)."""
-    last = (
+    it came to them otherwise (dispatch, designation, escalation, a return). `last`: that
+    event's (action, data), when read already (_last_hand_over)."""
+    last = last or _last_hand_over(t)
+    if last is None or last[0] != "dispatch":
+        return None
+    return (last[1] or {}).get("handed_down")
+
+
+def _last_hand_over(t):
+    """(action, data) of the event that gave the ticket to its holder, or None."""
+    return (
         TicketEvent.objects.filter(ticket=t, action__in=HOLDER_CHANGES)
         .order_by("-at", "-id")
         .values_list("action", "data")
         .first()
     )
-    if last is None or last[0] != "dispatch":
-        return None
-    return (last[1] or {}).get("handed_down")
+
+
+def _owed_no_sooner_than_signed(t, fields, now, data, recount=False):
+    """A dispatch or designation (by the desk, or by the unit above sending an escalated
+    ticket down) gives the unit its 签收 window from now (`fields["accept_by"]`); the
+    requester's deadlines stay counted from intake (their time ran while the ticket waited),
+    but none falls before that window's end: the unit owes first contact no sooner than its
+    signature (respond_by, while nobody has contacted the requester, even one passed at the
+    desk: nobody is charged for that), nor a resolution (a resolve_by still ahead; one that
+    passed at the desk stays, the desk's miss, kpis). An escalation and a 交办 keep them
+    as they are: passing a ticket within the ladder buys no time (_escalate). What moved
+    goes in `data`: `deadlines` (before/after), and `raised`, the requester's deadlines the
+    window replaced, which a return to the desk brings back (_return). `recount`: the
+    fields hold deadlines counted anew (a corrected category), recorded even when only
+    accept_by moved."""
+    accept_by = fields["accept_by"]
+    raised = {}
+    respond_by = fields.get("respond_by", t.respond_by)
+    if t.contacted_at is None and respond_by is not None and respond_by < accept_by:
+        raised["respond_by"] = respond_by
+    resolve_by = fields.get("resolve_by", t.resolve_by)
+    if resolve_by is not None and now <= resolve_by < accept_by:
+        raised["resolve_by"] = resolve_by
+    fields.update(dict.fromkeys(raised, accept_by))
+    moved = _deadline_change(t, fields)
+    if moved and (recount or raised):
+        data["deadlines"] = moved
+    if raised:
+        data["raised"] = {name: _iso(value) for name, value in raised.items()}
+
+
+def _owed_again(t, handed):
+    """The requester's deadlines a dispatch raised to the unit's 签收 window
+    (`data.raised` of `handed`, the event that gave the ticket to the unit returning it),
+    for the desk it goes back to: those still as the dispatch left them."""
+    if handed is None or handed[0] not in ("dispatch", "designate"):
+        return {}
+    data = handed[1] or {}
+    after = (data.get("deadlines") or {}).get("after") or {}
+    restored = {}
+    for name, value in (data.get("raised") or {}).items():
+        current = getattr(t, name)
+        if current is not None and after.get(name) == _iso(current):
+            restored[name] = dt.datetime.fromisoformat(value)
+    return restored
 
 
 def _deadlines_for_category(t):
@@ -801,7 +853,8 @@ def _return(t, actor, now, reason_code=None, reason=""):
         _require(reason.strip(), _("Describe the reason for the return."))
     if now > return_by(t):
         raise InvalidTransition(str(RETURN_TOO_LATE))
-    handed = _handed_down_by(t)
+    last = _last_hand_over(t)
+    handed = _handed_down_by(t, last)
     if handed is not None:
         return _return_to_hander(t, handed, reason_code, reason)
     fields = {
@@ -810,6 +863,10 @@ def _return(t, actor, now, reason_code=None, reason=""):
         "return_count": t.return_count + 1,
     }
     data = {"reason_code": reason_code, "returned_by": _unit_name(t), "returns": t.return_count + 1}
+    # Back at the desk the requester's deadlines are as filed: the unit's window goes with it.
+    fields.update(_owed_again(t, last))
+    if moved := _deadline_change(t, fields):
+        data["deadlines"] = moved
     return Change(fields, reason=reason or str(RETURN_REASONS[reason_code]), data=data)
 
 
@@ -872,7 +929,9 @@ def _designate(t, actor, now, unit=None, department=None, reason=""):
         "dispatched_at": now,
         "accept_by": _accept_by(t, now),
     }
-    return Change(fields, reason=reason, data=_sent_data(t, route))
+    data = _sent_data(t, route)
+    _owed_no_sooner_than_signed(t, fields, now, data)
+    return Change(fields, reason=reason, data=data)
 
 
 def _contact(t, actor, now, note="", method="phone"):

@@ -219,7 +219,8 @@ def _routed_by(data):
                 "No routing rule for this category here: it goes to the %(level)s of the "
                 "place, the category's home level."
             )
-            % {"level": HomeLevel(level).label}
+            # Mid-sentence: 'the grid of the place', not 'the Grid' (Chinese has no case).
+            % {"level": str(HomeLevel(level).label).lower()}
         ]
     return []
 

@@ -9,6 +9,7 @@ from django.urls import path
 
 from . import (
     access_log,
+    check_in,
     department_import,
     password,
     place_import,
@@ -27,6 +28,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("check-in/", check_in.check_in, name="web-check-in"),
     # A login handed out with an initial password (gridgov people import) is changed here,
     # first of all (web.middleware); the admin's own page is for superusers only.
     path("password/", password.PasswordChangeView.as_view(), name="web-password"),

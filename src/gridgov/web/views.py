@@ -25,7 +25,7 @@ from gridgov.people.scope import REGISTRY_ROLES, STAFF_ROLES, filter_by_scope, s
 from gridgov.people.visibility import visible_check_ins
 from gridgov.places.models import LEVELS, Level, Place
 
-from . import access
+from . import access, check_in
 from .places import build_nodes, expanded_codes_for, map_area
 
 PEOPLE_PER_PAGE = 25
@@ -96,6 +96,7 @@ def dashboard(request):
             "scope_places": scope_places,
             "chart": chart,
             "panels": panels,
+            "check_in": check_in.offer(user),
         },
     )
 

@@ -1,0 +1,55 @@
+"""报到 from the home page: a new-employment worker (快递员、外卖骑手) or an in-service Party
+member registers with their community, which then finds them marked on its people list."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.people.models import CheckIn, PartyMember
+from gridgov.places.models import Level
+
+
+def offer(user):
+    """{"kind", "community", "last"} when the user may report to a community, else None.
+    An in-service Party member reports to their home community (报到 as a member), anyone
+    else marked a new-employment worker to the community they live in."""
+    if not user.is_authenticated:
+        return None
+    try:
+        person = user.person
+    except ObjectDoesNotExist:
+        return None
+    member = PartyMember.objects.filter(person=person).select_related("home_community").first()
+    if member is not None and member.status == PartyMember.Status.IN_SERVICE:
+        kind = CheckIn.Kind.PARTY_MEMBER
+        community = member.home_community or person.place.ancestor_at(Level.COMMUNITY)
+    elif person.new_employment:
+        kind = CheckIn.Kind.NEW_EMPLOYMENT
+        community = person.place.ancestor_at(Level.COMMUNITY)
+    else:
+        return None
+    if community is None:
+        return None
+    last = CheckIn.objects.filter(person=person, kind=kind, community_id=community.pk).first()
+    return {"person": person, "kind": kind, "community": community, "last": last}
+
+
+@login_required
+@require_POST
+def check_in(request):
+    found = offer(request.user)
+    if found is None:
+        raise PermissionDenied(
+            _(
+                "Only new-employment workers and in-service Party members report to a community here."
+            )
+        )
+    if found["last"] is None:
+        record = CheckIn(person=found["person"], community=found["community"], kind=found["kind"])
+        if not request.user.has_perm("people.add_check_in", record):
+            raise PermissionDenied
+        record.full_clean()
+        record.save()
+    return redirect("home")

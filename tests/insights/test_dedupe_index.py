@@ -102,8 +102,45 @@ def test_an_intake_goes_on_when_its_signature_cannot_be_computed(monkeypatch, ca
     def fail(*args, **kwargs):
         raise ValueError("a text the signature could not take")
 
-    monkeypatch.setattr(dedupe, "_insert_signature", fail)
+    # What both ways of indexing a new ticket compute first (with the ticket's own statement
+    # on PostgreSQL, after it elsewhere).
+    monkeypatch.setattr(dedupe, "_index_values", fail)
     result = _indexed_ticket()
     assert result.created and result.ticket.events.count() >= 1
     assert not TextSignature.objects.filter(ticket=result.ticket).exists()
     assert "could not index ticket" in caplog.text
+
+
+def test_an_intake_writes_its_tickets_index_in_the_tickets_own_statement_on_postgresql():
+    """On PostgreSQL the ticket, its first events, its signature and its bands are one
+    statement (core.inserts.WRITTEN_WITH), the rows those index_ticket writes; elsewhere
+    the index is written after the ticket, as before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.insights.models import TextSignature
+
+    world = make_world()
+    data = ticket_data(
+        title="楼道堆物",
+        description="7号楼楼道里堆满了纸箱和旧家具。",
+        requester_phone="13900001234",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        ticket = intake.create_ticket(
+            {**data, "category": world.corridor.code}, actor=world.hotline
+        ).ticket
+    writes = [q["sql"] for q in queries if "INSERT INTO insights_textsignature" in q["sql"]]
+    assert len(writes) == 1
+    ticket_written_with_it = 'INSERT INTO "tickets_ticket"' in writes[0]
+    assert ticket_written_with_it == (connection.vendor == "postgresql")
+    stored = TextSignature.objects.get(ticket=ticket)
+    values = dedupe.signature(dedupe.ticket_text(ticket))
+    assert bytes(stored.minhash) == dedupe.pack(values)
+    assert stored.place_path == ticket.place.path and stored.created_at == ticket.created_at
+    assert stored.requester_key == dedupe.requester_key(ticket.requester_id, "13900001234")
+    bands = SignatureBand.objects.filter(signature=stored)
+    expected = dedupe.band_keys(values) + dedupe.title_band_keys(ticket.title)
+    assert sorted(bands.values_list("key", flat=True)) == sorted(expected)
+    assert {b.created_at for b in bands} == {ticket.created_at}
+    assert "_gridgov_indexed_with_it" not in ticket.__dict__  # its receiver took the mark

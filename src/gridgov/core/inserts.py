@@ -66,6 +66,13 @@ def _saved(connection, objs, ids):
         obj._state.adding, obj._state.db = False, connection.alias
 
 
+# model → [write(obj) → (CTE, params) or None]: on PostgreSQL, save_new writes with a new
+# instance (and its `then`) the rows another app keeps of it, in the same statement: one
+# round trip fewer on every intake (insights.intake: the duplicate index). A CTE reads the
+# new row's id as `new.id` (FROM new); `write` tells its post_save receiver it is done.
+WRITTEN_WITH = {}
+
+
 def save_new(obj, then=(), link=None):
     """Model.save(force_insert=True) of one new instance, signals included (pre_save, then
     post_save with created=True), through `insert`: a ticket took 0.8 ms of CPU through
@@ -83,10 +90,14 @@ def save_new(obj, then=(), link=None):
         first, params = _insert_sql(connection, [obj])
         rows, more = _insert_sql(connection, then, link, "(SELECT id FROM new)")
         linked = connection.ops.quote_name(then[0]._meta.get_field(link).column)
+        # Rows of other tables written with it (WRITTEN_WITH), once its values are final.
+        also = [part for write in WRITTEN_WITH.get(model, ()) if (part := write(obj))]
+        ctes = "".join(f", {cte}" for cte, _params in also)
         sql = (
-            f"WITH new AS ({first} RETURNING {pk} AS id) {rows} "
+            f"WITH new AS ({first} RETURNING {pk} AS id){ctes} {rows} "
             f"RETURNING {connection.ops.quote_name(then[0]._meta.pk.column)}, {linked}"
         )
+        params += [value for _cte, values in also for value in values]
         with connection.cursor() as cursor:
             cursor.execute(sql, params + more)
             returned = cursor.fetchall()

@@ -144,12 +144,28 @@ def band_keys(values, first=0, bands=BANDS):
     """One signed 64-bit key per LSH band (fits a PostgreSQL bigint), of the first `bands`
     bands. `first`: the bands' first number, BANDS for a title's (title_band_keys), so its
     keys never meet a text's."""
-    keys = []
-    for band in range(bands):
-        chunk = values[band * ROWS : (band + 1) * ROWS].astype("<u4").tobytes()
-        digest = hashlib.blake2b(bytes([first + band]) + chunk, digest_size=8).digest()
-        keys.append(struct.unpack("<q", digest)[0])
-    return keys
+    # The values' bytes once, then a slice per band: a numpy slice and conversion per band
+    # cost more than its hash.
+    raw, width = values[: bands * ROWS].astype("<u4").tobytes(), 4 * ROWS
+    blake2b, unpack_key = hashlib.blake2b, _KEY.unpack
+    return [
+        unpack_key(
+            blake2b(
+                bytes((first + band,)) + raw[band * width : (band + 1) * width], digest_size=8
+            ).digest()
+        )[0]
+        for band in range(bands)
+    ]
+
+
+_KEY = struct.Struct("<q")
+
+
+@lru_cache(maxsize=256)  # intake computes them for the search, then again for the index
+def text_band_keys(text):
+    """band_keys(signature(text)) as a tuple; () for a text with no bigram."""
+    values = signature(text)
+    return tuple(band_keys(values)) if values is not None else ()
 
 
 def title_band_keys(title):
@@ -210,17 +226,10 @@ def index_ticket(ticket, new=False):
     """Store (or replace) the signature and band keys of a ticket; `new`: it has none yet."""
     from .models import SignatureBand, TextSignature
 
-    values = signature(ticket_text(ticket))
-    if values is None:
+    index = _index_values(ticket)
+    if index is None:
         return None
-    place = ticket.place
-    fields = {
-        "minhash": pack(values),
-        "requester_key": requester_key(ticket.requester_id, ticket.requester_phone),
-        "place_path": place.path if place is not None else "",
-        "created_at": ticket.created_at,
-    }
-    keys = band_keys(values) + title_band_keys(ticket.title)
+    fields, keys = index
     if new:  # every intake: two plain statements, no model instances
         return _insert_signature(ticket, fields, keys)
     # One transaction, the signature row locked (update_or_create) until its bands are
@@ -233,6 +242,50 @@ def index_ticket(ticket, new=False):
             [SignatureBand(signature=sig, key=k, created_at=ticket.created_at) for k in keys]
         )
     return sig
+
+
+def _index_values(ticket):
+    """(the signature row's fields, the band keys) of a ticket; None for a text with no
+    bigram."""
+    text = ticket_text(ticket)
+    values = signature(text)
+    if values is None:
+        return None
+    place = ticket.place
+    fields = {
+        "minhash": pack(values),
+        "requester_key": requester_key(ticket.requester_id, ticket.requester_phone),
+        "place_path": place.path if place is not None else "",
+        "created_at": ticket.created_at,
+    }
+    return fields, [*text_band_keys(text), *title_band_keys(ticket.title)]
+
+
+def index_with_new_ticket(ticket):
+    """(CTEs, params) writing a new ticket's signature and bands in the statement that
+    inserts the ticket (core.inserts.WRITTEN_WITH, PostgreSQL: its id read from `new`), as
+    _insert_signature writes them after it; None for a text with no signature."""
+    from django.db import connection
+
+    from .models import SignatureBand, TextSignature
+
+    index = _index_values(ticket)
+    if index is None:
+        return None
+    fields, keys = index
+    at = connection.ops.adapt_datetimefield_value(fields["created_at"])
+    columns = "ticket_id, minhash, requester_key, place_path, created_at"
+    ctes = (
+        f"gridgov_sig AS (INSERT INTO {TextSignature._meta.db_table} ({columns}) "
+        "VALUES ((SELECT id FROM new), %s, %s, %s, %s) "
+        "ON CONFLICT (ticket_id) DO NOTHING RETURNING id), "
+        f"gridgov_bands AS (INSERT INTO {SignatureBand._meta.db_table} "
+        "(signature_id, key, created_at) "
+        "SELECT gridgov_sig.id, band.key, %s FROM gridgov_sig, "
+        f"(VALUES {', '.join(['(%s::bigint)'] * len(keys))}) AS band (key))"
+    )
+    values = [fields["minhash"], fields["requester_key"], fields["place_path"], at]
+    return ctes, [*values, at, *keys]
 
 
 def _insert_signature(ticket, fields, keys):
@@ -449,7 +502,7 @@ def find_duplicates(
     specific = category.pk if category is not None and category.depth > 1 else None
 
     rows = _candidate_rows(
-        band_keys(values) if values is not None else [],
+        list(text_band_keys(text)),
         since,
         now,
         who,

@@ -712,9 +712,22 @@ def _known_empty(ticket, photos):
         if rows:
             queryset = getattr(ticket, name).all()
         else:
-            queryset = Ticket._meta.get_field(name).related_model.objects.none()
+            queryset = _NO_ROWS[name]._chain()
         queryset._result_cache, queryset._prefetch_done = list(rows), True
         ticket._prefetched_objects_cache[name] = queryset
+
+
+class _NoRows(dict):
+    """name → `related model`.objects.none(), made once: each answer gets a copy of it
+    (_chain, as every queryset method does), for a third of the CPU of making it anew
+    (a manager's queryset, then none() copying it). Never evaluated itself."""
+
+    def __missing__(self, name):
+        self[name] = Ticket._meta.get_field(name).related_model.objects.none()
+        return self[name]
+
+
+_NO_ROWS = _NoRows()
 
 
 class OptionalBooleanField(serializers.BooleanField):

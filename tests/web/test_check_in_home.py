@@ -2,10 +2,15 @@
 in-service Party member reports to their community in one press, once; the community then
 finds them marked on its people list. Nobody else is offered it or may post it."""
 
+import threading
+
 import pytest
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from gridgov.people.models import CheckIn, PartyMember, PartyOrganization, Person, Role
+from gridgov.web import check_in
 from tests.people.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +76,41 @@ def test_in_english(client, city):
     assert "Report to the community" in html
     assert "Report to 幸福社区" in html
     assert "进社区报到" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_presses_at_once_report_once(city, monkeypatch):
+    """A double click on 向幸福社区报到: both requests found no check-in before either had
+    written one, and both wrote one."""
+    rider = Person.objects.create(
+        name="骑手小周", place=city.b1, new_employment=True, user=city.volunteer
+    )
+    both_looked = threading.Barrier(2)
+    real = check_in.offer
+
+    def offer(user):
+        found = real(user)
+        try:
+            both_looked.wait(timeout=3)
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(check_in, "offer", offer)
+    statuses = []
+
+    def press():
+        try:
+            client = Client()
+            client.force_login(city.volunteer)
+            statuses.append(client.post("/check-in/").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert statuses == [302, 302]
+    assert CheckIn.objects.filter(person=rider).count() == 1

@@ -3,11 +3,12 @@ member registers with their community, which then finds them marked on its peopl
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gridgov.people.models import CheckIn, PartyMember
+from gridgov.people.models import CheckIn, PartyMember, Person
 from gridgov.places.models import Level
 
 
@@ -46,10 +47,19 @@ def check_in(request):
                 "Only new-employment workers and in-service Party members report to a community here."
             )
         )
-    if found["last"] is None:
-        record = CheckIn(person=found["person"], community=found["community"], kind=found["kind"])
-        if not request.user.has_perm("people.add_check_in", record):
-            raise PermissionDenied
-        record.full_clean()
-        record.save()
+    if found["last"] is not None:
+        return redirect("home")
+    record = CheckIn(person=found["person"], community=found["community"], kind=found["kind"])
+    if not request.user.has_perm("people.add_check_in", record):
+        raise PermissionDenied
+    record.full_clean()
+    with transaction.atomic():
+        # Checked again under the person's row lock: two presses at once (a double click)
+        # both found no check-in above, and both wrote one.
+        Person.objects.select_for_update().filter(pk=record.person_id).first()
+        already = CheckIn.objects.filter(
+            person_id=record.person_id, kind=record.kind, community_id=record.community_id
+        )
+        if not already.exists():
+            record.save()
     return redirect("home")

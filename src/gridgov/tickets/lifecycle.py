@@ -13,6 +13,7 @@ from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
@@ -367,12 +368,22 @@ class Acts:
     """Acts on one ticket whose row lock the caller holds in its transaction, `ticket` read
     as lock_ticket reads it (the sweep, acting on a group of tickets it locked at once):
     each act is checked and applied as perform does, on the ticket as the acts before left
-    it, and writes its event; `save` writes the ticket's row once for them all, with the
-    values the last act left and the version counted once an act. The sweep supervises a
-    ticket's missed stages and escalates it: one UPDATE, not one an act. Nothing reads the
-    row again or takes a savepoint: the acts stand or fall with the caller's transaction or
-    savepoint. Not for merge and callback, which lock other rows first, nor for an act with
-    follow-up work (Change.after), which might read the row before it is written."""
+    it; `save` writes the ticket's row once for them all, with the values the last act left
+    and the version counted once an act, then their events in one INSERT, in the order of
+    the acts (the rows perform would write one by one). The sweep supervises a ticket's
+    missed stages and escalates it: one UPDATE and one INSERT, not one of each an act.
+    Nothing reads the row again or takes a savepoint: the acts stand or fall with the
+    caller's transaction or savepoint. Not for merge and callback, which lock other rows
+    first, nor for an act with follow-up work (Change.after), which might read the row
+    before it is written, nor for dispatch and return, whose handlers read the ticket's
+    events (an earlier act's is not written yet)."""
+
+    REFUSED = {
+        "merge": "locks its own rows",
+        "callback": "locks its own rows",
+        "dispatch": "reads the ticket's events, written only at save",
+        "return": "reads the ticket's events, written only at save",
+    }
 
     def __init__(self, ticket):
         if not transaction.get_connection().in_atomic_block:
@@ -380,31 +391,64 @@ class Acts:
         self.ticket = ticket
         self.read_version = ticket.version
         self.fields = {}  # what the acts changed, to write
+        self.events = []  # their events, to write
 
     def perform(self, action, actor=None, now=None, **params):
-        """Apply `action` (see perform); returns the written TicketEvent."""
+        """Apply `action` (see perform); returns its TicketEvent, written by `save`."""
         if action not in TRANSITIONS:
             raise BadParameters(_("Unknown action %(a)s.") % {"a": action}, allowed=list(ACTIONS))
-        if action in ("merge", "callback"):
-            raise ValueError(f"{action} locks its own rows")
+        if action in self.REFUSED:
+            raise ValueError(f"{action} {self.REFUSED[action]}")
         event, _fields = _apply(
-            self.ticket, action, actor, now or timezone.now(), None, params, unwritten=self.fields
+            self.ticket,
+            action,
+            actor,
+            now or timezone.now(),
+            None,
+            params,
+            unwritten=self.fields,
+            events=self.events,
         )
         return event
 
     def save(self):
-        """Write the row: refused (InvalidTransition) when its version is no longer the one
-        read."""
+        """Write the row, then the events: refused (InvalidTransition) when the row's
+        version is no longer the one read, before any event is written."""
         if self.fields:
             acts = self.ticket.version - self.read_version
             _write_row(self.ticket.pk, self.read_version, self.fields, acts)
+        if self.events:
+            _insert_events(self.events)
+            self.events = []
 
 
-def _apply(locked, action, actor, now, expected_version, params, unwritten=None):
+def _insert_events(events):
+    """TicketEvent.objects.create of each, in one INSERT: the same rows (values prepared as
+    Model.save prepares them, ids in order) and the same signals (pre_save before, post_save
+    with created=True after: notify queues the escalation's notice from it)."""
+    using = transaction.get_connection().alias
+    for event in events:
+        pre_save.send(
+            sender=TicketEvent, instance=event, raw=False, using=using, update_fields=None
+        )
+    inserts.insert(events)
+    for event in events:
+        post_save.send(
+            sender=TicketEvent,
+            instance=event,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=using,
+        )
+
+
+def _apply(locked, action, actor, now, expected_version, params, unwritten=None, events=None):
     """The act on the locked row: the version the caller expects, the table's and the
     guards' refusals, the permission, the handler's change, the versioned update and the
     event; `locked` takes the new state. `unwritten` (Acts): a dict the changed fields go
-    into, for the caller to write, instead of the update. → (event, fields changed)."""
+    into, for the caller to write, instead of the update; `events` (Acts): a list the event
+    goes into, unsaved, for the caller to write. → (event, fields changed)."""
     if expected_version is not None and locked.version != expected_version:
         raise InvalidTransition(
             _("The ticket was changed by someone else; reload it."),
@@ -441,7 +485,7 @@ def _apply(locked, action, actor, now, expected_version, params, unwritten=None)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.version += 1
-    event = TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=locked,
         action=action,
         from_status=from_status,
@@ -453,6 +497,10 @@ def _apply(locked, action, actor, now, expected_version, params, unwritten=None)
         data=change.data or {},
         at=now,
     )
+    if events is None:
+        event.save(force_insert=True)
+    else:
+        events.append(event)
     if change.after:
         change.after(locked, event)
     return event, fields

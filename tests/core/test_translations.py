@@ -74,3 +74,26 @@ def test_words_that_mean_different_things_keep_their_own_translation():
         # The ticket admin's fieldset of address, building, grid and place; was 坐标.
         assert _("Location") == "位置"
         assert _("Coordinates") == "坐标"  # a place page's lat, lng
+
+
+# Placeholders that stand for a Chinese name (a unit, place or person): Chinese runs them
+# into the sentence (已转交魏家坡小区办理), where a space reads as a typo. Codes, numbers and
+# field names (%(code)s, %(n)s, service_code) keep their spaces.
+NAME_PLACEHOLDERS = ("unit", "owner", "place")
+
+
+def test_names_run_into_the_chinese_sentence_without_spaces():
+    import re
+
+    cjk = r"[\u4e00-\u9fff，。；：]"
+    names = "|".join(NAME_PLACEHOLDERS)
+    spaced = re.compile(rf"{cjk} %\(({names})\)s|%\(({names})\)s {cjk}")
+    found = []
+    for mo in sorted(SRC.glob("*/locale/zh_Hans/LC_MESSAGES/django.mo")):
+        with mo.open("rb") as handle:
+            catalog = gettext.GNUTranslations(handle)._catalog
+        for msgid, msgstr in catalog.items():
+            for text in [msgstr] if isinstance(msgstr, str) else list(msgstr):
+                if msgid and spaced.search(text):
+                    found.append((mo.parts[-5], text))
+    assert not found, found

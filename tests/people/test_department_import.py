@@ -59,12 +59,12 @@ def test_every_bad_row_is_named_in_chinese_and_nothing_is_written(tree):
     assert (3, "部门编码", "缺少部门编码。") in problems
     assert (4, "部门编码", "编码 CG 在第 2 行已经出现。") in problems
     assert (5, "部门名称", "缺少部门名称。") in problems
-    assert (5, "管辖区域编码", "grid-G1（G1） 是网格；部门的管辖区域只能是区或街道。") in problems
+    assert (5, "管辖区域编码", "grid-G1（G1）是网格；部门的管辖区域只能是区或街道。") in problems
     assert (6, "管辖区域编码", "没有编码为 NOPE 的地点，请先导入地点树。") in problems
     assert (
         7,
         "管辖区域编码",
-        "community-C1（C1） 是居村；部门的管辖区域只能是区或街道。",
+        "community-C1（C1）是居村；部门的管辖区域只能是区或街道。",
     ) in problems
     assert any(r == 8 and c == "联系电话" for r, c, _m in problems)
     assert {r for r, _c, _m in problems} == {3, 4, 5, 6, 7, 8}

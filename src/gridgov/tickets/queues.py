@@ -347,10 +347,15 @@ def tab_filters(now, user=None):
         "dispatch": to_dispatch,
         "approve": found["above"] if found else NOTHING,
         "handling": held(HANDLING),
-        "callback": desk_at & (Q(status=S.RESOLVED) | merged_callback_q()),
+        # Not built for those at no desk (a department): the merged tickets' three EXISTS.
+        "callback": NOTHING
+        if desk_at is NOTHING
+        else desk_at & (Q(status=S.RESOLVED) | merged_callback_q()),
         # Summoned departments past their report-by, for the street that blew the whistle
         # (awaited past its report-by is awaited: the whistled part's EXISTS goes).
-        "late_reports": (found["whistled_at"] if found else NOTHING) & Q(Exists(_awaited(now))),
+        "late_reports": NOTHING
+        if not found or found["whistled_at"] is NOTHING
+        else found["whistled_at"] & Q(Exists(_awaited(now))),
         "overdue": late,
         "all": Q(),
     }

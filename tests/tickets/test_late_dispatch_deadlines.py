@@ -219,3 +219,53 @@ def test_an_escalation_keeps_the_requesters_deadlines(world):
     ticket.refresh_from_db()
     assert (ticket.respond_by, ticket.resolve_by) == owed
     assert ticket.accept_by > ticket.respond_by
+
+
+def test_a_resolve_by_that_passed_while_the_unit_held_it_is_not_brought_back_on_return(world):
+    """An emergency held at the desk 1 h 50: the dispatch raised its resolve_by (T0+2h) to
+    the unit's accept_by (T0+2h05); the unit returns it at T0+2h02, in its window. Brought
+    back, T0+2h would have passed while the unit held it: kpis charged the unit a late
+    resolution (due 1, on time 0) for a deadline before its accept_by. It stays raised,
+    the desk's to meet."""
+    ticket = at_the_desk(world, urgency=Urgency.EMERGENCY)
+    minute = dt.timedelta(minutes=1)
+    perform(ticket, "dispatch", world.street_staff, now=T0 + 110 * minute, department="ZJ")
+    ticket.refresh_from_db()
+    raised = ticket.accept_by
+    assert ticket.resolve_by == raised == T0 + 125 * minute
+    event = perform(
+        ticket,
+        "return",
+        world.housing_handler,
+        now=T0 + 122 * minute,
+        reason_code="unclear_ownership",
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RETURNED and ticket.owner_place == world.street
+    assert ticket.resolve_by == raised  # before: T0+2h, passed two minutes earlier
+    assert ticket.respond_by == T0 + H  # the requester's, as for any return
+    assert "resolve_by" not in event.data["deadlines"]["after"]
+    street, housing = kpis.compute([world.street, world.housing], *MARCH, now=END)
+    assert housing.counts["due"] == 0  # before: 1, and 0 resolved on time
+    assert (street.counts["due"], street.counts["resolved_on_time"]) == (1, 0)
+
+
+def test_a_respond_by_passed_before_an_escalated_ticket_is_sent_down_stays(world):
+    """The grid lets the requester's respond_by (Wednesday) pass, passes the ticket up on
+    Thursday, and the community sends it straight back down. Raised to the grid's new
+    accept_by, the grid's call on Thursday was on time (响应率 1/1: its miss erased) and the
+    community, which got the ticket after the deadline had passed, was charged it (0/1)."""
+    ticket = filed(world)
+    owed = ticket.respond_by
+    thu = dt.datetime(2026, 3, 5, 10, tzinfo=TZ)
+    perform(ticket, "escalate", world.gridworker_a, now=thu, reason="需社区协调")
+    event = perform(ticket, "dispatch", world.community_staff, now=thu + H, unit=world.grid_a.code)
+    ticket.refresh_from_db()
+    assert ticket.respond_by == owed  # before: Friday's end, the grid's accept_by
+    assert "raised" not in event.data
+    perform(ticket, "accept", world.gridworker_a, now=thu + 2 * H)
+    contact = perform(ticket, "contact", world.gridworker_a, now=thu + 3 * H)
+    assert contact.data["on_time"] is False
+    grid, community = kpis.compute([world.grid_a, world.community], *MARCH, now=END)
+    assert (grid.counts["response_due"], grid.counts["responded"]) == (1, 0)
+    assert community.counts["response_due"] == 0

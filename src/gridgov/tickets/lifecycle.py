@@ -777,7 +777,16 @@ def _owed_no_sooner_than_signed(t, fields, now, data, recount=False):
     accept_by = fields["accept_by"]
     raised = {}
     respond_by = fields.get("respond_by", t.respond_by)
-    if t.contacted_at is None and respond_by is not None and respond_by < accept_by:
+    # Sent down from escalated, one already passed stays (kpis: not charged to units that
+    # got the ticket after it passed). Raised, the unit that missed it, passed the ticket up
+    # and got it back was scored on time for its late call, and the unit above that sent it
+    # down was charged the miss instead.
+    if (
+        t.contacted_at is None
+        and respond_by is not None
+        and respond_by < accept_by
+        and not (t.status == S.ESCALATED and respond_by < now)
+    ):
         raised["respond_by"] = respond_by
     resolve_by = fields.get("resolve_by", t.resolve_by)
     if resolve_by is not None and now <= resolve_by < accept_by:
@@ -790,10 +799,13 @@ def _owed_no_sooner_than_signed(t, fields, now, data, recount=False):
         data["raised"] = {name: _iso(value) for name, value in raised.items()}
 
 
-def _owed_again(t, handed):
+def _owed_again(t, handed, now):
     """The requester's deadlines a dispatch raised to the unit's 签收 window
     (`data.raised` of `handed`, the event that gave the ticket to the unit returning it),
-    for the desk it goes back to: those still as the dispatch left them."""
+    for the desk it goes back to: those still as the dispatch left them. A resolve_by that
+    passed while the unit held it stays raised: brought back, it would be the unit's miss
+    (kpis charges whoever held the ticket when it passed) though the unit's was its
+    accept_by and it returned the ticket in time; the desk owes the raised one."""
     if handed is None or handed[0] not in ("dispatch", "designate"):
         return {}
     data = handed[1] or {}
@@ -801,8 +813,12 @@ def _owed_again(t, handed):
     restored = {}
     for name, value in (data.get("raised") or {}).items():
         current = getattr(t, name)
-        if current is not None and after.get(name) == _iso(current):
-            restored[name] = dt.datetime.fromisoformat(value)
+        if current is None or after.get(name) != _iso(current):
+            continue
+        value = dt.datetime.fromisoformat(value)
+        if name == "resolve_by" and value < now:
+            continue
+        restored[name] = value
     return restored
 
 
@@ -912,7 +928,7 @@ def _return(t, actor, now, reason_code=None, reason=""):
     }
     data = {"reason_code": reason_code, "returned_by": _unit_name(t), "returns": t.return_count + 1}
     # Back at the desk the requester's deadlines are as filed: the unit's window goes with it.
-    fields.update(_owed_again(t, last))
+    fields.update(_owed_again(t, last, now))
     if moved := _deadline_change(t, fields):
         data["deadlines"] = moved
     return Change(fields, reason=reason or str(RETURN_REASONS[reason_code]), data=data)

@@ -216,9 +216,22 @@ class TimeLimit(models.Model):
         return f"{self.get_urgency_display()} · {self.category or '*'}{where}"
 
     def clean(self):
+        from .sla import limit_order_error  # sla reads this model
+
+        errors = {}
         error = self.place_error(self.place)
         if error:
-            raise ValidationError({"place": error})
+            errors["place"] = error
+        order = limit_order_error(
+            *(
+                (getattr(self, f"{stage}_value"), getattr(self, f"{stage}_unit"))
+                for stage in ("accept", "respond", "resolve")
+            )
+        )
+        if order:
+            errors[order[0]] = order[1]
+        if errors:
+            raise ValidationError(errors)
 
     @staticmethod
     def place_error(place):

@@ -315,6 +315,8 @@ def time_limits(request, pk=None):
         form = TimeLimitForm(request.POST, **where)
         if form.is_valid():
             d = form.cleaned_data
+            # 响应 not shorter than 签收, 办结 not than 响应; said with the errors below.
+            order = sla.limit_order_error(*((d[f"{s}_value"], d[f"{s}_unit"]) for s in STAGES))
             saved = limit or TimeLimit()
             saved.urgency, saved.category, saved.place = (
                 d["urgency"],
@@ -325,7 +327,9 @@ def time_limits(request, pk=None):
                 form.add_error("place", _refusal(user, saved))
             elif sla.limit_taken(saved.urgency, saved.category, saved.place, exclude=limit):
                 form.add_error("urgency", sla.LIMIT_TAKEN)
-            else:
+            if order:
+                form.add_error(*order)  # drops the field from d: last
+            elif not form.errors:
                 for stage in STAGES:
                     setattr(saved, f"{stage}_value", d[f"{stage}_value"])
                     setattr(saved, f"{stage}_unit", d[f"{stage}_unit"])

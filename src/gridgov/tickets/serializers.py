@@ -1355,6 +1355,18 @@ class TimeLimitSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"place": [error]})
         if sla.limit_taken(urgency, category, place, exclude=self.instance):
             raise serializers.ValidationError({"urgency": [sla.LIMIT_TAKEN]})
+        # A PATCH of one part is checked against the row's other parts.
+        order = sla.limit_order_error(
+            *(
+                tuple(
+                    attrs.get(name, getattr(self.instance, name, None))
+                    for name in (f"{stage}_value", f"{stage}_unit")
+                )
+                for stage in ("accept", "respond", "resolve")
+            )
+        )
+        if order:
+            raise serializers.ValidationError({order[0]: [order[1]]})
         return attrs
 
 

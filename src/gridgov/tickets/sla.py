@@ -121,14 +121,93 @@ def whistle_report_by(urgency, start, hours, calendar=None):
 
 def compute_deadlines(urgency, category, start, calendar=None, place=None):
     """The deadlines of a ticket filed (or handed on) at `start`; `place` is where it lies,
-    whose district's time limits apply (limits_for)."""
+    whose district's time limits apply (limits_for). In order (in_order): a row mixing clock
+    time and working days can cross on some starts (limit_order_error), and a row written
+    before that check may cross on every one."""
     calendar = calendar or WorkCalendar.load()
     accept, respond, resolve = limits_for(urgency, category, place)
-    return Deadlines(
-        accept_by=add_limit(start, *accept, calendar),
-        respond_by=add_limit(start, *respond, calendar),
-        resolve_by=add_limit(start, *resolve, calendar),
+    return in_order(
+        add_limit(start, *accept, calendar),
+        add_limit(start, *respond, calendar),
+        add_limit(start, *resolve, calendar),
     )
+
+
+def in_order(accept_by, respond_by, resolve_by):
+    """Deadlines with respond_by no earlier than accept_by and resolve_by no earlier than
+    respond_by: a unit is not asked to call the requester before it has to sign for the
+    ticket, nor to resolve it before the call is due."""
+    respond_by = max(respond_by, accept_by)
+    return Deadlines(accept_by, respond_by, max(resolve_by, respond_by))
+
+
+# --- the order of a row's limits: 签收, then 响应, then 办结 ------------------------------------
+
+# Clock time against working days is compared on the deadlines a row gives to a ticket filed
+# at 09:00 on a Monday of a week without holidays (Monday to Friday working days). Comparing
+# only limits of the same kind would let 签收 1 working day with 响应 2 hours through, the
+# slip this is for; refusing every mix that can cross on some start would refuse any
+# working-day 签收 before a clock 响应 (a holiday stretches working days without bound).
+# Where an accepted mix still crosses (a Friday evening, before a holiday), compute_deadlines
+# puts the deadlines in order.
+PROBE_DAY_LEFT = dt.timedelta(hours=14, minutes=59, seconds=59)  # 09:00 to 23:59:59
+
+RESPOND_BEFORE_ACCEPT = gettext_noop(
+    "The response limit (%(respond)s) is shorter than the accept limit (%(accept)s): a unit "
+    "would have to contact the requester before it has to sign for the ticket. Give a "
+    "response limit no shorter than the accept limit."
+)
+RESOLVE_BEFORE_RESPOND = gettext_noop(
+    "The resolve limit (%(resolve)s) is shorter than the response limit (%(respond)s): a "
+    "ticket would be due to be resolved before its requester is due to be contacted. Give a "
+    "resolve limit no shorter than the response limit."
+)
+MIXED_UNITS = gettext_noop(
+    "(Clock time and working days are compared on a ticket filed on a Monday at 09:00 in a "
+    "week without holidays.)"
+)
+
+
+def probe_span(value, unit):
+    """How long a limit runs for a ticket filed on a Monday at 09:00 in a week without
+    holidays: a working-day limit ends at the end of its last working day (add_workdays)."""
+    if unit == Unit.MINUTES:
+        return dt.timedelta(minutes=value)
+    if unit == Unit.HOURS:
+        return dt.timedelta(hours=value)
+    # The k-th working day after a Monday: Tuesday to Friday are 1 to 4 days on, and each
+    # further five a week on.
+    weeks, rest = divmod(value, 5)
+    return dt.timedelta(days=7 * weeks + rest) + PROBE_DAY_LEFT
+
+
+def limit_words(value, unit):
+    """2 自然小时, 1 工作日: a limit in the active language."""
+    return f"{value} {Unit(unit).label}"
+
+
+def limit_order_error(accept, respond, resolve):
+    """(field, message in the active language) when a row's 响应时限 is shorter than its
+    签收时限 or its 办结时限 shorter than its 响应时限, else None. Each limit is (value, unit);
+    a missing part (the field's own error says so) is not compared."""
+    from django.utils.translation import gettext
+
+    stages = {"accept": accept, "respond": respond, "resolve": resolve}
+    if any(v is None or u not in Unit.values for v, u in stages.values()):
+        return None
+    words = {stage: limit_words(*limit) for stage, limit in stages.items()}
+    for earlier, later, field, message in (
+        ("accept", "respond", "respond_value", RESPOND_BEFORE_ACCEPT),
+        ("respond", "resolve", "resolve_value", RESOLVE_BEFORE_RESPOND),
+    ):
+        if probe_span(*stages[later]) >= probe_span(*stages[earlier]):
+            continue
+        said = gettext(message) % words
+        kinds = {stages[s][1] == Unit.WORKDAYS for s in (earlier, later)}
+        if len(kinds) > 1:
+            said = f"{said}{gettext(MIXED_UNITS)}"
+        return field, said
+    return None
 
 
 def overdue_stage(ticket, now=None):

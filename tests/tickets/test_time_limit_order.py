@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from gridgov.tickets import intake, sla
-from gridgov.tickets.models import TimeLimit, TimeLimitChange, Urgency
+from gridgov.tickets.models import Ticket, TimeLimit, TimeLimitChange, Urgency
 from gridgov.tickets.workdays import WorkCalendar
 
 from .factories import make_ticket, ticket_data
@@ -188,3 +188,25 @@ def test_a_mixed_row_over_a_weekend_gives_deadlines_in_order(world):  # noqa: F8
     # A row in order on every start is left as it is.
     ticket = make_ticket(world, urgency=Urgency.EMERGENCY)
     assert ticket.accept_by < ticket.respond_by < ticket.resolve_by
+
+
+def test_an_imported_row_on_an_old_crossed_row_gets_deadlines_in_order(world, tmp_path):  # noqa: F811
+    import csv
+
+    from gridgov.tickets import imports
+
+    crossed_row(world, **CROSSED, resolve_value=1, resolve_unit=H)
+    path = tmp_path / "12345.csv"
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["工单编号", "受理时间", "诉求标题", "诉求内容", "诉求地址", "来电人",
+                         "联系电话", "诉求类型", "诉求性质"])  # fmt: skip
+        writer.writerow(["12345-000001", "2026/11/30 09:00:00", "楼道堆物", "3号楼楼道堆满纸箱。",
+                         "魏家坡小区3号楼2单元", "市民", "13800000001",
+                         f"网格事件/{world.corridor.name}", "投诉"])  # fmt: skip
+    report = imports.import_file(path)
+    assert report.ok, report.errors[:5]
+    ticket = Ticket.objects.get(external_id="12345-000001")
+    # As intake gives them on the same row (above): all at Tuesday's end.
+    tuesday_end = dt.datetime(2026, 12, 1, 23, 59, 59, tzinfo=SHANGHAI)
+    assert ticket.accept_by == ticket.respond_by == ticket.resolve_by == tuesday_end

@@ -1417,7 +1417,11 @@ class Importer:
 
         def deadlines(urgency, category, place, start, day):
             accept, respond, resolve = limits_for(urgency, category, place)
-            return add(start, day, *accept), add(start, day, *respond), add(start, day, *resolve)
+            # In order as compute_deadlines gives them (a row written before the check).
+            d = sla.in_order(
+                add(start, day, *accept), add(start, day, *respond), add(start, day, *resolve)
+            )
+            return d.accept_by, d.respond_by, d.resolve_by
 
         deadlines.limits_for = limits_for
         return deadlines

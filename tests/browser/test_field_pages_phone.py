@@ -46,6 +46,8 @@ def test_a_visit_demand_and_a_hazard_read_one_category_field_with_its_suggestion
     page.fill("#id_hazard", "楼道里堆满了纸箱和旧家具，挡住了通道")
     expect(page.locator("#hazard-suggest [data-pick-category]").first).to_be_visible()
     assert len(_visible_exactly(page.locator("#hazard-section"), "分类")) == 1
+    chip = page.locator("#hazard-suggest [data-pick-category]").first
+    assert chip.bounding_box()["y"] > page.locator("#id_hazard_category").bounding_box()["y"]
     assert not errors, errors
     context.close()
 

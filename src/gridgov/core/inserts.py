@@ -31,6 +31,23 @@ def insert(objs):
     return objs
 
 
+def create_all(objs):
+    """Model.objects.create of each unsaved instance of one model, in one INSERT: the same
+    rows (ids in order) and the same signals (pre_save of each before, post_save with
+    created=True of each after)."""
+    if not objs:
+        return objs
+    model, using = type(objs[0]), DEFAULT_DB_ALIAS
+    for obj in objs:
+        pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    insert(objs)
+    for obj in objs:
+        post_save.send(
+            sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+        )
+    return objs
+
+
 def _insert_sql(connection, objs, link=None, linked_to=""):
     """(INSERT … VALUES …, params) of `objs`; `link`: the name of their foreign key whose
     value is the SQL `linked_to` (the id of a row the same statement inserts)."""

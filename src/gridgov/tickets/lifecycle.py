@@ -13,7 +13,6 @@ from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
-from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
@@ -418,29 +417,8 @@ class Acts:
             acts = self.ticket.version - self.read_version
             _write_row(self.ticket.pk, self.read_version, self.fields, acts)
         if self.events:
-            _insert_events(self.events)
+            inserts.create_all(self.events)  # notify queues the escalation's notice
             self.events = []
-
-
-def _insert_events(events):
-    """TicketEvent.objects.create of each, in one INSERT: the same rows (values prepared as
-    Model.save prepares them, ids in order) and the same signals (pre_save before, post_save
-    with created=True after: notify queues the escalation's notice from it)."""
-    using = transaction.get_connection().alias
-    for event in events:
-        pre_save.send(
-            sender=TicketEvent, instance=event, raw=False, using=using, update_fields=None
-        )
-    inserts.insert(events)
-    for event in events:
-        post_save.send(
-            sender=TicketEvent,
-            instance=event,
-            created=True,
-            update_fields=None,
-            raw=False,
-            using=using,
-        )
 
 
 def _apply(locked, action, actor, now, expected_version, params, unwritten=None, events=None):

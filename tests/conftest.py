@@ -66,6 +66,16 @@ def _password_hash():
     return make_password(PASSWORD)
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The default hasher spends ~0.3 s per password on purpose; tests make and sign in many
+    # logins (a browser test's live server checks each sign-in with it too).
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
 @pytest.fixture(autouse=True)
 def _media_and_data_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

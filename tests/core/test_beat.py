@@ -109,7 +109,6 @@ def test_the_thread_keeps_running_the_schedule(db):
 
 def test_demo_runs_the_schedule_without_a_broker(db, settings, monkeypatch):
     settings.GRIDGOV_DEMO_TICKET_LIMIT = 5
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CELERY_BROKER_URL = None
     settings.CELERY_BEAT_SCHEDULE = {"echo": ECHO | {"schedule": 3600}}
     served = []

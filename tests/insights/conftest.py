@@ -17,11 +17,6 @@ from gridgov.insights.training import BASE_DATA
 SMALL_LIMIT = 400
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def corpus_rows(name, limit=None):
     with gzip.open(BASE_DATA / f"{name}.csv.gz", "rt", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))

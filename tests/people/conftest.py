@@ -6,12 +6,6 @@ from gridgov.people.models import Role
 from .factories import PersonFactory, make_tree, user_with_role
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The default hasher spends ~0.5 s per user on purpose; tests make many users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def tree(db):
     return make_tree()

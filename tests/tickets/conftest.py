@@ -3,12 +3,6 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Tests make many logins; PBKDF2 per login would dominate their run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_client():
     """A client signed in as a superuser named root (the tickets admin's tests); it stands

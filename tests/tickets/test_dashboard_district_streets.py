@@ -179,7 +179,6 @@ def test_a_districts_home_stays_within_its_queries_on_the_demo(
     district's home page took 30 queries without its streets, 37 with them (one ranking:
     kpis.compute's reads, none per street)."""
     settings.GRIDGOV_DEMO_TICKET_LIMIT = 40
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     seed.build_demo()
     client.force_login(get_user_model().objects.get(username="district"))
     client.get("/")

@@ -320,7 +320,8 @@ def load_taxonomy(path=TAXONOMY_CSV, Category=Category):  # noqa: N803 (a model 
 
     `Category` may be a migration's historical model.
     """
-    existing = set(Category.objects.values_list("code", flat=True))
+    # Read in one query: the test worlds and the demo load the tree onto one that is there.
+    existing = {c.code: c for c in Category.objects.all()}
     created = 0
     index1, index2, index3 = {}, {}, {}
     nodes = {}
@@ -330,7 +331,7 @@ def load_taxonomy(path=TAXONOMY_CSV, Category=Category):  # noqa: N803 (a model 
         if code in nodes:
             return nodes[code]
         if code in existing:
-            node = Category.objects.get(code=code)
+            node = existing[code]
         else:
             node = Category.objects.create(
                 code=code, name=name, parent=parent, depth=depth, **extra

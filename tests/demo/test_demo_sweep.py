@@ -6,25 +6,23 @@ messages (tickets.py) and the field work's (fieldwork.py: the hazard of a patrol
 import datetime as dt
 
 import pytest
-import time_machine
 from django.conf import settings
 from django.utils import timezone
 
 from gridgov.demo.fieldwork import seed_fieldwork
 from gridgov.demo.seed import seed_logins, seed_people, seed_places
 from gridgov.demo.tickets import seed_tickets
-from gridgov.people.models import Department
-from gridgov.places.models import Place
 from gridgov.tickets import routing, sweep
 from gridgov.tickets.models import (
     OPEN_STATUSES,
-    Category,
     Channel,
-    RoutingRule,
     Status,
     Ticket,
     TicketEvent,
 )
+from tests.demo.conftest import DEMO_LIMIT
+from tests.demo.timelines import patrol_hazard, taken_up, timelines
+from tests.module_db import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -33,38 +31,27 @@ SWEEP_ACTS = ("supervise", "escalate")
 HAND_OVERS = ("dispatch", "designate", "escalate")
 
 
-@pytest.fixture
-def demo_now():
+@pytest.fixture(scope="module")
+def demo_now(django_db_setup, django_db_blocker):
     """The demo's places, people, tickets and field work, built at a known hour; → that
-    hour."""
+    hour. Built once for the module; each test reads it in a savepoint of its own."""
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    seed_places()
-    seed_people()
-    seed_logins()
-    seed_tickets(now=now)
-    seed_fieldwork(now=now)
-    return now
-
-
-def _hazard():
-    """The ticket of the hazard a patrol found three days before the demo (fieldwork.py)."""
-    return Ticket.objects.get(patrol_records__isnull=False)
-
-
-def _timelines():
-    timelines = {}
-    for event in TicketEvent.objects.order_by("ticket_id", "id"):
-        timelines.setdefault(event.ticket_id, []).append(event)
-    return timelines
+    with built_once(django_db_blocker, GRIDGOV_DEMO_TICKET_LIMIT=DEMO_LIMIT):
+        seed_places()
+        seed_people()
+        seed_logins()
+        seed_tickets(now=now)
+        seed_fieldwork(now=now)
+        yield now
 
 
 def test_every_demo_timeline_runs_in_time_order_and_records_each_state_change(demo_now):
     tickets = Ticket.objects.in_bulk()
-    timelines = _timelines()
-    assert set(timelines) == set(tickets)
-    assert _hazard().pk in timelines
+    found = timelines()
+    assert set(found) == set(tickets)
+    assert patrol_hazard().pk in found
     escalated = 0
-    for pk, events in timelines.items():
+    for pk, events in found.items():
         assert events[0].action == "create"
         for before, after in zip(events, events[1:], strict=False):
             assert before.at <= after.at, (tickets[pk].code, before.action, after.action)
@@ -99,7 +86,7 @@ def test_a_sweep_at_the_demos_time_finds_nothing_left_to_do(demo_now):
 def test_the_patrols_emergency_hazard_was_handled_in_time_and_never_supervised(demo_now):
     # At the demo's start the sweep gave the fire lane blocked three days ago three 督办 and
     # an 上报 to 魏家坡社区, stamped with that start: nobody had acted on it since the patrol.
-    hazard = _hazard()
+    hazard = patrol_hazard()
     assert (hazard.channel, hazard.urgency) == (Channel.PATROL, "emergency")
     assert hazard.created_at < demo_now - dt.timedelta(days=3)
     assert hazard.status == Status.CLOSED
@@ -114,35 +101,6 @@ def test_the_patrols_emergency_hazard_was_handled_in_time_and_never_supervised(d
     actors = list(hazard.events.order_by("id").values_list("actor__username", flat=True))
     assert actors[2:4] == ["gridworker", "gridworker"]
     assert actors[4].startswith("ss-")
-
-
-def test_a_field_work_ticket_left_open_is_swept_over_its_past():
-    """A hazard the walker's grid does not hold (here a rule sends blocked fire lanes in
-    魏家坡小区 to 城管, which never signs for it) is left open: the sweep's replay passes it
-    up at the run after its deadline and grace, three days ago, not at the demo's start."""
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    seed_places()
-    seed_people()
-    seed_logins()
-    grid = Place.objects.get(code="QF-WJ-WJP-G01")
-    RoutingRule.objects.create(
-        category=Category.objects.get(name="消防通道堵塞", grid_event=True),
-        place=grid,
-        department=Department.objects.get(code="D-QF-CG"),
-    )
-    seed_fieldwork(now=now)
-    hazard = _hazard()
-    assert hazard.owner_department is None and hazard.status == Status.ESCALATED
-    ups = hazard.events.filter(action="escalate").order_by("id")
-    assert [e.data["unit"] for e in ups] == ["望江街道"]
-    missed = dt.datetime.fromisoformat(ups[0].data["deadlines"]["before"]["accept_by"])
-    assert missed == hazard.created_at + dt.timedelta(minutes=15)  # an emergency's
-    due = missed + sweep.grace()
-    every = dt.timedelta(minutes=settings.GRIDGOV_SWEEP_MINUTES)
-    assert due < ups[0].at <= due + every
-    assert hazard.events.filter(action="supervise").exists()
-    report = sweep.run(now=now, remind=False)
-    assert (report.supervised, report.escalated) == ([], [])
 
 
 def test_a_sweep_an_hour_later_escalates_only_what_came_due_in_that_hour(demo_now):
@@ -178,7 +136,7 @@ def test_a_sweep_an_hour_later_escalates_only_what_came_due_in_that_hour(demo_no
 def test_the_demos_escalations_came_at_the_sweep_run_after_deadline_and_grace(demo_now):
     every = dt.timedelta(minutes=settings.GRIDGOV_SWEEP_MINUTES)
     checked = 0
-    for events in _timelines().values():
+    for events in timelines().values():
         received = events[0].at if events[0].to_status == Status.DISPATCHED else None
         for i, event in enumerate(events):
             if event.action != "escalate":
@@ -212,51 +170,11 @@ def test_the_demos_escalations_came_at_the_sweep_run_after_deadline_and_grace(de
     assert min(times) < demo_now - dt.timedelta(days=3)
 
 
-def _taken_up():
-    """(taken, waiting, on_time, late) of the tickets the sweep passed up: signed for by a
-    person after their last escalation, still waiting above, and of those resolved after
-    it, by the requester's resolve_by or after it."""
-    taken, waiting, on_time, late = 0, 0, 0, 0
-    for events in _timelines().values():
-        ups = [i for i, event in enumerate(events) if event.action == "escalate"]
-        if not ups:
-            continue
-        after = events[ups[-1] + 1 :]
-        ticket = events[-1].ticket
-        if any(e.action == "accept" and e.actor_id is not None for e in after):
-            taken += 1
-        elif ticket.status == Status.ESCALATED:
-            waiting += 1
-        resolved = [e.at for e in after if e.action == "resolve"]
-        if resolved:
-            on_time += resolved[-1] <= ticket.resolve_by
-            late += resolved[-1] > ticket.resolve_by
-    return taken, waiting, on_time, late
-
-
 def test_the_unit_above_takes_up_most_escalated_tickets_in_time_or_late(demo_now):
     """A ticket the sweep passed up was left untouched where it arrived, so the street held
     only overdue tickets and its 按时办结率 was 7% beside a score of 99. The unit above signs
     for most of them and resolves them, by the requester's resolve_by (kept by the
     escalation) or after it; some still wait there (the overdue a street follows)."""
-    taken, waiting, on_time, late = _taken_up()
-    assert 0 < waiting < taken, (waiting, taken)
-    assert on_time > 0 and late > 0, (on_time, late)
-
-
-@pytest.mark.parametrize("moment", ["2026-02-24T10:00:00+08:00", "2026-10-08T10:00:00+08:00"])
-def test_after_a_long_holiday_the_unit_above_still_resolves_some_in_time_and_some_late(moment):
-    """The first working day after the Spring Festival and National Day: the recent tickets'
-    three weeks fell mostly in the holiday, no call was missed in them, and every ticket the
-    sweep had passed up was past its resolve_by already, so none could be resolved in time
-    (on time 0, late 5). A ticket signed for and never called keeps a working age
-    (demo.tickets.MISSED_CALL_WORKDAYS): passed up with its resolve_by ahead."""
-    with time_machine.travel(dt.datetime.fromisoformat(moment), tick=False):
-        now = timezone.now()
-        seed_places()
-        seed_people()
-        seed_logins()
-        seed_tickets(now=now)
-    taken, waiting, on_time, late = _taken_up()
+    taken, waiting, on_time, late = taken_up()
     assert 0 < waiting < taken, (waiting, taken)
     assert on_time > 0 and late > 0, (on_time, late)

@@ -195,6 +195,9 @@ AUDIT = """({phone}) => {
 FOCUS = """() => {
   const focused = document.activeElement;
   if (!focused || focused === document.body) return null;
+  // Focused before: Tab has been round the whole page.
+  if (focused.dataset.a11yFocused) return { again: true };
+  focused.dataset.a11yFocused = "1";
   const { parse, behind, ratio, describe } = window.__a11y;
   // A field hidden behind its label (a file picker) shows its focus on the label.
   const box = focused.getBoundingClientRect();
@@ -272,7 +275,8 @@ def hover_audit(page):
 
 
 def audit(page, *, phone=False, tabs=150):
-    """The page's problems by rule, with focus checked over its first `tabs` Tab presses."""
+    """The page's problems by rule, with focus checked over its first `tabs` Tab presses, or
+    until Tab comes back to an element it focused before."""
     problems = page.evaluate(AUDIT, {"phone": phone})
     if not phone:
         hovered = hover_audit(page)
@@ -284,6 +288,8 @@ def audit(page, *, phone=False, tabs=150):
     for _ in range(tabs):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS)
+        if focus is not None and focus.get("again"):
+            break
         if focus is None or focus["what"] in seen:
             continue
         seen.add(focus["what"])

@@ -34,11 +34,11 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
+
+from tests.module_db import built_once
 
 # --- allow-lists ------------------------------------------------------------------------------
 
@@ -482,15 +482,11 @@ def _path(endpoint, w):
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """One world for the whole module, rolled back at its end; each test runs in a
     savepoint inside it (the `db` fixture), so nothing a request writes survives the test."""
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast, MEDIA_ROOT=media):
-        with transaction.atomic():
-            w = _build()
-            w.values = _values(w)
-            w.query = _queries(w)
-            yield w
-            transaction.set_rollback(True)
+    with built_once(django_db_blocker, MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        w = _build()
+        w.values = _values(w)
+        w.query = _queries(w)
+        yield w
 
 
 # --- checks -----------------------------------------------------------------------------------

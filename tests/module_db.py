@@ -2,7 +2,9 @@
 
 Each test of the module still runs in a savepoint inside it (pytest-django's `db`), so
 nothing a test writes reaches the next. For data that takes seconds to build (the demo)
-and that the module's tests only read or change within their own savepoint.
+and that the module's tests only read or change within their own savepoint. Once built it
+is there for every later test of the module, also one that does not ask for it: a test
+that needs an empty database goes in another module (tests/demo/test_demo_alone.py).
 """
 
 import contextlib

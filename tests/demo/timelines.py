@@ -9,10 +9,11 @@ def patrol_hazard():
 
 
 def timelines():
-    timelines = {}
+    """{ticket id: its events in order}."""
+    found = {}
     for event in TicketEvent.objects.order_by("ticket_id", "id"):
-        timelines.setdefault(event.ticket_id, []).append(event)
-    return timelines
+        found.setdefault(event.ticket_id, []).append(event)
+    return found
 
 
 def taken_up():

@@ -143,3 +143,19 @@ def post_data(w, **overrides):
 
 def ns(**kwargs):
     return SimpleNamespace(**kwargs)
+
+
+def patrol_report(w, description):
+    """A grid worker's patrol report about public space (the corridor): of the tickets not
+    sent to Open311 itself, the kind whose words are published (Presenter.texts_published)."""
+    from tests.tickets.factories import make_ticket
+
+    return make_ticket(
+        w,
+        actor=w.gridworker_a,
+        channel="patrol",
+        nature="report",
+        description=description,
+        requester_name="",
+        requester_phone="",
+    )

@@ -4,9 +4,8 @@ can hold, without breaking an answer: the spec's 400, never a 500 or a broken do
 import pytest
 
 from gridgov.open311.documents import scrub
-from tests.tickets.factories import make_ticket
 
-from .helpers import BASE, errors, open311_world, parse_json, parse_xml
+from .helpers import BASE, errors, open311_world, parse_json, parse_xml, patrol_report
 
 pytestmark = pytest.mark.django_db
 FORMATS = ["xml", "json"]
@@ -70,7 +69,7 @@ def test_control_characters_in_a_ticket_do_not_break_the_xml(client, w):
     # now (tests/tickets/test_intake_controls.py); rows stored before that still hold them.
     from gridgov.tickets.models import Ticket
 
-    ticket = make_ticket(w, actor=w.hotline, description="楼道堆物请处理")
+    ticket = patrol_report(w, "楼道堆物请处理")
     Ticket.objects.filter(pk=ticket.pk).update(description="楼道\x0b堆物\x01请\x1f处理")
     listed, detail = published(client, ticket)
     for response in (listed, detail):
@@ -81,13 +80,9 @@ def test_control_characters_in_a_ticket_do_not_break_the_xml(client, w):
 
 
 def test_e_mail_qq_and_wechat_contacts_are_not_published(client, w):
-    ticket = make_ticket(
+    ticket = patrol_report(
         w,
-        actor=w.hotline,
-        description=(
-            "楼道堆物，处理结果请发邮箱 zhang.san@qq.com，或加QQ：12345678、"
-            "微信号: zhangsan_88，谢谢"
-        ),
+        "楼道堆物，处理结果请发邮箱 zhang.san@qq.com，或加QQ：12345678、微信号: zhangsan_88，谢谢",
     )
     _listed, detail = published(client, ticket)
     text = parse_xml(detail).find("request").findtext("description")

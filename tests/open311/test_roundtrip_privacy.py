@@ -10,7 +10,16 @@ from gridgov.tickets import lifecycle
 from gridgov.tickets.models import Category, Ticket
 from tests.tickets.factories import make_ticket
 
-from .helpers import BASE, PERSONAL, errors, open311_world, parse_json, parse_xml, post_data
+from .helpers import (
+    BASE,
+    PERSONAL,
+    errors,
+    open311_world,
+    parse_json,
+    parse_xml,
+    patrol_report,
+    post_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,10 +87,8 @@ def test_merged_is_closed_and_points_to_the_survivor(client, w):
 
 
 def test_no_personal_data_anywhere(client, w):
-    ticket = make_ticket(
-        w,
-        actor=w.hotline,
-        description="我叫张三，电话13812341234，身份证110101199001011234，住3栋2单元502室。楼道堆满杂物。",
+    ticket = patrol_report(
+        w, "我叫张三，电话13812341234，身份证110101199001011234，住3栋2单元502室。楼道堆满杂物。"
     )
     client.post(f"{BASE}requests.json", post_data(w))
     bodies = []
@@ -186,9 +193,11 @@ def test_a_call_about_a_private_matter_is_not_published_at_all(client, w):
     assert "纪检监察" not in services and "卫生计生" in services
 
 
-def test_only_public_space_and_open311_requests_publish_their_words(client, w):
+def test_only_patrols_about_public_space_and_open311_requests_publish_their_words(client, w):
     """A caller to 12345 did not write for the public: the request is listed (service,
-    status, unit, grid) without its text or the reply; a matter of public space, and what
+    status, unit, grid) without its text or the reply, even on a matter of public space,
+    where callers name whoever they write about (a review found 控告人：潘平安 and 业主王怀启
+    in the demo's public feed); a grid worker's patrol report about public space, and what
     was sent to Open311 itself, show theirs."""
     rental = Category.objects.get(name="房屋租赁")
     call = make_ticket(
@@ -207,11 +216,38 @@ def test_only_public_space_and_open311_requests_publish_their_words(client, w):
     assert "刘志强" not in str(doc) and "押金" not in str(doc)
     assert "resolve" in [n["type"] for n in doc["notes"]]  # that it was resolved, not how
 
-    corridor = make_ticket(w, actor=w.hotline, description="楼道堆满纸箱，无法通行。")
-    assert detail(client, corridor.code)["description"] == "楼道堆满纸箱，无法通行。"
-    response = client.post(f"{BASE}requests.json", post_data(w))
+    assert w.corridor.public_space
+    corridor_call = make_ticket(w, actor=w.hotline, description="业主王怀启把楼道堆满纸箱。")
+    assert detail(client, corridor_call.code)["description"] is None
+    assert "王怀启" not in str(detail(client, corridor_call.code))
+    patrol = make_ticket(
+        w,
+        actor=w.gridworker_a,
+        channel="patrol",
+        nature="report",
+        description="楼道堆满纸箱，无法通行。",
+        requester_name="",
+        requester_phone="",
+    )
+    assert detail(client, patrol.code)["description"] == "楼道堆满纸箱，无法通行。"
+    response = client.post(
+        f"{BASE}requests.json", post_data(w, description="我叫李安正，业主王怀启占用楼道。")
+    )
     [created] = parse_json(response)
-    assert detail(client, created["service_request_id"])["description"]
+    assert (
+        detail(client, created["service_request_id"])["description"]
+        == "我叫李**，业主王**占用楼道。"
+    )
+
+
+def test_names_a_text_introduces_are_masked_but_plain_words_are_not():
+    from gridgov.people.masking import mask_cued_names
+
+    assert mask_cued_names("控告人:潘平安，住A10栋") == "控告人:潘**，住A10栋"
+    assert mask_cued_names("举报人：于洋，") == "举报人：于*，"  # 于 after a cue naming a person
+    assert mask_cued_names("房东刘志强不退押金") == "房东刘**不退押金"
+    for plain in ("业主委员会说", "业主于某", "邻居家漏水", "房东要求退租", "业主高价出租"):
+        assert mask_cued_names(plain) == plain
 
 
 def test_a_reopened_request_reads_as_handled_again_not_restarted(client, w):

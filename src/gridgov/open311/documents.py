@@ -3,8 +3,9 @@
 Privacy (DESIGN §8): no requester name, phone, e-mail, device or account
 appears in any document; phone and ID numbers, e-mail addresses, QQ numbers and
 WeChat IDs, the requester's own name (a Western name's parts also alone: John, Smith)
-and room numbers are blanked out of the published texts, and only requests about public space or sent to Open311 itself
-publish their texts at all (Presenter.texts_published); private matters
+and room numbers are blanked out of the published texts, so are names the text
+introduces (控告人…, 业主…), and only requests sent to Open311 itself or found on patrol
+about public space publish their texts at all (Presenter.texts_published); private matters
 (Category.private: 低保, 计生, lawsuits, reports of crimes or on officials) are
 not published. A matter in private
 space is placed at its grid only: the grid's representative point and the
@@ -20,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 
-from gridgov.people.masking import REDACTED
+from gridgov.people.masking import REDACTED, mask_cued_names
 from gridgov.people.masking import scrub_text as scrub
 from gridgov.places.models import Level
 from gridgov.tickets import intake
-from gridgov.tickets.models import FINAL_STATUSES, Nature, Status, Urgency
+from gridgov.tickets.models import FINAL_STATUSES, Channel, Nature, Status, Urgency
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this endpoint's documents last changed shape (discovery's changeset).
@@ -213,23 +214,27 @@ class Presenter:
 
     def scrub(self, ticket, text):
         """A published text of `ticket` (its description, a reply) without the requester's
-        name, phone number or e-mail address, nor any phone, ID or room number."""
+        name, phone number or e-mail address, nor any phone, ID or room number, nor a name
+        the text introduces (我叫…, 控告人…)."""
         submission = getattr(ticket, "open311_submission", None)
         email = submission.email if submission is not None else ""
         text = blank_own_contacts(text, ticket.requester_phone, email)
-        return scrub(text, (ticket.requester_name,))
+        return mask_cued_names(scrub(text, (ticket.requester_name,)))
 
     def texts_published(self, ticket):
         """Whether the request's own words and the replies to it are published.
 
-        A caller to 12345 or a window did not write for the public, and free text names
-        whoever it is about (a neighbour, a landlord) where no scrubbing can find them:
-        only matters of public space (Category.public_space, as for the location), and what
-        was written to this public interface itself, show their text. Other requests show
-        service, status, unit, dates and grid.
+        Only what was written to this public interface itself, and what a grid worker wrote
+        on patrol about public space (Category.public_space, as for the location). A caller
+        to 12345, a window or a 随手拍 report did not write for the public, and their free
+        text names whoever it is about (控告人潘平安, 业主王怀启, a neighbour) where no
+        scrubbing can be sure to find them, even on a matter of public space. Other
+        requests show service, status, unit, dates and grid.
         """
         if getattr(ticket, "open311_submission", None) is not None:
             return True
+        if ticket.channel != Channel.PATROL:
+            return False
         return any(node.public_space for node in self.services.lineage(ticket.category))
 
     def grid_point(self, grid):

@@ -191,3 +191,38 @@ def scrub_text(text, names=()):
     )
     text = _ROOM.sub(REDACTED, text)
     return _BARE_ROOM.sub(lambda match: match.group(1) + REDACTED, text)
+
+
+# Names the text itself introduces as someone's (我叫李安正, 控告人：潘平安, 业主王怀启, 房东刘志强):
+# a cue, then a common surname and one or two characters. After a cue that always names a
+# person (我叫, 控告人) any common surname is taken; after one that is also followed by plain
+# words (业主委员会, 房东要求, 邻居家) only surnames that are not everyday words too (not 于,
+# 向, 安, 成, 高 …). Other names cannot be told from words: hence Open311 publishes few texts.
+_PLAIN_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖董袁潘蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范廖贾夏韦付邹孟熊秦邱尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵钱严覃武戴莫孔"
+    "汤温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌"
+    "毕季裴霍涂苗谷盛翁冉骆蓝游辛靳柴蒙鲍华喻祁蒲滕屈饶牟艾尤穆农卓吉缪麦褚娄窦戚岑景宫费卜"
+    "冷晏卫米柏宗瞿桂佟臧闵苟邬边卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘池查苑迟邝"
+)
+_WORDLIKE_SURNAMES = "马高田石江方白金文安于向关全应成明党路商车管解单时和常万连项曲席"
+_CUED_NAME = re.compile(
+    r"((?:我叫|本人叫|我的名字叫|名叫|姓名|被?控告人|被?举报人|被?投诉人|被?申请人)\s*[:：]?\s*)"
+    rf"([{_PLAIN_SURNAMES}{_WORDLIKE_SURNAMES}])([\u4e00-\u9fff]{{1,2}})"
+    r"|((?:当事人|联系人|户主|业主|房东|房主|租户|租客|邻居)\s*[:：]?\s*)"
+    rf"([{_PLAIN_SURNAMES}])([\u4e00-\u9fff]{{1,2}})"
+)
+
+
+def _masked_cued_name(match):
+    cue, surname, given = (match.group(1), match.group(2), match.group(3))
+    if cue is None:
+        cue, surname, given = (match.group(4), match.group(5), match.group(6))
+    return cue + surname + "*" * len(given)
+
+
+def mask_cued_names(text):
+    """`text` with the names it introduces by a cue masked after their surname (控告人：潘平安
+    → 控告人：潘**): the names of whoever a caller writes about, which `scrub_text` cannot
+    know. For texts published to everyone (Open311)."""
+    return _CUED_NAME.sub(_masked_cued_name, text or "")

@@ -6,8 +6,9 @@ included) `compute` answers, per unit:
 
 - 响应率 response = tickets whose requester was contacted by `respond_by` ÷ tickets
   dispatched to the unit in the period (a dispatch, designate or escalate event
-  naming the unit as owner). A contact counts for the unit when the unit made it,
-  or when it had been made (in time) before the ticket reached the unit.
+  naming the unit as owner), `respond_by` being the one in force when the unit got the
+  ticket. A contact counts for the unit when the unit made it, or when it had been made
+  (in time) before the ticket reached the unit.
 - 解决率 resolution = callbacks answering "resolved" ÷ callbacks made (the callback
   row keeps the unit judged).
 - 满意率 satisfaction = callbacks satisfied or basically satisfied ÷ callbacks made.
@@ -652,12 +653,13 @@ def _chunk_events(ids, stamp, on_postgresql):
     """{ticket id: [_Event]} of the tickets with these ids, each in (at, id) order, without
     SKIPPED_EVENTS. Sorted here, a ticket's few at a time: PostgreSQL sorted a chunk's
     30,000 rows, about a sixth of reading them."""
-    # Only contacts and hand-overs have data the counting reads (on-time flags, earlier
-    # deadlines): the rest's is not sent nor decoded. Read as text and decoded here only
-    # where there is some (no converter called on every row).
+    # Only contacts, hand-overs and the events that moved respond_by have data the counting
+    # reads (on-time flags, earlier deadlines): the rest's is not sent nor decoded. Read as
+    # text and decoded here only where there is some (no converter called on every row).
     data = Case(
         When(action__in=DATA_ACTIONS, then="data"),
         When(HANDED_DOWN, then="data"),
+        When(MOVED_RESPOND_BY, then="data"),
         default=None,
         output_field=JSONField(),
     )
@@ -743,10 +745,6 @@ def _answered_on_intake(evs):
     return len(evs) > 1 and evs[1].action == "answer" and evs[1].at == evs[0].at
 
 
-def _first_contact(evs):
-    return next((e for e in evs if e.action in CONTACT_ACTIONS), None)
-
-
 def _response_unknown(first_contact):
     return (
         first_contact is not None
@@ -756,14 +754,30 @@ def _response_unknown(first_contact):
     )
 
 
-def _contact_on_time(event, ticket):
+def _contact_on_time(event, respond_by):
     # Judged against respond_by at the time: a later reopening gives fresh deadlines and
-    # must not turn a late first contact into an on-time one.
+    # must not turn a late first contact into an on-time one. `respond_by`: the one in force
+    # then (_respond_by_in_force), for older events without the flag.
     if event.action == "contact" and "on_time" in event.data:
         return bool(event.data["on_time"])
     if "responded_on_time" in event.data:  # a resolve or answer that was the first contact
         return bool(event.data["responded_on_time"])
-    return ticket["respond_by"] is not None and event.at <= ticket["respond_by"]  # older events
+    return respond_by is not None and event.at <= respond_by
+
+
+def _respond_by_in_force(evs, index, current):
+    """The respond_by in force just after evs[index] (microseconds, or None): the one the
+    first later event that moved it replaced (`data.deadlines.before`, lifecycle.
+    _deadline_change: a dispatch raising it to the unit's 签收 window, a return bringing the
+    requester's back, a reopening, a praise closed), else `current`, the ticket's. An event
+    that moved it without saying so (older ones) is not seen: then, as before, the current
+    one. _chunk_events reads the data of every event that says so (MOVED_RESPOND_BY)."""
+    for event in evs[index + 1 :]:
+        before = (event.data.get("deadlines") or {}).get("before") or {}
+        if "respond_by" in before:
+            value = before["respond_by"]
+            return _micros(parse_datetime(value)) if value else None
+    return current
 
 
 def _team(evs, index, unit):
@@ -795,39 +809,42 @@ def _count_handling(ticket, evs, by_key, since, until, now):
             received[event.unit] = index
     if not received:
         return
-    first_contact = _first_contact(evs)
-    judged = first_contact is not None or (
-        ticket["respond_by"] is not None and ticket["respond_by"] < now
-    )
+    contact_index = next((i for i, e in enumerate(evs) if e.action in CONTACT_ACTIONS), None)
+    first_contact = None if contact_index is None else evs[contact_index]
     # A case imported as handled on the 12345 platform: when its requester was first called
     # is unknown (only its reply's time is), so it cannot be judged for the response rate;
-    # nor can one whose requester nobody could contact (no respond_by: lifecycle.respond_by_for).
+    # nor can one whose requester nobody could contact (no respond_by: lifecycle.respond_by_for),
+    # nor a praise, whose deadlines ended when it was closed.
     unknown = _response_unknown(first_contact) or ticket["respond_by"] is None
+    on_time = first_contact is not None and _contact_on_time(
+        first_contact, _respond_by_in_force(evs, contact_index, ticket["respond_by"])
+    )
     for unit, index in received.items():
         kpi = by_key[unit]
         c = kpi.counts
         c["dispatched"] += 1
         team = _team(evs, index, unit)
         got = evs[index].at
+        # The unit is judged by the respond_by it got (a later dispatch to another unit, a
+        # return, a reopening moves the ticket's: none of them is the unit's doing).
+        respond_by = _respond_by_in_force(evs, index, ticket["respond_by"])
         # As the sweep: a response deadline that had passed before the unit got the ticket
-        # (a re-dispatch after returns), with nobody having called, is not the unit's miss;
-        # the unit is credited when it calls.
+        # (passed up, or sent down from escalated, after it ran out), with nobody having
+        # called, is not the unit's miss; the unit is credited when it calls.
         inherited = (
-            ticket["respond_by"] is not None
-            and ticket["respond_by"] < got
+            respond_by is not None
+            and respond_by < got
             and (first_contact is None or first_contact.at >= got)
         )
-        if inherited and not unknown:
+        if unknown or respond_by is None:
+            pass
+        elif inherited:
             called = first_contact is not None and first_contact.unit in team
             c["response_due"] += called
             c["responded"] += called
-        elif not unknown:
-            c["response_due"] += judged
-            c["responded"] += (
-                first_contact is not None
-                and _contact_on_time(first_contact, ticket)
-                and (first_contact.at < got or first_contact.unit in team)
-            )
+        else:
+            c["response_due"] += first_contact is not None or respond_by < now
+            c["responded"] += on_time and (first_contact.at < got or first_contact.unit in team)
         hold_start = got
         seen = set()
         for event in evs[index + 1 :]:
@@ -883,6 +900,13 @@ HANDOVER_ACTIONS = RESETTING_ACTIONS
 HANDOVER_Q = DEADLINE_RESETS
 # Events whose data the counting reads: contacts (on-time flags) and hand-overs (deadlines).
 DATA_ACTIONS = (*CONTACT_ACTIONS, *HANDOVER_ACTIONS)
+# And the other events that moved respond_by (_respond_by_in_force): a dispatch or
+# designation that raised it, a return that brought it back, a praise closed. Few: most
+# dispatches move no deadline, and their data (unit, rule) is not sent.
+MOVED_RESPOND_BY = Q(
+    action__in=("dispatch", "designate", "return", "close"),
+    data__deadlines__before__has_key="respond_by",
+)
 
 
 def _count_missed_before_handover(evs, by_key, since, due_until):

@@ -134,3 +134,14 @@ def test_the_note_on_unranked_units_says_what_it_counts(client, world):  # noqa:
     note = re.search(r'<p class="kpi-unranked"[^>]*>(.*?)</p>', html, re.S).group(1)
     assert "无可考核的工单" not in note
     assert note == "0 个单位参与排名；3 个单位本期没有计分的办理类指标，未参与排名。"
+
+
+def test_a_lone_ranked_unit_gets_no_medal(client, fixture):  # noqa: F811
+    """A review found a community's only ranked grid, scoring 0.0, shown with the gold 1:
+    the medal colours say who did best among several, so one ranked alone shows a plain 1."""
+    html = page(client, fixture.district_staff, parent=fixture.district.code, level="department")
+    assert re.search(r'<span class="rank__n">1</span>', html)  # CG, the only one ranked
+    assert "rank__n--1" not in html
+    html = page(client, fixture.street_staff, parent=fixture.community.code, level="grid")
+    ranked = re.findall(r'<span class="rank__n( rank__n--\d)?">(\d+)</span>', html)
+    assert len(ranked) >= 2 and ranked[0] == (" rank__n--1", "1")

@@ -204,6 +204,19 @@ GRID_EVENTS = [
         ["小广告", "牛皮癣", "乱贴", "乱涂乱画", "乱张贴", "涂鸦"]
         + ["广告|牛皮癣+贴|满|全是|到处|太多", "办证|开锁|疏通+贴|喷|刷"],
     ),
+    # New in 0023: what the fire patrol checks (demo.fieldwork.FIRE: 消火栓与灭火器, 高层楼道
+    # 烟感) had no type of its own, so a grid worker's 灭火器过期 was guessed at by the board's
+    # model (环境保护 26 %, 商贸旅游 26 %) and waited at the street's desk.
+    (
+        "消防设施损坏",
+        Urgency.GENERAL,
+        ["灭火器", "消火栓", "烟感", "烟雾报警", "喷淋", "应急灯", "疏散指示", "消防器材"]
+        + ["消防设施", "消防水带", "消防箱"]
+        + [
+            "灭火器|消火栓|消防栓|消防箱|消防水带|烟感|烟雾报警器|喷淋|应急灯|疏散指示|消防器材|消防设施"
+            "+过期|失效|坏|缺|没有|丢|不亮|空|压力|被偷|锈|没水|不响|拆"
+        ],
+    ),
 ]
 
 

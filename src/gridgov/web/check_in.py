@@ -2,7 +2,7 @@
 member registers with their community, which then finds them marked on its people list."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -18,11 +18,10 @@ def offer(user):
     else marked a new-employment worker to the community they live in."""
     if not user.is_authenticated:
         return None
-    try:
-        person = user.person
-    except ObjectDoesNotExist:
+    person = _person_to_offer(user)
+    if person is None:
         return None
-    member = PartyMember.objects.filter(person=person).select_related("home_community").first()
+    member = getattr(person, "party_member", None)
     if member is not None and member.status == PartyMember.Status.IN_SERVICE:
         kind = CheckIn.Kind.PARTY_MEMBER
         community = member.home_community or person.place.ancestor_at(Level.COMMUNITY)
@@ -35,6 +34,36 @@ def offer(user):
         return None
     last = CheckIn.objects.filter(person=person, kind=kind, community_id=community.pk).first()
     return {"person": person, "kind": kind, "community": community, "last": last}
+
+
+def _person_to_offer(user):
+    """The login's person if it may be an in-service Party member or a new-employment
+    worker, with its membership and place; else None. Asked on every home page, where most
+    logins are neither: one light query says so (reading the person, then its membership,
+    took two). What is read is kept on the login as `user.person` keeps it: the home page's
+    panels ask for it too."""
+    login = Person._meta.get_field("user")
+    if login.remote_field.is_cached(user):
+        return login.remote_field.get_cached_value(user)  # offer() looks at it itself
+    found = Person.objects.filter(user_id=user.pk).values_list(
+        "new_employment", "party_member__status"
+    )[:1]
+    row = next(iter(found), None)
+    if row is None:
+        login.remote_field.set_cached_value(user, None)
+        return None
+    new_employment, member_status = row
+    if not new_employment and member_status != PartyMember.Status.IN_SERVICE:
+        return None
+    person = (
+        Person.objects.filter(user_id=user.pk)
+        .select_related("place", "party_member__home_community")
+        .first()
+    )
+    login.remote_field.set_cached_value(user, person)
+    if person is not None:
+        login.set_cached_value(person, user)
+    return person
 
 
 @login_required

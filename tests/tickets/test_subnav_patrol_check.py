@@ -24,5 +24,6 @@ def test_the_menu_asks_about_patrols_once_per_place_it_shows_them(client, login)
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/tickets/?tab=all")
     assert response.status_code == 200
-    # One for the site's menu (base.html), one for the workbench's (_subnav.html).
-    assert len(_patrol_task_reads(queries)) == 2
+    # Once a request (patrols.walks): the site's menu (base.html) and the workbench's
+    # (_subnav.html) share the answer; one each before (tests/tickets/test_page_queries.py).
+    assert len(_patrol_task_reads(queries)) == 1

@@ -80,6 +80,19 @@ def may_plan(user, grid):
     return scope_for(user).covers(grid, PLAN_ROLES)
 
 
+def walks(user):
+    """`user.has_perm("tickets.walk_patrols")`, asked once a request: the main menu, the
+    workbench's links and the patrol page all ask, and for anyone but a grid or micro-grid
+    worker the rule looks for a patrol task of theirs each time. Kept in the scope's
+    per-request memo (scope_for), so forget_scope drops it too."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    memo = scope_for(user).memo
+    if "walks_patrols" not in memo:
+        memo["walks_patrols"] = user.has_perm("tickets.walk_patrols")
+    return memo["walks_patrols"]
+
+
 def may_patrol(user, task):
     if task.assignee_id and task.assignee_id == user.pk:
         return True

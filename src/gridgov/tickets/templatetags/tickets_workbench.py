@@ -6,9 +6,9 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from .. import classify, queues, requester_text
+from .. import classify, patrols, queues, requester_text
 from ..forms import ACTION_LABELS, OVERDUE_LABELS
-from ..models import Status
+from ..models import Channel, Status
 
 register = template.Library()
 
@@ -25,6 +25,10 @@ STATUS_TONES = {
     Status.ANSWERED: "closed",
     Status.MERGED: "closed",
 }
+# Labels by value, looked up as get_FOO_display and Status(value).label would, without
+# building the choices or an enum member again for every row of a list.
+STATUS_LABELS = {status.value: status.label for status in Status}
+CHANNEL_LABELS = dict(Channel.choices)
 
 
 @register.simple_tag
@@ -65,7 +69,7 @@ def countdown(deadline, now=None, done=None):
 def status_badge(ticket_or_status, label=None):
     status = getattr(ticket_or_status, "status", ticket_or_status)
     if label is None:
-        label = Status(status).label if status in Status.values else status
+        label = STATUS_LABELS.get(status, status)
     return format_html(
         '<span class="status status--{}" data-status="{}">{}</span>',
         STATUS_TONES.get(status, "new"),
@@ -82,8 +86,21 @@ def has_queue(user):
 
 
 @register.filter
+def walks_patrols(user):
+    """perms.tickets.walk_patrols, asked once a request (patrols.walks): the main menu and
+    the workbench's links both ask."""
+    return patrols.walks(user)
+
+
+@register.filter
 def status_label(value):
-    return Status(value).label if value in Status.values else value
+    return STATUS_LABELS.get(value, value)
+
+
+@register.filter
+def channel_label(value):
+    """A ticket's channel as `ticket.get_channel_display` says it."""
+    return CHANNEL_LABELS.get(value, value)
 
 
 @register.filter

@@ -75,7 +75,7 @@ def panel(request):
         "own": own,
         "may_intake": user.has_perm("tickets.take_in"),
         # 随手拍 is for residents, volunteers and those out in the grids, not for desks.
-        "may_report": not staff or user.has_perm("tickets.walk_patrols"),
+        "may_report": not staff or _walks(user),
     }
     if staff:
         scope = scope_for(user)
@@ -107,13 +107,19 @@ def panel(request):
     return context
 
 
+def _walks(user):
+    from .patrols import walks  # asked once a request, shared with the menu (patrols.walks)
+
+    return walks(user)
+
+
 def fieldwork_panel(request):
     """网格巡查、入户走访 on the home page: the patrols due today and the households left
     to visit, for those who walk or visit."""
     from . import patrols
 
     user = request.user
-    walks, visits = user.has_perm("tickets.walk_patrols"), user.has_perm("tickets.visit_households")
+    walks, visits = _walks(user), user.has_perm("tickets.visit_households")
     if not (walks or visits):
         return None
     context = {"template": "tickets/_dashboard_fieldwork.html", "walks": walks, "visits": visits}

@@ -74,4 +74,4 @@ def test_after_a_long_holiday_the_unit_above_still_resolves_some_in_time_and_som
         seed_tickets(now=now)
     taken, waiting, on_time, late = taken_up()
     assert 0 < waiting < taken, (waiting, taken)
-    assert on_time > 0 and late > 0, (on_time, late)
+    assert on_time >= 2 and late >= 2, (on_time, late)

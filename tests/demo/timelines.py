@@ -16,14 +16,15 @@ def timelines():
     return found
 
 
-def taken_up():
-    """(taken, waiting, on_time, late) of the tickets the sweep passed up: signed for by a
-    person after their last escalation, still waiting above, and of those resolved after
-    it, by the requester's resolve_by or after it."""
+def taken_up(passed_up_before=None):
+    """(taken, waiting, on_time, late) of the tickets the sweep passed up (last, before
+    `passed_up_before` if given): signed for by a person after their last escalation, still
+    waiting above, and of those resolved after it, by the requester's resolve_by or after
+    it."""
     taken, waiting, on_time, late = 0, 0, 0, 0
     for events in timelines().values():
         ups = [i for i, event in enumerate(events) if event.action == "escalate"]
-        if not ups:
+        if not ups or (passed_up_before and events[ups[-1]].at >= passed_up_before):
             continue
         after = events[ups[-1] + 1 :]
         ticket = events[-1].ticket

@@ -352,19 +352,29 @@ class TakeUp:
     whatever the holidays, not as the days fall. Without this class, every ticket the
     sweep passed up stayed untouched where it arrived, and a street's 按时办结率 counted
     only those (7% in the demo's month, beside a score of 99). Its own generator: every
-    other ticket of the demo stays as it was."""
+    other ticket of the demo stays as it was.
 
-    LEFT = 0.25  # share of escalated tickets nobody above has taken up yet
+    Who is left and who is late are counted, not drawn. Drawn, the small demo (tests) had
+    three tickets taken up in time at every moment tried from December 2026 to March 2027,
+    one left by the draw and one not resolved yet by `now`: one resolved in time, a draw
+    away from none. Left: every LEFT-th ticket passed up after its resolve_by, the first
+    included, and it stays left when passed up again (it waits at the street); one passed
+    up in time is taken up. Late: every LATE-th ticket taken up in time whose resolution
+    comes by `now`, so the first two of those are resolved in time."""
+
+    LEFT = 4  # every fourth ticket passed up after its resolve_by waits at the unit above
     LATE = 3  # every third ticket taken up in time is resolved after its resolve_by
 
     def __init__(self, actors, rng):
         self.actors, self.rng = actors, rng
-        self.in_time = 0  # tickets taken up with their resolve_by still ahead
+        self.passed_late = 0  # tickets passed up with their resolve_by gone
+        self.left = set()  # ids of the tickets nobody above has taken up
+        self.in_time = 0  # tickets taken up in time and resolved by `now`
 
     def __call__(self, ticket, at, until):
         rng = self.rng
-        left = rng.random() < self.LEFT
-        # Drawn whether taken up or not: one ticket's fate leaves the next one's draws.
+        # Drawn whether used or not, as when leaving was drawn: the delays stay as they were.
+        rng.random()
         delays = (
             _minutes(rng, 90, 0.8, 10, 8 * 60),
             _minutes(rng, 60, 0.8, 5, 6 * 60),
@@ -372,7 +382,7 @@ class TakeUp:
             dt.timedelta(hours=rng.uniform(3, 30)),
             rng.choice(["satisfied"] * 2 + ["basic"]),
         )
-        if left:
+        if self._left(ticket, at):
             return
         accept, contact, share, callback, satisfaction = delays
         owner = self.actors.owner(ticket)
@@ -384,7 +394,7 @@ class TakeUp:
             if (now := now + contact) > until:
                 return
             perform(ticket, "contact", owner, now=now, note="已联系诉求人")
-        if (now := self._resolved_at(ticket, now, share)) > until:
+        if (now := self._resolved_at(ticket, now, share, until)) > until:
             return
         perform(ticket, "resolve", owner, now=now, reply="上级单位接手处置，问题已解决。")
         if (now := now + callback) > until:
@@ -398,17 +408,34 @@ class TakeUp:
             satisfaction=satisfaction,
         )
 
-    def _resolved_at(self, ticket, now, share):
+    def _left(self, ticket, at):
+        """Whether nobody above takes up `ticket`, passed up at `at`: one left before stays
+        left; of those passed up after their resolve_by, every LEFT-th, the first included."""
+        if ticket.pk in self.left:
+            return True
+        if ticket.resolve_by is not None and ticket.resolve_by > at:
+            return False
+        self.passed_late += 1
+        if self.passed_late % self.LEFT == 1:
+            self.left.add(ticket.pk)
+            return True
+        return False
+
+    def _resolved_at(self, ticket, now, share, until):
         """When the unit above resolves `ticket`, in hand since `now`; `share` drawn in
         [0, 1): 0.3 to 6 days later when its resolve_by has passed; else within the time
-        left (a tenth to nine tenths of it), or 0.3 to 3 days after it for every LATE-th."""
+        left (a tenth to nine tenths of it), or, for every LATE-th of those coming by
+        `until`, 0.3 to 3 days after its resolve_by."""
         deadline = ticket.resolve_by
         if deadline is None or deadline <= now:
             return now + dt.timedelta(days=0.3 + 5.7 * share)
+        in_time = now + (deadline - now) * (0.1 + 0.8 * share)
+        if in_time > until:
+            return in_time  # still in hand at the demo's now: not counted
         self.in_time += 1
         if self.in_time % self.LATE == 0:
             return deadline + dt.timedelta(days=0.3 + 2.7 * share)
-        return now + (deadline - now) * (0.1 + 0.8 * share)
+        return in_time
 
 
 def _data(row, building, rng, channel):

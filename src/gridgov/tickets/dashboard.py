@@ -74,6 +74,7 @@ def panel(request):
         "staff": staff,
         "own": own,
         "may_intake": user.has_perm("tickets.take_in"),
+        "may_take_calls": user.has_perm("tickets.take_calls"),
         # 随手拍 is for residents, volunteers and those out in the grids, not for desks.
         "may_report": not staff or _walks(user),
     }

@@ -749,7 +749,8 @@ def _owed_no_sooner_than_signed(t, fields, now, data, recount=False):
     passed at the desk stays, the desk's miss, kpis). An escalation and a 交办 keep them
     as they are: passing a ticket within the ladder buys no time (_escalate). What moved
     goes in `data`: `deadlines` (before/after), and `raised`, the requester's deadlines the
-    window replaced, which a return to the desk brings back (_return). `recount`: the
+    window replaced, which a return to the desk brings back (_return), also one by a unit
+    the ticket was escalated to since (_owed_again). `recount`: the
     fields hold deadlines counted anew (a corrected category), recorded even when only
     accept_by moved."""
     accept_by = fields["accept_by"]
@@ -777,27 +778,54 @@ def _owed_no_sooner_than_signed(t, fields, now, data, recount=False):
         data["raised"] = {name: _iso(value) for name, value in raised.items()}
 
 
-def _owed_again(t, handed, now):
-    """The requester's deadlines a dispatch raised to the unit's 签收 window
-    (`data.raised` of `handed`, the event that gave the ticket to the unit returning it),
-    for the desk it goes back to: those still as the dispatch left them. A resolve_by that
-    passed while the unit held it stays raised: brought back, it would be the unit's miss
-    (kpis charges whoever held the ticket when it passed) though the unit's was its
-    accept_by and it returned the ticket in time; the desk owes the raised one."""
-    if handed is None or handed[0] not in ("dispatch", "designate"):
-        return {}
-    data = handed[1] or {}
-    after = (data.get("deadlines") or {}).get("after") or {}
+def _owed_again(t, now):
+    """The requester's deadlines the hand-overs of this round raised to a unit's 签收 window,
+    for the desk a return brings the ticket back to: `data.raised` of each dispatch and
+    designation since the desk last sent it out (the desk's own, and one by a unit above
+    sending an escalated ticket down; _round_raised), undone latest first, each only while
+    its deadline is still as that hand-over left it. An escalation or a 交办 in between moves
+    none (_escalate), so whichever unit returns the ticket (the one dispatched to, or one it
+    was passed up to) the desk gets the requester's back. A resolve_by that passed while the
+    units held it stays raised: brought back, it would be a unit's miss (kpis charges
+    whoever held the ticket when it passed) though theirs was its accept_by and the ticket
+    was returned in time; the desk owes the raised one."""
+    current = {name: getattr(t, name) for name in ("respond_by", "resolve_by")}
     restored = {}
-    for name, value in (data.get("raised") or {}).items():
-        current = getattr(t, name)
-        if current is None or after.get(name) != _iso(current):
-            continue
-        value = dt.datetime.fromisoformat(value)
-        if name == "resolve_by" and value < now:
-            continue
-        restored[name] = value
+    for data in _round_raised(t):
+        after = (data.get("deadlines") or {}).get("after") or {}
+        for name, value in (data.get("raised") or {}).items():
+            if current.get(name) is None or after.get(name) != _iso(current[name]):
+                continue
+            value = dt.datetime.fromisoformat(value)
+            if name == "resolve_by" and value < now:
+                continue
+            restored[name] = current[name] = value
     return restored
+
+
+# The hand-overs, and the events that reopened a ticket (a reopen, an unhappy callback).
+HOLDER_CHANGES_OR_REOPENINGS = Q(action__in=HOLDER_CHANGES) | Q(
+    action__in=("reopen", "callback"), to_status=S.REOPENED
+)
+
+
+def _round_raised(t):
+    """The data of the dispatches and designations since the desk last sent `t` out, latest
+    first, ending with the desk's own (from received or returned). Escalations and 交办
+    (and returns to the office that handed down) are passed over; a reopening ends the
+    walk: it started a round of its own, with fresh deadlines."""
+    events = (
+        TicketEvent.objects.filter(HOLDER_CHANGES_OR_REOPENINGS, ticket=t)
+        .order_by("-at", "-id")
+        .values_list("action", "from_status", "to_status", "data")
+    )
+    for action, from_status, to_status, data in events:
+        if action not in HOLDER_CHANGES or (action == "return" and to_status == S.RETURNED):
+            return  # a reopening, or a return to the desk: the round began after it
+        if action in ("dispatch", "designate"):
+            yield data or {}
+            if from_status in (S.RECEIVED, S.RETURNED):
+                return
 
 
 def _deadlines_for_category(t):
@@ -905,8 +933,9 @@ def _return(t, actor, now, reason_code=None, reason=""):
         "return_count": t.return_count + 1,
     }
     data = {"reason_code": reason_code, "returned_by": _unit_name(t), "returns": t.return_count + 1}
-    # Back at the desk the requester's deadlines are as filed: the unit's window goes with it.
-    fields.update(_owed_again(t, last, now))
+    # Back at the desk the requester's deadlines are as filed: the units' windows go with it,
+    # also when the unit returning it got it by an escalation (_owed_again).
+    fields.update(_owed_again(t, now))
     if moved := _deadline_change(t, fields):
         data["deadlines"] = moved
     return Change(fields, reason=reason or str(RETURN_REASONS[reason_code]), data=data)
@@ -1092,7 +1121,9 @@ def _escalate(t, actor, now, reason=""):
     by its grid or by the sweep, with a week more. What was missed before stays missed:
     the KPIs charge it to whoever held the ticket then, and the sweep judges the unit above
     only from now (sweep.due). The event keeps the accept_by it replaced and, as `kept`,
-    the requester's deadlines the unit above now owes."""
+    the requester's deadlines the unit above now owes. Those a late dispatch raised to the
+    unit's 签收 window stay raised; if the unit above returns the ticket, the desk gets the
+    requester's back, as from the unit dispatched to (_owed_again)."""
     target = routing.next_level_up(t)
     route = routing.Route(place=target, department=None)
     fields = {**_owner_fields(route), "dispatched_at": now, "accept_by": _accept_by(t, now)}

@@ -220,15 +220,7 @@ def test_only_patrols_about_public_space_and_open311_requests_publish_their_word
     corridor_call = make_ticket(w, actor=w.hotline, description="业主王怀启把楼道堆满纸箱。")
     assert detail(client, corridor_call.code)["description"] is None
     assert "王怀启" not in str(detail(client, corridor_call.code))
-    patrol = make_ticket(
-        w,
-        actor=w.gridworker_a,
-        channel="patrol",
-        nature="report",
-        description="楼道堆满纸箱，无法通行。",
-        requester_name="",
-        requester_phone="",
-    )
+    patrol = patrol_report(w, "楼道堆满纸箱，无法通行。")
     assert detail(client, patrol.code)["description"] == "楼道堆满纸箱，无法通行。"
     response = client.post(
         f"{BASE}requests.json", post_data(w, description="我叫李安正，业主王怀启占用楼道。")

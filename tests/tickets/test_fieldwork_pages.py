@@ -4,6 +4,7 @@ a demand filed for a named member; nothing written on bad input, nothing outside
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -132,6 +133,8 @@ def test_households_to_visit_and_a_visit_with_a_demand(client, world):
     url = reverse("tickets:visit-new", args=[world.home_a.pk])
     form = html(client.get(url))
     assert "王*" in form and "王大爷" not in form and "13611112222" not in form
+    # 诉求性质 is needed to file the demand: starred, as the review found it unmarked.
+    assert re.search(r'<label for="id_nature">[^<]*<span class="req"', form)
     # A demand for nobody named has no phone to call back: refused, nothing written.
     data = {"heard": "王大爷反映楼道灯坏了一个月", "file_demand": "on", "nature": "help"}
     response = client.post(url, data)

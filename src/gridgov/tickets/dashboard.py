@@ -11,7 +11,7 @@ from gridgov.people.models import Department
 from gridgov.people.scope import scope_for
 from gridgov.places.models import Level, Place
 
-from . import kpis, progress, queues
+from . import kpis, patrols, progress, queues
 from .filters import visible_tickets
 from .models import OPEN_STATUSES
 from .rules import OFFICE_ROLE
@@ -76,7 +76,8 @@ def panel(request):
         "may_intake": user.has_perm("tickets.take_in"),
         "may_take_calls": user.has_perm("tickets.take_calls"),
         # 随手拍 is for residents, volunteers and those out in the grids, not for desks.
-        "may_report": not staff or _walks(user),
+        # patrols.walks: asked once a request, the menu's answer shared.
+        "may_report": not staff or patrols.walks(user),
     }
     if staff:
         scope = scope_for(user)
@@ -108,19 +109,11 @@ def panel(request):
     return context
 
 
-def _walks(user):
-    from .patrols import walks  # asked once a request, shared with the menu (patrols.walks)
-
-    return walks(user)
-
-
 def fieldwork_panel(request):
     """网格巡查、入户走访 on the home page: the patrols due today and the households left
     to visit, for those who walk or visit."""
-    from . import patrols
-
     user = request.user
-    walks, visits = _walks(user), user.has_perm("tickets.visit_households")
+    walks, visits = patrols.walks(user), user.has_perm("tickets.visit_households")
     if not (walks or visits):
         return None
     context = {"template": "tickets/_dashboard_fieldwork.html", "walks": walks, "visits": visits}
